@@ -1,0 +1,68 @@
+# make run   — install, migrate, load the demo clinic, serve on http://127.0.0.1:8000
+# make test  — install what the tests need (Chromium included) and run the whole suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+# Checks and migration commands run with the development defaults, never with a stray .env.
+DEV_ENV := ENV_FILE= DEBUG=True
+
+.PHONY: setup setup-test run serve test test-fast lint format migrations migrations-check clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+# Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser).
+/usr/bin/chromium:
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi
+
+setup-test: $(VENV)/.installed-dev /usr/bin/chromium
+
+.env:
+	cp .env.example .env
+
+run: setup .env
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py seed_demo
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C stops)"
+	$(BIN)/gunicorn health_passport.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
+		--access-logfile - --forwarded-allow-ips=127.0.0.1
+
+test: setup-test
+	$(BIN)/pytest -n 2 -p no:cacheprovider
+
+# Quicker local loop: one process, stop at the first failure.
+test-fast: setup-test
+	$(BIN)/pytest -x -q
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations: setup
+	$(DEV_ENV) $(PY) manage.py makemigrations
+
+migrations-check: setup
+	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,79 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import AuditEvent, User
+
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "name", "role", "clinic")
+
+
+class UserEditForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    add_form = UserCreationForm
+    form = UserEditForm
+    list_display = ["email", "name", "role", "clinic", "is_active", "is_verified", "last_login"]
+    list_filter = ["role", "is_active", "is_verified", "is_superuser", "clinic"]
+    search_fields = ["email", "name", "phone"]
+    ordering = ["email"]
+    list_select_related = ["clinic"]
+    autocomplete_fields = ["clinic"]
+    readonly_fields = ["last_login", "created_at", "updated_at"]
+    filter_horizontal = []
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Person"), {"fields": ["name", "phone"]}),
+        (_("Clinic"), {"fields": ["clinic", "role"]}),
+        (_("Status"), {"fields": ["is_active", "is_verified", "is_staff", "is_superuser"]}),
+        (_("Dates"), {"fields": ["last_login", "created_at", "updated_at"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["email", "name", "role", "clinic", "password1", "password2"],
+            },
+        ),
+    ]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: audit rows are append-only, in the admin as everywhere else."""
+
+    list_display = [
+        "created_at",
+        "action",
+        "actor_label",
+        "actor_role",
+        "clinic",
+        "object_type",
+        "object_id",
+        "patient_id",
+        "ip_address",
+    ]
+    list_filter = ["action", "actor_role", "object_type", "clinic"]
+    search_fields = ["actor_label", "object_id", "patient_id", "ip_address"]
+    date_hierarchy = "created_at"
+    list_select_related = ["clinic"]
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

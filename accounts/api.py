@@ -1,0 +1,155 @@
+"""Auth API for the mobile apps: thin views over accounts.services."""
+
+from django.contrib.auth import authenticate, user_logged_in
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts import serializers as s
+from accounts import services
+
+ERRORS = {400: s.ErrorSerializer, 401: s.ErrorSerializer, 429: s.ErrorSerializer}
+
+
+def token_pair(user) -> dict:
+    refresh = RefreshToken.for_user(user)
+    return {
+        "access_token": str(refresh.access_token),
+        "refresh_token": str(refresh),
+        "token_type": "bearer",
+        "user": s.UserSerializer(user).data,
+    }
+
+
+def validated(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class PublicAuthView(APIView):
+    """No session or JWT needed; rate-limited per client (AUTH_RATE_LIMIT)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+
+class SignupView(PublicAuthView):
+    @extend_schema(
+        request=s.SignupSerializer,
+        responses={201: s.SignupResponseSerializer, **ERRORS},
+        summary="Create a clinic and its first user (a clinic admin)",
+    )
+    def post(self, request):
+        user = services.clinic_signup(**validated(s.SignupSerializer, request))
+        return Response({**token_pair(user), "clinic_id": user.clinic_id}, status.HTTP_201_CREATED)
+
+
+class LoginView(PublicAuthView):
+    @extend_schema(
+        request=s.LoginSerializer,
+        responses={200: s.TokenPairSerializer, **ERRORS},
+        summary="Log in with e-mail and password",
+    )
+    def post(self, request):
+        data = validated(s.LoginSerializer, request)
+        # The plain HttpRequest, so django-axes can count failures and lock the account.
+        user = authenticate(request._request, username=data["email"], password=data["password"])
+        if user is None:
+            raise AuthenticationFailed(_("Invalid e-mail or password."))
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
+        return Response(token_pair(user))
+
+
+class RefreshView(PublicAuthView):
+    @extend_schema(
+        request=s.RefreshSerializer,
+        responses={200: s.RefreshResponseSerializer, **ERRORS},
+        summary="Exchange a refresh token for a new pair (the old one stops working)",
+    )
+    def post(self, request):
+        data = validated(s.RefreshSerializer, request)
+        serializer = TokenRefreshSerializer(data={"refresh": data["refresh_token"]})
+        try:
+            serializer.is_valid(raise_exception=True)
+        except (TokenError, ValidationError):
+            raise AuthenticationFailed(_("The refresh token is invalid, expired or revoked."))
+        tokens = serializer.validated_data
+        return Response({"access_token": tokens["access"], "refresh_token": tokens["refresh"]})
+
+
+class LogoutView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=s.RefreshSerializer,
+        responses={200: s.MessageSerializer, **ERRORS},
+        summary="Log out: the given refresh token stops working",
+    )
+    def post(self, request):
+        data = validated(s.RefreshSerializer, request)
+        try:
+            refresh = RefreshToken(data["refresh_token"])
+        except TokenError:
+            raise ValidationError({"refresh_token": [_("This refresh token is invalid.")]})
+        if str(refresh.get("user_id")) != str(request.user.pk):
+            raise ValidationError({"refresh_token": [_("This refresh token is not yours.")]})
+        refresh.blacklist()
+        services.logout_record(user=request.user)
+        return Response({"message": _("Logged out.")})
+
+
+class ForgotPasswordView(PublicAuthView):
+    @extend_schema(
+        request=s.EmailSerializer,
+        responses={200: s.MessageSerializer, **ERRORS},
+        summary="E-mail a password-reset link (same answer whether or not the account exists)",
+    )
+    def post(self, request):
+        services.password_reset_request(**validated(s.EmailSerializer, request))
+        return Response(
+            {"message": _("If an account exists for this e-mail, a reset link has been sent.")}
+        )
+
+
+class ResetPasswordView(PublicAuthView):
+    @extend_schema(
+        request=s.ResetPasswordSerializer,
+        responses={200: s.MessageSerializer, **ERRORS},
+        summary="Set a new password with the token from the e-mailed link",
+    )
+    def post(self, request):
+        services.password_reset_with_token(**validated(s.ResetPasswordSerializer, request))
+        return Response({"message": _("Your password has been set. You can log in now.")})
+
+
+class ChangePasswordView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=s.ChangePasswordSerializer,
+        responses={200: s.MessageSerializer, **ERRORS},
+        summary="Change your password (logs out your other sessions and devices)",
+    )
+    def post(self, request):
+        data = validated(s.ChangePasswordSerializer, request)
+        services.password_change(actor=request.user, **data)
+        return Response({"message": _("Your password has been changed.")})
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.UserSerializer, 401: s.ErrorSerializer}, summary="You")
+    def get(self, request):
+        return Response(s.UserSerializer(request.user).data)

@@ -1,0 +1,15 @@
+from django.urls import re_path
+
+from accounts import api
+
+# Each path works with and without a trailing slash: mobile clients differ.
+urlpatterns = [
+    re_path(r"^signup/?$", api.SignupView.as_view(), name="api-signup"),
+    re_path(r"^login/?$", api.LoginView.as_view(), name="api-login"),
+    re_path(r"^refresh/?$", api.RefreshView.as_view(), name="api-refresh"),
+    re_path(r"^logout/?$", api.LogoutView.as_view(), name="api-logout"),
+    re_path(r"^forgot-password/?$", api.ForgotPasswordView.as_view(), name="api-forgot-password"),
+    re_path(r"^reset-password/?$", api.ResetPasswordView.as_view(), name="api-reset-password"),
+    re_path(r"^change-password/?$", api.ChangePasswordView.as_view(), name="api-change-password"),
+    re_path(r"^me/?$", api.MeView.as_view(), name="api-me"),
+]

@@ -1,0 +1,197 @@
+"""Account writes and the audit trail. Views and API call these; they never write directly."""
+
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from accounts.emails import send_password_link
+from accounts.middleware import request_meta
+from accounts.models import AuditEvent, User, UserManager
+from accounts.roles import Role
+from clinics.models import Clinic
+
+Action = AuditEvent.Action
+
+
+def audit(
+    *,
+    actor,
+    action: str,
+    obj=None,
+    patient_id: str = "",
+    clinic=None,
+    detail: str = "",
+) -> AuditEvent:
+    """Append one audit row; IP and user agent come from the current request, if any."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    if clinic is None:
+        clinic = getattr(obj, "clinic", None) if obj is not None else None
+        clinic = clinic or getattr(user, "clinic", None)
+    meta = request_meta.get()
+    return AuditEvent.objects.create(
+        actor=user,
+        actor_label=user.email if user else "",
+        actor_role=user.role if user else "",
+        clinic=clinic,
+        action=action,
+        object_type=obj._meta.label if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        patient_id=patient_id,
+        ip_address=meta.get("ip_address"),
+        user_agent=meta.get("user_agent", ""),
+        detail=detail[:300],
+    )
+
+
+def email_check_available(email: str, *, exclude=None) -> str:
+    email = UserManager.normalize_email(email)
+    users = User.objects.filter(email=email)
+    if exclude is not None:
+        users = users.exclude(pk=exclude.pk)
+    if users.exists():
+        raise ValidationError({"email": _("An account with this e-mail already exists.")})
+    return email
+
+
+def unique_slug(name: str) -> str:
+    base = slugify(name)[:200] or "clinic"
+    slug, n = base, 1
+    while Clinic.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def clinic_signup(*, name: str, email: str, password: str, clinic_name: str) -> User:
+    """Create a clinic and its first user, a clinic admin; nothing is kept if either fails."""
+    email = email_check_available(email)
+    clinic = Clinic(name=clinic_name.strip(), slug=unique_slug(clinic_name))
+    user = User(email=email, name=name.strip(), role=Role.ADMIN)
+    errors = {}
+    try:
+        clinic.full_clean()
+    except ValidationError as exc:
+        errors["clinic_name"] = exc.message_dict.get("name", exc.messages)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        errors["password"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    clinic.save()
+    user.clinic = clinic
+    user.set_password(password)
+    try:
+        user.full_clean()
+        user.save(force_insert=True)
+    except (ValidationError, IntegrityError) as exc:
+        clinic.delete()  # no orphan clinic when the user could not be written (e.g. a race)
+        if isinstance(exc, ValidationError):
+            raise
+        raise ValidationError({"email": _("An account with this e-mail already exists.")})
+    audit(actor=user, action=Action.SIGNUP, obj=clinic)
+    return user
+
+
+def refresh_tokens_revoke(user) -> None:
+    """Blacklist every refresh token the user holds (password changed, account deactivated)."""
+    for token in OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False):
+        BlacklistedToken.objects.get_or_create(token=token)
+
+
+def password_set(*, user: User, new_password: str, action: str) -> None:
+    validate_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password", "is_verified", "updated_at"])
+    refresh_tokens_revoke(user)
+    audit(actor=user, action=action, obj=user)
+
+
+def password_change(*, actor: User, current_password: str, new_password: str) -> None:
+    if not actor.check_password(current_password):
+        raise ValidationError({"current_password": _("Your current password is not correct.")})
+    try:
+        password_set(user=actor, new_password=new_password, action=Action.PASSWORD_CHANGE)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.messages})
+
+
+def password_reset_request(*, email: str) -> None:
+    """E-mail a reset link if an active account has this address; say nothing either way."""
+    user = User.objects.filter(email=UserManager.normalize_email(email), is_active=True).first()
+    if user is None:
+        return
+    send_password_link(user, template="password_reset")
+    audit(actor=None, action=Action.PASSWORD_RESET_REQUEST, obj=user, clinic=user.clinic)
+
+
+def password_reset_user(*, uidb64: str, token: str) -> User | None:
+    """The user a reset link belongs to, or None when the link is wrong, used or expired."""
+    try:
+        pk = force_str(urlsafe_base64_decode(uidb64))
+    except (ValueError, TypeError, OverflowError):
+        return None
+    user = User.objects.filter(pk=pk, is_active=True).first()
+    if user is None or not default_token_generator.check_token(user, token):
+        return None
+    return user
+
+
+def password_reset_confirm(*, user: User, new_password: str) -> None:
+    """Finish a reset or an invitation: following the e-mailed link proves the address."""
+    user.is_verified = True
+    try:
+        password_set(user=user, new_password=new_password, action=Action.PASSWORD_RESET)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.messages})
+
+
+def password_reset_with_token(*, token: str, new_password: str) -> None:
+    """The API's variant: `token` is the link's `<uidb64>/<token>` tail."""
+    uidb64, _sep, reset_token = (token or "").strip().strip("/").partition("/")
+    user = password_reset_user(uidb64=uidb64, token=reset_token)
+    if user is None:
+        raise ValidationError({"token": _("This reset link is invalid, used or expired.")})
+    password_reset_confirm(user=user, new_password=new_password)
+
+
+def login_record(*, user: User) -> None:
+    audit(actor=user, action=Action.LOGIN, obj=user)
+
+
+def login_failed_record(*, email: str) -> None:
+    user = User.objects.filter(email=UserManager.normalize_email(email)).first()
+    audit(
+        actor=None,
+        action=Action.LOGIN_FAILED,
+        obj=user,
+        clinic=user.clinic if user else None,
+        detail="" if user else "unknown account",
+    )
+
+
+def logout_record(*, user: User) -> None:
+    audit(actor=user, action=Action.LOGOUT, obj=user)
+
+
+# --- Profile (added by the HTML pages' author; the lead may move it) ------------------------------
+
+
+def profile_update(*, actor: User, name: str, phone: str = "") -> User:
+    """Change one's own name and phone; on invalid input nothing is written or kept in memory."""
+    old = actor.name, actor.phone
+    actor.name, actor.phone = (name or "").strip(), (phone or "").strip()
+    try:
+        actor.full_clean(exclude=["password"])
+    except ValidationError:
+        actor.name, actor.phone = old
+        raise
+    actor.save(update_fields=["name", "phone", "updated_at"])
+    audit(actor=actor, action=Action.UPDATE, obj=actor, detail="profile: name, phone")
+    return actor

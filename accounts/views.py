@@ -1,0 +1,170 @@
+"""HTML pages of the accounts app: parse input, call a service, render or redirect."""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.generic import FormView
+
+from accounts import services
+from accounts.forms import (
+    EmailAuthenticationForm,
+    PasswordResetRequestForm,
+    ProfileForm,
+    SignupForm,
+    apply_service_errors,
+)
+
+logger = logging.getLogger(__name__)
+
+# Without this, login() cannot tell which of the configured backends vouched for a new user.
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def home(request):
+    """The staff home: the clinic, who is signed in, and where they can go."""
+    return render(request, "accounts/home.html")
+
+
+class LoginView(auth_views.LoginView):
+    authentication_form = EmailAuthenticationForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+@method_decorator(login_not_required, name="dispatch")
+class LogoutView(auth_views.LogoutView):
+    """POST only. Public, so an expired session's "Log out" button still lands on the login."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, _("You have been logged out."))
+        return response
+
+
+@login_not_required
+@sensitive_post_parameters("password", "password_confirm")
+@never_cache
+def signup(request):
+    """A new clinic and its first user, a clinic admin, who is then signed in."""
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST) if request.method == "POST" else SignupForm()
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.clinic_signup(
+                name=data["name"],
+                email=data["email"],
+                password=data["password"],
+                clinic_name=data["clinic_name"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            login(request, user, backend=MODEL_BACKEND)
+            messages.success(
+                request,
+                _("Welcome! Your clinic “%(clinic)s” is ready.") % {"clinic": user.clinic.name},
+            )
+            return redirect("home")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetView(FormView):
+    """Ask for a reset link; the answer is the same whether or not the e-mail has an account."""
+
+    form_class = PasswordResetRequestForm
+    template_name = "registration/password_reset_form.html"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        try:
+            services.password_reset_request(email=form.cleaned_data["email"])
+        except OSError:  # SMTP trouble: log it, but answer as always (no account enumeration)
+            logger.exception("Could not send a password reset e-mail")
+        return super().form_valid(form)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "registration/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's link check (token moved into the session), then the accounts service writes."""
+
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+    title = gettext_lazy("Choose a new password")
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active else None
+
+    def form_valid(self, form):
+        try:
+            services.password_reset_confirm(
+                user=form.user, new_password=form.cleaned_data["new_password1"]
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc, {"new_password": "new_password2"})
+            return self.form_invalid(form)
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "registration/password_reset_complete.html"
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("accounts:profile")
+
+    def form_valid(self, form):
+        try:
+            services.password_change(
+                actor=self.request.user,
+                current_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password1"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(
+                form, exc, {"current_password": "old_password", "new_password": "new_password2"}
+            )
+            return self.form_invalid(form)
+        update_session_auth_hash(self.request, self.request.user)
+        messages.success(self.request, _("Your password has been changed."))
+        return HttpResponseRedirect(self.get_success_url())
+
+
+def profile(request):
+    """The signed-in user's own name and phone."""
+    user = request.user
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            try:
+                services.profile_update(
+                    actor=user, name=form.cleaned_data["name"], phone=form.cleaned_data["phone"]
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, _("Your profile has been saved."))
+                return redirect("accounts:profile")
+    else:
+        form = ProfileForm(initial={"name": user.name, "phone": user.phone})
+    return render(request, "accounts/profile.html", {"form": form})

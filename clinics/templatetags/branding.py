@@ -1,0 +1,71 @@
+"""Colour helpers for base.html: a safe clinic colour, its RGB triple, a hover shade, and the
+text colour (white or near-black) that contrasts best with it (WCAG relative luminance)."""
+
+import re
+
+from django import template
+
+register = template.Library()
+
+DEFAULT_COLOUR = "#0d6efd"
+DARK_TEXT = "#212529"
+LIGHT_TEXT = "#ffffff"
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _rgb(colour) -> tuple[int, int, int]:
+    colour = colour if isinstance(colour, str) and _HEX.match(colour) else DEFAULT_COLOUR
+    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+
+
+def _luminance(rgb) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(l1: float, l2: float) -> float:
+    high, low = max(l1, l2), min(l1, l2)
+    return (high + 0.05) / (low + 0.05)
+
+
+@register.filter
+def safe_colour(colour) -> str:
+    """The colour itself when it is a #rrggbb value, else the default: nothing else reaches CSS."""
+    return "#{:02x}{:02x}{:02x}".format(*_rgb(colour))
+
+
+@register.filter
+def rgb_triple(colour) -> str:
+    """`13, 110, 253`, for Bootstrap's `--bs-primary-rgb`."""
+    return ", ".join(str(v) for v in _rgb(colour))
+
+
+@register.filter
+def shade(colour, percent=15) -> str:
+    """The colour mixed with black (positive percent) or white (negative), for hover states."""
+    try:
+        amount = max(-100, min(100, int(percent))) / 100
+    except (TypeError, ValueError):
+        amount = 0.15
+    target = 0 if amount >= 0 else 255
+    mixed = (round(v + (target - v) * abs(amount)) for v in _rgb(colour))
+    return "#{:02x}{:02x}{:02x}".format(*mixed)
+
+
+@register.filter
+def contrast_text(colour) -> str:
+    """White or near-black, whichever reads better on `colour`."""
+    lum = _luminance(_rgb(colour))
+    dark = _contrast(lum, _luminance(_rgb(DARK_TEXT)))
+    light = _contrast(lum, 1.0)
+    return LIGHT_TEXT if light >= dark else DARK_TEXT
+
+
+@register.filter
+def is_dark(colour) -> bool:
+    """True when white text is the better choice (use `data-bs-theme="dark"` on the navbar)."""
+    return contrast_text(colour) == LIGHT_TEXT

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from clinics import views
+
+app_name = "clinics"
+
+urlpatterns = [
+    path("settings/", views.clinic_settings, name="settings"),
+    path("staff/", views.staff_list, name="staff_list"),
+    path("staff/invite/", views.staff_invite, name="staff_invite"),
+    path("staff/<str:pk>/", views.staff_detail, name="staff_detail"),
+]

@@ -1,0 +1,21 @@
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from health_passport.api import not_found
+
+urlpatterns = [
+    path("v1/auth/", include("accounts.api_urls")),
+    path("v1/clinics/", include("clinics.api_urls")),
+    path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
+    path(
+        "docs/",
+        login_not_required(SpectacularSwaggerView.as_view(url_name="schema")),
+        name="swagger-ui",
+    ),
+    path(
+        "redoc/", login_not_required(SpectacularRedocView.as_view(url_name="schema")), name="redoc"
+    ),
+    # Anything else under /api/ is a JSON 404, never an HTML page.
+    re_path(r"^.*$", login_not_required(not_found)),
+]

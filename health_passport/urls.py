@@ -1,0 +1,33 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from accounts.views import home
+
+
+@login_not_required
+def healthz(request):
+    """Liveness probe for load balancers: no database, no session."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+admin.site.site_header = settings.APP_NAME + " administration"
+admin.site.site_title = settings.APP_NAME
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("accounts.urls")),
+    path("clinic/", include("clinics.urls")),
+    path("admin/", admin.site.urls),
+    path("api/", include("health_passport.api_urls")),
+    # Clinic logos are public branding (shown on the login-less pages too); nothing else is media.
+    re_path(
+        r"^media/(?P<path>clinics/[0-9a-f]{24}/logo\.(?:png|jpe?g|webp))$",
+        login_not_required(serve),
+        {"document_root": settings.MEDIA_ROOT},
+    ),
+]

@@ -1,0 +1,35 @@
+import factory
+from django.utils.text import slugify
+
+from accounts.models import User
+from accounts.roles import Role
+from clinics.models import Clinic
+
+PASSWORD = "Correct-horse-battery-9"
+
+
+class ClinicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Clinic
+
+    name = factory.Sequence(lambda n: f"Clinic {n}")
+    slug = factory.LazyAttribute(lambda clinic: slugify(clinic.name))
+    timezone = "Europe/London"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    name = factory.Faker("name")
+    role = Role.CLINICIAN
+    clinic = factory.SubFactory(ClinicFactory)
+    is_verified = True
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(user, create, extracted, **kwargs):
+        if create:
+            user.save()
