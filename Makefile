@@ -10,8 +10,12 @@ PORT ?= 8000
 WORKERS ?= 2
 # Checks and migration commands run with the development defaults, never with a stray .env.
 DEV_ENV := ENV_FILE= DEBUG=True
+# The MongoDB settings with no server behind them: for generating and checking its migrations.
+MONGO_OFFLINE_ENV := $(DEV_ENV) DATABASE_URL=mongodb://offline/health_passport MONGODB_OFFLINE=True
+PYTEST := $(BIN)/pytest -n 2 -p no:cacheprovider
 
-.PHONY: setup setup-test run serve test test-fast lint format migrations migrations-check clean
+.PHONY: setup setup-test run test test-sqlite test-mongodb test-fast lint format \
+	migrations migrations-check mongo-migrations clean
 
 setup: $(VENV)/.installed
 
@@ -30,7 +34,18 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi
 
-setup-test: $(VENV)/.installed-dev /usr/bin/chromium
+# Node.js runs the CongoDB MongoDB stand-in for the MongoDB test run.
+NODE := $(shell command -v node 2>/dev/null)
+node:
+ifeq ($(NODE),)
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nodejs npm; \
+	else sudo apt-get update -qq && sudo apt-get install -y -qq nodejs npm; fi
+endif
+
+tools/congodb/dist/index.js: tools/congodb/package-lock.json tools/congodb/fetch.sh | node
+	tools/congodb/fetch.sh
+
+setup-test: $(VENV)/.installed-dev /usr/bin/chromium tools/congodb/dist/index.js
 
 .env:
 	cp .env.example .env
@@ -43,8 +58,17 @@ run: setup .env
 	$(BIN)/gunicorn health_passport.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--access-logfile - --forwarded-allow-ips=127.0.0.1
 
+# The whole suite twice: on SQLite, then on MongoDB (the CongoDB stand-in, or a real server
+# named by MONGODB_TEST_URL).
 test: setup-test
-	$(BIN)/pytest -n 2 -p no:cacheprovider
+	$(PYTEST)
+	TEST_DATABASE=mongodb $(PYTEST)
+
+test-sqlite: setup-test
+	$(PYTEST)
+
+test-mongodb: setup-test
+	TEST_DATABASE=mongodb $(PYTEST)
 
 # Quicker local loop: one process, stop at the first failure.
 test-fast: setup-test
@@ -61,8 +85,14 @@ format: $(VENV)/.installed-dev
 migrations: setup
 	$(DEV_ENV) $(PY) manage.py makemigrations
 
+# Both migration sets: the project's (shared by every backend) and mongo_migrations/.
 migrations-check: setup
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(MONGO_OFFLINE_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+# Regenerate the MongoDB migrations of contrib and third-party apps (after upgrading them).
+mongo-migrations: setup
+	$(MONGO_OFFLINE_ENV) $(PY) manage.py makemigrations admin auth contenttypes axes
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache tools/congodb/dist tools/congodb/node_modules

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AuditEvent, User
+from accounts.models import AuditEvent, RefreshTokenRecord, User
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -76,4 +76,21 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RefreshTokenRecord)
+class RefreshTokenRecordAdmin(admin.ModelAdmin):
+    """Issued refresh tokens, to see who is signed in on which devices; revoke by deactivating."""
+
+    list_display = ["user", "created_at", "expires_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__email", "jti"]
+    list_select_related = ["user"]
+    readonly_fields = ["jti", "user", "created_at", "expires_at", "revoked_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -1,17 +1,15 @@
 """Auth API for the mobile apps: thin views over accounts.services."""
 
 from django.contrib.auth import authenticate, user_logged_in
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import AuthenticationFailed, ValidationError
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import serializers as s
 from accounts import services
@@ -20,10 +18,8 @@ ERRORS = {400: s.ErrorSerializer, 401: s.ErrorSerializer, 429: s.ErrorSerializer
 
 
 def token_pair(user) -> dict:
-    refresh = RefreshToken.for_user(user)
     return {
-        "access_token": str(refresh.access_token),
-        "refresh_token": str(refresh),
+        **services.tokens_issue(user=user),
         "token_type": "bearer",
         "user": s.UserSerializer(user).data,
     }
@@ -79,13 +75,10 @@ class RefreshView(PublicAuthView):
     )
     def post(self, request):
         data = validated(s.RefreshSerializer, request)
-        serializer = TokenRefreshSerializer(data={"refresh": data["refresh_token"]})
         try:
-            serializer.is_valid(raise_exception=True)
-        except (TokenError, ValidationError):
-            raise AuthenticationFailed(_("The refresh token is invalid, expired or revoked."))
-        tokens = serializer.validated_data
-        return Response({"access_token": tokens["access"], "refresh_token": tokens["refresh"]})
+            return Response(services.tokens_rotate(**data))
+        except DjangoValidationError as exc:
+            raise AuthenticationFailed(exc.messages[0])
 
 
 class LogoutView(APIView):
@@ -97,15 +90,7 @@ class LogoutView(APIView):
         summary="Log out: the given refresh token stops working",
     )
     def post(self, request):
-        data = validated(s.RefreshSerializer, request)
-        try:
-            refresh = RefreshToken(data["refresh_token"])
-        except TokenError:
-            raise ValidationError({"refresh_token": [_("This refresh token is invalid.")]})
-        if str(refresh.get("user_id")) != str(request.user.pk):
-            raise ValidationError({"refresh_token": [_("This refresh token is not yours.")]})
-        refresh.blacklist()
-        services.logout_record(user=request.user)
+        services.token_revoke(actor=request.user, **validated(s.RefreshSerializer, request))
         return Response({"message": _("Logged out.")})
 
 

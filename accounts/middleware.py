@@ -2,7 +2,7 @@
 
 from contextvars import ContextVar
 
-request_meta: ContextVar[dict] = ContextVar("request_meta", default={})
+request_meta: ContextVar[dict | None] = ContextVar("request_meta", default=None)
 
 
 class RequestContextMiddleware:

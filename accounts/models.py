@@ -165,3 +165,24 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("Audit events cannot be deleted."))
+
+
+class RefreshTokenRecord(BaseModel):
+    """Every refresh token issued: only recorded, unrevoked ones can be used.
+
+    Rotation, logout, password changes and deactivation revoke them. This replaces simplejwt's
+    token_blacklist app, whose integer primary keys MongoDB cannot store.
+    """
+
+    jti = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="refresh_tokens")
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("refresh token")
+        verbose_name_plural = _("refresh tokens")
+        indexes = [models.Index(fields=["user", "revoked_at"], name="refresh_user_revoked")]
+
+    def __str__(self):
+        return self.jti

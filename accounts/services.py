@@ -4,16 +4,19 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from accounts.emails import send_password_link
 from accounts.middleware import request_meta
-from accounts.models import AuditEvent, User, UserManager
+from accounts.models import AuditEvent, RefreshTokenRecord, User, UserManager
 from accounts.roles import Role
+from accounts.tokens import RecordedRefreshToken
 from clinics.models import Clinic
 
 Action = AuditEvent.Action
@@ -33,7 +36,7 @@ def audit(
     if clinic is None:
         clinic = getattr(obj, "clinic", None) if obj is not None else None
         clinic = clinic or getattr(user, "clinic", None)
-    meta = request_meta.get()
+    meta = request_meta.get() or {}
     return AuditEvent.objects.create(
         actor=user,
         actor_label=user.email if user else "",
@@ -99,10 +102,41 @@ def clinic_signup(*, name: str, email: str, password: str, clinic_name: str) -> 
     return user
 
 
+def tokens_issue(*, user: User) -> dict:
+    refresh = RecordedRefreshToken.for_user(user)
+    return {"access_token": str(refresh.access_token), "refresh_token": str(refresh)}
+
+
+def tokens_rotate(*, refresh_token: str) -> dict:
+    """A new token pair for a valid refresh token, which stops working (used once)."""
+    invalid = ValidationError(_("The refresh token is invalid, expired or revoked."), "invalid")
+    try:
+        refresh = RecordedRefreshToken(refresh_token)
+    except TokenError:
+        raise invalid
+    user = User.objects.filter(pk=refresh.get(jwt_settings.USER_ID_CLAIM), is_active=True).first()
+    if user is None or not refresh.revoke():
+        raise invalid
+    return tokens_issue(user=user)
+
+
+def token_revoke(*, actor: User, refresh_token: str) -> None:
+    """Log out one device: its refresh token stops working."""
+    try:
+        refresh = RecordedRefreshToken(refresh_token)
+    except TokenError:
+        raise ValidationError({"refresh_token": _("This refresh token is invalid or revoked.")})
+    if str(refresh.get(jwt_settings.USER_ID_CLAIM)) != str(actor.pk):
+        raise ValidationError({"refresh_token": _("This refresh token is not yours.")})
+    refresh.revoke()
+    logout_record(user=actor)
+
+
 def refresh_tokens_revoke(user) -> None:
-    """Blacklist every refresh token the user holds (password changed, account deactivated)."""
-    for token in OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False):
-        BlacklistedToken.objects.get_or_create(token=token)
+    """Revoke every refresh token the user holds (password changed, account deactivated)."""
+    RefreshTokenRecord.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
 
 
 def password_set(*, user: User, new_password: str, action: str) -> None:

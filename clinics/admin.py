@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from clinics.models import Clinic
 
@@ -10,3 +11,4 @@ class ClinicAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "email", "phone"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["created_at", "updated_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

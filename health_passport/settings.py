@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -55,7 +56,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "crispy_forms",
@@ -108,9 +108,39 @@ TEMPLATES = [
 DATABASE_URL = env.str("DATABASE_URL", default="") or env.str("MONGODB_URL", default="")
 if not DATABASE_URL:
     DATABASE_URL = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-DATABASES = {"default": env.db_url_config(DATABASE_URL)}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+USES_MONGODB = DATABASE_URL.startswith(("mongodb://", "mongodb+srv://"))
+if USES_MONGODB:
+    # django-mongodb-backend takes the connection string as HOST. Contrib and third-party apps
+    # whose keys follow DEFAULT_AUTO_FIELD get ObjectId keys and their own migrations
+    # (mongo_migrations/, `make mongo-migrations`); the project's own models declare string
+    # keys stored in `_id`, so one migration set serves both backends.
+    DATABASES = {
+        "default": {
+            "ENGINE": "django_mongodb_backend",
+            "HOST": DATABASE_URL,
+            "NAME": env.str("DATABASE_NAME", default="")
+            or urlsplit(DATABASE_URL).path.strip("/")
+            or "health_passport",
+        }
+    }
+    if env.bool("MONGODB_OFFLINE", default=False):
+        # Generates and checks the Mongo migrations with no server to talk to.
+        DATABASES["default"]["ENGINE"] = "django.db.backends.dummy"
+    DEFAULT_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
+    MONGO_APP_CONFIGS = {
+        "django.contrib.admin": "health_passport.mongo.MongoAdminConfig",
+        "django.contrib.auth": "health_passport.mongo.MongoAuthConfig",
+        "django.contrib.contenttypes": "health_passport.mongo.MongoContentTypesConfig",
+        "axes": "health_passport.mongo.MongoAxesConfig",
+    }
+    INSTALLED_APPS = [MONGO_APP_CONFIGS.get(app, app) for app in INSTALLED_APPS]
+    MIGRATION_MODULES = {
+        label: f"mongo_migrations.{label}" for label in ("admin", "auth", "contenttypes", "axes")
+    }
+else:
+    DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 
 # --- Auth ----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -175,8 +205,8 @@ REST_FRAMEWORK = {
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("ACCESS_TOKEN_EXPIRE_MINUTES", default=30)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("REFRESH_TOKEN_EXPIRE_DAYS", default=14)),
+    # Refresh tokens rotate on every use; accounts.tokens records and revokes them.
     "ROTATE_REFRESH_TOKENS": True,
-    "BLACKLIST_AFTER_ROTATION": True,
     "ALGORITHM": env.str("JWT_ALGORITHM", default="HS256"),
     "SIGNING_KEY": env.str("JWT_SECRET_KEY", default="") or SECRET_KEY,
     "AUTH_HEADER_TYPES": ("Bearer",),
@@ -230,7 +260,7 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # --- Caches (rate limits). Use a shared cache such as the database's across workers. -------------
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
-# --- Internationalisation: English for now, every string marked; stored in UTC. --------------------
+# --- Internationalisation: English for now, every string marked; times stored in UTC. ----------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -259,7 +289,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# --- Security headers (nosniff, COOP and Referrer-Policy are Django's defaults) --------------------
+# --- Security headers (nosniff, COOP and Referrer-Policy are also Django's defaults) -----------
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -2,18 +2,45 @@
 
 import email
 import email.policy
+import os
 import socket
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.roles import Role
 from tests.factories import PASSWORD, ClinicFactory, UserFactory
 
 STAFF = [Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST, Role.LAB_TECH]
+
+
+# --- The database: SQLite, or MongoDB with TEST_DATABASE=mongodb ------------------------------
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On MongoDB without MONGODB_TEST_URL, each test process gets its own CongoDB stand-in."""
+    if not django_settings.USES_MONGODB or os.environ.get("MONGODB_TEST_URL"):
+        yield
+        return
+    from tests.mongo_server import MongoStandIn
+
+    with MongoStandIn() as url:
+        django_settings.DATABASES["default"]["HOST"] = url
+        yield
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect `sql_only` tests on MongoDB: only for features the backend itself refuses."""
+    if not django_settings.USES_MONGODB:
+        return
+    kept = [item for item in items if not item.get_closest_marker("sql_only")]
+    deselected = [item for item in items if item.get_closest_marker("sql_only")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
 
 
 # --- Real SMTP --------------------------------------------------------------------------------
@@ -127,7 +154,7 @@ def api_client():
 
 def bearer_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
     return client
 
 

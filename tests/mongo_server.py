@@ -78,7 +78,12 @@ class MongoStandIn:
         self.stop()
         self._stderr.seek(0)
         stderr = self._stderr.read().decode(errors="replace").strip()
-        why = f"no ready line within {self.timeout:g}s" if not result else f"got {result[0]!r}"
+        if not result:
+            why = f"no ready line within {self.timeout:g}s"
+        elif not result[0]:
+            why = "it exited before printing the ready line"
+        else:
+            why = f"unexpected first line {result[0]!r}"
         raise MongoStandInError(
             f"CongoDB stand-in did not start ({why}); exit code {proc.returncode}; "
             f"stderr:\n{stderr or '(empty)'}"

@@ -7,6 +7,14 @@ os.environ["ENV_FILE"] = ""
 os.environ.setdefault("DEBUG", "True")
 os.environ.setdefault("SITE_URL", "http://testserver")
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="hp-test-media-"))
+# TEST_DATABASE=mongodb runs the suite on MongoDB: MONGODB_TEST_URL names a real server;
+# without it tests/conftest.py starts the CongoDB stand-in and points HOST at it.
+if os.environ.get("TEST_DATABASE") == "mongodb":
+    os.environ["DATABASE_URL"] = os.environ.get(
+        "MONGODB_TEST_URL", "mongodb://127.0.0.1:27017/health_passport"
+    )
+else:
+    os.environ.setdefault("DATABASE_URL", "sqlite://:memory:")
 
 from health_passport.settings import *  # noqa: E402,F403
 

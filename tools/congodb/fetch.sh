@@ -28,7 +28,7 @@ else
     TMP=$(mktemp -d)
     trap 'rm -rf "$TMP"' EXIT INT TERM
     echo "fetch.sh: npm pack @push.rocks/smartmongo@$SMARTMONGO_VERSION"
-    (cd "$TMP" && npm pack --silent "@push.rocks/smartmongo@$SMARTMONGO_VERSION" >/dev/null) \
+    (cd "$TMP" && npm pack --loglevel=error "@push.rocks/smartmongo@$SMARTMONGO_VERSION" >/dev/null) \
         || die "npm pack @push.rocks/smartmongo@$SMARTMONGO_VERSION failed (is the npm registry reachable?)"
     TGZ="$TMP/push.rocks-smartmongo-$SMARTMONGO_VERSION.tgz"
     [ -f "$TGZ" ] || die "npm pack did not produce $TGZ"

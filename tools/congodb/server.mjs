@@ -47,6 +47,18 @@ function fixPipeline(pipeline) {
   return pipeline.map((stage) => {
     const [[name, spec]] = Object.entries(stage);
     if ((name === '$addFields' || name === '$set') && isPlainObject(spec)) return { [name]: mergeNested(spec) };
+    if (name === '$lookup' && spec.localField && spec.foreignField && Array.isArray(spec.pipeline)) {
+      // Shim 6 (found while verifying): given localField/foreignField *and* a
+      // pipeline (MongoDB 5 syntax, used by the backend for every join), mingo
+      // runs the pipeline over the whole foreign collection, so joined filters
+      // match every row. Express the join as let + $match instead.
+      const { localField, foreignField, pipeline, ...rest } = spec;
+      const [local, foreign] = ['$$congoLocal', `$${foreignField}`];
+      const join = { $cond: [{ $isArray: local }, { $in: [foreign, local] }, { $eq: [foreign, local] }] };
+      return fixPipeline([{
+        $lookup: { ...rest, let: { ...rest.let, congoLocal: `$${localField}` }, pipeline: [{ $match: { $expr: join } }, ...pipeline] },
+      }])[0];
+    }
     if ((name === '$lookup' || name === '$unionWith') && Array.isArray(spec?.pipeline)) {
       return { [name]: { ...spec, pipeline: fixPipeline(spec.pipeline) } };
     }
@@ -56,7 +68,29 @@ function fixPipeline(pipeline) {
     return stage;
   });
 }
-const runPipeline = (docs, pipeline, options = {}) => new Aggregator(fixPipeline(pipeline), options).run(docs);
+// Shim 7: mingo's date operators take only UTC offsets ("+01:00"), not the zone
+// names ("UTC", "Europe/London") the backend sends for datetimes()/dates() and
+// Trunc. Replace a name by its offset now (DST across dates is not modelled:
+// fine for tests, which is all this server is for).
+function zoneOffset(zone) {
+  const part = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' })
+    .formatToParts(new Date()).find((p) => p.type === 'timeZoneName').value; // "GMT+01:00" or "GMT"
+  return part === 'GMT' ? '+00:00' : part.slice(3);
+}
+// Only inside date operators: a document field may well be called "timezone".
+const DATE_OPERATOR = /^\$(date|year|isoWeekYear|month|week|isoWeek|dayOf|isoDayOfWeek|hour|minute|second|millisecond)/;
+function fixTimezones(value, inDateOperator = false) {
+  if (Array.isArray(value)) return value.map((v) => fixTimezones(v));
+  if (!isPlainObject(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [
+    k,
+    inDateOperator && k === 'timezone' && typeof v === 'string' && !/^[+-]\d/.test(v)
+      ? zoneOffset(v)
+      : fixTimezones(v, DATE_OPERATOR.test(k)),
+  ]));
+}
+const runPipeline = (docs, pipeline, options = {}) =>
+  new Aggregator(fixTimezones(fixPipeline(pipeline)), options).run(docs);
 
 // Every aggregate runs through mingo in one go, with other collections of the
 // same database resolvable. (CongoDB's own $lookup only understands
@@ -220,7 +254,7 @@ Object.assign(IndexHandler.prototype, {
   async handleListIndexes({ storage, database: db, command }) {
     const coll = command.listIndexes;
     if (!(await storage.collectionExists(db, coll))) return nsNotFound(db, coll);
-    const firstBatch = (await storage.getIndexes(db, coll)).map(({ name, key, ...rest }) => ({ v: 2, key, name, ...rest }));
+    const firstBatch = (await storage.getIndexes(db, coll)).map(({ name, key, ...rest }) => ({ v: 2, key, name, ...(name === '_id_' ? {} : rest) }));
     return { ok: 1, cursor: { id: Long.ZERO, ns: `${db}.${coll}`, firstBatch } };
   },
 });
@@ -230,9 +264,6 @@ const args = process.argv.slice(2);
 const port = Number(args.find((a) => /^\d+$/.test(a)) ?? process.env.CONGODB_PORT ?? 0);
 const host = process.env.CONGODB_HOST ?? '127.0.0.1';
 const server = new CongoServer({ host, port, storage: 'memory' });
-await server.start();
-console.log(`CONGODB_READY port=${server.server.address().port}`);
-
 let stopping = false;
 async function shutdown() {
   if (stopping) return;
@@ -240,8 +271,11 @@ async function shutdown() {
   await server.stop().catch(() => {});
   process.exit(0);
 }
+// Handlers go in before the ready line, so a signal right after it is handled.
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
 if (args.includes('--exit-with-stdin')) {
   process.stdin.on('end', shutdown).on('close', shutdown).resume();
 }
+await server.start();
+console.log(`CONGODB_READY port=${server.server.address().port}`);

@@ -1,0 +1,18 @@
+from django.core.management import call_command
+
+from accounts.models import User
+from accounts.roles import Role
+from clinics.models import Clinic
+
+
+def test_seed_demo_creates_one_user_of_every_role_and_is_idempotent(db, capsys):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert Clinic.objects.filter(slug="demo-clinic").count() == 1
+    clinic = Clinic.objects.get(slug="demo-clinic")
+    roles = set(User.objects.filter(clinic=clinic).values_list("role", flat=True))
+    assert roles == {Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST, Role.LAB_TECH}
+    assert User.objects.filter(is_superuser=True).count() == 1
+    output = capsys.readouterr().out
+    assert "admin@demo.clinic" in output and "demo-passport-2026" in output
+    assert User.objects.get(email="nurse@demo.clinic").check_password("demo-passport-2026")
