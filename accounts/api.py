@@ -39,6 +39,10 @@ class PublicAuthView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
+    def get_authenticate_header(self, request):
+        # Wrong credentials are a 401 with a challenge, not DRF's 403 for header-less views.
+        return 'Bearer realm="api"'
+
 
 class SignupView(PublicAuthView):
     @extend_schema(

@@ -94,6 +94,16 @@ class User(BaseModel, AbstractBaseUser):
         return self.is_active and self.is_superuser
 
 
+class AuditEventQuerySet(models.QuerySet):
+    """Bulk edits would bypass the row-level guard below, so they are refused too."""
+
+    def update(self, **kwargs):
+        raise ValidationError(_("Audit events cannot be changed."))
+
+    def delete(self):
+        raise ValidationError(_("Audit events cannot be deleted."))
+
+
 class AuditEvent(models.Model):
     """One append-only row per read or write of sensitive data, login and staff change."""
 
@@ -141,6 +151,8 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
     detail = models.CharField(_("detail"), max_length=300, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -78,6 +78,12 @@ class CurrentClinicView(APIView):
 class StaffListView(generics.ListAPIView):
     serializer_class = UserSerializer
 
+    @extend_schema(
+        responses={200: UserSerializer(many=True), **ERRORS}, summary="Your clinic's staff"
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         params = self.request.query_params
         return selectors.staff_list(

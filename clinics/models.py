@@ -1,3 +1,4 @@
+import secrets
 import zoneinfo
 
 from django.conf import settings
@@ -34,8 +35,9 @@ def validate_logo(file):
 
 
 def logo_path(clinic, filename):
+    """A new name for every upload, so browsers never show a cached old logo."""
     extension = filename.rsplit(".", 1)[-1].lower()
-    return f"clinics/{clinic.id}/logo.{extension}"
+    return f"clinics/{clinic.id}/logo-{secrets.token_hex(4)}.{extension}"
 
 
 class Clinic(BaseModel):

@@ -1,4 +1,6 @@
 from django.db.models import Q
+from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import STAFF_ROLES, require
@@ -8,6 +10,8 @@ from clinics.tenancy import get_or_404, scope_to_clinic
 
 def clinic_get_current(*, actor) -> Clinic:
     require(actor, "clinic.view")
+    if actor.clinic is None:  # platform superusers belong to no clinic
+        raise Http404(_("You do not belong to a clinic."))
     return actor.clinic
 
 

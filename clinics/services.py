@@ -1,5 +1,8 @@
 """Clinic settings and staff management, for clinic admins."""
 
+import logging
+import smtplib
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
@@ -11,6 +14,7 @@ from accounts.services import audit, email_check_available, refresh_tokens_revok
 from clinics.models import Clinic
 
 Action = AuditEvent.Action
+logger = logging.getLogger(__name__)
 CLINIC_EDITABLE_FIELDS = (
     "name",
     "logo",
@@ -56,7 +60,14 @@ def staff_invite(*, actor, email: str, name: str, role: str, phone: str = "") ->
         user.save(force_insert=True)
     except IntegrityError:
         raise ValidationError({"email": _("An account with this e-mail already exists.")})
-    send_password_link(user, template="invitation", extra_context={"inviter": actor})
+    try:
+        send_password_link(user, template="invitation", extra_context={"inviter": actor})
+    except (smtplib.SMTPException, OSError):
+        logger.exception("Invitation e-mail could not be sent (user %s)", user.pk)
+        user.delete()  # an invitation nobody received is not kept
+        raise ValidationError(
+            {"email": _("The invitation e-mail could not be sent; nothing was saved. Try again.")}
+        )
     audit(actor=actor, action=Action.INVITE, obj=user, detail=f"role={role}")
     return user
 

@@ -14,7 +14,11 @@ urlpatterns = [
         name="swagger-ui",
     ),
     path(
-        "redoc/", login_not_required(SpectacularRedocView.as_view(url_name="schema")), name="redoc"
+        "redoc/",
+        login_not_required(
+            SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html")
+        ),
+        name="redoc",
     ),
     # Anything else under /api/ is a JSON 404, never an HTML page.
     re_path(r"^.*$", login_not_required(not_found)),

@@ -168,6 +168,8 @@ SESSION_COOKIE_HTTPONLY = True
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username"]
+# Django's login forms, the admin and our API all pass the e-mail as `username`.
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.auth.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # our AuditEvent already records logins
@@ -179,6 +181,10 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # --- REST API ------------------------------------------------------------------------------------
 AUTH_RATE_LIMIT = env.str("AUTH_RATE_LIMIT", default="30/minute")
+# How many reverse proxies stand in front of the app: client IPs (rate limits, lockouts, audit)
+# are read from X-Forwarded-For only that far, so a client cannot forge its own address.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+AXES_IPWARE_PROXY_COUNT = NUM_PROXIES or None
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
@@ -198,6 +204,7 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "health_passport.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"auth": AUTH_RATE_LIMIT},
+    "NUM_PROXIES": NUM_PROXIES,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DATETIME_FORMAT": "iso-8601",
 }

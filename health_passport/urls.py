@@ -26,7 +26,7 @@ urlpatterns = [
     path("api/", include("health_passport.api_urls")),
     # Clinic logos are public branding (shown on the login-less pages too); nothing else is media.
     re_path(
-        r"^media/(?P<path>clinics/[0-9a-f]{24}/logo\.(?:png|jpe?g|webp))$",
+        r"^media/(?P<path>clinics/[0-9a-f]{24}/logo-[0-9a-f]{8}\.(?:png|jpe?g|webp))$",
         login_not_required(serve),
         {"document_root": settings.MEDIA_ROOT},
     ),

@@ -40,7 +40,8 @@ class MongoStandIn:
         self.node = node or os.environ.get("NODE") or shutil.which("node") or "node"
         self.proc: subprocess.Popen | None = None
         self.url: str | None = None
-        self._stderr = tempfile.TemporaryFile()
+        # Open for the server's whole life; closed in stop().
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
 
     def start(self) -> str:
         if not (SERVER_JS.parent / "dist" / "index.js").exists():

@@ -352,3 +352,26 @@ def test_admin_cannot_delete_audit_events(superuser_web, event):
     )
     assert bulk.status_code in (200, 302)
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_audit_rows_cannot_be_bulk_edited_or_deleted(admin_user):
+    from django.core.exceptions import ValidationError
+
+    from accounts.models import AuditEvent
+
+    AuditEvent.objects.create(actor=admin_user, action=AuditEvent.Action.LOGIN)
+    with pytest.raises(ValidationError):
+        AuditEvent.objects.filter(actor=admin_user).update(action=AuditEvent.Action.LOGOUT)
+    with pytest.raises(ValidationError):
+        AuditEvent.objects.filter(actor=admin_user).delete()
+    assert AuditEvent.objects.filter(actor=admin_user, action=AuditEvent.Action.LOGIN).exists()
+
+
+def test_deleting_a_user_keeps_their_audit_trail(admin_user, clinician):
+    from accounts.models import AuditEvent
+    from accounts.services import audit
+
+    audit(actor=clinician, action=AuditEvent.Action.LOGIN)
+    clinician.delete()
+    event = AuditEvent.objects.get(actor_label=clinician.email, action=AuditEvent.Action.LOGIN)
+    assert event.actor is None

@@ -249,3 +249,16 @@ def test_reset_link_opens_the_html_set_password_page(client, requested):
     response = client.get(f"/accounts/reset/{requested}/", follow=True)
     assert response.status_code == 200
     assert b"new_password1" in response.content
+
+
+def test_forgot_password_answers_the_same_when_mail_cannot_be_sent(api_client, clinician, settings):
+    """SMTP trouble must not turn into a 500 that reveals which e-mails have accounts."""
+    from tests.conftest import free_port
+
+    settings.EMAIL_PORT = free_port()  # nothing listens there
+
+    known = forgot(api_client, clinician.email)
+    unknown = forgot(api_client, "nobody-here@example.org")
+
+    assert known.status_code == unknown.status_code == 200
+    assert known.json() == unknown.json()

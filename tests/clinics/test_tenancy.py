@@ -36,7 +36,7 @@ def test_ids_are_opaque_24_character_strings(admin_user, other_admin):
 
 
 @pytest.mark.parametrize("permission", sorted(PERMISSIONS))
-@pytest.mark.parametrize("role", [r for r in Role])
+@pytest.mark.parametrize("role", list(Role))
 def test_require_follows_the_permission_table(staff, role, permission, db):
     user = staff.get(role.value) or User(email="p@example.org", role=role)
     allowed = role in PERMISSIONS[permission]
