@@ -1,0 +1,111 @@
+"""The same application on every backend: ids, indexes, unique constraints, migrations."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.db import IntegrityError, connection
+
+from accounts import services
+from accounts.models import User
+from clinics.models import Clinic
+from tests.factories import PASSWORD, UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT_APPS = ["accounts", "clinics"]
+
+
+def project_models():
+    return [model for label in PROJECT_APPS for model in apps.get_app_config(label).get_models()]
+
+
+def test_duplicate_email_racing_past_the_check_is_a_clean_400(api_client, clinician, monkeypatch):
+    """Two signups with one e-mail at once: the database's unique index decides, not a 500."""
+    monkeypatch.setattr(services, "email_check_available", lambda email, **kw: email.lower())
+    clinics_before = Clinic.objects.count()
+    response = api_client.post(
+        "/api/v1/auth/signup",
+        {
+            "name": "Racer",
+            "email": clinician.email.upper(),
+            "password": "Unusual-pass-8812",
+            "clinic_name": "Race Clinic",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "already exists" in response.json()["errors"]["email"][0]
+    assert Clinic.objects.count() == clinics_before  # no orphan clinic left behind
+
+
+def test_unique_email_is_enforced_by_the_database(clinician):
+    with pytest.raises(IntegrityError):
+        User.objects.create(email=clinician.email, name="Copy", clinic=clinician.clinic)
+
+
+def test_primary_keys_are_the_same_strings_on_every_backend(clinician):
+    assert isinstance(clinician.pk, str) and len(clinician.pk) == 24
+    assert User.objects.get(pk=clinician.pk) == clinician
+    if settings.USES_MONGODB:
+        document = connection.database[User._meta.db_table].find_one({"_id": clinician.pk})
+        assert document["email"] == clinician.email
+        assert document["clinic_id"] == clinician.clinic_id
+
+
+@pytest.mark.django_db
+def test_every_declared_index_and_unique_constraint_exists_in_the_database():
+    with connection.cursor() as cursor:
+        for model in project_models():
+            table = model._meta.db_table
+            constraints = connection.introspection.get_constraints(cursor, table)
+            names = set(constraints)
+            for index in model._meta.indexes:
+                assert index.name in names, (table, index.name)
+            for field in model._meta.local_fields:
+                if field.unique and not field.primary_key:
+                    assert any(
+                        info["unique"] and info["columns"] == [field.column]
+                        for info in constraints.values()
+                    ), (table, field.column)
+
+
+@pytest.mark.parametrize(
+    "extra_env",
+    [
+        {},
+        {"DATABASE_URL": "mongodb://offline/health_passport", "MONGODB_OFFLINE": "True"},
+    ],
+    ids=["project-migrations", "mongo-migrations"],
+)
+def test_migrations_are_up_to_date_for_both_sets(extra_env):
+    env = {
+        "PATH": os.environ["PATH"],
+        "ENV_FILE": "",
+        "DEBUG": "True",
+        "DJANGO_SETTINGS_MODULE": "health_passport.settings",
+        **extra_env,
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_admin_login_and_changelist_work_on_this_backend(client, db):
+    UserFactory(email="root@example.org", clinic=None, is_staff=True, is_superuser=True)
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": "root@example.org", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    page = client.get("/admin/accounts/user/?q=root")
+    assert page.status_code == 200
+    assert "root@example.org" in page.content.decode()
