@@ -15,7 +15,7 @@ def password_link_token(user) -> str:
 
 
 def send_password_link(user, *, template: str, extra_context=None) -> None:
-    """Send `accounts/email/<template>_subject.txt` + `.txt` with the set-password link."""
+    """Send `<template>_subject.txt` + `<template>.txt` with the set-password link."""
     token = password_link_token(user)
     context = {
         "user": user,
@@ -25,6 +25,6 @@ def send_password_link(user, *, template: str, extra_context=None) -> None:
         "expiry_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
         **(extra_context or {}),
     }
-    subject = render_to_string(f"accounts/email/{template}_subject.txt", context)
-    body = render_to_string(f"accounts/email/{template}.txt", context)
+    subject = render_to_string(f"{template}_subject.txt", context)
+    body = render_to_string(f"{template}.txt", context)
     send_mail(" ".join(subject.split()), body, None, [user.email])

@@ -26,6 +26,19 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "staff.manage": frozenset({Role.ADMIN}),
     # the audit trail
     "audit.view": frozenset({Role.ADMIN}),
+    # patients: demographics
+    "patients.view": STAFF_ROLES,
+    "patients.create": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST}),
+    "patients.update": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST}),
+    "patients.archive": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST}),
+    "patients.delete": frozenset({Role.ADMIN}),
+    "patients.invite": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST}),
+    "patients.access_log": frozenset({Role.ADMIN}),
+    # patients: the clinical summary (allergies, problems, medications)
+    "clinical.view": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE}),
+    "clinical.edit": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE}),
+    # a patient's own record, through the API
+    "own_record.view": frozenset({Role.PATIENT}),
 }
 
 

@@ -2,10 +2,14 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import User
+from accounts.roles import Role
 
 
 class UserSerializer(serializers.ModelSerializer):
     clinic_id = serializers.CharField(read_only=True, allow_null=True)
+    patient_id = serializers.SerializerMethodField(
+        help_text=_("For patient users: the id of their own patient record.")
+    )
 
     class Meta:
         model = User
@@ -16,12 +20,21 @@ class UserSerializer(serializers.ModelSerializer):
             "phone",
             "role",
             "clinic_id",
+            "patient_id",
             "is_active",
             "is_verified",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+    def get_patient_id(self, user) -> str | None:
+        # The reverse side of patients.Patient.user, read without importing the patients app;
+        # asked only of patient users, so staff lists cost no extra query per row.
+        if user.role != Role.PATIENT:
+            return None
+        record = getattr(user, "patient_record", None)
+        return record.pk if record is not None else None
 
 
 class SignupSerializer(serializers.Serializer):

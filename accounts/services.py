@@ -166,7 +166,7 @@ def password_reset_request(*, email: str) -> None:
     if user is None:
         return
     try:
-        send_password_link(user, template="password_reset")
+        send_password_link(user, template="accounts/email/password_reset")
     except (smtplib.SMTPException, OSError):
         # The answer must not reveal whether the account exists, so the failure is only logged.
         logger.exception("Password-reset e-mail could not be sent (user %s)", user.pk)

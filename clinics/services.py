@@ -61,7 +61,9 @@ def staff_invite(*, actor, email: str, name: str, role: str, phone: str = "") ->
     except IntegrityError:
         raise ValidationError({"email": _("An account with this e-mail already exists.")})
     try:
-        send_password_link(user, template="invitation", extra_context={"inviter": actor})
+        send_password_link(
+            user, template="accounts/email/invitation", extra_context={"inviter": actor}
+        )
     except (smtplib.SMTPException, OSError):
         logger.exception("Invitation e-mail could not be sent (user %s)", user.pk)
         user.delete()  # an invitation nobody received is not kept

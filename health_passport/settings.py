@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "axes",
     "clinics",
     "accounts",
+    "patients",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ USER_FIELDS = {
     "phone",
     "role",
     "clinic_id",
+    "patient_id",
     "is_active",
     "is_verified",
     "created_at",

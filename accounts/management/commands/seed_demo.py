@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts import demo
 from accounts.models import User
 from accounts.roles import Role
 from clinics.models import Clinic
@@ -23,8 +24,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--password", default=DEMO_PASSWORD, help="Password for every user.")
+        for seeder in demo.seeders():
+            seeder.add_arguments(parser)
 
     def handle(self, *args, password, **options):
+        users = {}
         with transaction.atomic():
             clinic, _created = Clinic.objects.get_or_create(
                 slug="demo-clinic",
@@ -35,7 +39,7 @@ class Command(BaseCommand):
                 },
             )
             for email, name, role in DEMO_USERS:
-                self._user(email, password, name=name, role=role, clinic=clinic)
+                users[role] = self._user(email, password, name=name, role=role, clinic=clinic)
             self._user(
                 SUPERUSER[0],
                 password,
@@ -44,6 +48,8 @@ class Command(BaseCommand):
                 is_staff=True,
                 is_superuser=True,
             )
+        for seeder in demo.seeders():
+            seeder.seed(clinic=clinic, users=users, options=options, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {clinic.name}"))
         self.stdout.write(f"Log in at http://127.0.0.1:8000/accounts/login/ (password: {password})")
         for email, _name, role in DEMO_USERS:

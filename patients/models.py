@@ -1,0 +1,242 @@
+import re
+import unicodedata
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from health_passport.db import BaseModel
+
+ICD10_CODE = re.compile(r"[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?")
+PHONE = RegexValidator(
+    r"^\+?[0-9 ()\-.]{6,24}$",
+    _("Enter a phone number: digits, spaces, brackets, dashes, optionally starting with +."),
+)
+
+
+def search_key(text: str) -> str:
+    """Lower-case, accent-free form of a name, indexed for prefix search on every backend."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
+
+
+def phone_digits(phone: str) -> str:
+    return "".join(c for c in phone or "" if c.isdigit())
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Patient(BaseModel):
+    clinic = models.ForeignKey(
+        "clinics.Clinic", models.PROTECT, related_name="patients", verbose_name=_("clinic")
+    )
+    mrn = models.CharField(_("MRN"), max_length=16, editable=False)
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    preferred_name = models.CharField(_("preferred name"), max_length=100, blank=True)
+    date_of_birth = models.DateField(_("date of birth"))
+    sex = models.CharField(
+        _("administrative sex"), max_length=10, choices=Sex.choices, default=Sex.UNKNOWN
+    )
+    phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[PHONE])
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.TextField(_("address"), blank=True)
+    emergency_contact_name = models.CharField(_("emergency contact"), max_length=150, blank=True)
+    emergency_contact_relationship = models.CharField(_("relationship"), max_length=60, blank=True)
+    emergency_contact_phone = models.CharField(
+        _("emergency contact phone"), max_length=32, blank=True, validators=[PHONE]
+    )
+    preferred_language = models.CharField(_("preferred language"), max_length=60, blank=True)
+    staff_notes = models.TextField(_("notes for staff"), blank=True)
+    is_archived = models.BooleanField(_("archived"), default=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="patient_record",
+        verbose_name=_("portal account"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Derived search columns (kept by services), indexed so search stays fast at 100k rows.
+    first_name_key = models.CharField(max_length=100, editable=False, default="")
+    last_name_key = models.CharField(max_length=100, editable=False, default="")
+    preferred_name_key = models.CharField(max_length=100, editable=False, default="")
+    phone_key = models.CharField(max_length=32, editable=False, default="")
+    email_key = models.CharField(max_length=254, editable=False, default="")
+
+    class Meta:
+        ordering = ["last_name_key", "first_name_key", "id"]
+        verbose_name = _("patient")
+        verbose_name_plural = _("patients")
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "mrn"], name="patient_unique_mrn_per_clinic")
+        ]
+        indexes = [
+            models.Index(
+                fields=["clinic", "is_archived", "last_name_key", "first_name_key"],
+                name="patient_name_sort",
+            ),
+            models.Index(fields=["clinic", "first_name_key"], name="patient_first_name"),
+            models.Index(fields=["clinic", "preferred_name_key"], name="patient_preferred_name"),
+            models.Index(fields=["clinic", "date_of_birth"], name="patient_dob"),
+            models.Index(fields=["clinic", "phone_key"], name="patient_phone"),
+            models.Index(fields=["clinic", "email_key"], name="patient_email"),
+            models.Index(fields=["clinic", "is_archived", "-created_at"], name="patient_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name} ({self.mrn})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def display_name(self) -> str:
+        if self.preferred_name and self.preferred_name != self.first_name:
+            return f"{self.first_name} ({self.preferred_name}) {self.last_name}"
+        return self.full_name
+
+    def age(self, on=None) -> int:
+        on = on or timezone.localdate()
+        born = self.date_of_birth
+        return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+    def clean(self):
+        for name in ("first_name", "last_name", "preferred_name"):
+            setattr(self, name, (getattr(self, name) or "").strip())
+        self.email = (self.email or "").strip().lower()
+        if self.date_of_birth:
+            today = timezone.localdate()
+            if self.date_of_birth > today:
+                raise ValidationError({"date_of_birth": _("The date of birth is in the future.")})
+            if self.date_of_birth.year < 1880:
+                raise ValidationError({"date_of_birth": _("The date of birth is before 1880.")})
+        self.first_name_key = search_key(self.first_name)
+        self.last_name_key = search_key(self.last_name)
+        self.preferred_name_key = search_key(self.preferred_name)
+        self.phone_key = phone_digits(self.phone)
+        self.email_key = self.email
+
+
+class ClinicalRecord(BaseModel):
+    """Shared shape of the clinical summary: always the patient's, always the patient's clinic."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Allergy(ClinicalRecord):
+    class Severity(models.TextChoices):
+        MILD = "mild", _("Mild")
+        MODERATE = "moderate", _("Moderate")
+        SEVERE = "severe", _("Severe")
+        UNKNOWN = "unknown", _("Unknown")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        INACTIVE = "inactive", _("Inactive")
+        RESOLVED = "resolved", _("Resolved")
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="allergies")
+    substance = models.CharField(_("substance"), max_length=200)
+    reaction = models.CharField(_("reaction"), max_length=200, blank=True)
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=Severity.choices, default=Severity.UNKNOWN
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default="active")
+
+    class Meta:
+        ordering = ["status", "substance"]
+        verbose_name = _("allergy")
+        verbose_name_plural = _("allergies")
+        indexes = [models.Index(fields=["patient", "status"], name="allergy_patient")]
+
+    def __str__(self):
+        return self.substance
+
+
+class Condition(ClinicalRecord):
+    class CodeSystem(models.TextChoices):
+        NONE = "", _("None")
+        ICD10 = "icd10", _("ICD-10")
+        SNOMED = "snomed", _("SNOMED CT")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        RESOLVED = "resolved", _("Resolved")
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="conditions")
+    name = models.CharField(_("condition"), max_length=200)
+    code = models.CharField(_("code"), max_length=20, blank=True)
+    code_system = models.CharField(
+        _("code system"), max_length=10, choices=CodeSystem.choices, blank=True, default=""
+    )
+    onset_date = models.DateField(_("onset date"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default="active")
+
+    class Meta:
+        ordering = ["status", "name"]
+        verbose_name = _("problem")
+        verbose_name_plural = _("problems")
+        indexes = [models.Index(fields=["patient", "status"], name="condition_patient")]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        self.code = (self.code or "").strip().upper()
+        if self.code and not self.code_system:
+            raise ValidationError({"code_system": _("Say which code system the code is from.")})
+        if (
+            self.code_system == self.CodeSystem.ICD10
+            and self.code
+            and not ICD10_CODE.fullmatch(self.code)
+        ):
+            raise ValidationError({"code": _("Not an ICD-10 code (e.g. E11.9).")})
+        if self.code_system == self.CodeSystem.SNOMED and self.code and not self.code.isdigit():
+            raise ValidationError({"code": _("A SNOMED CT code is a number (e.g. 44054006).")})
+        if self.onset_date and self.onset_date > timezone.localdate():
+            raise ValidationError({"onset_date": _("The onset date is in the future.")})
+
+
+class Medication(ClinicalRecord):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="medications")
+    name = models.CharField(_("medication"), max_length=200)
+    dose = models.CharField(_("dose"), max_length=100, blank=True)
+    frequency = models.CharField(_("frequency"), max_length=100, blank=True)
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["-is_active", "name"]
+        verbose_name = _("medication")
+        verbose_name_plural = _("medications")
+        indexes = [models.Index(fields=["patient", "is_active"], name="medication_patient")]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The end date is before the start date.")})
