@@ -39,6 +39,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "clinical.edit": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE}),
     # a patient's own record, through the API
     "own_record.view": frozenset({Role.PATIENT}),
+    # labs (receptionists see nothing of labs; patients read their own final results)
+    "labs.view": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.LAB_TECH}),
+    "labs.catalogue.edit": frozenset({Role.ADMIN}),
+    "labs.order": frozenset({Role.ADMIN, Role.CLINICIAN}),
+    "labs.collect": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.LAB_TECH}),
+    "labs.result.enter": frozenset({Role.ADMIN, Role.NURSE, Role.LAB_TECH}),
+    "labs.result.import": frozenset({Role.ADMIN, Role.LAB_TECH}),
+    "labs.review": frozenset({Role.ADMIN, Role.CLINICIAN}),
 }
 
 

@@ -20,6 +20,7 @@ from accounts.middleware import request_meta
 from accounts.models import AuditEvent, RefreshTokenRecord, User, UserManager
 from accounts.roles import Role
 from accounts.tokens import RecordedRefreshToken
+from clinics.lifecycle import clinic_created
 from clinics.models import Clinic
 
 Action = AuditEvent.Action
@@ -102,6 +103,7 @@ def clinic_signup(*, name: str, email: str, password: str, clinic_name: str) -> 
         if isinstance(exc, ValidationError):
             raise
         raise ValidationError({"email": _("An account with this e-mail already exists.")})
+    clinic_created(clinic)
     audit(actor=user, action=Action.SIGNUP, obj=clinic)
     return user
 

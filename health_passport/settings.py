@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "clinics",
     "accounts",
     "patients",
+    "labs",
 ]
 
 MIDDLEWARE = [

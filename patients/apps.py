@@ -10,3 +10,6 @@ class PatientsConfig(AppConfig):
         from patients import panels
 
         panels.register_clinical_summary()
+        from patients import demo
+
+        demo.register()

@@ -78,12 +78,27 @@ def search_filter(query: str) -> Q:
     return condition
 
 
-def patient_list(*, actor, search: str = "", status: str = "active", sort: str = "name"):
+def patient_list(
+    *,
+    actor,
+    search: str = "",
+    status: str = "active",
+    sort: str = "name",
+    audited: bool = False,
+):
+    """The patients the actor may see, searched, filtered and sorted.
+
+    `audited=True` records the read of the list as one audit row (no patient id; the search
+    text in the detail), for callers that show the list itself, such as the API.
+    """
     patients = patients_in_reach(actor=actor)
     if status == "active":
         patients = patients.filter(is_archived=False)
     elif status == "archived":
         patients = patients.filter(is_archived=True)
+    if audited:
+        detail = "patient list" + (f"; search: {search.strip()}" if search.strip() else "")
+        audit(actor=actor, action=Action.VIEW, detail=detail)
     return patients.filter(search_filter(search)).order_by(*SORTS.get(sort, SORTS["name"]))
 
 
@@ -121,8 +136,14 @@ def clinical_list(*, actor, patient: Patient, kind: str, audited: bool = True):
     return records
 
 
-def clinical_get(*, actor, patient: Patient, kind: str, id: str):
-    return get_or_404(clinical_list(actor=actor, patient=patient, kind=kind, audited=False), id)
+def clinical_get(*, actor, patient: Patient, kind: str, id: str, audited: bool = False):
+    """One record of the clinical summary, or 404. `audited=True` for a read on its own (API);
+    edits leave it False because the write itself is audited."""
+    records = clinical_list(actor=actor, patient=patient, kind=kind, audited=False)
+    record = get_or_404(records.select_related("recorded_by"), id)
+    if audited:
+        audit(actor=actor, action=Action.VIEW, obj=record, patient_id=patient.pk, detail=kind)
+    return record
 
 
 def clinical_summary(*, actor, patient: Patient) -> dict:
@@ -133,11 +154,19 @@ def clinical_summary(*, actor, patient: Patient) -> dict:
     }
 
 
-def access_log(*, actor, patient: Patient):
-    """Who read or changed this record. Clinic admins see it; so does the patient themself."""
+def access_log(*, actor, patient: Patient, audited: bool = False):
+    """Who read or changed this record. Clinic admins see it; so does the patient themself.
+
+    `audited=True` records reading the log as one 'view' of the record (the API); the patient
+    page's panel leaves it False, being part of the page's own audited view.
+    """
     is_own_record = actor.role == Role.PATIENT and patient.user_id == actor.pk
     if not is_own_record:
         require(actor, "patients.access_log")
+    if audited:
+        audit(
+            actor=actor, action=Action.VIEW, obj=patient, patient_id=patient.pk, detail="access log"
+        )
     return audit_events_for_patient(patient_id=patient.pk)
 
 
@@ -147,3 +176,12 @@ def access_log_panel(*, actor, patient: Patient) -> dict:
 
 def may_see_clinical(actor) -> bool:
     return can(actor, "clinical.view")
+
+
+def patient_get_for(*, actor, id: str, permission: str, detail: str = "") -> Patient:
+    """For pages needing more than `patients.view`: 404 out of reach, then 403 if the role may
+    not do `permission`, then one audited view (so a refused request leaves no 'view' row)."""
+    patient = get_or_404(patients_in_reach(actor=actor).select_related("user"), id)
+    require(actor, permission)
+    audit(actor=actor, action=Action.VIEW, obj=patient, patient_id=patient.pk, detail=detail)
+    return patient

@@ -6,6 +6,7 @@ import smtplib
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.emails import send_password_link
@@ -91,18 +92,24 @@ def patient_update(*, actor, patient: Patient, **fields) -> Patient:
     return patient
 
 
-def patient_set_archived(*, actor, patient: Patient, archived: bool) -> Patient:
+def patient_set_archived(*, actor, patient: Patient, archived: bool, reason: str = "") -> Patient:
     """Archive (instead of deleting) or restore a record; its data stays as it was."""
     require(actor, "patients.archive")
     if patient.is_archived != archived:
-        Patient.objects.filter(pk=patient.pk).update(is_archived=archived, updated_by=actor)
-        patient.is_archived = archived
+        # QuerySet.update() skips auto_now: the change time and author are set explicitly.
+        now = timezone.now()
+        Patient.objects.filter(pk=patient.pk).update(
+            is_archived=archived, updated_by=actor, updated_at=now
+        )
+        patient.is_archived, patient.updated_by, patient.updated_at = archived, actor, now
+    detail = "archived" if archived else "restored"
+    reason = (reason or "").strip()
     audit(
         actor=actor,
         action=Action.UPDATE,
         obj=patient,
         patient_id=patient.pk,
-        detail="archived" if archived else "restored",
+        detail=f"{detail}: {reason}" if reason else detail,
     )
     return patient
 

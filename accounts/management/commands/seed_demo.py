@@ -6,6 +6,7 @@ from django.db import transaction
 from accounts import demo
 from accounts.models import User
 from accounts.roles import Role
+from clinics.lifecycle import clinic_created
 from clinics.models import Clinic
 
 DEMO_PASSWORD = "demo-passport-2026"
@@ -30,7 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args, password, **options):
         users = {}
         with transaction.atomic():
-            clinic, _created = Clinic.objects.get_or_create(
+            clinic, created = Clinic.objects.get_or_create(
                 slug="demo-clinic",
                 defaults={
                     "name": "Demo Clinic",
@@ -38,6 +39,8 @@ class Command(BaseCommand):
                     "primary_color": "#0f766e",
                 },
             )
+            if created:
+                clinic_created(clinic)
             for email, name, role in DEMO_USERS:
                 users[role] = self._user(email, password, name=name, role=role, clinic=clinic)
             self._user(

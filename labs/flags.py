@@ -1,0 +1,42 @@
+"""Which reference range applies to a patient, and how a value is flagged against it.
+
+Boundaries: a value equal to a reference limit is normal; equal to a critical limit is
+critical (panic values are reported from the limit itself, as most labs do).
+"""
+
+from decimal import Decimal
+
+from labs.models import Flag, LabTest, ReferenceRange, ValueType
+
+
+def applicable_range(ranges, *, sex: str, age: int) -> ReferenceRange | None:
+    """The most specific range for this sex and age: sex-specific beats 'any', then narrowest."""
+    candidates = [r for r in ranges if r.applies_to(sex=sex, age=age)]
+    if not candidates:
+        return None
+
+    def specificity(r):
+        width = (r.age_max if r.age_max is not None else 200) - r.age_min
+        return (r.sex == ReferenceRange.Sex.ANY, width)
+
+    return min(candidates, key=specificity)
+
+
+def flag_for(test: LabTest, reference: ReferenceRange | None, value) -> str:
+    if test.value_type != ValueType.NUMERIC:
+        if reference is None or not reference.normal_text:
+            return Flag.NONE
+        same = str(value).strip().lower() == reference.normal_text.strip().lower()
+        return Flag.NORMAL if same else Flag.ABNORMAL
+    number = Decimal(value)
+    if test.critical_low is not None and number <= test.critical_low:
+        return Flag.CRITICAL_LOW
+    if test.critical_high is not None and number >= test.critical_high:
+        return Flag.CRITICAL_HIGH
+    if reference is None or (reference.low is None and reference.high is None):
+        return Flag.NONE
+    if reference.low is not None and number < reference.low:
+        return Flag.LOW
+    if reference.high is not None and number > reference.high:
+        return Flag.HIGH
+    return Flag.NORMAL

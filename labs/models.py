@@ -1,0 +1,322 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from health_passport.db import BaseModel
+
+VALUE = {"max_digits": 12, "decimal_places": 4, "null": True, "blank": True}
+
+
+class ValueType(models.TextChoices):
+    NUMERIC = "numeric", _("Numeric")
+    TEXT = "text", _("Text")
+    POSNEG = "posneg", _("Positive / negative")
+
+
+class Flag(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    LOW = "low", _("Low")
+    HIGH = "high", _("High")
+    CRITICAL_LOW = "critical_low", _("Critically low")
+    CRITICAL_HIGH = "critical_high", _("Critically high")
+    ABNORMAL = "abnormal", _("Abnormal")
+    NONE = "", _("No reference range")
+
+
+ABNORMAL_FLAGS = (Flag.LOW, Flag.HIGH, Flag.ABNORMAL)
+CRITICAL_FLAGS = (Flag.CRITICAL_LOW, Flag.CRITICAL_HIGH)
+
+
+class LabTest(BaseModel):
+    """One test of a clinic's catalogue (each clinic edits its own copy)."""
+
+    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=200)
+    loinc_code = models.CharField(_("LOINC code"), max_length=16, blank=True)
+    unit = models.CharField(_("unit (UCUM)"), max_length=40, blank=True)
+    value_type = models.CharField(
+        _("value type"), max_length=10, choices=ValueType.choices, default=ValueType.NUMERIC
+    )
+    critical_low = models.DecimalField(_("critical low"), **VALUE)
+    critical_high = models.DecimalField(_("critical high"), **VALUE)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("lab test")
+        verbose_name_plural = _("lab tests")
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "name"], name="labtest_unique_name"),
+            models.UniqueConstraint(
+                fields=["clinic", "loinc_code"],
+                condition=~Q(loinc_code=""),
+                name="labtest_unique_loinc",
+            ),
+        ]
+        indexes = [models.Index(fields=["clinic", "loinc_code"], name="labtest_loinc")]
+
+    def __str__(self):
+        return f"{self.name} ({self.loinc_code})" if self.loinc_code else self.name
+
+    def clean(self):
+        self.loinc_code = (self.loinc_code or "").strip()
+        if self.loinc_code and not _is_loinc(self.loinc_code):
+            raise ValidationError(
+                {"loinc_code": _("Not a LOINC code (digits, dash, check digit).")}
+            )
+        if (
+            self.critical_low is not None
+            and self.critical_high is not None
+            and self.critical_low >= self.critical_high
+        ):
+            raise ValidationError({"critical_high": _("Must be above the critical low limit.")})
+
+
+def _is_loinc(code: str) -> bool:
+    """LOINC codes end in a mod-10 check digit: 2345-7, 4548-4."""
+    number, dash, check = code.partition("-")
+    if not (dash and number.isdigit() and check.isdigit() and len(check) == 1):
+        return False
+    digits = [int(d) for d in number]
+    total = 0
+    for position, digit in enumerate(reversed(digits)):
+        if position % 2 == 0:
+            digit *= 2
+            digit = digit - 9 if digit > 9 else digit
+        total += digit
+    return (10 - total % 10) % 10 == int(check)
+
+
+class ReferenceRange(BaseModel):
+    """A normal range for a sex and an age band; several rows per test."""
+
+    class Sex(models.TextChoices):
+        ANY = "any", _("Any")
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+
+    test = models.ForeignKey(LabTest, models.CASCADE, related_name="ranges")
+    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+")
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, default=Sex.ANY)
+    age_min = models.PositiveSmallIntegerField(_("from age (years)"), default=0)
+    age_max = models.PositiveSmallIntegerField(
+        _("below age (years)"), null=True, blank=True, help_text=_("Empty: no upper limit.")
+    )
+    low = models.DecimalField(_("low"), **VALUE)
+    high = models.DecimalField(_("high"), **VALUE)
+    normal_text = models.CharField(
+        _("normal value"),
+        max_length=60,
+        blank=True,
+        help_text=_("For text results, e.g. Negative."),
+    )
+
+    class Meta:
+        ordering = ["test", "sex", "age_min"]
+        verbose_name = _("reference range")
+        verbose_name_plural = _("reference ranges")
+        indexes = [models.Index(fields=["test", "sex"], name="range_test_sex")]
+
+    def __str__(self):
+        return self.display
+
+    @property
+    def display(self) -> str:
+        if self.normal_text:
+            return self.normal_text
+        low = _plain(self.low)
+        high = _plain(self.high)
+        if low and high:
+            return f"{low}–{high}"
+        if high:
+            return f"≤ {high}"
+        return f"≥ {low}" if low else ""
+
+    def applies_to(self, *, sex: str, age: int) -> bool:
+        sex_matches = self.sex == self.Sex.ANY or self.sex == sex
+        return sex_matches and self.age_min <= age and (self.age_max is None or age < self.age_max)
+
+    def clean(self):
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValidationError({"high": _("The high limit is below the low limit.")})
+        if self.age_max is not None and self.age_max <= self.age_min:
+            raise ValidationError({"age_max": _("The age band is empty.")})
+
+
+def _plain(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f")
+    return text
+
+
+class LabPanel(BaseModel):
+    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=200)
+    loinc_code = models.CharField(_("LOINC code"), max_length=16, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("lab panel")
+        verbose_name_plural = _("lab panels")
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "name"], name="labpanel_unique_name")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PanelItem(BaseModel):
+    """A test in a panel (an explicit model, so it prefetches on every backend)."""
+
+    panel = models.ForeignKey(LabPanel, models.CASCADE, related_name="items")
+    test = models.ForeignKey(LabTest, models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["panel", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["panel", "test"], name="panelitem_unique_test")
+        ]
+
+
+class LabOrder(BaseModel):
+    class Priority(models.TextChoices):
+        ROUTINE = "routine", _("Routine")
+        URGENT = "urgent", _("Urgent")
+        STAT = "stat", _("STAT")
+
+    class Status(models.TextChoices):
+        ORDERED = "ordered", _("Ordered")
+        COLLECTED = "collected", _("Collected")
+        RESULTED = "resulted", _("Resulted")
+        REVIEWED = "reviewed", _("Reviewed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+")
+    patient = models.ForeignKey("patients.Patient", models.CASCADE, related_name="lab_orders")
+    ordered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+"
+    )
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.ROUTINE
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ORDERED
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    collected_at = models.DateTimeField(_("collected at"), null=True, blank=True)
+    cancelled_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("lab order")
+        verbose_name_plural = _("lab orders")
+        indexes = [
+            models.Index(fields=["clinic", "status", "-created_at"], name="laborder_status"),
+            models.Index(fields=["patient", "-created_at"], name="laborder_patient"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_status_display()} order {self.pk}"
+
+
+class LabOrderItem(BaseModel):
+    order = models.ForeignKey(LabOrder, models.CASCADE, related_name="items")
+    test = models.ForeignKey(LabTest, models.PROTECT, related_name="+")
+    panel = models.ForeignKey(LabPanel, models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["order", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "test"], name="orderitem_unique_test")
+        ]
+
+
+class LabResult(BaseModel):
+    class Status(models.TextChoices):
+        PRELIMINARY = "preliminary", _("Preliminary")
+        FINAL = "final", _("Final")
+        CORRECTED = "corrected", _("Corrected")
+
+    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+")
+    patient = models.ForeignKey("patients.Patient", models.CASCADE, related_name="lab_results")
+    order = models.ForeignKey(
+        LabOrder, models.SET_NULL, null=True, blank=True, related_name="results"
+    )
+    test = models.ForeignKey(LabTest, models.PROTECT, related_name="results")
+    value_numeric = models.DecimalField(_("value"), **VALUE)
+    value_text = models.CharField(_("value"), max_length=200, blank=True)
+    unit = models.CharField(_("unit"), max_length=40, blank=True)
+    # The reference range that applied, copied for the patient's sex and age at collection.
+    reference_low = models.DecimalField(_("reference low"), **VALUE)
+    reference_high = models.DecimalField(_("reference high"), **VALUE)
+    reference_text = models.CharField(_("reference range"), max_length=60, blank=True)
+    flag = models.CharField(_("flag"), max_length=16, choices=Flag.choices, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default="final")
+    collected_at = models.DateTimeField(_("collected at"))
+    reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
+    performing_lab = models.CharField(_("performing lab"), max_length=200, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+"
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_comment = models.TextField(_("review comment"), blank=True)
+
+    class Meta:
+        ordering = ["-collected_at", "-id"]
+        verbose_name = _("lab result")
+        verbose_name_plural = _("lab results")
+        indexes = [
+            models.Index(fields=["patient", "test", "-collected_at"], name="result_patient_test"),
+            models.Index(fields=["patient", "-collected_at"], name="result_patient_time"),
+            models.Index(fields=["clinic", "reviewed_at", "flag"], name="result_review_queue"),
+            models.Index(fields=["clinic", "-collected_at"], name="result_clinic_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.test.name}: {self.display_value}"
+
+    @property
+    def value(self):
+        return self.value_numeric if self.value_numeric is not None else self.value_text
+
+    @property
+    def display_value(self) -> str:
+        if self.value_numeric is not None:
+            return f"{_plain(self.value_numeric)} {self.unit}".strip()
+        return self.value_text
+
+    @property
+    def is_critical(self) -> bool:
+        return self.flag in CRITICAL_FLAGS
+
+    @property
+    def is_abnormal(self) -> bool:
+        return self.flag in ABNORMAL_FLAGS or self.flag in CRITICAL_FLAGS
+
+
+class LabResultRevision(BaseModel):
+    """A result's earlier value, kept when it is corrected."""
+
+    result = models.ForeignKey(LabResult, models.CASCADE, related_name="revisions")
+    value_numeric = models.DecimalField(**VALUE)
+    value_text = models.CharField(max_length=200, blank=True)
+    unit = models.CharField(max_length=40, blank=True)
+    flag = models.CharField(max_length=16, choices=Flag.choices, blank=True)
+    status = models.CharField(max_length=12, choices=LabResult.Status.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["result", "-created_at"]

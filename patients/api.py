@@ -1,0 +1,341 @@
+"""Patients API: thin views over patients.selectors and patients.services.
+
+Reads go through selectors (scoped to the actor and audited: one AuditEvent per read), writes
+through services (permission, validation, write, audit). A record outside the actor's reach is
+404; an action the role may not take is 403, checked before the body is validated.
+"""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import AuditEvent
+from accounts.roles import require
+from accounts.serializers import ErrorSerializer, UserSerializer
+from patients import selectors, services
+from patients import serializers as s
+from patients.fhir import patient_resource
+
+READ_ERRORS = {401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
+WRITE_ERRORS = {400: ErrorSerializer, **READ_ERRORS}
+ORDERINGS = list(selectors.SORTS)
+ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="The patient's id.")
+RECORD_ID = OpenApiParameter(
+    "record_id", str, OpenApiParameter.PATH, description="The record's id."
+)
+
+
+def validated(serializer_class, request, **kwargs) -> dict:
+    serializer = serializer_class(data=request.data, context={"request": request}, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def choice_param(request, name: str, choices, default: str) -> str:
+    """A query parameter that must be one of `choices`: anything else is a 400 saying so."""
+    value = request.query_params.get(name, "").strip() or default
+    if value not in choices:
+        raise ValidationError(
+            {name: [_("Must be one of: %(choices)s.") % {"choices": ", ".join(choices)}]}
+        )
+    return value
+
+
+def patient_body(patient, request) -> dict:
+    return s.PatientSerializer(patient, context={"request": request}).data
+
+
+# --- patients ------------------------------------------------------------------------------------
+class PatientListView(GenericAPIView):
+    serializer_class = s.PatientSerializer
+
+    @extend_schema(
+        summary="List patients (search, filter, sort; paginated)",
+        description="Staff see their clinic's patients; a patient user sees only themself. "
+        "Each call is recorded in the audit trail.",
+        parameters=[
+            OpenApiParameter(
+                "search",
+                str,
+                description="Free text: any part of a name (start of a word, accents and case "
+                "ignored), an MRN, a phone number, an e-mail or a date of birth "
+                "(YYYY-MM-DD, DD/MM/YYYY).",
+            ),
+            OpenApiParameter(
+                "status",
+                str,
+                enum=list(selectors.STATUSES),
+                default="active",
+                description="Active records (default), archived ones, or all.",
+            ),
+            OpenApiParameter("ordering", str, enum=ORDERINGS, default="name"),
+        ],
+        responses={200: s.PatientSerializer(many=True), 400: ErrorSerializer, **READ_ERRORS},
+    )
+    def get(self, request):
+        patients = selectors.patient_list(
+            actor=request.user,
+            search=request.query_params.get("search", "")[:200],
+            status=choice_param(request, "status", selectors.STATUSES, "active"),
+            sort=choice_param(request, "ordering", ORDERINGS, "name"),
+            audited=True,
+        ).select_related("created_by", "updated_by", "user")
+        page = self.paginate_queryset(patients)
+        data = s.PatientSerializer(page, many=True, context={"request": request}).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(
+        summary="Create a patient",
+        description="When a patient with the same name and date of birth exists, the answer "
+        'is 409 listing them, unless the body says `"confirm_duplicate": true`.',
+        request=s.PatientCreateSerializer,
+        responses={
+            201: s.PatientSerializer,
+            409: OpenApiResponse(s.DuplicateConflictSerializer, "Possible duplicates"),
+            **WRITE_ERRORS,
+        },
+    )
+    def post(self, request):
+        require(request.user, "patients.create")
+        data = validated(s.PatientCreateSerializer, request)
+        confirmed = data.pop("confirm_duplicate", False)
+        if not confirmed:
+            duplicates = list(
+                selectors.possible_duplicates(
+                    actor=request.user,
+                    first_name=data.get("first_name", ""),
+                    last_name=data.get("last_name", ""),
+                    date_of_birth=data.get("date_of_birth"),
+                )[:10]
+            )
+            if duplicates:
+                body = {
+                    "detail": _(
+                        "A patient with the same name and date of birth already exists. "
+                        'Send "confirm_duplicate": true to create this record anyway.'
+                    ),
+                    "duplicates": s.DuplicateSerializer(duplicates, many=True).data,
+                }
+                return Response(body, status=status.HTTP_409_CONFLICT)
+        patient = services.patient_create(actor=request.user, **data)
+        return Response(patient_body(patient, request), status=status.HTTP_201_CREATED)
+
+
+class PatientDetailView(APIView):
+    @extend_schema(
+        summary="A patient's record",
+        parameters=[ID],
+        responses={200: s.PatientSerializer, **READ_ERRORS},
+    )
+    def get(self, request, pk):
+        return Response(patient_body(selectors.patient_get(actor=request.user, id=pk), request))
+
+    @extend_schema(
+        summary="Change a patient's demographics",
+        parameters=[ID],
+        request=s.PatientSerializer,
+        responses={200: s.PatientSerializer, **WRITE_ERRORS},
+    )
+    def patch(self, request, pk):
+        patient = selectors.patient_for_update(actor=request.user, id=pk)
+        require(request.user, "patients.update")
+        data = validated(s.PatientSerializer, request, partial=True)
+        patient = services.patient_update(actor=request.user, patient=patient, **data)
+        return Response(patient_body(patient, request))
+
+    @extend_schema(
+        summary="Archive a patient (records are archived, never deleted here)",
+        description="Answers 200 with the archived record (`is_archived: true`); "
+        "`POST .../restore` brings it back. Archiving twice is harmless.",
+        parameters=[ID],
+        responses={200: s.PatientSerializer, **READ_ERRORS},
+    )
+    def delete(self, request, pk):
+        patient = selectors.patient_for_update(actor=request.user, id=pk)
+        patient = services.patient_set_archived(actor=request.user, patient=patient, archived=True)
+        return Response(patient_body(patient, request))
+
+
+class PatientRestoreView(APIView):
+    @extend_schema(
+        summary="Restore an archived patient",
+        parameters=[ID],
+        request=s.ArchiveSerializer,
+        responses={200: s.PatientSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request, pk):
+        patient = selectors.patient_for_update(actor=request.user, id=pk)
+        require(request.user, "patients.archive")
+        data = validated(s.ArchiveSerializer, request)
+        patient = services.patient_set_archived(
+            actor=request.user, patient=patient, archived=False, reason=data.get("reason", "")
+        )
+        return Response(patient_body(patient, request))
+
+
+class FhirJSONRenderer(JSONRenderer):
+    media_type = "application/fhir+json"
+    format = "fhir"
+
+
+class PatientFhirView(APIView):
+    renderer_classes = [FhirJSONRenderer, JSONRenderer]
+
+    @extend_schema(
+        summary="The patient as a FHIR R4 Patient resource",
+        description="`application/fhir+json` by default, `application/json` on request "
+        "(`Accept` header). Recorded in the audit trail as an export.",
+        parameters=[ID],
+        responses={200: s.FhirPatientSerializer, **READ_ERRORS},
+    )
+    def get(self, request, pk):
+        patient = selectors.patient_get(
+            actor=request.user, id=pk, action=AuditEvent.Action.EXPORT, detail="FHIR Patient"
+        )
+        return Response(patient_resource(patient))
+
+
+class PatientInviteView(APIView):
+    @extend_schema(
+        summary="Invite the patient to their portal account (the passport)",
+        description="Creates a `patient` user linked to this record (201) or re-sends a pending "
+        "invitation (200); the e-mailed link's tail is the `token` of "
+        "`POST /api/v1/auth/reset-password`. 400 when the patient already has an active "
+        "account, has no e-mail address, or the address belongs to another user.",
+        parameters=[ID],
+        request=s.InviteSerializer,
+        responses={201: UserSerializer, 200: UserSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request, pk):
+        patient = selectors.patient_for_update(actor=request.user, id=pk)
+        require(request.user, "patients.invite")
+        data = validated(s.InviteSerializer, request)
+        created = patient.user_id is None
+        user = services.patient_invite(
+            actor=request.user, patient=patient, email=data.get("email", "")
+        )
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(UserSerializer(user).data, status=code)
+
+
+class PatientAccessLogView(GenericAPIView):
+    serializer_class = s.AccessLogEntrySerializer
+
+    @extend_schema(
+        summary="Who read or changed this record, newest first (paginated)",
+        description="For clinic admins, and for the patient themself.",
+        parameters=[ID],
+        responses={200: s.AccessLogEntrySerializer(many=True), **READ_ERRORS},
+    )
+    def get(self, request, pk):
+        patient = selectors.patient_for_update(actor=request.user, id=pk)
+        events = selectors.access_log(actor=request.user, patient=patient, audited=True)
+        page = self.paginate_queryset(events.order_by("-created_at", "-id"))
+        data = s.AccessLogEntrySerializer(page, many=True, context={"request": request}).data
+        return self.get_paginated_response(data)
+
+
+# --- the clinical summary: allergies, conditions, medications -----------------------------------
+class ClinicalListView(GenericAPIView):
+    kind = ""
+
+    def get(self, request, pk):
+        patient = selectors.patient_for_update(actor=request.user, id=pk)
+        records = selectors.clinical_list(actor=request.user, patient=patient, kind=self.kind)
+        model = records.model
+        records = records.select_related("recorded_by").order_by(*model._meta.ordering, "id")
+        page = self.paginate_queryset(records)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def post(self, request, pk):
+        patient = selectors.patient_for_update(actor=request.user, id=pk)
+        require(request.user, "clinical.edit")
+        data = validated(self.get_serializer_class(), request)
+        record = services.clinical_create(
+            actor=request.user, patient=patient, kind=self.kind, **data
+        )
+        return Response(self.get_serializer(record).data, status=status.HTTP_201_CREATED)
+
+
+class ClinicalDetailView(GenericAPIView):
+    kind = ""
+
+    def record(self, request, pk, record_id, *, audited=False):
+        patient = selectors.patient_for_update(actor=request.user, id=pk)
+        return selectors.clinical_get(
+            actor=request.user, patient=patient, kind=self.kind, id=record_id, audited=audited
+        )
+
+    def get(self, request, pk, record_id):
+        return Response(self.get_serializer(self.record(request, pk, record_id, audited=True)).data)
+
+    def patch(self, request, pk, record_id):
+        record = self.record(request, pk, record_id)
+        require(request.user, "clinical.edit")
+        data = validated(self.get_serializer_class(), request, partial=True)
+        record = services.clinical_update(actor=request.user, record=record, **data)
+        return Response(self.get_serializer(record).data)
+
+    def delete(self, request, pk, record_id):
+        record = self.record(request, pk, record_id)
+        services.clinical_delete(actor=request.user, record=record)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def clinical_views(kind: str, serializer_class, singular: str, plural: str):
+    """The list and detail views of one part of the clinical summary, documented."""
+    item = {200: serializer_class}
+    name = serializer_class.Meta.model.__name__
+    attrs = {"kind": kind, "serializer_class": serializer_class, "__module__": __name__}
+    list_view = extend_schema_view(
+        get=extend_schema(
+            summary=f"The patient's {plural} (paginated)",
+            description="Clinical roles and the patient themself; each call is audited.",
+            parameters=[ID],
+            responses={200: serializer_class(many=True), **READ_ERRORS},
+        ),
+        post=extend_schema(
+            summary=f"Record a {singular}",
+            parameters=[ID],
+            request=serializer_class,
+            responses={201: serializer_class, **WRITE_ERRORS},
+        ),
+    )(type(f"{name}ListView", (ClinicalListView,), attrs))
+    detail_view = extend_schema_view(
+        get=extend_schema(
+            summary=f"One {singular}", parameters=[ID, RECORD_ID], responses={**item, **READ_ERRORS}
+        ),
+        patch=extend_schema(
+            summary=f"Change a {singular}",
+            parameters=[ID, RECORD_ID],
+            request=serializer_class,
+            responses={**item, **WRITE_ERRORS},
+        ),
+        delete=extend_schema(
+            summary=f"Delete a {singular} (recorded in error)",
+            parameters=[ID, RECORD_ID],
+            responses={204: None, **READ_ERRORS},
+        ),
+    )(type(f"{name}DetailView", (ClinicalDetailView,), attrs))
+    return list_view, detail_view
+
+
+AllergyListView, AllergyDetailView = clinical_views(
+    "allergies", s.AllergySerializer, "allergy", "allergies"
+)
+ConditionListView, ConditionDetailView = clinical_views(
+    "conditions", s.ConditionSerializer, "problem (condition)", "problems (conditions)"
+)
+MedicationListView, MedicationDetailView = clinical_views(
+    "medications", s.MedicationSerializer, "medication", "medications"
+)

@@ -1,0 +1,243 @@
+"""Patient API bodies: parse and present only; the services validate and write."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from accounts.models import AuditEvent
+from accounts.roles import Role
+from patients.models import Allergy, Condition, Medication, Patient
+
+
+def _name(user) -> str | None:
+    return user.name if user is not None else None
+
+
+def _is_patient_user(serializer) -> bool:
+    request = serializer.context.get("request")
+    return getattr(getattr(request, "user", None), "role", None) == Role.PATIENT
+
+
+class EmergencyContactSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        source="emergency_contact_name", max_length=150, required=False, allow_blank=True
+    )
+    relationship = serializers.CharField(
+        source="emergency_contact_relationship", max_length=60, required=False, allow_blank=True
+    )
+    phone = serializers.CharField(
+        source="emergency_contact_phone",
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        validators=Patient._meta.get_field("emergency_contact_phone").validators,
+    )
+
+
+class PortalStatus:
+    NONE = "none"
+    INVITED = "invited"
+    ACTIVE = "active"
+    CHOICES = [NONE, INVITED, ACTIVE]
+
+
+class PatientSerializer(serializers.ModelSerializer):
+    """A patient's demographics. `staff_notes` is left out for patient users."""
+
+    emergency_contact = EmergencyContactSerializer(source="*", required=False)
+    created_by = serializers.SerializerMethodField(help_text=_("Name of who created the record."))
+    updated_by = serializers.SerializerMethodField(help_text=_("Name of who last changed it."))
+    has_portal_account = serializers.SerializerMethodField(
+        help_text=_("The patient has set a password for their portal account.")
+    )
+    portal_account_status = serializers.SerializerMethodField(
+        help_text=_("`none`, `invited` (e-mail sent, no password yet) or `active`.")
+    )
+
+    class Meta:
+        model = Patient
+        fields = [
+            "id",
+            "mrn",
+            "first_name",
+            "last_name",
+            "preferred_name",
+            "date_of_birth",
+            "sex",
+            "phone",
+            "email",
+            "address",
+            "emergency_contact",
+            "preferred_language",
+            "staff_notes",
+            "is_archived",
+            "created_at",
+            "updated_at",
+            "created_by",
+            "updated_by",
+            "has_portal_account",
+            "portal_account_status",
+        ]
+        read_only_fields = ["id", "mrn", "is_archived", "created_at", "updated_at"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if _is_patient_user(self):
+            fields.pop("staff_notes", None)
+        return fields
+
+    def get_created_by(self, patient) -> str | None:
+        return _name(patient.created_by)
+
+    def get_updated_by(self, patient) -> str | None:
+        return _name(patient.updated_by)
+
+    def get_has_portal_account(self, patient) -> bool:
+        return self.get_portal_account_status(patient) == PortalStatus.ACTIVE
+
+    def get_portal_account_status(self, patient) -> str:
+        user = patient.user
+        if user is None or not user.is_active:
+            return PortalStatus.NONE
+        return PortalStatus.ACTIVE if user.has_usable_password() else PortalStatus.INVITED
+
+
+class PatientCreateSerializer(PatientSerializer):
+    confirm_duplicate = serializers.BooleanField(
+        default=False,
+        write_only=True,
+        help_text=_(
+            "Create the record even though a patient with the same name and date of birth "
+            "exists (otherwise the answer is 409 with the possible duplicates)."
+        ),
+    )
+
+    class Meta(PatientSerializer.Meta):
+        fields = [*PatientSerializer.Meta.fields, "confirm_duplicate"]
+
+
+class DuplicateSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    mrn = serializers.CharField()
+    name = serializers.CharField(source="full_name")
+    date_of_birth = serializers.DateField()
+
+
+class DuplicateConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    duplicates = DuplicateSerializer(many=True)
+
+
+class ArchiveSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text=_("Why, for the access log (optional)."),
+    )
+
+
+class InviteSerializer(serializers.Serializer):
+    email = serializers.EmailField(
+        max_length=254,
+        required=False,
+        allow_blank=True,
+        help_text=_("Where to send the invitation; defaults to the patient's e-mail address."),
+    )
+
+
+# --- the clinical summary ----------------------------------------------------------------------
+class ClinicalSerializer(serializers.ModelSerializer):
+    patient_id = serializers.CharField(read_only=True)
+    recorded_by = serializers.SerializerMethodField(help_text=_("Who last recorded it."))
+
+    COMMON = ["id", "patient_id", "recorded_by", "created_at", "updated_at"]
+
+    def get_recorded_by(self, record) -> str | None:
+        return _name(record.recorded_by)
+
+
+class AllergySerializer(ClinicalSerializer):
+    class Meta:
+        model = Allergy
+        fields = [*ClinicalSerializer.COMMON, "substance", "reaction", "severity", "status"]
+        read_only_fields = ClinicalSerializer.COMMON
+
+
+class ConditionSerializer(ClinicalSerializer):
+    class Meta:
+        model = Condition
+        fields = [
+            *ClinicalSerializer.COMMON,
+            "name",
+            "code",
+            "code_system",
+            "onset_date",
+            "status",
+        ]
+        read_only_fields = ClinicalSerializer.COMMON
+
+
+class MedicationSerializer(ClinicalSerializer):
+    class Meta:
+        model = Medication
+        fields = [
+            *ClinicalSerializer.COMMON,
+            "name",
+            "dose",
+            "frequency",
+            "start_date",
+            "end_date",
+            "is_active",
+        ]
+        read_only_fields = ClinicalSerializer.COMMON
+
+
+CLINICAL_SERIALIZERS = {
+    "allergies": AllergySerializer,
+    "conditions": ConditionSerializer,
+    "medications": MedicationSerializer,
+}
+
+
+# --- the access log ----------------------------------------------------------------------------
+class AccessLogEntrySerializer(serializers.ModelSerializer):
+    """One access to the record. Patients see who and what; clinic admins also see from where."""
+
+    who = serializers.SerializerMethodField(help_text=_("The staff member's (or user's) name."))
+    role = serializers.CharField(source="actor_role")
+    time = serializers.DateTimeField(source="created_at")
+    action_label = serializers.CharField(source="get_action_display")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "who", "role", "action", "action_label", "time", "detail", "ip_address"]
+        read_only_fields = fields
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if _is_patient_user(self):
+            fields.pop("ip_address", None)
+        return fields
+
+    def get_who(self, event) -> str:
+        if event.actor is not None:
+            return event.actor.name or event.actor_label
+        return event.actor_label or str(_("System"))
+
+
+# --- FHIR (documented shape; the body is built by patients.fhir) --------------------------------
+class FhirPatientSerializer(serializers.Serializer):
+    """A FHIR R4 Patient resource (only the elements this API fills are listed)."""
+
+    resourceType = serializers.CharField(default="Patient")
+    id = serializers.CharField()
+    meta = serializers.DictField()
+    identifier = serializers.ListField(child=serializers.DictField())
+    active = serializers.BooleanField()
+    name = serializers.ListField(child=serializers.DictField())
+    telecom = serializers.ListField(child=serializers.DictField(), required=False)
+    gender = serializers.ChoiceField(choices=["female", "male", "other", "unknown"])
+    birthDate = serializers.DateField()
+    address = serializers.ListField(child=serializers.DictField(), required=False)
+    contact = serializers.ListField(child=serializers.DictField(), required=False)
+    communication = serializers.ListField(child=serializers.DictField(), required=False)
