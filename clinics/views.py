@@ -143,7 +143,9 @@ def staff_detail(request, pk: str):
             else:
                 apply_service_errors(form, exc)
         else:
-            if not can(request.user, "staff.view"):  # an admin who just demoted themselves
+            # An admin who just demoted themselves: `member` holds their new role.
+            editor = member if member.pk == request.user.pk else request.user
+            if not can(editor, "staff.view"):
                 return redirect("home")
             return redirect("clinics:staff_detail", pk=member.pk)
     return render(request, "clinics/staff_detail.html", {"form": form, "member": member})

@@ -53,7 +53,7 @@ class LabTest(BaseModel):
             models.UniqueConstraint(fields=["clinic", "name"], name="labtest_unique_name"),
             models.UniqueConstraint(
                 fields=["clinic", "loinc_code"],
-                condition=~Q(loinc_code=""),
+                condition=Q(loinc_code__gt=""),  # MongoDB's partial indexes take no negation
                 name="labtest_unique_loinc",
             ),
         ]
