@@ -96,3 +96,9 @@ mongo-migrations: setup
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache tools/congodb/dist tools/congodb/node_modules
+
+# The patients benchmark (never part of `make test`): gunicorn with production settings against
+# 100,000 seeded patients on its own SQLite file; writes bench/results/latest.md (bench/README.md).
+.PHONY: bench
+bench: setup
+	bench/run.sh $(BENCH_ARGS)

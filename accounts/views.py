@@ -25,6 +25,7 @@ from accounts.forms import (
     SignupForm,
     apply_service_errors,
 )
+from accounts.home_widgets import widgets_for
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +34,8 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def home(request):
-    """The staff home: the clinic, who is signed in, and where they can go."""
-    return render(request, "accounts/home.html")
+    """The staff home: the clinic, who is signed in, where they can go, and the apps' widgets."""
+    return render(request, "accounts/home.html", {"widgets": widgets_for(actor=request.user)})
 
 
 class LoginView(auth_views.LoginView):

@@ -7,6 +7,8 @@ from health_passport.api import not_found
 urlpatterns = [
     path("v1/auth/", include("accounts.api_urls")),
     path("v1/clinics/", include("clinics.api_urls")),
+    path("v1/labs/", include("labs.api_urls")),
+    path("v1/patients/", include("labs.patient_api_urls")),
     path("v1/patients/", include("patients.api_urls")),
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path(

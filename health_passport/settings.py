@@ -238,6 +238,12 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "accounts.roles.Role",
         "StaffRoleEnum": "accounts.roles.STAFF_ROLE_CHOICES",
+        "SexEnum": "patients.models.Sex",
+        "AllergyStatusEnum": "patients.models.Allergy.Status",
+        "ConditionStatusEnum": "patients.models.Condition.Status",
+        "ReferenceRangeSexEnum": "labs.models.ReferenceRange.Sex",
+        "LabOrderStatusEnum": "labs.models.LabOrder.Status",
+        "LabResultStatusEnum": "labs.models.LabResult.Status",
     },
 }
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("clinic/", include("clinics.urls")),
     path("patients/", include("patients.urls")),
+    path("labs/", include("labs.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("health_passport.api_urls")),
     # Clinic logos are public branding (shown on the login-less pages too); nothing else is media.

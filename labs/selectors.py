@@ -116,12 +116,19 @@ def result_get(*, actor, id: str) -> LabResult:
     return result
 
 
+LATEST_WINDOW = 500
+
+
 def latest_results(*, actor, patient) -> list[LabResult]:
-    """The newest result of each test for this patient (for the patient page's panel)."""
+    """The newest result of each test for this patient (for the patient page's panel).
+
+    One query over the patient's newest LATEST_WINDOW results (index result_patient_time), so
+    a patient with years of history costs the same as one with a single result; tests last
+    measured before that window are on the trend pages, not in this panel.
+    """
     latest = {}
-    for result in result_list(actor=actor, patient=patient, audited=False).order_by(
-        "-collected_at"
-    ):
+    newest = result_list(actor=actor, patient=patient, audited=False).order_by("-collected_at")
+    for result in newest[:LATEST_WINDOW]:
         latest.setdefault(result.test_id, result)
     return sorted(latest.values(), key=lambda r: r.test.name)
 
@@ -146,4 +153,139 @@ def review_queue(*, actor):
         .select_related("test", "patient")
         .annotate(severity=severity)
         .order_by("severity", "-collected_at")
+    )
+
+
+# --- for the staff HTML (panel, home widget, pages that write) ---------------------------------
+OPEN_ORDER_STATUSES = (LabOrder.Status.ORDERED, LabOrder.Status.COLLECTED)
+
+
+def patient_panel(*, actor, patient) -> dict:
+    """The patient page's labs panel: latest result per test and the open orders.
+
+    Part of the page's one audited view, so nothing here writes an audit row; a constant
+    number of queries however many results the patient has.
+    """
+    orders = order_list(actor=actor, patient=patient).filter(status__in=OPEN_ORDER_STATUSES)
+    return {
+        "latest_results": latest_results(actor=actor, patient=patient),
+        "open_orders": list(orders[:20]),
+    }
+
+
+def review_queue_for(*, actor, mine: bool = False):
+    """The review queue; `mine` keeps results of the actor's own orders and outside results."""
+    queue = review_queue(actor=actor)
+    if mine:
+        queue = queue.filter(Q(order__isnull=True) | Q(order__ordered_by=actor))
+    return queue
+
+
+def review_widget(*, actor, limit: int = 8) -> dict:
+    """The staff home's "Results to review": critical first, then abnormal. One query: the
+    first `limit` results, and whether there are more (unaudited, like the page's headers)."""
+    mine = actor.role == Role.CLINICIAN
+    results = list(review_queue_for(actor=actor, mine=mine)[: limit + 1])
+    more = len(results) > limit
+    results = results[:limit]
+    critical = sum(1 for r in results if r.flag in CRITICAL_FLAGS)
+    return {
+        "results": results,
+        "more": more,
+        "critical": critical,
+        "critical_more": more and critical == len(results),
+        "mine": mine,
+    }
+
+
+# --- Added for the API ---------------------------------------------------------------------------
+def require_results_reader(actor) -> None:
+    """403 unless the actor may read some results: lab roles, or a patient (their own)."""
+    if getattr(actor, "role", None) == Role.PATIENT:
+        require(actor, "own_record.view")
+    else:
+        require(actor, "labs.view")
+
+
+def order_for_update(*, actor, id: str) -> LabOrder:
+    """The order a write is about: in reach or 404, no separate "view" row (the write is)."""
+    return get_or_404(order_list(actor=actor), id)
+
+
+def result_for_update(*, actor, id: str) -> LabResult:
+    """The result a write is about: in reach or 404, no separate 'view' row."""
+    return get_or_404(
+        results_in_reach(actor=actor).select_related("patient", "test", "entered_by"), id
+    )
+
+
+def result_history(*, result: LabResult) -> list:
+    """A result's earlier values (replaced by corrections), newest first."""
+    return list(result.revisions.select_related("changed_by").order_by("-created_at", "-id"))
+
+
+def result_export(*, actor, id: str, detail: str = "FHIR Observation") -> LabResult:
+    """One result for export, audited as an 'export' with the patient's id."""
+    result = get_or_404(results_in_reach(actor=actor).select_related("patient"), id)
+    audit(
+        actor=actor, action=Action.EXPORT, obj=result, patient_id=result.patient_id, detail=detail
+    )
+    return result
+
+
+def order_export(*, actor, id: str, detail: str = "FHIR DiagnosticReport"):
+    """(order, its results oldest first) for export, audited as an 'export'."""
+    order = get_or_404(order_list(actor=actor), id)
+    results = list(results_in_reach(actor=actor).filter(order=order).order_by("collected_at", "id"))
+    audit(actor=actor, action=Action.EXPORT, obj=order, patient_id=order.patient_id, detail=detail)
+    return order, results
+
+
+def order_results(*, actor, order: LabOrder) -> list[LabResult]:
+    """The results of an order (already audited as part of reading the order)."""
+    return list(
+        results_in_reach(actor=actor)
+        .filter(order=order)
+        .select_related("patient", "entered_by")
+        .order_by("collected_at", "id")
+    )
+
+
+def labtest_for_reader(*, actor, id: str) -> LabTest:
+    """A test as a reader of results sees it: lab roles their clinic's catalogue, a patient user
+    the catalogue of their own clinic (for the trend of their own results)."""
+    if getattr(actor, "role", None) == Role.PATIENT:
+        require(actor, "own_record.view")
+        clinic_ids = list(patients_in_reach(actor=actor).values_list("clinic_id", flat=True))
+        return get_or_404(
+            LabTest.objects.filter(clinic_id__in=clinic_ids).prefetch_related("ranges"), id
+        )
+    return labtest_get(actor=actor, id=id)
+
+
+def audit_rows_read(*, actor, rows, detail: str = "labs") -> None:
+    """One 'view' audit row per patient whose records are on a page of a list, in one write
+    (so a page of results costs the same number of queries for 1 patient or 50)."""
+    patient_ids = list(dict.fromkeys(str(row.patient_id) for row in rows))
+    if not patient_ids:
+        return
+    from accounts.middleware import request_meta
+
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    meta = request_meta.get() or {}
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor=user,
+            actor_label=user.email if user else "",
+            actor_role=user.role if user else "",
+            clinic_id=getattr(actor, "clinic_id", None),
+            action=Action.VIEW,
+            object_type="patients.Patient",
+            object_id=patient_id,
+            patient_id=patient_id,
+            ip_address=meta.get("ip_address"),
+            user_agent=meta.get("user_agent", ""),
+            detail=detail[:300],
+        )
+        for patient_id in patient_ids
     )

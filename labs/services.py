@@ -380,9 +380,13 @@ def results_import(*, actor, data: bytes | str, dry_run: bool = True) -> ImportR
     """
     require(actor, "labs.result.import")
     report = ImportReport()
-    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in reader.fieldnames or []]
+    try:
+        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+        rows = list(csv.reader(io.StringIO(text)))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        report.errors.append((1, _("The file is not a readable UTF-8 CSV file (%s).") % exc))
+        return report
+    header = [h.strip().lower() for h in (rows[0] if rows else [])]
     missing = [c for c in CSV_COLUMNS if c not in header and c != "lab"]
     if missing:
         report.errors.append((1, _("Missing columns: %s") % ", ".join(missing)))
@@ -391,8 +395,18 @@ def results_import(*, actor, data: bytes | str, dry_run: bool = True) -> ImportR
     tests = {t.loinc_code: t for t in catalogue_tests if t.loinc_code}
     tests_by_name = {t.name.lower(): t for t in catalogue_tests}
     patients = {}
-    for line, raw in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+    for line, cells in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue  # blank lines are not rows
+        if len(cells) != len(header):
+            report.errors.append(
+                (
+                    line,
+                    _("Expected %(n)d columns, found %(m)d.") % {"n": len(header), "m": len(cells)},
+                )
+            )
+            continue
+        row = {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
         try:
             patient = patients.get(row["mrn"])
             if patient is None:
@@ -444,3 +458,41 @@ def _messages(exc: ValidationError) -> list[str]:
             f"{k}: {m}" if k != "__all__" else m for k, v in exc.message_dict.items() for m in v
         ]
     return exc.messages
+
+
+# --- several results at once (result entry per order) -------------------------------------------
+class RowsInvalid(ValidationError):
+    """Some rows failed validation; `row_errors` maps each bad row's index to its error."""
+
+    def __init__(self, row_errors: dict[int, ValidationError]):
+        self.row_errors = row_errors
+        super().__init__(
+            _("%(count)d row(s) have errors; nothing was saved.") % {"count": len(row_errors)}
+        )
+
+
+def results_enter(*, actor, rows: list[dict]) -> list[LabResult]:
+    """Enter several results (each row: build_result's keywords): all of them or none.
+
+    Every row is validated first; RowsInvalid names each bad row and nothing is written.
+    """
+    require(actor, "labs.result.enter")
+    if not rows:
+        raise ValidationError(_("Enter at least one result."))
+    results, errors = [], {}
+    for index, row in enumerate(rows):
+        try:
+            results.append(build_result(actor=actor, **row))
+        except ValidationError as exc:
+            errors[index] = exc
+    if errors:
+        raise RowsInvalid(errors)
+    LabResult.objects.bulk_create(results)
+    orders = {}
+    for result in results:
+        audit(actor=actor, action=Action.CREATE, obj=result, patient_id=result.patient_id)
+        if result.order_id:
+            orders[result.order_id] = result.order
+    for order in orders.values():
+        _order_progress(order)
+    return results

@@ -191,6 +191,13 @@ class FhirJSONRenderer(JSONRenderer):
 class PatientFhirView(APIView):
     renderer_classes = [FhirJSONRenderer, JSONRenderer]
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors are the API's usual JSON (`detail`), not FHIR resources: say so.
+        if response.status_code >= 400 and hasattr(request, "accepted_renderer"):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
     @extend_schema(
         summary="The patient as a FHIR R4 Patient resource",
         description="`application/fhir+json` by default, `application/json` on request "

@@ -114,7 +114,7 @@ def patient_resource(patient: Patient) -> dict:
     resource = {
         "resourceType": "Patient",
         "id": str(patient.pk),
-        "meta": {"lastUpdated": patient.updated_at.isoformat()},
+        "meta": {"lastUpdated": patient.updated_at.isoformat(timespec="milliseconds")},
         "identifier": [
             {
                 "use": "usual",

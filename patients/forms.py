@@ -85,7 +85,7 @@ class PatientFilterForm(forms.Form):
         return values
 
 
-# --- demographics ----------------------------------------------------------------------------------
+# --- demographics -------------------------------------------------------------------------------
 class PatientForm(ChangedFieldsMixin, forms.Form):
     FIELDS = DEMOGRAPHIC_FIELDS
 
@@ -166,7 +166,7 @@ class PatientForm(ChangedFieldsMixin, forms.Form):
         )
 
 
-# --- the clinical summary --------------------------------------------------------------------------
+# --- the clinical summary -----------------------------------------------------------------------
 class ClinicalForm(ChangedFieldsMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,11 +1,29 @@
 """Patient API bodies: parse and present only; the services validate and write."""
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import AuditEvent
 from accounts.roles import Role
 from patients.models import Allergy, Condition, Medication, Patient
+
+
+class MillisecondDateTimeField(serializers.DateTimeField):
+    """Times to the millisecond: what MongoDB stores, so a record reads the same on every
+    backend and right after a write as later."""
+
+    def to_representation(self, value):
+        if value is not None and value.microsecond % 1000:
+            value = value.replace(microsecond=value.microsecond - value.microsecond % 1000)
+        return super().to_representation(value)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: MillisecondDateTimeField,
+    }
 
 
 def _name(user) -> str | None:
@@ -40,7 +58,7 @@ class PortalStatus:
     CHOICES = [NONE, INVITED, ACTIVE]
 
 
-class PatientSerializer(serializers.ModelSerializer):
+class PatientSerializer(ModelSerializer):
     """A patient's demographics. `staff_notes` is left out for patient users."""
 
     emergency_contact = EmergencyContactSerializer(source="*", required=False)
@@ -146,7 +164,7 @@ class InviteSerializer(serializers.Serializer):
 
 
 # --- the clinical summary ----------------------------------------------------------------------
-class ClinicalSerializer(serializers.ModelSerializer):
+class ClinicalSerializer(ModelSerializer):
     patient_id = serializers.CharField(read_only=True)
     recorded_by = serializers.SerializerMethodField(help_text=_("Who last recorded it."))
 
@@ -200,12 +218,12 @@ CLINICAL_SERIALIZERS = {
 
 
 # --- the access log ----------------------------------------------------------------------------
-class AccessLogEntrySerializer(serializers.ModelSerializer):
+class AccessLogEntrySerializer(ModelSerializer):
     """One access to the record. Patients see who and what; clinic admins also see from where."""
 
     who = serializers.SerializerMethodField(help_text=_("The staff member's (or user's) name."))
     role = serializers.CharField(source="actor_role")
-    time = serializers.DateTimeField(source="created_at")
+    time = MillisecondDateTimeField(source="created_at")
     action_label = serializers.CharField(source="get_action_display")
 
     class Meta:

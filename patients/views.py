@@ -6,6 +6,8 @@ scope to the clinic (404 outside it) and audit. GET pages showing a record audit
 because the service audits the write itself.
 """
 
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -31,9 +33,18 @@ CLINICAL_TITLES = {
 }
 
 
-def _require_clinic(request):
-    if request.user.clinic_id is None:  # a platform superuser without a clinic
-        raise Http404(_("You do not belong to a clinic."))
+def staff_page(view):
+    """Every page here is for clinic staff: a patient user (who cannot log in to these pages
+    anyway) or a user without a clinic gets nothing, whatever the URL."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        require(request.user, "patients.view")
+        if request.user.clinic_id is None:  # a platform superuser without a clinic
+            raise Http404(_("You do not belong to a clinic."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _error_messages(request, exc: ValidationError):
@@ -43,12 +54,16 @@ def _error_messages(request, exc: ValidationError):
 
 # --- list and create ---------------------------------------------------------------------------
 @require_http_methods(["GET"])
+@staff_page
 def patient_list(request):
-    _require_clinic(request)
     filter_form = PatientFilterForm(request.GET)
     filters = filter_form.filters()
     patients = selectors.patient_list(
-        actor=request.user, search=filters["q"], status=filters["status"], sort=filters["sort"]
+        actor=request.user,
+        search=filters["q"],
+        status=filters["status"],
+        sort=filters["sort"],
+        audited=True,  # a list of patients is a read of patient data too
     )
     page_obj = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -65,8 +80,8 @@ def patient_list(request):
 
 
 @require_http_methods(["GET", "POST"])
+@staff_page
 def patient_create(request):
-    _require_clinic(request)
     require(request.user, "patients.create")
     duplicates = []
     if request.method == "POST":
@@ -104,6 +119,7 @@ def patient_create(request):
 
 # --- the patient page --------------------------------------------------------------------------
 @require_http_methods(["GET"])
+@staff_page
 def patient_detail(request, pk: str):
     patient = selectors.patient_get(actor=request.user, id=pk)  # the page's one audit row
     may_delete = (
@@ -123,6 +139,7 @@ def patient_detail(request, pk: str):
 
 
 @require_http_methods(["GET", "POST"])
+@staff_page
 def patient_edit(request, pk: str):
     if request.method == "GET":
         patient = selectors.patient_get_for(
@@ -150,6 +167,7 @@ def patient_edit(request, pk: str):
 
 
 @require_http_methods(["GET", "POST"])
+@staff_page
 def patient_archive(request, pk: str):
     """Archive or restore (the record says which): a confirmation page, then the POST."""
     if request.method == "GET":
@@ -174,6 +192,7 @@ def patient_archive(request, pk: str):
 
 
 @require_http_methods(["GET", "POST"])
+@staff_page
 def patient_delete(request, pk: str):
     if request.method == "GET":
         patient = selectors.patient_get_for(
@@ -203,6 +222,7 @@ def patient_delete(request, pk: str):
 
 
 @require_POST
+@staff_page
 def patient_invite(request, pk: str):
     patient = selectors.patient_for_update(actor=request.user, id=pk)
     require(request.user, "patients.invite")
@@ -226,6 +246,7 @@ def _clinical_context(kind: str, **context) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
+@staff_page
 def clinical_add(request, pk: str, kind: str):
     form_class = CLINICAL_FORMS[kind]
     if request.method == "GET":
@@ -255,6 +276,7 @@ def clinical_add(request, pk: str, kind: str):
 
 
 @require_http_methods(["GET", "POST"])
+@staff_page
 def clinical_edit(request, pk: str, kind: str, rid: str):
     form_class = CLINICAL_FORMS[kind]
     if request.method == "GET":
@@ -288,6 +310,7 @@ def clinical_edit(request, pk: str, kind: str, rid: str):
 
 
 @require_http_methods(["GET", "POST"])
+@staff_page
 def clinical_delete(request, pk: str, kind: str, rid: str):
     if request.method == "GET":
         patient = selectors.patient_get_for(

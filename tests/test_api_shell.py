@@ -27,6 +27,40 @@ ENDPOINTS = {
     "/api/v1/clinics/current": {"get", "patch"},
     "/api/v1/clinics/current/staff": {"get", "post"},
     "/api/v1/clinics/current/staff/{id}": {"get", "patch", "delete"},
+    "/api/v1/patients": {"get", "post"},
+    "/api/v1/patients/{id}": {"get", "patch", "delete"},
+    "/api/v1/patients/{id}/restore": {"post"},
+    "/api/v1/patients/{id}/fhir": {"get"},
+    "/api/v1/patients/{id}/invite": {"post"},
+    "/api/v1/patients/{id}/access-log": {"get"},
+    **{
+        path: methods
+        for kind in ("allergies", "conditions", "medications")
+        for path, methods in {
+            f"/api/v1/patients/{{id}}/{kind}": {"get", "post"},
+            f"/api/v1/patients/{{id}}/{kind}/{{record_id}}": {"get", "patch", "delete"},
+        }.items()
+    },
+    # labs
+    "/api/v1/labs/tests": {"get", "post"},
+    "/api/v1/labs/tests/{id}": {"get", "patch"},
+    "/api/v1/labs/tests/{id}/ranges": {"get", "post"},
+    "/api/v1/labs/tests/{id}/ranges/{range_id}": {"patch", "delete"},
+    "/api/v1/labs/panels": {"get"},
+    "/api/v1/labs/panels/{id}": {"get"},
+    "/api/v1/labs/orders": {"get", "post"},
+    "/api/v1/labs/orders/{id}": {"get"},
+    "/api/v1/labs/orders/{id}/collect": {"post"},
+    "/api/v1/labs/orders/{id}/cancel": {"post"},
+    "/api/v1/labs/orders/{id}/fhir": {"get"},
+    "/api/v1/labs/results": {"get", "post"},
+    "/api/v1/labs/results/review-queue": {"get"},
+    "/api/v1/labs/results/{id}": {"get"},
+    "/api/v1/labs/results/{id}/correct": {"post"},
+    "/api/v1/labs/results/{id}/review": {"post"},
+    "/api/v1/labs/results/{id}/fhir": {"get"},
+    "/api/v1/patients/{id}/labs": {"get"},
+    "/api/v1/patients/{id}/labs/trend/{test_id}": {"get"},
 }
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 USER_FIELDS = {

@@ -7,7 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.roles import Role
-from tests.patients.html_factories import PatientFactory, list_rows, page_text
+from tests.patients.factories import PatientFactory
+from tests.patients.html_factories import list_rows, page_text
 
 LIST = "/patients/"
 

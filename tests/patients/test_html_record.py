@@ -10,13 +10,8 @@ from django.utils import timezone
 from accounts.models import AuditEvent, User
 from accounts.roles import Role
 from patients.models import Patient
-from tests.patients.html_factories import (
-    AllergyFactory,
-    PatientFactory,
-    field_error,
-    page_text,
-    patient_url,
-)
+from tests.patients.factories import AllergyFactory, PatientFactory
+from tests.patients.html_factories import field_error, page_text, patient_url
 
 NEW = "/patients/new/"
 LINK = re.compile(r"http://testserver(/accounts/reset/[A-Za-z0-9_\-]+/[A-Za-z0-9\-]+/)")
@@ -49,11 +44,7 @@ def new_data(**overrides) -> dict:
 
 
 def edit_data(patient, **overrides) -> dict:
-    data = {
-        name: getattr(patient, name)
-        for name in new_data()
-        if name != "date_of_birth"
-    }
+    data = {name: getattr(patient, name) for name in new_data() if name != "date_of_birth"}
     data["date_of_birth"] = patient.date_of_birth.isoformat()
     data.update(overrides)
     return data
@@ -181,7 +172,7 @@ def test_patient_page_header_and_demographics(web, clinic):
     page = page_text(response)
     assert "<h1" in page and "Maria Garcia" in page
     assert "Prefers “Mari”" in page
-    assert f"MRN <strong class=\"hp-mrn\">{patient.mrn}</strong>" in page
+    assert f'MRN <strong class="hp-mrn">{patient.mrn}</strong>' in page
     assert f"{patient.age()} years (1975-04-12)" in page
     assert "Female" in page
     assert "Pedro Garcia (Brother)" in page

@@ -29,7 +29,9 @@ def _seed(clinic, staff, target):
     )
 
 
-def test_seeding_continues_the_mrn_sequence_with_valid_rows(clinic, staff, other_clinic, other_admin):
+def test_seeding_continues_the_mrn_sequence_with_valid_rows(
+    clinic, staff, other_clinic, other_admin
+):
     first = patient_create(
         actor=staff[Role.ADMIN],
         first_name="Existing",

@@ -1,0 +1,94 @@
+"""Query plans of the lab reads at benchmark scale (run inside Django by bench/labs.py):
+
+    manage.py shell -c "from bench.labs_plans import main; main()"
+
+For each read the patient page, the trend and the review queue make, prints the SQL planner's
+plan (QuerySet.explain()), the index it uses and the median time of a few runs, as Markdown.
+The querysets are the selectors' own, built without the audit write.
+"""
+
+import re
+import statistics
+import time
+
+from django.db import connection
+
+from accounts.models import User
+from labs import selectors
+from labs.models import LabResult
+from patients.models import Patient
+
+EMAIL = "clinician@demo.clinic"
+DECLARED = ("result_patient_test", "result_patient_time", "result_review_queue")
+
+
+def _timed(queryset, runs=5) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        list(queryset)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def _busiest(clinic_id):
+    """A patient with a test repeated most often (the longest trend) among the first 2000."""
+    sample = list(
+        Patient.objects.filter(clinic_id=clinic_id)
+        .order_by("mrn")
+        .values_list("pk", flat=True)[:2000]
+    )
+    rows = (
+        LabResult.objects.filter(patient_id__in=sample)
+        .order_by()
+        .values_list("patient_id", "test_id")
+    )
+    counts = {}
+    for row in rows:
+        counts[row] = counts.get(row, 0) + 1
+    (patient_id, test_id), _count = max(counts.items(), key=lambda item: item[1])
+    return Patient.objects.get(pk=patient_id), test_id
+
+
+def main() -> None:
+    actor = User.objects.get(email=EMAIL)
+    patient, test_id = _busiest(actor.clinic_id)
+    test = selectors.labtest_get(actor=actor, id=test_id)
+    latest = selectors.result_list(actor=actor, patient=patient, audited=False).order_by(
+        "-collected_at"
+    )
+    trend = selectors.result_list(actor=actor, patient=patient, test=test, audited=False).order_by(
+        "collected_at", "id"
+    )
+    queue = selectors.review_queue_for(actor=actor, mine=False)
+    mine = selectors.review_queue_for(actor=actor, mine=True)
+    reads = [
+        ("latest per test (patient page panel)", latest, "result_patient_time"),
+        ("trend of one test", trend, "result_patient_test"),
+        ("review queue, first page (25)", queue[:25], "result_review_queue"),
+        ("review queue, clinician's home widget (9, mine)", mine[:9], "result_review_queue"),
+    ]
+    total = LabResult.objects.count()
+    unreviewed = LabResult.objects.filter(reviewed_at__isnull=True).count()
+    print(
+        f"- {connection.vendor}, {total} results, {unreviewed} unreviewed; patient with "
+        f"{LabResult.objects.filter(patient=patient).count()} results, "
+        f"{trend.count()} of {test.name}"
+    )
+    print()
+    print("| read | expected index | index used | temp b-tree | median ms |")
+    print("|---|---|---|---|---:|")
+    plans = []
+    for name, queryset, expected in reads:
+        plan = queryset.explain()
+        used = sorted(set(re.findall(r"INDEX (\w+)", plan)))
+        sort = "yes" if "TEMP B-TREE" in plan else "no"
+        ok = expected in used
+        print(
+            f"| {name} | `{expected}` | {', '.join(f'`{u}`' for u in used) or '—'}"
+            f"{'' if ok else ' ⚠'} | {sort} | {_timed(queryset):.1f} |"
+        )
+        plans.append((name, plan))
+    print()
+    for name, plan in plans:
+        print(f"{name}:\n\n```\n{plan}\n```\n")

@@ -1,0 +1,136 @@
+"""Labs in the Django admin (platform superusers). Opening a result is an audited read."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import AuditEvent
+from accounts.services import audit
+from labs.models import (
+    LabOrder,
+    LabOrderItem,
+    LabPanel,
+    LabResult,
+    LabResultRevision,
+    LabTest,
+    PanelItem,
+    ReferenceRange,
+)
+
+
+class ReferenceRangeInline(admin.TabularInline):
+    model = ReferenceRange
+    fields = ["sex", "age_min", "age_max", "low", "high", "normal_text"]
+    extra = 0
+
+
+@admin.register(LabTest)
+class LabTestAdmin(admin.ModelAdmin):
+    list_display = ["name", "loinc_code", "unit", "value_type", "clinic", "is_active"]
+    list_filter = ["value_type", "is_active", "clinic"]
+    search_fields = ["name", "loinc_code"]
+    list_select_related = ["clinic"]
+    inlines = [ReferenceRangeInline]
+
+    def save_formset(self, request, form, formset, change):
+        for instance in formset.save(commit=False):
+            if isinstance(instance, ReferenceRange) and not instance.clinic_id:
+                instance.clinic_id = form.instance.clinic_id
+            instance.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+
+
+class PanelItemInline(admin.TabularInline):
+    model = PanelItem
+    fields = ["test", "position"]
+    raw_id_fields = ["test"]
+    extra = 0
+
+
+@admin.register(LabPanel)
+class LabPanelAdmin(admin.ModelAdmin):
+    list_display = ["name", "loinc_code", "clinic"]
+    list_filter = ["clinic"]
+    search_fields = ["name", "loinc_code"]
+    list_select_related = ["clinic"]
+    inlines = [PanelItemInline]
+
+
+class LabOrderItemInline(admin.TabularInline):
+    model = LabOrderItem
+    fields = ["test", "panel"]
+    raw_id_fields = ["test", "panel"]
+    extra = 0
+
+
+@admin.register(LabOrder)
+class LabOrderAdmin(admin.ModelAdmin):
+    list_display = ["id", "patient", "status", "priority", "ordered_by", "created_at"]
+    list_filter = ["status", "priority"]
+    search_fields = ["patient__mrn", "patient__last_name"]
+    list_select_related = ["patient", "ordered_by"]
+    raw_id_fields = ["patient", "ordered_by"]
+    readonly_fields = ["clinic", "created_at", "updated_at"]
+    inlines = [LabOrderItemInline]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        order = self.get_object(request, object_id)
+        if order is not None and request.method == "GET":
+            audit(
+                actor=request.user,
+                action=AuditEvent.Action.VIEW,
+                obj=order,
+                patient_id=order.patient_id,
+                detail="admin",
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+class RevisionInline(admin.TabularInline):
+    model = LabResultRevision
+    fields = ["created_at", "value_numeric", "value_text", "unit", "flag", "status", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = _("earlier value")
+    verbose_name_plural = _("history (earlier values)")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LabResult)
+class LabResultAdmin(admin.ModelAdmin):
+    list_display = ["patient", "test", "display_value", "flag", "status", "collected_at"]
+    list_filter = ["flag", "status"]
+    search_fields = ["patient__mrn", "test__name", "test__loinc_code"]
+    list_select_related = ["patient", "test"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [RevisionInline]
+
+    # Results are entered and corrected in the app, where flags are computed and history kept.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("value"))
+    def display_value(self, result):
+        return result.display_value
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        result = self.get_object(request, object_id)
+        if result is not None and request.method == "GET":
+            audit(
+                actor=request.user,
+                action=AuditEvent.Action.VIEW,
+                obj=result,
+                patient_id=result.patient_id,
+                detail="admin",
+            )
+        return super().change_view(request, object_id, form_url, extra_context)

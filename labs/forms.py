@@ -1,0 +1,306 @@
+"""HTML forms of the labs app: they parse input; labs.services validates, flags and writes."""
+
+import csv
+import io
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from labs.models import LabOrder, LabResult, ReferenceRange
+
+IMPORT_MAX_BYTES = 2 * 1024 * 1024  # 2 MB
+DECIMAL = {"max_digits": 12, "decimal_places": 4, "required": False}
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+def _now_local() -> str:
+    return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+
+# --- orders ---------------------------------------------------------------------------------------
+class OrderForm(forms.Form):
+    panels = forms.MultipleChoiceField(
+        label=_("Panels"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    tests = forms.MultipleChoiceField(
+        label=_("Single tests"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=LabOrder.Priority.choices, initial="routine"
+    )
+    notes = forms.CharField(
+        label=_("Notes for the lab"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, panels=(), tests=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.panel_objects = {str(p.pk): p for p in panels}
+        self.test_objects = {str(t.pk): t for t in tests}
+        self.fields["panels"].choices = [
+            (pk, f"{p.name} ({', '.join(i.test.name for i in p.items.all())})")
+            for pk, p in self.panel_objects.items()
+        ]
+        self.fields["tests"].choices = [(pk, str(t)) for pk, t in self.test_objects.items()]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("panels") and not data.get("tests"):
+            raise forms.ValidationError(_("Choose at least one test or panel."))
+        return data
+
+    def chosen(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "panels": [self.panel_objects[pk] for pk in data["panels"]],
+            "tests": [self.test_objects[pk] for pk in data["tests"]],
+            "priority": data["priority"],
+            "notes": data["notes"],
+        }
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for cancelling"), max_length=200)
+
+
+# --- results ------------------------------------------------------------------------------------
+class ResultRowForm(forms.Form):
+    """One result: the service checks the value against the test's type and unit."""
+
+    value = forms.CharField(label=_("Value"), required=False, max_length=200)
+    unit = forms.CharField(
+        label=_("Unit"),
+        required=False,
+        max_length=40,
+        help_text=_("Optional: the test's unit when empty."),
+    )
+    collected_at = forms.DateTimeField(
+        label=_("Collected at"), required=False, widget=DateTimeLocalInput()
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[
+            (LabResult.Status.FINAL, LabResult.Status.FINAL.label),
+            (LabResult.Status.PRELIMINARY, LabResult.Status.PRELIMINARY.label),
+        ],
+        initial=LabResult.Status.FINAL,
+    )
+    performing_lab = forms.CharField(label=_("Performing lab"), required=False, max_length=200)
+
+    def __init__(self, *args, test=None, value_required=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.test = test
+        self.value_required = value_required
+        if test is not None:
+            self.fields["unit"].widget.attrs["placeholder"] = test.unit
+            if test.value_type == "posneg":
+                self.fields["value"].help_text = _("Positive or negative")
+
+    @property
+    def is_blank(self) -> bool:
+        """A row left empty (in result entry per order, such a test is not resulted yet)."""
+        return self.is_bound and not (self.data.get(self.add_prefix("value")) or "").strip()
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("value") or "").strip():
+            self.add_error("value", _("Enter a value."))
+        if not data.get("collected_at") and "collected_at" not in self.errors:
+            self.add_error("collected_at", _("Enter the time of collection."))
+        return data
+
+    def result_fields(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "value": data["value"],
+            "unit": data["unit"] or None,
+            "collected_at": data["collected_at"],
+            "status": data["status"],
+            "performing_lab": data["performing_lab"],
+        }
+
+
+class OutsideResultForm(ResultRowForm):
+    test = forms.ChoiceField(label=_("Test"))
+
+    field_order = ["test", "value", "unit", "collected_at", "status", "performing_lab"]
+
+    def __init__(self, *args, tests=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.test_objects = {str(t.pk): t for t in tests}
+        self.fields["test"].choices = [("", "—")] + [
+            (pk, str(t)) for pk, t in self.test_objects.items()
+        ]
+        self.fields["unit"].help_text = _("Optional: the test's own unit when empty.")
+
+    def result_fields(self) -> dict:
+        return {**super().result_fields(), "test": self.test_objects[self.cleaned_data["test"]]}
+
+
+class CorrectionForm(forms.Form):
+    value = forms.CharField(label=_("Corrected value"), max_length=200)
+    unit = forms.CharField(label=_("Unit"), required=False, max_length=40)
+    reason = forms.CharField(
+        label=_("Reason for the correction"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReviewForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReviewFilterForm(forms.Form):
+    SEVERITIES = [("", _("All")), ("critical", _("Critical")), ("abnormal", _("Abnormal"))]
+    q = forms.CharField(label=_("Patient (name or MRN)"), required=False, max_length=100)
+    severity = forms.ChoiceField(label=_("Severity"), choices=SEVERITIES, required=False)
+    mine = forms.BooleanField(label=_("Only my orders"), required=False)
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {"q": "", "severity": "", "mine": False}
+        return self.cleaned_data
+
+
+class OrderFilterForm(forms.Form):
+    q = forms.CharField(label=_("Patient (name or MRN)"), required=False, max_length=100)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", _("Open (ordered or collected)")), ("all", _("All"))]
+        + list(LabOrder.Status.choices),
+        required=False,
+    )
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {"q": "", "status": ""}
+        return self.cleaned_data
+
+
+# --- catalogue ----------------------------------------------------------------------------------
+class CatalogueSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search by name or LOINC code"), required=False, max_length=100)
+    active = forms.ChoiceField(
+        label=_("Show"),
+        choices=[("", _("All tests")), ("1", _("Active only"))],
+        required=False,
+    )
+
+
+class LabTestForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    unit = forms.CharField(label=_("Unit (UCUM)"), max_length=40, required=False)
+    critical_low = forms.DecimalField(label=_("Critical low"), **DECIMAL)
+    critical_high = forms.DecimalField(label=_("Critical high"), **DECIMAL)
+    is_active = forms.BooleanField(label=_("Active (can be ordered and resulted)"), required=False)
+
+    @staticmethod
+    def initial_for(test) -> dict:
+        return {name: getattr(test, name) for name in LabTestForm.base_fields}
+
+    def changed_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.changed_data}
+
+
+class RangeForm(forms.Form):
+    sex = forms.ChoiceField(label=_("Sex"), choices=ReferenceRange.Sex.choices, initial="any")
+    age_min = forms.IntegerField(label=_("From age (years)"), min_value=0, max_value=150, initial=0)
+    age_max = forms.IntegerField(
+        label=_("Below age (years)"),
+        min_value=1,
+        max_value=200,
+        required=False,
+        help_text=_("Empty: no upper limit."),
+    )
+    low = forms.DecimalField(label=_("Low"), **DECIMAL)
+    high = forms.DecimalField(label=_("High"), **DECIMAL)
+    normal_text = forms.CharField(
+        label=_("Normal value (text results)"), max_length=60, required=False
+    )
+
+    @staticmethod
+    def initial_for(reference) -> dict:
+        return {name: getattr(reference, name) for name in RangeForm.base_fields}
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("low") is None
+            and data.get("high") is None
+            and not (data.get("normal_text") or "").strip()
+            and not self.errors
+        ):
+            raise forms.ValidationError(_("Give a low or high limit, or a normal value."))
+        return data
+
+
+# --- CSV import ---------------------------------------------------------------------------------
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "Columns: mrn, test (LOINC code or name), value, unit, collected_at (ISO 8601), lab. "
+            "At most 2 MB."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size)s; the limit is 2 MB. Split it into smaller files.")
+                % {"size": f"{upload.size / 1024 / 1024:.1f} MB"}
+            )
+        raw = upload.read(IMPORT_MAX_BYTES + 1)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(_("The file is not UTF-8 text; save it as CSV (UTF-8)."))
+        if "\x00" in text:
+            raise forms.ValidationError(_("The file is not a CSV text file."))
+        if not text.strip():
+            raise forms.ValidationError(_("The file is empty."))
+        return text
+
+
+def csv_rows(text: str) -> tuple[list[str], list[tuple[int, dict, bool]]]:
+    """(header, [(line, row, has_extra_fields)]), numbered as labs.services.results_import does."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = [(h or "").strip().lower() for h in reader.fieldnames or []]
+    rows = []
+    for line, raw in enumerate(reader, start=2):
+        extra = None in raw
+        row = {
+            (k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None
+        }
+        rows.append((line, row, extra))
+    return header, rows
+
+
+def without_extra_fields(text: str) -> str:
+    """The CSV with every row cut to the header's width (extra fields are reported as errors)."""
+    reader = csv.reader(io.StringIO(text))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    header = next(reader, [])
+    writer.writerow(header)
+    for row in reader:
+        if row:
+            writer.writerow(row[: len(header)])
+    return out.getvalue()

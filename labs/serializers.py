@@ -1,0 +1,385 @@
+"""Labs API bodies: parse and present only; labs.services validates, flags and writes."""
+
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from labs.models import Flag, LabOrder, LabResult, LabTest, ReferenceRange, ValueType
+
+ID = {"max_length": 64}
+NUMBER = {
+    "max_digits": 12,
+    "decimal_places": 4,
+    "coerce_to_string": False,
+    "allow_null": True,
+    "required": False,
+}
+
+
+def _name(user) -> str | None:
+    return (user.name or user.email) if user is not None else None
+
+
+def as_number(value: Decimal | None):
+    """Decimals go out as JSON numbers (what charts want), without trailing zeros."""
+    if value is None:
+        return None
+    value = value.normalize()
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "number"}, {"type": "string"}],
+        "description": "A number for numeric tests, text for text tests, "
+        "`positive`/`negative` for positive/negative tests.",
+    }
+)
+class ValueField(serializers.Field):
+    """A result value: a JSON number or a string (never a boolean, list or object)."""
+
+    default_error_messages = {"invalid": _("Enter a number or a text value.")}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int | float):
+            self.fail("invalid")
+        if isinstance(data, float) and data != data:  # NaN
+            self.fail("invalid")
+        if isinstance(data, str) and len(data) > 200:
+            raise serializers.ValidationError(_("At most 200 characters."))
+        return str(data) if not isinstance(data, str) else data
+
+    def to_representation(self, value):
+        return as_number(value) if isinstance(value, Decimal) else value
+
+
+# --- catalogue -----------------------------------------------------------------------------------
+class ReferenceRangeSerializer(serializers.ModelSerializer):
+    low = serializers.DecimalField(**NUMBER)
+    high = serializers.DecimalField(**NUMBER)
+    display = serializers.CharField(read_only=True, help_text=_("The range as text, e.g. 70–99."))
+
+    class Meta:
+        model = ReferenceRange
+        fields = ["id", "sex", "age_min", "age_max", "low", "high", "normal_text", "display"]
+        read_only_fields = ["id", "display"]
+        extra_kwargs = {
+            "age_min": {"help_text": _("From this age in years (included).")},
+            "age_max": {"help_text": _("Below this age in years; null: no upper limit.")},
+        }
+
+
+class LabTestSerializer(serializers.ModelSerializer):
+    critical_low = serializers.DecimalField(**NUMBER)
+    critical_high = serializers.DecimalField(**NUMBER)
+    ranges = ReferenceRangeSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = LabTest
+        fields = [
+            "id",
+            "name",
+            "loinc_code",
+            "unit",
+            "value_type",
+            "critical_low",
+            "critical_high",
+            "is_active",
+            "ranges",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "ranges", "created_at", "updated_at"]
+        # Uniqueness is checked by the service's full_clean (one message, both backends).
+        validators = []
+
+
+class TestBriefSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    loinc_code = serializers.CharField()
+    unit = serializers.CharField()
+    value_type = serializers.ChoiceField(choices=ValueType.choices)
+
+
+class PanelSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    loinc_code = serializers.CharField()
+    tests = serializers.SerializerMethodField()
+
+    @extend_schema_field(TestBriefSerializer(many=True))
+    def get_tests(self, panel):
+        return TestBriefSerializer([item.test for item in panel.items.all()], many=True).data
+
+
+# --- results -------------------------------------------------------------------------------------
+class PatientBriefSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    mrn = serializers.CharField()
+    name = serializers.CharField(source="full_name")
+
+
+class RangeValueSerializer(serializers.Serializer):
+    low = serializers.FloatField(allow_null=True)
+    high = serializers.FloatField(allow_null=True)
+    text = serializers.CharField(help_text=_("The range as text; empty when none applied."))
+
+
+def reference_of(result) -> dict:
+    return {
+        "low": as_number(result.reference_low),
+        "high": as_number(result.reference_high),
+        "text": result.reference_text,
+    }
+
+
+class ResultSerializer(serializers.ModelSerializer):
+    """A result as read: server-computed `flag`, the `reference_range` that applied."""
+
+    patient = PatientBriefSerializer(read_only=True)
+    test = TestBriefSerializer(read_only=True)
+    order_id = serializers.CharField(allow_null=True, read_only=True)
+    value = ValueField(read_only=True)
+    display_value = serializers.CharField(read_only=True)
+    flag = serializers.ChoiceField(
+        choices=Flag.choices,
+        read_only=True,
+        help_text=_("normal, low, high, critical_low, critical_high, abnormal; empty: no range."),
+    )
+    flag_label = serializers.CharField(source="get_flag_display", read_only=True)
+    is_critical = serializers.BooleanField(read_only=True)
+    is_abnormal = serializers.BooleanField(read_only=True)
+    reference_range = serializers.SerializerMethodField()
+    entered_by = serializers.SerializerMethodField()
+    reviewed_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LabResult
+        fields = [
+            "id",
+            "patient",
+            "test",
+            "order_id",
+            "value",
+            "unit",
+            "display_value",
+            "flag",
+            "flag_label",
+            "is_critical",
+            "is_abnormal",
+            "reference_range",
+            "status",
+            "collected_at",
+            "reported_at",
+            "performing_lab",
+            "entered_by",
+            "reviewed_by",
+            "reviewed_at",
+            "review_comment",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(RangeValueSerializer)
+    def get_reference_range(self, result) -> dict:
+        return reference_of(result)
+
+    def get_entered_by(self, result) -> str | None:
+        return _name(result.entered_by)
+
+    def get_reviewed_by(self, result) -> str | None:
+        return _name(result.reviewed_by)
+
+
+class RevisionSerializer(serializers.Serializer):
+    value = serializers.SerializerMethodField()
+    unit = serializers.CharField()
+    flag = serializers.CharField()
+    status = serializers.CharField(help_text=_("The result's status before the correction."))
+    reason = serializers.CharField()
+    changed_by = serializers.SerializerMethodField()
+    changed_at = serializers.DateTimeField(source="created_at")
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_value(self, revision):
+        if revision.value_numeric is not None:
+            return as_number(revision.value_numeric)
+        return revision.value_text
+
+    def get_changed_by(self, revision) -> str | None:
+        return _name(revision.changed_by)
+
+
+class ResultDetailSerializer(ResultSerializer):
+    history = serializers.SerializerMethodField(
+        help_text=_("Earlier values replaced by corrections, newest first.")
+    )
+
+    class Meta(ResultSerializer.Meta):
+        fields = [*ResultSerializer.Meta.fields, "history"]
+        read_only_fields = fields
+
+    @extend_schema_field(RevisionSerializer(many=True))
+    def get_history(self, result):
+        return RevisionSerializer(self.context.get("history", []), many=True).data
+
+
+class ResultCreateSerializer(serializers.Serializer):
+    patient = serializers.CharField(help_text=_("The patient's id."), **ID)
+    test = serializers.CharField(help_text=_("The lab test's id (see /api/v1/labs/tests/)."), **ID)
+    value = ValueField()
+    unit = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        help_text=_("Must be the test's unit (UCUM); the test's unit when omitted."),
+    )
+    collected_at = serializers.DateTimeField(help_text=_("When the sample was taken."))
+    status = serializers.ChoiceField(
+        choices=[LabResult.Status.PRELIMINARY, LabResult.Status.FINAL],
+        default=LabResult.Status.FINAL,
+    )
+    order = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, help_text=_("An order's id."), **ID
+    )
+    performing_lab = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class CorrectSerializer(serializers.Serializer):
+    value = ValueField()
+    reason = serializers.CharField(max_length=300, help_text=_("Why the value changed."))
+    unit = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+
+class ReviewSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class TrendPointSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    collected_at = serializers.DateTimeField()
+    value = ValueField()
+    unit = serializers.CharField()
+    flag = serializers.CharField()
+    status = serializers.CharField()
+    reference_range = serializers.SerializerMethodField()
+
+    @extend_schema_field(RangeValueSerializer)
+    def get_reference_range(self, result) -> dict:
+        return reference_of(result)
+
+
+class TrendSerializer(serializers.Serializer):
+    patient_id = serializers.CharField()
+    test = TestBriefSerializer()
+    reference_range = RangeValueSerializer(
+        allow_null=True, help_text=_("The range that applies to the patient today (chart band).")
+    )
+    points = TrendPointSerializer(many=True, help_text=_("Every value, oldest first."))
+
+
+# --- orders --------------------------------------------------------------------------------------
+class OrderItemSerializer(serializers.Serializer):
+    test = TestBriefSerializer()
+    panel_id = serializers.CharField(allow_null=True)
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    patient = PatientBriefSerializer(read_only=True)
+    ordered_by = serializers.SerializerMethodField()
+    items = OrderItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = LabOrder
+        fields = [
+            "id",
+            "patient",
+            "ordered_by",
+            "priority",
+            "status",
+            "notes",
+            "items",
+            "collected_at",
+            "cancelled_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_ordered_by(self, order) -> str | None:
+        return _name(order.ordered_by)
+
+
+class OrderDetailSerializer(OrderSerializer):
+    results = serializers.SerializerMethodField()
+
+    class Meta(OrderSerializer.Meta):
+        fields = [*OrderSerializer.Meta.fields, "results"]
+        read_only_fields = fields
+
+    @extend_schema_field(ResultSerializer(many=True))
+    def get_results(self, order):
+        return ResultSerializer(self.context.get("results", []), many=True).data
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    patient = serializers.CharField(help_text=_("The patient's id."), **ID)
+    tests = serializers.ListField(
+        child=serializers.CharField(**ID), required=False, max_length=100, default=list
+    )
+    panels = serializers.ListField(
+        child=serializers.CharField(**ID), required=False, max_length=20, default=list
+    )
+    priority = serializers.ChoiceField(
+        choices=LabOrder.Priority.choices, default=LabOrder.Priority.ROUTINE
+    )
+    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class CollectSerializer(serializers.Serializer):
+    collected_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text=_("Now when omitted.")
+    )
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+# --- FHIR (documented shape; bodies are built by labs.fhir) ------------------------------------
+class FhirObservationSerializer(serializers.Serializer):
+    """A FHIR R4 Observation (only the elements this API fills are listed)."""
+
+    resourceType = serializers.CharField(default="Observation")
+    id = serializers.CharField()
+    status = serializers.ChoiceField(choices=["preliminary", "final", "amended"])
+    category = serializers.ListField(child=serializers.DictField())
+    code = serializers.DictField()
+    subject = serializers.DictField()
+    effectiveDateTime = serializers.DateTimeField()
+    issued = serializers.DateTimeField(required=False)
+    valueQuantity = serializers.DictField(required=False)
+    valueString = serializers.CharField(required=False)
+    valueCodeableConcept = serializers.DictField(required=False)
+    interpretation = serializers.ListField(child=serializers.DictField(), required=False)
+    referenceRange = serializers.ListField(child=serializers.DictField(), required=False)
+
+
+class FhirDiagnosticReportSerializer(serializers.Serializer):
+    """A FHIR R4 DiagnosticReport with its Observations contained."""
+
+    resourceType = serializers.CharField(default="DiagnosticReport")
+    id = serializers.CharField()
+    status = serializers.CharField()
+    category = serializers.ListField(child=serializers.DictField())
+    code = serializers.DictField()
+    subject = serializers.DictField()
+    effectiveDateTime = serializers.DateTimeField(required=False)
+    issued = serializers.DateTimeField(required=False)
+    result = serializers.ListField(child=serializers.DictField(), required=False)
+    contained = serializers.ListField(child=serializers.DictField(), required=False)

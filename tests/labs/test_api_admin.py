@@ -1,0 +1,68 @@
+"""The labs admin registrations (platform superusers): every page opens; results are
+read-only there and opening one is an audited read."""
+
+import pytest
+
+from accounts.models import AuditEvent
+from accounts.roles import Role
+from labs import services
+from tests.factories import UserFactory
+from tests.labs.factories import GLUCOSE, install_catalogue, make_order, make_patient, make_result
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def root(client, db):
+    user = UserFactory(
+        email="root@platform.example",
+        role=Role.ADMIN,
+        clinic=None,
+        is_staff=True,
+        is_superuser=True,
+    )
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def records(clinic, staff):
+    admin = staff[Role.ADMIN]
+    tests = install_catalogue(clinic)
+    patient = make_patient(clinic, actor=admin)
+    order = make_order(patient, actor=admin, tests=[tests[GLUCOSE]])
+    result = make_result(patient, tests[GLUCOSE], "85", actor=admin, order=order)
+    services.result_correct(actor=admin, result=result, value="86", reason="Typo")
+    return {"test": tests[GLUCOSE], "order": order, "result": result, "patient": patient}
+
+
+def test_every_labs_admin_page_opens(root, records):
+    pages = [
+        "/admin/labs/labtest/",
+        "/admin/labs/labtest/?q=2345-7&value_type__exact=numeric",
+        f"/admin/labs/labtest/{records['test'].pk}/change/",
+        "/admin/labs/labtest/add/",
+        "/admin/labs/labpanel/",
+        "/admin/labs/labpanel/?q=lipid",
+        "/admin/labs/laborder/",
+        f"/admin/labs/laborder/{records['order'].pk}/change/",
+        "/admin/labs/labresult/",
+        "/admin/labs/labresult/?flag__exact=normal&status__exact=corrected",
+        f"/admin/labs/labresult/?q={records['patient'].mrn}",
+        "/admin/labs/labresult/?q=glucose",
+    ]
+    for page in pages:
+        assert root.get(page).status_code == 200, page
+    panel_id = root.get("/admin/labs/labpanel/").context["cl"].result_list[0].pk
+    assert root.get(f"/admin/labs/labpanel/{panel_id}/change/").status_code == 200
+
+
+def test_results_are_read_only_and_audited_in_the_admin(root, records):
+    result = records["result"]
+    page = root.get(f"/admin/labs/labresult/{result.pk}/change/")
+    assert page.status_code == 200
+    assert "Typo" in page.content.decode()  # the history inline
+    assert root.get("/admin/labs/labresult/add/").status_code == 403
+    assert AuditEvent.objects.filter(
+        object_id=result.pk, action="view", patient_id=records["patient"].pk, detail="admin"
+    ).exists()

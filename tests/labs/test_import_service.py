@@ -1,0 +1,64 @@
+"""CSV import at the service level: every bad file is a list of row errors, never a crash."""
+
+import pytest
+
+from accounts.roles import Role
+from labs.models import LabResult
+from labs.services import results_import
+from tests.labs.factories import install_catalogue, make_patient
+
+HEADER = "mrn,test,value,unit,collected_at,lab\n"
+
+
+@pytest.fixture
+def tech(staff):
+    return staff[Role.LAB_TECH]
+
+
+@pytest.fixture
+def patient(clinic):
+    install_catalogue(clinic)
+    return make_patient(clinic)
+
+
+def test_a_clean_file_imports_every_row(tech, patient):
+    data = HEADER + f"{patient.mrn},2345-7,180,mg/dL,2025-01-02T08:00:00Z,City Lab\n"
+    data += f"{patient.mrn},Potassium,4.2,,2025-01-02T08:00:00Z,City Lab\n"
+    report = results_import(actor=tech, data=data, dry_run=False)
+    assert report.ok and report.written == 2
+    flags = dict(LabResult.objects.filter(patient=patient).values_list("test__loinc_code", "flag"))
+    assert flags == {"2345-7": "high", "2823-3": "normal"}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("{mrn},2345-7,90,mg/dL,2025-01-02T08:00:00Z,Lab,EXTRA\n", "Expected 6 columns"),
+        ("{mrn},2345-7,90\n", "Expected 6 columns"),
+        ("99999999,2345-7,90,mg/dL,2025-01-02T08:00:00Z,Lab\n", "Unknown MRN"),
+        ("{mrn},0000-0,90,mg/dL,2025-01-02T08:00:00Z,Lab\n", "Unknown test"),
+        ("{mrn},2345-7,90,mmol/L,2025-01-02T08:00:00Z,Lab\n", "mg/dL"),
+        ("{mrn},2345-7,ninety,mg/dL,2025-01-02T08:00:00Z,Lab\n", "number"),
+        ("{mrn},2345-7,90,mg/dL,yesterday,Lab\n", "collected_at"),
+        ("{mrn},2345-7,90,mg/dL,2999-01-02T08:00:00Z,Lab\n", "future"),
+    ],
+)
+def test_one_bad_row_writes_nothing_and_says_which_row(tech, patient, body, message):
+    good = f"{patient.mrn},2345-7,90,mg/dL,2025-01-02T08:00:00Z,Lab\n"
+    report = results_import(
+        actor=tech, data=HEADER + good + body.format(mrn=patient.mrn), dry_run=False
+    )
+    assert report.written == 0
+    assert [line for line, _text in report.errors] == [3]
+    assert message in report.errors[0][1]
+    assert not LabResult.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"\xff\xfe\x00bad", "mrn,test\n1,2\n", "", 'mrn,test,value,unit,collected_at\n"unclosed'],
+)
+def test_unreadable_files_are_reported_not_crashed_on(tech, patient, data):
+    report = results_import(actor=tech, data=data, dry_run=False)
+    assert not report.ok and report.written == 0
+    assert not LabResult.objects.exists()

@@ -1,0 +1,224 @@
+"""`GET /api/v1/patients/{id}/access-log`: who read or changed a record.
+
+Clinic admins and the patient themself may read it; other roles 403; other clinics 404.
+Reading it is itself one audited view.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import AuditEvent
+from accounts.roles import Role
+from patients.models import Patient
+from tests.factories import UserFactory
+from tests.patients.factories import (
+    AllergyFactory,
+    ConditionFactory,
+    MedicationFactory,
+    PatientFactory,
+    portal_user,
+)
+
+API = "/api/v1/patients"
+FIELDS = {"id", "who", "role", "action", "action_label", "time", "detail", "ip_address"}
+
+
+@pytest.fixture
+def patient(clinic):
+    return PatientFactory(clinic=clinic, first_name="Ada", last_name="Lovelace")
+
+
+def log_url(patient):
+    return f"{API}/{patient.pk}/access-log"
+
+
+def test_admin_sees_who_did_what(api_as, staff, admin_user, patient):
+    nurse, receptionist = staff[Role.NURSE], staff[Role.RECEPTIONIST]
+    api_as(nurse).get(f"{API}/{patient.pk}/")
+    api_as(nurse).get(f"{API}/{patient.pk}/allergies/")
+    api_as(receptionist).patch(f"{API}/{patient.pk}/", {"phone": "+44 1234 567890"})
+
+    response = api_as(admin_user).get(log_url(patient))
+
+    assert response.status_code == 200
+    data = response.json()
+    assert set(data) == {"count", "next", "previous", "results"}
+    assert data["count"] == 4  # three accesses, and this read of the log
+    rows = data["results"]
+    assert all(set(row) == FIELDS for row in rows)
+    # Newest first: the admin reading the log, then the receptionist's edit, then the nurse.
+    assert [(r["who"], r["role"], r["action"]) for r in rows] == [
+        (admin_user.name, "admin", "view"),
+        (receptionist.name, "receptionist", "update"),
+        (nurse.name, "nurse", "view"),
+        (nurse.name, "nurse", "view"),
+    ]
+    assert rows[0]["detail"] == "access log"
+    assert rows[2]["detail"] == "allergies"
+    assert rows[1]["action_label"] == "update"
+    assert rows[1]["ip_address"] == "127.0.0.1"
+
+
+def test_patient_sees_who_read_their_record(api_as, clinician, patient):
+    me = portal_user(patient)
+    api_as(clinician).get(f"{API}/{patient.pk}/fhir")
+
+    response = api_as(me).get(log_url(patient))
+
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    assert all(set(row) == FIELDS - {"ip_address"} for row in rows)
+    assert (rows[1]["who"], rows[1]["role"], rows[1]["action"]) == (
+        clinician.name,
+        "clinician",
+        "export",
+    )
+    assert (rows[0]["who"], rows[0]["role"]) == (me.name, "patient")
+
+
+def test_log_shows_only_this_patients_events(admin_api, clinic, patient):
+    other = PatientFactory(clinic=clinic)
+    admin_api.get(f"{API}/{other.pk}/")
+    admin_api.get(f"{API}/")  # the list: no patient id
+    rows = admin_api.get(log_url(patient)).json()["results"]
+    assert len(rows) == 1 and rows[0]["detail"] == "access log"
+
+
+def test_reading_the_log_writes_exactly_one_row(api_as, admin_user, patient):
+    before = AuditEvent.objects.count()
+    api_as(admin_user).get(log_url(patient))
+    assert AuditEvent.objects.count() == before + 1
+    row = AuditEvent.objects.get(patient_id=patient.pk)
+    assert (row.action, row.actor, row.detail) == ("view", admin_user, "access log")
+
+
+@pytest.mark.parametrize("role", [Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST, Role.LAB_TECH])
+def test_other_staff_roles_are_403(api_as, staff, patient, role):
+    before = AuditEvent.objects.count()
+    response = api_as(staff[role]).get(log_url(patient))
+    assert response.status_code == 403
+    assert response.json()["detail"]
+    assert AuditEvent.objects.count() == before  # a refused read leaves no 'view' row
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.CLINICIAN, Role.LAB_TECH])
+def test_other_clinic_is_404(api_as, other_staff, patient, role):
+    response = api_as(other_staff[role]).get(log_url(patient))
+    assert response.status_code == 404
+    assert not AuditEvent.objects.filter(patient_id=patient.pk).exists()
+
+
+def test_patient_cannot_read_another_patients_log(api_as, clinic, patient):
+    me = portal_user(patient)
+    neighbour = PatientFactory(clinic=clinic)
+    assert api_as(me).get(log_url(neighbour)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_anonymous_is_401(api_client, clinic):
+    patient = PatientFactory(clinic=clinic)
+    assert api_client.get(log_url(patient)).status_code == 401
+
+
+def test_paginated_and_constant_queries(api_as, staff, admin_api, patient):
+    with CaptureQueriesContext(connection) as one:
+        assert admin_api.get(log_url(patient), {"page_size": 100}).json()["count"] == 1
+    for n in range(49):
+        role = [Role.NURSE, Role.CLINICIAN, Role.RECEPTIONIST][n % 3]
+        api_as(staff[role]).get(f"{API}/{patient.pk}/")
+    with CaptureQueriesContext(connection) as many:
+        assert admin_api.get(log_url(patient), {"page_size": 100}).json()["count"] == 51
+    assert len(one) == len(many), [q["sql"] for q in many.captured_queries]
+    page = admin_api.get(log_url(patient), {"page_size": 20}).json()
+    assert len(page["results"]) == 20 and page["next"]
+
+
+# --- the Django admin: opening a record is an audited view too ---------------------------------
+@pytest.fixture
+def superuser_web(client, db):
+    root = UserFactory(
+        email="root@platform.example",
+        role=Role.ADMIN,
+        clinic=None,
+        is_staff=True,
+        is_superuser=True,
+    )
+    client.force_login(root)
+    client.user = root
+    return client
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/patients/patient/",
+        "/admin/patients/patient/?q=lovelace&is_archived__exact=0",
+        "/admin/patients/patient/?sex__exact=female",
+        "/admin/patients/patient/add/",
+        "/admin/patients/allergy/",
+        "/admin/patients/condition/?q=E11",
+        "/admin/patients/medication/",
+        "/admin/patients/allergy/add/",
+    ],
+)
+def test_admin_pages_load(superuser_web, patient, url):
+    AllergyFactory(patient=patient)
+    ConditionFactory(patient=patient)
+    MedicationFactory(patient=patient)
+    assert superuser_web.get(url).status_code == 200
+
+
+def test_admin_change_page_writes_one_view_row(superuser_web, patient):
+    AllergyFactory(patient=patient, substance="Peanuts")
+    before = AuditEvent.objects.count()
+
+    response = superuser_web.get(f"/admin/patients/patient/{patient.pk}/change/")
+
+    assert response.status_code == 200
+    assert b"Peanuts" in response.content  # the clinical inlines
+    assert AuditEvent.objects.count() == before + 1
+    row = AuditEvent.objects.get(patient_id=patient.pk)
+    assert (row.action, row.actor, row.clinic_id) == ("view", superuser_web.user, patient.clinic_id)
+
+
+def test_admin_unknown_patient_writes_nothing(superuser_web):
+    before = AuditEvent.objects.count()
+    superuser_web.get("/admin/patients/patient/nope/change/")
+    assert AuditEvent.objects.count() == before
+
+
+def test_admin_add_patient_allocates_an_mrn_and_audits(superuser_web, clinic, patient):
+    response = superuser_web.post(
+        "/admin/patients/patient/add/",
+        {
+            "clinic": clinic.pk,
+            "first_name": "Mary",
+            "last_name": "Somerville",
+            "date_of_birth": "1980-12-26",
+            "sex": "female",
+            **{
+                f"{prefix}-{key}": value
+                for prefix in ("allergies", "conditions", "medications")
+                for key, value in {
+                    "TOTAL_FORMS": "0",
+                    "INITIAL_FORMS": "0",
+                    "MIN_NUM_FORMS": "0",
+                    "MAX_NUM_FORMS": "1000",
+                }.items()
+            },
+            "allergies-TOTAL_FORMS": "1",
+            "allergies-0-substance": "Latex",
+            "allergies-0-severity": "mild",
+            "allergies-0-status": "active",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    created = Patient.objects.get(last_name="Somerville")
+    assert int(created.mrn) == int(patient.mrn) + 1
+    assert created.last_name_key == "somerville"
+    allergy = created.allergies.get()
+    assert allergy.clinic_id == clinic.pk
+    actions = set(AuditEvent.objects.filter(patient_id=created.pk).values_list("action", flat=True))
+    assert actions == {"create"}
+    assert AuditEvent.objects.filter(patient_id=created.pk).count() == 2
