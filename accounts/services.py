@@ -27,22 +27,12 @@ Action = AuditEvent.Action
 logger = logging.getLogger(__name__)
 
 
-def audit(
-    *,
-    actor,
-    action: str,
-    obj=None,
-    patient_id: str = "",
-    clinic=None,
-    detail: str = "",
-) -> AuditEvent:
-    """Append one audit row; IP and user agent come from the current request, if any."""
+def _audit_row(*, actor, action, obj, patient_id, clinic, detail, meta) -> AuditEvent:
     user = actor if getattr(actor, "is_authenticated", False) else None
     if clinic is None:
         clinic = getattr(obj, "clinic", None) if obj is not None else None
         clinic = clinic or getattr(user, "clinic", None)
-    meta = request_meta.get() or {}
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=user,
         actor_label=user.email if user else "",
         actor_role=user.role if user else "",
@@ -54,6 +44,47 @@ def audit(
         ip_address=meta.get("ip_address"),
         user_agent=meta.get("user_agent", ""),
         detail=detail[:300],
+    )
+
+
+def audit(
+    *,
+    actor,
+    action: str,
+    obj=None,
+    patient_id: str = "",
+    clinic=None,
+    detail: str = "",
+) -> AuditEvent:
+    """Append one audit row; IP and user agent come from the current request, if any."""
+    row = _audit_row(
+        actor=actor,
+        action=action,
+        obj=obj,
+        patient_id=patient_id,
+        clinic=clinic,
+        detail=detail,
+        meta=request_meta.get() or {},
+    )
+    row.save(force_insert=True)
+    return row
+
+
+def audit_patients_read(*, actor, patient_ids, detail: str = "") -> None:
+    """One 'view' row per patient shown on a page of a list, in a single write."""
+    meta = request_meta.get() or {}
+    clinic = getattr(actor, "clinic", None)
+    AuditEvent.objects.bulk_create(
+        _audit_row(
+            actor=actor,
+            action=Action.VIEW,
+            obj=None,
+            patient_id=str(patient_id),
+            clinic=clinic,
+            detail=detail,
+            meta=meta,
+        )
+        for patient_id in dict.fromkeys(patient_ids)
     )
 
 

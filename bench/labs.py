@@ -79,7 +79,7 @@ def counts(db: Path) -> tuple[int, int, int]:
 def plans(env: dict) -> str:
     code = "from bench.labs_plans import main; main()"
     done = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code],
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", code],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -137,7 +137,7 @@ def main(argv=None) -> int:
     if not args.skip_plans:
         print("Query plans…", flush=True)
         plan_text = plans(env)
-        print(plan_text.split("\n\n", 2)[1] if "\n\n" in plan_text else plan_text, flush=True)
+        print(*plan_text.split("\n\n")[:2], sep="\n\n", flush=True)
 
     load_before = os.getloadavg()
     port = free_port()

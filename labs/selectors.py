@@ -5,7 +5,7 @@ from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
 
 from accounts.models import AuditEvent
 from accounts.roles import Role, require
-from accounts.services import audit
+from accounts.services import audit, audit_patients_read
 from clinics.tenancy import get_or_404, scope_to_clinic
 from labs.models import (
     CRITICAL_FLAGS,
@@ -266,26 +266,4 @@ def labtest_for_reader(*, actor, id: str) -> LabTest:
 def audit_rows_read(*, actor, rows, detail: str = "labs") -> None:
     """One 'view' audit row per patient whose records are on a page of a list, in one write
     (so a page of results costs the same number of queries for 1 patient or 50)."""
-    patient_ids = list(dict.fromkeys(str(row.patient_id) for row in rows))
-    if not patient_ids:
-        return
-    from accounts.middleware import request_meta
-
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    meta = request_meta.get() or {}
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            actor=user,
-            actor_label=user.email if user else "",
-            actor_role=user.role if user else "",
-            clinic_id=getattr(actor, "clinic_id", None),
-            action=Action.VIEW,
-            object_type="patients.Patient",
-            object_id=patient_id,
-            patient_id=patient_id,
-            ip_address=meta.get("ip_address"),
-            user_agent=meta.get("user_agent", ""),
-            detail=detail[:300],
-        )
-        for patient_id in patient_ids
-    )
+    audit_patients_read(actor=actor, patient_ids=[row.patient_id for row in rows], detail=detail)

@@ -97,11 +97,12 @@ def labtest_save(*, actor, test: LabTest | None = None, **fields) -> LabTest:
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationError(_("Unknown fields: %s") % ", ".join(sorted(unknown)))
+    creating = test._state.adding
     for name, value in fields.items():
         setattr(test, name, value)
     test.full_clean()
     test.save()
-    audit(actor=actor, action=Action.UPDATE, obj=test)
+    audit(actor=actor, action=Action.CREATE if creating else Action.UPDATE, obj=test)
     return test
 
 
@@ -190,7 +191,8 @@ def _order_progress(order: LabOrder) -> None:
     if order.status == LabOrder.Status.CANCELLED:
         return
     ordered = set(order.items.values_list("test_id", flat=True))
-    results = order.results.all()
+    # Preliminary results do not make an order resulted: its final values are still to come.
+    results = order.results.exclude(status=LabResult.Status.PRELIMINARY)
     resulted = {r.test_id for r in results}
     status = order.status
     if ordered <= resulted:
@@ -333,6 +335,8 @@ def result_correct(*, actor, result: LabResult, value, reason: str = "", unit=No
         patient_id=result.patient_id,
         detail="corrected",
     )
+    if result.order_id:
+        _order_progress(result.order)  # a preliminary value made final may complete the order
     return result
 
 

@@ -185,3 +185,24 @@ def test_collected_in_the_future_is_refused(catalogue, clinic, clinician):
             collected_at=timezone.now() + datetime.timedelta(hours=2),
         )
     assert "collected_at" in caught.value.message_dict
+
+
+def test_preliminary_results_leave_an_order_open_until_final(catalogue, clinic, staff):
+    from labs.models import LabOrder
+
+    patient = make_patient(clinic, "female", datetime.date(1990, 1, 1))
+    order = services.order_create(
+        actor=staff["clinician"], patient=patient, tests=[catalogue["2345-7"]]
+    )
+    result = services.result_create(
+        actor=staff["lab_tech"],
+        patient=patient,
+        test=catalogue["2345-7"],
+        value="90",
+        collected_at=timezone.now(),
+        status="preliminary",
+        order=order,
+    )
+    assert LabOrder.objects.get(pk=order.pk).status == LabOrder.Status.ORDERED
+    services.result_correct(actor=staff["lab_tech"], result=result, value="92", reason="final")
+    assert LabOrder.objects.get(pk=order.pk).status == LabOrder.Status.RESULTED
