@@ -13,8 +13,9 @@ from rest_framework.views import APIView
 
 from accounts import serializers as s
 from accounts import services
+from health_passport.api import ErrorSerializer, validated
 
-ERRORS = {400: s.ErrorSerializer, 401: s.ErrorSerializer, 429: s.ErrorSerializer}
+ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 429: ErrorSerializer}
 
 
 def token_pair(user) -> dict:
@@ -23,12 +24,6 @@ def token_pair(user) -> dict:
         "token_type": "bearer",
         "user": s.UserSerializer(user).data,
     }
-
-
-def validated(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class PublicAuthView(APIView):
@@ -139,6 +134,6 @@ class ChangePasswordView(APIView):
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: s.UserSerializer, 401: s.ErrorSerializer}, summary="You")
+    @extend_schema(responses={200: s.UserSerializer, 401: ErrorSerializer}, summary="You")
     def get(self, request):
         return Response(s.UserSerializer(request.user).data)

@@ -6,9 +6,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import STAFF_ROLE_CHOICES
-from accounts.serializers import ErrorSerializer, UserSerializer
+from accounts.serializers import UserSerializer
 from clinics import selectors, services
 from clinics.models import Clinic
+from health_passport.api import ErrorSerializer
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 

@@ -1,12 +1,48 @@
-"""API-wide conventions: pagination and JSON errors with a human `detail`."""
+"""API-wide conventions: pagination, JSON errors with a human `detail`, request helpers."""
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error body: a human `detail`, and per-field `errors` for validation errors."""
+
+    detail = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(), required=False)
+
+
+READ_ERRORS = {401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
+WRITE_ERRORS = {400: ErrorSerializer, **READ_ERRORS}
+
+
+class FhirJSONRenderer(JSONRenderer):
+    """FHIR resources are served as `application/fhir+json` (plain JSON on request)."""
+
+    media_type = "application/fhir+json"
+    format = "fhir"
+
+
+def validated(serializer_class, request, **kwargs) -> dict:
+    """The request body checked by `serializer_class`; a 400 with field errors otherwise."""
+    serializer = serializer_class(data=request.data, context={"request": request}, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def choice_param(request, name: str, choices, default: str = "") -> str:
+    """A query parameter that must be one of `choices` (or absent): else a 400 saying so."""
+    value = request.query_params.get(name, "").strip() or default
+    if value and value not in choices:
+        raise exceptions.ValidationError(
+            {name: [_("Must be one of: %(choices)s.") % {"choices": ", ".join(choices)}]}
+        )
+    return value
 
 
 class Pagination(PageNumberPagination):

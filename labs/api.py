@@ -24,15 +24,20 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import require
-from accounts.serializers import ErrorSerializer
+from health_passport.api import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ErrorSerializer,
+    FhirJSONRenderer,
+    choice_param,
+    validated,
+)
 from labs import fhir, selectors, services
 from labs import serializers as s
 from labs.flags import applicable_range
 from labs.models import Flag, LabOrder, LabResult
 from patients.selectors import patient_for_update, patients_in_reach
 
-READ_ERRORS = {401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
-WRITE_ERRORS = {400: ErrorSerializer, **READ_ERRORS}
 LIST_ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer}
 ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="The record's id.")
 PATIENT_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="The patient's id.")
@@ -58,21 +63,6 @@ RESULT_FILTERS = [
 
 
 # --- helpers -------------------------------------------------------------------------------------
-def validated(serializer_class, request, **kwargs) -> dict:
-    serializer = serializer_class(data=request.data, context={"request": request}, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
-def choice_param(request, name: str, choices) -> str:
-    value = request.query_params.get(name, "").strip()
-    if value and value not in choices:
-        raise ValidationError(
-            {name: [_("Must be one of: %(choices)s.") % {"choices": ", ".join(choices)}]}
-        )
-    return value
-
-
 def moment_param(request, name: str, *, end_of_day: bool = False) -> datetime.datetime | None:
     """An ISO 8601 date-time (naive: the current timezone) or date, else a 400 naming it."""
     raw = request.query_params.get(name, "").strip()
@@ -128,11 +118,6 @@ def result_body(actor, result) -> dict:
 def order_body(actor, order) -> dict:
     results = selectors.order_results(actor=actor, order=order)
     return s.OrderDetailSerializer(order, context={"results": results}).data
-
-
-class FhirJSONRenderer(JSONRenderer):
-    media_type = "application/fhir+json"
-    format = "fhir"
 
 
 # --- catalogue -----------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -21,34 +20,24 @@ from rest_framework.views import APIView
 
 from accounts.models import AuditEvent
 from accounts.roles import require
-from accounts.serializers import ErrorSerializer, UserSerializer
+from accounts.serializers import UserSerializer
+from health_passport.api import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ErrorSerializer,
+    FhirJSONRenderer,
+    choice_param,
+    validated,
+)
 from patients import selectors, services
 from patients import serializers as s
 from patients.fhir import patient_resource
 
-READ_ERRORS = {401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
-WRITE_ERRORS = {400: ErrorSerializer, **READ_ERRORS}
 ORDERINGS = list(selectors.SORTS)
 ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="The patient's id.")
 RECORD_ID = OpenApiParameter(
     "record_id", str, OpenApiParameter.PATH, description="The record's id."
 )
-
-
-def validated(serializer_class, request, **kwargs) -> dict:
-    serializer = serializer_class(data=request.data, context={"request": request}, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
-def choice_param(request, name: str, choices, default: str) -> str:
-    """A query parameter that must be one of `choices`: anything else is a 400 saying so."""
-    value = request.query_params.get(name, "").strip() or default
-    if value not in choices:
-        raise ValidationError(
-            {name: [_("Must be one of: %(choices)s.") % {"choices": ", ".join(choices)}]}
-        )
-    return value
 
 
 def patient_body(patient, request) -> dict:
@@ -181,11 +170,6 @@ class PatientRestoreView(APIView):
             actor=request.user, patient=patient, archived=False, reason=data.get("reason", "")
         )
         return Response(patient_body(patient, request))
-
-
-class FhirJSONRenderer(JSONRenderer):
-    media_type = "application/fhir+json"
-    format = "fhir"
 
 
 class PatientFhirView(APIView):
