@@ -30,7 +30,7 @@ from django.utils import timezone
 from accounts import demo as registry
 from accounts.roles import Role
 from labs import services
-from labs.flags import applicable_range, flag_for
+from labs.flags import applicable_range, flag_for, review_priority
 from labs.models import (
     LabOrder,
     LabOrderItem,
@@ -266,6 +266,7 @@ class ResultMaker:
             reviewed_by=self.reviewer if reviewed_at else None,
             reviewed_at=reviewed_at,
         )
+        result.review_priority = review_priority(result)
         result.created_at = result.updated_at = reported
         return result
 

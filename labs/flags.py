@@ -6,7 +6,15 @@ critical (panic values are reported from the limit itself, as most labs do).
 
 from decimal import Decimal
 
-from labs.models import Flag, LabTest, ReferenceRange, ValueType
+from labs.models import (
+    ABNORMAL_FLAGS,
+    CRITICAL_FLAGS,
+    Flag,
+    LabResult,
+    LabTest,
+    ReferenceRange,
+    ValueType,
+)
 
 
 def applicable_range(ranges, *, sex: str, age: int) -> ReferenceRange | None:
@@ -40,3 +48,13 @@ def flag_for(test: LabTest, reference: ReferenceRange | None, value) -> str:
     if reference.high is not None and number > reference.high:
         return Flag.HIGH
     return Flag.NORMAL
+
+
+def review_priority(result: LabResult) -> int | None:
+    """Where a result waits for sign-off: critical first, then abnormal, then the rest; None
+    when there is nothing to review (already reviewed, or still preliminary)."""
+    if result.reviewed_at is not None or result.status == LabResult.Status.PRELIMINARY:
+        return None
+    if result.flag in CRITICAL_FLAGS:
+        return 0
+    return 1 if result.flag in ABNORMAL_FLAGS else 2

@@ -270,6 +270,9 @@ class LabResult(BaseModel):
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_comment = models.TextField(_("review comment"), blank=True)
+    # Place in the review queue (labs.flags.review_priority): 0 critical, 1 abnormal, 2 other;
+    # empty once reviewed or while preliminary. Stored so the queue is one index walk.
+    review_priority = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-collected_at", "-id"]
@@ -278,7 +281,9 @@ class LabResult(BaseModel):
         indexes = [
             models.Index(fields=["patient", "test", "-collected_at"], name="result_patient_test"),
             models.Index(fields=["patient", "-collected_at"], name="result_patient_time"),
-            models.Index(fields=["clinic", "reviewed_at", "flag"], name="result_review_queue"),
+            models.Index(
+                fields=["clinic", "review_priority", "-collected_at"], name="result_review_queue"
+            ),
             models.Index(fields=["clinic", "-collected_at"], name="result_clinic_time"),
         ]
 

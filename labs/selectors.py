@@ -1,7 +1,7 @@
 """Reads of lab data, scoped to the actor: staff see their clinic's, patients their own final
 results. Reads of results are audited with the patient's id."""
 
-from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
+from django.db.models import Prefetch, Q
 
 from accounts.models import AuditEvent
 from accounts.roles import Role, require
@@ -9,7 +9,6 @@ from accounts.services import audit, audit_patients_read
 from clinics.tenancy import get_or_404, scope_to_clinic
 from labs.models import (
     CRITICAL_FLAGS,
-    Flag,
     LabOrder,
     LabOrderItem,
     LabPanel,
@@ -141,18 +140,10 @@ def trend(*, actor, patient, test) -> list[LabResult]:
 def review_queue(*, actor):
     """Unreviewed results of the clinic: critical first, then abnormal, then the rest."""
     require(actor, "labs.review")
-    severity = Case(
-        When(flag__in=CRITICAL_FLAGS, then=Value(0)),
-        When(flag__in=[Flag.LOW, Flag.HIGH, Flag.ABNORMAL], then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
     return (
-        scope_to_clinic(LabResult.objects.filter(reviewed_at__isnull=True), actor)
-        .exclude(status=LabResult.Status.PRELIMINARY)
+        scope_to_clinic(LabResult.objects.filter(review_priority__isnull=False), actor)
         .select_related("test", "patient")
-        .annotate(severity=severity)
-        .order_by("severity", "-collected_at")
+        .order_by("review_priority", "-collected_at")
     )
 
 

@@ -15,7 +15,7 @@ from accounts.models import AuditEvent
 from accounts.roles import require
 from accounts.services import audit
 from labs import catalogue
-from labs.flags import applicable_range, flag_for
+from labs.flags import applicable_range, flag_for, review_priority
 from labs.models import (
     LabOrder,
     LabOrderItem,
@@ -289,6 +289,7 @@ def build_result(
         performing_lab=performing_lab,
         entered_by=actor,
     )
+    result.review_priority = review_priority(result)
     result.full_clean()
     return result
 
@@ -325,6 +326,7 @@ def result_correct(*, actor, result: LabResult, value, reason: str = "", unit=No
     was_preliminary = result.status == LabResult.Status.PRELIMINARY
     result.status = LabResult.Status.FINAL if was_preliminary else LabResult.Status.CORRECTED
     result.reviewed_by, result.reviewed_at, result.review_comment = None, None, ""
+    result.review_priority = review_priority(result)
     result.full_clean()
     revision.save(force_insert=True)
     result.save()
@@ -349,7 +351,16 @@ def result_review(*, actor, result: LabResult, comment: str = "") -> LabResult:
         raise ValidationError(_("This result has already been reviewed."))
     result.reviewed_by, result.reviewed_at = actor, timezone.now()
     result.review_comment = comment.strip()
-    result.save(update_fields=["reviewed_by", "reviewed_at", "review_comment", "updated_at"])
+    result.review_priority = review_priority(result)
+    result.save(
+        update_fields=[
+            "reviewed_by",
+            "reviewed_at",
+            "review_comment",
+            "review_priority",
+            "updated_at",
+        ]
+    )
     audit(
         actor=actor,
         action=Action.UPDATE,

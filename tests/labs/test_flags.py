@@ -206,3 +206,32 @@ def test_preliminary_results_leave_an_order_open_until_final(catalogue, clinic, 
     assert LabOrder.objects.get(pk=order.pk).status == LabOrder.Status.ORDERED
     services.result_correct(actor=staff["lab_tech"], result=result, value="92", reason="final")
     assert LabOrder.objects.get(pk=order.pk).status == LabOrder.Status.RESULTED
+
+
+def test_review_queue_is_critical_then_abnormal_then_normal_and_follows_every_change(
+    catalogue, clinic, staff
+):
+    from labs.selectors import review_queue
+
+    patient = make_patient(clinic, "female", datetime.date(1990, 1, 1))
+    glucose, tech = catalogue["2345-7"], staff["lab_tech"]
+
+    def enter(value, **extra):
+        return services.result_create(
+            actor=tech,
+            patient=patient,
+            test=glucose,
+            value=value,
+            collected_at=timezone.now(),
+            **extra,
+        )
+
+    normal, high, critical = enter("90"), enter("150"), enter("600")
+    preliminary = enter("30", status="preliminary")
+    queue = review_queue(actor=staff["clinician"])
+    assert list(queue) == [critical, high, normal]  # preliminary waits until final
+
+    services.result_review(actor=staff["clinician"], result=critical, comment="Called patient")
+    services.result_correct(actor=tech, result=preliminary, value="35", reason="final value")
+    services.result_correct(actor=tech, result=normal, value="45", reason="typo")  # now low
+    assert list(review_queue(actor=staff["clinician"])) == [preliminary, high, normal]
