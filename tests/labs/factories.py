@@ -5,6 +5,7 @@ import datetime
 
 from django.utils import timezone
 
+from accounts.models import AuditEvent
 from accounts.roles import Role
 from labs import services
 from labs.models import LabPanel, LabTest
@@ -73,3 +74,12 @@ def make_order(patient: Patient, *, actor=None, tests=(), panels=(), **fields):
 def days_ago(days: float, hour: int = 9) -> datetime.datetime:
     moment = timezone.now() - datetime.timedelta(days=days)
     return moment.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+def audit_mark() -> set[str]:
+    """The audit rows that exist now (ids, not a time: MongoDB keeps only milliseconds)."""
+    return set(AuditEvent.objects.values_list("pk", flat=True))
+
+
+def audit_rows_since(mark: set[str]):
+    return AuditEvent.objects.exclude(pk__in=mark)

@@ -3,7 +3,6 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from accounts.models import AuditEvent
 from accounts.roles import Role
@@ -11,6 +10,8 @@ from labs.models import LabOrder
 from tests.labs.factories import (
     GLUCOSE,
     HEMOGLOBIN,
+    audit_mark,
+    audit_rows_since,
     install_catalogue,
     make_order,
     make_patient,
@@ -101,10 +102,10 @@ def test_list_filters_and_audit(doctor, clinician, clinic, staff, patient, tests
     first = make_order(patient, actor=clinician, tests=[tests[GLUCOSE]])
     second = make_order(other, actor=clinician, tests=[tests[HEMOGLOBIN]])
     make_order(patient, actor=clinician, tests=[tests[HEMOGLOBIN]])
-    since = timezone.now()
+    since = audit_mark()
     data = doctor.get(ORDERS).json()
     assert data["count"] == 3
-    audited = AuditEvent.objects.filter(created_at__gte=since).values_list("patient_id", flat=True)
+    audited = audit_rows_since(since).values_list("patient_id", flat=True)
     assert sorted(audited) == sorted([patient.pk, other.pk])
     assert [o["id"] for o in doctor.get(ORDERS, {"patient": other.pk}).json()["results"]] == [
         second.pk
@@ -170,9 +171,9 @@ def test_collect_in_the_future_is_400(api_as, staff, patient, tests):
 def test_detail_is_audited_once(doctor, clinician, staff, patient, tests):
     order = make_order(patient, actor=clinician, tests=[tests[GLUCOSE]])
     make_result(patient, tests[GLUCOSE], "90", actor=staff[Role.NURSE], order=order)
-    since = timezone.now()
+    since = audit_mark()
     assert doctor.get(f"{ORDERS}{order.pk}/").status_code == 200
-    rows = AuditEvent.objects.filter(created_at__gte=since)
+    rows = audit_rows_since(since)
     assert [(r.action, r.object_id, r.patient_id) for r in rows] == [("view", order.pk, patient.pk)]
 
 
