@@ -23,9 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import apply_service_errors
-from accounts.models import AuditEvent
 from accounts.roles import can, require
-from accounts.services import audit
 from labs import charts, selectors, services
 from labs.forms import (
     CancelForm,
@@ -99,7 +97,8 @@ def order_list(request):
     page_obj = Paginator(orders.order_by("-created_at", "-id"), PER_PAGE).get_page(
         request.GET.get("page")
     )
-    audit(actor=request.user, action=AuditEvent.Action.VIEW, detail="lab order list")
+    # One audit row per patient whose orders are on the page (a single write).
+    selectors.audit_rows_read(actor=request.user, rows=page_obj.object_list, detail="lab orders")
     return render(
         request,
         "labs/order_list.html",
@@ -445,7 +444,9 @@ def review_queue(request):
     if search:
         queue = queue.filter(patient_id__in=_patient_ids(request, search))
     page_obj = Paginator(queue, PER_PAGE).get_page(request.GET.get("page"))
-    audit(actor=request.user, action=AuditEvent.Action.VIEW, detail="lab review queue")
+    selectors.audit_rows_read(
+        actor=request.user, rows=page_obj.object_list, detail="lab review queue"
+    )
     return render(
         request,
         "labs/review_queue.html",
