@@ -268,3 +268,9 @@ def profile_update(*, actor: User, name: str, phone: str = "") -> User:
     actor.save(update_fields=["name", "phone", "updated_at"])
     audit(actor=actor, action=Action.UPDATE, obj=actor, detail="profile: name, phone")
     return actor
+
+
+def refresh_tokens_prune() -> int:
+    """Forget refresh-token records that expired: they can never be used again."""
+    deleted, _by_model = RefreshTokenRecord.objects.filter(expires_at__lt=timezone.now()).delete()
+    return deleted
