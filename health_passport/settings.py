@@ -16,8 +16,15 @@ ENV_FILE = env.str("ENV_FILE", default=str(BASE_DIR / ".env"))
 if ENV_FILE and Path(ENV_FILE).is_file():
     env.read_env(ENV_FILE)
 
-ENVIRONMENT = env.str("ENVIRONMENT", default="production")
-DEBUG = env.bool("DEBUG", default=False)
+# A fresh checkout is a development machine; deployments say ENVIRONMENT=production (or
+# DEBUG=False), and then a strong SECRET_KEY and HTTPS are required.
+ENVIRONMENT = env.str("ENVIRONMENT", default="development")
+DEBUG = env.bool("DEBUG", default=ENVIRONMENT != "production")
+if DEBUG and ENVIRONMENT == "production":
+    raise ImproperlyConfigured(
+        "DEBUG=True with ENVIRONMENT=production would show tracebacks and settings to anyone: "
+        "set DEBUG=False (or leave DEBUG unset) in production."
+    )
 APP_NAME = env.str("APP_NAME", default="Health Passport")
 
 # --- Secrets -----------------------------------------------------------------------------------

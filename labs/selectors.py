@@ -8,6 +8,7 @@ from accounts.roles import Role, require
 from accounts.services import audit, audit_patients_read
 from clinics.tenancy import get_or_404, scope_to_clinic
 from labs.models import (
+    ABNORMAL_FLAGS,
     CRITICAL_FLAGS,
     LabOrder,
     LabOrderItem,
@@ -16,7 +17,7 @@ from labs.models import (
     LabTest,
     PanelItem,
 )
-from patients.selectors import patients_in_reach
+from patients.selectors import patient_list, patients_in_reach
 
 Action = AuditEvent.Action
 PATIENT_VISIBLE_STATUSES = (LabResult.Status.FINAL, LabResult.Status.CORRECTED)
@@ -48,7 +49,14 @@ def panel_get(*, actor, id: str) -> LabPanel:
     return get_or_404(panel_list(actor=actor), id)
 
 
-def order_list(*, actor, patient=None, status: str = ""):
+def _patients_matching(actor, search: str) -> list[str]:
+    """Ids of the actor's patients found by a name/MRN/... search (for lab list filters)."""
+    matches = patient_list(actor=actor, search=search, status="all")
+    return list(matches.values_list("pk", flat=True)[:500])
+
+
+def order_list(*, actor, patient=None, status: str = "", search: str = ""):
+    """Orders, newest first; `status` "open" means ordered or collected."""
     require(actor, "labs.view")
     orders = scope_to_clinic(LabOrder.objects.all(), actor).select_related("patient", "ordered_by")
     orders = orders.prefetch_related(
@@ -56,9 +64,13 @@ def order_list(*, actor, patient=None, status: str = ""):
     )
     if patient is not None:
         orders = orders.filter(patient=patient)
-    if status:
+    if status == "open":
+        orders = orders.filter(status__in=OPEN_ORDER_STATUSES)
+    elif status:
         orders = orders.filter(status=status)
-    return orders
+    if search:
+        orders = orders.filter(patient_id__in=_patients_matching(actor, search))
+    return orders.order_by("-created_at", "-id")
 
 
 def order_get(*, actor, id: str) -> LabOrder:
@@ -164,11 +176,18 @@ def patient_panel(*, actor, patient) -> dict:
     }
 
 
-def review_queue_for(*, actor, mine: bool = False):
-    """The review queue; `mine` keeps results of the actor's own orders and outside results."""
+def review_queue_for(*, actor, mine: bool = False, severity: str = "", search: str = ""):
+    """The review queue; `mine` keeps results of the actor's own orders and outside results,
+    `severity` "critical" or "abnormal" narrows it, `search` finds patients."""
     queue = review_queue(actor=actor)
     if mine:
         queue = queue.filter(Q(order__isnull=True) | Q(order__ordered_by=actor))
+    if severity == "critical":
+        queue = queue.filter(flag__in=CRITICAL_FLAGS)
+    elif severity == "abnormal":
+        queue = queue.filter(flag__in=ABNORMAL_FLAGS)
+    if search:
+        queue = queue.filter(patient_id__in=_patients_matching(actor, search))
     return queue
 
 

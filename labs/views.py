@@ -41,7 +41,7 @@ from labs.forms import (
     csv_rows,
     without_extra_fields,
 )
-from labs.models import CRITICAL_FLAGS, Flag, LabOrder
+from labs.models import LabOrder
 from patients import selectors as patient_selectors
 
 PER_PAGE = 25
@@ -62,12 +62,6 @@ def _error_messages(request, exc: ValidationError) -> None:
         messages.error(request, message)
 
 
-def _patient_ids(request, search: str) -> list[str]:
-    """Ids of the clinic's patients matching a name or MRN search (for list filters)."""
-    matches = patient_selectors.patient_list(actor=request.user, search=search, status="all")
-    return list(matches.values_list("pk", flat=True)[:500])
-
-
 def _safe_next(request, default: str) -> str:
     target = request.POST.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -85,18 +79,11 @@ def order_list(request):
     _labs_staff(request)
     filter_form = OrderFilterForm(request.GET)
     filters = filter_form.filters()
-    status = filters["status"]
-    orders = selectors.order_list(actor=request.user)
-    if status == "":
-        orders = orders.filter(status__in=selectors.OPEN_ORDER_STATUSES)
-    elif status != "all":
-        orders = orders.filter(status=status)
     search = filters["q"].strip()
-    if search:
-        orders = orders.filter(patient_id__in=_patient_ids(request, search))
-    page_obj = Paginator(orders.order_by("-created_at", "-id"), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    # The page's default ("") is the open orders; "all" lifts the status filter.
+    status = {"": "open", "all": ""}.get(filters["status"], filters["status"])
+    orders = selectors.order_list(actor=request.user, status=status, search=search)
+    page_obj = Paginator(orders, PER_PAGE).get_page(request.GET.get("page"))
     # One audit row per patient whose orders are on the page (a single write).
     selectors.audit_rows_read(actor=request.user, rows=page_obj.object_list, detail="lab orders")
     return render(
@@ -106,7 +93,7 @@ def order_list(request):
             "filter_form": filter_form,
             "page_obj": page_obj,
             "orders": page_obj.object_list,
-            "is_filtered": bool(search) or status != "",
+            "is_filtered": bool(search) or filters["status"] != "",
         },
     )
 
@@ -435,14 +422,10 @@ def review_queue(request):
     _labs_staff(request, "labs.review")
     filter_form = ReviewFilterForm(request.GET)
     filters = filter_form.filters()
-    queue = selectors.review_queue_for(actor=request.user, mine=filters["mine"])
-    if filters["severity"] == "critical":
-        queue = queue.filter(flag__in=CRITICAL_FLAGS)
-    elif filters["severity"] == "abnormal":
-        queue = queue.filter(flag__in=[Flag.LOW, Flag.HIGH, Flag.ABNORMAL])
     search = filters["q"].strip()
-    if search:
-        queue = queue.filter(patient_id__in=_patient_ids(request, search))
+    queue = selectors.review_queue_for(
+        actor=request.user, mine=filters["mine"], severity=filters["severity"], search=search
+    )
     page_obj = Paginator(queue, PER_PAGE).get_page(request.GET.get("page"))
     selectors.audit_rows_read(
         actor=request.user, rows=page_obj.object_list, detail="lab review queue"

@@ -23,11 +23,13 @@ KEEP = ("PATH", "HOME", "LANG", "SYSTEMROOT")
 
 
 def run(args, **env):
+    """Run with the production environment plus `env`; a value of None unsets that variable."""
     clean = {k: v for k, v in os.environ.items() if k in KEEP}
+    merged = {k: v for k, v in {**clean, **PRODUCTION, **env}.items() if v is not None}
     return subprocess.run(
         [sys.executable, *args],
         cwd=ROOT,
-        env={**clean, **PRODUCTION, **env},
+        env=merged,
         capture_output=True,
         text=True,
         timeout=120,
@@ -64,6 +66,19 @@ def test_production_refuses_to_start_without_a_strong_secret(secret):
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
     assert "Traceback" not in result.stderr.split("ImproperlyConfigured")[-1]
+
+
+def test_a_fresh_checkout_is_a_development_machine():
+    """No environment at all (as CI's `manage.py makemigrations --check`): development mode."""
+    values = settings_of("DEBUG", "ENVIRONMENT", DEBUG=None, SECRET_KEY=None)
+    assert values == {"DEBUG": "True", "ENVIRONMENT": "development"}
+
+
+def test_environment_production_turns_debug_off_and_refuses_it_on():
+    assert settings_of("DEBUG", ENVIRONMENT="production", DEBUG=None)["DEBUG"] == "False"
+    result = run(["manage.py", "check"], ENVIRONMENT="production", DEBUG="True")
+    assert result.returncode != 0
+    assert "DEBUG=True with ENVIRONMENT=production" in result.stderr
 
 
 def test_https_settings_are_on_by_default_in_production():
