@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from accounts import serializers as s
 from accounts import services
-from health_passport.api import ErrorSerializer, validated
+from core.api import ErrorSerializer, validated
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 429: ErrorSerializer}
 

@@ -5,7 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import Role
+from core.roles import Role
 
 
 def apply_service_errors(form, exc: ValidationError, field_map: dict[str, str] | None = None):

@@ -3,8 +3,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import STAFF_ROLES, Role
-from health_passport.db import BaseModel, new_id
+from core.models import BaseModel, new_id
+from core.roles import STAFF_ROLES, Role
 
 
 class UserManager(BaseUserManager):
@@ -33,7 +33,7 @@ class UserManager(BaseUserManager):
 class User(BaseModel, AbstractBaseUser):
     """A person who logs in: clinic staff, a patient, or a platform superuser.
 
-    No Django groups or per-user permissions: roles (accounts.roles) decide what staff may do,
+    No Django groups or per-user permissions: roles (core.roles) decide what staff may do,
     and only superusers use the admin, which keeps the model free of many-to-many tables.
     """
 

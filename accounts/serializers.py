@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import User
-from accounts.roles import Role
+from core.roles import Role
 
 
 class UserSerializer(serializers.ModelSerializer):

@@ -16,76 +16,15 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from accounts.emails import send_password_link
-from accounts.middleware import request_meta
 from accounts.models import AuditEvent, RefreshTokenRecord, User, UserManager
-from accounts.roles import Role
 from accounts.tokens import RecordedRefreshToken
-from clinics.lifecycle import clinic_created
 from clinics.models import Clinic
+from core.audit import audit
+from core.contributions import clinic_created
+from core.roles import Role
 
 Action = AuditEvent.Action
 logger = logging.getLogger(__name__)
-
-
-def _audit_row(*, actor, action, obj, patient_id, clinic, detail, meta) -> AuditEvent:
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    if clinic is None:
-        clinic = getattr(obj, "clinic", None) if obj is not None else None
-        clinic = clinic or getattr(user, "clinic", None)
-    return AuditEvent(
-        actor=user,
-        actor_label=user.email if user else "",
-        actor_role=user.role if user else "",
-        clinic=clinic,
-        action=action,
-        object_type=obj._meta.label if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        patient_id=patient_id,
-        ip_address=meta.get("ip_address"),
-        user_agent=meta.get("user_agent", ""),
-        detail=detail[:300],
-    )
-
-
-def audit(
-    *,
-    actor,
-    action: str,
-    obj=None,
-    patient_id: str = "",
-    clinic=None,
-    detail: str = "",
-) -> AuditEvent:
-    """Append one audit row; IP and user agent come from the current request, if any."""
-    row = _audit_row(
-        actor=actor,
-        action=action,
-        obj=obj,
-        patient_id=patient_id,
-        clinic=clinic,
-        detail=detail,
-        meta=request_meta.get() or {},
-    )
-    row.save(force_insert=True)
-    return row
-
-
-def audit_patients_read(*, actor, patient_ids, detail: str = "") -> None:
-    """One 'view' row per patient shown on a page of a list, in a single write."""
-    meta = request_meta.get() or {}
-    clinic = getattr(actor, "clinic", None)
-    AuditEvent.objects.bulk_create(
-        _audit_row(
-            actor=actor,
-            action=Action.VIEW,
-            obj=None,
-            patient_id=str(patient_id),
-            clinic=clinic,
-            detail=detail,
-            meta=meta,
-        )
-        for patient_id in dict.fromkeys(patient_ids)
-    )
 
 
 def email_check_available(email: str, *, exclude=None) -> str:

@@ -25,7 +25,7 @@ from accounts.forms import (
     SignupForm,
     apply_service_errors,
 )
-from accounts.home_widgets import widgets_for
+from core.contributions import widgets_for
 
 logger = logging.getLogger(__name__)
 

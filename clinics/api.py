@@ -5,11 +5,11 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.roles import STAFF_ROLE_CHOICES
 from accounts.serializers import UserSerializer
 from clinics import selectors, services
 from clinics.models import Clinic
-from health_passport.api import ErrorSerializer
+from core.api import ErrorSerializer
+from core.roles import STAFF_ROLE_CHOICES
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 

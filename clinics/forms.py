@@ -3,8 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import STAFF_ROLES, Role
 from clinics.models import TIMEZONE_CHOICES
+from core.roles import STAFF_ROLES, Role
 
 STAFF_ROLE_CHOICES = [(value, label) for value, label in Role.choices if value in STAFF_ROLES]
 

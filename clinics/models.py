@@ -7,7 +7,7 @@ from django.core.validators import FileExtensionValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from health_passport.db import BaseModel
+from core.models import BaseModel
 
 TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
 HEX_COLOUR = RegexValidator(

@@ -3,9 +3,9 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.roles import STAFF_ROLES, require
 from clinics.models import Clinic
 from clinics.tenancy import get_or_404, scope_to_clinic
+from core.roles import STAFF_ROLES, require
 
 
 def clinic_get_current(*, actor) -> Clinic:

@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 
 from accounts.emails import send_password_link
 from accounts.models import AuditEvent, User
-from accounts.roles import STAFF_ROLES, Role, require
-from accounts.services import audit, email_check_available, refresh_tokens_revoke
+from accounts.services import email_check_available, refresh_tokens_revoke
 from clinics.models import Clinic
+from core.audit import audit
+from core.roles import STAFF_ROLES, Role, require
 
 Action = AuditEvent.Action
 logger = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """The one tenancy mechanism: every clinical read is scoped to the actor's clinic.
 
 A record outside the actor's reach is a 404 (its existence is not revealed); an action the
-role may not take on a record in reach is a 403 (accounts.roles.require).
+role may not take on a record in reach is a 403 (core.roles.require).
 """
 
 from django.http import Http404

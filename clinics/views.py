@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import apply_service_errors
-from accounts.roles import can, require
 from clinics import selectors, services
 from clinics.forms import ClinicSettingsForm, StaffEditForm, StaffFilterForm, StaffInviteForm
+from core.roles import can, require
 
 STAFF_PER_PAGE = 25
 

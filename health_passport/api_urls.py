@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from health_passport.api import not_found
+from core.api import not_found
 
 urlpatterns = [
     path("v1/auth/", include("accounts.api_urls")),

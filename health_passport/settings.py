@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "bootstrap",
     "corsheaders",
     "axes",
+    "core",
     "clinics",
     "accounts",
     "patients",
@@ -88,7 +89,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "accounts.middleware.RequestContextMiddleware",
+    "core.middleware.RequestContextMiddleware",
     "clinics.middleware.ClinicTimezoneMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -153,6 +154,8 @@ else:
 
 # --- Auth ----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Where core.audit writes the audit trail (looked up like the user model).
+AUDIT_EVENT_MODEL = "accounts.AuditEvent"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -199,8 +202,11 @@ REST_FRAMEWORK = {
         "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "health_passport.api.Pagination",
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "core.permissions.RolePermission",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -211,7 +217,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "EXCEPTION_HANDLER": "health_passport.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"auth": AUTH_RATE_LIMIT},
     "NUM_PROXIES": NUM_PROXIES,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -243,8 +249,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
-        "RoleEnum": "accounts.roles.Role",
-        "StaffRoleEnum": "accounts.roles.STAFF_ROLE_CHOICES",
+        "RoleEnum": "core.roles.Role",
+        "StaffRoleEnum": "core.roles.STAFF_ROLE_CHOICES",
         "SexEnum": "patients.models.Sex",
         "AllergyStatusEnum": "patients.models.Allergy.Status",
         "ConditionStatusEnum": "patients.models.Condition.Status",

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditEvent
-from accounts.services import audit
+from core.audit import audit
 from labs.models import (
     LabOrder,
     LabOrderItem,

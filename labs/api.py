@@ -23,8 +23,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.roles import require
-from health_passport.api import (
+from core.api import (
     READ_ERRORS,
     WRITE_ERRORS,
     ErrorSerializer,
@@ -32,6 +31,7 @@ from health_passport.api import (
     choice_param,
     validated,
 )
+from core.roles import require
 from labs import fhir, selectors, services
 from labs import serializers as s
 from labs.flags import applicable_range

@@ -27,8 +27,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from accounts import demo as registry
-from accounts.roles import Role
+from core.roles import Role
 from labs import services
 from labs.flags import applicable_range, flag_for, review_priority
 from labs.models import (
@@ -475,9 +474,3 @@ def seed(*, clinic, users, options, stdout):
     if per_patient is None:
         per_patient = DEFAULT_LABS_PER_PATIENT
     seed_labs(clinic=clinic, per_patient=per_patient, users=users, stdout=stdout)
-
-
-def register() -> None:
-    registry.register(
-        registry.Seeder(name="labs", add_arguments=add_arguments, seed=seed, order=30)
-    )

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from health_passport.db import BaseModel
+from core.models import BaseModel
 
 VALUE = {"max_digits": 12, "decimal_places": 4, "null": True, "blank": True}
 

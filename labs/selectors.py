@@ -4,9 +4,9 @@ results. Reads of results are audited with the patient's id."""
 from django.db.models import Prefetch, Q
 
 from accounts.models import AuditEvent
-from accounts.roles import Role, require
-from accounts.services import audit, audit_patients_read
 from clinics.tenancy import get_or_404, scope_to_clinic
+from core.audit import audit, audit_patients_read
+from core.roles import Role, require
 from labs.models import (
     ABNORMAL_FLAGS,
     CRITICAL_FLAGS,

@@ -12,8 +12,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent
-from accounts.roles import require
-from accounts.services import audit
+from core.audit import audit
+from core.roles import require
 from labs import catalogue
 from labs.flags import applicable_range, flag_for, review_priority
 from labs.models import (

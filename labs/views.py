@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import apply_service_errors
-from accounts.roles import can, require
+from core.roles import can, require
 from labs import charts, selectors, services
 from labs.forms import (
     CancelForm,

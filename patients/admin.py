@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditEvent
-from accounts.services import audit
+from core.audit import audit
 from patients.models import Allergy, Condition, Medication, Patient
 from patients.services import next_mrn
 

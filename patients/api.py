@@ -19,9 +19,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import AuditEvent
-from accounts.roles import require
 from accounts.serializers import UserSerializer
-from health_passport.api import (
+from core.api import (
     READ_ERRORS,
     WRITE_ERRORS,
     ErrorSerializer,
@@ -29,6 +28,7 @@ from health_passport.api import (
     choice_param,
     validated,
 )
+from core.roles import require
 from patients import selectors, services
 from patients import serializers as s
 from patients.fhir import patient_resource

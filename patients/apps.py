@@ -5,11 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class PatientsConfig(AppConfig):
     name = "patients"
     verbose_name = _("Patients")
-
-    def ready(self):
-        from patients import panels
-
-        panels.register_clinical_summary()
-        from patients import demo
-
-        demo.register()

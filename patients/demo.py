@@ -18,8 +18,7 @@ import time
 
 from django.db import connection, transaction
 
-from accounts import demo as registry
-from accounts.roles import Role
+from core.roles import Role
 from patients.models import (
     Allergy,
     Condition,
@@ -445,10 +444,4 @@ def seed(*, clinic, users, options, stdout):
         staff=users.get(Role.RECEPTIONIST) or users.get(Role.ADMIN),
         recorder=users.get(Role.CLINICIAN) or users.get(Role.ADMIN),
         stdout=stdout,
-    )
-
-
-def register() -> None:
-    registry.register(
-        registry.Seeder(name="patients", add_arguments=add_arguments, seed=seed, order=20)
     )

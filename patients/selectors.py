@@ -6,10 +6,10 @@ import re
 from django.db.models import Q
 
 from accounts.models import AuditEvent
-from accounts.roles import Role, can, require
 from accounts.selectors import audit_events_for_patient
-from accounts.services import audit
 from clinics.tenancy import get_or_404, scope_to_clinic
+from core.audit import audit
+from core.roles import Role, can, require
 from patients.models import Allergy, Condition, Medication, Patient, phone_digits, search_key
 
 SORTS = {

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import AuditEvent
-from accounts.roles import Role
+from core.roles import Role
 from patients.models import Allergy, Condition, Medication, Patient
 
 

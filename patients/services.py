@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 
 from accounts.emails import send_password_link
 from accounts.models import AuditEvent, User
-from accounts.roles import Role, require
-from accounts.services import audit, email_check_available
+from accounts.services import email_check_available
+from core.audit import audit
+from core.roles import Role, require
 from patients.models import Patient
 from patients.selectors import CLINICAL_MODELS
 

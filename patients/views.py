@@ -19,10 +19,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import apply_service_errors
-from accounts.roles import can, require
+from core.contributions import panels_for
+from core.roles import can, require
 from patients import selectors, services
 from patients.forms import CLINICAL_FORMS, PatientFilterForm, PatientForm
-from patients.panels import panels_for
 
 PATIENTS_PER_PAGE = 25
 CLINICAL_KINDS = tuple(CLINICAL_FORMS)

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
-from accounts.roles import Role
+from core.roles import Role
 from tests.factories import PASSWORD, ClinicFactory, UserFactory
 
 STAFF = [Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST, Role.LAB_TECH]

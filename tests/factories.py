@@ -2,8 +2,8 @@ import factory
 from django.utils.text import slugify
 
 from accounts.models import User
-from accounts.roles import Role
 from clinics.models import Clinic
+from core.roles import Role
 
 PASSWORD = "Correct-horse-battery-9"
 

@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.models import AuditEvent, User
-from accounts.roles import Role
+from core.roles import Role
 from tests.factories import PASSWORD, UserFactory
 
 ADMIN_PAGES = [

@@ -8,7 +8,7 @@ import yaml
 from django.conf import settings
 from django.contrib.staticfiles import finders
 
-from accounts.roles import Role
+from core.roles import Role
 from tests.factories import UserFactory
 
 AUTH_ROUTES = [

@@ -12,7 +12,7 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from PIL import Image
 
-from accounts.roles import Role
+from core.roles import Role
 
 PUBLIC_PAGES = ["/accounts/login/", "/accounts/signup/", "/accounts/password_reset/"]
 ADMIN_PAGES = [

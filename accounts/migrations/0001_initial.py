@@ -2,7 +2,7 @@
 
 import accounts.models
 import django.db.models.deletion
-import health_passport.db
+import core.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
                     "id",
                     models.CharField(
                         db_column="_id",
-                        default=health_passport.db.new_id,
+                        default=core.models.new_id,
                         editable=False,
                         max_length=24,
                         primary_key=True,
@@ -97,7 +97,7 @@ class Migration(migrations.Migration):
                     "id",
                     models.CharField(
                         db_column="_id",
-                        default=health_passport.db.new_id,
+                        default=core.models.new_id,
                         editable=False,
                         max_length=24,
                         primary_key=True,
@@ -195,7 +195,7 @@ class Migration(migrations.Migration):
                     "id",
                     models.CharField(
                         db_column="_id",
-                        default=health_passport.db.new_id,
+                        default=core.models.new_id,
                         editable=False,
                         max_length=24,
                         primary_key=True,

@@ -2,7 +2,7 @@
 
 import clinics.models
 import django.core.validators
-import health_passport.db
+import core.models
 from django.db import migrations, models
 
 
@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
                     "id",
                     models.CharField(
                         db_column="_id",
-                        default=health_passport.db.new_id,
+                        default=core.models.new_id,
                         editable=False,
                         max_length=24,
                         primary_key=True,

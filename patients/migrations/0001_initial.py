@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import health_passport.db
+import core.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='Patient',
             fields=[
-                ('id', models.CharField(db_column='_id', default=health_passport.db.new_id, editable=False, max_length=24, primary_key=True, serialize=False)),
+                ('id', models.CharField(db_column='_id', default=core.models.new_id, editable=False, max_length=24, primary_key=True, serialize=False)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('mrn', models.CharField(editable=False, max_length=16, verbose_name='MRN')),
@@ -57,7 +57,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='Medication',
             fields=[
-                ('id', models.CharField(db_column='_id', default=health_passport.db.new_id, editable=False, max_length=24, primary_key=True, serialize=False)),
+                ('id', models.CharField(db_column='_id', default=core.models.new_id, editable=False, max_length=24, primary_key=True, serialize=False)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('name', models.CharField(max_length=200, verbose_name='medication')),
@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='Condition',
             fields=[
-                ('id', models.CharField(db_column='_id', default=health_passport.db.new_id, editable=False, max_length=24, primary_key=True, serialize=False)),
+                ('id', models.CharField(db_column='_id', default=core.models.new_id, editable=False, max_length=24, primary_key=True, serialize=False)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('name', models.CharField(max_length=200, verbose_name='condition')),
@@ -100,7 +100,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='Allergy',
             fields=[
-                ('id', models.CharField(db_column='_id', default=health_passport.db.new_id, editable=False, max_length=24, primary_key=True, serialize=False)),
+                ('id', models.CharField(db_column='_id', default=core.models.new_id, editable=False, max_length=24, primary_key=True, serialize=False)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('substance', models.CharField(max_length=200, verbose_name='substance')),

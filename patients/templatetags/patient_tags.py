@@ -2,7 +2,7 @@
 
 from django import template
 
-from accounts.roles import Role
+from core.roles import Role
 
 register = template.Library()
 

@@ -3,8 +3,8 @@
 import pytest
 
 from accounts.models import User
-from accounts.roles import Role
 from clinics.models import Clinic
+from core.roles import Role
 from tests.factories import UserFactory
 
 AUTH = "/api/v1/auth"

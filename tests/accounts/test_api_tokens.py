@@ -10,7 +10,7 @@ from django.conf import settings
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
-from accounts.roles import Role
+from core.roles import Role
 from tests.factories import PASSWORD
 
 AUTH = "/api/v1/auth"

@@ -8,8 +8,8 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import AuditEvent, User
-from accounts.roles import Role
 from clinics.models import Clinic
+from core.roles import Role
 
 Action = AuditEvent.Action
 AUTH = "/api/v1/auth"
@@ -369,7 +369,7 @@ def test_audit_rows_cannot_be_bulk_edited_or_deleted(admin_user):
 
 def test_deleting_a_user_keeps_their_audit_trail(admin_user, clinician):
     from accounts.models import AuditEvent
-    from accounts.services import audit
+    from core.audit import audit
 
     audit(actor=clinician, action=AuditEvent.Action.LOGIN)
     clinician.delete()

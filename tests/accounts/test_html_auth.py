@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from accounts.roles import Role
 from clinics.models import Clinic
+from core.roles import Role
 from tests.factories import UserFactory
 
 LOGIN = "/accounts/login/"

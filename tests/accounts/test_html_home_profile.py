@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
 from accounts.models import User
-from accounts.roles import Role
+from core.roles import Role
 from tests.factories import UserFactory
 
 PROFILE = "/accounts/profile/"

@@ -1,8 +1,8 @@
 from django.core.management import call_command
 
 from accounts.models import User
-from accounts.roles import Role
 from clinics.models import Clinic
+from core.roles import Role
 
 
 def test_seed_demo_creates_one_user_of_every_role_and_is_idempotent(db, capsys):

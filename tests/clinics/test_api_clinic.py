@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from accounts.roles import Role
 from clinics.models import Clinic
+from core.roles import Role
 from tests.factories import UserFactory
 
 URL = "/api/v1/clinics/current"

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from accounts.roles import Role
+from core.roles import Role
 from tests.factories import PASSWORD, UserFactory
 
 STAFF = "/api/v1/clinics/current/staff"

@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
-from accounts.roles import Role
 from clinics.models import Clinic
+from core.roles import Role
 
 SETTINGS = "/clinic/settings/"
 NON_ADMIN = [Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST, Role.LAB_TECH]

@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from accounts.roles import Role
+from core.roles import Role
 from tests.factories import PASSWORD, ClinicFactory, UserFactory
 
 LIST = "/clinic/staff/"

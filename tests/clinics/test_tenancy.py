@@ -5,8 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from accounts.models import User
-from accounts.roles import PERMISSIONS, Role, can, require
 from clinics.tenancy import get_or_404, scope_to_clinic
+from core.roles import PERMISSIONS, Role, can, require
 
 
 def test_scope_shows_only_the_actors_clinic(staff, other_staff, admin_user):

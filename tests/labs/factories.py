@@ -6,7 +6,7 @@ import datetime
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from accounts.roles import Role
+from core.roles import Role
 from labs import services
 from labs.models import LabPanel, LabTest
 from patients.models import Patient

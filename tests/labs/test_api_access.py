@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.models import AuditEvent
-from accounts.roles import Role
+from core.roles import Role
 from labs.models import LabOrder, LabPanel, LabResult, LabTest, ReferenceRange
 from tests.conftest import STAFF
 from tests.labs.factories import GLUCOSE, install_catalogue, make_order, make_patient, make_result

@@ -4,7 +4,7 @@ read-only there and opening one is an audited read."""
 import pytest
 
 from accounts.models import AuditEvent
-from accounts.roles import Role
+from core.roles import Role
 from labs import services
 from tests.factories import UserFactory
 from tests.labs.factories import GLUCOSE, install_catalogue, make_order, make_patient, make_result

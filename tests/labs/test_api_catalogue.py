@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AuditEvent
-from accounts.roles import Role
+from core.roles import Role
 from labs.models import LabTest, ReferenceRange
 from tests.labs.factories import GLUCOSE, HEMOGLOBIN, install_catalogue
 

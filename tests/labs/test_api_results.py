@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from accounts.roles import Role
+from core.roles import Role
 from labs.models import LabResult, LabResultRevision
 from tests.labs.factories import (
     GLUCOSE,

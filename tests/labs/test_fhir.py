@@ -7,7 +7,7 @@ import pytest
 from fhir.resources.R4B.diagnosticreport import DiagnosticReport
 from fhir.resources.R4B.observation import Observation
 
-from accounts.roles import Role
+from core.roles import Role
 from labs import services
 from tests.labs.factories import (
     GLUCOSE,

@@ -3,7 +3,7 @@ clinic's patient, order, result or test is 404, and so are malformed ids."""
 
 import pytest
 
-from accounts.roles import Role
+from core.roles import Role
 from labs import services
 from labs.models import LabOrder, LabResult
 from tests.labs import test_html_base as base

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from accounts.roles import Role
+from core.roles import Role
 from labs import services
 from labs.models import LabTest
 from tests.patients.factories import PatientFactory

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from accounts.models import AuditEvent
-from accounts.roles import Role
+from core.roles import Role
 from labs import services
 from labs.models import LabOrder, LabPanel, LabResult, LabResultRevision, ReferenceRange
 from tests.labs import test_html_base as base

@@ -2,7 +2,7 @@
 
 import pytest
 
-from accounts.roles import Role
+from core.roles import Role
 from labs.models import LabResult
 from labs.services import results_import
 from tests.labs.factories import install_catalogue, make_patient

@@ -1,6 +1,6 @@
 """Lab list pages are reads of patient data: one audit row per patient shown."""
 
-from accounts.roles import Role
+from core.roles import Role
 from tests.labs.factories import (
     audit_mark,
     audit_rows_since,

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts.roles import Role
 from clinics.models import Clinic
+from core.roles import Role
 from labs import demo
 from labs.flags import applicable_range, flag_for
 from labs.models import LabOrder, LabOrderItem, LabResult, LabTest

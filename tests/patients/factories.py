@@ -5,7 +5,7 @@ import datetime
 
 import factory
 
-from accounts.roles import Role
+from core.roles import Role
 from patients.models import Allergy, Condition, Medication, Patient
 from patients.services import next_mrn
 from tests.factories import ClinicFactory, UserFactory

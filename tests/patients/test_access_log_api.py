@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AuditEvent
-from accounts.roles import Role
+from core.roles import Role
 from patients.models import Patient
 from tests.factories import UserFactory
 from tests.patients.factories import (

@@ -7,7 +7,7 @@ import pytest
 from fhir.resources.patient import Patient as FhirPatient
 
 from accounts.models import AuditEvent
-from accounts.roles import Role
+from core.roles import Role
 from patients.fhir import mrn_system, patient_resource
 from tests.patients.factories import PatientFactory, portal_user
 

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from accounts.roles import Role
+from core.roles import Role
 from patients.models import Allergy, Condition, Medication
 from tests.patients.factories import (
     AllergyFactory,

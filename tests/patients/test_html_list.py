@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.roles import Role
+from core.roles import Role
 from tests.patients.factories import PatientFactory
 from tests.patients.html_factories import list_rows, page_text
 

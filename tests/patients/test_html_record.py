@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AuditEvent, User
-from accounts.roles import Role
+from core.roles import Role
 from patients.models import Patient
 from tests.patients.factories import AllergyFactory, PatientFactory
 from tests.patients.html_factories import field_error, page_text, patient_url

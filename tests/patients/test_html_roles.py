@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import AuditEvent
-from accounts.roles import Role
+from core.roles import Role
 from patients.models import Allergy, Patient
 from tests.factories import PASSWORD, UserFactory
 from tests.patients.factories import AllergyFactory, PatientFactory

@@ -8,7 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import AuditEvent, User
-from accounts.roles import Role
+from core.roles import Role
 from tests.conftest import free_port
 from tests.factories import UserFactory
 from tests.patients.factories import AllergyFactory, PatientFactory, portal_user

@@ -7,8 +7,8 @@ import io
 import pytest
 from django.core.management import call_command
 
-from accounts.roles import Role
 from clinics.models import Clinic
+from core.roles import Role
 from patients import demo
 from patients.models import Allergy, Condition, Medication, Patient, phone_digits, search_key
 from patients.selectors import patient_list

@@ -3,11 +3,10 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounts import demo
 from accounts.models import User
-from accounts.roles import Role
-from clinics.lifecycle import clinic_created
 from clinics.models import Clinic
+from core.contributions import clinic_created, seeders
+from core.roles import Role
 
 DEMO_PASSWORD = "demo-passport-2026"
 DEMO_USERS = [
@@ -25,7 +24,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--password", default=DEMO_PASSWORD, help="Password for every user.")
-        for seeder in demo.seeders():
+        for seeder in seeders:
             seeder.add_arguments(parser)
 
     def handle(self, *args, password, **options):
@@ -51,7 +50,7 @@ class Command(BaseCommand):
                 is_staff=True,
                 is_superuser=True,
             )
-        for seeder in demo.seeders():
+        for seeder in seeders:
             seeder.seed(clinic=clinic, users=users, options=options, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {clinic.name}"))
         self.stdout.write(f"Log in at http://127.0.0.1:8000/accounts/login/ (password: {password})")

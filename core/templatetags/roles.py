@@ -2,7 +2,7 @@
 
 from django import template
 
-from accounts.roles import can as role_can
+from core.roles import can as role_can
 
 register = template.Library()
 

@@ -1,13 +1,19 @@
-"""API-wide conventions: pagination, JSON errors with a human `detail`, request helpers."""
+"""API-wide conventions: pagination, JSON errors with a human `detail`, permissions declared
+by views that load no record, the datetime field MongoDB needs, request helpers."""
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.db import models
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.errors import ServiceError
+from core.lists import MAX_PER_PAGE, PER_PAGE, page_of, page_size
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -15,6 +21,25 @@ class ErrorSerializer(serializers.Serializer):
 
     detail = serializers.CharField()
     errors = serializers.DictField(child=serializers.ListField(), required=False)
+
+
+class MillisecondDateTimeField(serializers.DateTimeField):
+    """Times to the millisecond: what MongoDB stores, so a record reads the same on every
+    backend and right after a write as later. Every serializer with times uses it."""
+
+    def to_representation(self, value):
+        if value is not None and value.microsecond % 1000:
+            value = value.replace(microsecond=value.microsecond - value.microsecond % 1000)
+        return super().to_representation(value)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """The project's ModelSerializer: model datetimes are served to the millisecond."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: MillisecondDateTimeField,
+    }
 
 
 READ_ERRORS = {401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
@@ -46,9 +71,50 @@ def choice_param(request, name: str, choices, default: str = "") -> str:
 
 
 class Pagination(PageNumberPagination):
-    page_size = 25
+    page_size = PER_PAGE
     page_size_query_param = "page_size"
-    max_page_size = 100
+    max_page_size = MAX_PER_PAGE
+
+
+def api_page(request, queryset, *, on_page=None):
+    """A page of `queryset` from `?page=` / `?page_size=` (the list kit, as for HTML pages)."""
+    per_page = page_size(request.query_params.get("page_size"))
+    number = request.query_params.get("page", 1)
+    try:
+        if int(number) < 1:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise exceptions.NotFound(_("Invalid page."))
+    page = page_of(queryset, number=number, per_page=per_page, on_page=None)
+    if page.number != int(number):
+        raise exceptions.NotFound(_("Invalid page."))
+    if on_page is not None and page.object_list:
+        on_page(page.object_list)
+    return page
+
+
+def page_response(request, page, results) -> Response:
+    """`{"count", "next", "previous", "results"}` for a page made by `api_page`."""
+
+    def link(number):
+        if number is None:
+            return None
+        return request.build_absolute_uri(request.get_full_path() and _with_page(request, number))
+
+    return Response(
+        {
+            "count": page.paginator.count,
+            "next": link(page.next_page_number() if page.has_next() else None),
+            "previous": link(page.previous_page_number() if page.has_previous() else None),
+            "results": results,
+        }
+    )
+
+
+def _with_page(request, number) -> str:
+    query = request.query_params.copy()
+    query["page"] = number
+    return f"{request.path}?{query.urlencode()}"
 
 
 def validation_error_body(errors) -> dict:
@@ -66,6 +132,8 @@ def validation_error_body(errors) -> dict:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, ServiceError):
+        return Response(exc.body(), status=exc.status)
     if isinstance(exc, DjangoValidationError):
         errors = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         if isinstance(errors, dict) and "__all__" in errors:
@@ -86,6 +154,4 @@ def exception_handler(exc, context):
 
 
 def not_found(request, exception=None):
-    from django.http import JsonResponse
-
     return JsonResponse({"detail": _("Not found.")}, status=status.HTTP_404_NOT_FOUND)

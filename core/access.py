@@ -1,0 +1,57 @@
+"""The one access rule for records: reach decides 404, then the role table decides 403.
+
+- Reach: staff see the rows of their own clinic; a patient user sees the rows about their own
+  patient record; anyone else sees nothing. A record outside reach is a 404, the same answer as
+  for an id that does not exist, so its existence is never revealed.
+- Role: a record in reach that the role may not act on is a 403 (`core.roles.require`).
+
+Every app's `<thing>_get` / `<thing>_list` selectors are built on `in_reach` and `get_in_reach`,
+so a view makes one call to load a record it may act on.
+"""
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from core.roles import Role, require
+
+MAX_ID_LENGTH = 64
+
+
+def is_patient_user(actor) -> bool:
+    return getattr(actor, "role", None) == Role.PATIENT
+
+
+def in_reach(queryset, *, actor, patient: str | None = "patient"):
+    """The rows of `queryset` the actor may reach at all.
+
+    `patient` is the lookup from a row to its Patient ("patient" for most models, "" for the
+    Patient model itself, None for rows patients never see, such as a clinic's catalogue).
+    """
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return queryset.none()
+    if is_patient_user(actor):
+        if patient is None:
+            return queryset.none()
+        user_lookup = f"{patient}__user_id" if patient else "user_id"
+        return queryset.filter(**{user_lookup: actor.pk})
+    if actor.clinic_id is None:  # platform superusers belong to no clinic
+        return queryset.none()
+    return queryset.filter(clinic_id=actor.clinic_id)
+
+
+def get_or_404(queryset, id):
+    """The row with this opaque id, or 404 for unknown, malformed or filtered-out ids."""
+    if not isinstance(id, str) or not id or len(id) > MAX_ID_LENGTH:
+        raise Http404(_("Not found."))
+    obj = queryset.filter(pk=id).first()
+    if obj is None:
+        raise Http404(_("Not found."))
+    return obj
+
+
+def get_in_reach(queryset, *, actor, id, permission: str | None, patient: str | None = "patient"):
+    """One record the actor may act on: 404 outside reach, then 403 if the role may not."""
+    obj = get_or_404(in_reach(queryset, actor=actor, patient=patient), id)
+    if permission is not None:
+        require(actor, permission)
+    return obj

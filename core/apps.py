@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = "Core"
+
+    def ready(self):
+        # Each app's contributions.py declares what it adds to the others (panels, widgets,
+        # seeders, new-clinic hooks, ...); importing it registers them, as admin.py does.
+        autodiscover_modules("contributions")

@@ -1,0 +1,77 @@
+"""The one audit policy: every read or write of patient data appends one row.
+
+The row model is a setting (`AUDIT_EVENT_MODEL`, "accounts.AuditEvent"), looked up the way
+Django looks up the user model, so the kit writes the trail without importing an app.
+IP address and user agent come from the current request (core.middleware), when there is one.
+
+- A record read or written: `audit(actor=..., action=..., obj=..., patient_id=...)`.
+- A page of a list: one "view" row per patient shown, in one write (`audit_patients_read`),
+  called by the selector or paginator that produced the page, never by a view.
+"""
+
+from django.apps import apps
+from django.conf import settings
+
+from core.middleware import request_meta
+
+VIEW, CREATE, UPDATE, DELETE, EXPORT = "view", "create", "update", "delete", "export"
+
+
+def audit_model():
+    return apps.get_model(settings.AUDIT_EVENT_MODEL, require_ready=False)
+
+
+def _row(*, actor, action, obj, patient_id, clinic, detail, meta):
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    clinic_id = getattr(clinic, "pk", clinic)
+    if clinic_id is None and obj is not None:
+        clinic_id = getattr(obj, "clinic_id", None)
+    if clinic_id is None and user is not None:
+        clinic_id = user.clinic_id
+    return audit_model()(
+        actor=user,
+        actor_label=user.email if user else "",
+        actor_role=user.role if user else "",
+        clinic_id=clinic_id,
+        action=action,
+        object_type=obj._meta.label if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        patient_id=str(patient_id or ""),
+        ip_address=meta.get("ip_address"),
+        user_agent=meta.get("user_agent", ""),
+        detail=(detail or "")[:300],
+    )
+
+
+def audit(*, actor, action: str, obj=None, patient_id="", clinic=None, detail: str = ""):
+    """Append one audit row and return it."""
+    row = _row(
+        actor=actor,
+        action=action,
+        obj=obj,
+        patient_id=patient_id,
+        clinic=clinic,
+        detail=detail,
+        meta=request_meta.get() or {},
+    )
+    row.save(force_insert=True)
+    return row
+
+
+def audit_patients_read(*, actor, patient_ids, detail: str = "") -> None:
+    """One 'view' row per distinct patient shown on a page of a list, in a single write."""
+    meta = request_meta.get() or {}
+    rows = [
+        _row(
+            actor=actor,
+            action=VIEW,
+            obj=None,
+            patient_id=patient_id,
+            clinic=None,
+            detail=detail,
+            meta=meta,
+        )
+        for patient_id in dict.fromkeys(str(pk) for pk in patient_ids if pk)
+    ]
+    if rows:
+        audit_model().objects.bulk_create(rows)

@@ -1,0 +1,145 @@
+"""What apps add to each other, declared in each app's `contributions.py`.
+
+`core` autodiscovers those modules at start-up (CoreConfig.ready), so adding an app never edits
+another app: it calls `contribute(...)` once with everything it adds. Hubs (the patient page, the
+staff home, `seed_demo`, clinic sign-up, notifications, files) read the registries below.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from core.registry import Registry
+from core.roles import can
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A section of the patient page: `template` rendered with the patient and `context(...)`."""
+
+    key: str
+    title: str
+    template: str
+    permission: str
+    order: int = 100
+    # context(actor=..., patient=...) -> dict; reads through the owning app's selectors.
+    context: Callable[..., dict] | None = None
+
+
+@dataclass(frozen=True)
+class Widget:
+    """A card on the staff home: `template` rendered with `context(actor=...)` as `data`."""
+
+    key: str
+    template: str
+    permission: str
+    order: int = 100
+    context: Callable[..., dict] | None = None
+
+
+@dataclass(frozen=True)
+class Seeder:
+    """Demo data for `manage.py seed_demo`: idempotent where it can be."""
+
+    key: str
+    # seed(clinic=..., users=..., options=..., stdout=...)
+    seed: Callable
+    # add_arguments(parser): the command-line options this seeder understands.
+    add_arguments: Callable = lambda parser: None
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class ClinicHook:
+    """Set-up a new clinic gets from an app (e.g. the labs catalogue): setup(clinic=...)."""
+
+    key: str
+    setup: Callable
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class NotificationEvent:
+    """An event an app raises and users may be notified of (see the notifications app)."""
+
+    key: str
+    label: str
+    description: str = ""
+    # Channels on unless the user turns them off, and those that cannot be turned off.
+    default_channels: tuple[str, ...] = ("in_app",)
+    mandatory_channels: tuple[str, ...] = ()
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class AttachmentTarget:
+    """A kind of record files may be attached to (see the files app).
+
+    `get(actor=..., id=...)` is the owning app's access call for that record: it returns the
+    record (with `clinic_id` and `patient_id`) or raises 404/403 like any other read.
+    """
+
+    key: str
+    label: str
+    get: Callable
+    order: int = 100
+
+
+panels: Registry[Panel] = Registry("patient page panels")
+widgets: Registry[Widget] = Registry("staff home widgets")
+seeders: Registry[Seeder] = Registry("demo seeders")
+clinic_hooks: Registry[ClinicHook] = Registry("new-clinic hooks")
+notification_events: Registry[NotificationEvent] = Registry("notification events")
+attachment_targets: Registry[AttachmentTarget] = Registry("attachment targets")
+
+_REGISTRIES = {
+    Panel: panels,
+    Widget: widgets,
+    Seeder: seeders,
+    ClinicHook: clinic_hooks,
+    NotificationEvent: notification_events,
+    AttachmentTarget: attachment_targets,
+}
+
+
+@dataclass
+class Contributions:
+    """Everything one app adds, in one value (what `contribute` was given)."""
+
+    app: str
+    items: list = field(default_factory=list)
+
+
+def contribute(app: str, *items: Iterable) -> Contributions:
+    """Register each item in the registry of its kind; the one call in an app's contributions.py."""
+    for item in items:
+        _REGISTRIES[type(item)].register(item.key, item)
+    return Contributions(app=app, items=list(items))
+
+
+# --- reading the hubs ----------------------------------------------------------------------------
+def panels_for(*, actor, patient) -> list[dict]:
+    """The patient-page panels this actor may see, in order, each with its context."""
+    visible = []
+    for panel in panels:
+        if not can(actor, panel.permission):
+            continue
+        extra = panel.context(actor=actor, patient=patient) if panel.context else {}
+        visible.append({"panel": panel, "context": {"patient": patient, **extra}})
+    return visible
+
+
+def widgets_for(*, actor) -> list[dict]:
+    """The staff-home widgets this actor may see (staff of a clinic only), with their data."""
+    if getattr(actor, "clinic_id", None) is None:
+        return []
+    return [
+        {"widget": widget, "data": widget.context(actor=actor) if widget.context else {}}
+        for widget in widgets
+        if can(actor, widget.permission)
+    ]
+
+
+def clinic_created(clinic) -> None:
+    """Run every app's set-up for a clinic that has just been created."""
+    for hook in clinic_hooks:
+        hook.setup(clinic=clinic)
