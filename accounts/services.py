@@ -27,6 +27,30 @@ Action = AuditEvent.Action
 logger = logging.getLogger(__name__)
 
 
+def invitation_send(*, actor, user: User, template: str, extra_context=None) -> bool:
+    """E-mail an invited user (staff or patient) the link that sets their password.
+
+    The one invitation policy: the account is kept whether or not the e-mail went out; the
+    answer says whether it did, so the inviter is told and offered "resend" (which calls this
+    again). The invitation is audited either way, with the outcome in the detail.
+    """
+    try:
+        send_password_link(user, template=template, extra_context=extra_context)
+        sent = True
+    except (smtplib.SMTPException, OSError):
+        logger.exception("Invitation e-mail could not be sent (user %s)", user.pk)
+        sent = False
+    patient_id = (extra_context or {}).get("patient_id", "")
+    audit(
+        actor=actor,
+        action=Action.INVITE,
+        obj=user,
+        patient_id=patient_id,
+        detail="e-mail sent" if sent else "e-mail not sent",
+    )
+    return sent
+
+
 def email_check_available(email: str, *, exclude=None) -> str:
     email = UserManager.normalize_email(email)
     users = User.objects.filter(email=email)

@@ -3,6 +3,7 @@ by views that load no record, the datetime field MongoDB needs, request helpers.
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import InvalidPage
 from django.db import models
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
@@ -13,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ServiceError
-from core.lists import MAX_PER_PAGE, PER_PAGE, page_of, page_size
+from core.lists import MAX_PER_PAGE, PER_PAGE, page_size
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -76,21 +77,14 @@ class Pagination(PageNumberPagination):
     max_page_size = MAX_PER_PAGE
 
 
-def api_page(request, queryset, *, on_page=None):
-    """A page of `queryset` from `?page=` / `?page_size=` (the list kit, as for HTML pages)."""
-    per_page = page_size(request.query_params.get("page_size"))
-    number = request.query_params.get("page", 1)
-    try:
-        if int(number) < 1:
-            raise ValueError
-    except (TypeError, ValueError):
-        raise exceptions.NotFound(_("Invalid page."))
-    page = page_of(queryset, number=number, per_page=per_page, on_page=None)
-    if page.number != int(number):
-        raise exceptions.NotFound(_("Invalid page."))
-    if on_page is not None and page.object_list:
-        on_page(page.object_list)
-    return page
+def page_params(request) -> dict:
+    """`number` and `per_page` from `?page=` / `?page_size=`, for a selector's `*_page(...)`
+    (pass on with `strict=True`; an invalid page becomes a 404 in the exception handler)."""
+    return {
+        "number": request.query_params.get("page", 1),
+        "per_page": page_size(request.query_params.get("page_size")),
+        "strict": True,
+    }
 
 
 def page_response(request, page, results) -> Response:
@@ -139,6 +133,8 @@ def exception_handler(exc, context):
         if isinstance(errors, dict) and "__all__" in errors:
             errors["non_field_errors"] = errors.pop("__all__")
         exc = exceptions.ValidationError(errors)
+    elif isinstance(exc, InvalidPage):
+        exc = exceptions.NotFound(_("Invalid page."))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, PermissionDenied):

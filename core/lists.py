@@ -23,10 +23,20 @@ def page_size(value, default: int = PER_PAGE) -> int:
 
 
 def page_of(
-    queryset, *, number=1, per_page: int = PER_PAGE, on_page: Callable[[list], None] | None = None
+    queryset,
+    *,
+    number=1,
+    per_page: int = PER_PAGE,
+    on_page: Callable[[list], None] | None = None,
+    strict: bool = False,
 ) -> Page:
-    """The page `number` (out-of-range numbers give the nearest page) with its rows loaded once."""
-    page = Paginator(queryset, per_page).get_page(number)
+    """The page `number` with its rows loaded once, handed to `on_page` (the audit).
+
+    HTML pages get the nearest page for an out-of-range or malformed number; `strict=True` (the
+    API) raises django.core.paginator.InvalidPage instead, which the API answers with a 404.
+    """
+    paginator = Paginator(queryset, per_page)
+    page = paginator.page(number) if strict else paginator.get_page(number)
     page.object_list = list(page.object_list)
     if on_page is not None and page.object_list:
         on_page(page.object_list)
