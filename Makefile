@@ -45,7 +45,12 @@ endif
 tools/congodb/dist/index.js: tools/congodb/package-lock.json tools/congodb/fetch.sh | node
 	tools/congodb/fetch.sh
 
-setup-test: $(VENV)/.installed-dev /usr/bin/chromium tools/congodb/dist/index.js
+# Debian's Redis for the Redis/RQ queue tests (the suite starts its own server on a free port).
+/usr/bin/redis-server:
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server; \
+	else sudo apt-get update -qq && sudo apt-get install -y -qq redis-server; fi
+
+setup-test: $(VENV)/.installed-dev /usr/bin/chromium tools/congodb/dist/index.js /usr/bin/redis-server
 
 .env:
 	cp .env.example .env
@@ -54,7 +59,9 @@ run: setup .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py seed_demo
-	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C stops)"
+	@echo "Serving on http://$(HOST):$(PORT) with a background worker  (Ctrl-C stops both)"
+	@$(PY) manage.py worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(BIN)/gunicorn health_passport.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--access-logfile - --forwarded-allow-ips=127.0.0.1
 
@@ -92,13 +99,15 @@ migrations-check: setup
 
 # Regenerate the MongoDB migrations of contrib and third-party apps (after upgrading them).
 mongo-migrations: setup
-	$(MONGO_OFFLINE_ENV) $(PY) manage.py makemigrations admin auth contenttypes axes
+	$(MONGO_OFFLINE_ENV) $(PY) manage.py makemigrations admin auth contenttypes axes \
+		django_tasks_database
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache tools/congodb/dist tools/congodb/node_modules
 
 # The patients benchmark (never part of `make test`): gunicorn with production settings against
 # 100,000 seeded patients on its own SQLite file; writes bench/results/latest.md (bench/README.md).
+# `make bench BENCH_ARGS=labs` and `make bench BENCH_ARGS=files` run the labs and files benchmarks.
 .PHONY: bench
 bench: setup
 	bench/run.sh $(BENCH_ARGS)

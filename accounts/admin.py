@@ -4,6 +4,8 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditEvent, RefreshTokenRecord, User
+from core.admin import AuditedAdminMixin
+from core.roles import Role
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -19,7 +21,10 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
+    """Audited like any record with a patient: a patient's portal account is patient data, and
+    role or status changes made here bypass the staff pages' own audit."""
+
     add_form = UserCreationForm
     form = UserEditForm
     list_display = ["email", "name", "role", "clinic", "is_active", "is_verified", "last_login"]
@@ -46,6 +51,12 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     ]
+
+    @staticmethod
+    def patient_id_of(user) -> str:
+        # The reverse side of patients.Patient.user, read without importing the patients app.
+        record = getattr(user, "patient_record", None) if user.role == Role.PATIENT else None
+        return record.pk if record is not None else ""
 
 
 @admin.register(AuditEvent)

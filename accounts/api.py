@@ -4,7 +4,6 @@ from django.contrib.auth import authenticate, user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -19,6 +18,7 @@ ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 429: ErrorSerializer}
 
 
 def token_pair(user) -> dict:
+    """The body of every answer that signs someone in: login, and signup."""
     return {
         **services.tokens_issue(user=user),
         "token_type": "bearer",
@@ -37,17 +37,6 @@ class PublicAuthView(APIView):
     def get_authenticate_header(self, request):
         # Wrong credentials are a 401 with a challenge, not DRF's 403 for header-less views.
         return 'Bearer realm="api"'
-
-
-class SignupView(PublicAuthView):
-    @extend_schema(
-        request=s.SignupSerializer,
-        responses={201: s.SignupResponseSerializer, **ERRORS},
-        summary="Create a clinic and its first user (a clinic admin)",
-    )
-    def post(self, request):
-        user = services.clinic_signup(**validated(s.SignupSerializer, request))
-        return Response({**token_pair(user), "clinic_id": user.clinic_id}, status.HTTP_201_CREATED)
 
 
 class LoginView(PublicAuthView):

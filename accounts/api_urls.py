@@ -4,7 +4,6 @@ from accounts import api
 
 # Each path works with and without a trailing slash: mobile clients differ.
 urlpatterns = [
-    re_path(r"^signup/?$", api.SignupView.as_view(), name="api-signup"),
     re_path(r"^login/?$", api.LoginView.as_view(), name="api-login"),
     re_path(r"^refresh/?$", api.RefreshView.as_view(), name="api-refresh"),
     re_path(r"^logout/?$", api.LogoutView.as_view(), name="api-logout"),

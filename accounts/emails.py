@@ -1,11 +1,64 @@
-"""E-mails the accounts app sends: links into Django's own password-reset flow."""
+"""The e-mails the system sends: HTML and plain text, in the clinic's colours, with a footer that
+says why the person got it, and nothing a stranger reading the mail could learn a patient's health
+or name from.
+
+Sending goes through Django's mail API, whose backend (settings.EMAIL_BACKEND) is the outbox:
+the message is stored in the same step as the action and a worker delivers it, so no request
+waits on SMTP and a mail server that is down loses nothing.
+"""
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from core.events import emit
+
+# Invitations raise these events (declared in accounts' and patients' contributions) once the
+# mail is on its way, so admins and integrations hear of them.
+INVITATION_EVENTS = {
+    "accounts/email/invitation": "accounts.staff_invited",
+    "patients/email/invitation": "patients.portal_invited",
+}
+
+
+def absolute_url(path: str) -> str:
+    return path if path.startswith(("http://", "https://")) else f"{settings.SITE_URL}{path}"
+
+
+def branded_message(
+    *,
+    to: list[str],
+    subject: str,
+    text: str,
+    clinic=None,
+    reason: str = "",
+    action_url: str = "",
+    action_label: str = "",
+) -> EmailMultiAlternatives:
+    """A plain-text + HTML message with the clinic's name, logo and colour and a "why you got
+    this" footer (`reason`). `text` is the plain body; the HTML shows the same paragraphs."""
+    context = {
+        "app_name": settings.APP_NAME,
+        "clinic": clinic,
+        "logo_url": absolute_url(clinic.logo.url) if clinic is not None and clinic.logo else "",
+        "colour": getattr(clinic, "primary_color", "") or "#0d6efd",
+        "text": text.strip(),
+        "reason": reason,
+        "action_url": action_url,
+        "action_label": action_label,
+    }
+    plain = render_to_string("accounts/email/branded.txt", context)
+    message = EmailMultiAlternatives(" ".join(subject.split()), plain, None, to)
+    message.attach_alternative(
+        render_to_string("accounts/email/branded.html", context), "text/html"
+    )
+    # Files the stored message under the clinic (its admins see failed mail); never a header.
+    message.clinic_id = getattr(clinic, "pk", None)
+    return message
 
 
 def password_link_token(user) -> str:
@@ -17,14 +70,37 @@ def password_link_token(user) -> str:
 def send_password_link(user, *, template: str, extra_context=None) -> None:
     """Send `<template>_subject.txt` + `<template>.txt` with the set-password link."""
     token = password_link_token(user)
+    link = f"{settings.SITE_URL}/accounts/reset/{token}/"
+    extra_context = extra_context or {}
+    clinic = extra_context.get("clinic") or user.clinic
     context = {
         "user": user,
         "app_name": settings.APP_NAME,
-        "link": f"{settings.SITE_URL}/accounts/reset/{token}/",
+        "link": link,
         "token": token,
         "expiry_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
-        **(extra_context or {}),
+        **extra_context,
     }
-    subject = render_to_string(f"{template}_subject.txt", context)
-    body = render_to_string(f"{template}.txt", context)
-    send_mail(" ".join(subject.split()), body, None, [user.email])
+    if template in INVITATION_EVENTS:
+        reason = _("You got this e-mail because %(clinic)s invited %(email)s to %(app)s.")
+    else:
+        reason = _(
+            "You got this e-mail because a password reset was asked for %(email)s on %(app)s."
+        )
+    message = branded_message(
+        to=[user.email],
+        subject=render_to_string(f"{template}_subject.txt", context),
+        text=render_to_string(f"{template}.txt", context),
+        clinic=clinic,
+        reason=reason
+        % {
+            "clinic": clinic.name if clinic else settings.APP_NAME,
+            "email": user.email,
+            "app": settings.APP_NAME,
+        },
+        action_url=link,
+        action_label=_("Choose your password"),
+    )
+    message.send()
+    if template in INVITATION_EVENTS:
+        emit(INVITATION_EVENTS[template], obj=user, clinic=clinic)

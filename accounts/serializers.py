@@ -2,10 +2,13 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import User
+from core.api import ModelSerializer
 from core.roles import Role
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(ModelSerializer):
+    """A person who logs in: clinic staff, a patient, or a platform superuser."""
+
     clinic_id = serializers.CharField(read_only=True, allow_null=True)
     patient_id = serializers.SerializerMethodField(
         help_text=_("For patient users: the id of their own patient record.")
@@ -37,11 +40,23 @@ class UserSerializer(serializers.ModelSerializer):
         return record.pk if record is not None else None
 
 
-class SignupSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=150)
-    email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
-    clinic_name = serializers.CharField(max_length=200)
+class InvitationSerializer(UserSerializer):
+    """An invited person's account, and whether the e-mail with their link went out
+    (context["email_sent"], from accounts.services.Invitation)."""
+
+    email_sent = serializers.SerializerMethodField(
+        help_text=_(
+            "False when the invitation e-mail could not be sent: the account is kept and the "
+            "invitation can be resent."
+        )
+    )
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "email_sent"]
+        read_only_fields = fields
+
+    def get_email_sent(self, user) -> bool:
+        return self.context["email_sent"]
 
 
 class LoginSerializer(serializers.Serializer):
@@ -74,10 +89,6 @@ class TokenPairSerializer(serializers.Serializer):
     refresh_token = serializers.CharField()
     token_type = serializers.CharField(default="bearer")
     user = UserSerializer()
-
-
-class SignupResponseSerializer(TokenPairSerializer):
-    clinic_id = serializers.CharField()
 
 
 class RefreshResponseSerializer(serializers.Serializer):

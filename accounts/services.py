@@ -2,15 +2,14 @@
 
 import logging
 import smtplib
+from dataclasses import dataclass
 
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
@@ -18,21 +17,31 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from accounts.emails import send_password_link
 from accounts.models import AuditEvent, RefreshTokenRecord, User, UserManager
 from accounts.tokens import RecordedRefreshToken
-from clinics.models import Clinic
 from core.audit import audit
-from core.contributions import clinic_created
-from core.roles import Role
+from core.services import model_update
 
 Action = AuditEvent.Action
 logger = logging.getLogger(__name__)
 
 
-def invitation_send(*, actor, user: User, template: str, extra_context=None) -> bool:
+@dataclass(frozen=True)
+class Invitation:
+    """What inviting someone did: their account, and whether the e-mail went out (if not, the
+    account is kept: tell the inviter and offer "resend")."""
+
+    user: User
+    sent: bool
+    created: bool = True  # False: a pending invitation was sent again
+
+
+def invitation_send(
+    *, actor, user: User, template: str, extra_context=None, detail: str = ""
+) -> bool:
     """E-mail an invited user (staff or patient) the link that sets their password.
 
     The one invitation policy: the account is kept whether or not the e-mail went out; the
     answer says whether it did, so the inviter is told and offered "resend" (which calls this
-    again). The invitation is audited either way, with the outcome in the detail.
+    again). The invitation is audited either way, with the outcome after `detail`.
     """
     try:
         send_password_link(user, template=template, extra_context=extra_context)
@@ -46,7 +55,7 @@ def invitation_send(*, actor, user: User, template: str, extra_context=None) -> 
         action=Action.INVITE,
         obj=user,
         patient_id=patient_id,
-        detail="e-mail sent" if sent else "e-mail not sent",
+        detail="; ".join(filter(None, [detail, "e-mail sent" if sent else "e-mail not sent"])),
     )
     return sent
 
@@ -59,47 +68,6 @@ def email_check_available(email: str, *, exclude=None) -> str:
     if users.exists():
         raise ValidationError({"email": _("An account with this e-mail already exists.")})
     return email
-
-
-def unique_slug(name: str) -> str:
-    base = slugify(name)[:200] or "clinic"
-    slug, n = base, 1
-    while Clinic.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
-
-
-def clinic_signup(*, name: str, email: str, password: str, clinic_name: str) -> User:
-    """Create a clinic and its first user, a clinic admin; nothing is kept if either fails."""
-    email = email_check_available(email)
-    clinic = Clinic(name=clinic_name.strip(), slug=unique_slug(clinic_name))
-    user = User(email=email, name=name.strip(), role=Role.ADMIN)
-    errors = {}
-    try:
-        clinic.full_clean()
-    except ValidationError as exc:
-        errors["clinic_name"] = exc.message_dict.get("name", exc.messages)
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        errors["password"] = exc.messages
-    if errors:
-        raise ValidationError(errors)
-    clinic.save()
-    user.clinic = clinic
-    user.set_password(password)
-    try:
-        user.full_clean()
-        user.save(force_insert=True)
-    except (ValidationError, IntegrityError) as exc:
-        clinic.delete()  # no orphan clinic when the user could not be written (e.g. a race)
-        if isinstance(exc, ValidationError):
-            raise
-        raise ValidationError({"email": _("An account with this e-mail already exists.")})
-    clinic_created(clinic)
-    audit(actor=user, action=Action.SIGNUP, obj=clinic)
-    return user
 
 
 def tokens_issue(*, user: User) -> dict:
@@ -221,14 +189,12 @@ def logout_record(*, user: User) -> None:
 
 def profile_update(*, actor: User, name: str, phone: str = "") -> User:
     """Change one's own name and phone; on invalid input nothing is written or kept in memory."""
-    old = actor.name, actor.phone
-    actor.name, actor.phone = (name or "").strip(), (phone or "").strip()
-    try:
-        actor.full_clean(exclude=["password"])
-    except ValidationError:
-        actor.name, actor.phone = old
-        raise
-    actor.save(update_fields=["name", "phone", "updated_at"])
+    model_update(
+        actor,
+        fields={"name": (name or "").strip(), "phone": (phone or "").strip()},
+        allowed=("name", "phone"),
+        exclude_clean=["password"],
+    )
     audit(actor=actor, action=Action.UPDATE, obj=actor, detail="profile: name, phone")
     return actor
 

@@ -3,7 +3,7 @@
 import logging
 
 from django.contrib import messages
-from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
@@ -13,24 +13,14 @@ from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
-from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView
 
 from accounts import services
-from accounts.forms import (
-    EmailAuthenticationForm,
-    PasswordResetRequestForm,
-    ProfileForm,
-    SignupForm,
-    apply_service_errors,
-)
+from accounts.forms import EmailAuthenticationForm, PasswordResetRequestForm, ProfileForm
 from core.contributions import widgets_for
+from core.forms import apply_service_errors
 
 logger = logging.getLogger(__name__)
-
-# Without this, login() cannot tell which of the configured backends vouched for a new user.
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def home(request):
@@ -52,35 +42,6 @@ class LogoutView(auth_views.LogoutView):
         response = super().post(request, *args, **kwargs)
         messages.info(request, _("You have been logged out."))
         return response
-
-
-@login_not_required
-@sensitive_post_parameters("password", "password_confirm")
-@never_cache
-def signup(request):
-    """A new clinic and its first user, a clinic admin, who is then signed in."""
-    if request.user.is_authenticated:
-        return redirect("home")
-    form = SignupForm(request.POST) if request.method == "POST" else SignupForm()
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            user = services.clinic_signup(
-                name=data["name"],
-                email=data["email"],
-                password=data["password"],
-                clinic_name=data["clinic_name"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            login(request, user, backend=MODEL_BACKEND)
-            messages.success(
-                request,
-                _("Welcome! Your clinic “%(clinic)s” is ready.") % {"clinic": user.clinic.name},
-            )
-            return redirect("home")
-    return render(request, "accounts/signup.html", {"form": form})
 
 
 @method_decorator(login_not_required, name="dispatch")

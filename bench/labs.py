@@ -3,7 +3,7 @@
     bench/run.sh labs                                  # or: make bench BENCH_ARGS=labs
     bench/run.sh labs --patients 5000 --labs-per-patient 10 --requests 100   # a quick look
 
-The same harness as the patients benchmark (bench/patients.py: its own SQLite file, gunicorn
+The shared harness (bench/harness.py, as the patients benchmark: its own SQLite file, gunicorn
 with production settings on loopback, HTML and API logins, bounded scenarios), with the demo
 clinic's 100,000 patients topped up to 10 lab results each (`seed_demo --labs-per-patient`).
 Before the load it prints the query plans of the lab reads (bench/labs_plans.py, through
@@ -15,32 +15,12 @@ review" widget. Writes bench/results/latest-labs.md.
 
 import argparse
 import contextlib
-import os
 import random
 import sqlite3
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-from bench.patients import (
-    PASSWORD,
-    RESULTS,
-    ROOT,
-    Result,
-    free_port,
-    load,
-    login_api,
-    login_html,
-    machine,
-    manage,
-    request,
-    server_env,
-    start_gunicorn,
-    stop,
-    table,
-    versions,
-)
+from bench.harness import add_run_args, bare_scenario, prepare, report, run, shell
 
 
 def trend_pairs(db: Path, count: int) -> list[tuple[str, str]]:
@@ -76,83 +56,40 @@ def counts(db: Path) -> tuple[int, int, int]:
     return patients, results, unreviewed
 
 
-def plans(env: dict) -> str:
-    code = "from bench.labs_plans import main; main()"
-    done = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-v", "0", "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    if done.returncode:
-        return f"(query plans failed: {done.stderr.strip()[-500:]})"
-    return done.stdout.strip()
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--patients", type=int, default=100_000, help="seeded patients (100000)")
     parser.add_argument(
         "--labs-per-patient", type=int, default=10, help="results per patient (10: a million)"
     )
-    parser.add_argument("--requests", type=int, default=400, help="requests per scenario (400)")
-    parser.add_argument("--concurrency", type=int, default=4, help="client threads (4)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
-    parser.add_argument("--limit", type=float, default=60, help="seconds per scenario, at most")
-    parser.add_argument("--warmup", type=int, default=20, help="warm-up requests per scenario")
-    parser.add_argument("--db", type=Path, default=RESULTS / "bench.sqlite3")
-    parser.add_argument("--skip-seed", action="store_true", help="reuse the database as it is")
     parser.add_argument("--skip-plans", action="store_true", help="no query plans")
-    parser.add_argument("--output", type=Path, default=RESULTS / "latest-labs.md")
+    add_run_args(parser, requests=400, warmup=20, output="latest-labs.md")
     args = parser.parse_args(argv)
 
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    env = server_env(args.db.resolve())
-    seed_seconds = None
-    if not args.skip_seed:
-        print(
-            f"Preparing {args.db} ({args.patients} patients × {args.labs_per_patient} results)…",
-            flush=True,
-        )
-        manage(env, "migrate", "--noinput", "-v0")
-        manage(env, "collectstatic", "--noinput", "-v0")
-        started = time.monotonic()
-        manage(
-            env,
-            "seed_demo",
-            "--patients",
-            str(args.patients),
-            "--labs-per-patient",
-            str(args.labs_per_patient),
-            "--password",
-            PASSWORD,
-        )
-        seed_seconds = time.monotonic() - started
+    env, seed_seconds = prepare(
+        args,
+        f"{args.patients} patients × {args.labs_per_patient} results",
+        "--labs-per-patient",
+        str(args.labs_per_patient),
+    )
     n_patients, n_results, n_unreviewed = counts(args.db)
     pairs, points = trend_pairs(args.db, 200)
     plan_text = ""
     if not args.skip_plans:
         print("Query plans…", flush=True)
-        plan_text = plans(env)
+        plan_text = shell(
+            env,
+            "from bench.labs_plans import main; main()",
+            timeout=600,
+            failed="query plans failed",
+        )
         print(*plan_text.split("\n\n")[:2], sep="\n\n", flush=True)
 
-    load_before = os.getloadavg()
-    port = free_port()
-    server = start_gunicorn(env, port, args.workers, RESULTS / "gunicorn.log")
-    try:
-        session = login_html(port)
-        token = login_api(port)
-        html = {"Cookie": session}
-        api = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        pids = [pid for pid, _tid in pairs] or ["none"]
-        page = f"/patients/{pids[0]}/"
-        status, _headers, body = request(port, "GET", page, headers=html)
-        page_size = len(body) if status == 200 else 30_000
-        scenarios = [
-            ("bare Django view", [f"/bench/bare/?size={page_size}"], html),
+    pids = [pid for pid, _tid in pairs] or ["none"]
+
+    def scenarios(port, html, api):
+        return [
+            bare_scenario(port, f"/patients/{pids[0]}/", html),
             ("patient page with labs panel (HTML)", [f"/patients/{p}/" for p in pids], html),
             (
                 "trend of one test (HTML)",
@@ -168,62 +105,26 @@ def main(argv=None) -> int:
             ("review queue (HTML)", ["/labs/review/"], html),
             ("staff home, results-to-review widget (HTML)", ["/"], html),
         ]
-        results = []
-        for name, paths, headers in scenarios:
-            status, _h, body = request(port, "GET", paths[0], headers=headers)
-            shown = paths[0]
-            if len(paths) > 1 and pairs:
-                shown = shown.replace(pairs[0][0], "<id>").replace(pairs[0][1], "<test>")
-            result = Result(name=name, path=shown, size=len(body))
-            print(f"  {name}: {shown} (HTTP {status}, {len(body)} bytes)…", flush=True)
-            load(
-                port,
-                result,
-                paths,
-                headers,
-                args.requests,
-                args.concurrency,
-                args.limit,
-                args.warmup,
-            )
-            results.append(result)
-    finally:
-        stop(server)
 
-    load_after = os.getloadavg()
-    rows = table(results, results[0])
+    def shown(paths):
+        if len(paths) > 1 and pairs:
+            return paths[0].replace(pairs[0][0], "<id>").replace(pairs[0][1], "<test>")
+        return paths[0]
+
+    measured = run(env, args, scenarios, shown)
     mean_points = sum(points) / len(points) if points else 0
-    header = [
-        "# Labs benchmark — latest run",
-        "",
-        f"- When: {time.strftime('%Y-%m-%d %H:%M %Z')}",
-        f"- Machine: {machine()}; {versions()}",
-        f"- Server: gunicorn, {args.workers} sync workers, DEBUG=False, SQLite "
-        f"({args.db.name}), load generator on the same machine over loopback",
-        f"- Load average (1 min) before/after: {load_before[0]:.1f} / {load_after[0]:.1f} "
-        "(other work on the machine skews absolute figures; the ratios hold up better)",
-        f"- Data: demo clinic with {n_patients} patients and {n_results} lab results "
-        f"({n_unreviewed} unreviewed)"
-        + (f"; seeding/top-up took {seed_seconds:.0f} s" if seed_seconds is not None else ""),
-        f"- Load: {args.requests} requests per scenario after {args.warmup} warm-up, "
-        f"{args.concurrency} client threads (keep-alive http.client); patient pages cycle "
-        f"through {len(pids)} patients, trends through their most repeated test "
-        f"({mean_points:.1f} points on average)",
-        "- `bare req/s ÷ this`: how many times slower than the bare view (static rows through "
-        "a template, padded to the patient page's size, same middleware and session)",
-        "",
-        *rows,
-        "",
-    ]
-    if plan_text:
-        header += ["## Query plans (`QuerySet.explain()`)", "", plan_text, ""]
-    report = "\n".join(header)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(report)
-    print()
-    print("\n".join(rows))
-    print(f"\nWritten to {args.output}")
-    return 0 if all(r.ok for r in results) else 1
+    seeded = f"; seeding/top-up took {seed_seconds:.0f} s" if seed_seconds is not None else ""
+    return report(
+        args,
+        measured,
+        "Labs",
+        data=f"demo clinic with {n_patients} patients and {n_results} lab results "
+        f"({n_unreviewed} unreviewed){seeded}",
+        load=f"; patient pages cycle through {len(pids)} patients, trends through their most "
+        f"repeated test ({mean_points:.1f} points on average)",
+        bare_rows="static rows through a template, padded to the patient page's size",
+        plans=plan_text,
+    )
 
 
 if __name__ == "__main__":

@@ -4,31 +4,18 @@
 
 For each read the patient page, the trend and the review queue make, prints the SQL planner's
 plan (QuerySet.explain()), the index it uses and the median time of a few runs, as Markdown.
-The querysets are the selectors' own, built without the audit write.
+The querysets are the selectors' own (the lists behind the audited pages).
 """
-
-import re
-import statistics
-import time
 
 from django.db import connection
 
 from accounts.models import User
+from bench.harness import EMAIL, explain_table, print_plans, timed
 from labs import selectors
 from labs.models import LabResult
 from patients.models import Patient
 
-EMAIL = "clinician@demo.clinic"
 DECLARED = ("result_patient_test", "result_patient_time", "result_review_queue")
-
-
-def _timed(read, runs=5) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        read()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
 
 
 def _busiest(clinic_id):
@@ -54,14 +41,12 @@ def main() -> None:
     actor = User.objects.get(email=EMAIL)
     patient, test_id = _busiest(actor.clinic_id)
     test = selectors.labtest_get(actor=actor, id=test_id)
-    latest = selectors.result_list(actor=actor, patient=patient, audited=False).order_by(
-        "-collected_at"
-    )
-    trend = selectors.result_list(actor=actor, patient=patient, test=test, audited=False).order_by(
+    latest = selectors.result_list(actor=actor, patient_id=patient.pk).order_by("-collected_at")
+    trend = selectors.result_list(actor=actor, patient_id=patient.pk, test_id=test.pk).order_by(
         "collected_at", "id"
     )
-    queue = selectors.review_queue_for(actor=actor, mine=False)
-    mine = selectors.review_queue_for(actor=actor, mine=True)
+    queue = selectors.review_queue(actor=actor, mine=False)
+    mine = selectors.review_queue(actor=actor, mine=True)
     reads = [
         ("latest per test (patient page panel)", latest, "result_patient_time"),
         ("trend of one test", trend, "result_patient_test"),
@@ -76,21 +61,7 @@ def main() -> None:
         f"{trend.count()} of {test.name}"
     )
     print()
-    print("| read | expected index | index used | temp b-tree | median ms |")
-    print("|---|---|---|---|---:|")
-    plans = []
-    for name, queryset, expected in reads:
-        plan = queryset.explain()
-        used = sorted(set(re.findall(r"INDEX (\w+)", plan)))
-        sort = "yes" if "TEMP B-TREE" in plan else "no"
-        ok = expected in used
-        print(
-            f"| {name} | `{expected}` | {', '.join(f'`{u}`' for u in used) or '—'}"
-            f"{'' if ok else ' ⚠'} | {sort} | {_timed(lambda q=queryset: list(q.all())):.1f} |"
-        )
-        plans.append((name, plan))
-    count_ms = _timed(queue.count)
+    plans = explain_table(reads)
+    count_ms = timed(queue.count)
     print(f"| review queue, the paginator's count | `result_review_queue` | | | {count_ms:.1f} |")
-    print()
-    for name, plan in plans:
-        print(f"{name}:\n\n```\n{plan}\n```\n")
+    print_plans(plans)

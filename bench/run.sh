@@ -2,11 +2,26 @@
 # The benchmarks: gunicorn with production settings on loopback, seeded SQLite (bench/README.md).
 #   bench/run.sh [options]        the patients benchmark, 100,000 seeded patients
 #   bench/run.sh labs [options]   the labs benchmark, 1,000,000 lab results on those patients
+#   bench/run.sh notes [options]  the notes benchmark, 2,000,000 notes on those patients
+#   bench/run.sh files [options]  upload/download throughput and server memory, a 200 MB file
+#   bench/run.sh tasks [options]  tasks/s through the database and Redis queues; the unread count
 # Options are passed through: bench/run.sh --help, bench/run.sh labs --help
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [[ "${1:-}" == "files" ]]; then
+    shift
+    exec .venv/bin/python -m bench.files "$@"
+fi
+if [[ "${1:-}" == "tasks" ]]; then
+    shift
+    exec .venv/bin/python -m bench.tasks "$@"
+fi
 if [[ "${1:-}" == "labs" ]]; then
     shift
     exec .venv/bin/python -m bench.labs "$@"
+fi
+if [[ "${1:-}" == "notes" ]]; then
+    shift
+    exec .venv/bin/python -m bench.notes "$@"
 fi
 exec .venv/bin/python bench/patients.py "$@"

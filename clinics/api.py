@@ -1,130 +1,130 @@
-"""Clinic settings and staff API, for the clinic's own admins: thin views over services."""
+"""Clinic signup, settings and staff API: thin views over clinics.selectors and services."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.serializers import UserSerializer
+from accounts.api import ERRORS as AUTH_ERRORS
+from accounts.api import PublicAuthView, token_pair
+from accounts.serializers import InvitationSerializer, UserSerializer
 from clinics import selectors, services
-from clinics.models import Clinic
-from core.api import ErrorSerializer
+from clinics import serializers as s
+from core.api import READ_ERRORS, WRITE_ERRORS, choice_param, validated
 from core.roles import STAFF_ROLE_CHOICES
 
-ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
+STAFF_ROLES = [value for value, _label in STAFF_ROLE_CHOICES]
+STAFF_STATUSES = ["active", "inactive"]
 
 
-class ClinicSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Clinic
-        fields = [
-            "id",
-            "name",
-            "slug",
-            "logo",
-            "primary_color",
-            "timezone",
-            "address",
-            "phone",
-            "email",
-            "website",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = ["id", "slug", "created_at", "updated_at"]
-
-
-class StaffInviteSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
-    name = serializers.CharField(max_length=150)
-    role = serializers.ChoiceField(choices=STAFF_ROLE_CHOICES)
-    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
-
-
-class StaffUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=150, required=False)
-    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
-    role = serializers.ChoiceField(choices=STAFF_ROLE_CHOICES, required=False)
-    is_active = serializers.BooleanField(required=False)
+class SignupView(PublicAuthView):
+    @extend_schema(
+        request=s.SignupSerializer,
+        responses={201: s.SignupResponseSerializer, **AUTH_ERRORS},
+        summary="Create a clinic and its first user (a clinic admin)",
+    )
+    def post(self, request):
+        user = services.clinic_signup(**validated(s.SignupSerializer, request))
+        return Response({**token_pair(user), "clinic_id": user.clinic_id}, status.HTTP_201_CREATED)
 
 
 class CurrentClinicView(APIView):
-    @extend_schema(responses={200: ClinicSerializer, **ERRORS}, summary="Your clinic")
+    @extend_schema(responses={200: s.ClinicSerializer, **READ_ERRORS}, summary="Your clinic")
     def get(self, request):
         clinic = selectors.clinic_get_current(actor=request.user)
-        return Response(ClinicSerializer(clinic, context={"request": request}).data)
+        return Response(s.ClinicSerializer(clinic, context={"request": request}).data)
 
     @extend_schema(
-        request=ClinicSerializer,
-        responses={200: ClinicSerializer, **ERRORS},
+        request=s.ClinicSerializer,
+        responses={200: s.ClinicSerializer, **WRITE_ERRORS},
         summary="Change your clinic's settings and branding (clinic admins)",
     )
     def patch(self, request):
-        clinic = selectors.clinic_get_current(actor=request.user)
-        serializer = ClinicSerializer(clinic, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        clinic = services.clinic_update(
-            actor=request.user, clinic=clinic, **serializer.validated_data
-        )
-        return Response(ClinicSerializer(clinic, context={"request": request}).data)
+        clinic = selectors.clinic_get_current(actor=request.user, permission="clinic.update")
+        fields = validated(s.ClinicSerializer, request, instance=clinic, partial=True)
+        clinic = services.clinic_update(actor=request.user, clinic=clinic, **fields)
+        return Response(s.ClinicSerializer(clinic, context={"request": request}).data)
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("search", str, description="Part of the name or e-mail"),
-        OpenApiParameter("role", str, enum=[value for value, _label in STAFF_ROLE_CHOICES]),
-        OpenApiParameter("status", str, enum=["active", "inactive"]),
-    ]
-)
-class StaffListView(generics.ListAPIView):
+def invitation_response(user, *, sent: bool, code=status.HTTP_200_OK) -> Response:
+    return Response(InvitationSerializer(user, context={"email_sent": sent}).data, status=code)
+
+
+class StaffListView(GenericAPIView):
     serializer_class = UserSerializer
+    required_permission = {"GET": "staff.view", "POST": "staff.manage"}
 
     @extend_schema(
-        responses={200: UserSerializer(many=True), **ERRORS}, summary="Your clinic's staff"
+        parameters=[
+            OpenApiParameter("search", str, description="Part of the name or e-mail"),
+            OpenApiParameter("role", str, enum=STAFF_ROLES),
+            OpenApiParameter("status", str, enum=STAFF_STATUSES),
+        ],
+        responses={200: UserSerializer(many=True), **WRITE_ERRORS},
+        summary="Your clinic's staff",
     )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
-    def get_queryset(self):
-        params = self.request.query_params
-        return selectors.staff_list(
-            actor=self.request.user,
-            search=params.get("search", "").strip(),
-            role=params.get("role", ""),
-            status=params.get("status", ""),
+    def get(self, request):
+        users = selectors.staff_list(
+            actor=request.user,
+            search=request.query_params.get("search", "").strip(),
+            role=choice_param(request, "role", STAFF_ROLES),
+            status=choice_param(request, "status", STAFF_STATUSES),
         )
+        page = self.paginate_queryset(users)
+        return self.get_paginated_response(UserSerializer(page, many=True).data)
 
     @extend_schema(
-        request=StaffInviteSerializer,
-        responses={201: UserSerializer, **ERRORS},
+        request=s.StaffInviteSerializer,
+        responses={201: InvitationSerializer, **WRITE_ERRORS},
         summary="Invite a staff member: they get an e-mail link to set their password",
+        description="The account is created even when the e-mail cannot be sent; then "
+        "`email_sent` is false and `POST …/staff/{id}/resend-invitation` tries again.",
     )
     def post(self, request):
-        serializer = StaffInviteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = services.staff_invite(actor=request.user, **serializer.validated_data)
-        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+        data = validated(s.StaffInviteSerializer, request)
+        invitation = services.staff_invite(actor=request.user, **data)
+        return invitation_response(
+            invitation.user, sent=invitation.sent, code=status.HTTP_201_CREATED
+        )
 
 
 class StaffDetailView(APIView):
-    @extend_schema(responses={200: UserSerializer, **ERRORS}, summary="A staff member")
+    @extend_schema(responses={200: UserSerializer, **READ_ERRORS}, summary="A staff member")
     def get(self, request, pk):
         return Response(UserSerializer(selectors.staff_get(actor=request.user, id=pk)).data)
 
     @extend_schema(
-        request=StaffUpdateSerializer,
-        responses={200: UserSerializer, **ERRORS},
+        request=s.StaffUpdateSerializer,
+        responses={200: UserSerializer, **WRITE_ERRORS},
         summary="Change a staff member's role, details or active flag",
     )
     def patch(self, request, pk):
-        user = selectors.staff_get(actor=request.user, id=pk)
-        serializer = StaffUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = services.staff_update(actor=request.user, user=user, **serializer.validated_data)
+        user = selectors.staff_get(actor=request.user, id=pk, permission="staff.manage")
+        fields = validated(s.StaffUpdateSerializer, request)
+        user = services.staff_update(actor=request.user, user=user, **fields)
         return Response(UserSerializer(user).data)
 
-    @extend_schema(responses={204: None, **ERRORS}, summary="Deactivate a staff member")
+    @extend_schema(
+        responses={204: None, **WRITE_ERRORS},
+        summary="Deactivate a staff member",
+        description="400 when they are the clinic's last active admin.",
+    )
     def delete(self, request, pk):
-        user = selectors.staff_get(actor=request.user, id=pk)
+        user = selectors.staff_get(actor=request.user, id=pk, permission="staff.manage")
         services.staff_deactivate(actor=request.user, user=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class StaffResendInvitationView(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: InvitationSerializer, **WRITE_ERRORS},
+        summary="E-mail a new set-password link to a colleague who has not set a password",
+        description="400 when they have already set a password, or the account is inactive. "
+        "`email_sent` is false when the e-mail could not be sent this time either.",
+    )
+    def post(self, request, pk):
+        user = selectors.staff_get(actor=request.user, id=pk, permission="staff.manage")
+        sent = services.staff_invitation_resend(actor=request.user, user=user)
+        return invitation_response(user, sent=sent)

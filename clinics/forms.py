@@ -3,17 +3,45 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from clinics.models import TIMEZONE_CHOICES
-from core.roles import STAFF_ROLES, Role
+from clinics.models import BOOKING_POLICY_MAX_HOURS, TIMEZONE_CHOICES
+from clinics.services import CLINIC_EDITABLE_FIELDS
+from core.forms import ChangedFieldsMixin, FilterForm
+from core.roles import STAFF_ROLE_CHOICES, Role
 
-STAFF_ROLE_CHOICES = [(value, label) for value, label in Role.choices if value in STAFF_ROLES]
+
+class SignupForm(forms.Form):
+    name = forms.CharField(
+        label=_("Your name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    email = forms.EmailField(
+        label=_("E-mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_confirm = forms.CharField(
+        label=_("Password confirmation"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Enter the same password again."),
+    )
+    clinic_name = forms.CharField(label=_("Clinic name"), max_length=200)
+
+    def clean(self):
+        cleaned = super().clean()
+        password, confirm = cleaned.get("password"), cleaned.get("password_confirm")
+        if password and confirm and password != confirm:
+            self.add_error("password_confirm", _("The two passwords do not match."))
+        return cleaned
 
 
 class ColourInput(forms.TextInput):
     input_type = "color"
 
 
-class ClinicSettingsForm(forms.Form):
+class ClinicSettingsForm(ChangedFieldsMixin, forms.Form):
     name = forms.CharField(label=_("Clinic name"), max_length=200)
     logo = forms.ImageField(
         label=_("Logo"),
@@ -43,27 +71,39 @@ class ClinicSettingsForm(forms.Form):
     )
     email = forms.EmailField(label=_("E-mail"), required=False)
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    min_notice_hours = forms.IntegerField(
+        label=_("Minimum notice for patients (hours)"),
+        min_value=0,
+        max_value=BOOKING_POLICY_MAX_HOURS,
+        help_text=_("Patients cannot book a slot that starts sooner than this."),
+    )
+    cancel_cutoff_hours = forms.IntegerField(
+        label=_("Cancellation cut-off for patients (hours)"),
+        min_value=0,
+        max_value=BOOKING_POLICY_MAX_HOURS,
+        help_text=_("Patients cannot cancel online later than this before the start."),
+    )
 
-    FIELDS = ("name", "logo", "primary_color", "timezone", "address", "phone", "email", "website")
+    FIELDS = CLINIC_EDITABLE_FIELDS
+    BOOKING_FIELDS = ("min_notice_hours", "cancel_cutoff_hours")
 
-    @classmethod
-    def initial_for(cls, clinic) -> dict:
-        return {name: getattr(clinic, name) for name in cls.FIELDS}
+    def general_fields(self):
+        """The page shows the booking policy in a section of its own."""
+        return [self[name] for name in self.fields if name not in self.BOOKING_FIELDS]
+
+    def booking_fields(self):
+        return [self[name] for name in self.BOOKING_FIELDS]
 
     def changed_fields(self) -> dict:
-        """Only what the user changed, ready for clinics.services.clinic_update."""
-        changes = {}
-        for name in self.changed_data:
-            value = self.cleaned_data.get(name)
-            if name == "logo":
-                if value is None:  # no upload, not cleared
-                    continue
-                value = value or ""  # False: "clear" was ticked
-            changes[name] = value
+        changes = super().changed_fields()
+        if changes.get("logo") is False:  # "clear" was ticked
+            changes["logo"] = ""
         return changes
 
 
-class StaffFilterForm(forms.Form):
+class StaffFilterForm(FilterForm):
+    DEFAULTS = {"q": "", "role": "", "status": ""}
+
     q = forms.CharField(
         label=_("Search"),
         required=False,
@@ -83,12 +123,6 @@ class StaffFilterForm(forms.Form):
         ],
     )
 
-    def filters(self) -> dict:
-        """The valid filters; anything malformed in the query string is simply ignored."""
-        if not self.is_valid():
-            return {name: self.cleaned_data.get(name, "") for name in ("q", "role", "status")}
-        return dict(self.cleaned_data)
-
 
 class StaffInviteForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"))
@@ -102,7 +136,9 @@ class StaffInviteForm(forms.Form):
     )
 
 
-class StaffEditForm(forms.Form):
+class StaffEditForm(ChangedFieldsMixin, forms.Form):
+    FIELDS = ("name", "role", "phone")
+
     name = forms.CharField(label=_("Name"), max_length=150)
     role = forms.ChoiceField(label=_("Role"), choices=STAFF_ROLE_CHOICES)
     phone = forms.CharField(
@@ -111,10 +147,3 @@ class StaffEditForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"type": "tel"}),
     )
-
-    @staticmethod
-    def initial_for(user) -> dict:
-        return {"name": user.name, "role": user.role, "phone": user.phone}
-
-    def changed_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.changed_data}

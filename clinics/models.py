@@ -3,7 +3,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator, RegexValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +13,8 @@ TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
 HEX_COLOUR = RegexValidator(
     r"^#[0-9a-fA-F]{6}$", _("Enter a colour as # followed by six hex digits, e.g. #0d6efd.")
 )
+# The booking policy is set in whole hours; a month is the longest that makes sense for either.
+BOOKING_POLICY_MAX_HOURS = 24 * 30
 
 
 def validate_logo(file):
@@ -67,6 +69,19 @@ class Clinic(BaseModel):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     website = models.URLField(_("website"), blank=True)
+    # The booking policy patients meet when they book or cancel themselves (staff are not bound).
+    min_notice_hours = models.PositiveIntegerField(
+        _("minimum notice for patients (hours)"),
+        default=2,
+        validators=[MaxValueValidator(BOOKING_POLICY_MAX_HOURS)],
+        help_text=_("Patients cannot book a slot that starts sooner than this."),
+    )
+    cancel_cutoff_hours = models.PositiveIntegerField(
+        _("cancellation cut-off for patients (hours)"),
+        default=24,
+        validators=[MaxValueValidator(BOOKING_POLICY_MAX_HOURS)],
+        help_text=_("Patients cannot cancel online later than this before the start."),
+    )
 
     class Meta:
         ordering = ["name"]

@@ -1,24 +1,35 @@
+"""Clinic reads, built on the one access call (core.access): staff rows are never a patient's."""
+
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from clinics.models import Clinic
-from clinics.tenancy import get_or_404, scope_to_clinic
+from core.access import get_in_reach, in_reach
 from core.roles import STAFF_ROLES, require
 
 
-def clinic_get_current(*, actor) -> Clinic:
-    require(actor, "clinic.view")
-    if actor.clinic is None:  # platform superusers belong to no clinic
+def clinic_get_current(*, actor, permission: str | None = "clinic.view") -> Clinic:
+    """The actor's own clinic (loaded with the user): 404 for users of no clinic, such as
+    platform superusers, then 403 unless the role grants `permission`."""
+    if getattr(actor, "clinic_id", None) is None:
         raise Http404(_("You do not belong to a clinic."))
+    if permission is not None:
+        require(actor, permission)
     return actor.clinic
 
 
+def _staff():
+    return User.objects.filter(role__in=STAFF_ROLES)
+
+
 def staff_list(*, actor, search: str = "", role: str = "", status: str = ""):
-    """The actor's clinic's staff; `status` is "active", "inactive" or empty for both."""
-    require(actor, "staff.view")
-    users = scope_to_clinic(User.objects.filter(role__in=STAFF_ROLES), actor)
+    """The actor's clinic's staff; `status` is "active", "inactive" or empty for both.
+
+    Reach only: the pages and endpoints that list staff declare "staff.view" themselves.
+    """
+    users = in_reach(_staff(), actor=actor, patient=None)
     if search:
         users = users.filter(Q(name__icontains=search) | Q(email__icontains=search))
     if role:
@@ -30,6 +41,6 @@ def staff_list(*, actor, search: str = "", role: str = "", status: str = ""):
     return users.order_by("name", "email")
 
 
-def staff_get(*, actor, id: str) -> User:
-    require(actor, "staff.view")
-    return get_or_404(scope_to_clinic(User.objects.filter(role__in=STAFF_ROLES), actor), id)
+def staff_get(*, actor, id: str, permission: str | None = "staff.view") -> User:
+    """One staff member: 404 outside the actor's clinic, then 403 unless the role may."""
+    return get_in_reach(_staff(), actor=actor, id=id, permission=permission, patient=None)

@@ -1,21 +1,26 @@
-"""Clinic settings and staff management, for clinic admins."""
+"""Clinic writes: signup (a new clinic and its first admin), settings, staff management."""
 
-import logging
-import smtplib
-
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from accounts.emails import send_password_link
 from accounts.models import AuditEvent, User
-from accounts.services import email_check_available, refresh_tokens_revoke
+from accounts.services import (
+    Invitation,
+    email_check_available,
+    invitation_send,
+    refresh_tokens_revoke,
+)
 from clinics.models import Clinic
 from core.audit import audit
+from core.contributions import clinic_created
+from core.errors import ServiceError
 from core.roles import STAFF_ROLES, Role, require
+from core.services import model_update, only_fields
 
 Action = AuditEvent.Action
-logger = logging.getLogger(__name__)
 CLINIC_EDITABLE_FIELDS = (
     "name",
     "logo",
@@ -25,32 +30,79 @@ CLINIC_EDITABLE_FIELDS = (
     "phone",
     "email",
     "website",
+    "min_notice_hours",
+    "cancel_cutoff_hours",
 )
+STAFF_EDITABLE_FIELDS = ("role", "name", "phone", "is_active")
+INVITATION_TEMPLATE = "accounts/email/invitation"
 
 
-def clinic_update(*, actor, clinic: Clinic, **fields) -> Clinic:
-    require(actor, "clinic.update")
-    unknown = set(fields) - set(CLINIC_EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError(_("Unknown fields: %s") % ", ".join(sorted(unknown)))
-    old_logo = clinic.logo.name if clinic.logo else ""
-    for name, value in fields.items():
-        setattr(clinic, name, value)
-    clinic.full_clean()
+# --- signup ------------------------------------------------------------------------------------
+def unique_slug(name: str) -> str:
+    base = slugify(name)[:200] or "clinic"
+    slug, n = base, 1
+    while Clinic.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def clinic_signup(*, name: str, email: str, password: str, clinic_name: str) -> User:
+    """Create a clinic and its first user, a clinic admin; nothing is kept if either fails."""
+    email = email_check_available(email)
+    clinic = Clinic(name=clinic_name.strip(), slug=unique_slug(clinic_name))
+    user = User(email=email, name=name.strip(), role=Role.ADMIN)
+    errors = {}
+    try:
+        clinic.full_clean()
+    except ValidationError as exc:
+        errors["clinic_name"] = exc.message_dict.get("name", exc.messages)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        errors["password"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
     clinic.save()
-    if old_logo and "logo" in fields and clinic.logo.name != old_logo:
+    user.clinic = clinic
+    user.set_password(password)
+    try:
+        user.full_clean()
+        user.save(force_insert=True)
+    except (ValidationError, IntegrityError) as exc:
+        clinic.delete()  # no orphan clinic when the user could not be written (e.g. a race)
+        if isinstance(exc, ValidationError):
+            raise
+        raise ValidationError({"email": _("An account with this e-mail already exists.")})
+    clinic_created(clinic)
+    audit(actor=user, action=Action.SIGNUP, obj=clinic)
+    return user
+
+
+# --- the clinic's settings ---------------------------------------------------------------------
+def clinic_update(*, actor, clinic: Clinic, **fields) -> Clinic:
+    """Change the clinic's settings; a replaced logo's old file is deleted once the new is saved."""
+    require(actor, "clinic.update")
+    old_logo = clinic.logo.name if clinic.logo else ""
+    changed = model_update(clinic, fields=fields, allowed=CLINIC_EDITABLE_FIELDS)
+    if old_logo and "logo" in changed and clinic.logo.name != old_logo:
         clinic.logo.storage.delete(old_logo)
     audit(actor=actor, action=Action.UPDATE, obj=clinic, detail=", ".join(sorted(fields)))
     return clinic
 
 
+# --- staff -------------------------------------------------------------------------------------
 def _validate_staff_role(role: str) -> None:
     if role not in STAFF_ROLES:
         raise ValidationError({"role": _("Choose one of the staff roles.")})
 
 
-def staff_invite(*, actor, email: str, name: str, role: str, phone: str = "") -> User:
-    """Create an inactive-password staff account and e-mail its set-password link."""
+def staff_invite(*, actor, email: str, name: str, role: str, phone: str = "") -> Invitation:
+    """Create a staff account without a password and e-mail the link that sets it.
+
+    The account is kept even when the e-mail cannot be sent (`Invitation.sent` is False): the
+    inviter is told and can resend it (`staff_invitation_resend`), as for patients.
+    """
     require(actor, "staff.manage")
     _validate_staff_role(role)
     email = email_check_available(email)
@@ -61,18 +113,30 @@ def staff_invite(*, actor, email: str, name: str, role: str, phone: str = "") ->
         user.save(force_insert=True)
     except IntegrityError:
         raise ValidationError({"email": _("An account with this e-mail already exists.")})
-    try:
-        send_password_link(
-            user, template="accounts/email/invitation", extra_context={"inviter": actor}
+    return Invitation(user, sent=_send_invitation(actor=actor, user=user, detail=f"role={role}"))
+
+
+def staff_invitation_resend(*, actor, user: User) -> bool:
+    """E-mail a new set-password link to a colleague who has not chosen a password yet."""
+    require(actor, "staff.manage")
+    if user.has_usable_password():
+        raise ServiceError(
+            _("%(name)s has already set a password: there is no invitation to resend.")
+            % {"name": user.name}
         )
-    except (smtplib.SMTPException, OSError):
-        logger.exception("Invitation e-mail could not be sent (user %s)", user.pk)
-        user.delete()  # an invitation nobody received is not kept
-        raise ValidationError(
-            {"email": _("The invitation e-mail could not be sent; nothing was saved. Try again.")}
-        )
-    audit(actor=actor, action=Action.INVITE, obj=user, detail=f"role={role}")
-    return user
+    if not user.is_active:
+        raise ServiceError(_("Reactivate the account before resending the invitation."))
+    return _send_invitation(actor=actor, user=user, detail=f"role={user.role}; resent")
+
+
+def _send_invitation(*, actor, user: User, detail: str) -> bool:
+    return invitation_send(
+        actor=actor,
+        user=user,
+        template=INVITATION_TEMPLATE,
+        extra_context={"inviter": actor},
+        detail=detail,
+    )
 
 
 def _admins_left_without(user: User) -> int:
@@ -86,10 +150,7 @@ def _admins_left_without(user: User) -> int:
 def staff_update(*, actor, user: User, **fields) -> User:
     """Change a staff member's role, name, phone or active flag, keeping one admin at least."""
     require(actor, "staff.manage")
-    allowed = {"role", "name", "phone", "is_active"}
-    unknown = set(fields) - allowed
-    if unknown:
-        raise ValidationError(_("Unknown fields: %s") % ", ".join(sorted(unknown)))
+    only_fields(fields, STAFF_EDITABLE_FIELDS)
     if "role" in fields:
         _validate_staff_role(fields["role"])
     losing_admin = (
@@ -101,10 +162,7 @@ def staff_update(*, actor, user: User, **fields) -> User:
         raise ValidationError(
             _("A clinic needs at least one active admin: make someone else an admin first.")
         )
-    for name, value in fields.items():
-        setattr(user, name, value)
-    user.full_clean()
-    user.save()
+    model_update(user, fields=fields, allowed=STAFF_EDITABLE_FIELDS)
     if fields.get("is_active") is False:
         refresh_tokens_revoke(user)
     changes = ", ".join(f"{k}={v}" for k, v in sorted(fields.items()) if k in ("role", "is_active"))

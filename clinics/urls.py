@@ -10,3 +10,9 @@ urlpatterns = [
     path("staff/invite/", views.staff_invite, name="staff_invite"),
     path("staff/<str:pk>/", views.staff_detail, name="staff_detail"),
 ]
+
+# Signup creates a clinic, so it lives here; it is served among the account pages, as
+# /accounts/signup/ named "accounts:signup" (see health_passport/urls.py).
+signup_urlpatterns = [
+    path("signup/", views.signup, name="signup"),
+]

@@ -1,32 +1,64 @@
-"""HTML pages of the clinics app: clinic settings and staff management, for clinic admins."""
+"""HTML pages of the clinics app: signup, clinic settings and staff management."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.http import Http404
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from accounts.forms import apply_service_errors
 from clinics import selectors, services
-from clinics.forms import ClinicSettingsForm, StaffEditForm, StaffFilterForm, StaffInviteForm
-from core.roles import can, require
+from clinics.forms import (
+    ClinicSettingsForm,
+    SignupForm,
+    StaffEditForm,
+    StaffFilterForm,
+    StaffInviteForm,
+)
+from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors
+from core.lists import page_of
+from core.roles import can
+from core.views import staff_page
 
-STAFF_PER_PAGE = 25
+# Without this, login() cannot tell which of the configured backends vouched for a new user.
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-def _current_clinic(request):
-    clinic = selectors.clinic_get_current(actor=request.user)
-    if clinic is None:  # a platform superuser without a clinic: nothing to show here
-        raise Http404(_("You do not belong to a clinic."))
-    return clinic
+@login_not_required
+@sensitive_post_parameters("password", "password_confirm")
+@never_cache
+def signup(request):
+    """A new clinic and its first user, a clinic admin, who is then signed in."""
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST) if request.method == "POST" else SignupForm()
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.clinic_signup(
+                name=data["name"],
+                email=data["email"],
+                password=data["password"],
+                clinic_name=data["clinic_name"],
+            )
+        except SERVICE_ERRORS as exc:
+            apply_service_errors(form, exc)
+        else:
+            login(request, user, backend=MODEL_BACKEND)
+            messages.success(
+                request,
+                _("Welcome! Your clinic “%(clinic)s” is ready.") % {"clinic": user.clinic.name},
+            )
+            return redirect("home")
+    return render(request, "clinics/signup.html", {"form": form})
 
 
+@staff_page()
 @require_http_methods(["GET", "POST"])
 def clinic_settings(request):
-    clinic = _current_clinic(request)
-    require(request.user, "clinic.update")
+    clinic = selectors.clinic_get_current(actor=request.user, permission="clinic.update")
     initial = ClinicSettingsForm.initial_for(clinic)
     if request.method == "POST":
         form = ClinicSettingsForm(request.POST, request.FILES, initial=initial)
@@ -37,10 +69,7 @@ def clinic_settings(request):
                 return redirect("clinics:settings")
             try:
                 services.clinic_update(actor=request.user, clinic=clinic, **changes)
-            except ValidationError as exc:
-                # The service set the values on the clinic before validating: restore the stored
-                # ones, so that the navbar on the re-rendered page shows what is really saved.
-                clinic.refresh_from_db()
+            except SERVICE_ERRORS as exc:
                 apply_service_errors(form, exc)
             else:
                 messages.success(request, _("The clinic settings have been saved."))
@@ -50,102 +79,133 @@ def clinic_settings(request):
     return render(request, "clinics/settings.html", {"form": form})
 
 
+@staff_page("staff.view")
 @require_http_methods(["GET"])
 def staff_list(request):
     filter_form = StaffFilterForm(request.GET)
     filters = filter_form.filters()
     users = selectors.staff_list(
-        actor=request.user,
-        search=(filters.get("q") or "").strip(),
-        role=filters.get("role") or "",
-        status=filters.get("status") or "",
+        actor=request.user, search=filters["q"], role=filters["role"], status=filters["status"]
     )
-    page_obj = Paginator(users, STAFF_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "clinics/staff_list.html",
         {
             "filter_form": filter_form,
-            "page_obj": page_obj,
-            "staff": page_obj.object_list,
-            "is_filtered": any(filters.get(name) for name in ("q", "role", "status")),
+            "page_obj": page_of(users, number=request.GET.get("page")),
+            "is_filtered": filter_form.is_filtered(),
         },
     )
 
 
+@staff_page("staff.manage")
 @require_http_methods(["GET", "POST"])
 def staff_invite(request):
-    require(request.user, "staff.manage")
-    if request.method == "POST":
-        form = StaffInviteForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                user = services.staff_invite(
-                    actor=request.user,
-                    email=data["email"],
-                    name=data["name"],
-                    role=data["role"],
-                    phone=data["phone"],
-                )
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                messages.success(
+    form = StaffInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.staff_invite(actor=request.user, **form.cleaned_data)
+        except SERVICE_ERRORS as exc:
+            apply_service_errors(form, exc)
+        else:
+            user = invitation.user
+            if not invitation.sent:
+                messages.warning(
                     request,
                     _(
-                        "%(name)s has been invited; an e-mail with a link to set a password was "
-                        "sent to %(email)s."
+                        "%(name)s has been added, but the invitation e-mail could not be sent. "
+                        "Use “Resend invitation” to try again."
                     )
-                    % {"name": user.name, "email": user.email},
+                    % {"name": user.name},
                 )
-                return redirect("clinics:staff_list")
-    else:
-        form = StaffInviteForm()
+                return redirect("clinics:staff_detail", pk=user.pk)
+            messages.success(
+                request,
+                _(
+                    "%(name)s has been invited; an e-mail with a link to set a password was "
+                    "sent to %(email)s."
+                )
+                % {"name": user.name, "email": user.email},
+            )
+            return redirect("clinics:staff_list")
     return render(request, "clinics/staff_invite.html", {"form": form})
 
 
+@staff_page()
 @require_http_methods(["GET", "POST"])
 def staff_detail(request, pk: str):
-    member = selectors.staff_get(actor=request.user, id=pk)
-    initial = StaffEditForm.initial_for(member)
-    form = StaffEditForm(initial=initial)
+    """A colleague's details; POST `action` = save (the default), deactivate, reactivate or
+    resend (the invitation)."""
+    permission = "staff.manage" if request.method == "POST" else "staff.view"
+    member = selectors.staff_get(actor=request.user, id=pk, permission=permission)
+    form = StaffEditForm(initial=StaffEditForm.initial_for(member))
     if request.method == "POST":
         action = request.POST.get("action", "save")
-        try:
-            if action == "deactivate":
-                services.staff_deactivate(actor=request.user, user=member)
-                messages.success(
-                    request, _("%(name)s has been deactivated.") % {"name": member.name}
-                )
-            elif action == "reactivate":
-                services.staff_update(actor=request.user, user=member, is_active=True)
-                messages.success(
-                    request, _("%(name)s has been reactivated.") % {"name": member.name}
-                )
-            else:
-                form = StaffEditForm(request.POST, initial=initial)
-                if not form.is_valid():
-                    return render(
-                        request, "clinics/staff_detail.html", {"form": form, "member": member}
-                    )
-                changes = form.changed_fields()
-                if not changes:
-                    messages.info(request, _("Nothing was changed."))
-                    return redirect("clinics:staff_detail", pk=member.pk)
-                services.staff_update(actor=request.user, user=member, **changes)
-                messages.success(request, _("The changes have been saved."))
-        except ValidationError as exc:
-            member.refresh_from_db()
-            if action in ("deactivate", "reactivate"):
-                for message in exc.messages:
-                    messages.error(request, message)
-            else:
-                apply_service_errors(form, exc)
+        if action in STAFF_ACTIONS:
+            done = _staff_action(request, member, action)
         else:
-            # An admin who just demoted themselves: `member` holds their new role.
-            editor = member if member.pk == request.user.pk else request.user
-            if not can(editor, "staff.view"):
-                return redirect("home")
-            return redirect("clinics:staff_detail", pk=member.pk)
+            form = StaffEditForm(request.POST, initial=form.initial)
+            done = _staff_save(request, member, form)
+        if done:
+            return _after_change(request, member)
     return render(request, "clinics/staff_detail.html", {"form": form, "member": member})
+
+
+def _staff_save(request, member, form) -> bool:
+    """Save the edit form; False re-renders it with its errors."""
+    if not form.is_valid():
+        return False
+    changes = form.changed_fields()
+    if not changes:
+        messages.info(request, _("Nothing was changed."))
+        return True
+    try:
+        services.staff_update(actor=request.user, user=member, **changes)
+    except SERVICE_ERRORS as exc:
+        apply_service_errors(form, exc)
+        return False
+    messages.success(request, _("The changes have been saved."))
+    return True
+
+
+def _deactivate(request, member):
+    services.staff_deactivate(actor=request.user, user=member)
+    messages.success(request, _("%(name)s has been deactivated.") % {"name": member.name})
+
+
+def _reactivate(request, member):
+    services.staff_update(actor=request.user, user=member, is_active=True)
+    messages.success(request, _("%(name)s has been reactivated.") % {"name": member.name})
+
+
+def _resend(request, member):
+    if services.staff_invitation_resend(actor=request.user, user=member):
+        messages.success(
+            request, _("A new invitation has been sent to %(email)s.") % {"email": member.email}
+        )
+    else:
+        messages.error(
+            request,
+            _("The invitation e-mail could not be sent. Use “Resend invitation” to try again."),
+        )
+
+
+STAFF_ACTIONS = {"deactivate": _deactivate, "reactivate": _reactivate, "resend": _resend}
+
+
+def _staff_action(request, member, action: str) -> bool:
+    """One of the page's buttons; a refusal is shown as a message on the page (False)."""
+    try:
+        STAFF_ACTIONS[action](request, member)
+    except SERVICE_ERRORS as exc:
+        flash_errors(request, exc)
+        return False
+    return True
+
+
+def _after_change(request, member):
+    """Back to the colleague's page, or home for an admin who just gave up the staff pages."""
+    editor = member if member.pk == request.user.pk else request.user
+    if not can(editor, "staff.view"):
+        return redirect("home")
+    return redirect("clinics:staff_detail", pk=member.pk)

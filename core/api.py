@@ -34,9 +34,9 @@ class MillisecondDateTimeField(serializers.DateTimeField):
         return super().to_representation(value)
 
 
+# The project's ModelSerializer: model datetimes are served to the millisecond. (A comment, not
+# a docstring: drf-spectacular would show a docstring as every subclass's schema description.)
 class ModelSerializer(serializers.ModelSerializer):
-    """The project's ModelSerializer: model datetimes are served to the millisecond."""
-
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateTimeField: MillisecondDateTimeField,

@@ -68,6 +68,16 @@ class NotificationEvent:
     default_channels: tuple[str, ...] = ("in_app",)
     mandatory_channels: tuple[str, ...] = ()
     order: int = 100
+    # The roles that may receive it (its row in their preferences); empty: every role.
+    audience: tuple[str, ...] = ()
+    # applies(obj) -> bool: False when this record is not an instance of the event (not raised).
+    applies: Callable[..., bool] | None = None
+    # recipients(obj) -> users to notify; none: only webhooks hear of it.
+    recipients: Callable[..., Iterable] | None = None
+    # link(obj, user) -> the path of the page (or API resource) the notification opens.
+    link: Callable[..., str] | None = None
+    # Unread after CRITICAL_ESCALATION_MINUTES: notify every user of this role in the clinic.
+    escalate_to_role: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,12 +94,23 @@ class AttachmentTarget:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class PatientRecords:
+    """Models ("app_label.Model", each with a `patient` foreign key) holding an app's records
+    about a patient: a patient with any of them is clinical history, archived, never deleted."""
+
+    key: str
+    models: tuple[str, ...]
+    order: int = 100
+
+
 panels: Registry[Panel] = Registry("patient page panels")
 widgets: Registry[Widget] = Registry("staff home widgets")
 seeders: Registry[Seeder] = Registry("demo seeders")
 clinic_hooks: Registry[ClinicHook] = Registry("new-clinic hooks")
 notification_events: Registry[NotificationEvent] = Registry("notification events")
 attachment_targets: Registry[AttachmentTarget] = Registry("attachment targets")
+patient_records: Registry[PatientRecords] = Registry("records about a patient")
 
 _REGISTRIES = {
     Panel: panels,
@@ -98,6 +119,7 @@ _REGISTRIES = {
     ClinicHook: clinic_hooks,
     NotificationEvent: notification_events,
     AttachmentTarget: attachment_targets,
+    PatientRecords: patient_records,
 }
 
 
@@ -137,6 +159,17 @@ def widgets_for(*, actor) -> list[dict]:
         for widget in widgets
         if can(actor, widget.permission)
     ]
+
+
+def patient_has_records(patient) -> bool:
+    """True when any app holds records about this patient (see PatientRecords)."""
+    from django.apps import apps
+
+    return any(
+        apps.get_model(label).objects.filter(patient=patient).exists()
+        for records in patient_records
+        for label in records.models
+    )
 
 
 def clinic_created(clinic) -> None:

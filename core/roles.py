@@ -47,6 +47,71 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "labs.result.enter": frozenset({Role.ADMIN, Role.NURSE, Role.LAB_TECH}),
     "labs.result.import": frozenset({Role.ADMIN, Role.LAB_TECH}),
     "labs.review": frozenset({Role.ADMIN, Role.CLINICIAN}),
+    # reading results: the lab roles their clinic's, a patient their own final ones (reach decides)
+    "labs.result.view": frozenset(
+        {Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.LAB_TECH, Role.PATIENT}
+    ),
+    # files: the Files panel / Documents list and uploading at all, then one row per category
+    # saying which staff read and write it (a file of another category is a 403). Patients
+    # upload to their own record and read what is shared with them or they uploaded.
+    "files.view": STAFF_ROLES | {Role.PATIENT},
+    "files.upload": STAFF_ROLES | {Role.PATIENT},
+    "files.update": STAFF_ROLES,
+    "files.delete": STAFF_ROLES,  # their own uploads
+    "files.delete_any": frozenset({Role.ADMIN}),
+    "files.restore": frozenset({Role.ADMIN}),
+    "files.quarantine": frozenset({Role.ADMIN}),
+    "files.categories.manage": frozenset({Role.ADMIN}),
+    "files.category.referral": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE}),
+    "files.category.lab_report": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.LAB_TECH}),
+    "files.category.imaging": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE}),
+    "files.category.id_insurance": frozenset(
+        {Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST}
+    ),
+    "files.category.consent": frozenset(
+        {Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST}
+    ),
+    "files.category.photo": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE}),
+    "files.category.other": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE}),
+    "files.category.clinic": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE}),  # clinic's own
+    # clinical notes (receptionists and lab technicians see none; patients read their own
+    # signed notes shared with them, under own_record.view)
+    "notes.view": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE}),
+    "notes.history": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE}),
+    "notes.write": frozenset({Role.CLINICIAN, Role.NURSE}),
+    "notes.cosign": frozenset({Role.CLINICIAN}),
+    "notes.templates.edit": frozenset({Role.ADMIN}),
+    # appointments: the front desk and providers book for any patient of their clinic; patients
+    # their own (reach decides); lab technicians see nothing of the calendar
+    "appointments.view": frozenset(
+        {Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST, Role.PATIENT}
+    ),
+    "appointments.book": frozenset(
+        {Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST, Role.PATIENT}
+    ),
+    "appointments.cancel": frozenset(
+        {Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST, Role.PATIENT}
+    ),
+    "appointments.confirm": frozenset(
+        {Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST, Role.PATIENT}
+    ),
+    "appointments.reschedule": frozenset(
+        {Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST}
+    ),
+    "appointments.attend": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST}),
+    "appointments.availability.view": frozenset(
+        {Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST}
+    ),
+    # providers edit their own hours, admins everyone's (the service checks which)
+    "appointments.availability.edit": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE}),
+    "appointments.types.edit": frozenset({Role.ADMIN}),
+    "appointments.settings.edit": frozenset({Role.ADMIN}),
+    "appointments.feeds": frozenset({Role.CLINICIAN, Role.NURSE, Role.PATIENT}),
+    # notifications: everyone their own (bell, preferences, push devices); clinic admins the
+    # clinic's webhooks and the list of mail and webhook calls that failed for good (retry)
+    "notifications.own": frozenset(Role),
+    "webhooks.manage": frozenset({Role.ADMIN}),
+    "deliveries.manage": frozenset({Role.ADMIN}),
 }
 
 

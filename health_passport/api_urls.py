@@ -2,14 +2,22 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from clinics import api_urls as clinics_api_urls
 from core.api import not_found
 
 urlpatterns = [
     path("v1/auth/", include("accounts.api_urls")),
+    path("v1/auth/", include(clinics_api_urls.auth_urlpatterns)),  # signup creates a clinic
     path("v1/clinics/", include("clinics.api_urls")),
     path("v1/labs/", include("labs.api_urls")),
     path("v1/patients/", include("labs.patient_api_urls")),
+    path("v1/patients/", include("files.patient_api_urls")),
+    path("v1/files/", include("files.api_urls")),
     path("v1/patients/", include("patients.api_urls")),
+    path("v1/notes/", include("notes.api_urls")),
+    path("v1/appointments/", include("appointments.api_urls")),
+    path("v1/notifications/", include("notifications.api_urls")),
+    path("v1/webhooks/", include("notifications.webhook_api_urls")),
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path(
         "docs/",

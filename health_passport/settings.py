@@ -75,6 +75,13 @@ INSTALLED_APPS = [
     "accounts",
     "patients",
     "labs",
+    "files",
+    "notes",
+    "appointments",
+    # Before django_tasks_db: its `db_worker` command replaces the one that claims unsafely.
+    "notifications",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -146,7 +153,8 @@ if USES_MONGODB:
     }
     INSTALLED_APPS = [MONGO_APP_CONFIGS.get(app, app) for app in INSTALLED_APPS]
     MIGRATION_MODULES = {
-        label: f"mongo_migrations.{label}" for label in ("admin", "auth", "contenttypes", "axes")
+        label: f"mongo_migrations.{label}"
+        for label in ("admin", "auth", "contenttypes", "axes", "django_tasks_database")
     }
 else:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
@@ -257,6 +265,11 @@ SPECTACULAR_SETTINGS = {
         "ReferenceRangeSexEnum": "labs.models.ReferenceRange.Sex",
         "LabOrderStatusEnum": "labs.models.LabOrder.Status",
         "LabResultStatusEnum": "labs.models.LabResult.Status",
+        "DeviceKindEnum": "notifications.models.Device.Kind",
+        "DeliveryStatusEnum": "notifications.models.Attempted.Status",
+        "NoteStatusEnum": "notes.models.Note.Status",
+        "AppointmentStatusEnum": "appointments.models.Status",
+        "AvailabilityExceptionKindEnum": "appointments.models.AvailabilityException.Kind",
     },
 }
 
@@ -284,6 +297,77 @@ elif env.str("SMTP_HOST", default=""):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Every message goes through the outbox (notifications/outbox.py): stored in the same step as the
+# action, sent by a worker through OUTBOX_EMAIL_BACKEND (what EMAIL_URL / SMTP_* configure),
+# retried after OUTBOX_RETRY_SECONDS, then x4 each time up to an hour, OUTBOX_MAX_ATTEMPTS tries.
+OUTBOX_EMAIL_BACKEND = EMAIL_BACKEND
+EMAIL_BACKEND = "notifications.outbox.OutboxBackend"
+OUTBOX_RETRY_SECONDS = env.int("OUTBOX_RETRY_SECONDS", default=30)
+OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=14)
+
+# --- Background work -----------------------------------------------------------------------------
+# Django's Tasks API (django-tasks backport): the queue is this setting. Default: the project's
+# own database (`manage.py db_worker`); TASKS_URL=redis://... uses Redis through RQ
+# (`manage.py rqworker`); TASKS_URL=immediate: runs each task in-process as it is enqueued.
+TASKS_URL = env.str("TASKS_URL", default="")
+if TASKS_URL.startswith(("redis://", "rediss://", "unix://")):
+    INSTALLED_APPS += ["django_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": TASKS_URL, "DEFAULT_TIMEOUT": 600}}
+    RQ = {"JOB_CLASS": "django_tasks_rq.backend.Job"}  # rqworker runs Tasks API tasks
+elif TASKS_URL == "immediate:":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Tasks declared with notifications.retries.retried_task run again when they raise: after
+# TASK_RETRY_SECONDS, then x4 each time (at most TASK_RETRY_MAX_SECONDS apart), TASK_RETRY_ATTEMPTS
+# tries in all; then they are listed as failed for admins to run again.
+TASK_RETRY_SECONDS = env.int("TASK_RETRY_SECONDS", default=30)
+TASK_RETRY_MAX_SECONDS = env.int("TASK_RETRY_MAX_SECONDS", default=3600)
+TASK_RETRY_ATTEMPTS = env.int("TASK_RETRY_ATTEMPTS", default=5)
+# The one schedule of periodic work: key -> dotted path of a function (no arguments), run every
+# `every` seconds, `at` seconds into each period (UTC). Workers started --with-scheduler, or
+# `manage.py scheduler`, enqueue each run once however many of them tick.
+DAY = 24 * 60 * 60
+PERIODIC_TASKS = {
+    "deliveries.sweep": {"call": "notifications.deliveries.sweep", "every": 30},
+    "notifications.escalate": {"call": "notifications.services.escalations_run", "every": 60},
+    "accounts.prune_refresh_tokens": {
+        "call": "accounts.services.refresh_tokens_prune",
+        "every": DAY,
+        "at": 3 * 60 * 60,
+    },
+    "notifications.recount_unread": {
+        "call": "notifications.services.unread_recount",
+        "every": DAY,
+        "at": 3 * 60 * 60 + 10 * 60,
+    },
+    "appointments.reminders": {"call": "appointments.reminders.reminders_send", "every": 60},
+    "tasks.maintenance": {
+        "call": "notifications.worker.database_maintenance",
+        "every": DAY,
+        "at": 3 * 60 * 60 + 20 * 60,
+    },
+}
+
+# --- Notifications -------------------------------------------------------------------------------
+# A critical alert still unread after this long goes to every clinician of the clinic.
+CRITICAL_ESCALATION_MINUTES = env.int("CRITICAL_ESCALATION_MINUTES", default=30)
+# Webhook and push endpoints must be public https:// URLs unless this is on (development, tests).
+WEBHOOKS_ALLOW_INSECURE = env.bool("WEBHOOKS_ALLOW_INSECURE", default=False)
+WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT", default=10)
+# Web Push (VAPID) keys: `python -m notifications.push` prints a pair to paste here.
+WEBPUSH_VAPID_PRIVATE_KEY = env.str("WEBPUSH_VAPID_PRIVATE_KEY", default="")
+WEBPUSH_VAPID_PUBLIC_KEY = env.str("WEBPUSH_VAPID_PUBLIC_KEY", default="")
+WEBPUSH_VAPID_SUBJECT = env.str("WEBPUSH_VAPID_SUBJECT", default="") or (
+    "mailto:" + DEFAULT_FROM_EMAIL.rpartition("<")[2].rstrip(">")
+)
+
+# --- Appointments --------------------------------------------------------------------------------
+# Telehealth meeting links: "{room}" is replaced by each appointment's unguessable room name,
+# e.g. https://meet.example.org/{room} for a self-hosted Jitsi. Empty: no links are shown.
+TELEHEALTH_URL_TEMPLATE = env.str("TELEHEALTH_URL_TEMPLATE", default="")
 
 # --- Caches (rate limits). Use a shared cache such as the database's across workers. -------------
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
@@ -313,6 +397,43 @@ MEDIA_ROOT = BASE_DIR / env.str("MEDIA_ROOT", default="media")
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Patient files (the files app; README "Files"). Stored under random keys in the "files"
+# storage: MEDIA_ROOT/private/files by default, which no URL serves (downloads go through the
+# files app's authorised views), or an S3-compatible bucket with FILE_STORAGE=s3.
+FILE_MAX_MB = env.int("FILE_MAX_MB", default=25)
+FILE_STORAGE = env.str("FILE_STORAGE", default="filesystem")
+if FILE_STORAGE == "s3":
+    STORAGES["files"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("FILE_S3_BUCKET"),
+            "endpoint_url": env.str("FILE_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("FILE_S3_REGION", default="") or None,
+            # Unset: boto3's own chain (AWS_ACCESS_KEY_ID..., instance roles) applies.
+            "access_key": env.str("FILE_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("FILE_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("FILE_S3_PREFIX", default=""),
+            "addressing_style": env.str("FILE_S3_ADDRESSING_STYLE", default="") or None,
+            "querystring_auth": True,
+            "file_overwrite": True,  # keys are random: skip a HEAD request per upload
+        },
+    }
+elif FILE_STORAGE == "filesystem":
+    STORAGES["files"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": MEDIA_ROOT / "private" / "files",
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    }
+else:
+    raise ImproperlyConfigured("FILE_STORAGE must be 'filesystem' or 's3'.")
+# Virus scanning of uploads: "" (none), "clamd" (CLAMAV_SOCKET: a unix socket path or
+# tcp://host:port; setting CLAMAV_SOCKET alone selects it), or a scanner's dotted path.
+CLAMAV_SOCKET = env.str("CLAMAV_SOCKET", default="")
+FILE_SCANNER = env.str("FILE_SCANNER", default="") or ("clamd" if CLAMAV_SOCKET else "")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -1,10 +1,10 @@
-"""Labs in the Django admin (platform superusers). Opening a result is an audited read."""
+"""Labs in the Django admin (platform superusers). Orders and results are patient data: the
+audited admin records opening, saving and deleting them."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AuditEvent
-from core.audit import audit
+from core.admin import AuditedAdmin
 from labs.models import (
     LabOrder,
     LabOrderItem,
@@ -65,7 +65,7 @@ class LabOrderItemInline(admin.TabularInline):
 
 
 @admin.register(LabOrder)
-class LabOrderAdmin(admin.ModelAdmin):
+class LabOrderAdmin(AuditedAdmin):
     list_display = ["id", "patient", "status", "priority", "ordered_by", "created_at"]
     list_filter = ["status", "priority"]
     search_fields = ["patient__mrn", "patient__last_name"]
@@ -73,18 +73,6 @@ class LabOrderAdmin(admin.ModelAdmin):
     raw_id_fields = ["patient", "ordered_by"]
     readonly_fields = ["clinic", "created_at", "updated_at"]
     inlines = [LabOrderItemInline]
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        order = self.get_object(request, object_id)
-        if order is not None and request.method == "GET":
-            audit(
-                actor=request.user,
-                action=AuditEvent.Action.VIEW,
-                obj=order,
-                patient_id=order.patient_id,
-                detail="admin",
-            )
-        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class RevisionInline(admin.TabularInline):
@@ -104,7 +92,7 @@ class RevisionInline(admin.TabularInline):
 
 
 @admin.register(LabResult)
-class LabResultAdmin(admin.ModelAdmin):
+class LabResultAdmin(AuditedAdmin):
     list_display = ["patient", "test", "display_value", "flag", "status", "collected_at"]
     list_filter = ["flag", "status"]
     search_fields = ["patient__mrn", "test__name", "test__loinc_code"]
@@ -122,15 +110,3 @@ class LabResultAdmin(admin.ModelAdmin):
     @admin.display(description=_("value"))
     def display_value(self, result):
         return result.display_value
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        result = self.get_object(request, object_id)
-        if result is not None and request.method == "GET":
-            audit(
-                actor=request.user,
-                action=AuditEvent.Action.VIEW,
-                obj=result,
-                patient_id=result.patient_id,
-                detail="admin",
-            )
-        return super().change_view(request, object_id, form_url, extra_context)

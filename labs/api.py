@@ -1,9 +1,11 @@
 """Labs API: thin views over labs.selectors and labs.services.
 
-Reads go through selectors (scoped to the actor and audited with the patient's id), writes
-through services (permission, validation, flagging, write, audit). A record outside the actor's
-reach is 404; an action the role may not take is 403, checked before the body is validated.
-Ids in request bodies that are unknown or out of reach are 400 with the field named.
+A view that loads a record makes one access call (`<thing>_get(..., permission=...)`: 404
+outside the actor's reach, then 403 if the role may not); a view that loads none declares
+`required_permission` (checked before the body is read). Ids in a request body go through the
+same access calls, so an unknown id or another clinic's record is a 404 naming the field. Writes
+go through services (permission, rules, flagging, write, audit); lists through the selectors'
+`*_page`, which audit one row per patient shown.
 
 Catalogue editing (clinic admins): `POST /tests/`, `PATCH /tests/{id}/` for the test's own
 fields, and the reference ranges as their own collection `/tests/{id}/ranges/`
@@ -12,6 +14,7 @@ fields, and the reference ranges as their own collection `/tests/{id}/ranges/`
 
 import datetime
 
+from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -29,14 +32,14 @@ from core.api import (
     ErrorSerializer,
     FhirJSONRenderer,
     choice_param,
+    page_params,
+    page_response,
     validated,
 )
-from core.roles import require
 from labs import fhir, selectors, services
 from labs import serializers as s
-from labs.flags import applicable_range
 from labs.models import Flag, LabOrder, LabResult
-from patients.selectors import patient_for_update, patients_in_reach
+from patients.selectors import patient_get
 
 LIST_ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer}
 ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="The record's id.")
@@ -84,17 +87,30 @@ def moment_param(request, name: str, *, end_of_day: bool = False) -> datetime.da
     return moment
 
 
-def body_patient(actor, patient_id: str, field: str = "patient"):
-    """The patient a body names, when in the actor's reach; else a 400 naming the field."""
-    patient = patients_in_reach(actor=actor).filter(pk=patient_id).first()
-    if patient is None:
-        raise ValidationError({field: [_("Unknown patient.")]})
-    return patient
+def named(field: str, access_call, **kwargs):
+    """A record a request body names, through its access call: an unknown id or one out of
+    reach is the access call's 404, its `detail` naming the field."""
+    try:
+        return access_call(**kwargs)
+    except Http404:
+        raise NotFound(_("%(field)s: not found.") % {"field": field}) from None
+
+
+def patient_filter(request) -> str | None:
+    """The `?patient=` filter of a list: a patient in reach (else a 400 naming it), unaudited
+    (the page audits the patients it shows)."""
+    patient_id = request.query_params.get("patient", "").strip()[:64]
+    if not patient_id:
+        return None
+    try:
+        return patient_get(actor=request.user, id=patient_id, permission=None, audited=False).pk
+    except Http404:
+        raise ValidationError({"patient": [_("Unknown patient.")]}) from None
 
 
 def result_filters(request) -> dict:
     return {
-        "test": request.query_params.get("test", "").strip()[:64] or None,
+        "test_id": request.query_params.get("test", "").strip()[:64] or None,
         "status": choice_param(request, "status", LabResult.Status.values),
         "flag": choice_param(request, "flag", [f for f in Flag.values if f]),
         "collected_from": moment_param(request, "collected_from"),
@@ -102,16 +118,14 @@ def result_filters(request) -> dict:
     }
 
 
-def result_page(view, request, results, *, audit_page: bool) -> Response:
-    results = results.select_related("patient", "entered_by")
-    page = view.paginate_queryset(results)
-    if audit_page:
-        selectors.audit_rows_read(actor=request.user, rows=page)
-    return view.get_paginated_response(s.ResultSerializer(page, many=True).data)
+def result_list_response(request, **filters) -> Response:
+    page = selectors.result_page(actor=request.user, **page_params(request), **filters)
+    return page_response(request, page, s.ResultSerializer(page.object_list, many=True).data)
 
 
-def result_body(actor, result) -> dict:
-    history = selectors.result_history(result=result)
+def result_body(result, history=None) -> dict:
+    if history is None:
+        history = selectors.result_history(result=result)
     return s.ResultDetailSerializer(result, context={"history": history}).data
 
 
@@ -123,6 +137,7 @@ def order_body(actor, order) -> dict:
 # --- catalogue -----------------------------------------------------------------------------------
 class TestListView(GenericAPIView):
     serializer_class = s.LabTestSerializer
+    required_permission = {"GET": "labs.view", "POST": "labs.catalogue.edit"}
 
     @extend_schema(
         summary="The clinic's test catalogue (search; paginated)",
@@ -134,13 +149,13 @@ class TestListView(GenericAPIView):
     )
     def get(self, request):
         active = choice_param(request, "active", ["true", "false"])
-        tests = selectors.labtest_list(
+        page = selectors.labtest_page(
             actor=request.user,
             search=request.query_params.get("search", "").strip()[:100],
             active_only=active == "true",
+            **page_params(request),
         )
-        page = self.paginate_queryset(tests.order_by("name", "id"))
-        return self.get_paginated_response(s.LabTestSerializer(page, many=True).data)
+        return page_response(request, page, s.LabTestSerializer(page.object_list, many=True).data)
 
     @extend_schema(
         summary="Add a test to the catalogue (clinic admins)",
@@ -149,10 +164,9 @@ class TestListView(GenericAPIView):
         responses={201: s.LabTestSerializer, **WRITE_ERRORS},
     )
     def post(self, request):
-        require(request.user, "labs.catalogue.edit")
-        data = validated(s.LabTestSerializer, request)
-        test = services.labtest_save(actor=request.user, **data)
-        test = selectors.labtest_get(actor=request.user, id=test.pk)
+        test = services.labtest_create(
+            actor=request.user, **validated(s.LabTestSerializer, request)
+        )
         return Response(s.LabTestSerializer(test).data, status=status.HTTP_201_CREATED)
 
 
@@ -168,17 +182,17 @@ class TestDetailView(APIView):
     @extend_schema(
         summary="Change a test (clinic admins)",
         description="Name, LOINC code, unit, value type, critical limits, active. Results "
-        "already entered keep the unit, range and flag they were given.",
+        "already entered keep the unit, range and flag they were given. An inactive test is "
+        "neither ordered nor resulted.",
         parameters=[ID],
         request=s.LabTestSerializer,
         responses={200: s.LabTestSerializer, **WRITE_ERRORS},
     )
     def patch(self, request, pk):
-        test = selectors.labtest_get(actor=request.user, id=pk)
-        require(request.user, "labs.catalogue.edit")
+        test = selectors.labtest_get(actor=request.user, id=pk, permission="labs.catalogue.edit")
         data = validated(s.LabTestSerializer, request, partial=True)
-        services.labtest_save(actor=request.user, test=test, **data)
-        return Response(s.LabTestSerializer(selectors.labtest_get(actor=request.user, id=pk)).data)
+        test = services.labtest_update(actor=request.user, test=test, **data)
+        return Response(s.LabTestSerializer(test).data)
 
 
 class RangeListView(APIView):
@@ -198,21 +212,13 @@ class RangeListView(APIView):
         responses={201: s.ReferenceRangeSerializer, **WRITE_ERRORS},
     )
     def post(self, request, pk):
-        test = selectors.labtest_get(actor=request.user, id=pk)
-        require(request.user, "labs.catalogue.edit")
+        test = selectors.labtest_get(actor=request.user, id=pk, permission="labs.catalogue.edit")
         data = validated(s.ReferenceRangeSerializer, request)
-        reference = services.range_save(actor=request.user, test=test, **data)
+        reference = services.range_create(actor=request.user, test=test, **data)
         return Response(s.ReferenceRangeSerializer(reference).data, status=status.HTTP_201_CREATED)
 
 
 class RangeDetailView(APIView):
-    def reference(self, request, pk, range_id):
-        test = selectors.labtest_get(actor=request.user, id=pk)
-        for reference in test.ranges.all():
-            if str(reference.pk) == range_id:
-                return test, reference
-        raise NotFound(_("Not found."))
-
     @extend_schema(
         summary="Change a reference range (clinic admins)",
         parameters=[ID, RANGE_ID],
@@ -220,10 +226,9 @@ class RangeDetailView(APIView):
         responses={200: s.ReferenceRangeSerializer, **WRITE_ERRORS},
     )
     def patch(self, request, pk, range_id):
-        test, reference = self.reference(request, pk, range_id)
-        require(request.user, "labs.catalogue.edit")
+        reference = selectors.reference_range_get(actor=request.user, test_id=pk, id=range_id)
         data = validated(s.ReferenceRangeSerializer, request, partial=True)
-        reference = services.range_save(actor=request.user, test=test, reference=reference, **data)
+        reference = services.range_update(actor=request.user, reference=reference, **data)
         return Response(s.ReferenceRangeSerializer(reference).data)
 
     @extend_schema(
@@ -232,22 +237,22 @@ class RangeDetailView(APIView):
         responses={204: None, **READ_ERRORS},
     )
     def delete(self, request, pk, range_id):
-        _test, reference = self.reference(request, pk, range_id)
+        reference = selectors.reference_range_get(actor=request.user, test_id=pk, id=range_id)
         services.range_delete(actor=request.user, reference=reference)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class PanelListView(GenericAPIView):
     serializer_class = s.PanelSerializer
+    required_permission = "labs.view"
 
     @extend_schema(
         summary="The clinic's panels with their tests (paginated)",
         responses={200: s.PanelSerializer(many=True), **LIST_ERRORS},
     )
     def get(self, request):
-        panels = selectors.panel_list(actor=request.user).order_by("name", "id")
-        page = self.paginate_queryset(panels)
-        return self.get_paginated_response(s.PanelSerializer(page, many=True).data)
+        page = selectors.panel_page(actor=request.user, **page_params(request))
+        return page_response(request, page, s.PanelSerializer(page.object_list, many=True).data)
 
 
 class PanelDetailView(APIView):
@@ -263,6 +268,7 @@ class PanelDetailView(APIView):
 # --- orders --------------------------------------------------------------------------------------
 class OrderListView(GenericAPIView):
     serializer_class = s.OrderSerializer
+    required_permission = {"GET": "labs.view", "POST": "labs.order"}
 
     @extend_schema(
         summary="Lab orders, newest first (filters; paginated)",
@@ -274,49 +280,46 @@ class OrderListView(GenericAPIView):
         responses={200: s.OrderSerializer(many=True), **LIST_ERRORS},
     )
     def get(self, request):
-        require(request.user, "labs.view")
-        order_status = choice_param(request, "status", LabOrder.Status.values)
-        patient = None
-        if request.query_params.get("patient", "").strip():
-            patient = body_patient(request.user, request.query_params["patient"].strip()[:64])
-        orders = selectors.order_list(actor=request.user, patient=patient, status=order_status)
-        page = self.paginate_queryset(orders.order_by("-created_at", "-id"))
-        selectors.audit_rows_read(actor=request.user, rows=page, detail="lab orders")
-        return self.get_paginated_response(s.OrderSerializer(page, many=True).data)
+        page = selectors.order_page(
+            actor=request.user,
+            patient_id=patient_filter(request),
+            status=choice_param(request, "status", LabOrder.Status.values),
+            **page_params(request),
+        )
+        return page_response(request, page, s.OrderSerializer(page.object_list, many=True).data)
 
     @extend_schema(
         summary="Order tests and/or panels (clinicians, clinic admins)",
-        description="A panel adds each of its tests once; at least one test or panel.",
+        description="A panel adds each of its active tests once; at least one test or panel. "
+        "An inactive test named on its own is refused (400).",
         request=s.OrderCreateSerializer,
         responses={201: s.OrderDetailSerializer, **WRITE_ERRORS},
     )
     def post(self, request):
-        require(request.user, "labs.order")
         data = validated(s.OrderCreateSerializer, request)
-        patient = body_patient(request.user, data["patient"])
-        tests = _by_ids(selectors.labtest_list(actor=request.user), data["tests"], "tests")
-        panels = _by_ids(selectors.panel_list(actor=request.user), data["panels"], "panels")
+        actor = request.user
         order = services.order_create(
-            actor=request.user,
-            patient=patient,
-            tests=tests,
-            panels=panels,
+            actor=actor,
+            patient=named(
+                "patient",
+                patient_get,
+                actor=actor,
+                id=data["patient"],
+                permission=None,
+                audited=False,
+            ),
+            tests=named(
+                "tests", selectors.labtests_get, actor=actor, ids=data["tests"], permission=None
+            ),
+            panels=named(
+                "panels", selectors.panels_get, actor=actor, ids=data["panels"], permission=None
+            ),
             priority=data["priority"],
             notes=data["notes"],
         )
-        order = selectors.order_for_update(actor=request.user, id=order.pk)
-        return Response(order_body(request.user, order), status=status.HTTP_201_CREATED)
-
-
-def _by_ids(queryset, ids: list[str], field: str) -> list:
-    ids = list(dict.fromkeys(ids))
-    if not ids:
-        return []
-    found = {str(obj.pk): obj for obj in queryset.filter(pk__in=ids)}
-    unknown = [i for i in ids if i not in found]
-    if unknown:
-        raise ValidationError({field: [_("Unknown id: %s.") % ", ".join(unknown[:5])]})
-    return [found[i] for i in ids]
+        order = selectors.order_items_loaded(order)
+        body = s.OrderDetailSerializer(order, context={"results": []}).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class OrderDetailView(APIView):
@@ -326,7 +329,8 @@ class OrderDetailView(APIView):
         responses={200: s.OrderDetailSerializer, **READ_ERRORS},
     )
     def get(self, request, pk):
-        return Response(order_body(request.user, selectors.order_get(actor=request.user, id=pk)))
+        order = selectors.order_get(actor=request.user, id=pk)
+        return Response(order_body(request.user, order))
 
 
 class OrderCollectView(APIView):
@@ -337,8 +341,9 @@ class OrderCollectView(APIView):
         responses={200: s.OrderDetailSerializer, **WRITE_ERRORS},
     )
     def post(self, request, pk):
-        order = selectors.order_for_update(actor=request.user, id=pk)
-        require(request.user, "labs.collect")
+        order = selectors.order_get(
+            actor=request.user, id=pk, permission="labs.collect", audited=False
+        )
         data = validated(s.CollectSerializer, request)
         order = services.order_collect(
             actor=request.user, order=order, collected_at=data.get("collected_at")
@@ -350,13 +355,14 @@ class OrderCancelView(APIView):
     @extend_schema(
         summary="Cancel an order (before it has results)",
         parameters=[ID],
-        request=s.CancelSerializer,
+        request=s.OrderCancelSerializer,
         responses={200: s.OrderDetailSerializer, **WRITE_ERRORS},
     )
     def post(self, request, pk):
-        order = selectors.order_for_update(actor=request.user, id=pk)
-        require(request.user, "labs.order")
-        data = validated(s.CancelSerializer, request)
+        order = selectors.order_get(
+            actor=request.user, id=pk, permission="labs.order", audited=False
+        )
+        data = validated(s.OrderCancelSerializer, request)
         order = services.order_cancel(actor=request.user, order=order, reason=data["reason"])
         return Response(order_body(request.user, order))
 
@@ -378,6 +384,7 @@ class OrderFhirView(APIView):
 # --- results -------------------------------------------------------------------------------------
 class ResultListView(GenericAPIView):
     serializer_class = s.ResultSerializer
+    required_permission = {"GET": selectors.RESULT_READ, "POST": "labs.result.enter"}
 
     @extend_schema(
         summary="Lab results, newest first (filters; paginated)",
@@ -390,55 +397,52 @@ class ResultListView(GenericAPIView):
         responses={200: s.ResultSerializer(many=True), **LIST_ERRORS},
     )
     def get(self, request):
-        selectors.require_results_reader(request.user)
         filters = result_filters(request)
-        patient = None
-        if request.query_params.get("patient", "").strip():
-            patient = body_patient(request.user, request.query_params["patient"].strip()[:64])
-        results = selectors.result_list(actor=request.user, patient=patient, **filters)
-        return result_page(self, request, results, audit_page=patient is None)
+        return result_list_response(request, patient_id=patient_filter(request), **filters)
 
     @extend_schema(
         summary="Enter a result (nurses, lab technicians, clinic admins)",
         description="The server picks the reference range for the patient's sex and age at "
-        "collection, copies it onto the result and computes `flag`.",
+        "collection, copies it onto the result and computes `flag`. An inactive test is "
+        "refused (400).",
         request=s.ResultCreateSerializer,
         responses={201: s.ResultDetailSerializer, **WRITE_ERRORS},
     )
     def post(self, request):
-        require(request.user, "labs.result.enter")
         data = validated(s.ResultCreateSerializer, request)
-        data["patient"] = body_patient(request.user, data["patient"])
-        test = selectors.labtest_list(actor=request.user).filter(pk=data["test"]).first()
-        if test is None:
-            raise ValidationError({"test": [_("Unknown test.")]})
-        data["test"] = test
-        if data.get("order"):
-            order = selectors.order_list(actor=request.user).filter(pk=data["order"]).first()
-            if order is None:
-                raise ValidationError({"order": [_("Unknown order.")]})
-            data["order"] = order
-        else:
-            data.pop("order", None)
-        result = services.result_create(actor=request.user, **data)
-        result = selectors.result_for_update(actor=request.user, id=result.pk)
-        return Response(result_body(request.user, result), status=status.HTTP_201_CREATED)
+        actor = request.user
+        # The role was checked once (required_permission): these calls only decide reach.
+        data["patient"] = named(
+            "patient", patient_get, actor=actor, id=data["patient"], permission=None, audited=False
+        )
+        data["test"] = named(
+            "test", selectors.labtest_get, actor=actor, id=data["test"], permission=None
+        )
+        order_id = data.pop("order", None)
+        if order_id:
+            data["order"] = named(
+                "order",
+                selectors.order_get,
+                actor=actor,
+                id=order_id,
+                permission=None,
+                audited=False,
+            )
+        result = services.result_create(actor=actor, **data)
+        return Response(result_body(result, history=[]), status=status.HTTP_201_CREATED)
 
 
 class ReviewQueueView(GenericAPIView):
     serializer_class = s.ResultSerializer
+    required_permission = "labs.review"
 
     @extend_schema(
         summary="Unreviewed results: critical first, then abnormal, then the rest (paginated)",
         responses={200: s.ResultSerializer(many=True), **LIST_ERRORS},
     )
     def get(self, request):
-        results = selectors.review_queue(actor=request.user).select_related(
-            "entered_by", "reviewed_by"
-        )
-        page = self.paginate_queryset(results)
-        selectors.audit_rows_read(actor=request.user, rows=page, detail="lab review queue")
-        return self.get_paginated_response(s.ResultSerializer(page, many=True).data)
+        page = selectors.review_queue_page(actor=request.user, **page_params(request))
+        return page_response(request, page, s.ResultSerializer(page.object_list, many=True).data)
 
 
 class ResultDetailView(APIView):
@@ -448,9 +452,7 @@ class ResultDetailView(APIView):
         responses={200: s.ResultDetailSerializer, **READ_ERRORS},
     )
     def get(self, request, pk):
-        selectors.require_results_reader(request.user)
-        result = selectors.result_get(actor=request.user, id=pk)
-        return Response(result_body(request.user, result))
+        return Response(result_body(selectors.result_get(actor=request.user, id=pk)))
 
 
 class ResultCorrectView(APIView):
@@ -463,8 +465,9 @@ class ResultCorrectView(APIView):
         responses={200: s.ResultDetailSerializer, **WRITE_ERRORS},
     )
     def post(self, request, pk):
-        result = selectors.result_for_update(actor=request.user, id=pk)
-        require(request.user, "labs.result.enter")
+        result = selectors.result_get(
+            actor=request.user, id=pk, permission="labs.result.enter", audited=False
+        )
         data = validated(s.CorrectSerializer, request)
         result = services.result_correct(
             actor=request.user,
@@ -473,7 +476,7 @@ class ResultCorrectView(APIView):
             reason=data["reason"],
             unit=data.get("unit") or None,
         )
-        return Response(result_body(request.user, result))
+        return Response(result_body(result))
 
 
 class ResultReviewView(APIView):
@@ -484,11 +487,12 @@ class ResultReviewView(APIView):
         responses={200: s.ResultDetailSerializer, **WRITE_ERRORS},
     )
     def post(self, request, pk):
-        result = selectors.result_for_update(actor=request.user, id=pk)
-        require(request.user, "labs.review")
+        result = selectors.result_get(
+            actor=request.user, id=pk, permission="labs.review", audited=False
+        )
         data = validated(s.ReviewSerializer, request)
         result = services.result_review(actor=request.user, result=result, comment=data["comment"])
-        return Response(result_body(request.user, result))
+        return Response(result_body(result))
 
 
 class ResultFhirView(APIView):
@@ -502,7 +506,6 @@ class ResultFhirView(APIView):
         responses={200: s.FhirObservationSerializer, **READ_ERRORS},
     )
     def get(self, request, pk):
-        selectors.require_results_reader(request.user)
         return Response(fhir.observation(selectors.result_export(actor=request.user, id=pk)))
 
 
@@ -513,43 +516,26 @@ class PatientLabsView(GenericAPIView):
     @extend_schema(
         summary="A patient's lab results, newest first (filters; paginated)",
         description="Lab roles, and the patient themself (final and corrected results only). "
-        "Each call is one audited read of the patient's labs.",
+        "A page of results is one audited read of the patient's labs.",
         parameters=[PATIENT_ID, *RESULT_FILTERS],
         responses={200: s.ResultSerializer(many=True), 400: ErrorSerializer, **READ_ERRORS},
     )
     def get(self, request, pk):
-        selectors.require_results_reader(request.user)
-        patient = patient_for_update(actor=request.user, id=pk)
-        filters = result_filters(request)
-        results = selectors.result_list(actor=request.user, patient=patient, **filters)
-        return result_page(self, request, results, audit_page=False)
+        patient = patient_get(
+            actor=request.user, id=pk, permission=selectors.RESULT_READ, audited=False
+        )
+        return result_list_response(request, patient_id=patient.pk, **result_filters(request))
 
 
 class PatientTrendView(APIView):
     @extend_schema(
         summary="Every value of one test for a patient, oldest first (for charts)",
-        description="`reference_range` is the range that applies to the patient today (the "
-        "chart's band); each point keeps the range that applied when it was collected.",
+        description="`reference_range` is the chart's band, the same as on the trend page: the "
+        "range reported with the newest value (before any value, the range that applies to the "
+        "patient today); each point keeps the range that applied when it was collected.",
         parameters=[PATIENT_ID, TEST_ID],
         responses={200: s.TrendSerializer, **READ_ERRORS},
     )
     def get(self, request, pk, test_id):
-        selectors.require_results_reader(request.user)
-        patient = patient_for_update(actor=request.user, id=pk)
-        test = selectors.labtest_for_reader(actor=request.user, id=test_id)
-        points = selectors.trend(actor=request.user, patient=patient, test=test)
-        reference = applicable_range(test.ranges.all(), sex=patient.sex, age=patient.age())
-        band = None
-        if reference is not None:
-            band = {
-                "low": s.as_number(reference.low),
-                "high": s.as_number(reference.high),
-                "text": reference.display,
-            }
-        body = {
-            "patient_id": str(patient.pk),
-            "test": s.TestBriefSerializer(test).data,
-            "reference_range": band,
-            "points": s.TrendPointSerializer(points, many=True).data,
-        }
-        return Response(body)
+        trend = selectors.trend_get(actor=request.user, patient_id=pk, test_id=test_id)
+        return Response(s.TrendSerializer(trend).data)

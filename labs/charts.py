@@ -1,7 +1,7 @@
-"""Server-rendered SVG trend charts: a pure function from points to an SVG string.
+"""Trend charts: the geometry of a chart of one test's values, computed here without a database;
+the SVG markup is the template `labs/_trend_chart.svg`, which escapes every text.
 
-No JavaScript, no database: `trend_svg(points, low=..., high=...)` returns markup that a template
-inlines. The reference band is shaded; every point carries its flag by shape *and* colour, and a
+The reference band is shaded; every point carries its flag by shape *and* colour, and a
 `<title>` tooltip with its date, value and flag, so nothing is told by colour alone.
 """
 
@@ -12,21 +12,34 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from xml.sax.saxutils import escape, quoteattr
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 WIDTH, HEIGHT = 640, 280
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 64, 20, 20, 48
+POINT_SIZE, CRITICAL_POINT_SIZE = 4.5, 6.0
 
-# flag -> (shape, fill colour, text marker, label); colours pass 3:1 against white.
-STYLES = {
-    "normal": ("circle", "#1f6f43", "", "normal"),
-    "low": ("triangle-down", "#b35900", "L", "low"),
-    "high": ("triangle-up", "#b35900", "H", "high"),
-    "critical_low": ("diamond", "#b00020", "LL", "critically low"),
-    "critical_high": ("diamond", "#b00020", "HH", "critically high"),
-    "abnormal": ("square", "#b35900", "A", "abnormal"),
-    "": ("circle", "#555555", "", "no reference range"),
-}
+
+@dataclass(frozen=True)
+class Style:
+    shape: str
+    colour: str  # passes 3:1 against white
+    marker: str  # the text shown above the point
+    label: str
+
+
+def _styles() -> dict[str, Style]:
+    return {
+        "normal": Style("circle", "#1f6f43", "", _("normal")),
+        "low": Style("triangle-down", "#b35900", "L", _("low")),
+        "high": Style("triangle-up", "#b35900", "H", _("high")),
+        "critical_low": Style("diamond", "#b00020", "LL", _("critically low")),
+        "critical_high": Style("diamond", "#b00020", "HH", _("critically high")),
+        "abnormal": Style("square", "#b35900", "A", _("abnormal")),
+        "": Style("circle", "#555555", "", _("no reference range")),
+    }
 
 
 @dataclass(frozen=True)
@@ -37,8 +50,72 @@ class Point:
     label: str = ""  # the value as shown (with unit); the number itself when empty
 
 
-def _number(value) -> float:
-    return float(value)
+@dataclass(frozen=True)
+class Marker:
+    """A drawn point. Coordinates are formatted numbers (templates would localise floats):
+    circles use x, y, size; squares left, top, side; diamonds and triangles `polygon`."""
+
+    flag: str
+    x: str
+    y: str
+    shape: str
+    colour: str
+    size: str
+    left: str
+    top: str
+    side: str
+    polygon: str
+    text: str
+    text_y: str
+    tooltip: str
+
+
+@dataclass(frozen=True)
+class Tick:
+    y: str
+    text_y: str
+    label: str
+
+
+@dataclass(frozen=True)
+class DateLabel:
+    x: str
+    text: str
+
+
+@dataclass(frozen=True)
+class TrendChart:
+    """Everything the template needs; every coordinate is a formatted SVG user unit."""
+
+    chart_id: str
+    width: str
+    height: str
+    plot_left: str
+    plot_right: str
+    plot_top: str
+    plot_bottom: str
+    plot_width: str
+    plot_middle: str
+    plot_centre_y: str
+    tick_mark_left: str
+    tick_text_x: str
+    date_y: str
+    x_label_y: str
+    title: str
+    description: str
+    range_text: str
+    band: tuple[str, str] | None  # (top, height)
+    limits: list[tuple[str, str]]  # (name "low"/"high", y)
+    ticks: list[Tick]
+    dates: list[DateLabel]
+    x_label: str
+    y_label: str
+    line: str  # the polyline's points; empty for a single point
+    markers: list[Marker]
+
+
+def _n(value: float) -> str:
+    return f"{value:.1f}"
 
 
 def _plain(value: float) -> str:
@@ -54,9 +131,8 @@ def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     raw = span / max(count - 1, 1)
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-    first = math.ceil(low / step) * step
+    value = math.ceil(low / step) * step
     ticks = []
-    value = first
     while value <= high + step * 1e-9:
         ticks.append(round(value, 10))
         value += step
@@ -64,8 +140,7 @@ def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
 
 
 def _domain(values: list[float], low: float | None, high: float | None) -> tuple[float, float]:
-    candidates = list(values)
-    candidates += [v for v in (low, high) if v is not None]
+    candidates = values + [v for v in (low, high) if v is not None]
     bottom, top = min(candidates), max(candidates)
     if bottom == top:  # one value, or all equal: give it room
         pad = abs(bottom) * 0.1 or 1.0
@@ -74,30 +149,36 @@ def _domain(values: list[float], low: float | None, high: float | None) -> tuple
     return bottom - pad, top + pad
 
 
-def _marker(shape: str, x: float, y: float, fill: str, size: float) -> str:
-    common = f'fill="{fill}" stroke="#ffffff" stroke-width="1.5"'
-    if shape == "circle":
-        return f'<circle class="point-shape" cx="{x:.1f}" cy="{y:.1f}" r="{size:.1f}" {common}/>'
-    if shape == "square":
-        s = size * 0.9
-        return (
-            f'<rect class="point-shape" x="{x - s:.1f}" y="{y - s:.1f}" width="{2 * s:.1f}" '
-            f'height="{2 * s:.1f}" {common}/>'
-        )
+def _polygon(shape: str, x: float, y: float, size: float) -> str:
+    """The corners of the polygon shapes (diamond, triangles); empty for circles and squares."""
     if shape == "diamond":
         s = size * 1.5
         coords = [(x, y - s), (x + s, y), (x, y + s), (x - s, y)]
     elif shape == "triangle-up":
         s = size * 1.3
         coords = [(x, y - s), (x + s, y + s * 0.8), (x - s, y + s * 0.8)]
-    else:  # triangle-down
+    elif shape == "triangle-down":
         s = size * 1.3
         coords = [(x, y + s), (x + s, y - s * 0.8), (x - s, y - s * 0.8)]
-    text = " ".join(f"{a:.1f},{b:.1f}" for a, b in coords)
-    return f'<polygon class="point-shape" points="{text}" {common}/>'
+    else:
+        return ""
+    return " ".join(f"{a:.1f},{b:.1f}" for a, b in coords)
 
 
-def trend_svg(
+def _range_text(low: float | None, high: float | None, unit: str) -> str:
+    unit_text = f" ({unit})" if unit else ""
+    if low is not None and high is not None:
+        limits = f"{_plain(low)}–{_plain(high)}"
+    elif low is not None:
+        limits = f"≥ {_plain(low)}"
+    elif high is not None:
+        limits = f"≤ {_plain(high)}"
+    else:
+        return _("no reference range")
+    return _("reference range %(limits)s%(unit)s") % {"limits": limits, "unit": unit_text}
+
+
+def trend_chart(
     points: Sequence[Point],
     *,
     low=None,
@@ -108,21 +189,23 @@ def trend_svg(
     height: int = HEIGHT,
     date_format: str = "%Y-%m-%d",
     chart_id: str = "trend-chart",
-) -> str:
-    """An accessible SVG line chart of `points` (oldest first or not: they are sorted).
+) -> TrendChart | None:
+    """The chart of `points` (in any order: they are sorted by time), or None when nothing
+    numeric is there to draw.
 
     `low`/`high` are the reference limits (either may be None): the band between them is shaded,
-    or the open side of a one-sided range. Returns "" when there is nothing numeric to draw.
+    or the open side of a one-sided range.
     """
     points = sorted(
         (p for p in points if p.value is not None and not isinstance(p.value, str)),
         key=lambda p: p.when,
     )
     if not points:
-        return ""
-    values = [_number(p.value) for p in points]
-    low_f = None if low is None else _number(low)
-    high_f = None if high is None else _number(high)
+        return None
+    styles = _styles()
+    values = [float(p.value) for p in points]
+    low_f = None if low is None else float(low)
+    high_f = None if high is None else float(high)
     y_min, y_max = _domain(values, low_f, high_f)
     plot_left, plot_right = MARGIN_LEFT, width - MARGIN_RIGHT
     plot_top, plot_bottom = MARGIN_TOP, height - MARGIN_BOTTOM
@@ -137,113 +220,112 @@ def trend_svg(
         if t_max == t_min:
             return (plot_left + plot_right) / 2
         inner = 12  # keep the first and last points off the axes
-        return (
-            plot_left
-            + inner
-            + (stamp - t_min) / (t_max - t_min) * (plot_right - plot_left - 2 * inner)
-        )
+        span = plot_right - plot_left - 2 * inner
+        return plot_left + inner + (stamp - t_min) / (t_max - t_min) * span
 
-    name = title or "Trend"
-    unit_text = f" ({unit})" if unit else ""
-    if low_f is not None and high_f is not None:
-        range_text = f"reference range {_plain(low_f)}–{_plain(high_f)}{unit_text}"
-    elif low_f is not None:
-        range_text = f"reference range ≥ {_plain(low_f)}{unit_text}"
-    elif high_f is not None:
-        range_text = f"reference range ≤ {_plain(high_f)}{unit_text}"
-    else:
-        range_text = "no reference range"
+    range_text = _range_text(low_f, high_f, unit)
     flagged = sum(1 for p in points if p.flag not in ("normal", ""))
-    desc = (
-        f"{len(points)} result{'s' if len(points) != 1 else ''} from "
-        f"{points[0].when.strftime(date_format)} to {points[-1].when.strftime(date_format)}; "
-        f"{range_text}; {flagged} outside the range. The table beside the chart lists every value."
-    )
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="hp-trend-chart" role="img" '
-        f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMidYMid meet" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc">',
-        f'<title id="{chart_id}-title">{escape(name)}</title>',
-        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
-    ]
-    # the reference band (a one-sided range shades its open side up to the plot's edge)
+    description = ngettext(
+        "%(count)d result from %(first)s to %(last)s; %(range)s; %(flagged)d outside the range. "
+        "The table beside the chart lists every value.",
+        "%(count)d results from %(first)s to %(last)s; %(range)s; %(flagged)d outside the range. "
+        "The table beside the chart lists every value.",
+        len(points),
+    ) % {
+        "count": len(points),
+        "first": points[0].when.strftime(date_format),
+        "last": points[-1].when.strftime(date_format),
+        "range": range_text,
+        "flagged": flagged,
+    }
+
+    band = None
+    limits = []
     if low_f is not None or high_f is not None:
+        # a one-sided range shades its open side up to the plot's edge
         band_top = y_of(min(high_f, y_max)) if high_f is not None else plot_top
         band_bottom = y_of(max(low_f, y_min)) if low_f is not None else plot_bottom
         band_top, band_bottom = max(band_top, plot_top), min(band_bottom, plot_bottom)
         if band_bottom > band_top:
-            parts.append(
-                f'<rect class="reference-band" x="{plot_left}" y="{band_top:.1f}" '
-                f'width="{plot_right - plot_left}" height="{band_bottom - band_top:.1f}" '
-                f'fill="#2e8b57" fill-opacity="0.15"><title>{escape(range_text)}</title></rect>'
+            band = (_n(band_top), _n(band_bottom - band_top))
+        limits = [
+            (name, _n(y_of(limit)))
+            for limit, name in ((low_f, "low"), (high_f, "high"))
+            if limit is not None
+        ]
+
+    dates = {points[0].when.strftime(date_format): x_of(stamps[0])}
+    if len(points) > 1:
+        dates.setdefault(points[-1].when.strftime(date_format), x_of(stamps[-1]))
+
+    coords = [(x_of(s), y_of(v)) for s, v in zip(stamps, values, strict=True)]
+    markers = []
+    for point, (x, y) in zip(points, coords, strict=True):
+        flag = point.flag or ""
+        style = styles.get(flag, styles[""])
+        size = CRITICAL_POINT_SIZE if flag in ("critical_low", "critical_high") else POINT_SIZE
+        half_side = size * 0.9
+        shown = point.label or f"{_plain(float(point.value))}{(' ' + unit) if unit else ''}"
+        markers.append(
+            Marker(
+                flag=flag,
+                x=_n(x),
+                y=_n(y),
+                shape=style.shape,
+                colour=style.colour,
+                size=_n(size),
+                left=_n(x - half_side),
+                top=_n(y - half_side),
+                side=_n(2 * half_side),
+                polygon=_polygon(style.shape, x, y, size),
+                text=style.marker,
+                text_y=_n(y - size - 6),
+                tooltip=f"{point.when.strftime(date_format)}: {shown} ({style.label})",
             )
-        for limit, label in ((low_f, "low"), (high_f, "high")):
-            if limit is not None:
-                y = y_of(limit)
-                parts.append(
-                    f'<line class="reference-{label}" x1="{plot_left}" x2="{plot_right}" '
-                    f'y1="{y:.1f}" y2="{y:.1f}" stroke="#2e8b57" stroke-dasharray="4 3"/>'
-                )
-    # axes, ticks and labels
-    parts.append(
-        f'<g class="axes" stroke="#444444" stroke-width="1">'
-        f'<line x1="{plot_left}" y1="{plot_top}" x2="{plot_left}" y2="{plot_bottom}"/>'
-        f'<line x1="{plot_left}" y1="{plot_bottom}" x2="{plot_right}" y2="{plot_bottom}"/></g>'
-    )
-    tick_parts = []
+        )
+
+    ticks = []
     for tick in _nice_ticks(y_min, y_max):
         y = y_of(tick)
-        tick_parts.append(
-            f'<line x1="{plot_left - 4}" x2="{plot_left}" y1="{y:.1f}" y2="{y:.1f}" '
-            f'stroke="#444444"/><text x="{plot_left - 8}" y="{y + 4:.1f}" '
-            f'text-anchor="end">{escape(_plain(tick))}</text>'
-        )
-    x_labels = {points[0].when.strftime(date_format): x_of(stamps[0])}
-    if len(points) > 1:
-        x_labels.setdefault(points[-1].when.strftime(date_format), x_of(stamps[-1]))
-    for text, x in x_labels.items():
-        tick_parts.append(
-            f'<text x="{x:.1f}" y="{plot_bottom + 18}" text-anchor="middle">{escape(text)}</text>'
-        )
-    parts.append(
-        f'<g class="ticks" font-size="12" fill="#222222" font-family="sans-serif">'
-        f"{''.join(tick_parts)}</g>"
+        ticks.append(Tick(y=_n(y), text_y=_n(y + 4), label=_plain(tick)))
+    return TrendChart(
+        chart_id=chart_id,
+        width=str(width),
+        height=str(height),
+        plot_left=str(plot_left),
+        plot_right=str(plot_right),
+        plot_top=str(plot_top),
+        plot_bottom=str(plot_bottom),
+        plot_width=str(plot_right - plot_left),
+        plot_middle=_n((plot_left + plot_right) / 2),
+        plot_centre_y=_n((plot_top + plot_bottom) / 2),
+        tick_mark_left=str(plot_left - 4),
+        tick_text_x=str(plot_left - 8),
+        date_y=str(plot_bottom + 18),
+        x_label_y=str(height - 6),
+        title=title or _("Trend"),
+        description=description,
+        range_text=range_text,
+        band=band,
+        limits=limits,
+        ticks=ticks,
+        dates=[DateLabel(x=_n(x), text=text) for text, x in dates.items()],
+        x_label=_("Collected"),
+        y_label=unit or _("Value"),
+        line=" ".join(f"{_n(x)},{_n(y)}" for x, y in coords) if len(coords) > 1 else "",
+        markers=markers,
     )
-    parts.append(
-        f'<text class="axis-label" x="{(plot_left + plot_right) / 2:.1f}" y="{height - 6}" '
-        f'text-anchor="middle" font-size="12" fill="#222222" font-family="sans-serif">'
-        f"Collected</text>"
-    )
-    y_label = unit or "Value"
-    parts.append(
-        f'<text class="axis-label" transform="translate(14 {(plot_top + plot_bottom) / 2:.1f}) '
-        f'rotate(-90)" text-anchor="middle" font-size="12" fill="#222222" '
-        f'font-family="sans-serif">{escape(y_label)}</text>'
-    )
-    # the line, then the points on top
-    coords = [(x_of(s), y_of(v)) for s, v in zip(stamps, values, strict=True)]
-    if len(coords) > 1:
-        line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
-        parts.append(
-            f'<polyline class="trend-line" points="{line}" fill="none" stroke="#3b5b8c" '
-            f'stroke-width="2"/>'
+
+
+def points_of(results) -> list[Point]:
+    """Chart points of lab results (numeric values only), at local times."""
+    return [
+        Point(
+            when=timezone.localtime(r.collected_at),
+            value=r.value_numeric,
+            flag=r.flag,
+            label=r.display_value,
         )
-    for point, (x, y) in zip(points, coords, strict=True):
-        shape, colour, marker, label = STYLES.get(point.flag or "", STYLES[""])
-        size = 6.0 if point.flag in ("critical_low", "critical_high") else 4.5
-        shown = point.label or f"{_plain(_number(point.value))}{(' ' + unit) if unit else ''}"
-        tooltip = f"{point.when.strftime(date_format)}: {shown} ({label})"
-        parts.append(
-            f"<g class={quoteattr('point flag-' + (point.flag or 'none'))} "
-            f"data-flag={quoteattr(point.flag or '')}>"
-            f"<title>{escape(tooltip)}</title>{_marker(shape, x, y, colour, size)}"
-        )
-        if marker:
-            parts.append(
-                f'<text x="{x:.1f}" y="{y - size - 6:.1f}" text-anchor="middle" '
-                f'font-size="11" font-weight="bold" fill="{colour}" '
-                f'font-family="sans-serif">{escape(marker)}</text>'
-            )
-        parts.append("</g>")
-    parts.append("</svg>")
-    return "".join(parts)
+        for r in results
+        if r.value_numeric is not None
+    ]

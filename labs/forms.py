@@ -1,12 +1,9 @@
 """HTML forms of the labs app: they parse input; labs.services validates, flags and writes."""
 
-import csv
-import io
-
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import ChangedFieldsMixin, FilterForm
 from labs.models import LabOrder, LabResult, ReferenceRange
 
 IMPORT_MAX_BYTES = 2 * 1024 * 1024  # 2 MB
@@ -18,10 +15,6 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
-
-
-def _now_local() -> str:
-    return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
 
 
 # --- orders ---------------------------------------------------------------------------------------
@@ -47,7 +40,7 @@ class OrderForm(forms.Form):
         self.panel_objects = {str(p.pk): p for p in panels}
         self.test_objects = {str(t.pk): t for t in tests}
         self.fields["panels"].choices = [
-            (pk, f"{p.name} ({', '.join(i.test.name for i in p.items.all())})")
+            (pk, f"{p.name} ({', '.join(i.test.name for i in p.items.all() if i.test.is_active)})")
             for pk, p in self.panel_objects.items()
         ]
         self.fields["tests"].choices = [(pk, str(t)) for pk, t in self.test_objects.items()]
@@ -165,19 +158,23 @@ class ReviewForm(forms.Form):
     )
 
 
-class ReviewFilterForm(forms.Form):
+class ReviewFilterForm(FilterForm):
     SEVERITIES = [("", _("All")), ("critical", _("Critical")), ("abnormal", _("Abnormal"))]
+    DEFAULTS = {"q": "", "severity": "", "mine": False}
+
     q = forms.CharField(label=_("Patient (name or MRN)"), required=False, max_length=100)
     severity = forms.ChoiceField(label=_("Severity"), choices=SEVERITIES, required=False)
     mine = forms.BooleanField(label=_("Only my orders"), required=False)
 
-    def filters(self) -> dict:
-        if not self.is_valid():
-            return {"q": "", "severity": "", "mine": False}
-        return self.cleaned_data
+    def queue_filters(self) -> dict:
+        """The keywords of labs.selectors.review_queue."""
+        filters = self.filters()
+        return {"mine": filters["mine"], "severity": filters["severity"], "search": filters["q"]}
 
 
-class OrderFilterForm(forms.Form):
+class OrderFilterForm(FilterForm):
+    DEFAULTS = {"q": "", "status": ""}
+
     q = forms.CharField(label=_("Patient (name or MRN)"), required=False, max_length=100)
     status = forms.ChoiceField(
         label=_("Status"),
@@ -186,14 +183,18 @@ class OrderFilterForm(forms.Form):
         required=False,
     )
 
-    def filters(self) -> dict:
-        if not self.is_valid():
-            return {"q": "", "status": ""}
-        return self.cleaned_data
+    def order_filters(self) -> dict:
+        """The keywords of labs.selectors.order_list: the page's default ("") is the open
+        orders; "all" lifts the status filter."""
+        filters = self.filters()
+        status = {"": "open", "all": ""}.get(filters["status"], filters["status"])
+        return {"status": status, "search": filters["q"]}
 
 
 # --- catalogue ----------------------------------------------------------------------------------
-class CatalogueSearchForm(forms.Form):
+class CatalogueSearchForm(FilterForm):
+    DEFAULTS = {"q": "", "active": ""}
+
     q = forms.CharField(label=_("Search by name or LOINC code"), required=False, max_length=100)
     active = forms.ChoiceField(
         label=_("Show"),
@@ -201,23 +202,25 @@ class CatalogueSearchForm(forms.Form):
         required=False,
     )
 
+    def catalogue_filters(self) -> dict:
+        """The keywords of labs.selectors.labtest_list."""
+        filters = self.filters()
+        return {"search": filters["q"], "active_only": filters["active"] == "1"}
 
-class LabTestForm(forms.Form):
+
+class LabTestForm(ChangedFieldsMixin, forms.Form):
+    FIELDS = ("name", "unit", "critical_low", "critical_high", "is_active")
+
     name = forms.CharField(label=_("Name"), max_length=200)
     unit = forms.CharField(label=_("Unit (UCUM)"), max_length=40, required=False)
     critical_low = forms.DecimalField(label=_("Critical low"), **DECIMAL)
     critical_high = forms.DecimalField(label=_("Critical high"), **DECIMAL)
     is_active = forms.BooleanField(label=_("Active (can be ordered and resulted)"), required=False)
 
-    @staticmethod
-    def initial_for(test) -> dict:
-        return {name: getattr(test, name) for name in LabTestForm.base_fields}
 
-    def changed_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.changed_data}
+class RangeForm(ChangedFieldsMixin, forms.Form):
+    FIELDS = ("sex", "age_min", "age_max", "low", "high", "normal_text")
 
-
-class RangeForm(forms.Form):
     sex = forms.ChoiceField(label=_("Sex"), choices=ReferenceRange.Sex.choices, initial="any")
     age_min = forms.IntegerField(label=_("From age (years)"), min_value=0, max_value=150, initial=0)
     age_max = forms.IntegerField(
@@ -232,10 +235,6 @@ class RangeForm(forms.Form):
     normal_text = forms.CharField(
         label=_("Normal value (text results)"), max_length=60, required=False
     )
-
-    @staticmethod
-    def initial_for(reference) -> dict:
-        return {name: getattr(reference, name) for name in RangeForm.base_fields}
 
     def clean(self):
         data = super().clean()
@@ -277,30 +276,3 @@ class ImportUploadForm(forms.Form):
         if not text.strip():
             raise forms.ValidationError(_("The file is empty."))
         return text
-
-
-def csv_rows(text: str) -> tuple[list[str], list[tuple[int, dict, bool]]]:
-    """(header, [(line, row, has_extra_fields)]), numbered as labs.services.results_import does."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = [(h or "").strip().lower() for h in reader.fieldnames or []]
-    rows = []
-    for line, raw in enumerate(reader, start=2):
-        extra = None in raw
-        row = {
-            (k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None
-        }
-        rows.append((line, row, extra))
-    return header, rows
-
-
-def without_extra_fields(text: str) -> str:
-    """The CSV with every row cut to the header's width (extra fields are reported as errors)."""
-    reader = csv.reader(io.StringIO(text))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    header = next(reader, [])
-    writer.writerow(header)
-    for row in reader:
-        if row:
-            writer.writerow(row[: len(header)])
-    return out.getvalue()

@@ -225,6 +225,12 @@ class LabOrder(BaseModel):
     def __str__(self):
         return f"{self.get_status_display()} order {self.pk}"
 
+    def items_awaiting(self, results) -> list["LabOrderItem"]:
+        """The items none of `results` answers yet: the one rule of "which tests still need a
+        result" (a result answers the item of its test). Callers choose which results count."""
+        answered = {result.test_id for result in results}
+        return [item for item in self.items.all() if item.test_id not in answered]
+
 
 class LabOrderItem(BaseModel):
     order = models.ForeignKey(LabOrder, models.CASCADE, related_name="items")

@@ -1,12 +1,30 @@
-"""Reads of lab data, scoped to the actor: staff see their clinic's, patients their own final
-results. Reads of results are audited with the patient's id."""
+"""Reads of lab data, built on the one access rule (core.access).
 
-from django.db.models import Prefetch, Q
+- `<thing>_get(*, actor, id, permission=...)`: one record, 404 outside reach, then 403 unless the
+  role grants `permission`; reads of patient data are audited (writes pass `audited=False`: the
+  service audits the write).
+- `<thing>_list(*, actor, ...)`: the rows in reach, filtered (unaudited; the page that shows them
+  declares its permission).
+- `<thing>_page(*, actor, number, per_page, strict, ...)`: one page of a list, with one audit
+  'view' row per patient shown (core.lists.audited_by_patient), for the HTML pages and the API.
 
-from accounts.models import AuditEvent
-from clinics.tenancy import get_or_404, scope_to_clinic
-from core.audit import audit, audit_patients_read
+Staff reach their clinic's rows; a patient user reaches the final and corrected results of their
+own (non-archived) record, and nothing of the catalogue or the orders.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.paginator import Page
+from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from core.access import MAX_ID_LENGTH, get_in_reach, get_or_404, in_reach, is_patient_user
+from core.audit import EXPORT, VIEW, audit
+from core.lists import PER_PAGE, audited_by_patient, page_of
 from core.roles import Role, require
+from labs.flags import applicable_range
 from labs.models import (
     ABNORMAL_FLAGS,
     CRITICAL_FLAGS,
@@ -16,54 +34,115 @@ from labs.models import (
     LabResult,
     LabTest,
     PanelItem,
+    ReferenceRange,
 )
-from patients.selectors import patient_list, patients_in_reach
+from patients.models import Patient
+from patients.selectors import patient_get, patient_list
 
-Action = AuditEvent.Action
+# Staff read results under labs.view; patients their own final ones (both in this one entry).
+RESULT_READ = "labs.result.view"
 PATIENT_VISIBLE_STATUSES = (LabResult.Status.FINAL, LabResult.Status.CORRECTED)
-
-
-def labtest_list(*, actor, search: str = "", active_only: bool = False):
-    require(actor, "labs.view")
-    tests = scope_to_clinic(LabTest.objects.all(), actor).prefetch_related("ranges")
-    if search:
-        tests = tests.filter(Q(name__icontains=search) | Q(loinc_code__startswith=search.strip()))
-    if active_only:
-        tests = tests.filter(is_active=True)
-    return tests
-
-
-def labtest_get(*, actor, id: str) -> LabTest:
-    return get_or_404(labtest_list(actor=actor), id)
-
-
-def panel_list(*, actor):
-    require(actor, "labs.view")
-    items = PanelItem.objects.select_related("test").order_by("position")
-    return scope_to_clinic(LabPanel.objects.all(), actor).prefetch_related(
-        Prefetch("items", queryset=items)
-    )
-
-
-def panel_get(*, actor, id: str) -> LabPanel:
-    return get_or_404(panel_list(actor=actor), id)
+OPEN_ORDER_STATUSES = (LabOrder.Status.ORDERED, LabOrder.Status.COLLECTED)
+PATIENT_SEARCH_LIMIT = 500
 
 
 def _patients_matching(actor, search: str) -> list[str]:
     """Ids of the actor's patients found by a name/MRN/... search (for lab list filters)."""
     matches = patient_list(actor=actor, search=search, status="all")
-    return list(matches.values_list("pk", flat=True)[:500])
+    return list(matches.values_list("pk", flat=True)[:PATIENT_SEARCH_LIMIT])
 
 
-def order_list(*, actor, patient=None, status: str = "", search: str = ""):
-    """Orders, newest first; `status` "open" means ordered or collected."""
-    require(actor, "labs.view")
-    orders = scope_to_clinic(LabOrder.objects.all(), actor).select_related("patient", "ordered_by")
-    orders = orders.prefetch_related(
-        Prefetch("items", queryset=LabOrderItem.objects.select_related("test"))
+def _each_in_reach(queryset, *, actor, ids: list[str], permission: str | None) -> list:
+    """`core.access.get_in_reach` for several ids at once (duplicates dropped)."""
+    ids = list(dict.fromkeys(ids))
+    if any(not isinstance(i, str) or not i or len(i) > MAX_ID_LENGTH for i in ids):
+        raise Http404(_("Not found."))
+    found = {
+        str(row.pk): row for row in in_reach(queryset, actor=actor, patient=None).filter(pk__in=ids)
+    }
+    if len(found) != len(ids):
+        raise Http404(_("Not found."))
+    if permission is not None:
+        require(actor, permission)
+    return [found[i] for i in ids]
+
+
+# --- the catalogue ---------------------------------------------------------------------------
+def labtest_list(*, actor, search: str = "", active_only: bool = False):
+    tests = in_reach(LabTest.objects.prefetch_related("ranges"), actor=actor, patient=None)
+    if search:
+        tests = tests.filter(Q(name__icontains=search) | Q(loinc_code__startswith=search.strip()))
+    if active_only:
+        tests = tests.filter(is_active=True)
+    return tests.order_by("name", "id")
+
+
+def labtest_page(*, actor, number=1, per_page: int = PER_PAGE, strict: bool = False, **filters):
+    """A page of the catalogue (no patient data: nothing to audit)."""
+    tests = labtest_list(actor=actor, **filters)
+    return page_of(tests, number=number, per_page=per_page, strict=strict)
+
+
+def labtest_get(*, actor, id: str, permission: str | None = "labs.view") -> LabTest:
+    tests = LabTest.objects.prefetch_related("ranges")
+    return get_in_reach(tests, actor=actor, id=id, permission=permission, patient=None)
+
+
+def labtests_get(*, actor, ids: list[str], permission: str | None = "labs.view") -> list[LabTest]:
+    """Several tests by id (a request naming many), in that order: one query; 404 if any is
+    unknown or out of reach, then 403 unless the role grants `permission`."""
+    return _each_in_reach(LabTest.objects.all(), actor=actor, ids=ids, permission=permission)
+
+
+def reference_range_get(
+    *, actor, test_id: str, id: str, permission: str | None = "labs.catalogue.edit"
+) -> ReferenceRange:
+    """One reference range of one test (its `test` loaded with it)."""
+    ranges = ReferenceRange.objects.filter(test_id=test_id).select_related("test")
+    return get_in_reach(ranges, actor=actor, id=id, permission=permission, patient=None)
+
+
+def _panels():
+    items = PanelItem.objects.select_related("test").order_by("position")
+    return LabPanel.objects.prefetch_related(Prefetch("items", queryset=items))
+
+
+def panel_list(*, actor):
+    return in_reach(_panels(), actor=actor, patient=None).order_by("name", "id")
+
+
+def panel_page(*, actor, number=1, per_page: int = PER_PAGE, strict: bool = False) -> Page:
+    return page_of(panel_list(actor=actor), number=number, per_page=per_page, strict=strict)
+
+
+def panels_get(*, actor, ids: list[str], permission: str | None = "labs.view") -> list[LabPanel]:
+    """Several panels by id with their tests, like `labtests_get`."""
+    return _each_in_reach(_panels(), actor=actor, ids=ids, permission=permission)
+
+
+def panel_get(*, actor, id: str, permission: str | None = "labs.view") -> LabPanel:
+    return get_in_reach(_panels(), actor=actor, id=id, permission=permission, patient=None)
+
+
+# --- orders ------------------------------------------------------------------------------------
+def _order_items():
+    return LabOrderItem.objects.select_related("test", "panel")
+
+
+def _orders(*, with_ranges: bool = False):
+    items = _order_items()
+    if with_ranges:  # result entry flags against the tests' ranges
+        items = items.prefetch_related("test__ranges")
+    return LabOrder.objects.select_related("patient", "ordered_by").prefetch_related(
+        Prefetch("items", queryset=items)
     )
-    if patient is not None:
-        orders = orders.filter(patient=patient)
+
+
+def order_list(*, actor, patient_id: str | None = None, status: str = "", search: str = ""):
+    """Orders, newest first; `status` "open" means ordered or collected."""
+    orders = in_reach(_orders(), actor=actor)
+    if patient_id is not None:
+        orders = orders.filter(patient_id=patient_id)
     if status == "open":
         orders = orders.filter(status__in=OPEN_ORDER_STATUSES)
     elif status:
@@ -73,43 +152,82 @@ def order_list(*, actor, patient=None, status: str = "", search: str = ""):
     return orders.order_by("-created_at", "-id")
 
 
-def order_get(*, actor, id: str) -> LabOrder:
-    order = get_or_404(order_list(actor=actor), id)
-    audit(actor=actor, action=Action.VIEW, obj=order, patient_id=order.patient_id)
+def order_page(
+    *, actor, number=1, per_page: int = PER_PAGE, strict: bool = False, **filters
+) -> Page:
+    return page_of(
+        order_list(actor=actor, **filters),
+        number=number,
+        per_page=per_page,
+        strict=strict,
+        on_page=audited_by_patient(actor=actor, detail="lab orders"),
+    )
+
+
+def order_get(
+    *,
+    actor,
+    id: str,
+    permission: str | None = "labs.view",
+    audited: bool = True,
+    with_ranges: bool = False,
+) -> LabOrder:
+    """One order with its items (and the items' reference ranges for result entry)."""
+    order = get_in_reach(
+        _orders(with_ranges=with_ranges), actor=actor, id=id, permission=permission
+    )
+    if audited:
+        audit(actor=actor, action=VIEW, obj=order, patient_id=order.patient_id)
     return order
 
 
-def results_in_reach(*, actor):
-    """Results the actor may read: their clinic's (lab roles) or their own final ones."""
-    results = LabResult.objects.select_related("test", "reviewed_by")
-    if getattr(actor, "role", None) == Role.PATIENT:
-        require(actor, "own_record.view")
-        patient_ids = patients_in_reach(actor=actor).values_list("pk", flat=True)
-        return results.filter(patient_id__in=list(patient_ids), status__in=PATIENT_VISIBLE_STATUSES)
-    require(actor, "labs.view")
-    return scope_to_clinic(results, actor)
+def order_items_loaded(order: LabOrder) -> LabOrder:
+    """A just-written order with its items and their tests loaded (one query), ready to show."""
+    prefetch_related_objects([order], Prefetch("items", queryset=_order_items()))
+    return order
+
+
+def order_results(*, actor, order: LabOrder) -> list[LabResult]:
+    """The results of an order, oldest first (read as part of reading the order)."""
+    return list(_results(actor).filter(order_id=order.pk).order_by("collected_at", "id"))
+
+
+def order_export(*, actor, id: str, detail: str = "FHIR DiagnosticReport"):
+    """(order, its results oldest first) for export, audited as an 'export'."""
+    order = order_get(actor=actor, id=id, audited=False)
+    audit(actor=actor, action=EXPORT, obj=order, patient_id=order.patient_id, detail=detail)
+    return order, order_results(actor=actor, order=order)
+
+
+# --- results -----------------------------------------------------------------------------------
+def _results(actor):
+    results = in_reach(
+        LabResult.objects.select_related("test", "patient", "entered_by", "reviewed_by"),
+        actor=actor,
+    )
+    if is_patient_user(actor):  # their final values only, while their record is open to them
+        results = results.filter(
+            status__in=PATIENT_VISIBLE_STATUSES, patient__is_archived__in=[False]
+        )
+    return results
 
 
 def result_list(
     *,
     actor,
-    patient=None,
-    test=None,
+    patient_id: str | None = None,
+    test_id: str | None = None,
     status: str = "",
     flag: str = "",
     collected_from=None,
     collected_to=None,
-    audited: bool = True,
 ):
-    results = results_in_reach(actor=actor)
-    if patient is not None:
-        results = results.filter(patient=patient)
-        if audited:
-            audit(
-                actor=actor, action=Action.VIEW, obj=patient, patient_id=patient.pk, detail="labs"
-            )
-    if test is not None:
-        results = results.filter(test=test)
+    """Results, newest first."""
+    results = _results(actor)
+    if patient_id is not None:
+        results = results.filter(patient_id=patient_id)
+    if test_id is not None:
+        results = results.filter(test_id=test_id)
     if status:
         results = results.filter(status=status)
     if flag:
@@ -118,68 +236,104 @@ def result_list(
         results = results.filter(collected_at__gte=collected_from)
     if collected_to:
         results = results.filter(collected_at__lte=collected_to)
-    return results
+    return results.order_by("-collected_at", "-id")
 
 
-def result_get(*, actor, id: str) -> LabResult:
-    result = get_or_404(results_in_reach(actor=actor).select_related("patient"), id)
-    audit(actor=actor, action=Action.VIEW, obj=result, patient_id=result.patient_id)
-    return result
-
-
-LATEST_WINDOW = 500
-
-
-def latest_results(*, actor, patient) -> list[LabResult]:
-    """The newest result of each test for this patient (for the patient page's panel).
-
-    One query over the patient's newest LATEST_WINDOW results (index result_patient_time), so
-    a patient with years of history costs the same as one with a single result; tests last
-    measured before that window are on the trend pages, not in this panel.
-    """
-    latest = {}
-    newest = result_list(actor=actor, patient=patient, audited=False).order_by("-collected_at")
-    for result in newest[:LATEST_WINDOW]:
-        latest.setdefault(result.test_id, result)
-    return sorted(latest.values(), key=lambda r: r.test.name)
-
-
-def trend(*, actor, patient, test) -> list[LabResult]:
-    """Every result of one test for one patient, oldest first (charts and tables)."""
-    return list(result_list(actor=actor, patient=patient, test=test).order_by("collected_at", "id"))
-
-
-def review_queue(*, actor):
-    """Unreviewed results of the clinic: critical first, then abnormal, then the rest."""
-    require(actor, "labs.review")
-    return (
-        scope_to_clinic(LabResult.objects.filter(review_priority__isnull=False), actor)
-        .select_related("test", "patient")
-        .order_by("review_priority", "-collected_at")
+def result_page(
+    *, actor, number=1, per_page: int = PER_PAGE, strict: bool = False, **filters
+) -> Page:
+    return page_of(
+        result_list(actor=actor, **filters),
+        number=number,
+        per_page=per_page,
+        strict=strict,
+        on_page=audited_by_patient(actor=actor, detail="lab results"),
     )
 
 
-# --- for the staff HTML (panel, home widget, pages that write) ---------------------------------
-OPEN_ORDER_STATUSES = (LabOrder.Status.ORDERED, LabOrder.Status.COLLECTED)
+def result_get(
+    *, actor, id: str, permission: str | None = RESULT_READ, audited: bool = True
+) -> LabResult:
+    result = get_in_reach(_results(actor), actor=actor, id=id, permission=permission)
+    if audited:
+        audit(actor=actor, action=VIEW, obj=result, patient_id=result.patient_id)
+    return result
 
 
-def patient_panel(*, actor, patient) -> dict:
-    """The patient page's labs panel: latest result per test and the open orders.
-
-    Part of the page's one audited view, so nothing here writes an audit row; a constant
-    number of queries however many results the patient has.
-    """
-    orders = order_list(actor=actor, patient=patient).filter(status__in=OPEN_ORDER_STATUSES)
-    return {
-        "latest_results": latest_results(actor=actor, patient=patient),
-        "open_orders": list(orders[:20]),
-    }
+def result_export(*, actor, id: str, detail: str = "FHIR Observation") -> LabResult:
+    """One result for export, audited as an 'export' with the patient's id."""
+    result = result_get(actor=actor, id=id, audited=False)
+    audit(actor=actor, action=EXPORT, obj=result, patient_id=result.patient_id, detail=detail)
+    return result
 
 
-def review_queue_for(*, actor, mine: bool = False, severity: str = "", search: str = ""):
-    """The review queue; `mine` keeps results of the actor's own orders and outside results,
+def result_history(*, result: LabResult) -> list:
+    """A result's earlier values (replaced by corrections), newest first."""
+    return list(result.revisions.select_related("changed_by").order_by("-created_at", "-id"))
+
+
+# --- trends ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Band:
+    """The reference range a trend chart shades."""
+
+    low: Decimal | None
+    high: Decimal | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Trend:
+    patient: Patient
+    test: LabTest
+    results: list[LabResult]  # oldest first
+    band: Band | None
+
+
+def trend_band(*, patient: Patient, test: LabTest, results: list[LabResult]) -> Band | None:
+    """The band of a trend: the range the laboratory reported with the newest value (copied onto
+    the latest result), so the band and the newest point's flag always agree; before any result,
+    the range that applies to the patient today."""
+    if results:
+        latest = results[-1]
+        low, high, text = latest.reference_low, latest.reference_high, latest.reference_text
+    else:
+        reference = applicable_range(test.ranges.all(), sex=patient.sex, age=patient.age())
+        if reference is None:
+            return None
+        low, high, text = reference.low, reference.high, reference.display
+    if low is None and high is None and not text:
+        return None
+    return Band(low=low, high=high, text=text)
+
+
+def trend_get(*, actor, patient_id: str, test_id: str, permission=RESULT_READ) -> Trend:
+    """Every result of one test for one patient, oldest first, with the chart's band: the one
+    read behind the trend page and the trend endpoint, audited once."""
+    patient = patient_get(actor=actor, id=patient_id, permission=permission, audited=False)
+    test = get_or_404(LabTest.objects.filter(clinic_id=patient.clinic_id), test_id)
+    results = list(
+        result_list(actor=actor, patient_id=patient.pk, test_id=test.pk).order_by(
+            "collected_at", "id"
+        )
+    )
+    audit(actor=actor, action=VIEW, obj=patient, patient_id=patient.pk, detail="lab trend")
+    return Trend(
+        patient=patient,
+        test=test,
+        results=results,
+        band=trend_band(patient=patient, test=test, results=results),
+    )
+
+
+# --- the review queue --------------------------------------------------------------------------
+def review_queue(*, actor, mine: bool = False, severity: str = "", search: str = ""):
+    """Unreviewed results of the clinic: critical first, then abnormal, then the rest, newest
+    first within each. `mine` keeps results of the actor's own orders and outside results,
     `severity` "critical" or "abnormal" narrows it, `search` finds patients."""
-    queue = review_queue(actor=actor)
+    queue = in_reach(
+        LabResult.objects.filter(review_priority__isnull=False), actor=actor, patient=None
+    ).select_related("test", "patient", "entered_by", "reviewed_by")
     if mine:
         queue = queue.filter(Q(order__isnull=True) | Q(order__ordered_by=actor))
     if severity == "critical":
@@ -188,14 +342,57 @@ def review_queue_for(*, actor, mine: bool = False, severity: str = "", search: s
         queue = queue.filter(flag__in=ABNORMAL_FLAGS)
     if search:
         queue = queue.filter(patient_id__in=_patients_matching(actor, search))
-    return queue
+    return queue.order_by("review_priority", "-collected_at")
+
+
+def review_queue_page(
+    *, actor, number=1, per_page: int = PER_PAGE, strict: bool = False, **filters
+) -> Page:
+    return page_of(
+        review_queue(actor=actor, **filters),
+        number=number,
+        per_page=per_page,
+        strict=strict,
+        on_page=audited_by_patient(actor=actor, detail="lab review queue"),
+    )
+
+
+# --- what labs adds to the patient page and the staff home ---------------------------------------
+LATEST_WINDOW = 500
+
+
+def latest_results(*, actor, patient: Patient) -> list[LabResult]:
+    """The newest result of each test for this patient (for the patient page's panel).
+
+    One query over the patient's newest LATEST_WINDOW results (index result_patient_time), so
+    a patient with years of history costs the same as one with a single result; tests last
+    measured before that window are on the trend pages, not in this panel.
+    """
+    latest = {}
+    newest = result_list(actor=actor, patient_id=patient.pk).order_by("-collected_at")
+    for result in newest[:LATEST_WINDOW]:
+        latest.setdefault(result.test_id, result)
+    return sorted(latest.values(), key=lambda r: r.test.name)
+
+
+def patient_panel(*, actor, patient: Patient) -> dict:
+    """The patient page's labs panel: latest result per test and the open orders.
+
+    Part of the page's one audited view, so nothing here writes an audit row; a constant
+    number of queries however many results the patient has.
+    """
+    orders = order_list(actor=actor, patient_id=patient.pk, status="open")
+    return {
+        "latest_results": latest_results(actor=actor, patient=patient),
+        "open_orders": list(orders[:20]),
+    }
 
 
 def review_widget(*, actor, limit: int = 8) -> dict:
     """The staff home's "Results to review": critical first, then abnormal. One query: the
     first `limit` results, and whether there are more (unaudited, like the page's headers)."""
     mine = actor.role == Role.CLINICIAN
-    results = list(review_queue_for(actor=actor, mine=mine)[: limit + 1])
+    results = list(review_queue(actor=actor, mine=mine)[: limit + 1])
     more = len(results) > limit
     results = results[:limit]
     critical = sum(1 for r in results if r.flag in CRITICAL_FLAGS)
@@ -206,74 +403,3 @@ def review_widget(*, actor, limit: int = 8) -> dict:
         "critical_more": more and critical == len(results),
         "mine": mine,
     }
-
-
-# --- Added for the API ---------------------------------------------------------------------------
-def require_results_reader(actor) -> None:
-    """403 unless the actor may read some results: lab roles, or a patient (their own)."""
-    if getattr(actor, "role", None) == Role.PATIENT:
-        require(actor, "own_record.view")
-    else:
-        require(actor, "labs.view")
-
-
-def order_for_update(*, actor, id: str) -> LabOrder:
-    """The order a write is about: in reach or 404, no separate "view" row (the write is)."""
-    return get_or_404(order_list(actor=actor), id)
-
-
-def result_for_update(*, actor, id: str) -> LabResult:
-    """The result a write is about: in reach or 404, no separate 'view' row."""
-    return get_or_404(
-        results_in_reach(actor=actor).select_related("patient", "test", "entered_by"), id
-    )
-
-
-def result_history(*, result: LabResult) -> list:
-    """A result's earlier values (replaced by corrections), newest first."""
-    return list(result.revisions.select_related("changed_by").order_by("-created_at", "-id"))
-
-
-def result_export(*, actor, id: str, detail: str = "FHIR Observation") -> LabResult:
-    """One result for export, audited as an 'export' with the patient's id."""
-    result = get_or_404(results_in_reach(actor=actor).select_related("patient"), id)
-    audit(
-        actor=actor, action=Action.EXPORT, obj=result, patient_id=result.patient_id, detail=detail
-    )
-    return result
-
-
-def order_export(*, actor, id: str, detail: str = "FHIR DiagnosticReport"):
-    """(order, its results oldest first) for export, audited as an 'export'."""
-    order = get_or_404(order_list(actor=actor), id)
-    results = list(results_in_reach(actor=actor).filter(order=order).order_by("collected_at", "id"))
-    audit(actor=actor, action=Action.EXPORT, obj=order, patient_id=order.patient_id, detail=detail)
-    return order, results
-
-
-def order_results(*, actor, order: LabOrder) -> list[LabResult]:
-    """The results of an order (already audited as part of reading the order)."""
-    return list(
-        results_in_reach(actor=actor)
-        .filter(order=order)
-        .select_related("patient", "entered_by")
-        .order_by("collected_at", "id")
-    )
-
-
-def labtest_for_reader(*, actor, id: str) -> LabTest:
-    """A test as a reader of results sees it: lab roles their clinic's catalogue, a patient user
-    the catalogue of their own clinic (for the trend of their own results)."""
-    if getattr(actor, "role", None) == Role.PATIENT:
-        require(actor, "own_record.view")
-        clinic_ids = list(patients_in_reach(actor=actor).values_list("clinic_id", flat=True))
-        return get_or_404(
-            LabTest.objects.filter(clinic_id__in=clinic_ids).prefetch_related("ranges"), id
-        )
-    return labtest_get(actor=actor, id=id)
-
-
-def audit_rows_read(*, actor, rows, detail: str = "labs") -> None:
-    """One 'view' audit row per patient whose records are on a page of a list, in one write
-    (so a page of results costs the same number of queries for 1 patient or 50)."""
-    audit_patients_read(actor=actor, patient_ids=[row.patient_id for row in rows], detail=detail)

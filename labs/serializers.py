@@ -7,6 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api import MillisecondDateTimeField, ModelSerializer
 from labs.models import Flag, LabOrder, LabResult, LabTest, ReferenceRange, ValueType
 
 ID = {"max_length": 64}
@@ -57,7 +58,7 @@ class ValueField(serializers.Field):
 
 
 # --- catalogue -----------------------------------------------------------------------------------
-class ReferenceRangeSerializer(serializers.ModelSerializer):
+class ReferenceRangeSerializer(ModelSerializer):
     low = serializers.DecimalField(**NUMBER)
     high = serializers.DecimalField(**NUMBER)
     display = serializers.CharField(read_only=True, help_text=_("The range as text, e.g. 70–99."))
@@ -72,7 +73,7 @@ class ReferenceRangeSerializer(serializers.ModelSerializer):
         }
 
 
-class LabTestSerializer(serializers.ModelSerializer):
+class LabTestSerializer(ModelSerializer):
     critical_low = serializers.DecimalField(**NUMBER)
     critical_high = serializers.DecimalField(**NUMBER)
     ranges = ReferenceRangeSerializer(many=True, read_only=True)
@@ -137,7 +138,7 @@ def reference_of(result) -> dict:
     }
 
 
-class ResultSerializer(serializers.ModelSerializer):
+class ResultSerializer(ModelSerializer):
     """A result as read: server-computed `flag`, the `reference_range` that applied."""
 
     patient = PatientBriefSerializer(read_only=True)
@@ -196,14 +197,14 @@ class ResultSerializer(serializers.ModelSerializer):
         return _name(result.reviewed_by)
 
 
-class RevisionSerializer(serializers.Serializer):
+class ResultRevisionSerializer(serializers.Serializer):
     value = serializers.SerializerMethodField()
     unit = serializers.CharField()
     flag = serializers.CharField()
     status = serializers.CharField(help_text=_("The result's status before the correction."))
     reason = serializers.CharField()
     changed_by = serializers.SerializerMethodField()
-    changed_at = serializers.DateTimeField(source="created_at")
+    changed_at = MillisecondDateTimeField(source="created_at")
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_value(self, revision):
@@ -224,9 +225,9 @@ class ResultDetailSerializer(ResultSerializer):
         fields = [*ResultSerializer.Meta.fields, "history"]
         read_only_fields = fields
 
-    @extend_schema_field(RevisionSerializer(many=True))
+    @extend_schema_field(ResultRevisionSerializer(many=True))
     def get_history(self, result):
-        return RevisionSerializer(self.context.get("history", []), many=True).data
+        return ResultRevisionSerializer(self.context.get("history", []), many=True).data
 
 
 class ResultCreateSerializer(serializers.Serializer):
@@ -239,7 +240,7 @@ class ResultCreateSerializer(serializers.Serializer):
         allow_blank=True,
         help_text=_("Must be the test's unit (UCUM); the test's unit when omitted."),
     )
-    collected_at = serializers.DateTimeField(help_text=_("When the sample was taken."))
+    collected_at = MillisecondDateTimeField(help_text=_("When the sample was taken."))
     status = serializers.ChoiceField(
         choices=[LabResult.Status.PRELIMINARY, LabResult.Status.FINAL],
         default=LabResult.Status.FINAL,
@@ -262,7 +263,7 @@ class ReviewSerializer(serializers.Serializer):
 
 class TrendPointSerializer(serializers.Serializer):
     id = serializers.CharField()
-    collected_at = serializers.DateTimeField()
+    collected_at = MillisecondDateTimeField()
     value = ValueField()
     unit = serializers.CharField()
     flag = serializers.CharField()
@@ -275,12 +276,26 @@ class TrendPointSerializer(serializers.Serializer):
 
 
 class TrendSerializer(serializers.Serializer):
-    patient_id = serializers.CharField()
+    """A labs.selectors.Trend: the values of one test for one patient and the chart's band."""
+
+    patient_id = serializers.CharField(source="patient.pk")
     test = TestBriefSerializer()
-    reference_range = RangeValueSerializer(
-        allow_null=True, help_text=_("The range that applies to the patient today (chart band).")
+    reference_range = serializers.SerializerMethodField(
+        help_text=_(
+            "The chart's band: the range reported with the newest value (before any value, the "
+            "range that applies to the patient today)."
+        )
     )
-    points = TrendPointSerializer(many=True, help_text=_("Every value, oldest first."))
+    points = TrendPointSerializer(
+        many=True, source="results", help_text=_("Every value, oldest first.")
+    )
+
+    @extend_schema_field(RangeValueSerializer(allow_null=True))
+    def get_reference_range(self, trend) -> dict | None:
+        band = trend.band
+        if band is None:
+            return None
+        return {"low": as_number(band.low), "high": as_number(band.high), "text": band.text}
 
 
 # --- orders --------------------------------------------------------------------------------------
@@ -289,7 +304,7 @@ class OrderItemSerializer(serializers.Serializer):
     panel_id = serializers.CharField(allow_null=True)
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(ModelSerializer):
     patient = PatientBriefSerializer(read_only=True)
     ordered_by = serializers.SerializerMethodField()
     items = OrderItemSerializer(many=True, read_only=True)
@@ -342,12 +357,12 @@ class OrderCreateSerializer(serializers.Serializer):
 
 
 class CollectSerializer(serializers.Serializer):
-    collected_at = serializers.DateTimeField(
+    collected_at = MillisecondDateTimeField(
         required=False, allow_null=True, help_text=_("Now when omitted.")
     )
 
 
-class CancelSerializer(serializers.Serializer):
+class OrderCancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
@@ -361,8 +376,8 @@ class FhirObservationSerializer(serializers.Serializer):
     category = serializers.ListField(child=serializers.DictField())
     code = serializers.DictField()
     subject = serializers.DictField()
-    effectiveDateTime = serializers.DateTimeField()
-    issued = serializers.DateTimeField(required=False)
+    effectiveDateTime = MillisecondDateTimeField()
+    issued = MillisecondDateTimeField(required=False)
     valueQuantity = serializers.DictField(required=False)
     valueString = serializers.CharField(required=False)
     valueCodeableConcept = serializers.DictField(required=False)
@@ -379,7 +394,7 @@ class FhirDiagnosticReportSerializer(serializers.Serializer):
     category = serializers.ListField(child=serializers.DictField())
     code = serializers.DictField()
     subject = serializers.DictField()
-    effectiveDateTime = serializers.DateTimeField(required=False)
-    issued = serializers.DateTimeField(required=False)
+    effectiveDateTime = MillisecondDateTimeField(required=False)
+    issued = MillisecondDateTimeField(required=False)
     result = serializers.ListField(child=serializers.DictField(), required=False)
     contained = serializers.ListField(child=serializers.DictField(), required=False)

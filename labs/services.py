@@ -1,4 +1,10 @@
-"""Lab writes: catalogue, orders, results (flagged by the server), corrections, review, import."""
+"""Lab writes: catalogue, orders, results (flagged by the server), corrections, review, import.
+
+Each service checks its permission (commands and tasks call them too). The records it is given
+(patient, test, panel, order) come from the access calls in labs.selectors / patients.selectors,
+so reach is decided there (404) and never again here. A broken rule is one typed error that both
+front doors render: a ValidationError (400, next to the field) or an InactiveTest (400).
+"""
 
 import csv
 import io
@@ -11,9 +17,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent
-from core.audit import audit
+from core.audit import CREATE, DELETE, UPDATE, audit
+from core.errors import ServiceError
+from core.events import emit
 from core.roles import require
+from core.services import model_update, only_fields
 from labs import catalogue
 from labs.flags import applicable_range, flag_for, review_priority
 from labs.models import (
@@ -27,9 +35,10 @@ from labs.models import (
     ReferenceRange,
     ValueType,
 )
+from labs.selectors import labtest_list
 from patients.models import Patient
+from patients.selectors import patient_list
 
-Action = AuditEvent.Action
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of lab machines drift a little
 POSNEG_VALUES = {
     "positive": "Positive",
@@ -37,6 +46,38 @@ POSNEG_VALUES = {
     "pos": "Positive",
     "neg": "Negative",
 }
+LABTEST_FIELDS = (
+    "name",
+    "loinc_code",
+    "unit",
+    "value_type",
+    "critical_low",
+    "critical_high",
+    "is_active",
+)
+RANGE_FIELDS = ("sex", "age_min", "age_max", "low", "high", "normal_text")
+# Not checked again by full_clean(): the relations came through the access calls, and the id is
+# a fresh ObjectId (each check would be one more query per result, per row of an import).
+RESULT_GIVEN = ["id", "clinic", "patient", "test", "order", "entered_by", "reviewed_by"]
+
+
+class InactiveTest(ServiceError):
+    """A test switched off in the catalogue is neither ordered nor resulted."""
+
+    code = "inactive_test"
+
+    def __init__(self, test: LabTest):
+        super().__init__(
+            _("%(test)s is inactive in the catalogue: it can no longer be ordered or resulted.")
+            % {"test": test.name},
+            test=str(test.pk),
+        )
+
+
+def _active(test: LabTest) -> LabTest:
+    if not test.is_active:
+        raise InactiveTest(test)
+    return test
 
 
 # --- Catalogue -----------------------------------------------------------------------------------
@@ -89,37 +130,42 @@ def _decimal(value) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def labtest_save(*, actor, test: LabTest | None = None, **fields) -> LabTest:
+def labtest_create(*, actor, **fields) -> LabTest:
     require(actor, "labs.catalogue.edit")
-    test = test or LabTest(clinic=actor.clinic)
-    allowed = {"name", "loinc_code", "unit", "value_type", "critical_low", "critical_high"}
-    allowed.add("is_active")
-    unknown = set(fields) - allowed
-    if unknown:
-        raise ValidationError(_("Unknown fields: %s") % ", ".join(sorted(unknown)))
-    creating = test._state.adding
-    for name, value in fields.items():
-        setattr(test, name, value)
+    test = LabTest(clinic_id=actor.clinic_id, **only_fields(fields, LABTEST_FIELDS))
     test.full_clean()
-    test.save()
-    audit(actor=actor, action=Action.CREATE if creating else Action.UPDATE, obj=test)
+    test.save(force_insert=True)
+    audit(actor=actor, action=CREATE, obj=test)
     return test
 
 
-def range_save(*, actor, test: LabTest, reference: ReferenceRange | None = None, **fields):
+def labtest_update(*, actor, test: LabTest, **fields) -> LabTest:
     require(actor, "labs.catalogue.edit")
-    reference = reference or ReferenceRange(test=test, clinic_id=test.clinic_id)
-    for name, value in fields.items():
-        setattr(reference, name, value)
+    changed = model_update(test, fields=fields, allowed=LABTEST_FIELDS)
+    audit(actor=actor, action=UPDATE, obj=test, detail=", ".join(changed))
+    return test
+
+
+def range_create(*, actor, test: LabTest, **fields) -> ReferenceRange:
+    require(actor, "labs.catalogue.edit")
+    fields = only_fields(fields, RANGE_FIELDS)
+    reference = ReferenceRange(test=test, clinic_id=test.clinic_id, **fields)
     reference.full_clean()
-    reference.save()
-    audit(actor=actor, action=Action.UPDATE, obj=test, detail="reference range")
+    reference.save(force_insert=True)
+    audit(actor=actor, action=UPDATE, obj=test, detail="reference range")
+    return reference
+
+
+def range_update(*, actor, reference: ReferenceRange, **fields) -> ReferenceRange:
+    require(actor, "labs.catalogue.edit")
+    model_update(reference, fields=fields, allowed=RANGE_FIELDS)
+    audit(actor=actor, action=UPDATE, obj=reference.test, detail="reference range")
     return reference
 
 
 def range_delete(*, actor, reference: ReferenceRange) -> None:
     require(actor, "labs.catalogue.edit")
-    audit(actor=actor, action=Action.DELETE, obj=reference.test, detail="reference range")
+    audit(actor=actor, action=DELETE, obj=reference.test, detail="reference range")
     reference.delete()
 
 
@@ -127,17 +173,16 @@ def range_delete(*, actor, reference: ReferenceRange) -> None:
 def order_create(
     *, actor, patient: Patient, tests=(), panels=(), priority="routine", notes=""
 ) -> LabOrder:
-    """Order tests and/or panels (a panel adds each of its tests once)."""
+    """Order tests and/or panels: a panel adds each of its active tests once; a test named on
+    its own must be active (InactiveTest)."""
     require(actor, "labs.order")
-    _same_clinic(actor, patient)
     wanted: dict[str, tuple[LabTest, LabPanel | None]] = {}
     for panel in panels:
-        _same_clinic(actor, panel)
-        for item in panel.items.select_related("test"):
-            wanted.setdefault(item.test_id, (item.test, panel))
+        for item in panel.items.all():
+            if item.test.is_active:
+                wanted.setdefault(item.test_id, (item.test, panel))
     for test in tests:
-        _same_clinic(actor, test)
-        wanted.setdefault(test.pk, (test, None))
+        wanted.setdefault(test.pk, (_active(test), None))
     if not wanted:
         raise ValidationError({"tests": _("Choose at least one test or panel.")})
     order = LabOrder(
@@ -147,18 +192,13 @@ def order_create(
         priority=priority,
         notes=notes,
     )
-    order.full_clean()
+    order.full_clean(exclude=["clinic", "patient", "ordered_by"])
     order.save(force_insert=True)
     LabOrderItem.objects.bulk_create(
         LabOrderItem(order=order, test=test, panel=panel) for test, panel in wanted.values()
     )
-    audit(actor=actor, action=Action.CREATE, obj=order, patient_id=patient.pk)
+    audit(actor=actor, action=CREATE, obj=order, patient_id=patient.pk)
     return order
-
-
-def _same_clinic(actor, obj) -> None:
-    if obj.clinic_id != actor.clinic_id:
-        raise ValidationError(_("That record belongs to another clinic."))
 
 
 def order_collect(*, actor, order: LabOrder, collected_at: datetime | None = None) -> LabOrder:
@@ -182,22 +222,23 @@ def _order_status(actor, order: LabOrder, status: str, **fields) -> LabOrder:
     order.status = status
     for name, value in fields.items():
         setattr(order, name, value)
-    audit(actor=actor, action=Action.UPDATE, obj=order, patient_id=order.patient_id, detail=status)
+    audit(actor=actor, action=UPDATE, obj=order, patient_id=order.patient_id, detail=status)
     return order
 
 
-def _order_progress(order: LabOrder) -> None:
-    """Resulted once every ordered test has a result; reviewed once every result is reviewed."""
+def _order_progress(order: LabOrder, written: list[LabResult] = ()) -> None:
+    """Resulted once every ordered test has a result; reviewed once every result is reviewed.
+
+    `written`: results of the order just saved, in hand (only the others are read)."""
     if order.status == LabOrder.Status.CANCELLED:
         return
-    ordered = set(order.items.values_list("test_id", flat=True))
+    results = [*order.results.exclude(pk__in=[r.pk for r in written]), *written]
     # Preliminary results do not make an order resulted: its final values are still to come.
-    results = order.results.exclude(status=LabResult.Status.PRELIMINARY)
-    resulted = {r.test_id for r in results}
+    final = [r for r in results if r.status != LabResult.Status.PRELIMINARY]
     status = order.status
-    if ordered <= resulted:
+    if not order.items_awaiting(final):
         status = LabOrder.Status.RESULTED
-        if all(r.reviewed_at for r in results):
+        if all(r.reviewed_at for r in final):
             status = LabOrder.Status.REVIEWED
     if status != order.status:
         LabOrder.objects.filter(pk=order.pk).update(status=status, updated_at=timezone.now())
@@ -258,9 +299,8 @@ def build_result(
     reported_at: datetime | None = None,
 ) -> LabResult:
     """A validated, flagged, unsaved result (shared by entry and import)."""
-    if patient.clinic_id != actor.clinic_id or test.clinic_id != actor.clinic_id:
-        raise ValidationError(_("That patient or test belongs to another clinic."))
-    if order is not None and (order.patient_id != patient.pk or order.clinic_id != actor.clinic_id):
+    _active(test)
+    if order is not None and order.patient_id != patient.pk:
         raise ValidationError({"order": _("That order is for another patient.")})
     if status not in (LabResult.Status.PRELIMINARY, LabResult.Status.FINAL):
         raise ValidationError({"status": _("A new result is preliminary or final.")})
@@ -272,7 +312,7 @@ def build_result(
         raise ValidationError({"collected_at": _("Collected before the patient was born.")})
     reference = applicable_range(test.ranges.all(), sex=patient.sex, age=age)
     result = LabResult(
-        clinic_id=actor.clinic_id,
+        clinic_id=patient.clinic_id,
         patient=patient,
         test=test,
         order=order,
@@ -290,7 +330,7 @@ def build_result(
         entered_by=actor,
     )
     result.review_priority = review_priority(result)
-    result.full_clean()
+    result.full_clean(exclude=RESULT_GIVEN)
     return result
 
 
@@ -298,9 +338,11 @@ def result_create(*, actor, **fields) -> LabResult:
     require(actor, "labs.result.enter")
     result = build_result(actor=actor, **fields)
     result.save(force_insert=True)
-    audit(actor=actor, action=Action.CREATE, obj=result, patient_id=result.patient_id)
+    audit(actor=actor, action=CREATE, obj=result, patient_id=result.patient_id)
     if result.order_id:
-        _order_progress(result.order)
+        _order_progress(result.order, written=[result])
+    emit("labs.critical_result", obj=result)
+    emit("labs.result_ready", obj=result)
     return result
 
 
@@ -327,18 +369,20 @@ def result_correct(*, actor, result: LabResult, value, reason: str = "", unit=No
     result.status = LabResult.Status.FINAL if was_preliminary else LabResult.Status.CORRECTED
     result.reviewed_by, result.reviewed_at, result.review_comment = None, None, ""
     result.review_priority = review_priority(result)
-    result.full_clean()
+    result.full_clean(exclude=RESULT_GIVEN)
     revision.save(force_insert=True)
     result.save()
     audit(
         actor=actor,
-        action=Action.UPDATE,
+        action=UPDATE,
         obj=result,
         patient_id=result.patient_id,
         detail="corrected",
     )
-    if result.order_id:
-        _order_progress(result.order)  # a preliminary value made final may complete the order
+    if result.order_id:  # a preliminary value made final may complete the order
+        _order_progress(result.order, written=[result])
+    emit("labs.critical_result", obj=result)
+    emit("labs.result_ready", obj=result)
     return result
 
 
@@ -363,103 +407,89 @@ def result_review(*, actor, result: LabResult, comment: str = "") -> LabResult:
     )
     audit(
         actor=actor,
-        action=Action.UPDATE,
+        action=UPDATE,
         obj=result,
         patient_id=result.patient_id,
         detail="reviewed",
     )
     if result.order_id:
-        _order_progress(result.order)
+        _order_progress(result.order, written=[result])
     return result
 
 
 # --- CSV import ---------------------------------------------------------------------------------
 CSV_COLUMNS = ("mrn", "test", "value", "unit", "collected_at", "lab")
+CSV_OPTIONAL = ("lab",)
+
+
+@dataclass
+class ImportRow:
+    """One row of the file: its cells by column, and its errors or the result it makes."""
+
+    line: int
+    cells: dict[str, str]
+    errors: list[str] = field(default_factory=list)
+    result: LabResult | None = None
 
 
 @dataclass
 class ImportReport:
-    rows: list[LabResult] = field(default_factory=list)
-    errors: list[tuple[int, str]] = field(default_factory=list)
+    """What an import found: errors about the whole file, then every row (the preview)."""
+
+    file_errors: list[str] = field(default_factory=list)
+    rows: list[ImportRow] = field(default_factory=list)
     written: int = 0
 
     @property
+    def error_count(self) -> int:
+        return len(self.file_errors) + sum(1 for row in self.rows if row.errors)
+
+    @property
     def ok(self) -> bool:
-        return not self.errors
+        return self.error_count == 0
 
 
 def results_import(*, actor, data: bytes | str, dry_run: bool = True) -> ImportReport:
     """Import results from CSV (mrn, test = LOINC or name, value, unit, collected_at, lab).
 
-    Every row is checked first; rows are written only when no row has an error (all or none).
+    The one parser of the file: every row is checked and reported (a dry run stops there);
+    rows are written only when no row has an error (all or none).
     """
     require(actor, "labs.result.import")
     report = ImportReport()
     try:
         text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
-        rows = list(csv.reader(io.StringIO(text)))
+        records = list(csv.reader(io.StringIO(text)))
     except (UnicodeDecodeError, csv.Error) as exc:
-        report.errors.append((1, _("The file is not a readable UTF-8 CSV file (%s).") % exc))
+        report.file_errors.append(_("The file is not a readable UTF-8 CSV file (%s).") % exc)
         return report
-    header = [h.strip().lower() for h in (rows[0] if rows else [])]
-    missing = [c for c in CSV_COLUMNS if c not in header and c != "lab"]
+    header = [h.strip().lower() for h in (records[0] if records else [])]
+    missing = [c for c in CSV_COLUMNS if c not in header and c not in CSV_OPTIONAL]
     if missing:
-        report.errors.append((1, _("Missing columns: %s") % ", ".join(missing)))
+        report.file_errors.append(_("Missing columns: %s") % ", ".join(missing))
         return report
-    catalogue_tests = LabTest.objects.filter(clinic_id=actor.clinic_id).prefetch_related("ranges")
-    tests = {t.loinc_code: t for t in catalogue_tests if t.loinc_code}
-    tests_by_name = {t.name.lower(): t for t in catalogue_tests}
-    patients = {}
-    for line, cells in enumerate(rows[1:], start=2):
+    for line, cells in enumerate(records[1:], start=2):
         if not any(cell.strip() for cell in cells):
             continue  # blank lines are not rows
+        padded = [cell.strip() for cell in cells] + [""] * (len(header) - len(cells))
+        row = ImportRow(line=line, cells=dict(zip(header, padded, strict=False)))
         if len(cells) != len(header):
-            report.errors.append(
-                (
-                    line,
-                    _("Expected %(n)d columns, found %(m)d.") % {"n": len(header), "m": len(cells)},
-                )
-            )
-            continue
-        row = {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
-        try:
-            patient = patients.get(row["mrn"])
-            if patient is None:
-                patient = Patient.objects.filter(clinic_id=actor.clinic_id, mrn=row["mrn"]).first()
-                if patient is None:
-                    raise ValidationError(_("Unknown MRN %s.") % (row["mrn"] or "(empty)"))
-                patients[row["mrn"]] = patient
-            test = tests.get(row["test"]) or tests_by_name.get(row["test"].lower())
-            if test is None:
-                raise ValidationError(_("Unknown test %s.") % (row["test"] or "(empty)"))
-            collected_at = parse_datetime(row["collected_at"])
-            if collected_at is None:
-                raise ValidationError(_("collected_at is not a date and time (ISO 8601)."))
-            if timezone.is_naive(collected_at):
-                collected_at = timezone.make_aware(collected_at)
-            report.rows.append(
-                build_result(
-                    actor=actor,
-                    patient=patient,
-                    test=test,
-                    value=row["value"],
-                    unit=row.get("unit") or None,
-                    collected_at=collected_at,
-                    performing_lab=row.get("lab", ""),
-                )
-            )
-        except ValidationError as exc:
-            report.errors.append((line, "; ".join(_messages(exc))))
-    if not report.rows and not report.errors:
-        report.errors.append((1, _("The file has no rows.")))
-    if dry_run or report.errors:
+            row.errors.append(_width_error(len(header), len(cells)))
+        report.rows.append(row)
+    if not report.rows:
+        report.file_errors.append(_("The file has no rows."))
         return report
-    LabResult.objects.bulk_create(report.rows)
-    report.written = len(report.rows)
+    _import_check(actor, report.rows)
+    if dry_run or not report.ok:
+        return report
+    results = [row.result for row in report.rows]
+    LabResult.objects.bulk_create(results)
+    report.written = len(results)
+    patients = {result.patient_id: result.patient for result in results}
     for patient in patients.values():
         audit(
             actor=actor,
-            action=Action.CREATE,
+            action=CREATE,
             obj=patient,
             patient_id=patient.pk,
             detail="lab results imported",
@@ -467,7 +497,60 @@ def results_import(*, actor, data: bytes | str, dry_run: bool = True) -> ImportR
     return report
 
 
-def _messages(exc: ValidationError) -> list[str]:
+def _width_error(expected: int, found: int) -> str:
+    if found > expected:
+        message = _("The row has more fields than the header: expected %(n)d columns, found %(m)d.")
+    else:
+        message = _(
+            "The row has fewer fields than the header: expected %(n)d columns, found %(m)d."
+        )
+    return message % {"n": expected, "m": found}
+
+
+def _import_check(actor, rows: list[ImportRow]) -> None:
+    """Build each well-formed row's result, or note why it cannot be (its errors)."""
+    mrns = {row.cells["mrn"] for row in rows if not row.errors and row.cells["mrn"]}
+    patients = {p.mrn: p for p in patient_list(actor=actor, status="all").filter(mrn__in=mrns)}
+    catalogue = list(labtest_list(actor=actor))
+    tests = {t.loinc_code: t for t in catalogue if t.loinc_code}
+    tests_by_name = {t.name.lower(): t for t in catalogue}
+    for row in rows:
+        if row.errors:
+            continue
+        cells = row.cells
+        try:
+            patient = patients.get(cells["mrn"])
+            if patient is None:
+                raise ValidationError(_("Unknown MRN %s.") % (cells["mrn"] or _("(empty)")))
+            test = tests.get(cells["test"]) or tests_by_name.get(cells["test"].lower())
+            if test is None:
+                raise ValidationError(_("Unknown test %s.") % (cells["test"] or _("(empty)")))
+            row.result = build_result(
+                actor=actor,
+                patient=patient,
+                test=test,
+                value=cells["value"],
+                unit=cells["unit"] or None,
+                collected_at=_moment(cells["collected_at"]),
+                performing_lab=cells.get("lab", ""),
+            )
+        except (ValidationError, ServiceError) as exc:
+            row.errors.extend(_messages(exc))
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = parse_datetime(text)
+    except ValueError:  # well formed, but no such day or time
+        moment = None
+    if moment is None:
+        raise ValidationError(_("collected_at is not a date and time (ISO 8601)."))
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def _messages(exc: ValidationError | ServiceError) -> list[str]:
+    if isinstance(exc, ServiceError):
+        return [exc.message]
     if hasattr(exc, "error_dict"):
         return [
             f"{k}: {m}" if k != "__all__" else m for k, v in exc.message_dict.items() for m in v
@@ -479,7 +562,7 @@ def _messages(exc: ValidationError) -> list[str]:
 class RowsInvalid(ValidationError):
     """Some rows failed validation; `row_errors` maps each bad row's index to its error."""
 
-    def __init__(self, row_errors: dict[int, ValidationError]):
+    def __init__(self, row_errors: dict[int, ValidationError | ServiceError]):
         self.row_errors = row_errors
         super().__init__(
             _("%(count)d row(s) have errors; nothing was saved.") % {"count": len(row_errors)}
@@ -498,16 +581,16 @@ def results_enter(*, actor, rows: list[dict]) -> list[LabResult]:
     for index, row in enumerate(rows):
         try:
             results.append(build_result(actor=actor, **row))
-        except ValidationError as exc:
+        except (ValidationError, ServiceError) as exc:
             errors[index] = exc
     if errors:
         raise RowsInvalid(errors)
     LabResult.objects.bulk_create(results)
     orders = {}
     for result in results:
-        audit(actor=actor, action=Action.CREATE, obj=result, patient_id=result.patient_id)
+        audit(actor=actor, action=CREATE, obj=result, patient_id=result.patient_id)
         if result.order_id:
             orders[result.order_id] = result.order
     for order in orders.values():
-        _order_progress(order)
+        _order_progress(order, written=[r for r in results if r.order_id == order.pk])
     return results

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditEvent
+from core.admin import AuditedAdminMixin
 from core.audit import audit
 from patients.models import Allergy, Condition, Medication, Patient
 from patients.services import next_mrn
@@ -44,7 +45,7 @@ class MedicationInline(ClinicalInline):
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "mrn",
         "last_name",
@@ -98,18 +99,9 @@ class PatientAdmin(admin.ModelAdmin):
         fields = super().get_readonly_fields(request, obj)
         return [*fields, "clinic"] if obj is not None else fields
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        if request.method == "GET":
-            patient = Patient.objects.filter(pk=object_id).first()
-            if patient is not None and self.has_view_or_change_permission(request, patient):
-                audit(
-                    actor=request.user,
-                    action=Action.VIEW,
-                    obj=patient,
-                    patient_id=patient.pk,
-                    detail="admin",
-                )
-        return super().change_view(request, object_id, form_url, extra_context)
+    @staticmethod
+    def patient_id_of(obj) -> str:
+        return obj.pk
 
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
@@ -117,20 +109,18 @@ class PatientAdmin(admin.ModelAdmin):
             obj.created_by = request.user
             obj.mrn = next_mrn(obj.clinic_id)
         super().save_model(request, obj, form, change)
-        detail = "admin: " + ", ".join(form.changed_data) if change else "admin"
-        audit(
-            actor=request.user,
-            action=Action.UPDATE if change else Action.CREATE,
-            obj=obj,
-            patient_id=obj.pk,
-            detail=detail,
-        )
 
     def save_formset(self, request, form, formset, change):
         patient = form.instance
         records = formset.save(commit=False)
         for record in formset.deleted_objects:
-            audit(actor=request.user, action=Action.DELETE, obj=record, patient_id=patient.pk)
+            audit(
+                actor=request.user,
+                action=Action.DELETE,
+                obj=record,
+                patient_id=patient.pk,
+                detail="admin",
+            )
             record.delete()
         for record in records:
             adding = record._state.adding
@@ -146,60 +136,18 @@ class PatientAdmin(admin.ModelAdmin):
             )
         formset.save_m2m()
 
-    def delete_model(self, request, obj):
-        audit(actor=request.user, action=Action.DELETE, obj=obj, patient_id=obj.pk, detail="admin")
-        super().delete_model(request, obj)
 
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
-
-
-class ClinicalAdmin(admin.ModelAdmin):
+class ClinicalAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_filter = ["clinic", "status"]
     list_select_related = ["patient", "clinic", "recorded_by"]
     raw_id_fields = ["patient"]
     readonly_fields = ["clinic", "recorded_by", "created_at", "updated_at"]
     search_fields = ["patient__mrn", "patient__last_name"]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        if request.method == "GET":
-            record = self.model.objects.filter(pk=object_id).first()
-            if record is not None:
-                audit(
-                    actor=request.user,
-                    action=Action.VIEW,
-                    obj=record,
-                    patient_id=record.patient_id,
-                    detail="admin",
-                )
-        return super().change_view(request, object_id, form_url, extra_context)
-
     def save_model(self, request, obj, form, change):
         obj.clinic_id = obj.patient.clinic_id
         obj.recorded_by = request.user
         super().save_model(request, obj, form, change)
-        audit(
-            actor=request.user,
-            action=Action.UPDATE if change else Action.CREATE,
-            obj=obj,
-            patient_id=obj.patient_id,
-            detail="admin",
-        )
-
-    def delete_model(self, request, obj):
-        audit(
-            actor=request.user,
-            action=Action.DELETE,
-            obj=obj,
-            patient_id=obj.patient_id,
-            detail="admin",
-        )
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
 
 
 @admin.register(Allergy)

@@ -1,8 +1,10 @@
 """Patients API: thin views over patients.selectors and patients.services.
 
-Reads go through selectors (scoped to the actor and audited: one AuditEvent per read), writes
-through services (permission, validation, write, audit). A record outside the actor's reach is
-404; an action the role may not take is 403, checked before the body is validated.
+Each view makes one call to load the record it reads or changes: 404 outside the actor's reach,
+then 403 for the role (before the body is validated), then the read is audited (a list: one row
+per patient shown). Writes go through services (permission, validation, write, audit), whose
+typed errors core.api.exception_handler renders; views that load no record declare
+`required_permission`.
 """
 
 from django.utils.translation import gettext as _
@@ -18,17 +20,18 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import AuditEvent
-from accounts.serializers import UserSerializer
 from core.api import (
     READ_ERRORS,
     WRITE_ERRORS,
     ErrorSerializer,
     FhirJSONRenderer,
     choice_param,
+    page_params,
+    page_response,
     validated,
 )
-from core.roles import require
+from core.errors import Conflict
+from core.lists import page_of
 from patients import selectors, services
 from patients import serializers as s
 from patients.fhir import patient_resource
@@ -47,11 +50,14 @@ def patient_body(patient, request) -> dict:
 # --- patients ------------------------------------------------------------------------------------
 class PatientListView(GenericAPIView):
     serializer_class = s.PatientSerializer
+    # Reading needs no declared permission: every role reads what is in its reach (staff their
+    # clinic's patients, a patient user their own record).
+    required_permission = {"POST": "patients.create"}
 
     @extend_schema(
         summary="List patients (search, filter, sort; paginated)",
         description="Staff see their clinic's patients; a patient user sees only themself. "
-        "Each call is recorded in the audit trail.",
+        "Each patient on the page is recorded in the audit trail as read.",
         parameters=[
             OpenApiParameter(
                 "search",
@@ -72,16 +78,15 @@ class PatientListView(GenericAPIView):
         responses={200: s.PatientSerializer(many=True), 400: ErrorSerializer, **READ_ERRORS},
     )
     def get(self, request):
-        patients = selectors.patient_list(
+        page = selectors.patient_page(
             actor=request.user,
             search=request.query_params.get("search", "")[:200],
             status=choice_param(request, "status", selectors.STATUSES, "active"),
             sort=choice_param(request, "ordering", ORDERINGS, "name"),
-            audited=True,
-        ).select_related("created_by", "updated_by", "user")
-        page = self.paginate_queryset(patients)
-        data = s.PatientSerializer(page, many=True, context={"request": request}).data
-        return self.get_paginated_response(data)
+            **page_params(request),
+        )
+        data = s.PatientSerializer(page.object_list, many=True, context={"request": request}).data
+        return page_response(request, page, data)
 
     @extend_schema(
         summary="Create a patient",
@@ -95,28 +100,18 @@ class PatientListView(GenericAPIView):
         },
     )
     def post(self, request):
-        require(request.user, "patients.create")
         data = validated(s.PatientCreateSerializer, request)
-        confirmed = data.pop("confirm_duplicate", False)
-        if not confirmed:
-            duplicates = list(
-                selectors.possible_duplicates(
-                    actor=request.user,
-                    first_name=data.get("first_name", ""),
-                    last_name=data.get("last_name", ""),
-                    date_of_birth=data.get("date_of_birth"),
-                )[:10]
-            )
-            if duplicates:
-                body = {
-                    "detail": _(
-                        "A patient with the same name and date of birth already exists. "
-                        'Send "confirm_duplicate": true to create this record anyway.'
-                    ),
-                    "duplicates": s.DuplicateSerializer(duplicates, many=True).data,
-                }
-                return Response(body, status=status.HTTP_409_CONFLICT)
-        patient = services.patient_create(actor=request.user, **data)
+        try:
+            patient = services.patient_create(actor=request.user, **data)
+        except Conflict as exc:  # possible duplicates: listed, to confirm against
+            body = {
+                "detail": _(
+                    "A patient with the same name and date of birth already exists. "
+                    'Send "confirm_duplicate": true to create this record anyway.'
+                ),
+                "duplicates": s.DuplicateSerializer(exc.extra["duplicates"], many=True).data,
+            }
+            return Response(body, status=exc.status)
         return Response(patient_body(patient, request), status=status.HTTP_201_CREATED)
 
 
@@ -136,8 +131,9 @@ class PatientDetailView(APIView):
         responses={200: s.PatientSerializer, **WRITE_ERRORS},
     )
     def patch(self, request, pk):
-        patient = selectors.patient_for_update(actor=request.user, id=pk)
-        require(request.user, "patients.update")
+        patient = selectors.patient_get(
+            actor=request.user, id=pk, permission="patients.update", audited=False
+        )
         data = validated(s.PatientSerializer, request, partial=True)
         patient = services.patient_update(actor=request.user, patient=patient, **data)
         return Response(patient_body(patient, request))
@@ -150,7 +146,9 @@ class PatientDetailView(APIView):
         responses={200: s.PatientSerializer, **READ_ERRORS},
     )
     def delete(self, request, pk):
-        patient = selectors.patient_for_update(actor=request.user, id=pk)
+        patient = selectors.patient_get(
+            actor=request.user, id=pk, permission="patients.archive", audited=False
+        )
         patient = services.patient_set_archived(actor=request.user, patient=patient, archived=True)
         return Response(patient_body(patient, request))
 
@@ -163,8 +161,9 @@ class PatientRestoreView(APIView):
         responses={200: s.PatientSerializer, **WRITE_ERRORS},
     )
     def post(self, request, pk):
-        patient = selectors.patient_for_update(actor=request.user, id=pk)
-        require(request.user, "patients.archive")
+        patient = selectors.patient_get(
+            actor=request.user, id=pk, permission="patients.archive", audited=False
+        )
         data = validated(s.ArchiveSerializer, request)
         patient = services.patient_set_archived(
             actor=request.user, patient=patient, archived=False, reason=data.get("reason", "")
@@ -190,33 +189,34 @@ class PatientFhirView(APIView):
         responses={200: s.FhirPatientSerializer, **READ_ERRORS},
     )
     def get(self, request, pk):
-        patient = selectors.patient_get(
-            actor=request.user, id=pk, action=AuditEvent.Action.EXPORT, detail="FHIR Patient"
-        )
+        patient = selectors.patient_export(actor=request.user, id=pk, detail="FHIR Patient")
         return Response(patient_resource(patient))
 
 
 class PatientInviteView(APIView):
     @extend_schema(
-        summary="Invite the patient to their portal account (the passport)",
+        summary="Invite the patient to their portal account (the passport), or resend",
         description="Creates a `patient` user linked to this record (201) or re-sends a pending "
         "invitation (200); the e-mailed link's tail is the `token` of "
-        "`POST /api/v1/auth/reset-password`. 400 when the patient already has an active "
-        "account, has no e-mail address, or the address belongs to another user.",
+        "`POST /api/v1/auth/reset-password`. `email_sent` is false when the e-mail could not "
+        "go out: the account is kept, and calling this again resends. 400 when the patient "
+        "already has an active account, has no e-mail address, or the address belongs to "
+        "another user.",
         parameters=[ID],
         request=s.InviteSerializer,
-        responses={201: UserSerializer, 200: UserSerializer, **WRITE_ERRORS},
+        responses={201: s.InvitedUserSerializer, 200: s.InvitedUserSerializer, **WRITE_ERRORS},
     )
     def post(self, request, pk):
-        patient = selectors.patient_for_update(actor=request.user, id=pk)
-        require(request.user, "patients.invite")
+        patient = selectors.patient_get(
+            actor=request.user, id=pk, permission="patients.invite", audited=False
+        )
         data = validated(s.InviteSerializer, request)
-        created = patient.user_id is None
-        user = services.patient_invite(
+        invitation = services.patient_invite(
             actor=request.user, patient=patient, email=data.get("email", "")
         )
-        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        return Response(UserSerializer(user).data, status=code)
+        body = s.InvitedUserSerializer(invitation.user, context={"email_sent": invitation.sent})
+        code = status.HTTP_201_CREATED if invitation.created else status.HTTP_200_OK
+        return Response(body.data, status=code)
 
 
 class PatientAccessLogView(GenericAPIView):
@@ -229,11 +229,10 @@ class PatientAccessLogView(GenericAPIView):
         responses={200: s.AccessLogEntrySerializer(many=True), **READ_ERRORS},
     )
     def get(self, request, pk):
-        patient = selectors.patient_for_update(actor=request.user, id=pk)
-        events = selectors.access_log(actor=request.user, patient=patient, audited=True)
-        page = self.paginate_queryset(events.order_by("-created_at", "-id"))
-        data = s.AccessLogEntrySerializer(page, many=True, context={"request": request}).data
-        return self.get_paginated_response(data)
+        events = selectors.access_log(actor=request.user, patient_id=pk)
+        page = page_of(events, **page_params(request))
+        data = self.get_serializer(page.object_list, many=True).data
+        return page_response(request, page, data)
 
 
 # --- the clinical summary: allergies, conditions, medications -----------------------------------
@@ -241,16 +240,14 @@ class ClinicalListView(GenericAPIView):
     kind = ""
 
     def get(self, request, pk):
-        patient = selectors.patient_for_update(actor=request.user, id=pk)
-        records = selectors.clinical_list(actor=request.user, patient=patient, kind=self.kind)
-        model = records.model
-        records = records.select_related("recorded_by").order_by(*model._meta.ordering, "id")
-        page = self.paginate_queryset(records)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        records = selectors.clinical_list(actor=request.user, patient_id=pk, kind=self.kind)
+        page = page_of(records, **page_params(request))
+        return page_response(request, page, self.get_serializer(page.object_list, many=True).data)
 
     def post(self, request, pk):
-        patient = selectors.patient_for_update(actor=request.user, id=pk)
-        require(request.user, "clinical.edit")
+        patient = selectors.patient_get(
+            actor=request.user, id=pk, permission="clinical.edit", audited=False
+        )
         data = validated(self.get_serializer_class(), request)
         record = services.clinical_create(
             actor=request.user, patient=patient, kind=self.kind, **data
@@ -261,25 +258,28 @@ class ClinicalListView(GenericAPIView):
 class ClinicalDetailView(GenericAPIView):
     kind = ""
 
-    def record(self, request, pk, record_id, *, audited=False):
-        patient = selectors.patient_for_update(actor=request.user, id=pk)
+    def record(self, request, pk, record_id, *, permission="clinical.edit", audited=False):
         return selectors.clinical_get(
-            actor=request.user, patient=patient, kind=self.kind, id=record_id, audited=audited
+            actor=request.user,
+            patient_id=pk,
+            kind=self.kind,
+            id=record_id,
+            permission=permission,
+            audited=audited,
         )
 
     def get(self, request, pk, record_id):
-        return Response(self.get_serializer(self.record(request, pk, record_id, audited=True)).data)
+        record = self.record(request, pk, record_id, permission="clinical.view", audited=True)
+        return Response(self.get_serializer(record).data)
 
     def patch(self, request, pk, record_id):
         record = self.record(request, pk, record_id)
-        require(request.user, "clinical.edit")
         data = validated(self.get_serializer_class(), request, partial=True)
         record = services.clinical_update(actor=request.user, record=record, **data)
         return Response(self.get_serializer(record).data)
 
     def delete(self, request, pk, record_id):
-        record = self.record(request, pk, record_id)
-        services.clinical_delete(actor=request.user, record=record)
+        services.clinical_delete(actor=request.user, record=self.record(request, pk, record_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -2,11 +2,15 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from core.contributions import Panel, Seeder, contribute
+from core.contributions import NotificationEvent, Panel, PatientRecords, Seeder, contribute
 from patients import demo, selectors
 
 contribute(
     "patients",
+    PatientRecords(
+        key="patients.clinical",
+        models=("patients.Allergy", "patients.Condition", "patients.Medication"),
+    ),
     Panel(
         key="clinical_summary",
         title=_("Clinical summary"),
@@ -24,4 +28,10 @@ contribute(
         context=selectors.access_log_panel,
     ),
     Seeder(key="patients", add_arguments=demo.add_arguments, seed=demo.seed, order=20),
+    # Raised when a portal invitation is e-mailed; heard by the clinic's webhooks only.
+    NotificationEvent(
+        key="patients.portal_invited",
+        label=_("Patient invited to the portal"),
+        order=60,
+    ),
 )

@@ -5,6 +5,7 @@ from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import ChangedFieldsMixin, FilterForm
 from patients.models import PHONE, Allergy, Condition, Sex
 from patients.selectors import SORTS, STATUSES
 from patients.services import CLINICAL_FIELDS, DEMOGRAPHIC_FIELDS
@@ -28,21 +29,6 @@ def phone_field(label, **kwargs):
     )
 
 
-class ChangedFieldsMixin:
-    FIELDS: tuple[str, ...] = ()
-
-    @classmethod
-    def initial_for(cls, obj) -> dict:
-        return {name: getattr(obj, name) for name in cls.FIELDS}
-
-    def all_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.FIELDS}
-
-    def changed_fields(self) -> dict:
-        """Only what the user changed, ready for an update service."""
-        return {name: self.cleaned_data[name] for name in self.changed_data if name in self.FIELDS}
-
-
 # --- the patient list ----------------------------------------------------------------------------
 SORT_LABELS = {
     "name": _("Name (A–Z)"),
@@ -57,7 +43,7 @@ SORT_LABELS = {
 STATUS_LABELS = {"active": _("Active"), "archived": _("Archived"), "all": _("Active and archived")}
 
 
-class PatientFilterForm(forms.Form):
+class PatientFilterForm(FilterForm):
     q = forms.CharField(
         label=_("Search"),
         required=False,
@@ -75,14 +61,6 @@ class PatientFilterForm(forms.Form):
     )
 
     DEFAULTS = {"q": "", "status": "active", "sort": "name"}
-
-    def filters(self) -> dict:
-        """The valid filters with defaults; anything malformed in the query string is ignored."""
-        self.is_valid()
-        cleaned = getattr(self, "cleaned_data", {})
-        values = {name: cleaned.get(name) or default for name, default in self.DEFAULTS.items()}
-        values["q"] = values["q"].strip()
-        return values
 
 
 # --- demographics -------------------------------------------------------------------------------

@@ -1,15 +1,25 @@
-"""Reads of patient data: always scoped to what the actor may see, and audited."""
+"""Reads of patient data, built on the one access rule (core.access) and audited.
+
+- `patient_list`: the patients in the actor's reach, searched, filtered and sorted (unaudited:
+  other apps filter by it; a page of it shown to a user goes through `patient_page`).
+- `patient_page`: one page of that list, one audit 'view' row per patient shown.
+- `patient_get`: one patient, 404 out of reach, then 403 if the role may not, then audited.
+
+Staff reach their clinic's patients; a patient user reaches only their own, non-archived record,
+and reads it (its summary, its access log) under `own_record.view` instead of the staff reads.
+"""
 
 import datetime
 import re
 
+from django.core.paginator import Page
 from django.db.models import Q
 
 from accounts.models import AuditEvent
 from accounts.selectors import audit_events_for_patient
-from clinics.tenancy import get_or_404, scope_to_clinic
+from core.access import get_in_reach, in_reach, is_patient_user
 from core.audit import audit
-from core.roles import Role, can, require
+from core.lists import PER_PAGE, audited_by_patient, page_of
 from patients.models import Allergy, Condition, Medication, Patient, phone_digits, search_key
 
 SORTS = {
@@ -24,16 +34,29 @@ SORTS = {
 }
 STATUSES = ("active", "archived", "all")
 CLINICAL_MODELS = {"allergies": Allergy, "conditions": Condition, "medications": Medication}
+# What staff need to read a record; a patient user reads their own under `own_record.view`.
+OWN_RECORD_READS = frozenset({"patients.view", "clinical.view", "patients.access_log"})
 Action = AuditEvent.Action
 
 
-def patients_in_reach(*, actor):
-    """Every patient the actor may read: their clinic's (staff) or their own (patients)."""
-    if getattr(actor, "role", None) == Role.PATIENT:
-        require(actor, "own_record.view")
-        return Patient.objects.filter(user=actor, is_archived=False)
-    require(actor, "patients.view")
-    return scope_to_clinic(Patient.objects.all(), actor)
+def _permission_for(actor, permission: str | None) -> str | None:
+    """The entry of the role table that decides `permission` for this actor."""
+    if permission in OWN_RECORD_READS and is_patient_user(actor):
+        return "own_record.view"
+    return permission
+
+
+def _in_reach(queryset, *, actor, patient: str = "patient"):
+    """`core.access.in_reach`, and an archived record is closed to its patient."""
+    rows = in_reach(queryset, actor=actor, patient=patient)
+    if is_patient_user(actor):
+        archived = f"{patient}__is_archived" if patient else "is_archived"
+        rows = rows.filter(**{f"{archived}__in": [False]})
+    return rows
+
+
+def _patients_in_reach(actor):
+    return _in_reach(Patient.objects.all(), actor=actor, patient="")
 
 
 def _range(field: str, prefix: str) -> Q:
@@ -78,112 +101,140 @@ def search_filter(query: str) -> Q:
     return condition
 
 
-def patient_list(
-    *,
-    actor,
-    search: str = "",
-    status: str = "active",
-    sort: str = "name",
-    audited: bool = False,
-):
-    """The patients the actor may see, searched, filtered and sorted.
-
-    `audited=True` records the read of the list as one audit row (no patient id; the search
-    text in the detail), for callers that show the list itself, such as the API.
-    """
-    patients = patients_in_reach(actor=actor)
+# --- patients ------------------------------------------------------------------------------------
+def patient_list(*, actor, search: str = "", status: str = "active", sort: str = "name"):
+    """The patients in the actor's reach, searched, filtered and sorted (unaudited)."""
+    patients = _patients_in_reach(actor)
     # `__in` rather than `=`: SQLite matches `IN (0)` to the (clinic, is_archived, ...) indexes
     # but not the `NOT is_archived` that `=False` becomes, and would sort 100k rows per page.
     if status == "archived":
         patients = patients.filter(is_archived__in=[True])
     elif status != "all":  # active, the default
         patients = patients.filter(is_archived__in=[False])
-    if audited:
-        detail = "patient list" + (f"; search: {search.strip()}" if search.strip() else "")
-        audit(actor=actor, action=Action.VIEW, detail=detail)
     return patients.filter(search_filter(search)).order_by(*SORTS.get(sort, SORTS["name"]))
 
 
-def patient_get(*, actor, id: str, action: str = Action.VIEW, detail: str = "") -> Patient:
-    """One patient, or 404; each call is one audited access to the record."""
-    patient = get_or_404(patients_in_reach(actor=actor).select_related("user"), id)
-    audit(actor=actor, action=action, obj=patient, patient_id=patient.pk, detail=detail)
+def patient_page(
+    *,
+    actor,
+    number=1,
+    per_page: int = PER_PAGE,
+    strict: bool = False,
+    search: str = "",
+    status: str = "active",
+    sort: str = "name",
+) -> Page:
+    """One page of `patient_list`, audited as one 'view' row per patient shown."""
+    patients = patient_list(actor=actor, search=search, status=status, sort=sort)
+    detail = "patient list" + (f"; search: {search.strip()}" if search.strip() else "")
+    return page_of(
+        patients.select_related("created_by", "updated_by", "user"),
+        number=number,
+        per_page=per_page,
+        strict=strict,
+        on_page=audited_by_patient(actor=actor, patient_of=lambda p: p.pk, detail=detail),
+    )
+
+
+def patient_get(
+    *,
+    actor,
+    id: str,
+    permission: str | None = "patients.view",
+    audited: bool = True,
+    detail: str = "",
+) -> Patient:
+    """One patient: 404 out of reach, then 403 unless the role grants `permission` (None: reach
+    alone), then one audited 'view' (so a refused request leaves no row). Writes pass
+    `audited=False`: the service audits the write itself. A patient user asking for their own
+    record is granted the staff reads (OWN_RECORD_READS) by `own_record.view`."""
+    patient = get_in_reach(
+        _patients_in_reach(actor).select_related("user"),
+        actor=actor,
+        id=id,
+        permission=_permission_for(actor, permission),
+        patient="",
+    )
+    if audited:
+        audit(actor=actor, action=Action.VIEW, obj=patient, patient_id=patient.pk, detail=detail)
     return patient
 
 
-def patient_for_update(*, actor, id: str) -> Patient:
-    """The patient a write is about: in reach or 404, and no separate 'view' row."""
-    return get_or_404(patients_in_reach(actor=actor), id)
+def patient_export(*, actor, id: str, detail: str) -> Patient:
+    """A patient read in order to leave the system (e.g. as FHIR): audited as an export."""
+    patient = patient_get(actor=actor, id=id, audited=False)
+    audit(actor=actor, action=Action.EXPORT, obj=patient, patient_id=patient.pk, detail=detail)
+    return patient
 
 
-def possible_duplicates(*, actor, first_name: str, last_name: str, date_of_birth, exclude=None):
-    """Patients of the actor's clinic with the same name and date of birth."""
-    matches = patients_in_reach(actor=actor).filter(
+def possible_duplicates(*, actor, first_name: str, last_name: str, date_of_birth):
+    """Patients in the actor's reach with the same name and date of birth."""
+    return _patients_in_reach(actor).filter(
         first_name_key=search_key(first_name),
         last_name_key=search_key(last_name),
         date_of_birth=date_of_birth,
     )
-    if exclude is not None:
-        matches = matches.exclude(pk=exclude.pk)
-    return matches
 
 
-def clinical_list(*, actor, patient: Patient, kind: str, audited: bool = True):
-    """One part of the clinical summary (allergies, conditions or medications)."""
-    if actor.role != Role.PATIENT:
-        require(actor, "clinical.view")
-    records = CLINICAL_MODELS[kind].objects.filter(patient=patient, clinic_id=patient.clinic_id)
+# --- the clinical summary: allergies, conditions (problems), medications ------------------------
+def _clinical_records(patient: Patient, kind: str):
+    return CLINICAL_MODELS[kind].objects.filter(patient=patient, clinic_id=patient.clinic_id)
+
+
+def clinical_list(*, actor, patient_id: str, kind: str):
+    """One part of a patient's clinical summary, newest first; one audited read of the record."""
+    patient = patient_get(actor=actor, id=patient_id, permission="clinical.view", detail=kind)
+    model = CLINICAL_MODELS[kind]
+    records = _clinical_records(patient, kind).select_related("recorded_by")
+    return records.order_by(*model._meta.ordering, "id")
+
+
+def clinical_get(
+    *,
+    actor,
+    patient_id: str,
+    kind: str,
+    id: str,
+    permission: str = "clinical.view",
+    audited: bool = False,
+    detail: str = "",
+):
+    """One record of a patient's clinical summary (its `patient` loaded with it): 404 out of
+    reach or not this patient's, then 403 unless the role grants `permission`. `audited=True`
+    for a read of it (the write services audit themselves)."""
+    records = _in_reach(CLINICAL_MODELS[kind].objects.all(), actor=actor)
+    record = get_in_reach(
+        records.filter(patient_id=patient_id).select_related("patient__user", "recorded_by"),
+        actor=actor,
+        id=id,
+        permission=_permission_for(actor, permission),
+    )
     if audited:
-        audit(actor=actor, action=Action.VIEW, obj=patient, patient_id=patient.pk, detail=kind)
-    return records
-
-
-def clinical_get(*, actor, patient: Patient, kind: str, id: str, audited: bool = False):
-    """One record of the clinical summary, or 404. `audited=True` for a read on its own (API);
-    edits leave it False because the write itself is audited."""
-    records = clinical_list(actor=actor, patient=patient, kind=kind, audited=False)
-    record = get_or_404(records.select_related("recorded_by"), id)
-    if audited:
-        audit(actor=actor, action=Action.VIEW, obj=record, patient_id=patient.pk, detail=kind)
+        audit(
+            actor=actor,
+            action=Action.VIEW,
+            obj=record,
+            patient_id=record.patient_id,
+            detail=detail or kind,
+        )
     return record
 
 
 def clinical_summary(*, actor, patient: Patient) -> dict:
     """The patient page's summary panel: read as part of the page's one audited view."""
-    return {
-        kind: list(clinical_list(actor=actor, patient=patient, kind=kind, audited=False))
-        for kind in CLINICAL_MODELS
-    }
+    return {kind: list(_clinical_records(patient, kind)) for kind in CLINICAL_MODELS}
 
 
-def access_log(*, actor, patient: Patient, audited: bool = False):
-    """Who read or changed this record. Clinic admins see it; so does the patient themself.
-
-    `audited=True` records reading the log as one 'view' of the record (the API); the patient
-    page's panel leaves it False, being part of the page's own audited view.
-    """
-    is_own_record = actor.role == Role.PATIENT and patient.user_id == actor.pk
-    if not is_own_record:
-        require(actor, "patients.access_log")
-    if audited:
-        audit(
-            actor=actor, action=Action.VIEW, obj=patient, patient_id=patient.pk, detail="access log"
-        )
-    return audit_events_for_patient(patient_id=patient.pk)
+# --- who read or changed the record --------------------------------------------------------------
+def access_log(*, actor, patient_id: str):
+    """Who read or changed this record, newest first; for clinic admins and for the patient
+    themself. Reading it is one audited 'view' of the record."""
+    patient = patient_get(
+        actor=actor, id=patient_id, permission="patients.access_log", detail="access log"
+    )
+    return audit_events_for_patient(patient_id=patient.pk).order_by("-created_at", "-id")
 
 
 def access_log_panel(*, actor, patient: Patient) -> dict:
-    return {"events": list(access_log(actor=actor, patient=patient)[:50])}
-
-
-def may_see_clinical(actor) -> bool:
-    return can(actor, "clinical.view")
-
-
-def patient_get_for(*, actor, id: str, permission: str, detail: str = "") -> Patient:
-    """For pages needing more than `patients.view`: 404 out of reach, then 403 if the role may
-    not do `permission`, then one audited view (so a refused request leaves no 'view' row)."""
-    patient = get_or_404(patients_in_reach(actor=actor).select_related("user"), id)
-    require(actor, permission)
-    audit(actor=actor, action=Action.VIEW, obj=patient, patient_id=patient.pk, detail=detail)
-    return patient
+    """The patient page's access-log panel (the panel's permission is checked by the hub)."""
+    return {"events": list(audit_events_for_patient(patient_id=patient.pk)[:50])}

@@ -1,38 +1,26 @@
 """Patient API bodies: parse and present only; the services validate and write."""
 
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import AuditEvent
-from core.roles import Role
+from accounts.serializers import UserSerializer
+from core.api import MillisecondDateTimeField, ModelSerializer
+from core.roles import can
 from patients.models import Allergy, Condition, Medication, Patient
-
-
-class MillisecondDateTimeField(serializers.DateTimeField):
-    """Times to the millisecond: what MongoDB stores, so a record reads the same on every
-    backend and right after a write as later."""
-
-    def to_representation(self, value):
-        if value is not None and value.microsecond % 1000:
-            value = value.replace(microsecond=value.microsecond - value.microsecond % 1000)
-        return super().to_representation(value)
-
-
-class ModelSerializer(serializers.ModelSerializer):
-    serializer_field_mapping = {
-        **serializers.ModelSerializer.serializer_field_mapping,
-        models.DateTimeField: MillisecondDateTimeField,
-    }
 
 
 def _name(user) -> str | None:
     return user.name if user is not None else None
 
 
-def _is_patient_user(serializer) -> bool:
+def _without_unless(serializer, fields: dict, name: str, permission: str) -> dict:
+    """`fields` less `name` unless the requesting user's role grants `permission` (the schema,
+    drawn without a request, lists every field)."""
     request = serializer.context.get("request")
-    return getattr(getattr(request, "user", None), "role", None) == Role.PATIENT
+    if request is not None and not can(request.user, permission):
+        fields.pop(name, None)
+    return fields
 
 
 class EmergencyContactSerializer(serializers.Serializer):
@@ -59,7 +47,7 @@ class PortalStatus:
 
 
 class PatientSerializer(ModelSerializer):
-    """A patient's demographics. `staff_notes` is left out for patient users."""
+    """A patient's demographics. `staff_notes` only for the roles that read staff's records."""
 
     emergency_contact = EmergencyContactSerializer(source="*", required=False)
     created_by = serializers.SerializerMethodField(help_text=_("Name of who created the record."))
@@ -98,10 +86,7 @@ class PatientSerializer(ModelSerializer):
         read_only_fields = ["id", "mrn", "is_archived", "created_at", "updated_at"]
 
     def get_fields(self):
-        fields = super().get_fields()
-        if _is_patient_user(self):
-            fields.pop("staff_notes", None)
-        return fields
+        return _without_unless(self, super().get_fields(), "staff_notes", "patients.view")
 
     def get_created_by(self, patient) -> str | None:
         return _name(patient.created_by)
@@ -152,6 +137,24 @@ class ArchiveSerializer(serializers.Serializer):
         allow_blank=True,
         help_text=_("Why, for the access log (optional)."),
     )
+
+
+class InvitedUserSerializer(UserSerializer):
+    """The portal account an invitation made or re-sent, and whether the e-mail went out."""
+
+    email_sent = serializers.SerializerMethodField(
+        help_text=_(
+            "False when the invitation e-mail could not be sent: the account is kept; "
+            "call this endpoint again to resend."
+        )
+    )
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "email_sent"]
+        read_only_fields = fields
+
+    def get_email_sent(self, user) -> bool:
+        return self.context["email_sent"]
 
 
 class InviteSerializer(serializers.Serializer):
@@ -232,10 +235,7 @@ class AccessLogEntrySerializer(ModelSerializer):
         read_only_fields = fields
 
     def get_fields(self):
-        fields = super().get_fields()
-        if _is_patient_user(self):
-            fields.pop("ip_address", None)
-        return fields
+        return _without_unless(self, super().get_fields(), "ip_address", "patients.access_log")
 
     def get_who(self, event) -> str:
         if event.actor is not None:

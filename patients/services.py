@@ -1,7 +1,11 @@
-"""Writes to patient records: permission, validation, write, audit — in that order."""
+"""Writes to patient records: permission, validation, write, audit — in that order.
 
-import logging
-import smtplib
+A rule broken is a typed error both front doors render: bad input is a ValidationError (400),
+possible duplicates a core.errors.Conflict (409) carrying them, a record that may not be
+deleted a core.errors.ServiceError (400) whose message says why.
+"""
+
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
@@ -9,16 +13,18 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.emails import send_password_link
 from accounts.models import AuditEvent, User
-from accounts.services import email_check_available
+from accounts.services import email_check_available, invitation_send
 from core.audit import audit
+from core.contributions import patient_has_records
+from core.errors import Conflict, ServiceError
 from core.roles import Role, require
+from core.services import model_update, only_fields
 from patients.models import Patient
-from patients.selectors import CLINICAL_MODELS
+from patients.selectors import CLINICAL_MODELS, possible_duplicates
 
 Action = AuditEvent.Action
-logger = logging.getLogger(__name__)
+MAX_DUPLICATES_SHOWN = 10
 
 DEMOGRAPHIC_FIELDS = (
     "first_name",
@@ -43,26 +49,39 @@ CLINICAL_FIELDS = {
 MRN_WIDTH = 8
 
 
-def _only(fields: dict, allowed) -> dict:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise ValidationError(_("Unknown fields: %s") % ", ".join(sorted(unknown)))
-    return fields
-
-
 def next_mrn(clinic_id) -> str:
     """The clinic's next medical record number: zero-padded so text order is number order."""
     latest = Patient.objects.filter(clinic_id=clinic_id).aggregate(latest=Max("mrn"))["latest"]
     return str(int(latest or 0) + 1).zfill(MRN_WIDTH)
 
 
-def patient_create(*, actor, **fields) -> Patient:
+def patient_create(*, actor, confirm_duplicate: bool = False, **fields) -> Patient:
+    """A new record with the clinic's next MRN.
+
+    A patient in reach with the same name and date of birth is probably the same person: unless
+    `confirm_duplicate`, a Conflict carrying them (`duplicates`, Patient objects) is raised.
+    """
     require(actor, "patients.create")
     patient = Patient(clinic=actor.clinic, created_by=actor, updated_by=actor)
-    for name, value in _only(fields, DEMOGRAPHIC_FIELDS).items():
+    for name, value in only_fields(fields, DEMOGRAPHIC_FIELDS).items():
         setattr(patient, name, value)
     patient.mrn = next_mrn(actor.clinic_id)
     patient.full_clean(exclude=["mrn"])
+    if not confirm_duplicate:
+        duplicates = list(
+            possible_duplicates(
+                actor=actor,
+                first_name=patient.first_name,
+                last_name=patient.last_name,
+                date_of_birth=patient.date_of_birth,
+            )[:MAX_DUPLICATES_SHOWN]
+        )
+        if duplicates:
+            raise Conflict(
+                _("A patient with the same name and date of birth already exists."),
+                code="duplicate",
+                duplicates=duplicates,
+            )
     # Two creations at once may draw the same MRN; the unique constraint decides, we retry.
     for _attempt in range(5):
         try:
@@ -78,11 +97,8 @@ def patient_create(*, actor, **fields) -> Patient:
 
 def patient_update(*, actor, patient: Patient, **fields) -> Patient:
     require(actor, "patients.update")
-    for name, value in _only(fields, DEMOGRAPHIC_FIELDS).items():
-        setattr(patient, name, value)
     patient.updated_by = actor
-    patient.full_clean()
-    patient.save()
+    model_update(patient, fields=fields, allowed=DEMOGRAPHIC_FIELDS)
     audit(
         actor=actor,
         action=Action.UPDATE,
@@ -115,35 +131,47 @@ def patient_set_archived(*, actor, patient: Patient, archived: bool, reason: str
     return patient
 
 
-def has_clinical_data(patient: Patient) -> bool:
-    return any(model.objects.filter(patient=patient).exists() for model in CLINICAL_MODELS.values())
+def patient_delete_refusal(patient: Patient) -> str:
+    """Why this record may not be deleted, or "" when it may: the one statement of the rule
+    (the patient page's button, the confirmation page and the delete itself all ask it)."""
+    if not patient.is_archived:
+        return _("Archive the record before deleting it.")
+    if patient_has_records(patient):
+        return _("This record holds clinical data, so it can only be archived, not deleted.")
+    return ""
 
 
 def patient_delete(*, actor, patient: Patient) -> None:
     """Clinic admins may delete an archived record that holds no clinical data (e.g. a mistake)."""
     require(actor, "patients.delete")
-    if not patient.is_archived:
-        raise ValidationError(_("Archive the record before deleting it."))
-    if has_clinical_data(patient):
-        raise ValidationError(
-            _("This record holds clinical data, so it can only be archived, not deleted.")
-        )
-    patient_id = patient.pk
-    audit(actor=actor, action=Action.DELETE, obj=patient, patient_id=patient_id)
+    refusal = patient_delete_refusal(patient)
+    if refusal:
+        raise ServiceError(refusal, code="not_deletable")
+    audit(actor=actor, action=Action.DELETE, obj=patient, patient_id=patient.pk)
     if patient.user_id:
         User.objects.filter(pk=patient.user_id).update(is_active=False)
     patient.delete()
 
 
-def patient_invite(*, actor, patient: Patient, email: str = "") -> User:
-    """Give the patient a portal account: an e-mailed link sets its password (like a reset)."""
+@dataclass(frozen=True)
+class Invitation:
+    user: User
+    created: bool  # False: a pending invitation was sent again
+    sent: bool  # False: the e-mail did not go out; the account is kept, offer "resend"
+
+
+def patient_invite(*, actor, patient: Patient, email: str = "") -> Invitation:
+    """Give the patient a portal account and e-mail the link that sets its password; calling it
+    again for a pending account resends. The policy when the e-mail fails is
+    accounts.services.invitation_send's: the account is kept and `sent` says so."""
     require(actor, "patients.invite")
     if patient.is_archived:
         raise ValidationError(_("Restore the record before inviting the patient."))
     user = patient.user
     if user is not None and user.has_usable_password():
         raise ValidationError(_("This patient already has a portal account."))
-    if user is None:
+    created = user is None
+    if created:
         address = email_check_available(email or patient.email)
         if not address:
             raise ValidationError({"email": _("The patient has no e-mail address.")})
@@ -158,23 +186,19 @@ def patient_invite(*, actor, patient: Patient, email: str = "") -> User:
             raise ValidationError({"email": _("An account with this e-mail already exists.")})
         Patient.objects.filter(pk=patient.pk).update(user=user)
         patient.user = user
-    try:
-        send_password_link(
-            user,
-            template="patients/email/invitation",
-            extra_context={"clinic": patient.clinic, "inviter": actor},
-        )
-    except (smtplib.SMTPException, OSError):
-        logger.exception("Patient invitation could not be sent (patient %s)", patient.pk)
-        raise ValidationError(_("The invitation e-mail could not be sent. Try again later."))
-    audit(actor=actor, action=Action.INVITE, obj=patient, patient_id=patient.pk)
-    return user
+    sent = invitation_send(
+        actor=actor,
+        user=user,
+        template="patients/email/invitation",
+        extra_context={"clinic": patient.clinic, "inviter": actor, "patient_id": patient.pk},
+    )
+    return Invitation(user=user, created=created, sent=sent)
 
 
 def clinical_create(*, actor, patient: Patient, kind: str, **fields):
     require(actor, "clinical.edit")
     record = CLINICAL_MODELS[kind](patient=patient, clinic_id=patient.clinic_id, recorded_by=actor)
-    for name, value in _only(fields, CLINICAL_FIELDS[kind]).items():
+    for name, value in only_fields(fields, CLINICAL_FIELDS[kind]).items():
         setattr(record, name, value)
     record.full_clean()
     record.save(force_insert=True)
@@ -185,11 +209,8 @@ def clinical_create(*, actor, patient: Patient, kind: str, **fields):
 def clinical_update(*, actor, record, **fields):
     require(actor, "clinical.edit")
     kind = next(k for k, model in CLINICAL_MODELS.items() if isinstance(record, model))
-    for name, value in _only(fields, CLINICAL_FIELDS[kind]).items():
-        setattr(record, name, value)
     record.recorded_by = actor
-    record.full_clean()
-    record.save()
+    model_update(record, fields=fields, allowed=CLINICAL_FIELDS[kind])
     audit(actor=actor, action=Action.UPDATE, obj=record, patient_id=record.patient_id)
     return record
 

@@ -1,30 +1,26 @@
 """HTML pages of the patients app: the list, the forms, and the patient page (the chart's hub).
 
-Reads go through patients.selectors and writes through patients.services, which check the role,
-scope to the clinic (404 outside it) and audit. GET pages showing a record audit one view
-(`patient_get` / `patient_get_for`); POSTs look the record up unaudited (`patient_for_update`)
-because the service audits the write itself.
+Each view makes one call to load what it shows or changes and translates that call's errors:
+reads through patients.selectors (404 out of reach, then 403 for the role; GET pages audit one
+'view'), writes through patients.services (which audit the write, so POSTs load the record with
+`audited=False`). Pages that load no record declare their permission with `@staff_page(...)`.
 """
 
-import functools
-
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.forms import apply_service_errors
 from core.contributions import panels_for
-from core.roles import can, require
+from core.errors import Conflict, ServiceError
+from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors
+from core.roles import can
+from core.views import staff_page
 from patients import selectors, services
 from patients.forms import CLINICAL_FORMS, PatientFilterForm, PatientForm
 
-PATIENTS_PER_PAGE = 25
 CLINICAL_KINDS = tuple(CLINICAL_FORMS)
 CLINICAL_TITLES = {
     "allergies": (gettext_lazy("allergy"), gettext_lazy("Allergies")),
@@ -33,39 +29,19 @@ CLINICAL_TITLES = {
 }
 
 
-def staff_page(view):
-    """Every page here is for clinic staff: a patient user (who cannot log in to these pages
-    anyway) or a user without a clinic gets nothing, whatever the URL."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        require(request.user, "patients.view")
-        if request.user.clinic_id is None:  # a platform superuser without a clinic
-            raise Http404(_("You do not belong to a clinic."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _error_messages(request, exc: ValidationError):
-    for message in exc.messages:
-        messages.error(request, message)
-
-
 # --- list and create ---------------------------------------------------------------------------
 @require_http_methods(["GET"])
-@staff_page
+@staff_page("patients.view")
 def patient_list(request):
     filter_form = PatientFilterForm(request.GET)
     filters = filter_form.filters()
-    patients = selectors.patient_list(
+    page_obj = selectors.patient_page(
         actor=request.user,
+        number=request.GET.get("page"),
         search=filters["q"],
         status=filters["status"],
         sort=filters["sort"],
-        audited=True,  # a list of patients is a read of patient data too
     )
-    page_obj = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "patients/patient_list.html",
@@ -73,41 +49,35 @@ def patient_list(request):
             "filter_form": filter_form,
             "filters": filters,
             "page_obj": page_obj,
-            "patients": page_obj.object_list,
-            "is_filtered": bool(filters["q"]) or filters["status"] != "active",
+            "is_filtered": filter_form.is_filtered(),
         },
     )
 
 
 @require_http_methods(["GET", "POST"])
-@staff_page
+@staff_page("patients.create")
 def patient_create(request):
-    require(request.user, "patients.create")
     duplicates = []
     if request.method == "POST":
         form = PatientForm(request.POST, creating=True)
         if form.is_valid():
-            data = form.all_fields()
-            duplicates = list(
-                selectors.possible_duplicates(
+            try:
+                patient = services.patient_create(
                     actor=request.user,
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    date_of_birth=data["date_of_birth"],
-                )[:10]
-            )
-            if not duplicates or form.cleaned_data["create_anyway"]:
-                try:
-                    patient = services.patient_create(actor=request.user, **data)
-                except ValidationError as exc:
-                    apply_service_errors(form, exc)
-                else:
-                    messages.success(
-                        request,
-                        _("%(name)s has been added with MRN %(mrn)s.")
-                        % {"name": patient.full_name, "mrn": patient.mrn},
-                    )
-                    return redirect("patients:detail", pk=patient.pk)
+                    confirm_duplicate=form.cleaned_data["create_anyway"],
+                    **form.all_fields(),
+                )
+            except Conflict as exc:  # possible duplicates: shown with "Create anyway"
+                duplicates = exc.extra["duplicates"]
+            except SERVICE_ERRORS as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s has been added with MRN %(mrn)s.")
+                    % {"name": patient.full_name, "mrn": patient.mrn},
+                )
+                return redirect("patients:detail", pk=patient.pk)
     else:
         form = PatientForm(creating=True)
     return render(
@@ -119,13 +89,11 @@ def patient_create(request):
 
 # --- the patient page --------------------------------------------------------------------------
 @require_http_methods(["GET"])
-@staff_page
+@staff_page()
 def patient_detail(request, pk: str):
     patient = selectors.patient_get(actor=request.user, id=pk)  # the page's one audit row
-    may_delete = (
-        patient.is_archived
-        and can(request.user, "patients.delete")
-        and not services.has_clinical_data(patient)
+    may_delete = can(request.user, "patients.delete") and not services.patient_delete_refusal(
+        patient
     )
     return render(
         request,
@@ -138,17 +106,25 @@ def patient_detail(request, pk: str):
     )
 
 
+def _patient_for(request, pk: str, permission: str, detail: str):
+    """The record a form page shows (GET: one audited view) or changes (POST: unaudited, the
+    service audits the write)."""
+    return selectors.patient_get(
+        actor=request.user,
+        id=pk,
+        permission=permission,
+        audited=request.method == "GET",
+        detail=detail,
+    )
+
+
 @require_http_methods(["GET", "POST"])
-@staff_page
+@staff_page()
 def patient_edit(request, pk: str):
+    patient = _patient_for(request, pk, "patients.update", "edit form")
     if request.method == "GET":
-        patient = selectors.patient_get_for(
-            actor=request.user, id=pk, permission="patients.update", detail="edit form"
-        )
         form = PatientForm(initial=PatientForm.initial_for(patient))
         return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
-    patient = selectors.patient_for_update(actor=request.user, id=pk)
-    require(request.user, "patients.update")
     form = PatientForm(request.POST, initial=PatientForm.initial_for(patient))
     if form.is_valid():
         changes = form.changed_fields()
@@ -157,8 +133,7 @@ def patient_edit(request, pk: str):
             return redirect("patients:detail", pk=patient.pk)
         try:
             services.patient_update(actor=request.user, patient=patient, **changes)
-        except ValidationError as exc:
-            patient.refresh_from_db()
+        except SERVICE_ERRORS as exc:
             apply_service_errors(form, exc)
         else:
             messages.success(request, _("The changes have been saved."))
@@ -167,52 +142,36 @@ def patient_edit(request, pk: str):
 
 
 @require_http_methods(["GET", "POST"])
-@staff_page
+@staff_page()
 def patient_archive(request, pk: str):
     """Archive or restore (the record says which): a confirmation page, then the POST."""
+    patient = _patient_for(request, pk, "patients.archive", "archive form")
     if request.method == "GET":
-        patient = selectors.patient_get_for(
-            actor=request.user, id=pk, permission="patients.archive", detail="archive form"
-        )
         return render(request, "patients/patient_archive.html", {"patient": patient})
-    patient = selectors.patient_for_update(actor=request.user, id=pk)
-    require(request.user, "patients.archive")
     archive = not patient.is_archived
-    try:
-        services.patient_set_archived(actor=request.user, patient=patient, archived=archive)
-    except ValidationError as exc:
-        _error_messages(request, exc)
+    services.patient_set_archived(actor=request.user, patient=patient, archived=archive)
+    if archive:
+        message = _("The record of %(name)s has been archived.")
     else:
-        if archive:
-            message = _("The record of %(name)s has been archived.")
-        else:
-            message = _("The record of %(name)s has been restored.")
-        messages.success(request, message % {"name": patient.full_name})
+        message = _("The record of %(name)s has been restored.")
+    messages.success(request, message % {"name": patient.full_name})
     return redirect("patients:detail", pk=patient.pk)
 
 
 @require_http_methods(["GET", "POST"])
-@staff_page
+@staff_page()
 def patient_delete(request, pk: str):
+    patient = _patient_for(request, pk, "patients.delete", "delete form")
     if request.method == "GET":
-        patient = selectors.patient_get_for(
-            actor=request.user, id=pk, permission="patients.delete", detail="delete form"
-        )
-        problem = None
-        if not patient.is_archived:
-            problem = _("Archive the record before deleting it.")
-        elif services.has_clinical_data(patient):
-            problem = _("This record holds clinical data, so it can only be archived, not deleted.")
+        problem = services.patient_delete_refusal(patient)
         return render(
             request, "patients/patient_delete.html", {"patient": patient, "problem": problem}
         )
-    patient = selectors.patient_for_update(actor=request.user, id=pk)
-    require(request.user, "patients.delete")
     name, mrn = patient.full_name, patient.mrn
     try:
         services.patient_delete(actor=request.user, patient=patient)
-    except ValidationError as exc:
-        _error_messages(request, exc)
+    except ServiceError as exc:
+        flash_errors(request, exc)
         return redirect("patients:detail", pk=patient.pk)
     messages.success(
         request,
@@ -222,20 +181,31 @@ def patient_delete(request, pk: str):
 
 
 @require_POST
-@staff_page
+@staff_page()
 def patient_invite(request, pk: str):
-    patient = selectors.patient_for_update(actor=request.user, id=pk)
-    require(request.user, "patients.invite")
+    """Invite the patient to the patient app, or resend a pending invitation."""
+    patient = _patient_for(request, pk, "patients.invite", "")
     try:
-        user = services.patient_invite(actor=request.user, patient=patient)
-    except ValidationError as exc:
-        _error_messages(request, exc)
+        invitation = services.patient_invite(actor=request.user, patient=patient)
+    except SERVICE_ERRORS as exc:
+        flash_errors(request, exc)
     else:
-        messages.success(
-            request,
-            _("An invitation to the patient app has been sent to %(email)s.")
-            % {"email": user.email},
-        )
+        email = invitation.user.email
+        if invitation.sent:
+            messages.success(
+                request,
+                _("An invitation to the patient app has been sent to %(email)s.")
+                % {"email": email},
+            )
+        else:
+            messages.warning(
+                request,
+                _(
+                    "The patient app account for %(email)s is ready, but the invitation e-mail "
+                    "could not be sent. Use “Resend the invitation” to try again."
+                )
+                % {"email": email},
+            )
     return redirect("patients:detail", pk=patient.pk)
 
 
@@ -245,29 +215,36 @@ def _clinical_context(kind: str, **context) -> dict:
     return {"kind": kind, "kind_singular": singular, "kind_plural": plural, **context}
 
 
+def _clinical_record_for(request, pk: str, kind: str, rid: str, detail: str):
+    """The clinical record a form page shows (GET: audited) or changes (POST: the service
+    audits), loaded with its patient."""
+    return selectors.clinical_get(
+        actor=request.user,
+        patient_id=pk,
+        kind=kind,
+        id=rid,
+        permission="clinical.edit",
+        audited=request.method == "GET",
+        detail=detail,
+    )
+
+
 @require_http_methods(["GET", "POST"])
-@staff_page
+@staff_page()
 def clinical_add(request, pk: str, kind: str):
     form_class = CLINICAL_FORMS[kind]
-    if request.method == "GET":
-        patient = selectors.patient_get_for(
-            actor=request.user, id=pk, permission="clinical.edit", detail=f"{kind} add form"
-        )
-        form = form_class()
-    else:
-        patient = selectors.patient_for_update(actor=request.user, id=pk)
-        require(request.user, "clinical.edit")
-        form = form_class(request.POST)
-        if form.is_valid():
-            try:
-                record = services.clinical_create(
-                    actor=request.user, patient=patient, kind=kind, **form.all_fields()
-                )
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                messages.success(request, _("“%(record)s” has been added.") % {"record": record})
-                return redirect(_panel_url(patient, kind))
+    patient = _patient_for(request, pk, "clinical.edit", f"{kind} add form")
+    form = form_class(request.POST) if request.method == "POST" else form_class()
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = services.clinical_create(
+                actor=request.user, patient=patient, kind=kind, **form.all_fields()
+            )
+        except SERVICE_ERRORS as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("“%(record)s” has been added.") % {"record": record})
+            return redirect(_panel_url(patient, kind))
     return render(
         request,
         "patients/clinical_form.html",
@@ -276,19 +253,14 @@ def clinical_add(request, pk: str, kind: str):
 
 
 @require_http_methods(["GET", "POST"])
-@staff_page
+@staff_page()
 def clinical_edit(request, pk: str, kind: str, rid: str):
     form_class = CLINICAL_FORMS[kind]
+    record = _clinical_record_for(request, pk, kind, rid, f"{kind} edit form")
+    patient = record.patient
     if request.method == "GET":
-        patient = selectors.patient_get_for(
-            actor=request.user, id=pk, permission="clinical.edit", detail=f"{kind} edit form"
-        )
-        record = selectors.clinical_get(actor=request.user, patient=patient, kind=kind, id=rid)
         form = form_class(initial=form_class.initial_for(record))
     else:
-        patient = selectors.patient_for_update(actor=request.user, id=pk)
-        require(request.user, "clinical.edit")
-        record = selectors.clinical_get(actor=request.user, patient=patient, kind=kind, id=rid)
         form = form_class(request.POST, initial=form_class.initial_for(record))
         if form.is_valid():
             changes = form.changed_fields()
@@ -297,7 +269,7 @@ def clinical_edit(request, pk: str, kind: str, rid: str):
                 return redirect(_panel_url(patient, kind))
             try:
                 services.clinical_update(actor=request.user, record=record, **changes)
-            except ValidationError as exc:
+            except SERVICE_ERRORS as exc:
                 apply_service_errors(form, exc)
             else:
                 messages.success(request, _("“%(record)s” has been saved.") % {"record": record})
@@ -310,16 +282,10 @@ def clinical_edit(request, pk: str, kind: str, rid: str):
 
 
 @require_http_methods(["GET", "POST"])
-@staff_page
+@staff_page()
 def clinical_delete(request, pk: str, kind: str, rid: str):
-    if request.method == "GET":
-        patient = selectors.patient_get_for(
-            actor=request.user, id=pk, permission="clinical.edit", detail=f"{kind} delete form"
-        )
-    else:
-        patient = selectors.patient_for_update(actor=request.user, id=pk)
-        require(request.user, "clinical.edit")
-    record = selectors.clinical_get(actor=request.user, patient=patient, kind=kind, id=rid)
+    record = _clinical_record_for(request, pk, kind, rid, f"{kind} delete form")
+    patient = record.patient
     if request.method == "GET":
         return render(
             request,
@@ -327,12 +293,8 @@ def clinical_delete(request, pk: str, kind: str, rid: str):
             _clinical_context(kind, patient=patient, record=record),
         )
     label = str(record)
-    try:
-        services.clinical_delete(actor=request.user, record=record)
-    except ValidationError as exc:
-        _error_messages(request, exc)
-    else:
-        messages.success(request, _("“%(record)s” has been deleted.") % {"record": label})
+    services.clinical_delete(actor=request.user, record=record)
+    messages.success(request, _("“%(record)s” has been deleted.") % {"record": label})
     return redirect(_panel_url(patient, kind))
 
 

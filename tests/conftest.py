@@ -4,11 +4,13 @@ import email
 import email.policy
 import os
 import socket
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.db.models.signals import post_save
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -75,16 +77,50 @@ def smtp_server():
     controller.stop()
 
 
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture(autouse=True)
 def mailbox(settings, smtp_server):
-    """Every test sends mail through a real SMTP server; this is what it received."""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    """Every test sends mail as production does, through the outbox (stored, then sent by a task)
+    to a real SMTP server; tasks run as they are enqueued, so a message arrives in the step that
+    stored it, and one SMTP refused stays in the outbox for a retry. This is what it received."""
+    settings.TASKS = IMMEDIATE_TASKS
+    settings.EMAIL_BACKEND = "notifications.outbox.OutboxBackend"
+    settings.OUTBOX_EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = smtp_server.hostname
     settings.EMAIL_PORT = smtp_server.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     smtp_server.handler.messages.clear()
     return smtp_server.handler
+
+
+# --- No PHI leaves the system ---------------------------------------------------------------------
+LEAKS: list[str] = []
+
+
+def _check_outbound(sender, instance, created, **kwargs):
+    """Every e-mail, push message and webhook body is stored before it is sent: check each one
+    as it is written, against the patients' data in the database at that moment."""
+    from tests.notifications.phi import phi_found
+
+    found = phi_found(instance) if created else []
+    if found:
+        LEAKS.append(f"{sender.__name__} {instance.pk}: {', '.join(found)}")
+
+
+for _model in ("OutboxMessage", "PushMessage", "WebhookDelivery"):
+    post_save.connect(_check_outbound, sender=f"notifications.{_model}", weak=False)
+
+
+@pytest.fixture(autouse=True)
+def no_phi_in_outbound_payloads():
+    """Any test whose e-mails, push messages or webhook calls carry PHI fails."""
+    LEAKS.clear()
+    yield
+    leaks, LEAKS[:] = list(LEAKS), []
+    assert not leaks, f"PHI in outgoing payloads: {leaks}"
 
 
 @pytest.fixture(autouse=True)
@@ -173,3 +209,51 @@ def admin_api(admin_user):
 def admin_web(client, admin_user):
     client.force_login(admin_user)
     return client
+
+
+# --- Chromium (browser tests, in any folder) -------------------------------------------------
+# Playwright driving Debian's Chromium (installed by `make test`); it downloads no browser. One
+# session-wide browser for the whole process: a second Playwright would clash with the first.
+
+CHROMIUM = "/usr/bin/chromium"
+# Without these, Chromium's background connections are refused by a closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+OUTPUT_DIR = Path(__file__).resolve().parents[1] / "test-results"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # between page actions are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def output_dir():
+    OUTPUT_DIR.mkdir(exist_ok=True)
+    return OUTPUT_DIR

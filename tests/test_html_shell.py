@@ -296,3 +296,34 @@ def test_pages_have_one_heading_a_language_and_a_skip_link(client, db, path):
 def test_logged_in_pages_have_one_heading(admin_web, staff):
     for path in all_pages(staff):
         assert Page(admin_web.get(path).content.decode()).h1 == 1, path
+
+
+# --- global navigation -------------------------------------------------------------------------
+NAV_LINKS = {"Appointments": 'href="/appointments/"', "Documents": 'href="/files/"'}
+
+
+@pytest.mark.parametrize(
+    "role,shown",
+    [
+        (Role.ADMIN, {"Appointments", "Documents"}),
+        (Role.CLINICIAN, {"Appointments", "Documents"}),
+        (Role.NURSE, {"Appointments", "Documents"}),
+        (Role.RECEPTIONIST, {"Appointments", "Documents"}),
+        (Role.LAB_TECH, {"Documents"}),
+    ],
+)
+def test_navigation_links_to_appointments_and_documents_by_role(client, staff, role, shown):
+    client.force_login(staff[role])
+    page = client.get("/").content.decode()
+    nav = page[page.index('id="hp-nav"') : page.index("</nav>")]
+    assert {name for name, link in NAV_LINKS.items() if link in nav} == shown
+    for name in shown:  # each link leads to a page the role may open
+        assert client.get(NAV_LINKS[name][6:-1]).status_code == 200
+
+
+def test_appointments_pages_mark_their_navigation_link_once(client, staff):
+    client.force_login(staff[Role.RECEPTIONIST])
+    page = client.get("/appointments/today/").content.decode()
+    nav = page[page.index('id="hp-nav"') : page.index("</nav>")]
+    assert nav.count(NAV_LINKS["Appointments"]) == 1
+    assert 'nav-link active" href="/appointments/"' in nav

@@ -44,12 +44,6 @@ def _label(flag: str) -> str:
 
 
 @register.filter
-def flag_marker(flag: str) -> str:
-    """H, L, HH, LL or A (empty for normal and unflagged results)."""
-    return MARKERS.get(flag, "")
-
-
-@register.filter
 def flag_row_class(flag: str) -> str:
     if flag in (Flag.CRITICAL_LOW, Flag.CRITICAL_HIGH):
         return "table-danger fw-semibold hp-critical"

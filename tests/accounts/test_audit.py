@@ -229,6 +229,23 @@ def test_staff_invite_is_audited(admin_user):
     assert_request_recorded(event)
 
 
+def test_an_invitation_that_could_not_be_mailed_is_audited_with_the_outcome(
+    admin_user, mail_server_down
+):
+    response = client_from(user=admin_user).post(
+        STAFF,
+        {"email": "new.nurse@example.org", "name": "New Nurse", "role": "nurse"},
+        format="json",
+    )
+    first = only_event()
+    client_from(user=admin_user).post(f"{STAFF}/{response.json()['id']}/resend-invitation")
+    second = only_event(before=[first.pk])
+
+    assert (first.action, first.detail) == (Action.INVITE, "role=nurse; e-mail not sent")
+    assert (second.action, second.detail) == (Action.INVITE, "role=nurse; resent; e-mail not sent")
+    assert second.object_id == first.object_id == response.json()["id"]
+
+
 def test_staff_role_change_is_audited(admin_user, clinician):
     response = client_from(user=admin_user).patch(
         f"{STAFF}/{clinician.pk}", {"role": "nurse"}, format="json"

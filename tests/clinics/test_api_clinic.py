@@ -24,6 +24,8 @@ CLINIC_FIELDS = {
     "phone",
     "email",
     "website",
+    "min_notice_hours",
+    "cancel_cutoff_hours",
     "created_at",
     "updated_at",
 }
@@ -181,6 +183,38 @@ def test_bad_values_are_400(admin_api, clinic, field, value):
     assert clinic.name == "Riverside Clinic"
 
 
+# --- booking policy ----------------------------------------------------------------------------
+def test_new_clinics_have_the_default_booking_policy(admin_api):
+    body = admin_api.get(URL).json()
+    assert (body["min_notice_hours"], body["cancel_cutoff_hours"]) == (2, 24)
+
+
+def test_admin_changes_the_booking_policy(admin_api, clinic, other_clinic):
+    response = admin_api.patch(
+        URL, {"min_notice_hours": 0, "cancel_cutoff_hours": 48}, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    assert (response.json()["min_notice_hours"], response.json()["cancel_cutoff_hours"]) == (0, 48)
+    clinic.refresh_from_db()
+    assert (clinic.min_notice_hours, clinic.cancel_cutoff_hours) == (0, 48)
+    other_clinic.refresh_from_db()
+    assert (other_clinic.min_notice_hours, other_clinic.cancel_cutoff_hours) == (2, 24)
+
+
+@pytest.mark.parametrize("field", ["min_notice_hours", "cancel_cutoff_hours"])
+@pytest.mark.parametrize("value", [-1, 1.5, "two", None, 24 * 30 + 1])
+def test_booking_policy_must_be_whole_hours_within_a_month(admin_api, clinic, field, value):
+    assert_field_error(admin_api.patch(URL, {field: value}, format="json"), field)
+    clinic.refresh_from_db()
+    assert (clinic.min_notice_hours, clinic.cancel_cutoff_hours) == (2, 24)
+
+
+def test_booking_policy_of_a_month_is_accepted(admin_api, clinic):
+    response = admin_api.patch(URL, {"cancel_cutoff_hours": 24 * 30}, format="json")
+    assert response.status_code == 200 and response.json()["cancel_cutoff_hours"] == 720
+
+
 def test_malformed_json_is_400(admin_api):
     response = admin_api.patch(URL, data='{"name": ', content_type="application/json")
     assert response.status_code == 400
@@ -257,13 +291,18 @@ def test_replacing_the_logo_keeps_one_working_file(admin_api, clinic, client):
 def test_non_admin_staff_cannot_patch(api_as, staff, clinic, role):
     client = api_as(staff[role])
 
-    response = client.patch(URL, {"name": "Taken over", "primary_color": "#000000"}, format="json")
+    response = client.patch(
+        URL,
+        {"name": "Taken over", "primary_color": "#000000", "min_notice_hours": 0},
+        format="json",
+    )
 
     assert response.status_code == 403
     assert response.json()["detail"]
     clinic.refresh_from_db()
     assert clinic.name == "Riverside Clinic"
     assert clinic.primary_color == "#0d6efd"
+    assert clinic.min_notice_hours == 2
     assert client.get(URL).status_code == 200
 
 

@@ -114,6 +114,13 @@ def test_filter_by_status(admin_api, staff):
     assert everyone.json()["count"] == 5
 
 
+@pytest.mark.parametrize("param", [{"role": "wizard"}, {"role": "patient"}, {"status": "sleepy"}])
+def test_an_unknown_filter_value_is_400(admin_api, staff, param):
+    response = admin_api.get(STAFF, param)
+    assert response.status_code == 400
+    assert set(param) <= set(response.json()["errors"])
+
+
 def test_filters_combine(admin_api, staff):
     response = admin_api.get(STAFF, {"role": "clinician", "search": "a-clinician"})
     assert emails(response) == {staff["clinician"].email}
@@ -159,7 +166,8 @@ def test_admin_invites_a_nurse(admin_api, admin_user, clinic, mailbox):
 
     assert response.status_code == 201, response.content
     body = response.json()
-    assert set(body) == USER_FIELDS
+    assert set(body) == USER_FIELDS | {"email_sent"}
+    assert body["email_sent"] is True
     assert body["email"] == "new.nurse@example.org"
     assert body["role"] == "nurse"
     assert body["clinic_id"] == clinic.pk
@@ -250,6 +258,16 @@ def test_non_admin_staff_cannot_invite(api_as, staff, mailbox, role):
 def test_patient_cannot_invite(api_as, patient_user, mailbox):
     assert invite(api_as(patient_user)).status_code == 403
     assert mailbox.messages == []
+
+
+def test_invite_that_cannot_be_mailed_keeps_the_account(admin_api, mail_server_down):
+    response = invite(admin_api)
+
+    assert response.status_code == 201, response.content
+    assert response.json()["email_sent"] is False
+    user = User.objects.get(pk=response.json()["id"])
+    assert not user.has_usable_password()
+    assert user.email in emails(admin_api.get(STAFF))
 
 
 def test_invited_user_joins_the_inviters_clinic(api_as, other_admin, other_clinic):
@@ -459,3 +477,77 @@ def test_deactivated_user_stays_in_the_list_and_can_be_reactivated(admin_api, cl
 
     assert response.status_code == 200
     assert login(clinician.email, password).status_code == 200
+
+
+# --- resend an invitation ----------------------------------------------------------------------
+def resend(client, user):
+    return client.post(f"{STAFF}/{user.pk}/resend-invitation")
+
+
+@pytest.fixture
+def invitee(admin_api, mailbox):
+    body = invite(admin_api).json()
+    mailbox.messages.clear()
+    return User.objects.get(pk=body["id"])
+
+
+def test_resend_mails_a_new_link_that_works(admin_api, invitee, mailbox):
+    response = resend(admin_api, invitee)
+
+    assert response.status_code == 200, response.content
+    assert response.json()["email_sent"] is True
+    assert response.json()["id"] == invitee.pk
+    (message,) = mailbox.messages
+    assert message.envelope_recipients == [invitee.email]
+    token = LINK.search(mailbox.body(message))[1]
+    reset = APIClient().post(
+        f"{AUTH}/reset-password", {"token": token, "new_password": NEW_PASSWORD}, format="json"
+    )
+    assert reset.status_code == 200
+    assert login(invitee.email, NEW_PASSWORD).status_code == 200
+
+
+def test_resend_after_an_invitation_that_failed(admin_api, mailbox, mail_server_down):
+    user_id = invite(admin_api).json()["id"]
+    mail_server_down.back()
+
+    response = admin_api.post(f"{STAFF}/{user_id}/resend-invitation")
+
+    assert response.json()["email_sent"] is True
+    assert len(mailbox.messages) == 1
+
+
+def test_resend_that_cannot_be_mailed_says_so(admin_api, invitee, request):
+    request.getfixturevalue("mail_server_down")
+    response = resend(admin_api, invitee)
+    assert response.status_code == 200
+    assert response.json()["email_sent"] is False
+
+
+def test_resend_to_someone_with_a_password_is_400(admin_api, clinician, mailbox):
+    response = resend(admin_api, clinician)
+
+    assert response.status_code == 400
+    assert "already set a password" in response.json()["detail"]
+    assert mailbox.messages == []
+
+
+def test_resend_to_a_deactivated_invitee_is_400(admin_api, invitee, mailbox):
+    admin_api.delete(f"{STAFF}/{invitee.pk}")
+
+    response = resend(admin_api, invitee)
+
+    assert response.status_code == 400
+    assert "Reactivate" in response.json()["detail"]
+    assert mailbox.messages == []
+
+
+def test_resend_to_another_clinics_invitee_is_404(api_as, other_admin, invitee, mailbox):
+    assert resend(api_as(other_admin), invitee).status_code == 404
+    assert mailbox.messages == []
+
+
+@pytest.mark.parametrize("role", NON_ADMIN)
+def test_non_admin_staff_cannot_resend(api_as, staff, invitee, mailbox, role):
+    assert resend(api_as(staff[role]), invitee).status_code == 403
+    assert mailbox.messages == []

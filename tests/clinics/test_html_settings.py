@@ -1,4 +1,5 @@
-"""The clinic settings page: branding (name, colour, logo), timezone, and who may use it."""
+"""The clinic settings page: branding (name, colour, logo), timezone, the booking policy, and
+who may use it."""
 
 import html
 import io
@@ -53,6 +54,8 @@ def form_data(clinic, **overrides):
         "phone": clinic.phone,
         "email": clinic.email,
         "website": clinic.website,
+        "min_notice_hours": clinic.min_notice_hours,
+        "cancel_cutoff_hours": clinic.cancel_cutoff_hours,
     }
     data.update(overrides)
     return data
@@ -60,7 +63,15 @@ def form_data(clinic, **overrides):
 
 def snapshot(clinic):
     fresh = Clinic.objects.get(pk=clinic.pk)
-    return fresh.name, fresh.primary_color, fresh.timezone, fresh.logo.name, fresh.address
+    return (
+        fresh.name,
+        fresh.primary_color,
+        fresh.timezone,
+        fresh.logo.name,
+        fresh.address,
+        fresh.min_notice_hours,
+        fresh.cancel_cutoff_hours,
+    )
 
 
 def logo_files(clinic) -> list[str]:
@@ -118,6 +129,27 @@ def test_colour_change_shows_on_every_page_of_the_clinic(admin_web, clinic, staf
 
     for path in ("/", "/accounts/profile/", "/accounts/password_change/"):
         assert "--hp-primary: #2a9d8f;" in client.get(path).content.decode(), path
+
+
+def test_booking_section_shows_the_policy(admin_web, clinic):
+    page = text(admin_web.get(SETTINGS))
+
+    booking = page[page.index("<legend") :]
+    assert "Booking" in booking
+    assert re.search(r'name="min_notice_hours" value="2"', booking)
+    assert re.search(r'name="cancel_cutoff_hours" value="24"', booking)
+
+
+def test_admin_changes_the_booking_policy(admin_web, clinic):
+    response = admin_web.post(
+        SETTINGS, form_data(clinic, min_notice_hours="0", cancel_cutoff_hours="48"), follow=True
+    )
+
+    assert response.redirect_chain == [(SETTINGS, 302)]
+    assert "The clinic settings have been saved." in text(response)
+    clinic.refresh_from_db()
+    assert (clinic.min_notice_hours, clinic.cancel_cutoff_hours) == (0, 48)
+    assert clinic.name == "Riverside Clinic"
 
 
 def test_posting_unchanged_values_says_nothing_changed(admin_web, clinic):
@@ -279,7 +311,17 @@ def test_invalid_logo_keeps_the_existing_logo(admin_web, clinic):
 
 
 @pytest.mark.parametrize(
-    "field,value", [("name", ""), ("email", "not-an-email"), ("website", "not a url")]
+    "field,value",
+    [
+        ("name", ""),
+        ("email", "not-an-email"),
+        ("website", "not a url"),
+        ("min_notice_hours", "-1"),
+        ("min_notice_hours", "1.5"),
+        ("min_notice_hours", ""),
+        ("cancel_cutoff_hours", "721"),
+        ("cancel_cutoff_hours", "a day"),
+    ],
 )
 def test_other_invalid_fields_are_field_errors(admin_web, clinic, field, value):
     before = snapshot(clinic)

@@ -69,10 +69,7 @@ def test_create_from_tests_and_panels(doctor, clinician, clinic, patient, tests)
     ("overrides", "field"),
     [
         ({"tests": []}, "tests"),
-        ({"tests": ["nope"]}, "tests"),
         ({"tests": "abc"}, "tests"),
-        ({"panels": ["nope"]}, "panels"),
-        ({"patient": "nope"}, "patient"),
         ({"patient": None}, "patient"),
         ({"priority": "whenever"}, "priority"),
     ],
@@ -85,16 +82,52 @@ def test_bad_order_is_400_and_writes_nothing(doctor, patient, tests, overrides, 
     assert not LabOrder.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"tests": ["nope"]}, "tests"),
+        ({"panels": ["nope"]}, "panels"),
+        ({"patient": "nope"}, "patient"),
+    ],
+)
+def test_unknown_ids_in_the_body_are_404_naming_the_field(doctor, patient, tests, overrides, field):
+    payload = {"patient": patient.pk, "tests": [tests[GLUCOSE].pk], **overrides}
+    response = doctor.post(ORDERS, payload, format="json")
+    assert response.status_code == 404, response.content
+    assert response.json()["detail"].startswith(field)
+    assert not LabOrder.objects.exists()
+
+
 def test_another_clinics_patient_or_test_cannot_be_ordered(
     doctor, patient, tests, other_clinic, other_staff
 ):
+    """Out of reach is answered like an unknown id: 404, naming the field."""
     foreign_tests = install_catalogue(other_clinic)
     foreign = make_patient(other_clinic, actor=other_staff[Role.ADMIN])
     payload = {"patient": foreign.pk, "tests": [tests[GLUCOSE].pk]}
-    assert doctor.post(ORDERS, payload, format="json").status_code == 400
+    assert doctor.post(ORDERS, payload, format="json").status_code == 404
     payload = {"patient": patient.pk, "tests": [foreign_tests[GLUCOSE].pk]}
-    assert doctor.post(ORDERS, payload, format="json").status_code == 400
+    assert doctor.post(ORDERS, payload, format="json").status_code == 404
     assert not LabOrder.objects.exists()
+
+
+def test_an_inactive_test_is_refused_with_a_message_and_a_panel_skips_it(
+    doctor, admin_api, clinic, patient, tests
+):
+    admin_api.patch(
+        f"/api/v1/labs/tests/{tests['2085-9'].pk}/", {"is_active": False}, format="json"
+    )
+    refused = doctor.post(
+        ORDERS, {"patient": patient.pk, "tests": [tests["2085-9"].pk]}, format="json"
+    )
+    assert refused.status_code == 400, refused.content
+    assert "HDL cholesterol is inactive" in refused.json()["detail"]
+    assert not LabOrder.objects.exists()
+    lipid = panel(clinic, "Lipid")  # total, HDL, LDL, triglycerides
+    placed = doctor.post(ORDERS, {"patient": patient.pk, "panels": [lipid.pk]}, format="json")
+    assert placed.status_code == 201, placed.content
+    assert "2085-9" not in [item["test"]["loinc_code"] for item in placed.json()["items"]]
+    assert len(placed.json()["items"]) == 3
 
 
 def test_list_filters_and_audit(doctor, clinician, clinic, staff, patient, tests):

@@ -1,10 +1,13 @@
-"""labs.charts.trend_svg: a pure function; the SVG parses, shades the band, flags the points."""
+"""The trend chart: labs.charts computes the geometry (no database), the template
+labs/_trend_chart.svg draws it; the SVG parses, shades the band, flags the points."""
 
 import datetime
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 
-from labs.charts import Point, trend_svg
+from django.template.loader import render_to_string
+
+from labs.charts import Point, trend_chart
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 T0 = datetime.datetime(2025, 1, 1, 8, 0, tzinfo=datetime.UTC)
@@ -12,6 +15,11 @@ T0 = datetime.datetime(2025, 1, 1, 8, 0, tzinfo=datetime.UTC)
 
 def day(n):
     return T0 + datetime.timedelta(days=n)
+
+
+def trend_svg(points, **options) -> str:
+    """The chart as the trend page draws it."""
+    return render_to_string("labs/_trend_chart.svg", {"chart": trend_chart(points, **options)})
 
 
 def parse(svg: str):
@@ -100,8 +108,8 @@ def test_equal_values_and_same_time_do_not_divide_by_zero():
 
 
 def test_text_results_give_no_chart():
-    assert trend_svg([]) == ""
-    assert trend_svg([Point(day(0), "Positive", "abnormal")]) == ""
+    assert trend_chart([]) is None
+    assert trend_chart([Point(day(0), "Positive", "abnormal")]) is None
 
 
 def test_text_is_escaped_and_points_are_sorted():
@@ -122,3 +130,12 @@ def test_negative_values_and_critical_high_marker():
     assert texts == ["HH", "H"]
     ticks = [t.text for t in root.findall(".//svg:g[@class='ticks']/svg:text", NS)]
     assert any(t.startswith("-") for t in ticks)
+
+
+def test_every_shape_is_drawn_in_the_template():
+    flags = ["normal", "low", "high", "critical_low", "abnormal", ""]
+    root = parse(trend_svg([Point(day(n), n + 1, flag) for n, flag in enumerate(flags)]))
+    shapes = [g.find("*[@class='point-shape']", NS).tag.split("}")[1] for g in points_of(root)]
+    assert shapes == ["circle", "polygon", "polygon", "polygon", "rect", "circle"]
+    square = points_of(root)[4].find("svg:rect", NS)
+    assert float(square.get("width")) == float(square.get("height")) > 0

@@ -111,7 +111,7 @@ def test_positive_negative_observation(admin_api, patient, tests, admin, value, 
 
 
 def test_text_observation_and_no_range(admin_api, clinic, patient, admin):
-    test = services.labtest_save(actor=admin, name="Urine colour", value_type="text")
+    test = services.labtest_create(actor=admin, name="Urine colour", value_type="text")
     data = observation(admin_api, make_result(patient, test, "Straw", actor=admin))
     assert data["valueString"] == "Straw"
     assert data["code"] == {"text": "Urine colour"}

@@ -3,7 +3,7 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from labs.models import LabResult
-from labs.views import IMPORT_SESSION_KEY
+from labs.views.csv_import import IMPORT_SESSION_KEY
 from tests.labs import test_html_base as base
 from tests.patients.html_factories import page_text
 
@@ -57,10 +57,10 @@ def test_row_errors_are_listed_and_nothing_is_written(login, lab_tech, patient, 
     )
     preview = upload(client, csv_text)
     text = page_text(preview)
-    table = preview.context["table"]
+    rows = preview.context["report"].rows
 
-    assert [row["line"] for row in table] == [2, 3, 4, 5, 6, 7, 8]
-    assert [bool(row["errors"]) for row in table] == [False] + [True] * 6
+    assert [row.line for row in rows] == [2, 3, 4, 5, 6, 7, 8]
+    assert [bool(row.errors) for row in rows] == [False] + [True] * 6
     assert "Unknown MRN 99999999" in text
     assert "mmol/L" in text and "not mg/dL" in text  # unit mismatch reported, not converted
     assert "Unknown test Unobtainium" in text and "needs a number" in text

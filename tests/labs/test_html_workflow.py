@@ -181,6 +181,18 @@ def test_result_entry_future_time_is_refused(login, lab_tech, order):
     assert not LabResult.objects.exists()
 
 
+def test_result_entry_refuses_a_test_made_inactive_with_the_services_message(
+    login, admin_user, lab_tech, order, catalogue
+):
+    services.labtest_update(actor=admin_user, test=catalogue[GLUCOSE], is_active=False)
+    items = list(order.items.order_by("created_at"))
+    rows = [{"value": "5", "collected_at": local(ago(1)), "status": "final"} for _item in items]
+    response = login(lab_tech).post(f"/labs/orders/{order.pk}/results/", row_data(order, rows))
+    assert response.status_code == 200
+    assert "Glucose is inactive in the catalogue" in page_text(response)
+    assert not LabResult.objects.exists()
+
+
 # --- outside results, corrections, review ------------------------------------------------------
 def test_outside_result(login, staff, patient, catalogue):
     client = login(staff[Role.NURSE])
@@ -290,7 +302,7 @@ def test_trend_page_has_chart_and_table_and_is_audited(
     html = response.content.decode()
 
     assert response.status_code == 200
-    assert html.count("<svg") == 1 and 'class="reference-band"' in html
+    assert html.count("hp-trend-chart") == 1 and 'class="reference-band"' in html
     assert 'data-flag="critical_low"' in html and 'data-flag="high"' in html
     assert html.count("<tr class=") >= 3 and "30 mg/dL" in page_text(response)
     assert AuditEvent.objects.filter(patient_id=patient.pk, action="view").count() == before + 1
@@ -300,7 +312,7 @@ def test_trend_text_results_have_no_chart(login, admin_user, lab_tech, patient, 
     hcg = catalogue["2106-3"]
     add_result(lab_tech, patient, hcg, "neg")
     response = login(admin_user).get(f"/labs/patients/{patient.pk}/tests/{hcg.pk}/")
-    assert response.status_code == 200 and "<svg" not in response.content.decode()
+    assert response.status_code == 200 and "hp-trend-chart" not in response.content.decode()
     assert "Negative" in page_text(response)
 
 

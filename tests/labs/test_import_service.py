@@ -33,8 +33,8 @@ def test_a_clean_file_imports_every_row(tech, patient):
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("{mrn},2345-7,90,mg/dL,2025-01-02T08:00:00Z,Lab,EXTRA\n", "Expected 6 columns"),
-        ("{mrn},2345-7,90\n", "Expected 6 columns"),
+        ("{mrn},2345-7,90,mg/dL,2025-01-02T08:00:00Z,Lab,EXTRA\n", "expected 6 columns, found 7"),
+        ("{mrn},2345-7,90\n", "expected 6 columns, found 3"),
         ("99999999,2345-7,90,mg/dL,2025-01-02T08:00:00Z,Lab\n", "Unknown MRN"),
         ("{mrn},0000-0,90,mg/dL,2025-01-02T08:00:00Z,Lab\n", "Unknown test"),
         ("{mrn},2345-7,90,mmol/L,2025-01-02T08:00:00Z,Lab\n", "mg/dL"),
@@ -48,9 +48,9 @@ def test_one_bad_row_writes_nothing_and_says_which_row(tech, patient, body, mess
     report = results_import(
         actor=tech, data=HEADER + good + body.format(mrn=patient.mrn), dry_run=False
     )
-    assert report.written == 0
-    assert [line for line, _text in report.errors] == [3]
-    assert message in report.errors[0][1]
+    assert report.written == 0 and not report.file_errors
+    assert [row.line for row in report.rows if row.errors] == [3]
+    assert message in "; ".join(report.rows[1].errors)
     assert not LabResult.objects.exists()
 
 
@@ -62,3 +62,25 @@ def test_unreadable_files_are_reported_not_crashed_on(tech, patient, data):
     report = results_import(actor=tech, data=data, dry_run=False)
     assert not report.ok and report.written == 0
     assert not LabResult.objects.exists()
+
+
+def test_the_report_has_every_row_with_its_cells_and_result(tech, patient):
+    data = HEADER + f"{patient.mrn},2345-7,180,mg/dL,2025-01-02T08:00:00Z,City Lab\n\n"
+    data += "99999999,Potassium,4.2\n"
+    report = results_import(actor=tech, data=data, dry_run=True)
+    good, bad = report.rows  # the blank line is not a row
+    assert (good.line, good.cells["value"], good.result.flag, good.errors) == (2, "180", "high", [])
+    assert (bad.line, bad.cells["test"], bad.cells["lab"], bad.result) == (4, "Potassium", "", None)
+    assert report.error_count == 1 and not LabResult.objects.exists()
+
+
+def test_inactive_tests_and_impossible_dates_are_row_errors(tech, patient):
+    from labs.models import LabTest
+
+    LabTest.objects.filter(clinic=patient.clinic, loinc_code="2823-3").update(is_active=False)
+    data = HEADER + f"{patient.mrn},2823-3,4.2,,2025-01-02T08:00:00Z,Lab\n"
+    data += f"{patient.mrn},2345-7,90,,2025-02-30T08:00:00,Lab\n"
+    report = results_import(actor=tech, data=data, dry_run=False)
+    assert "Potassium is inactive" in report.rows[0].errors[0]
+    assert "collected_at" in report.rows[1].errors[0]
+    assert report.written == 0 and not LabResult.objects.exists()

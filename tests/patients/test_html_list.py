@@ -1,4 +1,5 @@
-"""The patient list: search by every kind, filters, sorting, paging, empty states, query counts."""
+"""The patient list: search by every kind, filters, sorting, paging, empty states, the audit
+(one 'view' row per patient shown), query counts."""
 
 import datetime
 
@@ -6,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import AuditEvent
 from core.roles import Role
 from tests.patients.factories import PatientFactory
 from tests.patients.html_factories import list_rows, page_text
@@ -184,6 +186,26 @@ def test_pagination_keeps_the_search_and_sort(web, clinic):
     assert list_rows(first) + list_rows(second) == sorted(
         list_rows(first) + list_rows(second), reverse=True
     )
+
+
+def test_each_patient_shown_is_audited_as_read_once(web, admin_user, clinic):
+    shown = PatientFactory.create_batch(25, clinic=clinic, last_name="Taylor")
+    beyond_the_page = PatientFactory(clinic=clinic, last_name="Young")
+
+    web.get(LIST, {"q": "", "sort": "name"})
+
+    rows = AuditEvent.objects.filter(action="view", actor=admin_user)
+    assert sorted(rows.values_list("patient_id", flat=True)) == sorted(p.pk for p in shown)
+    assert not AuditEvent.objects.filter(patient_id=beyond_the_page.pk).exists()
+    assert {row.detail for row in rows} == {"patient list"}
+
+
+def test_a_search_is_named_in_the_audit_rows_and_an_empty_page_writes_none(web, people):
+    web.get(LIST, {"q": "smith"})
+    web.get(LIST, {"q": "nobody-by-that-name"})
+
+    row = AuditEvent.objects.get(action="view")
+    assert (row.patient_id, row.detail) == (people["joanna"].pk, "patient list; search: smith")
 
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST])

@@ -10,6 +10,8 @@ from django.utils import timezone
 from accounts.models import AuditEvent, User
 from core.roles import Role
 from patients.models import Patient
+from tests.conftest import free_port
+from tests.notifications.helpers import retry_due_now
 from tests.patients.factories import AllergyFactory, PatientFactory
 from tests.patients.html_factories import field_error, page_text, patient_url
 
@@ -345,6 +347,49 @@ def test_invite_to_the_patient_app(client, staff, clinic, mailbox, password):
     assert [m["To"] for m in mailbox.messages] == ["maria@example.org"]
     assert LINK.search(mailbox.body(mailbox.messages[0]))
     assert AuditEvent.objects.filter(patient_id=patient.pk, action="invite").count() == 1
+
+
+def test_invite_while_the_mail_server_is_down_arrives_once_it_is_back(
+    web, clinic, settings, smtp_server, mailbox
+):
+    """The invitation never waits on SMTP: it is stored in the outbox and sent on a retry."""
+    patient = PatientFactory(clinic=clinic, email="maria@example.org")
+    settings.EMAIL_PORT = free_port()  # nothing listens there
+
+    sent = page_text(web.post(patient_url(patient, "invite/"), follow=True))
+
+    assert "An invitation to the patient app has been sent to maria@example.org." in sent
+    assert mailbox.messages == []
+    patient.refresh_from_db()
+    assert patient.user.email == "maria@example.org"  # the account is kept
+
+    settings.EMAIL_PORT = smtp_server.port
+    retry_due_now()
+
+    assert [m["To"] for m in mailbox.messages] == ["maria@example.org"]
+    assert User.objects.filter(role=Role.PATIENT).count() == 1
+
+
+def test_invite_mail_not_handed_over_keeps_the_account_and_offers_resend(
+    web, clinic, settings, smtp_server, mailbox
+):
+    patient = PatientFactory(clinic=clinic, email="maria@example.org")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"  # no outbox
+    settings.EMAIL_PORT = free_port()  # nothing listens there
+
+    failed = page_text(web.post(patient_url(patient, "invite/"), follow=True))
+
+    assert "the invitation e-mail could not be sent" in failed
+    assert "Resend the invitation" in failed
+    patient.refresh_from_db()
+    assert patient.user.email == "maria@example.org"  # the account is kept
+
+    settings.EMAIL_PORT = smtp_server.port
+    resent = page_text(web.post(patient_url(patient, "invite/"), follow=True))
+
+    assert "An invitation to the patient app has been sent to maria@example.org." in resent
+    assert [m["To"] for m in mailbox.messages] == ["maria@example.org"]
+    assert User.objects.filter(role=Role.PATIENT).count() == 1
 
 
 def test_invite_without_an_email_shows_the_error(web, clinic, mailbox):

@@ -11,6 +11,7 @@ from accounts.models import AuditEvent, User
 from core.roles import Role
 from tests.conftest import free_port
 from tests.factories import UserFactory
+from tests.notifications.helpers import retry_due_now
 from tests.patients.factories import AllergyFactory, PatientFactory, portal_user
 
 API = "/api/v1/patients"
@@ -50,6 +51,7 @@ def test_invite_reset_login_me(api_as, staff, clinic, patient, mailbox, role):
     user = User.objects.get(pk=response.json()["id"])
     assert response.json()["role"] == "patient"
     assert response.json()["patient_id"] == patient.pk
+    assert response.json()["email_sent"] is True
     assert (user.email, user.role, user.clinic_id) == ("ada@example.org", "patient", clinic.pk)
     assert not user.has_usable_password()
     patient.refresh_from_db()
@@ -147,11 +149,47 @@ def test_archived_patient_cannot_be_invited(admin_api, clinic):
     assert response.status_code == 400 and response.json()["detail"]
 
 
-def test_mail_failure_is_a_clean_400(admin_api, patient, settings):
+def test_invite_while_the_mail_server_is_down_arrives_once_it_is_back(
+    admin_api, patient, settings, smtp_server, mailbox
+):
+    """The invitation never waits on SMTP: it is stored in the outbox and sent on a retry."""
     settings.EMAIL_PORT = free_port()  # nothing listens there
-    response = invite(admin_api, patient)
-    assert response.status_code == 400
-    assert response.json()["detail"]
+    queued = invite(admin_api, patient)
+    assert queued.status_code == 201, queued.content
+    assert queued.json()["email_sent"] is True  # on its way, through the outbox
+    assert mailbox.messages == []
+    patient.refresh_from_db()
+    assert patient.user_id == queued.json()["id"]
+
+    settings.EMAIL_PORT = smtp_server.port  # the mail server is back
+    retry_due_now()
+    token_from(mailbox, "ada@example.org")
+    assert len(mailbox.messages) == 1
+    assert User.objects.filter(role=Role.PATIENT).count() == 1
+
+
+def test_mail_not_handed_over_keeps_the_account_says_so_and_resend_works(
+    admin_api, patient, settings, smtp_server, mailbox
+):
+    """When the message cannot even be handed to the mail system, the inviter is told
+    (`email_sent: false`), the account is kept, and calling again resends."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"  # no outbox
+    settings.EMAIL_PORT = free_port()  # nothing listens there
+    failed = invite(admin_api, patient)
+    assert failed.status_code == 201, failed.content
+    assert failed.json()["email_sent"] is False
+    patient.refresh_from_db()
+    assert patient.user_id == failed.json()["id"]
+    assert AuditEvent.objects.get(patient_id=patient.pk, action="invite").detail == (
+        "e-mail not sent"
+    )
+
+    settings.EMAIL_PORT = smtp_server.port
+    resent = invite(admin_api, patient)
+    assert resent.status_code == 200
+    assert (resent.json()["id"], resent.json()["email_sent"]) == (failed.json()["id"], True)
+    token_from(mailbox, "ada@example.org")
+    assert User.objects.filter(role=Role.PATIENT).count() == 1
 
 
 @pytest.mark.parametrize("role", [Role.LAB_TECH])

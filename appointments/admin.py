@@ -1,0 +1,31 @@
+"""Admin for platform superusers: appointments are patient data, so opening one is audited."""
+
+from django.contrib import admin
+
+from appointments.models import Appointment, AppointmentType, ClinicAppointmentSettings
+from core.admin import AuditedAdmin
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(AuditedAdmin):
+    list_display = ("start", "status", "type", "provider", "clinic")
+    list_filter = ("status",)
+    list_select_related = ("type", "provider", "clinic")
+    raw_id_fields = ("patient", "provider", "booked_by", "cancelled_by", "series")
+    readonly_fields = ("start", "end", "busy_until", "status", "reminder_sent_for")
+    ordering = ("-start",)
+
+    def has_add_permission(self, request):
+        return False  # booking claims time blocks: only the service books
+
+
+@admin.register(AppointmentType)
+class AppointmentTypeAdmin(admin.ModelAdmin):
+    list_display = ("name", "clinic", "duration_minutes", "buffer_minutes", "patient_bookable")
+    list_select_related = ("clinic",)
+
+
+@admin.register(ClinicAppointmentSettings)
+class ClinicAppointmentSettingsAdmin(admin.ModelAdmin):
+    list_display = ("clinic", "reminder_hours", "provider_feed_shows_names")
+    list_select_related = ("clinic",)

@@ -1,0 +1,100 @@
+"""Appointment reminders, sent exactly once per appointment time.
+
+`reminders_send` runs periodically (settings.PERIODIC_TASKS). Each due appointment is claimed
+with one conditional write, `reminder_sent_for = start` where it is not already that start, so
+two workers never both send it, and after a reschedule the new time gets its reminder (the old
+one, already claimed for the old start or never sent, gets none). The message says the clinic,
+date, time and a link, never the reason or anything clinical: the patient's e-mail (through the
+outbox) and, for a portal account, in-app and push through the notifications app.
+"""
+
+import datetime
+
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.emails import absolute_url, branded_message
+from appointments import selectors
+from appointments.models import UPCOMING, Appointment, ClinicAppointmentSettings
+from core.events import emit
+
+EVENT = "appointments.reminder"
+# The longest reminder lead a clinic can set (ClinicAppointmentSettings.reminder_hours).
+LONGEST_LEAD = datetime.timedelta(hours=24 * 14)
+DEFAULT_HOURS = ClinicAppointmentSettings._meta.get_field("reminder_hours").default
+
+
+def not_reminded_for_current_start() -> Q:
+    return (
+        Q(reminder_sent_for__isnull=True)
+        | Q(reminder_sent_for__lt=F("start"))
+        | Q(reminder_sent_for__gt=F("start"))
+    )
+
+
+def claim(appointment: Appointment) -> bool:
+    """True for the one caller that gets to send this appointment's reminder for its start."""
+    return (
+        Appointment.objects.filter(pk=appointment.pk, start=appointment.start, status__in=UPCOMING)
+        .filter(not_reminded_for_current_start())
+        .update(reminder_sent_for=appointment.start)
+        == 1
+    )
+
+
+def link_for(appointment: Appointment) -> str:
+    return f"/api/v1/appointments/{appointment.pk}/"
+
+
+def send(appointment: Appointment) -> None:
+    clinic = appointment.clinic
+    tz = selectors.clinic_tz(clinic)
+    start = appointment.start.astimezone(tz)
+    text = _(
+        "This is a reminder of your appointment at %(clinic)s on %(date)s at %(time)s (%(zone)s)."
+    ) % {
+        "clinic": clinic.name,
+        "date": start.strftime("%A %d %B %Y"),
+        "time": start.strftime("%H:%M"),
+        "zone": tz.key,
+    }
+    link = absolute_url(link_for(appointment))
+    text += "\n\n" + _("See it here: %(url)s") % {"url": link}
+    patient = appointment.patient
+    address = patient.email or (patient.user.email if patient.user_id else "")
+    if address:
+        branded_message(
+            to=[address],
+            subject=_("Appointment reminder: %(clinic)s") % {"clinic": clinic.name},
+            text=text,
+            clinic=clinic,
+            reason=_("You got this e-mail because you have an appointment at %(clinic)s.")
+            % {"clinic": clinic.name},
+            action_url=link,
+            action_label=_("See the appointment"),
+        ).send()
+    emit(EVENT, obj=appointment)
+
+
+def reminders_send(now=None) -> int:
+    """Send every reminder that is due and not yet sent for the appointment's current start."""
+    now = now or timezone.now()
+    due = (
+        Appointment.objects.filter(
+            status__in=UPCOMING, start__gt=now, start__lte=now + LONGEST_LEAD
+        )
+        .filter(not_reminded_for_current_start())
+        .select_related("clinic", "patient__user")
+        .order_by("start", "id")
+    )
+    hours = dict(ClinicAppointmentSettings.objects.values_list("clinic_id", "reminder_hours"))
+    sent = 0
+    for appointment in due.iterator():
+        lead = datetime.timedelta(hours=hours.get(appointment.clinic_id, DEFAULT_HOURS))
+        if appointment.start - now > lead:
+            continue
+        if claim(appointment):
+            send(appointment)
+            sent += 1
+    return sent

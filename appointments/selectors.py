@@ -1,0 +1,432 @@
+"""Reads of appointments, built on the one access rule (core.access) and audited.
+
+- `appointment_get`: one appointment, 404 out of reach, then 403 unless the role may, audited.
+- `appointment_list` (unaudited, for filtering) / `appointment_page` (one 'view' row per
+  patient shown) / `calendar` (a day or week, audited the same way).
+- `slot_list`: free slots of a type over local days, with a constant number of queries.
+
+Staff reach their clinic's appointments; a patient user reaches their own.
+"""
+
+import datetime
+import zoneinfo
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from appointments.models import (
+    HOLDING,
+    UPCOMING,
+    Appointment,
+    AppointmentType,
+    AvailabilityException,
+    AvailabilityRule,
+    CalendarFeed,
+    ClinicAppointmentSettings,
+)
+from appointments.slots import Availability, Busy, free_slots, local_instant
+from core.access import get_in_reach, get_or_404, in_reach, is_patient_user
+from core.audit import EXPORT, VIEW, audit, audit_patients_read
+from core.lists import PER_PAGE, audited_by_patient, page_of
+from core.roles import Role, require
+
+PROVIDER_ROLES = (Role.CLINICIAN, Role.NURSE)
+MAX_SLOT_DAYS = 62
+# The longest an appointment (with its buffer) can last: bounds the index walk for overlaps.
+LONGEST = datetime.timedelta(hours=10)
+APPOINTMENT_RELATED = ("patient", "provider", "type", "clinic")
+
+
+# --- the clinic an actor books in, its settings and its timezone ----------------------------
+def actor_clinic_id(actor) -> str | None:
+    """Staff: their clinic. A patient user: the clinic of their own patient record."""
+    if is_patient_user(actor):
+        record = getattr(actor, "patient_record", None) if actor.is_authenticated else None
+        return record.clinic_id if record is not None and not record.is_archived else None
+    return getattr(actor, "clinic_id", None)
+
+
+def clinic_settings(clinic_id: str) -> ClinicAppointmentSettings:
+    """Reminder and feed settings (the defaults, unsaved, for a clinic that has none yet)."""
+    found = ClinicAppointmentSettings.objects.filter(clinic_id=clinic_id).first()
+    return found or ClinicAppointmentSettings(clinic_id=clinic_id)
+
+
+def clinic_tz(clinic) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(clinic.timezone)
+
+
+# --- types and providers ---------------------------------------------------------------------
+def type_list(*, actor, active_only: bool = False):
+    """The clinic's appointment types; a patient user sees the active, patient-bookable ones."""
+    clinic_id = actor_clinic_id(actor)
+    types = AppointmentType.objects.filter(clinic_id=clinic_id) if clinic_id else None
+    if types is None:
+        return AppointmentType.objects.none()
+    if is_patient_user(actor):
+        types = types.filter(is_active__in=[True], patient_bookable__in=[True])
+    elif active_only:
+        types = types.filter(is_active__in=[True])
+    return types.order_by("name", "id")
+
+
+def type_get(*, actor, id: str, permission: str | None = "appointments.view") -> AppointmentType:
+    """One type in reach (404 otherwise), then 403 unless the role grants `permission`."""
+    found = get_or_404(type_list(actor=actor), id)
+    if permission is not None:
+        require(actor, permission)
+    return found
+
+
+def provider_list(*, clinic_id: str):
+    """The clinic's providers: active staff with the clinician or nurse role."""
+    return User.objects.filter(
+        clinic_id=clinic_id, role__in=PROVIDER_ROLES, is_active__in=[True]
+    ).order_by("name", "email")
+
+
+def provider_in_clinic(*, clinic_id: str, id) -> User:
+    """The provider with this id in the clinic; a 400 naming the field otherwise."""
+    provider = provider_list(clinic_id=clinic_id).filter(pk=str(id or "")[:64]).first()
+    if provider is None:
+        raise ValidationError({"provider": _("Not a provider of this clinic.")})
+    return provider
+
+
+# --- appointments ----------------------------------------------------------------------------
+def _in_reach(actor):
+    rows = in_reach(Appointment.objects.all(), actor=actor)
+    if is_patient_user(actor):
+        rows = rows.filter(patient__is_archived__in=[False])
+    return rows
+
+
+def appointment_get(
+    *,
+    actor,
+    id: str,
+    permission: str | None = "appointments.view",
+    audited: bool = True,
+    detail: str = "",
+) -> Appointment:
+    """One appointment: 404 out of reach, then 403 unless the role grants `permission`, then one
+    audited 'view'. Writes pass `audited=False`: the service audits the write."""
+    appointment = get_in_reach(
+        _in_reach(actor).select_related(*APPOINTMENT_RELATED, "series"),
+        actor=actor,
+        id=id,
+        permission=permission,
+    )
+    if audited:
+        audit(
+            actor=actor,
+            action=VIEW,
+            obj=appointment,
+            patient_id=appointment.patient_id,
+            detail=detail,
+        )
+    return appointment
+
+
+def appointment_list(
+    *,
+    actor,
+    provider: str = "",
+    patient: str = "",
+    status: str = "",
+    start: datetime.datetime | None = None,
+    end: datetime.datetime | None = None,
+):
+    """Appointments in reach, filtered, ordered by start (unaudited: pages audit what they show)."""
+    rows = _in_reach(actor).select_related(*APPOINTMENT_RELATED)
+    if provider:
+        rows = rows.filter(provider_id=provider)
+    if patient:
+        rows = rows.filter(patient_id=patient)
+    if status:
+        rows = rows.filter(status=status)
+    if start is not None:
+        rows = rows.filter(start__gte=start)
+    if end is not None:
+        rows = rows.filter(start__lt=end)
+    return rows.order_by("start", "id")
+
+
+def appointment_page(*, actor, number=1, per_page: int = PER_PAGE, strict=False, **filters):
+    """One page of `appointment_list`, audited as one 'view' row per patient shown."""
+    return page_of(
+        appointment_list(actor=actor, **filters),
+        number=number,
+        per_page=per_page,
+        strict=strict,
+        on_page=audited_by_patient(actor=actor, detail="appointments"),
+    )
+
+
+def calendar(
+    *, actor, start: datetime.datetime, end: datetime.datetime, provider: str = "", detail: str
+) -> list[Appointment]:
+    """The appointments of a day or a week (cancelled ones left out), audited per patient."""
+    rows = list(
+        appointment_list(actor=actor, provider=provider, start=start, end=end).filter(
+            status__in=HOLDING
+        )
+    )
+    audit_patients_read(actor=actor, patient_ids=[row.patient_id for row in rows], detail=detail)
+    return rows
+
+
+def calendar_counts(*, actor, start: datetime.datetime, end: datetime.datetime, tz) -> dict:
+    """(provider id, local date) -> number of appointments: the whole clinic's week at a
+    glance. Shows no patient, so it writes no audit row; one query of two columns."""
+    rows = _in_reach(actor).filter(start__gte=start, start__lt=end, status__in=HOLDING)
+    counts: dict = {}
+    for provider_id, begin in rows.values_list("provider_id", "start"):
+        key = (provider_id, begin.astimezone(tz).date())
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def series_following(appointment: Appointment) -> list[Appointment]:
+    """This occurrence and the later upcoming ones of its series, in order."""
+    if appointment.series_id is None:
+        return [appointment]
+    later = Appointment.objects.filter(
+        series_id=appointment.series_id, start__gt=appointment.start, status__in=UPCOMING
+    ).select_related(*APPOINTMENT_RELATED)
+    return [appointment, *later.order_by("start", "id")]
+
+
+def patient_panel(*, actor, patient) -> dict:
+    """The patient page's Appointments panel: upcoming and recent past (part of the page's one
+    audited view, so nothing here writes an audit row). Two queries."""
+    now = timezone.now()
+    rows = appointment_list(actor=actor, patient=patient.pk)
+    upcoming = rows.filter(start__gte=now, status__in=UPCOMING)
+    past = rows.filter(start__lt=now).order_by("-start", "-id")
+    return {"upcoming": list(upcoming[:20]), "past": list(past[:10])}
+
+
+def today_widget(*, actor) -> dict:
+    """The staff home's "Today": the clinic's (a provider's: their own) appointments of today,
+    audited as one 'view' row per patient shown."""
+    clinic = actor.clinic
+    tz = clinic_tz(clinic)
+    today = timezone.now().astimezone(tz).date()
+    start = local_instant(today, datetime.time(), tz)
+    end = local_instant(today + datetime.timedelta(days=1), datetime.time(), tz)
+    mine = actor.role in PROVIDER_ROLES
+    rows = calendar(
+        actor=actor,
+        start=start,
+        end=end,
+        provider=actor.pk if mine else "",
+        detail="today widget",
+    )
+    return {"appointments": rows[:15], "more": len(rows) > 15, "mine": mine, "tz": tz}
+
+
+# --- availability ----------------------------------------------------------------------------
+def rule_list(*, actor, provider: str = ""):
+    rules = in_reach(AvailabilityRule.objects.all(), actor=actor, patient=None)
+    if provider:
+        rules = rules.filter(provider_id=provider)
+    return rules.select_related("provider").order_by("provider__name", "weekday", "start_time")
+
+
+def rule_get(*, actor, id: str, permission: str | None = "appointments.availability.view"):
+    return get_in_reach(
+        rule_list(actor=actor), actor=actor, id=id, permission=permission, patient=None
+    )
+
+
+def exception_list(*, actor, provider: str = "", date_from: datetime.date | None = None):
+    rows = in_reach(AvailabilityException.objects.all(), actor=actor, patient=None)
+    if provider:
+        rows = rows.filter(provider_id=provider)
+    if date_from is not None:
+        rows = rows.filter(date__gte=date_from)
+    return rows.select_related("provider").order_by("date", "start_time", "id")
+
+
+def exception_get(*, actor, id: str, permission: str | None = "appointments.availability.view"):
+    return get_in_reach(
+        exception_list(actor=actor), actor=actor, id=id, permission=permission, patient=None
+    )
+
+
+def availability_for(*, clinic, provider_ids, day_from, day_to) -> Availability:
+    """Rules and exceptions of these providers over local days: two queries."""
+    rules = AvailabilityRule.objects.filter(clinic_id=clinic.pk, provider_id__in=provider_ids)
+    exceptions = AvailabilityException.objects.filter(
+        clinic_id=clinic.pk, provider_id__in=provider_ids, date__gte=day_from, date__lte=day_to
+    )
+    return Availability(rules=list(rules), exceptions=list(exceptions), tz=clinic_tz(clinic))
+
+
+def busy_by_provider(*, provider_ids, start, end, exclude=()) -> dict[str, list]:
+    """Each provider's held time (appointments with their buffers) overlapping [start, end)."""
+    rows = Appointment.objects.filter(
+        provider_id__in=provider_ids,
+        status__in=HOLDING,
+        start__gte=start - LONGEST,
+        start__lt=end,
+        busy_until__gt=start,
+    ).exclude(pk__in=list(exclude))
+    busy: dict[str, list] = {}
+    for provider_id, begin, until in rows.values_list("provider_id", "start", "busy_until"):
+        busy.setdefault(provider_id, []).append((begin, until))
+    return busy
+
+
+def patient_busy(*, patient_id: str, start, end, exclude=()) -> Busy:
+    rows = Appointment.objects.filter(
+        patient_id=patient_id,
+        status__in=HOLDING,
+        start__gte=start - LONGEST,
+        start__lt=end,
+        end__gt=start,
+    ).exclude(pk__in=list(exclude))
+    return Busy(rows.values_list("start", "end"))
+
+
+def _as_days(start, end, tz) -> tuple[datetime.date, datetime.date]:
+    def day(value):
+        return value.astimezone(tz).date() if isinstance(value, datetime.datetime) else value
+
+    day_from, day_to = day(start), day(end)
+    if day_to < day_from:
+        raise ValidationError({"end": _("The end is before the start.")})
+    if (day_to - day_from).days + 1 > MAX_SLOT_DAYS:
+        raise ValidationError(
+            {"end": _("Ask for at most %(n)s days of slots at a time.") % {"n": MAX_SLOT_DAYS}}
+        )
+    return day_from, day_to
+
+
+def bookable_type(*, actor, clinic_id: str, type_id: str) -> AppointmentType:
+    """The type a booking or a slot search names: 400 unless one of the clinic's active types;
+    a patient user asking for a type patients may not book is a 403."""
+    found = AppointmentType.objects.filter(clinic_id=clinic_id, pk=str(type_id or "")[:64]).first()
+    if found is None or not found.is_active:
+        raise ValidationError({"type": _("Not an appointment type of this clinic.")})
+    if is_patient_user(actor) and not found.patient_bookable:
+        raise PermissionDenied(_("Patients cannot book this type of appointment themselves."))
+    return found
+
+
+def earliest_start(*, actor, clinic, now=None) -> datetime.datetime:
+    """No slot in the past; for patients none inside the clinic's minimum notice."""
+    now = now or timezone.now()
+    if is_patient_user(actor):
+        return now + datetime.timedelta(hours=clinic.min_notice_hours)
+    return now
+
+
+def slot_list(
+    *,
+    actor,
+    clinic,
+    type_id: str,
+    start: datetime.date | datetime.datetime,
+    end: datetime.date | datetime.datetime,
+    provider: str = "",
+    patient_id: str = "",
+    now=None,
+):
+    """Free slots of a type over a range of local days (dates, end inclusive) or instants,
+    for one provider or all; the past part of the range is ignored. Constant queries: type,
+    providers, rules, exceptions, appointments (and the patient's appointments)."""
+    tz = clinic_tz(clinic)
+    day_from, day_to = _as_days(start, end, tz)
+    appointment_type = bookable_type(actor=actor, clinic_id=clinic.pk, type_id=type_id)
+    if provider:
+        providers = [provider_in_clinic(clinic_id=clinic.pk, id=provider)]
+    else:
+        providers = list(provider_list(clinic_id=clinic.pk))
+    ids = [p.pk for p in providers]
+    lo = local_instant(day_from, datetime.time(), tz)
+    hi = local_instant(day_to + datetime.timedelta(days=1), datetime.time(), tz)
+    earliest = earliest_start(actor=actor, clinic=clinic, now=now)
+    if isinstance(start, datetime.datetime):
+        earliest = max(earliest, start)
+    slots = free_slots(
+        availability=availability_for(
+            clinic=clinic, provider_ids=ids, day_from=day_from, day_to=day_to
+        ),
+        provider_ids=ids,
+        appointment_type=appointment_type,
+        day_from=day_from,
+        day_to=day_to,
+        busy=busy_by_provider(provider_ids=ids, start=lo, end=hi),
+        patient_busy=patient_busy(patient_id=patient_id, start=lo, end=hi)
+        if patient_id
+        else Busy([]),
+        earliest=earliest,
+    )
+    if isinstance(end, datetime.datetime):
+        slots = [slot for slot in slots if slot.start < end]
+    return slots
+
+
+# --- calendar feeds --------------------------------------------------------------------------
+def feed_list(*, actor):
+    return CalendarFeed.objects.filter(owner_id=actor.pk).order_by("-created_at", "-id")
+
+
+def feed_get(*, actor, id: str) -> CalendarFeed:
+    """One of the actor's own feeds (anyone else's is a 404)."""
+    return get_or_404(feed_list(actor=actor), id)
+
+
+FEED_PAST = datetime.timedelta(days=30)
+FEED_FUTURE = datetime.timedelta(days=366)
+
+
+def feed_appointments(*, feed: CalendarFeed, now=None) -> list[Appointment]:
+    """What a feed shows: its provider's (or its patient's) appointments from a month ago to a
+    year ahead, cancelled ones left out; read on the owner's behalf, audited per patient."""
+    now = now or timezone.now()
+    rows = Appointment.objects.filter(
+        clinic_id=feed.clinic_id,
+        status__in=HOLDING,
+        start__gte=now - FEED_PAST,
+        start__lt=now + FEED_FUTURE,
+    ).select_related("type", "patient")
+    if feed.patient_id:
+        rows = rows.filter(patient_id=feed.patient_id)
+    else:
+        rows = rows.filter(provider_id=feed.owner_id)
+    rows = list(rows.order_by("start", "id"))
+    audit_patients_read(
+        actor=feed.owner, patient_ids=[row.patient_id for row in rows], detail="calendar feed"
+    )
+    return rows
+
+
+def actor_clinic(actor):
+    """The clinic whose calendar the actor books in (404 for users of none)."""
+    if is_patient_user(actor):
+        record = getattr(actor, "patient_record", None)
+        clinic = record.clinic if record is not None and not record.is_archived else None
+    else:
+        clinic = getattr(actor, "clinic", None)
+    if clinic is None:
+        raise Http404(_("You do not belong to a clinic."))
+    return clinic
+
+
+def appointment_export(*, actor, id: str, detail: str = "iCalendar") -> Appointment:
+    """One appointment leaving the system (an .ics download): audited as an export."""
+    appointment = appointment_get(actor=actor, id=id, audited=False)
+    audit(
+        actor=actor,
+        action=EXPORT,
+        obj=appointment,
+        patient_id=appointment.patient_id,
+        detail=detail,
+    )
+    return appointment

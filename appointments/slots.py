@@ -1,0 +1,137 @@
+"""Free slots, computed from rows the selectors load (no queries here).
+
+Availability is wall-clock time in the clinic's timezone: each local day's windows (weekly rules
+that apply that day and offer the type, plus extra hours; none on a day of whole-day time off)
+are turned into UTC instants for that day, so 09:00-17:00 stays 09:00-17:00 local on both sides
+of a daylight-saving change. Slots start at a window's start and follow each other every
+duration + buffer while the appointment itself fits in the window. A slot is free when its time,
+buffer included, overlaps no appointment (with its buffer) and no timed time off.
+"""
+
+import bisect
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+UTC = datetime.UTC
+
+
+@dataclass(frozen=True)
+class Slot:
+    provider_id: str
+    start: datetime.datetime
+    end: datetime.datetime
+
+
+def local_instant(day: datetime.date, time: datetime.time, tz) -> datetime.datetime:
+    """A wall-clock time of a local day as a UTC instant (a time in a DST gap moves forward)."""
+    return datetime.datetime.combine(day, time, tzinfo=tz).astimezone(UTC)
+
+
+def days(day_from: datetime.date, day_to: datetime.date) -> Iterable[datetime.date]:
+    day = day_from
+    while day <= day_to:
+        yield day
+        day += datetime.timedelta(days=1)
+
+
+class Busy:
+    """A provider's (or patient's) taken time as merged, sorted intervals: overlap in O(log n)."""
+
+    def __init__(self, intervals: Iterable[tuple[datetime.datetime, datetime.datetime]]):
+        merged: list[list[datetime.datetime]] = []
+        for start, end in sorted(intervals):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self.starts = [m[0] for m in merged]
+        self.ends = [m[1] for m in merged]
+
+    def overlaps(self, start: datetime.datetime, end: datetime.datetime) -> bool:
+        i = bisect.bisect_left(self.starts, end) - 1  # the last interval starting before `end`
+        return i >= 0 and self.ends[i] > start
+
+
+NOTHING = Busy([])
+
+
+class Availability:
+    """One clinic's rules and exceptions for some providers, ready to answer per day."""
+
+    def __init__(self, *, rules, exceptions, tz):
+        self.tz = tz
+        self.rules = defaultdict(list)
+        for rule in rules:
+            self.rules[rule.provider_id].append(rule)
+        self.extras = defaultdict(list)
+        self.days_off = set()
+        self.time_off = defaultdict(list)
+        for exc in exceptions:
+            if exc.kind == "extra":
+                self.extras[(exc.provider_id, exc.date)].append(exc)
+            elif exc.whole_day:
+                self.days_off.add((exc.provider_id, exc.date))
+            else:
+                self.time_off[exc.provider_id].append(
+                    (
+                        local_instant(exc.date, exc.start_time, tz),
+                        local_instant(exc.date, exc.end_time, tz),
+                    )
+                )
+
+    def windows(self, provider_id: str, day: datetime.date, type_id: str):
+        """The (start, end) UTC instants this provider offers `type_id` on a local day."""
+        if (provider_id, day) in self.days_off:
+            return []
+        times = [
+            (rule.start_time, rule.end_time)
+            for rule in self.rules[provider_id]
+            if rule.applies_on(day) and rule.offers(type_id)
+        ]
+        times += [(e.start_time, e.end_time) for e in self.extras[(provider_id, day)]]
+        return [(local_instant(day, s, self.tz), local_instant(day, e, self.tz)) for s, e in times]
+
+    def starts(self, provider_id: str, day: datetime.date, appointment_type) -> list:
+        """Every slot start of the day for this type, free or not, in order."""
+        duration, step = appointment_type.duration, appointment_type.duration
+        step += appointment_type.buffer
+        found = set()
+        for window_start, window_end in self.windows(provider_id, day, appointment_type.pk):
+            start = window_start
+            while start + duration <= window_end:
+                found.add(start)
+                start += step
+        return sorted(found)
+
+    def time_off_of(self, provider_id: str):
+        return self.time_off[provider_id]
+
+
+def free_slots(
+    *,
+    availability: Availability,
+    provider_ids: Iterable[str],
+    appointment_type,
+    day_from: datetime.date,
+    day_to: datetime.date,
+    busy: dict[str, list],
+    patient_busy: Busy = NOTHING,
+    earliest: datetime.datetime,
+) -> list[Slot]:
+    """The free slots of `appointment_type` for these providers over local days, by start."""
+    duration, taken = appointment_type.duration, appointment_type.duration
+    taken += appointment_type.buffer
+    slots = []
+    for provider_id in provider_ids:
+        provider_busy = Busy(busy.get(provider_id, []) + availability.time_off_of(provider_id))
+        for day in days(day_from, day_to):
+            for start in availability.starts(provider_id, day, appointment_type):
+                if start < earliest or provider_busy.overlaps(start, start + taken):
+                    continue
+                if patient_busy.overlaps(start, start + duration):
+                    continue
+                slots.append(Slot(provider_id, start, start + duration))
+    slots.sort(key=lambda slot: (slot.start, slot.provider_id))
+    return slots

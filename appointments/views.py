@@ -1,0 +1,537 @@
+"""Staff pages of the appointments app: parse input, call one selector or service, render.
+
+Pages that load a record get it from `selectors.appointment_get(..., permission=...)` (404
+outside the clinic, then 403); pages that load none declare their permission with
+`@staff_page(...)`. The calendar feed (`/calendar/<token>.ics`) needs no login: its secret
+token is the key.
+"""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from appointments import ics, selectors, services
+from appointments.forms import (
+    BookForm,
+    CancelForm,
+    ExceptionForm,
+    RescheduleForm,
+    RuleForm,
+    SettingsForm,
+    SlotSearchForm,
+    TypeForm,
+)
+from appointments.slots import local_instant
+from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors
+from core.roles import Role, can
+from core.views import staff_page
+from patients.selectors import patient_get
+
+DAY = datetime.timedelta(days=1)
+ACTIONS = {"confirm", "check_in", "complete", "no_show"}
+
+
+def _clinic_day(request, tz) -> datetime.date:
+    raw = request.GET.get("date", "")
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        return timezone.now().astimezone(tz).date()
+
+
+def _names(providers) -> dict[str, str]:
+    return {p.pk: p.name for p in providers}
+
+
+# --- calendars -----------------------------------------------------------------------------
+@require_GET
+@staff_page("appointments.view")
+def calendar_page(request):
+    """Day or week, one provider or the whole clinic; colour by type with the type's name."""
+    clinic = request.user.clinic
+    tz = selectors.clinic_tz(clinic)
+    view = "day" if request.GET.get("view") == "day" else "week"
+    day = _clinic_day(request, tz)
+    first = day if view == "day" else day - datetime.timedelta(days=day.weekday())
+    days = [first + DAY * i for i in range(1 if view == "day" else 7)]
+    providers = list(selectors.provider_list(clinic_id=clinic.pk))
+    provider = request.GET.get("provider", "")
+    if provider not in _names(providers):
+        provider = ""
+    start = local_instant(days[0], datetime.time(), tz)
+    end = local_instant(days[-1] + DAY, datetime.time(), tz)
+    grid, columns, count = [], [], 0
+    if view == "week" and not provider:
+        # The whole clinic's week: providers × days, how many each (open a cell for its day).
+        counts = selectors.calendar_counts(actor=request.user, start=start, end=end, tz=tz)
+        grid = [
+            {"provider": p, "cells": [(d, counts.get((p.pk, d), 0)) for d in days]}
+            for p in providers
+        ]
+        count = sum(counts.values())
+    else:
+        rows = selectors.calendar(
+            actor=request.user,
+            start=start,
+            end=end,
+            provider=provider,
+            detail=f"calendar {view}",
+        )
+        count = len(rows)
+        if view == "day" and not provider:
+            columns = [
+                {"title": p.name, "rows": [r for r in rows if r.provider_id == p.pk]}
+                for p in providers
+            ]
+        else:
+            by_day = {d: [] for d in days}
+            for row in rows:
+                by_day.setdefault(row.start.astimezone(tz).date(), []).append(row)
+            columns = [{"title": d, "day": d, "rows": by_day[d]} for d in days]
+    step = DAY if view == "day" else DAY * 7
+    return render(
+        request,
+        "appointments/calendar.html",
+        {
+            "view": view,
+            "days": days,
+            "columns": columns,
+            "grid": grid,
+            "providers": providers,
+            "provider": provider,
+            "previous": first - step,
+            "next": first + step,
+            "today": timezone.now().astimezone(tz).date(),
+            "tz": tz,
+            "count": count,
+            "detail_prefix": reverse("appointments:calendar"),
+        },
+    )
+
+
+@require_GET
+@staff_page("appointments.view")
+def today(request):
+    """The front desk's list of today: check-in, no-show and complete from here. Providers see
+    their own day unless they ask for the whole clinic (`?all=1`)."""
+    user = request.user
+    tz = selectors.clinic_tz(user.clinic)
+    day = timezone.now().astimezone(tz).date()
+    mine = user.role in selectors.PROVIDER_ROLES and not request.GET.get("all")
+    rows = selectors.calendar(
+        actor=user,
+        start=local_instant(day, datetime.time(), tz),
+        end=local_instant(day + DAY, datetime.time(), tz),
+        provider=user.pk if mine else "",
+        detail="today",
+    )
+    return render(
+        request,
+        "appointments/today.html",
+        {"rows": rows, "day": day, "tz": tz, "mine": mine, "now": timezone.now()},
+    )
+
+
+@require_GET
+@staff_page("appointments.view")
+def type_styles(request):
+    """The colours of the clinic's types as CSS classes (no inline styles: CSP)."""
+    rules = [
+        f".hp-type-{t.pk}{{border-left:.4rem solid {t.colour};}}"
+        for t in selectors.type_list(actor=request.user)
+    ]
+    response = HttpResponse("\n".join(rules), content_type="text/css")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+# --- booking and moving --------------------------------------------------------------------
+def _slot_search(request, *, clinic, patient_id: str, fixed_type=None):
+    """The slot search of the booking and moving pages: (form, free slots, providers)."""
+    tz = selectors.clinic_tz(clinic)
+    types = (
+        [fixed_type]
+        if fixed_type
+        else list(selectors.type_list(actor=request.user, active_only=True))
+    )
+    providers = list(selectors.provider_list(clinic_id=clinic.pk))
+    initial = {"date": timezone.now().astimezone(tz).date() + DAY}
+    search = SlotSearchForm(request.GET or None, initial=initial, types=types, providers=providers)
+    found = []
+    if search.is_bound and search.is_valid():
+        try:
+            found = selectors.slot_list(
+                actor=request.user,
+                clinic=clinic,
+                type_id=search.cleaned_data["type"],
+                provider=search.cleaned_data["provider"],
+                start=search.cleaned_data["date"],
+                end=search.cleaned_data["date"],
+                patient_id=patient_id,
+            )
+        except SERVICE_ERRORS as exc:
+            apply_service_errors(search, exc)
+    return search, found, providers
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page()
+def book(request):
+    """Book for a patient: pick a type, a provider (or anyone) and a day, then a free slot."""
+    patient = patient_get(
+        actor=request.user,
+        id=request.GET.get("patient", ""),
+        permission="appointments.book",
+        detail="booking form",
+    )
+    clinic = patient.clinic
+    tz = selectors.clinic_tz(clinic)
+    search, found, providers = _slot_search(request, clinic=clinic, patient_id=patient.pk)
+    form = BookForm(request.POST or None, slots=found, tz=tz, names=_names(providers))
+    if request.method == "POST" and search.is_valid() and form.is_valid():
+        provider_id, start = form.fields["slot"].parsed(form.cleaned_data["slot"])
+        try:
+            rows = services.appointment_book(
+                actor=request.user,
+                patient=patient,
+                provider_id=provider_id,
+                type_id=search.cleaned_data["type"],
+                start=start,
+                reason=form.cleaned_data["reason"],
+                staff_notes=form.cleaned_data["staff_notes"],
+                recurrence=form.recurrence(),
+            )
+        except SERVICE_ERRORS as exc:
+            apply_service_errors(form, exc, {"start": "slot", "recurrence": "repeat"})
+            _add_clashes(form, exc, tz)
+        else:
+            messages.success(
+                request,
+                _("Booked %(n)s appointments.") % {"n": len(rows)}
+                if len(rows) > 1
+                else _("The appointment is booked."),
+            )
+            return redirect("appointments:detail", pk=rows[0].pk)
+    return render(
+        request,
+        "appointments/book.html",
+        {
+            "patient": patient,
+            "keep": [("patient", patient.pk)],
+            "search": search,
+            "form": form,
+            "slots": found,
+            "tz": tz,
+        },
+    )
+
+
+def _add_clashes(form, exc, tz) -> None:
+    for clash in getattr(exc, "extra", {}).get("clashes", []):
+        start = datetime.datetime.fromisoformat(clash["start"]).astimezone(tz)
+        form.add_error(None, _("Taken: %(when)s") % {"when": f"{start:%a %d %b %Y %H:%M}"})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page()
+def reschedule(request, pk: str):
+    appointment = selectors.appointment_get(
+        actor=request.user,
+        id=pk,
+        permission="appointments.reschedule",
+        audited=request.method == "GET",
+        detail="reschedule form",
+    )
+    tz = selectors.clinic_tz(appointment.clinic)
+    search, found, providers = _slot_search(
+        request,
+        clinic=appointment.clinic,
+        patient_id=appointment.patient_id,
+        fixed_type=appointment.type,
+    )
+    form = RescheduleForm(
+        request.POST or None,
+        slots=found,
+        tz=tz,
+        names=_names(providers),
+        series=appointment.series_id is not None,
+    )
+    if request.method == "POST" and form.is_valid():
+        provider_id, start = form.fields["slot"].parsed(form.cleaned_data["slot"])
+        try:
+            services.appointment_reschedule(
+                actor=request.user,
+                appointment=appointment,
+                start=start,
+                provider_id=provider_id,
+                scope=form.cleaned_data.get("scope", "this"),
+                note=form.cleaned_data["note"],
+            )
+        except SERVICE_ERRORS as exc:
+            apply_service_errors(form, exc, {"start": "slot"})
+            _add_clashes(form, exc, tz)
+        else:
+            messages.success(request, _("The appointment has been moved."))
+            return redirect("appointments:detail", pk=appointment.pk)
+    return render(
+        request,
+        "appointments/reschedule.html",
+        {"appointment": appointment, "search": search, "form": form, "slots": found, "tz": tz},
+    )
+
+
+@require_GET
+@staff_page()
+def detail(request, pk: str):
+    appointment = selectors.appointment_get(actor=request.user, id=pk)
+    changes = list(appointment.changes.select_related("actor", "previous_provider"))
+    return render(
+        request,
+        "appointments/detail.html",
+        {
+            "appointment": appointment,
+            "changes": changes,
+            "tz": selectors.clinic_tz(appointment.clinic),
+            "cancel_form": CancelForm(series=appointment.series_id is not None),
+            "started": appointment.start <= timezone.now(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page()
+def cancel(request, pk: str):
+    appointment = selectors.appointment_get(
+        actor=request.user,
+        id=pk,
+        permission="appointments.cancel",
+        audited=request.method == "GET",
+        detail="cancel form",
+    )
+    form = CancelForm(request.POST or None, series=appointment.series_id is not None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cancelled = services.appointment_cancel(
+                actor=request.user,
+                appointment=appointment,
+                reason=form.cleaned_data["reason"],
+                scope=form.cleaned_data.get("scope", "this"),
+            )
+        except SERVICE_ERRORS as exc:
+            flash_errors(request, exc)
+        else:
+            messages.success(request, _("Cancelled %(n)s appointment(s).") % {"n": len(cancelled)})
+        return redirect("appointments:detail", pk=appointment.pk)
+    return render(request, "appointments/cancel.html", {"appointment": appointment, "form": form})
+
+
+@require_POST
+@staff_page()
+def transition(request, pk: str, action: str):
+    if action not in ACTIONS:
+        raise Http404(_("Not found."))
+    appointment = selectors.appointment_get(
+        actor=request.user, id=pk, permission=services.TRANSITIONS[action][3], audited=False
+    )
+    try:
+        services.appointment_transition(actor=request.user, appointment=appointment, action=action)
+    except SERVICE_ERRORS as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(
+            request,
+            _("%(patient)s: %(status)s.")
+            % {
+                "patient": appointment.patient.full_name,
+                "status": appointment.get_status_display(),
+            },
+        )
+    back = request.POST.get("next", "")
+    if back in (reverse("appointments:today"), reverse("appointments:calendar")):
+        return redirect(back)
+    return redirect("appointments:detail", pk=appointment.pk)
+
+
+# --- availability --------------------------------------------------------------------------
+@require_http_methods(["GET", "POST"])
+@staff_page("appointments.availability.view")
+def availability(request):
+    """A provider's weekly hours and exceptions; providers edit their own, admins anyone's."""
+    user = request.user
+    providers = list(selectors.provider_list(clinic_id=user.clinic_id))
+    names = _names(providers)
+    default = user.pk if user.pk in names else (providers[0].pk if providers else "")
+    provider = request.GET.get("provider") or default
+    if provider not in names:
+        provider = default
+    types = list(selectors.type_list(actor=user, active_only=True))
+    may_edit = can(user, "appointments.availability.edit") and (
+        user.role == Role.ADMIN or provider == user.pk
+    )
+    rule_form = RuleForm(
+        request.POST if "add_rule" in request.POST else None, types=types, prefix="rule"
+    )
+    exception_form = ExceptionForm(
+        request.POST if "add_exception" in request.POST else None, prefix="exc"
+    )
+    if request.method == "POST":
+        services.hours_edit_check(actor=user, provider_id=provider)
+        form = rule_form if "add_rule" in request.POST else exception_form
+        if form.is_valid():
+            try:
+                if form is rule_form:
+                    services.rule_save(actor=user, provider_id=provider, **form.cleaned_data)
+                else:
+                    services.exception_save(actor=user, provider_id=provider, **form.cleaned_data)
+            except SERVICE_ERRORS as exc:
+                apply_service_errors(form, exc, {"types": "type_ids"})
+            else:
+                messages.success(request, _("The hours have been saved."))
+                return redirect(f"{reverse('appointments:availability')}?provider={provider}")
+    tz = selectors.clinic_tz(user.clinic)
+    return render(
+        request,
+        "appointments/availability.html",
+        {
+            "providers": providers,
+            "provider": provider,
+            "provider_name": names.get(provider, ""),
+            "rules": list(selectors.rule_list(actor=user, provider=provider)) if provider else [],
+            "exceptions": list(
+                selectors.exception_list(
+                    actor=user, provider=provider, date_from=timezone.now().astimezone(tz).date()
+                )[:100]
+            )
+            if provider
+            else [],
+            "type_names": {t.pk: t.name for t in types},
+            "rule_form": rule_form,
+            "exception_form": exception_form,
+            "may_edit": may_edit,
+        },
+    )
+
+
+@require_POST
+@staff_page()
+def rule_delete(request, pk: str):
+    rule = selectors.rule_get(
+        actor=request.user, id=pk, permission="appointments.availability.edit"
+    )
+    try:
+        services.rule_delete(actor=request.user, rule=rule)
+    except SERVICE_ERRORS as exc:
+        flash_errors(request, exc)
+    return redirect(f"{reverse('appointments:availability')}?provider={rule.provider_id}")
+
+
+@require_POST
+@staff_page()
+def exception_delete(request, pk: str):
+    found = selectors.exception_get(
+        actor=request.user, id=pk, permission="appointments.availability.edit"
+    )
+    services.exception_delete(actor=request.user, exception=found)
+    return redirect(f"{reverse('appointments:availability')}?provider={found.provider_id}")
+
+
+# --- types, policy, feeds ------------------------------------------------------------------
+@require_http_methods(["GET", "POST"])
+@staff_page("appointments.types.edit")
+def type_list(request):
+    form = TypeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.type_save(actor=request.user, **form.all_fields())
+        except SERVICE_ERRORS as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("The type has been added."))
+            return redirect("appointments:types")
+    types = selectors.type_list(actor=request.user)
+    return render(request, "appointments/types.html", {"types": types, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page("appointments.types.edit")
+def type_edit(request, pk: str):
+    found = selectors.type_get(actor=request.user, id=pk, permission="appointments.types.edit")
+    form = TypeForm(request.POST or None, initial=TypeForm.initial_for(found))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.type_save(actor=request.user, appointment_type=found, **form.changed_fields())
+        except SERVICE_ERRORS as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("The type has been saved."))
+            return redirect("appointments:types")
+    return render(request, "appointments/type_edit.html", {"type": found, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page("appointments.settings.edit")
+def settings_page(request):
+    current = selectors.clinic_settings(request.user.clinic_id)
+    form = SettingsForm(request.POST or None, initial=SettingsForm.initial_for(current))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.settings_update(actor=request.user, **form.changed_fields())
+        except SERVICE_ERRORS as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("The reminder and feed settings have been saved."))
+            return redirect("appointments:settings")
+    return render(request, "appointments/settings.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page("appointments.feeds")
+def feeds(request):
+    if request.method == "POST":
+        _feed, url = services.feed_create(actor=request.user)
+        return render(
+            request,
+            "appointments/feeds.html",
+            {"feeds": selectors.feed_list(actor=request.user), "new_url": url},
+        )
+    return render(
+        request, "appointments/feeds.html", {"feeds": selectors.feed_list(actor=request.user)}
+    )
+
+
+@require_POST
+@staff_page("appointments.feeds")
+def feed_revoke(request, pk: str):
+    feed = selectors.feed_get(actor=request.user, id=pk)
+    services.feed_revoke(actor=request.user, feed=feed)
+    messages.success(request, _("The feed has been revoked; calendars using it stop updating."))
+    return redirect("appointments:feeds")
+
+
+@login_not_required
+@never_cache
+@require_GET
+def calendar_feed(request, token: str):
+    """A subscribed calendar: the token is the key (unknown or revoked: 404)."""
+    feed = services.feed_for_token(token)
+    if feed is None:
+        raise Http404(_("Not found."))
+    rows = selectors.feed_appointments(feed=feed)
+    settings_row = selectors.clinic_settings(feed.clinic_id)
+    body = ics.feed(
+        rows,
+        tz=selectors.clinic_tz(feed.clinic),
+        name=feed.clinic.name,
+        show_names=feed.patient_id is None and settings_row.provider_feed_shows_names,
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["X-Robots-Tag"] = "noindex"
+    return response

@@ -1,0 +1,449 @@
+"""The benchmarks' shared harness (stdlib only): server, logins, load, scenarios, report.
+
+bench/patients.py, bench/labs.py and bench/notes.py (and bench/files.py for the server and
+logins) run the same steps, every one bounded and on loopback (127.0.0.1) only: their own
+SQLite file seeded by `seed_demo` (`prepare`), gunicorn with production settings on a free port
+and HTML + API logins (`run`), a bare-view baseline and a fixed number of requests per scenario
+from C keep-alive threads (`load`), then one Markdown table written and printed (`report`).
+The *_plans modules use `explain_table` inside Django for their query plans.
+"""
+
+import contextlib
+import http.client
+import itertools
+import json
+import math
+import os
+import platform
+import re
+import secrets
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+HOST = "127.0.0.1"
+EMAIL = "clinician@demo.clinic"
+PASSWORD = "demo-passport-2026"  # seed_demo's default; the runner sets it explicitly
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Result:
+    name: str
+    path: str
+    latencies: list = field(default_factory=list)
+    statuses: Counter = field(default_factory=Counter)
+    errors: Counter = field(default_factory=Counter)
+    wall: float = 0.0
+    size: int = 0
+
+    @property
+    def ok(self) -> int:
+        return self.statuses.get(200, 0)
+
+    @property
+    def failed(self) -> int:
+        return sum(self.statuses.values()) - self.ok + sum(self.errors.values())
+
+    @property
+    def rps(self) -> float:
+        return self.ok / self.wall if self.wall and self.ok else 0.0
+
+    def pct(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[max(math.ceil(p * len(ordered)) - 1, 0)] * 1000
+
+    def problems(self) -> str:
+        bad = {f"HTTP {s}": n for s, n in self.statuses.items() if s != 200}
+        bad.update(self.errors)
+        return ", ".join(f"{k} x{n}" for k, n in sorted(bad.items()))
+
+
+# --- the server --------------------------------------------------------------------------------
+def server_env(db: Path) -> dict:
+    return {
+        **os.environ,
+        "ENV_FILE": "",  # never a developer's .env
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEBUG": "False",
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": HOST,
+        "SECURE_SSL_REDIRECT": "False",
+        "SESSION_COOKIE_SECURE": "False",
+        "CSRF_COOKIE_SECURE": "False",
+        "SECURE_HSTS_SECONDS": "0",
+        "DATABASE_URL": f"sqlite:///{db}",
+        "STATIC_ROOT": str(RESULTS / "static"),
+        "MEDIA_ROOT": str(RESULTS / "media"),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(env: dict, port: int, workers: int, log: Path) -> subprocess.Popen:
+    command = [
+        str(BIN / "gunicorn"),
+        "health_passport.wsgi",
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--timeout",
+        "60",
+    ]
+    with log.open("w") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited ({process.returncode}); see {log}")
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            if request(port, "GET", "/healthz")[0] == 200:
+                return process
+        time.sleep(0.2)
+    stop(process)
+    raise SystemExit(f"gunicorn did not answer /healthz within 30 s; see {log}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
+# --- HTTP --------------------------------------------------------------------------------------
+def request(port, method, path, body=None, headers=None, conn=None):
+    """One request; returns (status, headers as a list, body bytes)."""
+    own = conn is None
+    conn = conn or http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response.getheaders(), response.read()
+    finally:
+        if own:
+            conn.close()
+
+
+def cookies(headers) -> dict:
+    jar = {}
+    for name, value in headers:
+        if name.lower() == "set-cookie":
+            key, _, rest = value.partition("=")
+            jar[key.strip()] = rest.split(";", 1)[0]
+    return jar
+
+
+def login_html(port) -> str:
+    """The session cookie, through the login form as a browser would (CSRF token included)."""
+    status, headers, body = request(port, "GET", "/accounts/login/")
+    if status != 200:
+        raise SystemExit(f"GET /accounts/login/ answered {status}")
+    csrf_cookie = cookies(headers).get("csrftoken", "")
+    match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
+    if not csrf_cookie or not match:
+        raise SystemExit("The login page carries no CSRF token")
+    form = urllib.parse.urlencode(
+        {"username": EMAIL, "password": PASSWORD, "csrfmiddlewaretoken": match.group(1).decode()}
+    )
+    status, headers, _body = request(
+        port,
+        "POST",
+        "/accounts/login/",
+        body=form,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={csrf_cookie}",
+            "Referer": f"http://{HOST}:{port}/accounts/login/",
+        },
+    )
+    session = cookies(headers).get("sessionid")
+    if status != 302 or not session:
+        raise SystemExit(f"HTML login failed: HTTP {status}")
+    return f"sessionid={session}; csrftoken={csrf_cookie}"
+
+
+def login_api(port) -> str:
+    body = json.dumps({"email": EMAIL, "password": PASSWORD})
+    status, _headers, data = request(
+        port, "POST", "/api/v1/auth/login", body, {"Content-Type": "application/json"}
+    )
+    if status != 200:
+        raise SystemExit(f"API login failed: HTTP {status}: {data[:200]!r}")
+    return json.loads(data)["access_token"]
+
+
+def load(port, result: Result, paths, headers, requests, concurrency, limit, warmup):
+    """`requests` GETs from `concurrency` threads (stopping at `limit` seconds)."""
+    for path in itertools.islice(itertools.cycle(paths), warmup):
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            request(port, "GET", path, headers=headers)
+    tickets = itertools.count()  # next() is atomic under the GIL
+    lock = threading.Lock()
+    deadline = time.monotonic() + limit
+
+    def worker():
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        latencies, statuses, errors = [], Counter(), Counter()
+        while time.monotonic() < deadline:
+            n = next(tickets)
+            if n >= requests:
+                break
+            started = time.perf_counter()
+            try:
+                conn.request("GET", paths[n % len(paths)], headers=headers)
+                response = conn.getresponse()
+                response.read()
+                statuses[response.status] += 1
+                if response.status == 200:
+                    latencies.append(time.perf_counter() - started)
+            except (OSError, http.client.HTTPException) as exc:
+                errors[type(exc).__name__] += 1
+                conn.close()
+                conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        conn.close()
+        with lock:
+            result.latencies += latencies
+            result.statuses.update(statuses)
+            result.errors.update(errors)
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result.wall = time.perf_counter() - started
+    return result
+
+
+# --- the report ------------------------------------------------------------------------------
+def machine() -> str:
+    model = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return f"{os.cpu_count()} cores{f' ({model})' if model else ''}, {platform.system()}"
+
+
+def versions() -> str:
+    import django  # the venv's, for the report only
+
+    return (
+        f"Python {platform.python_version()}, Django {django.get_version()}, "
+        f"SQLite {sqlite3.sqlite_version}"
+    )
+
+
+def table(results: list[Result], bare: Result | None) -> list[str]:
+    lines = [
+        "| scenario | path | req/s | p50 ms | p99 ms | bytes | ok | errors | bare req/s ÷ this |",
+        "|---|---|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    for r in results:
+        ratio = ""
+        if bare and bare.rps and r.rps and r is not bare:
+            ratio = f"{bare.rps / r.rps:.1f}×"
+        lines.append(
+            f"| {r.name} | `{r.path}` | {r.rps:.1f} | {r.pct(0.50):.1f} | {r.pct(0.99):.1f} "
+            f"| {r.size} | {r.ok} | {r.problems() or '—'} | {ratio} |"
+        )
+    return lines
+
+
+# --- the run -----------------------------------------------------------------------------------
+def add_run_args(parser, *, requests: int, warmup: int, output: str) -> None:
+    """The options every load benchmark takes; `requests`, `warmup` and `output` are its own."""
+    parser.add_argument(
+        "--requests", type=int, default=requests, help=f"requests per scenario ({requests})"
+    )
+    parser.add_argument("--concurrency", type=int, default=4, help="client threads (4)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
+    parser.add_argument("--limit", type=float, default=60, help="seconds per scenario, at most")
+    parser.add_argument("--warmup", type=int, default=warmup, help="warm-up requests per scenario")
+    parser.add_argument("--db", type=Path, default=RESULTS / "bench.sqlite3")
+    parser.add_argument("--skip-seed", action="store_true", help="reuse the database as it is")
+    parser.add_argument("--output", type=Path, default=RESULTS / output)
+
+
+def prepare(args, description: str, *seed_args: str) -> tuple[dict, float | None]:
+    """The server's environment, and (unless --skip-seed) the database migrated and topped up
+    by `seed_demo --patients N *seed_args`; returns the seeding's seconds (None if skipped)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    env = server_env(args.db.resolve())
+    if args.skip_seed:
+        return env, None
+    print(f"Preparing {args.db} ({description})…", flush=True)
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "collectstatic", "--noinput", "-v0")
+    started = time.monotonic()
+    manage(env, "seed_demo", "--patients", str(args.patients), *seed_args, "--password", PASSWORD)
+    return env, time.monotonic() - started
+
+
+def shell(env: dict, code: str, *, timeout: int = 3600, failed: str = "failed") -> str:
+    """`code` run by `manage.py shell` with the server's settings; its output, or why not."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode:
+        return f"({failed}: {done.stderr.strip()[-500:]})"
+    return done.stdout.strip()
+
+
+def bare_scenario(port, page: str, html: dict) -> tuple:
+    """The baseline: the bare view padded to the size of `page` (30 kB if it fails)."""
+    status, _headers, body = request(port, "GET", page, headers=html)
+    page_size = len(body) if status == 200 else 30_000
+    return ("bare Django view", [f"/bench/bare/?size={page_size}"], html)
+
+
+@dataclass
+class Run:
+    results: list
+    load_before: tuple
+    load_after: tuple
+
+
+def run(env: dict, args, scenarios, shown) -> Run:
+    """Serve, log in, then load each scenario in turn.
+
+    `scenarios(port, html, api)` gives (name, paths, headers) triples, the bare one first;
+    `shown(paths)` is the path the table prints for a scenario.
+    """
+    load_before = os.getloadavg()
+    port = free_port()
+    server = start_gunicorn(env, port, args.workers, RESULTS / "gunicorn.log")
+    try:
+        html = {"Cookie": login_html(port)}
+        api = {"Authorization": f"Bearer {login_api(port)}", "Accept": "application/json"}
+        results = []
+        for name, paths, headers in scenarios(port, html, api):
+            status, _h, body = request(port, "GET", paths[0], headers=headers)
+            path = shown(paths)
+            result = Result(name=name, path=path, size=len(body))
+            print(f"  {name}: {path} (HTTP {status}, {len(body)} bytes)…", flush=True)
+            load(
+                port,
+                result,
+                paths,
+                headers,
+                args.requests,
+                args.concurrency,
+                args.limit,
+                args.warmup,
+            )
+            results.append(result)
+    finally:
+        stop(server)
+    return Run(results, load_before, os.getloadavg())
+
+
+def report(
+    args, measured: Run, title: str, *, data: str, load: str, bare_rows: str, plans: str = ""
+) -> int:
+    """Write the Markdown report (the run's facts, the table, any query plans), print the table;
+    exit status 1 when a scenario had no successful request.
+
+    `data` describes the database, `load` ends the load line, `bare_rows` what the bare view
+    renders ("25 static rows", "static rows") and the page it is padded to.
+    """
+    rows = table(measured.results, measured.results[0])
+    lines = [
+        f"# {title} benchmark — latest run",
+        "",
+        f"- When: {time.strftime('%Y-%m-%d %H:%M %Z')}",
+        f"- Machine: {machine()}; {versions()}",
+        f"- Server: gunicorn, {args.workers} sync workers, DEBUG=False, SQLite "
+        f"({args.db.name}), load generator on the same machine over loopback",
+        f"- Load average (1 min) before/after: {measured.load_before[0]:.1f} / "
+        f"{measured.load_after[0]:.1f} "
+        "(other work on the machine skews absolute figures; the ratios hold up better)",
+        f"- Data: {data}",
+        f"- Load: {args.requests} requests per scenario after {args.warmup} warm-up, "
+        f"{args.concurrency} client threads (keep-alive http.client){load}",
+        "- `bare req/s ÷ this`: how many times slower than the bare view "
+        f"({bare_rows}, same middleware and session)",
+        "",
+        *rows,
+        "",
+    ]
+    if plans:
+        lines += ["## Query plans (`QuerySet.explain()`)", "", plans, ""]
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text("\n".join(lines))
+    print()
+    print("\n".join(rows))
+    print(f"\nWritten to {args.output}")
+    return 0 if all(r.ok for r in measured.results) else 1
+
+
+# --- query plans (inside Django, from the *_plans modules) ---------------------------------------
+def timed(read, runs=5) -> float:
+    """The median milliseconds of `runs` calls of `read`."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        read()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def explain_table(reads) -> list[tuple[str, str]]:
+    """Print a Markdown row per (name, queryset, expected index): the indexes the plan uses
+    (⚠ without the expected one), a temporary B-tree sort, the median time. Returns the plans;
+    the caller adds its own rows, then `print_plans`."""
+    print("| read | expected index | index used | temp b-tree | median ms |")
+    print("|---|---|---|---|---:|")
+    plans = []
+    for name, queryset, expected in reads:
+        plan = queryset.explain()
+        used = sorted(set(re.findall(r"INDEX (\w+)", plan)))
+        sort = "yes" if "TEMP B-TREE" in plan else "no"
+        mark = "" if expected in used else " ⚠"
+        ms = timed(lambda q=queryset: list(q.all()))
+        shown = ", ".join(f"`{u}`" for u in used) or "—"
+        print(f"| {name} | `{expected}` | {shown}{mark} | {sort} | {ms:.1f} |")
+        plans.append((name, plan))
+    return plans
+
+
+def print_plans(plans) -> None:
+    print()
+    for name, plan in plans:
+        print(f"{name}:\n\n```\n{plan}\n```\n")

@@ -1,0 +1,65 @@
+"""What the files app adds to the rest: the patient page's Files panel, patients as a target
+files attach to, the admins' quarantine badge on the staff home, and the quarantine event."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from core.contributions import (
+    AttachmentTarget,
+    NotificationEvent,
+    Panel,
+    PatientRecords,
+    Widget,
+    contribute,
+)
+from core.roles import Role
+from files import selectors
+from patients.selectors import patient_get
+
+
+def patient_target(*, actor, id: str):
+    """A patient's record as an attachment target: the patients app's own access call."""
+    return patient_get(actor=actor, id=id, audited=False)
+
+
+def clinic_admins(stored):
+    """Who hears of a quarantined file: the clinic's admins (services.file_scan emits it)."""
+    return User.objects.filter(clinic_id=stored.clinic_id, role=Role.ADMIN, is_active=True)
+
+
+def file_link(stored, user) -> str:
+    return reverse("files:detail", args=[stored.pk])
+
+
+contribute(
+    "files",
+    PatientRecords(key="files", models=("files.StoredFile",)),
+    Panel(
+        key="files",
+        title=_("Files"),
+        template="files/panels/files.html",
+        permission="files.view",
+        order=50,
+        context=selectors.patient_panel,
+    ),
+    AttachmentTarget(key="patient", label=_("Patient record"), get=patient_target, order=10),
+    Widget(
+        key="files_quarantine",
+        template="files/widgets/quarantine.html",
+        permission="files.quarantine",
+        order=90,
+        context=selectors.quarantine_widget,
+    ),
+    NotificationEvent(
+        key="files.quarantined",
+        label=_("A file was quarantined"),
+        description=_("A virus scan found malware in an uploaded file."),
+        default_channels=("in_app", "email"),
+        mandatory_channels=("in_app",),
+        audience=(Role.ADMIN,),
+        recipients=clinic_admins,
+        link=file_link,
+        order=200,
+    ),
+)

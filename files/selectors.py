@@ -1,0 +1,276 @@
+"""Reads of stored files, built on the one access rule (core.access) and audited.
+
+- Reach: a file's reach is its patient's (staff: their clinic's files; a patient user: files of
+  their own record that were shared with them or that they uploaded). Clinic-level documents
+  (no patient) are staff-only. Soft-deleted files are out of reach except for a restore.
+- Categories: staff read only the categories their role's rows in core.roles allow. Lists leave
+  the other categories out; opening such a file directly is a 403 (the staff member may see
+  the patient, so the file's existence is no secret; its contents are).
+- Audit: opening a file's page or metadata is one 'view'; each download one 'view' row with
+  detail "download" (range requests that follow a download within DOWNLOAD_WINDOW share its
+  row); a page of a list one 'view' row per patient shown (core.lists).
+"""
+
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page
+from django.db.models import Count, Q
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from core.access import get_in_reach, in_reach, is_patient_user
+from core.audit import VIEW, audit
+from core.errors import Conflict, Locked
+from core.lists import PER_PAGE, audited_by_patient, page_of
+from core.roles import can
+from files.models import BUILTIN_CATEGORIES, FileCategory, StoredFile
+from patients.selectors import patient_list
+
+DOWNLOAD_WINDOW = 10 * 60  # seconds
+STATUSES = ("active", "deleted", "quarantined")
+Scan = StoredFile.Scan
+
+
+# --- categories ----------------------------------------------------------------------------------
+def category_permission(slug: str) -> str:
+    """The row of core.roles deciding who reads and writes files of this category."""
+    return f"files.category.{slug}" if slug in BUILTIN_CATEGORIES else "files.category.clinic"
+
+
+def may_use_category(actor, slug: str) -> bool:
+    """Staff: their role's category rows. Patients are not limited by category (their reach is
+    what was shared with them or they uploaded)."""
+    return is_patient_user(actor) or can(actor, category_permission(slug))
+
+
+def category_list(*, actor) -> list[dict]:
+    """Built-in categories, then the clinic's own (patients: built-in only), with whether the
+    actor may read and upload files of each."""
+    rows = [
+        {"slug": s, "label": str(label), "builtin": True} for s, label in BUILTIN_CATEGORIES.items()
+    ]
+    if not is_patient_user(actor):
+        own = FileCategory.objects.filter(clinic_id=actor.clinic_id).order_by("label", "id")
+        rows += [{"slug": c.slug, "label": c.label, "builtin": False} for c in own]
+    for row in rows:
+        row["allowed"] = may_use_category(actor, row["slug"])
+    return rows
+
+
+def category_labels(*, clinic_id) -> dict[str, str]:
+    labels = {slug: str(label) for slug, label in BUILTIN_CATEGORIES.items()}
+    own = FileCategory.objects.filter(clinic_id=clinic_id).values_list("slug", "label")
+    return {**labels, **dict(own)}
+
+
+def _readable_filter(actor, queryset):
+    """Staff see only the categories their role reads (all of them for clinical roles)."""
+    if is_patient_user(actor) or can(actor, "files.category.clinic"):
+        return queryset
+    readable = [slug for slug in BUILTIN_CATEGORIES if can(actor, category_permission(slug))]
+    return queryset.filter(category__in=readable)
+
+
+# --- files ---------------------------------------------------------------------------------------
+def _files_in_reach(actor, *, include_deleted: bool = False):
+    rows = in_reach(StoredFile.objects.all(), actor=actor, patient="patient")
+    if is_patient_user(actor):
+        rows = rows.filter(patient__is_archived__in=[False]).filter(
+            Q(shared_with_patient=True) | Q(uploaded_by_id=actor.pk)
+        )
+    if not include_deleted:
+        rows = rows.filter(deleted_at__isnull=True)
+    return rows
+
+
+def file_list(
+    *,
+    actor,
+    patient=None,
+    clinic_level: bool = False,
+    category: str = "",
+    search: str = "",
+    patient_search: str = "",
+    uploaded_from=None,
+    uploaded_to=None,
+    status: str = "active",
+):
+    """The files the actor may see, newest first (unaudited; pages go through `file_page`).
+
+    `status`: "active" (default), "deleted" (soft-deleted ones, for a restore) or
+    "quarantined" (a scan found malware). `patient_search` is the patients app's search.
+    """
+    files = _files_in_reach(actor, include_deleted=status == "deleted")
+    files = _readable_filter(actor, files)
+    if status == "deleted":
+        files = files.filter(deleted_at__isnull=False)
+    elif status == "quarantined":
+        files = files.filter(scan_status=Scan.INFECTED)
+    if patient is not None:
+        files = files.filter(patient_id=patient.pk)
+    elif clinic_level:
+        files = files.filter(patient__isnull=True)
+    if category:
+        files = files.filter(category=category)
+    if search.strip():
+        files = files.filter(title__icontains=search.strip())
+    if patient_search.strip():
+        matches = patient_list(actor=actor, search=patient_search, status="all")
+        files = files.filter(patient_id__in=list(matches.values_list("pk", flat=True)[:500]))
+    if uploaded_from:
+        files = files.filter(created_at__gte=uploaded_from)
+    if uploaded_to:
+        files = files.filter(created_at__lte=uploaded_to)
+    return files.order_by("-created_at", "-id")
+
+
+def mark_duplicates(rows) -> None:
+    """Set `duplicates` on each row: how many other live files of the same patient have the
+    same SHA-256 (one query for the page)."""
+    keyed = [row for row in rows if row.patient_id]
+    for row in rows:
+        row.duplicates = 0
+    if not keyed:
+        return
+    counts = (
+        StoredFile.objects.filter(
+            clinic_id=keyed[0].clinic_id,
+            patient_id__in={row.patient_id for row in keyed},
+            sha256__in={row.sha256 for row in keyed},
+            deleted_at__isnull=True,
+        )
+        .values("patient_id", "sha256")
+        .annotate(n=Count("id"))
+    )
+    by_key = {(c["patient_id"], c["sha256"]): c["n"] for c in counts}
+    for row in keyed:
+        row.duplicates = max(by_key.get((row.patient_id, row.sha256), 1) - 1, 0)
+
+
+def file_page(
+    *, actor, number=1, per_page: int = PER_PAGE, strict: bool = False, **filters
+) -> Page:
+    """One page of `file_list`: one audit 'view' row per patient shown, duplicates marked."""
+    files = file_list(actor=actor, **filters).select_related("patient", "uploaded_by")
+
+    audit_page = audited_by_patient(actor=actor, detail="files")
+
+    def on_page(rows):
+        audit_page(rows)
+        mark_duplicates(rows)
+
+    return page_of(files, number=number, per_page=per_page, strict=strict, on_page=on_page)
+
+
+def duplicates_of(*, actor, stored: StoredFile) -> list[StoredFile]:
+    """Other live files of the same patient with the same bytes (the actor may see)."""
+    if not stored.patient_id:
+        return []
+    same = _readable_filter(actor, _files_in_reach(actor)).filter(
+        patient_id=stored.patient_id, sha256=stored.sha256
+    )
+    return list(same.exclude(pk=stored.pk).select_related("uploaded_by")[:20])
+
+
+def file_get(
+    *,
+    actor,
+    id: str,
+    permission: str | None = "files.view",
+    audited: bool = True,
+    include_deleted: bool = False,
+    detail: str = "",
+) -> StoredFile:
+    """One file: 404 out of reach, 403 unless the role grants `permission` and the file's
+    category, then one audited 'view' (writes pass `audited=False`; their service audits)."""
+    stored = get_in_reach(
+        _files_in_reach(actor, include_deleted=include_deleted).select_related(
+            "patient", "uploaded_by", "deleted_by"
+        ),
+        actor=actor,
+        id=id,
+        permission=permission,
+        patient="patient",
+    )
+    if not may_use_category(actor, stored.category):
+        raise PermissionDenied(_("Your role does not allow access to files of this category."))
+    if audited:
+        audit(
+            actor=actor, action=VIEW, obj=stored, patient_id=stored.patient_id or "", detail=detail
+        )
+    return stored
+
+
+def ensure_servable(stored: StoredFile) -> None:
+    """Pending scans are a 423 (try again shortly); quarantined files a 409 (never served)."""
+    if stored.scan_status == Scan.PENDING:
+        raise Locked(
+            _("This file is still being checked for viruses. Try again in a moment."),
+            code="scan_pending",
+        )
+    if stored.scan_status == Scan.INFECTED:
+        raise Conflict(
+            _("This file was quarantined: the virus scan found %(detail)s.")
+            % {"detail": stored.scan_detail or _("malware")},
+            code="quarantined",
+        )
+
+
+def file_for_download(*, actor, id: str, ranged: bool = False) -> StoredFile:
+    """A file whose bytes the actor may have: 404/403 as `file_get`, 423/409 while a scan is
+    pending or found malware, then one audit row per download (a range request within
+    DOWNLOAD_WINDOW of this actor's last download of the file shares that row)."""
+    stored = file_get(actor=actor, id=id, audited=False)
+    ensure_servable(stored)
+    window_key = f"files:downloaded:{actor.pk}:{stored.pk}"
+    if not (ranged and cache.get(window_key)):
+        audit(
+            actor=actor,
+            action=VIEW,
+            obj=stored,
+            patient_id=stored.patient_id or "",
+            detail="download",
+        )
+    cache.set(window_key, True, DOWNLOAD_WINDOW)
+    return stored
+
+
+def file_for_preview(*, actor, id: str) -> StoredFile:
+    """A file whose thumbnail or first-page preview the actor may see (audited as a view)."""
+    stored = file_get(actor=actor, id=id, audited=False)
+    ensure_servable(stored)
+    if not stored.thumbnail_key:
+        raise Http404(_("This file has no preview."))
+    audit(
+        actor=actor, action=VIEW, obj=stored, patient_id=stored.patient_id or "", detail="preview"
+    )
+    return stored
+
+
+def patient_panel(*, actor, patient) -> dict:
+    """The patient page's Files panel: the newest files and counts by category."""
+    files = file_list(actor=actor, patient=patient)
+    latest = list(files.select_related("uploaded_by")[:10])
+    mark_duplicates(latest)
+    counts = dict(
+        files.order_by().values("category").annotate(n=Count("id")).values_list("category", "n")
+    )
+    labels = category_labels(clinic_id=patient.clinic_id)
+    return {
+        "files": latest,
+        "file_count": sum(counts.values()),
+        "file_categories": [
+            (slug, labels.get(slug, slug), n) for slug, n in sorted(counts.items())
+        ],
+        "category_labels": labels,
+    }
+
+
+def quarantine_count(*, actor) -> int:
+    return StoredFile.objects.filter(
+        clinic_id=actor.clinic_id, scan_status=Scan.INFECTED, deleted_at__isnull=True
+    ).count()
+
+
+def quarantine_widget(*, actor) -> dict:
+    return {"quarantined": quarantine_count(actor=actor)}

@@ -1,0 +1,68 @@
+"""Notes in the Django admin (platform superusers): read-only, every opening audited.
+
+Notes are written in the clinic's pages and API; a signed note is locked in the model anyway,
+and a superuser editing a clinician's draft would put words in their name.
+"""
+
+from django.contrib import admin
+
+from core.admin import AuditedAdminMixin
+from notes.models import Addendum, Note, NoteRevision, NoteTemplate, NoteType
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AddendumInline(ReadOnlyInline):
+    model = Addendum
+    fields = ["created_at", "author", "text"]
+    readonly_fields = fields
+
+
+class RevisionInline(ReadOnlyInline):
+    model = NoteRevision
+    fields = ["created_at", "editor", "version", "title", "autosave"]
+    readonly_fields = fields
+
+
+@admin.register(Note)
+class NoteAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["title", "note_type", "status", "author", "created_at", "clinic"]
+    list_filter = ["status", "shared_with_patient", "clinic"]
+    search_fields = ["=id", "=patient__id"]
+    list_select_related = ["note_type", "author", "clinic"]
+    raw_id_fields = ["patient", "author", "signed_by", "cosigner", "cosigned_by"]
+    inlines = [AddendumInline, RevisionInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(NoteType)
+class NoteTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "is_loinc", "is_active", "clinic"]
+    list_filter = ["is_loinc", "is_active", "clinic"]
+    search_fields = ["name", "code"]
+    list_select_related = ["clinic"]
+
+
+@admin.register(NoteTemplate)
+class NoteTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "note_type", "is_active", "clinic"]
+    list_filter = ["is_active", "clinic"]
+    search_fields = ["name"]
+    list_select_related = ["note_type", "clinic"]

@@ -1,0 +1,275 @@
+"""Reads of clinical notes, built on the one access rule (core.access) and audited.
+
+Reach: staff reach their clinic's notes (the role table then decides: clinicians, nurses and
+clinic admins read them; receptionists and lab technicians get a 403). A patient user reaches
+only their own notes that are signed AND shared with them (under `own_record.view`) — drafts
+and unshared notes do not exist for them (404).
+
+- `note_list`: the notes in reach, filtered and searched (unaudited; building block).
+- `note_page`: one page of it; a list across patients writes one 'view' row per patient shown,
+  a list of one patient's notes one 'view' row for that patient.
+- `note_get`: one note, 404 out of reach, then 403 if the role may not, then one audited view.
+"""
+
+import datetime
+
+from django.core.paginator import Page
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import AuditEvent, User
+from core.access import get_in_reach, in_reach, is_patient_user
+from core.audit import audit, audit_patients_read
+from core.lists import PER_PAGE, audited_by_patient, page_of
+from core.roles import Role, can, require
+from notes.models import Addendum, Note, NoteRevision, NoteTemplate, NoteType
+from patients.models import search_key
+from patients.selectors import patient_get
+
+Action = AuditEvent.Action
+PANEL_SIZE = 10
+WIDGET_SIZE = 8
+STATUSES = tuple(Note.Status.values)
+
+
+def permission_for(actor, permission: str | None) -> str | None:
+    """A patient user reads their own notes under `own_record.view`; anything else as asked."""
+    if permission == "notes.view" and is_patient_user(actor):
+        return "own_record.view"
+    return permission
+
+
+def _notes_in_reach(actor):
+    notes = in_reach(Note.objects.all(), actor=actor)
+    if is_patient_user(actor):
+        notes = notes.filter(
+            status=Note.Status.SIGNED,
+            shared_with_patient__in=[True],
+            patient__is_archived__in=[False],
+        )
+    return notes
+
+
+def search_filter(text: str) -> Q:
+    """Every word of `text` appears in the note's title or sections (case and accents ignored)."""
+    condition = Q()
+    for word in search_key(text).split()[:8]:
+        condition &= Q(search_text__contains=word)
+    return condition
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    """Midnight of `day` in the current (the clinic's) timezone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+def note_list(
+    *,
+    actor,
+    patient=None,
+    author: str = "",
+    status: str = "",
+    note_type: str = "",
+    search: str = "",
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+):
+    """The notes in the actor's reach, newest first, filtered (unaudited: see note_page)."""
+    notes = _notes_in_reach(actor)
+    if patient is not None:
+        notes = notes.filter(patient_id=patient.pk)
+    if author:
+        notes = notes.filter(author_id=author)
+    if status:
+        notes = notes.filter(status=status)
+    if note_type:
+        types = in_reach(NoteType.objects.all(), actor=actor, patient=None)
+        ids = types.filter(Q(pk=note_type[:64]) | Q(code=note_type[:64])).values_list("pk")
+        notes = notes.filter(note_type_id__in=[pk for (pk,) in ids])
+    if date_from:
+        notes = notes.filter(created_at__gte=_day_start(date_from))
+    if date_to:
+        notes = notes.filter(created_at__lt=_day_start(date_to + datetime.timedelta(days=1)))
+    if search.strip():
+        notes = notes.filter(search_filter(search))
+    return notes.order_by("-created_at", "-id")
+
+
+def _with_people(notes):
+    return notes.select_related("note_type", "author", "signed_by", "cosigner", "cosigned_by")
+
+
+def note_page(
+    *,
+    actor,
+    patient_id: str = "",
+    number=1,
+    per_page: int = PER_PAGE,
+    strict: bool = False,
+    **filters,
+) -> tuple[Page, object]:
+    """(one page of notes, the patient or None).
+
+    With `patient_id`: that patient's notes, after one audited read of the patient (404 out of
+    reach, 403 for a role that may not read notes). Without: notes across patients, one 'view'
+    row per patient on the page.
+    """
+    patient = None
+    on_page = audited_by_patient(actor=actor, detail="notes list")
+    if patient_id:
+        patient = patient_get(
+            actor=actor, id=patient_id, permission=permission_for(actor, "notes.view"),
+            detail="notes list",
+        )  # fmt: skip
+        on_page = None
+    else:
+        require(actor, permission_for(actor, "notes.view"))
+    notes = _with_people(note_list(actor=actor, patient=patient, **filters))
+    if patient is None:
+        notes = notes.select_related("patient")
+    page = page_of(notes, number=number, per_page=per_page, on_page=on_page, strict=strict)
+    return page, patient
+
+
+def note_get(
+    *,
+    actor,
+    id: str,
+    permission: str | None = "notes.view",
+    audited: bool = True,
+    detail: str = "",
+) -> Note:
+    """One note with its people: 404 out of reach, then 403 unless the role grants
+    `permission`, then one audited 'view' (writes pass `audited=False`: they audit themselves)."""
+    note = get_in_reach(
+        _with_people(_notes_in_reach(actor)).select_related("patient", "template"),
+        actor=actor,
+        id=id,
+        permission=permission_for(actor, permission),
+    )
+    if audited:
+        audit(actor=actor, action=Action.VIEW, obj=note, patient_id=note.patient_id, detail=detail)
+    return note
+
+
+def note_export(*, actor, id: str, detail: str = "FHIR DocumentReference") -> Note:
+    """A note read in order to leave the system: audited as an export."""
+    note = note_get(actor=actor, id=id, audited=False)
+    audit(actor=actor, action=Action.EXPORT, obj=note, patient_id=note.patient_id, detail=detail)
+    return note
+
+
+def note_get_for_attachment(*, actor, id: str) -> Note:
+    """The files app's access call for "attach to a note" (an AttachmentTarget)."""
+    return note_get(actor=actor, id=id, audited=False)
+
+
+def addenda_of(note: Note) -> list[Addendum]:
+    """The note's addenda in the order they were added (read as part of the note)."""
+    return list(note.addenda.select_related("author").order_by("created_at", "id"))
+
+
+def note_history(*, actor, id: str) -> tuple[Note, list[NoteRevision]]:
+    """(the note, its draft revisions oldest first): staff only; the read itself is audited."""
+    note = note_get(actor=actor, id=id, permission="notes.history", detail="history")
+    revisions = list(note.revisions.select_related("editor").order_by("created_at", "id"))
+    return note, revisions
+
+
+def revisions_with_changes(revisions: list[NoteRevision]) -> list[dict]:
+    """Revisions newest first, each with the names of the sections (and title) it changed."""
+    rows, previous = [], None
+    for revision in revisions:
+        before = {} if previous is None else {s["name"]: s["text"] for s in previous.sections}
+        changed = [s["name"] for s in revision.sections if before.get(s["name"]) != s["text"]]
+        if previous is not None and previous.title != revision.title:
+            changed.insert(0, str(_("Title")))
+        rows.append({"revision": revision, "changed": changed, "first": previous is None})
+        previous = revision
+    return rows[::-1]
+
+
+def note_types(*, actor, active_only: bool = False):
+    require(actor, "notes.view")
+    types = in_reach(NoteType.objects.all(), actor=actor, patient=None)
+    if active_only:
+        types = types.filter(is_active=True)
+    return types.order_by("name", "id")
+
+
+def note_type_get(*, actor, id_or_code: str) -> NoteType | None:
+    """A type of the actor's clinic by its id or its code (e.g. "11506-3"), or None."""
+    value = (id_or_code or "").strip()[:64]
+    if not value:
+        return None
+    return note_types(actor=actor).filter(Q(pk=value) | Q(code=value)).first()
+
+
+def template_list(*, actor, active_only: bool = False):
+    require(actor, "notes.view")
+    templates = in_reach(NoteTemplate.objects.all(), actor=actor, patient=None)
+    if active_only:
+        templates = templates.filter(is_active=True, note_type__is_active=True)
+    return templates.select_related("note_type").order_by("name", "id")
+
+
+def template_get(*, actor, id: str, permission: str = "notes.view") -> NoteTemplate:
+    return get_in_reach(
+        in_reach(NoteTemplate.objects.select_related("note_type"), actor=actor, patient=None),
+        actor=actor,
+        id=id,
+        permission=permission,
+        patient=None,
+    )
+
+
+def cosigner_candidates(*, clinic_id, exclude=None):
+    """The clinicians who may be asked to co-sign: active clinicians of the clinic."""
+    users = User.objects.filter(clinic_id=clinic_id, role=Role.CLINICIAN, is_active=True)
+    if exclude is not None:
+        users = users.exclude(pk=exclude.pk)
+    return users.order_by("name", "email")
+
+
+def note_authors(*, actor):
+    """Who may write notes in the actor's clinic (the list's author filter)."""
+    require(actor, "notes.view")
+    return User.objects.filter(
+        clinic_id=actor.clinic_id, role__in=[Role.CLINICIAN, Role.NURSE]
+    ).order_by("name", "email")
+
+
+# --- contributed to other pages ------------------------------------------------------------------
+def patient_panel(*, actor, patient) -> dict:
+    """The patient page's Notes panel: the latest notes (part of the page's audited view)."""
+    notes = _with_people(note_list(actor=actor, patient=patient))
+    latest = list(notes[: PANEL_SIZE + 1])
+    return {
+        "notes": latest[:PANEL_SIZE],
+        "more": len(latest) > PANEL_SIZE,
+        "can_write": can(actor, "notes.write"),
+    }
+
+
+def home_widget(*, actor) -> dict:
+    """The clinician's home: my drafts, and signed notes waiting for my co-signature."""
+    base = in_reach(Note.objects.all(), actor=actor).select_related("patient", "note_type")
+    drafts = list(
+        base.filter(author_id=actor.pk, status=Note.Status.DRAFT).order_by("-updated_at", "-id")[
+            : WIDGET_SIZE + 1
+        ]
+    )
+    awaiting = list(
+        base.filter(cosigner_id=actor.pk, cosigned_at__isnull=True)
+        .select_related("author")
+        .order_by("cosign_requested_at", "id")[: WIDGET_SIZE + 1]
+    )
+    shown = drafts[:WIDGET_SIZE] + awaiting[:WIDGET_SIZE]
+    audit_patients_read(actor=actor, patient_ids=[n.patient_id for n in shown], detail="notes")
+    return {
+        "drafts": drafts[:WIDGET_SIZE],
+        "more_drafts": len(drafts) > WIDGET_SIZE,
+        "awaiting": awaiting[:WIDGET_SIZE],
+        "more_awaiting": len(awaiting) > WIDGET_SIZE,
+    }

@@ -1,0 +1,78 @@
+"""Staff pages: my notifications (the bell's page), my preferences, and for clinic admins the
+e-mails, webhook calls and background tasks that failed for good, with "retry"."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.forms import SERVICE_ERRORS, flash_errors
+from core.lists import page_of
+from core.views import staff_page
+from notifications import selectors, services
+from notifications.forms import PreferencesForm
+
+
+@staff_page("notifications.own")
+def notification_list(request):
+    rows = selectors.notification_list(actor=request.user)
+    page = page_of(rows, number=request.GET.get("page", 1))
+    return render(request, "notifications/list.html", {"page_obj": page})
+
+
+@require_POST
+@staff_page()
+def notification_open(request, pk):
+    """Mark it read and follow its link (only links inside this site)."""
+    notification = selectors.notification_get(actor=request.user, id=pk)
+    services.notification_read(actor=request.user, notification=notification)
+    link = notification.link
+    if link and url_has_allowed_host_and_scheme(link, allowed_hosts={request.get_host()}):
+        return redirect(link)
+    return redirect("notifications:list")
+
+
+@require_POST
+@staff_page("notifications.own")
+def read_all(request):
+    marked = services.notifications_read_all(actor=request.user)
+    messages.success(request, _("%(n)d notification(s) marked read.") % {"n": marked})
+    return redirect("notifications:list")
+
+
+@staff_page("notifications.own")
+def preferences(request):
+    current = services.preferences_get(actor=request.user)
+    form = PreferencesForm(request.POST or None, preferences=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.preferences_set(actor=request.user, items=form.items())
+        except SERVICE_ERRORS as exc:
+            flash_errors(request, exc)
+        else:
+            messages.success(request, _("Your notification preferences are saved."))
+            return redirect("notifications:preferences")
+    return render(request, "notifications/preferences.html", {"form": form, "rows": form.rows()})
+
+
+@staff_page("deliveries.manage")
+def failed_deliveries(request):
+    return render(
+        request,
+        "notifications/failed.html",
+        {
+            "mail": selectors.failed_mail(actor=request.user)[:100],
+            "calls": selectors.failed_webhook_calls(actor=request.user)[:100],
+            "tasks": selectors.failed_tasks(actor=request.user)[:100],
+        },
+    )
+
+
+@require_POST
+@staff_page()
+def failed_retry(request, kind, pk):
+    row = selectors.failed_delivery_get(actor=request.user, kind=kind, id=pk)
+    services.delivery_retry(actor=request.user, row=row)
+    messages.success(request, _("Sending again."))
+    return redirect("notifications:failed")

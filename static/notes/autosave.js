@@ -1,0 +1,241 @@
+/*
+ * The note writer's autosave (templates/notes/note_edit.html; no inline script, CSP-safe).
+ *
+ * - Every edit is copied at once to localStorage, so a keystroke survives a dropped network,
+ *   a closed tab or a crash until the server has it.
+ * - A few seconds after the first unsaved edit (and when a field loses focus, the page is
+ *   hidden or the connection comes back) the draft is PATCHed to /api/v1/notes/<id>/ with the
+ *   version it started from; the answer's version is kept for the next save.
+ * - Network failures and server errors retry with a growing delay (up to a minute). A 409 (the
+ *   draft was saved elsewhere, or signed) stops autosave and says so; the text stays on the
+ *   device. Other refusals (400) are shown and the next edit tries again.
+ * - Opening the writer again offers back any text the server never received.
+ * Without JavaScript the form's Save buttons do the same work by a normal POST.
+ */
+(function () {
+  "use strict";
+
+  var form = document.getElementById("note-writer");
+  if (!form || !window.fetch || !window.JSON) {
+    return;
+  }
+  var INTERVAL = 4000;
+  var MAX_DELAY = 60000;
+  var url = form.dataset.autosaveUrl;
+  var storageKey = "hp-note-draft:" + form.dataset.noteId;
+  var status = document.getElementById("autosave-status");
+  var restoreBox = document.getElementById("autosave-restore");
+  var versionInput = form.querySelector("input[name=version]");
+  var csrfToken = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var titleInput = form.querySelector("[name=title]");
+  var sectionInputs = Array.prototype.slice.call(form.querySelectorAll("textarea[data-section]"));
+
+  var dirty = false;
+  var inFlight = false;
+  var editedDuringFlight = false;
+  var stopped = false;
+  var submitting = false;
+  var timer = null;
+  var delay = INTERVAL;
+
+  function say(text) {
+    status.textContent = text;
+  }
+
+  function content() {
+    return {
+      title: titleInput.value,
+      sections: sectionInputs.map(function (input) {
+        return { name: input.dataset.section, text: input.value };
+      }),
+    };
+  }
+
+  function currentVersion() {
+    return parseInt(versionInput.value, 10);
+  }
+
+  function keepLocally() {
+    var copy = content();
+    copy.version = currentVersion();
+    copy.keptAt = new Date().toISOString();
+    try {
+      window.localStorage.setItem(storageKey, JSON.stringify(copy));
+    } catch (error) {
+      /* storage full or disabled: the server copy is all there is */
+    }
+  }
+
+  function forgetLocally() {
+    try {
+      window.localStorage.removeItem(storageKey);
+    } catch (error) {
+      /* nothing kept */
+    }
+  }
+
+  function readLocal() {
+    try {
+      return JSON.parse(window.localStorage.getItem(storageKey) || "null");
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function schedule(wait) {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(save, wait);
+  }
+
+  function timeNow() {
+    return new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function save() {
+    timer = null;
+    if (!dirty || inFlight || stopped || submitting) {
+      return;
+    }
+    inFlight = true;
+    editedDuringFlight = false;
+    var body = content();
+    body.version = currentVersion();
+    body.autosave = true;
+    say(form.dataset.msgSaving);
+    fetch(url, {
+      method: "PATCH",
+      credentials: "same-origin",
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        "X-CSRFToken": csrfToken,
+      },
+      body: JSON.stringify(body),
+    })
+      .then(function (response) {
+        return response
+          .json()
+          .catch(function () {
+            return {};
+          })
+          .then(function (data) {
+            return { status: response.status, ok: response.ok, data: data };
+          });
+      })
+      .catch(function () {
+        return { status: 0, ok: false, data: {} };
+      })
+      .then(function (answer) {
+        inFlight = false;
+        if (answer.ok) {
+          versionInput.value = answer.data.version;
+          delay = INTERVAL;
+          if (editedDuringFlight) {
+            keepLocally();
+            schedule(INTERVAL);
+          } else {
+            dirty = false;
+            forgetLocally();
+            say(form.dataset.msgSaved + " (" + timeNow() + ")");
+          }
+        } else if (answer.status === 0 || answer.status >= 500 || answer.status === 429) {
+          say(form.dataset.msgOffline);
+          delay = Math.min(delay * 2, MAX_DELAY);
+          schedule(delay);
+        } else if (answer.status === 409) {
+          stopped = true;
+          say(form.dataset.msgConflict);
+        } else {
+          say(form.dataset.msgInvalid + " " + (answer.data.detail || answer.status));
+        }
+      });
+  }
+
+  function edited() {
+    dirty = true;
+    if (inFlight) {
+      editedDuringFlight = true;
+    }
+    keepLocally();
+    if (timer === null && !inFlight) {
+      schedule(INTERVAL);
+    }
+  }
+
+  function saveSoon() {
+    if (dirty) {
+      schedule(0);
+    }
+  }
+
+  function apply(copy) {
+    titleInput.value = copy.title;
+    var texts = {};
+    copy.sections.forEach(function (section) {
+      texts[section.name] = section.text;
+    });
+    sectionInputs.forEach(function (input) {
+      if (Object.prototype.hasOwnProperty.call(texts, input.dataset.section)) {
+        input.value = texts[input.dataset.section];
+      }
+    });
+  }
+
+  function sameAsForm(copy) {
+    return JSON.stringify({ title: copy.title, sections: copy.sections }) === JSON.stringify(content());
+  }
+
+  function offerLocalCopy() {
+    var copy = readLocal();
+    if (!copy || !copy.sections) {
+      return;
+    }
+    if (sameAsForm(copy)) {
+      forgetLocally();
+      return;
+    }
+    if (copy.version === currentVersion()) {
+      apply(copy);
+      say(form.dataset.msgRestored);
+      dirty = true;
+      schedule(0);
+      return;
+    }
+    restoreBox.querySelector("[data-role=message]").textContent = form.dataset.msgStale;
+    restoreBox.hidden = false;
+    restoreBox.querySelector("[data-role=restore]").addEventListener("click", function () {
+      apply(copy);
+      restoreBox.hidden = true;
+      edited();
+    });
+    restoreBox.querySelector("[data-role=discard]").addEventListener("click", function () {
+      forgetLocally();
+      restoreBox.hidden = true;
+    });
+  }
+
+  [titleInput].concat(sectionInputs).forEach(function (input) {
+    input.addEventListener("input", edited);
+    input.addEventListener("blur", saveSoon);
+  });
+  window.addEventListener("online", saveSoon);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") {
+      saveSoon();
+    }
+  });
+  form.addEventListener("submit", function () {
+    // The form's POST carries the text; the local copy stays until the page shows it saved.
+    submitting = true;
+    window.clearTimeout(timer);
+    keepLocally();
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty && !submitting) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+
+  offerLocalCopy();
+})();

@@ -1,0 +1,316 @@
+"""The staff pages: calendars (query counts constant in the number of appointments), the
+front desk's Today list, booking from real free slots, moving, cancelling, the hours editor,
+the patient page's panel and the home widget."""
+
+import datetime
+import zoneinfo
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import AuditEvent
+from appointments import services
+from appointments.models import Appointment, AvailabilityRule, Status
+from core.roles import Role
+from tests.appointments.conftest import local
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+def fill_week(book, patients, provider, monday, tz, per_day=4):
+    for day in range(5):
+        for i in range(per_day):
+            start = local(monday + datetime.timedelta(days=day), "10:00", tz)
+            book(patients[i % len(patients)], provider, start + datetime.timedelta(minutes=20 * i))
+
+
+@pytest.mark.parametrize(("view", "one_provider"), [("week", True), ("day", True), ("day", False)])
+def test_calendar_queries_do_not_grow(
+    login,
+    staff,
+    book,
+    patient,
+    patient2,
+    provider,
+    nurse,
+    monday,
+    tz,
+    view,
+    one_provider,
+    django_assert_max_num_queries,
+):
+    client = login(staff[Role.RECEPTIONIST])
+    url = f"/appointments/?view={view}&date={monday.isoformat()}"
+    if one_provider:
+        url += f"&provider={nurse.pk}"
+    book(patient, nurse, local(monday, "09:00", tz))
+    with django_assert_max_num_queries(12) as first:
+        assert client.get(url).status_code == 200
+    fill_week(book, [patient, patient2], nurse, monday, tz)
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert "Ada Lovelace" in response.content.decode()
+    assert "Follow-up" in response.content.decode()  # the type by name, not only by colour
+
+
+def test_whole_clinic_week_is_a_grid_of_counts(
+    login,
+    staff,
+    book,
+    patient,
+    patient2,
+    provider,
+    nurse,
+    monday,
+    tz,
+    django_assert_max_num_queries,
+):
+    client = login(staff[Role.RECEPTIONIST])
+    url = f"/appointments/?view=week&date={monday.isoformat()}"
+    fill_week(book, [patient, patient2], nurse, monday, tz)
+    before = AuditEvent.objects.count()
+    with django_assert_max_num_queries(10):
+        page = client.get(url).content.decode()
+    assert "4 appointments" in page and nurse.name in page and provider.name in page
+    assert "Ada Lovelace" not in page
+    assert AuditEvent.objects.count() == before  # no patient shown, nothing read
+
+
+def test_calendar_per_provider_and_audit(
+    login, staff, book, patient, patient2, provider, nurse, monday, tz
+):
+    book(patient, provider, local(monday, "09:00", tz))
+    book(patient2, nurse, local(monday, "09:00", tz))
+    client = login(staff[Role.CLINICIAN])
+    before = AuditEvent.objects.count()
+    page = client.get(f"/appointments/?date={monday.isoformat()}&provider={provider.pk}")
+    text = page.content.decode()
+    assert "Ada Lovelace" in text and "Grace Hopper" not in text
+    assert AuditEvent.objects.count() == before + 1  # one 'view' per patient shown
+
+
+def test_type_colours_are_a_stylesheet(login, staff, types):
+    response = login(staff[Role.NURSE]).get("/appointments/types.css")
+    assert response["Content-Type"] == "text/css"
+    assert f".hp-type-{types['Follow-up'].pk}" in response.content.decode()
+
+
+def test_booking_offers_real_free_slots(
+    login, staff, book, patient, patient2, provider, follow_up, monday, tz
+):
+    book(patient2, provider, local(monday, "09:20", tz))
+    client = login(staff[Role.RECEPTIONIST])
+    url = (
+        f"/appointments/new/?patient={patient.pk}&type={follow_up.pk}"
+        f"&provider={provider.pk}&date={monday.isoformat()}"
+    )
+    page = client.get(url).content.decode()
+    assert "09:00–09:20" in page and "09:20–09:40" not in page and "09:40–10:00" in page
+    slot = f"{provider.pk}|{local(monday, '09:40', tz).astimezone(datetime.UTC).isoformat()}"
+    response = client.post(url, {"slot": slot, "reason": "Check-up"})
+    assert response.status_code == 302
+    booked = Appointment.objects.get(patient=patient)
+    assert booked.start == local(monday, "09:40", tz) and booked.reason == "Check-up"
+
+
+def test_booking_a_slot_taken_meanwhile_says_so(
+    login, staff, book, patient, patient2, provider, follow_up, monday, tz
+):
+    client = login(staff[Role.RECEPTIONIST])
+    url = (
+        f"/appointments/new/?patient={patient.pk}&type={follow_up.pk}"
+        f"&provider={provider.pk}&date={monday.isoformat()}"
+    )
+    client.get(url)
+    slot = f"{provider.pk}|{local(monday, '09:00', tz).astimezone(datetime.UTC).isoformat()}"
+    book(patient2, provider, local(monday, "09:00", tz))  # someone else, meanwhile
+    response = client.post(url, {"slot": slot})
+    assert response.status_code == 200
+    assert not Appointment.objects.filter(patient=patient).exists()
+
+
+def test_booking_a_weekly_series_from_the_form(
+    login, staff, patient, provider, follow_up, monday, tz
+):
+    client = login(staff[Role.NURSE])
+    url = (
+        f"/appointments/new/?patient={patient.pk}&type={follow_up.pk}"
+        f"&provider={provider.pk}&date={monday.isoformat()}"
+    )
+    slot = f"{provider.pk}|{local(monday, '10:00', tz).astimezone(datetime.UTC).isoformat()}"
+    response = client.post(url, {"slot": slot, "repeat": "weekly", "interval": 1, "count": 3})
+    assert response.status_code == 302
+    assert Appointment.objects.filter(patient=patient).count() == 3
+
+
+def test_reschedule_and_history(login, staff, book, patient, provider, follow_up, monday, tz):
+    (appointment,) = book(patient, provider, local(monday, "09:00", tz))
+    client = login(staff[Role.RECEPTIONIST])
+    url = (
+        f"/appointments/{appointment.pk}/reschedule/?type={follow_up.pk}"
+        f"&provider={provider.pk}&date={monday.isoformat()}"
+    )
+    assert client.get(url).status_code == 200
+    slot = f"{provider.pk}|{local(monday, '15:00', tz).astimezone(datetime.UTC).isoformat()}"
+    assert client.post(url, {"slot": slot, "note": "Patient asked"}).status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.start == local(monday, "15:00", tz)
+    detail = client.get(f"/appointments/{appointment.pk}/").content.decode()
+    assert "Patient asked" in detail and "reschedule" in detail
+
+
+def test_cancel_with_a_reason(login, staff, book, patient, provider, monday, tz):
+    (appointment,) = book(patient, provider, local(monday, "09:00", tz))
+    client = login(staff[Role.RECEPTIONIST])
+    assert client.post(f"/appointments/{appointment.pk}/cancel/", {"reason": ""}).status_code == 200
+    response = client.post(f"/appointments/{appointment.pk}/cancel/", {"reason": "Snow"})
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.status == Status.CANCELLED and appointment.cancel_reason == "Snow"
+
+
+def test_today_list_and_its_buttons(login, staff, clinic, patient, provider, follow_up):
+    # A clinic whose local time is now mid-day, so "later today" exists whenever this runs.
+    zones = [
+        "Pacific/Kiritimati",
+        "Asia/Tokyo",
+        "Asia/Kolkata",
+        "Europe/London",
+        "America/New_York",
+        "Pacific/Honolulu",
+    ]
+    utc_now = timezone.now()
+    clinic.timezone = next(
+        z for z in zones if 6 <= utc_now.astimezone(zoneinfo.ZoneInfo(z)).hour < 16
+    )
+    clinic.save()
+    tz = zoneinfo.ZoneInfo(clinic.timezone)
+    now = utc_now.astimezone(tz)
+    today = now.date()
+    AvailabilityRule.objects.create(
+        clinic=clinic,
+        provider=provider,
+        weekday=today.weekday(),
+        start_time=datetime.time(0),
+        end_time=datetime.time(23, 55),
+    )
+    start = local(today, "00:00", tz)
+    while start <= now:
+        start += datetime.timedelta(minutes=20)
+    (appointment,) = services.appointment_book(
+        actor=staff[Role.RECEPTIONIST],
+        patient=patient,
+        provider_id=provider.pk,
+        type_id=follow_up.pk,
+        start=start,
+    )
+    client = login(staff[Role.RECEPTIONIST])
+    page = client.get("/appointments/today/").content.decode()
+    assert "Ada Lovelace" in page and "Check in" in page
+    response = client.post(
+        f"/appointments/{appointment.pk}/status/check_in/", {"next": "/appointments/today/"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/appointments/today/"
+    client.post(f"/appointments/{appointment.pk}/status/complete/")
+    appointment.refresh_from_db()
+    assert appointment.status == Status.COMPLETED
+    client.post(f"/appointments/{appointment.pk}/status/check_in/")  # refused: already complete
+    appointment.refresh_from_db()
+    assert appointment.status == Status.COMPLETED
+    home = client.get("/").content.decode()
+    assert "Appointments today" in home and "Ada Lovelace" in home
+
+
+def test_hours_editor(login, staff, provider, types):
+    client = login(provider)
+    page = client.get("/appointments/availability/").content.decode()
+    assert "Weekly hours of" in page and "Monday" in page
+    response = client.post(
+        "/appointments/availability/",
+        {
+            "add_rule": "1",
+            "rule-weekday": 5,
+            "rule-start_time": "10:00",
+            "rule-end_time": "12:00",
+            "rule-type_ids": [types["Telehealth"].pk],
+        },
+    )
+    assert response.status_code == 302
+    rule = AvailabilityRule.objects.get(provider=provider, weekday=5)
+    assert rule.type_ids == [types["Telehealth"].pk]
+    response = client.post(
+        "/appointments/availability/",
+        {
+            "add_exception": "1",
+            "exc-date": "2099-01-05",
+            "exc-kind": "time_off",
+        },
+    )
+    assert response.status_code == 302
+    assert client.post(f"/appointments/availability/rules/{rule.pk}/delete/").status_code == 302
+    assert not AvailabilityRule.objects.filter(pk=rule.pk).exists()
+    # A provider cannot remove a colleague's hours.
+    nurse_rule = AvailabilityRule.objects.create(
+        clinic=provider.clinic,
+        provider=staff[Role.NURSE],
+        weekday=0,
+        start_time=datetime.time(9),
+        end_time=datetime.time(10),
+    )
+    assert (
+        client.post(f"/appointments/availability/rules/{nurse_rule.pk}/delete/").status_code == 403
+    )
+
+
+def test_patient_page_panel(login, staff, book, patient, provider, monday, tz):
+    book(patient, provider, local(monday, "09:00", tz))
+    page = login(staff[Role.RECEPTIONIST]).get(f"/patients/{patient.pk}/").content.decode()
+    assert 'id="panel-appointments"' in page
+    assert "Book an appointment" in page and "Follow-up" in page
+
+
+def test_admin_pages(login, admin_user, types):
+    client = login(admin_user)
+    assert (
+        client.post(
+            "/appointments/types/",
+            {
+                "name": "Vaccination",
+                "duration_minutes": 10,
+                "buffer_minutes": 0,
+                "colour": "#112233",
+                "patient_bookable": "on",
+                "is_active": "on",
+            },
+        ).status_code
+        == 302
+    )
+    page = client.get("/appointments/settings/").content.decode()
+    assert "/clinic/settings/" in page and 'name="min_notice_hours"' not in page
+    assert (
+        client.post(
+            "/appointments/settings/",
+            {"reminder_hours": 48, "provider_feed_shows_names": "on"},
+        ).status_code
+        == 302
+    )
+    from appointments.selectors import clinic_settings
+
+    saved = clinic_settings(admin_user.clinic_id)
+    assert (saved.reminder_hours, saved.provider_feed_shows_names) == (48, True)
+
+
+def test_feed_page(login, provider):
+    client = login(provider)
+    page = client.post("/appointments/feeds/").content.decode()
+    assert "/calendar/" in page and ".ics" in page

@@ -1,0 +1,83 @@
+"""Reminders: sent once per appointment time (two workers, a repeated run), the new time after
+a reschedule, nothing for cancelled ones; the clinic, date, time and a link, nothing clinical."""
+
+import datetime
+
+import pytest
+
+from appointments import reminders, services
+from appointments.models import Appointment
+from core.roles import Role
+from tests.appointments.conftest import local
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def booked(book, patient, provider, monday, tz):
+    patient.email = "ada@example.org"
+    patient.save()
+    (appointment,) = book(patient, provider, local(monday, "09:00", tz), reason="Chest pain")
+    return appointment
+
+
+def day_before(appointment, hours=23):
+    return appointment.start - datetime.timedelta(hours=hours)
+
+
+def test_sent_once_with_the_time_and_no_reason(booked, mailbox, tz):
+    assert reminders.reminders_send(now=day_before(booked, hours=30)) == 0  # not due yet
+    assert reminders.reminders_send(now=day_before(booked)) == 1
+    assert reminders.reminders_send(now=day_before(booked, hours=22)) == 0
+    (message,) = mailbox.messages
+    body = mailbox.body(message)
+    start = booked.start.astimezone(tz)
+    assert "Riverside Clinic" in body and start.strftime("%H:%M") in body
+    assert start.strftime("%d %B %Y") in body and f"/api/v1/appointments/{booked.pk}/" in body
+    assert "Chest pain" not in body and "Follow-up" not in body
+
+
+def test_two_workers_claim_one_reminder(booked):
+    # Both workers read the due list before either wrote: only one claim succeeds.
+    first = Appointment.objects.get(pk=booked.pk)
+    second = Appointment.objects.get(pk=booked.pk)
+    assert [reminders.claim(first), reminders.claim(second)] == [True, False]
+
+
+def test_a_reschedule_gets_its_own_reminder(booked, staff, mailbox, monday, tz):
+    reminders.reminders_send(now=day_before(booked))
+    services.appointment_reschedule(
+        actor=staff[Role.RECEPTIONIST],
+        appointment=booked,
+        start=local(monday + datetime.timedelta(days=1), "10:00", tz),
+        now=day_before(booked),
+    )
+    booked.refresh_from_db()
+    assert reminders.reminders_send(now=day_before(booked, hours=30)) == 0
+    assert reminders.reminders_send(now=day_before(booked)) == 1
+    assert reminders.reminders_send(now=day_before(booked)) == 0
+    assert len(mailbox.messages) == 2
+    assert "10:00" in mailbox.body(mailbox.messages[1])
+
+
+def test_cancelled_appointments_get_none(booked, staff, mailbox):
+    services.appointment_cancel(actor=staff[Role.RECEPTIONIST], appointment=booked, reason="x")
+    assert reminders.reminders_send(now=day_before(booked)) == 0
+    assert mailbox.messages == []
+
+
+def test_portal_patients_get_an_in_app_notification(booked, patient):
+    from notifications.models import Notification
+
+    patient.user = UserFactory(clinic=None, role=Role.PATIENT, email="ada-portal@example.org")
+    patient.save()
+    reminders.reminders_send(now=day_before(booked))
+    (note,) = Notification.objects.filter(recipient=patient.user)
+    assert note.event == reminders.EVENT and note.link.endswith(f"{booked.pk}/")
+    assert "Riverside Clinic" in note.title
+
+
+def test_clinic_lead_time(booked, admin_user):
+    services.settings_update(actor=admin_user, reminder_hours=48)
+    assert reminders.reminders_send(now=day_before(booked, hours=47)) == 1

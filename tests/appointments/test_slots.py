@@ -1,0 +1,212 @@
+"""Free slots: the rule's wall-clock hours in the clinic's timezone (across DST changes in
+Europe/London and America/New_York), minus time off, appointments and buffers; constant
+queries whatever the number of appointments."""
+
+import datetime
+import zoneinfo
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from appointments import selectors
+from appointments.models import AppointmentType, AvailabilityException
+from core.roles import Role
+from tests.appointments.conftest import add_hours, local, next_dst_change, next_weekday
+from tests.factories import ClinicFactory, UserFactory
+from tests.patients.factories import PatientFactory
+
+pytestmark = pytest.mark.django_db
+PAST = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+
+
+def slots(actor, clinic, appointment_type, start, end=None, **options):
+    options.setdefault("now", PAST)
+    return selectors.slot_list(
+        actor=actor,
+        clinic=clinic,
+        type_id=appointment_type.pk,
+        start=start,
+        end=end or start,
+        **options,
+    )
+
+
+def local_times(found, tz):
+    return [slot.start.astimezone(tz).strftime("%H:%M") for slot in found]
+
+
+def test_slots_follow_duration_plus_buffer(staff, clinic, types, provider, monday, tz):
+    found = slots(staff[Role.RECEPTIONIST], clinic, types["New patient"], monday)
+    # 40 minutes + 5 buffer from 09:00; the last must end by 17:00.
+    assert local_times(found, tz)[:3] == ["09:00", "09:45", "10:30"]
+    assert local_times(found, tz)[-1] == "15:45"
+    assert all(slot.end - slot.start == datetime.timedelta(minutes=40) for slot in found)
+    assert {slot.provider_id for slot in found} == {provider.pk}
+
+
+def test_appointments_buffers_and_time_off_are_not_free(
+    book, staff, clinic, types, follow_up, provider, patient, monday, tz
+):
+    book(patient, provider, local(monday, "09:00", tz), types["New patient"])  # to 09:45
+    AvailabilityException.objects.create(
+        clinic=clinic,
+        provider=provider,
+        date=monday,
+        kind="time_off",
+        start_time=datetime.time(12),
+        end_time=datetime.time(13),
+    )
+    times = local_times(slots(staff[Role.RECEPTIONIST], clinic, follow_up, monday), tz)
+    assert times[:3] == ["10:00", "10:20", "10:40"]  # 09:40 would end in the buffer
+    assert "12:00" not in times and "12:40" not in times and "13:00" in times
+
+
+def test_whole_day_off_and_extra_hours(staff, clinic, follow_up, provider, monday, tz):
+    saturday = monday + datetime.timedelta(days=5)
+    AvailabilityException.objects.create(
+        clinic=clinic, provider=provider, date=monday, kind="time_off"
+    )
+    AvailabilityException.objects.create(
+        clinic=clinic,
+        provider=provider,
+        date=saturday,
+        kind="extra",
+        start_time=datetime.time(10),
+        end_time=datetime.time(11),
+    )
+    found = slots(staff[Role.RECEPTIONIST], clinic, follow_up, monday, saturday)
+    assert {slot.start.astimezone(tz).date() for slot in found} == {
+        monday + datetime.timedelta(days=d) for d in (1, 2, 3, 4, 5)
+    }
+    assert local_times([s for s in found if s.start.astimezone(tz).date() == saturday], tz) == [
+        "10:00",
+        "10:20",
+        "10:40",
+    ]
+
+
+def test_rules_limited_to_types_and_validity(staff, clinic, types, nurse, monday, tz):
+    from appointments.models import AvailabilityRule
+
+    AvailabilityRule.objects.filter(provider=nurse).delete()
+    add_hours(
+        clinic,
+        nurse,
+        "09:00",
+        "10:00",
+        type_ids=[types["Telehealth"].pk],
+        valid_from=monday + datetime.timedelta(days=1),
+    )
+    receptionist = staff[Role.RECEPTIONIST]
+    week = (monday, monday + datetime.timedelta(days=6))
+    assert slots(receptionist, clinic, types["Follow-up"], *week, provider=nurse.pk) == []
+    found = slots(receptionist, clinic, types["Telehealth"], *week, provider=nurse.pk)
+    assert min(s.start for s in found).astimezone(tz).date() == monday + datetime.timedelta(1)
+
+
+def test_any_provider(staff, clinic, follow_up, provider, nurse, monday, tz):
+    found = slots(staff[Role.RECEPTIONIST], clinic, follow_up, monday)
+    assert {slot.provider_id for slot in found} == {provider.pk, nurse.pk}
+    assert found == sorted(found, key=lambda s: (s.start, s.provider_id))
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "America/New_York"])
+@pytest.mark.parametrize("direction", ["spring", "autumn"])
+def test_hours_stay_local_across_dst(zone, direction):
+    clinic = ClinicFactory(timezone=zone)
+    tz = zoneinfo.ZoneInfo(zone)
+    provider = UserFactory(clinic=clinic, role=Role.CLINICIAN)
+    add_hours(clinic, provider, "09:00", "17:00", weekdays=range(7))
+    follow_up = AppointmentType.objects.create(clinic=clinic, name="F", duration_minutes=20)
+    change = next_dst_change(tz, direction=direction)
+    before, after = change - datetime.timedelta(days=1), change + datetime.timedelta(days=1)
+    found = slots(provider, clinic, follow_up, before, after)
+    by_day = {}
+    for slot in found:
+        by_day.setdefault(slot.start.astimezone(tz).date(), []).append(slot)
+    for day in (before, change, after):
+        assert local_times(by_day[day], tz)[0] == "09:00"
+        assert local_times(by_day[day], tz)[-1] == "16:40"
+        assert len(by_day[day]) == 24
+    # The same local time is another UTC time on the other side of the change.
+    utc_times = {day: by_day[day][0].start.astimezone(datetime.UTC).time() for day in by_day}
+    assert utc_times[before] != utc_times[after]
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "America/New_York"])
+def test_weekly_series_across_dst_keeps_local_time(zone, django_user_model):
+    from appointments import services
+
+    clinic = ClinicFactory(timezone=zone)
+    tz = zoneinfo.ZoneInfo(zone)
+    services.types_install(clinic=clinic)
+    follow_up = AppointmentType.objects.get(clinic=clinic, name="Follow-up")
+    provider = UserFactory(clinic=clinic, role=Role.CLINICIAN)
+    desk = UserFactory(clinic=clinic, role=Role.RECEPTIONIST)
+    add_hours(clinic, provider, "09:00", "17:00", weekdays=range(7))
+    change = next_dst_change(tz, direction="spring")
+    first = change - datetime.timedelta(days=14)
+    rows = services.appointment_book(
+        actor=desk,
+        patient=PatientFactory(clinic=clinic),
+        provider_id=provider.pk,
+        type_id=follow_up.pk,
+        start=local(first, "09:00", tz),
+        recurrence={"frequency": "weekly", "interval": 1, "count": 4},
+    )
+    assert [r.start.astimezone(tz).strftime("%H:%M") for r in rows] == ["09:00"] * 4
+    assert len({r.start.astimezone(datetime.UTC).time() for r in rows}) == 2
+
+
+def test_patients_get_bookable_types_and_minimum_notice(clinic, types, provider, tz):
+    patient = PatientFactory(clinic=clinic, user=UserFactory(clinic=None, role=Role.PATIENT))
+    user = patient.user
+    monday = next_weekday(0, 2, tz)
+    now = local(monday, "08:00", tz)
+    found = slots(user, clinic, types["Follow-up"], monday, now=now)
+    assert local_times(found, tz)[0] == "10:00"  # 2 hours' notice
+    staff_found = slots(provider, clinic, types["Follow-up"], monday, now=now)
+    assert local_times(staff_found, tz)[0] == "09:00"
+    clinic.min_notice_hours = 0
+    clinic.save()
+    found = slots(user, clinic, types["Follow-up"], monday, now=now)
+    assert local_times(found, tz)[0] == "09:00"  # the clinic's own notice, now none
+    types["Procedure"].patient_bookable = False
+    types["Procedure"].save()
+    with pytest.raises(PermissionDenied):
+        slots(user, clinic, types["Procedure"], monday)
+
+
+def test_the_past_is_ignored(staff, clinic, follow_up, provider, tz):
+    monday = next_weekday(0, 2, tz)
+    found = slots(
+        staff[Role.RECEPTIONIST], clinic, follow_up, monday, now=local(monday, "12:05", tz)
+    )
+    assert local_times(found, tz)[0] == "12:20"
+
+
+@pytest.mark.parametrize(
+    ("days", "error"), [(61, None), (62, "at most 62"), (-1, "before the start")]
+)
+def test_range_limits(staff, clinic, follow_up, provider, monday, days, error):
+    end = monday + datetime.timedelta(days=days)
+    if error is None:
+        slots(staff[Role.RECEPTIONIST], clinic, follow_up, monday, end)
+        return
+    with pytest.raises(ValidationError, match=error):
+        slots(staff[Role.RECEPTIONIST], clinic, follow_up, monday, end)
+
+
+def test_query_count_is_constant(
+    book, staff, clinic, follow_up, provider, patient, monday, tz, django_assert_num_queries
+):
+    week_end = monday + datetime.timedelta(days=6)
+    actor = staff[Role.RECEPTIONIST]
+    with django_assert_num_queries(5) as few:
+        slots(actor, clinic, follow_up, monday, week_end, provider=provider.pk)
+    for day in range(5):
+        for hhmm in ("09:00", "10:00", "11:00", "14:00", "15:00", "16:00"):
+            book(patient, provider, local(monday + datetime.timedelta(days=day), hhmm, tz))
+    with django_assert_num_queries(len(few.captured_queries)):
+        found = slots(actor, clinic, follow_up, monday, week_end, provider=provider.pk)
+    assert len(found) == 5 * 24 - 30

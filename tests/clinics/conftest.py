@@ -1,0 +1,1 @@
+from tests.accounts.conftest import mail_server_down  # noqa: F401

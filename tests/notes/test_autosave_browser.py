@@ -1,0 +1,68 @@
+"""The writer's autosave in a real browser: it saves as you type, keeps what you type while the
+network is down and sends it when the network is back, and gives back unsent text when the
+writer is opened again."""
+
+import pytest
+
+from notes.models import Note
+from tests.factories import PASSWORD
+from tests.notes.factories import install, make_note
+from tests.patients.factories import PatientFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def plan_text(note) -> str:
+    return Note.objects.get(pk=note.pk).sections[3]["text"]
+
+
+def test_autosave_survives_a_dropped_network(browser, live_server, clinician, clinic):
+    install(clinic)
+    note = make_note(clinician, PatientFactory(clinic=clinic))
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", clinician.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+    page.goto(f"/notes/{note.pk}/edit/")
+    plan = page.locator("textarea[data-section=Plan]")
+    status = page.locator("#autosave-status")
+    plan.fill("Rest and fluids.")
+    page.wait_for_function(
+        "document.getElementById('autosave-status').textContent.includes('saved')"
+    )
+    assert plan_text(note) == "Rest and fluids."
+
+    context.set_offline(True)
+    plan.press_sequentially(" Review in a week.")
+    page.wait_for_function(
+        "document.getElementById('autosave-status').textContent.includes('Offline')"
+    )
+    kept = page.evaluate(f"localStorage.getItem('hp-note-draft:{note.pk}')")
+    assert "Review in a week." in kept
+    assert plan_text(note) == "Rest and fluids."  # the server has not got it yet
+
+    context.set_offline(False)
+    page.wait_for_function(
+        "document.getElementById('autosave-status').textContent.includes('saved')"
+    )
+    assert plan_text(note) == "Rest and fluids. Review in a week."
+    assert "saved" in status.inner_text()
+
+    # Typed while offline, then the tab closed: the writer gives it back next time.
+    context.set_offline(True)
+    plan.press_sequentially(" Unsent words.")
+    page.close()
+    context.set_offline(False)
+    page = context.new_page()
+    page.goto(f"/notes/{note.pk}/edit/")
+    assert page.locator("textarea[data-section=Plan]").input_value().endswith("Unsent words.")
+    page.wait_for_function(
+        "document.getElementById('autosave-status').textContent.includes('saved')"
+    )
+    assert plan_text(note).endswith("Unsent words.")
+    context.close()
