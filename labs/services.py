@@ -494,6 +494,7 @@ def results_import(*, actor, data: bytes | str, dry_run: bool = True) -> ImportR
             patient_id=patient.pk,
             detail="lab results imported",
         )
+    _announce(results)
     return report
 
 
@@ -593,4 +594,12 @@ def results_enter(*, actor, rows: list[dict]) -> list[LabResult]:
             orders[result.order_id] = result.order
     for order in orders.values():
         _order_progress(order, written=[r for r in results if r.order_id == order.pk])
+    _announce(results)
     return results
+
+
+def _announce(results) -> None:
+    """Tell listeners (notifications) of each new result, as a single entry does."""
+    for result in results:
+        emit("labs.critical_result", obj=result)
+        emit("labs.result_ready", obj=result)

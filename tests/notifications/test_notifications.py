@@ -263,3 +263,41 @@ def test_the_preferences_page_saves_and_keeps_mandatory_channels_on(client, staf
     assert response.status_code == 302
     row = Preference.objects.get(user=clinician, event="labs.critical_result")
     assert (row.in_app, row.email, row.push) == (True, False, True)
+
+
+# --- every door that writes results raises the events -------------------------------------------
+def test_critical_values_entered_for_an_order_tell_the_ordering_clinician(
+    staff, lab_patient, catalogue
+):
+    from labs.services import results_enter
+
+    clinician = staff[Role.CLINICIAN]
+    order = make_order(lab_patient, actor=clinician, tests=[catalogue[GLUCOSE]])
+    row = {
+        "patient": lab_patient,
+        "test": catalogue[GLUCOSE],
+        "value": "520",
+        "collected_at": timezone.now() - timedelta(hours=1),
+        "order": order,
+    }
+    results_enter(actor=staff[Role.LAB_TECH], rows=[row])
+
+    [note] = Notification.objects.filter(event="labs.critical_result")
+    assert note.recipient == clinician
+
+
+def test_critical_values_imported_from_csv_tell_the_clinicians(staff, lab_patient, catalogue):
+    from labs.services import results_import
+
+    data = "mrn,test,value,unit,collected_at,lab\n"
+    data += (
+        f"{lab_patient.mrn},{catalogue[GLUCOSE].loinc_code},520,mg/dL,2025-01-02T08:00:00Z,Lab\n"
+    )
+    results_import(actor=staff[Role.LAB_TECH], data=data, dry_run=False)
+
+    told = set(
+        Notification.objects.filter(event="labs.critical_result").values_list(
+            "recipient_id", flat=True
+        )
+    )
+    assert told == {staff[Role.CLINICIAN].pk}
