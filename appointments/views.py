@@ -30,9 +30,9 @@ from appointments.forms import (
     TypeForm,
 )
 from appointments.slots import local_instant
+from core.decorators import staff_page
 from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors
 from core.roles import Role, can
-from core.views import staff_page
 from patients.selectors import patient_get
 
 DAY = datetime.timedelta(days=1)

@@ -17,10 +17,10 @@ from clinics.forms import (
     StaffFilterForm,
     StaffInviteForm,
 )
+from core.decorators import staff_page
 from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors
 from core.lists import page_of
 from core.roles import can
-from core.views import staff_page
 
 # Without this, login() cannot tell which of the configured backends vouched for a new user.
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"

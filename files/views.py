@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.decorators import staff_page
 from core.errors import Conflict, Locked, ServiceError
 from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors
 from core.roles import can
-from core.views import staff_page
 from files import responses, selectors, services
 from files.forms import CategoryForm, FileEditForm, FileFilterForm, UploadForm
 from patients.selectors import patient_get

@@ -7,9 +7,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.decorators import staff_page
 from core.forms import SERVICE_ERRORS, flash_errors
 from core.lists import page_of
-from core.views import staff_page
 from notifications import selectors, services
 from notifications.forms import PreferencesForm
 

@@ -14,10 +14,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.contributions import panels_for
+from core.decorators import staff_page
 from core.errors import Conflict, ServiceError
 from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors
 from core.roles import can
-from core.views import staff_page
 from patients import selectors, services
 from patients.forms import CLINICAL_FORMS, PatientFilterForm, PatientForm
 

@@ -5,8 +5,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.decorators import staff_page
 from core.forms import SERVICE_ERRORS, apply_service_errors
-from core.views import staff_page
 from labs import selectors, services
 from labs.forms import CatalogueSearchForm, LabTestForm, RangeForm
 

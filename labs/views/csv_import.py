@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from core.views import staff_page
+from core.decorators import staff_page
 from labs import services
 from labs.forms import ImportUploadForm
 

@@ -5,9 +5,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.decorators import staff_page
 from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors
 from core.roles import can
-from core.views import staff_page
 from labs import selectors, services
 from labs.forms import CancelForm, OrderFilterForm, OrderForm
 from labs.models import LabOrder

@@ -7,9 +7,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.decorators import staff_page
 from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors
 from core.roles import can
-from core.views import staff_page
 from labs import selectors, services
 from labs.forms import CorrectionForm, OutsideResultForm, ResultRowForm, ReviewForm
 from labs.models import LabOrder

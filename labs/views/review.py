@@ -3,7 +3,7 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from core.views import staff_page
+from core.decorators import staff_page
 from labs import selectors
 from labs.forms import ReviewFilterForm
 

@@ -4,7 +4,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from core.views import staff_page
+from core.decorators import staff_page
 from labs import charts, selectors
 from labs.models import ValueType
 

@@ -191,7 +191,9 @@
       return;
     }
     if (sameAsForm(copy)) {
+      // The server got the text after all (e.g. the last save went out as the tab closed).
       forgetLocally();
+      say(form.dataset.msgSaved);
       return;
     }
     if (copy.version === currentVersion()) {

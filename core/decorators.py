@@ -1,4 +1,4 @@
-"""HTML view helpers: the permission a page declares when it loads no record."""
+"""The permission an HTML page declares when it loads no record (`@staff_page("perm")`)."""
 
 import functools
 
