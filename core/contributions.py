@@ -104,6 +104,74 @@ class PatientRecords:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class ChartFact:
+    """One statement about a patient's chart, pointing at the record it rests on (a citation)."""
+
+    # "problems", "medications", "allergies", "results", "appointments", "programs",
+    # "messages", "notes" — the summary section it belongs to.
+    section: str
+    text: str
+    type: str  # the record's kind, e.g. "labs.result"
+    id: str
+    url: str  # the staff page that shows the record
+    at: object = None  # datetime/date the fact is about, for "since" and ordering
+    data: dict = field(default_factory=dict)  # structured extras (codes, values, flags)
+
+
+@dataclass(frozen=True)
+class ChartSource:
+    """An app's facts about a patient for summaries and note drafts (see ai_assist).
+
+    `facts(actor=..., patient=..., since=None) -> list[ChartFact]` reads through the app's own
+    selectors (so it is audited like any other read); `since` keeps only newer facts.
+    """
+
+    key: str
+    facts: Callable[..., list]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class FhirResources:
+    """An app's FHIR R4 resources about a patient, for the whole-record export bundle.
+
+    `resources(actor=..., patient=...) -> list[dict]` (each a FHIR resource with resourceType/id).
+    """
+
+    key: str
+    resources: Callable[..., list]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Aside:
+    """A box one app adds beside another app's record page (e.g. AI triage beside a thread).
+
+    The page owning `record` (e.g. "messaging.thread") renders `asides_for(...)`;
+    `context(actor=..., obj=...) -> dict` is rendered into `template` as `data`.
+    """
+
+    key: str
+    record: str
+    template: str
+    permission: str
+    order: int = 100
+    context: Callable[..., dict] | None = None
+
+
+@dataclass(frozen=True)
+class Service:
+    """A named service one app offers to its peers without being imported by them.
+
+    Called with `call_service("notes.draft_create", actor=..., ...)`; the callee keeps its own
+    access rules and typed errors. A caller that can live without it catches `LookupError`.
+    """
+
+    key: str
+    call: Callable
+
+
 panels: Registry[Panel] = Registry("patient page panels")
 widgets: Registry[Widget] = Registry("staff home widgets")
 seeders: Registry[Seeder] = Registry("demo seeders")
@@ -111,6 +179,10 @@ clinic_hooks: Registry[ClinicHook] = Registry("new-clinic hooks")
 notification_events: Registry[NotificationEvent] = Registry("notification events")
 attachment_targets: Registry[AttachmentTarget] = Registry("attachment targets")
 patient_records: Registry[PatientRecords] = Registry("records about a patient")
+chart_sources: Registry[ChartSource] = Registry("chart facts")
+fhir_resources: Registry[FhirResources] = Registry("FHIR resources about a patient")
+asides: Registry[Aside] = Registry("record page asides")
+services: Registry[Service] = Registry("services offered to peer apps")
 
 _REGISTRIES = {
     Panel: panels,
@@ -120,6 +192,10 @@ _REGISTRIES = {
     NotificationEvent: notification_events,
     AttachmentTarget: attachment_targets,
     PatientRecords: patient_records,
+    ChartSource: chart_sources,
+    FhirResources: fhir_resources,
+    Aside: asides,
+    Service: services,
 }
 
 
@@ -159,6 +235,23 @@ def widgets_for(*, actor) -> list[dict]:
         for widget in widgets
         if can(actor, widget.permission)
     ]
+
+
+def asides_for(*, record: str, actor, obj) -> list[dict]:
+    """The boxes other apps add beside this record's page that this actor may see."""
+    return [
+        {"aside": aside, "data": aside.context(actor=actor, obj=obj) if aside.context else {}}
+        for aside in asides
+        if aside.record == record and can(actor, aside.permission)
+    ]
+
+
+def call_service(key: str, **kwargs):
+    """Call a peer app's service by name; LookupError when no installed app offers it."""
+    service = services.get(key)
+    if service is None:
+        raise LookupError(f"No installed app offers the service {key!r}.")
+    return service.call(**kwargs)
 
 
 def patient_has_records(patient) -> bool:

@@ -34,6 +34,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
         yield
 
 
+if django_settings.USES_MONGODB:
+    from tests import mongo_cleanup
+
+    mongo_cleanup.install()
+
+
 def pytest_collection_modifyitems(config, items):
     """Deselect `sql_only` tests on MongoDB: only for features the backend itself refuses."""
     if not django_settings.USES_MONGODB:
