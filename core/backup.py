@@ -1,0 +1,203 @@
+"""Backups that restore: the project's own data as JSON lines (any backend), its stored files, a
+manifest with a checksum of each, and on SQLite a consistent copy of the database file.
+
+JSON lines are what make a backup portable: ids of the project's records are explicit strings,
+so a SQLite backup restores into MongoDB and back. Contrib and third-party tables (sessions,
+the task queue, lockouts) are not the clinic's data and are left out.
+"""
+
+import hashlib
+import json
+import shutil
+import sqlite3
+from datetime import UTC, datetime, time
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.core import serializers
+from django.core.files.storage import FileSystemStorage, storages
+from django.core.management import call_command
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+
+FORMAT_VERSION = 1
+DATA_FILE = "data.jsonl"
+MANIFEST = "manifest.json"
+# Storages holding uploaded data (never the collected static files).
+DATA_STORAGES = ("default", "files")
+
+
+class BackupError(Exception):
+    """A backup that cannot be trusted: the message says why."""
+
+
+class ExactJSONEncoder(DjangoJSONEncoder):
+    """Times with their microseconds (Django's encoder keeps milliseconds): a restore is exact."""
+
+    def default(self, o):
+        if isinstance(o, datetime | time):
+            return o.isoformat()
+        return super().default(o)
+
+
+def project_apps() -> list[str]:
+    """The labels of the apps whose code lives in this project (their rows are the clinic's)."""
+    base = Path(settings.BASE_DIR).resolve()
+    labels = []
+    for config in apps.get_app_configs():
+        path = Path(config.path).resolve()
+        if path.is_relative_to(base) and ".venv" not in path.parts and config.get_models():
+            labels.append(config.label)
+    return labels
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _walk(storage, directory: str = ""):
+    folders, names = storage.listdir(directory)
+    for name in names:
+        yield f"{directory}{name}"
+    for folder in folders:
+        yield from _walk(storage, f"{directory}{folder}/")
+
+
+def _storage_files(alias: str):
+    """Names in one storage; a filesystem storage skips folders that are another storage's."""
+    storage = storages[alias]
+    nested = []
+    if isinstance(storage, FileSystemStorage):
+        root = Path(storage.location).resolve()
+        for other in DATA_STORAGES:
+            other_storage = storages[other]
+            if other != alias and isinstance(other_storage, FileSystemStorage):
+                location = Path(other_storage.location).resolve()
+                if location != root and location.is_relative_to(root):
+                    nested.append(location.relative_to(root).as_posix() + "/")
+        if not root.exists():
+            return
+    for name in _walk(storage):
+        if not any(name.startswith(prefix) for prefix in nested):
+            yield name
+
+
+def backup(output: Path) -> Path:
+    """Write a backup folder under `output` and return its path."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    target = Path(output) / f"health-passport-{stamp}"
+    suffix = 1
+    while target.exists():
+        suffix += 1
+        target = Path(output) / f"health-passport-{stamp}-{suffix}"
+    target.mkdir(parents=True)
+
+    labels = project_apps()
+    write_rows(labels, target / DATA_FILE)
+    files = {}
+    for alias in DATA_STORAGES:
+        storage = storages[alias]
+        for name in _storage_files(alias):
+            copy = target / "storage" / alias / name
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            with storage.open(name, "rb") as source, copy.open("wb") as sink:
+                shutil.copyfileobj(source, sink)
+            files[f"{alias}/{name}"] = _sha256(copy)
+
+    database = None
+    if connection.vendor == "sqlite":
+        # The online backup API copies a consistent snapshot while the site keeps writing.
+        connection.ensure_connection()
+        database = "db.sqlite3"
+        with sqlite3.connect(target / database) as copy:
+            connection.connection.backup(copy)
+
+    (target / MANIFEST).write_text(
+        json.dumps(
+            {
+                "format": FORMAT_VERSION,
+                "created_at": datetime.now(UTC).isoformat(),
+                "backend": connection.vendor,
+                "apps": labels,
+                "data": {"file": DATA_FILE, "sha256": _sha256(target / DATA_FILE)},
+                "database_file": database,
+                "files": files,
+            },
+            indent=1,
+        )
+    )
+    return target
+
+
+def write_rows(labels, path: Path) -> None:
+    """Every row of these apps, models ordered so each one's references load before it."""
+    models = serializers.sort_dependencies(
+        [(apps.get_app_config(label), None) for label in labels], allow_cycles=True
+    )
+    with path.open("w") as stream:
+        for model in models:
+            serializers.serialize(
+                "jsonl",
+                model._base_manager.order_by("pk").iterator(),
+                stream=stream,
+                cls=ExactJSONEncoder,
+                use_natural_foreign_keys=True,
+            )
+
+
+def _read_manifest(path: Path) -> dict:
+    try:
+        manifest = json.loads((path / MANIFEST).read_text())
+    except FileNotFoundError as missing:
+        raise BackupError(f"{path} is not a backup: it has no {MANIFEST}.") from missing
+    except ValueError as broken:
+        raise BackupError(f"{path / MANIFEST} is not valid JSON.") from broken
+    if manifest.get("format") != FORMAT_VERSION:
+        raise BackupError(f"Unknown backup format {manifest.get('format')!r}.")
+    if _sha256(path / manifest["data"]["file"]) != manifest["data"]["sha256"]:
+        raise BackupError("The data file does not match its checksum: the backup is damaged.")
+    for name, digest in manifest["files"].items():
+        copy = path / "storage" / name
+        if not copy.is_file() or _sha256(copy) != digest:
+            raise BackupError(f"The stored file {name} is missing or damaged.")
+    return manifest
+
+
+def database_is_empty(labels) -> bool:
+    return not any(
+        model._base_manager.exists()
+        for label in labels
+        for model in apps.get_app_config(label).get_models()
+    )
+
+
+def restore(path: Path) -> dict:
+    """Load a backup into an empty database and its files into the storages; return counts."""
+    path = Path(path)
+    manifest = _read_manifest(path)
+    labels = [
+        label for label in manifest["apps"] if label in {c.label for c in apps.get_app_configs()}
+    ]
+    if not database_is_empty(labels):
+        raise BackupError(
+            "The database already holds data: restore only into an empty database "
+            "(run `manage.py migrate` on a new one first)."
+        )
+    call_command("loaddata", str(path / manifest["data"]["file"]), verbosity=0)
+    for name in manifest["files"]:
+        alias, _, stored_name = name.partition("/")
+        storage = storages[alias]
+        if storage.exists(stored_name):
+            storage.delete(stored_name)
+        with (path / "storage" / name).open("rb") as source:
+            saved = storage.save(stored_name, source)
+        if saved != stored_name:
+            raise BackupError(f"The storage renamed {stored_name} to {saved}.")
+    with (path / manifest["data"]["file"]).open() as data:
+        rows = sum(1 for line in data if line.strip())
+    return {"rows": rows, "files": len(manifest["files"])}
