@@ -8,4 +8,7 @@ COPY . .
 RUN SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(64))') \
     python manage.py collectstatic --noinput -v0
 EXPOSE 8000
-CMD ["gunicorn", "health_passport.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2"]
+# Workers, timeouts and graceful shutdown: GUNICORN_* in the environment (gunicorn.conf.py).
+ENV GUNICORN_BIND=0.0.0.0:8000 LOG_FORMAT=json
+STOPSIGNAL SIGTERM
+CMD ["gunicorn", "health_passport.wsgi", "--config", "gunicorn.conf.py"]

@@ -45,12 +45,25 @@ endif
 tools/congodb/dist/index.js: tools/congodb/package-lock.json tools/congodb/fetch.sh | node
 	tools/congodb/fetch.sh
 
+# axe-core from the npm registry for the accessibility browser tests (never a CDN).
+tools/axe/node_modules/axe-core/axe.min.js: tools/axe/package.json tools/axe/package-lock.json | node
+	cd tools/axe && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Debian's Redis for the Redis/RQ queue tests (the suite starts its own server on a free port).
 /usr/bin/redis-server:
 	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server; \
 	else sudo apt-get update -qq && sudo apt-get install -y -qq redis-server; fi
 
-setup-test: $(VENV)/.installed-dev /usr/bin/chromium tools/congodb/dist/index.js /usr/bin/redis-server
+# Debian's gettext: makemessages, compilemessages and the translation check
+# (tests/test_translations.py).
+/usr/bin/msgfmt:
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq gettext; \
+	else sudo apt-get update -qq && sudo apt-get install -y -qq gettext; fi
+
+setup-test: $(VENV)/.installed-dev /usr/bin/chromium tools/congodb/dist/index.js /usr/bin/redis-server \
+	tools/axe/node_modules/axe-core/axe.min.js \
+	/usr/bin/msgfmt
 
 .env:
 	cp .env.example .env
@@ -60,10 +73,10 @@ run: setup .env
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py seed_demo
 	@echo "Serving on http://$(HOST):$(PORT) with a background worker  (Ctrl-C stops both)"
-	@$(PY) manage.py worker & worker=$$!; \
+	@PORT=$(PORT) $(PY) manage.py worker & worker=$$!; \
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
-	$(BIN)/gunicorn health_passport.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
-		--access-logfile - --forwarded-allow-ips=127.0.0.1
+	PORT=$(PORT) GUNICORN_BIND=$(HOST):$(PORT) GUNICORN_WORKERS=$${GUNICORN_WORKERS:-$(WORKERS)} \
+		$(BIN)/gunicorn health_passport.wsgi --config gunicorn.conf.py
 
 # The whole suite twice: on SQLite, then on MongoDB (the CongoDB stand-in, or a real server
 # named by MONGODB_TEST_URL).
@@ -100,10 +113,22 @@ migrations-check: setup
 # Regenerate the MongoDB migrations of contrib and third-party apps (after upgrading them).
 mongo-migrations: setup
 	$(MONGO_OFFLINE_ENV) $(PY) manage.py makemigrations admin auth contenttypes axes \
-		django_tasks_database
+		django_tasks_database otp_totp otp_static
+
+# Collect the strings marked for translation into locale/es/LC_MESSAGES/django.po and compile
+# django.mo; translate each new msgid in the .po, run it again, commit both files. The same
+# folders are skipped by tests/test_translations.py.
+MESSAGES_IGNORE := -i .venv -i tools -i tests -i bench -i node_modules -i staticfiles \
+	-i test-results -i media
+.PHONY: messages
+messages: setup /usr/bin/msgfmt
+	$(DEV_ENV) $(PY) manage.py makemessages -l es --add-location file --no-obsolete \
+		$(MESSAGES_IGNORE)
+	$(DEV_ENV) $(PY) manage.py compilemessages -l es -i .venv -i node_modules -i staticfiles
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache tools/congodb/dist tools/congodb/node_modules
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache tools/congodb/dist tools/congodb/node_modules \
+		tools/axe/node_modules
 
 # The patients benchmark (never part of `make test`): gunicorn with production settings against
 # 100,000 seeded patients on its own SQLite file; writes bench/results/latest.md (bench/README.md).
@@ -111,3 +136,10 @@ clean:
 .PHONY: bench
 bench: setup
 	bench/run.sh $(BENCH_ARGS)
+
+# The soak (bench/README.md): 10 minutes of mixed traffic at 32 clients against gunicorn with
+# production settings; fails on any 5xx or worker RSS growth of 10 % or more.
+# `make soak SOAK_ARGS="--minutes 2"` for a shorter run.
+.PHONY: soak
+soak: setup
+	bench/run.sh soak $(SOAK_ARGS)

@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditEvent, RefreshTokenRecord, User
+from accounts.services import refresh_tokens_revoke
 from core.admin import AuditedAdminMixin
 from core.roles import Role
 
@@ -18,6 +20,13 @@ class UserEditForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+
+def user_has_history(user) -> bool:
+    """Whether any audit row names this user, as the actor or as the record."""
+    return AuditEvent.objects.filter(
+        Q(actor_id=user.pk) | Q(object_type=User._meta.label, object_id=user.pk)
+    ).exists()
 
 
 @admin.register(User)
@@ -51,6 +60,23 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             },
         ),
     ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"is_active", "password"} & set(form.changed_data):
+            # As on the staff pages: a deactivation or a new password ends every token and
+            # session issued before it, even after a later reactivation.
+            refresh_tokens_revoke(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        """Users are deactivated, never deleted, once the audit trail names them."""
+        if obj is not None and user_has_history(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # The bulk action asks no per-object question: keep the users with history.
+        super().delete_queryset(request, [user for user in queryset if not user_has_history(user)])
 
     @staticmethod
     def patient_id_of(user) -> str:

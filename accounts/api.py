@@ -3,7 +3,7 @@
 from django.contrib.auth import authenticate, user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -12,6 +12,8 @@ from rest_framework.views import APIView
 
 from accounts import serializers as s
 from accounts import services
+from accounts.language import activate_for
+from accounts.mfa_serializers import MfaChallengeSerializer, MfaEnrolmentRequiredSerializer
 from core.api import ErrorSerializer, validated
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 429: ErrorSerializer}
@@ -42,15 +44,28 @@ class PublicAuthView(APIView):
 class LoginView(PublicAuthView):
     @extend_schema(
         request=s.LoginSerializer,
-        responses={200: s.TokenPairSerializer, **ERRORS},
-        summary="Log in with e-mail and password",
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="LoginResponse",
+                serializers=[s.TokenPairSerializer, MfaChallengeSerializer],
+                resource_type_field_name=None,
+            ),
+            403: MfaEnrolmentRequiredSerializer,
+            **ERRORS,
+        },
+        summary="Log in with e-mail and password (then a code, once two-factor is on)",
     )
     def post(self, request):
+        from accounts.mfa_api import login_answer
+
         data = validated(s.LoginSerializer, request)
         # The plain HttpRequest, so django-axes can count failures and lock the account.
         user = authenticate(request._request, username=data["email"], password=data["password"])
         if user is None:
             raise AuthenticationFailed(_("Invalid e-mail or password."))
+        second_step = login_answer(user)
+        if second_step is not None:
+            return second_step
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         return Response(token_pair(user))
 
@@ -126,3 +141,20 @@ class MeView(APIView):
     @extend_schema(responses={200: s.UserSerializer, 401: ErrorSerializer}, summary="You")
     def get(self, request):
         return Response(s.UserSerializer(request.user).data)
+
+    @extend_schema(
+        request=s.ProfileSerializer,
+        responses={200: s.UserSerializer, 400: ErrorSerializer, 401: ErrorSerializer},
+        summary="Change your name, phone or language",
+    )
+    def patch(self, request):
+        data = validated(s.ProfileSerializer, request)
+        user = request.user
+        services.profile_update(
+            actor=user,
+            name=data.get("name", user.name),
+            phone=data.get("phone", user.phone),
+            language=data.get("language"),
+        )
+        activate_for(request, user)
+        return Response(s.UserSerializer(user).data)

@@ -15,6 +15,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from accounts.language import recipient_language
 from core.events import emit
 
 # Invitations raise these events (declared in accounts' and patients' contributions) once the
@@ -68,7 +69,14 @@ def password_link_token(user) -> str:
 
 
 def send_password_link(user, *, template: str, extra_context=None) -> None:
-    """Send `<template>_subject.txt` + `<template>.txt` with the set-password link."""
+    """Send `<template>_subject.txt` + `<template>.txt` with the set-password link, in the
+    recipient's language."""
+    clinic = (extra_context or {}).get("clinic") or user.clinic
+    with recipient_language(user, clinic):
+        _send_password_link(user, template=template, extra_context=extra_context)
+
+
+def _send_password_link(user, *, template: str, extra_context=None) -> None:
     token = password_link_token(user)
     link = f"{settings.SITE_URL}/accounts/reset/{token}/"
     extra_context = extra_context or {}

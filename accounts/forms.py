@@ -5,6 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.language import LANGUAGE_CHOICES
 from core.roles import Role
 
 
@@ -49,4 +50,9 @@ class ProfileForm(forms.Form):
         max_length=32,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[("", _("The clinic's language")), *LANGUAGE_CHOICES],
+        required=False,
     )

@@ -1,9 +1,11 @@
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from core.models import BaseModel, new_id
+from accounts.language import LANGUAGE_CHOICES
+from core.models import BaseModel, new_id, validate_no_bidi_controls
 from core.roles import STAFF_ROLES, Role
 
 
@@ -38,7 +40,7 @@ class User(BaseModel, AbstractBaseUser):
     """
 
     email = models.EmailField(_("e-mail"), unique=True)
-    name = models.CharField(_("name"), max_length=150)
+    name = models.CharField(_("name"), max_length=150, validators=[validate_no_bidi_controls])
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CLINICIAN)
     clinic = models.ForeignKey(
@@ -49,12 +51,19 @@ class User(BaseModel, AbstractBaseUser):
         blank=True,
         related_name="users",
     )
+    # Blank: the clinic's language (accounts.language decides what is shown).
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, default="", choices=LANGUAGE_CHOICES
+    )
     is_active = models.BooleanField(_("active"), default=True)
     is_verified = models.BooleanField(_("e-mail verified"), default=False)
     is_staff = models.BooleanField(
         _("platform staff"), default=False, help_text=_("May log in to the Django admin.")
     )
     is_superuser = models.BooleanField(_("platform superuser"), default=False)
+    # Every API token carries the generation it was issued in; deactivation and reactivation
+    # advance it, so nothing issued before works again (accounts.auth.JWTAuthentication).
+    token_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -79,6 +88,14 @@ class User(BaseModel, AbstractBaseUser):
     @property
     def is_clinic_staff(self) -> bool:
         return self.role in STAFF_ROLES and self.clinic_id is not None
+
+    def _get_session_auth_hash(self, secret=None):
+        """Web sessions end with the token generation too (deactivation, reactivation)."""
+        if not self.token_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        key_salt = "accounts.User.session_auth_hash"
+        value = f"{self.password}:{self.token_generation}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     def get_full_name(self):
         return self.name
@@ -121,15 +138,24 @@ class AuditEvent(models.Model):
         PASSWORD_RESET_REQUEST = "password_reset_request", _("password reset requested")
         PASSWORD_RESET = "password_reset", _("password reset")
         INVITE = "invite", _("invitation")
+        TOKEN_REUSE = "token_reuse", _("refresh token reused (suspected theft)")
+        UNLOCK = "unlock", _("login lockout cleared")
+        REFUSED = "refused", _("refused")
+        MFA_ENROL = "mfa_enrol", _("two-factor enrolled")
+        MFA_RESET = "mfa_reset", _("two-factor reset")
+        MFA_FAILED = "mfa_failed", _("wrong two-factor code")
 
     id = models.CharField(
         primary_key=True, max_length=24, default=new_id, editable=False, db_column="_id"
     )
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    # Neither link is ever rewritten (no SET_NULL, no database constraint): the actor's id and
+    # e-mail stay as written even if the user or clinic is later removed or renamed.
     actor = models.ForeignKey(
         User,
         verbose_name=_("actor"),
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="+",
@@ -139,7 +165,8 @@ class AuditEvent(models.Model):
     clinic = models.ForeignKey(
         "clinics.Clinic",
         verbose_name=_("clinic"),
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="+",
@@ -151,6 +178,10 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
     detail = models.CharField(_("detail"), max_length=300, blank=True)
+    # The clinic's hash chain (accounts.audit_chain): filled once by the sealing step, in order.
+    seq = models.PositiveBigIntegerField(_("sequence"), null=True, blank=True, editable=False)
+    prev_hash = models.CharField(_("previous row's hash"), max_length=64, blank=True)
+    row_hash = models.CharField(_("hash"), max_length=64, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -162,6 +193,8 @@ class AuditEvent(models.Model):
             models.Index(fields=["clinic", "-created_at"], name="audit_clinic_time"),
             models.Index(fields=["patient_id", "-created_at"], name="audit_patient_time"),
             models.Index(fields=["actor", "-created_at"], name="audit_actor_time"),
+            models.Index(fields=["clinic", "seq"], name="audit_clinic_seq"),
+            models.Index(fields=["seq", "created_at"], name="audit_unsealed"),
         ]
 
     def __str__(self):
@@ -179,6 +212,23 @@ class AuditEvent(models.Model):
         raise ValidationError(_("Audit events cannot be deleted."))
 
 
+class AuditChain(models.Model):
+    """The head of one clinic's audit hash chain ("" for rows of no clinic), advanced only by
+    the sealing step, which holds `lease_until` (a compare-and-set lease) while it works."""
+
+    key = models.CharField(primary_key=True, max_length=24, db_column="_id")
+    seq = models.PositiveBigIntegerField(default=0)
+    head_hash = models.CharField(max_length=64, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit chain")
+        verbose_name_plural = _("audit chains")
+
+    def __str__(self):
+        return f"{self.key or 'platform'} #{self.seq}"
+
+
 class RefreshTokenRecord(BaseModel):
     """Every refresh token issued: only recorded, unrevoked ones can be used.
 
@@ -187,6 +237,9 @@ class RefreshTokenRecord(BaseModel):
     """
 
     jti = models.CharField(max_length=64, unique=True)
+    # One login's chain of rotated tokens (and the access tokens issued with them): logout or a
+    # reused, already rotated token revokes the whole family.
+    family = models.CharField(max_length=64, blank=True, db_index=True)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="refresh_tokens")
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)

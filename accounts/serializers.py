@@ -1,8 +1,9 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from accounts.language import LANGUAGE_CHOICES
 from accounts.models import User
-from core.api import ModelSerializer
+from core.api import MillisecondDateTimeField, ModelSerializer
 from core.roles import Role
 
 
@@ -10,6 +11,11 @@ class UserSerializer(ModelSerializer):
     """A person who logs in: clinic staff, a patient, or a platform superuser."""
 
     clinic_id = serializers.CharField(read_only=True, allow_null=True)
+    language = serializers.ChoiceField(
+        choices=[("", _("The clinic's language")), *LANGUAGE_CHOICES],
+        read_only=True,
+        help_text=_("Blank: the clinic's language."),
+    )
     patient_id = serializers.SerializerMethodField(
         help_text=_("For patient users: the id of their own patient record.")
     )
@@ -21,6 +27,7 @@ class UserSerializer(ModelSerializer):
             "email",
             "name",
             "phone",
+            "language",
             "role",
             "clinic_id",
             "patient_id",
@@ -38,6 +45,19 @@ class UserSerializer(ModelSerializer):
             return None
         record = getattr(user, "patient_record", None)
         return record.pk if record is not None else None
+
+
+class ProfileSerializer(serializers.Serializer):
+    """What a person may change about themselves; a field left out stays as it is."""
+
+    name = serializers.CharField(max_length=150, required=False)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    language = serializers.ChoiceField(
+        choices=[("", _("The clinic's language")), *LANGUAGE_CHOICES],
+        required=False,
+        allow_blank=True,
+        help_text=_("Blank: the clinic's language."),
+    )
 
 
 class InvitationSerializer(UserSerializer):
@@ -98,3 +118,12 @@ class RefreshResponseSerializer(serializers.Serializer):
 
 class MessageSerializer(serializers.Serializer):
     message = serializers.CharField()
+
+
+class LockoutSerializer(serializers.Serializer):
+    """A staff member locked out of logging in (from `sources` addresses)."""
+
+    user = UserSerializer()
+    failures = serializers.IntegerField()
+    sources = serializers.IntegerField(help_text=_("How many source addresses are locked out."))
+    last_attempt_at = MillisecondDateTimeField()

@@ -4,21 +4,32 @@ import logging
 import smtplib
 from dataclasses import dataclass
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.emails import send_password_link
 from accounts.models import AuditEvent, RefreshTokenRecord, User, UserManager
-from accounts.tokens import RecordedRefreshToken
+from accounts.tasks import password_reset_send
+from accounts.tokens import (
+    FAMILY_CLAIM,
+    GENERATION_CLAIM,
+    RecordedRefreshToken,
+    family_revoke,
+)
 from core.audit import audit
+from core.roles import require
 from core.services import model_update
+from core.transactions import unit
 
 Action = AuditEvent.Action
 logger = logging.getLogger(__name__)
@@ -34,6 +45,7 @@ class Invitation:
     created: bool = True  # False: a pending invitation was sent again
 
 
+@unit
 def invitation_send(
     *, actor, user: User, template: str, extra_context=None, detail: str = ""
 ) -> bool:
@@ -70,22 +82,51 @@ def email_check_available(email: str, *, exclude=None) -> str:
     return email
 
 
-def tokens_issue(*, user: User) -> dict:
-    refresh = RecordedRefreshToken.for_user(user)
+def tokens_issue(*, user: User, family: str = "") -> dict:
+    """A token pair: a new family (a login), or the next pair of `family` (a rotation)."""
+    refresh = RecordedRefreshToken.for_user(user, family=family)
     return {"access_token": str(refresh.access_token), "refresh_token": str(refresh)}
 
 
 def tokens_rotate(*, refresh_token: str) -> dict:
-    """A new token pair for a valid refresh token, which stops working (used once)."""
+    """A new token pair for a valid refresh token, which stops working (used once).
+
+    A genuine token that was already rotated, presented again while its family lives on, means
+    two parties hold it: the whole family is revoked (the thief's tokens and the user's alike;
+    the user logs in again) and the reuse is audited as a suspected theft.
+    """
     invalid = ValidationError(_("The refresh token is invalid, expired or revoked."), "invalid")
     try:
         refresh = RecordedRefreshToken(refresh_token)
     except TokenError:
+        _refresh_reuse_check(refresh_token)
         raise invalid
     user = User.objects.filter(pk=refresh.get(jwt_settings.USER_ID_CLAIM), is_active=True).first()
-    if user is None or not refresh.revoke():
+    if (
+        user is None
+        or refresh.get(GENERATION_CLAIM, 0) != user.token_generation
+        or not refresh.revoke()
+    ):
         raise invalid
-    return tokens_issue(user=user)
+    return tokens_issue(user=user, family=refresh.family)
+
+
+def _refresh_reuse_check(refresh_token: str) -> None:
+    try:  # signature and expiry only: is it a genuine token that was revoked?
+        genuine = RefreshToken(refresh_token)
+    except TokenError:
+        return
+    family = genuine.get(FAMILY_CLAIM, "")
+    if family and family_revoke(family):
+        user = User.objects.filter(pk=genuine.get(jwt_settings.USER_ID_CLAIM)).first()
+        logger.warning("Rotated refresh token reused: token family revoked (user %s)", user)
+        audit(
+            actor=None,
+            action=Action.TOKEN_REUSE,
+            obj=user,
+            clinic=user.clinic if user else None,
+            detail="suspected theft: every token of this login revoked",
+        )
 
 
 def token_revoke(*, actor: User, refresh_token: str) -> None:
@@ -97,16 +138,22 @@ def token_revoke(*, actor: User, refresh_token: str) -> None:
     if str(refresh.get(jwt_settings.USER_ID_CLAIM)) != str(actor.pk):
         raise ValidationError({"refresh_token": _("This refresh token is not yours.")})
     refresh.revoke()
+    family_revoke(refresh.family)  # the access tokens of this login stop working too
     logout_record(user=actor)
 
 
 def refresh_tokens_revoke(user) -> None:
-    """Revoke every refresh token the user holds (password changed, account deactivated)."""
+    """End every token and web session the user holds (password changed, account deactivated):
+    refresh tokens are revoked and the token generation moves on, so access tokens and tokens
+    issued before a deactivation never work again, even after a reactivation."""
     RefreshTokenRecord.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+    User.objects.filter(pk=user.pk).update(token_generation=F("token_generation") + 1)
+    user.refresh_from_db(fields=["token_generation"])
 
 
+@unit
 def password_set(*, user: User, new_password: str, action: str) -> None:
     validate_password(new_password, user)
     user.set_password(new_password)
@@ -115,6 +162,7 @@ def password_set(*, user: User, new_password: str, action: str) -> None:
     audit(actor=user, action=action, obj=user)
 
 
+@unit
 def password_change(*, actor: User, current_password: str, new_password: str) -> None:
     if not actor.check_password(current_password):
         raise ValidationError({"current_password": _("Your current password is not correct.")})
@@ -125,7 +173,13 @@ def password_change(*, actor: User, current_password: str, new_password: str) ->
 
 
 def password_reset_request(*, email: str) -> None:
-    """E-mail a reset link if an active account has this address; say nothing either way."""
+    """Queue the reset link for this address; the answer and the work done in the request are
+    the same whether or not it has an account (no enumeration by content or timing)."""
+    password_reset_send.enqueue(UserManager.normalize_email(email))
+
+
+def password_reset_deliver(*, email: str) -> None:
+    """E-mail a reset link if an active account has this address (the worker's half)."""
     user = User.objects.filter(email=UserManager.normalize_email(email), is_active=True).first()
     if user is None:
         return
@@ -150,15 +204,29 @@ def password_reset_user(*, uidb64: str, token: str) -> User | None:
     return user
 
 
+@unit
 def password_reset_confirm(*, user: User, new_password: str) -> None:
-    """Finish a reset or an invitation: following the e-mailed link proves the address."""
+    """Finish a reset or an invitation: following the e-mailed link proves the address, so a
+    locked-out user gets in again from anywhere (the account's login lockouts are cleared)."""
     user.is_verified = True
     try:
         password_set(user=user, new_password=new_password, action=Action.PASSWORD_RESET)
     except ValidationError as exc:
         raise ValidationError({"new_password": exc.messages})
+    axes_reset(username=user.email)
 
 
+def lockout_clear(*, actor: User, user: User) -> int:
+    """A clinic admin lets a locked-out staff member try again (from every address).
+
+    `user` comes from accounts.selectors.lockout_user (in the admin's clinic)."""
+    require(actor, "staff.manage")
+    cleared = axes_reset(username=user.email)
+    audit(actor=actor, action=Action.UNLOCK, obj=user, detail=f"{cleared} lockout(s) cleared")
+    return cleared
+
+
+@unit
 def password_reset_with_token(*, token: str, new_password: str) -> None:
     """The API's variant: `token` is the link's `<uidb64>/<token>` tail."""
     uidb64, _sep, reset_token = (token or "").strip().strip("/").partition("/")
@@ -187,15 +255,17 @@ def logout_record(*, user: User) -> None:
     audit(actor=user, action=Action.LOGOUT, obj=user)
 
 
-def profile_update(*, actor: User, name: str, phone: str = "") -> User:
-    """Change one's own name and phone; on invalid input nothing is written or kept in memory."""
+@unit
+def profile_update(*, actor: User, name: str, phone: str = "", language: str | None = None) -> User:
+    """Change one's own name, phone and (if given) language; on invalid input nothing is
+    written or kept in memory."""
+    fields = {"name": (name or "").strip(), "phone": (phone or "").strip()}
+    if language is not None:
+        fields["language"] = language
     model_update(
-        actor,
-        fields={"name": (name or "").strip(), "phone": (phone or "").strip()},
-        allowed=("name", "phone"),
-        exclude_clean=["password"],
+        actor, fields=fields, allowed=("name", "phone", "language"), exclude_clean=["password"]
     )
-    audit(actor=actor, action=Action.UPDATE, obj=actor, detail="profile: name, phone")
+    audit(actor=actor, action=Action.UPDATE, obj=actor, detail="profile: " + ", ".join(fields))
     return actor
 
 

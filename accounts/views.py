@@ -15,17 +15,26 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 
-from accounts import services
+from accounts import mfa, services
 from accounts.forms import EmailAuthenticationForm, PasswordResetRequestForm, ProfileForm
+from accounts.language import activate_for
 from core.contributions import widgets_for
 from core.forms import apply_service_errors
+from core.roles import Role
 
 logger = logging.getLogger(__name__)
 
 
 def home(request):
     """The staff home: the clinic, who is signed in, where they can go, and the apps' widgets."""
-    return render(request, "accounts/home.html", {"widgets": widgets_for(actor=request.user)})
+    user = request.user
+    # Admins are asked to turn on two-factor authentication until they have.
+    recommend_mfa = user.role == Role.ADMIN and not mfa.has_device(user)
+    return render(
+        request,
+        "accounts/home.html",
+        {"widgets": widgets_for(actor=user), "mfa_recommended": recommend_mfa},
+    )
 
 
 class LoginView(auth_views.LoginView):
@@ -120,13 +129,19 @@ def profile(request):
         if form.is_valid():
             try:
                 services.profile_update(
-                    actor=user, name=form.cleaned_data["name"], phone=form.cleaned_data["phone"]
+                    actor=user,
+                    name=form.cleaned_data["name"],
+                    phone=form.cleaned_data["phone"],
+                    language=form.cleaned_data["language"],
                 )
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
+                activate_for(request, user)  # the message below in the language just chosen
                 messages.success(request, _("Your profile has been saved."))
                 return redirect("accounts:profile")
     else:
-        form = ProfileForm(initial={"name": user.name, "phone": user.phone})
+        form = ProfileForm(
+            initial={"name": user.name, "phone": user.phone, "language": user.language}
+        )
     return render(request, "accounts/profile.html", {"form": form})

@@ -40,16 +40,20 @@ from patients.selectors import patient_get
 
 ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="The record's id.")
 LIST_ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer}
+# One 409 body for both conflicts: a clash carries `clashes`, a status that does not allow the
+# change carries `current_status` (neither is present in the other case).
 ClashSerializer = inline_serializer(
     "AppointmentClash",
     {
         "detail": serializers.CharField(),
         "clashes": serializers.ListField(
+            required=False,
             child=inline_serializer(
                 "ClashTime",
                 {"start": serializers.DateTimeField(), "end": serializers.DateTimeField()},
-            )
+            ),
         ),
+        "current_status": serializers.CharField(required=False),
     },
 )
 CONFLICT = {409: OpenApiResponse(ClashSerializer, "A clash, or a status that does not allow it")}

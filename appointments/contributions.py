@@ -3,12 +3,18 @@ policy, the patient page's Appointments panel, the staff home's "Today", demo ap
 and the reminder patients are notified of (in-app and push; the e-mail, which needs the date
 and time, is sent by appointments.reminders itself, through the outbox)."""
 
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from appointments import demo, reminders, selectors, services
+from appointments import demo, fhir, reminders, selectors, services
+from appointments.models import UPCOMING
 from core.contributions import (
     AttachmentTarget,
+    ChartFact,
+    ChartSource,
     ClinicHook,
+    FhirResources,
     NotificationEvent,
     Panel,
     PatientRecords,
@@ -16,7 +22,7 @@ from core.contributions import (
     Widget,
     contribute,
 )
-from core.roles import Role
+from core.roles import Role, can
 
 
 def _patient_user(appointment):
@@ -32,8 +38,48 @@ def appointment_target(*, actor, id: str):
     return selectors.appointment_get(actor=actor, id=id, audited=False)
 
 
+def chart_facts(*, actor, patient, since=None) -> list[ChartFact]:
+    """Upcoming visits, for AI summaries and drafts (read as part of the caller's audited read
+    of the patient). Always from now on, whatever `since`."""
+    if not can(actor, "appointments.view"):
+        return []
+    upcoming = selectors.appointment_list(
+        actor=actor, patient=patient.pk, start=timezone.now()
+    ).filter(status__in=UPCOMING)
+    tz = selectors.clinic_tz(patient.clinic)
+    facts = []
+    for appointment in upcoming[:10]:
+        start = appointment.start.astimezone(tz)
+        reason = f": {appointment.reason}" if appointment.reason else ""
+        provider = appointment.provider.get_full_name()
+        facts.append(
+            ChartFact(
+                section="appointments",
+                text=f"{appointment.type.name} with {provider} on {start:%Y-%m-%d %H:%M}{reason}",
+                type="appointments.appointment",
+                id=str(appointment.pk),
+                url=reverse("appointments:detail", args=[appointment.pk]),
+                at=appointment.start,
+                data={"type": appointment.type.name, "status": appointment.status},
+            )
+        )
+    return facts
+
+
+def fhir_resources(*, actor, patient) -> list[dict]:
+    """Every appointment of the patient, past and future, for the whole-record export."""
+    if not can(actor, "appointments.view"):
+        return []
+    return [
+        fhir.appointment(appointment)
+        for appointment in selectors.appointment_list(actor=actor, patient=patient.pk)
+    ]
+
+
 contribute(
     "appointments",
+    ChartSource(key="appointments", facts=chart_facts, order=50),
+    FhirResources(key="appointments", resources=fhir_resources, order=50),
     PatientRecords(key="appointments", models=("appointments.Appointment",)),
     ClinicHook(key="appointments.types", setup=services.types_install),
     Panel(

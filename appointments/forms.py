@@ -60,7 +60,10 @@ class SlotChoiceField(forms.ChoiceField):
 class BookForm(forms.Form):
     reason = forms.CharField(label=_("Reason for visit"), max_length=500, required=False)
     staff_notes = forms.CharField(
-        label=_("Notes for staff"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Notes for staff"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     repeat = forms.ChoiceField(
         label=_("Repeat"),

@@ -13,7 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import HEX_COLOUR
-from core.models import BaseModel
+from core.models import BaseModel, BoundedTextField
 
 # Appointments claim the provider's (and the patient's) time in blocks of this size.
 BLOCK_MINUTES = 5
@@ -252,7 +252,7 @@ class Appointment(BaseModel):
     location = models.CharField(_("location"), max_length=200, blank=True)
     # The unguessable part of a telehealth meeting link (TELEHEALTH_URL_TEMPLATE).
     telehealth_room = models.CharField(max_length=64, blank=True, editable=False)
-    staff_notes = models.TextField(_("notes for staff"), blank=True)
+    staff_notes = BoundedTextField(_("notes for staff"), max_length=10_000, blank=True)
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -11,10 +11,11 @@ outbox) and, for a portal account, in-app and push through the notifications app
 import datetime
 
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
 from accounts.emails import absolute_url, branded_message
+from accounts.language import recipient_language
 from appointments import selectors
 from appointments.models import UPCOMING, Appointment, ClinicAppointmentSettings
 from core.events import emit
@@ -48,6 +49,13 @@ def link_for(appointment: Appointment) -> str:
 
 
 def send(appointment: Appointment) -> None:
+    """The reminder, in the patient's language (their portal account's, else the clinic's)."""
+    patient = appointment.patient
+    with recipient_language(patient.user if patient.user_id else None, appointment.clinic):
+        _send(appointment)
+
+
+def _send(appointment: Appointment) -> None:
     clinic = appointment.clinic
     tz = selectors.clinic_tz(clinic)
     start = appointment.start.astimezone(tz)
@@ -55,7 +63,7 @@ def send(appointment: Appointment) -> None:
         "This is a reminder of your appointment at %(clinic)s on %(date)s at %(time)s (%(zone)s)."
     ) % {
         "clinic": clinic.name,
-        "date": start.strftime("%A %d %B %Y"),
+        "date": dateformat.format(start, "l d F Y"),  # day and month names translated
         "time": start.strftime("%H:%M"),
         "zone": tz.key,
     }

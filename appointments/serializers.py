@@ -73,7 +73,12 @@ class AppointmentTypeSerializer(ModelSerializer):
         read_only_fields = ["id"]
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$", "example": "09:00"}
+)
 class TimeOfDayField(serializers.TimeField):
+    """A wall-clock time "HH:MM" (OpenAPI's `time` format would demand seconds and an offset)."""
+
     def __init__(self, **kwargs):
         super().__init__(format=HHMM, input_formats=[HHMM, "%H:%M:%S"], **kwargs)
 
@@ -151,7 +156,7 @@ class AppointmentCreateSerializer(serializers.Serializer):
     type = serializers.CharField()
     start = OffsetDateTimeField(help_text="ISO 8601 with offset, on a slot boundary.")
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
-    staff_notes = serializers.CharField(required=False, allow_blank=True)
+    staff_notes = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
     recurrence = RecurrenceSerializer(required=False)
 
 
@@ -160,7 +165,7 @@ class AppointmentUpdateSerializer(serializers.Serializer):
     provider = serializers.CharField(required=False)
     scope = serializers.ChoiceField(choices=["this", "following"], default="this")
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
-    staff_notes = serializers.CharField(required=False, allow_blank=True)
+    staff_notes = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
 
 
 class CancelSerializer(serializers.Serializer):

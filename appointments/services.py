@@ -38,6 +38,7 @@ from core.errors import Conflict
 from core.models import new_id
 from core.roles import Role, can, require
 from core.services import model_update, only_fields
+from core.transactions import unit
 
 UTC = datetime.UTC
 DEFAULT_TYPES = [
@@ -150,6 +151,7 @@ def _check_slots(*, clinic, provider, appointment_type, starts):
     return outside, availability
 
 
+@unit
 def appointment_book(
     *,
     actor,
@@ -263,6 +265,7 @@ def _location(availability, provider_id, local_start, appointment_type) -> str:
 
 
 # --- moving ----------------------------------------------------------------------------------
+@unit
 def appointment_reschedule(
     *,
     actor,
@@ -350,6 +353,7 @@ def appointment_reschedule(
 
 
 # --- the status machine ----------------------------------------------------------------------
+@unit
 def appointment_transition(*, actor, appointment: Appointment, action: str, now=None):
     """confirm, check_in, complete or no_show: one conditional write; 409 from any other state
     (and for a no-show before the start)."""
@@ -372,6 +376,7 @@ def appointment_transition(*, actor, appointment: Appointment, action: str, now=
     return appointment
 
 
+@unit
 def appointment_cancel(
     *, actor, appointment: Appointment, reason: str = "", scope: str = "this", now=None
 ) -> list[Appointment]:
@@ -415,6 +420,7 @@ def appointment_cancel(
     return cancelled
 
 
+@unit
 def appointment_update_notes(*, actor, appointment: Appointment, staff_notes: str, reason=None):
     require(actor, "appointments.reschedule")
     fields = {"staff_notes": staff_notes}
@@ -427,6 +433,7 @@ def appointment_update_notes(*, actor, appointment: Appointment, staff_notes: st
 
 
 # --- types and the clinic's policy ----------------------------------------------------------
+@unit
 def types_install(*, clinic) -> None:
     """A new clinic's defaults: four appointment types and its reminder and feed settings."""
     ClinicAppointmentSettings.objects.get_or_create(clinic=clinic)
@@ -458,6 +465,7 @@ TYPE_FIELDS = {
 }
 
 
+@unit
 def type_save(*, actor, appointment_type: AppointmentType | None = None, **fields):
     """Create or change a type (clinic admins). Booked appointments keep their times."""
     require(actor, "appointments.types.edit")
@@ -477,6 +485,7 @@ def type_save(*, actor, appointment_type: AppointmentType | None = None, **field
 SETTINGS_FIELDS = {"reminder_hours", "provider_feed_shows_names"}
 
 
+@unit
 def settings_update(*, actor, **fields) -> ClinicAppointmentSettings:
     require(actor, "appointments.settings.edit")
     current, _created = ClinicAppointmentSettings.objects.get_or_create(clinic_id=actor.clinic_id)
@@ -525,6 +534,7 @@ def _valid_type_ids(clinic_id, type_ids) -> list[str]:
     return list(dict.fromkeys(type_ids))
 
 
+@unit
 def rule_save(*, actor, rule: AvailabilityRule | None = None, provider_id=None, **fields):
     """Add or change a weekly rule. Appointments already booked are left where they are."""
     only_fields(fields, RULE_FIELDS)
@@ -545,12 +555,14 @@ def rule_save(*, actor, rule: AvailabilityRule | None = None, provider_id=None, 
     return rule
 
 
+@unit
 def rule_delete(*, actor, rule: AvailabilityRule) -> None:
     _may_edit_hours_of(actor, rule.provider)
     audit(actor=actor, action=DELETE, obj=rule)
     rule.delete()
 
 
+@unit
 def exception_save(
     *, actor, exception: AvailabilityException | None = None, provider_id=None, **fields
 ):
@@ -570,6 +582,7 @@ def exception_save(
     return exception
 
 
+@unit
 def exception_delete(*, actor, exception: AvailabilityException) -> None:
     _may_edit_hours_of(actor, exception.provider)
     audit(actor=actor, action=DELETE, obj=exception)
@@ -581,6 +594,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@unit
 def feed_create(*, actor) -> tuple[CalendarFeed, str]:
     """A new secret feed of the actor's appointments (a provider's calendar, or a patient's
     own): the feed and its URL, shown once (only a hash of the token is kept)."""
@@ -604,6 +618,7 @@ def feed_create(*, actor) -> tuple[CalendarFeed, str]:
     return feed, f"{settings.SITE_URL}/calendar/{token}.ics"
 
 
+@unit
 def feed_revoke(*, actor, feed: CalendarFeed) -> None:
     require(actor, "appointments.feeds")
     audit(actor=actor, action=DELETE, obj=feed, patient_id=feed.patient_id or "")

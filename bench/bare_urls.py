@@ -3,7 +3,7 @@
 The bare view renders 25 rows of static data through a Django template, padded to the byte
 size the benchmark asks for (the patient list page's), with no database work of its own. It
 still passes through the full middleware stack, like every page: the session and user lookup
-of LoginRequiredMiddleware and the session save of SESSION_SAVE_EVERY_REQUEST.
+of LoginRequiredMiddleware and the once-a-window session save of core.sessions.
 """
 
 from django.http import HttpResponse

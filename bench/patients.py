@@ -60,6 +60,8 @@ def main(argv=None) -> int:
                 [f"/patients/{pk}/" for pk in ids] or ["/patients/none/"],
                 html,
             ),
+            ("patient list, no search (API)", ["/api/v1/patients/"], api),
+            ("review queue (HTML)", ["/labs/review/"], html),
         ]
 
     def shown(paths):

@@ -6,6 +6,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import mfa
 from accounts.api import ERRORS as AUTH_ERRORS
 from accounts.api import PublicAuthView, token_pair
 from accounts.serializers import InvitationSerializer, UserSerializer
@@ -128,3 +129,15 @@ class StaffResendInvitationView(APIView):
         user = selectors.staff_get(actor=request.user, id=pk, permission="staff.manage")
         sent = services.staff_invitation_resend(actor=request.user, user=user)
         return invitation_response(user, sent=sent)
+
+
+class StaffMfaResetView(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: UserSerializer, **WRITE_ERRORS},
+        summary="Remove a colleague's second factor (lost phone); they enrol again (audited)",
+    )
+    def post(self, request, pk):
+        user = selectors.staff_get(actor=request.user, id=pk, permission="staff.manage")
+        mfa.mfa_reset(actor=request.user, user=user)
+        return Response(UserSerializer(user).data)

@@ -15,6 +15,11 @@ urlpatterns = [
         api.StaffResendInvitationView.as_view(),
         name="api-staff-resend-invitation",
     ),
+    re_path(
+        rf"^current/staff/{STAFF_ID}/mfa-reset/?$",
+        api.StaffMfaResetView.as_view(),
+        name="api-staff-mfa-reset",
+    ),
 ]
 
 # Signup creates a clinic, so it lives here; it is served among the auth endpoints

@@ -3,7 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from clinics.models import BOOKING_POLICY_MAX_HOURS, TIMEZONE_CHOICES
+from clinics.locales import COUNTRY_CHOICES, LOCALE_CHOICES, timezone_groups
+from clinics.models import BOOKING_POLICY_MAX_HOURS, MfaPolicy
 from clinics.services import CLINIC_EDITABLE_FIELDS
 from core.forms import ChangedFieldsMixin, FilterForm
 from core.roles import STAFF_ROLE_CHOICES, Role
@@ -41,6 +42,13 @@ class ColourInput(forms.TextInput):
     input_type = "color"
 
 
+class KeptUnlessPostedChoiceField(forms.ChoiceField):
+    """A setting left out of a post (an older form, a script) is unchanged, not emptied."""
+
+    def has_changed(self, initial, data):
+        return bool(data) and super().has_changed(initial, data)
+
+
 class ClinicSettingsForm(ChangedFieldsMixin, forms.Form):
     name = forms.CharField(label=_("Clinic name"), max_length=200)
     logo = forms.ImageField(
@@ -57,11 +65,34 @@ class ClinicSettingsForm(ChangedFieldsMixin, forms.Form):
     )
     timezone = forms.ChoiceField(
         label=_("Timezone"),
-        choices=TIMEZONE_CHOICES,
+        choices=timezone_groups,
         help_text=_("Times on every page of the clinic are shown in this timezone."),
+        widget=forms.Select(
+            attrs={
+                "data-hp-filterable": "true",
+                "data-hp-filter-placeholder": _("Search timezones"),
+            }
+        ),
+    )
+    country = forms.ChoiceField(
+        label=_("Country"),
+        choices=[("", _("From the timezone")), *COUNTRY_CHOICES],
+        required=False,
+        help_text=_(
+            "ISO 3166 code; phone numbers without a country code are read as this country's."
+        ),
+    )
+    locale = forms.ChoiceField(
+        label=_("Date format"),
+        choices=[("", _("From the country")), *LOCALE_CHOICES],
+        required=False,
+        help_text=_("How dates and times are written on every page and in every e-mail."),
     )
     address = forms.CharField(
-        label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Address"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     phone = forms.CharField(
         label=_("Phone"),
@@ -83,6 +114,17 @@ class ClinicSettingsForm(ChangedFieldsMixin, forms.Form):
         max_value=BOOKING_POLICY_MAX_HOURS,
         help_text=_("Patients cannot cancel online later than this before the start."),
     )
+
+    mfa_policy = KeptUnlessPostedChoiceField(
+        label=_("Two-factor authentication"),
+        choices=MfaPolicy.choices,
+        required=False,
+        help_text=_("Staff it applies to set it up at their next sign-in."),
+    )
+
+    def clean_mfa_policy(self):
+        """Left out of a post: unchanged."""
+        return self.cleaned_data["mfa_policy"] or self.initial.get("mfa_policy", MfaPolicy.OFF)
 
     FIELDS = CLINIC_EDITABLE_FIELDS
     BOOKING_FIELDS = ("min_notice_hours", "cancel_cutoff_hours")

@@ -21,12 +21,18 @@ class SignupResponseSerializer(TokenPairSerializer):
 
 
 class ClinicSerializer(ModelSerializer):
-    """A clinic's settings and branding."""
+    """A clinic's settings and branding. `country` and `locale` read as the values in force
+    (from the timezone when never set); send "" to go back to that default."""
 
     class Meta:
         model = Clinic
         fields = ["id", "slug", *CLINIC_EDITABLE_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["id", "slug", "created_at", "updated_at"]
+
+    def to_representation(self, clinic):
+        data = super().to_representation(clinic)
+        data["country"], data["locale"] = clinic.country_code, clinic.locale_code
+        return data
 
 
 class StaffInviteSerializer(serializers.Serializer):

@@ -1,10 +1,15 @@
 """Clinic writes: signup (a new clinic and its first admin), settings, staff management."""
 
+import io
+import os
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from PIL import Image, ImageOps
 
 from accounts.models import AuditEvent, User
 from accounts.services import (
@@ -13,12 +18,13 @@ from accounts.services import (
     invitation_send,
     refresh_tokens_revoke,
 )
-from clinics.models import Clinic
+from clinics.models import LOGO_STORED_SIDE, Clinic, validate_logo
 from core.audit import audit
 from core.contributions import clinic_created
 from core.errors import ServiceError
 from core.roles import STAFF_ROLES, Role, require
 from core.services import model_update, only_fields
+from core.transactions import savepoint, unit
 
 Action = AuditEvent.Action
 CLINIC_EDITABLE_FIELDS = (
@@ -26,12 +32,15 @@ CLINIC_EDITABLE_FIELDS = (
     "logo",
     "primary_color",
     "timezone",
+    "country",
+    "locale",
     "address",
     "phone",
     "email",
     "website",
     "min_notice_hours",
     "cancel_cutoff_hours",
+    "mfa_policy",
 )
 STAFF_EDITABLE_FIELDS = ("role", "name", "phone", "is_active")
 INVITATION_TEMPLATE = "accounts/email/invitation"
@@ -47,6 +56,7 @@ def unique_slug(name: str) -> str:
     return slug
 
 
+@unit
 def clinic_signup(*, name: str, email: str, password: str, clinic_name: str) -> User:
     """Create a clinic and its first user, a clinic admin; nothing is kept if either fails."""
     email = email_check_available(email)
@@ -68,7 +78,8 @@ def clinic_signup(*, name: str, email: str, password: str, clinic_name: str) -> 
     user.set_password(password)
     try:
         user.full_clean()
-        user.save(force_insert=True)
+        with savepoint():
+            user.save(force_insert=True)
     except (ValidationError, IntegrityError) as exc:
         clinic.delete()  # no orphan clinic when the user could not be written (e.g. a race)
         if isinstance(exc, ValidationError):
@@ -80,10 +91,34 @@ def clinic_signup(*, name: str, email: str, password: str, clinic_name: str) -> 
 
 
 # --- the clinic's settings ---------------------------------------------------------------------
+def logo_reencoded(file):
+    """The uploaded logo decoded and written again by Pillow, scaled to LOGO_STORED_SIDE a side:
+    what is stored and served is pixels we wrote (no metadata, no trailing payload, a size that
+    suits a navbar). Anything Pillow cannot read, or too large, is left for validate_logo."""
+    try:
+        validate_logo(file)
+        file.seek(0)
+        with Image.open(file) as image:
+            image_format = image.format
+            image = ImageOps.exif_transpose(image)
+            image.thumbnail((LOGO_STORED_SIDE, LOGO_STORED_SIDE))
+            if image_format == "JPEG" and image.mode not in ("RGB", "L"):
+                image = image.convert("RGB")
+            output = io.BytesIO()
+            image.save(output, format=image_format)
+    except (ValidationError, OSError, ValueError):
+        file.seek(0)
+        return file
+    return ContentFile(output.getvalue(), name=os.path.basename(file.name or "logo"))
+
+
+@unit
 def clinic_update(*, actor, clinic: Clinic, **fields) -> Clinic:
     """Change the clinic's settings; a replaced logo's old file is deleted once the new is saved."""
     require(actor, "clinic.update")
     old_logo = clinic.logo.name if clinic.logo else ""
+    if fields.get("logo"):
+        fields["logo"] = logo_reencoded(fields["logo"])
     changed = model_update(clinic, fields=fields, allowed=CLINIC_EDITABLE_FIELDS)
     if old_logo and "logo" in changed and clinic.logo.name != old_logo:
         clinic.logo.storage.delete(old_logo)
@@ -97,6 +132,7 @@ def _validate_staff_role(role: str) -> None:
         raise ValidationError({"role": _("Choose one of the staff roles.")})
 
 
+@unit
 def staff_invite(*, actor, email: str, name: str, role: str, phone: str = "") -> Invitation:
     """Create a staff account without a password and e-mail the link that sets it.
 
@@ -116,6 +152,7 @@ def staff_invite(*, actor, email: str, name: str, role: str, phone: str = "") ->
     return Invitation(user, sent=_send_invitation(actor=actor, user=user, detail=f"role={role}"))
 
 
+@unit
 def staff_invitation_resend(*, actor, user: User) -> bool:
     """E-mail a new set-password link to a colleague who has not chosen a password yet."""
     require(actor, "staff.manage")
@@ -147,6 +184,7 @@ def _admins_left_without(user: User) -> int:
     )
 
 
+@unit
 def staff_update(*, actor, user: User, **fields) -> User:
     """Change a staff member's role, name, phone or active flag, keeping one admin at least."""
     require(actor, "staff.manage")
@@ -170,5 +208,6 @@ def staff_update(*, actor, user: User, **fields) -> User:
     return user
 
 
+@unit
 def staff_deactivate(*, actor, user: User) -> User:
     return staff_update(actor=actor, user=user, is_active=False)

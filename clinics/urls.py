@@ -5,6 +5,7 @@ from clinics import views
 app_name = "clinics"
 
 urlpatterns = [
+    path("", views.clinic_root, name="root"),
     path("settings/", views.clinic_settings, name="settings"),
     path("staff/", views.staff_list, name="staff_list"),
     path("staff/invite/", views.staff_invite, name="staff_invite"),

@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from accounts import mfa
 from clinics import selectors, services
 from clinics.forms import (
     ClinicSettingsForm,
@@ -53,6 +54,13 @@ def signup(request):
             )
             return redirect("home")
     return render(request, "clinics/signup.html", {"form": form})
+
+
+@staff_page()
+@require_http_methods(["GET"])
+def clinic_root(request):
+    """/clinic/ has no page of its own: admins land on the settings, other staff at home."""
+    return redirect("clinics:settings" if can(request.user, "clinic.update") else "home")
 
 
 @staff_page()
@@ -190,7 +198,21 @@ def _resend(request, member):
         )
 
 
-STAFF_ACTIONS = {"deactivate": _deactivate, "reactivate": _reactivate, "resend": _resend}
+def _mfa_reset(request, member):
+    mfa.mfa_reset(actor=request.user, user=member)
+    messages.success(
+        request,
+        _("%(name)s's second factor was removed; they set it up again at their next sign-in.")
+        % {"name": member.name},
+    )
+
+
+STAFF_ACTIONS = {
+    "deactivate": _deactivate,
+    "reactivate": _reactivate,
+    "resend": _resend,
+    "mfa_reset": _mfa_reset,
+}
 
 
 def _staff_action(request, member, action: str) -> bool:

@@ -9,9 +9,11 @@ Every app's `<thing>_get` / `<thing>_list` selectors are built on `in_reach` and
 so a view makes one call to load a record it may act on.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from core.audit import audit_refused
 from core.roles import Role, require
 
 MAX_ID_LENGTH = 64
@@ -53,5 +55,15 @@ def get_in_reach(queryset, *, actor, id, permission: str | None, patient: str | 
     """One record the actor may act on: 404 outside reach, then 403 if the role may not."""
     obj = get_or_404(in_reach(queryset, actor=actor, patient=patient), id)
     if permission is not None:
-        require(actor, permission)
+        try:
+            require(actor, permission)
+        except PermissionDenied:
+            audit_refused(actor=actor, obj=obj, patient_id=_patient_id(obj, patient))
+            raise
     return obj
+
+
+def _patient_id(obj, patient: str | None) -> str:
+    if patient == "":
+        return str(obj.pk)
+    return str(getattr(obj, "patient_id", "") or "") if patient is not None else ""

@@ -8,13 +8,15 @@ from django.db import models
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, status
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.renderers import JSONRenderer
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ServiceError
-from core.lists import MAX_PER_PAGE, PER_PAGE, page_size
+from core.lists import MAX_PER_PAGE, PER_PAGE, positive_int_param
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -54,6 +56,65 @@ class FhirJSONRenderer(JSONRenderer):
     format = "fhir"
 
 
+MAX_JSON_DEPTH = 32
+
+
+class SafeJSONParser(JSONParser):
+    """JSON that cannot crash the server: nesting deeper than MAX_JSON_DEPTH is a 400 with a
+    message (the standard parser lets Python's recursion limit turn it into a 500)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError(_too_deep())
+        if _depth_exceeds(data, MAX_JSON_DEPTH):
+            raise exceptions.ParseError(_too_deep())
+        return data
+
+
+def _too_deep() -> str:
+    return _("JSON nested more than %(depth)s levels deep is not accepted.") % {
+        "depth": MAX_JSON_DEPTH
+    }
+
+
+def _depth_exceeds(data, limit: int) -> bool:
+    """Whether lists/objects nest deeper than `limit` (iteratively: no recursion to exhaust)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+class DevBrowsableAPIRenderer(BrowsableAPIRenderer):
+    """The browsable API (DEBUG only). Our list views build their querysets in selectors, with
+    no filter backends, so there is no filter form to offer (DRF's would fail on them)."""
+
+    def get_filter_form(self, data, view, request):
+        return None
+
+
+class JSONFallbackNegotiation(DefaultContentNegotiation):
+    """An `Accept` the view cannot serve (e.g. `text/html` once the browsable API is off) gets
+    the view's first renderer (JSON) instead of an error page."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except exceptions.NotAcceptable:
+            return renderers[0], renderers[0].media_type
+
+
 def validated(serializer_class, request, **kwargs) -> dict:
     """The request body checked by `serializer_class`; a 400 with field errors otherwise."""
     serializer = serializer_class(data=request.data, context={"request": request}, **kwargs)
@@ -72,17 +133,32 @@ def choice_param(request, name: str, choices, default: str = "") -> str:
 
 
 class Pagination(PageNumberPagination):
+    """DRF's generic views paginate by the same rules as `page_params`."""
+
     page_size = PER_PAGE
     page_size_query_param = "page_size"
     max_page_size = MAX_PER_PAGE
 
+    def get_page_size(self, request):
+        params = page_params(request)
+        return params["per_page"]
+
+    def get_page_number(self, request, paginator):
+        return page_params(request)["number"]
+
 
 def page_params(request) -> dict:
-    """`number` and `per_page` from `?page=` / `?page_size=`, for a selector's `*_page(...)`
-    (pass on with `strict=True`; an invalid page becomes a 404 in the exception handler)."""
+    """`number` and `per_page` from `?page=` / `?page_size=`, for a selector's `*_page(...)`.
+
+    Either, when given, must be a whole number from 1 (else a 400 saying so; a page size over
+    MAX_PER_PAGE is cut to it). Passed on with `strict=True`: a page past the last is a 404.
+    """
+    query = request.query_params
     return {
-        "number": request.query_params.get("page", 1),
-        "per_page": page_size(request.query_params.get("page_size")),
+        "number": positive_int_param("page", query["page"]) if "page" in query else 1,
+        "per_page": positive_int_param("page_size", query["page_size"], maximum=MAX_PER_PAGE)
+        if "page_size" in query
+        else PER_PAGE,
         "strict": True,
     }
 

@@ -10,3 +10,5 @@ class CoreConfig(AppConfig):
         # Each app's contributions.py declares what it adds to the others (panels, widgets,
         # seeders, new-clinic hooks, ...); importing it registers them, as admin.py does.
         autodiscover_modules("contributions")
+        import core.sessions  # noqa: F401 - stamps the idle timeout at sign-in
+        from core import checks  # noqa: F401 - registers the kit's system checks

@@ -15,6 +15,8 @@ from django.conf import settings
 from core.middleware import request_meta
 
 VIEW, CREATE, UPDATE, DELETE, EXPORT = "view", "create", "update", "delete", "export"
+REFUSED = "refused"
+REFUSED_STATUSES = (403, 404)
 
 
 def audit_model():
@@ -75,3 +77,35 @@ def audit_patients_read(*, actor, patient_ids, detail: str = "") -> None:
     ]
     if rows:
         audit_model().objects.bulk_create(rows)
+
+
+def audit_refused(*, actor, obj=None, patient_id="", detail: str = ""):
+    """A request the actor was refused (a record in reach the role may not act on): audited
+    as refused, never as a view, and only once per request (see RefusedAuditMiddleware)."""
+    meta = request_meta.get()
+    if meta is not None:
+        meta["refused_audited"] = True
+    return audit(actor=actor, action=REFUSED, obj=obj, patient_id=patient_id, detail=detail)
+
+
+class RefusedAuditMiddleware:
+    """Every 403/404 answered to a signed-in user is one 'refused' row (method, path, status);
+    the query string is left out, since searches carry names. Runs inside
+    core.middleware.RequestContextMiddleware, so a selector that already audited the refusal
+    with its record (`audit_refused`) is not counted twice."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        meta = request_meta.get()
+        if (
+            response.status_code in REFUSED_STATUSES
+            and getattr(user, "is_authenticated", False)
+            and not (meta or {}).get("refused_audited")
+        ):
+            detail = f"{response.status_code} {request.method} {request.path}"
+            audit(actor=user, action=REFUSED, detail=detail)
+        return response

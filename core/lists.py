@@ -5,9 +5,14 @@ owning app's audit of the patients shown). HTML views render `includes/list_page
 API views answer with `core.api.page_response`.
 """
 
+import base64
+import json
 from collections.abc import Callable
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
+from django.db.models import Q
+from django.utils.translation import gettext as _
 
 PER_PAGE = 25
 MAX_PER_PAGE = 100
@@ -20,6 +25,16 @@ def page_size(value, default: int = PER_PAGE) -> int:
     except (TypeError, ValueError):
         return default
     return max(1, min(size, MAX_PER_PAGE))
+
+
+def positive_int_param(name: str, value, *, maximum: int | None = None) -> int:
+    """A `?page=` / `?page_size=` value that must be a whole number from 1 (clamped to `maximum`);
+    anything else is a ValidationError saying so (the API answers 400 with it)."""
+    text = str(value).strip()
+    if not text.isdigit() or int(text) < 1:
+        raise ValidationError({name: [_("Must be a whole number of at least 1.")]}, code="invalid")
+    number = int(text)
+    return min(number, maximum) if maximum else number
 
 
 def page_of(
@@ -51,3 +66,62 @@ def audited_by_patient(*, actor, patient_of: Callable = lambda row: row.patient_
         audit_patients_read(actor=actor, patient_ids=[patient_of(r) for r in rows], detail=detail)
 
     return on_page
+
+
+# --- keyset pages: page 4,000 costs what page 1 costs ------------------------------------------
+def encode_cursor(row, order: list[str]) -> str:
+    """An opaque `?cursor=`: the sort key of the last row shown (plain text, not a secret: the
+    selector's reach still filters whatever position a client sends)."""
+    values = [_key_value(row, field) for field in order]
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def decode_cursor(queryset, cursor: str, order: list[str]) -> list:
+    """The sort key a cursor carries, as the fields' Python values; a ValidationError (400) for
+    anything that is not one of ours."""
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(raw, list) or len(raw) != len(order):
+            raise ValueError
+        fields = [queryset.model._meta.get_field(f.lstrip("-")) for f in order]
+        return [field.to_python(value) for field, value in zip(fields, raw, strict=True)]
+    except (ValueError, TypeError, ValidationError):
+        raise ValidationError({"cursor": [_("Not a cursor from this list.")]}, code="invalid")
+
+
+def _key_value(row, field: str):
+    value = getattr(row, field.lstrip("-"))
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def after_key(order: list[str], values: list) -> Q:
+    """Rows strictly after `values` in `order`, written so an index on `order` is walked from
+    that point: `a >= x AND (a > x OR (a = x AND (b > y OR ...)))` (both backends)."""
+    condition = None
+    for field, value in reversed(list(zip(order, values, strict=True))):
+        name = field.lstrip("-")
+        beyond = Q(**{f"{name}__{'lt' if field.startswith('-') else 'gt'}": value})
+        condition = beyond if condition is None else beyond | (Q(**{name: value}) & condition)
+    first, value = order[0], values[0]
+    start = Q(**{f"{first.lstrip('-')}__{'lte' if first.startswith('-') else 'gte'}": value})
+    return start & condition
+
+
+def keyset_page(
+    queryset,
+    *,
+    order: list[str],
+    cursor: str = "",
+    per_page: int = PER_PAGE,
+    on_page: Callable[[list], None] | None = None,
+) -> tuple[list, str | None]:
+    """The `per_page` rows after `cursor` (the first ones for ""), in `order` (which must end in a
+    unique field), handed to `on_page`; and the cursor of the next page, None on the last.
+    No count and no OFFSET: each page is one index walk of per_page + 1 rows."""
+    if cursor:
+        queryset = queryset.filter(after_key(order, decode_cursor(queryset, cursor, order)))
+    rows = list(queryset.order_by(*order)[: per_page + 1])
+    more, rows = len(rows) > per_page, rows[:per_page]
+    if on_page is not None and rows:
+        on_page(rows)
+    return rows, encode_cursor(rows[-1], order) if more else None

@@ -1,7 +1,34 @@
 """Model base shared by every app: ids that both database backends store the same way."""
 
+import unicodedata
+
 from bson import ObjectId
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# Characters that reorder how text displays (bidirectional overrides and isolates): in a name
+# they make "Smith" display as another string, so names refuse them.
+BIDI_CONTROLS = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+)
+
+
+def validate_no_bidi_controls(value: str) -> None:
+    if any(char in BIDI_CONTROLS for char in value or ""):
+        raise ValidationError(
+            _("Remove the invisible text-direction characters from this name."), code="bidi"
+        )
+
+
+class BoundedTextField(models.TextField):
+    """Free text with a maximum length the model enforces (full_clean), as CharField does;
+    DRF serializers and model forms pick the limit up from `max_length`."""
+
+    def __init__(self, *args, max_length: int = 10_000, **kwargs):
+        super().__init__(*args, max_length=max_length, **kwargs)
+        self.validators.append(MaxLengthValidator(self.max_length))
 
 
 def new_id() -> str:
@@ -20,3 +47,41 @@ class BaseModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude=None):
+        """Text is stored in Unicode NFC, so "é" typed two ways is one string (search, dedupe)."""
+        for field in self._meta.concrete_fields:
+            if isinstance(field, models.CharField | models.TextField) and not (
+                exclude and field.name in exclude
+            ):
+                value = getattr(self, field.attname)
+                if isinstance(value, str) and not value.isascii():
+                    setattr(self, field.attname, unicodedata.normalize("NFC", value))
+        super().clean_fields(exclude=exclude)
+
+
+class IdempotencyKey(BaseModel):
+    """One `Idempotency-Key` a caller sent with an API POST, and the 201 answer it got
+    (core.idempotency): a retry with the same key is answered from here, not written twice."""
+
+    class State(models.TextChoices):
+        RUNNING = "running"
+        DONE = "done"
+
+    scope = models.CharField(max_length=80)  # "user:<id>" or "anon:<ip>"
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)  # sha256 of method, path and body
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    status_code = models.IntegerField(null=True, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    body = models.TextField(blank=True)  # base64 of the response bytes
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="core_idempotency_scope_key")
+        ]
+        indexes = [models.Index(fields=["created_at"], name="core_idempotency_created")]
+
+    def __str__(self):
+        return f"{self.scope} {self.key}"

@@ -47,6 +47,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "labs.result.enter": frozenset({Role.ADMIN, Role.NURSE, Role.LAB_TECH}),
     "labs.result.import": frozenset({Role.ADMIN, Role.LAB_TECH}),
     "labs.review": frozenset({Role.ADMIN, Role.CLINICIAN}),
+    # recording who was told of a critical value (the lab that found it, or the clinic's staff)
+    "labs.critical.communicate": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.LAB_TECH}),
+    # the home worklist of orders to collect and to result
+    "labs.worklist": frozenset({Role.NURSE, Role.LAB_TECH}),
     # reading results: the lab roles their clinic's, a patient their own final ones (reach decides)
     "labs.result.view": frozenset(
         {Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.LAB_TECH, Role.PATIENT}
@@ -112,6 +116,33 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "notifications.own": frozenset(Role),
     "webhooks.manage": frozenset({Role.ADMIN}),
     "deliveries.manage": frozenset({Role.ADMIN}),
+    # AI assist (ai_assist): summaries, note drafts and explanations for the clinical roles;
+    # triage also for the front desk (on the threads they can read); admins configure it;
+    # patients only the plain-language explanation of their own final results.
+    "ai.use": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE}),
+    "ai.triage": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST}),
+    "ai.explain": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.PATIENT}),
+    "ai.configure": frozenset({Role.ADMIN}),
+    # messaging: clinicians, nurses and admins every thread of their clinic; receptionists the
+    # appointment and billing threads only (messaging.all_categories decides); lab technicians
+    # none; patients their own threads (reach decides), never internal remarks
+    "messaging.view": frozenset(
+        {Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST, Role.PATIENT}
+    ),
+    "messaging.write": frozenset(
+        {Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST, Role.PATIENT}
+    ),
+    "messaging.all_categories": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE}),
+    "messaging.manage": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST}),
+    "messaging.settings.edit": frozenset({Role.ADMIN}),
+    # care programmes: admins manage templates; clinicians and nurses enrol, manage and watch
+    # dashboards (admins read them); patients their own enrolments and tasks (reach decides;
+    # no template is in their reach); receptionists and lab technicians see no programme
+    "programs.view": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.PATIENT}),
+    "programs.templates.edit": frozenset({Role.ADMIN}),
+    "programs.enroll": frozenset({Role.CLINICIAN, Role.NURSE}),
+    "programs.manage": frozenset({Role.CLINICIAN, Role.NURSE}),
+    "programs.tasks.complete": frozenset({Role.CLINICIAN, Role.NURSE, Role.PATIENT}),
 }
 
 

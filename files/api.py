@@ -22,12 +22,19 @@ from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import READ_ERRORS, WRITE_ERRORS, ErrorSerializer, page_params, page_response
+from core.api import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ErrorSerializer,
+    SafeJSONParser,
+    page_params,
+    page_response,
+)
 from files import responses, selectors, services
 from files import serializers as s
 from patients.selectors import patient_get
@@ -129,7 +136,7 @@ class PatientFilesView(GenericAPIView):
 
 
 class FileDetailView(APIView):
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [SafeJSONParser, FormParser, MultiPartParser]
 
     @extend_schema(
         summary="A file's metadata",

@@ -27,6 +27,7 @@ from core.errors import ServiceError, TooLarge
 from core.events import emit
 from core.roles import can, require
 from core.services import model_update
+from core.transactions import unit
 from files import previews, storage
 from files.models import BUILTIN_CATEGORIES, FileCategory, StoredFile
 from files.scanning import ScannerUnavailable, get_scanner
@@ -156,6 +157,7 @@ class CheckedUpload:
                 raise refused(exc)
 
 
+@unit
 def file_upload(
     *,
     actor,
@@ -216,6 +218,7 @@ def file_upload(
 
 
 # --- edit, delete, restore -----------------------------------------------------------------------
+@unit
 def file_update(*, actor, stored: StoredFile, **fields) -> list[str]:
     """Rename, recategorise, share or unshare; both the old and the new category must be the
     actor's to write."""
@@ -252,6 +255,7 @@ def ensure_may_delete(actor, stored: StoredFile) -> None:
         raise PermissionDenied(_("Only the person who uploaded a file or an admin may delete it."))
 
 
+@unit
 def file_delete(*, actor, stored: StoredFile) -> None:
     """Soft delete: hidden from every list and download; clinic admins can restore it."""
     ensure_may_delete(actor, stored)
@@ -262,6 +266,7 @@ def file_delete(*, actor, stored: StoredFile) -> None:
     audit(actor=actor, action=DELETE, obj=stored, patient_id=stored.patient_id or "")
 
 
+@unit
 def file_restore(*, actor, stored: StoredFile) -> None:
     require(actor, "files.restore")
     if stored.deleted_at is None:
@@ -277,6 +282,7 @@ def file_restore(*, actor, stored: StoredFile) -> None:
     )
 
 
+@unit
 def category_create(*, actor, slug: str, label: str) -> FileCategory:
     """A clinic's own category (clinic admins)."""
     require(actor, "files.categories.manage")

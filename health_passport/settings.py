@@ -5,6 +5,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONCE as CSP_NONCE
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -51,7 +54,10 @@ if not DEBUG and (
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Links in e-mails; unless set, they follow the port `make run` serves on (PORT=8402 make run).
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}").rstrip(
+    "/"
+)
 
 # --- Applications --------------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -69,7 +75,12 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "bootstrap",
     "corsheaders",
+    "csp",
     "axes",
+    # two-factor authentication: TOTP apps and single-use backup codes (accounts.mfa)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "clinics",
     "accounts",
@@ -78,6 +89,9 @@ INSTALLED_APPS = [
     "files",
     "notes",
     "appointments",
+    "programs",
+    "messaging",
+    "ai_assist",
     # Before django_tasks_db: its `db_worker` command replaces the one that claims unsafely.
     "notifications",
     "django_tasks",
@@ -85,20 +99,33 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response (redirects and errors too) carries X-Request-ID; one log line each.
+    "core.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "core.middleware.NoStoreMiddleware",
+    "core.middleware.ApiErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "core.sessions.IdleSessionRefreshMiddleware",  # inside it: SessionMiddleware saves its mark
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "accounts.mfa_views.MfaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.RequestContextMiddleware",
+    "core.audit.RefusedAuditMiddleware",
     "clinics.middleware.ClinicTimezoneMiddleware",
+    "clinics.middleware.ProjectNotFoundMiddleware",
+    # After the clinic's: a user's own language wins over the clinic's (accounts.language).
+    "accounts.language.UserLanguageMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, around the view only: API POSTs with an Idempotency-Key run once (core.idempotency).
+    "core.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "health_passport.urls"
@@ -112,6 +139,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",  # LANGUAGE_CODE for <html lang>
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "clinics.context_processors.branding",
@@ -150,23 +178,51 @@ if USES_MONGODB:
         "django.contrib.auth": "health_passport.mongo.MongoAuthConfig",
         "django.contrib.contenttypes": "health_passport.mongo.MongoContentTypesConfig",
         "axes": "health_passport.mongo.MongoAxesConfig",
+        "django_otp.plugins.otp_totp": "health_passport.mongo.MongoTOTPConfig",
+        "django_otp.plugins.otp_static": "health_passport.mongo.MongoStaticConfig",
     }
     INSTALLED_APPS = [MONGO_APP_CONFIGS.get(app, app) for app in INSTALLED_APPS]
     MIGRATION_MODULES = {
         label: f"mongo_migrations.{label}"
-        for label in ("admin", "auth", "contenttypes", "axes", "django_tasks_database")
+        for label in (
+            "admin",
+            "auth",
+            "contenttypes",
+            "axes",
+            "django_tasks_database",
+            "otp_totp",
+            "otp_static",
+        )
     }
 else:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        # Write-ahead log: a commit (an audit row) is one append and fsync, not a rollback
+        # journal created, synced and deleted; readers never wait for a writer. Still durable.
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options.setdefault("init_command", "PRAGMA journal_mode=WAL")
+        # A unit of work (core.transactions) takes the write lock when it begins: concurrent
+        # writers wait their turn (up to `timeout` seconds) instead of failing with "database is
+        # locked" when a read lock cannot be upgraded.
+        options.setdefault("transaction_mode", "IMMEDIATE")
+        options.setdefault("timeout", 20)
 
 # --- Auth ----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 # Where core.audit writes the audit trail (looked up like the user model).
 AUDIT_EVENT_MODEL = "accounts.AuditEvent"
 AUTHENTICATION_BACKENDS = [
+    "accounts.auth.SourceThrottleBackend",
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+]
+# Argon2id first (see accounts/hashers.py); the others only check older hashes, which are
+# rehashed with Argon2id at the next successful login.
+PASSWORD_HASHERS = [
+    "accounts.hashers.Argon2idHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -179,15 +235,25 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour, for the e-mailed link and the API token alike
 
+# Two-factor authentication (accounts.mfa): the name authenticator apps show.
+OTP_TOTP_ISSUER = APP_NAME
+
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True  # each request pushes the expiry out: an idle timeout
+# The expiry is pushed out at most once a SESSION_REFRESH_SECONDS (core.sessions), not by a
+# session write on every request: an idle timeout to within one window.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = env.int("SESSION_REFRESH_SECONDS", default=60)
 SESSION_COOKIE_HTTPONLY = True
 
-# Brute force: django-axes locks an account after LOGIN_FAILURE_LIMIT failures (HTML, API, admin).
+# Brute force: django-axes locks an account *from one source address* after LOGIN_FAILURE_LIMIT
+# failures (HTML, API, admin), so a stranger who knows an e-mail cannot lock its owner out; one
+# address gets LOGIN_IP_FAILURE_LIMIT failures an hour across all accounts
+# (accounts.auth.SourceThrottleBackend). A password reset clears the account's lock.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=100)
 # Django's login forms, the admin and our API all pass the e-mail as `username`.
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.auth.axes_username"
@@ -195,8 +261,6 @@ AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # our AuditEvent already records logins
 AXES_VERBOSE = False  # keep e-mail addresses out of the logs
 AXES_LOCKOUT_CALLABLE = "accounts.auth.lockout_response"
-# Locking by IP too would let five typos behind one clinic's NAT lock out every colleague;
-# per-client limits come from the API throttle (AUTH_RATE_LIMIT) instead.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # --- REST API ------------------------------------------------------------------------------------
@@ -207,7 +271,7 @@ NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 AXES_IPWARE_PROXY_COUNT = NUM_PROXIES or None
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "accounts.auth.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
@@ -216,12 +280,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
-    ],
+    # The browsable API only in development; any other Accept gets JSON, never an error page.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["core.api.DevBrowsableAPIRenderer"] if DEBUG else []),
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.JSONFallbackNegotiation",
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "core.api.SafeJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -256,6 +320,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.idempotency.schema_hook",  # the Idempotency-Key header on every create
+        "core.schema.document_page_errors",  # 400/404 of ?page= on every paginated list
+    ],
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "core.roles.Role",
         "StaffRoleEnum": "core.roles.STAFF_ROLE_CHOICES",
@@ -265,11 +334,17 @@ SPECTACULAR_SETTINGS = {
         "ReferenceRangeSexEnum": "labs.models.ReferenceRange.Sex",
         "LabOrderStatusEnum": "labs.models.LabOrder.Status",
         "LabResultStatusEnum": "labs.models.LabResult.Status",
+        "CriticalCommunicationMethodEnum": "labs.models.CommunicationMethod",
         "DeviceKindEnum": "notifications.models.Device.Kind",
         "DeliveryStatusEnum": "notifications.models.Attempted.Status",
         "NoteStatusEnum": "notes.models.Note.Status",
         "AppointmentStatusEnum": "appointments.models.Status",
         "AvailabilityExceptionKindEnum": "appointments.models.AvailabilityException.Kind",
+        "ProgramStepKindEnum": "programs.models.Step.Kind",
+        "ProgramTemplateStatusEnum": "programs.models.ProgramTemplate.Status",
+        "ThreadStatusEnum": "messaging.models.Thread.Status",
+        "MessageCategoryEnum": "messaging.models.Category",
+        "CodeSystemEnum": "patients.models.Condition.CodeSystem",
     },
 }
 
@@ -344,6 +419,24 @@ PERIODIC_TASKS = {
         "at": 3 * 60 * 60 + 10 * 60,
     },
     "appointments.reminders": {"call": "appointments.reminders.reminders_send", "every": 60},
+    "messaging.urgent_overdue": {"call": "messaging.services.urgent_overdue_run", "every": 60},
+    "messaging.recount_unread": {
+        "call": "messaging.services.unread_recount",
+        "every": DAY,
+        "at": 3 * 60 * 60 + 30 * 60,
+    },
+    # Seals new audit rows into their clinic's hash chain (accounts.audit_chain).
+    "accounts.audit_seal": {"call": "accounts.audit_chain.seal", "every": 60},
+    "core.idempotency_keys_prune": {"call": "core.idempotency.keys_prune", "every": 60 * 60},
+    "core.reconcile": {"call": "core.reconcile.reconcile_report", "every": 60 * 60, "at": 15 * 60},
+    # Hourly: each clinic's tasks missed at its midnight, patients' reminders at their hour.
+    "programs.nightly": {"call": "programs.services.nightly_run", "every": 60 * 60},
+    "programs.reminders": {"call": "programs.services.daily_reminders_run", "every": 60 * 60},
+    "programs.behind_digest": {
+        "call": "programs.services.behind_digest_run",
+        "every": 7 * DAY,
+        "at": 4 * DAY + 7 * 60 * 60,  # Mondays 07:00 UTC
+    },
     "tasks.maintenance": {
         "call": "notifications.worker.database_maintenance",
         "every": DAY,
@@ -372,10 +465,12 @@ TELEHEALTH_URL_TEMPLATE = env.str("TELEHEALTH_URL_TEMPLATE", default="")
 # --- Caches (rate limits). Use a shared cache such as the database's across workers. -------------
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
-# --- Internationalisation: English for now, every string marked; times stored in UTC. ----------
+# --- Internationalisation: English and Spanish (locale/), every string marked; times in UTC. ----
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
+LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date and one date-time format per clinic locale (activated by clinics.middleware).
+FORMAT_MODULE_PATH = ["clinics.formats"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
@@ -435,6 +530,13 @@ else:
 CLAMAV_SOCKET = env.str("CLAMAV_SOCKET", default="")
 FILE_SCANNER = env.str("FILE_SCANNER", default="") or ("clamd" if CLAMAV_SOCKET else "")
 
+# --- AI assist: an OpenAI-compatible chat-completions endpoint, off unless set (and then only for
+# clinics that switch it on); without it everything runs in process, offline.
+AI_PROVIDER_URL = env.str("AI_PROVIDER_URL", default="").rstrip("/")
+AI_MODEL = env.str("AI_MODEL", default="")
+AI_API_KEY = env.str("AI_API_KEY", default="")
+AI_PROVIDER_TIMEOUT = env.float("AI_PROVIDER_TIMEOUT", default=20.0)
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -453,12 +555,67 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Content-Security-Policy (django-csp): only the project's own files; the few inline <style>
+# and <script> blocks carry the request's nonce (`{{ request.csp_nonce }}`). No 'unsafe-inline'.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF, CSP_NONCE],
+        "style-src": [CSP_SELF, CSP_NONCE],
+        "img-src": [CSP_SELF, "data:", "blob:"],
+        "font-src": [CSP_SELF, "data:"],
+        "connect-src": [CSP_SELF],
+        "worker-src": [CSP_SELF, "blob:"],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_SELF],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+    }
+}
 
+# --- Reliability (README "Reliability and operations") ------------------------------------------
+# Retries of an API POST with the same Idempotency-Key get the first 201 for this long.
+IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
+# A key whose request is still running after this long (its worker died) may be taken over.
+IDEMPOTENCY_LEASE_SECONDS = env.int("IDEMPOTENCY_LEASE_SECONDS", default=120)
+
+# What `manage.py reconcile` checks (core.reconcile): rows that must have a "create" audit row,
+# and parents that must have children. New apps add their units here.
+RECONCILE = {
+    "audited": ["patients.Patient", "labs.LabOrder", "labs.LabResult", "files.StoredFile"],
+    "with_children": {"labs.LabOrder": "items"},
+}
+
+# Units of the starter lab catalogue new clinics get: "conventional" (mg/dL, %) or "si"
+# (mmol/L, µmol/L, mmol/mol); a clinic admin can switch later on /labs/catalogue/.
+LABS_UNIT_SYSTEM = env.str("LABS_UNIT_SYSTEM", default="conventional")
+
+# LOG_FORMAT=json: one JSON object per line (a line per request: method, route, status,
+# duration, request id; never a query string or a raw path). Otherwise readable text.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "core.requestlog.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "core.requestlog.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # Django's own console handler would print its errors a second time, unformatted.
+        "django": {"handlers": [], "level": "INFO"},
+        # Django's "Not Found: /path" lines for 4xx would copy whatever a client put in the
+        # path; the request log line (route pattern, status) says what happened. 5xx still log.
+        "django.request": {"level": "ERROR"},
+    },
 }

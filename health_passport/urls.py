@@ -1,35 +1,36 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from django.views.static import serve
 
 from accounts import urls as accounts_urls
 from accounts.views import home
 from clinics.urls import signup_urlpatterns
-
-
-@login_not_required
-def healthz(request):
-    """Liveness probe for load balancers: no database, no session."""
-    return HttpResponse("ok", content_type="text/plain")
-
+from core import health
 
 admin.site.site_header = settings.APP_NAME + " administration"
 admin.site.site_title = settings.APP_NAME
 
 urlpatterns = [
     path("", home, name="home"),
-    path("healthz", healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     # Signup lives in clinics (it creates a clinic) and keeps its place: "accounts:signup".
     path("accounts/", include((accounts_urls.urlpatterns + signup_urlpatterns, "accounts"))),
     path("clinic/", include("clinics.urls")),
     path("patients/", include("patients.urls")),
+    # Section roots without a page of their own lead to the section's main list.
+    path("labs/", RedirectView.as_view(pattern_name="labs:order_list"), name="labs-root"),
     path("labs/", include("labs.urls")),
+    path("notes/", RedirectView.as_view(pattern_name="patients:list"), name="notes-root"),
     path("notes/", include("notes.urls")),
     path("files/", include("files.urls")),
     path("appointments/", include("appointments.urls")),
+    path("programs/", include("programs.urls")),
+    path("messages/", include("messaging.urls")),
+    path("ai/", include("ai_assist.urls")),
     # Subscribed calendars: a secret token instead of a login (appointments.views.calendar_feed).
     path("calendar/", include("appointments.feed_urls")),
     path("notifications/", include("notifications.urls")),

@@ -316,6 +316,9 @@ class OrderListView(GenericAPIView):
             ),
             priority=data["priority"],
             notes=data["notes"],
+            indication=data["indication"],
+            indication_code=data["indication_code"],
+            indication_system=data["indication_system"],
         )
         order = selectors.order_items_loaded(order)
         body = s.OrderDetailSerializer(order, context={"results": []}).data
@@ -493,6 +496,70 @@ class ResultReviewView(APIView):
         data = validated(s.ReviewSerializer, request)
         result = services.result_review(actor=request.user, result=result, comment=data["comment"])
         return Response(result_body(result))
+
+
+class CriticalCommunicationView(APIView):
+    @extend_schema(
+        summary="Record who was told of a critical value, how and when",
+        description="Once per critical result (HH/LL); until it is recorded the result cannot "
+        "be reviewed (409). A second record is a 409; a result that is not critical a 400.",
+        parameters=[ID],
+        request=s.CriticalCommunicationSerializer,
+        responses={200: s.ResultDetailSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request, pk):
+        result = selectors.result_get(
+            actor=request.user, id=pk, permission="labs.critical.communicate", audited=False
+        )
+        data = validated(s.CriticalCommunicationSerializer, request)
+        result = services.critical_communication_record(actor=request.user, result=result, **data)
+        return Response(result_body(result))
+
+
+class BulkReviewView(APIView):
+    required_permission = "labs.review"
+
+    @extend_schema(
+        summary="Sign off an order's results (or a patient's normal ones) with one comment",
+        description="Normal results are signed together; each abnormal or critical result only "
+        "when its id is in `abnormal`, a critical one only once its communication is recorded "
+        "(409, nothing signed). Results left unticked are returned in `left`.",
+        request=s.BulkReviewSerializer,
+        responses={200: s.BulkReviewResultSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request):
+        data = validated(s.BulkReviewSerializer, request)
+        results = named(
+            "order" if data.get("order") else "patient",
+            selectors.review_scope,
+            actor=request.user,
+            order_id=data.get("order"),
+            patient_id=data.get("patient"),
+        )
+        done = services.results_review_bulk(
+            actor=request.user, results=results, comment=data["comment"], ticked=data["abnormal"]
+        )
+        return Response(
+            {
+                "reviewed": s.ResultSerializer(done.reviewed, many=True).data,
+                "left": s.ResultSerializer(done.left, many=True).data,
+            }
+        )
+
+
+class OrderableSearchView(APIView):
+    required_permission = "labs.order"
+
+    @extend_schema(
+        summary="Type-ahead over the catalogue for ordering: panels first, then tests",
+        parameters=[OpenApiParameter("q", str, description="Part of a name or a LOINC code.")],
+        responses={200: s.OrderableSerializer(many=True), **LIST_ERRORS},
+    )
+    def get(self, request):
+        found = selectors.orderable_search(
+            actor=request.user, query=request.query_params.get("q", "")
+        )
+        return Response(s.OrderableSerializer(found, many=True).data)
 
 
 class ResultFhirView(APIView):

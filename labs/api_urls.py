@@ -13,6 +13,7 @@ urlpatterns = [
     re_path(
         rf"^tests/{ID}/ranges/{RANGE}/?$", api.RangeDetailView.as_view(), name="api-lab-test-range"
     ),
+    re_path(r"^orderables/?$", api.OrderableSearchView.as_view(), name="api-lab-orderables"),
     re_path(r"^panels/?$", api.PanelListView.as_view(), name="api-lab-panels"),
     re_path(rf"^panels/{ID}/?$", api.PanelDetailView.as_view(), name="api-lab-panel"),
     re_path(r"^orders/?$", api.OrderListView.as_view(), name="api-lab-orders"),
@@ -26,7 +27,15 @@ urlpatterns = [
     re_path(
         r"^results/review-queue/?$", api.ReviewQueueView.as_view(), name="api-lab-review-queue"
     ),
+    re_path(
+        r"^results/bulk-review/?$", api.BulkReviewView.as_view(), name="api-lab-results-bulk-review"
+    ),
     re_path(rf"^results/{ID}/?$", api.ResultDetailView.as_view(), name="api-lab-result"),
+    re_path(
+        rf"^results/{ID}/critical-communication/?$",
+        api.CriticalCommunicationView.as_view(),
+        name="api-lab-result-critical-communication",
+    ),
     re_path(
         rf"^results/{ID}/correct/?$", api.ResultCorrectView.as_view(), name="api-lab-result-correct"
     ),

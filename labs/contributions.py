@@ -6,17 +6,24 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.contributions import (
+    ChartFact,
+    ChartSource,
     ClinicHook,
+    FhirResources,
     NotificationEvent,
     Panel,
     PatientRecords,
     Seeder,
+    Service,
     Widget,
     contribute,
 )
-from core.roles import Role
-from labs import demo, selectors, services
+from core.roles import Role, can
+from labs import demo, fhir, selectors, services
 from labs.models import CRITICAL_FLAGS, LabResult
+
+# The newest results a summary or note draft considers (trends need a few of each test).
+CHART_RESULTS = 300
 
 
 # --- notification events (raised by services.result_create / result_correct) ----------------------
@@ -48,8 +55,95 @@ def _result_link(result, user) -> str:
     return reverse("labs:result_detail", args=[result.pk])
 
 
+# --- AI assist: results as chart facts, and one result for a plain-language explanation ----------
+def _result_data(result) -> dict:
+    return {
+        "test": result.test.name,
+        "loinc": result.test.loinc_code,
+        "value": str(result.value_numeric) if result.value_numeric is not None else "",
+        "display_value": result.display_value,
+        "unit": result.unit,
+        "flag": result.flag,
+        "abnormal": result.is_abnormal,
+        "low": str(result.reference_low) if result.reference_low is not None else "",
+        "high": str(result.reference_high) if result.reference_high is not None else "",
+        "reference_text": result.reference_text,
+        "status": result.status,
+    }
+
+
+def chart_facts(*, actor, patient, since=None) -> list[ChartFact]:
+    """The patient's newest results (value, flag, range, date) for AI summaries and drafts; read
+    as part of the caller's audited read of the patient."""
+    if not can(actor, "labs.view"):
+        return []
+    results = selectors.result_list(actor=actor, patient_id=patient.pk)
+    if since is not None:
+        results = results.filter(collected_at__gte=since)
+    facts = []
+    for result in results[:CHART_RESULTS]:
+        flag = f" ({result.get_flag_display().lower()})" if result.is_abnormal else ""
+        facts.append(
+            ChartFact(
+                section="results",
+                text=f"{result.test.name} {result.display_value}{flag} on "
+                f"{result.collected_at.date().isoformat()}",
+                type="labs.result",
+                id=str(result.pk),
+                url=reverse("labs:result_detail", args=[result.pk]),
+                at=result.collected_at,
+                data=_result_data(result),
+            )
+        )
+    return facts
+
+
+def result_for_explain(*, actor, id: str, permission: str) -> dict:
+    """One result the actor may read (404 out of reach, 403 by `permission`), audited, as plain
+    data: a patient reaches only their own final and corrected results."""
+    result = selectors.result_get(actor=actor, id=id, permission=permission)
+    return {
+        "id": str(result.pk),
+        "patient_id": str(result.patient_id),
+        "clinic_id": str(result.clinic_id),
+        "collected_at": result.collected_at,
+        "final": result.status in (LabResult.Status.FINAL, LabResult.Status.CORRECTED),
+        "url": reverse("labs:result_detail", args=[result.pk]),
+        **_result_data(result),
+    }
+
+
+def fhir_resources(*, actor, patient) -> list[dict]:
+    """The patient's results as Observations and, for lab staff, each order as a
+    DiagnosticReport pointing at them (the bundle holds each Observation once, so the report
+    references it instead of containing a copy). A patient user gets their final results."""
+    if not can(actor, selectors.RESULT_READ):
+        return []
+    results = list(selectors.result_list(actor=actor, patient_id=patient.pk))
+    resources = [fhir.observation(result) for result in results]
+    if not can(actor, "labs.view"):
+        return resources
+    by_order: dict = {}
+    for result in reversed(results):  # oldest first within each order
+        by_order.setdefault(result.order_id, []).append(result)
+    for order in selectors.order_list(actor=actor, patient_id=patient.pk):
+        order_results = by_order.get(order.pk, [])
+        report = fhir.diagnostic_report(order, order_results)
+        report.pop("contained", None)
+        if order_results:
+            report["result"] = [
+                {"reference": f"Observation/{result.pk}", "display": result.test.name}
+                for result in order_results
+            ]
+        resources.append(report)
+    return resources
+
+
 contribute(
     "labs",
+    ChartSource(key="labs", facts=chart_facts, order=30),
+    FhirResources(key="labs", resources=fhir_resources, order=30),
+    Service(key="labs.result_for_explain", call=result_for_explain),
     PatientRecords(key="labs", models=("labs.LabOrder", "labs.LabResult")),
     ClinicHook(key="labs.catalogue", setup=services.catalogue_install),
     Panel(
@@ -59,6 +153,13 @@ contribute(
         permission="labs.view",
         order=30,
         context=selectors.patient_panel,
+    ),
+    Widget(
+        key="labs_worklist",
+        template="labs/widgets/worklist.html",
+        permission="labs.worklist",
+        order=15,
+        context=selectors.worklist_widget,
     ),
     Widget(
         key="labs_review",

@@ -31,6 +31,7 @@ from core.roles import Role
 from labs import services
 from labs.flags import applicable_range, flag_for, review_priority
 from labs.models import (
+    CommunicationMethod,
     LabOrder,
     LabOrderItem,
     LabPanel,
@@ -265,6 +266,11 @@ class ResultMaker:
             reviewed_by=self.reviewer if reviewed_at else None,
             reviewed_at=reviewed_at,
         )
+        if result.is_critical and reviewed_at:  # told before it was signed off, as the rule asks
+            result.critical_communicated_to = getattr(self.reviewer, "name", "") or "On-call doctor"
+            result.critical_communication_method = CommunicationMethod.PHONE
+            result.critical_communicated_at = reported
+            result.critical_communicated_by = self.entered_by
         result.review_priority = review_priority(result)
         result.created_at = result.updated_at = reported
         return result

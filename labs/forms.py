@@ -4,7 +4,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import ChangedFieldsMixin, FilterForm
-from labs.models import LabOrder, LabResult, ReferenceRange
+from labs import units
+from labs.models import CommunicationMethod, LabOrder, LabResult, LabSettings, ReferenceRange
+from patients.models import Condition
 
 IMPORT_MAX_BYTES = 2 * 1024 * 1024  # 2 MB
 DECIMAL = {"max_digits": 12, "decimal_places": 4, "required": False}
@@ -34,6 +36,16 @@ class OrderForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    indication = forms.CharField(
+        label=_("Indication / diagnosis"),
+        required=False,
+        max_length=200,
+        help_text=_("Why the tests are ordered, e.g. Type 2 diabetes follow-up."),
+    )
+    indication_code = forms.CharField(label=_("Code"), required=False, max_length=20)
+    indication_system = forms.ChoiceField(
+        label=_("Code system"), required=False, choices=Condition.CodeSystem.choices
+    )
 
     def __init__(self, *args, panels=(), tests=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,6 +70,9 @@ class OrderForm(forms.Form):
             "tests": [self.test_objects[pk] for pk in data["tests"]],
             "priority": data["priority"],
             "notes": data["notes"],
+            "indication": data["indication"],
+            "indication_code": data["indication_code"],
+            "indication_system": data["indication_system"],
         }
 
 
@@ -139,6 +154,80 @@ class OutsideResultForm(ResultRowForm):
         return {**super().result_fields(), "test": self.test_objects[self.cleaned_data["test"]]}
 
 
+class OrderEntryForm(forms.Form):
+    """What a result grid enters once for the whole order: collection time, lab, status."""
+
+    collected_at = forms.DateTimeField(label=_("Collected at"), widget=DateTimeLocalInput())
+    performing_lab = forms.CharField(label=_("Performing lab"), required=False, max_length=200)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[
+            (LabResult.Status.FINAL, LabResult.Status.FINAL.label),
+            (LabResult.Status.PRELIMINARY, LabResult.Status.PRELIMINARY.label),
+        ],
+        initial=LabResult.Status.FINAL,
+    )
+
+
+class GridRowForm(forms.Form):
+    """One analyte of the grid: its value, in the test's unit or one it converts from (the
+    service checks the unit and converts)."""
+
+    value = forms.CharField(label=_("Value"), required=False, max_length=200)
+    unit = forms.CharField(label=_("Unit"), required=False, max_length=40)
+
+    def __init__(self, *args, test, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.test = test
+        self.unit_choices = [(test.unit, units.display(test.unit) or "—")]
+        other = units.other_unit(test)
+        if other:
+            self.unit_choices.append((other, units.display(other)))
+        self.fields["value"].widget.attrs.update(
+            {"autocomplete": "off", "class": "form-control form-control-sm hp-grid-value"}
+        )
+        if test.value_type == "numeric":
+            self.fields["value"].widget.attrs["inputmode"] = "decimal"
+        elif test.value_type == "posneg":
+            self.fields["value"].widget.attrs["list"] = "hp-posneg"
+
+    @property
+    def is_blank(self) -> bool:
+        return self.is_bound and not (self.data.get(self.add_prefix("value")) or "").strip()
+
+
+class CriticalCommunicationForm(forms.Form):
+    communicated_to = forms.CharField(
+        label=_("Told to (name and role)"),
+        max_length=200,
+        help_text=_("e.g. Dr Patel, on-call physician"),
+    )
+    method = forms.ChoiceField(label=_("How"), choices=CommunicationMethod.choices)
+    communicated_at = forms.DateTimeField(label=_("When"), widget=DateTimeLocalInput())
+
+
+class BulkReviewForm(forms.Form):
+    """Sign off an order's (or a patient's) results with one comment; abnormal ones ticked."""
+
+    SCOPES = [("order", _("this order")), ("patient", _("this patient's normal results"))]
+
+    scope = forms.ChoiceField(choices=SCOPES)
+    order = forms.CharField(required=False, max_length=64)
+    patient = forms.CharField(required=False, max_length=64)
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    abnormal = forms.MultipleChoiceField(required=False, choices=())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # ids, checked by the service against the results in scope
+        self.fields["abnormal"].valid_value = lambda value: bool(value) and len(value) <= 64
+
+
 class CorrectionForm(forms.Form):
     value = forms.CharField(label=_("Corrected value"), max_length=200)
     unit = forms.CharField(label=_("Unit"), required=False, max_length=40)
@@ -206,6 +295,18 @@ class CatalogueSearchForm(FilterForm):
         """The keywords of labs.selectors.labtest_list."""
         filters = self.filters()
         return {"search": filters["q"], "active_only": filters["active"] == "1"}
+
+
+class UnitSystemForm(forms.Form):
+    unit_system = forms.ChoiceField(
+        label=_("Units of the catalogue"),
+        choices=LabSettings.UnitSystem.choices,
+        help_text=_(
+            "Glucose, creatinine, cholesterol, triglycerides, urea, calcium and HbA1c have both "
+            "forms; tests that already have results keep theirs. Either unit is accepted when "
+            "results are entered."
+        ),
+    )
 
 
 class LabTestForm(ChangedFieldsMixin, forms.Form):

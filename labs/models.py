@@ -6,7 +6,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import BaseModel
+from core.models import BaseModel, BoundedTextField
+from labs import units
+from patients.models import ICD10_CODE, Condition
 
 VALUE = {"max_digits": 12, "decimal_places": 4, "null": True, "blank": True}
 
@@ -29,6 +31,13 @@ class Flag(models.TextChoices):
 
 ABNORMAL_FLAGS = (Flag.LOW, Flag.HIGH, Flag.ABNORMAL)
 CRITICAL_FLAGS = (Flag.CRITICAL_LOW, Flag.CRITICAL_HIGH)
+
+
+class CommunicationMethod(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    IN_PERSON = "in_person", _("In person")
+    SECURE_MESSAGE = "message", _("Secure message")
+    OTHER = "other", _("Other")
 
 
 class LabTest(BaseModel):
@@ -209,7 +218,13 @@ class LabOrder(BaseModel):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ORDERED
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = BoundedTextField(_("notes"), max_length=5_000, blank=True)
+    # Why the tests are ordered, coded like the patient's problems (ICD-10 or SNOMED CT).
+    indication = models.CharField(_("indication / diagnosis"), max_length=200, blank=True)
+    indication_code = models.CharField(_("code"), max_length=20, blank=True)
+    indication_system = models.CharField(
+        _("code system"), max_length=10, choices=Condition.CodeSystem.choices, blank=True
+    )
     collected_at = models.DateTimeField(_("collected at"), null=True, blank=True)
     cancelled_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
 
@@ -224,6 +239,20 @@ class LabOrder(BaseModel):
 
     def __str__(self):
         return f"{self.get_status_display()} order {self.pk}"
+
+    def clean(self):
+        self.indication_code = (self.indication_code or "").strip().upper()
+        if self.indication_code and not self.indication_system:
+            raise ValidationError(
+                {"indication_system": _("Say which code system the code is from.")}
+            )
+        code, system = self.indication_code, self.indication_system
+        if code and system == Condition.CodeSystem.ICD10 and not ICD10_CODE.fullmatch(code):
+            raise ValidationError({"indication_code": _("Not an ICD-10 code (e.g. E11.9).")})
+        if code and system == Condition.CodeSystem.SNOMED and not code.isdigit():
+            raise ValidationError(
+                {"indication_code": _("A SNOMED CT code is a number (e.g. 44054006).")}
+            )
 
     def items_awaiting(self, results) -> list["LabOrderItem"]:
         """The items none of `results` answers yet: the one rule of "which tests still need a
@@ -275,7 +304,16 @@ class LabResult(BaseModel):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
-    review_comment = models.TextField(_("review comment"), blank=True)
+    review_comment = BoundedTextField(_("review comment"), max_length=2_000, blank=True)
+    # A critical value must be told to someone before it is signed off: who, how, when, by whom.
+    critical_communicated_to = models.CharField(_("communicated to"), max_length=200, blank=True)
+    critical_communication_method = models.CharField(
+        _("communicated by"), max_length=16, choices=CommunicationMethod.choices, blank=True
+    )
+    critical_communicated_at = models.DateTimeField(_("communicated at"), null=True, blank=True)
+    critical_communicated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # Place in the review queue (labs.flags.review_priority): 0 critical, 1 abnormal, 2 other;
     # empty once reviewed or while preliminary. Stored so the queue is one index walk.
     review_priority = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
@@ -303,7 +341,7 @@ class LabResult(BaseModel):
     @property
     def display_value(self) -> str:
         if self.value_numeric is not None:
-            return f"{_plain(self.value_numeric)} {self.unit}".strip()
+            return f"{_plain(self.value_numeric)} {units.display(self.unit)}".strip()
         return self.value_text
 
     @property
@@ -313,6 +351,11 @@ class LabResult(BaseModel):
     @property
     def is_abnormal(self) -> bool:
         return self.flag in ABNORMAL_FLAGS or self.flag in CRITICAL_FLAGS
+
+    @property
+    def needs_communication(self) -> bool:
+        """A critical value nobody has yet recorded telling a clinician about."""
+        return self.is_critical and self.critical_communicated_at is None
 
 
 class LabResultRevision(BaseModel):
@@ -331,3 +374,50 @@ class LabResultRevision(BaseModel):
 
     class Meta:
         ordering = ["result", "-created_at"]
+
+
+class LabImport(BaseModel):
+    """A CSV file imported once: the same file again is recognised by its digest."""
+
+    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64)
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+"
+    )
+    rows_written = models.PositiveIntegerField(default=0)
+    rows_skipped = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("lab results import")
+        verbose_name_plural = _("lab results imports")
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "digest"], name="labimport_unique_digest")
+        ]
+
+    def __str__(self):
+        return self.filename or self.digest[:12]
+
+
+class LabSettings(BaseModel):
+    """A clinic's lab preferences (beside its catalogue): the unit system its tests use."""
+
+    class UnitSystem(models.TextChoices):
+        CONVENTIONAL = "conventional", _("Conventional units (mg/dL, %)")
+        SI = "si", _("SI units (mmol/L, µmol/L, mmol/mol)")
+
+    clinic = models.OneToOneField("clinics.Clinic", models.CASCADE, related_name="+")
+    unit_system = models.CharField(
+        _("units of the catalogue"),
+        max_length=12,
+        choices=UnitSystem.choices,
+        default=UnitSystem.CONVENTIONAL,
+    )
+
+    class Meta:
+        verbose_name = _("lab settings")
+        verbose_name_plural = _("lab settings")
+
+    def __str__(self):
+        return self.get_unit_system_display()

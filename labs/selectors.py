@@ -15,13 +15,13 @@ own (non-archived) record, and nothing of the catalogue or the orders.
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.paginator import Page
+from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from core.access import MAX_ID_LENGTH, get_in_reach, get_or_404, in_reach, is_patient_user
-from core.audit import EXPORT, VIEW, audit
+from core.audit import EXPORT, VIEW, audit, audit_patients_read
 from core.lists import PER_PAGE, audited_by_patient, page_of
 from core.roles import Role, require
 from labs.flags import applicable_range
@@ -389,17 +389,161 @@ def patient_panel(*, actor, patient: Patient) -> dict:
 
 
 def review_widget(*, actor, limit: int = 8) -> dict:
-    """The staff home's "Results to review": critical first, then abnormal. One query: the
-    first `limit` results, and whether there are more (unaudited, like the page's headers)."""
+    """The staff home's "Results to review": critical first, then abnormal, with the exact
+    number waiting (and of them critical); one 'view' row per patient shown."""
     mine = actor.role == Role.CLINICIAN
-    results = list(review_queue(actor=actor, mine=mine)[: limit + 1])
-    more = len(results) > limit
-    results = results[:limit]
+    queue = review_queue(actor=actor, mine=mine)
+    results = list(queue[:limit])
+    total = queue.count() if len(results) == limit else len(results)
+    audit_patients_read(
+        actor=actor, patient_ids=[r.patient_id for r in results], detail="review widget"
+    )
     critical = sum(1 for r in results if r.flag in CRITICAL_FLAGS)
+    if total > limit and critical == len(results):  # critical ones may go on past the list
+        critical = queue.filter(flag__in=CRITICAL_FLAGS).count()
     return {
         "results": results,
-        "more": more,
+        "total": total,
+        "more": total > limit,
         "critical": critical,
-        "critical_more": more and critical == len(results),
         "mine": mine,
     }
+
+
+# --- the review queue grouped by patient and order ---------------------------------------------
+@dataclass
+class ReviewGroup:
+    """The unreviewed results of one order (or a patient's outside results, `order` None)."""
+
+    patient: Patient
+    order: LabOrder | None
+    results: list[LabResult]
+
+    @property
+    def normal(self) -> list[LabResult]:
+        return [r for r in self.results if not r.is_abnormal]
+
+    @property
+    def abnormal(self) -> list[LabResult]:
+        return [r for r in self.results if r.is_abnormal]
+
+    @property
+    def key(self) -> str:
+        return f"{self.patient.pk}-{self.order.pk if self.order else 'outside'}"
+
+
+def review_groups_page(
+    *, actor, number=1, per_page: int = 10, strict: bool = False, **filters
+) -> Page:
+    """A page of the review queue grouped by patient and order, the most urgent group first
+    (its most urgent result decides). `page.paginator.count` is the exact number of groups and
+    `page.result_count` the exact number of results waiting; one 'view' row per patient."""
+    queue = review_queue(actor=actor, **filters)
+    keys = list(queue.values_list("patient_id", "order_id"))
+    ordered = list(dict.fromkeys(keys))
+    page = Paginator(ordered, per_page)
+    page = page.page(number) if strict else page.get_page(number)
+    wanted = set(page.object_list)
+    rows = queue.filter(patient_id__in={p for p, _o in wanted}).select_related(
+        "order", "order__ordered_by"
+    )
+    grouped: dict[tuple, list[LabResult]] = {key: [] for key in page.object_list}
+    for result in rows:
+        key = (result.patient_id, result.order_id)
+        if key in grouped:
+            grouped[key].append(result)
+    page.object_list = [
+        ReviewGroup(patient=results[0].patient, order=results[0].order, results=results)
+        for results in grouped.values()
+        if results
+    ]
+    page.result_count = len(keys)
+    audit_patients_read(
+        actor=actor,
+        patient_ids=[group.patient.pk for group in page.object_list],
+        detail="lab review queue",
+    )
+    return page
+
+
+def review_scope(*, actor, order_id: str | None = None, patient_id: str | None = None) -> list:
+    """The unreviewed results one sign-off in bulk covers: an order's, or a patient's (404
+    outside reach, 403 unless the role may review)."""
+    if order_id:
+        order = order_get(actor=actor, id=order_id, permission="labs.review", audited=False)
+        queue = LabResult.objects.filter(order_id=order.pk)
+    else:
+        patient = patient_get(
+            actor=actor, id=patient_id or "", permission="labs.review", audited=False
+        )
+        queue = LabResult.objects.filter(patient_id=patient.pk)
+    return list(
+        queue.filter(review_priority__isnull=False)
+        .select_related("test", "patient", "order")
+        .order_by("review_priority", "test__name")
+    )
+
+
+# --- worklists of the staff home ----------------------------------------------------------------
+WORKLIST_LIMIT = 8
+
+
+def worklist_widget(*, actor, limit: int = WORKLIST_LIMIT) -> dict:
+    """Nurses' and lab technicians' home: orders to collect (ordered) and to result
+    (collected), STAT first, with exact counts; one 'view' row per patient shown."""
+    base = in_reach(LabOrder.objects.select_related("patient"), actor=actor)
+    lists = {}
+    for name, status in (("to_collect", "ordered"), ("to_result", "collected")):
+        orders = base.filter(status=status).order_by("created_at", "id")
+        shown = sorted(orders[: limit * 4], key=_urgency)[:limit]
+        count = orders.count() if len(shown) == limit else len(shown)
+        lists[name] = {"orders": shown, "count": count, "more": count > len(shown)}
+    audit_patients_read(
+        actor=actor,
+        patient_ids=[o.patient_id for part in lists.values() for o in part["orders"]],
+        detail="lab worklist",
+    )
+    return lists
+
+
+def _urgency(order: LabOrder) -> tuple:
+    rank = {LabOrder.Priority.STAT: 0, LabOrder.Priority.URGENT: 1}.get(order.priority, 2)
+    return (rank, order.created_at)
+
+
+# --- test search (order form type-ahead) -------------------------------------------------------
+def orderable_search(*, actor, query: str = "", limit: int = 20) -> list[dict]:
+    """Panels first, then single tests, matching a name or LOINC code (active tests only)."""
+    query = query.strip()[:100]
+    panels = panel_list(actor=actor)
+    tests = labtest_list(actor=actor, search=query, active_only=True)
+    if query:
+        panels = panels.filter(Q(name__icontains=query) | Q(loinc_code__startswith=query))
+    found = [
+        {
+            "kind": "panel",
+            "id": str(p.pk),
+            "name": p.name,
+            "loinc_code": p.loinc_code,
+            "tests": [i.test.name for i in p.items.all() if i.test.is_active],
+        }
+        for p in panels[:limit]
+    ]
+    found += [
+        {"kind": "test", "id": str(t.pk), "name": t.name, "loinc_code": t.loinc_code, "tests": []}
+        for t in tests[: max(limit - len(found), 0)]
+    ]
+    return found
+
+
+def critical_waiting(*, actor, result: LabResult) -> list[LabResult]:
+    """Critical values of the same order (or patient, for outside results) still waiting for
+    their communication to be recorded, oldest entry first (unaudited: a link, not a read)."""
+    siblings = in_reach(LabResult.objects.select_related("test"), actor=actor).filter(
+        critical_communicated_at__isnull=True, flag__in=CRITICAL_FLAGS
+    )
+    if result.order_id:
+        siblings = siblings.filter(order_id=result.order_id)
+    else:
+        siblings = siblings.filter(patient_id=result.patient_id, order__isnull=True)
+    return list(siblings.exclude(pk=result.pk).order_by("created_at", "id")[:20])

@@ -3,12 +3,20 @@
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import MillisecondDateTimeField, ModelSerializer
-from labs.models import Flag, LabOrder, LabResult, LabTest, ReferenceRange, ValueType
+from labs.models import (
+    CommunicationMethod,
+    Flag,
+    LabOrder,
+    LabResult,
+    LabTest,
+    ReferenceRange,
+    ValueType,
+)
+from patients.models import Condition
 
 ID = {"max_length": 64}
 NUMBER = {
@@ -32,13 +40,14 @@ def as_number(value: Decimal | None):
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-@extend_schema_field(
-    {
-        "oneOf": [{"type": "number"}, {"type": "string"}],
-        "description": "A number for numeric tests, text for text tests, "
-        "`positive`/`negative` for positive/negative tests.",
-    }
-)
+VALUE_SCHEMA = {
+    "oneOf": [{"type": "number"}, {"type": "string"}],
+    "description": "A number for numeric tests, text for text tests, "
+    "`positive`/`negative` for positive/negative tests.",
+}
+
+
+@extend_schema_field(VALUE_SCHEMA)
 class ValueField(serializers.Field):
     """A result value: a JSON number or a string (never a boolean, list or object)."""
 
@@ -152,8 +161,18 @@ class ResultSerializer(ModelSerializer):
         help_text=_("normal, low, high, critical_low, critical_high, abnormal; empty: no range."),
     )
     flag_label = serializers.CharField(source="get_flag_display", read_only=True)
+    critical_communication_method = serializers.ChoiceField(
+        choices=CommunicationMethod.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text=_("Empty until a critical value's communication is recorded."),
+    )
     is_critical = serializers.BooleanField(read_only=True)
     is_abnormal = serializers.BooleanField(read_only=True)
+    needs_communication = serializers.BooleanField(
+        read_only=True,
+        help_text=_("A critical value whose communication is not recorded yet (not reviewable)."),
+    )
     reference_range = serializers.SerializerMethodField()
     entered_by = serializers.SerializerMethodField()
     reviewed_by = serializers.SerializerMethodField()
@@ -181,6 +200,10 @@ class ResultSerializer(ModelSerializer):
             "reviewed_by",
             "reviewed_at",
             "review_comment",
+            "needs_communication",
+            "critical_communicated_to",
+            "critical_communication_method",
+            "critical_communicated_at",
             "created_at",
             "updated_at",
         ]
@@ -206,7 +229,7 @@ class ResultRevisionSerializer(serializers.Serializer):
     changed_by = serializers.SerializerMethodField()
     changed_at = MillisecondDateTimeField(source="created_at")
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(VALUE_SCHEMA)  # like the result's own value: a number or a text
     def get_value(self, revision):
         if revision.value_numeric is not None:
             return as_number(revision.value_numeric)
@@ -318,6 +341,9 @@ class OrderSerializer(ModelSerializer):
             "priority",
             "status",
             "notes",
+            "indication",
+            "indication_code",
+            "indication_system",
             "items",
             "collected_at",
             "cancelled_reason",
@@ -354,6 +380,15 @@ class OrderCreateSerializer(serializers.Serializer):
         choices=LabOrder.Priority.choices, default=LabOrder.Priority.ROUTINE
     )
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    indication = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", help_text=_("Why.")
+    )
+    indication_code = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, default=""
+    )
+    indication_system = serializers.ChoiceField(
+        choices=Condition.CodeSystem.choices, required=False, allow_blank=True, default=""
+    )
 
 
 class CollectSerializer(serializers.Serializer):
@@ -398,3 +433,49 @@ class FhirDiagnosticReportSerializer(serializers.Serializer):
     issued = MillisecondDateTimeField(required=False)
     result = serializers.ListField(child=serializers.DictField(), required=False)
     contained = serializers.ListField(child=serializers.DictField(), required=False)
+
+
+class CriticalCommunicationSerializer(serializers.Serializer):
+    communicated_to = serializers.CharField(
+        max_length=200, help_text=_("Who was told, e.g. Dr Patel (on call).")
+    )
+    method = serializers.ChoiceField(choices=CommunicationMethod.choices)
+    communicated_at = MillisecondDateTimeField(
+        required=False, help_text=_("When they were told; now when left out.")
+    )
+
+
+class BulkReviewSerializer(serializers.Serializer):
+    order = serializers.CharField(
+        max_length=64, required=False, help_text=_("Sign off this order's results.")
+    )
+    patient = serializers.CharField(
+        max_length=64,
+        required=False,
+        help_text=_("Or: sign off every normal result of this patient waiting for review."),
+    )
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    abnormal = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        required=False,
+        default=list,
+        help_text=_("Abnormal or critical results in scope you reviewed one by one (ids)."),
+    )
+
+    def validate(self, data):
+        if bool(data.get("order")) == bool(data.get("patient")):
+            raise serializers.ValidationError(_("Give either an order or a patient."))
+        return data
+
+
+class BulkReviewResultSerializer(serializers.Serializer):
+    reviewed = ResultSerializer(many=True)
+    left = ResultSerializer(many=True, help_text=_("Abnormal results still needing their tick."))
+
+
+class OrderableSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["panel", "test"])
+    id = serializers.CharField()
+    name = serializers.CharField()
+    loinc_code = serializers.CharField()
+    tests = serializers.ListField(child=serializers.CharField())

@@ -7,29 +7,36 @@ front doors render: a ValidationError (400, next to the field) or an InactiveTes
 """
 
 import csv
+import hashlib
 import io
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.db import IntegrityError
+from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from core import transactions
 from core.audit import CREATE, DELETE, UPDATE, audit
-from core.errors import ServiceError
+from core.errors import Conflict, ServiceError
 from core.events import emit
 from core.roles import require
 from core.services import model_update, only_fields
-from labs import catalogue
+from labs import catalogue, units
 from labs.flags import applicable_range, flag_for, review_priority
 from labs.models import (
+    CommunicationMethod,
+    LabImport,
     LabOrder,
     LabOrderItem,
     LabPanel,
     LabResult,
     LabResultRevision,
+    LabSettings,
     LabTest,
     PanelItem,
     ReferenceRange,
@@ -74,6 +81,23 @@ class InactiveTest(ServiceError):
         )
 
 
+class CriticalNotCommunicated(Conflict):
+    """A critical value is signed off only once someone has recorded who was told, and when."""
+
+    code = "critical_not_communicated"
+
+    def __init__(self, results: list[LabResult]):
+        names = ", ".join(f"{r.test.name} ({r.display_value})" for r in results)
+        super().__init__(
+            _(
+                "Record who was told of the critical value first (%(results)s): it cannot be "
+                "signed off until its communication is recorded."
+            )
+            % {"results": names},
+            results=[str(r.pk) for r in results],
+        )
+
+
 def _active(test: LabTest) -> LabTest:
     if not test.is_active:
         raise InactiveTest(test)
@@ -81,21 +105,32 @@ def _active(test: LabTest) -> LabTest:
 
 
 # --- Catalogue -----------------------------------------------------------------------------------
-def catalogue_install(*, clinic) -> None:
-    """Give a clinic the starter catalogue; tests it already has (by LOINC) are left alone."""
+@transactions.unit
+def catalogue_install(*, clinic, unit_system: str | None = None) -> None:
+    """Give a clinic the starter catalogue; tests it already has (by LOINC) are left alone.
+
+    In the clinic's unit system (its LabSettings, created here with `unit_system` or the
+    deployment's LABS_UNIT_SYSTEM): SI converts the tests whose factor the catalogue knows."""
+    default = unit_system or getattr(settings, "LABS_UNIT_SYSTEM", units.CONVENTIONAL)
+    preferences, _created = LabSettings.objects.get_or_create(
+        clinic=clinic, defaults={"unit_system": default}
+    )
+    in_si = preferences.unit_system == units.SI
     existing = set(LabTest.objects.filter(clinic=clinic).values_list("loinc_code", flat=True))
     tests, ranges = [], []
     for name, loinc, unit, value_type, crit_low, crit_high, rows in catalogue.TESTS:
         if loinc in existing:
             continue
+        to_unit = _si_converter(loinc, unit) if in_si else None
+        convert = to_unit.to_si if to_unit else _decimal
         test = LabTest(
             clinic=clinic,
             name=name,
             loinc_code=loinc,
-            unit=unit,
+            unit=to_unit.si if to_unit else unit,
             value_type=value_type,
-            critical_low=_decimal(crit_low),
-            critical_high=_decimal(crit_high),
+            critical_low=_converted(convert, crit_low),
+            critical_high=_converted(convert, crit_high),
         )
         tests.append(test)
         for sex, age_min, age_max, low, high, text in rows:
@@ -106,8 +141,8 @@ def catalogue_install(*, clinic) -> None:
                     sex=sex,
                     age_min=age_min,
                     age_max=age_max,
-                    low=_decimal(low),
-                    high=_decimal(high),
+                    low=_converted(convert, low),
+                    high=_converted(convert, high),
                     normal_text=text,
                 )
             )
@@ -130,6 +165,73 @@ def _decimal(value) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
+def _si_converter(loinc: str, unit: str):
+    conversion = units.CONVERSIONS.get(loinc)
+    if conversion and units.normalise(conversion.conventional) == units.normalise(unit):
+        return conversion
+    return None
+
+
+def _converted(convert, value) -> Decimal | None:
+    return None if value is None else convert(Decimal(str(value)))
+
+
+def lab_settings_get(*, clinic) -> LabSettings:
+    return LabSettings.objects.filter(clinic=clinic).first() or LabSettings(clinic=clinic)
+
+
+@transactions.unit
+def catalogue_units_set(*, actor, unit_system: str) -> tuple[list[LabTest], list[LabTest]]:
+    """Switch the clinic's catalogue to SI or conventional units: each test whose factor is known
+    and that has no result yet is converted (unit, critical limits, reference ranges); tests
+    with results keep their unit, so a patient's trend never mixes units. Returns (converted,
+    kept)."""
+    require(actor, "labs.catalogue.edit")
+    if unit_system not in LabSettings.UnitSystem.values:
+        raise ValidationError({"unit_system": _("Choose SI or conventional units.")})
+    LabSettings.objects.update_or_create(
+        clinic_id=actor.clinic_id, defaults={"unit_system": unit_system}
+    )
+    tests = list(
+        LabTest.objects.filter(
+            clinic_id=actor.clinic_id, loinc_code__in=list(units.CONVERSIONS)
+        ).prefetch_related("ranges")
+    )
+    with_results = set(
+        LabResult.objects.filter(test_id__in=[t.pk for t in tests]).values_list(
+            "test_id", flat=True
+        )
+    )
+    converted, kept = [], []
+    for test in tests:
+        conversion = units.CONVERSIONS[test.loinc_code]
+        target = conversion.si if unit_system == units.SI else conversion.conventional
+        if units.normalise(test.unit) == units.normalise(target):
+            continue
+        if test.pk in with_results or units.convert(test, Decimal(1), target) is None:
+            kept.append(test)
+            continue
+        change = conversion.to_si if unit_system == units.SI else conversion.to_conventional
+        for name in ("critical_low", "critical_high"):
+            value = getattr(test, name)
+            setattr(test, name, None if value is None else change(value))
+        test.unit = target
+        test.save(update_fields=["unit", "critical_low", "critical_high", "updated_at"])
+        for reference in test.ranges.all():
+            reference.low = None if reference.low is None else change(reference.low)
+            reference.high = None if reference.high is None else change(reference.high)
+            reference.save(update_fields=["low", "high", "updated_at"])
+        converted.append(test)
+    audit(
+        actor=actor,
+        action=UPDATE,
+        obj=None,
+        detail=f"lab catalogue units: {unit_system} ({len(converted)} tests converted)",
+    )
+    return converted, kept
+
+
+@transactions.unit
 def labtest_create(*, actor, **fields) -> LabTest:
     require(actor, "labs.catalogue.edit")
     test = LabTest(clinic_id=actor.clinic_id, **only_fields(fields, LABTEST_FIELDS))
@@ -139,6 +241,7 @@ def labtest_create(*, actor, **fields) -> LabTest:
     return test
 
 
+@transactions.unit
 def labtest_update(*, actor, test: LabTest, **fields) -> LabTest:
     require(actor, "labs.catalogue.edit")
     changed = model_update(test, fields=fields, allowed=LABTEST_FIELDS)
@@ -146,6 +249,7 @@ def labtest_update(*, actor, test: LabTest, **fields) -> LabTest:
     return test
 
 
+@transactions.unit
 def range_create(*, actor, test: LabTest, **fields) -> ReferenceRange:
     require(actor, "labs.catalogue.edit")
     fields = only_fields(fields, RANGE_FIELDS)
@@ -156,6 +260,7 @@ def range_create(*, actor, test: LabTest, **fields) -> ReferenceRange:
     return reference
 
 
+@transactions.unit
 def range_update(*, actor, reference: ReferenceRange, **fields) -> ReferenceRange:
     require(actor, "labs.catalogue.edit")
     model_update(reference, fields=fields, allowed=RANGE_FIELDS)
@@ -163,6 +268,7 @@ def range_update(*, actor, reference: ReferenceRange, **fields) -> ReferenceRang
     return reference
 
 
+@transactions.unit
 def range_delete(*, actor, reference: ReferenceRange) -> None:
     require(actor, "labs.catalogue.edit")
     audit(actor=actor, action=DELETE, obj=reference.test, detail="reference range")
@@ -170,8 +276,18 @@ def range_delete(*, actor, reference: ReferenceRange) -> None:
 
 
 # --- Orders ------------------------------------------------------------------------------------
+@transactions.unit
 def order_create(
-    *, actor, patient: Patient, tests=(), panels=(), priority="routine", notes=""
+    *,
+    actor,
+    patient: Patient,
+    tests=(),
+    panels=(),
+    priority="routine",
+    notes="",
+    indication="",
+    indication_code="",
+    indication_system="",
 ) -> LabOrder:
     """Order tests and/or panels: a panel adds each of its active tests once; a test named on
     its own must be active (InactiveTest)."""
@@ -191,6 +307,9 @@ def order_create(
         ordered_by=actor,
         priority=priority,
         notes=notes,
+        indication=(indication or "").strip(),
+        indication_code=indication_code or "",
+        indication_system=indication_system or "",
     )
     order.full_clean(exclude=["clinic", "patient", "ordered_by"])
     order.save(force_insert=True)
@@ -201,6 +320,7 @@ def order_create(
     return order
 
 
+@transactions.unit
 def order_collect(*, actor, order: LabOrder, collected_at: datetime | None = None) -> LabOrder:
     require(actor, "labs.collect")
     if order.status != LabOrder.Status.ORDERED:
@@ -210,6 +330,7 @@ def order_collect(*, actor, order: LabOrder, collected_at: datetime | None = Non
     return _order_status(actor, order, LabOrder.Status.COLLECTED, collected_at=collected_at)
 
 
+@transactions.unit
 def order_cancel(*, actor, order: LabOrder, reason: str = "") -> LabOrder:
     require(actor, "labs.order")
     if order.status not in (LabOrder.Status.ORDERED, LabOrder.Status.COLLECTED):
@@ -273,16 +394,26 @@ def clean_value(test: LabTest, raw) -> tuple[Decimal | None, str]:
     return None, str(raw).strip()[:200]
 
 
-def clean_unit(test: LabTest, unit: str | None) -> str:
+def clean_unit(test: LabTest, unit: str | None, number: Decimal | None = None) -> Decimal | None:
+    """`number` given in `unit` expressed in the test's own unit (converted where the
+    catalogue knows the factor, e.g. glucose in mmol/L for a mg/dL test), else a
+    ValidationError naming both units."""
     unit = (unit or "").strip()
-    if unit and unit != test.unit:
+    if not unit or units.normalise(unit) == units.normalise(test.unit):
+        return number
+    converted = units.convert(test, number, unit) if number is not None else None
+    if converted is None:
         raise ValidationError(
             {
                 "unit": _("%(test)s is reported in %(unit)s, not %(given)s.")
-                % {"test": test.name, "unit": test.unit or _("no unit"), "given": unit}
+                % {
+                    "test": test.name,
+                    "unit": units.display(test.unit) or _("no unit"),
+                    "given": unit,
+                }
             }
         )
-    return test.unit
+    return converted
 
 
 def build_result(
@@ -305,7 +436,7 @@ def build_result(
     if status not in (LabResult.Status.PRELIMINARY, LabResult.Status.FINAL):
         raise ValidationError({"status": _("A new result is preliminary or final.")})
     number, text = clean_value(test, value)
-    unit = clean_unit(test, unit)
+    number = clean_unit(test, unit, number)
     _not_in_future(collected_at, "collected_at")
     age = patient.age(on=timezone.localdate(collected_at))
     if age < 0:
@@ -318,7 +449,7 @@ def build_result(
         order=order,
         value_numeric=number,
         value_text=text,
-        unit=unit,
+        unit=test.unit,
         reference_low=reference.low if reference else None,
         reference_high=reference.high if reference else None,
         reference_text=reference.display if reference else "",
@@ -334,6 +465,7 @@ def build_result(
     return result
 
 
+@transactions.unit
 def result_create(*, actor, **fields) -> LabResult:
     require(actor, "labs.result.enter")
     result = build_result(actor=actor, **fields)
@@ -346,11 +478,12 @@ def result_create(*, actor, **fields) -> LabResult:
     return result
 
 
+@transactions.unit
 def result_correct(*, actor, result: LabResult, value, reason: str = "", unit=None) -> LabResult:
     """Change a result's value: the old one stays visible in its history."""
     require(actor, "labs.result.enter")
     number, text = clean_value(result.test, value)
-    clean_unit(result.test, unit)
+    number = clean_unit(result.test, unit, number)
     revision = LabResultRevision(
         result=result,
         value_numeric=result.value_numeric,
@@ -368,6 +501,9 @@ def result_correct(*, actor, result: LabResult, value, reason: str = "", unit=No
     was_preliminary = result.status == LabResult.Status.PRELIMINARY
     result.status = LabResult.Status.FINAL if was_preliminary else LabResult.Status.CORRECTED
     result.reviewed_by, result.reviewed_at, result.review_comment = None, None, ""
+    # A new critical value is told to someone again, whatever was said about the old one.
+    result.critical_communicated_to, result.critical_communication_method = "", ""
+    result.critical_communicated_at, result.critical_communicated_by = None, None
     result.review_priority = review_priority(result)
     result.full_clean(exclude=RESULT_GIVEN)
     revision.save(force_insert=True)
@@ -386,6 +522,7 @@ def result_correct(*, actor, result: LabResult, value, reason: str = "", unit=No
     return result
 
 
+@transactions.unit
 def result_review(*, actor, result: LabResult, comment: str = "") -> LabResult:
     """A clinician signs a result off (who, when, comment)."""
     require(actor, "labs.review")
@@ -393,6 +530,8 @@ def result_review(*, actor, result: LabResult, comment: str = "") -> LabResult:
         raise ValidationError(_("Preliminary results are reviewed once final."))
     if result.reviewed_at is not None:
         raise ValidationError(_("This result has already been reviewed."))
+    if result.needs_communication:
+        raise CriticalNotCommunicated([result])
     result.reviewed_by, result.reviewed_at = actor, timezone.now()
     result.review_comment = comment.strip()
     result.review_priority = review_priority(result)
@@ -417,6 +556,118 @@ def result_review(*, actor, result: LabResult, comment: str = "") -> LabResult:
     return result
 
 
+# --- critical values ----------------------------------------------------------------------------
+@transactions.unit
+def critical_communication_record(
+    *, actor, result: LabResult, communicated_to: str, method: str, communicated_at=None
+) -> LabResult:
+    """Record who was told of a critical value, how and when (once; then it can be reviewed).
+
+    One conditional write claims the empty record, so two people recording at once cannot
+    overwrite each other: the second gets a Conflict."""
+    require(actor, "labs.critical.communicate")
+    if not result.is_critical:
+        raise ValidationError(_("Only a critical result needs its communication recorded."))
+    if result.critical_communicated_at is not None:
+        raise Conflict(_("The communication of this critical value is already recorded."))
+    errors = {}
+    communicated_to = (communicated_to or "").strip()
+    if not communicated_to:
+        errors["communicated_to"] = _("Say who was told (name and role).")
+    if method not in CommunicationMethod.values:
+        errors["method"] = _("Choose how they were told.")
+    communicated_at = communicated_at or timezone.now()
+    if communicated_at > timezone.now() + FUTURE_TOLERANCE:
+        errors["communicated_at"] = _("This time is in the future.")
+    elif communicated_at < result.collected_at:
+        errors["communicated_at"] = _("This is before the sample was collected.")
+    if errors:
+        raise ValidationError(errors)
+    fields = {
+        "critical_communicated_to": communicated_to[:200],
+        "critical_communication_method": method,
+        "critical_communicated_at": communicated_at,
+        "critical_communicated_by": actor,
+    }
+    claimed = LabResult.objects.filter(pk=result.pk, critical_communicated_at__isnull=True).update(
+        updated_at=timezone.now(), **fields
+    )
+    if claimed != 1:
+        raise Conflict(_("The communication of this critical value is already recorded."))
+    for name, value in fields.items():
+        setattr(result, name, value)
+    audit(
+        actor=actor,
+        action=UPDATE,
+        obj=result,
+        patient_id=result.patient_id,
+        detail=f"critical value communicated to {communicated_to} by {method}"[:300],
+    )
+    return result
+
+
+# --- review in bulk ------------------------------------------------------------------------------
+@dataclass
+class BulkReview:
+    """What a sign-off in bulk did: the results signed, and those still needing their own tick."""
+
+    reviewed: list[LabResult]
+    left: list[LabResult]
+
+
+@transactions.unit
+def results_review_bulk(
+    *, actor, results: list[LabResult], comment: str = "", ticked=()
+) -> BulkReview:
+    """Sign off many results (an order, or a patient's) with one comment.
+
+    Normal results are signed as a group; an abnormal or critical one only when its id is in
+    `ticked` (its own tick), and a critical one only once its communication is recorded
+    (CriticalNotCommunicated, nothing signed). Unticked ones stay in the queue (`left`).
+    """
+    require(actor, "labs.review")
+    waiting = [r for r in results if r.review_priority is not None]
+    ticked = {str(pk) for pk in ticked}
+    unknown = ticked - {str(r.pk) for r in waiting}
+    if unknown:
+        raise ValidationError(
+            {"abnormal": _("Some ticked results are not waiting for review here.")}
+        )
+    chosen = [r for r in waiting if not r.is_abnormal or str(r.pk) in ticked]
+    left = [r for r in waiting if r not in chosen]
+    silent = [r for r in chosen if r.needs_communication]
+    if silent:
+        raise CriticalNotCommunicated(silent)
+    if not chosen:
+        raise ValidationError(
+            _("Nothing to sign off: tick the abnormal results you have reviewed.")
+        )
+    now, comment = timezone.now(), (comment or "").strip()
+    LabResult.objects.filter(pk__in=[r.pk for r in chosen], reviewed_at__isnull=True).update(
+        reviewed_by=actor,
+        reviewed_at=now,
+        review_comment=comment,
+        review_priority=None,
+        updated_at=now,
+    )
+    orders = {}
+    for result in chosen:
+        result.reviewed_by, result.reviewed_at, result.review_comment = actor, now, comment
+        result.review_priority = None
+        audit(
+            actor=actor,
+            action=UPDATE,
+            obj=result,
+            patient_id=result.patient_id,
+            detail="reviewed (with others)",
+        )
+        if result.order_id:
+            orders[result.order_id] = result.order
+    for order in orders.values():
+        _order_progress(order, written=[r for r in chosen if r.order_id == order.pk])
+    return BulkReview(reviewed=chosen, left=left)
+
+
 # --- CSV import ---------------------------------------------------------------------------------
 CSV_COLUMNS = ("mrn", "test", "value", "unit", "collected_at", "lab")
 CSV_OPTIONAL = ("lab",)
@@ -424,12 +675,20 @@ CSV_OPTIONAL = ("lab",)
 
 @dataclass
 class ImportRow:
-    """One row of the file: its cells by column, and its errors or the result it makes."""
+    """One row of the file: its cells by column, and its errors or the result it makes.
+
+    `duplicate`: the row repeats a result already recorded (or an earlier row of the file):
+    same patient, test, collection time and value. It is skipped, never imported twice."""
 
     line: int
     cells: dict[str, str]
     errors: list[str] = field(default_factory=list)
     result: LabResult | None = None
+    duplicate: bool = False
+
+    @property
+    def importable(self) -> bool:
+        return self.result is not None and not self.errors and not self.duplicate
 
 
 @dataclass
@@ -439,6 +698,8 @@ class ImportReport:
     file_errors: list[str] = field(default_factory=list)
     rows: list[ImportRow] = field(default_factory=list)
     written: int = 0
+    already: LabImport | None = None  # the earlier import of this very file
+    results: list[LabResult] = field(default_factory=list)  # written
 
     @property
     def error_count(self) -> int:
@@ -448,12 +709,40 @@ class ImportReport:
     def ok(self) -> bool:
         return self.error_count == 0
 
+    @property
+    def importable(self) -> list[ImportRow]:
+        return [row for row in self.rows if row.importable]
 
-def results_import(*, actor, data: bytes | str, dry_run: bool = True) -> ImportReport:
+    @property
+    def duplicates(self) -> list[ImportRow]:
+        return [row for row in self.rows if row.duplicate]
+
+    @property
+    def critical(self) -> list[LabResult]:
+        return [result for result in self.results if result.needs_communication]
+
+
+def file_digest(text: str) -> str:
+    """The same file whatever its line endings or byte-order mark."""
+    normalised = text.lstrip("\ufeff").replace("\r\n", "\n").strip()
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+@transactions.unit
+def results_import(
+    *,
+    actor,
+    data: bytes | str,
+    dry_run: bool = True,
+    valid_only: bool = False,
+    filename: str = "",
+) -> ImportReport:
     """Import results from CSV (mrn, test = LOINC or name, value, unit, collected_at, lab).
 
-    The one parser of the file: every row is checked and reported (a dry run stops there);
-    rows are written only when no row has an error (all or none).
+    The one parser of the file: every row is checked and reported (a dry run stops there).
+    Rows are written when no row has an error (all or none), or, with `valid_only` (the user
+    confirmed it), the valid rows alone. Never twice: a file imported before is refused
+    ("already imported on ..."), and a row equal to a recorded result is skipped and listed.
     """
     require(actor, "labs.result.import")
     report = ImportReport()
@@ -462,6 +751,15 @@ def results_import(*, actor, data: bytes | str, dry_run: bool = True) -> ImportR
         records = list(csv.reader(io.StringIO(text)))
     except (UnicodeDecodeError, csv.Error) as exc:
         report.file_errors.append(_("The file is not a readable UTF-8 CSV file (%s).") % exc)
+        return report
+    digest = file_digest(text)
+    report.already = (
+        LabImport.objects.filter(clinic_id=actor.clinic_id, digest=digest)
+        .select_related("imported_by")
+        .first()
+    )
+    if report.already is not None:
+        report.file_errors.append(_already_message(report.already))
         return report
     header = [h.strip().lower() for h in (records[0] if records else [])]
     missing = [c for c in CSV_COLUMNS if c not in header and c not in CSV_OPTIONAL]
@@ -480,11 +778,29 @@ def results_import(*, actor, data: bytes | str, dry_run: bool = True) -> ImportR
         report.file_errors.append(_("The file has no rows."))
         return report
     _import_check(actor, report.rows)
-    if dry_run or not report.ok:
+    _mark_duplicates(report.rows)
+    if dry_run or (not report.ok and not valid_only):
         return report
-    results = [row.result for row in report.rows]
+    results = [row.result for row in report.importable]
+    if not results:  # nothing new: the file is not recorded as imported
+        return report
+    record = LabImport(
+        clinic_id=actor.clinic_id,
+        digest=digest,
+        filename=filename[:200],
+        imported_by=actor,
+        rows_written=len(results),
+        rows_skipped=len(report.rows) - len(results),
+    )
+    try:
+        with transactions.savepoint():
+            record.save(force_insert=True)  # the unique digest: one import per file
+    except IntegrityError:
+        report.already = LabImport.objects.filter(clinic_id=actor.clinic_id, digest=digest).first()
+        report.file_errors.append(_already_message(report.already))
+        return report
     LabResult.objects.bulk_create(results)
-    report.written = len(results)
+    report.written, report.results = len(results), results
     patients = {result.patient_id: result.patient for result in results}
     for patient in patients.values():
         audit(
@@ -496,6 +812,50 @@ def results_import(*, actor, data: bytes | str, dry_run: bool = True) -> ImportR
         )
     _announce(results)
     return report
+
+
+def _already_message(earlier: LabImport | None) -> str:
+    if earlier is None:
+        return _("This file has already been imported.")
+    return _(
+        "This file was already imported on %(when)s by %(who)s (%(count)d result(s)); "
+        "nothing was imported again."
+    ) % {
+        "when": formats.date_format(
+            timezone.localtime(earlier.created_at), "SHORT_DATETIME_FORMAT"
+        ),
+        "who": getattr(earlier.imported_by, "email", "") or _("someone"),
+        "count": earlier.rows_written,
+    }
+
+
+def _mark_duplicates(rows: list[ImportRow]) -> None:
+    """Rows equal to a recorded result, or to an earlier row of the file (one query)."""
+    candidates = [row for row in rows if row.result is not None and not row.errors]
+    if not candidates:
+        return
+    existing = LabResult.objects.filter(
+        patient_id__in={row.result.patient_id for row in candidates},
+        collected_at__in={row.result.collected_at for row in candidates},
+    ).values_list("patient_id", "test_id", "collected_at", "value_numeric", "value_text")
+    seen = {_same_result_key(*values) for values in existing}
+    for row in candidates:
+        result = row.result
+        key = _same_result_key(
+            result.patient_id,
+            result.test_id,
+            result.collected_at,
+            result.value_numeric,
+            result.value_text,
+        )
+        row.duplicate = key in seen
+        seen.add(key)
+
+
+def _same_result_key(patient_id, test_id, collected_at, number, text) -> tuple:
+    value = format(number.normalize(), "f") if number is not None else text.strip().lower()
+    moment = collected_at.replace(microsecond=collected_at.microsecond // 1000 * 1000)
+    return (str(patient_id), str(test_id), moment.timestamp(), value)
 
 
 def _width_error(expected: int, found: int) -> str:
@@ -515,6 +875,7 @@ def _import_check(actor, rows: list[ImportRow]) -> None:
     catalogue = list(labtest_list(actor=actor))
     tests = {t.loinc_code: t for t in catalogue if t.loinc_code}
     tests_by_name = {t.name.lower(): t for t in catalogue}
+    accepted = clinic_date_formats(actor.clinic)
     for row in rows:
         if row.errors:
             continue
@@ -532,20 +893,43 @@ def _import_check(actor, rows: list[ImportRow]) -> None:
                 test=test,
                 value=cells["value"],
                 unit=cells["unit"] or None,
-                collected_at=_moment(cells["collected_at"]),
+                collected_at=_moment(cells["collected_at"], accepted),
                 performing_lab=cells.get("lab", ""),
             )
         except (ValidationError, ServiceError) as exc:
             row.errors.extend(_messages(exc))
 
 
-def _moment(text: str) -> datetime:
+DAY_FIRST = ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y", "%d.%m.%Y %H:%M", "%d-%m-%Y %H:%M")
+MONTH_FIRST = ("%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y", "%m/%d/%Y %I:%M %p")
+
+
+def clinic_date_formats(clinic) -> tuple[str, ...]:
+    """The date-time forms a clinic writes besides ISO 8601: day first, or month first in the
+    United States' locale."""
+    locale = getattr(clinic, "locale_code", "") or ""
+    return MONTH_FIRST if locale == "en-US" else DAY_FIRST
+
+
+def _moment(text: str, formats_accepted: tuple[str, ...] = ()) -> datetime:
     try:
         moment = parse_datetime(text)
     except ValueError:  # well formed, but no such day or time
         moment = None
+    for form in formats_accepted if moment is None else ():
+        try:
+            moment = datetime.strptime(text.strip(), form)
+            break
+        except ValueError:
+            continue
     if moment is None:
-        raise ValidationError(_("collected_at is not a date and time (ISO 8601)."))
+        example = (
+            datetime(2026, 9, 24, 14, 5).strftime(formats_accepted[0]) if formats_accepted else ""
+        )
+        raise ValidationError(
+            _("collected_at is not a date and time (ISO 8601 or %(example)s).")
+            % {"example": example}
+        )
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
@@ -570,6 +954,7 @@ class RowsInvalid(ValidationError):
         )
 
 
+@transactions.unit
 def results_enter(*, actor, rows: list[dict]) -> list[LabResult]:
     """Enter several results (each row: build_result's keywords): all of them or none.
 

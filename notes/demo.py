@@ -264,6 +264,9 @@ def _insert(model, rows: list[dict]) -> None:
         ", ".join(ops.quote_name(f.column) for f in fields),
         ", ".join(["%s"] * len(fields)),
     )
+    # Columns a row leaves out (fields added since this seeder was written) take their defaults.
+    defaults = {f.attname: f.get_default() for f in fields}
+    rows = [{**defaults, **row} for row in rows]
     values = [
         tuple(
             row[name] if convert is None or row[name] is None else convert(row[name])

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Conflict
-from core.models import BaseModel
+from core.models import BaseModel, BoundedTextField
 
 LOCKED_ON_SIGNING = frozenset(
     {
@@ -36,6 +36,8 @@ LOCKED_ON_SIGNING = frozenset(
         "signed_by",
         "signed_at",
         "version",
+        "ai_generated",
+        "ai_citations",
     }
 )
 LOCKED_ON_COSIGNING = frozenset({"cosigner", "cosign_requested_at", "cosigned_by", "cosigned_at"})
@@ -217,6 +219,10 @@ class Note(BaseModel):
     version = models.PositiveIntegerField(default=1, editable=False)
     # Title and section texts, lower-case and accent-free, for the text search.
     search_text = models.TextField(default="", editable=False)
+    # Drafted by AI assist (ai_assist): the label and what it rests on ({"generated_by",
+    # "generated_at", "sources": [{"n", "type", "id", "url"}]}), locked with the note once signed.
+    ai_generated = models.BooleanField(_("AI-drafted"), default=False, editable=False)
+    ai_citations = models.JSONField(_("AI citations"), default=list, blank=True, editable=False)
 
     objects = NoteQuerySet.as_manager()
 
@@ -303,7 +309,7 @@ class Addendum(BaseModel):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("author")
     )
-    text = models.TextField(_("text"))
+    text = BoundedTextField(_("text"), max_length=50_000)
 
     objects = AddendumQuerySet.as_manager()
 

@@ -40,7 +40,12 @@ class NoteTypeBriefSerializer(ModelSerializer):
 
 class SectionSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    text = serializers.CharField(allow_blank=True, trim_whitespace=False, default="")
+    text = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, default="", max_length=50_000
+    )
+
+    class Meta:
+        ref_name = "NoteSection"  # "Section" alone clashes with other apps' schema components
 
 
 class SectionOutSerializer(serializers.Serializer):

@@ -18,6 +18,7 @@ from core.errors import Conflict
 from core.events import emit
 from core.roles import require
 from core.services import model_update
+from core.transactions import unit
 from notes import builtins
 from notes.models import Addendum, Note, NoteLocked, NoteRevision, NoteTemplate, NoteType
 from notes.selectors import cosigner_candidates
@@ -38,6 +39,7 @@ EVENT_SHARED = "notes.shared_with_patient"
 
 
 # --- new clinics ---------------------------------------------------------------------------------
+@unit
 def clinic_setup(*, clinic) -> None:
     """The built-in note types and the SOAP, H&P and telephone templates; idempotent."""
     have = set(NoteType.objects.filter(clinic=clinic).values_list("code", flat=True))
@@ -137,6 +139,7 @@ def _same_clinic(actor, *records) -> None:
             raise ValidationError(_("That record belongs to another clinic."))
 
 
+@unit
 def note_create(
     *,
     actor,
@@ -192,6 +195,7 @@ def _require_draft(note: Note) -> None:
         raise NoteLocked()
 
 
+@unit
 def note_update(
     *,
     actor,
@@ -309,6 +313,7 @@ def is_empty(note: Note) -> bool:
     return all(starters.get(s["name"], "") == s["text"].strip() for s in note.sections)
 
 
+@unit
 def note_sign(*, actor, note: Note, version: int | None = None) -> Note:
     """The author signs their draft: from now on it never changes (notes.models)."""
     require(actor, "notes.write")
@@ -335,6 +340,7 @@ def note_sign(*, actor, note: Note, version: int | None = None) -> Note:
     return note
 
 
+@unit
 def note_request_cosign(*, actor, note: Note, cosigner_id: str) -> Note:
     """The author asks a clinician of the clinic to co-sign the signed note."""
     require(actor, "notes.write")
@@ -368,6 +374,7 @@ def note_request_cosign(*, actor, note: Note, cosigner_id: str) -> Note:
     return note
 
 
+@unit
 def note_cosign(*, actor, note: Note) -> Note:
     """The requested co-signer co-signs; the note then carries both signatures."""
     require(actor, "notes.cosign")
@@ -386,6 +393,7 @@ def note_cosign(*, actor, note: Note) -> Note:
     return note
 
 
+@unit
 def note_share(*, actor, note: Note, shared: bool) -> Note:
     """Share the note with the patient, or stop: who may read it changes, not what it says.
 
@@ -410,6 +418,7 @@ def note_share(*, actor, note: Note, shared: bool) -> Note:
     return note
 
 
+@unit
 def addendum_add(*, actor, note: Note, text: str) -> Addendum:
     """A later addition to a signed note, kept under it in order."""
     require(actor, "notes.write")
@@ -435,6 +444,7 @@ def addendum_add(*, actor, note: Note, text: str) -> Addendum:
 
 
 # --- types and templates (clinic admins) ---------------------------------------------------------
+@unit
 def note_type_create(*, actor, code: str, name: str) -> NoteType:
     require(actor, "notes.templates.edit")
     note_type = NoteType(clinic_id=actor.clinic_id, code=(code or "").strip(), name=name.strip())
@@ -444,6 +454,7 @@ def note_type_create(*, actor, code: str, name: str) -> NoteType:
     return note_type
 
 
+@unit
 def template_create(
     *, actor, note_type: NoteType, name: str, sections: list, is_active: bool = True
 ) -> NoteTemplate:
@@ -462,6 +473,7 @@ def template_create(
     return template
 
 
+@unit
 def template_update(*, actor, template: NoteTemplate, **fields) -> NoteTemplate:
     """Change a template; notes already written keep the sections they were given."""
     require(actor, "notes.templates.edit")

@@ -3,6 +3,7 @@ webhooks. Thin views over notifications.selectors and notifications.services."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,7 +20,9 @@ TAG = ["notifications"]
 HOOK_TAG = ["webhooks"]
 
 
-class NotificationListView(APIView):
+class NotificationListView(GenericAPIView):
+    """A GenericAPIView so the schema shows the page envelope its GET answers with."""
+
     required_permission = "notifications.own"
 
     @extend_schema(
@@ -146,7 +149,9 @@ class DeviceDetailView(APIView):
 
 
 # --- webhooks (clinic admins) ---------------------------------------------------------------------
-class WebhookListView(APIView):
+class WebhookListView(GenericAPIView):
+    """A GenericAPIView so the schema shows the page envelope its GET answers with."""
+
     required_permission = "webhooks.manage"
 
     @extend_schema(

@@ -23,8 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.emails import absolute_url, branded_message
+from accounts.language import recipient_language
 from core.contributions import notification_events
 from core.roles import Role, require
+from core.transactions import savepoint, unit
 from notifications import deliveries, retries, webhooks
 from notifications.models import (
     CHANNELS,
@@ -78,6 +80,7 @@ def preferences_get(*, actor) -> list[dict]:
     ]
 
 
+@unit
 def preferences_set(*, actor, items: list[dict]) -> list[dict]:
     """Save the actor's choices; turning off a channel that may not be turned off is a 400."""
     allowed = {spec.key: spec for spec in events_for(actor)}
@@ -109,7 +112,8 @@ def _count_add(user_id, amount: int) -> None:
     if UnreadCount.objects.filter(pk=user_id).update(unread=F("unread") + amount):
         return
     try:
-        UnreadCount.objects.create(user_id=user_id, unread=max(amount, 0))
+        with savepoint():
+            UnreadCount.objects.create(user_id=user_id, unread=max(amount, 0))
     except IntegrityError:  # created meanwhile by another writer
         UnreadCount.objects.filter(pk=user_id).update(unread=F("unread") + amount)
 
@@ -141,6 +145,7 @@ def unread_recount() -> int:
 
 
 # --- reading --------------------------------------------------------------------------------------
+@unit
 def notification_read(*, actor, notification: Notification) -> Notification:
     """Mark one read; the count moves only if this call is the one that changed it."""
     now = timezone.now()
@@ -153,6 +158,7 @@ def notification_read(*, actor, notification: Notification) -> Notification:
     return notification
 
 
+@unit
 def notifications_read_all(*, actor, before=None) -> int:
     """Mark the actor's unread notifications read (only those created before `before`, if set)."""
     rows = Notification.objects.filter(recipient=actor, unread=True)
@@ -184,6 +190,12 @@ def _link(spec, obj, user) -> str:
 
 
 def _email(user, spec, clinic, title: str, link: str) -> None:
+    """The notification by e-mail, written in the recipient's language."""
+    with recipient_language(user, clinic):
+        _email_in_language(user, spec, clinic, _title(spec, clinic), link)
+
+
+def _email_in_language(user, spec, clinic, title: str, link: str) -> None:
     where = clinic.name if clinic is not None else settings.APP_NAME
     text = _("You have a new notification from %(where)s: %(event)s.") % {
         "where": where,
@@ -218,6 +230,7 @@ def _push(user, spec, clinic, title: str, link: str) -> None:
         deliveries.schedule(message)
 
 
+@unit
 def notify(*, event: str, recipients, obj=None, clinic=None, escalate: bool = True) -> list:
     """Tell each active recipient about `obj` on the channels their preferences choose.
 
@@ -320,6 +333,7 @@ def _object_of(notification: Notification):
 
 
 # --- devices --------------------------------------------------------------------------------------
+@unit
 def device_register(*, actor, kind: str, address: str, p256dh: str = "", auth: str = "") -> Device:
     """Register (or refresh) a push target of the actor's; Web Push endpoints must be public."""
     require(actor, "notifications.own")
@@ -336,6 +350,7 @@ def device_register(*, actor, kind: str, address: str, p256dh: str = "", auth: s
     return device
 
 
+@unit
 def device_delete(*, actor, device: Device) -> None:
     require(actor, "notifications.own")
     device.delete()

@@ -7,6 +7,7 @@ typed errors core.api.exception_handler renders; views that load no record decla
 `required_permission`.
 """
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -14,7 +15,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -47,6 +48,15 @@ def patient_body(patient, request) -> dict:
     return s.PatientSerializer(patient, context={"request": request}).data
 
 
+class PatientPageSerializer(serializers.Serializer):
+    """The list's envelope, numbered or by cursor (where `count` is null)."""
+
+    count = serializers.IntegerField(allow_null=True)  # null when walked by cursor
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = s.PatientSerializer(many=True)
+
+
 # --- patients ------------------------------------------------------------------------------------
 class PatientListView(GenericAPIView):
     serializer_class = s.PatientSerializer
@@ -55,6 +65,7 @@ class PatientListView(GenericAPIView):
     required_permission = {"POST": "patients.create"}
 
     @extend_schema(
+        operation_id="patients_list",  # its own envelope (PatientPage): not taken for a "retrieve"
         summary="List patients (search, filter, sort; paginated)",
         description="Staff see their clinic's patients; a patient user sees only themself. "
         "Each patient on the page is recorded in the audit trail as read.",
@@ -74,10 +85,20 @@ class PatientListView(GenericAPIView):
                 description="Active records (default), archived ones, or all.",
             ),
             OpenApiParameter("ordering", str, enum=ORDERINGS, default="name"),
+            OpenApiParameter(
+                "cursor",
+                str,
+                description="Walk the list by cursor instead of `page`: send `cursor=` (empty) "
+                "for the first page, then follow `next`. Every page then costs what the first "
+                "does, however deep; `count` is null and `previous` is not offered. Not "
+                "together with `page`.",
+            ),
         ],
-        responses={200: s.PatientSerializer(many=True), 400: ErrorSerializer, **READ_ERRORS},
+        responses={200: PatientPageSerializer, 400: ErrorSerializer, **READ_ERRORS},
     )
     def get(self, request):
+        if "cursor" in request.query_params:
+            return self._by_cursor(request)
         page = selectors.patient_page(
             actor=request.user,
             search=request.query_params.get("search", "")[:200],
@@ -87,6 +108,31 @@ class PatientListView(GenericAPIView):
         )
         data = s.PatientSerializer(page.object_list, many=True, context={"request": request}).data
         return page_response(request, page, data)
+
+    def _by_cursor(self, request):
+        params = page_params(request)
+        if "page" in request.query_params:
+            raise ValidationError({"cursor": [_("Send either page or cursor, not both.")]})
+        rows, next_cursor = selectors.patient_keyset_page(
+            actor=request.user,
+            cursor=request.query_params["cursor"].strip(),
+            per_page=params["per_page"],
+            search=request.query_params.get("search", "")[:200],
+            status=choice_param(request, "status", selectors.STATUSES, "active"),
+            sort=choice_param(request, "ordering", ORDERINGS, "name"),
+        )
+        data = s.PatientSerializer(rows, many=True, context={"request": request}).data
+        query = request.query_params.copy()
+        query["cursor"] = next_cursor
+        following = f"{request.path}?{query.urlencode()}" if next_cursor else None
+        return Response(
+            {
+                "count": None,
+                "next": following and request.build_absolute_uri(following),
+                "previous": None,
+                "results": data,
+            }
+        )
 
     @extend_schema(
         summary="Create a patient",
@@ -283,9 +329,10 @@ class ClinicalDetailView(GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def clinical_views(kind: str, serializer_class, singular: str, plural: str):
+def clinical_views(kind: str, serializer_class, singular: str, plural: str, conflicts=None):
     """The list and detail views of one part of the clinical summary, documented."""
     item = {200: serializer_class}
+    conflict = {409: OpenApiResponse(conflicts, "Matches an active allergy")} if conflicts else {}
     name = serializer_class.Meta.model.__name__
     attrs = {"kind": kind, "serializer_class": serializer_class, "__module__": __name__}
     list_view = extend_schema_view(
@@ -299,7 +346,7 @@ def clinical_views(kind: str, serializer_class, singular: str, plural: str):
             summary=f"Record a {singular}",
             parameters=[ID],
             request=serializer_class,
-            responses={201: serializer_class, **WRITE_ERRORS},
+            responses={201: serializer_class, **conflict, **WRITE_ERRORS},
         ),
     )(type(f"{name}ListView", (ClinicalListView,), attrs))
     detail_view = extend_schema_view(
@@ -310,7 +357,7 @@ def clinical_views(kind: str, serializer_class, singular: str, plural: str):
             summary=f"Change a {singular}",
             parameters=[ID, RECORD_ID],
             request=serializer_class,
-            responses={**item, **WRITE_ERRORS},
+            responses={**item, **conflict, **WRITE_ERRORS},
         ),
         delete=extend_schema(
             summary=f"Delete a {singular} (recorded in error)",
@@ -328,5 +375,34 @@ ConditionListView, ConditionDetailView = clinical_views(
     "conditions", s.ConditionSerializer, "problem (condition)", "problems (conditions)"
 )
 MedicationListView, MedicationDetailView = clinical_views(
-    "medications", s.MedicationSerializer, "medication", "medications"
+    "medications",
+    s.MedicationSerializer,
+    "medication",
+    "medications",
+    conflicts=s.AllergyConflictResponseSerializer,
 )
+
+
+class AllergyStatusView(APIView):
+    @extend_schema(
+        summary="Record “no known allergies”, or go back to “not yet asked”",
+        description="`allergy_status` is `unknown` until staff record `no_known_allergies`; it "
+        "becomes `has_allergies` with the first active allergy and back to `unknown` when none "
+        "is active any more. 409 while the patient has active allergies.",
+        parameters=[ID],
+        request=s.AllergyStatusSerializer,
+        responses={
+            200: s.PatientSerializer,
+            409: OpenApiResponse(ErrorSerializer, "The patient has active allergies"),
+            **WRITE_ERRORS,
+        },
+    )
+    def post(self, request, pk):
+        patient = selectors.patient_get(
+            actor=request.user, id=pk, permission="clinical.edit", audited=False
+        )
+        data = validated(s.AllergyStatusSerializer, request)
+        patient = services.allergy_status_set(
+            actor=request.user, patient=patient, status=data["allergy_status"]
+        )
+        return Response(patient_body(patient, request))

@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from patients import api
+from patients import api, export
 
 # Each path works with and without a trailing slash: mobile clients differ.
 ID = r"(?P<pk>[^/]+)"
@@ -11,7 +11,13 @@ urlpatterns = [
     re_path(rf"^{ID}/?$", api.PatientDetailView.as_view(), name="api-patient-detail"),
     re_path(rf"^{ID}/restore/?$", api.PatientRestoreView.as_view(), name="api-patient-restore"),
     re_path(rf"^{ID}/fhir/?$", api.PatientFhirView.as_view(), name="api-patient-fhir"),
+    re_path(rf"^{ID}/export/?$", export.PatientExportView.as_view(), name="api-patient-export"),
     re_path(rf"^{ID}/invite/?$", api.PatientInviteView.as_view(), name="api-patient-invite"),
+    re_path(
+        rf"^{ID}/allergy-status/?$",
+        api.AllergyStatusView.as_view(),
+        name="api-patient-allergy-status",
+    ),
     re_path(
         rf"^{ID}/access-log/?$", api.PatientAccessLogView.as_view(), name="api-patient-access-log"
     ),

@@ -19,13 +19,14 @@ import time
 from django.db import connection, transaction
 
 from core.roles import Role
+from patients import phones
 from patients.models import (
     Allergy,
+    AllergyStatus,
     Condition,
     Medication,
     Patient,
     Sex,
-    phone_digits,
     search_key,
 )
 from patients.services import MRN_WIDTH, next_mrn
@@ -273,7 +274,8 @@ class PatientMaker:
         if rng.random() < 0.08:
             preferred = first[:3] if len(first) > 4 else rng.choice(FEMALE_NAMES + MALE_NAMES)
         born = _date_between(rng, datetime.date(1930, 1, 1), self.today)
-        phone = _phone(rng) if rng.random() < 0.92 else ""
+        country = self.clinic.country_code
+        phone = phones.normalize(_phone(rng), country)[0] if rng.random() < 0.92 else ""
         email = ""
         if rng.random() < 0.75:
             local = f"{_ascii(first) or 'patient'}.{_ascii(last) or 'demo'}{mrn}"
@@ -297,7 +299,9 @@ class PatientMaker:
                 f"{rng.choice(FEMALE_NAMES + MALE_NAMES)} {last}" if has_contact else ""
             ),
             emergency_contact_relationship=rng.choice(RELATIONSHIPS) if has_contact else "",
-            emergency_contact_phone=_phone(rng) if has_contact else "",
+            emergency_contact_phone=(
+                phones.normalize(_phone(rng), country)[0] if has_contact else ""
+            ),
             preferred_language=rng.choice(LANGUAGES),
             staff_notes=rng.choice(STAFF_NOTES),
             created_by=self.staff,
@@ -305,7 +309,7 @@ class PatientMaker:
             first_name_key=search_key(first),
             last_name_key=search_key(last),
             preferred_name_key=search_key(preferred),
-            phone_key=phone_digits(phone),
+            phone_key=phones.search_key(phone, country),
             email_key=email,
         )
 
@@ -389,7 +393,12 @@ def seed_patients(*, clinic, target: int, staff=None, recorder=None, stdout=None
         patients = [maker.patient(first_mrn + created + i) for i in range(size)]
         allergies, conditions, medications = [], [], []
         for patient in patients:
-            allergies += maker.allergies(patient)
+            patient_allergies = maker.allergies(patient)
+            if any(allergy.status == Allergy.Status.ACTIVE for allergy in patient_allergies):
+                patient.allergy_status = AllergyStatus.HAS_ALLERGIES
+            elif maker.rng.random() < 0.5:
+                patient.allergy_status = AllergyStatus.NO_KNOWN_ALLERGIES
+            allergies += patient_allergies
             conditions += maker.conditions(patient)
             medications += maker.medications(patient)
         # One transaction per batch: much faster on SQLite; a no-op on MongoDB.

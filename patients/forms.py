@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import ChangedFieldsMixin, FilterForm
-from patients.models import PHONE, Allergy, Condition, Sex
+from patients.models import PHONE_MAX_LENGTH, Allergy, Condition, Sex
 from patients.selectors import SORTS, STATUSES
 from patients.services import CLINICAL_FIELDS, DEMOGRAPHIC_FIELDS
 
@@ -19,11 +19,12 @@ class DateInput(forms.DateInput):
 
 
 def phone_field(label, **kwargs):
+    """Any format; read with the clinic's country and stored in E.164 (odd ones kept as typed)."""
     return forms.CharField(
         label=label,
-        max_length=32,
+        max_length=PHONE_MAX_LENGTH,
         required=False,
-        validators=[PHONE],
+        help_text=_("Any format, e.g. 07381 283329 or +44 7381 283329."),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         **kwargs,
     )
@@ -80,7 +81,10 @@ class PatientForm(ChangedFieldsMixin, forms.Form):
     phone = phone_field(_("Phone"))
     email = forms.EmailField(label=_("E-mail"), required=False)
     address = forms.CharField(
-        label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Address"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     preferred_language = forms.CharField(
         label=_("Preferred language"), max_length=60, required=False
@@ -93,6 +97,7 @@ class PatientForm(ChangedFieldsMixin, forms.Form):
     staff_notes = forms.CharField(
         label=_("Notes for staff"),
         required=False,
+        max_length=10_000,
         help_text=_("Seen by the clinic's staff only, never by the patient."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -155,7 +160,12 @@ class ClinicalForm(ChangedFieldsMixin, forms.Form):
 class AllergyForm(ClinicalForm):
     FIELDS = CLINICAL_FIELDS["allergies"]
 
-    substance = forms.CharField(label=_("Substance"), max_length=200)
+    substance = forms.CharField(
+        label=_("Substance"),
+        max_length=200,
+        help_text=_("Pick from the list (coded) or type any substance."),
+        widget=forms.TextInput(attrs={"list": "allergen-vocabulary", "autocomplete": "off"}),
+    )
     reaction = forms.CharField(label=_("Reaction"), max_length=200, required=False)
     severity = forms.ChoiceField(
         label=_("Severity"), choices=Allergy.Severity.choices, initial=Allergy.Severity.UNKNOWN
@@ -184,12 +194,29 @@ class ConditionForm(ClinicalForm):
 class MedicationForm(ClinicalForm):
     FIELDS = CLINICAL_FIELDS["medications"]
 
-    name = forms.CharField(label=_("Medication"), max_length=200)
+    name = forms.CharField(
+        label=_("Medication"),
+        max_length=200,
+        help_text=_("Pick from the list (coded) or type any medication."),
+        widget=forms.TextInput(attrs={"list": "medication-vocabulary", "autocomplete": "off"}),
+    )
     dose = forms.CharField(label=_("Dose"), max_length=100, required=False)
     frequency = forms.CharField(label=_("Frequency"), max_length=100, required=False)
     start_date = forms.DateField(label=_("Start date"), required=False, widget=DateInput())
     end_date = forms.DateField(label=_("End date"), required=False, widget=DateInput())
     is_active = forms.BooleanField(label=_("Currently taken"), required=False, initial=True)
+    override_reason = forms.CharField(
+        label=_("Reason to prescribe despite the allergy"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only needed when the medication matches an active allergy; kept and audited."),
+    )
+
+    def __init__(self, *args, conflicts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not conflicts and not (self.data.get(self.add_prefix("override_reason")) or ""):
+            self.fields["override_reason"].widget = forms.HiddenInput()
 
 
 CLINICAL_FORMS = {

@@ -3,18 +3,15 @@ import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import BaseModel
+from core.models import BaseModel, BoundedTextField, validate_no_bidi_controls
+from patients import phones
 
 ICD10_CODE = re.compile(r"[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?")
-PHONE = RegexValidator(
-    r"^\+?[0-9 ()\-.]{6,24}$",
-    _("Enter a phone number: digits, spaces, brackets, dashes, optionally starting with +."),
-)
+PHONE_MAX_LENGTH = 40
 
 
 def search_key(text: str) -> str:
@@ -24,7 +21,7 @@ def search_key(text: str) -> str:
 
 
 def phone_digits(phone: str) -> str:
-    return "".join(c for c in phone or "" if c.isdigit())
+    return phones.digits(phone)
 
 
 class Sex(models.TextChoices):
@@ -34,29 +31,52 @@ class Sex(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
+class AllergyStatus(models.TextChoices):
+    UNKNOWN = "unknown", _("Allergies not yet recorded")
+    NO_KNOWN_ALLERGIES = "no_known_allergies", _("No known allergies")
+    HAS_ALLERGIES = "has_allergies", _("Has allergies")
+
+
 class Patient(BaseModel):
     clinic = models.ForeignKey(
         "clinics.Clinic", models.PROTECT, related_name="patients", verbose_name=_("clinic")
     )
     mrn = models.CharField(_("MRN"), max_length=16, editable=False)
-    first_name = models.CharField(_("first name"), max_length=100)
-    last_name = models.CharField(_("last name"), max_length=100)
-    preferred_name = models.CharField(_("preferred name"), max_length=100, blank=True)
+    first_name = models.CharField(
+        _("first name"), max_length=100, validators=[validate_no_bidi_controls]
+    )
+    last_name = models.CharField(
+        _("last name"), max_length=100, validators=[validate_no_bidi_controls]
+    )
+    preferred_name = models.CharField(
+        _("preferred name"), max_length=100, blank=True, validators=[validate_no_bidi_controls]
+    )
     date_of_birth = models.DateField(_("date of birth"))
     sex = models.CharField(
         _("administrative sex"), max_length=10, choices=Sex.choices, default=Sex.UNKNOWN
     )
-    phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[PHONE])
+    # E.164 when the number could be read with the clinic's country, else as entered.
+    phone = models.CharField(_("phone"), max_length=PHONE_MAX_LENGTH, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    address = models.TextField(_("address"), blank=True)
+    address = BoundedTextField(_("address"), max_length=500, blank=True)
     emergency_contact_name = models.CharField(_("emergency contact"), max_length=150, blank=True)
     emergency_contact_relationship = models.CharField(_("relationship"), max_length=60, blank=True)
     emergency_contact_phone = models.CharField(
-        _("emergency contact phone"), max_length=32, blank=True, validators=[PHONE]
+        _("emergency contact phone"), max_length=PHONE_MAX_LENGTH, blank=True
     )
     preferred_language = models.CharField(_("preferred language"), max_length=60, blank=True)
-    staff_notes = models.TextField(_("notes for staff"), blank=True)
+    staff_notes = BoundedTextField(_("notes for staff"), max_length=10_000, blank=True)
     is_archived = models.BooleanField(_("archived"), default=False)
+    allergy_status = models.CharField(
+        _("allergy status"),
+        max_length=20,
+        choices=AllergyStatus.choices,
+        default=AllergyStatus.UNKNOWN,
+        help_text=_(
+            "Kept by the allergy services: staff record “no known allergies”; the first "
+            "active allergy makes it “has allergies”."
+        ),
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -116,7 +136,20 @@ class Patient(BaseModel):
         born = self.date_of_birth
         return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
+    @property
+    def phone_unchecked(self) -> bool:
+        """A number kept as entered because it could not be read (the page says so)."""
+        return bool(self.phone) and not phones.is_e164(self.phone)
+
+    @property
+    def emergency_phone_unchecked(self) -> bool:
+        phone = self.emergency_contact_phone
+        return bool(phone) and not phones.is_e164(phone)
+
     def clean(self):
+        country = self.clinic.country_code if self.clinic_id else ""
+        self.phone, _ok = phones.normalize(self.phone, country)
+        self.emergency_contact_phone, _ok = phones.normalize(self.emergency_contact_phone, country)
         for name in ("first_name", "last_name", "preferred_name"):
             setattr(self, name, (getattr(self, name) or "").strip())
         self.email = (self.email or "").strip().lower()
@@ -129,7 +162,7 @@ class Patient(BaseModel):
         self.first_name_key = search_key(self.first_name)
         self.last_name_key = search_key(self.last_name)
         self.preferred_name_key = search_key(self.preferred_name)
-        self.phone_key = phone_digits(self.phone)
+        self.phone_key = phones.search_key(self.phone, country)
         self.email_key = self.email
 
 
@@ -159,6 +192,12 @@ class Allergy(ClinicalRecord):
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="allergies")
     substance = models.CharField(_("substance"), max_length=200)
+    code = models.CharField(
+        _("ATC code"),
+        max_length=20,
+        blank=True,
+        help_text=_("Set when the substance was picked from the coded list (patients.vocabulary)."),
+    )
     reaction = models.CharField(_("reaction"), max_length=200, blank=True)
     severity = models.CharField(
         _("severity"), max_length=10, choices=Severity.choices, default=Severity.UNKNOWN
@@ -222,6 +261,19 @@ class Condition(ClinicalRecord):
 class Medication(ClinicalRecord):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="medications")
     name = models.CharField(_("medication"), max_length=200)
+    code = models.CharField(
+        _("ATC code"),
+        max_length=20,
+        blank=True,
+        help_text=_(
+            "Set when the medication was picked from the coded list (patients.vocabulary)."
+        ),
+    )
+    allergy_override_reason = models.TextField(
+        _("allergy override reason"),
+        blank=True,
+        help_text=_("Why it was prescribed despite a matching allergy (kept with the record)."),
+    )
     dose = models.CharField(_("dose"), max_length=100, blank=True)
     frequency = models.CharField(_("frequency"), max_length=100, blank=True)
     start_date = models.DateField(_("start date"), null=True, blank=True)
@@ -240,3 +292,21 @@ class Medication(ClinicalRecord):
     def clean(self):
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": _("The end date is before the start date.")})
+
+
+class RecentPatient(BaseModel):
+    """A patient a staff member opened lately: the header search offers them before typing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        verbose_name = _("recently opened patient")
+        verbose_name_plural = _("recently opened patients")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "patient"], name="recent_patient_unique")
+        ]
+        indexes = [models.Index(fields=["user", "-opened_at"], name="recent_patient_user")]

@@ -9,18 +9,30 @@ Staff reach their clinic's patients; a patient user reaches only their own, non-
 and reads it (its summary, its access log) under `own_record.view` instead of the staff reads.
 """
 
+import contextlib
 import datetime
 import re
 
 from django.core.paginator import Page
+from django.db import IntegrityError
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import AuditEvent
 from accounts.selectors import audit_events_for_patient
 from core.access import get_in_reach, in_reach, is_patient_user
-from core.audit import audit
-from core.lists import PER_PAGE, audited_by_patient, page_of
-from patients.models import Allergy, Condition, Medication, Patient, phone_digits, search_key
+from core.audit import audit, audit_patients_read
+from core.lists import PER_PAGE, audited_by_patient, keyset_page, page_of
+from patients import phones
+from patients.models import (
+    Allergy,
+    Condition,
+    Medication,
+    Patient,
+    RecentPatient,
+    phone_digits,
+    search_key,
+)
 
 SORTS = {
     "name": ["last_name_key", "first_name_key", "id"],
@@ -73,7 +85,15 @@ def _parse_date(text: str) -> datetime.date | None:
     return None
 
 
-def search_filter(query: str) -> Q:
+def _phone_filter(query: str, country: str) -> Q:
+    """A phone typed in any format (`07381 283329`, `+44 7381 283329`, `7381283329`)."""
+    condition = Q()
+    for key in phones.search_keys(query, country):
+        condition |= _range("phone_key", key)
+    return condition
+
+
+def search_filter(query: str, country: str = "") -> Q:
     """What the free-text search means: a date of birth, an MRN, a phone, an e-mail, or a name.
 
     Names match by the start of any part (first, last or preferred name), every word must match,
@@ -90,7 +110,9 @@ def search_filter(query: str) -> Q:
     digits = phone_digits(query)
     if digits and re.fullmatch(r"[0-9 ()+\-.]+", query):
         mrn_or_phone = Q(mrn=query.strip()) | _range("mrn", digits)
-        return mrn_or_phone | _range("phone_key", digits) if len(digits) >= 6 else mrn_or_phone
+        if len(digits) >= 6:
+            return mrn_or_phone | _phone_filter(query, country)
+        return mrn_or_phone
     condition = Q()
     for word in search_key(query).replace(",", " ").split():
         condition &= (
@@ -111,7 +133,10 @@ def patient_list(*, actor, search: str = "", status: str = "active", sort: str =
         patients = patients.filter(is_archived__in=[True])
     elif status != "all":  # active, the default
         patients = patients.filter(is_archived__in=[False])
-    return patients.filter(search_filter(search)).order_by(*SORTS.get(sort, SORTS["name"]))
+    if not search.strip():
+        return patients.order_by(*SORTS.get(sort, SORTS["name"]))
+    country = actor.clinic.country_code if getattr(actor, "clinic_id", None) else ""
+    return patients.filter(search_filter(search, country)).order_by(*SORTS.get(sort, SORTS["name"]))
 
 
 def patient_page(
@@ -132,6 +157,29 @@ def patient_page(
         number=number,
         per_page=per_page,
         strict=strict,
+        on_page=audited_by_patient(actor=actor, patient_of=lambda p: p.pk, detail=detail),
+    )
+
+
+def patient_keyset_page(
+    *,
+    actor,
+    cursor: str = "",
+    per_page: int = PER_PAGE,
+    search: str = "",
+    status: str = "active",
+    sort: str = "name",
+) -> tuple[list[Patient], str | None]:
+    """`patient_page` walked by cursor (the API's `?cursor=`): the rows after `cursor` and the
+    next cursor, with no count and no OFFSET, so a deep page costs what the first does. Audited
+    the same way, one 'view' row per patient shown."""
+    patients = patient_list(actor=actor, search=search, status=status, sort=sort)
+    detail = "patient list" + (f"; search: {search.strip()}" if search.strip() else "")
+    return keyset_page(
+        patients.select_related("created_by", "updated_by", "user"),
+        order=SORTS.get(sort, SORTS["name"]),
+        cursor=cursor,
+        per_page=per_page,
         on_page=audited_by_patient(actor=actor, patient_of=lambda p: p.pk, detail=detail),
     )
 
@@ -158,6 +206,52 @@ def patient_get(
     if audited:
         audit(actor=actor, action=Action.VIEW, obj=patient, patient_id=patient.pk, detail=detail)
     return patient
+
+
+def patient_open(*, actor, id: str) -> Patient:
+    """The patient page's read: `patient_get`, and the patient joins the actor's recently
+    opened list (one conditional write; a first visit inserts under the unique index)."""
+    patient = patient_get(actor=actor, id=id)
+    if not is_patient_user(actor):
+        now = timezone.now()
+        recent = RecentPatient.objects.filter(user_id=actor.pk, patient_id=patient.pk)
+        if not recent.update(opened_at=now):
+            with contextlib.suppress(IntegrityError):  # the same user opened it twice at once
+                RecentPatient.objects.create(
+                    user_id=actor.pk, patient=patient, clinic_id=patient.clinic_id, opened_at=now
+                )
+    return patient
+
+
+RECENT_KEPT = 8
+
+
+def recent_patients(*, actor, limit: int = RECENT_KEPT) -> list[Patient]:
+    """The patients the actor opened lately, newest first, still in reach (one query; a list
+    of names shown is audited like any other list page)."""
+    if is_patient_user(actor) or not getattr(actor, "clinic_id", None):
+        return []
+    rows = (
+        RecentPatient.objects.filter(
+            user_id=actor.pk, clinic_id=actor.clinic_id, patient__is_archived__in=[False]
+        )
+        .select_related("patient")
+        .order_by("-opened_at")[:limit]
+    )
+    patients = [row.patient for row in rows]
+    audit_patients_read(
+        actor=actor, patient_ids=[p.pk for p in patients], detail="recently opened patients"
+    )
+    return patients
+
+
+def header_search(*, actor, query: str, limit: int = RECENT_KEPT) -> list[Patient]:
+    """The header's as-you-type results: active patients first by name, audited per patient."""
+    patients = list(patient_list(actor=actor, search=query[:100])[:limit])
+    audit_patients_read(
+        actor=actor, patient_ids=[p.pk for p in patients], detail=f"header search: {query[:100]}"
+    )
+    return patients
 
 
 def patient_export(*, actor, id: str, detail: str) -> Patient:

@@ -7,7 +7,7 @@ from accounts.models import AuditEvent
 from accounts.serializers import UserSerializer
 from core.api import MillisecondDateTimeField, ModelSerializer
 from core.roles import can
-from patients.models import Allergy, Condition, Medication, Patient
+from patients.models import PHONE_MAX_LENGTH, Allergy, AllergyStatus, Condition, Medication, Patient
 
 
 def _name(user) -> str | None:
@@ -32,10 +32,10 @@ class EmergencyContactSerializer(serializers.Serializer):
     )
     phone = serializers.CharField(
         source="emergency_contact_phone",
-        max_length=32,
+        max_length=PHONE_MAX_LENGTH,
         required=False,
         allow_blank=True,
-        validators=Patient._meta.get_field("emergency_contact_phone").validators,
+        help_text=_("Any format; stored in E.164 when it can be read, else as sent."),
     )
 
 
@@ -75,6 +75,7 @@ class PatientSerializer(ModelSerializer):
             "emergency_contact",
             "preferred_language",
             "staff_notes",
+            "allergy_status",
             "is_archived",
             "created_at",
             "updated_at",
@@ -83,7 +84,14 @@ class PatientSerializer(ModelSerializer):
             "has_portal_account",
             "portal_account_status",
         ]
-        read_only_fields = ["id", "mrn", "is_archived", "created_at", "updated_at"]
+        read_only_fields = [
+            "id",
+            "mrn",
+            "allergy_status",
+            "is_archived",
+            "created_at",
+            "updated_at",
+        ]
 
     def get_fields(self):
         return _without_unless(self, super().get_fields(), "staff_notes", "patients.view")
@@ -180,7 +188,14 @@ class ClinicalSerializer(ModelSerializer):
 class AllergySerializer(ClinicalSerializer):
     class Meta:
         model = Allergy
-        fields = [*ClinicalSerializer.COMMON, "substance", "reaction", "severity", "status"]
+        fields = [
+            *ClinicalSerializer.COMMON,
+            "substance",
+            "code",
+            "reaction",
+            "severity",
+            "status",
+        ]
         read_only_fields = ClinicalSerializer.COMMON
 
 
@@ -199,18 +214,32 @@ class ConditionSerializer(ClinicalSerializer):
 
 
 class MedicationSerializer(ClinicalSerializer):
+    """A medication. One that matches an active allergy is refused with 409 and the
+    `conflicts` unless the body carries `override_reason` (kept as `allergy_override_reason`)."""
+
+    override_reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text=_("Why it is prescribed despite a matching allergy (needed after a 409)."),
+    )
+
     class Meta:
         model = Medication
         fields = [
             *ClinicalSerializer.COMMON,
             "name",
+            "code",
             "dose",
             "frequency",
             "start_date",
             "end_date",
             "is_active",
+            "allergy_override_reason",
+            "override_reason",
         ]
-        read_only_fields = ClinicalSerializer.COMMON
+        read_only_fields = [*ClinicalSerializer.COMMON, "allergy_override_reason"]
 
 
 CLINICAL_SERIALIZERS = {
@@ -259,3 +288,29 @@ class FhirPatientSerializer(serializers.Serializer):
     address = serializers.ListField(child=serializers.DictField(), required=False)
     contact = serializers.ListField(child=serializers.DictField(), required=False)
     communication = serializers.ListField(child=serializers.DictField(), required=False)
+
+
+class AllergyConflictSerializer(serializers.Serializer):
+    allergy_id = serializers.CharField()
+    allergen = serializers.CharField()
+    severity = serializers.CharField()
+    reaction = serializers.CharField()
+    medication = serializers.CharField()
+    drug_class = serializers.CharField(help_text=_("penicillins, cephalosporins, nsaids, ..."))
+    kind = serializers.ChoiceField(choices=["same_class", "possible_cross_reactivity"])
+    message = serializers.CharField()
+
+
+class AllergyConflictResponseSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    conflicts = AllergyConflictSerializer(many=True)
+
+
+class AllergyStatusSerializer(serializers.Serializer):
+    allergy_status = serializers.ChoiceField(
+        choices=[AllergyStatus.NO_KNOWN_ALLERGIES, AllergyStatus.UNKNOWN],
+        help_text=_(
+            "`no_known_allergies` (asked, none) or `unknown` (not yet asked); "
+            "`has_allergies` follows from the allergy list."
+        ),
+    )

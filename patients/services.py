@@ -20,7 +20,9 @@ from core.contributions import patient_has_records
 from core.errors import Conflict, ServiceError
 from core.roles import Role, require
 from core.services import model_update, only_fields
-from patients.models import Patient
+from core.transactions import savepoint, unit
+from patients import vocabulary
+from patients.models import Allergy, AllergyStatus, Medication, Patient
 from patients.selectors import CLINICAL_MODELS, possible_duplicates
 
 Action = AuditEvent.Action
@@ -42,10 +44,12 @@ DEMOGRAPHIC_FIELDS = (
     "staff_notes",
 )
 CLINICAL_FIELDS = {
-    "allergies": ("substance", "reaction", "severity", "status"),
+    "allergies": ("substance", "code", "reaction", "severity", "status"),
     "conditions": ("name", "code", "code_system", "onset_date", "status"),
-    "medications": ("name", "dose", "frequency", "start_date", "end_date", "is_active"),
+    "medications": ("name", "code", "dose", "frequency", "start_date", "end_date", "is_active"),
 }
+# The fields that name what a record is: the coded list's code follows them.
+CODED_NAME = {"allergies": "substance", "medications": "name"}
 MRN_WIDTH = 8
 
 
@@ -55,6 +59,7 @@ def next_mrn(clinic_id) -> str:
     return str(int(latest or 0) + 1).zfill(MRN_WIDTH)
 
 
+@unit
 def patient_create(*, actor, confirm_duplicate: bool = False, **fields) -> Patient:
     """A new record with the clinic's next MRN.
 
@@ -85,7 +90,8 @@ def patient_create(*, actor, confirm_duplicate: bool = False, **fields) -> Patie
     # Two creations at once may draw the same MRN; the unique constraint decides, we retry.
     for _attempt in range(5):
         try:
-            patient.save(force_insert=True)
+            with savepoint():
+                patient.save(force_insert=True)
             break
         except IntegrityError:
             patient.mrn = next_mrn(actor.clinic_id)
@@ -95,6 +101,7 @@ def patient_create(*, actor, confirm_duplicate: bool = False, **fields) -> Patie
     return patient
 
 
+@unit
 def patient_update(*, actor, patient: Patient, **fields) -> Patient:
     require(actor, "patients.update")
     patient.updated_by = actor
@@ -109,6 +116,7 @@ def patient_update(*, actor, patient: Patient, **fields) -> Patient:
     return patient
 
 
+@unit
 def patient_set_archived(*, actor, patient: Patient, archived: bool, reason: str = "") -> Patient:
     """Archive (instead of deleting) or restore a record; its data stays as it was."""
     require(actor, "patients.archive")
@@ -141,6 +149,7 @@ def patient_delete_refusal(patient: Patient) -> str:
     return ""
 
 
+@unit
 def patient_delete(*, actor, patient: Patient) -> None:
     """Clinic admins may delete an archived record that holds no clinical data (e.g. a mistake)."""
     require(actor, "patients.delete")
@@ -160,6 +169,7 @@ class Invitation:
     sent: bool  # False: the e-mail did not go out; the account is kept, offer "resend"
 
 
+@unit
 def patient_invite(*, actor, patient: Patient, email: str = "") -> Invitation:
     """Give the patient a portal account and e-mail the link that sets its password; calling it
     again for a pending account resends. The policy when the e-mail fails is
@@ -195,27 +205,199 @@ def patient_invite(*, actor, patient: Patient, email: str = "") -> Invitation:
     return Invitation(user=user, created=created, sent=sent)
 
 
-def clinical_create(*, actor, patient: Patient, kind: str, **fields):
+@unit
+# --- allergy status and the drug–allergy check --------------------------------------------------
+def allergy_status_refresh(patient: Patient) -> str:
+    """Keep `allergy_status` true to the allergy list, in one conditional write.
+
+    The first active allergy makes it `has_allergies`; when none is active any more it goes back
+    to `unknown` (staff confirm "no known allergies" again: a removed allergy is not an answer).
+    """
+    has_active = Allergy.objects.filter(
+        patient_id=patient.pk, status__in=[Allergy.Status.ACTIVE]
+    ).exists()
+    if has_active:
+        status = AllergyStatus.HAS_ALLERGIES
+    elif patient.allergy_status == AllergyStatus.HAS_ALLERGIES:
+        status = AllergyStatus.UNKNOWN
+    else:
+        status = patient.allergy_status
+    if status != patient.allergy_status:
+        Patient.objects.filter(pk=patient.pk).update(allergy_status=status)
+        patient.allergy_status = status
+    return status
+
+
+def allergy_status_set(*, actor, patient: Patient, status: str) -> Patient:
+    """Staff record "no known allergies" (asked, none), or go back to "not yet asked"."""
+    require(actor, "clinical.edit")
+    if status not in (AllergyStatus.NO_KNOWN_ALLERGIES, AllergyStatus.UNKNOWN):
+        raise ValidationError(
+            {
+                "allergy_status": _(
+                    "Set “no_known_allergies” or “unknown”; recording an allergy "
+                    "sets “has_allergies”."
+                )
+            }
+        )
+    if Allergy.objects.filter(patient_id=patient.pk, status__in=[Allergy.Status.ACTIVE]).exists():
+        raise Conflict(
+            _("The patient has active allergies: resolve or remove them first."),
+            code="has_allergies",
+        )
+    Patient.objects.filter(pk=patient.pk).update(allergy_status=status)
+    patient.allergy_status = status
+    audit(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=patient,
+        patient_id=patient.pk,
+        detail=f"allergy status: {status}",
+    )
+    return patient
+
+
+def allergy_conflicts(*, patient: Patient, name: str, code: str = "") -> list[dict]:
+    """The patient's active allergies a medication clashes with (same class, or a possible
+    cross-reaction), most severe first."""
+    medication = vocabulary.lookup(name, code)
+    if medication is None or not medication.drug_class:
+        return []
+    conflicts = []
+    allergies = Allergy.objects.filter(patient_id=patient.pk, status__in=[Allergy.Status.ACTIVE])
+    for allergy in allergies:
+        found = vocabulary.match(
+            allergen=vocabulary.lookup(allergy.substance, allergy.code), medication=medication
+        )
+        if found is None:
+            continue
+        conflicts.append(
+            {
+                "allergy_id": str(allergy.pk),
+                "allergen": allergy.substance,
+                "severity": allergy.severity,
+                "reaction": allergy.reaction,
+                "medication": name,
+                "drug_class": found.drug_class,
+                "kind": found.kind,
+                "message": _conflict_message(allergy, medication, found),
+            }
+        )
+    order = {"severe": 0, "moderate": 1, "mild": 2, "unknown": 3}
+    return sorted(
+        conflicts, key=lambda c: (c["kind"] != vocabulary.SAME_CLASS, order[c["severity"]])
+    )
+
+
+def _conflict_message(allergy, medication, found) -> str:
+    values = {
+        "medication": medication.name,
+        "allergen": allergy.substance,
+        "severity": allergy.get_severity_display().lower(),
+        "drug_class": vocabulary.CLASS_LABELS[found.drug_class],
+    }
+    if found.kind == vocabulary.CROSS_REACTIVITY:
+        return (
+            _(
+                "%(medication)s (%(drug_class)s): possible cross-reactivity with the %(severity)s "
+                "allergy to %(allergen)s."
+            )
+            % values
+        )
+    return (
+        _(
+            "%(medication)s is one of the %(drug_class)s: the patient has a %(severity)s "
+            "allergy to %(allergen)s."
+        )
+        % values
+    )
+
+
+def _check_allergies(*, actor, record: Medication, override_reason: str) -> str:
+    """Refuse (409 with the conflicts) an active medication that clashes with an active allergy,
+    unless a reason to override is given; returns the audit detail of an override."""
+    if not record.is_active:
+        return ""
+    conflicts = allergy_conflicts(patient=record.patient, name=record.name, code=record.code)
+    if not conflicts:
+        return ""
+    override_reason = (override_reason or "").strip()
+    if not override_reason:
+        raise Conflict(
+            _("This medication matches an active allergy. Give a reason to prescribe it anyway."),
+            code="allergy",
+            conflicts=conflicts,
+        )
+    record.allergy_override_reason = override_reason[:1000]
+    allergens = ", ".join(f"{c['allergen']} ({c['kind']})" for c in conflicts)
+    return f"allergy override: {allergens}; reason: {override_reason}"
+
+
+def _fill_code(kind: str, record, fields: dict) -> None:
+    """A name picked from the coded list carries its code; a changed free-text name drops it."""
+    name_field = CODED_NAME.get(kind)
+    if name_field and name_field in fields and "code" not in fields:
+        record.code = vocabulary.code_for(getattr(record, name_field))
+
+
+@unit
+def clinical_create(*, actor, patient: Patient, kind: str, override_reason: str = "", **fields):
+    """Record an allergy, problem or medication. A medication that matches an active allergy
+    is a Conflict (409, `conflicts`) unless `override_reason` says why; the override is kept on
+    the record and audited."""
     require(actor, "clinical.edit")
     record = CLINICAL_MODELS[kind](patient=patient, clinic_id=patient.clinic_id, recorded_by=actor)
     for name, value in only_fields(fields, CLINICAL_FIELDS[kind]).items():
         setattr(record, name, value)
+    _fill_code(kind, record, fields)
     record.full_clean()
+    override = ""
+    if kind == "medications":
+        override = _check_allergies(actor=actor, record=record, override_reason=override_reason)
     record.save(force_insert=True)
-    audit(actor=actor, action=Action.CREATE, obj=record, patient_id=patient.pk)
+    audit(actor=actor, action=Action.CREATE, obj=record, patient_id=patient.pk, detail=override)
+    if kind == "allergies":
+        allergy_status_refresh(patient)
     return record
 
 
-def clinical_update(*, actor, record, **fields):
+@unit
+def clinical_update(*, actor, record, override_reason: str = "", **fields):
     require(actor, "clinical.edit")
     kind = next(k for k, model in CLINICAL_MODELS.items() if isinstance(record, model))
     record.recorded_by = actor
-    model_update(record, fields=fields, allowed=CLINICAL_FIELDS[kind])
-    audit(actor=actor, action=Action.UPDATE, obj=record, patient_id=record.patient_id)
+    only_fields(fields, CLINICAL_FIELDS[kind])
+    if CODED_NAME.get(kind) in fields and "code" not in fields:
+        fields = {**fields, "code": vocabulary.code_for(fields[CODED_NAME[kind]])}
+    override = ""
+    if kind == "medications" and ({"name", "code", "is_active"} & set(fields)):
+        candidate = Medication(
+            patient=record.patient,
+            name=fields.get("name", record.name),
+            code=fields.get("code", record.code),
+            is_active=fields.get("is_active", record.is_active),
+        )
+        override = _check_allergies(actor=actor, record=candidate, override_reason=override_reason)
+        if override:
+            fields = {**fields, "allergy_override_reason": candidate.allergy_override_reason}
+    allowed = (*CLINICAL_FIELDS[kind], "allergy_override_reason")
+    model_update(record, fields=fields, allowed=allowed)
+    audit(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=record,
+        patient_id=record.patient_id,
+        detail=override,
+    )
+    if kind == "allergies":
+        allergy_status_refresh(record.patient)
     return record
 
 
+@unit
 def clinical_delete(*, actor, record) -> None:
     require(actor, "clinical.edit")
     audit(actor=actor, action=Action.DELETE, obj=record, patient_id=record.patient_id)
     record.delete()
+    if isinstance(record, Allergy):
+        allergy_status_refresh(record.patient)

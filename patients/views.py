@@ -91,7 +91,7 @@ def patient_create(request):
 @require_http_methods(["GET"])
 @staff_page()
 def patient_detail(request, pk: str):
-    patient = selectors.patient_get(actor=request.user, id=pk)  # the page's one audit row
+    patient = selectors.patient_open(actor=request.user, id=pk)  # the page's one audit row
     may_delete = can(request.user, "patients.delete") and not services.patient_delete_refusal(
         patient
     )
@@ -235,21 +235,52 @@ def clinical_add(request, pk: str, kind: str):
     form_class = CLINICAL_FORMS[kind]
     patient = _patient_for(request, pk, "clinical.edit", f"{kind} add form")
     form = form_class(request.POST) if request.method == "POST" else form_class()
+    conflicts = []
     if request.method == "POST" and form.is_valid():
         try:
             record = services.clinical_create(
-                actor=request.user, patient=patient, kind=kind, **form.all_fields()
+                actor=request.user,
+                patient=patient,
+                kind=kind,
+                **form.all_fields(),
+                **_override(form),
             )
+        except Conflict as exc:  # a medication matching an allergy: a reason is needed
+            form, conflicts = _with_conflicts(form_class, request, exc)
         except SERVICE_ERRORS as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, _("“%(record)s” has been added.") % {"record": record})
+            _record_saved(request, record, _("“%(record)s” has been added."))
             return redirect(_panel_url(patient, kind))
     return render(
         request,
         "patients/clinical_form.html",
-        _clinical_context(kind, patient=patient, form=form, record=None),
+        _clinical_context(kind, patient=patient, form=form, record=None, conflicts=conflicts),
     )
+
+
+def _override(form) -> dict:
+    """The override reason of a medication form (the services' keyword), if the form has one."""
+    if "override_reason" not in form.fields:
+        return {}
+    return {"override_reason": form.cleaned_data.get("override_reason", "")}
+
+
+def _with_conflicts(form_class, request, exc):
+    """The form again, its override reason shown and the allergy conflicts listed above it."""
+    conflicts = exc.extra.get("conflicts", [])
+    form = form_class(request.POST, conflicts=conflicts)
+    form.is_valid()  # the warning above the form says why (exc.message and each conflict)
+    return form, conflicts
+
+
+def _record_saved(request, record, message: str) -> None:
+    messages.success(request, message % {"record": record})
+    if getattr(record, "allergy_override_reason", ""):
+        messages.warning(
+            request,
+            _("Prescribed despite a matching allergy; the reason is kept with the record."),
+        )
 
 
 @require_http_methods(["GET", "POST"])
@@ -258,6 +289,7 @@ def clinical_edit(request, pk: str, kind: str, rid: str):
     form_class = CLINICAL_FORMS[kind]
     record = _clinical_record_for(request, pk, kind, rid, f"{kind} edit form")
     patient = record.patient
+    conflicts = []
     if request.method == "GET":
         form = form_class(initial=form_class.initial_for(record))
     else:
@@ -268,16 +300,21 @@ def clinical_edit(request, pk: str, kind: str, rid: str):
                 messages.info(request, _("Nothing was changed."))
                 return redirect(_panel_url(patient, kind))
             try:
-                services.clinical_update(actor=request.user, record=record, **changes)
+                services.clinical_update(
+                    actor=request.user, record=record, **changes, **_override(form)
+                )
+            except Conflict as exc:
+                form, conflicts = _with_conflicts(form_class, request, exc)
+                form.initial = form_class.initial_for(record)
             except SERVICE_ERRORS as exc:
                 apply_service_errors(form, exc)
             else:
-                messages.success(request, _("“%(record)s” has been saved.") % {"record": record})
+                _record_saved(request, record, _("“%(record)s” has been saved."))
                 return redirect(_panel_url(patient, kind))
     return render(
         request,
         "patients/clinical_form.html",
-        _clinical_context(kind, patient=patient, form=form, record=record),
+        _clinical_context(kind, patient=patient, form=form, record=record, conflicts=conflicts),
     )
 
 
@@ -296,6 +333,42 @@ def clinical_delete(request, pk: str, kind: str, rid: str):
     services.clinical_delete(actor=request.user, record=record)
     messages.success(request, _("“%(record)s” has been deleted.") % {"record": label})
     return redirect(_panel_url(patient, kind))
+
+
+@require_POST
+@staff_page()
+def allergy_status(request, pk: str):
+    """Record "no known allergies" (asked, none) or go back to "not yet asked"."""
+    patient = _patient_for(request, pk, "clinical.edit", "")
+    try:
+        services.allergy_status_set(
+            actor=request.user, patient=patient, status=request.POST.get("allergy_status", "")
+        )
+    except SERVICE_ERRORS as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Allergy status: %(status)s.") % {"status": patient.get_allergy_status_display()},
+        )
+    return redirect(_panel_url(patient, "allergies"))
+
+
+@require_http_methods(["GET"])
+@staff_page("patients.view")
+def patient_search(request):
+    """The header search's results as you type (an HTML fragment): recently opened patients
+    when nothing is typed yet."""
+    query = request.GET.get("q", "").strip()
+    if query:
+        found = selectors.header_search(actor=request.user, query=query)
+    else:
+        found = selectors.recent_patients(actor=request.user)
+    return render(
+        request,
+        "patients/_search_results.html",
+        {"found": found, "query": query, "recent": not query},
+    )
 
 
 def _panel_url(patient, kind: str) -> str:

@@ -11,6 +11,7 @@ from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db.models.signals import post_save
+from django.utils import translation
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -130,11 +131,42 @@ def no_phi_in_outbound_payloads():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A request activates its reader's language for the rest of the thread; code a test calls
+    directly afterwards must not inherit the last request's Spanish."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the cache; each test starts with none."""
     cache.clear()
     yield
     cache.clear()
+
+
+# --- Two-factor authentication -----------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def force_login_passes_mfa(request, monkeypatch):
+    """`client.force_login(user)` stands for a finished sign-in, second factor included (as it
+    skips the password); tests marked `mfa` see the real second step (accounts.mfa)."""
+    if request.node.get_closest_marker("mfa"):
+        return
+    from django.test import Client
+
+    from accounts.mfa import SESSION_KEY
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        session = self.session
+        session[SESSION_KEY] = user.pk
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 # --- People and clinics ------------------------------------------------------------------------

@@ -19,5 +19,6 @@ else:
 from health_passport.settings import *  # noqa: E402,F403
 
 # Hashing is deliberately slow in production; tests need speed, not resistance to cracking.
+PRODUCTION_PASSWORD_HASHERS = PASSWORD_HASHERS  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STATIC_ROOT = tempfile.mkdtemp(prefix="hp-test-static-")

@@ -1,6 +1,8 @@
 """The Django admin is for platform superusers: every model listed usefully, audit read-only."""
 
 import pytest
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AuditEvent, User
 from core.roles import Role
@@ -49,6 +51,12 @@ def test_admin_login_works_for_a_superuser(client, superuser):
         {"username": superuser.email, "password": PASSWORD},
     )
     assert response.status_code == 302
+    # Platform superusers always need a second factor for the admin: enrolment comes first.
+    assert client.get("/admin/").url.startswith("/accounts/mfa/setup/")
+    client.get("/accounts/mfa/setup/")
+    device = TOTPDevice.objects.get(user=superuser)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    client.post("/accounts/mfa/setup/", {"code": f"{totp.token():06d}"})
     assert client.get("/admin/").status_code == 200
 
 

@@ -9,6 +9,8 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, connection
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.models import User
@@ -101,11 +103,16 @@ def test_migrations_are_up_to_date_for_both_sets(extra_env):
 
 
 def test_admin_login_and_changelist_work_on_this_backend(client, db):
-    UserFactory(email="root@example.org", clinic=None, is_staff=True, is_superuser=True)
+    root = UserFactory(email="root@example.org", clinic=None, is_staff=True, is_superuser=True)
     response = client.post(
         "/admin/login/?next=/admin/", {"username": "root@example.org", "password": PASSWORD}
     )
     assert response.status_code == 302
+    # Superusers enrol a second factor before the admin opens (accounts.mfa).
+    client.get("/accounts/mfa/setup/")
+    device = TOTPDevice.objects.get(user=root)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    client.post("/accounts/mfa/setup/", {"code": f"{totp.token():06d}"})
     page = client.get("/admin/accounts/user/?q=root")
     assert page.status_code == 200
     assert "root@example.org" in page.content.decode()

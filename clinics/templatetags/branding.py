@@ -69,3 +69,37 @@ def contrast_text(colour) -> str:
 def is_dark(colour) -> bool:
     """True when white text is the better choice (use `data-bs-theme="dark"` on the navbar)."""
     return contrast_text(colour) == LIGHT_TEXT
+
+
+# The darkest light background a link sits on: a flagged table row (`table-danger`) under the
+# hover/stripe tint; a link readable there is readable on every alert and tinted row.
+FLAGGED_ROW_BG = "#eccccf"
+READABLE = 4.5  # WCAG AA for body text
+
+
+def _darkened_until(colour, readable) -> str:
+    """`colour` mixed with black in 5 % steps until `readable(candidate)` holds."""
+    for percent in range(0, 101, 5):
+        candidate = shade(colour, percent)
+        if readable(candidate):
+            return candidate
+    return "#000000"
+
+
+@register.filter
+def readable_fill(colour) -> str:
+    """The clinic colour as a background (navbar, buttons): darkened just enough for its
+    `contrast_text` to reach 4.5:1 (mid-tones such as #e4572e reach only ~4:1 either way)."""
+
+    def readable(candidate):
+        text = _luminance(_rgb(contrast_text(candidate)))
+        return _contrast(_luminance(_rgb(candidate)), text) >= READABLE
+
+    return _darkened_until(colour, readable)
+
+
+@register.filter
+def link_colour(colour) -> str:
+    """The clinic colour for link text: darkened until it reads at 4.5:1 on a flagged row."""
+    row = _luminance(_rgb(FLAGGED_ROW_BG))
+    return _darkened_until(colour, lambda c: _contrast(_luminance(_rgb(c)), row) >= READABLE)

@@ -2,12 +2,13 @@
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 register = template.Library()
 
 SCAN_BADGES = {
-    "pending": ("text-bg-warning", "Scan pending"),
-    "infected": ("text-bg-danger", "Quarantined"),
+    "pending": ("text-bg-warning", gettext_noop("Scan pending")),
+    "infected": ("text-bg-danger", gettext_noop("Quarantined")),
 }
 
 

@@ -3,6 +3,7 @@
 from django import template
 from django.utils.html import format_html
 
+from labs import units
 from labs.models import Flag
 
 register = template.Library()
@@ -94,3 +95,9 @@ def plain_number(value) -> str:
         return ""
     text = format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
     return text
+
+
+@register.filter
+def unit_display(ucum: str) -> str:
+    """A UCUM unit the human way: `10*3/uL` → `×10³/µL`, `mL/min/{1.73_m2}` → `mL/min/1.73 m²`."""
+    return units.display(ucum or "")

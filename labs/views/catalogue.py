@@ -3,12 +3,12 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.decorators import staff_page
 from core.forms import SERVICE_ERRORS, apply_service_errors
 from labs import selectors, services
-from labs.forms import CatalogueSearchForm, LabTestForm, RangeForm
+from labs.forms import CatalogueSearchForm, LabTestForm, RangeForm, UnitSystemForm
 
 EDIT = "labs.catalogue.edit"
 
@@ -17,6 +17,7 @@ EDIT = "labs.catalogue.edit"
 @staff_page(EDIT)
 def catalogue(request):
     filter_form = CatalogueSearchForm(request.GET)
+    preferences = services.lab_settings_get(clinic=request.user.clinic)
     page_obj = selectors.labtest_page(
         actor=request.user, number=request.GET.get("page"), **filter_form.catalogue_filters()
     )
@@ -27,8 +28,30 @@ def catalogue(request):
             "filter_form": filter_form,
             "page_obj": page_obj,
             "is_filtered": filter_form.is_filtered(),
+            "units_form": UnitSystemForm(initial={"unit_system": preferences.unit_system}),
         },
     )
+
+
+@require_POST
+@staff_page(EDIT)
+def catalogue_units(request):
+    """Switch the catalogue between SI and conventional units (tests without results)."""
+    form = UnitSystemForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose SI or conventional units."))
+        return redirect("labs:catalogue")
+    converted, kept = services.catalogue_units_set(
+        actor=request.user, unit_system=form.cleaned_data["unit_system"]
+    )
+    messages.success(request, _("%(count)d test(s) converted.") % {"count": len(converted)})
+    if kept:
+        messages.warning(
+            request,
+            _("Kept in their unit because they already have results: %(tests)s.")
+            % {"tests": ", ".join(t.name for t in kept)},
+        )
+    return redirect("labs:catalogue")
 
 
 @require_http_methods(["GET", "POST"])

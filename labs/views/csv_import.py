@@ -1,9 +1,15 @@
 """CSV import of results: a preview of every row (a dry run), then the import of exactly what
-was previewed, all rows or none. labs.services.results_import parses and checks the file."""
+was previewed: all rows, or after an explicit confirmation only the valid ones. The same file
+twice, or a row equal to a recorded result, is never imported again.
+labs.services.results_import parses and checks the file."""
 
+import csv
+import io
 import secrets
+from datetime import datetime
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -18,7 +24,7 @@ IMPORT_SESSION_KEY = "labs_import"
 @require_http_methods(["GET", "POST"])
 @staff_page("labs.result.import")
 def results_import(request):
-    context = {"form": ImportUploadForm(), "report": None}
+    context = {"form": ImportUploadForm(), "report": None, "date_example": _date_example(request)}
     action = request.POST.get("action", "preview")
     if request.method == "POST" and action == "preview":
         form = ImportUploadForm(request.POST, request.FILES)
@@ -32,7 +38,7 @@ def results_import(request):
             # what was previewed. The form's 2 MB limit caps its size.
             request.session[IMPORT_SESSION_KEY] = {"token": token, "name": name, "text": text}
             context.update(report=report, token=token, filename=name)
-    elif request.method == "POST" and action == "import":
+    elif request.method == "POST" and action in ("import", "import_valid"):
         stored = request.session.get(IMPORT_SESSION_KEY) or {}
         token = request.POST.get("token", "")
         if not stored or not token or not secrets.compare_digest(stored.get("token", ""), token):
@@ -40,14 +46,74 @@ def results_import(request):
                 request, _("The preview has expired or was replaced; upload the file again.")
             )
             return redirect("labs:import")
-        report = services.results_import(actor=request.user, data=stored["text"], dry_run=False)
+        valid_only = action == "import_valid"
+        if valid_only and request.POST.get("confirm") != "yes":
+            messages.error(
+                request, _("Tick the box to confirm that the rows with errors are left out.")
+            )
+            report = services.results_import(actor=request.user, data=stored["text"])
+            context.update(report=report, token=token, filename=stored.get("name", ""))
+            return render(request, "labs/import.html", context)
+        report = services.results_import(
+            actor=request.user,
+            data=stored["text"],
+            dry_run=False,
+            valid_only=valid_only,
+            filename=stored.get("name", ""),
+        )
         if report.written:
             del request.session[IMPORT_SESSION_KEY]
-            messages.success(
-                request, _("%(count)d result(s) imported.") % {"count": report.written}
-            )
+            _imported_messages(request, report)
             return redirect("labs:import")
-        # Something changed since the preview (or the file has errors): nothing was written.
-        messages.error(request, _("Nothing was imported: the file has errors."))
+        if report.already is None and report.ok and not report.importable:
+            del request.session[IMPORT_SESSION_KEY]
+            messages.info(request, _("Nothing to import: every row is already recorded."))
+            return redirect("labs:import")
+        messages.error(request, _("Nothing was imported."))
         context.update(report=report, token=token, filename=stored.get("name", ""))
     return render(request, "labs/import.html", context)
+
+
+def _imported_messages(request, report) -> None:
+    text = _("%(count)d result(s) imported.") % {"count": report.written}
+    skipped = len(report.duplicates)
+    if skipped:
+        text += " " + _("%(count)d row(s) already recorded were skipped.") % {"count": skipped}
+    left = sum(1 for row in report.rows if row.errors)
+    if left:
+        text += " " + _("%(count)d row(s) with errors were left out.") % {"count": left}
+    messages.success(request, text)
+    if report.critical:
+        messages.warning(
+            request,
+            _(
+                "CRITICAL values were imported: %(values)s. Record who was told of each (from "
+                "the review queue or the result's page); they cannot be signed off before."
+            )
+            % {
+                "values": ", ".join(
+                    f"{r.patient.full_name}: {r.test.name} {r.display_value}"
+                    for r in report.critical
+                )
+            },
+        )
+
+
+def _date_example(request) -> str:
+    accepted = services.clinic_date_formats(request.user.clinic)
+    return datetime(2026, 9, 24, 14, 5).strftime(accepted[0])
+
+
+@require_http_methods(["GET"])
+@staff_page("labs.result.import")
+def import_template(request):
+    """A CSV to fill in: the columns, and two example rows in the clinic's date format."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(services.CSV_COLUMNS)
+    example = _date_example(request)
+    writer.writerow(["MRN0001", "2345-7", "5.4", "mmol/L", example, "City Lab"])
+    writer.writerow(["MRN0001", "Potassium", "4.2", "", "2026-09-24T14:05:00", "City Lab"])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="lab-results-template.csv"'
+    return response

@@ -1,6 +1,7 @@
 """Orders: the list, placing an order, its detail, collecting and cancelling."""
 
 from django.contrib import messages
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -30,6 +31,14 @@ def order_list(request):
             "is_filtered": filter_form.is_filtered(),
         },
     )
+
+
+@require_http_methods(["GET"])
+@staff_page("labs.order")
+def test_search(request):
+    """The order form's type-ahead: panels first, then tests, by name or LOINC code (JSON)."""
+    found = selectors.orderable_search(actor=request.user, query=request.GET.get("q", ""))
+    return JsonResponse({"results": found})
 
 
 @require_http_methods(["GET", "POST"])

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -11,7 +12,15 @@ from core.decorators import staff_page
 from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors
 from core.roles import can
 from labs import selectors, services
-from labs.forms import CorrectionForm, OutsideResultForm, ResultRowForm, ReviewForm
+from labs.flags import applicable_range
+from labs.forms import (
+    CorrectionForm,
+    CriticalCommunicationForm,
+    GridRowForm,
+    OrderEntryForm,
+    OutsideResultForm,
+    ReviewForm,
+)
 from labs.models import LabOrder
 from patients.selectors import patient_get
 
@@ -26,7 +35,9 @@ def _safe_next(request, default: str) -> str:
 @require_http_methods(["GET", "POST"])
 @staff_page()
 def order_results(request, pk: str):
-    """Result entry for an order: one row per test still without a result; all rows or none."""
+    """Result entry for an order as a grid: one row per test still without a result (value and
+    unit; range and a live flag shown), the collection time and lab entered once. All rows or
+    none; a critical value saved leads straight to recording who was told."""
     order = selectors.order_get(
         actor=request.user,
         id=pk,
@@ -41,21 +52,26 @@ def order_results(request, pk: str):
     if not items:
         messages.info(request, _("Every test of this order has a result."))
         return redirect("labs:order_detail", pk=order.pk)
-    collected = order.collected_at
-    initial = {
-        "collected_at": collected.strftime("%Y-%m-%dT%H:%M") if collected else None,
-        "status": "final",
-    }
     data = request.POST if request.method == "POST" else None
+    collected = order.collected_at
+    head = OrderEntryForm(
+        data,
+        initial={
+            "collected_at": timezone.localtime(collected).strftime("%Y-%m-%dT%H:%M")
+            if collected
+            else None,
+            "status": "final",
+        },
+    )
     rows = [
-        ResultRowForm(data, prefix=f"r{index}", test=item.test, initial=initial)
-        for index, item in enumerate(items)
+        GridRowForm(data, prefix=f"r{index}", test=item.test) for index, item in enumerate(items)
     ]
     if request.method == "POST":
         filled = [(item, form) for item, form in zip(items, rows, strict=True) if not form.is_blank]
+        head_ok = head.is_valid()
         if not filled:
             messages.error(request, _("Enter at least one result."))
-        elif not all(form.is_valid() for _item, form in filled):
+        elif not head_ok or not all(form.is_valid() for _item, form in filled):
             messages.error(request, _("Some rows have errors; nothing was saved."))
         else:
             entries = [
@@ -63,25 +79,102 @@ def order_results(request, pk: str):
                     "patient": order.patient,
                     "test": item.test,
                     "order": order,
-                    **form.result_fields(),
+                    "value": form.cleaned_data["value"],
+                    "unit": form.cleaned_data["unit"] or None,
+                    **head.cleaned_data,
                 }
                 for item, form in filled
             ]
             try:
-                services.results_enter(actor=request.user, rows=entries)
+                saved = services.results_enter(actor=request.user, rows=entries)
             except services.RowsInvalid as exc:
                 for index, error in exc.row_errors.items():
-                    apply_service_errors(filled[index][1], error)
+                    _row_errors(filled[index][1], head, error)
                 messages.error(request, exc.messages[0])
             except SERVICE_ERRORS as exc:
                 flash_errors(request, exc)
             else:
-                messages.success(request, _("%(count)d result(s) saved.") % {"count": len(filled)})
-                return redirect("labs:order_detail", pk=order.pk)
+                return _after_entry(request, order, saved)
+    grid = [
+        {"item": item, "form": form, "reference": _reference(order.patient, item.test)}
+        for item, form in zip(items, rows, strict=True)
+    ]
     return render(
         request,
         "labs/order_results.html",
-        {"order": order, "patient": order.patient, "rows": list(zip(items, rows, strict=True))},
+        {"order": order, "patient": order.patient, "head": head, "grid": grid},
+    )
+
+
+def _row_errors(form, head, error) -> None:
+    """A row's service error: on the grid row, or on the shared fields it names."""
+    if hasattr(error, "error_dict"):
+        for key, texts in error.message_dict.items():
+            target = form if key in form.fields else head if key in head.fields else form
+            target.add_error(key if key in target.fields else None, texts)
+        return
+    apply_service_errors(form, error)
+
+
+def _reference(patient, test):
+    """The range that applies to this patient (shown on the grid and used by the live flag)."""
+    return applicable_range(test.ranges.all(), sex=patient.sex, age=patient.age())
+
+
+def _after_entry(request, order, saved):
+    critical = [result for result in saved if result.needs_communication]
+    if not critical:
+        messages.success(request, _("%(count)d result(s) saved.") % {"count": len(saved)})
+        return redirect("labs:order_detail", pk=order.pk)
+    messages.warning(
+        request,
+        _(
+            "%(count)d result(s) saved, including a CRITICAL value: %(values)s. Record who was "
+            "told and when; it cannot be signed off before."
+        )
+        % {
+            "count": len(saved),
+            "values": ", ".join(f"{r.test.name} {r.display_value}" for r in critical),
+        },
+    )
+    return redirect("labs:critical_communication", pk=critical[0].pk)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page()
+def critical_communication(request, pk: str):
+    """Who was told of a critical value, how and when; then the next one of the same order."""
+    result = selectors.result_get(
+        actor=request.user,
+        id=pk,
+        permission="labs.critical.communicate",
+        audited=request.method == "GET",  # a POST is audited by the record it writes
+    )
+    form = CriticalCommunicationForm(
+        request.POST if request.method == "POST" else None,
+        initial={"communicated_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.critical_communication_record(
+                actor=request.user, result=result, **form.cleaned_data
+            )
+        except SERVICE_ERRORS as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Recorded: the critical %(test)s was communicated to %(who)s.")
+                % {"test": result.test.name, "who": result.critical_communicated_to},
+            )
+            waiting = selectors.critical_waiting(actor=request.user, result=result)
+            if waiting:
+                return redirect("labs:critical_communication", pk=waiting[0].pk)
+            return redirect("labs:result_detail", pk=result.pk)
+    return render(
+        request,
+        "labs/critical_communication.html",
+        {"form": form, "result": result, "patient": result.patient},
     )
 
 
@@ -109,6 +202,16 @@ def outside_result(request, pid: str):
         except SERVICE_ERRORS as exc:
             apply_service_errors(form, exc)
         else:
+            if result.needs_communication:
+                messages.warning(
+                    request,
+                    _(
+                        "%(result)s has been saved as a CRITICAL value (%(value)s). Record who "
+                        "was told and when; it cannot be signed off before."
+                    )
+                    % {"result": result.test.name, "value": result.display_value},
+                )
+                return redirect("labs:critical_communication", pk=result.pk)
             messages.success(
                 request, _("%(result)s has been saved.") % {"result": result.test.name}
             )
@@ -129,7 +232,11 @@ def result_detail(request, pk: str):
             "history": selectors.result_history(result=result),
             "review_form": ReviewForm(),
             # waiting for sign-off (not preliminary, not yet reviewed), and the role may
-            "may_review": result.review_priority is not None and can(request.user, "labs.review"),
+            "may_review": result.review_priority is not None
+            and not result.needs_communication
+            and can(request.user, "labs.review"),
+            "may_communicate": result.needs_communication
+            and can(request.user, "labs.critical.communicate"),
         },
     )
 

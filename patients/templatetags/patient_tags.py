@@ -66,3 +66,52 @@ def clinical_form(kind: str):
     from patients.forms import CLINICAL_FORMS
 
     return CLINICAL_FORMS[kind](auto_id=f"id_{kind}_%s")
+
+
+@register.inclusion_tag("includes/patient_header.html", takes_context=True)
+def patient_header(context, patient):
+    """The chart's header on every page about one patient: who, and the allergy banner (active
+    allergies with severity, "No known allergies", or "not yet recorded") for clinical roles.
+    One query; read as part of the page's own audited view of the patient."""
+    from core.roles import can
+    from patients.models import Allergy
+
+    user = context.get("user")
+    shows_allergies = can(user, "clinical.view")
+    allergies = []
+    if shows_allergies:
+        allergies = list(
+            Allergy.objects.filter(patient_id=patient.pk, status__in=[Allergy.Status.ACTIVE])
+            .only("substance", "severity", "reaction")
+            .order_by("substance", "id")
+        )
+        rank = {"severe": 0, "moderate": 1, "mild": 2, "unknown": 3}
+        allergies.sort(key=lambda allergy: rank.get(allergy.severity, 4))
+    return {
+        "patient": patient,
+        "user": user,
+        "shows_allergies": shows_allergies,
+        "allergies": allergies,
+        "may_edit": can(user, "clinical.edit"),
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.filter
+def phone_display(stored: str) -> str:
+    """`+44 7381 283329` for a number stored in E.164; anything else as it was entered."""
+    from patients.phones import display
+
+    return display(stored)
+
+
+@register.inclusion_tag("patients/_vocabulary_datalists.html")
+def vocabulary_datalists():
+    """The coded lists the substance and medication fields offer as you type (<datalist>)."""
+    from patients import vocabulary
+
+    return {
+        "allergens": vocabulary.ALLERGEN_NAMES,
+        "medications": vocabulary.MEDICATION_NAMES,
+        "source": vocabulary.SOURCE,
+    }

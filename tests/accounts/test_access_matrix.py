@@ -9,8 +9,17 @@ not care who asks. The clinics app's matrix is where roles and clinics make a di
 import pytest
 
 from accounts.services import tokens_issue
-from tests.accounts.access_matrix import Row, actor, assert_answer, cases, missing_rows, send
-from tests.factories import PASSWORD
+from core.roles import Role
+from tests.accounts.access_matrix import (
+    ADMIN_ONLY,
+    Row,
+    actor,
+    assert_answer,
+    cases,
+    missing_rows,
+    send,
+)
+from tests.factories import PASSWORD, UserFactory
 
 AUTH = "/api/v1/auth"
 NEW_PASSWORD = "Fresh-lantern-harbour-42"
@@ -62,12 +71,30 @@ TABLE = [
         data={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
     ),
     Row("get", f"{AUTH}/me", 200),
+    Row("patch", f"{AUTH}/me", 200, data={"language": "es"}),
+    # the clinic admin's view of staff login lockouts ({id}: a colleague in the clinic)
+    Row("get", "/accounts/lockouts/", 200, ADMIN_ONLY),
+    Row("post", "/accounts/lockouts/{id}/clear/", 302, ADMIN_ONLY),
+    Row("get", f"{AUTH}/lockouts", 200, ADMIN_ONLY),
+    Row("delete", f"{AUTH}/lockouts/{{id}}", 200, ADMIN_ONLY),
+    # two-factor authentication: anyone may turn it on for themself
+    Row("get", "/accounts/mfa/verify/", 302),  # nothing to verify: onwards
+    Row("post", "/accounts/mfa/verify/", 302),
+    Row("get", "/accounts/mfa/setup/", 200),
+    Row("post", "/accounts/mfa/setup/", 200, data={"code": "000000"}),  # wrong code: the form
+    Row("get", "/accounts/mfa/cancel/", 302),
+    Row("post", "/accounts/mfa/cancel/", 302),
+    Row("post", f"{AUTH}/mfa/totp", 200),
+    Row("post", f"{AUTH}/mfa/totp/confirm", 400, data={"code": "000000"}),
+    Row("post", f"{AUTH}/mfa/verify", 400, data={"mfa_token": "forged", "code": "000000"}),
 ]
 
 
 @pytest.mark.parametrize("row,role,own_clinic,expected", cases(TABLE))
-def test_access_matrix(clinic, row, role, own_clinic, expected):
-    assert_answer(row, send(row, actor(role, clinic)), expected)
+def test_access_matrix(clinic, other_clinic, row, role, own_clinic, expected):
+    colleague = UserFactory(clinic=clinic, role=Role.NURSE)
+    user = actor(role, clinic if own_clinic else other_clinic)
+    assert_answer(row, send(row, user, colleague.pk), expected)
 
 
 def test_every_accounts_page_and_endpoint_is_in_the_table(db):

@@ -13,6 +13,7 @@ USER_FIELDS = {
     "email",
     "name",
     "phone",
+    "language",
     "role",
     "clinic_id",
     "patient_id",
@@ -459,6 +460,11 @@ def test_every_auth_route_works_with_and_without_trailing_slash(
         f"{AUTH}/logout{slash}", {"refresh_token": rotated["refresh_token"]}, format="json"
     )
     assert logout.status_code == 200, logout.content
+    assert api_client.get(f"{AUTH}/me{slash}").status_code == 401  # logout ended the access token
+    fresh = api_client.post(
+        f"{AUTH}/login{slash}", {"email": user.email, "password": password}, format="json"
+    )
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {fresh.json()['access_token']}")
     changed = api_client.post(
         f"{AUTH}/change-password{slash}",
         {"current_password": password, "new_password": NEW_PASSWORD},

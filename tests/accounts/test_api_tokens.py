@@ -161,9 +161,16 @@ def test_rotation_chain(api_client, clinician):
     third = refresh(api_client, second).json()["refresh_token"]
 
     assert len({first, second, third}) == 3
+    assert refresh(api_client, third).status_code == 200
+
+
+def test_a_used_refresh_token_is_refused_and_ends_its_login(api_client, clinician):
+    """Reuse means a copy exists: the whole family goes (tests/security/test_tokens.py)."""
+    first = issued_refresh(clinician)
+    second = refresh(api_client, first).json()["refresh_token"]
+
     assert_401(refresh(api_client, first))
     assert_401(refresh(api_client, second))
-    assert refresh(api_client, third).status_code == 200
 
 
 def test_refreshed_access_token_belongs_to_the_same_user(api_client, clinician):

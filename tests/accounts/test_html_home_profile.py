@@ -161,8 +161,9 @@ def test_home_query_count_is_bounded(admin_web, clinic, django_assert_max_num_qu
     UserFactory.create_batch(30, clinic=clinic, role=Role.CLINICIAN)
     admin_web.get("/")
     # session, user, clinic, session save, the bell's unread count, and one per home widget
-    # (labs' results to review, appointments' today, files' quarantine)
-    with django_assert_max_num_queries(10):
+    # (labs' results to review, appointments' today, files' quarantine), whether the admin has
+    # two-factor on (the recommendation), messages' unread count
+    with django_assert_max_num_queries(12):
         admin_web.get("/")
 
 

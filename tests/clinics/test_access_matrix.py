@@ -32,6 +32,7 @@ TABLE = [
     # HTML pages
     Row("get", "/accounts/signup/", 302, EVERYONE),  # signed in already: home
     Row("post", "/accounts/signup/", 302, EVERYONE),
+    Row("get", "/clinic/", 302, STAFF),  # admins to the settings, other staff home
     Row("get", "/clinic/settings/", 200, ADMIN_ONLY),
     Row(
         "post",
@@ -71,6 +72,7 @@ TABLE = [
     Row("patch", f"{API}/staff/{{id}}", 200, ADMIN_ONLY, data={"role": "clinician"}),
     Row("delete", f"{API}/staff/{{id}}", 204, ADMIN_ONLY),
     Row("post", f"{API}/staff/{{id}}/resend-invitation", 200, ADMIN_ONLY),
+    Row("post", f"{API}/staff/{{id}}/mfa-reset", 200, ADMIN_ONLY),
 ]
 
 

@@ -17,6 +17,7 @@ USER_FIELDS = {
     "email",
     "name",
     "phone",
+    "language",
     "role",
     "clinic_id",
     "patient_id",

@@ -16,6 +16,7 @@ from tests.factories import UserFactory
 GLUCOSE = "2345-7"  # mg/dL, 70–99, critical 40 / 500
 HEMOGLOBIN = "718-7"  # g/dL, female and male ranges
 HIV = "56888-1"  # positive / negative
+POTASSIUM = "2823-3"  # mmol/L, 3.5–5.1, critical 2.8 / 6.2
 
 
 def install_catalogue(clinic) -> dict[str, LabTest]:
@@ -83,3 +84,11 @@ def audit_mark() -> set[str]:
 
 def audit_rows_since(mark: set[str]):
     return AuditEvent.objects.exclude(pk__in=mark)
+
+
+def communicate(result, *, actor=None, to="Dr Grey (on call)", method="phone"):
+    """Record that a critical value was told to a clinician (so it may be signed off)."""
+    actor = actor or _saved_writer(result.clinic)
+    return services.critical_communication_record(
+        actor=actor, result=result, communicated_to=to, method=method
+    )

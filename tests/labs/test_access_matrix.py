@@ -19,8 +19,16 @@ from accounts.models import AuditEvent
 from core.roles import Role
 from labs import services
 from labs.models import LabOrder, LabPanel, LabResult, LabTest, ReferenceRange
+from tests.accounts.access_matrix import Row, missing_rows
 from tests.conftest import STAFF
-from tests.labs.factories import GLUCOSE, install_catalogue, make_order, make_patient, make_result
+from tests.labs.factories import (
+    GLUCOSE,
+    POTASSIUM,
+    install_catalogue,
+    make_order,
+    make_patient,
+    make_result,
+)
 from tests.patients.factories import portal_user
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +46,7 @@ VIEW = {A, C, N, L}
 READ = VIEW | {P}  # results: staff of the clinic, a patient their own
 ORDER, COLLECT, ENTER, REVIEW = {A, C}, {A, C, N, L}, {A, N, L}, {A, C}
 IMPORT, CATALOGUE = {A, L}, {A}
+COMMUNICATE = {A, C, N, L}  # who records that a critical value was told
 # Reach of the record a path names: rows about a patient (the patient user reaches their own),
 # or rows of the clinic's catalogue (staff only; a patient user never reaches them).
 PATIENT_ROWS, CATALOGUE_ROWS = "patient", "catalogue"
@@ -89,6 +98,15 @@ ROWS = [
         PATIENT_ROWS,
     ),
     ("post", f"{API}/results/{{result}}/review", {"comment": "Seen"}, REVIEW, PATIENT_ROWS),
+    (
+        "post",
+        f"{API}/results/{{critical}}/critical-communication",
+        {"communicated_to": "Dr A", "method": "phone"},
+        COMMUNICATE,
+        PATIENT_ROWS,
+    ),
+    ("post", f"{API}/results/bulk-review", {"patient": "{patient}"}, REVIEW, None),
+    ("get", f"{API}/orderables?q=glu", None, ORDER, None),
     ("get", f"{API}/results/{{result}}/fhir", None, READ, PATIENT_ROWS),
     ("get", f"{PATIENTS_API}/{{patient}}/labs/", None, READ, PATIENT_ROWS),
     ("get", f"{PATIENTS_API}/{{patient}}/labs/trend/{{test}}/", None, READ, PATIENT_ROWS),
@@ -108,8 +126,14 @@ ROWS = [
     ("get", "/labs/results/{result}/correct/", None, ENTER, PATIENT_ROWS),
     ("post", "/labs/results/{result}/correct/", {}, ENTER, PATIENT_ROWS),
     ("post", "/labs/results/{result}/review/", {}, REVIEW, PATIENT_ROWS),
+    ("get", "/labs/results/{critical}/communication/", None, COMMUNICATE, PATIENT_ROWS),
+    ("post", "/labs/results/{critical}/communication/", {}, COMMUNICATE, PATIENT_ROWS),
     ("get", "/labs/review/", None, REVIEW, None),
+    ("post", "/labs/review/sign-off/", {"scope": "patient", "patient": "{patient}"}, REVIEW, None),
+    ("get", "/labs/tests/search/?q=glu", None, ORDER, None),
+    ("get", "/labs/import/template.csv", None, IMPORT, None),
     ("get", "/labs/catalogue/", None, CATALOGUE, None),
+    ("post", "/labs/catalogue-units/", {"unit_system": "conventional"}, CATALOGUE, None),
     ("get", "/labs/catalogue/{test}/", None, CATALOGUE, CATALOGUE_ROWS),
     ("post", "/labs/catalogue/{test}/", {}, CATALOGUE, CATALOGUE_ROWS),
     ("get", "/labs/catalogue/{test}/ranges/new/", None, CATALOGUE, CATALOGUE_ROWS),
@@ -152,6 +176,8 @@ def world(clinic, admin, name: str = "Wanda") -> dict:
     patient = make_patient(clinic, actor=admin, first_name=name, last_name="World")
     order = make_order(patient, actor=admin, tests=[glucose])
     result = make_result(patient, glucose, "85", actor=admin)
+    make_result(patient, glucose, "86", actor=admin)  # another for the sign-off in bulk
+    critical = make_result(patient, catalogue[POTASSIUM], "7.2", actor=admin)
     spare = services.range_create(actor=admin, test=glucose, sex="male", low=60, high=100)
     return {
         "patient": patient,
@@ -159,6 +185,7 @@ def world(clinic, admin, name: str = "Wanda") -> dict:
             "patient": patient.pk,
             "order": order.pk,
             "result": result.pk,
+            "critical": critical.pk,
             "test": glucose.pk,
             "range": glucose.ranges.exclude(pk=spare.pk).first().pk,
             "spare_range": spare.pk,
@@ -301,15 +328,22 @@ def test_no_patient_given_is_404(client, staff, here):
     assert client.get("/labs/orders/new/").status_code == 404
 
 
-def test_refusals_leave_no_audit_row(api_as, staff, here):
-    before = AuditEvent.objects.filter(patient_id=here["patient"].pk).count()
+def test_refusals_leave_no_read_in_the_audit_trail(api_as, staff, here):
+    """A refused request is never recorded as a read (only, where audited, as a refusal)."""
+    reads = AuditEvent.objects.filter(patient_id=here["patient"].pk).exclude(action="refused")
+    before = reads.count()
     client = api_as(staff[R])
     assert client.get(f"{PATIENTS_API}/{here['patient'].pk}/labs/").status_code == 403
     assert client.get(f"{API}/results/{here['ids']['result']}/").status_code == 403
-    assert AuditEvent.objects.filter(patient_id=here["patient"].pk).count() == before
+    assert reads.count() == before
 
 
 def test_receptionist_sees_no_labs_nav_or_widget(client, staff):
     client.force_login(staff[R])
     page = client.get("/").content.decode()
     assert "/labs/" not in page and "Results to review" not in page
+
+
+def test_every_labs_page_and_endpoint_is_in_the_table():
+    table = [Row(method, PLACEHOLDER.sub("0" * 24, path), 200) for method, path, *_rest in ROWS]
+    assert missing_rows(table, "labs") == []

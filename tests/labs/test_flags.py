@@ -154,7 +154,7 @@ def test_positive_negative_results(catalogue, clinic, clinician, value, flag):
     ("loinc", "value", "unit", "field"),
     [
         ("2345-7", "high", None, "value"),  # a word for a number
-        ("2345-7", "5", "mmol/L", "unit"),  # not the test's unit
+        ("2345-7", "5", "g/L", "unit"),  # neither the test's unit nor one it converts from
         ("56888-1", "maybe", None, "value"),
     ],
 )
@@ -231,6 +231,9 @@ def test_review_queue_is_critical_then_abnormal_then_normal_and_follows_every_ch
     queue = review_queue(actor=staff["clinician"])
     assert list(queue) == [critical, high, normal]  # preliminary waits until final
 
+    services.critical_communication_record(
+        actor=staff["clinician"], result=critical, communicated_to="Dr Who", method="phone"
+    )
     services.result_review(actor=staff["clinician"], result=critical, comment="Called patient")
     services.result_correct(actor=tech, result=preliminary, value="35", reason="final value")
     services.result_correct(actor=tech, result=normal, value="45", reason="typo")  # now low

@@ -32,7 +32,7 @@ def test_preview_then_import_writes_every_row(login, lab_tech, patient, catalogu
     preview = upload(client, csv_text)
     text = page_text(preview)
 
-    assert preview.status_code == 200 and "All 2 rows are valid" in text
+    assert preview.status_code == 200 and "2 rows are valid" in text
     assert "Ana Lopez" in text and "hp-flag-high" in preview.content.decode()
     assert not LabResult.objects.exists()  # a dry run
     response = confirm(client, preview)
@@ -65,7 +65,7 @@ def test_row_errors_are_listed_and_nothing_is_written(login, lab_tech, patient, 
     assert "mmol/L" in text and "not mg/dL" in text  # unit mismatch reported, not converted
     assert "Unknown test Unobtainium" in text and "needs a number" in text
     assert "more fields than the header" in text
-    assert "6 errors: nothing will be imported" in text
+    assert "6 errors: fix the file and upload it again, or import only the valid rows" in text
     assert 'value="import"' not in preview.content.decode()  # no Import button
     # forcing the import anyway writes nothing
     response = confirm(client, preview)
@@ -111,3 +111,82 @@ def test_patient_deleted_between_preview_and_import_writes_nothing(
     response = confirm(client, preview)
     assert response.status_code == 200 and "Unknown MRN" in page_text(response)
     assert not LabResult.objects.exists()
+
+
+# --- never twice, a template, the clinic's dates, the valid rows only ---------------------------
+def test_the_same_file_again_is_refused_with_the_date_of_the_first_import(
+    login, lab_tech, patient, catalogue
+):
+    client = login(lab_tech)
+    csv_text = HEADER + f"{patient.mrn},2345-7,90,mg/dL,2025-01-10T08:00:00,Central\n"
+    assert confirm(client, upload(client, csv_text)).status_code == 302
+    again = upload(client, csv_text.replace("\n", "\r\n"), name="copy.csv")  # same rows
+    text = page_text(again)
+    assert "already imported on" in text and lab_tech.email in text
+    assert 'value="import"' not in again.content.decode()
+    assert LabResult.objects.count() == 1
+
+
+def test_rows_already_recorded_are_skipped_and_listed(login, lab_tech, patient, catalogue):
+    client = login(lab_tech)
+    first = HEADER + f"{patient.mrn},2345-7,90,mg/dL,2025-01-10T08:00:00,Central\n"
+    confirm(client, upload(client, first))
+    second = first + f"{patient.mrn},2823-3,4.1,mmol/L,2025-01-10T08:00:00,Central\n"
+    preview = upload(client, second, name="second.csv")
+    text = page_text(preview)
+    assert "1 row is valid" in text and "1 row is already recorded and will be skipped" in text
+    assert "already recorded (same patient, test, time and value)" in text
+    response = confirm(client, preview)
+    assert response.status_code == 302
+    assert LabResult.objects.count() == 2  # the glucose once, the potassium added
+    assert "1 row(s) already recorded were skipped" in page_text(client.get("/labs/import/"))
+
+
+def test_template_csv_in_the_clinics_date_format(login, lab_tech, patient, catalogue):
+    response = login(lab_tech).get("/labs/import/template.csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "mrn,test,value,unit,collected_at,lab"
+    assert "24/09/2026 14:05" in lines[1]  # a clinic that writes the day first
+
+
+def test_the_clinics_day_first_dates_are_read(login, lab_tech, patient, catalogue):
+    client = login(lab_tech)
+    preview = upload(client, HEADER + f"{patient.mrn},2345-7,90,mg/dL,02/01/2025 08:30,Lab\n")
+    assert preview.context["report"].ok
+    confirm(client, preview)
+    collected = LabResult.objects.get().collected_at
+    from django.utils import timezone
+
+    local = timezone.localtime(collected)
+    assert (local.day, local.month, local.hour, local.minute) == (2, 1, 8, 30)
+
+
+def test_only_the_valid_rows_after_an_explicit_confirmation(login, lab_tech, patient, catalogue):
+    client = login(lab_tech)
+    csv_text = HEADER + (
+        f"{patient.mrn},2345-7,90,mg/dL,2025-01-10T08:00:00,Central\n"
+        "99999999,2345-7,90,mg/dL,2025-01-10T08:00:00,Central\n"
+    )
+    preview = upload(client, csv_text)
+    assert "Import only the 1 valid row" in page_text(preview)
+    token = preview.context["token"]
+    unconfirmed = client.post("/labs/import/", {"action": "import_valid", "token": token})
+    assert "Tick the box to confirm" in page_text(unconfirmed)
+    assert not LabResult.objects.exists()
+    done = client.post(
+        "/labs/import/", {"action": "import_valid", "token": token, "confirm": "yes"}, follow=True
+    )
+    text = page_text(done)
+    assert "1 result(s) imported" in text and "1 row(s) with errors were left out" in text
+    assert LabResult.objects.count() == 1
+
+
+def test_an_imported_critical_value_asks_for_its_communication(login, lab_tech, patient, catalogue):
+    client = login(lab_tech)
+    preview = upload(client, HEADER + f"{patient.mrn},2823-3,7.2,mmol/L,2025-01-10T08:00:00,L\n")
+    done = client.post(
+        "/labs/import/", {"action": "import", "token": preview.context["token"]}, follow=True
+    )
+    assert "CRITICAL values were imported" in page_text(done)
+    assert LabResult.objects.get().needs_communication

@@ -37,7 +37,7 @@ def test_a_clean_file_imports_every_row(tech, patient):
         ("{mrn},2345-7,90\n", "expected 6 columns, found 3"),
         ("99999999,2345-7,90,mg/dL,2025-01-02T08:00:00Z,Lab\n", "Unknown MRN"),
         ("{mrn},0000-0,90,mg/dL,2025-01-02T08:00:00Z,Lab\n", "Unknown test"),
-        ("{mrn},2345-7,90,mmol/L,2025-01-02T08:00:00Z,Lab\n", "mg/dL"),
+        ("{mrn},2345-7,90,g/L,2025-01-02T08:00:00Z,Lab\n", "mg/dL"),
         ("{mrn},2345-7,ninety,mg/dL,2025-01-02T08:00:00Z,Lab\n", "number"),
         ("{mrn},2345-7,90,mg/dL,yesterday,Lab\n", "collected_at"),
         ("{mrn},2345-7,90,mg/dL,2999-01-02T08:00:00Z,Lab\n", "future"),
@@ -84,3 +84,41 @@ def test_inactive_tests_and_impossible_dates_are_row_errors(tech, patient):
     assert "Potassium is inactive" in report.rows[0].errors[0]
     assert "collected_at" in report.rows[1].errors[0]
     assert report.written == 0 and not LabResult.objects.exists()
+
+
+# --- never imported twice ----------------------------------------------------------------------
+def test_the_same_file_is_imported_once(tech, patient):
+    data = HEADER + f"{patient.mrn},2345-7,90,mg/dL,2025-01-02T08:00:00Z,Lab\n"
+    assert results_import(actor=tech, data=data, dry_run=False, filename="a.csv").written == 1
+    again = results_import(actor=tech, data=data.encode("utf-8-sig"), dry_run=False)
+    assert again.written == 0 and again.already is not None
+    assert "already imported on" in again.file_errors[0]
+    assert LabResult.objects.count() == 1
+
+
+def test_a_row_equal_to_a_recorded_result_is_skipped(tech, patient):
+    row = f"{patient.mrn},2345-7,90,mg/dL,2025-01-02T08:00:00Z,Lab\n"
+    results_import(actor=tech, data=HEADER + row, dry_run=False)
+    other_value = f"{patient.mrn},2345-7,91,mg/dL,2025-01-02T08:00:00Z,Lab\n"
+    report = results_import(actor=tech, data=HEADER + row + other_value + row, dry_run=False)
+    assert report.ok and report.written == 1
+    assert [r.line for r in report.duplicates] == [2, 4]  # the recorded one, and a repeat
+    assert sorted(LabResult.objects.values_list("value_numeric", flat=True)) == [90, 91]
+
+
+def test_valid_rows_only_when_asked(tech, patient):
+    data = HEADER + (
+        f"{patient.mrn},2345-7,90,mg/dL,2025-01-02T08:00:00Z,Lab\n"
+        f"{patient.mrn},2345-7,abc,mg/dL,2025-01-02T09:00:00Z,Lab\n"
+    )
+    assert results_import(actor=tech, data=data, dry_run=False).written == 0
+    report = results_import(actor=tech, data=data, dry_run=False, valid_only=True)
+    assert report.written == 1 and report.error_count == 1
+
+
+def test_nothing_new_does_not_mark_the_file_imported(tech, patient):
+    from labs.models import LabImport
+
+    bad = HEADER + f"{patient.mrn},2345-7,abc,mg/dL,2025-01-02T08:00:00Z,Lab\n"
+    assert results_import(actor=tech, data=bad, dry_run=False, valid_only=True).written == 0
+    assert not LabImport.objects.exists()

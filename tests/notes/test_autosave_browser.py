@@ -3,6 +3,7 @@ network is down and sends it when the network is back, and gives back unsent tex
 writer is opened again."""
 
 import pytest
+from playwright.sync_api import expect
 
 from notes.models import Note
 from tests.factories import PASSWORD
@@ -32,24 +33,18 @@ def test_autosave_survives_a_dropped_network(browser, live_server, clinician, cl
     plan = page.locator("textarea[data-section=Plan]")
     status = page.locator("#autosave-status")
     plan.fill("Rest and fluids.")
-    page.wait_for_function(
-        "document.getElementById('autosave-status').textContent.includes('saved')"
-    )
+    expect(page.locator("#autosave-status")).to_contain_text("saved", timeout=15_000)
     assert plan_text(note) == "Rest and fluids."
 
     context.set_offline(True)
     plan.press_sequentially(" Review in a week.")
-    page.wait_for_function(
-        "document.getElementById('autosave-status').textContent.includes('Offline')"
-    )
+    expect(page.locator("#autosave-status")).to_contain_text("Offline", timeout=15_000)
     kept = page.evaluate(f"localStorage.getItem('hp-note-draft:{note.pk}')")
     assert "Review in a week." in kept
     assert plan_text(note) == "Rest and fluids."  # the server has not got it yet
 
     context.set_offline(False)
-    page.wait_for_function(
-        "document.getElementById('autosave-status').textContent.includes('saved')"
-    )
+    expect(page.locator("#autosave-status")).to_contain_text("saved", timeout=15_000)
     assert plan_text(note) == "Rest and fluids. Review in a week."
     assert "saved" in status.inner_text()
 
@@ -61,8 +56,6 @@ def test_autosave_survives_a_dropped_network(browser, live_server, clinician, cl
     page = context.new_page()
     page.goto(f"/notes/{note.pk}/edit/")
     assert page.locator("textarea[data-section=Plan]").input_value().endswith("Unsent words.")
-    page.wait_for_function(
-        "document.getElementById('autosave-status').textContent.includes('saved')"
-    )
+    expect(page.locator("#autosave-status")).to_contain_text("saved", timeout=15_000)
     assert plan_text(note).endswith("Unsent words.")
     context.close()

@@ -22,9 +22,11 @@ MODELS = {"allergies": Allergy, "conditions": Condition, "medications": Medicati
 CLINICAL = [Role.ADMIN, Role.CLINICIAN, Role.NURSE]
 COMMON = {"id", "patient_id", "recorded_by", "created_at", "updated_at"}
 FIELDS = {
-    "allergies": COMMON | {"substance", "reaction", "severity", "status"},
+    "allergies": COMMON | {"substance", "code", "reaction", "severity", "status"},
     "conditions": COMMON | {"name", "code", "code_system", "onset_date", "status"},
-    "medications": COMMON | {"name", "dose", "frequency", "start_date", "end_date", "is_active"},
+    "medications": COMMON
+    | {"name", "code", "dose", "frequency", "start_date", "end_date", "is_active"}
+    | {"allergy_override_reason"},
 }
 NEW = {
     "allergies": {"substance": "Penicillin", "reaction": "Hives", "severity": "severe"},

@@ -60,7 +60,7 @@ def test_export_is_a_valid_fhir_r4_patient(admin_api, patient):
     assert (official.use, official.family, official.given) == ("official", "Lovelace", ["Ada"])
     assert (usual.use, usual.given) == ("usual", ["Addie"])
     assert {(t.system, t.value) for t in resource.telecom} == {
-        ("phone", "+44 20 7946 0999"),
+        ("phone", "+442079460999"),  # stored in E.164
         ("email", "ada@example.org"),
     }
     assert resource.address[0].text == "12 St James's Square\nLondon"
@@ -68,7 +68,7 @@ def test_export_is_a_valid_fhir_r4_patient(admin_api, patient):
     assert contact.name.text == "William King"
     assert contact.relationship[0].text == "Husband"
     assert contact.relationship[0].coding[0].code == "C"
-    assert contact.telecom[0].value == "020 7946 0000"
+    assert contact.telecom[0].value == "+442079460000"
     (language,) = resource.communication
     assert language.language.text == "English"
     assert language.language.coding[0].code == "en"

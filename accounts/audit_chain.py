@@ -1,0 +1,152 @@
+"""The audit trail's hash chains: one per clinic, sealed in order after the rows are written.
+
+Why seal afterwards instead of linking at insert: MongoDB has no transactions, and every request
+writes audit rows, so "read the clinic's last hash, insert a row that carries it" races (two
+requests link to the same parent) and a compare-and-set on a per-clinic head at insert time would
+serialise every request of a clinic on one document. Instead rows are inserted unsealed (no
+contention), and `seal()` — a periodic task, and the first step of `verify()` — gives each
+unsealed row of a clinic the next sequence number, the previous row's hash and its own hash,
+holding a per-clinic lease (a compare-and-set on AuditChain.lease_until) so one sealer at a time
+advances a chain. A row can be altered undetectably only in the seconds before it is sealed.
+"""
+
+import contextlib
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, timedelta
+
+from django.db import IntegrityError, models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import AuditChain, AuditEvent
+
+GENESIS = "0" * 64
+PLATFORM = "platform"  # the chain of rows that belong to no clinic
+LEASE = timedelta(minutes=5)
+BATCH = 2000
+
+
+def chain_key(clinic_id) -> str:
+    return clinic_id or PLATFORM
+
+
+def _rows_of(key: str):
+    rows = AuditEvent.objects.all()
+    return rows.filter(clinic__isnull=True) if key == PLATFORM else rows.filter(clinic_id=key)
+
+
+def row_digest(row: AuditEvent, *, seq: int, prev_hash: str) -> str:
+    """The hash of a row's content, its place in the chain and its parent's hash."""
+    created = row.created_at.astimezone(UTC).isoformat(timespec="milliseconds")
+    content = [
+        row.pk,
+        seq,
+        prev_hash,
+        created,
+        row.actor_id or "",
+        row.actor_label,
+        row.actor_role,
+        row.clinic_id or "",
+        row.action,
+        row.object_type,
+        row.object_id,
+        row.patient_id,
+        row.ip_address or "",
+        row.user_agent,
+        row.detail,
+    ]
+    payload = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _lease(key: str) -> AuditChain | None:
+    """Take the chain's sealing lease (compare-and-set), or None when another sealer holds it."""
+    with contextlib.suppress(IntegrityError):  # another sealer created it first
+        AuditChain.objects.get_or_create(pk=key)
+    now = timezone.now()
+    taken = (
+        AuditChain.objects.filter(pk=key)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=now + LEASE)
+    )
+    return AuditChain.objects.get(pk=key) if taken == 1 else None
+
+
+def _seal_chain(key: str, batch: int) -> int:
+    head = _lease(key)
+    if head is None:
+        return 0
+    seq, prev_hash = head.seq, head.head_hash or GENESIS
+    sealed = 0
+    try:
+        rows = _rows_of(key).filter(seq__isnull=True).order_by("created_at", "id")[:batch]
+        for row in rows:
+            digest = row_digest(row, seq=seq + 1, prev_hash=prev_hash)
+            # The one write to a stored audit row, past its model's guard: only while unsealed.
+            written = (
+                models.QuerySet(AuditEvent)
+                .filter(pk=row.pk, seq__isnull=True)
+                .update(seq=seq + 1, prev_hash=prev_hash, row_hash=digest)
+            )
+            if written:
+                seq, prev_hash, sealed = seq + 1, digest, sealed + 1
+    finally:
+        AuditChain.objects.filter(pk=key).update(seq=seq, head_hash=prev_hash, lease_until=None)
+    return sealed
+
+
+def seal(batch: int = BATCH) -> int:
+    """Seal every unsealed audit row, chain by chain, oldest first; the number sealed."""
+    total = 0
+    while True:
+        pending = AuditEvent.objects.filter(seq__isnull=True).order_by("created_at", "id")
+        keys = {chain_key(c) for c in pending.values_list("clinic_id", flat=True)[:batch]}
+        if not keys:
+            return total
+        done = sum(_seal_chain(key, batch) for key in keys)
+        total += done
+        if not done:  # every pending chain is being sealed by someone else
+            return total
+
+
+@dataclass(frozen=True)
+class Break:
+    """The first place a chain stops holding together."""
+
+    chain: str
+    seq: int
+    row_id: str
+    reason: str
+
+    def __str__(self):
+        return f"chain {self.chain}: row #{self.seq} ({self.row_id or '-'}): {self.reason}"
+
+
+def _verify_chain(head: AuditChain) -> tuple[int, Break | None]:
+    expected, prev_hash, count = 1, GENESIS, 0
+    for row in _rows_of(head.key).filter(seq__isnull=False).order_by("seq").iterator(1000):
+        count += 1
+        if row.seq != expected:
+            return count, Break(head.key, expected, "", "missing (deleted) row")
+        if row.prev_hash != prev_hash:
+            return count, Break(head.key, row.seq, row.pk, "does not link to the previous row")
+        if row_digest(row, seq=row.seq, prev_hash=row.prev_hash) != row.row_hash:
+            return count, Break(head.key, row.seq, row.pk, "content changed after sealing")
+        expected, prev_hash = expected + 1, row.row_hash
+    if head.seq != expected - 1 or (head.seq and head.head_hash != prev_hash):
+        return count, Break(head.key, expected, "", "rows missing at the end of the chain")
+    return count, None
+
+
+def verify() -> tuple[int, list[Break]]:
+    """Seal what is pending, then walk every chain: rows checked, and each chain's first break."""
+    seal()
+    checked, breaks = 0, []
+    for head in AuditChain.objects.order_by("key"):
+        count, broken = _verify_chain(head)
+        checked += count
+        if broken is not None:
+            breaks.append(broken)
+    return checked, breaks

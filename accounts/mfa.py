@@ -1,0 +1,158 @@
+"""Two-factor authentication: TOTP (django-otp) and single-use backup codes (otp_static).
+
+Who must pass a second factor: anyone with a confirmed device; staff their clinic's policy names
+(Clinic.mfa_policy: admins, or all staff); platform superusers always. A web session passes it
+once (SESSION_KEY holds the user id); the API answers a password login with a short-lived
+`mfa_token` that /api/v1/auth/mfa/verify exchanges, with a code, for the tokens.
+"""
+
+import base64
+
+import segno
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import AuditEvent, User
+from core.audit import audit
+from core.errors import Conflict
+from core.roles import STAFF_ROLES, Role, require
+
+Action = AuditEvent.Action
+SESSION_KEY = "mfa_passed"  # the id of the user whose second factor this session passed
+BACKUP_CODE_COUNT = 10
+TOKEN_MAX_AGE = 5 * 60
+TOKEN_SALT = "accounts.mfa.token"
+VERIFY, ENROL = "verify", "enrol"
+
+POLICY_OFF, POLICY_ADMINS, POLICY_STAFF = "off", "admins", "staff"
+
+
+# --- who needs what ---------------------------------------------------------------------------
+def has_device(user) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def required_by_policy(user) -> bool:
+    """Whether the user must enrol: superusers always; staff as their clinic's policy says."""
+    if user.is_superuser:
+        return True
+    if user.role not in STAFF_ROLES or user.clinic_id is None:
+        return False
+    policy = user.clinic.mfa_policy
+    return policy == POLICY_STAFF or (policy == POLICY_ADMINS and user.role == Role.ADMIN)
+
+
+def login_step(user) -> str:
+    """What a password login still needs: "" (nothing), VERIFY (a code) or ENROL (a device)."""
+    if has_device(user):
+        return VERIFY
+    if required_by_policy(user):
+        return ENROL
+    return ""
+
+
+# --- the API's half-signed-in token -----------------------------------------------------------
+def token_for(user, purpose: str) -> str:
+    # The password hash's tail: a password change voids tokens handed out before it.
+    return signing.dumps(
+        {"u": user.pk, "p": purpose, "h": user.password[-12:]}, salt=TOKEN_SALT, compress=True
+    )
+
+
+def user_from_token(token: str, purpose: str) -> User:
+    invalid = ValidationError({"mfa_token": _("This sign-in has expired; log in again.")})
+    try:
+        data = signing.loads(token or "", salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        raise invalid
+    if data.get("p") != purpose:
+        raise invalid
+    user = User.objects.filter(pk=data.get("u"), is_active=True).select_related("clinic").first()
+    if user is None or user.password[-12:] != data.get("h"):
+        raise invalid
+    return user
+
+
+# --- enrolment --------------------------------------------------------------------------------
+def qr_svg(url: str) -> str:
+    return segno.make(url, error="m").svg_inline(scale=4, dark="#000", light="#fff")
+
+
+def totp_begin(*, user) -> dict:
+    """Start enrolment: a new secret (any earlier unfinished one is dropped) and its QR code."""
+    if has_device(user):
+        raise Conflict(_("Two-factor authentication is already on; reset it first."))
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    url = device.config_url
+    return {
+        "secret": base64.b32encode(device.bin_key).decode(),
+        "otpauth_url": url,
+        "qr_svg": qr_svg(url),
+    }
+
+
+def totp_confirm(*, user, code: str) -> list[str]:
+    """Finish enrolment with a code from the app; returns the backup codes (shown once)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        raise ValidationError({"code": _("Start the set-up again: no pending authenticator.")})
+    if not device.verify_token(_digits(code)):
+        raise ValidationError({"code": _("That code is not right; check the app's clock.")})
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    codes = backup_codes_regenerate(user=user)
+    audit(actor=user, action=Action.MFA_ENROL, obj=user, clinic=user.clinic_id)
+    return codes
+
+
+def backup_codes_regenerate(*, user) -> list[str]:
+    """A fresh set of single-use backup codes; the old ones stop working."""
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, name="backup", defaults={"confirmed": True}
+    )
+    StaticToken.objects.filter(device=device).delete()
+    codes = [StaticToken.random_token() for _i in range(BACKUP_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    return codes
+
+
+# --- verification -----------------------------------------------------------------------------
+def _digits(code) -> str:
+    return "".join(str(code or "").split())
+
+
+def verify(*, user, code: str) -> bool:
+    """A TOTP code (each one works once: django-otp keeps the last time step used) or a
+    backup code (deleted as it is used: only one of two racing requests deletes it)."""
+    code = _digits(code)
+    if code:
+        for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+            if device.verify_token(code):
+                return True
+        # No join in a delete (MongoDB refuses one): the user's backup device ids first.
+        devices = list(
+            StaticDevice.objects.filter(user=user, confirmed=True).values_list("pk", flat=True)
+        )
+        used, _by_model = StaticToken.objects.filter(device_id__in=devices, token=code).delete()
+        if used:
+            return True
+    audit(actor=None, action=Action.MFA_FAILED, obj=user, clinic=user.clinic_id)
+    return False
+
+
+def verify_or_raise(*, user, code: str) -> None:
+    if not verify(user=user, code=code):
+        raise ValidationError({"code": _("That code is not right, or was already used.")})
+
+
+# --- recovery ---------------------------------------------------------------------------------
+def mfa_reset(*, actor, user) -> None:
+    """An admin removes a staff member's second factor (lost phone); they enrol again."""
+    require(actor, "staff.manage")
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    audit(actor=actor, action=Action.MFA_RESET, obj=user, detail="second factor removed")

@@ -1,0 +1,134 @@
+"""Two-factor pages: the code after the password, enrolment from the profile, and the guard.
+
+MfaMiddleware keeps a signed-in web session that has not passed its second factor (or must
+still enrol) on these pages: everything else redirects here, and the API (session auth) answers
+403 with `mfa_required` / `mfa_enrollment_required`.
+"""
+
+from django import forms
+from django.contrib import auth, messages
+from django.contrib.auth import logout
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts import mfa
+from core.forms import apply_service_errors
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("Code"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+        help_text=gettext_lazy("From your authenticator app, or one of your backup codes."),
+    )
+
+
+def pass_session(request) -> None:
+    request.session[mfa.SESSION_KEY] = request.user.pk
+
+
+def _next_url(request) -> str:
+    target = request.GET.get("next") or request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return reverse("home")
+
+
+def mfa_verify(request):
+    """The second step of the HTML login: a code, after the password."""
+    if mfa.login_step(request.user) != mfa.VERIFY:
+        return redirect(_next_url(request))
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if mfa.verify(user=request.user, code=form.cleaned_data["code"]):
+            pass_session(request)
+            return redirect(_next_url(request))
+        form.add_error("code", _("That code is not right, or was already used."))
+    return render(request, "accounts/mfa_verify.html", {"form": form})
+
+
+def mfa_setup(request):
+    """Enrol an authenticator app: the QR code, then a code to confirm, then the backup codes."""
+    user = request.user
+    if mfa.has_device(user):
+        return render(request, "accounts/mfa_setup.html", {"enrolled": True})
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = mfa.totp_confirm(user=user, code=form.cleaned_data["code"])
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            pass_session(request)
+            messages.success(request, _("Two-factor authentication is on."))
+            return render(request, "accounts/mfa_setup.html", {"backup_codes": codes})
+    if request.method == "GET":
+        setup = mfa.totp_begin(user=user)
+        request.session["mfa_setup"] = {k: setup[k] for k in ("secret", "otpauth_url")}
+    else:  # a wrong code: the same secret again
+        setup = request.session.get("mfa_setup")
+        if setup:
+            setup = {**setup, "qr_svg": mfa.qr_svg(setup["otpauth_url"])}
+    return render(
+        request,
+        "accounts/mfa_setup.html",
+        {"form": form, "setup": setup, "required": mfa.required_by_policy(user)},
+    )
+
+
+def mfa_cancel(request):
+    """Leave a half-finished sign-in: log out (POST)."""
+    if request.method == "POST":
+        logout(request)
+    return redirect("accounts:login")
+
+
+# Pages a session may reach before its second factor: these, log out, and static files.
+OPEN_URL_NAMES = ("accounts:mfa_verify", "accounts:mfa_setup", "accounts:mfa_cancel")
+
+
+class MfaMiddleware:
+    """Holds a web session at the second step until it has passed it (see module docstring)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is None
+            or not user.is_authenticated
+            or request.session.get(mfa.SESSION_KEY) == user.pk
+        ):
+            return self.get_response(request)
+        step = mfa.login_step(user)
+        if not step:
+            pass_session(request)
+            return self.get_response(request)
+        open_paths = [reverse(name) for name in OPEN_URL_NAMES] + [reverse("accounts:logout")]
+        if request.path in open_paths or request.path.startswith("/static/"):
+            return self.get_response(request)
+        code = "mfa_required" if step == mfa.VERIFY else "mfa_enrollment_required"
+        if request.path.startswith("/api/"):
+            detail = _("Finish signing in with your second factor first.")
+            return JsonResponse({"detail": detail, "code": code}, status=403)
+        target = "accounts:mfa_verify" if step == mfa.VERIFY else "accounts:mfa_setup"
+        return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+
+
+def on_login(sender, request, user, **kwargs):
+    """A web login that needs no second step passes at once (the guard then costs no query).
+    API logins have no signed-in session, so they write none."""
+    session = getattr(request, "session", None)
+    if session is None or session.get(auth.SESSION_KEY) != str(user.pk):
+        return
+    if not mfa.login_step(user):
+        session[mfa.SESSION_KEY] = user.pk

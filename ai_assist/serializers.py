@@ -1,0 +1,103 @@
+"""Shapes of the AI assist API (responses are built by ai_assist.services; these document them)."""
+
+from django.conf import settings
+from rest_framework import serializers
+
+from ai_assist.models import ALL_FEATURES, AiSettings
+from core.api import ModelSerializer
+
+
+class AiCitationSerializer(serializers.Serializer):
+    n = serializers.IntegerField(
+        required=False, help_text="The [n] marker of the text it resolves (provider answers)."
+    )
+    type = serializers.CharField()
+    id = serializers.CharField()
+    url = serializers.CharField()
+
+
+class AiGeneratedBySerializer(serializers.Serializer):
+    engine = serializers.CharField(help_text="builtin or external")
+    model = serializers.CharField()
+
+
+class _AiOutput(serializers.Serializer):
+    citations = AiCitationSerializer(many=True)
+    generated_by = AiGeneratedBySerializer()
+    generated_at = serializers.CharField()
+    banner = serializers.CharField(help_text="AI-drafted — check before use")
+    notice = serializers.CharField(help_text="Why the built-in engine answered instead, if so.")
+
+
+class AiItemSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    citations = AiCitationSerializer(many=True)
+
+
+class AiSectionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    items = AiItemSerializer(many=True)
+
+
+class AiSummarySerializer(_AiOutput):
+    text = serializers.CharField()
+    sections = AiSectionSerializer(many=True)
+    cached = serializers.BooleanField()
+    fingerprint = serializers.CharField()
+
+
+class AiNoteSectionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    text = serializers.CharField()
+
+
+class AiNoteDraftSerializer(_AiOutput):
+    id = serializers.CharField(help_text="The draft note's id (open it in the notes writer).")
+    url = serializers.CharField()
+    sections = AiNoteSectionSerializer(many=True)
+    since = serializers.CharField(allow_null=True)
+
+
+class AiTriageSerializer(_AiOutput):
+    thread_id = serializers.CharField()
+    urgency = serializers.ChoiceField(choices=["emergency", "urgent", "routine"])
+    reasons = serializers.ListField(child=serializers.CharField())
+    category = serializers.CharField()
+    suggested_reply = serializers.CharField()
+    call_emergency = serializers.BooleanField()
+
+
+class AiRangeSerializer(serializers.Serializer):
+    low = serializers.CharField()
+    high = serializers.CharField()
+    unit = serializers.CharField()
+    text = serializers.CharField()
+
+
+class AiExplanationSerializer(_AiOutput):
+    result_id = serializers.CharField()
+    text = serializers.CharField()
+    range = AiRangeSerializer()
+    flag = serializers.CharField()
+
+
+class AiSettingsSerializer(ModelSerializer):
+    features = serializers.ListField(
+        child=serializers.ChoiceField(choices=ALL_FEATURES), required=False
+    )
+    provider_configured = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AiSettings
+        fields = ["external_enabled", "features", "provider_configured"]
+
+    def get_provider_configured(self, obj) -> bool:
+        return bool(settings.AI_PROVIDER_URL)
+
+
+class AiSettingsUpdateSerializer(serializers.Serializer):
+    external_enabled = serializers.BooleanField(required=False)
+    features = serializers.ListField(
+        child=serializers.ChoiceField(choices=ALL_FEATURES), required=False
+    )

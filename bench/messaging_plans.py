@@ -1,0 +1,53 @@
+"""Inside Django, for bench/messaging.py (run through `manage.py shell -c`):
+
+    from bench.messaging_plans import main; main()   # query plans of the messaging reads
+
+Prints, as Markdown, the plan (QuerySet.explain()) of each read the inbox and the navigation
+bar make, the index it uses, whether SQLite sorts in a temporary B-tree, and the median time
+of a few runs. The querysets are the selectors' own.
+"""
+
+from django.db import connection
+
+from accounts.models import User
+from bench.harness import EMAIL, explain_table, print_plans, timed
+from messaging import selectors
+from messaging.models import Message, ReadState, Thread, UnreadCounter
+
+
+def main() -> None:
+    actor = User.objects.get(email=EMAIL)
+
+    def threads(**filters):
+        return selectors.thread_list(actor=actor, **filters)
+
+    reads = [
+        ("inbox, assigned to me (25)", threads(tab="mine")[:25], "thread_assigned"),
+        ("inbox, team (25)", threads(tab="team")[:25], "thread_assigned"),
+        ("inbox, all open (25)", threads(tab="open")[:25], "thread_inbox"),
+        ("inbox, closed (25)", threads(tab="closed")[:25], "thread_inbox"),
+        (
+            "unread count (navigation bar)",
+            UnreadCounter.objects.filter(user_id=actor.pk),
+            "sqlite_autoindex_messaging_unreadcounter_2",
+        ),
+        (
+            "read states of a page (bold rows)",
+            ReadState.objects.filter(user=actor, thread_id__in=["0" * 24] * 25),
+            "sqlite_autoindex_messaging_readstate_2",
+        ),
+    ]
+    counts = [
+        ("inbox, assigned to me", threads(tab="mine")),
+        ("inbox, all open", threads(tab="open")),
+        ("inbox, closed", threads(tab="closed")),
+    ]
+    print(
+        f"- {connection.vendor}, {Thread.objects.count()} threads, {Message.objects.count()} "
+        f"messages; the clinician's unread count is {selectors.unread_count(actor=actor)}"
+    )
+    print()
+    plans = explain_table(reads)
+    for name, queryset in counts:
+        print(f"| {name}: the paginator's count | | | | {timed(queryset.count, runs=3):.1f} |")
+    print_plans(plans)

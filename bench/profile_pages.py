@@ -1,0 +1,152 @@
+"""Where a page's time goes: each benchmarked page under cProfile, in one process, split into
+middleware, session save, queries, audit write, template rendering and serialisation.
+
+Run through `manage.py shell` with the benchmark's settings (bench/run.sh profile does that, on
+the benchmark's own SQLite file). It signs in as the demo clinician with the test client (a
+real session row, as after a login) and an API token, requests each page `--requests` times
+under cProfile after a warm-up, and prints per page: milliseconds of CPU per request by part,
+and the queries of one request. The parts overlap where one calls the other (queries made while
+auditing count in both); "middleware" is the whole request minus the view and its response.
+"""
+
+import cProfile
+import json
+import pstats
+import time
+
+from django.db import connection
+from django.test import Client
+
+EMAIL = "clinician@demo.clinic"
+PASSWORD = "demo-passport-2026"  # seed_demo's default, as bench/harness.py
+
+# part -> (file the function is in, its names); the cumulative time of the outermost call.
+PARTS = {
+    "view + response": ("django/core/handlers/base.py", {"_get_response"}),
+    "session save": ("django/contrib/sessions/backends/db.py", {"save"}),
+    "queries": ("django/db/backends/utils.py", {"_execute"}),
+    "audit write": ("core/audit.py", {"audit", "audit_patients_read"}),
+    "templates": ("django/template/backends/django.py", {"render"}),
+    "serialisation": ("rest_framework/serializers.py", {"data"}),
+    "JSON render": ("rest_framework/renderers.py", {"render"}),
+}
+
+
+def parts_of(profile: cProfile.Profile, requests: int) -> dict:
+    stats = pstats.Stats(profile).stats
+    total = sum(tt for (_f, _l, _n), (_cc, _nc, tt, _ct, _callers) in stats.items())
+    found = {"request": total}
+    for name, (path, functions) in PARTS.items():
+
+        def matches(filename, func, path=path, functions=functions):
+            return filename.endswith(path) and func in functions
+
+        found[name] = 0.0
+        for (filename, _line, func), (_cc, _nc, _tt, cumulative, callers) in stats.items():
+            if not matches(filename, func):
+                continue
+            # Only calls from outside the same function (recursion is counted once).
+            outer = {k: v for k, v in callers.items() if not matches(k[0], k[2])}
+            found[name] += cumulative if outer or not callers else 0.0
+    found["middleware"] = found["request"] - found["view + response"]
+    return {k: 1000 * v / requests for k, v in found.items()}
+
+
+def profile_page(client, path: str, headers: dict, requests: int, warmup: int = 5) -> dict:
+    for _ in range(warmup):
+        assert client.get(path, **headers).status_code == 200, path
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql.split(None, 1)[0].upper())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):  # request_started clears connection.queries
+        client.get(path, **headers)
+    profile = cProfile.Profile()
+    started = time.perf_counter()
+    profile.enable()
+    for _ in range(requests):
+        client.get(path, **headers)
+    profile.disable()
+    wall = 1000 * (time.perf_counter() - started) / requests
+    result = parts_of(profile, requests)
+    result["wall (profiled)"] = wall
+    result["queries (count)"] = len(statements)
+    result["writes (count)"] = sum(s in {"INSERT", "UPDATE", "DELETE"} for s in statements)
+    result["_top"] = top_functions(profile)
+    return result
+
+
+def top_functions(profile, limit=12) -> list[str]:
+    stats = pstats.Stats(profile)
+    rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:limit]
+    return [
+        f"{own * 1000:8.1f} ms  {filename.split('site-packages/')[-1]}:{func}"
+        for (filename, _line, func), (_cc, _nc, own, _cum, _callers) in rows
+    ]
+
+
+def main(requests: int = 30, top: bool = False, timed: bool = False) -> None:
+    """The parts table (under cProfile); `timed=True`: median and p90 ms of each page without
+    the profiler, and its ratio to the bare view (sequential requests, one process)."""
+    from accounts.models import User
+    from patients.models import Patient
+
+    html = Client()
+    html.force_login(User.objects.get(email=EMAIL))  # a session row, as the login form leaves
+    api = Client()
+    answer = api.post(
+        "/api/v1/auth/login",
+        data=json.dumps({"email": EMAIL, "password": PASSWORD}),
+        content_type="application/json",
+    )
+    token = {"HTTP_AUTHORIZATION": f"Bearer {answer.json()['access_token']}"}
+    patient = Patient.objects.order_by("mrn").values_list("pk", flat=True).first()
+    pages = [
+        ("bare view", html, "/bench/bare/?size=30000", {}),
+        ("patient list, search (HTML)", html, "/patients/?q=smi", {}),
+        ("patient list (HTML)", html, "/patients/", {}),
+        ("patient page (HTML)", html, f"/patients/{patient}/", {}),
+        ("review queue (HTML)", html, "/labs/review/", {}),
+        ("patient list, search (API)", api, "/api/v1/patients/?search=smi", token),
+        ("patient list (API)", api, "/api/v1/patients/", token),
+    ]
+    if timed:
+        return time_pages(pages, requests)
+    columns = ["request", "middleware", "session save", "view + response", "queries"]
+    columns += ["audit write", "templates", "serialisation", "JSON render"]
+    print("| page (ms of one request) | " + " | ".join(columns) + " | queries | writes |")
+    print("|---" * (len(columns) + 3) + "|")
+    tops = []
+    for name, client, path, headers in pages:
+        result = profile_page(client, path, headers, requests)
+        cells = " | ".join(f"{result[c]:.1f}" for c in columns)
+        counts = f"{result['queries (count)']} | {result['writes (count)']}"
+        print(f"| {name} | {cells} | {counts} |", flush=True)
+        tops.append((name, result["_top"]))
+    if top:
+        for name, lines in tops:
+            print(f"\n{name}: own time, {requests} requests")
+            print("\n".join(lines))
+
+
+def time_pages(pages, requests: int) -> None:
+    print("| page | median ms | p90 ms | ÷ bare (median) | queries | writes |")
+    print("|---|---:|---:|---:|---:|---:|")
+    bare = None
+    for name, client, path, headers in pages:
+        counted = profile_page(client, path, headers, 1)
+        times = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            client.get(path, **headers)
+            times.append(1000 * (time.perf_counter() - started))
+        times.sort()
+        median, p90 = times[len(times) // 2], times[int(len(times) * 0.9)]
+        bare = bare or median
+        print(
+            f"| {name} | {median:.1f} | {p90:.1f} | {median / bare:.1f}× "
+            f"| {counted['queries (count)']} | {counted['writes (count)']} |",
+            flush=True,
+        )

@@ -1,0 +1,55 @@
+"""All or nothing: the one way a service writes several rows (its audit row included) as a unit.
+
+`@unit` (or `with unit():`) is `transaction.atomic` on SQL databases and the MongoDB backend's
+own transaction (`django_mongodb_backend.transaction.atomic`) when the server is a replica set
+or a sharded cluster. A standalone MongoDB server has no transactions: there the unit degrades
+to plain writes, a system check (core.W001) warns, and `manage.py reconcile` reports any unit a
+crash left half-written. The CongoDB stand-in used by the test suite is such a server.
+
+`savepoint()` marks a write whose failure the service catches and handles (a unique-constraint
+retry): on SQL a failed statement inside a transaction needs its own savepoint to be survivable.
+"""
+
+from contextlib import nullcontext
+from functools import wraps
+
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+
+def mongo_transactions(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """True when the MongoDB server behind `using` can run transactions (asks it once)."""
+    connection = connections[using]
+    return connection.vendor == "mongodb" and connection.features._supports_transactions
+
+
+def _begin(using: str | None):
+    using = using or DEFAULT_DB_ALIAS
+    connection = connections[using]
+    if connection.vendor != "mongodb":
+        return transaction.atomic(using=using)
+    if mongo_transactions(using):
+        from django_mongodb_backend.transaction import atomic
+
+        return atomic(using)
+    return nullcontext()
+
+
+def unit(func=None, *, using: str | None = None):
+    """`@unit` on a service, or `with unit():` around a block: its writes commit together."""
+    if callable(func):
+
+        @wraps(func)
+        def wrapper(*args, **kwargs):
+            with _begin(using):
+                return func(*args, **kwargs)
+
+        return wrapper
+    return _begin(using)
+
+
+def savepoint(using: str | None = None):
+    """A write that may fail and be handled inside a unit (SQL savepoint; MongoDB: as is)."""
+    using = using or DEFAULT_DB_ALIAS
+    if connections[using].vendor == "mongodb":
+        return nullcontext()
+    return transaction.atomic(using=using)

@@ -1,0 +1,32 @@
+"""gunicorn settings from the environment (read by `make run` and the Dockerfile).
+
+GUNICORN_BIND (127.0.0.1:8000), GUNICORN_WORKERS (or WEB_CONCURRENCY; 2), GUNICORN_THREADS (1),
+GUNICORN_TIMEOUT (30 s: a worker silent that long is killed and replaced),
+GUNICORN_GRACEFUL_TIMEOUT (30 s: on SIGTERM workers finish their requests for that long),
+GUNICORN_KEEPALIVE (5 s), GUNICORN_MAX_REQUESTS (1000, with jitter: workers are recycled),
+FORWARDED_ALLOW_IPS (127.0.0.1: the proxies whose X-Forwarded-* headers are trusted).
+Each request is logged once by the application (core.requestlog), so gunicorn's own access
+log is off: it would repeat the line with the raw path and query string.
+"""
+
+import os
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+bind = os.environ.get("GUNICORN_BIND") or "127.0.0.1:8000"
+workers = _int("GUNICORN_WORKERS", _int("WEB_CONCURRENCY", 2))
+threads = _int("GUNICORN_THREADS", 1)
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = max_requests // 10
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1"
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL") or "info"
+if os.path.isdir("/dev/shm"):  # noqa: S108 - a memory filesystem, not a shared temp dir
+    worker_tmp_dir = "/dev/shm"  # noqa: S108 - heartbeat files off slow disks (containers)

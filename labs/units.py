@@ -1,0 +1,119 @@
+"""Units: stored as UCUM, shown the human way, converted where the catalogue knows the factor.
+
+Conversions are linear, `si = conventional × factor + offset`, keyed by the test's LOINC code,
+so a glucose entered in mmol/L is stored in the clinic's mg/dL (and the other way round).
+"""
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+CONVENTIONAL, SI = "conventional", "si"
+
+
+@dataclass(frozen=True)
+class Conversion:
+    conventional: str  # UCUM
+    si: str  # UCUM
+    factor: Decimal
+    offset: Decimal = Decimal(0)
+    places: int = 2  # decimals kept in SI units
+    conventional_places: int = 0  # and in conventional units
+
+    def to_si(self, value: Decimal) -> Decimal:
+        return _round(value * self.factor + self.offset, self.places)
+
+    def to_conventional(self, value: Decimal) -> Decimal:
+        return _round((value - self.offset) / self.factor, self.conventional_places)
+
+    def convert(self, value: Decimal, *, given: str, wanted: str) -> Decimal | None:
+        """`value` in `given` expressed in `wanted`; None when this conversion does not apply."""
+        given, wanted = normalise(given), normalise(wanted)
+        if given == wanted:
+            return value
+        if (given, wanted) == (normalise(self.conventional), normalise(self.si)):
+            return self.to_si(value)
+        if (given, wanted) == (normalise(self.si), normalise(self.conventional)):
+            return self.to_conventional(value)
+        return None
+
+
+def _round(value: Decimal, places: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+D = Decimal
+LIPID = Conversion("mg/dL", "mmol/L", D("0.02586"))
+# LOINC code -> conversion (IFCC formula for HbA1c: mmol/mol = (% − 2.15) × 10.929).
+CONVERSIONS = {
+    "2345-7": Conversion("mg/dL", "mmol/L", D("0.0555"), places=1),  # glucose
+    "2160-0": Conversion("mg/dL", "umol/L", D("88.42"), 0, 0, 2),  # creatinine
+    "2093-3": LIPID,  # cholesterol, total
+    "2085-9": LIPID,  # HDL cholesterol
+    "13457-7": LIPID,  # LDL cholesterol
+    "2571-8": Conversion("mg/dL", "mmol/L", D("0.01129")),  # triglycerides
+    "4548-4": Conversion("%", "mmol/mol", D("10.929"), D("-23.49735"), 0, 1),  # HbA1c
+    "3094-0": Conversion("mg/dL", "mmol/L", D("0.357"), places=1),  # urea nitrogen → urea
+    "17861-6": Conversion("mg/dL", "mmol/L", D("0.2495"), conventional_places=1),  # calcium
+}
+
+
+def conversion_for(test) -> Conversion | None:
+    return CONVERSIONS.get(getattr(test, "loinc_code", "") or "")
+
+
+def convert(test, value: Decimal, given_unit: str) -> Decimal | None:
+    """`value` given in `given_unit` in the test's own unit; None if no factor is known."""
+    if normalise(given_unit) == normalise(test.unit):
+        return value
+    conversion = conversion_for(test)
+    if conversion is None:
+        return None
+    return conversion.convert(value, given=given_unit, wanted=test.unit)
+
+
+def other_unit(test) -> str:
+    """The unit a value of this test may also be entered in (converted), or ""."""
+    conversion = conversion_for(test)
+    if conversion is None:
+        return ""
+    if normalise(test.unit) == normalise(conversion.conventional):
+        return conversion.si
+    return conversion.conventional if normalise(test.unit) == normalise(conversion.si) else ""
+
+
+# --- display -------------------------------------------------------------------------------
+SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def _annotation(match: re.Match) -> str:
+    """UCUM annotations in braces: `{1.73_m2}` is read as "1.73 m²"; a bare label like `{INR}`
+    is no unit at all."""
+    text = match.group(1)
+    if not any(ch.isdigit() for ch in text):
+        return ""
+    return re.sub(r"([a-z])(\d)$", lambda m: m.group(1) + m.group(2).translate(SUPERSCRIPT), text)
+
+
+def display(ucum: str) -> str:
+    """`10*3/uL` → `×10³/µL`; `mL/min/{1.73_m2}` → `mL/min/1.73 m²`; `m[IU]/L` → `mIU/L`."""
+    if not ucum:
+        return ""
+    text = re.sub(r"\{([^}]*)\}", _annotation, ucum).replace("_", " ")
+    text = re.sub(r"10\*(-?\d+)", lambda m: "×10" + m.group(1).translate(SUPERSCRIPT), text)
+    text = re.sub(r"10\^(-?\d+)", lambda m: "×10" + m.group(1).translate(SUPERSCRIPT), text)
+    text = re.sub(r"(^|/|×10[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+/?)u(?=[a-zA-Z])", r"\1µ", text)
+    text = text.replace("[", "").replace("]", "")
+    return text.strip("/ ") if text.strip() else ""
+
+
+def normalise(unit: str) -> str:
+    """A unit as typed (UCUM or the human form) reduced to compare: case, µ/u, ×10³/10*3."""
+    text = (unit or "").strip().replace("µ", "u").replace("μ", "u").replace(" ", "")
+    text = re.sub(
+        r"×?10([⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)",
+        lambda m: "10*" + m.group(1).translate(str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")),
+        text,
+    )
+    text = text.replace("^", "*").replace("[", "").replace("]", "").replace("{", "")
+    return text.replace("}", "").replace("_", "").replace("²", "2").lower()

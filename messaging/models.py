@@ -1,0 +1,201 @@
+"""Secure messages between a clinic's team and its patients: threads, messages, read state.
+
+Counting stays exact and cheap at millions of messages without a transaction:
+- every message of a thread gets the next `seq` (1, 2, 3 ...) under a unique (thread, seq)
+  index, so two writers never take the same number, and its `created_at` is strictly later
+  (to the millisecond) than the one before, so `?since=<time>` sync has no gaps or repeats;
+  `visible_seq` numbers the messages a patient sees (internal remarks keep the previous one);
+- a participant's ReadState holds how far they have read (`read_seq` / `read_visible`), so a
+  thread's unread messages for them are a subtraction, never a count over messages;
+- `counted` is what the thread adds to that person's UnreadCounter (one row per user, read by
+  primary key for the navigation bar); it moves only through a compare-and-set of `counted`,
+  so the counter changes by exactly the difference each time.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.models import BaseModel
+
+MAX_TEXT = 10_000
+
+
+class Category(models.TextChoices):
+    CLINICAL = "clinical", _("Clinical question")
+    REFILL = "refill", _("Prescription refill")
+    APPOINTMENT = "appointment", _("Appointment")
+    BILLING = "billing", _("Billing")
+    OTHER = "other", _("Other")
+
+
+# What receptionists read and answer (every other staff role but lab technicians: all of them).
+FRONT_DESK_CATEGORIES = (Category.APPOINTMENT, Category.BILLING)
+
+
+class MessagingSettings(BaseModel):
+    """A clinic's messaging settings: how soon an urgent patient message must be answered."""
+
+    clinic = models.OneToOneField(
+        "clinics.Clinic", models.CASCADE, related_name="+", verbose_name=_("clinic")
+    )
+    response_target_minutes = models.PositiveIntegerField(
+        _("response target for urgent messages (minutes)"),
+        default=60,
+        help_text=_("Clinic admins are alerted when an urgent message waits longer than this."),
+    )
+
+    class Meta:
+        verbose_name = _("messaging settings")
+        verbose_name_plural = _("messaging settings")
+
+
+class SavedReply(BaseModel):
+    """A clinic's ready-made answer, inserted into the reply box and edited before sending."""
+
+    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+")
+    title = models.CharField(_("title"), max_length=100)
+    text = models.TextField(_("text"), max_length=MAX_TEXT)
+
+    class Meta:
+        ordering = ["title", "id"]
+        verbose_name = _("saved reply")
+        verbose_name_plural = _("saved replies")
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "title"], name="savedreply_unique_title")
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Thread(BaseModel):
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        CLOSED = "closed", _("closed")
+
+    clinic = models.ForeignKey("clinics.Clinic", models.PROTECT, related_name="+")
+    patient = models.ForeignKey(
+        "patients.Patient", models.CASCADE, related_name="+", verbose_name=_("patient")
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned to"),
+    )
+    urgent = models.BooleanField(_("urgent"), default=False)
+    # The patient asked for urgency; staff confirm (urgent) or clear it.
+    urgent_requested = models.BooleanField(_("marked urgent by the patient"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_message_at = models.DateTimeField(_("last message"), null=True, blank=True)
+    seq = models.PositiveIntegerField(default=0)  # messages so far (the last one's seq)
+    visible_seq = models.PositiveIntegerField(default=0)  # of them, not internal
+    # Set when a patient writes and no staff reply followed yet; cleared by a staff reply.
+    awaiting_since = models.DateTimeField(null=True, blank=True)
+    # When admins are told of an unanswered urgent thread; cleared when they were (the claim).
+    reply_due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-urgent", "-last_message_at", "-id"]
+        verbose_name = _("thread")
+        verbose_name_plural = _("threads")
+        indexes = [
+            models.Index(
+                fields=["clinic", "status", "-urgent", "-last_message_at", "-id"],
+                name="thread_inbox",
+            ),
+            models.Index(
+                fields=["clinic", "status", "assigned_to", "-urgent", "-last_message_at", "-id"],
+                name="thread_assigned",
+            ),
+            models.Index(fields=["patient", "-last_message_at"], name="thread_patient"),
+            models.Index(fields=["reply_due_at"], name="thread_reply_due"),
+        ]
+
+    def __str__(self):
+        return self.subject
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class Message(BaseModel):
+    thread = models.ForeignKey(Thread, models.CASCADE, related_name="messages")
+    # Set by the service (strictly after the thread's previous message), not by auto_now_add.
+    created_at = models.DateTimeField(default=timezone.now)
+    # Copied from the thread so the one access rule (clinic / patient) reads a message alone.
+    clinic = models.ForeignKey("clinics.Clinic", models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", models.CASCADE, related_name="+")
+    seq = models.PositiveIntegerField()
+    visible_seq = models.PositiveIntegerField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+"
+    )
+    from_patient = models.BooleanField(default=False)
+    text = models.TextField(_("text"), max_length=MAX_TEXT, blank=True)
+    internal = models.BooleanField(_("internal remark"), default=False)
+
+    class Meta:
+        ordering = ["thread", "seq"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "seq"], name="message_unique_seq"),
+        ]
+        indexes = [models.Index(fields=["thread", "created_at"], name="message_since")]
+
+    def __str__(self):
+        return f"{self.thread_id} #{self.seq}"
+
+
+class MessageAttachment(BaseModel):
+    """A file of the files app attached to a message (by id: messaging never imports files)."""
+
+    message = models.ForeignKey(Message, models.CASCADE, related_name="attachments")
+    thread = models.ForeignKey(Thread, models.CASCADE, related_name="+")
+    file_id = models.CharField(max_length=24)
+    title = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["message", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "file_id"], name="attachment_unique_file")
+        ]
+        indexes = [models.Index(fields=["thread"], name="attachment_thread")]
+
+
+class ReadState(BaseModel):
+    """How far one participant has read one thread, and what it adds to their unread count."""
+
+    thread = models.ForeignKey(Thread, models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    read_seq = models.PositiveIntegerField(default=0)
+    read_visible = models.PositiveIntegerField(default=0)
+    counted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "user"], name="readstate_unique"),
+        ]
+        indexes = [models.Index(fields=["user", "counted"], name="readstate_unread")]
+
+
+class UnreadCounter(BaseModel):
+    """A user's unread messages over their inbox: the navigation bar reads one row."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    unread = models.IntegerField(default=0)

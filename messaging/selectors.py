@@ -1,0 +1,271 @@
+"""Reads of threads and messages, built on the one access rule (core.access) and audited.
+
+Reach: staff reach their clinic's threads, a patient user their own. In reach, the role table
+decides (lab technicians: 403), and receptionists read only the appointment and billing threads
+(`messaging.all_categories`): lists leave the others out, opening one directly is a 403.
+Patients never receive an internal remark, from any list, page or sync.
+
+- `thread_list` / `thread_page`: the threads in reach, filtered, urgent first then the latest
+  message; a page writes one 'view' row per patient shown.
+- `thread_get`: one thread, 404 then 403, then one audited 'view'.
+- `messages_of`: a thread's messages in order (optionally only those after a time or a seq).
+- `unread_count`: the caller's unread messages, one primary-key read.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from core.access import get_in_reach, in_reach, is_patient_user
+from core.audit import VIEW, audit
+from core.lists import PER_PAGE, audited_by_patient, page_of
+from core.roles import Role, can
+from messaging.models import (
+    FRONT_DESK_CATEGORIES,
+    Message,
+    MessageAttachment,
+    MessagingSettings,
+    ReadState,
+    SavedReply,
+    Thread,
+    UnreadCounter,
+)
+from patients.selectors import patient_list
+
+Status = Thread.Status
+TABS = ("mine", "team", "open", "closed")
+ASSIGNED = ("me", "none", "any")
+PANEL_SIZE = 10
+SEARCH_PATIENTS = 200  # patients matched by a name search whose threads are shown
+
+
+def may_read_category(user, category: str) -> bool:
+    """Patients (their own threads) and the clinical roles read every category; the front desk
+    reads appointment and billing threads."""
+    return (
+        is_patient_user(user)
+        or can(user, "messaging.all_categories")
+        or (can(user, "messaging.view") and category in FRONT_DESK_CATEGORIES)
+    )
+
+
+def threads_in_reach(actor):
+    threads = in_reach(Thread.objects.all(), actor=actor)
+    if not is_patient_user(actor) and not can(actor, "messaging.all_categories"):
+        threads = threads.filter(category__in=list(FRONT_DESK_CATEGORIES))
+    return threads
+
+
+def _bool(value):
+    return None if value is None else bool(value)
+
+
+def thread_list(
+    *,
+    actor,
+    tab: str = "",
+    status: str = "",
+    assigned: str = "any",
+    patient: str = "",
+    urgent=None,
+    unread=None,
+    category: str = "",
+    search: str = "",
+):
+    """The threads in the actor's reach, filtered, urgent first then latest (unaudited)."""
+    threads = threads_in_reach(actor)
+    if tab == "mine":
+        status, assigned = Status.OPEN, "me"
+    elif tab == "team":
+        status, assigned = Status.OPEN, "none"
+    elif tab == "open":
+        status = Status.OPEN
+    elif tab == "closed":
+        status = Status.CLOSED
+    if status:
+        threads = threads.filter(status=status)
+    if assigned == "me":
+        threads = threads.filter(assigned_to_id=actor.pk)
+    elif assigned == "none":
+        threads = threads.filter(assigned_to__isnull=True)
+    if patient:
+        threads = threads.filter(patient_id=patient[:64])
+    if _bool(urgent) is not None:
+        threads = threads.filter(urgent__in=[bool(urgent)])
+    if category:
+        threads = threads.filter(category=category)
+    if _bool(unread) is not None:
+        ids = ReadState.objects.filter(user=actor, counted__gt=0).values_list("thread_id")
+        ids = [pk for (pk,) in ids]
+        threads = threads.filter(pk__in=ids) if unread else threads.exclude(pk__in=ids)
+    if search.strip():
+        text = search.strip()[:100]
+        matching = Q(subject__icontains=text)
+        if not is_patient_user(actor):
+            found = patient_list(actor=actor, search=text, status="all")
+            ids = list(found.values_list("pk", flat=True)[:SEARCH_PATIENTS])
+            matching |= Q(patient_id__in=ids)
+        threads = threads.filter(matching)
+    return threads.order_by("-urgent", "-last_message_at", "-id")
+
+
+def with_unread(actor, threads: list) -> list:
+    """Set `unread` (the actor's unread messages) on each thread: one query for the page."""
+    states = {
+        rs.thread_id: rs
+        for rs in ReadState.objects.filter(user=actor, thread_id__in=[t.pk for t in threads])
+    }
+    for thread in threads:
+        thread.unread = unread_in(actor, thread, states.get(thread.pk))
+    return threads
+
+
+def unread_in(user, thread, state) -> int:
+    """The user's unread messages in this thread: how far they read, subtracted from the end.
+    A closed thread has none for staff (it left every inbox; a new message reopens it)."""
+    if is_patient_user(user):
+        return max(thread.visible_seq - (state.read_visible if state else 0), 0)
+    if not thread.is_open:
+        return 0
+    return max(thread.seq - (state.read_seq if state else 0), 0)
+
+
+def thread_page(*, actor, number=1, per_page: int = PER_PAGE, strict: bool = False, **filters):
+    """One page of threads (each with `unread`), one audited 'view' row per patient shown."""
+    threads = thread_list(actor=actor, **filters).select_related("patient", "assigned_to")
+    page = page_of(
+        threads,
+        number=number,
+        per_page=per_page,
+        strict=strict,
+        on_page=audited_by_patient(actor=actor, detail="messages"),
+    )
+    with_unread(actor, page.object_list)
+    return page
+
+
+def thread_get(
+    *,
+    actor,
+    id: str,
+    permission: str | None = "messaging.view",
+    audited: bool = True,
+    detail: str = "",
+) -> Thread:
+    """One thread: 404 out of reach, 403 for a role (or a category) the actor may not read,
+    then one audited 'view' (writes pass `audited=False`: the service audits the write)."""
+    thread = get_in_reach(
+        Thread.objects.select_related("patient", "assigned_to", "clinic"),
+        actor=actor,
+        id=id,
+        permission=permission,
+    )
+    if not may_read_category(actor, thread.category):
+        raise PermissionDenied(_("Your role does not allow threads of this category."))
+    if audited:
+        audit(actor=actor, action=VIEW, obj=thread, patient_id=thread.patient_id, detail=detail)
+    return thread
+
+
+def thread_get_for_attachment(*, actor, id: str) -> Thread:
+    """The files app's access call for "attach to a thread" (an AttachmentTarget)."""
+    return thread_get(actor=actor, id=id, permission="messaging.write", audited=False)
+
+
+def messages_of(*, actor, thread: Thread, since=None, after_seq: int | None = None) -> list:
+    """The thread's messages in order, with `files` (their attachments) and authors; a patient
+    never gets an internal remark. `since`/`after_seq`: only the newer ones (for sync)."""
+    rows = Message.objects.filter(thread=thread)
+    if is_patient_user(actor):
+        rows = rows.filter(internal__in=[False])
+    if since is not None:
+        rows = rows.filter(created_at__gt=since)
+    if after_seq is not None:
+        rows = rows.filter(seq__gt=after_seq)
+    rows = list(rows.select_related("author").order_by("seq"))
+    files: dict = {}
+    if rows:
+        attachments = MessageAttachment.objects.filter(message_id__in=[m.pk for m in rows])
+        for attachment in attachments.order_by("created_at", "id"):
+            files.setdefault(attachment.message_id, []).append(attachment)
+    for message in rows:
+        message.files = files.get(message.pk, [])
+    return rows
+
+
+def unread_count(*, actor) -> int:
+    """The actor's unread messages over their inbox: one row read by its key."""
+    value = UnreadCounter.objects.filter(user_id=actor.pk).values_list("unread", flat=True).first()
+    return max(value or 0, 0)
+
+
+def response_target_minutes(clinic_id) -> int:
+    row = MessagingSettings.objects.filter(clinic_id=clinic_id).first()
+    return row.response_target_minutes if row else MessagingSettings().response_target_minutes
+
+
+def messaging_settings(*, actor) -> MessagingSettings:
+    return MessagingSettings.objects.filter(clinic_id=actor.clinic_id).first() or (
+        MessagingSettings(clinic_id=actor.clinic_id)
+    )
+
+
+def saved_replies(*, actor) -> list:
+    """The clinic's saved replies (staff only; patients never see them)."""
+    if is_patient_user(actor) or actor.clinic_id is None:
+        return []
+    return list(SavedReply.objects.filter(clinic_id=actor.clinic_id).order_by("title", "id"))
+
+
+def saved_reply_get(*, actor, id: str) -> SavedReply:
+    """One of the clinic's saved replies, for its admins: 404 outside the clinic, then 403."""
+    return get_in_reach(
+        SavedReply.objects.all(),
+        actor=actor,
+        id=id,
+        permission="messaging.settings.edit",
+        patient=None,
+    )
+
+
+def assignable_staff(*, thread) -> list:
+    """Who a thread may be assigned to: active staff of its clinic who read its category."""
+    users = User.objects.filter(clinic_id=thread.clinic_id, is_active=True)
+    users = users.exclude(role__in=[Role.PATIENT, Role.LAB_TECH]).order_by("name", "email")
+    return [u for u in users if may_read_category(u, thread.category)]
+
+
+def patient_panel(*, actor, patient) -> dict:
+    """The patient page's Messages panel: the patient's latest threads the actor may read."""
+    threads = thread_list(actor=actor, patient=patient.pk).select_related("assigned_to")
+    latest = with_unread(actor, list(threads[: PANEL_SIZE + 1]))
+    return {
+        "threads": latest[:PANEL_SIZE],
+        "more": len(latest) > PANEL_SIZE,
+        "can_write": can(actor, "messaging.write"),
+    }
+
+
+def thread_for_triage(*, actor, id: str) -> dict:
+    """A thread as ai_assist triages it (the normal, audited access call: 404 / 403): the
+    patient's latest messages since the team last answered, joined."""
+    thread = thread_get(actor=actor, id=id, detail="triage")
+    messages = [m for m in messages_of(actor=actor, thread=thread) if not m.internal]
+    latest = []
+    for message in reversed(messages):
+        if not message.from_patient:
+            break
+        latest.append(message.text)
+    if not latest:
+        latest = [m.text for m in messages if m.from_patient][-3:][::-1]
+    return {
+        "thread_id": thread.pk,
+        "patient_id": thread.patient_id,
+        "clinic_id": thread.clinic_id,
+        "subject": thread.subject,
+        "category": thread.category,
+        "text": "\n\n".join(reversed(latest)),
+        "url": reverse("messaging:thread", args=[thread.pk]),
+    }

@@ -1,0 +1,203 @@
+"""HTML pages of messaging: the inbox, a thread (with polling for new messages), starting a
+thread from the patient page, and the clinic's settings and saved replies.
+
+Each page loads its record with one selector call (404 outside the clinic, 403 for a role or
+category that may not) and writes through one service; opening a thread marks it read.
+"""
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.audit import VIEW, audit
+from core.contributions import asides_for
+from core.decorators import staff_page
+from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors
+from core.lists import page_size
+from messaging import selectors, services
+from messaging.forms import (
+    InboxFilterForm,
+    ManageForm,
+    ReplyForm,
+    SavedReplyForm,
+    SettingsForm,
+    ThreadStartForm,
+)
+from patients.selectors import patient_get
+
+TABS = [
+    ("mine", gettext_lazy("Assigned to me")),
+    ("team", gettext_lazy("Team inbox")),
+    ("open", gettext_lazy("All open")),
+    ("closed", gettext_lazy("Closed")),
+]
+
+
+@require_GET
+@staff_page("messaging.view")
+def inbox(request):
+    form = InboxFilterForm(request.GET)
+    filters = form.thread_filters()
+    page_obj = selectors.thread_page(
+        actor=request.user,
+        number=request.GET.get("page"),
+        per_page=page_size(request.GET.get("page_size")),
+        **filters,
+    )
+    return render(
+        request,
+        "messaging/inbox.html",
+        {
+            "page_obj": page_obj,
+            "filter_form": form,
+            "is_filtered": bool(filters["search"] or filters["category"]),
+            "tabs": TABS,
+            "tab": filters["tab"],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page()
+def thread_new(request, pid):
+    posting = request.method == "POST"
+    patient = patient_get(
+        actor=request.user, id=pid, permission="messaging.write", audited=not posting
+    )
+    form = ThreadStartForm(request.POST if posting else None)
+    if posting and form.is_valid():
+        try:
+            thread = services.thread_create(
+                actor=request.user, patient=patient, **form.cleaned_data
+            )
+        except SERVICE_ERRORS as exc:
+            apply_service_errors(form, exc)
+        else:
+            return redirect("messaging:thread", pk=thread.pk)
+    return render(request, "messaging/thread_new.html", {"patient": patient, "form": form})
+
+
+def _thread_context(request, thread, reply_form=None) -> dict:
+    rows = selectors.messages_of(actor=request.user, thread=thread)
+    return {
+        "thread": thread,
+        "patient": thread.patient,
+        "thread_messages": rows,
+        "last_seq": rows[-1].seq if rows else 0,
+        "reply_form": reply_form or ReplyForm(),
+        "saved_replies": selectors.saved_replies(actor=request.user),
+        "staff_choices": selectors.assignable_staff(thread=thread),
+        "asides": asides_for(record="messaging.thread", actor=request.user, obj=thread),
+    }
+
+
+@require_GET
+@staff_page()
+def thread_detail(request, pk):
+    thread = selectors.thread_get(actor=request.user, id=pk)
+    services.thread_read(actor=request.user, thread=thread)
+    return render(request, "messaging/thread.html", _thread_context(request, thread))
+
+
+@require_GET
+@staff_page()
+def thread_poll(request, pk):
+    """The messages after `?after=<seq>`, as HTML the page appends (polled every few seconds).
+    Only a poll that brings new messages is a read (audited, and marks them read)."""
+    thread = selectors.thread_get(actor=request.user, id=pk, audited=False)
+    after = request.GET.get("after", "")
+    rows = selectors.messages_of(
+        actor=request.user, thread=thread, after_seq=int(after) if after.isdigit() else 0
+    )
+    if not rows:
+        return HttpResponse(status=204)
+    audit(actor=request.user, action=VIEW, obj=thread, patient_id=thread.patient_id, detail="poll")
+    services.thread_read(actor=request.user, thread=thread)
+    return render(
+        request, "messaging/_messages.html", {"thread_messages": rows, "last_seq": rows[-1].seq}
+    )
+
+
+@require_POST
+@staff_page()
+def thread_reply(request, pk):
+    thread = selectors.thread_get(
+        actor=request.user, id=pk, permission="messaging.write", audited=False
+    )
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.message_post(actor=request.user, thread=thread, **form.cleaned_data)
+        except SERVICE_ERRORS as exc:
+            apply_service_errors(form, exc)
+        else:
+            return redirect("messaging:thread", pk=thread.pk)
+    return render(request, "messaging/thread.html", _thread_context(request, thread, form))
+
+
+@require_POST
+@staff_page()
+def thread_manage(request, pk):
+    thread = selectors.thread_get(
+        actor=request.user, id=pk, permission="messaging.manage", audited=False
+    )
+    form = ManageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an action."))
+        return redirect("messaging:thread", pk=thread.pk)
+    try:
+        changed = services.thread_update(
+            actor=request.user, thread=thread, **form.fields_for_service()
+        )
+    except SERVICE_ERRORS as exc:
+        flash_errors(request, exc)
+    else:
+        if changed:
+            messages.success(request, _("Thread updated."))
+    return redirect("messaging:thread", pk=thread.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page("messaging.settings.edit")
+def clinic_settings(request):
+    current = selectors.messaging_settings(actor=request.user)
+    posting = request.method == "POST"
+    which = request.POST.get("form") if posting else ""
+    settings_form = SettingsForm(
+        request.POST if which == "settings" else None,
+        initial={"response_target_minutes": current.response_target_minutes},
+    )
+    reply_form = SavedReplyForm(request.POST if which == "reply" else None)
+    form = settings_form if which == "settings" else reply_form if which == "reply" else None
+    if form is not None and form.is_valid():
+        try:
+            if form is settings_form:
+                services.settings_update(actor=request.user, **form.cleaned_data)
+            else:
+                services.saved_reply_create(actor=request.user, **form.cleaned_data)
+        except SERVICE_ERRORS as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("messaging:settings")
+    return render(
+        request,
+        "messaging/settings.html",
+        {
+            "settings_form": settings_form,
+            "reply_form": reply_form,
+            "saved_replies": selectors.saved_replies(actor=request.user),
+        },
+    )
+
+
+@require_POST
+@staff_page()
+def saved_reply_delete(request, pk):
+    reply = selectors.saved_reply_get(actor=request.user, id=pk)
+    services.saved_reply_delete(actor=request.user, reply=reply)
+    messages.success(request, _("Saved reply deleted."))
+    return redirect("messaging:settings")

@@ -1,0 +1,91 @@
+"""Server-rendered SVG charts of one measured code over time with its target band (the
+geometry here, the markup in templates/programs/_chart.svg, which escapes every text)."""
+
+from dataclasses import dataclass
+
+WIDTH, HEIGHT = 600, 220
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 28
+
+
+@dataclass(frozen=True)
+class Chart:
+    chart_id: str
+    title: str
+    unit: str
+    width: int
+    height: int
+    band: tuple[str, str] | None  # (y, height) of the target band
+    line: str
+    points: list[dict]
+    ticks: list[dict]
+    left: int
+    right: int
+    plot_width: int
+    bottom: int
+    first: str
+    last: str
+
+
+def _f(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def chart(series: dict, *, chart_id: str, date_format: str = "%Y-%m-%d") -> Chart | None:
+    points = series["points"]
+    if not points:
+        return None
+    low, high = series["target"].get("low"), series["target"].get("high")
+    values = [p["value"] for p in points]
+    candidates = values + [v for v in (low, high) if v is not None]
+    y_min, y_max = min(candidates), max(candidates)
+    pad = (y_max - y_min) * 0.1 or abs(y_max) * 0.1 or 1
+    y_min, y_max = y_min - pad, y_max + pad
+    plot_bottom, plot_right = HEIGHT - BOTTOM, WIDTH - RIGHT
+
+    def y_of(v):
+        return plot_bottom - (v - y_min) / (y_max - y_min) * (plot_bottom - TOP)
+
+    stamps = [p["at"].timestamp() for p in points]
+    t0, t1 = stamps[0], stamps[-1]
+
+    def x_of(t):
+        if t1 == t0:
+            return (LEFT + plot_right) / 2
+        return LEFT + 8 + (t - t0) / (t1 - t0) * (plot_right - LEFT - 16)
+
+    band = None
+    if low is not None or high is not None:
+        top = y_of(high) if high is not None else TOP
+        bottom = y_of(low) if low is not None else plot_bottom
+        band = (_f(top), _f(max(bottom - top, 0)))
+    coords = [(x_of(t), y_of(p["value"])) for t, p in zip(stamps, points, strict=True)]
+    marks = [
+        {
+            "x": _f(x),
+            "y": _f(y),
+            "off": p["off_target"],
+            "tooltip": f"{p['at'].strftime(date_format)}: {p['value']:g} {series['unit']}",
+        }
+        for (x, y), p in zip(coords, points, strict=True)
+    ]
+    ticks = [
+        {"y": _f(y_of(v)), "label": f"{v:g}"}
+        for v in sorted({round(y_min + pad), round((y_min + y_max) / 2), round(y_max - pad)})
+    ]
+    return Chart(
+        chart_id=chart_id,
+        title=f"{series['label']} ({series['unit']})",
+        unit=series["unit"],
+        width=WIDTH,
+        height=HEIGHT,
+        band=band,
+        line=" ".join(f"{_f(x)},{_f(y)}" for x, y in coords) if len(coords) > 1 else "",
+        points=marks,
+        ticks=ticks,
+        left=LEFT,
+        right=plot_right,
+        plot_width=plot_right - LEFT,
+        bottom=plot_bottom,
+        first=points[0]["at"].strftime(date_format),
+        last=points[-1]["at"].strftime(date_format),
+    )

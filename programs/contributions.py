@@ -1,0 +1,153 @@
+"""What the programmes app adds to the rest: two published programmes for every new clinic,
+the patient page's Programs panel, facts for summaries (ChartSource), the CarePlan and Goals
+for the whole-record export (FhirResources), the notifications it raises and demo data."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.contributions import (
+    ChartFact,
+    ChartSource,
+    ClinicHook,
+    FhirResources,
+    NotificationEvent,
+    Panel,
+    PatientRecords,
+    Seeder,
+    contribute,
+)
+from core.roles import Role
+from programs import demo, fhir, selectors, services
+from programs.catalogue import COMPONENTS
+
+
+def _enrollment_url(enrollment) -> str:
+    return reverse("programs:enrollment", args=[enrollment.pk])
+
+
+def chart_facts(*, actor, patient, since=None) -> list[ChartFact]:
+    """Each open enrolment: adherence, and the latest off-target measurements."""
+    facts = []
+    for enrollment in selectors.patient_enrollments(actor=actor, patient=patient):
+        off_target = services.latest_off_target(enrollment)
+        at = enrollment.last_activity_at or enrollment.created_at
+        if since is not None and at < since:
+            continue
+        adherence = (
+            _("no tasks due yet")
+            if enrollment.adherence is None
+            else _("%(n)d%% of tasks done on time (14 days)") % {"n": enrollment.adherence}
+        )
+        readings = [
+            f"{COMPONENTS[m.code].label if m.code in COMPONENTS else m.code} {m.value:g} {m.unit}"
+            for m in off_target
+        ]
+        text = _("%(program)s (%(state)s, since %(start)s): %(adherence)s") % {
+            "program": enrollment.template.name,
+            "state": enrollment.get_state_display().lower(),
+            "start": enrollment.start_date.isoformat(),
+            "adherence": adherence,
+        }
+        if readings:
+            text += "; " + _("off target: %s") % ", ".join(readings)
+        facts.append(
+            ChartFact(
+                section="programs",
+                text=str(text),
+                type="programs.enrollment",
+                id=str(enrollment.pk),
+                url=_enrollment_url(enrollment),
+                at=at,
+                data={
+                    "program": enrollment.template.name,
+                    "state": enrollment.state,
+                    "start_date": enrollment.start_date.isoformat(),
+                    "adherence": enrollment.adherence,
+                    "off_target": [
+                        {
+                            "code": m.code,
+                            "value": m.value,
+                            "unit": m.unit,
+                            "at": m.measured_at.isoformat(),
+                        }
+                        for m in off_target
+                    ],  # fmt: skip
+                },
+            )
+        )
+    return facts
+
+
+def fhir_resources(*, actor, patient) -> list[dict]:
+    """Every enrolment of the patient (open or ended) as a CarePlan with its Goals."""
+    resources = []
+    for enrollment in selectors.patient_enrollments(actor=actor, patient=patient, open_only=False):
+        resources.extend(fhir.resources(enrollment, services.goals_status(enrollment)))
+    return resources
+
+
+# --- notification events --------------------------------------------------------------------------
+def _patient_user(enrollment):
+    return [enrollment.patient.user] if enrollment.patient.user_id else []
+
+
+def _care_manager(measurement):
+    manager = measurement.enrollment.care_manager
+    return [manager] if manager is not None else []
+
+
+def _alert_link(measurement, user) -> str:
+    return _enrollment_url(measurement.enrollment)
+
+
+def _tasks_link(enrollment, user) -> str:
+    return f"/api/v1/enrollments/{enrollment.pk}/tasks/"
+
+
+contribute(
+    "programs",
+    PatientRecords(key="programs", models=("programs.Enrollment",)),
+    ClinicHook(key="programs.builtins", setup=services.clinic_setup),
+    Panel(
+        key="programs",
+        title=_("Programs"),
+        template="programs/panels/programs.html",
+        permission="programs.view",
+        order=25,
+        context=selectors.patient_panel,
+    ),
+    ChartSource(key="programs", facts=chart_facts, order=60),
+    FhirResources(key="programs", resources=fhir_resources, order=60),
+    Seeder(key="programs", add_arguments=demo.add_arguments, seed=demo.seed, order=50),
+    NotificationEvent(
+        key=services.EVENT_TASKS_TODAY,
+        label=_("You have programme tasks today"),
+        description=_("Once a day, at the hour you chose, when tasks are waiting."),
+        default_channels=("in_app", "push", "email"),
+        audience=(Role.PATIENT,),
+        recipients=_patient_user,
+        link=_tasks_link,
+        order=50,
+    ),
+    NotificationEvent(
+        key=services.EVENT_ALERT,
+        label=_("Programme measurement in the alert range"),
+        description=_("A patient you manage recorded a value outside the alert range."),
+        default_channels=("in_app",),
+        mandatory_channels=("in_app",),
+        audience=(Role.CLINICIAN, Role.NURSE),
+        recipients=_care_manager,
+        link=_alert_link,
+        order=50,
+    ),
+    NotificationEvent(
+        key=services.EVENT_BEHIND,
+        label=_("Weekly: patients falling behind in programmes"),
+        description=_("Every Monday, when enrolments you manage are under 60% adherence."),
+        default_channels=("in_app", "email"),
+        audience=(Role.CLINICIAN, Role.NURSE),
+        recipients=lambda user: [user],
+        link=lambda user, recipient: reverse("programs:dashboard") + "?behind=on",
+        order=51,
+    ),
+)

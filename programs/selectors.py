@@ -1,0 +1,194 @@
+"""Reads of care programmes, built on the one access rule (core.access) and audited.
+
+Reach: staff reach their clinic's templates, enrolments and tasks (admins, clinicians and
+nurses may read them; receptionists and lab technicians get a 403). A patient user reaches
+their own enrolments and tasks (`programs.view` includes them), never a clinic's templates.
+"""
+
+import datetime
+
+from django.db.models import Q
+
+from accounts.models import AuditEvent
+from core.access import get_in_reach, in_reach
+from core.audit import audit
+from core.lists import PER_PAGE, audited_by_patient, page_of
+from core.roles import can
+from programs import schedule, services
+from programs.catalogue import COMPONENTS, MEASURE_OF_CODE
+from programs.models import Enrollment, Measurement, ProgramTemplate, Task
+
+Action = AuditEvent.Action
+SORTS = {
+    "adherence": ("adherence", "-last_activity_at"),
+    "-adherence": ("-adherence", "-last_activity_at"),
+    "activity": ("last_activity_at", "id"),
+    "-activity": ("-last_activity_at", "id"),
+    "start": ("start_date", "id"),
+    "-start": ("-start_date", "-id"),
+}
+PANEL_TASKS = 5
+
+
+# --- templates ------------------------------------------------------------------------------------
+def template_list(*, actor, status: str = ""):
+    templates = in_reach(ProgramTemplate.objects.all(), actor=actor, patient=None)
+    if status:
+        templates = templates.filter(status=status)
+    return templates.order_by("name", "-version")
+
+
+def template_get(*, actor, id: str, permission: str | None = "programs.view") -> ProgramTemplate:
+    return get_in_reach(
+        ProgramTemplate.objects.all(), actor=actor, id=id, permission=permission, patient=None
+    )
+
+
+# --- enrolments -----------------------------------------------------------------------------------
+def _enrollments(actor):
+    return in_reach(Enrollment.objects.all(), actor=actor).select_related(
+        "template", "patient", "care_manager", "clinic"
+    )
+
+
+def enrollment_list(
+    *, actor, patient: str = "", program: str = "", state: str = "", behind: bool = False,
+    off_target: bool = False, sort: str = "-start"
+):  # fmt: skip
+    """The enrolments in reach, filtered (unaudited building block: see enrollment_page)."""
+    rows = _enrollments(actor)
+    if patient:
+        rows = rows.filter(patient_id=patient[:64])
+    if program:
+        rows = rows.filter(Q(template_id=program[:64]) | Q(template__lineage=program[:64]))
+    if state:
+        rows = rows.filter(state=state)
+    if behind:
+        rows = rows.filter(adherence__lt=services.BEHIND_BELOW)
+    if off_target:
+        rows = rows.filter(off_target__in=[True])
+    return rows.order_by(*SORTS.get(sort, SORTS["-start"]))
+
+
+def enrollment_page(*, actor, number=1, per_page: int = PER_PAGE, strict=False, **filters):
+    """One page of enrolments; one 'view' audit row per patient shown."""
+    return page_of(
+        enrollment_list(actor=actor, **filters),
+        number=number,
+        per_page=per_page,
+        strict=strict,
+        on_page=audited_by_patient(actor=actor, detail="programme enrolments"),
+    )
+
+
+def enrollment_get(
+    *, actor, id: str, permission: str | None = "programs.view", audited: bool = True
+) -> Enrollment:
+    """One enrolment: 404 outside reach, 403 for a role that may not, then one audited view."""
+    enrollment = get_in_reach(_enrollments(actor), actor=actor, id=id, permission=permission)
+    if audited:
+        audit(actor=actor, action=Action.VIEW, obj=enrollment, patient_id=enrollment.patient_id)
+    return enrollment
+
+
+def enrollment_export(*, actor, id: str) -> Enrollment:
+    enrollment = enrollment_get(actor=actor, id=id, audited=False)
+    audit(actor=actor, action=Action.EXPORT, obj=enrollment, patient_id=enrollment.patient_id)
+    return enrollment
+
+
+def tasks_on(enrollment, day: datetime.date):
+    return Task.objects.filter(enrollment=enrollment, due_date=day).select_related("step")
+
+
+def local_today(enrollment) -> datetime.date:
+    return schedule.local_today(enrollment.clinic)
+
+
+def task_get(*, actor, id: str, permission: str | None = "programs.tasks.complete") -> Task:
+    """A task to act on (writes: the service audits), with its enrolment and step."""
+    return get_in_reach(
+        Task.objects.select_related("enrollment__clinic", "enrollment__template", "step"),
+        actor=actor,
+        id=id,
+        permission=permission,
+    )
+
+
+def measurement_series(enrollment, code: str = "") -> list[dict]:
+    """Each measured code's values over time with its target (from the enrolment's steps)."""
+    rows = Measurement.objects.filter(enrollment=enrollment)
+    if code:
+        rows = rows.filter(code=code[:20])
+    targets = {}
+    for step in enrollment.template.steps.all():
+        for target_code, target in (step.targets or {}).items():
+            targets.setdefault(target_code, target)
+    series: dict[str, dict] = {}
+    for m in rows.order_by("measured_at", "id"):
+        component = COMPONENTS.get(m.code)
+        entry = series.setdefault(
+            m.code,
+            {
+                "code": m.code,
+                "label": str(component.label) if component else m.code,
+                "measure": MEASURE_OF_CODE[m.code].key if component else "",
+                "unit": m.unit,
+                "target": targets.get(m.code) or {"low": None, "high": None},
+                "points": [],
+            },
+        )
+        entry["points"].append(
+            {"at": m.measured_at, "value": m.value, "off_target": m.off_target, "alert": m.alert}
+        )
+    return list(series.values())
+
+
+def check_in_answers(enrollment) -> list[Task]:
+    return list(
+        Task.objects.filter(enrollment=enrollment, kind="check_in", status=Task.Status.DONE)
+        .select_related("step")
+        .order_by("-due_date")[:20]
+    )
+
+
+# --- the patient page -----------------------------------------------------------------------------
+def patient_panel(*, actor, patient) -> dict:
+    """Open enrolments with progress, next tasks and latest measurements against target."""
+    enrollments = list(
+        _enrollments(actor)
+        .filter(patient_id=patient.pk, state__in=[Enrollment.State.ACTIVE, Enrollment.State.PAUSED])
+        .order_by("-start_date")
+    )
+    today = schedule.local_today(patient.clinic)
+    items = []
+    for enrollment in enrollments:
+        total = enrollment.end_date - enrollment.start_date
+        elapsed = min(max((today - enrollment.start_date).days, 0), total.days + 1)
+        items.append(
+            {
+                "enrollment": enrollment,
+                "progress": round(100 * elapsed / (total.days + 1)) if total.days >= 0 else 0,
+                "next_tasks": list(
+                    Task.objects.filter(
+                        enrollment=enrollment, status=Task.Status.DUE, due_date__gte=today
+                    ).select_related("step")[:PANEL_TASKS]
+                ),
+                "latest": [{**s, "last": s["points"][-1]} for s in measurement_series(enrollment)],
+            }
+        )
+    templates = []
+    if can(actor, "programs.enroll"):
+        templates = list(template_list(actor=actor, status=ProgramTemplate.Status.PUBLISHED))
+    return {"items": items, "templates": templates, "can_enroll": bool(templates)}
+
+
+# --- facts and FHIR for other apps ----------------------------------------------------------------
+def patient_enrollments(*, actor, patient, open_only: bool = True) -> list[Enrollment]:
+    rows = _enrollments(actor).filter(patient_id=patient.pk)
+    if open_only:
+        rows = rows.filter(state__in=[Enrollment.State.ACTIVE, Enrollment.State.PAUSED])
+    rows = list(rows.order_by("-start_date"))
+    for enrollment in rows:
+        audit(actor=actor, action=Action.VIEW, obj=enrollment, patient_id=patient.pk)
+    return rows

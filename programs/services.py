@@ -1,0 +1,694 @@
+"""Writes and rules of care programmes: templates (versioned by status), enrolment and its
+state machine, tasks and the values recorded through them, and the scheduled jobs.
+
+Typed errors: a transition the state does not allow, a second completion or a second active
+enrolment is a Conflict (409); bad values (wrong unit, outside physiological bounds, a start
+date too far away) are a ValidationError (400). No transaction is relied on: each state change
+is a compare-and-set write, double enrolment is refused by a unique index.
+"""
+
+import datetime
+import math
+from collections import defaultdict
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import AuditEvent
+from core.audit import audit
+from core.errors import Conflict
+from core.events import emit
+from core.roles import Role, require
+from core.services import only_fields
+from programs import schedule
+from programs.catalogue import COMPONENTS, MEASURES
+from programs.models import Enrollment, Goal, Measurement, ProgramTemplate, Step, Task
+
+Action = AuditEvent.Action
+State = Enrollment.State
+EVENT_TASKS_TODAY = "programs.tasks_today"
+EVENT_ALERT = "programs.measurement_alert"
+EVENT_BEHIND = "programs.behind_digest"
+PAST_START_DAYS = 30
+FUTURE_START_DAYS = 365
+ADHERENCE_DAYS = 14
+BEHIND_BELOW = 60  # % adherence under which an enrolment is "falling behind"
+CARE_MANAGERS = (Role.CLINICIAN, Role.NURSE)
+CHUNK = 500  # ids per query in the jobs (SQLite's limit on parameters, MongoDB's on documents)
+STEP_FIELDS = (
+    "day", "repeat", "every_days", "until_day", "kind", "title", "body", "measure", "targets",
+    "questions", "appointment_type", "window_days",
+)  # fmt: skip
+GOAL_FIELDS = ("kind", "description", "code", "comparator", "value", "window_days", "task_kind")
+TEMPLATE_FIELDS = ("name", "description", "duration_days")
+
+
+# --- templates ------------------------------------------------------------------------------------
+def _steps(template, steps: list[dict]) -> list[Step]:
+    rows = []
+    for position, fields in enumerate(steps):
+        only_fields(fields, STEP_FIELDS)
+        step = Step(clinic_id=template.clinic_id, template=template, position=position, **fields)
+        step.full_clean(exclude=["template", "clinic"])
+        rows.append(step)
+    return rows
+
+
+def _goals(template, goals: list[dict]) -> list[Goal]:
+    rows = []
+    for fields in goals:
+        only_fields(fields, GOAL_FIELDS)
+        goal = Goal(clinic_id=template.clinic_id, template=template, **fields)
+        goal.full_clean(exclude=["template", "clinic"])
+        if goal.kind == Goal.Kind.AVERAGE and goal.code not in COMPONENTS:
+            raise ValidationError({"goals": [_("Unknown measurement code %s.") % goal.code]})
+        rows.append(goal)
+    return rows
+
+
+def template_create(
+    *, actor, name, description="", duration_days=84, steps=(), goals=(), clinic=None
+) -> ProgramTemplate:
+    """A new draft (clinic set-up passes `clinic` with no actor)."""
+    if actor is not None:
+        require(actor, "programs.templates.edit")
+    template = ProgramTemplate(
+        clinic=clinic or actor.clinic,
+        name=name,
+        description=description,
+        duration_days=duration_days,
+        created_by=actor,
+    )
+    template.lineage = template.pk
+    template.full_clean()
+    step_rows, goal_rows = _steps(template, list(steps)), _goals(template, list(goals))
+    template.save(force_insert=True)
+    Step.objects.bulk_create(step_rows)
+    Goal.objects.bulk_create(goal_rows)
+    if actor is not None:
+        audit(actor=actor, action=Action.CREATE, obj=template)
+    return template
+
+
+def template_update(*, actor, template, steps=None, goals=None, **fields) -> ProgramTemplate:
+    """Edit a draft; a published or retired version is never edited (start a new version)."""
+    require(actor, "programs.templates.edit")
+    only_fields(fields, TEMPLATE_FIELDS)
+    if template.status != ProgramTemplate.Status.DRAFT:
+        raise Conflict(_("Only a draft can be edited: start a new version."))
+    for name, value in fields.items():
+        setattr(template, name, value)
+    template.full_clean()
+    step_rows = _steps(template, steps) if steps is not None else None
+    goal_rows = _goals(template, goals) if goals is not None else None
+    template.save()
+    if step_rows is not None:
+        Step.objects.filter(template=template).delete()
+        Step.objects.bulk_create(step_rows)
+    if goal_rows is not None:
+        Goal.objects.filter(template=template).delete()
+        Goal.objects.bulk_create(goal_rows)
+    audit(actor=actor, action=Action.UPDATE, obj=template)
+    return template
+
+
+def _fields_of(row, names) -> dict:
+    return {name: getattr(row, name) for name in names}
+
+
+def template_new_version(*, actor, template) -> ProgramTemplate:
+    """A draft copy of `template` as the lineage's next version (enrolments keep theirs)."""
+    require(actor, "programs.templates.edit")
+    latest = ProgramTemplate.objects.filter(lineage=template.lineage).order_by("-version").first()
+    draft = ProgramTemplate(
+        clinic_id=template.clinic_id,
+        lineage=template.lineage,
+        version=latest.version + 1,
+        created_by=actor,
+        **_fields_of(template, TEMPLATE_FIELDS),
+    )
+    try:
+        with transaction.atomic():
+            draft.save(force_insert=True)
+    except IntegrityError:
+        raise Conflict(_("Another new version was just started.")) from None
+    Step.objects.bulk_create(
+        Step(clinic_id=draft.clinic_id, template=draft, position=s.position,
+             **_fields_of(s, STEP_FIELDS))
+        for s in template.steps.all()
+    )  # fmt: skip
+    Goal.objects.bulk_create(
+        Goal(clinic_id=draft.clinic_id, template=draft, **_fields_of(g, GOAL_FIELDS))
+        for g in template.goals.all()
+    )
+    audit(actor=actor, action=Action.CREATE, obj=draft, detail="new version")
+    return draft
+
+
+def template_publish(*, actor, template) -> ProgramTemplate:
+    """Draft → published; the lineage's previously published version is retired."""
+    if actor is not None:
+        require(actor, "programs.templates.edit")
+    if not template.steps.exists():
+        raise ValidationError({"steps": [_("A programme needs at least one step.")]})
+    now = timezone.now()
+    moved = ProgramTemplate.objects.filter(
+        pk=template.pk, status=ProgramTemplate.Status.DRAFT
+    ).update(status=ProgramTemplate.Status.PUBLISHED, published_at=now)
+    if not moved:
+        raise Conflict(_("Only a draft can be published."))
+    ProgramTemplate.objects.filter(
+        lineage=template.lineage, status=ProgramTemplate.Status.PUBLISHED
+    ).exclude(pk=template.pk).update(status=ProgramTemplate.Status.RETIRED)
+    template.status, template.published_at = ProgramTemplate.Status.PUBLISHED, now
+    if actor is not None:
+        audit(actor=actor, action=Action.UPDATE, obj=template, detail="published")
+    return template
+
+
+def template_retire(*, actor, template) -> ProgramTemplate:
+    """Published → retired: no new enrolments; running ones carry on."""
+    require(actor, "programs.templates.edit")
+    moved = ProgramTemplate.objects.filter(
+        pk=template.pk, status=ProgramTemplate.Status.PUBLISHED
+    ).update(status=ProgramTemplate.Status.RETIRED)
+    if not moved:
+        raise Conflict(_("Only a published programme can be retired."))
+    template.status = ProgramTemplate.Status.RETIRED
+    audit(actor=actor, action=Action.UPDATE, obj=template, detail="retired")
+    return template
+
+
+# --- enrolment ------------------------------------------------------------------------------------
+def _care_manager(actor, care_manager):
+    if care_manager is None:
+        return actor if actor.role in CARE_MANAGERS else None
+    if care_manager.clinic_id != actor.clinic_id or care_manager.role not in CARE_MANAGERS:
+        raise ValidationError({"care_manager": [_("Choose a clinician or nurse of your clinic.")]})
+    return care_manager
+
+
+def enroll(*, actor, template, patient, start_date, care_manager=None) -> Enrollment:
+    """Enrol `patient` in this published version and generate all its tasks (201)."""
+    require(actor, "programs.enroll")
+    if template.status != ProgramTemplate.Status.PUBLISHED:
+        raise ValidationError({"program": [_("Only a published programme takes enrolments.")]})
+    if patient.clinic_id != template.clinic_id or patient.is_archived:
+        raise ValidationError({"patient": [_("Choose an active patient of your clinic.")]})
+    today = schedule.local_today(template.clinic)
+    if start_date < today - datetime.timedelta(PAST_START_DAYS):
+        raise ValidationError({"start_date": [_("At most %d days in the past.") % PAST_START_DAYS]})
+    if start_date > today + datetime.timedelta(FUTURE_START_DAYS):
+        raise ValidationError({"start_date": [_("At most a year ahead.")]})
+    enrollment = Enrollment(
+        clinic_id=template.clinic_id,
+        patient=patient,
+        template=template,
+        care_manager=_care_manager(actor, care_manager),
+        start_date=start_date,
+        end_date=start_date + datetime.timedelta(template.duration_days - 1),
+        active_key=f"{patient.pk}:{template.lineage}",
+        adherence_on=today,
+    )
+    try:
+        with transaction.atomic():  # a savepoint where the backend has one; the index decides
+            enrollment.save(force_insert=True)
+    except IntegrityError:
+        raise Conflict(
+            _("This patient is already enrolled in this programme (active or paused).")
+        ) from None
+    steps = list(template.steps.all())
+    Task.objects.bulk_create(
+        Task(
+            clinic_id=enrollment.clinic_id,
+            patient_id=patient.pk,
+            enrollment=enrollment,
+            step=row["step"],
+            day=row["day"],
+            kind=row["step"].kind,
+            due_date=row["due_date"],
+        )
+        for row in schedule.task_rows(enrollment, steps)
+    )
+    audit(actor=actor, action=Action.CREATE, obj=enrollment, patient_id=patient.pk)
+    return enrollment
+
+
+TRANSITIONS = {
+    "pause": ({State.ACTIVE}, State.PAUSED),
+    "resume": ({State.PAUSED}, State.ACTIVE),
+    "complete": ({State.ACTIVE, State.PAUSED}, State.COMPLETED),
+    "withdraw": ({State.ACTIVE, State.PAUSED}, State.WITHDRAWN),
+}
+# The verbs as a sentence says them ("A completed enrolment cannot be paused.").
+TRANSITION_VERBS = {
+    "pause": gettext_lazy("be paused"),
+    "resume": gettext_lazy("be resumed"),
+    "complete": gettext_lazy("be completed"),
+    "withdraw": gettext_lazy("be withdrawn"),
+}
+
+
+def enrollment_transition(*, actor, enrollment, action: str, reason: str = "") -> Enrollment:
+    """pause / resume / complete / withdraw; any other move from the current state is a 409.
+
+    Resuming shifts every open task from the pause day on by the days paused, so a paused
+    week moves what follows (and the end date) a week later.
+    """
+    require(actor, "programs.manage")
+    allowed_from, target = TRANSITIONS[action]
+    if action == "withdraw" and not reason.strip():
+        raise ValidationError({"reason": [_("Say why the patient leaves the programme.")]})
+    if enrollment.state not in allowed_from:
+        raise Conflict(
+            _("A %(state)s enrolment cannot %(action)s.")
+            % {"state": enrollment.get_state_display().lower(), "action": TRANSITION_VERBS[action]},
+            state=enrollment.state,
+        )
+    today = schedule.local_today(enrollment.clinic)
+    changes = {"state": target}
+    shift = 0
+    if action == "pause":
+        changes["paused_on"] = today
+    elif action == "resume":
+        shift = max((today - enrollment.paused_on).days, 0) if enrollment.paused_on else 0
+        changes["paused_on"] = None
+        changes["end_date"] = enrollment.end_date + datetime.timedelta(shift)
+    else:
+        changes.update(ended_at=timezone.now(), active_key=None, reason=reason.strip()[:300])
+    moved = Enrollment.objects.filter(pk=enrollment.pk, state=enrollment.state).update(**changes)
+    if not moved:
+        raise Conflict(_("The enrolment changed meanwhile: reload it."))
+    if shift:
+        _shift_tasks(enrollment, since=enrollment.paused_on, days=shift)
+    for name, value in changes.items():
+        setattr(enrollment, name, value)
+    audit(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=enrollment,
+        patient_id=enrollment.patient_id,
+        detail=action,
+    )
+    return enrollment
+
+
+def _shift_tasks(enrollment, *, since, days: int) -> None:
+    """Move open tasks due on or after `since` by `days` (one write per due date, latest first)."""
+    open_tasks = Task.objects.filter(
+        enrollment=enrollment, status=Task.Status.DUE, due_date__gte=since
+    )
+    dates = sorted(set(open_tasks.values_list("due_date", flat=True)), reverse=True)
+    for due in dates:
+        open_tasks.filter(due_date=due).update(due_date=due + datetime.timedelta(days))
+
+
+# --- tasks ----------------------------------------------------------------------------------------
+def _check_values(step, values) -> list[dict]:
+    measure = MEASURES[step.measure]
+    expected = {c.code: c for c in measure.components}
+    errors, clean, seen = [], [], set()
+    for item in values or []:
+        if not isinstance(item, dict):
+            errors.append(_("Each value is an object with code, value and unit."))
+            continue
+        code, unit, value = item.get("code"), item.get("unit"), item.get("value")
+        component = expected.get(code)
+        if component is None or code in seen:
+            errors.append(_("Unexpected or repeated code %s.") % code)
+            continue
+        seen.add(code)
+        if unit != component.unit:
+            errors.append(
+                _("%(label)s is recorded in %(unit)s.")
+                % {"label": component.label, "unit": component.unit}
+            )
+            continue
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            errors.append(_("%s needs a number.") % component.label)
+            continue
+        if not component.low <= value <= component.high:
+            errors.append(
+                _("%(label)s %(value)s is outside %(low)g–%(high)g %(unit)s.")
+                % {"label": component.label, "value": value, "low": component.low,
+                   "high": component.high, "unit": component.unit}
+            )  # fmt: skip
+            continue
+        clean.append({"code": code, "value": value, "unit": unit})
+    missing = set(expected) - seen
+    if missing and not errors:
+        errors.append(_("Missing: %s.") % ", ".join(str(expected[c].label) for c in missing))
+    if errors:
+        raise ValidationError({"values": errors})
+    return clean
+
+
+def _answer_ok(kind: str, answer) -> bool:
+    if kind == "yes_no":
+        return isinstance(answer, bool)
+    if kind == "scale":
+        return isinstance(answer, int) and not isinstance(answer, bool) and 1 <= answer <= 5
+    return isinstance(answer, str) and len(answer) <= 1000
+
+
+def _check_answers(step, answers) -> dict:
+    if not isinstance(answers, dict):
+        raise ValidationError({"answers": [_("Answers are an object keyed by question.")]})
+    errors, clean = [], {}
+    for question in step.questions:
+        key, kind = question["key"], question["type"]
+        answer = answers.get(key)
+        if not _answer_ok(kind, answer):
+            errors.append(_("Answer “%(q)s” (%(kind)s).") % {"q": question["text"], "kind": kind})
+        else:
+            clean[key] = answer.strip() if isinstance(answer, str) else answer
+    if errors:
+        raise ValidationError({"answers": errors})
+    return clean
+
+
+def _off_target(step, code, value) -> bool:
+    target = (step.targets or {}).get(code) or {}
+    low, high = target.get("low"), target.get("high")
+    return (low is not None and value < low) or (high is not None and value > high)
+
+
+def task_complete(*, actor, task, values=None, answers=None) -> Task:
+    """Record a task done (with its values or answers), from its due date until the enrolment
+    ends; a value outside the alert range tells the care manager at once."""
+    require(actor, "programs.tasks.complete")
+    enrollment = task.enrollment
+    today = schedule.local_today(enrollment.clinic)
+    _check_open(task, enrollment, today)
+    step = task.step
+    clean_values, clean_answers = [], {}
+    if task.kind == Step.Kind.MEASUREMENT:
+        clean_values = _check_values(step, values)
+    elif task.kind == Step.Kind.CHECK_IN:
+        clean_answers = _check_answers(step, answers if answers is not None else {})
+    now = timezone.now()
+    on_time = today <= task.due_date
+    claimed = Task.objects.filter(pk=task.pk, status__in=[Task.Status.DUE, Task.Status.MISSED])
+    if not claimed.update(
+        status=Task.Status.DONE,
+        completed_at=now,
+        on_time=on_time,
+        values=clean_values,
+        answers=clean_answers,
+    ):
+        raise Conflict(_("This task is already done or skipped."))
+    task.status, task.completed_at, task.on_time = Task.Status.DONE, now, on_time
+    task.values, task.answers = clean_values, clean_answers
+    measurements = [
+        Measurement(
+            clinic_id=task.clinic_id,
+            patient_id=task.patient_id,
+            enrollment_id=enrollment.pk,
+            task=task,
+            code=item["code"],
+            value=item["value"],
+            unit=item["unit"],
+            measured_at=now,
+            off_target=_off_target(step, item["code"], item["value"]),
+            alert=COMPONENTS[item["code"]].alerting(item["value"]),
+        )
+        for item in clean_values
+    ]
+    Measurement.objects.bulk_create(measurements)
+    _after_activity(enrollment, today, now)
+    audit(actor=actor, action=Action.UPDATE, obj=task, patient_id=task.patient_id, detail="done")
+    for measurement in measurements:
+        if measurement.alert:
+            measurement.enrollment = enrollment
+            emit(EVENT_ALERT, obj=measurement)
+            break  # one alert per reading (systolic and diastolic are one reading)
+    return task
+
+
+def task_skip(*, actor, task) -> Task:
+    require(actor, "programs.tasks.complete")
+    enrollment = task.enrollment
+    today = schedule.local_today(enrollment.clinic)
+    _check_open(task, enrollment, today)
+    if not Task.objects.filter(pk=task.pk, status__in=[Task.Status.DUE, Task.Status.MISSED]).update(
+        status=Task.Status.SKIPPED, completed_at=timezone.now()
+    ):
+        raise Conflict(_("This task is already done or skipped."))
+    task.status = Task.Status.SKIPPED
+    _after_activity(enrollment, today, timezone.now())
+    audit(actor=actor, action=Action.UPDATE, obj=task, patient_id=task.patient_id, detail="skip")
+    return task
+
+
+def _check_open(task, enrollment, today) -> None:
+    if task.status in (Task.Status.DONE, Task.Status.SKIPPED):
+        raise Conflict(_("This task is already done or skipped."), status=task.status)
+    if enrollment.state != State.ACTIVE:
+        raise Conflict(_("The enrolment is %s.") % enrollment.get_state_display().lower())
+    if today < task.due_date:
+        raise Conflict(_("This task is due on %s.") % task.due_date.isoformat())
+
+
+def _after_activity(enrollment, today, now) -> None:
+    """Keep the dashboard's columns current: adherence, off-target flag, last activity."""
+    adherence = adherence_of(enrollment, today)
+    off_target = latest_off_target(enrollment)
+    Enrollment.objects.filter(pk=enrollment.pk).update(
+        adherence=adherence, adherence_on=today, off_target=bool(off_target), last_activity_at=now
+    )
+    enrollment.adherence, enrollment.off_target = adherence, bool(off_target)
+    enrollment.last_activity_at = now
+
+
+# --- adherence, targets, goals --------------------------------------------------------------------
+def adherence_from(rows, today) -> int | None:
+    """% of tasks due in the last 14 days done on time; today's count once done. None: none due.
+
+    `rows`: (due_date, status, on_time) of the enrolment's tasks in the window."""
+    start = today - datetime.timedelta(ADHERENCE_DAYS)
+    due = on_time = 0
+    for due_date, status, done_on_time in rows:
+        if not start <= due_date <= today:
+            continue
+        if due_date == today and status != Task.Status.DONE:
+            continue  # still time today
+        due += 1
+        on_time += status == Task.Status.DONE and done_on_time
+    return None if due == 0 else round(100 * on_time / due)
+
+
+def adherence_of(enrollment, today) -> int | None:
+    rows = Task.objects.filter(
+        enrollment=enrollment,
+        due_date__gte=today - datetime.timedelta(ADHERENCE_DAYS),
+        due_date__lte=today,
+    ).values_list("due_date", "status", "on_time")
+    return adherence_from(rows, today)
+
+
+def latest_off_target(enrollment) -> list[Measurement]:
+    """The latest measurement of each code, where it is off target."""
+    latest = {}
+    for m in Measurement.objects.filter(enrollment=enrollment).order_by("-measured_at")[:50]:
+        latest.setdefault(m.code, m)
+    return [m for m in latest.values() if m.off_target]
+
+
+COMPARE = {
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+}
+
+
+def goals_status(enrollment, today=None) -> list[dict]:
+    """Each goal of the enrolment's version: achieved / not achieved / no data yet."""
+    today = today or schedule.local_today(enrollment.clinic)
+    result = []
+    for goal in enrollment.template.goals.all():
+        since = today - datetime.timedelta(goal.window_days - 1)
+        if goal.kind == Goal.Kind.AVERAGE:
+            values = list(
+                Measurement.objects.filter(
+                    enrollment=enrollment,
+                    code=goal.code,
+                    measured_at__gte=datetime.datetime.combine(
+                        since, datetime.time(), tzinfo=schedule.clinic_zone(enrollment.clinic)
+                    ),
+                ).values_list("value", flat=True)
+            )
+            current = round(sum(values) / len(values), 1) if values else None
+        else:
+            tasks = Task.objects.filter(
+                enrollment=enrollment, status=Task.Status.DONE, due_date__gte=since,
+                due_date__lte=today,
+            )  # fmt: skip
+            if goal.task_kind:
+                tasks = tasks.filter(kind=goal.task_kind)
+            current = tasks.count()
+        if current is None:
+            status = "no_data"
+        else:
+            status = "achieved" if COMPARE[goal.comparator](current, goal.value) else "not_achieved"
+        result.append({"goal": goal, "current": current, "status": status})
+    return result
+
+
+# --- scheduled jobs -------------------------------------------------------------------------------
+def _active_by_clinic():
+    from clinics.models import Clinic
+
+    ids = set(
+        Enrollment.objects.filter(state=State.ACTIVE).values_list("clinic_id", flat=True).distinct()
+    )
+    return list(Clinic.objects.filter(pk__in=list(ids)))
+
+
+def nightly_run(now=None) -> dict:
+    """Hourly, idempotent: tasks of active enrolments due before the clinic's today become
+    missed, and each active enrolment's adherence is recomputed once per local day."""
+    missed = refreshed = 0
+    for clinic in _active_by_clinic():
+        today = schedule.local_today(clinic, now)
+        active = Enrollment.objects.filter(clinic=clinic, state=State.ACTIVE)
+        active_ids = list(active.values_list("pk", flat=True))
+        touched = set()
+        for offset in range(0, len(active_ids), CHUNK):
+            overdue = Task.objects.filter(
+                enrollment_id__in=active_ids[offset : offset + CHUNK],
+                status=Task.Status.DUE,
+                due_date__lt=today,
+            )
+            touched |= set(overdue.values_list("enrollment_id", flat=True).distinct())
+            missed += overdue.update(status=Task.Status.MISSED)
+        stale = dict(
+            active.filter(Q(adherence_on__isnull=True) | Q(adherence_on__lt=today)).values_list(
+                "pk", "adherence"
+            )
+        )
+        if touched - set(stale):
+            stale.update(
+                Enrollment.objects.filter(pk__in=list(touched - set(stale))).values_list(
+                    "pk", "adherence"
+                )
+            )
+        refreshed += _refresh_adherence(stale, today)
+    return {"missed": missed, "refreshed": refreshed}
+
+
+def _refresh_adherence(current: dict, today) -> int:
+    ids = list(current)
+    changed = 0
+    for offset in range(0, len(ids), CHUNK):
+        part = ids[offset : offset + CHUNK]
+        rows = defaultdict(list)
+        grouped = (
+            Task.objects.filter(
+                enrollment_id__in=part,
+                due_date__gte=today - datetime.timedelta(ADHERENCE_DAYS),
+                due_date__lte=today,
+            )
+            .values("enrollment_id", "due_date", "status", "on_time")
+            .annotate(n=Count("id"))
+        )
+        for g in grouped:
+            rows[g["enrollment_id"]].extend([(g["due_date"], g["status"], g["on_time"])] * g["n"])
+        by_value = defaultdict(list)
+        for pk in part:
+            by_value[adherence_from(rows.get(pk, ()), today)].append(pk)
+        for value, pks in by_value.items():
+            Enrollment.objects.filter(pk__in=pks).update(adherence=value, adherence_on=today)
+            changed += sum(1 for pk in pks if current[pk] != value)
+    return changed
+
+
+def daily_reminders_run(now=None) -> int:
+    """Hourly: each patient whose chosen local hour it is hears once a day that tasks wait
+    ("Your programme tasks for today" at the clinic: no PHI in the message)."""
+    sent = 0
+    for clinic in _active_by_clinic():
+        local = schedule.local_now(clinic, now)
+        today = local.date()
+        due = Enrollment.objects.filter(
+            clinic=clinic,
+            state=State.ACTIVE,
+            reminder_hour=local.hour,
+            patient__user__isnull=False,
+        ).filter(Q(reminded_on__isnull=True) | Q(reminded_on__lt=today))
+        candidates = list(due.values_list("pk", flat=True))
+        with_tasks = set(
+            Task.objects.filter(
+                enrollment_id__in=candidates, due_date=today, status=Task.Status.DUE
+            ).values_list("enrollment_id", flat=True)
+        )
+        for enrollment in due.filter(pk__in=list(with_tasks)).select_related(
+            "patient__user", "clinic"
+        ):
+            claimed = Enrollment.objects.filter(pk=enrollment.pk).filter(
+                Q(reminded_on__isnull=True) | Q(reminded_on__lt=today)
+            )
+            if claimed.update(reminded_on=today):
+                emit(EVENT_TASKS_TODAY, obj=enrollment)
+                sent += 1
+    return sent
+
+
+def behind_digest_run(now=None) -> int:
+    """Weekly: each care manager with enrolments under BEHIND_BELOW % adherence is told once."""
+    from django.contrib.auth import get_user_model
+
+    managers = set(
+        Enrollment.objects.filter(state=State.ACTIVE, adherence__lt=BEHIND_BELOW)
+        .exclude(care_manager__isnull=True)
+        .values_list("care_manager_id", flat=True)
+        .distinct()
+    )
+    users = get_user_model().objects.filter(pk__in=list(managers), is_active=True)
+    count = 0
+    for user in users.select_related("clinic"):
+        emit(EVENT_BEHIND, obj=user)
+        count += 1
+    return count
+
+
+# --- a new clinic's programmes --------------------------------------------------------------------
+def clinic_setup(*, clinic) -> None:
+    """Two published programmes every clinic starts with (idempotent)."""
+    from programs.builtins import BUILTINS
+
+    names = set(ProgramTemplate.objects.filter(clinic=clinic).values_list("name", flat=True))
+    for spec in BUILTINS:
+        if spec["name"] in names:
+            continue
+        template = template_create(actor=None, clinic=clinic, **spec)
+        template_publish(actor=None, template=template)
+
+
+def step_add(*, actor, template, **fields) -> Step:
+    """Add a step to a draft (the builder's form)."""
+    require(actor, "programs.templates.edit")
+    if template.status != ProgramTemplate.Status.DRAFT:
+        raise Conflict(_("Only a draft can be edited: start a new version."))
+    position = template.steps.count()
+    (step,) = _steps(template, [fields])
+    step.position = position
+    step.save(force_insert=True)
+    audit(actor=actor, action=Action.UPDATE, obj=template, detail="step added")
+    return step
+
+
+def step_delete(*, actor, template, step_id: str) -> None:
+    require(actor, "programs.templates.edit")
+    if template.status != ProgramTemplate.Status.DRAFT:
+        raise Conflict(_("Only a draft can be edited: start a new version."))
+    Step.objects.filter(template=template, pk=str(step_id)[:24]).delete()
+    audit(actor=actor, action=Action.UPDATE, obj=template, detail="step removed")

@@ -1,0 +1,221 @@
+"""Staff HTML of programmes: dashboard, templates (builder on a timeline, publish/retire),
+enrolment from the patient page, the per-enrolment page with charts.
+
+Each page loads its record with one selector call (404 outside the clinic, 403 for a role
+that may not) and writes through one service; a refusal is shown as a message or on the form.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.decorators import staff_page
+from core.errors import Conflict
+from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors
+from core.lists import page_size
+from core.roles import Role, can
+from patients.selectors import patient_get
+from programs import charts, schedule, selectors, services
+from programs.forms import DashboardFilterForm, EnrollForm, ReasonForm, StepForm, TemplateForm
+from programs.markdown import render as markdown
+from programs.models import ProgramTemplate
+
+
+@require_GET
+@staff_page("programs.view")
+def dashboard(request):
+    form = DashboardFilterForm(request.GET)
+    form.offer(selectors.template_list(actor=request.user))
+    filters = form.filters()
+    page_obj = selectors.enrollment_page(
+        actor=request.user,
+        number=request.GET.get("page"),
+        per_page=page_size(request.GET.get("page_size")),
+        **filters,
+    )
+    return render(request, "programs/dashboard.html", {"page_obj": page_obj, "filter_form": form})
+
+
+@require_GET
+@staff_page("programs.view")
+def template_list(request):
+    return render(
+        request,
+        "programs/template_list.html",
+        {
+            "templates": selectors.template_list(actor=request.user),
+            "can_edit": can(request.user, "programs.templates.edit"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page("programs.templates.edit")
+def template_new(request):
+    form = TemplateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            template = services.template_create(actor=request.user, **form.cleaned_data)
+        except SERVICE_ERRORS as exc:
+            apply_service_errors(form, exc)
+        else:
+            return redirect("programs:template", pk=template.pk)
+    return render(request, "programs/template_new.html", {"form": form})
+
+
+def _timeline(template) -> list[dict]:
+    """The builder's timeline: days with their steps (repeats shown on their first day)."""
+    days: dict[int, list] = {}
+    for step in template.steps.all():
+        days.setdefault(step.day, []).append({"step": step, "html": markdown(step.body)})
+    return [{"day": day, "steps": steps} for day, steps in sorted(days.items())]
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page()
+def template_detail(request, pk):
+    posting = request.method == "POST"
+    template = selectors.template_get(
+        actor=request.user,
+        id=pk,
+        permission="programs.templates.edit" if posting else "programs.view",
+    )
+    form = StepForm(request.POST if posting else None)
+    if posting and form.is_valid():
+        try:
+            services.step_add(actor=request.user, template=template, **form.step_fields())
+        except Conflict as exc:  # no longer a draft: the form is gone from the page
+            flash_errors(request, exc)
+            return redirect("programs:template", pk=template.pk)
+        except SERVICE_ERRORS as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Step added."))
+            return redirect("programs:template", pk=template.pk)
+    return render(
+        request,
+        "programs/template_detail.html",
+        {
+            "template": template,
+            "timeline": _timeline(template),
+            "goals": list(template.goals.all()),
+            "form": form,
+            "can_edit": can(request.user, "programs.templates.edit"),
+            "is_draft": template.status == ProgramTemplate.Status.DRAFT,
+        },
+    )
+
+
+@require_POST
+@staff_page()
+def template_action(request, pk, action):
+    template = selectors.template_get(
+        actor=request.user, id=pk, permission="programs.templates.edit"
+    )
+    service = {
+        "publish": services.template_publish,
+        "retire": services.template_retire,
+        "version": services.template_new_version,
+    }[action]
+    try:
+        result = service(actor=request.user, template=template)
+    except SERVICE_ERRORS as exc:
+        flash_errors(request, exc)
+        return redirect("programs:template", pk=template.pk)
+    return redirect("programs:template", pk=result.pk)
+
+
+@require_POST
+@staff_page()
+def step_delete(request, pk, step_id):
+    template = selectors.template_get(
+        actor=request.user, id=pk, permission="programs.templates.edit"
+    )
+    try:
+        services.step_delete(actor=request.user, template=template, step_id=step_id)
+    except SERVICE_ERRORS as exc:
+        flash_errors(request, exc)
+    return redirect("programs:template", pk=template.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page()
+def enroll(request, pid):
+    posting = request.method == "POST"
+    patient = patient_get(
+        actor=request.user, id=pid, permission="programs.enroll", audited=not posting
+    )
+    templates = list(
+        selectors.template_list(actor=request.user, status=ProgramTemplate.Status.PUBLISHED)
+    )
+    staff = get_user_model().objects.filter(
+        clinic_id=request.user.clinic_id, role__in=[Role.CLINICIAN, Role.NURSE], is_active=True
+    )
+    form = EnrollForm(
+        request.POST if posting else None,
+        templates=templates,
+        staff=staff,
+        initial={"start_date": schedule.local_today(request.user.clinic)},
+    )
+    if posting and form.is_valid():
+        by_id = {t.pk: t for t in templates}
+        manager = staff.filter(pk=form.cleaned_data["care_manager"]).first()
+        try:
+            enrollment = services.enroll(
+                actor=request.user,
+                template=by_id[form.cleaned_data["program"]],
+                patient=patient,
+                start_date=form.cleaned_data["start_date"],
+                care_manager=manager,
+            )
+        except SERVICE_ERRORS as exc:
+            apply_service_errors(form, exc, {"template": "program"})
+        else:
+            messages.success(request, _("Enrolled."))
+            return redirect("programs:enrollment", pk=enrollment.pk)
+    return render(request, "programs/enroll.html", {"patient": patient, "form": form})
+
+
+@require_GET
+@staff_page()
+def enrollment_detail(request, pk):
+    enrollment = selectors.enrollment_get(actor=request.user, id=pk)
+    series = selectors.measurement_series(enrollment)
+    for index, item in enumerate(series):
+        item["chart"] = charts.chart(item, chart_id=f"chart-{index}")
+    today = selectors.local_today(enrollment)
+    return render(
+        request,
+        "programs/enrollment_detail.html",
+        {
+            "enrollment": enrollment,
+            "series": series,
+            "goals": services.goals_status(enrollment, today),
+            "answers": selectors.check_in_answers(enrollment),
+            "today_tasks": list(selectors.tasks_on(enrollment, today)),
+            "can_manage": can(request.user, "programs.manage"),
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+@require_POST
+@staff_page()
+def enrollment_action(request, pk, action):
+    enrollment = selectors.enrollment_get(
+        actor=request.user, id=pk, permission="programs.manage", audited=False
+    )
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    try:
+        services.enrollment_transition(
+            actor=request.user,
+            enrollment=enrollment,
+            action=action,
+            reason=form.cleaned_data.get("reason", ""),
+        )
+    except SERVICE_ERRORS as exc:
+        flash_errors(request, exc)
+    return redirect("programs:enrollment", pk=enrollment.pk)

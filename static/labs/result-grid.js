@@ -1,0 +1,73 @@
+// Result grid: a live flag beside each value as it is typed (the server flags it again on save).
+// Served as a file (no inline script) so it runs under the project's Content-Security-Policy.
+(function () {
+  "use strict";
+  var LABELS = {
+    critical_low: ["LL", "Critically low", "text-bg-danger"],
+    critical_high: ["HH", "Critically high", "text-bg-danger"],
+    low: ["L", "Low", "text-bg-warning"],
+    high: ["H", "High", "text-bg-warning"],
+    abnormal: ["A", "Abnormal", "text-bg-warning"],
+    normal: ["", "Normal", "text-bg-light border"]
+  };
+
+  function number(text) {
+    if (text === undefined || text === null || String(text).trim() === "") return null;
+    var value = Number(String(text).trim().replace(",", "."));
+    return isFinite(value) ? value : null;
+  }
+
+  function flagFor(row, raw) {
+    var data = row.dataset;
+    if (data.type !== "numeric") {
+      if (!data.normalText) return "";
+      return raw.trim().toLowerCase() === data.normalText.trim().toLowerCase() ? "normal" : "abnormal";
+    }
+    var value = number(raw);
+    if (value === null) return "";
+    var unit = row.querySelector(".hp-grid-unit");
+    if (unit && unit.value !== unit.dataset.own) return "";  // converted on the server
+    var cl = number(data.criticalLow), ch = number(data.criticalHigh);
+    var low = number(data.low), high = number(data.high);
+    if (cl !== null && value <= cl) return "critical_low";
+    if (ch !== null && value >= ch) return "critical_high";
+    if (low === null && high === null) return "";
+    if (low !== null && value < low) return "low";
+    if (high !== null && value > high) return "high";
+    return "normal";
+  }
+
+  // The page's own (translated) words for each flag, when it gives them.
+  var table = document.querySelector(".hp-grid");
+  if (table) {
+    Object.keys(LABELS).forEach(function (flag) {
+      var key = "label" + flag.split("_").map(function (part) {
+        return part.charAt(0).toUpperCase() + part.slice(1);
+      }).join("");
+      if (table.dataset[key]) LABELS[flag][1] = table.dataset[key];
+    });
+  }
+
+  function show(row) {
+    var input = row.querySelector(".hp-grid-value");
+    var output = row.querySelector(".hp-live-flag");
+    if (!input || !output) return;
+    var flag = flagFor(row, input.value);
+    output.textContent = "";
+    row.classList.remove("table-danger", "table-warning");
+    if (!flag) return;
+    var label = LABELS[flag];
+    var badge = document.createElement("span");
+    badge.className = "badge hp-flag hp-flag-" + flag + " " + label[2];
+    badge.textContent = (label[0] ? label[0] + " · " : "") + label[1];
+    output.appendChild(badge);
+    if (flag.indexOf("critical") === 0) row.classList.add("table-danger");
+    else if (flag !== "normal") row.classList.add("table-warning");
+  }
+
+  document.querySelectorAll(".hp-grid-row").forEach(function (row) {
+    row.addEventListener("input", function () { show(row); });
+    row.addEventListener("change", function () { show(row); });
+    show(row);
+  });
+})();

@@ -1,0 +1,157 @@
+"""Note drafts (a draft in the notes writer, labelled AI-drafted with its citations, signed only
+by its author), plain-language results (patients: their own final ones), the clinic's settings."""
+
+import pytest
+from django.test import Client
+
+from core.roles import Role
+from labs.services import result_create
+from notes.models import Note
+from notes.services import note_sign
+from tests.ai_assist.conftest import GLUCOSE
+from tests.labs.factories import days_ago
+from tests.notes.factories import audit_mark, audit_rows_since
+from tests.patients.factories import portal_user
+
+pytestmark = pytest.mark.django_db
+
+
+# --- note drafts ----------------------------------------------------------------------------------
+def test_a_note_draft_is_an_unsigned_ai_labelled_draft_with_its_citations(api_as, clinician, chart):
+    mark = audit_mark()
+    response = api_as(clinician).post(
+        f"/api/v1/ai/patients/{chart['patient'].pk}/note-draft", format="json"
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    note = Note.objects.get(pk=body["id"])
+    assert note.status == Note.Status.DRAFT and note.author_id == clinician.pk
+    assert note.ai_generated is True
+    assert note.ai_citations["generated_by"] == {"engine": "builtin", "model": "rules-1"}
+    assert [s["name"] for s in note.sections] == ["Subjective", "Objective", "Assessment", "Plan"]
+    # What is new since the last signed note: the LDL and the newest HbA1c, and the trend.
+    objective = note.sections[1]["text"]
+    assert "LDL cholesterol (calculated) 162 mg/dL (high)" in objective
+    assert "Hemoglobin A1c rising" in objective
+    cited = {s["id"] for s in note.ai_citations["sources"]}
+    assert chart["ldl"].pk in cited and chart["diabetes"].pk in cited
+    assert body["url"] == f"/notes/{note.pk}/edit/"
+    assert body["banner"] == "AI-drafted — check before use"
+    ai_rows = [r for r in audit_rows_since(mark) if r.detail.startswith("AI note draft")]
+    assert len(ai_rows) == 1 and ai_rows[0].object_id == note.pk
+
+
+def test_the_draft_opens_in_the_notes_writer_and_keeps_its_label_once_signed(
+    client, clinician, chart
+):
+    client.force_login(clinician)
+    response = client.post(f"/ai/patients/{chart['patient'].pk}/note-draft/")
+    note = Note.objects.filter(ai_generated=True).get()
+    assert response.status_code == 302 and response.url == f"/notes/{note.pk}/edit/"
+    assert client.get(response.url).status_code == 200
+    signed = note_sign(actor=clinician, note=note)
+    signed.refresh_from_db()
+    assert signed.is_signed and signed.ai_generated and signed.ai_citations["sources"]
+
+
+def test_an_admin_may_summarise_but_the_notes_rules_decide_who_writes_a_draft(api_as, staff, chart):
+    response = api_as(staff[Role.ADMIN]).post(
+        f"/api/v1/ai/patients/{chart['patient'].pk}/note-draft", format="json"
+    )
+    assert response.status_code == 403
+    assert not Note.objects.filter(ai_generated=True).exists()
+
+
+# --- plain-language results -------------------------------------------------------------------
+def explain(api_as, user, result):
+    return api_as(user).get(f"/api/v1/ai/labs/results/{result.pk}/explain")
+
+
+def test_a_patient_gets_their_own_final_result_explained(api_as, chart):
+    user = portal_user(chart["patient"])
+    response = explain(api_as, user, chart["ldl"])
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["text"].startswith("Your LDL cholesterol (calculated) result is 162 mg/dL.")
+    assert "above the usual range (below 99 mg/dL)" in body["text"]
+    assert body["range"]["high"].startswith("99")
+    assert body["citations"] == [
+        {
+            "type": "labs.result",
+            "id": chart["ldl"].pk,
+            "url": f"/api/v1/patients/{chart['patient'].pk}/labs",
+        }
+    ]
+    assert body["banner"] == "AI-drafted — check before use"
+
+
+def test_a_patient_never_gets_a_preliminary_or_someone_elses_result(api_as, staff, chart):
+    user = portal_user(chart["patient"])
+    preliminary = result_create(
+        actor=staff[Role.ADMIN], patient=chart["patient"], test=chart["hba1c"][0].test,
+        value="9.0", collected_at=days_ago(1), status="preliminary",
+    )  # fmt: skip
+    assert explain(api_as, user, preliminary).status_code == 404
+    from tests.patients.factories import PatientFactory
+
+    other = PatientFactory(clinic=chart["patient"].clinic)
+    theirs = result_create(
+        actor=staff[Role.ADMIN], patient=other, test=chart["hba1c"][0].test, value="5.0",
+        collected_at=days_ago(1),
+    )  # fmt: skip
+    assert explain(api_as, user, theirs).status_code == 404
+
+
+def test_staff_get_the_explanation_and_its_citation_opens(api_as, clinician, chart, catalogue):
+    response = explain(api_as, clinician, chart["ldl"])
+    assert response.status_code == 200
+    body = response.json()
+    assert body["text"].startswith("The patient's LDL cholesterol (calculated) result is")
+    web = Client()
+    web.force_login(clinician)
+    assert web.get(body["citations"][0]["url"]).status_code == 200
+
+
+def test_a_preliminary_result_is_not_explained_to_staff(api_as, clinician, staff, chart, catalogue):
+    preliminary = result_create(
+        actor=staff[Role.ADMIN], patient=chart["patient"], test=catalogue[GLUCOSE], value="90",
+        collected_at=days_ago(1), status="preliminary",
+    )  # fmt: skip
+    response = explain(api_as, clinician, preliminary)
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Only final results are explained."
+
+
+# --- settings ---------------------------------------------------------------------------------
+def test_an_admin_turns_a_feature_off_and_it_is_refused(api_as, admin_user, clinician, chart):
+    admin = api_as(admin_user)
+    assert admin.get("/api/v1/ai/settings").json() == {
+        "external_enabled": False,
+        "features": ["summary", "note_draft", "triage", "explain"],
+        "provider_configured": False,
+    }
+    response = admin.patch("/api/v1/ai/settings", {"features": ["triage"]}, format="json")
+    assert response.status_code == 200 and response.json()["features"] == ["triage"]
+    refused = api_as(clinician).post(
+        f"/api/v1/ai/patients/{chart['patient'].pk}/summary", format="json"
+    )
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "This AI feature is turned off for your clinic."
+
+
+def test_unknown_features_are_a_400(api_as, admin_user):
+    response = api_as(admin_user).patch(
+        "/api/v1/ai/settings", {"features": ["mind_reading"]}, format="json"
+    )
+    assert response.status_code == 400
+
+
+def test_the_settings_page_saves(client, admin_user):
+    client.force_login(admin_user)
+    assert client.get("/ai/settings/").status_code == 200
+    response = client.post("/ai/settings/", {"features": ["summary", "explain"]})
+    assert response.status_code == 302
+    assert client.get("/ai/settings/").status_code == 200
+    from ai_assist.models import AiSettings
+
+    assert AiSettings.objects.get(clinic=admin_user.clinic).features == ["summary", "explain"]

@@ -1,0 +1,174 @@
+"""An audit trail nobody can rewrite: hash chains per clinic checked by `verify_audit`,
+users kept (deactivated) once the trail names them, widgets audited, refusals not views."""
+
+import io
+
+import pytest
+from django.contrib.admin.sites import site
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+from django.db import models
+from django.test import RequestFactory
+
+from accounts import audit_chain
+from accounts.models import AuditEvent, User
+from core.audit import audit
+from core.roles import Role
+from tests.factories import UserFactory
+from tests.labs.factories import (
+    audit_mark,
+    install_catalogue,
+    make_order,
+    make_patient,
+    make_result,
+)
+
+
+def raw_rows():
+    """Writes that bypass the model's guards: what someone with database access could do."""
+    return models.QuerySet(AuditEvent)
+
+
+def write_rows(clinician, count=3):
+    return [audit(actor=clinician, action="view", detail=f"row {n}") for n in range(count)]
+
+
+def verify_output():
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("verify_audit", stdout=out, stderr=err)
+    except CommandError as exc:
+        return False, err.getvalue() + str(exc)
+    return True, out.getvalue()
+
+
+# --- the hash chain ---------------------------------------------------------------------------
+def test_sealed_rows_link_to_the_previous_row_of_their_clinic(clinician, other_admin):
+    write_rows(clinician)
+    write_rows(other_admin, 2)
+    audit_chain.seal()
+    rows = list(AuditEvent.objects.filter(clinic_id=clinician.clinic_id).order_by("seq"))
+    assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
+    assert rows[0].prev_hash == audit_chain.GENESIS
+    for previous, row in zip(rows, rows[1:], strict=False):
+        assert row.prev_hash == previous.row_hash
+    ok, report = verify_output()
+    assert ok, report
+
+
+def test_verify_audit_reports_a_row_edited_behind_the_applications_back(clinician):
+    rows = write_rows(clinician, 4)
+    audit_chain.seal()
+    raw_rows().filter(pk=rows[2].pk).update(detail="nothing to see here")
+
+    ok, report = verify_output()
+    assert not ok
+    assert rows[2].pk in report
+    assert "changed" in report
+
+
+def test_verify_audit_reports_a_deleted_row(clinician):
+    rows = write_rows(clinician, 4)
+    audit_chain.seal()
+    models.QuerySet(AuditEvent).filter(pk=rows[1].pk)._raw_delete(using="default")
+
+    ok, report = verify_output()
+    assert not ok
+    assert "missing" in report
+
+
+def test_rows_written_after_a_seal_continue_the_chain(clinician):
+    write_rows(clinician, 2)
+    audit_chain.seal()
+    write_rows(clinician, 2)
+    ok, report = verify_output()  # verify seals what is pending first
+    assert ok, report
+    assert not AuditEvent.objects.filter(seq__isnull=True).exists()
+
+
+def test_the_application_cannot_change_or_delete_rows(clinician):
+    row = write_rows(clinician, 1)[0]
+    with pytest.raises(ValidationError):
+        AuditEvent.objects.filter(pk=row.pk).update(detail="x")
+    with pytest.raises(ValidationError):
+        row.delete()
+
+
+# --- actors are kept as text; users are deactivated, not deleted -----------------------------
+def test_deleting_a_user_does_not_rewrite_their_audit_rows(clinician, db):
+    leaver = UserFactory(clinic=clinician.clinic, role=Role.NURSE)
+    row = audit(actor=leaver, action="view")
+    leaver_id, leaver_email = leaver.pk, leaver.email
+    audit_chain.seal()
+    User.objects.filter(pk=leaver_id).delete()
+
+    row = AuditEvent.objects.get(pk=row.pk)
+    assert row.actor_id == leaver_id
+    assert row.actor_label == leaver_email
+    ok, report = verify_output()
+    assert ok, report
+
+
+def test_the_admin_will_not_delete_a_user_with_history(clinician, db):
+    superuser = UserFactory(is_superuser=True, is_staff=True, clinic=None)
+    request = RequestFactory().get("/admin/")
+    request.user = superuser
+    admin = site._registry[User]
+    fresh = UserFactory(clinic=clinician.clinic, role=Role.NURSE)
+    assert admin.has_delete_permission(request, fresh)
+    audit(actor=clinician, action="update", obj=fresh)
+    assert not admin.has_delete_permission(request, fresh)
+    admin.delete_queryset(request, User.objects.filter(pk=fresh.pk))
+    assert User.objects.filter(pk=fresh.pk).exists()
+
+
+# --- what is audited ----------------------------------------------------------------------------
+def test_results_to_review_widget_audits_the_patients_it_shows(staff):
+    from labs.selectors import review_widget
+
+    clinician = staff[Role.CLINICIAN]
+    tests = install_catalogue(clinician.clinic)
+    patient = make_patient(clinician.clinic)
+    make_result(patient, next(iter(tests.values())), value="999")
+    mark = audit_mark()
+
+    data = review_widget(actor=staff[Role.ADMIN])
+
+    assert data["results"]
+    rows = AuditEvent.objects.exclude(pk__in=mark)
+    assert {r.patient_id for r in rows} == {patient.pk}
+    assert {r.action for r in rows} == {"view"}
+
+
+def test_a_refused_request_is_audited_as_refused_not_as_a_view(client, staff):
+    receptionist = staff[Role.RECEPTIONIST]
+    tests = install_catalogue(receptionist.clinic)
+    patient = make_patient(receptionist.clinic)
+    order = make_order(patient, tests=[next(iter(tests.values()))])
+    client.force_login(receptionist)
+    mark = audit_mark()
+
+    response = client.get(f"/labs/orders/{order.pk}/results/")
+
+    assert response.status_code == 403
+    rows = list(AuditEvent.objects.exclude(pk__in=mark))
+    assert [r.action for r in rows] == ["refused"]
+    assert rows[0].patient_id == patient.pk
+    assert rows[0].actor_id == receptionist.pk
+
+
+def test_a_404_for_a_signed_in_user_is_audited_as_refused(api_as, clinician, other_admin):
+    mark = audit_mark()
+    answer = api_as(clinician).get("/api/v1/patients/0123456789abcdef01234567")
+    assert answer.status_code == 404
+    rows = list(AuditEvent.objects.exclude(pk__in=mark))
+    assert [r.action for r in rows] == ["refused"]
+    assert "404" in rows[0].detail
+
+
+def test_a_chain_another_sealer_holds_is_left_to_it(clinician):
+    write_rows(clinician, 2)
+    held = audit_chain._lease(clinician.clinic_id)  # another worker is sealing this clinic
+    assert held is not None
+    assert audit_chain.seal() == 0
+    assert AuditEvent.objects.filter(seq__isnull=True).count() == 2

@@ -1,0 +1,156 @@
+"""The patient's whole record as a FHIR R4 Bundle (`GET /api/v1/patients/{id}/export`): every
+resource validates with `fhir.resources` (its R4B models, R4's resources unchanged), references
+inside the bundle resolve, staff with clinical access get everything, the patient gets what is
+theirs to read, and the read is one audit row, an export."""
+
+import json
+from collections import Counter
+
+import pytest
+from fhir.resources.R4B import get_fhir_model_class
+from fhir.resources.R4B.bundle import Bundle
+
+from accounts.models import AuditEvent
+from core.contributions import fhir_resources
+from patients import services as patient_services
+from tests.conftest import bearer_client
+from tests.labs.factories import audit_mark, audit_rows_since
+from tests.patients.factories import PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def export(user, patient, **headers) -> dict:
+    response = bearer_client(user).get(f"/api/v1/patients/{patient.pk}/export", **headers)
+    assert response.status_code == 200, response.content[:500]
+    data = json.loads(response.content)
+    Bundle.model_validate(data)  # raises on anything R4 does not allow
+    for entry in data["entry"]:
+        resource = entry["resource"]
+        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+    return data
+
+
+def by_type(bundle: dict) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = {}
+    for entry in bundle["entry"]:
+        grouped.setdefault(entry["resource"]["resourceType"], []).append(entry["resource"])
+    return grouped
+
+
+def ids(resources: list[dict]) -> set[str]:
+    return {resource["id"] for resource in resources}
+
+
+def test_a_clinician_exports_the_whole_record(record):
+    patient = record["patient"]
+    mark = audit_mark()
+
+    bundle = export(record["clinician"], patient)
+
+    assert bundle["resourceType"] == "Bundle"
+    assert bundle["type"] == "collection"
+    found = by_type(bundle)
+    assert Counter({kind: len(items) for kind, items in found.items()}) >= Counter(
+        Patient=1,
+        AllergyIntolerance=1,
+        Condition=1,
+        MedicationStatement=1,
+        Observation=3,
+        DiagnosticReport=1,
+        DocumentReference=2,
+        Appointment=1,
+    )
+    assert found["Patient"][0]["id"] == patient.pk
+    assert found["AllergyIntolerance"][0]["code"]["text"] == "Penicillin"
+    assert found["Condition"][0]["code"]["coding"][0]["code"] == "E11.9"
+    assert found["MedicationStatement"][0]["status"] == "completed"
+    assert ids(found["Observation"]) == {
+        record[name].pk for name in ("glucose", "potassium", "hemoglobin")
+    }
+    # Drafts are not yet part of the record; signed notes are, shared or not.
+    assert ids(found["DocumentReference"]) == {record["shared_note"].pk, record["private_note"].pk}
+    assert found["Appointment"][0]["description"] == "Review of blood sugar"
+    row = audit_rows_since(mark).get()
+    assert (row.action, row.patient_id, row.actor_id) == (
+        AuditEvent.Action.EXPORT,
+        patient.pk,
+        record["clinician"].pk,
+    )
+
+
+def test_every_reference_in_the_bundle_resolves_to_an_entry(record):
+    bundle = export(record["clinician"], record["patient"])
+    held = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"]}
+
+    report = by_type(bundle)["DiagnosticReport"][0]
+    assert report["id"] == record["order"].pk
+    assert "contained" not in report  # each Observation is in the bundle once
+    assert {r["reference"] for r in report["result"]} == {
+        f"Observation/{record['glucose'].pk}",
+        f"Observation/{record['potassium'].pk}",
+    }
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        subject = resource.get("subject") or resource.get("patient")
+        if subject:
+            assert subject["reference"] in held
+        for result in resource.get("result", []):
+            assert result["reference"] in held
+
+
+def test_the_patient_fetches_their_own_record(record):
+    bundle = export(record["user"], record["patient"])
+
+    found = by_type(bundle)
+    assert found["Patient"][0]["id"] == record["patient"].pk
+    assert ids(found["AllergyIntolerance"]) == {record["allergy"].pk}
+    # Their released results only, no lab orders, and the notes shared with them.
+    assert ids(found["Observation"]) == {record["glucose"].pk, record["hemoglobin"].pk}
+    assert "DiagnosticReport" not in found
+    assert ids(found["DocumentReference"]) == {record["shared_note"].pk}
+    assert ids(found["Appointment"]) == {record["appointment"].pk}
+    assert "Staff-only note" not in json.dumps(bundle)
+
+
+def test_the_bundle_is_plain_json_when_asked(record):
+    response = bearer_client(record["clinician"]).get(
+        f"/api/v1/patients/{record['patient'].pk}/export", HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["type"] == "collection"
+
+
+def test_fhir_json_is_the_default(record):
+    response = bearer_client(record["clinician"]).get(
+        f"/api/v1/patients/{record['patient'].pk}/export"
+    )
+    assert response["Content-Type"].startswith("application/fhir+json")
+
+
+def test_an_archived_record_is_closed_to_its_patient_but_not_to_staff(record):
+    patient = record["patient"]
+    patient_services.patient_set_archived(actor=record["clinician"], patient=patient, archived=True)
+
+    response = bearer_client(record["user"]).get(f"/api/v1/patients/{patient.pk}/export")
+
+    assert response.status_code == 404
+    assert by_type(export(record["clinician"], patient))["Patient"][0]["active"] is False
+
+
+def test_a_patient_with_nothing_recorded_exports_just_themselves(clinician):
+    patient = PatientFactory(clinic=clinician.clinic)
+    bundle = export(clinician, patient)
+    assert [e["resource"]["resourceType"] for e in bundle["entry"]] == ["Patient"]
+
+
+def test_every_installed_app_contributes_to_the_bundle():
+    assert {"patients", "labs", "notes", "appointments"} <= {s.key for s in fhir_resources}
+
+
+def test_the_export_reads_in_a_bounded_number_of_queries(record, django_assert_max_num_queries):
+    client = bearer_client(record["clinician"])
+    with django_assert_max_num_queries(40):
+        response = client.get(f"/api/v1/patients/{record['patient'].pk}/export")
+    assert response.status_code == 200

@@ -1,0 +1,139 @@
+"""The staff pages: inbox (tabs, urgent first, unread bold, search, category), thread page
+(marks read, polling, internal remarks distinct, saved replies, actions, asides), the patient
+page's Messages panel and "start a thread", settings."""
+
+import pytest
+from django.test import Client
+
+from core.contributions import Aside, asides
+from messaging import services
+from messaging.models import MessagingSettings, SavedReply, Thread
+from tests.messaging.factories import make_thread, write
+from tests.patients.factories import PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def browser(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_inbox_tabs_urgent_first_unread_bold_and_nav_count(patient_user, clinician, nurse):
+    read = make_thread(patient_user, patient_user.patient_record, subject="Already read")
+    services.thread_read(actor=nurse, thread=read)
+    urgent = make_thread(patient_user, patient_user.patient_record, subject="Chest pain")
+    services.thread_update(actor=clinician, thread=urgent, urgent=True)
+    mine = make_thread(patient_user, patient_user.patient_record, subject="Mine")
+    services.thread_update(actor=clinician, thread=mine, assigned_to=nurse.pk)
+    page = browser(nurse).get("/messages/?tab=open").content.decode()
+    assert page.index("Chest pain") < page.index("Mine") < page.index("Already read")
+    assert page.count('class="fw-bold"') == 2  # Chest pain and Mine are unread for the nurse
+    assert 'id="messages-unread">2<' in page
+    team = browser(nurse).get("/messages/?tab=team").content.decode()
+    assert "Chest pain" in team and "Mine" not in team
+    assigned = browser(nurse).get("/messages/").content.decode()  # "assigned to me" first
+    assert "Mine" in assigned and "Chest pain" not in assigned
+
+
+def test_inbox_search_and_category(patient_user, clinician, clinic):
+    make_thread(
+        patient_user, patient_user.patient_record, subject="Refill please", category="refill"
+    )
+    other = PatientFactory(clinic=clinic, first_name="Zed", last_name="Quinn")
+    make_thread(clinician, other, subject="Your appointment", category="appointment")
+    client = browser(clinician)
+    assert "Your appointment" in client.get("/messages/?tab=open&q=quinn").content.decode()
+    assert "Refill please" not in client.get("/messages/?tab=open&q=quinn").content.decode()
+    page = client.get("/messages/?tab=open&category=refill").content.decode()
+    assert "Refill please" in page and "Your appointment" not in page
+
+
+def test_inbox_query_count_stays_flat(patient_user, clinician, django_assert_max_num_queries):
+    client = browser(clinician)
+    make_thread(patient_user, patient_user.patient_record)
+    with django_assert_max_num_queries(14) as few:
+        client.get("/messages/?tab=open")
+    for n in range(12):
+        make_thread(patient_user, patient_user.patient_record, subject=f"Thread {n}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get("/messages/?tab=open").status_code == 200
+
+
+def test_thread_page_marks_read_and_shows_remarks_apart(patient_user, clinician, nurse, clinic):
+    SavedReply.objects.create(clinic=clinic, title="Book a visit", text="Please book a visit.")
+    thread = make_thread(patient_user, patient_user.patient_record, text="My rash")
+    write(nurse, thread, "Photo looks fine", internal=True)
+    client = browser(clinician)
+    page = client.get(f"/messages/{thread.pk}/").content.decode()
+    assert "My rash" in page and "Photo looks fine" in page
+    assert "Internal remark — not shown to the patient" in page
+    assert "Book a visit" in page and "messaging/thread.js" in page
+    assert 'id="messages-unread"' not in page  # opening the page read everything
+    assert client.get(f"/messages/{thread.pk}/poll/?after=2").status_code == 204
+    write(patient_user, thread, "Still itchy")
+    poll = client.get(f"/messages/{thread.pk}/poll/?after=2")
+    assert poll.status_code == 200 and "Still itchy" in poll.content.decode()
+    assert "My rash" not in poll.content.decode()
+    assert services.selectors.unread_count(actor=clinician) == 0
+
+
+def test_reply_assign_urgent_close_from_the_page(patient_user, clinician, nurse):
+    thread = make_thread(patient_user, patient_user.patient_record)
+    client = browser(clinician)
+    assert client.post(f"/messages/{thread.pk}/reply/", {"text": "Hello"}).status_code == 302
+    refused = client.post(f"/messages/{thread.pk}/reply/", {"text": ""})
+    assert (
+        refused.status_code == 200
+        and "Write a message or attach a file." in refused.content.decode()
+    )
+    client.post(f"/messages/{thread.pk}/manage/", {"action": "assign", "assigned_to": nurse.pk})
+    client.post(f"/messages/{thread.pk}/manage/", {"action": "urgent"})
+    client.post(f"/messages/{thread.pk}/manage/", {"action": "close"})
+    thread.refresh_from_db()
+    assert (thread.assigned_to_id, thread.urgent, thread.status) == (nurse.pk, True, "closed")
+    client.post(f"/messages/{thread.pk}/manage/", {"action": "assign", "assigned_to": ""})
+    thread.refresh_from_db()
+    assert thread.assigned_to_id is None
+
+
+def test_the_thread_page_renders_the_asides_of_other_apps(patient_user, clinician):
+    thread = make_thread(patient_user, patient_user.patient_record)
+    asides.register(
+        "test.aside",
+        Aside(
+            key="test.aside",
+            record="messaging.thread",
+            template="messaging/tests/aside.html",
+            permission="messaging.view",
+            context=lambda actor, obj: {"subject": obj.subject},
+        ),
+    )
+    try:
+        page = browser(clinician).get(f"/messages/{thread.pk}/").content.decode()
+    finally:
+        asides._items.pop("test.aside")
+    assert "Aside for Rash getting worse" in page
+
+
+def test_patient_panel_and_start_a_thread(patient, clinician):
+    page = browser(clinician).get(f"/patients/{patient.pk}/").content.decode()
+    assert "Start a thread" in page
+    response = browser(clinician).post(
+        f"/messages/patients/{patient.pk}/new/",
+        {"subject": "Your results", "category": "clinical", "text": "Please call us"},
+    )
+    thread = Thread.objects.get()
+    assert response.status_code == 302 and response.url == f"/messages/{thread.pk}/"
+    assert "Your results" in browser(clinician).get(f"/patients/{patient.pk}/").content.decode()
+
+
+def test_settings_and_saved_replies(admin_user, clinic):
+    client = browser(admin_user)
+    client.post("/messages/settings/", {"form": "settings", "response_target_minutes": 45})
+    assert MessagingSettings.objects.get(clinic=clinic).response_target_minutes == 45
+    client.post("/messages/settings/", {"form": "reply", "title": "Hi", "text": "Hello there"})
+    reply = SavedReply.objects.get(clinic=clinic)
+    assert client.post(f"/messages/settings/replies/{reply.pk}/delete/").status_code == 302
+    assert not SavedReply.objects.exists()

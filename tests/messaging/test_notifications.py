@@ -1,0 +1,105 @@
+"""Who hears of a message, where, and that no e-mail or push carries its text or subject."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from messaging import services
+from messaging.models import MessagingSettings, Thread
+from notifications.models import Notification, OutboxMessage, Preference, PushMessage
+from tests.messaging.factories import make_thread, write
+from tests.notifications.phi import outbound_text
+from tests.notifications.test_push import Browser
+
+pytestmark = pytest.mark.django_db
+SUBJECT, TEXT = "Strange mole on my back", "It is bleeding since Tuesday"
+
+
+def told(user, event):
+    return Notification.objects.filter(recipient=user, event=event)
+
+
+def test_a_patient_message_goes_to_the_assignee_in_app(patient_user, clinician, nurse):
+    thread = make_thread(patient_user, patient_user.patient_record, subject=SUBJECT, text=TEXT)
+    services.thread_update(actor=nurse, thread=thread, assigned_to=clinician.pk)
+    write(patient_user, thread, TEXT)
+    [note] = told(clinician, services.EVENT_PATIENT_MESSAGE)
+    assert note.link == f"/messages/{thread.pk}/"
+    assert SUBJECT not in note.title and TEXT not in note.title
+    assert not told(nurse, services.EVENT_PATIENT_MESSAGE).exists()
+
+
+def test_the_team_inbox_tells_only_clinicians_and_nurses_who_turned_it_on(
+    patient_user, clinician, nurse, admin_user
+):
+    Preference.objects.create(
+        user=nurse, event=services.EVENT_TEAM_MESSAGE, in_app=True, email=False, push=False
+    )
+    make_thread(patient_user, patient_user.patient_record, subject=SUBJECT, text=TEXT)
+    assert told(nurse, services.EVENT_TEAM_MESSAGE).count() == 1
+    assert not told(clinician, services.EVENT_TEAM_MESSAGE).exists()
+    assert not Notification.objects.filter(recipient=admin_user).exists()
+
+
+def test_a_staff_reply_reaches_the_patient_by_push_and_email_without_content(
+    api_as,
+    patient_user,
+    clinician,
+    http_sink,
+    vapid,
+    mailbox,
+):
+    browser = Browser()
+    registered = api_as(patient_user).post(
+        "/api/v1/notifications/devices",
+        {"kind": "webpush", "endpoint": f"{http_sink.url}/push/1", "keys": browser.keys()},
+        format="json",
+    )
+    assert registered.status_code == 201
+    thread = make_thread(clinician, patient_user.patient_record, subject=SUBJECT, text=TEXT)
+    write(clinician, thread, TEXT + " — please come in")
+    assert told(patient_user, services.EVENT_STAFF_REPLY).count() == 2
+    [request, _second] = http_sink.requests
+    payload = browser.decrypt(request["body"])
+    assert payload["title"] == "New message at Riverside Clinic"
+    assert payload["url"].endswith(f"/api/v1/messages/threads/{thread.pk}/")
+    outbound = [outbound_text(r) for r in OutboxMessage.objects.all()]
+    outbound += [outbound_text(r) for r in PushMessage.objects.all()]
+    assert outbound
+    for text in outbound + [mailbox.body(m) for m in mailbox.messages]:
+        assert SUBJECT not in text and "bleeding" not in text and "Tuesday" not in text
+    assert any("Riverside Clinic" in mailbox.body(m) for m in mailbox.messages)
+
+
+def test_internal_remarks_tell_the_patient_nothing(patient_user, clinician):
+    thread = make_thread(patient_user, patient_user.patient_record)
+    write(clinician, thread, "Between us", internal=True)
+    assert not told(patient_user, services.EVENT_STAFF_REPLY).exists()
+
+
+def test_an_urgent_thread_left_unanswered_past_the_target_alerts_the_admins_once(
+    patient_user, clinician, admin_user, clinic
+):
+    MessagingSettings.objects.create(clinic=clinic, response_target_minutes=30)
+    thread = make_thread(patient_user, patient_user.patient_record, subject=SUBJECT, urgent=True)
+    services.thread_update(actor=clinician, thread=thread, urgent=True)  # staff confirm
+    soon = timezone.now() + datetime.timedelta(minutes=20)
+    assert services.urgent_overdue_run(now=soon) == 0
+    later = timezone.now() + datetime.timedelta(minutes=31)
+    assert services.urgent_overdue_run(now=later) == 1
+    assert services.urgent_overdue_run(now=later) == 0  # once per wait
+    [alert] = told(admin_user, services.EVENT_URGENT_OVERDUE)
+    assert SUBJECT not in alert.title
+    assert not told(clinician, services.EVENT_URGENT_OVERDUE).exists()
+
+
+def test_an_answered_or_routine_thread_raises_no_alert(patient_user, clinician, admin_user):
+    answered = make_thread(patient_user, patient_user.patient_record)
+    services.thread_update(actor=clinician, thread=answered, urgent=True)
+    write(clinician, answered, "On it")
+    make_thread(patient_user, patient_user.patient_record, subject="Routine")
+    later = timezone.now() + datetime.timedelta(days=1)
+    assert services.urgent_overdue_run(now=later) == 0
+    assert Thread.objects.filter(reply_due_at__isnull=False).count() == 0
+    assert not told(admin_user, services.EVENT_URGENT_OVERDUE).exists()

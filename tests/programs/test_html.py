@@ -1,0 +1,119 @@
+"""Staff pages: the dashboard (adherence, off target, last activity; sortable, paginated, a
+flat number of queries), the enrolment page with its SVG charts and target band, enrolling
+from the patient page, the patient page's Programs panel, the template builder."""
+
+import pytest
+
+from programs import services
+from programs.models import Enrollment, ProgramTemplate
+from tests.patients.factories import PatientFactory
+from tests.programs.factories import bp, bp_task, enrol, published, today
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def web(client, clinician):
+    client.force_login(clinician)
+    return client
+
+
+def test_dashboard_sorts_by_adherence_and_flags_off_target(web, clinician, patient):
+    good = enrol(clinician, patient)
+    services.task_complete(actor=clinician, task=bp_task(good), values=bp(150))
+    poor = enrol(clinician, PatientFactory(clinic=patient.clinic, last_name="Zed"), days_ago=3)
+    services.nightly_run()
+    page = web.get("/programs/?sort=adherence").content.decode()
+    assert page.index("Zed") < page.index("Silva")
+    assert "off target" in page
+    assert "0%" in page and "100%" in page
+    behind = web.get("/programs/?behind=on").content.decode()
+    assert "Zed" in behind and "Silva" not in behind
+    assert Enrollment.objects.get(pk=poor.pk).adherence == 0
+
+
+def test_dashboard_queries_do_not_grow_with_rows(
+    web, clinician, patient, django_assert_max_num_queries
+):
+    enrol(clinician, patient)
+    with django_assert_max_num_queries(14):
+        assert web.get("/programs/").status_code == 200
+    for _ in range(15):
+        enrol(clinician, PatientFactory(clinic=patient.clinic))
+    with django_assert_max_num_queries(14):
+        assert web.get("/programs/").status_code == 200
+
+
+def test_enrolment_page_draws_the_series_with_the_target_band(web, clinician, patient):
+    enrollment = enrol(clinician, patient, days_ago=1)
+    for day, systolic in ((0, 124), (1, 141)):
+        services.task_complete(
+            actor=clinician, task=bp_task(enrollment, day=day), values=bp(systolic)
+        )
+    page = web.get(f"/programs/enrollments/{enrollment.pk}/").content.decode()
+    assert page.count('class="hp-program-chart"') == 2  # systolic and diastolic
+    assert 'class="target-band"' in page
+    assert "off-target" in page  # 141 is above 130
+    assert "<polyline" in page
+
+
+def test_enrol_from_the_patient_page(web, clinician, patient):
+    detail = web.get(f"/patients/{patient.pk}/").content.decode()
+    assert f"/programs/patients/{patient.pk}/enroll/" in detail
+    template = published(patient.clinic)
+    response = web.post(
+        f"/programs/patients/{patient.pk}/enroll/",
+        {"program": template.pk, "start_date": today(patient.clinic).isoformat()},
+    )
+    enrollment = Enrollment.objects.get(patient=patient)
+    assert response.status_code == 302
+    assert response["Location"] == f"/programs/enrollments/{enrollment.pk}/"
+    again = web.post(
+        f"/programs/patients/{patient.pk}/enroll/",
+        {"program": template.pk, "start_date": today(patient.clinic).isoformat()},
+    )
+    assert again.status_code == 200 and "already enrolled" in again.content.decode()
+    panel = web.get(f"/patients/{patient.pk}/").content.decode()
+    assert "Hypertension — 12 weeks" in panel and "<progress" in panel
+
+
+def test_panel_shows_latest_measurement_with_target(web, clinician, patient):
+    enrollment = enrol(clinician, patient)
+    services.task_complete(actor=clinician, task=bp_task(enrollment), values=bp(133))
+    page = web.get(f"/patients/{patient.pk}/").content.decode()
+    assert "133" in page and "90–130" in page.replace("90.0", "90").replace("130.0", "130")
+
+
+def test_builder_adds_steps_to_a_draft_and_publishes(client, admin_user, programs_clinic):
+    client.force_login(admin_user)
+    response = client.post(
+        "/programs/templates/new/", {"name": "Asthma", "description": "", "duration_days": 28}
+    )
+    draft = ProgramTemplate.objects.get(name="Asthma")
+    assert response["Location"] == f"/programs/templates/{draft.pk}/"
+    added = client.post(
+        f"/programs/templates/{draft.pk}/",
+        {"day": 0, "kind": "measurement", "title": "Peak flow", "repeat": "daily",
+         "measure": "peak_flow", "target_low": 350},
+    )  # fmt: skip
+    assert added.status_code == 302
+    page = client.get(f"/programs/templates/{draft.pk}/").content.decode()
+    assert "Day 0" in page and "Peak flow" in page and "Daily" in page
+    client.post(f"/programs/templates/{draft.pk}/publish/")
+    draft.refresh_from_db()
+    assert draft.status == "published"
+    assert draft.steps.get().targets == {"19935-6": {"low": 350.0, "high": None}}
+    refused = client.post(
+        f"/programs/templates/{draft.pk}/",
+        {"day": 1, "kind": "education", "title": "Late"},
+        follow=True,
+    )
+    assert "Only a draft can be edited" in refused.content.decode()
+
+
+def test_html_transitions_show_a_refusal_as_a_message(web, clinician, patient):
+    enrollment = enrol(clinician, patient)
+    response = web.post(f"/programs/enrollments/{enrollment.pk}/resume/", follow=True)
+    assert "cannot be resumed" in response.content.decode()
+    web.post(f"/programs/enrollments/{enrollment.pk}/pause/")
+    assert Enrollment.objects.get(pk=enrollment.pk).state == "paused"

@@ -1,0 +1,35 @@
+"""Demo programmes: `seed_demo --program-enrolments N` enrols up to N patients with history."""
+
+import argparse
+
+import pytest
+
+from core.contributions import seeders
+from core.roles import Role
+from programs import demo
+from programs.models import Enrollment, Measurement, Task
+from tests.patients.factories import PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seeding_enrols_with_history_and_never_twice(staff, clinic):
+    for _ in range(4):
+        PatientFactory(clinic=clinic)
+    users = {Role.CLINICIAN: staff["clinician"], Role.NURSE: staff["nurse"]}
+    assert demo.seed_enrollments(clinic=clinic, users=users, count=3) == 3
+    assert demo.seed_enrollments(clinic=clinic, users=users, count=3) == 1  # one patient left
+    assert Enrollment.objects.filter(clinic=clinic).count() == 4
+    assert Task.objects.filter(status="done").exists()
+    assert (
+        Task.objects.filter(status="missed").exists()
+        or Task.objects.filter(status="skipped").exists()
+    )
+    assert Measurement.objects.exists()
+    assert all(e.adherence is not None for e in Enrollment.objects.all())
+
+
+def test_the_option_is_offered_by_seed_demo():
+    parser = argparse.ArgumentParser()
+    seeders.get("programs").add_arguments(parser)
+    assert parser.parse_args(["--program-enrolments", "7"]).program_enrolments == 7

@@ -1,0 +1,221 @@
+"""Two-factor authentication: enrolment, the second login step (API and web), the clinic
+policy, superusers in the admin, backup codes, replay, and an admin's reset."""
+
+import time
+
+import pytest
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import mfa
+from accounts.models import AuditEvent
+from clinics.models import MfaPolicy
+from core.roles import Role
+
+AUTH = "/api/v1/auth"
+
+
+def code_for(device, step_offset=0) -> str:
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + step_offset * device.step
+    return f"{totp.token():06d}"
+
+
+def enrol(user) -> list[str]:
+    """Enrol through the service; the code used is then spent, so later codes are a step on."""
+    mfa.totp_begin(user=user)
+    device = TOTPDevice.objects.get(user=user)
+    return mfa.totp_confirm(user=user, code=code_for(device))
+
+
+def next_code(user) -> str:
+    return code_for(TOTPDevice.objects.get(user=user, confirmed=True), step_offset=1)
+
+
+def login(api_client, user, password):
+    return api_client.post(f"{AUTH}/login", {"email": user.email, "password": password})
+
+
+# --- enrolment through the API ----------------------------------------------------------------
+def test_api_enrolment_gives_a_qr_code_then_backup_codes(api_as, clinician):
+    client = api_as(clinician)
+    started = client.post(f"{AUTH}/mfa/totp")
+    assert started.status_code == 200
+    body = started.json()
+    assert body["otpauth_url"].startswith("otpauth://totp/")
+    assert body["secret"] in body["otpauth_url"]
+    assert body["qr_svg"].startswith("<svg")
+
+    device = TOTPDevice.objects.get(user=clinician)
+    confirmed = client.post(f"{AUTH}/mfa/totp/confirm", {"code": code_for(device)})
+    assert confirmed.status_code == 200
+    assert len(confirmed.json()["backup_codes"]) == mfa.BACKUP_CODE_COUNT
+    assert mfa.has_device(clinician)
+    assert AuditEvent.objects.filter(action="mfa_enrol", object_id=clinician.pk).exists()
+
+
+def test_a_wrong_confirmation_code_leaves_two_factor_off(api_as, clinician):
+    client = api_as(clinician)
+    client.post(f"{AUTH}/mfa/totp")
+    answer = client.post(f"{AUTH}/mfa/totp/confirm", {"code": "000000"})
+    assert answer.status_code == 400
+    assert not mfa.has_device(clinician)
+
+
+def test_patients_may_turn_it_on_too(api_as, db):
+    from tests.factories import UserFactory
+
+    patient = UserFactory(role=Role.PATIENT, clinic=None)
+    assert api_as(patient).post(f"{AUTH}/mfa/totp").status_code == 200
+
+
+# --- the second step of an API login ----------------------------------------------------------
+def test_api_login_with_a_device_asks_for_a_code_then_gives_tokens(api_client, clinician, password):
+    enrol(clinician)
+    first = login(api_client, clinician, password)
+    assert first.status_code == 200
+    assert first.json()["mfa_required"] is True
+    assert "access_token" not in first.json()
+
+    token = first.json()["mfa_token"]
+    done = api_client.post(f"{AUTH}/mfa/verify", {"mfa_token": token, "code": next_code(clinician)})
+    assert done.status_code == 200
+    assert done.json()["access_token"]
+
+
+def test_a_totp_code_cannot_be_replayed(api_client, clinician, password):
+    enrol(clinician)
+    token = login(api_client, clinician, password).json()["mfa_token"]
+    code = next_code(clinician)
+    assert (
+        api_client.post(f"{AUTH}/mfa/verify", {"mfa_token": token, "code": code}).status_code == 200
+    )
+    again = api_client.post(f"{AUTH}/mfa/verify", {"mfa_token": token, "code": code})
+    assert again.status_code == 401
+
+
+def test_a_backup_code_works_once(api_client, clinician, password):
+    codes = enrol(clinician)
+    token = login(api_client, clinician, password).json()["mfa_token"]
+    body = {"mfa_token": token, "code": codes[0]}
+    assert api_client.post(f"{AUTH}/mfa/verify", body).status_code == 200
+    assert api_client.post(f"{AUTH}/mfa/verify", body).status_code == 401
+
+
+def test_a_forged_mfa_token_is_refused(api_client, clinician):
+    enrol(clinician)
+    answer = api_client.post(
+        f"{AUTH}/mfa/verify", {"mfa_token": "forged", "code": next_code(clinician)}
+    )
+    assert answer.status_code == 400
+    assert "mfa_token" in answer.json()["errors"]
+
+
+# --- the clinic policy ------------------------------------------------------------------------
+def test_new_clinics_do_not_require_two_factor(clinic):
+    assert clinic.mfa_policy == MfaPolicy.OFF
+
+
+def test_admin_sets_the_policy_through_the_api(admin_api, clinic):
+    answer = admin_api.patch("/api/v1/clinics/current", {"mfa_policy": "staff"})
+    assert answer.status_code == 200, answer.json()
+    clinic.refresh_from_db()
+    assert clinic.mfa_policy == MfaPolicy.STAFF
+
+
+def test_required_but_unenrolled_staff_must_enrol_from_the_api(api_client, clinician, password):
+    clinician.clinic.mfa_policy = MfaPolicy.STAFF
+    clinician.clinic.save()
+    answer = login(api_client, clinician, password)
+    assert answer.status_code == 403
+    assert answer.json()["code"] == "mfa_enrollment_required"
+
+    token = answer.json()["mfa_token"]
+    assert api_client.post(f"{AUTH}/mfa/totp", {"mfa_token": token}).status_code == 200
+    device = TOTPDevice.objects.get(user=clinician)
+    done = api_client.post(
+        f"{AUTH}/mfa/totp/confirm", {"mfa_token": token, "code": code_for(device)}
+    )
+    assert done.status_code == 200
+    assert done.json()["access_token"] and done.json()["backup_codes"]
+
+
+def test_admins_only_policy_leaves_other_staff_alone(api_client, staff, password):
+    clinic = staff[Role.ADMIN].clinic
+    clinic.mfa_policy = MfaPolicy.ADMINS
+    clinic.save()
+    assert login(api_client, staff[Role.ADMIN], password).status_code == 403
+    assert "access_token" in login(api_client, staff[Role.NURSE], password).json()
+
+
+# --- the web login ----------------------------------------------------------------------------
+def test_web_login_asks_for_the_code_after_the_password(client, clinician, password):
+    enrol(clinician)
+    client.post("/accounts/login/", {"username": clinician.email, "password": password})
+    home = client.get("/")
+    assert home.status_code == 302
+    assert home.url.startswith("/accounts/mfa/verify/")
+    assert client.get("/api/v1/auth/me").status_code == 403  # the session API is held too
+
+    done = client.post("/accounts/mfa/verify/", {"code": next_code(clinician)})
+    assert done.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_required_but_unenrolled_staff_are_sent_to_enrolment(client, clinician, password):
+    clinician.clinic.mfa_policy = MfaPolicy.STAFF
+    clinician.clinic.save()
+    client.post("/accounts/login/", {"username": clinician.email, "password": password})
+    home = client.get("/")
+    assert home.status_code == 302
+    assert home.url.startswith("/accounts/mfa/setup/")
+    page = client.get("/accounts/mfa/setup/")
+    assert b"<svg" in page.content
+
+
+def test_admin_home_recommends_two_factor_until_enrolled(admin_web, admin_user):
+    assert b"mfa-recommended" in admin_web.get("/").content
+    enrol(admin_user)
+    assert b"mfa-recommended" not in admin_web.get("/").content
+
+
+@pytest.mark.mfa
+def test_superusers_need_a_second_factor_for_the_django_admin(client, db, password):
+    from tests.factories import UserFactory
+
+    root = UserFactory(is_superuser=True, is_staff=True, clinic=None)
+    client.force_login(root)
+    answer = client.get("/admin/")
+    assert answer.status_code == 302
+    assert answer.url.startswith("/accounts/mfa/setup/")
+
+
+# --- recovery ---------------------------------------------------------------------------------
+def test_an_admin_resets_a_colleagues_second_factor(admin_api, clinician, api_client, password):
+    enrol(clinician)
+    answer = admin_api.post(f"/api/v1/clinics/current/staff/{clinician.pk}/mfa-reset")
+    assert answer.status_code == 200
+    assert not mfa.has_device(clinician)
+    assert AuditEvent.objects.filter(action="mfa_reset", object_id=clinician.pk).exists()
+    assert "access_token" in login(api_client, clinician, password).json()
+
+
+@pytest.mark.parametrize("role", [Role.CLINICIAN, Role.NURSE])
+def test_only_admins_reset_a_second_factor(api_as, staff, role):
+    target = staff[Role.LAB_TECH]
+    answer = api_as(staff[role]).post(f"/api/v1/clinics/current/staff/{target.pk}/mfa-reset")
+    assert answer.status_code == 403
+
+
+def test_another_clinics_admin_cannot_reset(api_as, other_admin, clinician):
+    answer = api_as(other_admin).post(f"/api/v1/clinics/current/staff/{clinician.pk}/mfa-reset")
+    assert answer.status_code == 404
+
+
+def test_the_admin_resets_a_second_factor_from_the_staff_page(admin_web, clinician):
+    enrol(clinician)
+    page = admin_web.get(f"/clinic/staff/{clinician.pk}/")
+    assert b'id="mfa-reset"' in page.content
+    answer = admin_web.post(f"/clinic/staff/{clinician.pk}/", {"action": "mfa_reset"})
+    assert answer.status_code == 302
+    assert not mfa.has_device(clinician)
