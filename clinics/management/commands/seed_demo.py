@@ -1,6 +1,7 @@
 """Load a demo clinic with one user of every role, then every app's demo seeder; safe to run
 again (idempotent)."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -54,10 +55,11 @@ class Command(BaseCommand):
         for seeder in seeders:
             seeder.seed(clinic=clinic, users=users, options=options, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {clinic.name}"))
-        self.stdout.write(f"Log in at http://127.0.0.1:8000/accounts/login/ (password: {password})")
+        site = settings.SITE_URL  # follows `PORT=8402 make run` unless SITE_URL is set
+        self.stdout.write(f"Log in at {site}/accounts/login/ (password: {password})")
         for email, _name, role in DEMO_USERS:
             self.stdout.write(f"  {role.label:<16} {email}")
-        self.stdout.write(f"  Django admin     {SUPERUSER[0]}  (http://127.0.0.1:8000/admin/)")
+        self.stdout.write(f"  Django admin     {SUPERUSER[0]}  ({site}/admin/)")
 
     def _user(self, email, password, **fields):
         user = User.objects.filter(email=email).first() or User(email=email)
