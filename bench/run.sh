@@ -39,4 +39,4 @@ if [[ "${1:-}" == "notes" ]]; then
     shift
     exec .venv/bin/python -m bench.notes "$@"
 fi
-exec .venv/bin/python bench/patients.py "$@"
+exec .venv/bin/python -m bench.patients "$@"
