@@ -1,11 +1,14 @@
 """Authentication hooks: the API's token check, and what django-axes calls (one lockout counter
 per e-mail and source address, whatever the e-mail's case)."""
 
+import zoneinfo
+
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
@@ -34,9 +37,13 @@ class JWTAuthentication(authentication.JWTAuthentication):
         return user
 
     def authenticate(self, request):
-        """Once the caller is known, answer in their language (middleware saw no user yet)."""
+        """Once the caller is known, answer as a signed-in page would (the middleware saw no
+        user yet): times and "today" in their clinic's timezone, text in their language."""
         result = super().authenticate(request)
         if result is not None:
+            clinic = getattr(result[0], "clinic", None)
+            if clinic is not None:
+                timezone.activate(zoneinfo.ZoneInfo(clinic.timezone))
             activate_for(request, result[0])
         return result
 

@@ -7,10 +7,15 @@ the message is stored in the same step as the action and a worker delivers it, s
 waits on SMTP and a mail server that is down loses nothing.
 """
 
+import contextlib
+import zoneinfo
+
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -24,6 +29,22 @@ INVITATION_EVENTS = {
     "accounts/email/invitation": "accounts.staff_invited",
     "patients/email/invitation": "patients.portal_invited",
 }
+
+
+@contextlib.contextmanager
+def written_for(user=None, clinic=None):
+    """Write a mail as `user` reads it at `clinic` (default: theirs) while the block runs: in
+    their language and the clinic's locale formats (clinics/formats), times in the clinic's
+    timezone. Every e-mail is rendered inside this, as every page is under the clinic's
+    middleware. (The clinic is read, not imported: clinics sits above accounts.)"""
+    if clinic is None:
+        clinic = getattr(user, "clinic", None)
+    zone = getattr(clinic, "timezone", "") or ""
+    with contextlib.ExitStack() as stack:
+        if zone:
+            stack.enter_context(timezone.override(zoneinfo.ZoneInfo(zone)))
+        stack.enter_context(recipient_language(user, clinic))
+        yield
 
 
 def absolute_url(path: str) -> str:
@@ -69,10 +90,10 @@ def password_link_token(user) -> str:
 
 
 def send_password_link(user, *, template: str, extra_context=None) -> None:
-    """Send `<template>_subject.txt` + `<template>.txt` with the set-password link, in the
-    recipient's language."""
+    """Send `<template>_subject.txt` + `<template>.txt` with the set-password link, as the
+    recipient reads it (`written_for`)."""
     clinic = (extra_context or {}).get("clinic") or user.clinic
-    with recipient_language(user, clinic):
+    with written_for(user, clinic):
         _send_password_link(user, template=template, extra_context=extra_context)
 
 
@@ -112,3 +133,49 @@ def _send_password_link(user, *, template: str, extra_context=None) -> None:
     message.send()
     if template in INVITATION_EVENTS:
         emit(INVITATION_EVENTS[template], obj=user, clinic=clinic)
+
+
+# --- sign-up and invitations to an address that may already have an account ---------------------
+def send_signup_link(pending, *, token: str, expiry_hours: int) -> None:
+    """The link that creates the clinic: only ever sent to an address without an account."""
+    link = absolute_url(reverse("accounts:signup_confirm", args=[token]))
+    with translation.override(pending.language or settings.LANGUAGE_CODE):
+        context = {
+            "app_name": settings.APP_NAME,
+            "name": pending.name,
+            "clinic_name": pending.clinic_name,
+            "link": link,
+            "token": token,
+            "expiry_hours": expiry_hours,
+        }
+        branded_message(
+            to=[pending.email],
+            subject=render_to_string("accounts/email/signup_confirm_subject.txt", context),
+            text=render_to_string("accounts/email/signup_confirm.txt", context),
+            reason=_("You got this e-mail because %(email)s was used to sign up on %(app)s.")
+            % {"email": pending.email, "app": settings.APP_NAME},
+            action_url=link,
+            action_label=_("Create my clinic"),
+        ).send()
+
+
+def send_address_taken(holder, *, template: str, inviting_clinic=None) -> None:
+    """Tell the holder of an address that someone tried to sign up or invite it: no link that
+    creates anything, only the way back into their own account."""
+    with recipient_language(holder, holder.clinic):
+        context = {
+            "app_name": settings.APP_NAME,
+            "email": holder.email,
+            "inviting_clinic": inviting_clinic.name if inviting_clinic else "",
+            "login_url": absolute_url(reverse("accounts:login")),
+            "reset_url": absolute_url(reverse("accounts:password_reset")),
+        }
+        branded_message(
+            to=[holder.email],
+            subject=render_to_string(f"{template}_subject.txt", context),
+            text=render_to_string(f"{template}.txt", context),
+            reason=_("You got this e-mail because %(email)s was used on %(app)s.")
+            % {"email": holder.email, "app": settings.APP_NAME},
+            action_url=context["login_url"],
+            action_label=_("Log in"),
+        ).send()

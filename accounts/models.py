@@ -195,6 +195,8 @@ class AuditEvent(models.Model):
             models.Index(fields=["actor", "-created_at"], name="audit_actor_time"),
             models.Index(fields=["clinic", "seq"], name="audit_clinic_seq"),
             models.Index(fields=["seq", "created_at"], name="audit_unsealed"),
+            # manage.py reconcile looks up the create row of each record it checks.
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
         ]
 
     def __str__(self):
@@ -251,3 +253,28 @@ class RefreshTokenRecord(BaseModel):
 
     def __str__(self):
         return self.jti
+
+
+class PendingSignup(BaseModel):
+    """A clinic sign-up waiting for its e-mail address to be proven: until the e-mailed link is
+    followed nothing else exists, so the sign-up answer is the same whether or not the address
+    has an account. The password is kept only as a hash and the link's token only as its
+    SHA-256; the row works once (`used_at`) and until `expires_at`."""
+
+    email = models.EmailField(_("e-mail"))
+    name = models.CharField(_("name"), max_length=150)
+    clinic_name = models.CharField(_("clinic name"), max_length=200)
+    password_hash = models.CharField(_("password hash"), max_length=128)
+    language = models.CharField(_("language"), max_length=8, blank=True, default="")
+    # Set by the worker that mails the link; blank while queued, and forever when the address
+    # turned out to have an account (its holder got a mail without a link instead).
+    token_hash = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pending sign-up")
+        verbose_name_plural = _("pending sign-ups")
+
+    def __str__(self):
+        return self.email

@@ -79,6 +79,20 @@ class InvitationSerializer(UserSerializer):
         return self.context["email_sent"]
 
 
+class InvitationAnswerSerializer(serializers.Serializer):
+    """The answer to an invitation: the same whether or not the address already has an account
+    (then its holder is told instead and nothing is created)."""
+
+    detail = serializers.CharField()
+    email = serializers.EmailField(help_text=_("Where the e-mail went."))
+    email_sent = serializers.BooleanField(
+        help_text=_(
+            "False when the e-mail could not be sent; a colleague or patient listed as invited "
+            "can be sent it again."
+        )
+    )
+
+
 class LoginSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)

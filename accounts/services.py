@@ -1,10 +1,14 @@
 """Account writes and the audit trail. Views and API call these; they never write directly."""
 
+import hashlib
 import logging
+import secrets
 import smtplib
 from dataclasses import dataclass
+from datetime import timedelta
 
 from axes.utils import reset as axes_reset
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
@@ -12,14 +16,15 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.emails import send_password_link
-from accounts.models import AuditEvent, RefreshTokenRecord, User, UserManager
-from accounts.tasks import password_reset_send
+from accounts.emails import send_address_taken, send_password_link, send_signup_link
+from accounts.models import AuditEvent, PendingSignup, RefreshTokenRecord, User, UserManager
+from accounts.tasks import password_reset_send, signup_send
 from accounts.tokens import (
     FAMILY_CLAIM,
     GENERATION_CLAIM,
@@ -33,6 +38,7 @@ from core.transactions import unit
 
 Action = AuditEvent.Action
 logger = logging.getLogger(__name__)
+SIGNUP_LINK_HOURS = 24
 
 
 @dataclass(frozen=True)
@@ -40,9 +46,10 @@ class Invitation:
     """What inviting someone did: their account, and whether the e-mail went out (if not, the
     account is kept: tell the inviter and offer "resend")."""
 
-    user: User
+    user: User | None  # None: the address has an account elsewhere; its holder was told
     sent: bool
     created: bool = True  # False: a pending invitation was sent again
+    email: str = ""  # where the invitation (or the holder's notice) went
 
 
 @unit
@@ -72,7 +79,126 @@ def invitation_send(
     return sent
 
 
+def address_holder(email: str) -> User | None:
+    """The account that has this address, if any. Only for code whose answer does not depend on
+    it (workers, invitations that answer the same either way)."""
+    return User.objects.filter(email=UserManager.normalize_email(email)).first()
+
+
+def invitation_to_taken_address(
+    *, actor, holder: User, kind: str, patient_id: str = "", detail: str = ""
+) -> bool:
+    """An invitation to an address that already has an account: nothing is created in the
+    inviting clinic; the holder is told a clinic tried to invite them (no link), and the
+    inviter gets the same answer as for a new address. Returns whether the mail went out."""
+    try:
+        send_address_taken(
+            holder, template="accounts/email/invitation_address_taken", inviting_clinic=actor.clinic
+        )
+        sent = True
+    except (smtplib.SMTPException, OSError):
+        logger.exception("Invitation notice could not be sent (user %s)", holder.pk)
+        sent = False
+    audit(
+        actor=actor,
+        action=Action.INVITE,
+        patient_id=patient_id,
+        detail="; ".join(
+            filter(
+                None,
+                [
+                    detail,
+                    f"{kind}: the address has an account elsewhere, nothing created",
+                    "holder told" if sent else "holder not told (e-mail not sent)",
+                ],
+            )
+        ),
+    )
+    return sent
+
+
+# --- sign-up: a pending row and a queued e-mail, the same for any address ----------------------
+def _token_digest(token: str) -> str:
+    return hashlib.sha256((token or "").encode()).hexdigest()
+
+
+def pending_signup_create(*, email: str, name: str, clinic_name: str, password: str) -> None:
+    """Keep a sign-up until its address is proven and queue the mail. The request does the same
+    work whatever the address (no lookup of accounts here): the worker decides what to send."""
+    pending = PendingSignup(
+        email=UserManager.normalize_email(email),
+        name=name.strip(),
+        clinic_name=clinic_name.strip(),
+        password_hash=make_password(password),
+        language=get_language() or "",
+        expires_at=timezone.now() + timedelta(hours=SIGNUP_LINK_HOURS),
+    )
+    pending.save(force_insert=True)
+    signup_send.enqueue(pending.pk)
+
+
+def pending_signup_deliver(*, pending_id: str) -> None:
+    """The worker's half: a new address gets the link that creates the clinic; an address with
+    an account gets a mail to its holder instead, and the pending sign-up is dropped."""
+    pending = PendingSignup.objects.filter(pk=pending_id, used_at__isnull=True).first()
+    if pending is None:
+        return
+    holder = address_holder(pending.email)
+    try:
+        if holder is not None:
+            pending.delete()
+            send_address_taken(holder, template="accounts/email/signup_address_taken")
+            audit(
+                actor=None,
+                action=Action.SIGNUP,
+                obj=holder,
+                clinic=holder.clinic,
+                detail="sign-up tried with this address: holder told, nothing created",
+            )
+            return
+        token = secrets.token_urlsafe(32)
+        PendingSignup.objects.filter(pk=pending.pk).update(token_hash=_token_digest(token))
+        send_signup_link(pending, token=token, expiry_hours=SIGNUP_LINK_HOURS)
+    except (smtplib.SMTPException, OSError):
+        # The sign-up's answer is already given; the person signs up again if nothing arrives.
+        logger.exception("Sign-up e-mail could not be sent (pending sign-up %s)", pending.pk)
+
+
+def pending_signup_find(*, token: str) -> PendingSignup | None:
+    """The unused, unexpired sign-up a link belongs to (for the page that asks to confirm)."""
+    if not token:
+        return None
+    return PendingSignup.objects.filter(
+        token_hash=_token_digest(token), used_at__isnull=True, expires_at__gt=timezone.now()
+    ).first()
+
+
+def pending_signup_claim(*, token: str) -> PendingSignup:
+    """Use a sign-up link: one conditional write, so a link works once even when two requests
+    race (no transaction needed on any backend)."""
+    invalid = ValidationError({"token": _("This sign-up link is invalid, used or expired.")})
+    pending = pending_signup_find(token=token)
+    if pending is None:
+        raise invalid
+    now = timezone.now()
+    claimed = PendingSignup.objects.filter(pk=pending.pk, used_at__isnull=True).update(used_at=now)
+    if not claimed:
+        raise invalid
+    pending.used_at = now
+    return pending
+
+
+def pending_signups_prune() -> int:
+    """Forget sign-ups whose link expired or was used a day ago: they can never be used again."""
+    cutoff = timezone.now() - timedelta(days=1)
+    deleted, _by_model = PendingSignup.objects.filter(expires_at__lt=timezone.now()).delete()
+    used, _by_model = PendingSignup.objects.filter(used_at__lt=cutoff).delete()
+    return deleted + used
+
+
 def email_check_available(email: str, *, exclude=None) -> str:
+    """Refuse an address that has an account. Only where the asker has proven the address (a
+    followed sign-up link): elsewhere the answer would tell strangers who has an account."""
     email = UserManager.normalize_email(email)
     users = User.objects.filter(email=email)
     if exclude is not None:

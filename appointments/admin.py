@@ -1,22 +1,20 @@
-"""Admin for platform superusers: appointments are patient data, so opening one is audited."""
+"""Admin for platform superusers: appointment types and settings are edited here; appointments
+are patient data, read-only (only the booking service books) and every opening audited."""
 
 from django.contrib import admin
 
 from appointments.models import Appointment, AppointmentType, ClinicAppointmentSettings
-from core.admin import AuditedAdmin
+from core.admin import ClinicalRecordAdmin
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(AuditedAdmin):
+class AppointmentAdmin(ClinicalRecordAdmin):
     list_display = ("start", "status", "type", "provider", "clinic")
     list_filter = ("status",)
     list_select_related = ("type", "provider", "clinic")
     raw_id_fields = ("patient", "provider", "booked_by", "cancelled_by", "series")
     readonly_fields = ("start", "end", "busy_until", "status", "reminder_sent_for")
     ordering = ("-start",)
-
-    def has_add_permission(self, request):
-        return False  # booking claims time blocks: only the service books
 
 
 @admin.register(AppointmentType)

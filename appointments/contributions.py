@@ -18,6 +18,7 @@ from core.contributions import (
     NotificationEvent,
     Panel,
     PatientRecords,
+    Reconciled,
     Seeder,
     Widget,
     contribute,
@@ -78,6 +79,8 @@ def fhir_resources(*, actor, patient) -> list[dict]:
 
 contribute(
     "appointments",
+    Reconciled(model="appointments.Appointment"),
+    Reconciled(model="appointments.AppointmentSeries", children=("appointments",), audited=False),
     ChartSource(key="appointments", facts=chart_facts, order=50),
     FhirResources(key="appointments", resources=fhir_resources, order=50),
     PatientRecords(key="appointments", models=("appointments.Appointment",)),

@@ -11,12 +11,10 @@ outbox) and, for a portal account, in-app and push through the notifications app
 import datetime
 
 from django.db.models import F, Q
-from django.utils import dateformat, timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from accounts.emails import absolute_url, branded_message
-from accounts.language import recipient_language
-from appointments import selectors
+from accounts.emails import absolute_url, branded_message, written_for
 from appointments.models import UPCOMING, Appointment, ClinicAppointmentSettings
 from core.events import emit
 
@@ -49,23 +47,24 @@ def link_for(appointment: Appointment) -> str:
 
 
 def send(appointment: Appointment) -> None:
-    """The reminder, in the patient's language (their portal account's, else the clinic's)."""
+    """The reminder in the patient's language (their portal account's, else the clinic's), its
+    date and time in the clinic's timezone and locale formats."""
     patient = appointment.patient
-    with recipient_language(patient.user if patient.user_id else None, appointment.clinic):
+    with written_for(patient.user if patient.user_id else None, appointment.clinic):
         _send(appointment)
 
 
 def _send(appointment: Appointment) -> None:
     clinic = appointment.clinic
-    tz = selectors.clinic_tz(clinic)
-    start = appointment.start.astimezone(tz)
+    start = timezone.localtime(appointment.start)  # the clinic's zone, from written_for
     text = _(
         "This is a reminder of your appointment at %(clinic)s on %(date)s at %(time)s (%(zone)s)."
     ) % {
         "clinic": clinic.name,
-        "date": dateformat.format(start, "l d F Y"),  # day and month names translated
-        "time": start.strftime("%H:%M"),
-        "zone": tz.key,
+        # The weekday (translated), then the date as the clinic writes dates everywhere.
+        "date": f"{formats.date_format(start, 'l')} {formats.date_format(start, 'DATE_FORMAT')}",
+        "time": formats.time_format(start, "TIME_FORMAT"),
+        "zone": timezone.get_current_timezone_name(),
     }
     link = absolute_url(link_for(appointment))
     text += "\n\n" + _("See it here: %(url)s") % {"url": link}

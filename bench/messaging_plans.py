@@ -1,6 +1,7 @@
 """Inside Django, for bench/messaging.py (run through `manage.py shell -c`):
 
     from bench.messaging_plans import main; main()   # query plans of the messaging reads
+    from bench.messaging_plans import seed_small_clinic; seed_small_clinic(...)  # the control
 
 Prints, as Markdown, the plan (QuerySet.explain()) of each read the inbox and the navigation
 bar make, the index it uses, whether SQLite sorts in a temporary B-tree, and the median time
@@ -11,8 +12,14 @@ from django.db import connection
 
 from accounts.models import User
 from bench.harness import EMAIL, explain_table, print_plans, timed
-from messaging import selectors
+from clinics.models import Clinic
+from core.contributions import clinic_created
+from core.roles import Role
+from messaging import demo, selectors
 from messaging.models import Message, ReadState, Thread, UnreadCounter
+from patients.demo import seed_patients
+
+SMALL_SLUG = "bench-small-clinic"
 
 
 def main() -> None:
@@ -51,3 +58,26 @@ def main() -> None:
     for name, queryset in counts:
         print(f"| {name}: the paginator's count | | | | {timed(queryset.count, runs=3):.1f} |")
     print_plans(plans)
+
+
+def seed_small_clinic(*, email: str, password: str, patients: int, threads: int, per_thread: int):
+    """The control beside the big demo clinic: a second clinic with its own clinician, topped
+    up the same way (same seeder, same share of open threads) but 100× smaller, so the two
+    inboxes are measured side by side in one run on one loaded machine."""
+    clinic, created = Clinic.objects.get_or_create(
+        slug=SMALL_SLUG, defaults={"name": "Small Clinic", "timezone": "Europe/London"}
+    )
+    if created:
+        clinic_created(clinic)
+    user = User.objects.filter(email=email).first() or User(email=email)
+    user.name, user.role, user.clinic = "Dr Small Clinician", Role.CLINICIAN, clinic
+    user.is_active, user.is_verified = True, True
+    user.set_password(password)
+    user.save()
+    seed_patients(clinic=clinic, target=patients, staff=user, recorder=user)
+    demo.seed_threads(
+        clinic=clinic, users={Role.CLINICIAN: user}, threads=threads, per_thread=per_thread
+    )
+    print(
+        Thread.objects.filter(clinic=clinic).count(), Message.objects.filter(clinic=clinic).count()
+    )

@@ -14,6 +14,7 @@ from django.db.models import Count
 
 from accounts.models import User
 from bench.harness import EMAIL, explain_table, print_plans, timed
+from core.reconcile import audit_seeded, seeding_mark
 from notes import demo, selectors
 from notes.models import Note
 from patients.models import Patient
@@ -28,12 +29,14 @@ def heavy(count: int) -> None:
     actor = User.objects.get(email=EMAIL)
     users = {u.role: u for u in User.objects.filter(email__in=[EMAIL, "nurse@demo.clinic"])}
     patient = heavy_patient(actor.clinic_id)
+    mark = seeding_mark()
     demo.seed_notes(
         clinic=actor.clinic,
         users=users,
         per_patient=count,
         patients=Patient.objects.filter(pk=patient.pk),
     )
+    audit_seeded(mark=mark, clinic_id=actor.clinic_id)  # reconcile does not report them
     print(patient.pk)
 
 

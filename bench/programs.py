@@ -1,6 +1,6 @@
 """Benchmark the programme pages with 10,000 enrolments and about a million tasks (stdlib only).
 
-    bench/run.sh programs                                  # 10,000 enrolments × ~99 tasks
+    bench/run.sh programs --db bench/results/programs.sqlite3  # 10,000 enrolments × ~99 tasks
     bench/run.sh programs --enrolments 1000 --requests 100 # a quick look
     bench/run.sh programs --skip-seed                      # reuse the database as it is
 
@@ -8,10 +8,13 @@ The shared harness (bench/harness.py: its own SQLite file, gunicorn with product
 loopback, HTML and API logins, bounded scenarios). The demo clinic is topped up to
 `--patients` patients and `--enrolments` of them are enrolled `--days` days ago with their
 history (`seed_demo --program-enrolments N --program-days D`; each 12-week programme gives ~99
-tasks). Then, against the bare view in the same run: the dashboard (default sort, sorted by
-adherence, filtered to those falling behind, a deep page), the enrolments API, one enrolment's
-"today" (API) and its page with charts (HTML), the patient page with its Programs panel, and
-the nightly job over every enrolment. Writes bench/results/latest-programs.md.
+tasks). A small clinic (`--small` enrolments, default 20, on 100 patients) is seeded in the same
+database, with its own clinician. Then, against the bare view in the same run: the dashboard
+(default sort, sorted by adherence, filtered to those falling behind, a deep page), the
+enrolments API, one enrolment's "today" (API) and its page with charts (HTML), the patient page
+with its Programs panel, and the nightly job over every enrolment; the dashboard and "today"
+are also measured as the small clinic's clinician, and the report ends with their ratios
+(large ÷ small p50: about 1 means flat). Writes bench/results/latest-programs.md.
 """
 
 import argparse
@@ -22,17 +25,89 @@ import sys
 import time
 from pathlib import Path
 
+from bench import harness
 from bench.harness import add_run_args, bare_scenario, prepare, report, run, shell
 
+SMALL_EMAIL = "clinician@small.bench"
+SMALL_CLINIC = """
+from accounts.models import User
+from clinics.models import Clinic
+from core.contributions import clinic_created
+from core.roles import Role
+from patients.demo import seed_patients
+from programs import demo
+clinic, created = Clinic.objects.get_or_create(slug="bench-small", defaults={{
+    "name": "Small clinic", "timezone": "Europe/London"}})
+if created:
+    clinic_created(clinic)
+user = User.objects.filter(email="{email}").first() or User(email="{email}")
+user.name, user.role, user.clinic, user.is_active, user.is_verified = (
+    "Sam Small", Role.CLINICIAN, clinic, True, True)
+user.set_password("{password}")
+user.save()
+seed_patients(clinic=clinic, target=100, staff=user, recorder=user)
+demo.seed_enrollments(clinic=clinic, users={{Role.CLINICIAN: user}}, count={count},
+                      days={days})
+from programs.models import Enrollment
+print(Enrollment.objects.filter(clinic=clinic).count())
+"""
 
-def sample(db: Path, count: int) -> tuple[list[tuple[str, str]], int, int]:
-    """((enrolment id, patient id) samples, enrolments in all, tasks in all)."""
+
+def sample(db: Path, count: int, slug: str) -> tuple[list[tuple[str, str]], int, int]:
+    """((enrolment id, patient id) samples, enrolments in all, tasks in all) of one clinic."""
+    clinic = "(SELECT _id FROM clinics_clinic WHERE slug = ?)"
     with contextlib.closing(sqlite3.connect(db)) as conn:
-        rows = list(conn.execute("SELECT _id, patient_id FROM programs_enrollment"))
+        rows = list(
+            conn.execute(
+                f"SELECT _id, patient_id FROM programs_enrollment WHERE clinic_id = {clinic}",  # noqa: S608
+                (slug,),
+            )
+        )
         picked = random.Random(0).sample(rows, min(count, len(rows)))  # noqa: S311
-        total = conn.execute("SELECT COUNT(*) FROM programs_enrollment").fetchone()[0]
-        tasks = conn.execute("SELECT COUNT(*) FROM programs_task").fetchone()[0]
-    return picked, total, tasks
+        tasks = conn.execute(
+            f"SELECT COUNT(*) FROM programs_task WHERE clinic_id = {clinic}",  # noqa: S608
+            (slug,),
+        ).fetchone()[0]
+    return picked, len(rows), tasks
+
+
+@contextlib.contextmanager
+def logged_in_as(email: str):
+    """The harness logs in as its EMAIL: the small clinic's clinician for a moment."""
+    usual, harness.EMAIL = harness.EMAIL, email
+    try:
+        yield
+    finally:
+        harness.EMAIL = usual
+
+
+FLAT = (  # (large clinic's scenario, small clinic's scenario), names without "(…)"
+    ("dashboard, default sort", "small clinic: dashboard"),
+    ("dashboard sorted by adherence", "small clinic: dashboard sorted by adherence"),
+    ("an enrolment's today", "small clinic: an enrolment's today"),
+    ("patient page with Programs panel", "small clinic: patient page with Programs panel"),
+)
+
+
+def flat_lines(results, load) -> list[str]:
+    """Large ÷ small p50 for the pages that must stay flat (1.0× = no growth)."""
+    by_name = {r.name.split(" (")[0]: r for r in results}
+    lines = [
+        "## Flat? The large clinic against the small one, same run",
+        "",
+        f"Load average (1/5/15 min) at the end: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}.",
+        "",
+        "| page | large p50 ms | small p50 ms | large ÷ small |",
+        "|---|---:|---:|---:|",
+    ]
+    for large_name, small_name in FLAT:
+        large, small = by_name.get(large_name), by_name.get(small_name)
+        if large and small and large.ok and small.ok and small.pct(0.5):
+            lines.append(
+                f"| {large_name} | {large.pct(0.5):.1f} | {small.pct(0.5):.1f} "
+                f"| {large.pct(0.5) / small.pct(0.5):.2f}× |"
+            )
+    return lines
 
 
 def main(argv=None) -> int:
@@ -40,6 +115,7 @@ def main(argv=None) -> int:
     parser.add_argument("--patients", type=int, default=20_000, help="seeded patients (20000)")
     parser.add_argument("--enrolments", type=int, default=10_000, help="enrolments (10000)")
     parser.add_argument("--days", type=int, default=30, help="started this many days ago (30)")
+    parser.add_argument("--small", type=int, default=20, help="the small clinic's enrolments (20)")
     add_run_args(parser, requests=300, warmup=10, output="latest-programs.md")
     args = parser.parse_args(argv)
 
@@ -51,26 +127,48 @@ def main(argv=None) -> int:
         "--program-enrolments", str(args.enrolments),
         "--program-days", str(args.days),
     )  # fmt: skip
-    picked, n_enrolments, n_tasks = sample(args.db, 200)
+    if not args.skip_seed:
+        small = shell(
+            env,
+            SMALL_CLINIC.format(
+                email=SMALL_EMAIL, password=harness.PASSWORD, count=args.small, days=args.days
+            ),
+        )
+        print(f"small clinic: {small} enrolments", flush=True)
+    picked, n_enrolments, n_tasks = sample(args.db, 200, "demo-clinic")
+    small_picked, n_small, _small_tasks = sample(args.db, 200, "bench-small")
     started = time.monotonic()
     nightly = shell(env, "from programs.services import nightly_run; print(nightly_run())")
     nightly_seconds = time.monotonic() - started
     print(f"nightly job: {nightly} in {nightly_seconds:.1f} s", flush=True)
 
     def scenarios(port, html, api):
+        with logged_in_as(SMALL_EMAIL):
+            small_html = {"Cookie": harness.login_html(port)}
+            small_api = {"Authorization": f"Bearer {harness.login_api(port)}",
+                         "Accept": "application/json"}  # fmt: skip
+        # Each small-clinic page right after its large-clinic twin: the load on a shared
+        # machine drifts, and neighbours see nearly the same load.
         return [
             bare_scenario(port, "/programs/", html),
-            (f"dashboard ({n_enrolments} enrolments, HTML)", ["/programs/"], html),
+            (f"dashboard, default sort ({n_enrolments} enrolments, HTML)", ["/programs/"], html),
+            (f"small clinic: dashboard ({n_small} enrolments)", ["/programs/"], small_html),
             ("dashboard sorted by adherence (HTML)", ["/programs/?sort=adherence"], html),
+            ("small clinic: dashboard sorted by adherence", ["/programs/?sort=adherence"],
+             small_html),
+            ("an enrolment's today (API)",
+             [f"/api/v1/enrollments/{e}/tasks/" for e, _p in picked], api),
+            ("small clinic: an enrolment's today",
+             [f"/api/v1/enrollments/{e}/tasks/" for e, _p in small_picked], small_api),
+            ("patient page with Programs panel (HTML)",
+             [f"/patients/{p}/" for _e, p in picked], html),
+            ("small clinic: patient page with Programs panel",
+             [f"/patients/{p}/" for _e, p in small_picked], small_html),
             ("dashboard, falling behind (HTML)", ["/programs/?behind=on&sort=-activity"], html),
             ("dashboard, page 200 (HTML)", ["/programs/?page=200"], html),
             ("enrolments (API)", ["/api/v1/enrollments/"], api),
-            ("an enrolment's today (API)",
-             [f"/api/v1/enrollments/{e}/tasks/" for e, _p in picked], api),
             ("an enrolment with charts (HTML)",
              [f"/programs/enrollments/{e}/" for e, _p in picked], html),
-            ("patient page with Programs panel (HTML)",
-             [f"/patients/{p}/" for _e, p in picked], html),
         ]  # fmt: skip
 
     def shown(paths):
@@ -78,7 +176,7 @@ def main(argv=None) -> int:
 
     measured = run(env, args, scenarios, shown)
     seeded = f"; seeding/top-up took {seed_seconds:.0f} s" if seed_seconds is not None else ""
-    return report(
+    failed = report(
         args,
         measured,
         "Programmes",
@@ -87,6 +185,11 @@ def main(argv=None) -> int:
         load=f", at most {args.limit:.0f} s",
         bare_rows="static rows through a template, padded to the dashboard's size",
     )
+    flat = flat_lines(measured.results, measured.load_after)
+    with args.output.open("a") as out:
+        out.write("\n".join(flat) + "\n")
+    print("\n".join(flat))
+    return failed
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Clinic signup, settings and staff API: thin views over clinics.selectors and services."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
@@ -9,7 +10,12 @@ from rest_framework.views import APIView
 from accounts import mfa
 from accounts.api import ERRORS as AUTH_ERRORS
 from accounts.api import PublicAuthView, token_pair
-from accounts.serializers import InvitationSerializer, UserSerializer
+from accounts.serializers import (
+    InvitationAnswerSerializer,
+    InvitationSerializer,
+    MessageSerializer,
+    UserSerializer,
+)
 from clinics import selectors, services
 from clinics import serializers as s
 from core.api import READ_ERRORS, WRITE_ERRORS, choice_param, validated
@@ -17,16 +23,36 @@ from core.roles import STAFF_ROLE_CHOICES
 
 STAFF_ROLES = [value for value, _label in STAFF_ROLE_CHOICES]
 STAFF_STATUSES = ["active", "inactive"]
+SIGNUP_SENT = _(
+    "Check your e-mail: we have sent a link to confirm the address and create your clinic. "
+    "If the address already has an account, the e-mail says how to log in instead."
+)
 
 
 class SignupView(PublicAuthView):
     @extend_schema(
         request=s.SignupSerializer,
-        responses={201: s.SignupResponseSerializer, **AUTH_ERRORS},
-        summary="Create a clinic and its first user (a clinic admin)",
+        responses={202: MessageSerializer, **AUTH_ERRORS},
+        summary="Sign up a clinic: an e-mail confirms the address (same answer for any address)",
+        description="Nothing is created yet: the address gets an e-mail whose code "
+        "(`POST /api/v1/auth/signup/confirm`) or link creates the clinic and its admin. If the "
+        "address already has an account, its holder gets a notice instead, and the answer is "
+        "the same 202. Invalid input (password, clinic name, malformed e-mail) is a 400 at once.",
     )
     def post(self, request):
-        user = services.clinic_signup(**validated(s.SignupSerializer, request))
+        services.clinic_signup_request(**validated(s.SignupSerializer, request))
+        return Response({"message": SIGNUP_SENT}, status.HTTP_202_ACCEPTED)
+
+
+class SignupConfirmView(PublicAuthView):
+    @extend_schema(
+        request=s.SignupConfirmSerializer,
+        responses={201: s.SignupResponseSerializer, **AUTH_ERRORS},
+        summary="Create the clinic and its first user (a clinic admin) with the e-mailed code",
+        description="400 when the code is invalid, used or expired.",
+    )
+    def post(self, request):
+        user = services.clinic_signup_confirm(**validated(s.SignupConfirmSerializer, request))
         return Response({**token_pair(user), "clinic_id": user.clinic_id}, status.HTTP_201_CREATED)
 
 
@@ -77,16 +103,24 @@ class StaffListView(GenericAPIView):
 
     @extend_schema(
         request=s.StaffInviteSerializer,
-        responses={201: InvitationSerializer, **WRITE_ERRORS},
+        responses={202: InvitationAnswerSerializer, **WRITE_ERRORS},
         summary="Invite a staff member: they get an e-mail link to set their password",
-        description="The account is created even when the e-mail cannot be sent; then "
-        "`email_sent` is false and `POST …/staff/{id}/resend-invitation` tries again.",
+        description="The same 202 whether or not the address already has an account: a new "
+        "address becomes an invited colleague (in the staff list, no password yet); an address "
+        "with an account elsewhere gets a notice to its holder and nothing is created. "
+        "`email_sent` is false when the e-mail could not be sent; an invited colleague's "
+        "`POST …/staff/{id}/resend-invitation` tries again.",
     )
     def post(self, request):
         data = validated(s.StaffInviteSerializer, request)
         invitation = services.staff_invite(actor=request.user, **data)
-        return invitation_response(
-            invitation.user, sent=invitation.sent, code=status.HTTP_201_CREATED
+        return Response(
+            {
+                "detail": services.staff_invitation_message(invitation),
+                "email": invitation.email,
+                "email_sent": invitation.sent,
+            },
+            status=status.HTTP_202_ACCEPTED,
         )
 
 

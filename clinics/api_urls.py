@@ -26,4 +26,5 @@ urlpatterns = [
 # (/api/v1/auth/signup, see health_passport/api_urls.py), where the apps have always found it.
 auth_urlpatterns = [
     re_path(r"^signup/?$", api.SignupView.as_view(), name="api-signup"),
+    re_path(r"^signup/confirm/?$", api.SignupConfirmView.as_view(), name="api-signup-confirm"),
 ]

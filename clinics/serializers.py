@@ -16,6 +16,12 @@ class SignupSerializer(serializers.Serializer):
     clinic_name = serializers.CharField(max_length=200)
 
 
+class SignupConfirmSerializer(serializers.Serializer):
+    token = serializers.CharField(
+        max_length=128, help_text="The code from the sign-up e-mail (the link's last part)."
+    )
+
+
 class SignupResponseSerializer(TokenPairSerializer):
     clinic_id = serializers.CharField()
 

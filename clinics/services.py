@@ -6,16 +6,21 @@ import os
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.validators import validate_email
 from django.db import IntegrityError
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
-from accounts.models import AuditEvent, User
+from accounts.models import AuditEvent, User, UserManager
 from accounts.services import (
     Invitation,
+    address_holder,
     email_check_available,
     invitation_send,
+    invitation_to_taken_address,
+    pending_signup_claim,
+    pending_signup_create,
     refresh_tokens_revoke,
 )
 from clinics.models import LOGO_STORED_SIDE, Clinic, validate_logo
@@ -56,26 +61,70 @@ def unique_slug(name: str) -> str:
     return slug
 
 
-@unit
-def clinic_signup(*, name: str, email: str, password: str, clinic_name: str) -> User:
-    """Create a clinic and its first user, a clinic admin; nothing is kept if either fails."""
-    email = email_check_available(email)
-    clinic = Clinic(name=clinic_name.strip(), slug=unique_slug(clinic_name))
-    user = User(email=email, name=name.strip(), role=Role.ADMIN)
+def _signup_validate(*, name: str, email: str, password: str, clinic_name: str) -> str:
+    """The checks that do not depend on whether the address has an account: malformed input
+    is refused at once; whether the address is free is only learnt from the e-mail."""
+    email = UserManager.normalize_email(email)
     errors = {}
     try:
-        clinic.full_clean()
+        validate_email(email)
+    except ValidationError as exc:
+        errors["email"] = exc.messages
+    try:
+        Clinic(name=(clinic_name or "").strip(), slug="signup").full_clean(exclude=["slug"])
     except ValidationError as exc:
         errors["clinic_name"] = exc.message_dict.get("name", exc.messages)
     try:
-        validate_password(password, user)
+        User(email=email, name=(name or "").strip(), role=Role.ADMIN).clean_fields(
+            exclude=["password", "clinic", "email"]
+        )
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        validate_password(password, User(email=email, name=(name or "").strip()))
     except ValidationError as exc:
         errors["password"] = exc.messages
     if errors:
         raise ValidationError(errors)
+    return email
+
+
+@unit
+def clinic_signup_request(*, name: str, email: str, password: str, clinic_name: str) -> None:
+    """Start a sign-up: check the input, keep it as a pending sign-up and queue the e-mail that
+    proves the address. The answer is the same whether or not the address has an account."""
+    email = _signup_validate(name=name, email=email, password=password, clinic_name=clinic_name)
+    pending_signup_create(email=email, name=name, clinic_name=clinic_name, password=password)
+
+
+@unit
+def clinic_signup_confirm(*, token: str) -> User:
+    """Follow a sign-up link: the clinic and its admin are created, once per link."""
+    pending = pending_signup_claim(token=token)
+    return clinic_signup(
+        name=pending.name,
+        email=pending.email,
+        password_hash=pending.password_hash,
+        clinic_name=pending.clinic_name,
+    )
+
+
+@unit
+def clinic_signup(*, name: str, email: str, password_hash: str, clinic_name: str) -> User:
+    """Create a clinic and its first user, a clinic admin; nothing is kept if either fails.
+
+    Only for an address its owner has proven (a followed sign-up link): then saying that it
+    already has an account tells nobody else anything."""
+    email = email_check_available(email)
+    clinic = Clinic(name=clinic_name.strip(), slug=unique_slug(clinic_name))
+    user = User(email=email, name=name.strip(), role=Role.ADMIN, is_verified=True)
+    try:
+        clinic.full_clean()
+    except ValidationError as exc:
+        raise ValidationError({"clinic_name": exc.message_dict.get("name", exc.messages)})
     clinic.save()
     user.clinic = clinic
-    user.set_password(password)
+    user.password = password_hash
     try:
         user.full_clean()
         with savepoint():
@@ -134,22 +183,52 @@ def _validate_staff_role(role: str) -> None:
 
 @unit
 def staff_invite(*, actor, email: str, name: str, role: str, phone: str = "") -> Invitation:
-    """Create a staff account without a password and e-mail the link that sets it.
+    """Invite a colleague: a new address gets a staff account without a password and the link
+    that sets it; an address that has an account elsewhere gets a notice to its holder and
+    nothing is created here. The inviter gets the same answer either way (`Invitation.email`,
+    `Invitation.sent`; never branch on `user` in an answer).
 
-    The account is kept even when the e-mail cannot be sent (`Invitation.sent` is False): the
-    inviter is told and can resend it (`staff_invitation_resend`), as for patients.
+    A new account is kept even when the e-mail cannot be sent (`sent` is False): the inviter
+    is told and can resend it (`staff_invitation_resend`), as for patients.
     """
     require(actor, "staff.manage")
     _validate_staff_role(role)
-    email = email_check_available(email)
+    email = UserManager.normalize_email(email)
     user = User(email=email, name=name.strip(), role=role, phone=phone, clinic=actor.clinic)
     user.set_unusable_password()
-    user.full_clean()
-    try:
-        user.save(force_insert=True)
-    except IntegrityError:
-        raise ValidationError({"email": _("An account with this e-mail already exists.")})
-    return Invitation(user, sent=_send_invitation(actor=actor, user=user, detail=f"role={role}"))
+    user.full_clean(validate_unique=False)
+    holder = address_holder(email)
+    if holder is not None and holder.clinic_id == actor.clinic_id and holder.role in STAFF_ROLES:
+        # Already in the inviter's own staff list: saying so tells them nothing new.
+        raise ValidationError({"email": _("This person is already on your clinic's staff.")})
+    if holder is None:
+        try:
+            with savepoint():
+                user.save(force_insert=True)
+        except IntegrityError:  # taken between the look-up and the write
+            holder = address_holder(email)
+            if holder is None:
+                raise
+    if holder is not None:
+        sent = invitation_to_taken_address(
+            actor=actor, holder=holder, kind="staff", detail=f"role={role}"
+        )
+        return Invitation(None, sent=sent, email=email)
+    sent = _send_invitation(actor=actor, user=user, detail=f"role={role}")
+    return Invitation(user, sent=sent, email=email)
+
+
+def staff_invitation_message(invitation) -> str:
+    """The inviter's answer, the same whether or not the address has an account elsewhere."""
+    if invitation.sent:
+        return _(
+            "An invitation is on its way to %(email)s. If this address already has an account, "
+            "its holder is told instead and no colleague is added."
+        ) % {"email": invitation.email}
+    return _(
+        "The invitation e-mail to %(email)s could not be sent. If they are listed as invited, "
+        "use “Resend invitation” on their page; otherwise invite them again later."
+    ) % {"email": invitation.email}
 
 
 @unit

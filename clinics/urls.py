@@ -16,4 +16,6 @@ urlpatterns = [
 # /accounts/signup/ named "accounts:signup" (see health_passport/urls.py).
 signup_urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("signup/sent/", views.signup_sent, name="signup_sent"),
+    path("signup/confirm/<str:token>/", views.signup_confirm, name="signup_confirm"),
 ]

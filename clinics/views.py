@@ -10,6 +10,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts import mfa
+from accounts import services as accounts_services
+from accounts.services import SIGNUP_LINK_HOURS
 from clinics import selectors, services
 from clinics.forms import (
     ClinicSettingsForm,
@@ -31,14 +33,15 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 @sensitive_post_parameters("password", "password_confirm")
 @never_cache
 def signup(request):
-    """A new clinic and its first user, a clinic admin, who is then signed in."""
+    """Start a sign-up: the answer is "check your e-mail" whether or not the address has an
+    account; the e-mailed link creates the clinic (`signup_confirm`)."""
     if request.user.is_authenticated:
         return redirect("home")
     form = SignupForm(request.POST) if request.method == "POST" else SignupForm()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = services.clinic_signup(
+            services.clinic_signup_request(
                 name=data["name"],
                 email=data["email"],
                 password=data["password"],
@@ -47,13 +50,40 @@ def signup(request):
         except SERVICE_ERRORS as exc:
             apply_service_errors(form, exc)
         else:
-            login(request, user, backend=MODEL_BACKEND)
-            messages.success(
-                request,
-                _("Welcome! Your clinic “%(clinic)s” is ready.") % {"clinic": user.clinic.name},
-            )
-            return redirect("home")
+            return redirect("accounts:signup_sent")
     return render(request, "clinics/signup.html", {"form": form})
+
+
+@login_not_required
+@require_http_methods(["GET"])
+def signup_sent(request):
+    return render(request, "clinics/signup_sent.html", {"hours": SIGNUP_LINK_HOURS})
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signup_confirm(request, token: str):
+    """The e-mailed link: GET asks to confirm (mail scanners open links, and must not use them
+    up), POST creates the clinic and its admin, who is then signed in."""
+    if request.user.is_authenticated:
+        return redirect("home")
+    pending = accounts_services.pending_signup_find(token=token)
+    if pending is None:
+        return render(request, "clinics/signup_invalid.html", status=400)
+    if request.method == "POST":
+        try:
+            user = services.clinic_signup_confirm(token=token)
+        except SERVICE_ERRORS as exc:
+            flash_errors(request, exc)
+            return render(request, "clinics/signup_invalid.html", status=400)
+        login(request, user, backend=MODEL_BACKEND)
+        messages.success(
+            request,
+            _("Welcome! Your clinic “%(clinic)s” is ready.") % {"clinic": user.clinic.name},
+        )
+        return redirect("home")
+    return render(request, "clinics/signup_confirm.html", {"pending": pending})
 
 
 @staff_page()
@@ -116,24 +146,10 @@ def staff_invite(request):
         except SERVICE_ERRORS as exc:
             apply_service_errors(form, exc)
         else:
-            user = invitation.user
-            if not invitation.sent:
-                messages.warning(
-                    request,
-                    _(
-                        "%(name)s has been added, but the invitation e-mail could not be sent. "
-                        "Use “Resend invitation” to try again."
-                    )
-                    % {"name": user.name},
-                )
-                return redirect("clinics:staff_detail", pk=user.pk)
-            messages.success(
+            messages.add_message(
                 request,
-                _(
-                    "%(name)s has been invited; an e-mail with a link to set a password was "
-                    "sent to %(email)s."
-                )
-                % {"name": user.name, "email": user.email},
+                messages.SUCCESS if invitation.sent else messages.WARNING,
+                services.staff_invitation_message(invitation),
             )
             return redirect("clinics:staff_list")
     return render(request, "clinics/staff_invite.html", {"form": form})

@@ -1,4 +1,10 @@
-"""The audited admin: opening, saving and deleting a record with a patient writes audit rows."""
+"""The audited admin: opening, saving and deleting a record with a patient writes audit rows.
+
+Clinical records (patients and everything about them) are read-only in the admin for everyone,
+superusers included: they are written only by the clinic's pages, API and services, where
+permissions, allergy checks, locks and history apply. `ClinicalRecordAdmin` and
+`ReadOnlyInline` say so once.
+"""
 
 from django.contrib import admin
 
@@ -45,3 +51,27 @@ class AuditedAdminMixin:
 
 class AuditedAdmin(AuditedAdminMixin, admin.ModelAdmin):
     pass
+
+
+class ReadOnlyAdminMixin:
+    """View only: no add, change or delete (nor the bulk delete action), whoever asks."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ClinicalRecordAdmin(ReadOnlyAdminMixin, AuditedAdmin):
+    """A clinical record in the admin: listed and opened (each opening audited), never written."""
+
+
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """A clinical record's parts shown on its admin page, read-only like the record."""
+
+    extra = 0
+    can_delete = False

@@ -11,6 +11,8 @@ IP address and user agent come from the current request (core.middleware), when 
 
 from django.apps import apps
 from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
 
 from core.middleware import request_meta
 
@@ -77,6 +79,58 @@ def audit_patients_read(*, actor, patient_ids, detail: str = "") -> None:
     ]
     if rows:
         audit_model().objects.bulk_create(rows)
+
+
+def audit_created_in_bulk(*, object_type: str, rows, detail: str) -> int:
+    """One "create" row, with no actor, per record written in bulk outside any service (demo
+    and benchmark seeding): `rows` are (object id, clinic id, patient id). Each record then has
+    its create row like a service write, and `reconcile` tells seeded data from a crash.
+    On SQLite one executemany of plain tuples (as the seeders insert): bulk_create's per-value
+    preparation would dominate seeding time at millions of rows."""
+    model = audit_model()
+    rows = [
+        model(
+            created_at=timezone.now(),
+            clinic_id=clinic_id,
+            action=CREATE,
+            object_type=object_type,
+            object_id=str(object_id),
+            patient_id=str(patient_id or ""),
+            detail=detail[:300],
+        )
+        for object_id, clinic_id, patient_id in rows
+    ]
+    if not rows:
+        return 0
+    if connection.vendor != "sqlite":
+        model.objects.bulk_create(rows, batch_size=1000)
+        return len(rows)
+    fields = model._meta.concrete_fields
+    prepared = {  # the same for every row: computed once
+        field.attname: field.get_db_prep_save(getattr(rows[0], field.attname), connection)
+        for field in fields
+        if field.attname not in ("id", "clinic_id", "object_id", "patient_id")
+    }
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from the model, quoted)
+        quote(model._meta.db_table),
+        ", ".join(quote(field.column) for field in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    with transaction.atomic(), connection.cursor() as cursor:  # one commit, not one per row
+        cursor.executemany(
+            sql,
+            [
+                tuple(
+                    prepared[field.attname]
+                    if field.attname in prepared
+                    else getattr(row, field.attname)
+                    for field in fields
+                )
+                for row in rows
+            ],
+        )
+    return len(rows)
 
 
 def audit_refused(*, actor, obj=None, patient_id="", detail: str = ""):

@@ -3,7 +3,8 @@ manifest with a checksum of each, and on SQLite a consistent copy of the databas
 
 JSON lines are what make a backup portable: ids of the project's records are explicit strings,
 so a SQLite backup restores into MongoDB and back. Contrib and third-party tables (sessions,
-the task queue, lockouts) are not the clinic's data and are left out.
+the task queue, lockouts) are not the clinic's data and are left out, and so are the stored
+answers of retried API POSTs (NOT_BACKED_UP), even from the SQLite file's copy.
 """
 
 import hashlib
@@ -22,6 +23,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 
 FORMAT_VERSION = 1
+# Rows that are no clinic's data and must not outlive their short life in a backup: the stored
+# 201 answers of retried API POSTs carry PHI and are deleted after IDEMPOTENCY_KEY_HOURS.
+NOT_BACKED_UP = ("core.IdempotencyKey",)
 DATA_FILE = "data.jsonl"
 MANIFEST = "manifest.json"
 # Storages holding uploaded data (never the collected static files).
@@ -114,8 +118,12 @@ def backup(output: Path) -> Path:
         # The online backup API copies a consistent snapshot while the site keeps writing.
         connection.ensure_connection()
         database = "db.sqlite3"
-        with sqlite3.connect(target / database) as copy:
+        copy = sqlite3.connect(target / database)
+        try:
             connection.connection.backup(copy)
+            _forget_not_backed_up(copy)
+        finally:
+            copy.close()
 
     (target / MANIFEST).write_text(
         json.dumps(
@@ -134,6 +142,14 @@ def backup(output: Path) -> Path:
     return target
 
 
+def _forget_not_backed_up(copy: sqlite3.Connection) -> None:
+    """Empty the NOT_BACKED_UP tables of the database file's copy, overwriting what they held."""
+    copy.execute("PRAGMA secure_delete = ON")
+    for label in NOT_BACKED_UP:
+        copy.execute(f'DELETE FROM "{apps.get_model(label)._meta.db_table}"')  # noqa: S608
+    copy.commit()
+
+
 def write_rows(labels, path: Path) -> None:
     """Every row of these apps, models ordered so each one's references load before it."""
     models = serializers.sort_dependencies(
@@ -141,6 +157,8 @@ def write_rows(labels, path: Path) -> None:
     )
     with path.open("w") as stream:
         for model in models:
+            if model._meta.label in NOT_BACKED_UP:
+                continue
             serializers.serialize(
                 "jsonl",
                 model._base_manager.order_by("pk").iterator(),

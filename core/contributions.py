@@ -78,6 +78,9 @@ class NotificationEvent:
     link: Callable[..., str] | None = None
     # Unread after CRITICAL_ESCALATION_MINUTES: notify every user of this role in the clinic.
     escalate_to_role: str = ""
+    # What the e-mail and push say, with "%(clinic)s" (never any content of the record); empty:
+    # the generic "You have a new notification from <clinic>: <label>."
+    sentence: str = ""
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,25 @@ class Service:
     call: Callable
 
 
+@dataclass(frozen=True)
+class Reconciled:
+    """A unit `manage.py reconcile` checks (core.reconcile) for what a crash could leave half
+    written: each row of `model` ("app_label.Model") has its "create" audit row (unless
+    `audited` is False) and at least one row in each reverse relation named in `children`
+    (e.g. a lab order's "items"). `patient` is the path to the row's patient ("" for the Patient
+    model itself, None for rows about no patient), for the audit rows of seeded data."""
+
+    model: str
+    children: tuple[str, ...] = ()
+    audited: bool = True
+    patient: str | None = "patient"
+    order: int = 100
+
+    @property
+    def key(self) -> str:
+        return self.model
+
+
 panels: Registry[Panel] = Registry("patient page panels")
 widgets: Registry[Widget] = Registry("staff home widgets")
 seeders: Registry[Seeder] = Registry("demo seeders")
@@ -183,6 +205,7 @@ chart_sources: Registry[ChartSource] = Registry("chart facts")
 fhir_resources: Registry[FhirResources] = Registry("FHIR resources about a patient")
 asides: Registry[Aside] = Registry("record page asides")
 services: Registry[Service] = Registry("services offered to peer apps")
+reconciled: Registry[Reconciled] = Registry("units reconcile checks")
 
 _REGISTRIES = {
     Panel: panels,
@@ -196,6 +219,7 @@ _REGISTRIES = {
     FhirResources: fhir_resources,
     Aside: asides,
     Service: services,
+    Reconciled: reconciled,
 }
 
 

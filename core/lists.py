@@ -6,12 +6,15 @@ API views answer with `core.api.page_response`.
 """
 
 import base64
+import hashlib
 import json
 from collections.abc import Callable
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 PER_PAGE = 25
@@ -37,6 +40,30 @@ def positive_int_param(name: str, value, *, maximum: int | None = None) -> int:
     return min(number, maximum) if maximum else number
 
 
+# Lists up to this many rows are counted exactly; a longer one is "about N" where allowed.
+EXACT_COUNT_UP_TO = 10_000
+ESTIMATE_SECONDS = 600
+
+
+class EstimatingPaginator(Paginator):
+    """Counts exactly up to EXACT_COUNT_UP_TO rows (one bounded count: the same cost for a
+    clinic of 10,000 patients or 1,000,000), and above that shows the exact count taken at most
+    once per ESTIMATE_SECONDS per query (cached), flagged `estimated` ("of about N"). Numbered
+    pages need a total; counting a million index entries on every page view does not."""
+
+    estimated = False
+
+    @cached_property
+    def count(self) -> int:
+        rows = self.object_list.order_by()
+        bounded = rows[: EXACT_COUNT_UP_TO + 1].count()
+        if bounded <= EXACT_COUNT_UP_TO:
+            return bounded
+        self.estimated = True
+        key = "lists:count:" + hashlib.sha256(str(rows.query).encode()).hexdigest()
+        return cache.get_or_set(key, rows.count, ESTIMATE_SECONDS)
+
+
 def page_of(
     queryset,
     *,
@@ -44,13 +71,15 @@ def page_of(
     per_page: int = PER_PAGE,
     on_page: Callable[[list], None] | None = None,
     strict: bool = False,
+    estimate_count: bool = False,
 ) -> Page:
     """The page `number` with its rows loaded once, handed to `on_page` (the audit).
 
     HTML pages get the nearest page for an out-of-range or malformed number; `strict=True` (the
     API) raises django.core.paginator.InvalidPage instead, which the API answers with a 404.
+    `estimate_count=True` (a queryset shown as HTML): an EstimatingPaginator.
     """
-    paginator = Paginator(queryset, per_page)
+    paginator = (EstimatingPaginator if estimate_count else Paginator)(queryset, per_page)
     page = paginator.page(number) if strict else paginator.get_page(number)
     page.object_list = list(page.object_list)
     if on_page is not None and page.object_list:

@@ -1,13 +1,14 @@
-"""Platform admin views of stored files: read-mostly, audited, never a way to the bytes."""
+"""Platform admin views of stored files: read-only, audited, never a way to the bytes (they
+arrive and go only through the upload and delete services)."""
 
 from django.contrib import admin
 
-from core.admin import AuditedAdmin
+from core.admin import ClinicalRecordAdmin
 from files.models import FileCategory, StoredFile
 
 
 @admin.register(StoredFile)
-class StoredFileAdmin(AuditedAdmin):
+class StoredFileAdmin(ClinicalRecordAdmin):
     list_display = ("title", "clinic", "category", "content_type", "size", "scan_status")
     list_filter = ("scan_status", "category")
     search_fields = ("title", "sha256")
@@ -23,9 +24,6 @@ class StoredFileAdmin(AuditedAdmin):
         "scan_detail",
         "scanned_at",
     )
-
-    def has_add_permission(self, request):
-        return False  # bytes only arrive through the upload service
 
 
 @admin.register(FileCategory)

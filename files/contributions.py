@@ -10,11 +10,13 @@ from core.contributions import (
     NotificationEvent,
     Panel,
     PatientRecords,
+    Reconciled,
+    Service,
     Widget,
     contribute,
 )
 from core.roles import Role
-from files import selectors
+from files import selectors, services
 from patients.selectors import patient_get
 
 
@@ -34,6 +36,9 @@ def file_link(stored, user) -> str:
 
 contribute(
     "files",
+    Reconciled(model="files.StoredFile"),
+    # Another app storing an upload under the files app's rules (messaging's reply form).
+    Service(key="files.upload", call=services.file_upload),
     PatientRecords(key="files", models=("files.StoredFile",)),
     Panel(
         key="files",

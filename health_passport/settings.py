@@ -413,6 +413,11 @@ PERIODIC_TASKS = {
         "every": DAY,
         "at": 3 * 60 * 60,
     },
+    "accounts.prune_pending_signups": {
+        "call": "accounts.services.pending_signups_prune",
+        "every": DAY,
+        "at": 3 * 60 * 60 + 5 * 60,
+    },
     "notifications.recount_unread": {
         "call": "notifications.services.unread_recount",
         "every": DAY,
@@ -427,7 +432,8 @@ PERIODIC_TASKS = {
     },
     # Seals new audit rows into their clinic's hash chain (accounts.audit_chain).
     "accounts.audit_seal": {"call": "accounts.audit_chain.seal", "every": 60},
-    "core.idempotency_keys_prune": {"call": "core.idempotency.keys_prune", "every": 60 * 60},
+    # Stored 201 answers (PHI) are deleted within 15 minutes of IDEMPOTENCY_KEY_HOURS.
+    "core.idempotency_keys_prune": {"call": "core.idempotency.keys_prune", "every": 15 * 60},
     "core.reconcile": {"call": "core.reconcile.reconcile_report", "every": 60 * 60, "at": 15 * 60},
     # Hourly: each clinic's tasks missed at its midnight, patients' reminders at their hour.
     "programs.nightly": {"call": "programs.services.nightly_run", "every": 60 * 60},
@@ -579,13 +585,6 @@ CONTENT_SECURITY_POLICY = {
 IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
 # A key whose request is still running after this long (its worker died) may be taken over.
 IDEMPOTENCY_LEASE_SECONDS = env.int("IDEMPOTENCY_LEASE_SECONDS", default=120)
-
-# What `manage.py reconcile` checks (core.reconcile): rows that must have a "create" audit row,
-# and parents that must have children. New apps add their units here.
-RECONCILE = {
-    "audited": ["patients.Patient", "labs.LabOrder", "labs.LabResult", "files.StoredFile"],
-    "with_children": {"labs.LabOrder": "items"},
-}
 
 # Units of the starter lab catalogue new clinics get: "conventional" (mg/dL, %) or "si"
 # (mmol/L, µmol/L, mmol/mol); a clinic admin can switch later on /labs/catalogue/.

@@ -1,10 +1,10 @@
-"""Labs in the Django admin (platform superusers). Orders and results are patient data: the
-audited admin records opening, saving and deleting them."""
+"""Labs in the Django admin (platform superusers). The catalogue (tests, panels) is edited here;
+orders and results are patient data: read-only, every opening audited."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import AuditedAdmin
+from core.admin import ClinicalRecordAdmin, ReadOnlyInline
 from labs.models import (
     LabOrder,
     LabOrderItem,
@@ -57,15 +57,13 @@ class LabPanelAdmin(admin.ModelAdmin):
     inlines = [PanelItemInline]
 
 
-class LabOrderItemInline(admin.TabularInline):
+class LabOrderItemInline(ReadOnlyInline):
     model = LabOrderItem
     fields = ["test", "panel"]
-    raw_id_fields = ["test", "panel"]
-    extra = 0
 
 
 @admin.register(LabOrder)
-class LabOrderAdmin(AuditedAdmin):
+class LabOrderAdmin(ClinicalRecordAdmin):
     list_display = ["id", "patient", "status", "priority", "ordered_by", "created_at"]
     list_filter = ["status", "priority"]
     search_fields = ["patient__mrn", "patient__last_name"]
@@ -75,37 +73,22 @@ class LabOrderAdmin(AuditedAdmin):
     inlines = [LabOrderItemInline]
 
 
-class RevisionInline(admin.TabularInline):
+class RevisionInline(ReadOnlyInline):
     model = LabResultRevision
     fields = ["created_at", "value_numeric", "value_text", "unit", "flag", "status", "reason"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name = _("earlier value")
     verbose_name_plural = _("history (earlier values)")
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(LabResult)
-class LabResultAdmin(AuditedAdmin):
+class LabResultAdmin(ClinicalRecordAdmin):
     list_display = ["patient", "test", "display_value", "flag", "status", "collected_at"]
     list_filter = ["flag", "status"]
     search_fields = ["patient__mrn", "test__name", "test__loinc_code"]
     list_select_related = ["patient", "test"]
     readonly_fields = ["created_at", "updated_at"]
     inlines = [RevisionInline]
-
-    # Results are entered and corrected in the app, where flags are computed and history kept.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("value"))
     def display_value(self, result):

@@ -13,6 +13,7 @@ from core.contributions import (
     NotificationEvent,
     Panel,
     PatientRecords,
+    Reconciled,
     Seeder,
     Service,
     Widget,
@@ -141,6 +142,8 @@ def fhir_resources(*, actor, patient) -> list[dict]:
 
 contribute(
     "labs",
+    Reconciled(model="labs.LabOrder", children=("items",)),
+    Reconciled(model="labs.LabResult"),
     ChartSource(key="labs", facts=chart_facts, order=30),
     FhirResources(key="labs", resources=fhir_resources, order=30),
     Service(key="labs.result_for_explain", call=result_for_explain),

@@ -224,3 +224,35 @@ class UnreadCountView(APIView):
     )
     def get(self, request):
         return Response({"unread": selectors.unread_count(actor=request.user)})
+
+
+class SettingsView(APIView):
+    """The clinic's response target and working time (clinic admins)."""
+
+    required_permission = "messaging.settings.edit"
+
+    def _body(self, request, row):
+        shown = {name: getattr(row, name) for name in services.SETTINGS_FIELDS}
+        shown.update(weekdays=row.weekdays, timezone=request.user.clinic.timezone)
+        return s.MessagingSettingsSerializer(shown).data
+
+    @extend_schema(
+        summary="The clinic's urgent-message response target and working hours",
+        responses={200: s.MessagingSettingsSerializer, **READ_ERRORS},
+    )
+    def get(self, request):
+        return Response(self._body(request, selectors.messaging_settings(actor=request.user)))
+
+    @extend_schema(
+        summary="Change the response target or working hours (any of the fields)",
+        description="The target counts only working time: 60 minutes asked on Friday 16:30 of "
+        "a Mon–Fri 09:00–17:00 clinic are due on Monday 09:30 (clinic time).",
+        request=s.MessagingSettingsSerializer,
+        responses={200: s.MessagingSettingsSerializer, **WRITE_ERRORS},
+    )
+    def patch(self, request):
+        data = validated(s.MessagingSettingsSerializer, request, partial=True)
+        if "weekdays" in data:
+            data["working_days"] = data.pop("weekdays")
+        row = services.settings_update(actor=request.user, **data)
+        return Response(self._body(request, row))

@@ -13,4 +13,5 @@ urlpatterns = [
     ),
     re_path(rf"^threads/{ID}/read/?$", api.ThreadReadView.as_view(), name="api-thread-read"),
     re_path(r"^unread-count/?$", api.UnreadCountView.as_view(), name="api-messages-unread"),
+    re_path(r"^settings/?$", api.SettingsView.as_view(), name="api-messages-settings"),
 ]

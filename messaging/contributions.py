@@ -14,6 +14,7 @@ from core.contributions import (
     NotificationEvent,
     Panel,
     PatientRecords,
+    Reconciled,
     Seeder,
     Service,
     contribute,
@@ -77,6 +78,8 @@ def chart_facts(*, actor, patient, since=None) -> list:
 
 contribute(
     "messaging",
+    Reconciled(model="messaging.Thread", children=("messages",)),
+    Reconciled(model="messaging.Message"),
     PatientRecords(key="messaging", models=("messaging.Thread",)),
     Panel(
         key="messages",
@@ -124,6 +127,8 @@ contribute(
         recipients=_patient_user,
         link=_link,
         order=52,
+        # The whole of what leaves the system: no subject, no text (the link opens the thread).
+        sentence=_("You have a new message from %(clinic)s."),
     ),
     NotificationEvent(
         key=services.EVENT_URGENT_OVERDUE,

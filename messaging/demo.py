@@ -4,16 +4,18 @@ The demo clinic is topped up to N threads (never duplicated), each with M messag
 between the patient and the team, over the last two years: most closed, the newest few open,
 some assigned to the demo clinician, a few urgent, now and then an internal remark. Inserted in
 bulk batches with the numbering the service gives (seq, visible_seq, strictly later times),
-then the unread counters are set from the read states (services.unread_recount).
+each thread with the "create" audit row its service would write (what `manage.py reconcile`
+checks); then the unread counters are set from the read states (services.unread_recount).
 """
 
 import datetime
 import random
 import time
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
+from core.audit import CREATE, audit_model
 from core.models import new_id
 from core.roles import Role
 from messaging import services
@@ -52,38 +54,61 @@ SAVED_REPLIES = {
 }
 
 
-def _insert(model, rows: list) -> None:
-    """Insert model instances as they are (their times kept). SQLite: one executemany of plain
-    tuples, which costs a fraction of bulk_create at millions of rows; other backends:
-    bulk_create."""
+def _insert(model, rows: list[dict]) -> None:
+    """Insert rows given as {attname: value} (their times kept). SQLite: one executemany of
+    plain tuples, a fraction of bulk_create's cost at millions of rows; other backends (MongoDB:
+    one insert_many per batch): bulk_create."""
+    if not rows:
+        return
     if connection.vendor != "sqlite":
-        model.objects.bulk_create(rows, batch_size=500)
+        model.objects.bulk_create([model(**row) for row in rows], batch_size=1000)
         return
     ops = connection.ops
     fields = model._meta.concrete_fields
-    now = timezone.now()
-    for row in rows:
-        row.updated_at = now
-        if row.created_at is None:
-            row.created_at = now
+    stamp = ops.adapt_datetimefield_value(timezone.now())
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from the model)
         ops.quote_name(model._meta.db_table),
         ", ".join(ops.quote_name(f.column) for f in fields),
         ", ".join(["%s"] * len(fields)),
     )
-    adapt = {"DateTimeField": ops.adapt_datetimefield_value}
-    columns = [(f.attname, adapt.get(f.get_internal_type())) for f in fields]
+    columns = []
+    for f in fields:
+        is_time = f.get_internal_type() == "DateTimeField"
+        if f.attname in ("created_at", "updated_at"):
+            default = stamp
+        else:  # the field's default ("" for text, False ...), when it is not a function
+            default = None if f.has_default() and callable(f.default) else f.get_default()
+        columns.append((f.attname, is_time, default))
+    adapt = ops.adapt_datetimefield_value
     values = [
         tuple(
-            getattr(row, name)
-            if convert is None or getattr(row, name) is None
-            else convert(getattr(row, name))
-            for name, convert in columns
+            (adapt(row[name]) if is_time and row[name] is not None else row[name])
+            if name in row
+            else default
+            for name, is_time, default in columns
         )
         for row in rows
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, values)
+
+
+def audit_row(*, actor, clinic_id, at, obj, patient_id, detail) -> dict:
+    """The "create" audit row a service writes for a thread or message, as a row to insert."""
+    model, pk = obj
+    return {
+        "id": new_id(),
+        "created_at": at,
+        "actor_id": actor.pk if actor else None,
+        "actor_label": actor.email if actor else "",
+        "actor_role": actor.role if actor else "",
+        "clinic_id": clinic_id,
+        "action": CREATE,
+        "object_type": model._meta.label,
+        "object_id": pk,
+        "patient_id": patient_id,
+        "detail": detail,
+    }
 
 
 def add_arguments(parser):
@@ -130,26 +155,16 @@ def seed_threads(*, clinic, users, threads: int, per_thread: int, stdout=None) -
     now = timezone.now().replace(microsecond=0)
     span = datetime.timedelta(days=730)
     open_from = int(missing * (1 - OPEN_SHARE))
+    categories = list(SUBJECTS)
     made = 0
     while made < missing:
         count = min(BATCH, missing - made)
-        thread_rows, message_rows = [], []
+        thread_rows, message_rows, audit_rows = [], [], []
         for i in range(made, made + count):
             start = now - span + span * (i / missing)
             is_open = i >= open_from
-            category = rng.choice(list(SUBJECTS))
-            thread = Thread(
-                id=new_id(),
-                clinic=clinic,
-                patient_id=patient_ids[i % len(patient_ids)],
-                subject=rng.choice(SUBJECTS[category]),
-                category=category,
-                status=Thread.Status.OPEN if is_open else Thread.Status.CLOSED,
-                assigned_to=staff if is_open and rng.random() < 0.5 else None,
-                urgent=is_open and rng.random() < 0.1,
-                created_by=staff,
-                created_at=start,
-            )
+            category = rng.choice(categories)
+            thread_id, patient_id = new_id(), patient_ids[i % len(patient_ids)]
             visible = 0
             at = start
             for seq in range(1, per_thread + 1):
@@ -157,28 +172,71 @@ def seed_threads(*, clinic, users, threads: int, per_thread: int, stdout=None) -
                 internal = not from_patient and rng.random() < 0.1
                 visible += 0 if internal else 1
                 at = at + datetime.timedelta(minutes=rng.randint(5, 600))
+                message_id = new_id()
                 message_rows.append(
-                    Message(
-                        id=new_id(),
-                        thread_id=thread.pk,
-                        clinic=clinic,
-                        patient_id=thread.patient_id,
-                        seq=seq,
-                        visible_seq=visible,
-                        author=None if from_patient else staff,
-                        from_patient=from_patient,
-                        text=rng.choice(PATIENT_LINES if from_patient else STAFF_LINES),
-                        internal=internal,
-                        created_at=at,
+                    {
+                        "id": message_id,
+                        "thread_id": thread_id,
+                        "clinic_id": clinic.pk,
+                        "patient_id": patient_id,
+                        "seq": seq,
+                        "visible_seq": visible,
+                        "author_id": None if from_patient else staff.pk,
+                        "from_patient": from_patient,
+                        "text": rng.choice(PATIENT_LINES if from_patient else STAFF_LINES),
+                        "internal": internal,
+                        "created_at": at,
+                    }
+                )
+                audit_rows.append(
+                    audit_row(
+                        actor=None if from_patient else staff,
+                        clinic_id=clinic.pk,
+                        at=at,
+                        obj=(Message, message_id),
+                        patient_id=patient_id,
+                        detail="internal remark" if internal else "message",
                     )
                 )
-            thread.seq, thread.visible_seq, thread.last_message_at = per_thread, visible, at
-            thread_rows.append(thread)
-        _insert(Thread, thread_rows)
-        _insert(Message, message_rows)
+            thread_rows.append(
+                {
+                    "id": thread_id,
+                    "clinic_id": clinic.pk,
+                    "patient_id": patient_id,
+                    "subject": rng.choice(SUBJECTS[category]),
+                    "category": category,
+                    "status": Thread.Status.OPEN if is_open else Thread.Status.CLOSED,
+                    "assigned_to_id": staff.pk if is_open and rng.random() < 0.5 else None,
+                    "urgent": is_open and rng.random() < 0.1,
+                    "urgent_requested": False,
+                    "created_by_id": staff.pk,
+                    "created_at": start,
+                    "last_message_at": at,
+                    "seq": per_thread,
+                    "visible_seq": visible,
+                }
+            )
+            # The thread's "create" audit row, like its messages' above: what reconcile checks.
+            audit_rows.append(
+                audit_row(
+                    actor=staff,
+                    clinic_id=clinic.pk,
+                    at=start,
+                    obj=(Thread, thread_id),
+                    patient_id=patient_id,
+                    detail=category,
+                )
+            )
+        # One transaction a batch: in autocommit every row would be its own commit (and fsync).
+        with transaction.atomic():
+            _insert(Thread, thread_rows)
+            _insert(Message, message_rows)
+            _insert(audit_model(), audit_rows)
         made += count
         if stdout is not None and made % (BATCH * 10) == 0:
-            stdout.write(f"  messages: {made}/{missing} threads")
+            stdout.write(
+                f"  messages: {made}/{missing} threads ({time.monotonic() - started:.0f}s)"
+            )
     services.unread_recount(clinic_id=clinic.pk)
     if stdout is not None:
         stdout.write(

@@ -25,11 +25,40 @@ class InboxFilterForm(FilterForm):
         return {"tab": f["tab"], "search": f["q"], "category": f["category"]}
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Several files in one input; the files app checks each when the message is written."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+def attachments_field():
+    return AttachmentsField(
+        label=_("Attach files"),
+        required=False,
+        help_text=_("Up to 10 files (photos, PDF, documents); each is checked before sending."),
+    )
+
+
 class ThreadStartForm(forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=200)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
-    text = forms.CharField(label=_("Message"), max_length=MAX_TEXT, widget=forms.Textarea)
+    text = forms.CharField(
+        label=_("Message"), max_length=MAX_TEXT, required=False, widget=forms.Textarea
+    )
     urgent = forms.BooleanField(label=_("Urgent"), required=False)
+    attachments = attachments_field()
 
 
 class ReplyForm(forms.Form):
@@ -42,6 +71,7 @@ class ReplyForm(forms.Form):
     internal = forms.BooleanField(
         label=_("Internal remark (never shown to the patient)"), required=False
     )
+    attachments = attachments_field()
 
 
 class ManageForm(forms.Form):
@@ -60,12 +90,47 @@ class ManageForm(forms.Form):
         return {"status": "closed" if action == "close" else "open"}
 
 
+WEEKDAYS = [
+    ("0", _("Monday")),
+    ("1", _("Tuesday")),
+    ("2", _("Wednesday")),
+    ("3", _("Thursday")),
+    ("4", _("Friday")),
+    ("5", _("Saturday")),
+    ("6", _("Sunday")),
+]
+
+
 class SettingsForm(forms.Form):
     response_target_minutes = forms.IntegerField(
-        label=_("Response target for urgent messages (minutes)"),
+        label=_("Response target for urgent messages (working minutes)"),
+        help_text=_(
+            "Only the working days and hours below count: 60 minutes asked on Friday 16:30 "
+            "are due on Monday 09:30."
+        ),
         min_value=1,
         max_value=60 * 24 * 14,
     )
+    working_days = forms.MultipleChoiceField(
+        label=_("Working days"), choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple
+    )
+    day_start = forms.TimeField(
+        label=_("Working day starts"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    day_end = forms.TimeField(
+        label=_("Working day ends"),
+        help_text=_("Times are the clinic's (its timezone)."),
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+
+    @staticmethod
+    def initial_for(row) -> dict:
+        return {
+            "response_target_minutes": row.response_target_minutes,
+            "working_days": [str(d) for d in row.weekdays],
+            "day_start": row.day_start.strftime("%H:%M"),
+            "day_end": row.day_end.strftime("%H:%M"),
+        }
 
 
 class SavedReplyForm(forms.Form):

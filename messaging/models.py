@@ -12,7 +12,10 @@ Counting stays exact and cheap at millions of messages without a transaction:
   so the counter changes by exactly the difference each time.
 """
 
+import datetime
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import BaseModel
 
 MAX_TEXT = 10_000
+DEFAULT_WORKING_DAYS = "01234"  # Monday to Friday
 
 
 class Category(models.TextChoices):
@@ -35,7 +39,8 @@ FRONT_DESK_CATEGORIES = (Category.APPOINTMENT, Category.BILLING)
 
 
 class MessagingSettings(BaseModel):
-    """A clinic's messaging settings: how soon an urgent patient message must be answered."""
+    """A clinic's messaging settings: how soon (in working time) an urgent patient message must
+    be answered, and the clinic's working days and hours that count."""
 
     clinic = models.OneToOneField(
         "clinics.Clinic", models.CASCADE, related_name="+", verbose_name=_("clinic")
@@ -43,12 +48,35 @@ class MessagingSettings(BaseModel):
     response_target_minutes = models.PositiveIntegerField(
         _("response target for urgent messages (minutes)"),
         default=60,
-        help_text=_("Clinic admins are alerted when an urgent message waits longer than this."),
+        help_text=_(
+            "Counted in working hours: clinic admins are alerted when an urgent message waits "
+            "longer than this much of the clinic's working time."
+        ),
     )
+    # The clinic's working time, in its timezone: weekdays as digits (0 = Monday ... 6 = Sunday)
+    # and one start/end time for each of them. No clinic-level schedule exists elsewhere.
+    working_days = models.CharField(
+        _("working days"), max_length=7, default=DEFAULT_WORKING_DAYS, blank=False
+    )
+    day_start = models.TimeField(_("working day starts"), default=datetime.time(9, 0))
+    day_end = models.TimeField(_("working day ends"), default=datetime.time(17, 0))
 
     class Meta:
         verbose_name = _("messaging settings")
         verbose_name_plural = _("messaging settings")
+
+    @property
+    def weekdays(self) -> list[int]:
+        return sorted({int(d) for d in self.working_days if d in "0123456"})
+
+    def clean(self):
+        errors = {}
+        if not self.weekdays or any(d not in "0123456" for d in self.working_days):
+            errors["working_days"] = _("Choose at least one working day.")
+        if self.day_start and self.day_end and self.day_end <= self.day_start:
+            errors["day_end"] = _("The working day must end after it starts.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class SavedReply(BaseModel):

@@ -1,6 +1,7 @@
 """API shapes of messaging: threads (with the caller's unread count), messages, attachments."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import MillisecondDateTimeField, ModelSerializer
@@ -111,3 +112,34 @@ class MessageCreateSerializer(serializers.Serializer):
 
 class UnreadSerializer(serializers.Serializer):
     unread = serializers.IntegerField()
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "example": "09:00"}
+)
+class WallClockTimeField(serializers.TimeField):
+    """A time of day on the clinic's clocks, `HH:MM`: no offset, so not an RFC 3339 `time`."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+class MessagingSettingsSerializer(serializers.Serializer):
+    """The clinic's urgent-message response target, counted in its working time."""
+
+    response_target_minutes = serializers.IntegerField(
+        min_value=1,
+        max_value=60 * 24 * 14,
+        help_text=_("Working minutes an urgent patient message may wait for a reply."),
+    )
+    working_days = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        source="weekdays",
+        allow_empty=False,
+        help_text=_("Working weekdays, 0 = Monday ... 6 = Sunday."),
+    )
+    day_start = WallClockTimeField(help_text=_("In the clinic's timezone."))
+    day_end = WallClockTimeField(help_text=_("In the clinic's timezone."))
+    timezone = serializers.CharField(
+        read_only=True, help_text=_("The clinic's timezone (set in the clinic's settings).")
+    )

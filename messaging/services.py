@@ -9,9 +9,11 @@ No step relies on a transaction (MongoDB has none here):
 Notifications never carry a message's text or subject (see contributions.py).
 """
 
+import contextlib
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import Http404
@@ -21,10 +23,13 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core.access import is_patient_user
 from core.audit import CREATE, DELETE, UPDATE, audit
+from core.contributions import call_service
 from core.events import emit
 from core.roles import Role, require
 from core.services import only_fields
+from core.transactions import unit
 from messaging import selectors
+from messaging.hours import working_deadline
 from messaging.models import (
     MAX_TEXT,
     Message,
@@ -269,10 +274,18 @@ def _insert_message(*, actor, thread: Thread, text: str, internal: bool) -> Mess
 
 
 def _reply_due(thread: Thread, awaiting_since):
+    """When the clinic's response target runs out, counted in its working hours."""
     if awaiting_since is None or not thread.urgent:
         return None
-    minutes = selectors.response_target_minutes(thread.clinic_id)
-    return awaiting_since + datetime.timedelta(minutes=minutes)
+    policy = selectors.clinic_settings(thread.clinic_id)
+    return working_deadline(
+        awaiting_since,
+        policy.response_target_minutes,
+        weekdays=policy.weekdays,
+        day_start=policy.day_start,
+        day_end=policy.day_end,
+        tz=thread.clinic.timezone,
+    )
 
 
 def message_post(
@@ -332,6 +345,92 @@ def message_post(
     elif not internal:
         emit(EVENT_STAFF_REPLY, obj=message)
     return message
+
+
+UPLOAD_CATEGORY = "other"  # the files app's category for files sent from the reply box
+
+
+def _discard(actor, stored_files) -> None:
+    """Undo uploads whose message was not written: their rows (already gone where the unit
+    rolled back; where it could not, each removal is audited beside the upload's create row)
+    and their bytes in the files storage."""
+    if not stored_files:
+        return
+    left = _stored_files().objects.filter(pk__in=[f.pk for f in stored_files])
+    for stored in left:
+        audit(
+            actor=actor,
+            action=DELETE,
+            obj=stored,
+            patient_id=stored.patient_id or "",
+            detail="upload undone: the message was refused",
+        )
+    left.delete()
+    for key in [k for f in stored_files for k in (f.storage_key, f.thumbnail_key) if k]:
+        with contextlib.suppress(OSError):
+            storages["files"].delete(key)
+
+
+def _with_uploads(*, actor, uploads, internal: bool, target_type: str, target_id, write):
+    """Store each upload through the files app (its type, size and scanning rules), then
+    `write(file_ids)`. All or nothing: when a file or the write is refused, no file row and no
+    stored bytes remain."""
+    uploads = [f for f in uploads or () if f]
+    if len(uploads) > MAX_ATTACHMENTS:
+        raise ValidationError({"attachments": [_("At most %d files.") % MAX_ATTACHMENTS]})
+    if not uploads:
+        return write([])
+    stored = []
+    try:
+        with unit():
+            for upload in uploads:
+                stored.append(
+                    call_service(
+                        "files.upload",
+                        actor=actor,
+                        upload=upload,
+                        category=UPLOAD_CATEGORY,
+                        shared_with_patient=not internal,
+                        target_type=target_type,
+                        target_id=target_id,
+                    )
+                )
+            return write([f.pk for f in stored])
+    except BaseException:
+        _discard(actor, stored)
+        raise
+
+
+def message_post_with_uploads(
+    *, actor, thread: Thread, text: str = "", uploads=(), internal: bool = False
+) -> Message:
+    """A reply from the HTML reply box with the files chosen there, attached to the thread."""
+    require(actor, "messaging.write")
+    _clean_text(text, any(uploads))
+    return _with_uploads(
+        actor=actor,
+        uploads=uploads,
+        internal=internal,
+        target_type="message_thread",
+        target_id=thread.pk,
+        write=lambda ids: message_post(
+            actor=actor, thread=thread, text=text, attachments=ids, internal=internal
+        ),
+    )
+
+
+def thread_create_with_uploads(*, actor, patient, uploads=(), **fields) -> Thread:
+    """ "Start a thread" from the patient page with files (attached to the patient's record)."""
+    require(actor, "messaging.write")
+    _clean_text(fields.get("text"), any(uploads))
+    return _with_uploads(
+        actor=actor,
+        uploads=uploads,
+        internal=False,
+        target_type="patient",
+        target_id=patient.pk,
+        write=lambda ids: thread_create(actor=actor, patient=patient, attachments=ids, **fields),
+    )
 
 
 def _patient_for(actor, patient):
@@ -458,13 +557,32 @@ def urgent_overdue_run(now=None) -> int:
 
 
 # --- the clinic's settings and saved replies ------------------------------------------------------
-def settings_update(*, actor, response_target_minutes: int) -> MessagingSettings:
+SETTINGS_FIELDS = ("response_target_minutes", "working_days", "day_start", "day_end")
+
+
+def settings_update(*, actor, **fields) -> MessagingSettings:
+    """The clinic's response target and working time (days as digits 0-6 or a list of them).
+    Targets already running keep their due time; new waits use the new settings."""
     require(actor, "messaging.settings.edit")
-    row, _created = MessagingSettings.objects.get_or_create(clinic_id=actor.clinic_id)
-    row.response_target_minutes = response_target_minutes
+    only_fields(fields, SETTINGS_FIELDS)
+    if "working_days" in fields and not isinstance(fields["working_days"], str):
+        fields["working_days"] = "".join(str(d) for d in sorted(set(fields["working_days"])))
+    row = selectors.clinic_settings(actor.clinic_id)
+    for name, value in fields.items():
+        setattr(row, name, value)
     row.full_clean(exclude=["clinic"])
-    row.save()
-    audit(actor=actor, action=UPDATE, obj=row, detail="response target")
+    if row._state.adding:
+        try:
+            with transaction.atomic():
+                row.save(force_insert=True)
+        except IntegrityError:  # created meanwhile: update that one
+            row = MessagingSettings.objects.get(clinic_id=actor.clinic_id)
+            MessagingSettings.objects.filter(pk=row.pk).update(**fields)
+            for name, value in fields.items():
+                setattr(row, name, value)
+    else:
+        MessagingSettings.objects.filter(pk=row.pk).update(**fields, updated_at=timezone.now())
+    audit(actor=actor, action=UPDATE, obj=row, detail=", ".join(sorted(fields)))
     return row
 
 

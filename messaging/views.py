@@ -6,6 +6,7 @@ category that may not) and writes through one service; opening a thread marks it
 """
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -27,6 +28,18 @@ from messaging.forms import (
     ThreadStartForm,
 )
 from patients.selectors import patient_get
+
+# A file refused by the files app (type, size, a category the role may not use) or a category
+# the role may not write is a form error, like any other refused input.
+UPLOAD_ERRORS = (*SERVICE_ERRORS, PermissionDenied)
+
+
+def _form_error(form, exc) -> None:
+    if isinstance(exc, PermissionDenied):
+        form.add_error(None, str(exc) or _("Your role may not send this."))
+    else:
+        apply_service_errors(form, exc)
+
 
 TABS = [
     ("mine", gettext_lazy("Assigned to me")),
@@ -67,14 +80,16 @@ def thread_new(request, pid):
     patient = patient_get(
         actor=request.user, id=pid, permission="messaging.write", audited=not posting
     )
-    form = ThreadStartForm(request.POST if posting else None)
+    form = ThreadStartForm(request.POST if posting else None, request.FILES if posting else None)
     if posting and form.is_valid():
+        fields = dict(form.cleaned_data)
+        uploads = fields.pop("attachments")
         try:
-            thread = services.thread_create(
-                actor=request.user, patient=patient, **form.cleaned_data
+            thread = services.thread_create_with_uploads(
+                actor=request.user, patient=patient, uploads=uploads, **fields
             )
-        except SERVICE_ERRORS as exc:
-            apply_service_errors(form, exc)
+        except UPLOAD_ERRORS as exc:
+            _form_error(form, exc)
         else:
             return redirect("messaging:thread", pk=thread.pk)
     return render(request, "messaging/thread_new.html", {"patient": patient, "form": form})
@@ -127,12 +142,16 @@ def thread_reply(request, pk):
     thread = selectors.thread_get(
         actor=request.user, id=pk, permission="messaging.write", audited=False
     )
-    form = ReplyForm(request.POST)
+    form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
+        fields = dict(form.cleaned_data)
+        uploads = fields.pop("attachments")
         try:
-            services.message_post(actor=request.user, thread=thread, **form.cleaned_data)
-        except SERVICE_ERRORS as exc:
-            apply_service_errors(form, exc)
+            services.message_post_with_uploads(
+                actor=request.user, thread=thread, uploads=uploads, **fields
+            )
+        except UPLOAD_ERRORS as exc:
+            _form_error(form, exc)
         else:
             return redirect("messaging:thread", pk=thread.pk)
     return render(request, "messaging/thread.html", _thread_context(request, thread, form))
@@ -168,7 +187,7 @@ def clinic_settings(request):
     which = request.POST.get("form") if posting else ""
     settings_form = SettingsForm(
         request.POST if which == "settings" else None,
-        initial={"response_target_minutes": current.response_target_minutes},
+        initial=SettingsForm.initial_for(current),
     )
     reply_form = SavedReplyForm(request.POST if which == "reply" else None)
     form = settings_form if which == "settings" else reply_form if which == "reply" else None

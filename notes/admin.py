@@ -6,19 +6,8 @@ and a superuser editing a clinician's draft would put words in their name.
 
 from django.contrib import admin
 
-from core.admin import AuditedAdminMixin
+from core.admin import ClinicalRecordAdmin, ReadOnlyInline
 from notes.models import Addendum, Note, NoteRevision, NoteTemplate, NoteType
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class AddendumInline(ReadOnlyInline):
@@ -34,22 +23,13 @@ class RevisionInline(ReadOnlyInline):
 
 
 @admin.register(Note)
-class NoteAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class NoteAdmin(ClinicalRecordAdmin):
     list_display = ["title", "note_type", "status", "author", "created_at", "clinic"]
     list_filter = ["status", "shared_with_patient", "clinic"]
     search_fields = ["=id", "=patient__id"]
     list_select_related = ["note_type", "author", "clinic"]
     raw_id_fields = ["patient", "author", "signed_by", "cosigner", "cosigned_by"]
     inlines = [AddendumInline, RevisionInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(NoteType)

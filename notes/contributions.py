@@ -16,6 +16,7 @@ from core.contributions import (
     NotificationEvent,
     Panel,
     PatientRecords,
+    Reconciled,
     Seeder,
     Service,
     Widget,
@@ -118,6 +119,8 @@ def fhir_resources(*, actor, patient) -> list[dict]:
 
 contribute(
     "notes",
+    Reconciled(model="notes.Note", children=("revisions",)),
+    Reconciled(model="notes.Addendum", patient="note__patient"),
     ChartSource(key="notes", facts=chart_facts, order=40),
     FhirResources(key="notes", resources=fhir_resources, order=40),
     Service(key="notes.draft_create", call=ai_draft_create),

@@ -22,8 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.emails import absolute_url, branded_message
-from accounts.language import recipient_language
+from accounts.emails import absolute_url, branded_message, written_for
 from core.contributions import notification_events
 from core.roles import Role, require
 from core.transactions import savepoint, unit
@@ -190,8 +189,8 @@ def _link(spec, obj, user) -> str:
 
 
 def _email(user, spec, clinic, title: str, link: str) -> None:
-    """The notification by e-mail, written in the recipient's language."""
-    with recipient_language(user, clinic):
+    """The notification by e-mail, as the recipient reads it (language, clinic's formats)."""
+    with written_for(user, clinic):
         _email_in_language(user, spec, clinic, _title(spec, clinic), link)
 
 
@@ -201,6 +200,8 @@ def _email_in_language(user, spec, clinic, title: str, link: str) -> None:
         "where": where,
         "event": spec.label,
     }
+    if spec.sentence:
+        text = str(spec.sentence) % {"clinic": where}
     if link:
         text += "\n\n" + _("Open it here: %(url)s") % {"url": absolute_url(link)}
     reason = _(
@@ -219,7 +220,11 @@ def _email_in_language(user, spec, clinic, title: str, link: str) -> None:
 
 
 def _push(user, spec, clinic, title: str, link: str) -> None:
-    payload = json.dumps({"title": title, "event": spec.key, "url": absolute_url(link or "/")})
+    body = {"title": title, "event": spec.key, "url": absolute_url(link or "/")}
+    if spec.sentence:
+        where = clinic.name if clinic is not None else settings.APP_NAME
+        body["body"] = str(spec.sentence) % {"clinic": where}
+    payload = json.dumps(body)
     for device in Device.objects.filter(user=user, kind=Device.Kind.WEBPUSH):
         message = PushMessage.objects.create(
             device=device,

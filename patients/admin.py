@@ -1,23 +1,17 @@
-"""Patients in the Django admin (platform superusers). Opening a record is an audited view;
-saves and deletions are audited too, as everywhere else."""
+"""Patients in the Django admin (platform superusers): read-only, every opening an audited view.
+Records are written in the clinic's pages and API (MRNs, allergy checks, history)."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AuditEvent
-from core.admin import AuditedAdminMixin
-from core.audit import audit
+from core.admin import ClinicalRecordAdmin, ReadOnlyInline
 from patients.models import Allergy, Condition, Medication, Patient
-from patients.services import next_mrn
-
-Action = AuditEvent.Action
 
 
-class ClinicalInline(admin.TabularInline):
-    extra = 0
+class ClinicalInline(ReadOnlyInline):
     show_change_link = True
     readonly_fields = ["recorded_by", "created_at", "updated_at"]
-    exclude = ["clinic"]  # always the patient's clinic (set on save)
+    exclude = ["clinic"]  # always the patient's clinic
 
 
 class AllergyInline(ClinicalInline):
@@ -45,7 +39,7 @@ class MedicationInline(ClinicalInline):
 
 
 @admin.register(Patient)
-class PatientAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class PatientAdmin(ClinicalRecordAdmin):
     list_display = [
         "mrn",
         "last_name",
@@ -94,60 +88,17 @@ class PatientAdmin(AuditedAdminMixin, admin.ModelAdmin):
         (_("History"), {"fields": ["created_at", "created_by", "updated_at", "updated_by"]}),
     ]
 
-    def get_readonly_fields(self, request, obj=None):
-        # A record never moves between clinics: its MRN and clinical data belong to one.
-        fields = super().get_readonly_fields(request, obj)
-        return [*fields, "clinic"] if obj is not None else fields
-
     @staticmethod
     def patient_id_of(obj) -> str:
         return obj.pk
 
-    def save_model(self, request, obj, form, change):
-        obj.updated_by = request.user
-        if not change:
-            obj.created_by = request.user
-            obj.mrn = next_mrn(obj.clinic_id)
-        super().save_model(request, obj, form, change)
 
-    def save_formset(self, request, form, formset, change):
-        patient = form.instance
-        records = formset.save(commit=False)
-        for record in formset.deleted_objects:
-            audit(
-                actor=request.user,
-                action=Action.DELETE,
-                obj=record,
-                patient_id=patient.pk,
-                detail="admin",
-            )
-            record.delete()
-        for record in records:
-            adding = record._state.adding
-            record.clinic_id = patient.clinic_id
-            record.recorded_by = request.user
-            record.save()
-            audit(
-                actor=request.user,
-                action=Action.CREATE if adding else Action.UPDATE,
-                obj=record,
-                patient_id=patient.pk,
-                detail="admin",
-            )
-        formset.save_m2m()
-
-
-class ClinicalAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ClinicalAdmin(ClinicalRecordAdmin):
     list_filter = ["clinic", "status"]
     list_select_related = ["patient", "clinic", "recorded_by"]
     raw_id_fields = ["patient"]
     readonly_fields = ["clinic", "recorded_by", "created_at", "updated_at"]
     search_fields = ["patient__mrn", "patient__last_name"]
-
-    def save_model(self, request, obj, form, change):
-        obj.clinic_id = obj.patient.clinic_id
-        obj.recorded_by = request.user
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(Allergy)

@@ -21,6 +21,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.serializers import InvitationAnswerSerializer
 from core.api import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -242,15 +243,21 @@ class PatientFhirView(APIView):
 class PatientInviteView(APIView):
     @extend_schema(
         summary="Invite the patient to their portal account (the passport), or resend",
-        description="Creates a `patient` user linked to this record (201) or re-sends a pending "
-        "invitation (200); the e-mailed link's tail is the `token` of "
-        "`POST /api/v1/auth/reset-password`. `email_sent` is false when the e-mail could not "
-        "go out: the account is kept, and calling this again resends. 400 when the patient "
-        "already has an active account, has no e-mail address, or the address belongs to "
-        "another user.",
+        description="A new invitation answers 202 whether or not the address already has an "
+        "account: a new address becomes a `patient` user linked to this record (the e-mailed "
+        "link's tail is the `token` of `POST /api/v1/auth/reset-password`); an address with an "
+        "account elsewhere gets a notice to its holder and nothing is created or linked. "
+        "Calling this for a record whose account is still pending re-sends the invitation "
+        "(200, the account). `email_sent` is false when the e-mail could not go out; calling "
+        "this again tries again. 400 when the patient already has an active account or has "
+        "no e-mail address.",
         parameters=[ID],
         request=s.InviteSerializer,
-        responses={201: s.InvitedUserSerializer, 200: s.InvitedUserSerializer, **WRITE_ERRORS},
+        responses={
+            202: InvitationAnswerSerializer,
+            200: s.InvitedUserSerializer,
+            **WRITE_ERRORS,
+        },
     )
     def post(self, request, pk):
         patient = selectors.patient_get(
@@ -260,9 +267,15 @@ class PatientInviteView(APIView):
         invitation = services.patient_invite(
             actor=request.user, patient=patient, email=data.get("email", "")
         )
-        body = s.InvitedUserSerializer(invitation.user, context={"email_sent": invitation.sent})
-        code = status.HTTP_201_CREATED if invitation.created else status.HTTP_200_OK
-        return Response(body.data, status=code)
+        if not invitation.created:
+            body = s.InvitedUserSerializer(invitation.user, context={"email_sent": invitation.sent})
+            return Response(body.data, status=status.HTTP_200_OK)
+        answer = {
+            "detail": services.patient_invitation_message(invitation),
+            "email": invitation.email,
+            "email_sent": invitation.sent,
+        }
+        return Response(answer, status=status.HTTP_202_ACCEPTED)
 
 
 class PatientAccessLogView(GenericAPIView):

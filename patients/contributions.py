@@ -10,6 +10,7 @@ from core.contributions import (
     NotificationEvent,
     Panel,
     PatientRecords,
+    Reconciled,
     Seeder,
     contribute,
 )
@@ -93,6 +94,10 @@ def fhir_resources(*, actor, patient) -> list[dict]:
 
 contribute(
     "patients",
+    Reconciled(model="patients.Patient", patient=""),
+    Reconciled(model="patients.Allergy"),
+    Reconciled(model="patients.Condition"),
+    Reconciled(model="patients.Medication"),
     PatientRecords(
         key="patients.clinical",
         models=("patients.Allergy", "patients.Condition", "patients.Medication"),

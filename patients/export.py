@@ -9,6 +9,7 @@ one audit row, an "export".
 
 import base64
 import binascii
+import uuid
 
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -31,6 +32,8 @@ from core.models import new_id
 from patients.models import Patient
 from patients.selectors import patient_get
 
+# Fixed for the project: an entry's fullUrl (urn:uuid) is a name-based UUID under it.
+FULL_URL_NAMESPACE = uuid.UUID("d80ea318-69c5-4f5d-9d43-ce5c57c36fed")
 # The sections of the printable page, in the order a clinician reads a record.
 SECTIONS = {
     "AllergyIntolerance": gettext_lazy("Allergies"),
@@ -64,16 +67,55 @@ def record_export(*, actor, id: str, detail: str) -> tuple[Patient, list[dict]]:
     return patient, resources
 
 
+def full_url(resource: dict) -> str:
+    """The entry's `fullUrl`: a `urn:uuid:` derived from the record's type and id, so the same
+    record has the same one in every export. Not a URL on this server: it serves no FHIR REST
+    API (`[base]/Observation/{id}`), and FHIR allows only such URLs or a urn:uuid/urn:oid."""
+    return f"urn:uuid:{uuid.uuid5(FULL_URL_NAMESPACE, _local(resource))}"
+
+
+def _local(resource: dict) -> str:
+    return f"{resource['resourceType']}/{resource['id']}"
+
+
+def _is_local(reference: str) -> bool:
+    """A relative "Type/id" reference (not a URL, a urn or a "#contained" one)."""
+    kind, _slash, id = reference.partition("/")
+    return kind.isalpha() and kind[:1].isupper() and bool(id) and "/" not in id
+
+
+def _linked(value, urls: dict[str, str]):
+    """`value` with every `reference` to a resource in the bundle ("Type/id", as the apps
+    write them) replaced by that entry's fullUrl. A "Type/id" held nowhere in the bundle (the
+    staff, as Practitioner) could not be resolved by the receiver: it keeps its `display` only."""
+    if isinstance(value, dict):
+        linked = {key: _linked(item, urls) for key, item in value.items()}
+        reference = linked.get("reference")
+        if isinstance(reference, str) and reference in urls:
+            linked["reference"] = urls[reference]
+        elif isinstance(reference, str) and _is_local(reference) and linked.get("display"):
+            del linked["reference"]
+        return linked
+    if isinstance(value, list):
+        return [_linked(item, urls) for item in value]
+    return value
+
+
 def bundle(resources: list[dict]) -> dict:
-    """The resources as a FHIR R4 `collection` Bundle; they refer to each other as `Type/id`."""
+    """The resources as a FHIR R4 `collection` Bundle: each entry has its `fullUrl`, and
+    references between entries use it (a urn:uuid reference resolves only inside the bundle)."""
     now = timezone.now().isoformat(timespec="milliseconds")
+    urls = {_local(resource): full_url(resource) for resource in resources}
     return {
         "resourceType": "Bundle",
         "id": new_id(),
         "meta": {"lastUpdated": now},
         "type": "collection",
         "timestamp": now,
-        "entry": [{"resource": resource} for resource in resources],
+        "entry": [
+            {"fullUrl": urls[_local(resource)], "resource": _linked(resource, urls)}
+            for resource in resources
+        ],
     }
 
 

@@ -139,6 +139,20 @@ def patient_list(*, actor, search: str = "", status: str = "active", sort: str =
     return patients.filter(search_filter(search, country)).order_by(*SORTS.get(sort, SORTS["name"]))
 
 
+# What the HTML patient list shows of each row (templates/patients/patient_list.html).
+LIST_COLUMNS = (
+    "mrn",
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "date_of_birth",
+    "sex",
+    "phone",
+    "email",
+    "is_archived",
+)
+
+
 def patient_page(
     *,
     actor,
@@ -148,15 +162,23 @@ def patient_page(
     search: str = "",
     status: str = "active",
     sort: str = "name",
+    columns: tuple[str, ...] = (),
 ) -> Page:
-    """One page of `patient_list`, audited as one 'view' row per patient shown."""
+    """One page of `patient_list`, audited as one 'view' row per patient shown. `columns`: only
+    those (e.g. LIST_COLUMNS, what the HTML list shows) and no joined users; else whole rows
+    with their creator, updater and app user (the API serialises them)."""
     patients = patient_list(actor=actor, search=search, status=status, sort=sort)
     detail = "patient list" + (f"; search: {search.strip()}" if search.strip() else "")
+    if columns:
+        patients = patients.only(*columns)
+    else:
+        patients = patients.select_related("created_by", "updated_by", "user")
     return page_of(
-        patients.select_related("created_by", "updated_by", "user"),
+        patients,
         number=number,
         per_page=per_page,
         strict=strict,
+        estimate_count=not strict,  # the HTML list: "of about N" past 10,000 patients
         on_page=audited_by_patient(actor=actor, patient_of=lambda p: p.pk, detail=detail),
     )
 

@@ -13,8 +13,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent, User
-from accounts.services import email_check_available, invitation_send
+from accounts.models import AuditEvent, User, UserManager
+from accounts.services import address_holder, invitation_send, invitation_to_taken_address
 from core.audit import audit
 from core.contributions import patient_has_records
 from core.errors import Conflict, ServiceError
@@ -164,16 +164,45 @@ def patient_delete(*, actor, patient: Patient) -> None:
 
 @dataclass(frozen=True)
 class Invitation:
-    user: User
+    user: User | None  # None: the address has an account elsewhere; its holder was told
     created: bool  # False: a pending invitation was sent again
     sent: bool  # False: the e-mail did not go out; the account is kept, offer "resend"
+    email: str = ""  # where the invitation (or the holder's notice) went
+
+
+def patient_invitation_message(invitation: Invitation) -> str:
+    """The inviter's answer: for a new invitation, the same whether or not the address already
+    has an account (a resend is for this record's own pending account)."""
+    email = invitation.email
+    if not invitation.created:
+        if invitation.sent:
+            return _("An invitation to the patient app has been sent to %(email)s.") % {
+                "email": email
+            }
+        return _(
+            "The patient app account for %(email)s is ready, but the invitation e-mail "
+            "could not be sent. Use “Resend the invitation” to try again."
+        ) % {"email": email}
+    if invitation.sent:
+        return _(
+            "An invitation to the patient app is on its way to %(email)s. If this address "
+            "already has an account, its holder is told instead and no account is created."
+        ) % {"email": email}
+    return _(
+        "The invitation e-mail to %(email)s could not be sent. Invite the patient again "
+        "later (or “Resend the invitation” when the record shows one)."
+    ) % {"email": email}
 
 
 @unit
 def patient_invite(*, actor, patient: Patient, email: str = "") -> Invitation:
     """Give the patient a portal account and e-mail the link that sets its password; calling it
     again for a pending account resends. The policy when the e-mail fails is
-    accounts.services.invitation_send's: the account is kept and `sent` says so."""
+    accounts.services.invitation_send's: the account is kept and `sent` says so.
+
+    An address that already has an account (at another clinic, say) gets a notice to its holder
+    and nothing is created or linked here; the inviter's answer is the same as for a new address
+    (never branch on `user` in an answer)."""
     require(actor, "patients.invite")
     if patient.is_archived:
         raise ValidationError(_("Restore the record before inviting the patient."))
@@ -182,18 +211,28 @@ def patient_invite(*, actor, patient: Patient, email: str = "") -> Invitation:
         raise ValidationError(_("This patient already has a portal account."))
     created = user is None
     if created:
-        address = email_check_available(email or patient.email)
+        address = UserManager.normalize_email(email or patient.email)
         if not address:
             raise ValidationError({"email": _("The patient has no e-mail address.")})
         user = User(
             email=address, name=patient.full_name, role=Role.PATIENT, clinic_id=patient.clinic_id
         )
         user.set_unusable_password()
-        user.full_clean()
-        try:
-            user.save(force_insert=True)
-        except IntegrityError:
-            raise ValidationError({"email": _("An account with this e-mail already exists.")})
+        user.full_clean(validate_unique=False)
+        holder = address_holder(address)
+        if holder is None:
+            try:
+                with savepoint():
+                    user.save(force_insert=True)
+            except IntegrityError:  # taken between the look-up and the write
+                holder = address_holder(address)
+                if holder is None:
+                    raise
+        if holder is not None:
+            sent = invitation_to_taken_address(
+                actor=actor, holder=holder, kind="patient portal", patient_id=patient.pk
+            )
+            return Invitation(user=None, created=True, sent=sent, email=address)
         Patient.objects.filter(pk=patient.pk).update(user=user)
         patient.user = user
     sent = invitation_send(
@@ -202,7 +241,7 @@ def patient_invite(*, actor, patient: Patient, email: str = "") -> Invitation:
         template="patients/email/invitation",
         extra_context={"clinic": patient.clinic, "inviter": actor, "patient_id": patient.pk},
     )
-    return Invitation(user=user, created=created, sent=sent)
+    return Invitation(user=user, created=created, sent=sent, email=user.email)
 
 
 @unit

@@ -41,6 +41,7 @@ def patient_list(request):
         search=filters["q"],
         status=filters["status"],
         sort=filters["sort"],
+        columns=selectors.LIST_COLUMNS,
     )
     return render(
         request,
@@ -190,22 +191,11 @@ def patient_invite(request, pk: str):
     except SERVICE_ERRORS as exc:
         flash_errors(request, exc)
     else:
-        email = invitation.user.email
-        if invitation.sent:
-            messages.success(
-                request,
-                _("An invitation to the patient app has been sent to %(email)s.")
-                % {"email": email},
-            )
-        else:
-            messages.warning(
-                request,
-                _(
-                    "The patient app account for %(email)s is ready, but the invitation e-mail "
-                    "could not be sent. Use “Resend the invitation” to try again."
-                )
-                % {"email": email},
-            )
+        messages.add_message(
+            request,
+            messages.SUCCESS if invitation.sent else messages.WARNING,
+            services.patient_invitation_message(invitation),
+        )
     return redirect("patients:detail", pk=patient.pk)
 
 

@@ -1,8 +1,8 @@
-"""Programme templates in the Django admin (read-mostly); enrolments through the audited admin."""
+"""Programme templates in the Django admin; enrolments are patient data: read-only, audited."""
 
 from django.contrib import admin
 
-from core.admin import AuditedAdmin
+from core.admin import ClinicalRecordAdmin
 from programs.models import Enrollment, ProgramTemplate
 
 
@@ -13,10 +13,7 @@ class ProgramTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(AuditedAdmin):
+class EnrollmentAdmin(ClinicalRecordAdmin):
     list_display = ["patient", "template", "state", "start_date", "adherence"]
     list_filter = ["state"]
     raw_id_fields = ["patient", "template", "care_manager", "clinic"]
-
-    def patient_id_of(self, obj):
-        return obj.patient_id

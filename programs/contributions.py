@@ -13,6 +13,7 @@ from core.contributions import (
     NotificationEvent,
     Panel,
     PatientRecords,
+    Reconciled,
     Seeder,
     contribute,
 )
@@ -106,6 +107,7 @@ def _tasks_link(enrollment, user) -> str:
 
 contribute(
     "programs",
+    Reconciled(model="programs.Enrollment", children=("tasks",)),
     PatientRecords(key="programs", models=("programs.Enrollment",)),
     ClinicHook(key="programs.builtins", setup=services.clinic_setup),
     Panel(

@@ -1,11 +1,14 @@
-"""HTML forms of programmes: the dashboard's filters, a template, a step, enrolment."""
+"""HTML forms of programmes: the dashboard's filters, a template, a step, a goal, enrolment."""
+
+import re
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import FilterForm
-from programs.catalogue import MEASURE_CHOICES
-from programs.models import Enrollment, ProgramTemplate, Step
+from programs.catalogue import COMPONENTS, MEASURE_CHOICES, MEASURES
+from programs.models import Enrollment, Goal, ProgramTemplate, Step
 
 SORT_CHOICES = [
     ("-start", _("Newest enrolment")),
@@ -41,37 +44,165 @@ class TemplateForm(forms.ModelForm):
         fields = ["name", "description", "duration_days"]
 
 
+QUESTION_TYPES = ("yes_no", "scale", "text")
+KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def _questions_text(questions) -> str:
+    return "\n".join(f"{q['key']} | {q['type']} | {q['text']}" for q in questions)
+
+
 class StepForm(forms.Form):
-    day = forms.IntegerField(label=_("Day"), min_value=0, initial=0)
+    """Every field of a step: when and how often, and what its kind asks of the patient."""
+
+    day = forms.IntegerField(label=_("Day"), min_value=0, initial=0,
+                             help_text=_("Day 0 is the start date."))  # fmt: skip
     kind = forms.ChoiceField(label=_("Kind"), choices=Step.Kind.choices)
     title = forms.CharField(label=_("Title"), max_length=200)
     repeat = forms.ChoiceField(label=_("Repeat"), choices=Step.Repeat.choices, required=False)
     every_days = forms.IntegerField(label=_("Every N days"), min_value=1, required=False)
-    until_day = forms.IntegerField(label=_("Until day"), min_value=0, required=False)
-    body = forms.CharField(label=_("Text (Markdown)"), widget=forms.Textarea, required=False)
+    until_day = forms.IntegerField(label=_("Until day"), min_value=0, required=False,
+                                   help_text=_("Empty: until the programme ends."))  # fmt: skip
+    body = forms.CharField(label=_("Text (Markdown)"), widget=forms.Textarea(attrs={"rows": 4}),
+                           required=False)  # fmt: skip
     measure = forms.ChoiceField(
         label=_("Measurement"), choices=[("", "—")] + MEASURE_CHOICES, required=False
     )
     target_low = forms.FloatField(label=_("Target from"), required=False)
     target_high = forms.FloatField(label=_("Target up to"), required=False)
-    appointment_type = forms.CharField(label=_("Appointment type"), required=False)
+    target2_low = forms.FloatField(
+        label=_("Second value: target from"), required=False,
+        help_text=_("Blood pressure only: the diastolic target."),
+    )  # fmt: skip
+    target2_high = forms.FloatField(label=_("Second value: target up to"), required=False)
+    questions = forms.CharField(
+        label=_("Check-in questions"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("One per line: key | yes_no, scale or text | question. "
+                    "Empty: two standard questions."),
+    )  # fmt: skip
+    appointment_type = forms.CharField(label=_("Appointment type"), max_length=100,
+                                       required=False)  # fmt: skip
+    window_days = forms.IntegerField(
+        label=_("Booking window (days)"), min_value=1, initial=7, required=False
+    )
+
+    @staticmethod
+    def initial_for(step) -> dict:
+        initial = {name: getattr(step, name) for name in (
+            "day", "kind", "title", "repeat", "every_days", "until_day", "body", "measure",
+            "appointment_type", "window_days",
+        )}  # fmt: skip
+        components = MEASURES[step.measure].components if step.measure in MEASURES else ()
+        for prefix, component in zip(("target", "target2"), components, strict=False):
+            limits = (step.targets or {}).get(component.code) or {}
+            initial[f"{prefix}_low"], initial[f"{prefix}_high"] = (
+                limits.get("low"),
+                limits.get("high"),
+            )
+        initial["questions"] = _questions_text(step.questions or [])
+        return initial
+
+    def clean_questions(self) -> list[dict]:
+        questions, keys = [], set()
+        for number, line in enumerate(self.cleaned_data["questions"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in line.split("|", 2)]
+            if len(parts) != 3 or not KEY.match(parts[0]) or parts[1] not in QUESTION_TYPES:
+                raise ValidationError(
+                    _("Line %(n)d: write key | yes_no, scale or text | question.") % {"n": number}
+                )
+            if parts[0] in keys or not parts[2]:
+                raise ValidationError(
+                    _("Line %(n)d: each question needs its own key and a text.") % {"n": number}
+                )
+            keys.add(parts[0])
+            questions.append({"key": parts[0], "text": parts[2][:300], "type": parts[1]})
+        return questions
+
+    def clean(self):
+        data = super().clean()
+        for prefix in ("target", "target2"):
+            low, high = data.get(f"{prefix}_low"), data.get(f"{prefix}_high")
+            if low is not None and high is not None and low > high:
+                self.add_error(f"{prefix}_high", _("The upper limit is below the lower one."))
+        measure = MEASURES.get(data.get("measure") or "")
+        has_second = data.get("target2_low") is not None or data.get("target2_high") is not None
+        if has_second and (measure is None or len(measure.components) < 2):
+            self.add_error("target2_low", _("This measurement has a single value."))
+        return data
 
     def step_fields(self) -> dict:
-        from programs.catalogue import MEASURES
-
+        """The service's fields: kind-specific content kept only for the chosen kind."""
         data = dict(self.cleaned_data)
-        low, high = data.pop("target_low"), data.pop("target_high")
+        limits = [(data.pop(f"{p}_low"), data.pop(f"{p}_high")) for p in ("target", "target2")]
+        kind = data["kind"]
         data["targets"] = {}
-        if data["measure"] and (low is not None or high is not None):
-            code = MEASURES[data["measure"]].components[0].code
-            data["targets"] = {code: {"low": low, "high": high}}
-        if data["kind"] == Step.Kind.CHECK_IN:
+        if kind != Step.Kind.MEASUREMENT:
+            data["measure"] = ""
+        elif data["measure"]:
+            components = MEASURES[data["measure"]].components
+            for component, (low, high) in zip(components, limits, strict=False):
+                if low is not None or high is not None:
+                    data["targets"][component.code] = {"low": low, "high": high}
+        if kind != Step.Kind.CHECK_IN:
+            data["questions"] = []
+        elif not data["questions"]:
             data["questions"] = [
                 {"key": "feeling", "text": str(_("How do you feel overall (1–5)?")),
                  "type": "scale"},
                 {"key": "notes", "text": str(_("Anything to tell your care team?")),
                  "type": "text"},
             ]  # fmt: skip
+        if kind != Step.Kind.APPOINTMENT:
+            data["appointment_type"] = ""
+        if not data["repeat"]:
+            data["every_days"] = data["until_day"] = None
+        elif data["repeat"] != Step.Repeat.EVERY_N_DAYS:
+            data["every_days"] = None
+        data["window_days"] = data["window_days"] or 7
+        return data
+
+
+GOAL_CODES = [(code, f"{c.label} ({code})") for code, c in COMPONENTS.items()]
+
+
+class GoalForm(forms.ModelForm):
+    """A goal: an average of a measured value, or a count of tasks done, over the last N days."""
+
+    code = forms.ChoiceField(
+        label=_("Measured value"), choices=[("", "—")] + GOAL_CODES, required=False,
+        help_text=_("For an average."),
+    )  # fmt: skip
+    task_kind = forms.ChoiceField(
+        label=_("Tasks counted"), choices=[("", _("Any kind"))] + Step.Kind.choices,
+        required=False, help_text=_("For a count."),
+    )  # fmt: skip
+
+    class Meta:
+        model = Goal
+        fields = ["kind", "description", "code", "comparator", "value", "window_days", "task_kind"]
+        labels = {
+            "kind": _("Kind"), "description": _("Description"), "comparator": _("Comparison"),
+            "value": _("Target value"), "window_days": _("Over the last N days"),
+        }  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == Goal.Kind.AVERAGE and not data.get("code"):
+            self.add_error("code", _("Choose the measured value to average."))
+        if data.get("window_days") is not None and data["window_days"] < 1:
+            self.add_error("window_days", _("At least one day."))
+        return data
+
+    def goal_fields(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        if data["kind"] == Goal.Kind.AVERAGE:
+            data["task_kind"] = ""
+        else:
+            data["code"] = ""
         return data
 
 

@@ -214,8 +214,10 @@ class Enrollment(BaseModel):
     class Meta:
         ordering = ["-start_date", "-id"]
         indexes = [
-            models.Index(fields=["clinic", "state", "adherence"]),
+            models.Index(fields=["clinic", "state", "adherence", "last_activity_at"]),
             models.Index(fields=["clinic", "state", "last_activity_at"]),
+            # The dashboard's default order (newest first) read off the index, not sorted.
+            models.Index(fields=["clinic", "state", "start_date", "id"]),
             models.Index(fields=["patient", "state"]),
         ]
 

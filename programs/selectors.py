@@ -16,11 +16,13 @@ from core.lists import PER_PAGE, audited_by_patient, page_of
 from core.roles import can
 from programs import schedule, services
 from programs.catalogue import COMPONENTS, MEASURE_OF_CODE
-from programs.models import Enrollment, Measurement, ProgramTemplate, Task
+from programs.models import Enrollment, Goal, Measurement, ProgramTemplate, Step, Task
 
 Action = AuditEvent.Action
 SORTS = {
-    "adherence": ("adherence", "-last_activity_at"),
+    # Ties: the longest quiet first (lowest), the latest active first (highest); both read
+    # off one index, forwards and backwards.
+    "adherence": ("adherence", "last_activity_at"),
     "-adherence": ("-adherence", "-last_activity_at"),
     "activity": ("last_activity_at", "id"),
     "-activity": ("-last_activity_at", "id"),
@@ -42,6 +44,21 @@ def template_get(*, actor, id: str, permission: str | None = "programs.view") ->
     return get_in_reach(
         ProgramTemplate.objects.all(), actor=actor, id=id, permission=permission, patient=None
     )
+
+
+def step_get(*, actor, id: str, permission: str | None = "programs.templates.edit") -> Step:
+    """A template's step (the builder's edit form), with its template."""
+    return get_in_reach(
+        Step.objects.select_related("template"), actor=actor, id=id, permission=permission,
+        patient=None,
+    )  # fmt: skip
+
+
+def goal_get(*, actor, id: str, permission: str | None = "programs.templates.edit") -> Goal:
+    return get_in_reach(
+        Goal.objects.select_related("template"), actor=actor, id=id, permission=permission,
+        patient=None,
+    )  # fmt: skip
 
 
 # --- enrolments -----------------------------------------------------------------------------------

@@ -98,8 +98,7 @@ def template_update(*, actor, template, steps=None, goals=None, **fields) -> Pro
     """Edit a draft; a published or retired version is never edited (start a new version)."""
     require(actor, "programs.templates.edit")
     only_fields(fields, TEMPLATE_FIELDS)
-    if template.status != ProgramTemplate.Status.DRAFT:
-        raise Conflict(_("Only a draft can be edited: start a new version."))
+    check_draft(template)
     for name, value in fields.items():
         setattr(template, name, value)
     template.full_clean()
@@ -673,11 +672,16 @@ def clinic_setup(*, clinic) -> None:
         template_publish(actor=None, template=template)
 
 
+def check_draft(template) -> None:
+    """Only a draft is edited; a published or retired version is read-only (409)."""
+    if template.status != ProgramTemplate.Status.DRAFT:
+        raise Conflict(_("Only a draft can be edited: start a new version."))
+
+
 def step_add(*, actor, template, **fields) -> Step:
     """Add a step to a draft (the builder's form)."""
     require(actor, "programs.templates.edit")
-    if template.status != ProgramTemplate.Status.DRAFT:
-        raise Conflict(_("Only a draft can be edited: start a new version."))
+    check_draft(template)
     position = template.steps.count()
     (step,) = _steps(template, [fields])
     step.position = position
@@ -686,9 +690,50 @@ def step_add(*, actor, template, **fields) -> Step:
     return step
 
 
+def step_update(*, actor, step, **fields) -> Step:
+    """Change every field of a draft's step (day, repeat, kind and its content), validated as
+    a new step would be before the one write: a refused change leaves the step as it was."""
+    require(actor, "programs.templates.edit")
+    template = step.template
+    check_draft(template)
+    (changed,) = _steps(template, [fields])
+    changed.pk, changed.position, changed.created_at = step.pk, step.position, step.created_at
+    changed.updated_at = timezone.now()
+    Step.objects.filter(pk=step.pk).update(**_fields_of(changed, (*STEP_FIELDS, "updated_at")))
+    audit(actor=actor, action=Action.UPDATE, obj=template, detail="step changed")
+    return changed
+
+
 def step_delete(*, actor, template, step_id: str) -> None:
     require(actor, "programs.templates.edit")
-    if template.status != ProgramTemplate.Status.DRAFT:
-        raise Conflict(_("Only a draft can be edited: start a new version."))
+    check_draft(template)
     Step.objects.filter(template=template, pk=str(step_id)[:24]).delete()
     audit(actor=actor, action=Action.UPDATE, obj=template, detail="step removed")
+
+
+def goal_add(*, actor, template, **fields) -> Goal:
+    require(actor, "programs.templates.edit")
+    check_draft(template)
+    (goal,) = _goals(template, [fields])
+    goal.save(force_insert=True)
+    audit(actor=actor, action=Action.UPDATE, obj=template, detail="goal added")
+    return goal
+
+
+def goal_update(*, actor, goal, **fields) -> Goal:
+    """Change a draft's goal, validated whole before the one write."""
+    require(actor, "programs.templates.edit")
+    template = goal.template
+    check_draft(template)
+    (changed,) = _goals(template, [fields])
+    changed.pk, changed.created_at, changed.updated_at = goal.pk, goal.created_at, timezone.now()
+    Goal.objects.filter(pk=goal.pk).update(**_fields_of(changed, (*GOAL_FIELDS, "updated_at")))
+    audit(actor=actor, action=Action.UPDATE, obj=template, detail="goal changed")
+    return changed
+
+
+def goal_delete(*, actor, goal) -> None:
+    require(actor, "programs.templates.edit")
+    check_draft(goal.template)
+    Goal.objects.filter(pk=goal.pk).delete()
+    audit(actor=actor, action=Action.UPDATE, obj=goal.template, detail="goal removed")

@@ -19,6 +19,11 @@ urlpatterns = [
         for action in ("publish", "retire", "version")
     ],
     path("templates/<str:pk>/steps/<str:step_id>/delete/", views.step_delete, name="step_delete"),
+    path("templates/<str:pk>/details/", views.template_details, name="template_details"),
+    path("templates/<str:pk>/goals/", views.goal_add, name="goal_add"),
+    path("steps/<str:step_id>/", views.step_edit, name="step_edit"),
+    path("goals/<str:goal_id>/", views.goal_edit, name="goal_edit"),
+    path("goals/<str:goal_id>/delete/", views.goal_delete, name="goal_delete"),
     path("patients/<str:pid>/enroll/", views.enroll, name="enroll"),
     path("enrollments/<str:pk>/", views.enrollment_detail, name="enrollment"),
     *[

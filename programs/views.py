@@ -5,6 +5,8 @@ Each page loads its record with one selector call (404 outside the clinic, 403 f
 that may not) and writes through one service; a refusal is shown as a message or on the form.
 """
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.shortcuts import redirect, render
@@ -18,7 +20,14 @@ from core.lists import page_size
 from core.roles import Role, can
 from patients.selectors import patient_get
 from programs import charts, schedule, selectors, services
-from programs.forms import DashboardFilterForm, EnrollForm, ReasonForm, StepForm, TemplateForm
+from programs.forms import (
+    DashboardFilterForm,
+    EnrollForm,
+    GoalForm,
+    ReasonForm,
+    StepForm,
+    TemplateForm,
+)
 from programs.markdown import render as markdown
 from programs.models import ProgramTemplate
 
@@ -73,6 +82,26 @@ def _timeline(template) -> list[dict]:
     return [{"day": day, "steps": steps} for day, steps in sorted(days.items())]
 
 
+def _builder_page(request, template, *, step_form=None, goal_form=None, details_form=None):
+    """The template page: its timeline and goals, and for a draft the builder's forms (bound
+    ones carry the errors of a refused change)."""
+    is_draft = template.status == ProgramTemplate.Status.DRAFT
+    return render(
+        request,
+        "programs/template_detail.html",
+        {
+            "template": template,
+            "timeline": _timeline(template),
+            "goals": list(template.goals.all()),
+            "form": step_form or StepForm(),
+            "goal_form": goal_form or GoalForm(),
+            "details_form": details_form or TemplateForm(instance=template),
+            "can_edit": can(request.user, "programs.templates.edit"),
+            "is_draft": is_draft,
+        },
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @staff_page()
 def template_detail(request, pk):
@@ -90,22 +119,137 @@ def template_detail(request, pk):
             flash_errors(request, exc)
             return redirect("programs:template", pk=template.pk)
         except SERVICE_ERRORS as exc:
-            apply_service_errors(form, exc)
+            apply_service_errors(form, exc, STEP_ERROR_FIELDS)
         else:
             messages.success(request, _("Step added."))
             return redirect("programs:template", pk=template.pk)
-    return render(
-        request,
-        "programs/template_detail.html",
-        {
-            "template": template,
-            "timeline": _timeline(template),
-            "goals": list(template.goals.all()),
-            "form": form,
-            "can_edit": can(request.user, "programs.templates.edit"),
-            "is_draft": template.status == ProgramTemplate.Status.DRAFT,
-        },
+    return _builder_page(request, template, step_form=form if posting else None)
+
+
+# A service's error keys that are not the form's fields.
+STEP_ERROR_FIELDS = {"targets": "target_low"}
+GOAL_ERROR_FIELDS = {"goals": "code"}
+
+
+@require_POST
+@staff_page()
+def template_details(request, pk):
+    """Name, description and duration of a draft."""
+    template = selectors.template_get(
+        actor=request.user, id=pk, permission="programs.templates.edit"
     )
+    form = TemplateForm(request.POST, instance=copy.copy(template))  # `template` stays as is
+    if form.is_valid():
+        try:
+            services.template_update(
+                actor=request.user,
+                template=template,
+                **{name: form.cleaned_data[name] for name in TemplateForm.Meta.fields},
+            )
+        except Conflict as exc:
+            flash_errors(request, exc)
+            return redirect("programs:template", pk=template.pk)
+        except SERVICE_ERRORS as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Programme saved."))
+            return redirect("programs:template", pk=template.pk)
+    return _builder_page(request, template, details_form=form)
+
+
+def _read_only(request, template):
+    """A published or retired version is never edited: say so on its page."""
+    try:
+        services.check_draft(template)
+    except Conflict as exc:
+        flash_errors(request, exc)
+        return redirect("programs:template", pk=template.pk)
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page()
+def step_edit(request, step_id):
+    """Every field of one step of a draft; a refused change shows on the form, unsaved."""
+    step = selectors.step_get(actor=request.user, id=step_id)
+    template = step.template
+    if refused := _read_only(request, template):
+        return refused
+    posting = request.method == "POST"
+    form = StepForm(request.POST if posting else None, initial=StepForm.initial_for(step))
+    if posting and form.is_valid():
+        try:
+            services.step_update(actor=request.user, step=step, **form.step_fields())
+        except Conflict as exc:
+            flash_errors(request, exc)
+            return redirect("programs:template", pk=template.pk)
+        except SERVICE_ERRORS as exc:
+            apply_service_errors(form, exc, STEP_ERROR_FIELDS)
+        else:
+            messages.success(request, _("Step saved."))
+            return redirect("programs:template", pk=template.pk)
+    return render(
+        request, "programs/step_edit.html", {"template": template, "step": step, "form": form}
+    )
+
+
+@require_POST
+@staff_page()
+def goal_add(request, pk):
+    template = selectors.template_get(
+        actor=request.user, id=pk, permission="programs.templates.edit"
+    )
+    form = GoalForm(request.POST)
+    if form.is_valid():
+        try:
+            services.goal_add(actor=request.user, template=template, **form.goal_fields())
+        except Conflict as exc:
+            flash_errors(request, exc)
+            return redirect("programs:template", pk=template.pk)
+        except SERVICE_ERRORS as exc:
+            apply_service_errors(form, exc, GOAL_ERROR_FIELDS)
+        else:
+            messages.success(request, _("Goal added."))
+            return redirect("programs:template", pk=template.pk)
+    return _builder_page(request, template, goal_form=form)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page()
+def goal_edit(request, goal_id):
+    goal = selectors.goal_get(actor=request.user, id=goal_id)
+    template = goal.template
+    if refused := _read_only(request, template):
+        return refused
+    posting = request.method == "POST"
+    form = GoalForm(request.POST if posting else None, instance=copy.copy(goal))
+    if posting and form.is_valid():
+        try:
+            services.goal_update(actor=request.user, goal=goal, **form.goal_fields())
+        except Conflict as exc:
+            flash_errors(request, exc)
+            return redirect("programs:template", pk=template.pk)
+        except SERVICE_ERRORS as exc:
+            apply_service_errors(form, exc, GOAL_ERROR_FIELDS)
+        else:
+            messages.success(request, _("Goal saved."))
+            return redirect("programs:template", pk=template.pk)
+    return render(
+        request, "programs/goal_edit.html", {"template": template, "goal": goal, "form": form}
+    )
+
+
+@require_POST
+@staff_page()
+def goal_delete(request, goal_id):
+    goal = selectors.goal_get(actor=request.user, id=goal_id)
+    try:
+        services.goal_delete(actor=request.user, goal=goal)
+    except SERVICE_ERRORS as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(request, _("Goal removed."))
+    return redirect("programs:template", pk=goal.template_id)
 
 
 @require_POST

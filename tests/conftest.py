@@ -11,7 +11,7 @@ from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db.models.signals import post_save
-from django.utils import translation
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -132,11 +132,13 @@ def no_phi_in_outbound_payloads():
 
 @pytest.fixture(autouse=True)
 def _default_language():
-    """A request activates its reader's language for the rest of the thread; code a test calls
-    directly afterwards must not inherit the last request's Spanish."""
+    """A request activates its reader's language (and clinic's timezone) for the rest of the
+    thread; code a test calls directly afterwards must not inherit the last request's Spanish."""
     translation.deactivate()
+    timezone.deactivate()
     yield
     translation.deactivate()
+    timezone.deactivate()
 
 
 @pytest.fixture(autouse=True)

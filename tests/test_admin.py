@@ -6,7 +6,19 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AuditEvent, User
 from core.roles import Role
+from tests.appointments.conftest import (  # noqa: F401 (fixtures)
+    book,
+    follow_up,
+    local,
+    monday,
+    provider,
+    types,
+    tz,
+)
 from tests.factories import PASSWORD, UserFactory
+from tests.files.factories import stored_file
+from tests.patients.factories import AllergyFactory, PatientFactory
+from tests.programs.factories import enrol, install
 
 ADMIN_PAGES = [
     "/admin/",
@@ -111,3 +123,108 @@ def test_superuser_creates_a_user_in_the_admin(superuser_web, clinic):
     assert response.status_code == 302, response.content.decode()[:2000]
     user = User.objects.get(email="new.person@example.org")
     assert user.clinic == clinic and user.check_password("Quiet-meadow-4821")
+
+
+# --- Clinical records are read-only in the admin, for superusers too ----------------------------
+CLINICAL_MODELS = {
+    "patients.patient",
+    "patients.allergy",
+    "patients.condition",
+    "patients.medication",
+    "labs.laborder",
+    "labs.labresult",
+    "notes.note",
+    "appointments.appointment",
+    "files.storedfile",
+    "programs.enrollment",
+}
+
+
+def _is_clinical(model) -> bool:
+    """A patient's record or anything filed under one (its `patient` link)."""
+    names = {field.name for field in model._meta.get_fields()}
+    return model._meta.label_lower == "patients.patient" or "patient" in names
+
+
+def test_every_clinical_model_in_the_admin_is_read_only(rf, superuser):
+    from django.contrib import admin
+
+    from core.admin import ClinicalRecordAdmin
+
+    request = rf.get("/admin/")
+    request.user = superuser
+    registered = {
+        model._meta.label_lower: model_admin
+        for model, model_admin in admin.site._registry.items()
+        if _is_clinical(model)
+    }
+    assert set(registered) == CLINICAL_MODELS  # a new app's clinical admin joins this list
+    for label, model_admin in registered.items():
+        assert isinstance(model_admin, ClinicalRecordAdmin), label  # read-only and audited
+        assert model_admin.has_view_permission(request), label
+        assert not model_admin.has_add_permission(request), label
+        assert not model_admin.has_change_permission(request), label
+        assert not model_admin.has_delete_permission(request), label
+        assert "delete_selected" not in model_admin.get_actions(request), label
+
+
+@pytest.mark.parametrize("label", sorted(CLINICAL_MODELS))
+def test_clinical_change_lists_open_and_add_is_refused(superuser_web, label):
+    base = f"/admin/{label.replace('.', '/')}/"
+    page = superuser_web.get(base)
+    assert page.status_code == 200
+    assert f'href="{base}add/"' not in page.content.decode()
+    assert superuser_web.get(f"{base}add/").status_code == 403
+
+
+def test_allergy_is_viewed_and_audited_never_changed_in_the_admin(superuser_web, superuser, clinic):
+    allergy = AllergyFactory(patient=PatientFactory(clinic=clinic), substance="Penicillin")
+    url = f"/admin/patients/allergy/{allergy.pk}/change/"
+
+    page = superuser_web.get(url)
+    assert page.status_code == 200 and "Penicillin" in page.content.decode()
+    assert AuditEvent.objects.filter(
+        actor=superuser, action="view", object_id=allergy.pk, patient_id=allergy.patient_id
+    ).exists()
+    assert superuser_web.post(url, {"substance": "Latex"}).status_code == 403
+    delete = superuser_web.post(f"/admin/patients/allergy/{allergy.pk}/delete/", {"post": "yes"})
+    assert delete.status_code == 403
+    allergy.refresh_from_db()
+    assert allergy.substance == "Penicillin"
+
+
+@pytest.fixture
+def other_records(clinic, staff, book, provider, monday, tz, settings, tmp_path):  # noqa: F811
+    """An appointment, an enrolment and a stored file of one patient, made by the services."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "files": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path},
+        },
+    }
+    settings.FILE_SCANNER = ""
+    install(clinic)
+    patient = PatientFactory(clinic=clinic)
+    (appointment,) = book(patient, provider, local(monday, "09:00", tz))
+    return {
+        "appointments/appointment": appointment,
+        "programs/enrollment": enrol(staff[Role.CLINICIAN], patient),
+        "files/storedfile": stored_file(staff[Role.CLINICIAN], patient),
+    }
+
+
+def test_other_clinical_records_open_read_only_and_audited(superuser_web, superuser, other_records):
+    for path, record in other_records.items():
+        url = f"/admin/{path}/{record.pk}/change/"
+        page = superuser_web.get(url)
+        assert page.status_code == 200, url
+        assert b'name="_save"' not in page.content, url  # no save button: view only
+        assert AuditEvent.objects.filter(
+            actor=superuser, action="view", object_id=record.pk, patient_id=record.patient_id
+        ).exists(), url
+        assert superuser_web.post(url, {}).status_code == 403, url
+        assert (
+            superuser_web.post(f"/admin/{path}/{record.pk}/delete/", {"post": "yes"}).status_code
+            == 403
+        )

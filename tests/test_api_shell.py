@@ -24,6 +24,7 @@ AUTH_ROUTES = [
 ENDPOINTS = {
     **{f"/api/v1/auth/{route}": {"post"} for route in AUTH_ROUTES},
     "/api/v1/auth/me": {"get"},
+    "/api/v1/auth/signup/confirm": {"post"},
     "/api/v1/clinics/current": {"get", "patch"},
     "/api/v1/clinics/current/staff": {"get", "post"},
     "/api/v1/clinics/current/staff/{id}": {"get", "patch", "delete"},
@@ -288,7 +289,9 @@ def test_auth_bodies_in_schema_match_the_api(schema):
         "password",
         "clinic_name",
     }
-    assert response_fields("/api/v1/auth/signup", "post", "201") == {
+    assert response_fields("/api/v1/auth/signup", "post", "202") == {"message"}
+    assert request_fields("/api/v1/auth/signup/confirm", "post") == {"token"}
+    assert response_fields("/api/v1/auth/signup/confirm", "post", "201") == {
         "access_token",
         "refresh_token",
         "token_type",

@@ -13,6 +13,7 @@ from django.test import Client
 from PIL import Image
 
 from core.roles import Role
+from tests.accounts.signup import html_signup
 
 PUBLIC_PAGES = ["/accounts/login/", "/accounts/signup/", "/accounts/password_reset/"]
 ADMIN_PAGES = [
@@ -116,9 +117,10 @@ def test_security_headers_on_logged_in_pages_and_errors(admin_web, client, staff
 
 
 # --- cookies -----------------------------------------------------------------------------------
-def test_session_cookie_from_signup_is_http_only_and_same_site(client, db):
-    response = client.post(
-        "/accounts/signup/",
+def test_session_cookie_from_signup_is_http_only_and_same_site(client, db, mailbox):
+    response = html_signup(
+        client,
+        mailbox,
         {
             "name": "Cookie Tester",
             "email": "cookie@example.org",

@@ -29,7 +29,7 @@
     active = (index + items.length) % items.length;
     items.forEach(function (item, i) {
       item.setAttribute("aria-selected", i === active ? "true" : "false");
-      item.querySelector("a").classList.toggle("active", i === active);
+      item.classList.toggle("active", i === active);
     });
     input.setAttribute("aria-activedescendant", items[active].id);
     items[active].scrollIntoView({ block: "nearest" });
@@ -71,7 +71,7 @@
       highlight(active - 1);
     } else if (event.key === "Enter" && active >= 0) {
       event.preventDefault();
-      window.location.href = options()[active].querySelector("a").href;
+      window.location.href = options()[active].href;
     } else if (event.key === "Escape") {
       close();
     }

@@ -34,7 +34,8 @@ def test_sent_once_with_the_time_and_no_reason(booked, mailbox, tz):
     body = mailbox.body(message)
     start = booked.start.astimezone(tz)
     assert "Riverside Clinic" in body and start.strftime("%H:%M") in body
-    assert start.strftime("%d %B %Y") in body and f"/api/v1/appointments/{booked.pk}/" in body
+    assert start.strftime("%A %d/%m/%Y") in body  # the weekday, then the clinic's (GB) date
+    assert f"/api/v1/appointments/{booked.pk}/" in body
     assert "Chest pain" not in body and "Follow-up" not in body
 
 

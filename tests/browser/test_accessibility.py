@@ -1,11 +1,9 @@
 """Every staff page, for every demo role, at desktop and phone width: no serious or critical
 axe-core violations, and at 390 px no horizontal page scroll (tables scroll inside their box).
 
-axe-core comes from the npm registry (`make setup-test` installs it into tools/axe/); it is run
-with `page.evaluate`, which the page's Content-Security-Policy does not apply to."""
+axe-core and the scroll check live in tests/browser/axe.py."""
 
 import io
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -18,11 +16,11 @@ from messaging.models import Thread
 from notes.models import Note
 from patients.models import Patient
 from programs.models import Enrollment
+from tests.browser.axe import axe_source, page_problems
 from tests.labs.factories import GLUCOSE, POTASSIUM, install_catalogue, make_result
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-AXE_JS = Path(__file__).resolve().parents[2] / "tools/axe/node_modules/axe-core/axe.min.js"
 PASSWORD = "a11y-passport-2026"
 ROLES = ["admin", "clinician", "nurse", "reception", "lab"]
 WIDTHS = [1280, 390]
@@ -39,29 +37,6 @@ DEMO_SIZE = {
 }
 # Pages every staff member reaches from the account menu, beside the navigation bar.
 ACCOUNT_PAGES = ["/accounts/profile/", "/notifications/", "/notifications/preferences/"]
-RUN_AXE = """async () => {
-  const result = await axe.run(document, {resultTypes: ["violations"]});
-  return result.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => ({id: v.id, impact: v.impact,
-                  targets: v.nodes.slice(0, 5).map((n) => n.target.join(" ")),
-                  summary: v.nodes[0] && v.nodes[0].failureSummary}));
-}"""
-
-# The outermost elements that stick out of the viewport: where to look when a page scrolls.
-TOO_WIDE = """(width) => {
-  const clipped = (el) => {
-    for (let up = el.parentElement; up; up = up.parentElement) {
-      if (getComputedStyle(up).overflowX !== "visible") return true;
-    }
-    return false;
-  };
-  const wide = (el) => el.getBoundingClientRect().right > width + 1;
-  return [...document.querySelectorAll("body *")]
-    .filter((el) => wide(el) && !wide(el.parentElement) && !clipped(el))
-    .slice(0, 5)
-    .map((el) => el.outerHTML.slice(0, 120));
-}"""
 
 
 def record_pages(clinic) -> dict[str, str]:
@@ -120,9 +95,7 @@ def test_staff_pages_are_accessible_at_desktop_and_phone_width(
     page.wait_for_url(f"{live_server.url}/")
     records = record_pages(demo_clinic)
     urls = list(dict.fromkeys(["/", *nav_pages(page), *ACCOUNT_PAGES, *records]))
-    if not AXE_JS.exists():
-        pytest.fail(f"axe-core is missing from {AXE_JS}: run `make setup-test`")
-    axe_source = AXE_JS.read_text()
+    source = axe_source()
 
     problems = []
     for width in WIDTHS:
@@ -131,21 +104,9 @@ def test_staff_pages_are_accessible_at_desktop_and_phone_width(
             response = page.goto(url)
             if response.status == 403:  # a record page this role may not open
                 continue
-            page.evaluate(axe_source)
             name = records.get(url) or url.strip("/").replace("/", "-") or "home"
             page.screenshot(
                 path=str(output_dir / f"a11y-{role}-{name}-{width}.png"), full_page=True
             )
-            for violation in page.evaluate(RUN_AXE):
-                problems.append(
-                    f"{url} @{width}px [{violation['impact']}] {violation['id']}: "
-                    f"{violation['targets']}\n    {violation['summary']}"
-                )
-            if width < 400:
-                scroll_width = page.evaluate("document.scrollingElement.scrollWidth")
-                if scroll_width > width:
-                    problems.append(
-                        f"{url} @{width}px scrolls sideways: {scroll_width}px wide; "
-                        f"too wide: {page.evaluate(TOO_WIDE, width)}"
-                    )
+            problems += page_problems(page, source, url, width)
     assert not problems, "\n".join(problems)

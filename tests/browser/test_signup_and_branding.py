@@ -5,6 +5,8 @@ import io
 import pytest
 from PIL import Image
 
+from tests.accounts.signup import signup_token
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Lantern-orchard-73"
@@ -16,7 +18,7 @@ def png_bytes(colour=(200, 30, 90)) -> bytes:
     return buffer.getvalue()
 
 
-def test_signup_login_and_rebrand(page, live_server, output_dir):
+def test_signup_login_and_rebrand(page, live_server, output_dir, mailbox):
     foreign_requests = []
     page.on(
         "request",
@@ -34,6 +36,9 @@ def test_signup_login_and_rebrand(page, live_server, output_dir):
     page.get_by_label("Password confirmation").fill(PASSWORD)
     page.get_by_label("Clinic name").fill("Lakeside Family Practice")
     page.get_by_role("button", name="Create clinic").click()
+    page.wait_for_url("**/accounts/signup/sent/")
+    page.goto(f"/accounts/signup/confirm/{signup_token(mailbox, 'grace@lakeside.example')}/")
+    page.get_by_role("button", name="Create my clinic").click()
     page.wait_for_url(f"{live_server.url}/")
     assert "Lakeside Family Practice" in page.locator("nav").inner_text()
 

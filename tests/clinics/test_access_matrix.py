@@ -32,6 +32,9 @@ TABLE = [
     # HTML pages
     Row("get", "/accounts/signup/", 302, EVERYONE),  # signed in already: home
     Row("post", "/accounts/signup/", 302, EVERYONE),
+    Row("get", "/accounts/signup/sent/", 200, EVERYONE),  # "check your e-mail": no data shown
+    Row("get", "/accounts/signup/confirm/some-code/", 302, EVERYONE),  # signed in: home
+    Row("post", "/accounts/signup/confirm/some-code/", 302, EVERYONE),
     Row("get", "/clinic/", 302, STAFF),  # admins to the settings, other staff home
     Row("get", "/clinic/settings/", 200, ADMIN_ONLY),
     Row(
@@ -64,10 +67,11 @@ TABLE = [
     Row("post", "/clinic/staff/{id}/", 302, ADMIN_ONLY, {"action": "resend"}, "resend"),
     # API endpoints
     Row("post", "/api/v1/auth/signup", 400, EVERYONE),  # public: the empty body is refused
+    Row("post", "/api/v1/auth/signup/confirm", 400, EVERYONE),  # public: no code, refused
     Row("get", API, 200, STAFF),
     Row("patch", API, 200, ADMIN_ONLY, data={"phone": "+44 20 7946 0001"}),
     Row("get", f"{API}/staff", 200, ADMIN_ONLY),
-    Row("post", f"{API}/staff", 201, ADMIN_ONLY, data=NEW_COLLEAGUE),
+    Row("post", f"{API}/staff", 202, ADMIN_ONLY, data=NEW_COLLEAGUE),
     Row("get", f"{API}/staff/{{id}}", 200, ADMIN_ONLY),
     Row("patch", f"{API}/staff/{{id}}", 200, ADMIN_ONLY, data={"role": "clinician"}),
     Row("delete", f"{API}/staff/{{id}}", 204, ADMIN_ONLY),

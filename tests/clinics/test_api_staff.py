@@ -165,17 +165,19 @@ def test_list_query_count_does_not_grow_with_rows(admin_api, staff, django_asser
 def test_admin_invites_a_nurse(admin_api, admin_user, clinic, mailbox):
     response = invite(admin_api, phone="+44 20 7946 0000")
 
-    assert response.status_code == 201, response.content
+    assert response.status_code == 202, response.content
     body = response.json()
-    assert set(body) == USER_FIELDS | {"email_sent"}
+    assert set(body) == {"detail", "email", "email_sent"}
     assert body["email_sent"] is True
     assert body["email"] == "new.nurse@example.org"
-    assert body["role"] == "nurse"
-    assert body["clinic_id"] == clinic.pk
-    assert body["is_active"] is True
-    assert body["is_verified"] is False
+    assert "on its way to new.nurse@example.org" in body["detail"]
     user = User.objects.get(email="new.nurse@example.org")
-    assert user.clinic == clinic
+    assert (user.role, user.clinic, user.is_active, user.is_verified) == (
+        "nurse",
+        clinic,
+        True,
+        False,
+    )
     assert not user.has_usable_password()
     # The invitee, and only they, got an e-mail with a set-password link.
     assert [m.envelope_recipients for m in mailbox.messages] == [["new.nurse@example.org"]]
@@ -185,7 +187,7 @@ def test_admin_invites_a_nurse(admin_api, admin_user, clinic, mailbox):
 
 
 def test_invitee_sets_password_through_the_api_and_logs_in(admin_api, mailbox):
-    assert invite(admin_api).status_code == 201
+    assert invite(admin_api).status_code == 202
     assert login("new.nurse@example.org", NEW_PASSWORD).status_code != 200
     token = LINK.search(mailbox.body(mailbox.messages[0]))[1]
 
@@ -206,16 +208,35 @@ def test_invitee_cannot_log_in_before_setting_a_password(admin_api):
         assert login("new.nurse@example.org", attempt).status_code != 200
 
 
-@pytest.mark.parametrize(
-    "email", ["a-nurse@example.org", "A-Nurse@Example.org", "b-admin@example.org"]
-)
-def test_invite_duplicate_email_is_400(admin_api, staff, other_staff, mailbox, email):
+@pytest.mark.parametrize("email", ["b-admin@example.org", "B-Nurse@Example.org"])
+def test_invite_of_a_taken_email_answers_as_for_a_new_one_and_tells_the_holder(
+    admin_api, staff, other_staff, other_clinic, mailbox, email
+):
+    free = invite(admin_api, email="free@example.org").json()
+    users = User.objects.count()
+    mailbox.messages.clear()
+
+    response = invite(admin_api, email=email)
+
+    assert response.status_code == 202
+    same_words = free["detail"].replace("free@example.org", email.lower())
+    assert response.json() == {**free, "detail": same_words, "email": email.lower()}
+    assert User.objects.count() == users  # nothing created in either clinic
+    assert User.objects.get(email=email.lower()).clinic == other_clinic
+    (message,) = mailbox.messages
+    assert message.envelope_recipients == [email.lower()]
+    assert "Riverside Clinic tried to invite" in mailbox.body(message)
+    assert not LINK.search(mailbox.body(message))
+
+
+@pytest.mark.parametrize("email", ["a-nurse@example.org", "A-Nurse@Example.org"])
+def test_invite_of_a_colleague_already_on_the_staff_is_400(admin_api, staff, mailbox, email):
     users = User.objects.count()
 
     response = invite(admin_api, email=email)
 
     assert response.status_code == 400
-    assert "email" in response.json()["errors"]
+    assert "already on your clinic's staff" in response.json()["errors"]["email"][0]
     assert User.objects.count() == users
     assert mailbox.messages == []
 
@@ -243,7 +264,7 @@ def test_invite_bad_input_is_400(admin_api, mailbox, field, value):
 @pytest.mark.parametrize("role", ["admin", "clinician", "nurse", "receptionist", "lab_tech"])
 def test_admin_may_invite_every_staff_role(admin_api, role):
     response = invite(admin_api, email=f"{role}@new.example.org", role=role)
-    assert response.status_code == 201
+    assert response.status_code == 202
     assert User.objects.get(email=f"{role}@new.example.org").role == role
 
 
@@ -264,16 +285,17 @@ def test_patient_cannot_invite(api_as, patient_user, mailbox):
 def test_invite_that_cannot_be_mailed_keeps_the_account(admin_api, mail_server_down):
     response = invite(admin_api)
 
-    assert response.status_code == 201, response.content
+    assert response.status_code == 202, response.content
     assert response.json()["email_sent"] is False
-    user = User.objects.get(pk=response.json()["id"])
+    assert "could not be sent" in response.json()["detail"]
+    user = User.objects.get(email="new.nurse@example.org")
     assert not user.has_usable_password()
     assert user.email in emails(admin_api.get(STAFF))
 
 
 def test_invited_user_joins_the_inviters_clinic(api_as, other_admin, other_clinic):
-    response = invite(api_as(other_admin))
-    assert response.json()["clinic_id"] == other_clinic.pk
+    assert invite(api_as(other_admin)).status_code == 202
+    assert User.objects.get(email="new.nurse@example.org").clinic == other_clinic
 
 
 # --- detail ------------------------------------------------------------------------------------
@@ -489,7 +511,7 @@ def resend(client, user):
 def invitee(admin_api, mailbox):
     body = invite(admin_api).json()
     mailbox.messages.clear()
-    return User.objects.get(pk=body["id"])
+    return User.objects.get(email=body["email"])
 
 
 def test_resend_mails_a_new_link_that_works(admin_api, invitee, mailbox):
@@ -509,7 +531,7 @@ def test_resend_mails_a_new_link_that_works(admin_api, invitee, mailbox):
 
 
 def test_resend_after_an_invitation_that_failed(admin_api, mailbox, mail_server_down):
-    user_id = invite(admin_api).json()["id"]
+    user_id = User.objects.get(email=invite(admin_api).json()["email"]).pk
     mail_server_down.back()
 
     response = admin_api.post(f"{STAFF}/{user_id}/resend-invitation")

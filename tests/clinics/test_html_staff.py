@@ -229,7 +229,7 @@ def test_invite_sends_an_email_and_the_colleague_appears(admin_web, admin_user, 
     listing = admin_web.get(LIST)
     assert "new.nurse@example.org" in rows(listing)
     page = text(listing)
-    assert "Nia Newcomer has been invited" in page
+    assert "An invitation is on its way to new.nurse@example.org." in page
     assert "Invited" in page
     user = User.objects.get(email="new.nurse@example.org")
     assert (user.role, user.clinic_id, user.has_usable_password()) == (
@@ -267,21 +267,40 @@ def test_invited_colleague_sets_a_password_through_the_link_and_logs_in(admin_we
     assert "Invited" not in text(member).split("<tbody>")[1]
 
 
-@pytest.mark.parametrize(
-    "email", ["a-nurse@example.org", "A-NURSE@example.ORG", "b-nurse@example.org"]
-)
-def test_invite_with_an_existing_email_is_a_field_error(
-    admin_web, staff, other_staff, mailbox, email
+@pytest.mark.parametrize("email", ["a-nurse@example.org", "A-NURSE@example.ORG"])
+def test_invite_of_a_colleague_already_on_the_staff_is_a_field_error(
+    admin_web, staff, mailbox, email
 ):
     before = User.objects.count()
 
     response = invite(admin_web, email=email)
 
     assert response.status_code == 200
-    assert "An account with this e-mail already exists." in field_error(response, "email")
+    assert "This person is already on your clinic's staff." in field_error(response, "email")
     assert User.objects.count() == before
     assert mailbox.messages == []
+
+
+@pytest.mark.parametrize("email", ["b-nurse@example.org", "B-Nurse@Example.ORG"])
+def test_invite_of_an_address_with_an_account_elsewhere_answers_as_for_a_new_one(
+    admin_web, staff, other_staff, mailbox, email
+):
+    free = invite(admin_web, email="free@example.org", follow=True)
+    before = User.objects.count()
+    mailbox.messages.clear()
+
+    response = invite(admin_web, email=email, follow=True)
+
+    assert response.redirect_chain == free.redirect_chain == [(LIST, 302)]
+    said = "An invitation is on its way to {}. If this address already has an account"
+    assert said.format("free@example.org") in text(free)
+    assert said.format(email.lower()) in text(response)
+    assert User.objects.count() == before
     assert User.objects.get(email="b-nurse@example.org").clinic_id == other_staff["nurse"].clinic_id
+    (message,) = mailbox.messages
+    assert message.envelope_recipients == ["b-nurse@example.org"]
+    assert "Riverside Clinic tried to invite" in mailbox.body(message)
+    assert not LINK.search(mailbox.body(message))
 
 
 @pytest.mark.parametrize(
@@ -311,9 +330,9 @@ def test_invite_that_cannot_be_mailed_keeps_the_account_and_offers_resend(
     response = invite(admin_web, follow=True)
 
     user = User.objects.get(email="new.nurse@example.org")
-    assert response.redirect_chain == [(detail(user), 302)]
-    page = text(response)
-    assert "Nia Newcomer has been added, but the invitation e-mail could not be sent." in page
+    assert response.redirect_chain == [(LIST, 302)]
+    assert "The invitation e-mail to new.nurse@example.org could not be sent." in text(response)
+    page = text(admin_web.get(detail(user)))
     assert 'value="resend"' in page and "Resend invitation" in page
     assert not user.has_usable_password()
     assert "new.nurse@example.org" in rows(admin_web.get(LIST))

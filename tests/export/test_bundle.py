@@ -4,6 +4,7 @@ inside the bundle resolve, staff with clinical access get everything, the patien
 theirs to read, and the read is one audit row, an export."""
 
 import json
+import uuid
 from collections import Counter
 
 import pytest
@@ -15,7 +16,10 @@ from core.contributions import fhir_resources
 from patients import services as patient_services
 from tests.conftest import bearer_client
 from tests.labs.factories import audit_mark, audit_rows_since
+from tests.messaging.factories import make_thread
 from tests.patients.factories import PatientFactory
+from tests.programs.factories import enrol
+from tests.programs.factories import install as install_programs
 
 pytestmark = pytest.mark.django_db
 
@@ -79,24 +83,63 @@ def test_a_clinician_exports_the_whole_record(record):
     )
 
 
-def test_every_reference_in_the_bundle_resolves_to_an_entry(record):
-    bundle = export(record["clinician"], record["patient"])
-    held = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"]}
+def references(value):
+    """Every `reference` string anywhere in a resource (or bundle)."""
+    if isinstance(value, dict):
+        if isinstance(value.get("reference"), str):
+            yield value["reference"]
+        for item in value.values():
+            yield from references(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from references(item)
 
-    report = by_type(bundle)["DiagnosticReport"][0]
-    assert report["id"] == record["order"].pk
+
+@pytest.fixture
+def full_record(record):
+    """The record, with a message thread and a care programme too."""
+    install_programs(record["patient"].clinic)
+    record["enrollment"] = enrol(record["clinician"], record["patient"])
+    record["thread"] = make_thread(record["clinician"], record["patient"], text="Any news?")
+    return record
+
+
+def test_every_entry_has_a_stable_urn_uuid_full_url(full_record):
+    bundle = export(full_record["clinician"], full_record["patient"])
+    urls = [entry["fullUrl"] for entry in bundle["entry"]]
+
+    assert len(set(urls)) == len(urls)
+    assert all(url.startswith("urn:uuid:") and uuid.UUID(url[9:]).version == 5 for url in urls)
+    # The same record keeps its fullUrl from one export to the next (receivers can dedupe).
+    again = export(full_record["clinician"], full_record["patient"])
+    assert {e["resource"]["id"]: e["fullUrl"] for e in again["entry"]} == {
+        e["resource"]["id"]: e["fullUrl"] for e in bundle["entry"]
+    }
+
+
+def test_every_reference_in_the_bundle_resolves_to_an_entry(full_record):
+    bundle = export(full_record["clinician"], full_record["patient"])
+    entries = {entry["fullUrl"]: entry["resource"] for entry in bundle["entry"]}
+    url_of = {(r["resourceType"], r["id"]): url for url, r in entries.items()}
+    found = by_type(bundle)
+
+    assert {"Communication", "CarePlan", "Observation", "DiagnosticReport"} <= set(found)
+    patient_url = url_of[("Patient", full_record["patient"].pk)]
+    for kind in ("Observation", "DiagnosticReport", "Communication", "CarePlan", "Condition"):
+        assert {r["subject"]["reference"] for r in found[kind]} == {patient_url}, kind
+    for kind in ("AllergyIntolerance", "Appointment"):
+        assert patient_url in set(references(found[kind])), kind
+    report = found["DiagnosticReport"][0]
+    assert report["id"] == full_record["order"].pk
     assert "contained" not in report  # each Observation is in the bundle once
     assert {r["reference"] for r in report["result"]} == {
-        f"Observation/{record['glucose'].pk}",
-        f"Observation/{record['potassium'].pk}",
+        url_of[("Observation", full_record["glucose"].pk)],
+        url_of[("Observation", full_record["potassium"].pk)],
     }
-    for entry in bundle["entry"]:
-        resource = entry["resource"]
-        subject = resource.get("subject") or resource.get("patient")
-        if subject:
-            assert subject["reference"] in held
-        for result in resource.get("result", []):
-            assert result["reference"] in held
+    # Every reference resolves inside the bundle; the staff (not in it) are named by display.
+    assert set(references(bundle)) <= set(entries)
+    author = found["DocumentReference"][0]["author"][0]
+    assert author == {"display": full_record["clinician"].name}
 
 
 def test_the_patient_fetches_their_own_record(record):

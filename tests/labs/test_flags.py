@@ -11,6 +11,7 @@ from labs import services
 from labs.flags import applicable_range, flag_for
 from labs.models import Flag, LabTest, ReferenceRange
 from patients.models import Patient
+from tests.accounts.signup import api_signup
 
 pytestmark = pytest.mark.django_db
 
@@ -50,16 +51,16 @@ def test_catalogue_install_is_idempotent(catalogue, clinic):
     assert LabTest.objects.filter(clinic=clinic).count() == len(catalogue)
 
 
-def test_signup_gives_the_new_clinic_its_catalogue(api_client):
-    response = api_client.post(
-        "/api/v1/auth/signup",
+def test_signup_gives_the_new_clinic_its_catalogue(api_client, mailbox):
+    response = api_signup(
+        api_client,
+        mailbox,
         {
             "name": "Lab Lover",
             "email": "lab@example.org",
             "password": "Kinetic-owl-5512",
             "clinic_name": "Catalogue Clinic",
         },
-        format="json",
     )
     assert response.status_code == 201
     assert LabTest.objects.filter(clinic_id=response.json()["clinic_id"]).count() >= 40

@@ -105,6 +105,8 @@ TABLE = [
         patient_reach=True,
     ),
     Row("get", f"{API}/unread-count", 200, READERS | {PATIENT}),
+    Row("get", f"{API}/settings", 200, frozenset({ADMIN})),
+    Row("patch", f"{API}/settings", 200, frozenset({ADMIN}), data={"day_end": "18:00"}),
 ]
 
 
@@ -133,7 +135,7 @@ def state() -> list:
         list(threads),
         Message.objects.count(),
         SavedReply.objects.count(),
-        list(MessagingSettings.objects.values_list("response_target_minutes")),
+        list(MessagingSettings.objects.values_list("response_target_minutes", "day_end")),
     ]
 
 

@@ -9,6 +9,7 @@ from django.http import Http404
 
 from accounts.models import AuditEvent
 from core.contributions import call_service, chart_sources, fhir_resources, seeders
+from core.reconcile import reconcile
 from core.roles import Role
 from messaging import demo, services
 from messaging.models import Message, Thread, UnreadCounter
@@ -72,6 +73,12 @@ def test_seeder_tops_up_once_with_exact_counts(staff, clinic):
     nurse_count = UnreadCounter.objects.filter(user=staff["nurse"]).first()
     expected = sum(t.seq for t in open_threads if t.assigned_to_id is None)
     assert (nurse_count.unread if nurse_count else 0) == expected
+    # Written in bulk, yet every thread and message has its create audit row and every thread
+    # its messages: `manage.py reconcile` finds nothing half-written.
+    assert [f for f in reconcile() if f.model.startswith("messaging.")] == []
+    assert (
+        AuditEvent.objects.filter(object_type="messaging.Message", action="create").count() == 500
+    )
     parser = argparse.ArgumentParser()
     seeders.get("messaging").add_arguments(parser)
     args = parser.parse_args(["--message-threads", "7", "--messages-per-thread", "3"])

@@ -131,7 +131,16 @@ def test_patient_panel_and_start_a_thread(patient, clinician):
 
 def test_settings_and_saved_replies(admin_user, clinic):
     client = browser(admin_user)
-    client.post("/messages/settings/", {"form": "settings", "response_target_minutes": 45})
+    client.post(
+        "/messages/settings/",
+        {
+            "form": "settings",
+            "response_target_minutes": 45,
+            "working_days": ["0", "1", "2", "3", "4"],
+            "day_start": "09:00",
+            "day_end": "17:00",
+        },
+    )
     assert MessagingSettings.objects.get(clinic=clinic).response_target_minutes == 45
     client.post("/messages/settings/", {"form": "reply", "title": "Hi", "text": "Hello there"})
     reply = SavedReply.objects.get(clinic=clinic)

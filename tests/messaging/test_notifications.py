@@ -1,6 +1,7 @@
 """Who hears of a message, where, and that no e-mail or push carries its text or subject."""
 
 import datetime
+import zoneinfo
 
 import pytest
 from django.utils import timezone
@@ -63,7 +64,12 @@ def test_a_staff_reply_reaches_the_patient_by_push_and_email_without_content(
     [request, _second] = http_sink.requests
     payload = browser.decrypt(request["body"])
     assert payload["title"] == "New message at Riverside Clinic"
+    assert payload["body"] == "You have a new message from Riverside Clinic."
     assert payload["url"].endswith(f"/api/v1/messages/threads/{thread.pk}/")
+    for mail in mailbox.messages:  # the link, and nothing of the text
+        body = mailbox.body(mail)
+        assert body.startswith("You have a new message from Riverside Clinic.\r\n")
+        assert f"/api/v1/messages/threads/{thread.pk}/" in body
     outbound = [outbound_text(r) for r in OutboxMessage.objects.all()]
     outbound += [outbound_text(r) for r in PushMessage.objects.all()]
     assert outbound
@@ -83,10 +89,14 @@ def test_an_urgent_thread_left_unanswered_past_the_target_alerts_the_admins_once
 ):
     MessagingSettings.objects.create(clinic=clinic, response_target_minutes=30)
     thread = make_thread(patient_user, patient_user.patient_record, subject=SUBJECT, urgent=True)
+    # The patient has waited since a Wednesday 10:00, inside the clinic's working hours.
+    wednesday = datetime.datetime(2026, 12, 2, 10, tzinfo=zoneinfo.ZoneInfo(clinic.timezone))
+    Thread.objects.filter(pk=thread.pk).update(awaiting_since=wednesday)
+    thread.refresh_from_db()
     services.thread_update(actor=clinician, thread=thread, urgent=True)  # staff confirm
-    soon = timezone.now() + datetime.timedelta(minutes=20)
+    soon = wednesday + datetime.timedelta(minutes=20)
     assert services.urgent_overdue_run(now=soon) == 0
-    later = timezone.now() + datetime.timedelta(minutes=31)
+    later = wednesday + datetime.timedelta(minutes=31)
     assert services.urgent_overdue_run(now=later) == 1
     assert services.urgent_overdue_run(now=later) == 0  # once per wait
     [alert] = told(admin_user, services.EVENT_URGENT_OVERDUE)

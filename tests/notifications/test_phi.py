@@ -44,7 +44,7 @@ def test_every_channel_carries_no_phi(clinic, staff, admin_api, api_as, http_sin
         patient, glucose, "520", order=make_order(patient, actor=clinician, tests=[glucose])
     )
     invited = make_patient(clinic, first_name="Alan", last_name="Turingham", email="al@example.org")
-    assert admin_api.post(f"/api/v1/patients/{invited.pk}/invite", {}).status_code == 201
+    assert admin_api.post(f"/api/v1/patients/{invited.pk}/invite", {}).status_code == 202
 
     assert OutboxMessage.objects.count() == 3  # the alert, the new result, the invitation
     assert PushMessage.objects.exists() and WebhookDelivery.objects.count() == 2

@@ -141,6 +141,7 @@ def test_a_public_https_url_is_accepted(admin_api):
 
 
 def test_invitations_are_events_too(admin_api, admin_user, http_sink, insecure_ok, clinic):
+    from accounts.models import User
     from notifications.models import Notification
     from tests.factories import UserFactory
 
@@ -151,13 +152,13 @@ def test_invitations_are_events_too(admin_api, admin_user, http_sink, insecure_o
         "/api/v1/clinics/current/staff", {"email": "n@example.org", "name": "N", "role": "nurse"}
     ).json()
     patient = make_patient(clinic, email="p@example.org")
-    assert admin_api.post(f"/api/v1/patients/{patient.pk}/invite", {}).status_code == 201
+    assert admin_api.post(f"/api/v1/patients/{patient.pk}/invite", {}).status_code == 202
 
     bodies = [verify(secret["secret"], r["headers"], r["body"]) for r in http_sink.requests]
     assert [(b["event"], b["object"]["type"]) for b in bodies] == [
         ("accounts.staff_invited", "accounts.user"),
         ("patients.portal_invited", "accounts.user"),
     ]
-    assert bodies[0]["object"]["id"] == invited["id"]
+    assert bodies[0]["object"]["id"] == User.objects.get(email=invited["email"]).pk
     told = Notification.objects.filter(event="accounts.staff_invited")
     assert {n.recipient_id for n in told} == {admin_user.pk, second_admin.pk}

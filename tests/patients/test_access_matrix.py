@@ -95,7 +95,7 @@ TABLE = [
     Row("post", f"{API}/{{pk}}/restore", 200, EDITORS),
     Row("get", f"{API}/{{pk}}/fhir", 200, STAFF | {PATIENT}),
     Row("get", f"{API}/{{pk}}/export", 200, CLINICAL | {PATIENT}),
-    Row("post", f"{API}/{{pk}}/invite", 201, EDITORS),
+    Row("post", f"{API}/{{pk}}/invite", 202, EDITORS),
     Row("get", f"{API}/{{pk}}/access-log", 200, {ADMIN, PATIENT}),
     Row("post", f"{API}/{{pk}}/allergy-status", 400, CLINICAL),
     *clinical_endpoints("allergies"),

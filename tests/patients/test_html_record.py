@@ -333,7 +333,7 @@ def test_invite_to_the_patient_app(client, staff, clinic, mailbox, password):
 
     response = client.post(patient_url(patient, "invite/"), follow=True)
 
-    assert "An invitation to the patient app has been sent to maria@example.org." in page_text(
+    assert "An invitation to the patient app is on its way to maria@example.org." in page_text(
         response
     )
     assert "Invited" in page_text(response)
@@ -355,7 +355,7 @@ def test_invite_while_the_mail_server_is_down_arrives_once_it_is_back(
 
     sent = page_text(web.post(patient_url(patient, "invite/"), follow=True))
 
-    assert "An invitation to the patient app has been sent to maria@example.org." in sent
+    assert "An invitation to the patient app is on its way to maria@example.org." in sent
     assert mailbox.messages == []
     patient.refresh_from_db()
     assert patient.user.email == "maria@example.org"  # the account is kept
@@ -376,7 +376,7 @@ def test_invite_mail_not_handed_over_keeps_the_account_and_offers_resend(
 
     failed = page_text(web.post(patient_url(patient, "invite/"), follow=True))
 
-    assert "the invitation e-mail could not be sent" in failed
+    assert "The invitation e-mail to maria@example.org could not be sent." in failed
     assert "Resend the invitation" in failed
     patient.refresh_from_db()
     assert patient.user.email == "maria@example.org"  # the account is kept
@@ -399,13 +399,26 @@ def test_invite_without_an_email_shows_the_error(web, clinic, mailbox):
     assert not User.objects.filter(role=Role.PATIENT).exists()
 
 
-def test_invite_with_an_email_taken_by_staff(web, clinic, admin_user, mailbox):
+def test_invite_with_an_email_taken_by_staff_answers_as_for_a_new_one(
+    web, clinic, admin_user, mailbox
+):
+    free = PatientFactory(clinic=clinic, email="maria@example.org")
     patient = PatientFactory(clinic=clinic, email=admin_user.email)
+    said = "An invitation to the patient app is on its way to {}. If this address already has"
+    assert said.format("maria@example.org") in page_text(
+        web.post(patient_url(free, "invite/"), follow=True)
+    )
+    mailbox.messages.clear()
 
     response = web.post(patient_url(patient, "invite/"), follow=True)
 
-    assert "An account with this e-mail already exists." in page_text(response)
-    assert mailbox.messages == []
+    assert said.format(admin_user.email) in page_text(response)
+    patient.refresh_from_db()
+    assert patient.user_id is None
+    (message,) = mailbox.messages
+    assert message["To"] == admin_user.email
+    assert "tried to invite" in mailbox.body(message)
+    assert not LINK.search(mailbox.body(message))
 
 
 def test_invite_is_post_only(web, clinic):

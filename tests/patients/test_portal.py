@@ -47,11 +47,11 @@ def login(email, password):
 def test_invite_reset_login_me(api_as, staff, clinic, patient, mailbox, role):
     response = invite(api_as(staff[role]), patient)
 
-    assert response.status_code == 201, response.content
-    user = User.objects.get(pk=response.json()["id"])
-    assert response.json()["role"] == "patient"
-    assert response.json()["patient_id"] == patient.pk
+    assert response.status_code == 202, response.content
+    assert set(response.json()) == {"detail", "email", "email_sent"}
+    assert response.json()["email"] == "ada@example.org"
     assert response.json()["email_sent"] is True
+    user = User.objects.get(email="ada@example.org")
     assert (user.email, user.role, user.clinic_id) == ("ada@example.org", "patient", clinic.pk)
     assert not user.has_usable_password()
     patient.refresh_from_db()
@@ -93,7 +93,7 @@ def test_invite_reset_login_me(api_as, staff, clinic, patient, mailbox, role):
 
 def test_invite_to_another_address(admin_api, patient, mailbox):
     response = invite(admin_api, patient, email="Ada.Phone@Example.org")
-    assert response.status_code == 201
+    assert response.status_code == 202
     assert response.json()["email"] == "ada.phone@example.org"
     token_from(mailbox, "ada.phone@example.org")
     patient.refresh_from_db()
@@ -103,8 +103,8 @@ def test_invite_to_another_address(admin_api, patient, mailbox):
 def test_reinviting_a_pending_account_resends(admin_api, patient, mailbox):
     first = invite(admin_api, patient)
     second = invite(admin_api, patient)
-    assert (first.status_code, second.status_code) == (201, 200)
-    assert first.json()["id"] == second.json()["id"]
+    assert (first.status_code, second.status_code) == (202, 200)
+    assert second.json()["id"] == User.objects.get(email=first.json()["email"]).pk
     assert len(mailbox.messages) == 2
     assert User.objects.filter(role=Role.PATIENT).count() == 1
 
@@ -126,14 +126,30 @@ def test_no_email_is_400(admin_api, clinic, mailbox):
     assert mailbox.messages == []
 
 
-def test_email_of_another_user_is_400(admin_api, clinician, clinic, mailbox):
-    patient = PatientFactory(clinic=clinic, email=clinician.email)
-    response = invite(admin_api, patient)
-    assert response.status_code == 400
-    assert "email" in response.json()["errors"]
-    patient.refresh_from_db()
-    assert patient.user_id is None
-    assert mailbox.messages == []
+@pytest.mark.parametrize("holder", ["clinician", "other_admin"])
+def test_email_of_another_user_answers_as_a_new_one_and_tells_the_holder(
+    request, admin_api, clinic, patient, mailbox, holder
+):
+    holder = request.getfixturevalue(holder)
+    free = invite(admin_api, patient).json()
+    other = PatientFactory(
+        clinic=clinic, first_name="Quillon", last_name="Brackwater", email=holder.email
+    )
+    users = User.objects.count()
+    mailbox.messages.clear()
+
+    response = invite(admin_api, other)
+
+    assert response.status_code == 202
+    same_words = free["detail"].replace(free["email"], holder.email)
+    assert response.json() == {**free, "detail": same_words, "email": holder.email}
+    other.refresh_from_db()
+    assert other.user_id is None and User.objects.count() == users
+    (message,) = mailbox.messages
+    assert message.envelope_recipients == [holder.email]
+    body = mailbox.body(message)
+    assert "Riverside Clinic tried to invite" in body and not LINK.search(body)
+    assert "Brackwater" not in body + message["Subject"] and other.mrn not in body
 
 
 @pytest.mark.parametrize("email", ["not-an-email", 42, ["a@example.org"]])
@@ -155,11 +171,11 @@ def test_invite_while_the_mail_server_is_down_arrives_once_it_is_back(
     """The invitation never waits on SMTP: it is stored in the outbox and sent on a retry."""
     settings.EMAIL_PORT = free_port()  # nothing listens there
     queued = invite(admin_api, patient)
-    assert queued.status_code == 201, queued.content
+    assert queued.status_code == 202, queued.content
     assert queued.json()["email_sent"] is True  # on its way, through the outbox
     assert mailbox.messages == []
     patient.refresh_from_db()
-    assert patient.user_id == queued.json()["id"]
+    assert patient.user_id == User.objects.get(email="ada@example.org").pk
 
     settings.EMAIL_PORT = smtp_server.port  # the mail server is back
     retry_due_now()
@@ -176,10 +192,10 @@ def test_mail_not_handed_over_keeps_the_account_says_so_and_resend_works(
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"  # no outbox
     settings.EMAIL_PORT = free_port()  # nothing listens there
     failed = invite(admin_api, patient)
-    assert failed.status_code == 201, failed.content
+    assert failed.status_code == 202, failed.content
     assert failed.json()["email_sent"] is False
     patient.refresh_from_db()
-    assert patient.user_id == failed.json()["id"]
+    assert patient.user_id == User.objects.get(email="ada@example.org").pk
     assert AuditEvent.objects.get(patient_id=patient.pk, action="invite").detail == (
         "e-mail not sent"
     )
@@ -187,7 +203,7 @@ def test_mail_not_handed_over_keeps_the_account_says_so_and_resend_works(
     settings.EMAIL_PORT = smtp_server.port
     resent = invite(admin_api, patient)
     assert resent.status_code == 200
-    assert (resent.json()["id"], resent.json()["email_sent"]) == (failed.json()["id"], True)
+    assert (resent.json()["id"], resent.json()["email_sent"]) == (patient.user_id, True)
     token_from(mailbox, "ada@example.org")
     assert User.objects.filter(role=Role.PATIENT).count() == 1
 

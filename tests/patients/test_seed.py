@@ -114,8 +114,7 @@ def test_seeding_again_with_the_same_n_creates_nothing(clinic, staff):
 
 def test_seed_demo_command_tops_up_the_demo_clinic():
     out = io.StringIO()
-    # Few programme enrolments: their task history is not what this test is about, and the
-    # MongoDB stand-in inserts it slowly.
+    # Few programme enrolments: their task history is not what this test is about.
     call_command("seed_demo", program_enrolments=2, stdout=out)
     clinic = Clinic.objects.get(slug="demo-clinic")
     assert Patient.objects.filter(clinic=clinic).count() == demo.DEFAULT_PATIENTS

@@ -14,7 +14,7 @@ import pytest
 from accounts.models import AuditEvent
 from core.roles import Role
 from programs import services
-from programs.models import Enrollment, ProgramTemplate, Task
+from programs.models import Enrollment, Goal, ProgramTemplate, Step, Task
 from tests.accounts.access_matrix import Row, actor, cases, missing_rows, send
 from tests.factories import UserFactory
 from tests.patients.factories import PatientFactory, portal_user
@@ -27,8 +27,8 @@ ADMINS = frozenset({ADMIN})
 API = "/api/v1"
 # What "{id}" is: a draft or published template, an active or paused enrolment, today's
 # blood-pressure task, or a patient.
-DRAFT, PUBLISHED, ACTIVE, PAUSED, TASK, PATIENT_RECORD = (
-    "draft", "published", "active", "paused", "task", "patient",
+DRAFT, PUBLISHED, ACTIVE, PAUSED, TASK, PATIENT_RECORD, STEP, GOAL = (
+    "draft", "published", "active", "paused", "task", "patient", "step", "goal",
 )  # fmt: skip
 
 
@@ -49,6 +49,13 @@ TABLE = [
     Row("post", "/programs/templates/{id}/retire/", 302, ADMINS, label=PUBLISHED),
     Row("post", "/programs/templates/{id}/version/", 302, ADMINS, label=PUBLISHED),
     Row("post", "/programs/templates/{id}/steps/x/delete/", 302, ADMINS, label=DRAFT),
+    Row("post", "/programs/templates/{id}/details/", 200, ADMINS, label=DRAFT),
+    Row("post", "/programs/templates/{id}/goals/", 200, ADMINS, label=DRAFT),
+    Row("get", "/programs/steps/{id}/", 200, ADMINS, label=STEP),
+    Row("post", "/programs/steps/{id}/", 200, ADMINS, label=STEP),
+    Row("get", "/programs/goals/{id}/", 200, ADMINS, label=GOAL),
+    Row("post", "/programs/goals/{id}/", 200, ADMINS, label=GOAL),
+    Row("post", "/programs/goals/{id}/delete/", 302, ADMINS, label=GOAL),
     Row("get", "/programs/patients/{id}/enroll/", 200, WRITERS, label=PATIENT_RECORD),
     Row("post", "/programs/patients/{id}/enroll/", 200, WRITERS, label=PATIENT_RECORD),
     Row("get", "/programs/enrollments/{id}/", 200, READERS, label=ACTIVE),
@@ -88,17 +95,19 @@ TABLE = [
 
 def record_for(kind: str, clinic):
     """The record a row is asked about, in `clinic` (built fresh for each ask)."""
-    if kind in (DRAFT, PUBLISHED):
+    if kind in (DRAFT, PUBLISHED, STEP, GOAL):
         template = services.template_create(
             actor=None,
             clinic=clinic,
             name="Walking",
             steps=[{"day": 0, "repeat": "daily", "kind": "measurement", "title": "Steps",
                     "measure": "steps"}],
+            goals=[{"kind": "count", "description": "5 walks a week", "value": 5,
+                    "window_days": 7}],
         )  # fmt: skip
         if kind == PUBLISHED:
             services.template_publish(actor=None, template=template)
-        return template
+        return {STEP: template.steps.first(), GOAL: template.goals.first()}.get(kind, template)
     patient = PatientFactory(clinic=clinic)
     if kind == PATIENT_RECORD:
         return patient
@@ -115,6 +124,8 @@ def state() -> list:
     """Everything a programmes page or endpoint could change."""
     return [
         list(ProgramTemplate.objects.order_by("pk").values_list("pk", "status", "name")),
+        list(Step.objects.order_by("pk").values_list("pk", "day", "title", "measure")),
+        list(Goal.objects.order_by("pk").values_list("pk", "kind", "value")),
         list(Enrollment.objects.order_by("pk").values_list("pk", "state")),
         list(Task.objects.exclude(status="due").order_by("pk").values_list("pk", "status")),
         Task.objects.count(),

@@ -4,6 +4,7 @@ import argparse
 
 import pytest
 
+from accounts.models import AuditEvent
 from core.contributions import seeders
 from core.roles import Role
 from programs import demo
@@ -27,6 +28,19 @@ def test_seeding_enrols_with_history_and_never_twice(staff, clinic):
     )
     assert Measurement.objects.exists()
     assert all(e.adherence is not None for e in Enrollment.objects.all())
+
+
+def test_each_seeded_enrolment_has_its_create_audit_row_and_its_tasks(staff, clinic):
+    for _ in range(3):
+        PatientFactory(clinic=clinic)
+    users = {Role.CLINICIAN: staff["clinician"]}
+    demo.seed_enrollments(clinic=clinic, users=users, count=3)
+    audited = AuditEvent.objects.filter(object_type="programs.Enrollment", action="create")
+    assert sorted(audited.values_list("object_id", "patient_id")) == sorted(
+        (e.pk, e.patient_id) for e in Enrollment.objects.all()
+    )
+    with_tasks = set(Task.objects.values_list("enrollment_id", flat=True).distinct())
+    assert with_tasks == set(Enrollment.objects.values_list("pk", flat=True))
 
 
 def test_the_option_is_offered_by_seed_demo():

@@ -47,7 +47,7 @@ def empty_everything():
 
 @pytest.fixture
 def seeded_clinic(capsys):
-    call_command("seed_demo", program_enrolments=2)  # the stand-in MongoDB inserts tasks slowly
+    call_command("seed_demo", program_enrolments=2)  # a short task history keeps it quick
     clinic = Clinic.objects.get(slug="demo-clinic")
     clinic.logo.save("logo.png", ContentFile(png_bytes()))
     admin = clinic.users.get(email="admin@demo.clinic")

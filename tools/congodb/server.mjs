@@ -161,6 +161,16 @@ const inIndex = (doc, idx) =>
   (!idx.partialFilterExpression || matchesFilter(doc, idx.partialFilterExpression));
 const keyValue = (doc, idx) => Object.fromEntries(Object.keys(idx.key).map((f) => [f, getPath(doc, f) ?? null]));
 const keyString = (doc, idx) => EJSON.stringify(Object.values(keyValue(doc, idx)), { relaxed: true });
+// A stored document's key per index (null: not in it), computed once: stored documents are
+// replaced, never changed in place, so scanning a collection on each insert stays cheap (a
+// bulk insert was quadratic in EJSON work: ~35 s for 850 rows into a collection of 850).
+const storedKeys = new WeakMap();
+function storedKey(doc, idx) {
+  let keys = storedKeys.get(doc);
+  if (!keys) storedKeys.set(doc, (keys = new Map()));
+  if (!keys.has(idx.name)) keys.set(idx.name, inIndex(doc, idx) ? keyString(doc, idx) : null);
+  return keys.get(idx.name);
+}
 function duplicateKeyError(db, coll, idx, doc) {
   const kv = keyValue(doc, idx);
   return Object.assign(
@@ -174,7 +184,7 @@ function checkUnique(storage, db, coll, doc) {
     if (!idx.unique || idx.name === '_id_' || !inIndex(doc, idx)) continue;
     const key = keyString(doc, idx);
     for (const [otherId, other] of docs) {
-      if (otherId !== idKey(doc._id) && inIndex(other, idx) && keyString(other, idx) === key) {
+      if (otherId !== idKey(doc._id) && storedKey(other, idx) === key) {
         throw duplicateKeyError(db, coll, idx, doc);
       }
     }

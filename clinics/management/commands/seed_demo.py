@@ -8,6 +8,7 @@ from django.db import transaction
 from accounts.models import User
 from clinics.models import Clinic
 from core.contributions import clinic_created, seeders
+from core.reconcile import audit_seeded, seeding_mark
 from core.roles import Role
 
 DEMO_PASSWORD = "demo-passport-2026"
@@ -52,8 +53,12 @@ class Command(BaseCommand):
                 is_staff=True,
                 is_superuser=True,
             )
+        mark = seeding_mark()
         for seeder in seeders:
             seeder.seed(clinic=clinic, users=users, options=options, stdout=self.stdout)
+        # Seeders insert in bulk, past the services: their records get their create audit rows
+        # here, so `manage.py reconcile` does not report demo data as half-written.
+        audit_seeded(mark=mark, clinic_id=clinic.pk)
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {clinic.name}"))
         site = settings.SITE_URL  # follows `PORT=8402 make run` unless SITE_URL is set
         self.stdout.write(f"Log in at {site}/accounts/login/ (password: {password})")

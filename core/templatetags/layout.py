@@ -1,0 +1,134 @@
+"""The layout's tags: `{% nav_state %}` for the cached navigation, `|filter_field` for list filters.
+
+`{% nav_state as nav_state %}`: what of the request's path the cached navigation depends on.
+
+base.html caches its navigation fragments (`{% cache %}`, varied on the user, role, clinic
+branding and language they read) instead of rendering ~20 links, URL reversals, permission
+checks and translations on every page. The only per-request input left is which link is the
+current one: this tag reduces the path to exactly the comparisons the template makes
+(`url in request.path`, `request.path == url`, `'/labs/' in request.path`), so a patient page
+and a list page of the same section share one cached fragment, and nothing else does.
+"""
+
+from django import forms, template
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+# The links base.html marks as current, in its order (keep in step with the template).
+NAV_URL_NAMES = (
+    "home",
+    "patients:list",
+    "appointments:calendar",
+    "programs:dashboard",
+    "files:documents",
+    "clinics:staff_list",
+    "clinics:settings",
+)
+
+
+@register.simple_tag(takes_context=True)
+def nav_state(context) -> str:
+    request = context.get("request")
+    path = getattr(request, "path", "")
+    flags = []
+    for name in NAV_URL_NAMES:
+        url = reverse(name)
+        flags.append(f"{int(url in path)}{int(path == url)}")
+    flags.append(str(int("/labs/" in path)))
+    return "".join(flags)
+
+
+# --- the list pages' filter fields ---------------------------------------------------------------
+def _is_plain(field) -> bool:
+    """A widget `filter_field` draws itself: one input, a select or a checkbox."""
+    widget = field.field.widget
+    return not (
+        getattr(widget, "widgets", None)
+        or getattr(widget, "use_fieldset", False)
+        or getattr(widget, "needs_multipart_form", False)
+        or widget.is_hidden
+    )
+
+
+def _widget(field, extra: str) -> str:
+    """The widget with crispy-forms' classes: the widget's own, its lower-cased class name, then
+    `extra` (and is-invalid with errors)."""
+    widget = field.field.widget
+    name = widget.__class__.__name__.lower()
+    own = widget.attrs.get("class", "")
+    css = f"{own} {name}" if own and name not in own else (own or name)
+    for part in (extra + (" is-invalid" if field.errors else "")).split():
+        if part not in css.split():
+            css += f" {part}"
+    return field.as_widget(attrs={"class": css})
+
+
+def _errors_and_help(field) -> str:
+    parts = []
+    if field.errors:
+        lines = format_html_join(
+            "",
+            '<p id="error_{}_{}"><strong>{}</strong></p>',
+            ((n, field.auto_id, error) for n, error in enumerate(field.errors, 1)),
+        )
+        parts.append(
+            format_html(
+                '<div id="{}_error" class="invalid-feedback">{}</div>',
+                getattr(field.errors, "field_id", None) or field.auto_id,
+                lines,
+            )
+        )
+    if field.help_text:
+        parts.append(
+            format_html(
+                '<div id="{}_helptext" class="form-text">{}</div>',
+                field.auto_id,
+                mark_safe(field.help_text),  # noqa: S308 - the form's own text, as crispy does
+            )
+        )
+    return "".join(parts)
+
+
+@register.filter
+def filter_field(field):
+    """One field of a list's filter form with crispy-bootstrap5's markup (templates/bootstrap5
+    field.html: label, widget, errors, help), drawn in Python: the crispy template tree cost
+    a list page ~15 ms. Widgets it does not draw (files, radios, multi-widgets) go to crispy."""
+    if not _is_plain(field):
+        from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+
+        return as_crispy_field(field)
+    required = " requiredField" if field.field.required else ""
+    css = f" {field.css_classes()}" if field.css_classes() else ""
+    if isinstance(field.field.widget, forms.CheckboxInput):
+        return format_html(
+            '<div class="mb-3"><div id="div_{}" class="form-check{}">{}'
+            '<label for="{}" class="form-check-label{}">{}</label>{}</div></div>',
+            field.auto_id,
+            css,
+            _widget(field, "form-check-input"),
+            field.id_for_label,
+            required,
+            field.label,
+            mark_safe(_errors_and_help(field)),  # noqa: S308 - built by format_html
+        )
+    extra = "form-select" if isinstance(field.field.widget, forms.Select) else "form-control"
+    label = ""
+    if field.label:
+        label = format_html(
+            '<label for="{}" class="form-label{}">{}</label>',
+            field.id_for_label,
+            required,
+            field.label,
+        )
+    return format_html(
+        '<div id="div_{}" class="mb-3{}">{}{}{}</div>',
+        field.auto_id,
+        css,
+        label,
+        _widget(field, extra),
+        mark_safe(_errors_and_help(field)),  # noqa: S308 - built by format_html
+    )

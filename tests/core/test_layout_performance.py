@@ -1,0 +1,90 @@
+"""The layout's shortcuts (issue 19) change nothing a user sees: the cached navigation follows
+the user's role and the current page, the filter fields are crispy's markup, and a long patient
+list says "about" only when it no longer counts every row."""
+
+import re
+
+import pytest
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+
+from core import lists
+from core.roles import Role
+from core.templatetags.layout import filter_field
+from labs.forms import ReviewFilterForm
+from notes.forms import NoteFilterForm
+from patients.forms import PatientFilterForm
+from patients.models import Patient
+from tests.patients.factories import PatientFactory
+
+
+def squeezed(html) -> str:
+    return re.sub(r"\s+", " ", str(html)).replace("> ", ">").replace(" <", "<").strip()
+
+
+@pytest.mark.parametrize(
+    ("form_class", "data"),
+    [
+        (PatientFilterForm, {}),
+        (PatientFilterForm, {"q": "jo", "status": "nonsense", "sort": "-dob"}),
+        (ReviewFilterForm, {"mine": "on", "severity": "wrong"}),
+        (NoteFilterForm, {"date_from": "not a date", "q": "x" * 300}),
+    ],
+)
+def test_filter_fields_are_drawn_as_crispy_draws_them(form_class, data):
+    ours, crispys = form_class(data), form_class(data)
+    ours.is_valid(), crispys.is_valid()
+
+    for field, same in zip(ours.visible_fields(), crispys.visible_fields(), strict=True):
+        assert squeezed(filter_field(field)) == squeezed(as_crispy_field(same))
+
+
+def nav_links(response) -> str:
+    html = response.content.decode()
+    return html[html.index("<nav") : html.index("</nav>")]
+
+
+def test_the_cached_navigation_follows_the_role_and_the_current_page(client, clinician, clinic):
+    client.force_login(clinician)
+    patients_page = nav_links(client.get("/patients/"))
+    home_page = nav_links(client.get("/"))
+
+    assert 'aria-current="page" href="/patients/"' in patients_page
+    assert 'aria-current="page" href="/patients/"' not in home_page
+    assert "Clinic settings" not in home_page
+
+    clinician.role = Role.ADMIN
+    clinician.save()
+    assert "Clinic settings" in nav_links(client.get("/"))
+
+
+def test_the_badges_are_not_cached_with_the_navigation(client, clinician, clinic, monkeypatch):
+    client.force_login(clinician)
+    client.get("/")
+    monkeypatch.setattr("notifications.templatetags.notification_tags.unread_count", lambda **kw: 7)
+
+    assert 'data-unread="7"' in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_list_is_counted_exactly_up_to_the_limit_then_about(clinic, monkeypatch):
+    for _ in range(5):
+        PatientFactory(clinic=clinic)
+    patients = Patient.objects.filter(clinic=clinic).order_by("mrn")
+
+    exact = lists.page_of(patients, per_page=2, estimate_count=True)
+    monkeypatch.setattr(lists, "EXACT_COUNT_UP_TO", 3)
+    about = lists.page_of(patients, per_page=2, estimate_count=True)
+
+    assert (exact.paginator.count, exact.paginator.estimated) == (5, False)
+    assert (about.paginator.count, about.paginator.estimated) == (5, True)
+    assert len(about.object_list) == 2
+
+
+def test_the_patient_list_says_about_past_the_limit(client, clinician, clinic, monkeypatch):
+    for _ in range(26):
+        PatientFactory(clinic=clinic)
+    client.force_login(clinician)
+    assert "Showing 1–25 of 26" in client.get("/patients/").content.decode()
+
+    monkeypatch.setattr(lists, "EXACT_COUNT_UP_TO", 10)
+    assert "Showing 1–25 of about 26" in client.get("/patients/").content.decode()
