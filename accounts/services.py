@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.db.models import F
 from django.utils import timezone
 from django.utils.encoding import force_str
@@ -34,7 +37,7 @@ from accounts.tokens import (
 from core.audit import audit
 from core.roles import require
 from core.services import model_update
-from core.transactions import unit
+from core.transactions import savepoint, unit
 
 Action = AuditEvent.Action
 logger = logging.getLogger(__name__)
@@ -83,6 +86,22 @@ def address_holder(email: str) -> User | None:
     """The account that has this address, if any. Only for code whose answer does not depend on
     it (workers, invitations that answer the same either way)."""
     return User.objects.filter(email=UserManager.normalize_email(email)).first()
+
+
+def account_save_unless_taken(user: User, *, holder: User | None) -> User | None:
+    """Save the new account `user` unless its address already has one (`holder`, as the caller
+    looked it up): returns that holder, or None once `user` is saved. An address taken between
+    the look-up and the write (the unique index) ends as if the look-up had found it."""
+    if holder is not None:
+        return holder
+    try:
+        with savepoint():
+            user.save(force_insert=True)
+    except IntegrityError:
+        holder = address_holder(user.email)
+        if holder is None:
+            raise
+    return holder
 
 
 def invitation_to_taken_address(
@@ -137,11 +156,31 @@ def pending_signup_create(*, email: str, name: str, clinic_name: str, password: 
     signup_send.enqueue(pending.pk)
 
 
+def unsolicited_mail_allowed(address: str) -> bool:
+    """Anyone may make us mail an address (a sign-up, a password reset): at most
+    UNSOLICITED_MAILS_PER_HOUR such mails an hour per address, so these forms cannot flood an
+    inbox. Counted by the worker, so the request's answer and timing do not change. The count
+    lives in the cache (share it across machines with CACHE_URL), keyed by a hash, not the
+    address."""
+    key = "unsolicited-mail:" + hashlib.sha256(address.lower().encode()).hexdigest()
+    cache.add(key, 0, timeout=3600)
+    try:
+        sent = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        sent = 1
+    return sent <= settings.UNSOLICITED_MAILS_PER_HOUR
+
+
 def pending_signup_deliver(*, pending_id: str) -> None:
     """The worker's half: a new address gets the link that creates the clinic; an address with
     an account gets a mail to its holder instead, and the pending sign-up is dropped."""
     pending = PendingSignup.objects.filter(pk=pending_id, used_at__isnull=True).first()
     if pending is None:
+        return
+    if not unsolicited_mail_allowed(pending.email):
+        logger.warning("Sign-up e-mail not sent: hourly cap for its address (%s)", pending.pk)
+        pending.delete()
         return
     holder = address_holder(pending.email)
     try:
@@ -308,6 +347,9 @@ def password_reset_deliver(*, email: str) -> None:
     """E-mail a reset link if an active account has this address (the worker's half)."""
     user = User.objects.filter(email=UserManager.normalize_email(email), is_active=True).first()
     if user is None:
+        return
+    if not unsolicited_mail_allowed(user.email):
+        logger.warning("Password-reset e-mail not sent: hourly cap (user %s)", user.pk)
         return
     try:
         send_password_link(user, template="accounts/email/password_reset")

@@ -161,7 +161,7 @@ def cookies(headers) -> dict:
     return jar
 
 
-def login_html(port) -> str:
+def login_html(port, email: str = EMAIL) -> str:
     """The session cookie, through the login form as a browser would (CSRF token included)."""
     status, headers, body = request(port, "GET", "/accounts/login/")
     if status != 200:
@@ -171,7 +171,7 @@ def login_html(port) -> str:
     if not csrf_cookie or not match:
         raise SystemExit("The login page carries no CSRF token")
     form = urllib.parse.urlencode(
-        {"username": EMAIL, "password": PASSWORD, "csrfmiddlewaretoken": match.group(1).decode()}
+        {"username": email, "password": PASSWORD, "csrfmiddlewaretoken": match.group(1).decode()}
     )
     status, headers, _body = request(
         port,
@@ -186,18 +186,25 @@ def login_html(port) -> str:
     )
     session = cookies(headers).get("sessionid")
     if status != 302 or not session:
-        raise SystemExit(f"HTML login failed: HTTP {status}")
+        raise SystemExit(f"HTML login of {email} failed: HTTP {status}")
     return f"sessionid={session}; csrftoken={csrf_cookie}"
 
 
-def login_api(port) -> str:
-    body = json.dumps({"email": EMAIL, "password": PASSWORD})
+def login_api(port, email: str = EMAIL) -> str:
+    body = json.dumps({"email": email, "password": PASSWORD})
     status, _headers, data = request(
         port, "POST", "/api/v1/auth/login", body, {"Content-Type": "application/json"}
     )
     if status != 200:
-        raise SystemExit(f"API login failed: HTTP {status}: {data[:200]!r}")
+        raise SystemExit(f"API login of {email} failed: HTTP {status}: {data[:200]!r}")
     return json.loads(data)["access_token"]
+
+
+def login_headers(port, email: str = EMAIL) -> tuple[dict, dict]:
+    """Request headers of `email` signed in: HTML (session cookie) and API (bearer, JSON)."""
+    html = {"Cookie": login_html(port, email)}
+    api = {"Authorization": f"Bearer {login_api(port, email)}", "Accept": "application/json"}
+    return html, api
 
 
 def load(port, result: Result, paths, headers, requests, concurrency, limit, warmup):
@@ -350,8 +357,7 @@ def run(env: dict, args, scenarios, shown) -> Run:
     port = free_port()
     server = start_gunicorn(env, port, args.workers, RESULTS / "gunicorn.log")
     try:
-        html = {"Cookie": login_html(port)}
-        api = {"Authorization": f"Bearer {login_api(port)}", "Accept": "application/json"}
+        html, api = login_headers(port)
         results = []
         for name, paths, headers in scenarios(port, html, api):
             try:  # a first request slower than the client's timeout (a cold cache) is no answer

@@ -18,23 +18,18 @@ bench/results/latest-messaging.md.
 
 import argparse
 import contextlib
-import json
 import random
-import re
 import sqlite3
 import sys
-import urllib.parse
 from pathlib import Path
 
 from bench.harness import (
-    HOST,
     PASSWORD,
     add_run_args,
     bare_scenario,
-    cookies,
+    login_headers,
     prepare,
     report,
-    request,
     run,
     shell,
 )
@@ -42,41 +37,6 @@ from bench.harness import (
 SMALL_EMAIL = "clinician@small.bench.clinic"
 SMALL = " — small clinic"
 AGAIN = " (again)"
-
-
-def login_as(port, email: str) -> tuple[dict, dict]:
-    """HTML (session cookie through the login form) and API (bearer) headers for `email`."""
-    status, headers, body = request(port, "GET", "/accounts/login/")
-    csrf = cookies(headers).get("csrftoken", "")
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
-    if status != 200 or not csrf or not token:
-        raise SystemExit(f"GET /accounts/login/ answered {status} without a CSRF token")
-    form = urllib.parse.urlencode(
-        {"username": email, "password": PASSWORD, "csrfmiddlewaretoken": token.group(1).decode()}
-    )
-    status, headers, _body = request(
-        port,
-        "POST",
-        "/accounts/login/",
-        body=form,
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": f"csrftoken={csrf}",
-            "Referer": f"http://{HOST}:{port}/accounts/login/",
-        },
-    )
-    session = cookies(headers).get("sessionid")
-    if status != 302 or not session:
-        raise SystemExit(f"HTML login of {email} failed: HTTP {status}")
-    body = json.dumps({"email": email, "password": PASSWORD})
-    status, _h, data = request(
-        port, "POST", "/api/v1/auth/login", body, {"Content-Type": "application/json"}
-    )
-    if status != 200:
-        raise SystemExit(f"API login of {email} failed: HTTP {status}")
-    html = {"Cookie": f"sessionid={session}; csrftoken={csrf}"}
-    api = {"Authorization": f"Bearer {json.loads(data)['access_token']}"}
-    return html, {**api, "Accept": "application/json"}
 
 
 def merged(results) -> list:
@@ -174,7 +134,7 @@ def main(argv=None) -> int:
         print(*plan_text.split("\n\n")[:2], sep="\n\n", flush=True)
 
     def scenarios(port, html, api):
-        small_html, small_api = login_as(port, SMALL_EMAIL)
+        small_html, small_api = login_headers(port, SMALL_EMAIL)
 
         def both(name, path, big, small):
             """Big, small, small, big (the halves merged after the run): a change of the

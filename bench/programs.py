@@ -71,16 +71,6 @@ def sample(db: Path, count: int, slug: str) -> tuple[list[tuple[str, str]], int,
     return picked, len(rows), tasks
 
 
-@contextlib.contextmanager
-def logged_in_as(email: str):
-    """The harness logs in as its EMAIL: the small clinic's clinician for a moment."""
-    usual, harness.EMAIL = harness.EMAIL, email
-    try:
-        yield
-    finally:
-        harness.EMAIL = usual
-
-
 FLAT = (  # (large clinic's scenario, small clinic's scenario), names without "(…)"
     ("dashboard, default sort", "small clinic: dashboard"),
     ("dashboard sorted by adherence", "small clinic: dashboard sorted by adherence"),
@@ -143,10 +133,7 @@ def main(argv=None) -> int:
     print(f"nightly job: {nightly} in {nightly_seconds:.1f} s", flush=True)
 
     def scenarios(port, html, api):
-        with logged_in_as(SMALL_EMAIL):
-            small_html = {"Cookie": harness.login_html(port)}
-            small_api = {"Authorization": f"Bearer {harness.login_api(port)}",
-                         "Accept": "application/json"}  # fmt: skip
+        small_html, small_api = harness.login_headers(port, SMALL_EMAIL)
         # Each small-clinic page right after its large-clinic twin: the load on a shared
         # machine drifts, and neighbours see nearly the same load.
         return [

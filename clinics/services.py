@@ -15,6 +15,7 @@ from PIL import Image, ImageOps
 from accounts.models import AuditEvent, User, UserManager
 from accounts.services import (
     Invitation,
+    account_save_unless_taken,
     address_holder,
     email_check_available,
     invitation_send,
@@ -201,14 +202,7 @@ def staff_invite(*, actor, email: str, name: str, role: str, phone: str = "") ->
     if holder is not None and holder.clinic_id == actor.clinic_id and holder.role in STAFF_ROLES:
         # Already in the inviter's own staff list: saying so tells them nothing new.
         raise ValidationError({"email": _("This person is already on your clinic's staff.")})
-    if holder is None:
-        try:
-            with savepoint():
-                user.save(force_insert=True)
-        except IntegrityError:  # taken between the look-up and the write
-            holder = address_holder(email)
-            if holder is None:
-                raise
+    holder = account_save_unless_taken(user, holder=holder)
     if holder is not None:
         sent = invitation_to_taken_address(
             actor=actor, holder=holder, kind="staff", detail=f"role={role}"

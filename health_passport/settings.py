@@ -265,6 +265,8 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # --- REST API ------------------------------------------------------------------------------------
 AUTH_RATE_LIMIT = env.str("AUTH_RATE_LIMIT", default="30/minute")
+# Sign-up and password-reset mails to one address, at most, per hour (whoever asks).
+UNSOLICITED_MAILS_PER_HOUR = env.int("UNSOLICITED_MAILS_PER_HOUR", default=5)
 # How many reverse proxies stand in front of the app: client IPs (rate limits, lockouts, audit)
 # are read from X-Forwarded-For only that far, so a client cannot forge its own address.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)

@@ -14,7 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, User, UserManager
-from accounts.services import address_holder, invitation_send, invitation_to_taken_address
+from accounts.services import (
+    account_save_unless_taken,
+    address_holder,
+    invitation_send,
+    invitation_to_taken_address,
+)
 from core.audit import audit
 from core.contributions import patient_has_records
 from core.errors import Conflict, ServiceError
@@ -219,15 +224,7 @@ def patient_invite(*, actor, patient: Patient, email: str = "") -> Invitation:
         )
         user.set_unusable_password()
         user.full_clean(validate_unique=False)
-        holder = address_holder(address)
-        if holder is None:
-            try:
-                with savepoint():
-                    user.save(force_insert=True)
-            except IntegrityError:  # taken between the look-up and the write
-                holder = address_holder(address)
-                if holder is None:
-                    raise
+        holder = account_save_unless_taken(user, holder=address_holder(address))
         if holder is not None:
             sent = invitation_to_taken_address(
                 actor=actor, holder=holder, kind="patient portal", patient_id=patient.pk

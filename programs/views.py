@@ -102,6 +102,22 @@ def _builder_page(request, template, *, step_form=None, goal_form=None, details_
     )
 
 
+def _draft_change(request, form, service, *, draft, done: str, error_fields=None, **fields):
+    """`service(actor=..., **fields)`, one change to the template `draft` from a valid `form`:
+    the redirect to the builder once saved (or, flashed, when `draft` is no longer a draft and
+    the form has gone from its page), or None with the service's errors shown on `form`."""
+    try:
+        service(actor=request.user, **fields)
+    except Conflict as exc:
+        flash_errors(request, exc)
+    except SERVICE_ERRORS as exc:
+        apply_service_errors(form, exc, error_fields)
+        return None
+    else:
+        messages.success(request, done)
+    return redirect("programs:template", pk=draft.pk)
+
+
 @require_http_methods(["GET", "POST"])
 @staff_page()
 def template_detail(request, pk):
@@ -112,17 +128,23 @@ def template_detail(request, pk):
         permission="programs.templates.edit" if posting else "programs.view",
     )
     form = StepForm(request.POST if posting else None)
-    if posting and form.is_valid():
-        try:
-            services.step_add(actor=request.user, template=template, **form.step_fields())
-        except Conflict as exc:  # no longer a draft: the form is gone from the page
-            flash_errors(request, exc)
-            return redirect("programs:template", pk=template.pk)
-        except SERVICE_ERRORS as exc:
-            apply_service_errors(form, exc, STEP_ERROR_FIELDS)
-        else:
-            messages.success(request, _("Step added."))
-            return redirect("programs:template", pk=template.pk)
+    if (
+        posting
+        and form.is_valid()
+        and (
+            saved := _draft_change(
+                request,
+                form,
+                services.step_add,
+                draft=template,
+                done=_("Step added."),
+                error_fields=STEP_ERROR_FIELDS,
+                template=template,
+                **form.step_fields(),
+            )
+        )
+    ):
+        return saved
     return _builder_page(request, template, step_form=form if posting else None)
 
 
@@ -139,21 +161,18 @@ def template_details(request, pk):
         actor=request.user, id=pk, permission="programs.templates.edit"
     )
     form = TemplateForm(request.POST, instance=copy.copy(template))  # `template` stays as is
-    if form.is_valid():
-        try:
-            services.template_update(
-                actor=request.user,
-                template=template,
-                **{name: form.cleaned_data[name] for name in TemplateForm.Meta.fields},
-            )
-        except Conflict as exc:
-            flash_errors(request, exc)
-            return redirect("programs:template", pk=template.pk)
-        except SERVICE_ERRORS as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("Programme saved."))
-            return redirect("programs:template", pk=template.pk)
+    if form.is_valid() and (
+        saved := _draft_change(
+            request,
+            form,
+            services.template_update,
+            draft=template,
+            done=_("Programme saved."),
+            template=template,
+            **{name: form.cleaned_data[name] for name in TemplateForm.Meta.fields},
+        )
+    ):
+        return saved
     return _builder_page(request, template, details_form=form)
 
 
@@ -177,17 +196,23 @@ def step_edit(request, step_id):
         return refused
     posting = request.method == "POST"
     form = StepForm(request.POST if posting else None, initial=StepForm.initial_for(step))
-    if posting and form.is_valid():
-        try:
-            services.step_update(actor=request.user, step=step, **form.step_fields())
-        except Conflict as exc:
-            flash_errors(request, exc)
-            return redirect("programs:template", pk=template.pk)
-        except SERVICE_ERRORS as exc:
-            apply_service_errors(form, exc, STEP_ERROR_FIELDS)
-        else:
-            messages.success(request, _("Step saved."))
-            return redirect("programs:template", pk=template.pk)
+    if (
+        posting
+        and form.is_valid()
+        and (
+            saved := _draft_change(
+                request,
+                form,
+                services.step_update,
+                draft=template,
+                done=_("Step saved."),
+                error_fields=STEP_ERROR_FIELDS,
+                step=step,
+                **form.step_fields(),
+            )
+        )
+    ):
+        return saved
     return render(
         request, "programs/step_edit.html", {"template": template, "step": step, "form": form}
     )
@@ -200,17 +225,19 @@ def goal_add(request, pk):
         actor=request.user, id=pk, permission="programs.templates.edit"
     )
     form = GoalForm(request.POST)
-    if form.is_valid():
-        try:
-            services.goal_add(actor=request.user, template=template, **form.goal_fields())
-        except Conflict as exc:
-            flash_errors(request, exc)
-            return redirect("programs:template", pk=template.pk)
-        except SERVICE_ERRORS as exc:
-            apply_service_errors(form, exc, GOAL_ERROR_FIELDS)
-        else:
-            messages.success(request, _("Goal added."))
-            return redirect("programs:template", pk=template.pk)
+    if form.is_valid() and (
+        saved := _draft_change(
+            request,
+            form,
+            services.goal_add,
+            draft=template,
+            done=_("Goal added."),
+            error_fields=GOAL_ERROR_FIELDS,
+            template=template,
+            **form.goal_fields(),
+        )
+    ):
+        return saved
     return _builder_page(request, template, goal_form=form)
 
 
@@ -223,17 +250,23 @@ def goal_edit(request, goal_id):
         return refused
     posting = request.method == "POST"
     form = GoalForm(request.POST if posting else None, instance=copy.copy(goal))
-    if posting and form.is_valid():
-        try:
-            services.goal_update(actor=request.user, goal=goal, **form.goal_fields())
-        except Conflict as exc:
-            flash_errors(request, exc)
-            return redirect("programs:template", pk=template.pk)
-        except SERVICE_ERRORS as exc:
-            apply_service_errors(form, exc, GOAL_ERROR_FIELDS)
-        else:
-            messages.success(request, _("Goal saved."))
-            return redirect("programs:template", pk=template.pk)
+    if (
+        posting
+        and form.is_valid()
+        and (
+            saved := _draft_change(
+                request,
+                form,
+                services.goal_update,
+                draft=template,
+                done=_("Goal saved."),
+                error_fields=GOAL_ERROR_FIELDS,
+                goal=goal,
+                **form.goal_fields(),
+            )
+        )
+    ):
+        return saved
     return render(
         request, "programs/goal_edit.html", {"template": template, "goal": goal, "form": form}
     )

@@ -192,3 +192,35 @@ def test_pending_signups_that_can_no_longer_be_used_are_pruned(api_client, mailb
 
     assert pending_signups_prune() == 1
     assert list(PendingSignup.objects.values_list("email", flat=True)) == ["ines@example.org"]
+
+
+# --- nobody can flood an inbox through these forms ---------------------------------------------
+def test_an_address_gets_at_most_the_hourly_cap_of_sign_up_mails(
+    api_client, staff, mailbox, settings
+):
+    settings.UNSOLICITED_MAILS_PER_HOUR = 3
+    holder = staff["clinician"]
+    for _ in range(5):
+        answers = [
+            api_client.post(f"{AUTH}/signup", api_body(email=email), format="json")
+            for email in ("ines@example.org", holder.email)
+        ]
+        assert [a.status_code for a in answers] == [202, 202]  # the answer never changes
+
+    assert len(mail_to(mailbox, "ines@example.org")) == 3
+    assert len(mail_to(mailbox, holder.email)) == 3
+    assert PendingSignup.objects.count() == 3  # the capped ones are not kept either
+
+
+def test_password_reset_mails_are_capped_per_address_too(api_client, staff, mailbox, settings):
+    settings.UNSOLICITED_MAILS_PER_HOUR = 2
+    holder, other = staff["clinician"], staff["nurse"]
+    for _ in range(4):
+        response = api_client.post(
+            f"{AUTH}/forgot-password", {"email": holder.email}, format="json"
+        )
+        assert response.status_code == 200
+    api_client.post(f"{AUTH}/forgot-password", {"email": other.email}, format="json")
+
+    assert len(mail_to(mailbox, holder.email)) == 2
+    assert len(mail_to(mailbox, other.email)) == 1  # another address has its own count
