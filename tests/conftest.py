@@ -288,7 +288,9 @@ def browser():
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    # Generous: on 2 cores the live server shares the CPU with a second test worker (and, on
+    # MongoDB, the stand-in), so one page can stall for seconds; a passing step never waits.
+    page.set_default_timeout(30_000)
     yield page
     context.close()
 
