@@ -88,6 +88,24 @@ class StepForm(forms.Form):
         label=_("Booking window (days)"), min_value=1, initial=7, required=False
     )
 
+    # Fields one kind (or repeat rule) uses: static/js/show-if.js shows them only while it is
+    # chosen; without JavaScript all show and `step_fields` drops what the kind does not use.
+    SHOWN_IF = {
+        "every_days": f"repeat={Step.Repeat.EVERY_N_DAYS}",
+        "until_day": "repeat=" + "|".join(value for value in Step.Repeat.values if value),
+        **dict.fromkeys(
+            ("measure", "target_low", "target_high", "target2_low", "target2_high"),
+            f"kind={Step.Kind.MEASUREMENT}",
+        ),
+        "questions": f"kind={Step.Kind.CHECK_IN}",
+        **dict.fromkeys(("appointment_type", "window_days"), f"kind={Step.Kind.APPOINTMENT}"),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, rule in self.SHOWN_IF.items():
+            self.fields[name].widget.attrs["data-hp-show-if"] = rule
+
     @staticmethod
     def initial_for(step) -> dict:
         initial = {name: getattr(step, name) for name in (
