@@ -7,8 +7,11 @@ and lab values of the patients in the database at that moment.
 """
 
 import base64
+import html
 import re
 from email import message_from_bytes, policy
+
+from django.utils.html import strip_tags
 
 from labs.models import LabResult
 from notifications.models import OutboxMessage, PushMessage, WebhookDelivery
@@ -17,12 +20,27 @@ from patients.models import Allergy, Condition, Medication, Patient
 ADDRESS = re.compile(r"[\w.+-]+@[\w.-]+")  # the recipient's own address is not a leak
 
 
+STYLE = re.compile(r"<(style|script)\b.*?</\1>", re.IGNORECASE | re.DOTALL)
+SHOWN_ATTRIBUTES = re.compile(r"""\b(?:href|src|alt|title)\s*=\s*["']([^"']*)""", re.IGNORECASE)
+
+
+def readable(part) -> str:
+    """What a reader can see or follow in a body part: of an HTML part its text and its links'
+    and images' addresses and labels, not its markup (a patient called "Text" must not match
+    an inline style's `text-align`), entities decoded."""
+    content = part.get_content()
+    if part.get_content_subtype() != "html":
+        return content
+    shown = [strip_tags(STYLE.sub(" ", content)), *SHOWN_ATTRIBUTES.findall(content)]
+    return html.unescape("\n".join(shown))
+
+
 def outbound_text(row) -> str:
     if isinstance(row, OutboxMessage):
         message = message_from_bytes(base64.b64decode(row.mime), policy=policy.default)
         parts = [str(message["Subject"])]
         parts += [
-            part.get_content() for part in message.walk() if part.get_content_maintype() == "text"
+            readable(part) for part in message.walk() if part.get_content_maintype() == "text"
         ]
         return "\n".join(parts)
     if isinstance(row, PushMessage):
