@@ -15,7 +15,7 @@ def test_api_docs_render_under_the_csp_from_local_files(page, live_server, path,
     page.on("requestfinished", lambda req: loaded.append(req.url))
 
     page.goto(path)
-    page.wait_for_selector(ready, timeout=30_000)
+    page.wait_for_selector(ready, timeout=60_000)
     page.wait_for_timeout(500)
 
     assert [url for url in loaded if not url.startswith((live_server.url, "data:", "blob:"))] == []
