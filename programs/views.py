@@ -186,6 +186,12 @@ def _read_only(request, template):
     return None
 
 
+def _part_page(request, template, form, *, part: str, heading: str):
+    """The edit page of one step or goal of a draft (one template for both)."""
+    context = {"template": template, "form": form, "part": part, "heading": heading}
+    return render(request, "programs/part_edit.html", context)
+
+
 @require_http_methods(["GET", "POST"])
 @staff_page()
 def step_edit(request, step_id):
@@ -213,9 +219,8 @@ def step_edit(request, step_id):
         )
     ):
         return saved
-    return render(
-        request, "programs/step_edit.html", {"template": template, "step": step, "form": form}
-    )
+    heading = _("Edit step: %(title)s") % {"title": step.title}
+    return _part_page(request, template, form, part=step.title, heading=heading)
 
 
 @require_POST
@@ -267,9 +272,8 @@ def goal_edit(request, goal_id):
         )
     ):
         return saved
-    return render(
-        request, "programs/goal_edit.html", {"template": template, "goal": goal, "form": form}
-    )
+    heading = _("Edit goal: %(title)s") % {"title": goal.description}
+    return _part_page(request, template, form, part=goal.description, heading=heading)
 
 
 @require_POST
