@@ -16,7 +16,7 @@ from messaging.models import Thread
 from notes.models import Note
 from patients.models import Patient
 from programs.models import Enrollment
-from tests.browser.axe import axe_source, page_problems
+from tests.browser.axe import axe_source, keep_screenshot, page_problems
 from tests.labs.factories import GLUCOSE, POTASSIUM, install_catalogue, make_result
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -105,8 +105,6 @@ def test_staff_pages_are_accessible_at_desktop_and_phone_width(
             if response.status == 403:  # a record page this role may not open
                 continue
             name = records.get(url) or url.strip("/").replace("/", "-") or "home"
-            page.screenshot(
-                path=str(output_dir / f"a11y-{role}-{name}-{width}.png"), full_page=True
-            )
+            keep_screenshot(page, output_dir / f"a11y-{role}-{name}-{width}.png")
             problems += page_problems(page, source, url, width)
     assert not problems, "\n".join(problems)

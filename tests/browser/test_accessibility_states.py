@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent, User
 from appointments.models import AppointmentType
 from patients.models import Patient
-from tests.browser.axe import axe_source, page_problems
+from tests.browser.axe import axe_source, keep_screenshot, page_problems
 from tests.browser.conftest import DEMO_PASSWORD
 from tests.labs.factories import GLUCOSE, install_catalogue, make_order
 
@@ -123,7 +123,7 @@ def test_form_errors_menus_and_search_are_accessible(page, log_in, output_dir, s
         page.set_viewport_size({"width": width, "height": 900})
         for name, steps in states.items():
             steps(page)
-            page.screenshot(path=str(output_dir / f"a11y-state-{name}-{width}.png"), full_page=True)
+            keep_screenshot(page, output_dir / f"a11y-state-{name}-{width}.png")
             problems += page_problems(page, source, name, width)
     assert not problems, "\n".join(problems)
 
@@ -163,6 +163,6 @@ def test_django_admin_pages_are_accessible(page, live_server, output_dir, small_
         for name, url in superuser_pages(small_demo).items():
             response = page.goto(url)
             assert response.status == 200, f"{url} answered {response.status}"
-            page.screenshot(path=str(output_dir / f"a11y-admin-{name}-{width}.png"), full_page=True)
+            keep_screenshot(page, output_dir / f"a11y-admin-{name}-{width}.png")
             problems += page_problems(page, source, url, width)
     assert not problems, "\n".join(problems)
