@@ -10,6 +10,7 @@ so a view makes one call to load a record it may act on.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models.fields.related_descriptors import ForwardManyToOneDescriptor
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -54,6 +55,7 @@ def get_or_404(queryset, id):
 def get_in_reach(queryset, *, actor, id, permission: str | None, patient: str | None = "patient"):
     """One record the actor may act on: 404 outside reach, then 403 if the role may not."""
     obj = get_or_404(in_reach(queryset, actor=actor, patient=patient), id)
+    _share_clinic(obj, actor)
     if permission is not None:
         try:
             require(actor, permission)
@@ -61,6 +63,22 @@ def get_in_reach(queryset, *, actor, id, permission: str | None, patient: str | 
             audit_refused(actor=actor, obj=obj, patient_id=_patient_id(obj, patient))
             raise
     return obj
+
+
+def _share_clinic(obj, actor) -> None:
+    """Staff reach only their own clinic's rows, so a record's clinic is the actor's, which the
+    middleware has already loaded: pages that read `record.clinic` (its timezone, its name) are
+    spared a query."""
+    descriptor = getattr(type(obj), "clinic", None)
+    user_descriptor = getattr(actor.__class__, "clinic", None)  # request.user is a lazy proxy
+    if (
+        isinstance(descriptor, ForwardManyToOneDescriptor)
+        and isinstance(user_descriptor, ForwardManyToOneDescriptor)
+        and not is_patient_user(actor)
+        and obj.clinic_id == actor.clinic_id
+        and user_descriptor.is_cached(actor)
+    ):
+        obj.clinic = actor.clinic
 
 
 def _patient_id(obj, patient: str | None) -> str:

@@ -1,6 +1,10 @@
 """Template helpers of the patient pages: panel contexts, badges, role names."""
 
+import functools
+
 from django import template
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
 
 from core.roles import Role
 
@@ -61,11 +65,20 @@ def role_label(role: str) -> str:
 
 
 @register.simple_tag
-def clinical_form(kind: str):
-    """An empty add form for the clinical summary panel; ids prefixed so three fit on a page."""
+def clinical_add_fields(kind: str, column_class: str):
+    """The fields of an empty add form for the clinical summary panel (ids prefixed so three
+    fit on a page): the same HTML for every patient and user of one language."""
+    return _clinical_add_fields(kind, column_class, get_language())
+
+
+@functools.cache
+def _clinical_add_fields(kind: str, column_class: str, language: str) -> str:
+    """Drawn once per process and language: crispy's field templates cost a few ms a page."""
     from patients.forms import CLINICAL_FORMS
 
-    return CLINICAL_FORMS[kind](auto_id=f"id_{kind}_%s")
+    form = CLINICAL_FORMS[kind](auto_id=f"id_{kind}_%s")
+    context = {"form": form, "column_class": column_class}
+    return render_to_string("patients/_clinical_add_fields.html", context)
 
 
 @register.inclusion_tag("includes/patient_header.html", takes_context=True)
@@ -105,13 +118,12 @@ def phone_display(stored: str) -> str:
     return display(stored)
 
 
-@register.inclusion_tag("patients/_vocabulary_datalists.html")
+@register.simple_tag
+@functools.cache
 def vocabulary_datalists():
-    """The coded lists the substance and medication fields offer as you type (<datalist>)."""
+    """The coded lists the substance and medication fields offer as you type (<datalist>):
+    fixed data, so drawn once per process."""
     from patients import vocabulary
 
-    return {
-        "allergens": vocabulary.ALLERGEN_NAMES,
-        "medications": vocabulary.MEDICATION_NAMES,
-        "source": vocabulary.SOURCE,
-    }
+    context = {"allergens": vocabulary.ALLERGEN_NAMES, "medications": vocabulary.MEDICATION_NAMES}
+    return render_to_string("patients/_vocabulary_datalists.html", context)

@@ -3,6 +3,7 @@ clinic's, else their browser's) on pages, in API errors and in e-mail."""
 
 import datetime
 import html
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -58,6 +59,20 @@ def test_a_spanish_user_reads_spanish_pages_and_an_english_colleague_english(
     client.force_login(english)
     assert f"Signed in as {english.name}" in text(client.get("/"))
     assert "Patients of the clinic" in text(client.get("/patients/"))
+
+
+def test_the_patient_pages_add_forms_follow_each_readers_language(client, spanish, english):
+    """The empty add forms are drawn once per language and kept: each reader gets their own."""
+    patient = PatientFactory(clinic=spanish.clinic)
+    for user, label in (
+        (english, "Currently taken"),
+        (spanish, "En tratamiento actualmente"),
+        (english, "Currently taken"),
+    ):
+        client.force_login(user)
+        page = text(client.get(f"/patients/{patient.pk}/"))
+        found = re.search(r'<label for="id_medications_is_active"[^>]*>\s*([^<]+?)\s*<', page)
+        assert found and found.group(1) == label
 
 
 def test_a_form_error_is_in_the_users_language(client, spanish):
