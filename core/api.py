@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ServiceError
-from core.lists import MAX_PER_PAGE, PER_PAGE, positive_int_param
+from core.lists import MAX_PER_PAGE, PER_PAGE, EstimatingPaginator, positive_int_param
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -171,14 +171,15 @@ def page_response(request, page, results) -> Response:
             return None
         return request.build_absolute_uri(request.get_full_path() and _with_page(request, number))
 
-    return Response(
-        {
-            "count": page.paginator.count,
-            "next": link(page.next_page_number() if page.has_next() else None),
-            "previous": link(page.previous_page_number() if page.has_previous() else None),
-            "results": results,
-        }
-    )
+    body = {
+        "count": page.paginator.count,
+        "next": link(page.next_page_number() if page.has_next() else None),
+        "previous": link(page.previous_page_number() if page.has_previous() else None),
+        "results": results,
+    }
+    if isinstance(page.paginator, EstimatingPaginator):  # lists that can hold a whole clinic
+        body["count_estimated"] = page.paginator.estimated
+    return Response(body)
 
 
 def _with_page(request, number) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -77,11 +77,14 @@ def page_of(
 
     HTML pages get the nearest page for an out-of-range or malformed number; `strict=True` (the
     API) raises django.core.paginator.InvalidPage instead, which the API answers with a 404.
-    `estimate_count=True` (a queryset shown as HTML): an EstimatingPaginator.
+    `estimate_count=True` (a list that can hold a whole clinic): an EstimatingPaginator; an
+    estimate a little above the truth leaves pages past the end empty, and those are 404s too.
     """
     paginator = (EstimatingPaginator if estimate_count else Paginator)(queryset, per_page)
     page = paginator.page(number) if strict else paginator.get_page(number)
     page.object_list = list(page.object_list)
+    if strict and not page.object_list and page.number > 1:
+        raise EmptyPage(_("That page contains no results"))
     if on_page is not None and page.object_list:
         on_page(page.object_list)
     return page

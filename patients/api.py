@@ -52,7 +52,15 @@ def patient_body(patient, request) -> dict:
 class PatientPageSerializer(serializers.Serializer):
     """The list's envelope, numbered or by cursor (where `count` is null)."""
 
-    count = serializers.IntegerField(allow_null=True)  # null when walked by cursor
+    count = serializers.IntegerField(
+        allow_null=True,
+        help_text="Exact up to 10,000 patients; above that the exact count taken at most 10 "
+        "minutes ago (`count_estimated` is then true). Null when walked by cursor.",
+    )
+    count_estimated = serializers.BooleanField(
+        help_text="True when `count` is the recent count of a list of over 10,000 patients "
+        "rather than a count taken for this answer."
+    )
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = s.PatientSerializer(many=True)
@@ -129,6 +137,7 @@ class PatientListView(GenericAPIView):
         return Response(
             {
                 "count": None,
+                "count_estimated": False,
                 "next": following and request.build_absolute_uri(following),
                 "previous": None,
                 "results": data,

@@ -178,7 +178,7 @@ def patient_page(
         number=number,
         per_page=per_page,
         strict=strict,
-        estimate_count=not strict,  # the HTML list: "of about N" past 10,000 patients
+        estimate_count=True,  # "of about N" past 10,000 patients (HTML), count_estimated (API)
         on_page=audited_by_patient(actor=actor, patient_of=lambda p: p.pk, detail=detail),
     )
 

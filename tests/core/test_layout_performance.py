@@ -88,3 +88,24 @@ def test_the_patient_list_says_about_past_the_limit(client, clinician, clinic, m
 
     monkeypatch.setattr(lists, "EXACT_COUNT_UP_TO", 10)
     assert "Showing 1–25 of about 26" in client.get("/patients/").content.decode()
+
+
+def test_the_patients_api_says_when_its_count_is_the_recent_one(admin_api, clinic, monkeypatch):
+    for _ in range(12):
+        PatientFactory(clinic=clinic)
+    body = admin_api.get("/api/v1/patients/", {"page_size": 5}).json()
+    assert (body["count"], body["count_estimated"]) == (12, False)
+
+    monkeypatch.setattr(lists, "EXACT_COUNT_UP_TO", 8)
+    body = admin_api.get("/api/v1/patients/", {"page_size": 5}).json()
+    assert (body["count"], body["count_estimated"]) == (12, True)
+    assert len(body["results"]) == 5 and body["next"]
+
+    # The recent count is kept for a while: archive two (ten left), and a page past the real end
+    # is a 404 even where the recent count still reaches.
+    for patient in Patient.objects.filter(clinic=clinic).order_by("mrn")[:2]:
+        patient.is_archived = True
+        patient.save()
+    body = admin_api.get("/api/v1/patients/", {"page_size": 5, "page": 2}).json()
+    assert body["count"] == 12 and len(body["results"]) == 5
+    assert admin_api.get("/api/v1/patients/", {"page_size": 5, "page": 3}).status_code == 404
