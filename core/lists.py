@@ -5,10 +5,9 @@ owning app's audit of the patients shown). HTML views render `includes/list_page
 API views answer with `core.api.page_response`.
 """
 
-import base64
 import hashlib
-import json
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -64,6 +63,44 @@ class EstimatingPaginator(Paginator):
         return cache.get_or_set(key, rows.count, ESTIMATE_SECONDS)
 
 
+@dataclass
+class Walk:
+    """How a numbered HTML page may be reached without walking an OFFSET: from a neighbour's
+    edge row (`after`: Next; `before`: Previous; ids from the page's `next_cursor` /
+    `previous_cursor`) or, in the second half of the list, from its end. `order` is the list's
+    sort (ending in a unique field); `edges` the rows a cursor may name (default: the list)."""
+
+    order: list[str]
+    after: str = ""
+    before: str = ""
+    edges: object = None
+
+    def rows(self, queryset, page) -> list | None:
+        """The page's rows by keyset or from the end; None where only the OFFSET serves (the
+        first half of the list, or a cursor that no longer names a row: stale, or made up)."""
+        reverse = [field[1:] if field.startswith("-") else f"-{field}" for field in self.order]
+        per_page = page.paginator.per_page
+        if self.after or self.before:
+            try:
+                edges = (
+                    queryset if self.edges is None else self.edges
+                )  # (a QuerySet's truth loads it)
+                key = edge_key(edges, self.after or self.before, self.order)
+            except ValidationError:
+                return None
+            if self.after:
+                rows = queryset.filter(after_key(self.order, key)).order_by(*self.order)
+                return list(rows[:per_page]) or None
+            rows = queryset.filter(after_key(reverse, key)).order_by(*reverse)
+            return list(rows[:per_page])[::-1] or None
+        count = page.paginator.count
+        from_end = count - page.end_index()
+        if page.number > 1 and from_end < page.start_index() - 1:
+            size = page.end_index() - page.start_index() + 1
+            return list(queryset.order_by(*reverse)[from_end : from_end + size])[::-1]
+        return None
+
+
 def page_of(
     queryset,
     *,
@@ -72,6 +109,7 @@ def page_of(
     on_page: Callable[[list], None] | None = None,
     strict: bool = False,
     estimate_count: bool = False,
+    walk: Walk | None = None,
 ) -> Page:
     """The page `number` with its rows loaded once, handed to `on_page` (the audit).
 
@@ -79,12 +117,18 @@ def page_of(
     API) raises django.core.paginator.InvalidPage instead, which the API answers with a 404.
     `estimate_count=True` (a list that can hold a whole clinic): an EstimatingPaginator; an
     estimate a little above the truth leaves pages past the end empty, and those are 404s too.
+    `walk` (an HTML list that can be long): Next, Previous and the last pages cost what the
+    first does (see Walk); the page then carries `next_cursor` and `previous_cursor`.
     """
     paginator = (EstimatingPaginator if estimate_count else Paginator)(queryset, per_page)
     page = paginator.page(number) if strict else paginator.get_page(number)
-    page.object_list = list(page.object_list)
+    walked = walk.rows(queryset, page) if walk is not None else None
+    page.object_list = walked if walked is not None else list(page.object_list)
     if strict and not page.object_list and page.number > 1:
         raise EmptyPage(_("That page contains no results"))
+    rows = page.object_list
+    page.next_cursor = cursor_for(rows[-1]) if walk and rows and page.has_next() else None
+    page.previous_cursor = cursor_for(rows[0]) if walk and rows and page.has_previous() else None
     if on_page is not None and page.object_list:
         on_page(page.object_list)
     return page
@@ -101,29 +145,25 @@ def audited_by_patient(*, actor, patient_of: Callable = lambda row: row.patient_
 
 
 # --- keyset pages: page 4,000 costs what page 1 costs ------------------------------------------
-def encode_cursor(row, order: list[str]) -> str:
-    """An opaque `?cursor=`: the sort key of the last row shown (plain text, not a secret: the
-    selector's reach still filters whatever position a client sends)."""
-    values = [_key_value(row, field) for field in order]
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+def cursor_for(row) -> str:
+    """A cursor (`?cursor=`, `?after=`, `?before=`): the id of the page's edge row. Only an
+    opaque id: the sort key itself (a name) would put patient data into addresses and logs."""
+    return str(row.pk)
 
 
-def decode_cursor(queryset, cursor: str, order: list[str]) -> list:
-    """The sort key a cursor carries, as the fields' Python values; a ValidationError (400) for
-    anything that is not one of ours."""
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(raw, list) or len(raw) != len(order):
-            raise ValueError
-        fields = [queryset.model._meta.get_field(f.lstrip("-")) for f in order]
-        return [field.to_python(value) for field, value in zip(fields, raw, strict=True)]
-    except (ValueError, TypeError, ValidationError):
+def edge_key(edges, cursor: str, order: list[str]) -> list:
+    """The sort key of the row a cursor names, looked up among `edges` (so within reach); a
+    ValidationError (400) for anything that is not one of those rows."""
+    fields = [field.lstrip("-") for field in order]
+    values = None
+    if isinstance(cursor, str) and 0 < len(cursor) <= 64:
+        try:
+            values = edges.filter(pk=cursor).values_list(*fields).first()
+        except (ValueError, TypeError, ValidationError):  # an id the backend cannot read
+            values = None
+    if values is None:
         raise ValidationError({"cursor": [_("Not a cursor from this list.")]}, code="invalid")
-
-
-def _key_value(row, field: str):
-    value = getattr(row, field.lstrip("-"))
-    return value.isoformat() if hasattr(value, "isoformat") else value
+    return list(values)
 
 
 def after_key(order: list[str], values: list) -> Q:
@@ -146,14 +186,17 @@ def keyset_page(
     cursor: str = "",
     per_page: int = PER_PAGE,
     on_page: Callable[[list], None] | None = None,
+    edges=None,
 ) -> tuple[list, str | None]:
     """The `per_page` rows after `cursor` (the first ones for ""), in `order` (which must end in a
     unique field), handed to `on_page`; and the cursor of the next page, None on the last.
-    No count and no OFFSET: each page is one index walk of per_page + 1 rows."""
+    No count and no OFFSET: each page is one index walk of per_page + 1 rows (and, after the
+    first, one lookup of the edge row among `edges`, default the list itself)."""
     if cursor:
-        queryset = queryset.filter(after_key(order, decode_cursor(queryset, cursor, order)))
+        key = edge_key(queryset if edges is None else edges, cursor, order)
+        queryset = queryset.filter(after_key(order, key))
     rows = list(queryset.order_by(*order)[: per_page + 1])
     more, rows = len(rows) > per_page, rows[:per_page]
     if on_page is not None and rows:
         on_page(rows)
-    return rows, encode_cursor(rows[-1], order) if more else None
+    return rows, cursor_for(rows[-1]) if more else None

@@ -22,7 +22,7 @@ from accounts.models import AuditEvent
 from accounts.selectors import audit_events_for_patient
 from core.access import get_in_reach, in_reach, is_patient_user
 from core.audit import audit, audit_patients_read
-from core.lists import PER_PAGE, audited_by_patient, keyset_page, page_of
+from core.lists import PER_PAGE, Walk, audited_by_patient, keyset_page, page_of
 from patients import phones
 from patients.models import (
     Allergy,
@@ -163,10 +163,14 @@ def patient_page(
     status: str = "active",
     sort: str = "name",
     columns: tuple[str, ...] = (),
+    after: str = "",
+    before: str = "",
 ) -> Page:
     """One page of `patient_list`, audited as one 'view' row per patient shown. `columns`: only
     those (e.g. LIST_COLUMNS, what the HTML list shows) and no joined users; else whole rows
-    with their creator, updater and app user (the API serialises them)."""
+    with their creator, updater and app user (the API serialises them). `after` / `before`:
+    the HTML list's Next / Previous cursors (core.lists.Walk): a deep page costs what page 1
+    does."""
     patients = patient_list(actor=actor, search=search, status=status, sort=sort)
     detail = "patient list" + (f"; search: {search.strip()}" if search.strip() else "")
     if columns:
@@ -179,6 +183,14 @@ def patient_page(
         per_page=per_page,
         strict=strict,
         estimate_count=True,  # "of about N" past 10,000 patients (HTML), count_estimated (API)
+        walk=None
+        if strict
+        else Walk(
+            order=SORTS.get(sort, SORTS["name"]),
+            after=after,
+            before=before,
+            edges=patient_list(actor=actor, status="all"),
+        ),
         on_page=audited_by_patient(actor=actor, patient_of=lambda p: p.pk, detail=detail),
     )
 
@@ -201,6 +213,7 @@ def patient_keyset_page(
         patients.select_related("created_by", "updated_by", "user"),
         order=SORTS.get(sort, SORTS["name"]),
         cursor=cursor,
+        edges=patient_list(actor=actor, status="all"),  # a patient archived mid-walk still leads
         per_page=per_page,
         on_page=audited_by_patient(actor=actor, patient_of=lambda p: p.pk, detail=detail),
     )

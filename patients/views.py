@@ -42,6 +42,8 @@ def patient_list(request):
         status=filters["status"],
         sort=filters["sort"],
         columns=selectors.LIST_COLUMNS,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
     )
     return render(
         request,
