@@ -36,6 +36,20 @@ def patient_ids(db: Path, count: int) -> list[str]:
     return random.Random(0).sample(ids, min(count, len(ids)))  # noqa: S311
 
 
+def deep_page(db: Path, patients: int) -> tuple[int, str]:
+    """The list's page 4,000 as its Next link reaches it (or the middle page of a smaller clinic:
+    pages in the second half are read from the end anyway): `?page=N&after=<edge row>`."""
+    number = max(2, min(4000, patients // 25 // 2))
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        row = conn.execute(
+            "SELECT _id FROM patients_patient WHERE is_archived = 0 AND clinic_id = (SELECT"
+            " clinic_id FROM accounts_user WHERE email = 'clinician@demo.clinic') ORDER BY"
+            " last_name_key, first_name_key, _id LIMIT 1 OFFSET ?",
+            ((number - 1) * 25 - 1,),
+        ).fetchone()
+    return number, f"/patients/?page={number}&after={row[0] if row else ''}"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--patients", type=int, default=100_000, help="seeded patients (100000)")
@@ -48,6 +62,7 @@ def main(argv=None) -> int:
     ids = patient_ids(args.db, 200)
     query = urllib.parse.quote(args.query)
     list_path = f"/patients/?q={query}"
+    deep_number, deep_path = deep_page(args.db, args.patients)
 
     def scenarios(port, html, api):
         return [
@@ -55,6 +70,7 @@ def main(argv=None) -> int:
             ("patient list (HTML)", [list_path], html),
             ("patient list (API)", [f"/api/v1/patients/?search={query}"], api),
             ("patient list, no search (HTML)", ["/patients/"], html),
+            (f"patient list, page {deep_number:,} by Next (HTML)", [deep_path], html),
             (
                 "patient page (HTML)",
                 [f"/patients/{pk}/" for pk in ids] or ["/patients/none/"],

@@ -92,6 +92,7 @@ def main(requests: int = 30, top: bool = False, timed: bool = False) -> None:
     the profiler, and its ratio to the bare view (sequential requests, one process)."""
     from accounts.models import User
     from patients.models import Patient
+    from patients.selectors import SORTS
 
     html = Client()
     html.force_login(User.objects.get(email=EMAIL))  # a session row, as the login form leaves
@@ -103,11 +104,16 @@ def main(requests: int = 30, top: bool = False, timed: bool = False) -> None:
     )
     token = {"HTTP_AUTHORIZATION": f"Bearer {answer.json()['access_token']}"}
     patient = Patient.objects.order_by("mrn").values_list("pk", flat=True).first()
+    clinician = User.objects.get(email=EMAIL)
+    listed = Patient.objects.filter(clinic_id=clinician.clinic_id, is_archived=False)
+    deep = max(2, min(4000, listed.count() // 25 // 2))  # the first half: no end to read from
+    edge = listed.order_by(*SORTS["name"]).values_list("pk", flat=True)[(deep - 1) * 25 - 1]
     pages = [
         ("bare view", html, "/bench/bare/?size=30000", {}),
         ("patient list, search (HTML)", html, "/patients/?q=smi", {}),
         ("patient list (HTML)", html, "/patients/", {}),
         ("patient list, page 400 (HTML)", html, "/patients/?page=400", {}),
+        (f"list, page {deep} by Next (HTML)", html, f"/patients/?page={deep}&after={edge}", {}),
         ("patient page (HTML)", html, f"/patients/{patient}/", {}),
         ("review queue (HTML)", html, "/labs/review/", {}),
         ("patient list, search (API)", api, "/api/v1/patients/?search=smi", token),
