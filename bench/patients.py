@@ -36,15 +36,18 @@ def patient_ids(db: Path, count: int) -> list[str]:
     return random.Random(0).sample(ids, min(count, len(ids)))  # noqa: S311
 
 
-def deep_page(db: Path, patients: int) -> tuple[int, str]:
+def deep_page(db: Path) -> tuple[int, str]:
     """The list's page 4,000 as its Next link reaches it (or the middle page of a smaller clinic:
     pages in the second half are read from the end anyway): `?page=N&after=<edge row>`."""
-    number = max(2, min(4000, patients // 25 // 2))
+    listed = (
+        " FROM patients_patient WHERE is_archived = 0 AND clinic_id = (SELECT clinic_id"
+        " FROM accounts_user WHERE email = 'clinician@demo.clinic')"
+    )
     with contextlib.closing(sqlite3.connect(db)) as conn:
+        count = conn.execute("SELECT COUNT(*)" + listed).fetchone()[0]  # noqa: S608 - constant
+        number = max(2, min(4000, count // 25 // 2))
         row = conn.execute(
-            "SELECT _id FROM patients_patient WHERE is_archived = 0 AND clinic_id = (SELECT"
-            " clinic_id FROM accounts_user WHERE email = 'clinician@demo.clinic') ORDER BY"
-            " last_name_key, first_name_key, _id LIMIT 1 OFFSET ?",
+            "SELECT _id" + listed + " ORDER BY last_name_key, first_name_key, _id LIMIT 1 OFFSET ?",
             ((number - 1) * 25 - 1,),
         ).fetchone()
     return number, f"/patients/?page={number}&after={row[0] if row else ''}"
@@ -62,7 +65,7 @@ def main(argv=None) -> int:
     ids = patient_ids(args.db, 200)
     query = urllib.parse.quote(args.query)
     list_path = f"/patients/?q={query}"
-    deep_number, deep_path = deep_page(args.db, args.patients)
+    deep_number, deep_path = deep_page(args.db)
 
     def scenarios(port, html, api):
         return [
