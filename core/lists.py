@@ -85,10 +85,8 @@ class Walk:
         reverse = [field[1:] if field.startswith("-") else f"-{field}" for field in self.order]
         per_page = page.paginator.per_page
         if self.after or self.before:
+            edges = queryset if self.edges is None else self.edges  # (`or` would load a QuerySet)
             try:
-                edges = (
-                    queryset if self.edges is None else self.edges
-                )  # (a QuerySet's truth loads it)
                 key = edge_key(edges, self.after or self.before, self.order)
             except ValidationError:
                 return None
