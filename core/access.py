@@ -66,17 +66,12 @@ def get_in_reach(queryset, *, actor, id, permission: str | None, patient: str | 
 
 
 def _share_clinic(obj, actor) -> None:
-    """Staff reach only their own clinic's rows, so a record's clinic is the actor's, which the
-    middleware has already loaded: pages that read `record.clinic` (its timezone, its name) are
-    spared a query."""
-    descriptor = getattr(type(obj), "clinic", None)
-    user_descriptor = getattr(actor.__class__, "clinic", None)  # request.user is a lazy proxy
+    """A record's clinic is the actor's when the ids match, and the middleware has already loaded
+    the actor's: pages that read `record.clinic` (its timezone, its name) are spared a query."""
     if (
-        isinstance(descriptor, ForwardManyToOneDescriptor)
-        and isinstance(user_descriptor, ForwardManyToOneDescriptor)
-        and not is_patient_user(actor)
+        isinstance(getattr(type(obj), "clinic", None), ForwardManyToOneDescriptor)
         and obj.clinic_id == actor.clinic_id
-        and user_descriptor.is_cached(actor)
+        and actor.__class__.clinic.is_cached(actor)  # request.user is a lazy proxy
     ):
         obj.clinic = actor.clinic
 

@@ -173,6 +173,8 @@ def patient_page(
     does."""
     patients = patient_list(actor=actor, search=search, status=status, sort=sort)
     detail = "patient list" + (f"; search: {search.strip()}" if search.strip() else "")
+    order = SORTS.get(sort, SORTS["name"])
+    walk = None if strict else Walk(order, after, before, edges=_cursor_edges(actor))
     if columns:
         patients = patients.only(*columns)
     else:
@@ -183,16 +185,15 @@ def patient_page(
         per_page=per_page,
         strict=strict,
         estimate_count=True,  # "of about N" past 10,000 patients (HTML), count_estimated (API)
-        walk=None
-        if strict
-        else Walk(
-            order=SORTS.get(sort, SORTS["name"]),
-            after=after,
-            before=before,
-            edges=patient_list(actor=actor, status="all"),
-        ),
+        walk=walk,
         on_page=audited_by_patient(actor=actor, patient_of=lambda p: p.pk, detail=detail),
     )
+
+
+def _cursor_edges(actor):
+    """The rows a list's cursor may name: every patient in reach, so one archived mid-walk still
+    leads on to the next page."""
+    return patient_list(actor=actor, status="all")
 
 
 def patient_keyset_page(
@@ -213,7 +214,7 @@ def patient_keyset_page(
         patients.select_related("created_by", "updated_by", "user"),
         order=SORTS.get(sort, SORTS["name"]),
         cursor=cursor,
-        edges=patient_list(actor=actor, status="all"),  # a patient archived mid-walk still leads
+        edges=_cursor_edges(actor),
         per_page=per_page,
         on_page=audited_by_patient(actor=actor, patient_of=lambda p: p.pk, detail=detail),
     )

@@ -13,12 +13,6 @@ LIST = "/patients/"
 
 
 @pytest.fixture
-def web(client, clinician):
-    client.force_login(clinician)
-    return client
-
-
-@pytest.fixture
 def everyone(clinic, admin_api):
     """60 patients (three pages of 25, the last of 10), some sharing a name; their ids in the
     list's order, read through the API's numbered pages (which walk no keyset)."""
@@ -43,48 +37,48 @@ def link(response, rel: str) -> str:
     return html.unescape(found.group(1)) if found else ""
 
 
-def test_next_and_previous_walk_the_numbered_pages_rows(web, everyone):
-    page = web.get(LIST)
+def test_next_and_previous_walk_the_numbered_pages_rows(admin_web, everyone):
+    page = admin_web.get(LIST)
     walked = [rows(page)]
     while link(page, "next"):
-        page = web.get(LIST + link(page, "next"))
+        page = admin_web.get(LIST + link(page, "next"))
         walked.append(rows(page))
 
     assert walked == [everyone[0:25], everyone[25:50], everyone[50:60]]
     assert "Showing 51–60 of 60" in page.content.decode()
 
-    back = web.get(LIST + link(page, "prev"))
+    back = admin_web.get(LIST + link(page, "prev"))
     assert rows(back) == everyone[25:50]
-    assert rows(web.get(LIST + link(back, "prev"))) == everyone[0:25]
+    assert rows(admin_web.get(LIST + link(back, "prev"))) == everyone[0:25]
 
 
-def test_the_next_link_names_the_edge_row_by_id_only(web, everyone):
-    page = web.get(LIST, {"status": "all"})
+def test_the_next_link_names_the_edge_row_by_id_only(admin_web, everyone):
+    page = admin_web.get(LIST, {"status": "all"})
 
     following = link(page, "next")
     assert following == f"?status=all&page=2&after={rows(page)[-1]}"
 
 
-def test_pages_in_the_second_half_are_read_from_the_end(web, everyone):
-    assert rows(web.get(LIST, {"page": 3})) == everyone[50:60]
-    assert rows(web.get(LIST, {"page": 2})) == everyone[25:50]
+def test_pages_in_the_second_half_are_read_from_the_end(admin_web, everyone):
+    assert rows(admin_web.get(LIST, {"page": 3})) == everyone[50:60]
+    assert rows(admin_web.get(LIST, {"page": 2})) == everyone[25:50]
 
 
 @pytest.mark.parametrize("cursor", ["not-an-id", "x" * 80, "0" * 24])
-def test_a_cursor_that_names_no_row_falls_back_to_the_numbered_page(web, everyone, cursor):
-    assert rows(web.get(LIST, {"page": 2, "after": cursor})) == everyone[25:50]
-    assert rows(web.get(LIST, {"page": 2, "before": cursor})) == everyone[25:50]
+def test_a_cursor_that_names_no_row_falls_back_to_the_numbered_page(admin_web, everyone, cursor):
+    assert rows(admin_web.get(LIST, {"page": 2, "after": cursor})) == everyone[25:50]
+    assert rows(admin_web.get(LIST, {"page": 2, "before": cursor})) == everyone[25:50]
 
 
-def test_another_clinics_row_leads_nowhere(web, everyone, other_clinic):
+def test_another_clinics_row_leads_nowhere(admin_web, everyone, other_clinic):
     stranger = PatientFactory(clinic=other_clinic, last_name="Aaron")
 
-    assert rows(web.get(LIST, {"page": 2, "after": stranger.pk})) == everyone[25:50]
+    assert rows(admin_web.get(LIST, {"page": 2, "after": stranger.pk})) == everyone[25:50]
 
 
 def test_a_walked_page_costs_one_lookup_more_than_the_first(
-    web, everyone, django_assert_max_num_queries
+    admin_web, everyone, django_assert_max_num_queries
 ):
-    following = link(web.get(LIST), "next")
+    following = link(admin_web.get(LIST), "next")
     with django_assert_max_num_queries(9):  # the list's 8 and the edge row
-        assert len(rows(web.get(LIST + following))) == 25
+        assert len(rows(admin_web.get(LIST + following))) == 25
