@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.module_loading import autodiscover_modules
 
 
@@ -12,3 +13,6 @@ class CoreConfig(AppConfig):
         autodiscover_modules("contributions")
         import core.sessions  # noqa: F401 - stamps the idle timeout at sign-in
         from core import checks  # noqa: F401 - registers the kit's system checks
+        from core.planner import statistics_refresh_after_migrate
+
+        post_migrate.connect(statistics_refresh_after_migrate, sender=self)

@@ -21,6 +21,10 @@ _migrated = False  # once every migration is applied it stays so for this proces
 
 def _database() -> None:
     connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "mongodb":
+        # A connection made now: the worker's kept one (CONN_MAX_AGE) can outlive the database
+        # file it opened, or a password since changed. MongoClient is a pool that reconnects.
+        connection.close()
     connection.ensure_connection()
     if connection.vendor == "mongodb":
         connection.connection.admin.command("ping")
