@@ -112,6 +112,7 @@ def page_of(
     strict: bool = False,
     estimate_count: bool = False,
     walk: Walk | None = None,
+    load: Callable[[list], list] | None = None,
 ) -> Page:
     """The page `number` with its rows loaded once, handed to `on_page` (the audit).
 
@@ -121,11 +122,14 @@ def page_of(
     estimate a little above the truth leaves pages past the end empty, and those are 404s too.
     `walk` (an HTML list that can be long): Next, Previous and the last pages cost what the
     first does (see Walk); the page then carries `next_cursor` and `previous_cursor`.
+    `load`: the page's rows read again with what the queryset leaves out (see `loaded_by_id`).
     """
     paginator = (EstimatingPaginator if estimate_count else Paginator)(queryset, per_page)
     page = paginator.page(number) if strict else paginator.get_page(number)
     walked = walk.rows(queryset, page) if walk is not None else None
     page.object_list = walked if walked is not None else list(page.object_list)
+    if load is not None and page.object_list:
+        page.object_list = load(page.object_list)
     if strict and not page.object_list and page.number > 1:
         raise EmptyPage(_("That page contains no results"))
     rows = page.object_list
@@ -134,6 +138,19 @@ def page_of(
     if on_page is not None and page.object_list:
         on_page(page.object_list)
     return page
+
+
+def loaded_by_id(queryset) -> Callable[[list], list]:
+    """A `load` for `page_of` / `keyset_page`: the page's rows again from `queryset` (with its
+    joins) by id, in the page's order. The page is then cut from the list without the joins:
+    SQLite joins every match before it sorts (an API name search at 1,000,000 patients, three
+    users joined: 15 ms -> 2 ms + one query of 25 ids)."""
+
+    def load(rows: list) -> list:
+        found = queryset.in_bulk([row.pk for row in rows])
+        return [found[row.pk] for row in rows if row.pk in found]
+
+    return load
 
 
 def audited_by_patient(*, actor, patient_of: Callable = lambda row: row.patient_id, detail=""):
@@ -189,16 +206,20 @@ def keyset_page(
     per_page: int = PER_PAGE,
     on_page: Callable[[list], None] | None = None,
     edges=None,
+    load: Callable[[list], list] | None = None,
 ) -> tuple[list, str | None]:
     """The `per_page` rows after `cursor` (the first ones for ""), in `order` (which must end in a
     unique field), handed to `on_page`; and the cursor of the next page, None on the last.
     No count and no OFFSET: each page is one index walk of per_page + 1 rows (and, after the
-    first, one lookup of the edge row among `edges`, default the list itself)."""
+    first, one lookup of the edge row among `edges`, default the list itself). `load`: as
+    `page_of`'s."""
     if cursor:
         key = edge_key(queryset if edges is None else edges, cursor, order)
         queryset = queryset.filter(after_key(order, key))
     rows = list(queryset.order_by(*order)[: per_page + 1])
     more, rows = len(rows) > per_page, rows[:per_page]
+    if load is not None and rows:
+        rows = load(rows)
     if on_page is not None and rows:
         on_page(rows)
     return rows, cursor_for(rows[-1]) if more else None

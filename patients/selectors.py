@@ -22,7 +22,14 @@ from accounts.models import AuditEvent
 from accounts.selectors import audit_events_for_patient
 from core.access import get_in_reach, in_reach, is_patient_user
 from core.audit import audit, audit_patients_read
-from core.lists import PER_PAGE, Walk, audited_by_patient, keyset_page, page_of
+from core.lists import (
+    PER_PAGE,
+    Walk,
+    audited_by_patient,
+    keyset_page,
+    loaded_by_id,
+    page_of,
+)
 from patients import phones
 from patients.models import (
     Allergy,
@@ -139,6 +146,8 @@ def patient_list(*, actor, search: str = "", status: str = "active", sort: str =
     return patients.filter(search_filter(search, country)).order_by(*SORTS.get(sort, SORTS["name"]))
 
 
+# The users an API row names (creator, updater, the patient's own account).
+PEOPLE = ("created_by", "updated_by", "user")
 # What the HTML patient list shows of each row (templates/patients/patient_list.html).
 LIST_COLUMNS = (
     "mrn",
@@ -168,17 +177,20 @@ def patient_page(
 ) -> Page:
     """One page of `patient_list`, audited as one 'view' row per patient shown. `columns`: only
     those (e.g. LIST_COLUMNS, what the HTML list shows) and no joined users; else whole rows
-    with their creator, updater and app user (the API serialises them). `after` / `before`:
+    with their creator, updater and app user (PEOPLE: the API serialises them; joined only
+    for the page's 25 rows, never for every match before the sort). `after` / `before`:
     the HTML list's Next / Previous cursors (core.lists.Walk): a deep page costs what page 1
     does."""
     patients = patient_list(actor=actor, search=search, status=status, sort=sort)
     detail = "patient list" + (f"; search: {search.strip()}" if search.strip() else "")
     order = SORTS.get(sort, SORTS["name"])
     walk = None if strict else Walk(order, after, before, edges=_cursor_edges(actor))
+    load = None
     if columns:
         patients = patients.only(*columns)
     else:
-        patients = patients.select_related("created_by", "updated_by", "user")
+        load = loaded_by_id(patients.select_related(*PEOPLE))
+        patients = patients.only("id")
     return page_of(
         patients,
         number=number,
@@ -186,6 +198,7 @@ def patient_page(
         strict=strict,
         estimate_count=True,  # "of about N" past 10,000 patients (HTML), count_estimated (API)
         walk=walk,
+        load=load,
         on_page=audited_by_patient(actor=actor, patient_of=lambda p: p.pk, detail=detail),
     )
 
@@ -211,11 +224,12 @@ def patient_keyset_page(
     patients = patient_list(actor=actor, search=search, status=status, sort=sort)
     detail = "patient list" + (f"; search: {search.strip()}" if search.strip() else "")
     return keyset_page(
-        patients.select_related("created_by", "updated_by", "user"),
+        patients.only("id"),
         order=SORTS.get(sort, SORTS["name"]),
         cursor=cursor,
         edges=_cursor_edges(actor),
         per_page=per_page,
+        load=loaded_by_id(patients.select_related(*PEOPLE)),
         on_page=audited_by_patient(actor=actor, patient_of=lambda p: p.pk, detail=detail),
     )
 

@@ -10,6 +10,7 @@ import datetime
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from core.planner import statistics_refresh
 from patients.models import Patient, search_key
@@ -75,3 +76,14 @@ def test_the_statistics_are_refreshed_after_migrate_and_nightly(db):
         assert cursor.fetchone()[0] > 0
     nightly = {entry["call"]: entry for entry in settings.PERIODIC_TASKS.values()}
     assert nightly["core.planner.statistics_refresh"]["every"] == 24 * 60 * 60
+
+
+def test_the_api_sorts_a_search_before_joining_the_users_of_its_page(clinic_of_800, admin_api):
+    with CaptureQueriesContext(connection) as queries:
+        body = admin_api.get("/api/v1/patients/", {"search": "smi"}).json()
+
+    matching = [n for n in range(800) if FIRST[n % 8] == "Smita" or LAST[(n // 8) % 8] == "Smith"]
+    assert body["count"] == len(matching) and len(body["results"]) == 25
+    sorted_pages = [q["sql"] for q in queries if "ORDER BY" in q["sql"] and "LIMIT" in q["sql"]]
+    assert sorted_pages and not any("JOIN" in sql for sql in sorted_pages)
+    assert all("created_by" in row for row in body["results"])
