@@ -196,10 +196,10 @@ if USES_MONGODB:
     }
 else:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
-    # Each worker keeps its connection between requests (checked before reuse): opening one per
-    # request cost SQLite a schema parse and a cold page cache (the bare benchmark view: 325 ->
-    # 658 requests/s), PostgreSQL a connection handshake.
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+    # One connection per request by default. Kept connections (CONN_MAX_AGE=600) double the bare
+    # benchmark view's throughput and speed pages 10-20 %, but with them one of 20 concurrent
+    # SQLite bookings answered 500 in one CI run (not reproduced; see README "Fourth round").
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # Write-ahead log: a commit (an audit row) is one append and fsync, not a rollback
