@@ -290,7 +290,9 @@ def page(browser, live_server):
     page = context.new_page()
     # Generous: on 2 cores the live server shares the CPU with a second test worker (and, on
     # MongoDB, the stand-in), so one page can stall for seconds; a passing step never waits.
-    page.set_default_timeout(30_000)
+    # Two CI runs on a slow hour (the MongoDB half 20 min instead of 14) each had one page load
+    # pass 30 s; alone the same tests load every page in a second or two.
+    page.set_default_timeout(60_000)
     yield page
     context.close()
 
