@@ -205,6 +205,7 @@ def patient_panel(*, actor, patient) -> dict:
     audited view, so nothing here writes an audit row). Two queries."""
     now = timezone.now()
     rows = appointment_list(actor=actor, patient=patient.pk)
+    rows = rows.select_related(None).select_related("provider", "type")  # the page has the rest
     upcoming = rows.filter(start__gte=now, status__in=UPCOMING)
     past = rows.filter(start__lt=now).order_by("-start", "-id")
     return {"upcoming": list(upcoming[:20]), "past": list(past[:10])}

@@ -62,10 +62,8 @@ def goal_get(*, actor, id: str, permission: str | None = "programs.templates.edi
 
 
 # --- enrolments -----------------------------------------------------------------------------------
-def _enrollments(actor):
-    return in_reach(Enrollment.objects.all(), actor=actor).select_related(
-        "template", "patient", "care_manager", "clinic"
-    )
+def _enrollments(actor, related=("template", "patient", "care_manager", "clinic")):
+    return in_reach(Enrollment.objects.all(), actor=actor).select_related(*related)
 
 
 def enrollment_list(
@@ -142,22 +140,28 @@ def measurement_series(enrollment, code: str = "") -> list[dict]:
         for target_code, target in (step.targets or {}).items():
             targets.setdefault(target_code, target)
     series: dict[str, dict] = {}
-    for m in rows.order_by("measured_at", "id"):
-        component = COMPONENTS.get(m.code)
+    points = rows.order_by("measured_at", "id").values_list(  # no model per point: a long
+        "code",
+        "unit",
+        "measured_at",
+        "value",
+        "off_target",
+        "alert",  # programme has hundreds
+    )
+    for code, unit, at, value, off_target, alert in points:
+        component = COMPONENTS.get(code)
         entry = series.setdefault(
-            m.code,
+            code,
             {
-                "code": m.code,
-                "label": str(component.label) if component else m.code,
-                "measure": MEASURE_OF_CODE[m.code].key if component else "",
-                "unit": m.unit,
-                "target": targets.get(m.code) or {"low": None, "high": None},
+                "code": code,
+                "label": str(component.label) if component else code,
+                "measure": MEASURE_OF_CODE[code].key if component else "",
+                "unit": unit,
+                "target": targets.get(code) or {"low": None, "high": None},
                 "points": [],
             },
         )
-        entry["points"].append(
-            {"at": m.measured_at, "value": m.value, "off_target": m.off_target, "alert": m.alert}
-        )
+        entry["points"].append({"at": at, "value": value, "off_target": off_target, "alert": alert})
     return list(series.values())
 
 
@@ -173,7 +177,7 @@ def check_in_answers(enrollment) -> list[Task]:
 def patient_panel(*, actor, patient) -> dict:
     """Open enrolments with progress, next tasks and latest measurements against target."""
     enrollments = list(
-        _enrollments(actor)
+        _enrollments(actor, related=("template",))  # the page has the patient; joins cost ~1 ms
         .filter(patient_id=patient.pk, state__in=[Enrollment.State.ACTIVE, Enrollment.State.PAUSED])
         .order_by("-start_date")
     )
