@@ -46,6 +46,7 @@ class Result:
     errors: Counter = field(default_factory=Counter)
     wall: float = 0.0
     size: int = 0
+    queries: Counter = field(default_factory=Counter)  # X-Queries of each answer (bench/settings)
 
     @property
     def ok(self) -> int:
@@ -64,6 +65,14 @@ class Result:
             return float("nan")
         ordered = sorted(self.latencies)
         return ordered[max(math.ceil(p * len(ordered)) - 1, 0)] * 1000
+
+    @property
+    def query_count(self) -> str:
+        """The statements most answers took ("8"), or the range where they differ ("8–9")."""
+        counts = sorted(int(q) for q in self.queries if q.isdigit())
+        if not counts:
+            return "—"
+        return str(counts[0]) if counts[0] == counts[-1] else f"{counts[0]}–{counts[-1]}"
 
     def problems(self) -> str:
         bad = {f"HTTP {s}": n for s, n in self.statuses.items() if s != 200}
@@ -218,7 +227,7 @@ def load(port, result: Result, paths, headers, requests, concurrency, limit, war
 
     def worker():
         conn = http.client.HTTPConnection(HOST, port, timeout=30)
-        latencies, statuses, errors = [], Counter(), Counter()
+        latencies, statuses, errors, queries = [], Counter(), Counter(), Counter()
         while time.monotonic() < deadline:
             n = next(tickets)
             if n >= requests:
@@ -229,6 +238,7 @@ def load(port, result: Result, paths, headers, requests, concurrency, limit, war
                 response = conn.getresponse()
                 response.read()
                 statuses[response.status] += 1
+                queries[response.getheader("X-Queries", "")] += 1
                 if response.status == 200:
                     latencies.append(time.perf_counter() - started)
             except (OSError, http.client.HTTPException) as exc:
@@ -240,6 +250,7 @@ def load(port, result: Result, paths, headers, requests, concurrency, limit, war
             result.latencies += latencies
             result.statuses.update(statuses)
             result.errors.update(errors)
+            result.queries.update(queries)
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     started = time.perf_counter()
@@ -273,8 +284,9 @@ def versions() -> str:
 
 def table(results: list[Result], bare: Result | None) -> list[str]:
     lines = [
-        "| scenario | path | req/s | p50 ms | p99 ms | bytes | ok | errors | bare req/s ÷ this |",
-        "|---|---|---:|---:|---:|---:|---:|---|---:|",
+        "| scenario | path | req/s | p50 ms | p99 ms | queries | bytes | ok | errors "
+        "| bare req/s ÷ this |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in results:
         ratio = ""
@@ -282,7 +294,7 @@ def table(results: list[Result], bare: Result | None) -> list[str]:
             ratio = f"{bare.rps / r.rps:.1f}×"
         lines.append(
             f"| {r.name} | `{r.path}` | {r.rps:.1f} | {r.pct(0.50):.1f} | {r.pct(0.99):.1f} "
-            f"| {r.size} | {r.ok} | {r.problems() or '—'} | {ratio} |"
+            f"| {r.query_count} | {r.size} | {r.ok} | {r.problems() or '—'} | {ratio} |"
         )
     return lines
 
