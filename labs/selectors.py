@@ -370,6 +370,7 @@ def latest_results(*, actor, patient: Patient) -> list[LabResult]:
     """
     latest = {}
     newest = result_list(actor=actor, patient_id=patient.pk).order_by("-collected_at")
+    newest = newest.select_related(None).select_related("test")  # the panel names only the test
     for result in newest[:LATEST_WINDOW]:
         latest.setdefault(result.test_id, result)
     return sorted(latest.values(), key=lambda r: r.test.name)
@@ -382,6 +383,7 @@ def patient_panel(*, actor, patient: Patient) -> dict:
     number of queries however many results the patient has.
     """
     orders = order_list(actor=actor, patient_id=patient.pk, status="open")
+    orders = orders.select_related(None)  # the page has the patient; the panel names no orderer
     return {
         "latest_results": latest_results(actor=actor, patient=patient),
         "open_orders": list(orders[:20]),

@@ -243,8 +243,8 @@ def note_authors(*, actor):
 # --- contributed to other pages ------------------------------------------------------------------
 def patient_panel(*, actor, patient) -> dict:
     """The patient page's Notes panel: the latest notes (part of the page's audited view)."""
-    notes = _with_people(note_list(actor=actor, patient=patient))
-    latest = list(notes[: PANEL_SIZE + 1])
+    notes = note_list(actor=actor, patient=patient).select_related("note_type", "author")
+    latest = list(notes[: PANEL_SIZE + 1])  # (only the people the panel names are joined)
     return {
         "notes": latest[:PANEL_SIZE],
         "more": len(latest) > PANEL_SIZE,

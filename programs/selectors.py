@@ -198,10 +198,10 @@ def patient_panel(*, actor, patient) -> dict:
                 "latest": [{**s, "last": s["points"][-1]} for s in measurement_series(enrollment)],
             }
         )
-    templates = []
-    if can(actor, "programs.enroll"):
-        templates = list(template_list(actor=actor, status=ProgramTemplate.Status.PUBLISHED))
-    return {"items": items, "templates": templates, "can_enroll": bool(templates)}
+    can_enroll = can(actor, "programs.enroll") and (
+        template_list(actor=actor, status=ProgramTemplate.Status.PUBLISHED).exists()
+    )
+    return {"items": items, "can_enroll": can_enroll}
 
 
 # --- facts and FHIR for other apps ----------------------------------------------------------------

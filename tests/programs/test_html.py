@@ -57,6 +57,15 @@ def test_enrolment_page_draws_the_series_with_the_target_band(web, clinician, pa
     assert "<polyline" in page
 
 
+def test_the_patient_page_offers_enrolment_only_while_a_programme_is_published(web, patient):
+    enrol_url = f"/programs/patients/{patient.pk}/enroll/"
+    assert enrol_url in web.get(f"/patients/{patient.pk}/").content.decode()
+    ProgramTemplate.objects.filter(clinic=patient.clinic).update(
+        status=ProgramTemplate.Status.RETIRED
+    )
+    assert enrol_url not in web.get(f"/patients/{patient.pk}/").content.decode()
+
+
 def test_enrol_from_the_patient_page(web, clinician, patient):
     detail = web.get(f"/patients/{patient.pk}/").content.decode()
     assert f"/programs/patients/{patient.pk}/enroll/" in detail
