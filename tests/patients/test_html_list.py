@@ -2,6 +2,7 @@
 (one 'view' row per patient shown), query counts."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -9,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AuditEvent
 from core.roles import Role
+from patients.models import Patient
 from tests.patients.factories import PatientFactory
 from tests.patients.html_factories import list_rows, page_text
 
@@ -251,3 +253,17 @@ def test_search_costs_the_same_queries_for_1_or_50_matches(web, clinic):
         assert len(list_rows(web.get(LIST, {"q": "evans", "page": 2}))) == 25
 
     assert len(fifty) == len(one)
+
+
+def test_the_sex_column_is_in_the_readers_language_and_keeps_an_unknown_stored_value(
+    client, clinic, admin_user
+):
+    PatientFactory(clinic=clinic, last_name="Female", sex="female")
+    odd = PatientFactory(clinic=clinic, last_name="Odd")
+    Patient.objects.filter(pk=odd.pk).update(sex="x-legacy")  # an old import's value
+    admin_user.language = "es"
+    admin_user.save(update_fields=["language"])
+    client.force_login(admin_user)
+    cells = re.findall(r"<td>([^<]*)</td>", client.get(LIST + "?sort=name").content.decode())
+    assert "Mujer" in cells and "x-legacy" in cells
+    assert "Female" not in cells
