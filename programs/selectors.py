@@ -140,13 +140,9 @@ def measurement_series(enrollment, code: str = "") -> list[dict]:
         for target_code, target in (step.targets or {}).items():
             targets.setdefault(target_code, target)
     series: dict[str, dict] = {}
-    points = rows.order_by("measured_at", "id").values_list(  # no model per point: a long
-        "code",
-        "unit",
-        "measured_at",
-        "value",
-        "off_target",
-        "alert",  # programme has hundreds
+    # Values, not a model per point: a long programme has hundreds of them.
+    points = rows.order_by("measured_at", "id").values_list(
+        "code", "unit", "measured_at", "value", "off_target", "alert"
     )
     for code, unit, at, value, off_target, alert in points:
         component = COMPONENTS.get(code)
