@@ -72,9 +72,9 @@ def test_patient_page_keeps_its_budget(web, clinic, django_assert_max_num_querie
     patient = smiths(clinic, 1)[0]
     web.get(f"/patients/{patient.pk}/")  # the first visit inserts the "recently opened" row
 
-    # 23 reads and writes, and the open's unit around its audit row and "recently opened" write
-    # (SAVEPOINT and RELEASE inside the test's transaction; BEGIN in production, and one commit
-    # instead of two). 24 + 0 before the record shared its clinic.
+    # 23 reads and writes (24 before the record shared its clinic), plus the SAVEPOINT and
+    # RELEASE of the unit that commits the audit row and "recently opened" together (BEGIN in
+    # production: one commit instead of two).
     with django_assert_max_num_queries(25):
         response = web.get(f"/patients/{patient.pk}/")
 
