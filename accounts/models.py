@@ -5,7 +5,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from accounts.language import LANGUAGE_CHOICES
-from core.models import BaseModel, new_id, validate_no_bidi_controls
+from core.models import BaseModel, ChoiceLabels, new_id, validate_no_bidi_controls
 from core.roles import STAFF_ROLES, Role
 
 
@@ -121,7 +121,7 @@ class AuditEventQuerySet(models.QuerySet):
         raise ValidationError(_("Audit events cannot be deleted."))
 
 
-class AuditEvent(models.Model):
+class AuditEvent(ChoiceLabels, models.Model):
     """One append-only row per read or write of sensitive data, login and staff change."""
 
     class Action(models.TextChoices):

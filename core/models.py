@@ -6,6 +6,8 @@ from bson import ObjectId
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 
 # Characters that reorder how text displays (bidirectional overrides and isolates): in a name
@@ -36,7 +38,24 @@ def new_id() -> str:
     return str(ObjectId())
 
 
-class BaseModel(models.Model):
+_CHOICE_LABELS: dict = {}  # field -> {stored value: lazy label}
+
+
+class ChoiceLabels:
+    """`get_FOO_display()` from a prepared table: Django's rebuilds the field's choices on each
+    call and, hashing them, translates every label (~40 µs a call; a list page makes dozens).
+    The labels stay lazy, so each is translated into the reader's language when shown."""
+
+    def _get_FIELD_display(self, field):
+        labels = _CHOICE_LABELS.get(field)
+        if labels is None:
+            labels = {make_hashable(value): label for value, label in field.flatchoices}
+            _CHOICE_LABELS[field] = labels
+        value = getattr(self, field.attname)
+        return force_str(labels.get(make_hashable(value), value), strings_only=True)
+
+
+class BaseModel(ChoiceLabels, models.Model):
     """Primary key stored in `_id` as a string, so one migration set serves SQLite and MongoDB."""
 
     id = models.CharField(
