@@ -15,7 +15,7 @@ import re
 
 from django.core.paginator import Page
 from django.db import IntegrityError
-from django.db.models import Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 
 from accounts.models import AuditEvent
@@ -373,7 +373,19 @@ def clinical_get(
 
 def clinical_summary(*, actor, patient: Patient) -> dict:
     """The patient page's summary panel: read as part of the page's one audited view."""
-    return {kind: list(_clinical_records(patient, kind)) for kind in CLINICAL_MODELS}
+    return {
+        "allergies": recorded_allergies(patient),  # shared with the header's banner
+        "conditions": list(_clinical_records(patient, "conditions")),
+        "medications": list(_clinical_records(patient, "medications")),
+    }
+
+
+def recorded_allergies(patient: Patient) -> list[Allergy]:
+    """All the patient's allergies, read once per page: the chart header's banner and the
+    summary panel show the same rows (kept on the patient as a Django prefetch)."""
+    records = Prefetch("allergies", queryset=_clinical_records(patient, "allergies"))
+    prefetch_related_objects([patient], records)
+    return list(patient.allergies.all())
 
 
 # --- who read or changed the record --------------------------------------------------------------

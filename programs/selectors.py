@@ -145,19 +145,18 @@ def measurement_series(enrollment, code: str = "") -> list[dict]:
         "code", "unit", "measured_at", "value", "off_target", "alert"
     )
     for code, unit, at, value, off_target, alert in points:
-        component = COMPONENTS.get(code)
-        entry = series.setdefault(
-            code,
-            {
+        if code not in series:  # the first point of a code names the series
+            component = COMPONENTS.get(code)
+            series[code] = {
                 "code": code,
                 "label": str(component.label) if component else code,
                 "measure": MEASURE_OF_CODE[code].key if component else "",
                 "unit": unit,
                 "target": targets.get(code) or {"low": None, "high": None},
                 "points": [],
-            },
-        )
-        entry["points"].append({"at": at, "value": value, "off_target": off_target, "alert": alert})
+            }
+        point = {"at": at, "value": value, "off_target": off_target, "alert": alert}
+        series[code]["points"].append(point)
     return list(series.values())
 
 

@@ -85,21 +85,21 @@ def _clinical_add_fields(kind: str, column_class: str, language: str) -> str:
 def patient_header(context, patient):
     """The chart's header on every page about one patient: who, and the allergy banner (active
     allergies with severity, "No known allergies", or "not yet recorded") for clinical roles.
-    One query; read as part of the page's own audited view of the patient."""
+    Read as part of the page's own audited view of the patient (once: the summary panel on the
+    patient page shows the same rows)."""
     from core.roles import can
     from patients.models import Allergy
+    from patients.selectors import recorded_allergies
 
     user = context.get("user")
     shows_allergies = can(user, "clinical.view")
     allergies = []
     if shows_allergies:
-        allergies = list(
-            Allergy.objects.filter(patient_id=patient.pk, status__in=[Allergy.Status.ACTIVE])
-            .only("substance", "severity", "reaction")
-            .order_by("substance", "id")
-        )
         rank = {"severe": 0, "moderate": 1, "mild": 2, "unknown": 3}
-        allergies.sort(key=lambda allergy: rank.get(allergy.severity, 4))
+        allergies = sorted(
+            (a for a in recorded_allergies(patient) if a.status == Allergy.Status.ACTIVE),
+            key=lambda a: (rank.get(a.severity, 4), a.substance, a.pk),
+        )
     return {
         "patient": patient,
         "user": user,

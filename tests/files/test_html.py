@@ -37,6 +37,21 @@ def test_patient_page_has_a_files_panel(web, staff, patient):
     assert f"/files/patients/{patient.pk}/?category=id_insurance" in page
 
 
+def test_files_panel_counts_every_file_and_names_the_clinics_own_categories(web, staff, patient):
+    services.category_create(actor=staff[Role.ADMIN], slug="dental", label="Dental records")
+    stored_file(staff[Role.CLINICIAN], patient, title="Old dental chart", category="dental")
+    page = text(web.get(f"/patients/{patient.pk}/"))
+    assert "1 file" in page and "Dental records" in page  # its label, not its slug
+
+    for n in range(11):  # the panel shows the newest 10; the counts are of all 12
+        stored_file(staff[Role.CLINICIAN], patient, title=f"Letter {n}")
+    page = text(web.get(f"/patients/{patient.pk}/"))
+    assert "12 files" in page
+    assert "Letter 10" in page and "Old dental chart" not in page
+    assert "Dental records" in page  # the oldest file's category, counted and named
+    assert page.count('class="nav-link py-1"') == 2  # referral (11) and dental (1)
+
+
 def test_upload_page_sends_several_files_and_reports_each(web, patient):
     page = text(web.get(f"/files/patients/{patient.pk}/"))
     assert 'type="file"' in page and "multiple" in page

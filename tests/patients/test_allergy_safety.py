@@ -229,6 +229,23 @@ def test_every_chart_page_shows_the_allergy_banner(web, clinician, patient):
         assert "hp-allergy-banner" in page and "Penicillin" in page and "Severe" in page
 
 
+def test_the_banner_lists_active_allergies_most_severe_first_on_every_chart_page(
+    web, clinician, patient
+):
+    add_allergy(clinician, patient, substance="Latex", severity="mild")
+    add_allergy(clinician, patient, substance="Aspirin", severity="severe", status="resolved")
+    add_allergy(clinician, patient, substance="Penicillin", severity="severe")
+
+    chart = f"/patients/{patient.pk}/"
+    pages = {url: web.get(url).content.decode() for url in (chart, f"{chart}medications/add/")}
+
+    for url, page in pages.items():
+        banner = page.split('class="hp-allergy-banner', 1)[1].split("</section>", 1)[0]
+        assert banner.index("Penicillin") < banner.index("Latex"), url
+        assert "Aspirin" not in banner, url
+    assert "Aspirin" in pages[chart].split('id="panel-clinical_summary"', 1)[1]  # resolved
+
+
 def test_banner_says_not_yet_recorded_then_no_known_allergies(web, patient):
     page = web.get(f"/patients/{patient.pk}/").content.decode()
     assert "Allergies not yet recorded" in page
