@@ -165,3 +165,10 @@ def test_no_template_loads_anything_from_another_host():
         if pattern.search(path.read_text())
     ]
     assert offenders == []
+
+
+def test_a_script_may_import_the_api_kit_before_anything_else():
+    """A management script or a job that loads a serializer first: DRF's views module reads
+    core.api's parser and negotiation classes as it loads, so core.api may not load it first."""
+    result = run(["-c", "import django; django.setup(); import core.api, patients.serializers"])
+    assert result.returncode == 0, result.stderr
