@@ -3,7 +3,10 @@
 import email
 import email.policy
 import os
+import shutil
 import socket
+import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -301,3 +304,34 @@ def page(browser, live_server):
 def output_dir():
     OUTPUT_DIR.mkdir(exist_ok=True)
     return OUTPUT_DIR
+
+
+# --- a real redis-server (the Redis/RQ queue, a shared cache) -------------------------------------
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A redis-server of the test run's own, on a free port, keeping nothing on disk."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (`make test` installs it)")
+    port = free_port()
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=tmp_path_factory.mktemp("redis"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis
+
+    client = redis.Redis.from_url(url)
+    for _ in range(200):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            server.poll()
+            assert server.returncode is None, server.stdout.read().decode()
+            threading.Event().wait(0.05)
+    yield url
+    server.terminate()
+    server.wait(timeout=10)

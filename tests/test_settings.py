@@ -172,3 +172,19 @@ def test_a_script_may_import_the_api_kit_before_anything_else():
     core.api's parser and negotiation classes as it loads, so core.api may not load it first."""
     result = run(["-c", "import django; django.setup(); import core.api, patients.serializers"])
     assert result.returncode == 0, result.stderr
+
+
+def test_with_a_shared_cache_every_worker_process_counts_the_same_login_failures(redis_url):
+    """Each gunicorn worker is a process: the README's CACHE_URL=redis://… makes the per-address
+    failure limit one count for all of them (local memory would keep one count per process)."""
+    fail_once = (
+        "import django; django.setup(); from django.test import RequestFactory; "
+        "from accounts.auth import ip_failure_record, ip_is_throttled; "
+        "request = RequestFactory().post('/', REMOTE_ADDR='203.0.113.7'); "
+        "ip_failure_record(request); print(ip_is_throttled(request))"
+    )
+    shared = {"CACHE_URL": redis_url, "LOGIN_IP_FAILURE_LIMIT": "2"}
+    answers = [run(["-c", fail_once], **shared) for _worker in range(2)]
+    assert [a.stdout.strip() for a in answers] == ["False", "True"], answers[-1].stderr
+    alone = run(["-c", fail_once], LOGIN_IP_FAILURE_LIMIT="2")  # the local-memory default
+    assert alone.stdout.strip() == "False", alone.stderr

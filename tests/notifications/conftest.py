@@ -15,8 +15,6 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.conftest import free_port
-
 REPO = Path(__file__).resolve().parents[2]
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -142,37 +140,6 @@ def http_sink():
 
 def payload_json(request: dict) -> dict:
     return json.loads(request["body"])
-
-
-# --- a real redis-server for the Redis/RQ queue ---------------------------------------------------
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory):
-    """A redis-server of the test run's own, on a free port, keeping nothing on disk."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (`make test` installs it)")
-    port = free_port()
-    server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        cwd=tmp_path_factory.mktemp("redis"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    import redis
-
-    client = redis.Redis.from_url(url)
-    for _ in range(200):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            server.poll()
-            assert server.returncode is None, server.stdout.read().decode()
-            threading.Event().wait(0.05)
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
 
 
 @pytest.fixture
