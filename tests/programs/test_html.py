@@ -2,12 +2,16 @@
 flat number of queries), the enrolment page with its SVG charts and target band, enrolling
 from the patient page, the patient page's Programs panel, the template builder."""
 
+import datetime
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from programs import services
-from programs.models import Enrollment, ProgramTemplate
+from programs.models import Enrollment, Measurement, ProgramTemplate
 from tests.patients.factories import PatientFactory
-from tests.programs.factories import bp, bp_task, enrol, published, today
+from tests.programs.factories import DIABETES, bp, bp_task, enrol, published, today
 
 pytestmark = pytest.mark.django_db
 
@@ -16,6 +20,12 @@ pytestmark = pytest.mark.django_db
 def web(client, clinician):
     client.force_login(clinician)
     return client
+
+
+def queries_of(web, url: str) -> list:
+    with CaptureQueriesContext(connection) as captured:
+        assert web.get(url).status_code == 200
+    return captured.captured_queries
 
 
 def test_dashboard_sorts_by_adherence_and_flags_off_target(web, clinician, patient):
@@ -91,6 +101,51 @@ def test_panel_shows_latest_measurement_with_target(web, clinician, patient):
     services.task_complete(actor=clinician, task=bp_task(enrollment), values=bp(133))
     page = web.get(f"/patients/{patient.pk}/").content.decode()
     assert "133" in page and "90–130" in page.replace("90.0", "90").replace("130.0", "130")
+
+
+def add_points(enrollment, code, values, *, first_hour: int, unit: str) -> None:
+    """Readings of `code` an hour apart from `first_hour` hours after the start (a history as
+    long as a year of daily readings, within the 30 days an enrolment may start back)."""
+    task = enrollment.tasks.filter(kind="measurement").first()
+    start = datetime.datetime.combine(enrollment.start_date, datetime.time(8), datetime.UTC)
+    Measurement.objects.bulk_create(
+        Measurement(
+            clinic_id=enrollment.clinic_id,
+            patient_id=enrollment.patient_id,
+            enrollment=enrollment,
+            task=task,
+            code=code,
+            value=value,
+            unit=unit,
+            measured_at=start + datetime.timedelta(hours=first_hour + n),
+        )
+        for n, value in enumerate(values)
+    )
+
+
+def test_panel_reads_a_long_history_in_the_queries_of_a_short_one(
+    web, clinician, patient, django_assert_num_queries
+):
+    enrollment = enrol(clinician, patient, days_ago=10)
+    add_points(enrollment, "8480-6", [121], first_hour=0, unit="mm[Hg]")
+    add_points(enrollment, "8462-4", [71], first_hour=0, unit="mm[Hg]")
+    web.get(f"/patients/{patient.pk}/")  # the first visit adds it to "recently opened"
+    short = len(queries_of(web, f"/patients/{patient.pk}/"))
+
+    add_points(enrollment, "8480-6", [*range(100, 249), 142], first_hour=1, unit="mm[Hg]")
+    add_points(enrollment, "8462-4", [*range(60, 209), 77], first_hour=1, unit="mm[Hg]")
+    with django_assert_num_queries(short):
+        page = web.get(f"/patients/{patient.pk}/").content.decode()
+    assert "142.0 mm[Hg]" in page and "77.0 mm[Hg]" in page  # the newest of 151 readings each
+
+
+def test_panel_finds_a_measure_taken_long_before_the_newest_readings(web, clinician, patient):
+    enrollment = enrol(clinician, patient, name=DIABETES, days_ago=10)
+    add_points(enrollment, "29463-7", [84.5], first_hour=0, unit="kg")  # weighed once, long ago
+    add_points(enrollment, "2339-0", range(100, 250), first_hour=1, unit="mg/dL")
+    panel = web.get(f"/patients/{patient.pk}/").content.decode().split('id="panel-programs"')[1]
+    assert "84.5 kg" in panel and "249.0 mg/dL" in panel
+    assert panel.index("Fasting glucose") < panel.index("Weight")  # the catalogue's order
 
 
 def test_builder_adds_steps_to_a_draft_and_publishes(client, admin_user, programs_clinic):
