@@ -127,25 +127,25 @@ def test_panel_reads_a_long_history_in_the_queries_of_a_short_one(
     web, clinician, patient, django_assert_num_queries
 ):
     enrollment = enrol(clinician, patient, days_ago=10)
-    add_points(enrollment, "8480-6", [121], first_hour=0, unit="mm[Hg]")
-    add_points(enrollment, "8462-4", [71], first_hour=0, unit="mm[Hg]")
+    add_points(enrollment, "8480-6", [121.5], first_hour=0, unit="mm[Hg]")
+    add_points(enrollment, "8462-4", [71.5], first_hour=0, unit="mm[Hg]")
     web.get(f"/patients/{patient.pk}/")  # the first visit adds it to "recently opened"
     short = len(queries_of(web, f"/patients/{patient.pk}/"))
 
-    add_points(enrollment, "8480-6", [*range(100, 249), 142], first_hour=1, unit="mm[Hg]")
-    add_points(enrollment, "8462-4", [*range(60, 209), 77], first_hour=1, unit="mm[Hg]")
+    add_points(enrollment, "8480-6", [*range(100, 249), 142.5], first_hour=1, unit="mm[Hg]")
+    add_points(enrollment, "8462-4", [*range(60, 209), 77.5], first_hour=1, unit="mm[Hg]")
     with django_assert_num_queries(short):
         page = web.get(f"/patients/{patient.pk}/").content.decode()
-    assert "142.0 mm[Hg]" in page and "77.0 mm[Hg]" in page  # the newest of 151 readings each
+    assert "142.5 mm[Hg]" in page and "77.5 mm[Hg]" in page  # the newest of 151 readings each
 
 
 def test_panel_finds_a_measure_taken_long_before_the_newest_readings(web, clinician, patient):
     enrollment = enrol(clinician, patient, name=DIABETES, days_ago=10)
     add_points(enrollment, "29463-7", [84.5], first_hour=0, unit="kg")  # weighed once, long ago
-    add_points(enrollment, "2339-0", range(100, 250), first_hour=1, unit="mg/dL")
+    add_points(enrollment, "2339-0", [n + 0.5 for n in range(100, 250)], first_hour=1, unit="mg/dL")
     panel = web.get(f"/patients/{patient.pk}/").content.decode().split('id="panel-programs"')[1]
-    assert "84.5 kg" in panel and "249.0 mg/dL" in panel
-    assert panel.index("Fasting glucose") < panel.index("Weight")  # the catalogue's order
+    assert "84.5 kg" in panel and "249.5 mg/dL" in panel
+    assert panel.index("Weight:") < panel.index("Glucose:")  # the catalogue's order
 
 
 def test_builder_adds_steps_to_a_draft_and_publishes(client, admin_user, programs_clinic):
