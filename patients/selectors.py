@@ -262,9 +262,11 @@ def patient_get(
 def patient_open(*, actor, id: str) -> Patient:
     """The patient page's read: `patient_get`, and the patient joins the actor's recently
     opened list (one conditional write; a first visit inserts under the unique index). The
-    audit row and that write are one unit: one commit (on SQLite one fsync) instead of two."""
+    audit row and that write are one unit: one commit (on SQLite one fsync) instead of two.
+    The record is read before it, so the unit holds SQLite's write lock only for the writes."""
+    patient = patient_get(actor=actor, id=id, audited=False)
     with unit():
-        patient = patient_get(actor=actor, id=id)
+        audit(actor=actor, action=Action.VIEW, obj=patient, patient_id=patient.pk)
         if not is_patient_user(actor):
             now = timezone.now()
             recent = RecentPatient.objects.filter(user_id=actor.pk, patient_id=patient.pk)
