@@ -206,6 +206,9 @@ class Allergy(ClinicalRecord):
         INACTIVE = "inactive", _("Inactive")
         RESOLVED = "resolved", _("Resolved")
 
+    # Most severe first, wherever allergies or their conflicts are listed by severity.
+    SEVERITY_RANK = {"severe": 0, "moderate": 1, "mild": 2, "unknown": 3}
+
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="allergies")
     substance = models.CharField(_("substance"), max_length=200)
     code = models.CharField(

@@ -390,6 +390,13 @@ def recorded_allergies(patient: Patient) -> list[Allergy]:
     return list(patient.allergies.all())
 
 
+def banner_allergies(patient: Patient) -> list[Allergy]:
+    """The chart header's banner: the active allergies, most severe first."""
+    active = [a for a in recorded_allergies(patient) if a.status == Allergy.Status.ACTIVE]
+    rank = Allergy.SEVERITY_RANK
+    return sorted(active, key=lambda a: (rank.get(a.severity, len(rank)), a.substance, a.pk))
+
+
 # --- who read or changed the record --------------------------------------------------------------
 def access_log(*, actor, patient_id: str):
     """Who read or changed this record, newest first; for clinic admins and for the patient

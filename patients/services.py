@@ -319,9 +319,9 @@ def allergy_conflicts(*, patient: Patient, name: str, code: str = "") -> list[di
                 "message": _conflict_message(allergy, medication, found),
             }
         )
-    order = {"severe": 0, "moderate": 1, "mild": 2, "unknown": 3}
+    rank = Allergy.SEVERITY_RANK
     return sorted(
-        conflicts, key=lambda c: (c["kind"] != vocabulary.SAME_CLASS, order[c["severity"]])
+        conflicts, key=lambda c: (c["kind"] != vocabulary.SAME_CLASS, rank[c["severity"]])
     )
 
 

@@ -40,7 +40,8 @@ def chart_facts(*, actor, patient, since=None) -> list[ChartFact]:
             else _("%(n)d%% of tasks done on time (14 days)") % {"n": enrollment.adherence}
         )
         readings = [
-            f"{COMPONENTS[m.code].label if m.code in COMPONENTS else m.code} {m.value:g} {m.unit}"
+            f"{COMPONENTS[m['code']].label if m['code'] in COMPONENTS else m['code']} "
+            f"{m['value']:g} {m['unit']}"
             for m in off_target
         ]
         text = _("%(program)s (%(state)s, since %(start)s): %(adherence)s") % {
@@ -66,10 +67,10 @@ def chart_facts(*, actor, patient, since=None) -> list[ChartFact]:
                     "adherence": enrollment.adherence,
                     "off_target": [
                         {
-                            "code": m.code,
-                            "value": m.value,
-                            "unit": m.unit,
-                            "at": m.measured_at.isoformat(),
+                            "code": m["code"],
+                            "value": m["value"],
+                            "unit": m["unit"],
+                            "at": m["measured_at"].isoformat(),
                         }
                         for m in off_target
                     ],  # fmt: skip

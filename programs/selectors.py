@@ -15,7 +15,7 @@ from core.audit import audit
 from core.lists import PER_PAGE, audited_by_patient, page_of
 from core.roles import can
 from programs import schedule, services
-from programs.catalogue import COMPONENTS, MEASURE_OF_CODE, MEASURES
+from programs.catalogue import COMPONENTS, MEASURE_OF_CODE
 from programs.models import Enrollment, Goal, Measurement, ProgramTemplate, Step, Task
 
 Action = AuditEvent.Action
@@ -30,7 +30,6 @@ SORTS = {
     "-start": ("-start_date", "-id"),
 }
 PANEL_TASKS = 5
-RECENT_POINTS = 100  # the patient page's newest measurements, before any per-code read
 CATALOGUE_ORDER = {code: n for n, code in enumerate(COMPONENTS)}  # the panel's order
 
 
@@ -137,7 +136,7 @@ def measurement_series(enrollment, code: str = "") -> list[dict]:
     rows = Measurement.objects.filter(enrollment=enrollment)
     if code:
         rows = rows.filter(code=code[:20])
-    targets, _measured = _programme_codes(enrollment)
+    targets, _measured = services.programme_codes(enrollment)
     series: dict[str, dict] = {}
     # Values, not a model per point: a long programme has hundreds of them.
     points = rows.order_by("measured_at", "id").values_list(
@@ -152,34 +151,14 @@ def measurement_series(enrollment, code: str = "") -> list[dict]:
 
 
 def latest_measurements(enrollment) -> list[dict]:
-    """Each measured code's newest value against its target (the patient page's line). Reads
-    the newest RECENT_POINTS, then only a code the programme measures that none of them had:
-    a year of daily readings costs what the first week does (the chart reads them all)."""
-    targets, measured = _programme_codes(enrollment)
-    rows = Measurement.objects.filter(enrollment=enrollment).order_by("-measured_at", "-id")
-    fields = ("code", "unit", "measured_at", "value", "off_target", "alert")
-    recent = list(rows.values_list(*fields)[:RECENT_POINTS])
-    if len(recent) == RECENT_POINTS:  # older points exist: a rarely taken one may be there
-        seen = {point[0] for point in recent}
-        for code in sorted(measured - seen):  # the (enrolment, code, time) index: one row each
-            recent.extend(rows.filter(code=code).values_list(*fields)[:1])
-    latest: dict[str, dict] = {}
-    for code, unit, at, value, off_target, alert in recent:
-        if code not in latest:
-            point = {"at": at, "value": value, "off_target": off_target, "alert": alert}
-            latest[code] = {**_series(code, unit, targets), "last": point}
-    return sorted(latest.values(), key=lambda entry: CATALOGUE_ORDER.get(entry["code"], 0))
-
-
-def _programme_codes(enrollment) -> tuple[dict, set]:
-    """The targets of the enrolment's steps by code, and every code its steps measure."""
-    targets, measured = {}, set()
-    for measure, step_targets in enrollment.template.steps.values_list("measure", "targets"):
-        for target_code, target in (step_targets or {}).items():
-            targets.setdefault(target_code, target)
-        if measure in MEASURES:
-            measured.update(component.code for component in MEASURES[measure].components)
-    return targets, measured
+    """Each measured code's newest value against its target (the patient page's line), in the
+    catalogue's order; the chart's `measurement_series` reads every point instead."""
+    targets, measured = services.programme_codes(enrollment)
+    latest = [
+        {**_series(code, row["unit"], targets), "last": row}
+        for code, row in services.newest_by_code(enrollment, measured).items()
+    ]
+    return sorted(latest, key=lambda entry: CATALOGUE_ORDER.get(entry["code"], 0))
 
 
 def _series(code: str, unit: str, targets: dict) -> dict:

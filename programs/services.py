@@ -36,6 +36,7 @@ EVENT_BEHIND = "programs.behind_digest"
 PAST_START_DAYS = 30
 FUTURE_START_DAYS = 365
 ADHERENCE_DAYS = 14
+NEWEST_POINTS = 100  # measurements read before any per-code read (newest_by_code)
 BEHIND_BELOW = 60  # % adherence under which an enrolment is "falling behind"
 CARE_MANAGERS = (Role.CLINICIAN, Role.NURSE)
 CHUNK = 500  # ids per query in the jobs (SQLite's limit on parameters, MongoDB's on documents)
@@ -493,12 +494,40 @@ def adherence_of(enrollment, today) -> int | None:
     return adherence_from(rows, today)
 
 
-def latest_off_target(enrollment) -> list[Measurement]:
-    """The latest measurement of each code, where it is off target."""
-    latest = {}
-    for m in Measurement.objects.filter(enrollment=enrollment).order_by("-measured_at")[:50]:
-        latest.setdefault(m.code, m)
-    return [m for m in latest.values() if m.off_target]
+def programme_codes(enrollment) -> tuple[dict, set]:
+    """The targets of the enrolment's steps by code (the first step naming a code wins), and
+    every code its steps measure: one read of the steps."""
+    targets, measured = {}, set()
+    for measure, step_targets in enrollment.template.steps.values_list("measure", "targets"):
+        for code, target in (step_targets or {}).items():
+            targets.setdefault(code, target)
+        if measure in MEASURES:
+            measured.update(component.code for component in MEASURES[measure].components)
+    return targets, measured
+
+
+def newest_by_code(enrollment, measured: set | None = None) -> dict[str, dict]:
+    """The newest measurement of each code, as values. Reads the newest NEWEST_POINTS, then one
+    indexed row for each code the programme measures (`measured`, else read from its steps)
+    that none of them had: a year of daily readings costs what the first week does, and a
+    rarely taken measure is still found."""
+    rows = Measurement.objects.filter(enrollment=enrollment).order_by("-measured_at", "-id")
+    rows = rows.values("code", "unit", "measured_at", "value", "off_target", "alert")
+    recent = list(rows[:NEWEST_POINTS])
+    if len(recent) == NEWEST_POINTS:  # older points exist: a rarely taken one may be there
+        if measured is None:
+            _targets, measured = programme_codes(enrollment)
+        for code in sorted(measured - {row["code"] for row in recent}):
+            recent.extend(rows.filter(code=code)[:1])  # the (enrolment, code, time) index
+    newest: dict[str, dict] = {}
+    for row in recent:
+        newest.setdefault(row["code"], row)
+    return newest
+
+
+def latest_off_target(enrollment) -> list[dict]:
+    """The newest measurement of each code, where it is off target."""
+    return [row for row in newest_by_code(enrollment).values() if row["off_target"]]
 
 
 COMPARE = {

@@ -88,23 +88,15 @@ def patient_header(context, patient):
     Read as part of the page's own audited view of the patient (once: the summary panel on the
     patient page shows the same rows)."""
     from core.roles import can
-    from patients.models import Allergy
-    from patients.selectors import recorded_allergies
+    from patients.selectors import banner_allergies
 
     user = context.get("user")
     shows_allergies = can(user, "clinical.view")
-    allergies = []
-    if shows_allergies:
-        rank = {"severe": 0, "moderate": 1, "mild": 2, "unknown": 3}
-        allergies = sorted(
-            (a for a in recorded_allergies(patient) if a.status == Allergy.Status.ACTIVE),
-            key=lambda a: (rank.get(a.severity, 4), a.substance, a.pk),
-        )
     return {
         "patient": patient,
         "user": user,
         "shows_allergies": shows_allergies,
-        "allergies": allergies,
+        "allergies": banner_allergies(patient) if shows_allergies else [],
         "may_edit": can(user, "clinical.edit"),
         "csrf_token": context.get("csrf_token"),
     }
