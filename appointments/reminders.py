@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.emails import absolute_url, branded_message, written_for
 from appointments.models import UPCOMING, Appointment, ClinicAppointmentSettings
 from core.events import emit
+from core.services import pages
 
 EVENT = "appointments.reminder"
 # The longest reminder lead a clinic can set (ClinicAppointmentSettings.reminder_hours).
@@ -93,15 +94,15 @@ def reminders_send(now=None) -> int:
         )
         .filter(not_reminded_for_current_start())
         .select_related("clinic", "patient__user")
-        .order_by("start", "id")
     )
     hours = dict(ClinicAppointmentSettings.objects.values_list("clinic_id", "reminder_hours"))
     sent = 0
-    for appointment in due.iterator():
-        lead = datetime.timedelta(hours=hours.get(appointment.clinic_id, DEFAULT_HOURS))
-        if appointment.start - now > lead:
-            continue
-        if claim(appointment):
-            send(appointment)
-            sent += 1
+    for page in pages(due):
+        for appointment in page:
+            lead = datetime.timedelta(hours=hours.get(appointment.clinic_id, DEFAULT_HOURS))
+            if appointment.start - now > lead:
+                continue
+            if claim(appointment):
+                send(appointment)
+                sent += 1
     return sent

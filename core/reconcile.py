@@ -25,6 +25,7 @@ from django.utils import timezone
 from core.audit import CREATE, audit_created_in_bulk, audit_model
 from core.contributions import Reconciled, reconciled
 from core.models import new_id
+from core.services import pages
 
 logger = logging.getLogger(__name__)
 CHUNK = 500
@@ -134,15 +135,13 @@ def audit_seeded(*, mark: str, clinic_id=None) -> int:
             .objects.filter(pk__gt=mark, object_type=label, action=CREATE)
             .values_list("object_id", flat=True)
         )
-        rows = model._base_manager.order_by("pk")
+        rows = model._base_manager.filter(pk__gt=mark)
         has_clinic = any(field.name == "clinic" for field in model._meta.fields)
         if clinic_id is not None and has_clinic:
             rows = rows.filter(clinic_id=clinic_id)
         patient = "pk" if target.patient == "" else target.patient
         fields = ["pk", "clinic_id" if has_clinic else "pk", *([patient] if patient else [])]
-        last = mark
-        while page := list(rows.filter(pk__gt=last).values_list(*fields)[:SEED_PAGE]):
-            last = page[-1][0]
+        for page in pages(rows.values_list(*fields), SEED_PAGE):
             written += audit_created_in_bulk(
                 object_type=label,
                 rows=[

@@ -1,4 +1,5 @@
-"""Helpers for writing services: the allowed-fields guard and the update of a model's fields."""
+"""Helpers for writing services: the allowed-fields guard, the update of a model's fields, and
+the page-by-page read of a loop that writes as it goes."""
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -30,3 +31,23 @@ def model_update(instance, *, fields: dict, allowed, exclude_clean=None) -> list
         raise
     instance.save()
     return changed
+
+
+def pages(queryset, size: int = 500):
+    """`queryset` in primary-key order, `size` rows at a time, each page read whole before the
+    caller gets it: a loop that writes as it reads uses this, never `.iterator()`.
+
+    `.iterator()` keeps its read open between chunks, and on SQLite a connection with an open read
+    cannot write once another connection has committed: "database is locked" at once, whatever the
+    timeout — a nightly job over a busy clinic failed. Rows may be models, `values_list()` tuples
+    whose first value is the primary key, or the keys themselves (`flat=True`).
+    """
+    queryset = queryset.order_by("pk")
+    page = list(queryset[:size])
+    while page:
+        yield page
+        if len(page) < size:
+            return
+        last = page[-1]
+        last = last[0] if isinstance(last, tuple) else getattr(last, "pk", last)
+        page = list(queryset.filter(pk__gt=last)[:size])

@@ -26,7 +26,7 @@ from core.audit import CREATE, DELETE, UPDATE, audit
 from core.contributions import call_service
 from core.events import emit
 from core.roles import Role, require
-from core.services import only_fields
+from core.services import only_fields, pages
 from core.transactions import unit
 from messaging import selectors
 from messaging.hours import working_deadline
@@ -167,8 +167,9 @@ def unread_recount(*, clinic_id=None) -> int:
     threads = Thread.objects.select_related("patient")
     if clinic_id is not None:
         threads = threads.filter(clinic_id=clinic_id)
-    for thread in threads.filter(status=Status.OPEN).iterator():
-        _sync_counts(thread)
+    for page in pages(threads.filter(status=Status.OPEN)):
+        for thread in page:
+            _sync_counts(thread)
     totals: dict = {}
     for user_id, counted in ReadState.objects.filter(counted__gt=0).values_list(
         "user_id", "counted"

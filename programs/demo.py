@@ -17,6 +17,7 @@ from core.audit import audit_created_in_bulk
 from core.models import new_id
 from core.reconcile import SEEDED
 from core.roles import Role
+from core.services import pages
 from patients.models import Patient
 from programs import schedule, services
 from programs.catalogue import MEASURES
@@ -100,12 +101,11 @@ def seed_enrollments(*, clinic, users, count: int, days: int = DEFAULT_DAYS, see
         Patient.objects.filter(clinic=clinic)
         .filter(Q(is_archived__in=[False]))
         .values_list("pk", flat=True)
-        .order_by("pk")
     )
     today = schedule.local_today(clinic)
     made = 0
     batch = []
-    for patient_id in candidates.iterator(chunk_size=2000):
+    for patient_id in (pk for page in pages(candidates, 2000) for pk in page):
         if made >= count:
             break
         if patient_id in taken:
