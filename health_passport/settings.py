@@ -196,10 +196,11 @@ if USES_MONGODB:
     }
 else:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
-    # One connection per request by default. Kept connections (CONN_MAX_AGE=600) double the bare
-    # benchmark view's throughput and speed pages 10-20 %, but with them one of 20 concurrent
-    # SQLite bookings answered 500 in one CI run (not reproduced; see README "Fourth round").
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+    # A worker keeps its connection for 10 minutes (checked before reuse): opening one per
+    # request cost SQLite a schema parse and a cold page cache each time, half the bare
+    # benchmark view's time. (The 500 once blamed on kept connections was a test's database
+    # copy switching to WAL under 20 first connections at once: README "Seventh round".)
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # Write-ahead log: a commit (an audit row) is one append and fsync, not a rollback
