@@ -43,3 +43,17 @@ def pre_fork(server, worker):
     from django.db import connections
 
     connections.close_all()
+
+
+def when_ready(server):
+    """Open the database once before the first worker is forked: a SQLite file not yet in WAL mode
+    is switched here (the settings' `PRAGMA journal_mode=WAL`), not by the workers' first
+    connections racing to do it, one of which fails with "database is locked". A database that
+    does not answer is left to /readyz to report."""
+    from django.db import connections
+
+    try:
+        connections["default"].ensure_connection()
+    except Exception:  # noqa: BLE001 - start anyway; /readyz says what is missing
+        server.log.warning("the database did not answer at start-up")
+    connections.close_all()

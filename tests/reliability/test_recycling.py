@@ -3,10 +3,13 @@ a master that has loaded, warmed and frozen the application (core.warmup), so a 
 needs no start-up of its own. How much faster that is lives in the benchmark (README,
 "Fifth round"); here, that it works and what the warm-up leaves behind."""
 
+import contextlib
 import gc
+import sqlite3
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from core.warmup import warm
@@ -47,3 +50,22 @@ def test_warm_up_compiles_every_template_without_touching_the_database(
     finally:
         gc.unfreeze()
     assert compiled > len(list(TEMPLATES.rglob("*.html")))  # and the form widgets'
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the journal mode is SQLite's")
+@pytest.mark.django_db(transaction=True)
+def test_the_master_switches_a_sqlite_file_to_wal_before_forking(tmp_path):
+    """Workers' first connections racing to switch the journal mode fail one request in ~100
+    bursts ("database is locked"); a file copied in without WAL is switched once, at start."""
+    database = WorkerDatabase(tmp_path)
+    database.push()
+    with contextlib.closing(sqlite3.connect(database.file)) as copy:
+        assert copy.execute("PRAGMA journal_mode=DELETE").fetchone() == ("delete",)
+    server = Server(database.env(), tmp_path / "gunicorn.log")  # up: /healthz touches no table
+    try:
+        with contextlib.closing(sqlite3.connect(database.file)) as copy:
+            mode = copy.execute("PRAGMA journal_mode").fetchone()
+    finally:
+        server.stop()
+        database.remove()
+    assert mode == ("wal",)
