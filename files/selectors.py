@@ -257,7 +257,11 @@ def file_for_preview(*, actor, id: str) -> StoredFile:
 def patient_panel(*, actor, patient) -> dict:
     """The patient page's Files panel: the newest files and counts by category."""
     files = file_list(actor=actor, patient=patient)
-    latest = list(files.select_related("uploaded_by")[: PANEL_FILES + 1])
+    shown = files.select_related("uploaded_by").only(  # (the ORM spends ~20 µs a column)
+        "clinic", "patient", "sha256", "title", "category", "content_type", "size",
+        "scan_status", "shared_with_patient", "deleted_at", "created_at", "uploaded_by__name",
+    )  # fmt: skip
+    latest = list(shown[: PANEL_FILES + 1])
     if len(latest) <= PANEL_FILES:  # all of them: count these (most patients; one query less)
         counts = Counter(stored.category for stored in latest)
     else:

@@ -371,6 +371,10 @@ def latest_results(*, actor, patient: Patient) -> list[LabResult]:
     latest = {}
     newest = result_list(actor=actor, patient_id=patient.pk).order_by("-collected_at")
     newest = newest.select_related(None).select_related("test")  # the panel names only the test
+    newest = newest.only(  # the columns the panel shows (the ORM spends ~20 µs on each)
+        "test__name", "value_numeric", "unit", "value_text", "flag", "reference_text",
+        "collected_at", "status", "reviewed_at", "critical_communicated_at",
+    )  # fmt: skip
     for result in newest[:LATEST_WINDOW]:
         latest.setdefault(result.test_id, result)
     return sorted(latest.values(), key=lambda r: r.test.name)

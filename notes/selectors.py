@@ -244,6 +244,10 @@ def note_authors(*, actor):
 def patient_panel(*, actor, patient) -> dict:
     """The patient page's Notes panel: the latest notes (part of the page's audited view)."""
     notes = note_list(actor=actor, patient=patient).select_related("note_type", "author")
+    notes = notes.only(  # the columns the panel shows (the ORM spends ~20 µs on each)
+        "created_at", "title", "status", "signed_at", "cosigner", "cosigned_at",
+        "note_type__name", "author__name", "author__email",
+    )  # fmt: skip
     latest = list(notes[: PANEL_SIZE + 1])  # (only the people the panel names are joined)
     return {
         "notes": latest[:PANEL_SIZE],

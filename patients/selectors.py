@@ -149,6 +149,33 @@ def patient_list(*, actor, search: str = "", status: str = "active", sort: str =
 
 # The users an API row names (creator, updater, the patient's own account).
 PEOPLE = ("created_by", "updated_by", "user")
+# What an API row reads (patients/serializers.py): the record's columns and, of those users,
+# the names and the account's state: 26 columns where whole rows were 76 (the ORM spends
+# ~20 µs on each column of a query, and builds each value of every row).
+API_COLUMNS = (
+    "mrn",
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "date_of_birth",
+    "sex",
+    "phone",
+    "email",
+    "address",
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+    "preferred_language",
+    "staff_notes",
+    "allergy_status",
+    "is_archived",
+    "created_at",
+    "updated_at",
+    "created_by__name",
+    "updated_by__name",
+    "user__is_active",
+    "user__password",
+)
 # What the HTML patient list shows of each row (templates/patients/patient_list.html).
 LIST_COLUMNS = (
     "mrn",
@@ -177,7 +204,7 @@ def patient_page(
     before: str = "",
 ) -> Page:
     """One page of `patient_list`, audited as one 'view' row per patient shown. `columns`: only
-    those (e.g. LIST_COLUMNS, what the HTML list shows) and no joined users; else whole rows
+    those (e.g. LIST_COLUMNS, what the HTML list shows) and no joined users; else API_COLUMNS
     with their creator, updater and app user (PEOPLE: the API serialises them; joined only
     for the page's 25 rows, never for every match before the sort). `after` / `before`:
     the HTML list's Next / Previous cursors (core.lists.Walk): a deep page costs what page 1
@@ -190,7 +217,7 @@ def patient_page(
     if columns:
         patients = patients.only(*columns)
     else:
-        load = loaded_by_id(patients.select_related(*PEOPLE))
+        load = loaded_by_id(patients.select_related(*PEOPLE).only(*API_COLUMNS))
         patients = patients.only("id")
     return page_of(
         patients,
