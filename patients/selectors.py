@@ -217,7 +217,7 @@ def patient_page(
     if columns:
         patients = patients.only(*columns)
     else:
-        load = loaded_by_id(patients.select_related(*PEOPLE).only(*API_COLUMNS))
+        load = _api_rows(patients)
         patients = patients.only("id")
     return page_of(
         patients,
@@ -229,6 +229,11 @@ def patient_page(
         load=load,
         on_page=audited_by_patient(actor=actor, patient_of=lambda p: p.pk, detail=detail),
     )
+
+
+def _api_rows(patients):
+    """A page's `load` for the API: its rows again by id, with the columns it serialises."""
+    return loaded_by_id(patients.select_related(*PEOPLE).only(*API_COLUMNS))
 
 
 def _cursor_edges(actor):
@@ -257,7 +262,7 @@ def patient_keyset_page(
         cursor=cursor,
         edges=_cursor_edges(actor),
         per_page=per_page,
-        load=loaded_by_id(patients.select_related(*PEOPLE)),
+        load=_api_rows(patients),
         on_page=audited_by_patient(actor=actor, patient_of=lambda p: p.pk, detail=detail),
     )
 
