@@ -1,6 +1,7 @@
 """The API documentation pages work offline under the CSP (Chromium reports any violation)."""
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -9,14 +10,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
     "path, ready", [("/api/docs/", ".opblock"), ("/api/redoc/", ".api-content")]
 )
 def test_api_docs_render_under_the_csp_from_local_files(page, live_server, path, ready):
-    violations = []
-    page.on("console", lambda msg: violations.append(msg.text) if "Policy" in msg.text else None)
-    loaded = []
+    console, errors, loaded = [], [], []
+    page.on("console", lambda msg: console.append(f"{msg.type}: {msg.text}"))
+    page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("requestfinished", lambda req: loaded.append(req.url))
 
     page.goto(path)
-    page.wait_for_selector(ready, timeout=60_000)
+    try:
+        page.wait_for_selector(ready, timeout=60_000)
+    except PlaywrightTimeout:  # once under the MongoDB pass's load: say what the page did
+        pytest.fail(f"{ready} never appeared; console: {console}; errors: {errors}; "
+                    f"loaded: {loaded}")  # fmt: skip
     page.wait_for_timeout(500)
+    violations = [line.split(": ", 1)[1] for line in console if "Policy" in line]
 
     assert [url for url in loaded if not url.startswith((live_server.url, "data:", "blob:"))] == []
     assert [v for v in violations if "script" in v] == []
