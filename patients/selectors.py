@@ -150,7 +150,7 @@ def patient_list(*, actor, search: str = "", status: str = "active", sort: str =
 # The users an API row names (creator, updater, the patient's own account).
 PEOPLE = ("created_by", "updated_by", "user")
 # What an API row reads (patients/serializers.py): the record's columns and, of those users,
-# the names and the account's state: 26 columns where whole rows were 76 (the ORM spends
+# the names and the account's state: 29 columns where whole rows were 76 (the ORM spends
 # ~20 µs on each column of a query, and builds each value of every row).
 API_COLUMNS = (
     "mrn",
