@@ -242,9 +242,10 @@ def assignable_staff(*, thread) -> list:
 
 def patient_panel(*, actor, patient) -> dict:
     """The patient page's Messages panel: the patient's latest threads the actor may read."""
-    threads = thread_list(actor=actor, patient=patient.pk).only(  # the columns it shows (~20 µs
+    # The columns the panel shows and its unread counts read (the ORM spends ~20 µs on each).
+    threads = thread_list(actor=actor, patient=patient.pk).only(
         "subject", "urgent", "category", "status", "last_message_at", "seq", "visible_seq"
-    )  # each to the ORM), and what the unread count reads
+    )
     latest = with_unread(actor, list(threads[: PANEL_SIZE + 1]))
     return {
         "threads": latest[:PANEL_SIZE],

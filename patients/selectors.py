@@ -183,9 +183,8 @@ def patient_page(
     those (e.g. LIST_COLUMNS, what the HTML list shows) and no joined users; else whole rows
     with their creator's and updater's names and their app account's state (PEOPLE_COLUMNS:
     the API serialises them; joined only for the page's 25 rows, never for every match before
-    the sort). `after` / `before`:
-    the HTML list's Next / Previous cursors (core.lists.Walk): a deep page costs what page 1
-    does."""
+    the sort). `after` / `before`: the HTML list's Next / Previous cursors (core.lists.Walk): a
+    deep page costs what page 1 does."""
     patients = patient_list(actor=actor, search=search, status=status, sort=sort)
     detail = "patient list" + (f"; search: {search.strip()}" if search.strip() else "")
     order = SORTS.get(sort, SORTS["name"])
