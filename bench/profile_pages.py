@@ -5,8 +5,9 @@ Run through `manage.py shell` with the benchmark's settings (bench/run.sh profil
 the benchmark's own SQLite file). It signs in as the demo clinician with the test client (a
 real session row, as after a login) and an API token, requests each page `--requests` times
 under cProfile after a warm-up, and prints per page: milliseconds of CPU per request by part,
-and the queries of one request. The parts overlap where one calls the other (queries made while
-auditing count in both); "middleware" is the whole request minus the view and its response.
+and the queries of one request, the columns they select and its Python calls. The parts
+overlap where one calls the other (queries made while auditing count in both); "middleware" is
+the whole request minus the view and its response.
 """
 
 import cProfile
@@ -55,10 +56,12 @@ def parts_of(profile: cProfile.Profile, requests: int) -> dict:
 def profile_page(client, path: str, headers: dict, requests: int, warmup: int = 5) -> dict:
     for _ in range(warmup):
         assert client.get(path, **headers).status_code == 200, path
-    statements = []
+    statements, columns = [], []
 
     def record(execute, sql, params, many, context):
         statements.append(sql.split(None, 1)[0].upper())
+        if statements[-1] == "SELECT":  # each selected column costs the ORM ~20 µs a query
+            columns.append(sql.split(" FROM ", 1)[0].count(", ") + 1)
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(record):  # request_started clears connection.queries
@@ -74,6 +77,9 @@ def profile_page(client, path: str, headers: dict, requests: int, warmup: int = 
     result["wall (profiled)"] = wall
     result["queries (count)"] = len(statements)
     result["writes (count)"] = sum(s in {"INSERT", "UPDATE", "DELETE"} for s in statements)
+    result["columns (count)"] = sum(columns)
+    # Python calls per request: on a machine whose speed moves, a measure that does not.
+    result["calls (count)"] = pstats.Stats(profile).total_calls // requests
     result["_top"] = top_functions(profile)
     return result
 
@@ -123,13 +129,14 @@ def main(requests: int = 30, top: bool = False, timed: bool = False) -> None:
         return time_pages(pages, requests)
     columns = ["request", "middleware", "session save", "view + response", "queries"]
     columns += ["audit write", "templates", "serialisation", "JSON render"]
-    print("| page (ms of one request) | " + " | ".join(columns) + " | queries | writes |")
-    print("|---" * (len(columns) + 3) + "|")
+    counted = ["queries", "writes", "columns", "calls"]
+    print("| page (ms of one request) | " + " | ".join(columns + counted) + " |")
+    print("|---" * (len(columns) + len(counted) + 1) + "|")
     tops = []
     for name, client, path, headers in pages:
         result = profile_page(client, path, headers, requests)
         cells = " | ".join(f"{result[c]:.1f}" for c in columns)
-        counts = f"{result['queries (count)']} | {result['writes (count)']}"
+        counts = " | ".join(str(result[f"{c} (count)"]) for c in counted)
         print(f"| {name} | {cells} | {counts} |", flush=True)
         tops.append((name, result["_top"]))
     if top:
