@@ -557,6 +557,16 @@ def test_patient_user_lists_only_themself(api_as, clinic, patient, me):
     assert "staff_notes" not in data["results"][0]
 
 
+def test_staff_notes_follow_each_reader_in_turn(api_as, clinician, patient, me):
+    """The serializer's fields are built once per process (core.api.ModelSerializer); what one
+    reader may not see is still decided for every request, whoever asked before."""
+    for reader, sees_notes in ((clinician, True), (me, False), (clinician, True), (me, False)):
+        row = api_as(reader).get(f"{API}/", {"status": "all"}).json()["results"][0]
+        record = api_as(reader).get(f"{API}/{patient.pk}/").json()
+        assert ("staff_notes" in row, "staff_notes" in record) == (sees_notes, sees_notes)
+    assert record["id"] == patient.pk and set(record) == PATIENT_FIELDS - {"staff_notes"}
+
+
 def test_patient_user_reads_own_record_without_staff_notes(api_as, patient, me):
     response = api_as(me).get(f"{API}/{patient.pk}/")
     assert response.status_code == 200
