@@ -4,13 +4,28 @@ budget, the budget does not grow with the rows shown, and a page view writes no 
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.db.models import Model
 
+from appointments import services as appointment_services
+from appointments.models import Appointment, AppointmentType
 from core.roles import Role
 from labs import services as lab_services
 from labs.models import LabTest
+from patients.models import Patient
+from programs import services as programme_services
 from tests.factories import UserFactory
+from tests.files.factories import stored_file
 from tests.labs.test_html_base import GLUCOSE, add_result, ago
-from tests.patients.factories import PatientFactory
+from tests.messaging.factories import make_thread
+from tests.notes import factories as notes
+from tests.patients.factories import (
+    AllergyFactory,
+    ConditionFactory,
+    MedicationFactory,
+    PatientFactory,
+    portal_user,
+)
+from tests.programs import factories as programs
 
 # Measured 2026-12-02 (SQLite): the session and user lookups, the page's rows and their count,
 # the audit insert, the header's badges (unread messages, notifications); no session write.
@@ -102,18 +117,29 @@ def test_review_queue_keeps_its_budget_for_1_or_25_results(
     assert "sessionid" not in response.cookies
 
 
+@pytest.fixture
+def lazy_loads(monkeypatch):
+    """Start recording the fields Django loads on access (left out by `.only()`): one query
+    each, for every row a page shows. Returns the list it fills: (model, fields)."""
+
+    def start() -> list:
+        loaded = []
+        refresh = Model.refresh_from_db
+
+        def spy(instance, *args, **kwargs):
+            loaded.append((type(instance).__name__, kwargs.get("fields", args[1:2])))
+            return refresh(instance, *args, **kwargs)
+
+        monkeypatch.setattr(Model, "refresh_from_db", spy)
+        return loaded
+
+    return start
+
+
 def fill_chart(patient, author):
     """A patient with rows in every panel of the page: clinical lists, appointments to come and
     past, a signed note, a programme with a measurement, results and an open order, a thread
     (unread by someone else), a file."""
-    from appointments import services as appointment_services
-    from appointments.models import Appointment, AppointmentType
-    from tests.files.factories import stored_file
-    from tests.messaging.factories import make_thread
-    from tests.notes import factories as notes
-    from tests.patients.factories import AllergyFactory, ConditionFactory, MedicationFactory
-    from tests.programs import factories as programs
-
     clinic = patient.clinic
     for factory in (AllergyFactory, ConditionFactory, MedicationFactory):
         factory(patient=patient, clinic=clinic)
@@ -130,8 +156,6 @@ def fill_chart(patient, author):
     notes.make_note(author, patient, signed=True, title="Review of blood pressure")
     programs.install(clinic)
     enrollment = programs.enrol(author, patient, days_ago=2)
-    from programs import services as programme_services
-
     programme_services.task_complete(
         actor=author, task=programs.bp_task(enrollment), values=programs.bp(150, 95)
     )
@@ -145,23 +169,14 @@ def fill_chart(patient, author):
 
 
 def test_patient_page_of_a_full_chart_reads_no_field_row_by_row(
-    web, clinic, clinician, monkeypatch, django_assert_max_num_queries
+    web, clinic, clinician, lazy_loads, django_assert_max_num_queries
 ):
     """The panels read only the columns they show (issue 19: each selected column costs the ORM
     ~20 µs a query); a column one of them left out would be read again for every row shown."""
-    from django.db.models import Model
-
     patient = smiths(clinic, 1)[0]
     fill_chart(patient, clinician)
     web.get(f"/patients/{patient.pk}/")
-    reloaded = []
-    refresh = Model.refresh_from_db
-
-    def spy(instance, *args, **kwargs):
-        reloaded.append((type(instance).__name__, kwargs.get("fields", args[1:2])))
-        return refresh(instance, *args, **kwargs)
-
-    monkeypatch.setattr(Model, "refresh_from_db", spy)
+    reloaded = lazy_loads()
     # The empty page's 22, plus the programme's next tasks, targets and newest readings, the
     # open order's tests, the thread's read state and the files' duplicate check.
     with django_assert_max_num_queries(28):
@@ -180,29 +195,17 @@ def test_patient_page_of_a_full_chart_reads_no_field_row_by_row(
 
 
 def test_api_patient_list_reads_the_people_it_names_without_a_query_each(
-    api_as, clinician, clinic, monkeypatch, django_assert_max_num_queries
+    api_as, clinician, clinic, lazy_loads, django_assert_max_num_queries
 ):
     """An API row names its creator and updater and says whether the patient's account is
     active: read with the page's one query by id, not loaded again for each row."""
-    from django.db.models import Model
-
-    from patients.models import Patient
-    from tests.patients.factories import portal_user
-
     patients = smiths(clinic, 25)
     Patient.objects.filter(clinic=clinic).update(created_by=clinician, updated_by=clinician)
     portal_user(patients[0])
     portal_user(patients[1], password=False)
     api = api_as(clinician)
     api.get("/api/v1/patients/")
-    reloaded = []
-    refresh = Model.refresh_from_db
-
-    def spy(instance, *args, **kwargs):
-        reloaded.append(type(instance).__name__)
-        return refresh(instance, *args, **kwargs)
-
-    monkeypatch.setattr(Model, "refresh_from_db", spy)
+    reloaded = lazy_loads()
     for path in ("/api/v1/patients/", "/api/v1/patients/?cursor="):
         with django_assert_max_num_queries(BUDGETS[path]):
             rows = api.get(path).json()["results"]
