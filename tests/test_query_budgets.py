@@ -215,3 +215,34 @@ def test_api_patient_list_reads_the_people_it_names_without_a_query_each(
         statuses = {row["last_name"]: row["portal_account_status"] for row in rows}
         assert statuses["Smith0"] == "active" and statuses["Smith1"] == "invited"
         assert statuses["Smith2"] == "none"
+
+
+def test_review_queue_reads_what_its_groups_show_in_the_page_query(
+    web, clinic, clinician, lazy_loads, django_assert_max_num_queries
+):
+    """A group shows the patient, the order (its date and who ordered it) and each result's test,
+    value, flag, range and time: all read by the page's one query, none again row by row (nor
+    by the staff home's widget of the same queue)."""
+    lab_services.catalogue_install(clinic=clinic)
+    glucose = LabTest.objects.get(clinic=clinic, loinc_code=GLUCOSE)
+    writer = UserFactory(clinic=clinic, role=Role.ADMIN)
+    patients = smiths(clinic, 12)
+    for n, patient in enumerate(patients):
+        order = lab_services.order_create(
+            actor=clinician, patient=patient, tests=[glucose], panels=[]
+        )
+        add_result(writer, patient, glucose, str(150 + n), ago(1), order=order)
+    add_result(writer, patients[0], glucose, "40", ago(2))  # an outside result: critical low
+    web.get("/labs/review/")
+    reloaded = lazy_loads()
+    with django_assert_max_num_queries(BUDGETS["/labs/review/"]):
+        response = web.get("/labs/review/")
+
+    home = web.get("/").content.decode()  # the staff home's widget reads the same columns
+
+    assert reloaded == []
+    assert "Results to review" in home and patients[0].full_name in home
+    page = response.content.decode()
+    assert page.count('class="card mb-3 hp-review-group"') == 10  # a page of ten groups
+    assert f"({clinician.name})" in page and "Outside results" in page
+    assert patients[0].full_name in page and "161 mg/dL" in page and "Record who was told" in page
