@@ -1,9 +1,11 @@
 """Colour helpers for base.html: a safe clinic colour, its RGB triple, a hover shade, and the
 text colour (white or near-black) that contrasts best with it (WCAG relative luminance)."""
 
+import functools
 import re
 
 from django import template
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -103,3 +105,44 @@ def link_colour(colour) -> str:
     """The clinic colour for link text: darkened until it reads at 4.5:1 on a flagged row."""
     row = _luminance(_rgb(FLAGGED_ROW_BG))
     return _darkened_until(colour, lambda c: _contrast(_luminance(_rgb(c)), row) >= READABLE)
+
+
+THEME = """:root {{
+      --hp-primary: {colour};
+      --hp-fill: {fill};
+      --hp-primary-rgb: {fill_rgb};
+      --hp-primary-hover: {fill_hover};
+      --hp-primary-active: {fill_active};
+      --hp-on-primary: {on_fill};
+      --bs-primary: var(--hp-fill);
+      --bs-primary-rgb: var(--hp-primary-rgb);
+      --bs-link-color: {link};
+      --bs-link-color-rgb: {link_rgb};
+      --bs-link-hover-color: {link_hover};
+      --bs-link-hover-color-rgb: {link_hover_rgb};
+    }}"""
+
+
+@register.simple_tag
+def theme_variables(colour) -> str:
+    """base.html's CSS variables for the clinic's colour. Derived once per colour: the dozen
+    filters that drew them on every page took ~900 Python calls a request."""
+    return _theme_variables(safe_colour(colour))
+
+
+@functools.lru_cache(maxsize=256)
+def _theme_variables(colour: str) -> str:
+    fill, link = readable_fill(colour), link_colour(colour)
+    return format_html(
+        THEME,
+        colour=colour,
+        fill=fill,
+        fill_rgb=rgb_triple(fill),
+        fill_hover=shade(fill, 15),
+        fill_active=shade(fill, 25),
+        on_fill=contrast_text(fill),
+        link=link,
+        link_rgb=rgb_triple(link),
+        link_hover=shade(link, 20),
+        link_hover_rgb=rgb_triple(shade(link, 20)),
+    )
