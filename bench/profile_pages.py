@@ -13,9 +13,12 @@ the whole request minus the view and its response.
 import cProfile
 import json
 import pstats
+import sys
 import time
+from collections import Counter
 
 from django.db import connection
+from django.template import base as template_base
 from django.test import Client
 
 EMAIL = "clinician@demo.clinic"
@@ -93,9 +96,45 @@ def top_functions(profile, limit=12) -> list[str]:
     ]
 
 
-def main(requests: int = 30, top: bool = False, timed: bool = False) -> None:
+def calls_by_node(client, path: str, headers: dict, requests: int) -> Counter:
+    """Python calls per request made by each template node itself (its tag, variable or
+    filter; what nodes inside it make is theirs), keyed "template:line {% tag %}"; calls
+    outside any node are "(no template node)": middleware, the view, its queries."""
+    counts, inside = Counter(), ["(no template node)"]
+    render = template_base.Node.render_annotated
+
+    def tagged(node, context):
+        origin, token = getattr(node, "origin", None), getattr(node, "token", None)
+        inside.append(
+            f"{origin.template_name if origin else '?'}:{token.lineno if token else 0} "
+            f"{token.contents[:60] if token else type(node).__name__}"
+        )
+        try:
+            return render(node, context)
+        finally:
+            inside.pop()
+
+    def count(_frame, event, _arg):
+        if event in ("call", "c_call"):
+            counts[inside[-1]] += 1
+
+    client.get(path, **headers)
+    template_base.Node.render_annotated = tagged
+    sys.setprofile(count)
+    try:
+        for _ in range(requests):
+            client.get(path, **headers)
+    finally:
+        sys.setprofile(None)
+        template_base.Node.render_annotated = render
+    return Counter({key: n // requests for key, n in counts.items()})
+
+
+def main(requests: int = 30, top: bool = False, timed: bool = False, nodes: bool = False) -> None:
     """The parts table (under cProfile); `timed=True`: median and p90 ms of each page without
-    the profiler, and its ratio to the bare view (sequential requests, one process)."""
+    the profiler, and its ratio to the bare view (sequential requests, one process);
+    `nodes=True`: per HTML page, its calls by template (base.html's are every page's) and the
+    template nodes that make the most."""
     from accounts.models import User
     from patients.models import Patient
     from patients.selectors import SORTS
@@ -127,6 +166,8 @@ def main(requests: int = 30, top: bool = False, timed: bool = False) -> None:
     ]
     if timed:
         return time_pages(pages, requests)
+    if nodes:
+        return print_nodes([page for page in pages if page[1] is html], requests)
     columns = ["request", "middleware", "session save", "view + response", "queries"]
     columns += ["audit write", "templates", "serialisation", "JSON render"]
     counted = ["queries", "writes", "columns", "calls"]
@@ -175,3 +216,15 @@ def time_pages(pages, requests: int) -> None:
             f"| {counted['writes (count)']} |",
             flush=True,
         )
+
+
+def print_nodes(pages, requests: int, limit: int = 15) -> None:
+    for name, client, path, headers in pages:
+        counts = calls_by_node(client, path, headers, requests)
+        templates = Counter()
+        for key, n in counts.items():
+            templates[key.split(":", 1)[0]] += n
+        print(f"\n{name}: {sum(counts.values()):,} Python calls a request")
+        print("  by template: " + ", ".join(f"{t} {n:,}" for t, n in templates.most_common(6)))
+        for key, n in counts.most_common(limit):
+            print(f"  {n:7,}  {key}")
