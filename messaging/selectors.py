@@ -199,9 +199,12 @@ def messages_of(*, actor, thread: Thread, since=None, after_seq: int | None = No
 
 
 def unread_count(*, actor) -> int:
-    """The actor's unread messages over their inbox: one row read by its key."""
-    value = UnreadCounter.objects.filter(user_id=actor.pk).values_list("unread", flat=True).first()
-    return max(value or 0, 0)
+    """The actor's unread messages over their inbox: one row read by its key (`get`: unordered,
+    as core.access.get_or_404 says why)."""
+    try:
+        return max(UnreadCounter.objects.values_list("unread", flat=True).get(user_id=actor.pk), 0)
+    except UnreadCounter.DoesNotExist:
+        return 0
 
 
 def clinic_settings(clinic_id) -> MessagingSettings:

@@ -118,9 +118,12 @@ def _count_add(user_id, amount: int) -> None:
 
 
 def unread_count(*, actor) -> int:
-    """One primary-key read, however many notifications the user has."""
-    value = UnreadCount.objects.filter(pk=actor.pk).values_list("unread", flat=True).first()
-    return max(value or 0, 0)
+    """One primary-key read, however many notifications the user has (`get`: unordered, as
+    core.access.get_or_404 says why)."""
+    try:
+        return max(UnreadCount.objects.values_list("unread", flat=True).get(pk=actor.pk), 0)
+    except UnreadCount.DoesNotExist:
+        return 0
 
 
 def unread_recount() -> int:
