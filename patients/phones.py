@@ -35,6 +35,7 @@ def normalize(text: str, country: str) -> tuple[str, bool]:
     return text, not text
 
 
+@lru_cache(maxsize=4096)  # the patient page asks of two numbers on every view (~240 calls each)
 def is_e164(stored: str) -> bool:
     number = _parse(stored, "") if (stored or "").startswith("+") else None
     return number is not None and phonenumbers.is_valid_number(number)
