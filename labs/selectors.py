@@ -438,8 +438,6 @@ def review_widget(*, actor, limit: int = 8) -> dict:
 
 
 # --- the review queue grouped by patient and order ---------------------------------------------
-
-
 @dataclass
 class ReviewGroup:
     """The unreviewed results of one order (or a patient's outside results, `order` None)."""
