@@ -10,17 +10,29 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
     "path, ready", [("/api/docs/", ".opblock"), ("/api/redoc/", ".api-content")]
 )
 def test_api_docs_render_under_the_csp_from_local_files(page, live_server, path, ready):
-    console, errors, loaded = [], [], []
+    console, errors, loaded, answered, stalls = [], [], [], [], []
     page.on("console", lambda msg: console.append(msg.text))
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("requestfinished", lambda req: loaded.append(req.url))
+    page.on("response", lambda response: answered.append(f"{response.status} {response.url}"))
 
-    page.goto(path)
-    try:
-        page.wait_for_selector(ready, timeout=60_000)
-    except PlaywrightTimeout:  # once under the MongoDB pass's load: say what the page did
-        pytest.fail(f"{ready} never appeared; console: {console}; errors: {errors}; "
-                    f"loaded: {loaded}")  # fmt: skip
+    # Twice in the MongoDB pass ReDoc never drew its content within 60 s although every file
+    # had loaded and the console held only what a passing run's does (alone it takes ~10 s, and
+    # ~10 s with four busy loops on the two cores). Not understood; what this test asserts is the
+    # CSP, so a stalled render is reported and the page loaded once more before it fails.
+    for _attempt in range(2):
+        page.goto(path)
+        try:
+            page.wait_for_selector(ready, timeout=60_000)
+            break
+        except PlaywrightTimeout:
+            stalls.append(f"console: {console}; errors: {errors}; answered: {answered}")
+            for seen in (console, errors, loaded, answered):
+                seen.clear()
+    else:
+        pytest.fail(f"{ready} never appeared, in two loads: {stalls}")
+    if stalls:
+        print(f"{path}: the first load stalled: {stalls[0]}")  # in the report of a passing run
     page.wait_for_timeout(500)
     violations = [text for text in console if "Policy" in text]
 
