@@ -471,8 +471,10 @@ def review_groups_page(
     page = Paginator(ordered, per_page)
     page = page.page(number) if strict else page.get_page(number)
     grouped: dict[tuple, list[LabResult]] = {key: [] for key in page.object_list}
-    rows = as_reviewed(queue.filter(patient_id__in={patient for patient, _order in grouped}))
-    for result in rows if grouped else ():  # an empty queue compiles no query (a third of its page)
+    rows = []  # an empty queue compiles no query (it was a third of that page's Python calls)
+    if grouped:
+        rows = as_reviewed(queue.filter(patient_id__in={patient for patient, _ in grouped}))
+    for result in rows:
         key = (result.patient_id, result.order_id)
         if key in grouped:
             grouped[key].append(result)

@@ -1,5 +1,6 @@
-"""Colour helpers for base.html: a safe clinic colour, its RGB triple, a hover shade, and the
-text colour (white or near-black) that contrasts best with it (WCAG relative luminance)."""
+"""The clinic colour on pages and e-mails: base.html's CSS variables (`{% theme_variables %}`:
+fill, link, hover shades, RGB triples), the navbar's dark or light text (`is_dark`), and the text
+colour (white or near-black) that contrasts best with a colour (WCAG relative luminance)."""
 
 import functools
 import re
@@ -40,13 +41,11 @@ def safe_colour(colour) -> str:
     return "#{:02x}{:02x}{:02x}".format(*_rgb(colour))
 
 
-@register.filter
 def rgb_triple(colour) -> str:
     """`13, 110, 253`, for Bootstrap's `--bs-primary-rgb`."""
     return ", ".join(str(v) for v in _rgb(colour))
 
 
-@register.filter
 def shade(colour, percent=15) -> str:
     """The colour mixed with black (positive percent) or white (negative), for hover states."""
     try:
@@ -100,7 +99,6 @@ def readable_fill(colour) -> str:
     return _darkened_until(colour, readable)
 
 
-@register.filter
 def link_colour(colour) -> str:
     """The clinic colour for link text: darkened until it reads at 4.5:1 on a flagged row."""
     row = _luminance(_rgb(FLAGGED_ROW_BG))
@@ -133,6 +131,7 @@ def theme_variables(colour) -> str:
 @functools.lru_cache(maxsize=256)
 def _theme_variables(colour: str) -> str:
     fill, link = readable_fill(colour), link_colour(colour)
+    link_hover = shade(link, 20)
     return format_html(
         THEME,
         colour=colour,
@@ -143,6 +142,6 @@ def _theme_variables(colour: str) -> str:
         on_fill=contrast_text(fill),
         link=link,
         link_rgb=rgb_triple(link),
-        link_hover=shade(link, 20),
-        link_hover_rgb=rgb_triple(shade(link, 20)),
+        link_hover=link_hover,
+        link_hover_rgb=rgb_triple(link_hover),
     )
