@@ -118,6 +118,9 @@ mongo-migrations: setup
 # Collect the strings marked for translation into locale/es/LC_MESSAGES/django.po and compile
 # django.mo; translate each new msgid in the .po, run it again, commit both files. The same
 # folders are skipped by tests/test_translations.py.
+# locale/en/LC_MESSAGES/django.mo is derived from the Spanish catalogue: each msgid as its own
+# English. English readers see the same words, found in the first catalogue Django reads instead
+# of after missing in every one it chains for en-GB (18 Python calls a lookup against 52).
 MESSAGES_IGNORE := -i .venv -i tools -i tests -i bench -i node_modules -i staticfiles \
 	-i test-results -i media
 .PHONY: messages
@@ -125,6 +128,8 @@ messages: setup /usr/bin/msgfmt
 	$(DEV_ENV) $(PY) manage.py makemessages -l es --add-location file --no-obsolete \
 		$(MESSAGES_IGNORE)
 	$(DEV_ENV) $(PY) manage.py compilemessages -l es -i .venv -i node_modules -i staticfiles
+	msgfilter --keep-header -i locale/es/LC_MESSAGES/django.po sed d | msgen --lang=en - \
+		| msgfmt --check -o locale/en/LC_MESSAGES/django.mo -
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache tools/congodb/dist tools/congodb/node_modules \

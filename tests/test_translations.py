@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.commands import makemessages
+from django.utils import translation
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 PO = LOCALE / "es" / "LC_MESSAGES" / "django.po"
@@ -105,3 +106,43 @@ def test_the_committed_mo_is_the_compiled_po(tmp_path):
         if compiled_catalog[k] != committed_catalog[k]
     }
     assert not stale, f"django.mo is older than django.po: run `make messages` ({len(stale)})"
+
+
+ENGLISH_MO = LOCALE / "en" / "LC_MESSAGES" / "django.mo"
+
+
+def test_the_english_catalogue_is_every_spanish_msgid_as_itself(tmp_path):
+    """locale/en is derived, not translated (Makefile `messages`): it only spares English
+    lookups the misses through Django's chained catalogues, so it must cover every msgid."""
+    blank = tmp_path / "blank.po"
+    fresh = tmp_path / "django.mo"
+    gettext_tool("msgfilter", "--keep-header", "-i", str(PO), "-o", str(blank), "sed", "d")
+    english = subprocess.run(
+        ["msgen", "--lang=en", str(blank)], capture_output=True, check=True
+    ).stdout
+    subprocess.run(["msgfmt", "--check", "-o", str(fresh), "-"], input=english, check=True)
+
+    with ENGLISH_MO.open("rb") as committed, fresh.open("rb") as compiled:
+        committed_catalog = gettext.GNUTranslations(committed)._catalog
+        compiled_catalog = gettext.GNUTranslations(compiled)._catalog
+    assert committed_catalog == compiled_catalog, "locale/en is stale: run `make messages`"
+
+
+@pytest.mark.parametrize("language", ["en", "en-gb", "en-us"])
+def test_english_readers_read_each_msgid_as_written(language):
+    with ENGLISH_MO.open("rb") as committed:
+        keys = [key for key in gettext.GNUTranslations(committed)._catalog if key]
+    assert len(keys) > 1000  # the whole catalogue, not an empty file
+    changed = {}
+    with translation.override(language):
+        for key in keys:
+            if isinstance(key, tuple):  # (singular, plural form): form 0 is the singular
+                msgid, form = key
+                if form == 0 and translation.ngettext(msgid, "", 1) != msgid:
+                    changed[key] = translation.ngettext(msgid, "", 1)
+                continue
+            context, _, msgid = key.rpartition("\x04")
+            read = translation.pgettext(context, msgid) if context else translation.gettext(msgid)
+            if read != msgid:
+                changed[key] = read
+    assert not changed, changed
