@@ -1,14 +1,21 @@
-"""The application's URLs plus /bench/bare/: the floor the patient pages are compared with.
+"""The application's URLs plus the floors the benchmarks compare pages with.
 
-The bare view renders 25 rows of static data through a Django template, padded to the byte
-size the benchmark asks for (the patient list page's), with no database work of its own. It
-still passes through the full middleware stack, like every page: the session and user lookup
-of LoginRequiredMiddleware and the once-a-window session save of core.sessions.
+/bench/bare/ renders 25 rows of static data through a Django template, padded to the byte size
+the benchmark asks for (the patient list page's), with no database work of its own. It still
+passes through the full middleware stack, like every page: the session and user lookup of
+LoginRequiredMiddleware and the once-a-window session save of core.sessions.
+
+/bench/bare/api/ is the API reads' floor, "a bare DRF view of the same size": the same 25 rows
+as a page of JSON, padded likewise, through the same middleware and the project's DRF defaults
+(JWT authentication and its user lookup, the permission classes, the JSON renderer).
 """
 
 from django.http import HttpResponse
 from django.template import engines
 from django.urls import path
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from health_passport.urls import urlpatterns as app_urlpatterns
 
@@ -37,13 +44,30 @@ BASE_SIZE = len(TEMPLATE.render({"rows": ROWS, "padding": ""}).encode())
 MAX_SIZE = 2_000_000
 
 
-def bare(request):
+API_PAGE = {"count": len(ROWS), "next": None, "previous": None, "results": ROWS}
+API_BASE_SIZE = len(JSONRenderer().render({**API_PAGE, "padding": ""}))
+
+
+def asked_size(request) -> int:
     try:
-        size = min(int(request.GET.get("size", "0")), MAX_SIZE)
+        return min(int(request.GET.get("size", "0")), MAX_SIZE)
     except ValueError:
-        size = 0
-    padding = "x" * max(size - BASE_SIZE, 0)
+        return 0
+
+
+def bare(request):
+    padding = "x" * max(asked_size(request) - BASE_SIZE, 0)
     return HttpResponse(TEMPLATE.render({"rows": ROWS, "padding": padding}))
 
 
-urlpatterns = [path("bench/bare/", bare, name="bench-bare"), *app_urlpatterns]
+class BareApi(APIView):
+    def get(self, request):
+        padding = "x" * max(asked_size(request) - API_BASE_SIZE, 0)
+        return Response({**API_PAGE, "padding": padding})
+
+
+urlpatterns = [
+    path("bench/bare/", bare, name="bench-bare"),
+    path("bench/bare/api/", BareApi.as_view(), name="bench-bare-api"),
+    *app_urlpatterns,
+]

@@ -47,6 +47,7 @@ class Result:
     wall: float = 0.0
     size: int = 0
     queries: set = field(default_factory=set)  # X-Queries of the answers (bench/settings)
+    api: bool = False  # read with a bearer token: compared with the bare DRF view
 
     @property
     def ok(self) -> int:
@@ -282,7 +283,10 @@ def versions() -> str:
     )
 
 
-def table(results: list[Result], bare: Result | None) -> list[str]:
+def table(results: list[Result]) -> list[str]:
+    """The run's rows; each page's ratio is to the bare view of its kind (the API's reads to the
+    bare DRF view when the run has one, else to the bare Django view)."""
+    floors = {r.api: r for r in results if r.name in (BARE_HTML, BARE_API)}
     lines = [
         "| scenario | path | req/s | p50 ms | p99 ms | queries | bytes | ok | errors "
         "| bare req/s ÷ this |",
@@ -290,6 +294,7 @@ def table(results: list[Result], bare: Result | None) -> list[str]:
     ]
     for r in results:
         ratio = ""
+        bare = floors.get(r.api) or floors.get(False)
         if bare and bare.rps and r.rps and r is not bare:
             ratio = f"{bare.rps / r.rps:.1f}×"
         lines.append(
@@ -345,11 +350,22 @@ def shell(env: dict, code: str, *, timeout: int = 3600, failed: str = "failed") 
     return done.stdout.strip()
 
 
+BARE_HTML, BARE_API = "bare Django view", "bare DRF view"
+
+
 def bare_scenario(port, page: str, html: dict) -> tuple:
     """The baseline: the bare view padded to the size of `page` (30 kB if it fails)."""
-    status, _headers, body = request(port, "GET", page, headers=html)
-    page_size = len(body) if status == 200 else 30_000
-    return ("bare Django view", [f"/bench/bare/?size={page_size}"], html)
+    return (BARE_HTML, [f"/bench/bare/?size={_size_of(port, page, html)}"], html)
+
+
+def bare_api_scenario(port, page: str, api: dict) -> tuple:
+    """The API reads' baseline: the bare DRF view padded to the size of the API read `page`."""
+    return (BARE_API, [f"/bench/bare/api/?size={_size_of(port, page, api)}"], api)
+
+
+def _size_of(port, page: str, headers: dict) -> int:
+    status, _headers, body = request(port, "GET", page, headers=headers)
+    return len(body) if status == 200 else 30_000
 
 
 @dataclass
@@ -377,7 +393,8 @@ def run(env: dict, args, scenarios, shown) -> Run:
             except (OSError, http.client.HTTPException) as exc:
                 status, body = type(exc).__name__, b""
             path = shown(paths)
-            result = Result(name=name, path=path, size=len(body))
+            api_read = "Authorization" in headers  # a bearer token, whoever's
+            result = Result(name=name, path=path, size=len(body), api=api_read)
             print(f"  {name}: {path} (HTTP {status}, {len(body)} bytes)…", flush=True)
             load(
                 port,
@@ -404,7 +421,7 @@ def report(
     `data` describes the database, `load` ends the load line, `bare_rows` what the bare view
     renders ("25 static rows", "static rows") and the page it is padded to.
     """
-    rows = table(measured.results, measured.results[0])
+    rows = table(measured.results)
     lines = [
         f"# {title} benchmark — latest run",
         "",
@@ -419,7 +436,13 @@ def report(
         f"- Load: {args.requests} requests per scenario after {args.warmup} warm-up, "
         f"{args.concurrency} client threads (keep-alive http.client){load}",
         "- `bare req/s ÷ this`: how many times slower than the bare view "
-        f"({bare_rows}, same middleware and session)",
+        f"({bare_rows}, same middleware and session)"
+        + (
+            "; an API read than the bare DRF view (the same rows as JSON, padded to the API "
+            "read's size, through the project's DRF defaults: JWT, permissions, renderer)"
+            if any(r.name == BARE_API for r in measured.results)
+            else ""
+        ),
         "",
         *rows,
         "",

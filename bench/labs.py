@@ -20,7 +20,15 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from bench.harness import add_run_args, bare_scenario, prepare, report, run, shell
+from bench.harness import (
+    add_run_args,
+    bare_api_scenario,
+    bare_scenario,
+    prepare,
+    report,
+    run,
+    shell,
+)
 
 
 def trend_pairs(db: Path, count: int) -> list[tuple[str, str]]:
@@ -90,6 +98,7 @@ def main(argv=None) -> int:
     def scenarios(port, html, api):
         return [
             bare_scenario(port, f"/patients/{pids[0]}/", html),
+            bare_api_scenario(port, f"/api/v1/patients/{pids[0]}/labs/", api),
             ("patient page with labs panel (HTML)", [f"/patients/{p}/" for p in pids], html),
             (
                 "trend of one test (HTML)",

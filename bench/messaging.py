@@ -26,6 +26,7 @@ from pathlib import Path
 from bench.harness import (
     PASSWORD,
     add_run_args,
+    bare_api_scenario,
     bare_scenario,
     login_headers,
     prepare,
@@ -148,6 +149,7 @@ def main(argv=None) -> int:
 
         return [
             bare_scenario(port, "/messages/", html),
+            bare_api_scenario(port, "/api/v1/messages/threads/?status=open", api),
             *both("inbox, assigned to me (HTML)", "/messages/", html, small_html),
             *both("inbox, team (HTML)", "/messages/?tab=team", html, small_html),
             *both("inbox, all open (HTML)", "/messages/?tab=open", html, small_html),

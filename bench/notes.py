@@ -21,7 +21,15 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from bench.harness import add_run_args, bare_scenario, prepare, report, run, shell
+from bench.harness import (
+    add_run_args,
+    bare_api_scenario,
+    bare_scenario,
+    prepare,
+    report,
+    run,
+    shell,
+)
 
 
 def sample(db: Path, heavy_id: str, count: int) -> tuple[list[str], list[str], int, int]:
@@ -75,6 +83,7 @@ def main(argv=None) -> int:
     def scenarios(port, html, api):
         return [
             bare_scenario(port, listing, html),
+            bare_api_scenario(port, f"/api/v1/notes/?patient={heavy_id}", api),
             (f"patient's notes list ({n_heavy} notes, HTML)", [listing], html),
             ("patient's notes, search 'sputum' (HTML)", [f"{listing}?q=sputum"], html),
             ("patient's notes (API)", [f"/api/v1/notes/?patient={heavy_id}"], api),

@@ -8,7 +8,7 @@ What it does, every step bounded and on loopback (127.0.0.1) only:
    `seed_demo --patients N` (tops up to N, so later runs reuse the data);
 2. starts gunicorn on a free port with DEBUG=False, a freshly generated SECRET_KEY, the HTTPS
    switches off (plain HTTP on loopback) and DJANGO_SETTINGS_MODULE=bench.settings, which adds
-   the bare baseline view at /bench/bare/;
+   the bare baseline views at /bench/bare/ (HTML) and /bench/bare/api/ (DRF);
 3. logs in as the demo clinician twice: the HTML login form (CSRF token + session cookie) and
    the API (`POST /api/v1/auth/login`, JWT);
 4. per scenario: a few warm-up requests, then a fixed number of requests from C threads, each
@@ -27,7 +27,7 @@ import sys
 import urllib.parse
 from pathlib import Path
 
-from bench.harness import add_run_args, bare_scenario, prepare, report, run
+from bench.harness import add_run_args, bare_api_scenario, bare_scenario, prepare, report, run
 
 
 def patient_ids(db: Path, count: int) -> list[str]:
@@ -65,13 +65,15 @@ def main(argv=None) -> int:
     ids = patient_ids(args.db, 200)
     query = urllib.parse.quote(args.query)
     list_path = f"/patients/?q={query}"
+    api_list_path = f"/api/v1/patients/?search={query}"
     deep_number, deep_path = deep_page(args.db)
 
     def scenarios(port, html, api):
         return [
             bare_scenario(port, list_path, html),
+            bare_api_scenario(port, api_list_path, api),
             ("patient list (HTML)", [list_path], html),
-            ("patient list (API)", [f"/api/v1/patients/?search={query}"], api),
+            ("patient list (API)", [api_list_path], api),
             ("patient list, no search (HTML)", ["/patients/"], html),
             (f"patient list, page {deep_number:,} by Next (HTML)", [deep_path], html),
             (

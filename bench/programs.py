@@ -26,7 +26,15 @@ import time
 from pathlib import Path
 
 from bench import harness
-from bench.harness import add_run_args, bare_scenario, prepare, report, run, shell
+from bench.harness import (
+    add_run_args,
+    bare_api_scenario,
+    bare_scenario,
+    prepare,
+    report,
+    run,
+    shell,
+)
 
 SMALL_EMAIL = "clinician@small.bench"
 SMALL_CLINIC = """
@@ -138,6 +146,7 @@ def main(argv=None) -> int:
         # machine drifts, and neighbours see nearly the same load.
         return [
             bare_scenario(port, "/programs/", html),
+            bare_api_scenario(port, "/api/v1/enrollments/", api),
             (f"dashboard, default sort ({n_enrolments} enrolments, HTML)", ["/programs/"], html),
             (f"small clinic: dashboard ({n_small} enrolments)", ["/programs/"], small_html),
             ("dashboard sorted by adherence (HTML)", ["/programs/?sort=adherence"], html),
