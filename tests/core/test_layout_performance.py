@@ -2,12 +2,17 @@
 the user's role and the current page, the filter fields are crispy's markup, and a long patient
 list says "about" only when it no longer counts every row."""
 
+import importlib
 import re
 
 import pytest
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+from django import forms
+from django.apps import apps
+from django.forms.renderers import get_default_renderer
 
 from core import lists
+from core.forms import FilterForm, FilterWidgetRenderer
 from core.roles import Role
 from core.templatetags.layout import filter_field
 from labs.forms import ReviewFilterForm
@@ -41,6 +46,81 @@ def test_filter_fields_are_drawn_as_crispy_draws_them(form_class, data):
 def nav_links(response) -> str:
     html = response.content.decode()
     return html[html.index("<nav") : html.index("</nav>")]
+
+
+class EdgeCasesFilterForm(FilterForm):
+    """What no list's filter form has yet: groups of options, labels to escape, a number label."""
+
+    grouped = forms.ChoiceField(
+        choices=[("", "Any"), ("Group <1>", [("a&b", 'Say "hi" <b>'), ("c", "Ç")]), ("d", "D")],
+        required=False,
+    )
+    numbered = forms.ChoiceField(choices=[(1, 1), (2, 2.5)], required=False)
+    flagged = forms.BooleanField(required=False)
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def filter_forms() -> list[type[FilterForm]]:
+    """Every list's filter form: each app's forms module, then FilterForm's subclasses."""
+    for app in apps.get_app_configs():
+        if importlib.util.find_spec(f"{app.name}.forms"):
+            importlib.import_module(f"{app.name}.forms")
+    found = sorted(
+        (form for form in _subclasses(FilterForm) if not form.__module__.startswith("tests.")),
+        key=lambda form: form.__qualname__,
+    )
+    assert len(found) >= 9, found  # patients, labs (3), notes, files, clinics, messaging, programs
+    return found
+
+
+def _subclasses(cls) -> set:
+    return {sub for child in cls.__subclasses__() for sub in (child, *_subclasses(child))}
+
+
+def filled(form_class) -> dict:
+    """A value for every field: the last choice of a select, text to escape, a real date."""
+    data = {}
+    for name, field in form_class().fields.items():
+        if isinstance(field, forms.ChoiceField):
+            values = [v for v, _label in flatchoices(field.choices)]
+            data[name] = values[-1] if values else "nonsense"
+        elif isinstance(field, forms.BooleanField):
+            data[name] = "on"
+        elif isinstance(field, forms.DateField):
+            data[name] = "2026-12-03"
+        else:
+            data[name] = "\"><script>&amp; O'Brien"
+    return data
+
+
+def flatchoices(choices):
+    for value, label in choices:
+        if isinstance(label, list | tuple):
+            yield from label
+        else:
+            yield value, label
+
+
+@pytest.mark.parametrize("form_class", [*filter_forms(), EdgeCasesFilterForm])
+@pytest.mark.parametrize("filling", ["empty", "filled", "malformed"])
+def test_filter_widgets_are_drawn_as_djangos_templates_draw_them(form_class, filling, monkeypatch):
+    data = {
+        "empty": {},
+        "filled": filled(form_class),
+        "malformed": dict.fromkeys(form_class().fields, "2026-13-45"),
+    }[filling]
+    ours, djangos = form_class(data), form_class(data, renderer=get_default_renderer())
+    assert isinstance(ours.renderer, FilterWidgetRenderer)
+    ours.is_valid(), djangos.is_valid()
+    templates = []  # what our renderer left to Django's templates
+    loader = ours.renderer.get_template
+    monkeypatch.setattr(ours.renderer, "get_template", lambda n: templates.append(n) or loader(n))
+
+    for name in ours.fields:
+        attrs = {"class": "form-select is-invalid", "aria-describedby": "x_help"}
+        assert ours[name].as_widget(attrs=attrs) == djangos[name].as_widget(attrs=attrs), name
+    left = ["django/forms/widgets/select.html"] if form_class is EdgeCasesFilterForm else []
+    assert templates == left  # only the select whose labels are numbers
 
 
 def test_the_cached_navigation_follows_the_role_and_the_current_page(client, clinician, clinic):
