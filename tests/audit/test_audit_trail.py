@@ -7,7 +7,7 @@ import pytest
 from django.contrib.admin.sites import site
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import models
+from django.db import connection, models
 from django.test import RequestFactory
 
 from accounts import audit_chain
@@ -172,3 +172,24 @@ def test_a_chain_another_sealer_holds_is_left_to_it(clinician):
     assert held is not None
     assert audit_chain.seal() == 0
     assert AuditEvent.objects.filter(seq__isnull=True).count() == 2
+
+
+@pytest.mark.django_db
+def test_each_audit_index_serves_lookups_no_other_index_serves():
+    """Every audited page writes its rows through each index of the table: none may begin with
+    the same columns as another (a lookup by its first columns is served by the longer one)."""
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, AuditEvent._meta.db_table)
+    indexes = {
+        tuple(column.split()[0] for column in c["columns"])  # ("created_at DESC",) on some
+        for c in found.values()
+        if c["index"] and not c["primary_key"] and c["columns"] != ["_id"]
+    }
+    assert {("actor_id", "created_at"), ("clinic_id", "created_at")} <= indexes
+    repeated = {
+        (short, long)
+        for short in indexes
+        for long in indexes
+        if short != long and long[: len(short)] == short
+    }
+    assert not repeated
