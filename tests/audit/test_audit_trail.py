@@ -9,9 +9,11 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection, models
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 
 from accounts import audit_chain
 from accounts.models import AuditEvent, User
+from core import reconcile
 from core.audit import audit
 from core.roles import Role
 from tests.factories import UserFactory
@@ -193,3 +195,16 @@ def test_each_audit_index_serves_lookups_no_other_index_serves():
         if short != long and long[: len(short)] == short
     }
     assert not repeated
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the query plan is read on SQLite")
+@pytest.mark.django_db
+def test_reconcile_reads_create_rows_through_the_index_that_holds_only_them():
+    """audit_object holds create rows only (reads, most rows, skip it): reconcile's lookup must
+    still name the action for the index to serve it."""
+    with CaptureQueriesContext(connection) as lookups:
+        reconcile._audited("patients.Patient", ["6b1000000000000000000001"])
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + lookups.captured_queries[-1]["sql"])
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "USING INDEX audit_object" in plan, plan
