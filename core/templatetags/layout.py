@@ -17,6 +17,7 @@ from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -36,18 +37,16 @@ NAV_URL_NAMES = (
 def nav_state(context) -> str:
     request = context.get("request")
     path = getattr(request, "path", "")
-    flags = [
-        f"{int(url in path)}{int(path == url)}"
-        for url in _nav_urls(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
-    ]
+    urls = _nav_urls(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), get_language())
+    flags = [f"{int(url in path)}{int(path == url)}" for url in urls]
     flags.append(str(int("/labs/" in path)))
     return "".join(flags)
 
 
-@functools.lru_cache(maxsize=8)
-def _nav_urls(urlconf: str, script_prefix: str) -> tuple[str, ...]:
-    """The links' addresses, reversed once per URL configuration and prefix (~80 Python calls
-    each; the tag runs on every page)."""
+@functools.lru_cache(maxsize=16)
+def _nav_urls(urlconf: str, script_prefix: str, language: str | None) -> tuple[str, ...]:
+    """The links' addresses, reversed once per URL configuration, prefix and language (what
+    `reverse` reads; ~80 Python calls each, and the tag runs on every page)."""
     return tuple(reverse(name, urlconf=urlconf) for name in NAV_URL_NAMES)
 
 
