@@ -57,6 +57,12 @@ def gettext_tool(*args: str) -> str:
     return result.stdout + result.stderr
 
 
+def catalogue(mo: Path) -> dict:
+    """A compiled catalogue's entries, as Python's gettext reads them."""
+    with mo.open("rb") as compiled:
+        return gettext.GNUTranslations(compiled)._catalog
+
+
 def untranslated_and_fuzzy(po: Path) -> str:
     """The offending entries as msgattrib prints them ("" when there are none)."""
     untranslated = gettext_tool("msgattrib", "--untranslated", "--no-wrap", str(po))
@@ -96,10 +102,7 @@ def test_the_committed_mo_is_the_compiled_po(tmp_path):
     fresh = tmp_path / "django.mo"
     gettext_tool("msgfmt", "-o", str(fresh), str(PO))
 
-    with MO.open("rb") as committed, fresh.open("rb") as compiled:
-        committed_catalog = gettext.GNUTranslations(committed)._catalog
-        compiled_catalog = gettext.GNUTranslations(compiled)._catalog
-
+    committed_catalog, compiled_catalog = catalogue(MO), catalogue(fresh)
     stale = set(compiled_catalog.keys() ^ committed_catalog.keys()) | {
         k
         for k in compiled_catalog.keys() & committed_catalog.keys()
@@ -114,24 +117,17 @@ ENGLISH_MO = LOCALE / "en" / "LC_MESSAGES" / "django.mo"
 def test_the_english_catalogue_is_every_spanish_msgid_as_itself(tmp_path):
     """locale/en is derived, not translated (Makefile `messages`): it only spares English
     lookups the misses through Django's chained catalogues, so it must cover every msgid."""
-    blank = tmp_path / "blank.po"
-    fresh = tmp_path / "django.mo"
+    blank, english, fresh = tmp_path / "blank.po", tmp_path / "en.po", tmp_path / "django.mo"
     gettext_tool("msgfilter", "--keep-header", "-i", str(PO), "-o", str(blank), "sed", "d")
-    english = subprocess.run(
-        ["msgen", "--lang=en", str(blank)], capture_output=True, check=True
-    ).stdout
-    subprocess.run(["msgfmt", "--check", "-o", str(fresh), "-"], input=english, check=True)
+    gettext_tool("msgen", "--lang=en", "-o", str(english), str(blank))
+    gettext_tool("msgfmt", "--check", "-o", str(fresh), str(english))
 
-    with ENGLISH_MO.open("rb") as committed, fresh.open("rb") as compiled:
-        committed_catalog = gettext.GNUTranslations(committed)._catalog
-        compiled_catalog = gettext.GNUTranslations(compiled)._catalog
-    assert committed_catalog == compiled_catalog, "locale/en is stale: run `make messages`"
+    assert catalogue(ENGLISH_MO) == catalogue(fresh), "locale/en is stale: run `make messages`"
 
 
 @pytest.mark.parametrize("language", ["en", "en-gb", "en-us"])
 def test_english_readers_read_each_msgid_as_written(language):
-    with ENGLISH_MO.open("rb") as committed:
-        keys = [key for key in gettext.GNUTranslations(committed)._catalog if key]
+    keys = [key for key in catalogue(ENGLISH_MO) if key]
     assert len(keys) > 1000  # the whole catalogue, not an empty file
     changed = {}
     with translation.override(language):

@@ -10,6 +10,7 @@ from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms
 from django.apps import apps
 from django.forms.renderers import get_default_renderer
+from django.utils.choices import flatten_choices
 
 from core import lists
 from core.forms import FilterForm, FilterWidgetRenderer
@@ -82,7 +83,7 @@ def filled(form_class) -> dict:
     data = {}
     for name, field in form_class().fields.items():
         if isinstance(field, forms.ChoiceField):
-            values = [v for v, _label in flatchoices(field.choices)]
+            values = [v for v, _label in flatten_choices(field.choices)]
             data[name] = values[-1] if values else "nonsense"
         elif isinstance(field, forms.BooleanField):
             data[name] = "on"
@@ -91,14 +92,6 @@ def filled(form_class) -> dict:
         else:
             data[name] = "\"><script>&amp; O'Brien"
     return data
-
-
-def flatchoices(choices):
-    for value, label in choices:
-        if isinstance(label, list | tuple):
-            yield from label
-        else:
-            yield value, label
 
 
 @pytest.mark.parametrize("form_class", [*filter_forms(), EdgeCasesFilterForm])
