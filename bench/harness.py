@@ -47,6 +47,8 @@ class Result:
     wall: float = 0.0
     size: int = 0
     queries: set = field(default_factory=set)  # X-Queries of the answers (bench/settings)
+    server_ms: list = field(default_factory=list)  # X-Server-Ms: the time inside the server
+    write_ms: list = field(default_factory=list)  # X-Write-Ms: of it, write lock and commit
     api: bool = False  # read with a bearer token: compared with the bare DRF view
 
     @property
@@ -74,6 +76,10 @@ class Result:
         if not counts:
             return "—"
         return str(counts[0]) if counts[0] == counts[-1] else f"{counts[0]}–{counts[-1]}"
+
+    @staticmethod
+    def mean(values: list) -> str:
+        return f"{statistics.fmean(values):.1f}" if values else "—"
 
     def problems(self) -> str:
         bad = {f"HTTP {s}": n for s, n in self.statuses.items() if s != 200}
@@ -229,6 +235,7 @@ def load(port, result: Result, paths, headers, requests, concurrency, limit, war
     def worker():
         conn = http.client.HTTPConnection(HOST, port, timeout=30)
         latencies, statuses, errors, queries = [], Counter(), Counter(), set()
+        server_ms, write_ms = [], []
         while time.monotonic() < deadline:
             n = next(tickets)
             if n >= requests:
@@ -242,6 +249,9 @@ def load(port, result: Result, paths, headers, requests, concurrency, limit, war
                 queries.add(response.getheader("X-Queries", ""))
                 if response.status == 200:
                     latencies.append(time.perf_counter() - started)
+                    with contextlib.suppress(TypeError, ValueError):  # a server without them
+                        server_ms.append(float(response.getheader("X-Server-Ms")))
+                        write_ms.append(float(response.getheader("X-Write-Ms")))
             except (OSError, http.client.HTTPException) as exc:
                 errors[type(exc).__name__] += 1
                 conn.close()
@@ -252,6 +262,8 @@ def load(port, result: Result, paths, headers, requests, concurrency, limit, war
             result.statuses.update(statuses)
             result.errors.update(errors)
             result.queries.update(queries)
+            result.server_ms += server_ms
+            result.write_ms += write_ms
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     started = time.perf_counter()
@@ -285,12 +297,14 @@ def versions() -> str:
 
 def table(results: list[Result]) -> list[str]:
     """The run's rows; each page's ratio is to the bare view of its kind (the API's reads to the
-    bare DRF view when the run has one, else to the bare Django view)."""
+    bare DRF view when the run has one, else to the bare Django view). `server ms` is the mean
+    time an answer took inside the server and `writes ms` the part of it spent waiting for the
+    write lock and committing: the rest of p50 is the wait for a free worker."""
     floors = {r.api: r for r in results if r.name in (BARE_HTML, BARE_API)}
     lines = [
-        "| scenario | path | req/s | p50 ms | p99 ms | queries | bytes | ok | errors "
-        "| bare req/s ÷ this |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|---:|",
+        "| scenario | path | req/s | p50 ms | p99 ms | server ms | writes ms | queries | bytes "
+        "| ok | errors | bare req/s ÷ this |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in results:
         ratio = ""
@@ -299,7 +313,8 @@ def table(results: list[Result]) -> list[str]:
             ratio = f"{bare.rps / r.rps:.1f}×"
         lines.append(
             f"| {r.name} | `{r.path}` | {r.rps:.1f} | {r.pct(0.50):.1f} | {r.pct(0.99):.1f} "
-            f"| {r.query_count} | {r.size} | {r.ok} | {r.problems() or '—'} | {ratio} |"
+            f"| {r.mean(r.server_ms)} | {r.mean(r.write_ms)} | {r.query_count} | {r.size} "
+            f"| {r.ok} | {r.problems() or '—'} | {ratio} |"
         )
     return lines
 
