@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 from pathlib import Path
 
@@ -279,12 +280,31 @@ def browser():
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
     # between page actions are still synchronous.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
+    # Chromium's profile (its cookie store and HTTP cache, SQLite files it syncs) in memory:
+    # Playwright makes it in its driver's TMPDIR, so the driver alone starts with one on
+    # /dev/shm. In a CI run both test processes' pages stopped loading for two minutes at once,
+    # each with its own browser, server and database; the disk is what they share (it stalled
+    # whole requests in the benchmarks), and a browser on /dev/shm never waits for it.
+    shm = "/dev/shm"  # noqa: S108 - mkdtemp makes a private directory in it
+    profiles = tempfile.mkdtemp(prefix="hp-chromium-", dir=shm if os.path.isdir(shm) else None)
+    previous = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = profiles
+    try:
+        playwright = sync_playwright().start()
+    finally:
+        if previous is None:
+            del os.environ["TMPDIR"]
+        else:
+            os.environ["TMPDIR"] = previous
+    try:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         yield browser
         browser.close()
+    finally:
+        playwright.stop()
+        shutil.rmtree(profiles, ignore_errors=True)
 
 
 @pytest.fixture
