@@ -282,9 +282,10 @@ def browser():
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     # Chromium's profile (its cookie store and HTTP cache, SQLite files it syncs) in memory:
     # Playwright makes it in its driver's TMPDIR, so the driver alone starts with one on
-    # /dev/shm. In a CI run both test processes' pages stopped loading for two minutes at once,
-    # each with its own browser, server and database; the disk is what they share (it stalled
-    # whole requests in the benchmarks), and a browser on /dev/shm never waits for it.
+    # /dev/shm, and no page load waits for the disk. (A CI run's two test processes, each with
+    # its own browser, server and database, stopped loading pages for two minutes at once; the
+    # kernel log showed the machine itself stalled then, a CPU stuck 44 s, which this cannot
+    # help. This machine's disk has stalled whole requests in the benchmarks too.)
     shm = "/dev/shm"  # noqa: S108 - mkdtemp makes a private directory in it
     profiles = tempfile.mkdtemp(prefix="hp-chromium-", dir=shm if os.path.isdir(shm) else None)
     previous = os.environ.get("TMPDIR")
