@@ -17,31 +17,27 @@ class QueryCountMiddleware:
         count = 0
         writing = 0.0
 
+        def timed(call):
+            def run(*args):
+                nonlocal writing
+                started = time.perf_counter()
+                try:
+                    return call(*args)
+                finally:
+                    writing += time.perf_counter() - started
+
+            return run
+
         def counted(execute, sql, params, many, context):
-            nonlocal count, writing
+            nonlocal count
             count += 1
-            if not sql.startswith("BEGIN"):
-                return execute(sql, params, many, context)
-            started = time.perf_counter()
-            try:
-                return execute(sql, params, many, context)
-            finally:
-                writing += time.perf_counter() - started
-
-        # A commit is the driver's commit(), which execute wrappers do not see: timed here, for
-        # this request only (the instance attribute hides the method until it is deleted).
-        commit = connection._commit
-
-        def timed_commit():
-            nonlocal writing
-            started = time.perf_counter()
-            try:
-                return commit()
-            finally:
-                writing += time.perf_counter() - started
+            run = timed(execute) if sql.startswith("BEGIN") else execute
+            return run(sql, params, many, context)
 
         started = time.perf_counter()
-        connection._commit = timed_commit
+        # A commit is the driver's commit(), which execute wrappers do not see: timed here, for
+        # this request only (the instance attribute hides the method until it is deleted).
+        connection._commit = timed(connection._commit)
         try:
             with connection.execute_wrapper(counted):
                 response = self.get_response(request)

@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 import threading
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -288,15 +289,8 @@ def browser():
     # help. This machine's disk has stalled whole requests in the benchmarks too.)
     shm = "/dev/shm"  # noqa: S108 - mkdtemp makes a private directory in it
     profiles = tempfile.mkdtemp(prefix="hp-chromium-", dir=shm if os.path.isdir(shm) else None)
-    previous = os.environ.get("TMPDIR")
-    os.environ["TMPDIR"] = profiles
-    try:
+    with mock.patch.dict(os.environ, {"TMPDIR": profiles}):
         playwright = sync_playwright().start()
-    finally:
-        if previous is None:
-            del os.environ["TMPDIR"]
-        else:
-            os.environ["TMPDIR"] = previous
     try:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
