@@ -6,10 +6,8 @@ import os
 import shutil
 import socket
 import subprocess
-import tempfile
 import threading
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -281,25 +279,12 @@ def browser():
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
     # between page actions are still synchronous.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    # Chromium's profile (its cookie store and HTTP cache, SQLite files it syncs) in memory:
-    # Playwright makes it in its driver's TMPDIR, so the driver alone starts with one on
-    # /dev/shm, and no page load waits for the disk. (A CI run's two test processes, each with
-    # its own browser, server and database, stopped loading pages for two minutes at once; the
-    # kernel log showed the machine itself stalled then, a CPU stuck 44 s, which this cannot
-    # help. This machine's disk has stalled whole requests in the benchmarks too.)
-    shm = "/dev/shm"  # noqa: S108 - mkdtemp makes a private directory in it
-    profiles = tempfile.mkdtemp(prefix="hp-chromium-", dir=shm if os.path.isdir(shm) else None)
-    with mock.patch.dict(os.environ, {"TMPDIR": profiles}):
-        playwright = sync_playwright().start()
-    try:
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         yield browser
         browser.close()
-    finally:
-        playwright.stop()
-        shutil.rmtree(profiles, ignore_errors=True)
 
 
 @pytest.fixture
