@@ -199,7 +199,7 @@ else:
     # A worker keeps its connection for 10 minutes (checked before reuse): opening one per
     # request cost SQLite a schema parse and a cold page cache each time, about a third of the
     # bare benchmark view's time. (The 500 once blamed on kept connections was a test's database
-    # copy switching to WAL under 20 first connections at once: README "Seventh round".)
+    # copy switching to WAL under 20 first connections at once: docs/performance.md.)
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -1,6 +1,6 @@
 """Workers recycled after GUNICORN_MAX_REQUESTS keep answering: gunicorn.conf.py forks them from
 a master that has loaded, warmed and frozen the application (core.warmup), so a replacement
-needs no start-up of its own. How much faster that is lives in the benchmark (README,
+needs no start-up of its own. How much faster that is lives in the benchmark (docs/performance.md,
 "Fifth round"); here, that it works and what the warm-up leaves behind."""
 
 import contextlib
