@@ -55,16 +55,27 @@ class EstimatingPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         rows = self.object_list.order_by()
-        # Count a column every clinic index starts with, not the primary key: SQLite then counts
-        # from the index alone (4,653 matches of a name search at 1M patients: 9 ms -> 1 ms).
-        fields = {field.attname for field in rows.model._meta.concrete_fields}
-        narrow = rows.values("clinic_id" if "clinic_id" in fields else "pk")
-        bounded = narrow[: EXACT_COUNT_UP_TO + 1].count()
+        bounded = count_up_to(rows, EXACT_COUNT_UP_TO)
         if bounded <= EXACT_COUNT_UP_TO:
             return bounded
         self.estimated = True
-        key = "lists:count:" + hashlib.sha256(str(rows.query).encode()).hexdigest()
-        return cache.get_or_set(key, rows.count, ESTIMATE_SECONDS)
+        return cached_for("count", rows.query, rows.count, ESTIMATE_SECONDS)
+
+
+def count_up_to(rows, limit: int) -> int:
+    """How many rows, counting no further than `limit + 1` (more than `limit`: "limit+")."""
+    # Count a column every clinic index starts with, not the primary key: SQLite then counts
+    # from the index alone (4,653 matches of a name search at 1M patients: 9 ms -> 1 ms).
+    fields = {field.attname for field in rows.model._meta.concrete_fields}
+    narrow = rows.order_by().values("clinic_id" if "clinic_id" in fields else "pk")
+    return narrow[: limit + 1].count()
+
+
+def cached_for(name: str, query, compute: Callable, seconds: int):
+    """`compute()` kept for `seconds` under `name` and the query it describes (its SQL, hashed:
+    a search term never becomes a cache key), so a costly total is taken at most that often."""
+    key = f"lists:{name}:" + hashlib.sha256(str(query).encode()).hexdigest()
+    return cache.get_or_set(key, compute, seconds)
 
 
 @dataclass

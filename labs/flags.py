@@ -50,11 +50,15 @@ def flag_for(test: LabTest, reference: ReferenceRange | None, value) -> str:
     return Flag.NORMAL
 
 
+# A waiting result's place in the queue: its severity, stored so the queue's index holds it.
+CRITICAL_PRIORITY, ABNORMAL_PRIORITY, OTHER_PRIORITY = 0, 1, 2
+
+
 def review_priority(result: LabResult) -> int | None:
     """Where a result waits for sign-off: critical first, then abnormal, then the rest; None
     when there is nothing to review (already reviewed, or still preliminary)."""
     if result.reviewed_at is not None or result.status == LabResult.Status.PRELIMINARY:
         return None
     if result.flag in CRITICAL_FLAGS:
-        return 0
-    return 1 if result.flag in ABNORMAL_FLAGS else 2
+        return CRITICAL_PRIORITY
+    return ABNORMAL_PRIORITY if result.flag in ABNORMAL_FLAGS else OTHER_PRIORITY

@@ -89,6 +89,12 @@ def order_status_badge(status: str) -> str:
 
 
 @register.filter
+def up_to(count: int, limit: int) -> str:
+    """A count that stopped at `limit + 1` (core.lists.count_up_to) as "99+" past `limit`."""
+    return f"{limit}+" if count > limit else str(count)
+
+
+@register.filter
 def plain_number(value) -> str:
     """A Decimal without trailing zeros or exponent: 100, 5.6."""
     if value is None or value == "":

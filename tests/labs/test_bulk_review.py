@@ -222,3 +222,31 @@ def test_the_queue_costs_the_same_for_many_groups(
         make_result(person, catalogue[SODIUM], "140", actor=tech, order=order)
     with django_assert_max_num_queries(len(one.captured_queries)):
         client.get("/labs/review/")
+
+
+def test_a_long_queue_is_grouped_only_as_far_as_its_page_and_says_about(
+    client, clinic, catalogue, clinician, tech, monkeypatch
+):
+    """Past GROUPED_EXACTLY_UP_TO results a page groups only the rows it needs (a backlog of
+    20,000 was grouped whole on every view), in the order the whole queue would give, and its
+    totals say "about"."""
+    people = [make_patient(clinic, first_name=f"P{n}") for n in range(12)]
+    for n, person in enumerate(people):
+        make_result(person, catalogue[SODIUM], str(135 + n % 5), actor=tech)
+    make_result(people[5], catalogue[POTASSIUM], "7.0", actor=tech)  # critical: P5's group first
+    client.force_login(clinician)
+
+    def groups(page):
+        response = client.get(f"/labs/review/?page={page}")
+        return [g.key for g in response.context["page_obj"].object_list], page_text(response)
+
+    exact = [groups(1), groups(2)]
+    assert "13 results waiting for review" in exact[0][1] and "12 orders or patients" in exact[0][1]
+    monkeypatch.setattr(selectors, "GROUPED_EXACTLY_UP_TO", 3)
+    walked = [groups(1), groups(2)]
+
+    assert [keys for keys, _text in walked] == [keys for keys, _text in exact]
+    assert walked[0][0][0].startswith(str(people[5].pk)) and len(walked[1][0]) == 2
+    text = walked[0][1]
+    assert "About 13 results waiting for review" in text and "about 12 orders or patients" in text
+    assert "Showing 1–10 of about 12" in text

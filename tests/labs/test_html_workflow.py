@@ -426,6 +426,21 @@ def test_home_widget_critical_first_and_empty_state(
         assert "Results to review" not in page_text(login(staff[role]).get("/"))
 
 
+def test_home_widget_counts_stop_at_its_badge_limit(
+    login, clinician, lab_tech, patient, catalogue, monkeypatch
+):
+    """Past WIDGET_COUNTS_UP_TO the badges say "N+": the home page no longer counts a whole
+    backlog (twice) to show one number."""
+    from labs import selectors
+
+    monkeypatch.setattr(selectors, "WIDGET_COUNTS_UP_TO", 9)
+    for n in range(11):
+        add_result(lab_tech, patient, catalogue[POTASSIUM], "7.5", ago(n + 1))
+    text = page_text(login(clinician).get("/"))
+    assert 'hp-review-total">9+</span>' in text and ">9+ critical</span>" in text
+    assert "More results are waiting: open the review queue." in text
+
+
 def test_home_widget_is_the_clinicians_own_and_costs_one_query(
     login, clinician, staff, lab_tech, patient, catalogue, clinic, django_assert_max_num_queries
 ):
