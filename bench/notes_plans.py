@@ -64,8 +64,8 @@ def main() -> None:
         ),
         (
             "clinician's drafts (home widget, 9)",
-            Note.objects.filter(author=actor, status="draft").order_by("-updated_at")[:9],
-            "note_author_status",
+            Note.objects.filter(author=actor, status="draft").order_by("-updated_at", "-id")[:9],
+            "note_drafts",
         ),
     ]
     counts = [

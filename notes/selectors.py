@@ -256,19 +256,21 @@ def patient_panel(*, actor, patient) -> dict:
     }
 
 
+def widget_lists(*, actor) -> tuple:
+    """The actor's drafts, newest first, and the notes waiting for their co-signature, oldest
+    request first: each read in the order of its index (note_drafts, note_cosign)."""
+    base = in_reach(Note.objects.all(), actor=actor).select_related("patient", "note_type")
+    drafts = base.filter(author_id=actor.pk, status=Note.Status.DRAFT)
+    awaiting = base.filter(cosigner_id=actor.pk, cosigned_at__isnull=True)
+    return (
+        drafts.order_by("-updated_at", "-id"),
+        awaiting.select_related("author").order_by("cosign_requested_at", "id"),
+    )
+
+
 def home_widget(*, actor) -> dict:
     """The clinician's home: my drafts, and signed notes waiting for my co-signature."""
-    base = in_reach(Note.objects.all(), actor=actor).select_related("patient", "note_type")
-    drafts = list(
-        base.filter(author_id=actor.pk, status=Note.Status.DRAFT).order_by("-updated_at", "-id")[
-            : WIDGET_SIZE + 1
-        ]
-    )
-    awaiting = list(
-        base.filter(cosigner_id=actor.pk, cosigned_at__isnull=True)
-        .select_related("author")
-        .order_by("cosign_requested_at", "id")[: WIDGET_SIZE + 1]
-    )
+    drafts, awaiting = (list(rows[: WIDGET_SIZE + 1]) for rows in widget_lists(actor=actor))
     shown = drafts[:WIDGET_SIZE] + awaiting[:WIDGET_SIZE]
     audit_patients_read(actor=actor, patient_ids=[n.patient_id for n in shown], detail="notes")
     return {
