@@ -218,6 +218,8 @@ class Enrollment(BaseModel):
             models.Index(fields=["clinic", "state", "last_activity_at"]),
             # The dashboard's default order (newest first) read off the index, not sorted.
             models.Index(fields=["clinic", "state", "start_date", "id"]),
+            # The API's, every state at once: 10,000 enrolments were sorted per page (27 ms).
+            models.Index(fields=["clinic", "start_date", "id"]),
             models.Index(fields=["patient", "state"]),
         ]
 
