@@ -318,9 +318,7 @@ def test_the_list_costs_the_same_for_1_or_25_notes(api, clinician, patient):
     assert (count({}), count({"patient": patient.pk})) == one
 
 
-def test_the_clinics_notes_are_counted_like_the_patient_list(
-    api, clinician, patient, monkeypatch
-):
+def test_the_clinics_notes_are_counted_like_the_patient_list(api, clinician, patient, monkeypatch):
     """Across patients the list counts exactly up to core.lists.EXACT_COUNT_UP_TO and says
     `count_estimated` past it (an exact count of a clinic's 2,000,000 notes took 60 ms a page);
     one patient's notes are always counted exactly."""
