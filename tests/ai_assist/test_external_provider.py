@@ -122,9 +122,21 @@ def assert_no_identifiers(bodies, patient, chart=None):
         lowered = body.lower()
         for value in identifiers(patient):
             assert value.lower() not in lowered, value
-        if chart:  # dates are shifted: no real date of a fact leaves
-            for result in chart["hba1c"]:
-                assert result.collected_at.date().isoformat() not in body
+        if chart:
+            assert_no_real_dates(body, chart)
+
+
+def assert_no_real_dates(body, chart):
+    """No result leaves with its real date. (A shifted date may equal another result's real
+    date by chance: the shift is random, so only each result's own date is checked.)"""
+    text = json.loads(body)["messages"][1]["content"]
+    dated = 0
+    for result in [*chart["hba1c"], chart["ldl"]]:
+        value = re.escape(str(result.value))
+        for sent in re.findall(rf"\b{value} [^\n\\\[]*? on ([\d-]+)", text):
+            dated += 1
+            assert sent != result.collected_at.date().isoformat(), result.value
+    assert dated, "no dated result was sent"
 
 
 def test_summary_through_the_provider_is_redacted_restored_and_cited(
