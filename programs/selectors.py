@@ -21,11 +21,12 @@ from programs.models import Enrollment, Goal, Measurement, ProgramTemplate, Step
 Action = AuditEvent.Action
 SORTS = {
     # Ties: the longest quiet first (lowest), the latest active first (highest); both read
-    # off one index, forwards and backwards.
-    "adherence": ("adherence", "last_activity_at"),
-    "-adherence": ("-adherence", "-last_activity_at"),
+    # off one index, forwards and backwards. Each order ends in the id: new enrolments tie on
+    # the rest, and MongoDB keeps no order among ties from one page's skip to the next.
+    "adherence": ("adherence", "last_activity_at", "id"),
+    "-adherence": ("-adherence", "-last_activity_at", "-id"),
     "activity": ("last_activity_at", "id"),
-    "-activity": ("-last_activity_at", "id"),
+    "-activity": ("-last_activity_at", "-id"),
     "start": ("start_date", "id"),
     "-start": ("-start_date", "-id"),
 }

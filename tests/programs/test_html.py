@@ -3,6 +3,7 @@ flat number of queries), the enrolment page with its SVG charts and target band,
 from the patient page, the patient page's Programs panel, the template builder."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -34,6 +35,19 @@ def test_dashboard_sorts_by_adherence_and_flags_off_target(web, clinician, patie
     behind = web.get("/programs/?behind=on").content.decode()
     assert "Zed" in behind and "Silva" not in behind
     assert Enrollment.objects.get(pk=poor.pk).adherence == 0
+
+
+@pytest.mark.parametrize("sort", ["adherence", "-adherence", "activity", "-start"])
+def test_dashboard_pages_show_each_enrolment_once_when_sort_keys_tie(web, clinician, patient, sort):
+    """New enrolments tie on adherence and last activity (none yet): each still appears on
+    exactly one page (MongoDB promises no order among ties across skips without the id)."""
+    for n in range(7):
+        enrol(clinician, PatientFactory(clinic=patient.clinic, last_name=f"Tie{n}"))
+    shown = []
+    for number in (1, 2, 3):
+        page = web.get(f"/programs/?sort={sort}&page_size=3&page={number}").content.decode()
+        shown += re.findall(r"Tie\d", page)
+    assert sorted(shown) == [f"Tie{n}" for n in range(7)]
 
 
 def test_dashboard_queries_do_not_grow_with_rows(
