@@ -20,9 +20,7 @@ pytestmark = [
 
 @pytest.mark.parametrize("behind", [False, True], ids=["all", "falling behind"])
 @pytest.mark.parametrize("sort", sorted(SORTS))
-def test_every_dashboard_sort_is_read_off_an_index_without_a_sort(
-    clinician, patient, sort, behind
-):
+def test_every_dashboard_sort_is_read_off_an_index_without_a_sort(clinician, patient, sort, behind):
     for _ in range(3):  # a deployment of several clinics (of one, SQLite starts from the clinic)
         ClinicFactory()
     for n in range(12):
