@@ -326,7 +326,8 @@ class LabResult(BaseModel):
             models.Index(fields=["patient", "test", "-collected_at"], name="result_patient_test"),
             models.Index(fields=["patient", "-collected_at"], name="result_patient_time"),
             models.Index(
-                fields=["clinic", "review_priority", "-collected_at"], name="result_review_queue"
+                fields=["clinic", "review_priority", "-collected_at", "-id"],
+                name="result_review_queue",
             ),
             models.Index(fields=["clinic", "-collected_at"], name="result_clinic_time"),
         ]

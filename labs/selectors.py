@@ -342,7 +342,9 @@ def review_queue(*, actor, mine: bool = False, severity: str = "", search: str =
         queue = queue.filter(review_priority=ABNORMAL_PRIORITY)
     if search:
         queue = queue.filter(patient_id__in=_patients_matching(actor, search))
-    return queue.order_by("review_priority", "-collected_at")
+    # The id last: a panel's results share their time and often their priority, and MongoDB keeps
+    # no order among ties from one page's skip to the next (a result on two pages, one on none).
+    return queue.order_by("review_priority", "-collected_at", "-id")
 
 
 def review_queue_page(

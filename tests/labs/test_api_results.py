@@ -539,6 +539,21 @@ def test_review_queue_puts_critical_first(api_as, clinician, history, tests, pat
     assert got[3:] == [history[2].pk]
 
 
+def test_review_queue_pages_show_each_result_once_when_a_panel_shares_its_time(
+    api_as, clinician, tests, patient, tech
+):
+    """A panel's results share their collection time and their priority: each still appears on
+    exactly one page (MongoDB keeps no order among ties across skips without the id)."""
+    when = days_ago(3)
+    made = {make_result(patient, tests[GLUCOSE], v, actor=tech, collected_at=when).pk for v in
+            ("120", "125", "130", "135", "140", "145", "150")}  # fmt: skip
+    client = api_as(clinician)
+    seen = []
+    for number in (1, 2, 3):
+        seen += ids(client.get(f"{RESULTS}review-queue", {"page": number, "page_size": 3}))
+    assert sorted(seen) == sorted(made)
+
+
 # --- per patient ---------------------------------------------------------------------------------
 def test_patient_labs_list_is_audited_once_with_filters(admin_api, history, patient):
     since = audit_mark()
