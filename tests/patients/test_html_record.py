@@ -3,6 +3,7 @@ restore, delete, invite to the patient app, the patient page, and its one audit 
 
 import datetime
 import re
+import zoneinfo
 
 import pytest
 from django.utils import timezone
@@ -104,8 +105,10 @@ def test_create_validation_shows_field_errors_and_writes_nothing(web, field, val
     assert not AuditEvent.objects.filter(action="create").exists()
 
 
-def test_tomorrow_is_a_future_birth_date(web):
-    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+def test_tomorrow_is_a_future_birth_date(web, admin_user):
+    # The clinic's tomorrow: from 23:00 UTC in summer, London's today is UTC's tomorrow.
+    clinic_today = timezone.localdate(timezone=zoneinfo.ZoneInfo(admin_user.clinic.timezone))
+    tomorrow = clinic_today + datetime.timedelta(days=1)
 
     response = web.post(NEW, new_data(date_of_birth=tomorrow.isoformat()))
 
