@@ -270,12 +270,19 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 OUTPUT_DIR = Path(__file__).resolve().parents[1] / "test-results"
+# How long a browser step may wait (page loads, locators, `expect`). Generous: on 2 cores the
+# live server shares the CPU with a second test worker (and, on MongoDB, the stand-in), and this
+# machine's kernel logs stalls of 30-40 s ("BUG: workqueue lockup") during some CI runs; the
+# browser tests that failed in those runs waited 30 or 60 s for a page whose server had
+# answered 200. Alone every page loads in a second or two, and a passing step never waits.
+BROWSER_TIMEOUT_MS = 150_000
 
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
     # between page actions are still synchronous.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -291,11 +298,7 @@ def browser():
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    # Generous: on 2 cores the live server shares the CPU with a second test worker (and, on
-    # MongoDB, the stand-in), so one page can stall for seconds; a passing step never waits.
-    # Two CI runs on a slow hour (the MongoDB half 20 min instead of 14) each had one page load
-    # pass 30 s; alone the same tests load every page in a second or two.
-    page.set_default_timeout(60_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     yield page
     context.close()
 

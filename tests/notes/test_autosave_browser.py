@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from notes.models import Note
+from tests.conftest import BROWSER_TIMEOUT_MS
 from tests.factories import PASSWORD
 from tests.notes.factories import install, make_note
 from tests.patients.factories import PatientFactory
@@ -22,7 +23,7 @@ def test_autosave_survives_a_dropped_network(browser, live_server, clinician, cl
     note = make_note(clinician, PatientFactory(clinic=clinic))
     context = browser.new_context(base_url=live_server.url)
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     page.goto("/accounts/login/")
     page.fill("input[name=username]", clinician.email)
     page.fill("input[name=password]", PASSWORD)
@@ -33,18 +34,18 @@ def test_autosave_survives_a_dropped_network(browser, live_server, clinician, cl
     plan = page.locator("textarea[data-section=Plan]")
     status = page.locator("#autosave-status")
     plan.fill("Rest and fluids.")
-    expect(page.locator("#autosave-status")).to_contain_text("saved", timeout=30_000)
+    expect(page.locator("#autosave-status")).to_contain_text("saved")
     assert plan_text(note) == "Rest and fluids."
 
     context.set_offline(True)
     plan.press_sequentially(" Review in a week.")
-    expect(page.locator("#autosave-status")).to_contain_text("Offline", timeout=30_000)
+    expect(page.locator("#autosave-status")).to_contain_text("Offline")
     kept = page.evaluate(f"localStorage.getItem('hp-note-draft:{note.pk}')")
     assert "Review in a week." in kept
     assert plan_text(note) == "Rest and fluids."  # the server has not got it yet
 
     context.set_offline(False)
-    expect(page.locator("#autosave-status")).to_contain_text("saved", timeout=30_000)
+    expect(page.locator("#autosave-status")).to_contain_text("saved")
     assert plan_text(note) == "Rest and fluids. Review in a week."
     assert "saved" in status.inner_text()
 
@@ -54,8 +55,9 @@ def test_autosave_survives_a_dropped_network(browser, live_server, clinician, cl
     page.close()
     context.set_offline(False)
     page = context.new_page()
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     page.goto(f"/notes/{note.pk}/edit/")
     assert page.locator("textarea[data-section=Plan]").input_value().endswith("Unsent words.")
-    expect(page.locator("#autosave-status")).to_contain_text("saved", timeout=30_000)
+    expect(page.locator("#autosave-status")).to_contain_text("saved")
     assert plan_text(note).endswith("Unsent words.")
     context.close()
