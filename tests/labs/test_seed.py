@@ -36,9 +36,8 @@ def patients(clinic, staff):
         stdout=io.StringIO(),
     )
     today = timezone.localdate()
-    make_patient(
-        clinic, actor=staff[Role.ADMIN], sex="male", born=today.replace(year=2020)
-    )  # a leap year: 29 February too
+    born = today.replace(year=2020)  # a leap year: this works on 29 February too
+    make_patient(clinic, actor=staff[Role.ADMIN], sex="male", born=born)
     make_patient(clinic, actor=staff[Role.ADMIN], sex="female", born=today)
     return list(Patient.objects.filter(clinic=clinic))
 
