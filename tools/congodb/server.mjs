@@ -13,6 +13,7 @@ import { EJSON, Long, ObjectId } from 'bson';
 import { CongoServer, MemoryStorageAdapter, UpdateEngine, CommandRouter } from './dist/index.js';
 import { AggregateHandler } from './dist/server/handlers/AggregateHandler.js';
 import { IndexHandler } from './dist/server/handlers/IndexHandler.js';
+import { HelloHandler } from './dist/server/handlers/HelloHandler.js';
 
 const isPlainObject = (v) =>
   v !== null && typeof v === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(v));
@@ -268,6 +269,27 @@ Object.assign(IndexHandler.prototype, {
     return { ok: 1, cursor: { id: Long.ZERO, ns: `${db}.${coll}`, firstBatch } };
   },
 });
+
+// ---------------------------------------------------------------------------
+// Shim 8: awaitable hello. A driver's monitor thread sends `hello` with the
+// topologyVersion it last saw and maxAwaitTimeMS, and MongoDB answers when the
+// topology changes or that time is up (nothing changes here). CongoDB answered
+// at once, with a new processId each time, so pymongo asked again at once: each
+// test process's monitor thread spun for the whole run (measured: ~55 % of a
+// core in Python and ~30 % in Node per test process, load average 40-60 on two
+// cores during the MongoDB pass, and browser tests timing out).
+let topologyVersion;
+const hello = HelloHandler.prototype.handle;
+HelloHandler.prototype.handle = async function (context) {
+  const response = await hello.call(this, context);
+  topologyVersion ??= response.topologyVersion;
+  response.topologyVersion = topologyVersion;
+  const { topologyVersion: seen, maxAwaitTimeMS } = context.command;
+  if (seen?.processId?.toHexString?.() === topologyVersion.processId.toHexString() && maxAwaitTimeMS) {
+    await new Promise((resolve) => setTimeout(resolve, Number(maxAwaitTimeMS)).unref());
+  }
+  return response;
+};
 
 // ---------------------------------------------------------------------------
 const args = process.argv.slice(2);
