@@ -37,12 +37,24 @@ if os.path.isdir("/dev/shm"):  # noqa: S108 - a memory filesystem, not a shared 
 preload_app = True
 
 
+def _close_database_connections():
+    """Django's `close_all()`, and on MongoDB the MongoClient as well: django-mongodb-backend
+    keeps one client per database for the whole process and its `close()` leaves it open. A
+    client opened before a fork is not fork-safe: workers forked with one answered 500 ("Attempted
+    to check out a connection from closed connection pool") to some of 20 requests arriving
+    at once (tests/appointments/test_concurrency.py)."""
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        connection.close()
+        if hasattr(connection, "close_pool"):  # a MongoClient, or PostgreSQL's pool
+            connection.close_pool()
+
+
 def pre_fork(server, worker):
     """A fork must never share the master's database connections (a SQLite handle or a
     MongoClient across processes corrupts both); the master holds none, this keeps it so."""
-    from django.db import connections
-
-    connections.close_all()
+    _close_database_connections()
 
 
 def when_ready(server):
@@ -56,4 +68,4 @@ def when_ready(server):
         connections["default"].ensure_connection()
     except Exception:  # noqa: BLE001 - start anyway; /readyz says what is missing
         server.log.warning("the database did not answer at start-up")
-    connections.close_all()
+    _close_database_connections()

@@ -96,6 +96,11 @@ def gunicorn(database_url: str):
                     raise AssertionError(log.read().decode()[-3000:]) from None
                 time.sleep(0.2)
         yield base
+    except AssertionError as failure:  # a 500 is explained in the server's log
+        log.seek(0)
+        text = log.read().decode()
+        failure.add_note("gunicorn's log:\n" + text[text.find("Traceback") :][:6000])
+        raise
     finally:
         process.terminate()
         try:
