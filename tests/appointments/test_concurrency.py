@@ -92,12 +92,12 @@ def gunicorn(database_url: str, log_path: Path):
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(log_path.read_text()[-3000:]) from None
+                    raise AssertionError("gunicorn did not answer /healthz") from None
                 time.sleep(0.2)
         yield base
-    except AssertionError as failure:  # a 500 is explained in the server's log
+    except AssertionError as failure:  # the server's log explains a failed start or a 500
         text = log_path.read_text()
-        failure.add_note("gunicorn's log:\n" + text[text.find("Traceback") :][:6000])
+        failure.add_note("gunicorn's log:\n" + text[max(text.find("Traceback"), 0) :][:6000])
         raise
     finally:
         process.terminate()
