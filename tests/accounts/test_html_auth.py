@@ -9,8 +9,9 @@ from django.test import Client
 from accounts.models import User
 from clinics.models import Clinic
 from core.roles import Role
-from tests.accounts.signup import html_signup, page_text, signup_token
+from tests.accounts.signup import html_signup, signup_token
 from tests.factories import UserFactory
+from tests.patients.html_factories import page_text
 
 LOGIN = "/accounts/login/"
 LOGOUT = "/accounts/logout/"

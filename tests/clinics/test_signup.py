@@ -11,7 +11,8 @@ from django.utils import timezone
 from accounts.models import AuditEvent, PendingSignup, User
 from accounts.services import pending_signups_prune
 from clinics.models import Clinic
-from tests.accounts.signup import AUTH, CONFIRM_LINK, mail_to, page_text, signup_token
+from tests.accounts.signup import AUTH, CONFIRM_LINK, mail_to, signup_token
+from tests.patients.html_factories import page_text
 
 pytestmark = pytest.mark.django_db
 
