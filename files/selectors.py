@@ -80,7 +80,13 @@ def _readable_filter(actor, queryset):
 
 # --- files ---------------------------------------------------------------------------------------
 def _files_in_reach(actor, *, include_deleted: bool = False):
-    rows = in_reach(StoredFile.objects.all(), actor=actor, patient="patient")
+    return in_reach(_files_open_to(actor, include_deleted=include_deleted), actor=actor)
+
+
+def _files_open_to(actor, *, include_deleted: bool = False):
+    """A patient reads the files shared with them or their own uploads, none once archived;
+    deleted files only when asked. What `get_in_reach` is given (it applies the reach)."""
+    rows = StoredFile.objects.all()
     if is_patient_user(actor):
         rows = rows.filter(patient__is_archived__in=[False]).filter(
             Q(shared_with_patient=True) | Q(uploaded_by_id=actor.pk)
@@ -191,7 +197,7 @@ def file_get(
     """One file: 404 out of reach, 403 unless the role grants `permission` and the file's
     category, then one audited 'view' (writes pass `audited=False`; their service audits)."""
     stored = get_in_reach(
-        _files_in_reach(actor, include_deleted=include_deleted).select_related(
+        _files_open_to(actor, include_deleted=include_deleted).select_related(
             "patient", "uploaded_by", "deleted_by"
         ),
         actor=actor,

@@ -200,11 +200,14 @@ def order_export(*, actor, id: str, detail: str = "FHIR DiagnosticReport"):
 
 # --- results -----------------------------------------------------------------------------------
 def _results(actor):
-    results = in_reach(
-        LabResult.objects.select_related("test", "patient", "entered_by", "reviewed_by"),
-        actor=actor,
-    )
-    if is_patient_user(actor):  # their final values only, while their record is open to them
+    return in_reach(_results_open_to(actor), actor=actor)
+
+
+def _results_open_to(actor):
+    """A patient reads their final values only, while their record is open to them. What
+    `get_in_reach` is given (it applies the reach itself)."""
+    results = LabResult.objects.select_related("test", "patient", "entered_by", "reviewed_by")
+    if is_patient_user(actor):
         results = results.filter(
             status__in=PATIENT_VISIBLE_STATUSES, patient__is_archived__in=[False]
         )
@@ -253,7 +256,7 @@ def result_page(
 def result_get(
     *, actor, id: str, permission: str | None = RESULT_READ, audited: bool = True
 ) -> LabResult:
-    result = get_in_reach(_results(actor), actor=actor, id=id, permission=permission)
+    result = get_in_reach(_results_open_to(actor), actor=actor, id=id, permission=permission)
     if audited:
         audit(actor=actor, action=VIEW, obj=result, patient_id=result.patient_id)
     return result

@@ -41,7 +41,13 @@ def permission_for(actor, permission: str | None) -> str | None:
 
 
 def _notes_in_reach(actor):
-    notes = in_reach(Note.objects.all(), actor=actor)
+    return in_reach(_notes_open_to(actor), actor=actor)
+
+
+def _notes_open_to(actor):
+    """A patient reads only signed notes shared with them, and none once archived. What
+    `get_in_reach` is given (it applies the reach itself)."""
+    notes = Note.objects.all()
     if is_patient_user(actor):
         notes = notes.filter(
             status=Note.Status.SIGNED,
@@ -152,7 +158,7 @@ def note_get(
     """One note with its people: 404 out of reach, then 403 unless the role grants
     `permission`, then one audited 'view' (writes pass `audited=False`: they audit themselves)."""
     note = get_in_reach(
-        _with_people(_notes_in_reach(actor)).select_related("patient", "template"),
+        _with_people(_notes_open_to(actor)).select_related("patient", "template"),
         actor=actor,
         id=id,
         permission=permission_for(actor, permission),
@@ -225,7 +231,7 @@ def template_list(*, actor, active_only: bool = False):
 
 def template_get(*, actor, id: str, permission: str = "notes.view") -> NoteTemplate:
     return get_in_reach(
-        in_reach(NoteTemplate.objects.select_related("note_type"), actor=actor, patient=None),
+        NoteTemplate.objects.select_related("note_type"),
         actor=actor,
         id=id,
         permission=permission,

@@ -68,11 +68,16 @@ def _permission_for(actor, permission: str | None) -> str | None:
 
 def _in_reach(queryset, *, actor, patient: str = "patient"):
     """`core.access.in_reach`, and an archived record is closed to its patient."""
-    rows = in_reach(queryset, actor=actor, patient=patient)
+    return _open_to(in_reach(queryset, actor=actor, patient=patient), actor=actor, patient=patient)
+
+
+def _open_to(queryset, *, actor, patient: str = "patient"):
+    """An archived record is closed to its patient; what `get_in_reach` is given besides its
+    own reach (which `_in_reach` would apply a second time)."""
     if is_patient_user(actor):
         archived = f"{patient}__is_archived" if patient else "is_archived"
-        rows = rows.filter(**{f"{archived}__in": [False]})
-    return rows
+        return queryset.filter(**{f"{archived}__in": [False]})
+    return queryset
 
 
 def _patients_in_reach(actor):
@@ -257,7 +262,7 @@ def patient_get(
     `audited=False`: the service audits the write itself. A patient user asking for their own
     record is granted the staff reads (OWN_RECORD_READS) by `own_record.view`."""
     patient = get_in_reach(
-        _patients_in_reach(actor).select_related("user"),
+        _open_to(Patient.objects.select_related("user"), actor=actor, patient=""),
         actor=actor,
         id=id,
         permission=_permission_for(actor, permission),
@@ -364,7 +369,7 @@ def clinical_get(
     """One record of a patient's clinical summary (its `patient` loaded with it): 404 out of
     reach or not this patient's, then 403 unless the role grants `permission`. `audited=True`
     for a read of it (the write services audit themselves)."""
-    records = _in_reach(CLINICAL_MODELS[kind].objects.all(), actor=actor)
+    records = _open_to(CLINICAL_MODELS[kind].objects.all(), actor=actor)
     record = get_in_reach(
         records.filter(patient_id=patient_id).select_related("patient__user", "recorded_by"),
         actor=actor,

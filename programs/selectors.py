@@ -64,7 +64,10 @@ def goal_get(*, actor, id: str, permission: str | None = "programs.templates.edi
 
 
 # --- enrolments -----------------------------------------------------------------------------------
-def _enrollments(actor, related=("template", "patient", "care_manager", "clinic")):
+ENROLLMENT_RELATED = ("template", "patient", "care_manager", "clinic")
+
+
+def _enrollments(actor, related=ENROLLMENT_RELATED):
     return in_reach(Enrollment.objects.all(), actor=actor).select_related(*related)
 
 
@@ -102,7 +105,12 @@ def enrollment_get(
     *, actor, id: str, permission: str | None = "programs.view", audited: bool = True
 ) -> Enrollment:
     """One enrolment: 404 outside reach, 403 for a role that may not, then one audited view."""
-    enrollment = get_in_reach(_enrollments(actor), actor=actor, id=id, permission=permission)
+    enrollment = get_in_reach(
+        Enrollment.objects.select_related(*ENROLLMENT_RELATED),
+        actor=actor,
+        id=id,
+        permission=permission,
+    )
     if audited:
         audit(actor=actor, action=Action.VIEW, obj=enrollment, patient_id=enrollment.patient_id)
     return enrollment
