@@ -57,7 +57,10 @@ def get_or_404(queryset, id):
 
 
 def get_in_reach(queryset, *, actor, id, permission: str | None, patient: str | None = "patient"):
-    """One record the actor may act on: 404 outside reach, then 403 if the role may not."""
+    """One record the actor may act on: 404 outside reach, then 403 if the role may not.
+
+    Give it the model's rows with the app's own rules, not rows already `in_reach`: it applies
+    the reach itself, and a second one costs a quarter of a record read."""
     obj = get_or_404(in_reach(queryset, actor=actor, patient=patient), id)
     _share_clinic(obj, actor)
     if permission is not None:
