@@ -102,8 +102,7 @@ def _in_reach(actor):
 
 
 def _open_to(actor):
-    """An archived patient's appointments are closed to them. What `get_in_reach` is given
-    (it applies the reach itself)."""
+    """An archived patient's appointments are closed to them."""
     rows = Appointment.objects.all()
     if is_patient_user(actor):
         rows = rows.filter(patient__is_archived__in=[False])

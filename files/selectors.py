@@ -85,7 +85,7 @@ def _files_in_reach(actor, *, include_deleted: bool = False):
 
 def _files_open_to(actor, *, include_deleted: bool = False):
     """A patient reads the files shared with them or their own uploads, none once archived;
-    deleted files only when asked. What `get_in_reach` is given (it applies the reach)."""
+    deleted files only when asked."""
     rows = StoredFile.objects.all()
     if is_patient_user(actor):
         rows = rows.filter(patient__is_archived__in=[False]).filter(

@@ -204,8 +204,7 @@ def _results(actor):
 
 
 def _results_open_to(actor):
-    """A patient reads their final values only, while their record is open to them. What
-    `get_in_reach` is given (it applies the reach itself)."""
+    """A patient reads their final values only, while their record is open to them."""
     results = LabResult.objects.select_related("test", "patient", "entered_by", "reviewed_by")
     if is_patient_user(actor):
         results = results.filter(

@@ -45,8 +45,7 @@ def _notes_in_reach(actor):
 
 
 def _notes_open_to(actor):
-    """A patient reads only signed notes shared with them, and none once archived. What
-    `get_in_reach` is given (it applies the reach itself)."""
+    """A patient reads only signed notes shared with them, and none once archived."""
     notes = Note.objects.all()
     if is_patient_user(actor):
         notes = notes.filter(

@@ -72,8 +72,7 @@ def _in_reach(queryset, *, actor, patient: str = "patient"):
 
 
 def _open_to(queryset, *, actor, patient: str = "patient"):
-    """An archived record is closed to its patient; what `get_in_reach` is given besides its
-    own reach (which `_in_reach` would apply a second time)."""
+    """An archived record is closed to its patient (`get_in_reach` adds the reach)."""
     if is_patient_user(actor):
         archived = f"{patient}__is_archived" if patient else "is_archived"
         return queryset.filter(**{f"{archived}__in": [False]})
