@@ -10,6 +10,7 @@ from django.test import Client
 from accounts.models import AuditEvent
 from appointments.models import Appointment, AppointmentType, Status
 from core.roles import Role
+from patients.models import Patient
 from tests.appointments.conftest import local
 from tests.factories import UserFactory
 from tests.patients.factories import PatientFactory
@@ -248,6 +249,18 @@ def test_patient_books_own_and_sees_only_own(
     assert (
         create(client, patient2, provider, local(monday, "11:00", tz), follow_up).status_code == 400
     )
+
+
+def test_an_archived_record_closes_its_appointments_to_the_patient(
+    api_as, patient_user, patient, provider, follow_up, desk, monday, tz
+):
+    booked = create(desk, patient, provider, local(monday, "09:00", tz), follow_up).json()
+    client = api_as(patient_user)
+    assert client.get(f"{BASE}{booked['id']}/").status_code == 200
+    Patient.objects.filter(pk=patient.pk).update(is_archived=True)
+    assert client.get(f"{BASE}{booked['id']}/").status_code == 404
+    assert client.get(BASE).status_code == 404  # the list too: no open record, no clinic
+    assert desk.get(f"{BASE}{booked['id']}/").status_code == 200  # staff still read it
 
 
 def test_patient_cannot_book_staff_only_types(api_as, patient_user, provider, types, monday, tz):

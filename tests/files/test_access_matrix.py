@@ -10,6 +10,7 @@ import pytest
 
 from core.roles import Role
 from files import services
+from patients.models import Patient
 from tests.conftest import STAFF
 from tests.files.factories import make_patient, png_bytes, stored_file, upload
 from tests.patients.factories import portal_user
@@ -205,3 +206,13 @@ def test_patient_users_see_only_what_was_shared_with_them_or_they_uploaded(api_a
     ).json()
     listed = client.get(f"/api/v1/patients/{here['ids']['patient']}/files/").json()["results"]
     assert {row["id"] for row in listed} == {here["ids"]["shared"], mine["id"]}
+
+
+def test_an_archived_record_closes_its_files_to_the_patient(api_as, here, staff):
+    client = api_as(portal_user(here["patient"]))
+    path = f"/api/v1/files/{here['ids']['shared']}/"
+    assert client.get(path).status_code == 200
+    Patient.objects.filter(pk=here["patient"].pk).update(is_archived=True)
+    assert client.get(path).status_code == 404
+    assert client.get(f"{path}download").status_code == 404
+    assert api_as(staff[Role.CLINICIAN]).get(path).status_code == 200  # staff still read it

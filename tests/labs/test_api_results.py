@@ -15,6 +15,7 @@ from accounts.models import AuditEvent
 from core import roles
 from core.roles import Role
 from labs.models import LabResult, LabResultRevision
+from patients.models import Patient
 from tests.labs.factories import (
     GLUCOSE,
     HEMOGLOBIN,
@@ -619,6 +620,16 @@ def test_patient_sees_only_own_final_and_corrected_results(
     )
     trend = client.get(f"/api/v1/patients/{me.patient_record.pk}/labs/trend/{tests[GLUCOSE].pk}/")
     assert [p["value"] for p in trend.json()["points"]] == [66, 85, 120]
+
+
+def test_an_archived_record_closes_its_results_to_the_patient(api_as, me, history, admin_api):
+    client = api_as(me)
+    path = f"{RESULTS}{history[0].pk}/"
+    assert client.get(path).status_code == 200
+    Patient.objects.filter(pk=me.patient_record.pk).update(is_archived=True)
+    assert_error(client.get(path), 404)
+    assert ids(client.get(RESULTS)) == []
+    assert admin_api.get(path).status_code == 200  # staff still read it
 
 
 def test_patient_cannot_write(api_as, me, history, patient, tests):

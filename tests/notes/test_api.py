@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from notes.models import Note
+from patients.models import Patient
 from tests.notes.factories import audit_mark, audit_rows_since, make_note, soap_sections
 from tests.patients.factories import PatientFactory, portal_user
 
@@ -235,6 +236,16 @@ def test_a_patient_sees_only_their_own_signed_shared_notes(api_as, clinician, pa
     assert (
         client.post("/api/v1/notes/", {"patient": patient.pk, "type": "11506-3"}).status_code == 403
     )
+
+
+def test_an_archived_record_closes_its_notes_to_the_patient(api_as, clinician, patient):
+    client = api_as(portal_user(patient))
+    note = make_note(clinician, patient, signed=True, shared=True)
+    assert client.get(f"/api/v1/notes/{note.pk}/").status_code == 200
+    Patient.objects.filter(pk=patient.pk).update(is_archived=True)
+    assert client.get(f"/api/v1/notes/{note.pk}/").status_code == 404
+    assert client.get("/api/v1/notes/").json()["results"] == []
+    assert api_as(clinician).get(f"/api/v1/notes/{note.pk}/").status_code == 200  # staff still
 
 
 def test_sharing_after_signing_makes_it_visible_to_the_patient(api_as, clinician, patient):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from core.roles import Role
 from patients.models import Patient
-from tests.patients.factories import PatientFactory, portal_user
+from tests.patients.factories import AllergyFactory, PatientFactory, portal_user
 
 API = "/api/v1/patients"
 PATIENT_FIELDS = {
@@ -603,3 +603,12 @@ def test_archived_patient_user_sees_nothing(api_as, patient, me):
     Patient.objects.filter(pk=patient.pk).update(is_archived=True)
     assert api_as(me).get(f"{API}/").json()["count"] == 0
     assert_error(api_as(me).get(f"{API}/{patient.pk}/"), 404)
+
+
+def test_archived_record_closes_its_clinical_records_to_the_patient(api_as, staff, patient, me):
+    allergy = AllergyFactory(patient=patient)
+    path = f"{API}/{patient.pk}/allergies/{allergy.pk}"
+    assert api_as(me).get(path).status_code == 200
+    Patient.objects.filter(pk=patient.pk).update(is_archived=True)
+    assert_error(api_as(me).get(path), 404)
+    assert api_as(staff[Role.CLINICIAN]).get(path).status_code == 200  # staff still read it
