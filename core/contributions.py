@@ -246,7 +246,15 @@ def panels_for(*, actor, patient) -> list[dict]:
         if not can(actor, panel.permission):
             continue
         extra = panel.context(actor=actor, patient=patient) if panel.context else {}
-        visible.append({"panel": panel, "context": {"patient": patient, **extra}})
+        # Flat: a dataclass attribute costs the template engine a failed subscript first.
+        visible.append(
+            {
+                "key": panel.key,
+                "title": panel.title,
+                "template": panel.template,
+                "context": {"patient": patient, **extra},
+            }
+        )
     return visible
 
 

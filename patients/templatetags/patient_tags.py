@@ -32,7 +32,7 @@ class PanelContextNode(template.Node):
 
 @register.tag
 def panel_context(parser, token):
-    """`{% panel_context item.context %}{% include item.panel.template %}{% endpanel_context %}`:
+    """`{% panel_context item.context %}{% include item.template %}{% endpanel_context %}`:
     the panel's template sees its context function's keys as plain variables (panels.py)."""
     bits = token.split_contents()
     if len(bits) != 2:
