@@ -2,6 +2,7 @@
 patient page's labs panel: flags as colour plus text, links to trends, cheap and unaudited."""
 
 import datetime
+import html
 import re
 
 import pytest
@@ -109,6 +110,36 @@ def test_panel_query_count_is_constant_and_it_writes_no_audit_row(
     assert response.status_code == 200
     assert len(many.captured_queries) == len(one.captured_queries)
     assert after - before == 1  # the page's own view row only
+
+
+def test_panel_lists_open_orders_with_their_tests_at_a_constant_cost(
+    login, clinician, patient, catalogue, django_assert_max_num_queries
+):
+    glucose, potassium, hba1c = catalogue[GLUCOSE], catalogue[POTASSIUM], catalogue[HBA1C]
+    stat = services.order_create(
+        actor=clinician, patient=patient, tests=[glucose, potassium], priority="stat"
+    )
+    cancelled = services.order_create(actor=clinician, patient=patient, tests=[hba1c])
+    services.order_cancel(actor=clinician, order=cancelled, reason="duplicate")
+    client = login(clinician)
+    client.get(f"/patients/{patient.pk}/")  # warm caches (session, clinic)
+    with django_assert_max_num_queries(40) as one:
+        panel = panel_html(client.get(f"/patients/{patient.pk}/"))
+    text = html.unescape(panel)
+
+    def listed(panel):
+        return set(re.findall(r'href="/labs/orders/(\w+)/"', panel))
+
+    assert "Open orders" in text and listed(panel) == {stat.pk}  # not the cancelled one
+    assert glucose.name in text and potassium.name in text
+    assert "STAT" in text and "Ordered" in text
+    more = [
+        services.order_create(actor=clinician, patient=patient, tests=[hba1c], priority="urgent")
+        for _ in range(3)
+    ]
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        panel = panel_html(client.get(f"/patients/{patient.pk}/"))
+    assert listed(panel) == {stat.pk, *(order.pk for order in more)} and "Urgent" in panel
 
 
 def test_panel_hidden_from_receptionists(login, staff, patient, catalogue, lab_tech):
