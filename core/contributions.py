@@ -194,6 +194,17 @@ class Reconciled:
         return self.model
 
 
+@dataclass(frozen=True)
+class Warmer:
+    """What an app's pages would otherwise do on a new worker's first request in a language,
+    done once in gunicorn's master before it forks (core.warmup): `warm()` is called with each
+    language active. For per-process caches of fixed HTML or data, never a database read."""
+
+    key: str
+    warm: Callable[[], object]
+    order: int = 100
+
+
 panels: Registry[Panel] = Registry("patient page panels")
 widgets: Registry[Widget] = Registry("staff home widgets")
 seeders: Registry[Seeder] = Registry("demo seeders")
@@ -206,6 +217,7 @@ fhir_resources: Registry[FhirResources] = Registry("FHIR resources about a patie
 asides: Registry[Aside] = Registry("record page asides")
 services: Registry[Service] = Registry("services offered to peer apps")
 reconciled: Registry[Reconciled] = Registry("units reconcile checks")
+warmers: Registry[Warmer] = Registry("start-up warmers")
 
 _REGISTRIES = {
     Panel: panels,
@@ -220,6 +232,7 @@ _REGISTRIES = {
     Aside: asides,
     Service: services,
     Reconciled: reconciled,
+    Warmer: warmers,
 }
 
 

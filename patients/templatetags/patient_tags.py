@@ -64,20 +64,25 @@ def role_label(role: str) -> str:
         return role or ""
 
 
+# The add forms' field widths on the summary panel, by kind.
+ADD_FIELD_COLUMNS = {"allergies": "col-md-3", "conditions": "col-md-4", "medications": "col-md-4"}
+
+
 @register.simple_tag
-def clinical_add_fields(kind: str, column_class: str):
+def clinical_add_fields(kind: str):
     """The fields of an empty add form for the clinical summary panel (ids prefixed so three
     fit on a page): the same HTML for every patient and user of one language."""
-    return _clinical_add_fields(kind, column_class, get_language())
+    return _clinical_add_fields(kind, get_language())
 
 
 @functools.cache
-def _clinical_add_fields(kind: str, column_class: str, language: str) -> str:
-    """Drawn once per process and language: crispy's field templates cost a few ms a page."""
+def _clinical_add_fields(kind: str, language: str) -> str:
+    """Drawn once per process and language (gunicorn's master draws them before it forks:
+    patients/contributions.py): crispy's field templates cost ~4 ms a form."""
     from patients.forms import CLINICAL_FORMS
 
     form = CLINICAL_FORMS[kind](auto_id=f"id_{kind}_%s")
-    context = {"form": form, "column_class": column_class}
+    context = {"form": form, "column_class": ADD_FIELD_COLUMNS[kind]}
     return render_to_string("patients/_clinical_add_fields.html", context)
 
 

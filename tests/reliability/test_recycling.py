@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import translation
 
 from core.warmup import warm
+from patients.templatetags.patient_tags import _clinical_add_fields, clinical_add_fields
 from tests.notifications.conftest import WorkerDatabase
 from tests.reliability.test_kill9 import Server
 
@@ -34,7 +36,10 @@ def test_recycled_workers_answer_every_request(tmp_path):
     assert first and later and not first & later  # both first workers were replaced
     log = (tmp_path / "gunicorn.log").read_text()
     assert log.count("Autorestarting worker") >= 4
-    assert "Traceback" not in log
+    # Each left through the fast exit (gunicorn.conf.py worker_exit): its last lines written,
+    # its exit clean.
+    assert log.count("Worker exiting") >= 4
+    assert "exited with code" not in log and "Traceback" not in log
 
 
 @pytest.mark.django_db
@@ -50,6 +55,22 @@ def test_warm_up_compiles_every_template_without_touching_the_database(
     finally:
         gc.unfreeze()
     assert compiled > len(list(TEMPLATES.rglob("*.html")))  # and the form widgets'
+
+
+def test_warm_up_draws_the_apps_fixed_parts_in_every_language():
+    """A clinic's locale is a language of its own to Django: the patient page's add forms
+    (patients' Warmer) are drawn for the settings' languages and each locale given, with no
+    database at hand (pytest-django refuses any query here)."""
+    _clinical_add_fields.cache_clear()
+    try:
+        warm(languages=["en-GB", "fr"])
+    finally:
+        gc.unfreeze()
+    assert _clinical_add_fields.cache_info().currsize == 3 * 4  # en, es, en-gb, fr
+    with translation.override("es"):
+        spanish = clinical_add_fields("allergies")
+    assert _clinical_add_fields.cache_info().misses == 3 * 4  # that one was drawn already
+    assert "Sustancia" in spanish
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the journal mode is SQLite's")
