@@ -41,12 +41,18 @@ APPOINTMENT_RELATED = ("patient", "provider", "type", "clinic")
 
 
 # --- the clinic an actor books in, its settings and its timezone ----------------------------
-def actor_clinic_id(actor) -> str | None:
-    """Staff: their clinic. A patient user: the clinic of their own patient record."""
+def _clinic_holder(actor):
+    """What the actor's clinic hangs on: a staff user themself, a patient user's own record
+    while it is open (None once it is archived, or for a user with none)."""
     if is_patient_user(actor):
         record = getattr(actor, "patient_record", None) if actor.is_authenticated else None
-        return record.clinic_id if record is not None and not record.is_archived else None
-    return getattr(actor, "clinic_id", None)
+        return record if record is not None and not record.is_archived else None
+    return actor
+
+
+def actor_clinic_id(actor) -> str | None:
+    """Staff: their clinic. A patient user: the clinic of their own open patient record."""
+    return getattr(_clinic_holder(actor), "clinic_id", None)
 
 
 def clinic_settings(clinic_id: str) -> ClinicAppointmentSettings:
@@ -417,11 +423,7 @@ def feed_appointments(*, feed: CalendarFeed, now=None) -> list[Appointment]:
 
 def actor_clinic(actor):
     """The clinic whose calendar the actor books in (404 for users of none)."""
-    if is_patient_user(actor):
-        record = getattr(actor, "patient_record", None)
-        clinic = record.clinic if record is not None and not record.is_archived else None
-    else:
-        clinic = getattr(actor, "clinic", None)
+    clinic = getattr(_clinic_holder(actor), "clinic", None)
     if clinic is None:
         raise Http404(_("You do not belong to a clinic."))
     return clinic
