@@ -2,6 +2,8 @@
 the writer (without JavaScript), the note page and its actions, history, print, the home widget.
 Query counts are pinned where a page lists notes."""
 
+import html
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -183,15 +185,26 @@ def test_print_view_has_the_patient_and_signatures(web, clinician, patient):
 
 
 def test_home_widget_my_drafts_and_awaiting_my_cosignature(
-    client, clinician, second_clinician, patient, notes_clinic
+    client, clinician, second_clinician, patient, notes_clinic, django_assert_max_num_queries
 ):
+    def ask(title):
+        asked = make_note(second_clinician, patient, title=title, signed=True)
+        services.note_request_cosign(actor=second_clinician, note=asked, cosigner_id=clinician.pk)
+
     make_note(clinician, patient, title="My unfinished draft")
-    asked = make_note(second_clinician, patient, title="Please co-sign", signed=True)
-    services.note_request_cosign(actor=second_clinician, note=asked, cosigner_id=clinician.pk)
+    ask("Please co-sign")
     client.force_login(clinician)
-    page = client.get("/").content.decode()
-    assert "My unfinished draft" in page
-    assert "Please co-sign" in page
+    client.get("/")  # warm caches (session, clinic)
+    with django_assert_max_num_queries(40) as one:
+        page = html.unescape(client.get("/").content.decode())
+    assert "My unfinished draft" in page and "Please co-sign" in page
+    assert f"{patient.full_name}" in page and f"by {second_clinician.name}" in page
+    for n in range(4):  # each row's patient and author come with it, none read row by row
+        make_note(clinician, patient, title=f"Draft {n}")
+        ask(f"Co-sign {n}")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = client.get("/").content.decode()
+    assert "Draft 3" in page and "Co-sign 3" in page
 
 
 def test_save_and_sign_an_empty_draft_keeps_it_saved_and_says_why(web, clinician, patient):
