@@ -224,23 +224,35 @@ def patient_panel(*, actor, patient) -> dict:
     return {"upcoming": list(upcoming[:20]), "past": list(past[:10])}
 
 
+TODAY_WIDGET_SIZE = 15
+# What the widget shows of each appointment (the ORM spends ~20 µs on each column it reads).
+TODAY_WIDGET_COLUMNS = (
+    "start", "status", "patient", "patient__first_name", "patient__last_name",
+    "type", "type__name", "provider", "provider__name",
+)  # fmt: skip
+
+
 def today_widget(*, actor) -> dict:
-    """The staff home's "Today": the clinic's (a provider's: their own) appointments of today,
-    audited as one 'view' row per patient shown."""
+    """The staff home's "Today": the first of the clinic's (a provider's: their own)
+    appointments of today, audited as one 'view' row per patient shown."""
     clinic = actor.clinic
     tz = clinic_tz(clinic)
     today = timezone.now().astimezone(tz).date()
     start = local_instant(today, datetime.time(), tz)
     end = local_instant(today + datetime.timedelta(days=1), datetime.time(), tz)
     mine = actor.role in PROVIDER_ROLES
-    rows = calendar(
-        actor=actor,
-        start=start,
-        end=end,
-        provider=actor.pk if mine else "",
-        detail="today widget",
+    rows = appointment_list(actor=actor, provider=actor.pk if mine else "", start=start, end=end)
+    rows = (
+        rows.filter(status__in=HOLDING)
+        .select_related(None)
+        .select_related("patient", "type", "provider")
     )
-    return {"appointments": rows[:15], "more": len(rows) > 15, "mine": mine, "tz": tz}
+    rows = list(rows.only(*TODAY_WIDGET_COLUMNS)[: TODAY_WIDGET_SIZE + 1])
+    shown = rows[:TODAY_WIDGET_SIZE]
+    audit_patients_read(
+        actor=actor, patient_ids=[row.patient_id for row in shown], detail="today widget"
+    )
+    return {"appointments": shown, "more": len(rows) > TODAY_WIDGET_SIZE, "mine": mine, "tz": tz}
 
 
 # --- availability ----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from appointments import services
 from appointments.models import Appointment, AvailabilityRule, Status
 from core.roles import Role
 from tests.appointments.conftest import local
+from tests.patients.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -179,8 +180,9 @@ def test_cancel_with_a_reason(login, staff, book, patient, provider, monday, tz)
     assert appointment.status == Status.CANCELLED and appointment.cancel_reason == "Snow"
 
 
-def test_today_list_and_its_buttons(login, staff, clinic, patient, provider, follow_up):
-    # A clinic whose local time is now mid-day, so "later today" exists whenever this runs.
+def open_all_day_at_midday(clinic, provider) -> datetime.datetime:
+    """Move the clinic to a timezone where it is now mid-day, so "later today" exists whenever
+    this runs, open the provider all day, and return the next free 20-minute slot."""
     zones = [
         "Pacific/Kiritimati",
         "Asia/Tokyo",
@@ -207,6 +209,11 @@ def test_today_list_and_its_buttons(login, staff, clinic, patient, provider, fol
     start = local(today, "00:00", tz)
     while start <= now:
         start += datetime.timedelta(minutes=20)
+    return start
+
+
+def test_today_list_and_its_buttons(login, staff, clinic, patient, provider, follow_up):
+    start = open_all_day_at_midday(clinic, provider)
     (appointment,) = services.appointment_book(
         actor=staff[Role.RECEPTIONIST],
         patient=patient,
@@ -229,6 +236,30 @@ def test_today_list_and_its_buttons(login, staff, clinic, patient, provider, fol
     assert appointment.status == Status.COMPLETED
     home = client.get("/").content.decode()
     assert "Appointments today" in home and "Ada Lovelace" in home
+
+
+def test_home_shows_the_first_15_of_today_and_audits_only_those(
+    login, staff, clinic, provider, book, django_assert_max_num_queries
+):
+    start = open_all_day_at_midday(clinic, provider)
+    people = [PatientFactory(clinic=clinic, last_name=f"Today{n:02d}") for n in range(17)]
+    book(people[0], provider, start)
+    client = login(staff[Role.RECEPTIONIST])
+    client.get("/")  # warm caches (session, clinic)
+    with django_assert_max_num_queries(40) as one:
+        home = client.get("/").content.decode()
+    assert "Today00" in home and provider.name in home
+    assert "More appointments today" not in home
+    for n, person in enumerate(people[1:], start=1):
+        book(person, provider, start + datetime.timedelta(minutes=20 * n))
+    before = set(AuditEvent.objects.values_list("pk", flat=True))
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        home = client.get("/").content.decode()
+    shown = {f"Today{n:02d}" for n in range(15)}
+    assert all(name in home for name in shown) and "Today15" not in home
+    assert "More appointments today" in home
+    audited = AuditEvent.objects.exclude(pk__in=before).filter(detail="today widget")
+    assert set(audited.values_list("patient_id", flat=True)) == {p.pk for p in people[:15]}
 
 
 def test_hours_editor(login, staff, provider, types):
