@@ -90,10 +90,25 @@ def enrollment_list(
     return rows.order_by(*SORTS.get(sort, SORTS["-start"]))
 
 
-def enrollment_page(*, actor, number=1, per_page: int = PER_PAGE, strict=False, **filters):
-    """One page of enrolments; one 'view' audit row per patient shown."""
+# What the dashboard shows of an enrolment (the ORM spends ~20 µs on each column it reads).
+DASHBOARD_COLUMNS = (
+    "state", "adherence", "off_target", "last_activity_at",
+    "patient", "patient__first_name", "patient__last_name", "template", "template__name",
+    "care_manager", "care_manager__name", "care_manager__email",
+)  # fmt: skip
+
+
+def enrollment_page(
+    *, actor, number=1, per_page: int = PER_PAGE, strict=False, columns=(), **filters
+):  # fmt: skip
+    """One page of enrolments; one 'view' audit row per patient shown. `columns`: all a page
+    shows (its joins are the relations they name), for a page that shows few."""
+    rows = enrollment_list(actor=actor, **filters)
+    if columns:
+        related = {column.split("__")[0] for column in columns if "__" in column}
+        rows = rows.select_related(None).select_related(*related).only(*columns)
     return page_of(
-        enrollment_list(actor=actor, **filters),
+        rows,
         number=number,
         per_page=per_page,
         strict=strict,

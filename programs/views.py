@@ -42,6 +42,7 @@ def dashboard(request):
         actor=request.user,
         number=request.GET.get("page"),
         per_page=page_size(request.GET.get("page_size")),
+        columns=selectors.DASHBOARD_COLUMNS,
         **filters,
     )
     return render(request, "programs/dashboard.html", {"page_obj": page_obj, "filter_form": form})

@@ -3,6 +3,7 @@ flat number of queries), the enrolment page with its SVG charts and target band,
 from the patient page, the patient page's Programs panel, the template builder."""
 
 import datetime
+import html
 import re
 
 import pytest
@@ -60,10 +61,15 @@ def test_dashboard_queries_do_not_grow_with_rows(
     enrol(clinician, patient)
     with django_assert_max_num_queries(14):
         assert web.get("/programs/").status_code == 200
-    for _ in range(15):
-        enrol(clinician, PatientFactory(clinic=patient.clinic))
+    others = [PatientFactory(clinic=patient.clinic, last_name=f"Row{n}") for n in range(15)]
+    for other in others:
+        enrol(clinician, other, care_manager=clinician)
     with django_assert_max_num_queries(14):
-        assert web.get("/programs/").status_code == 200
+        page = html.unescape(web.get("/programs/?page_size=50").content.decode())
+    # Each row's patient, programme and care manager come with it (no row reads its own).
+    assert all(other.full_name in page for other in others)
+    assert page.count("Hypertension — 12 weeks") >= 16
+    assert clinician.name in page
 
 
 def test_enrolment_page_draws_the_series_with_the_target_band(web, clinician, patient):
