@@ -71,6 +71,13 @@ def count_up_to(rows, limit: int) -> int:
     return narrow[: limit + 1].count()
 
 
+def showing(rows, columns):
+    """`rows` reading only `columns` (the page's whole list of what it shows: the ORM spends ~20
+    µs on each column of each query), joined to the relations they name and no others."""
+    related = {column.rsplit("__", 1)[0] for column in columns if "__" in column}
+    return rows.select_related(None).select_related(*related).only(*columns)
+
+
 def cached_for(name: str, query, compute: Callable, seconds: int):
     """`compute()` kept for `seconds` under `name` and the query it describes (its SQL, hashed:
     a search term never becomes a cache key), so a costly total is taken at most that often."""
