@@ -52,8 +52,15 @@ class EstimatingPaginator(Paginator):
 
     estimated = False
 
+    def __init__(self, object_list, per_page, *, estimate: Callable[[], int] | None = None):
+        super().__init__(object_list, per_page)
+        self.estimate = estimate
+
     @cached_property
     def count(self) -> int:
+        if self.estimate is not None:
+            self.estimated = True
+            return self.estimate()
         rows = self.object_list.order_by()
         bounded = count_up_to(rows, EXACT_COUNT_UP_TO)
         if bounded <= EXACT_COUNT_UP_TO:
@@ -69,6 +76,11 @@ def count_up_to(rows, limit: int) -> int:
     fields = {field.attname for field in rows.model._meta.concrete_fields}
     narrow = rows.order_by().values("clinic_id" if "clinic_id" in fields else "pk")
     return narrow[: limit + 1].count()
+
+
+def starts_with(field: str, prefix: str) -> Q:
+    """`field` starts with `prefix`, written as a range so every backend walks its index."""
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "\uffff"})
 
 
 def showing(rows, columns):
@@ -131,6 +143,7 @@ def page_of(
     estimate_count: bool = False,
     walk: Walk | None = None,
     load: Callable[[list], list] | None = None,
+    estimate: Callable[[], int] | None = None,
 ) -> Page:
     """The page `number` with its rows loaded once, handed to `on_page` (the audit).
 
@@ -141,8 +154,13 @@ def page_of(
     `walk` (an HTML list that can be long): Next, Previous and the last pages cost what the
     first does (see Walk); the page then carries `next_cursor` and `previous_cursor`.
     `load`: the page's rows read again with what the queryset leaves out (see `loaded_by_id`).
+    `estimate`: the list's size as the caller can tell it cheaply, shown as "about" (where
+    counting the rows would read more than the page does: a search for common words).
     """
-    paginator = (EstimatingPaginator if estimate_count else Paginator)(queryset, per_page)
+    if estimate is not None:
+        paginator = EstimatingPaginator(queryset, per_page, estimate=estimate)
+    else:
+        paginator = (EstimatingPaginator if estimate_count else Paginator)(queryset, per_page)
     page = paginator.page(number) if strict else paginator.get_page(number)
     walked = walk.rows(queryset, page) if walk is not None else None
     page.object_list = walked if walked is not None else list(page.object_list)

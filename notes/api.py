@@ -44,7 +44,12 @@ NOTE_FILTERS = [
     OpenApiParameter("status", str, enum=list(selectors.STATUSES)),
     OpenApiParameter("type", str, description='A note type\'s id or code, e.g. "11506-3".'),
     OpenApiParameter(
-        "search", str, description="Words that must all appear in the title or the sections."
+        "search",
+        str,
+        description=(
+            "Words that must each start a word of the title or the sections "
+            '("asth" finds asthma; case and accents ignored).'
+        ),
     ),
     OpenApiParameter("date_from", str, description="Written on or after (YYYY-MM-DD)."),
     OpenApiParameter("date_to", str, description="Written on or before (YYYY-MM-DD)."),

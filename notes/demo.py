@@ -6,7 +6,7 @@ phrase lists by the demo clinician or nurse, nearly all signed; about a third sh
 patient; now and then an addendum. The newest note of a few patients is still the clinician's
 draft, and a few of the nurse's recent notes wait for the clinician's co-signature, so the
 home widget and the writer have something to show. Every note keeps one revision (its text when
-it was saved) and the search text the service would write.
+it was saved) and the search text and word index the service would write.
 
 `--notes-per-patient K` never duplicates: a patient with K or more notes gets none. Without it
 each patient gets DEFAULT_NOTES_PER_PATIENT (quick for `make run`). A seeded random generator,
@@ -24,8 +24,8 @@ from django.utils import timezone
 
 from core.models import new_id
 from core.roles import Role
-from notes.models import Addendum, Note, NoteRevision, NoteTemplate, NoteType
-from notes.services import clinic_setup, search_text_of
+from notes.models import Addendum, Note, NoteRevision, NoteTemplate, NoteType, NoteWord
+from notes.services import clinic_setup, indexed_words, search_text_of
 from patients.models import Patient
 
 DEFAULT_NOTES_PER_PATIENT = 2
@@ -153,7 +153,7 @@ def seed_notes(*, clinic, users, per_patient: int, patients=None, stdout=None) -
     now = timezone.now()
     started = time.monotonic()
     created = 0
-    rows = {Note: [], NoteRevision: [], Addendum: []}
+    rows = {Note: [], NoteWord: [], NoteRevision: [], Addendum: []}
     for index, patient_id in enumerate(ids):
         missing = per_patient - have.get(patient_id, 0)
         moments = sorted(_visit_time(rng, now) for _ in range(max(missing, 0)))
@@ -166,6 +166,7 @@ def seed_notes(*, clinic, users, per_patient: int, patients=None, stdout=None) -
             asks_cosign = kind == "nurse" and newest and not draft and nurse != clinician
             asks_cosign = asks_cosign and index % 5 == 0
             note_id = new_id()
+            search_text = search_text_of(title, sections)
             rows[Note].append(
                 {
                     "id": note_id,
@@ -188,9 +189,13 @@ def seed_notes(*, clinic, users, per_patient: int, patients=None, stdout=None) -
                     "cosigned_at": None,
                     "shared_with_patient": not draft and rng.random() < 0.35,
                     "version": 1,
-                    "search_text": search_text_of(title, sections),
+                    "search_text": search_text,
                 }
             )
+            rows[NoteWord] += [
+                {"id": new_id(), "clinic_id": clinic.pk, "note_id": note_id, "word": word}
+                for word in indexed_words(search_text)
+            ]
             rows[NoteRevision].append(
                 {
                     "id": new_id(),
@@ -250,8 +255,9 @@ def _insert(model, rows: list[dict]) -> None:
         try:
             model.objects.bulk_create([model(**row) for row in rows], batch_size=500)
         finally:
-            model._meta.get_field("created_at").auto_now_add = True
-            model._meta.get_field("updated_at").auto_now = True
+            for field in stamps:
+                field.auto_now_add = field.name == "created_at"
+                field.auto_now = field.name == "updated_at"
         return
     ops = connection.ops
     adapt = {

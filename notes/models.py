@@ -11,6 +11,7 @@ locked the same way.
 """
 
 import operator
+import re
 from functools import reduce
 
 from django.conf import settings
@@ -19,7 +20,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Conflict
-from core.models import BaseModel, BoundedTextField
+from core.models import BaseModel, BoundedTextField, new_id
+from patients.models import search_key
 
 LOCKED_ON_SIGNING = frozenset(
     {
@@ -217,7 +219,8 @@ class Note(BaseModel):
     # Each saved draft adds one; an edit must name the version it started from (autosave from
     # two tabs, or a save after signing, is a 409 rather than a lost edit).
     version = models.PositiveIntegerField(default=1, editable=False)
-    # Title and section texts, lower-case and accent-free, for the text search.
+    # The words of the title and sections, lower-case and accent-free, each after a space (a
+    # search word matches where " word" appears: the start of a word), for the text search.
     search_text = models.TextField(default="", editable=False)
     # Drafted by AI assist (ai_assist): the label and what it rests on ({"generated_by",
     # "generated_at", "sources": [{"n", "type", "id", "url"}]}), locked with the note once signed.
@@ -333,3 +336,39 @@ class Addendum(BaseModel):
 
     def delete(self, *args, **kwargs):
         raise NoteLocked(_("An addendum cannot be deleted."))
+
+
+WORD = re.compile(r"\w+")
+# Words this short are in search_text only: "a" or "8" would index nearly every note.
+SHORTEST_INDEXED = 2
+LONGEST_INDEXED = 40
+
+
+def words_of(text: str) -> list[str]:
+    """The words of `text`, lower-case and accent-free, each once, in order: what a note's
+    search matches against and what a search is made of."""
+    return list(dict.fromkeys(WORD.findall(search_key(text))))
+
+
+class NoteWord(models.Model):
+    """One word of a note's title or sections, in the note's clinic: the index a search across
+    the clinic reads to find a rare word's few notes instead of reading every note for it.
+    Written with the note (notes.services), never edited; it goes when a draft is deleted."""
+
+    id = models.CharField(
+        primary_key=True, max_length=24, default=new_id, editable=False, db_column="_id"
+    )
+    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+", db_index=False)
+    note = models.ForeignKey(Note, models.CASCADE, related_name="+", db_index=False)
+    word = models.CharField(max_length=LONGEST_INDEXED)
+
+    class Meta:
+        indexes = [
+            # A word's notes (a prefix: a range), counted and read from the index alone.
+            models.Index(fields=["clinic", "word", "note"], name="noteword_clinic_word"),
+            # A note's words: rewritten when a draft changes, removed with it.
+            models.Index(fields=["note", "word"], name="noteword_note_word"),
+        ]
+
+    def __str__(self):
+        return self.word

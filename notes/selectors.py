@@ -21,16 +21,39 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEvent, User
 from core.access import get_in_reach, in_reach, is_patient_user
 from core.audit import audit, audit_patients_read
-from core.lists import PER_PAGE, audited_by_patient, page_of, showing
+from core.lists import (
+    ESTIMATE_SECONDS,
+    PER_PAGE,
+    audited_by_patient,
+    cached_for,
+    count_up_to,
+    page_of,
+    showing,
+    starts_with,
+)
 from core.roles import Role, can, require
-from notes.models import Addendum, Note, NoteRevision, NoteTemplate, NoteType
-from patients.models import search_key
+from notes.models import (
+    LONGEST_INDEXED,
+    SHORTEST_INDEXED,
+    Addendum,
+    Note,
+    NoteRevision,
+    NoteTemplate,
+    NoteType,
+    NoteWord,
+    words_of,
+)
 from patients.selectors import patient_get
 
 Action = AuditEvent.Action
 PANEL_SIZE = 10
 WIDGET_SIZE = 8
 STATUSES = tuple(Note.Status.values)
+SEARCH_WORDS = 8
+# A search across the clinic whose rarest word is in at most this many notes reads those notes
+# from the word index; with commoner words it reads the clinic's notes newest first, which
+# meets a page of matches soon (at least one note in a few hundred has every word's rarest).
+FEW_NOTES = 5_000
 
 
 def permission_for(actor, permission: str | None) -> str | None:
@@ -57,11 +80,47 @@ def _notes_open_to(actor):
 
 
 def search_filter(text: str) -> Q:
-    """Every word of `text` appears in the note's title or sections (case and accents ignored)."""
+    """Every word of `text` starts a word of the note's title or sections ("asth" finds
+    "asthma"; case and accents ignored)."""
     condition = Q()
-    for word in search_key(text).split()[:8]:
-        condition &= Q(search_text__contains=word)
+    for word in words_of(text)[:SEARCH_WORDS]:
+        condition &= Q(search_text__contains=f" {word}")
     return condition
+
+
+def _notes_with_word(clinic_id, word: str):
+    """The clinic's index rows of the words starting with `word`."""
+    prefix = word[:LONGEST_INDEXED]
+    return NoteWord.objects.filter(starts_with("word", prefix), clinic_id=clinic_id)
+
+
+def _rarest_word(clinic_id, text: str) -> tuple[int, str] | None:
+    """(how many index rows, counted no further than FEW_NOTES + 1; the word) for the search
+    word the fewest of the clinic's notes have; None when no word is long enough to be indexed."""
+    rarest = None
+    for word in words_of(text)[:SEARCH_WORDS]:
+        if len(word) >= SHORTEST_INDEXED:
+            found = count_up_to(_notes_with_word(clinic_id, word), FEW_NOTES)
+            if rarest is None or found < rarest[0]:
+                rarest = (found, word)
+    return rarest
+
+
+def _searched_across_clinic(notes, clinic_id, text: str):
+    """(the search's notes, an estimate of how many or None to count them).
+
+    A rare word's notes come from the word index (else a word no note has would read every
+    note to say so: 6 s at 2,000,000); commoner words walk the clinic's notes newest first,
+    and their count is the rarest word's notes ("about": counting every match would read them).
+    """
+    rarest = _rarest_word(clinic_id, text)
+    if rarest is None:
+        return notes, None
+    found, word = rarest
+    with_word = _notes_with_word(clinic_id, word)
+    if found <= FEW_NOTES:
+        return notes.filter(pk__in=set(with_word.values_list("note_id", flat=True))), None
+    return notes, lambda: cached_for("count", with_word.query, with_word.count, ESTIMATE_SECONDS)
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:
@@ -69,7 +128,12 @@ def _day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
 
 
-def note_list(
+def note_list(*, actor, patient=None, **filters):
+    """The notes in the actor's reach, newest first, filtered (unaudited: see note_page)."""
+    return _note_list(actor=actor, patient=patient, **filters)[0]
+
+
+def _note_list(
     *,
     actor,
     patient=None,
@@ -80,7 +144,7 @@ def note_list(
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
 ):
-    """The notes in the actor's reach, newest first, filtered (unaudited: see note_page)."""
+    """(note_list's notes, an estimate of how many or None to count them)."""
     notes = _notes_in_reach(actor)
     if patient is not None:
         notes = notes.filter(patient_id=patient.pk)
@@ -96,9 +160,12 @@ def note_list(
         notes = notes.filter(created_at__gte=_day_start(date_from))
     if date_to:
         notes = notes.filter(created_at__lt=_day_start(date_to + datetime.timedelta(days=1)))
-    if search.strip():
+    estimate = None
+    if words_of(search):
         notes = notes.filter(search_filter(search))
-    return notes.order_by("-created_at", "-id")
+        if patient is None and actor.clinic_id and not is_patient_user(actor):
+            notes, estimate = _searched_across_clinic(notes, actor.clinic_id, search)
+    return notes.order_by("-created_at", "-id"), estimate
 
 
 def _with_people(notes):
@@ -130,7 +197,8 @@ def note_page(
         on_page = None
     else:
         require(actor, permission_for(actor, "notes.view"))
-    notes = _with_people(note_list(actor=actor, patient=patient, **filters))
+    notes, estimate = _note_list(actor=actor, patient=patient, **filters)
+    notes = _with_people(notes)
     if patient is None:
         notes = notes.select_related("patient")
     # Across patients the list can hold a clinic's millions (an exact count of 2,000,000 was
@@ -142,6 +210,7 @@ def note_page(
         on_page=on_page,
         strict=strict,
         estimate_count=patient is None,
+        estimate=estimate,
     )
     return page, patient
 

@@ -20,9 +20,19 @@ from core.roles import require
 from core.services import model_update
 from core.transactions import unit
 from notes import builtins
-from notes.models import Addendum, Note, NoteLocked, NoteRevision, NoteTemplate, NoteType
+from notes.models import (
+    LONGEST_INDEXED,
+    SHORTEST_INDEXED,
+    Addendum,
+    Note,
+    NoteLocked,
+    NoteRevision,
+    NoteTemplate,
+    NoteType,
+    NoteWord,
+    words_of,
+)
 from notes.selectors import cosigner_candidates
-from patients.models import search_key
 
 Action = AuditEvent.Action
 MAX_SECTIONS = 40
@@ -98,8 +108,25 @@ def clean_sections(sections, *, allowed: list[str] | None = None) -> list[dict]:
 
 
 def search_text_of(title: str, sections: list[dict]) -> str:
+    """The note's words, each after a space: " cough for days ..." (see Note.search_text)."""
     parts = [title, *(f"{s['name']} {s['text']}" for s in sections)]
-    return search_key("\n".join(parts))
+    return "".join(f" {word}" for word in words_of("\n".join(parts)))
+
+
+def indexed_words(search_text: str) -> set[str]:
+    """The words of a note the NoteWord index holds (from its search_text)."""
+    return {w[:LONGEST_INDEXED] for w in search_text.split() if len(w) >= SHORTEST_INDEXED}
+
+
+def _index_words(note: Note, *, before: str = "") -> None:
+    """Bring the note's NoteWord rows from the words of `before` (its old search_text) to its
+    current ones: only the words that came or went are written."""
+    old, new = indexed_words(before), indexed_words(note.search_text)
+    if old - new:
+        NoteWord.objects.filter(note_id=note.pk, word__in=sorted(old - new)).delete()
+    NoteWord.objects.bulk_create(
+        NoteWord(clinic_id=note.clinic_id, note_id=note.pk, word=word) for word in sorted(new - old)
+    )
 
 
 def _starter_sections(template: NoteTemplate | None) -> list[dict]:
@@ -180,6 +207,7 @@ def note_create(
     )
     note.full_clean()
     note.save(force_insert=True)
+    _index_words(note)
     _revision(note, editor=actor, autosave=False)
     audit(actor=actor, action=Action.CREATE, obj=note, patient_id=note.patient_id)
     return note
@@ -239,17 +267,20 @@ def note_update(
     )
     if content_changed:
         now = timezone.now()
+        before, search_text = note.search_text, search_text_of(title, sections)
         written = Note.objects.filter(pk=note.pk, version=note.version).update(
             title=title,
             sections=sections,
             appointment_id=appointment_id,
-            search_text=search_text_of(title, sections),
+            search_text=search_text,
             version=note.version + 1,
             updated_at=now,
         )
         if not written:
             raise _changed_elsewhere(note)
         note.title, note.sections, note.appointment_id = title, sections, appointment_id
+        note.search_text = search_text
+        _index_words(note, before=before)
         note.version += 1
         note.updated_at = now
         _revision(note, editor=actor, autosave=autosave)

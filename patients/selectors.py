@@ -29,6 +29,7 @@ from core.lists import (
     keyset_page,
     loaded_by_id,
     page_of,
+    starts_with,
 )
 from core.transactions import savepoint, unit
 from patients import phones
@@ -83,11 +84,6 @@ def _patients_in_reach(actor):
     return _in_reach(Patient.objects.all(), actor=actor, patient="")
 
 
-def _range(field: str, prefix: str) -> Q:
-    """`field` starts with `prefix`, written as a range so both backends use the index."""
-    return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "\uffff"})
-
-
 def _parse_date(text: str) -> datetime.date | None:
     for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y"):
         try:
@@ -101,7 +97,7 @@ def _phone_filter(query: str, country: str) -> Q:
     """A phone typed in any format (`07381 283329`, `+44 7381 283329`, `7381283329`)."""
     condition = Q()
     for key in phones.search_keys(query, country):
-        condition |= _range("phone_key", key)
+        condition |= starts_with("phone_key", key)
     return condition
 
 
@@ -118,19 +114,19 @@ def search_filter(query: str, country: str = "") -> Q:
     if born:
         return Q(date_of_birth=born)
     if "@" in query:
-        return _range("email_key", query.lower())
+        return starts_with("email_key", query.lower())
     digits = phone_digits(query)
     if digits and re.fullmatch(r"[0-9 ()+\-.]+", query):
-        mrn_or_phone = Q(mrn=query.strip()) | _range("mrn", digits)
+        mrn_or_phone = Q(mrn=query.strip()) | starts_with("mrn", digits)
         if len(digits) >= 6:
             return mrn_or_phone | _phone_filter(query, country)
         return mrn_or_phone
     condition = Q()
     for word in search_key(query).replace(",", " ").split():
         condition &= (
-            _range("last_name_key", word)
-            | _range("first_name_key", word)
-            | _range("preferred_name_key", word)
+            starts_with("last_name_key", word)
+            | starts_with("first_name_key", word)
+            | starts_with("preferred_name_key", word)
         )
     return condition
 

@@ -1,0 +1,141 @@
+"""The notes' text search: each word matches the start of a word of the title or sections; a
+search across the clinic reads a rare word's notes from the word index and walks the clinic's
+notes newest first for common words, answering the same either way; the index follows every
+saved draft, stops at the clinic's edge, and is filled for notes written before it."""
+
+import importlib
+import re
+from types import SimpleNamespace
+
+import pytest
+from django.apps import apps
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from core.roles import Role
+from notes import selectors
+from notes.models import Note, NoteWord
+from notes.services import indexed_words, search_text_of
+from tests.notes.factories import make_note, soap_sections
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(api_as, clinician, notes_clinic):
+    return api_as(clinician)
+
+
+def found(api, **params) -> dict:
+    response = api.get("/api/v1/notes/", params)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    return {
+        "titles": sorted(n["title"] for n in body["results"]),
+        "count": body["count"],
+        "estimated": body.get("count_estimated", False),
+    }
+
+
+def titles(api, **params) -> list[str]:
+    return found(api, **params)["titles"]
+
+
+def test_a_search_word_matches_the_start_of_a_word(api, clinician, patient):
+    make_note(clinician, patient, title="Asthma review", Assessment="Wheeze, well controlled")
+    make_note(clinician, patient, title="Knee pain", Subjective="Pain on the stairs")
+    for scope in ({}, {"patient": patient.pk}):  # across the clinic and in one patient's notes
+        assert titles(api, search="asth", **scope) == ["Asthma review"]
+        assert titles(api, search="ÁSTH CONTROLLED", **scope) == ["Asthma review"]
+        assert titles(api, search="thma", **scope) == []  # inside a word
+        assert titles(api, search="pain stairs", **scope) == ["Knee pain"]
+        assert titles(api, search="asthma stairs", **scope) == []  # every word must match
+
+
+def test_the_index_and_the_walk_answer_the_same(api, clinician, patient, monkeypatch):
+    """A rare word's notes come from the word index; with every word counted as common the
+    clinic's notes are read newest first instead: the same notes either way, and the common
+    search's total is "about" its rarest word's notes."""
+    make_note(clinician, patient, title="Asthma review", Assessment="Asthma, partly controlled")
+    make_note(clinician, patient, title="Asthma follow-up", Plan="Inhaler technique checked")
+    make_note(clinician, patient, title="Eczema", Subjective="Itchy rash on both forearms")
+    searches = ["asthma", "asth inhaler", "rash", "forearm itch", "salbutamol", "review eczema"]
+
+    from_index = {search: found(api, search=search) for search in searches}
+    monkeypatch.setattr(selectors, "FEW_NOTES", 0)
+    walked = {search: found(api, search=search) for search in searches}
+
+    assert from_index["asthma"] == {
+        "titles": ["Asthma follow-up", "Asthma review"], "count": 2, "estimated": False
+    }  # fmt: skip
+    assert from_index["asth inhaler"]["titles"] == ["Asthma follow-up"]
+    assert from_index["forearm itch"]["titles"] == ["Eczema"]
+    assert from_index["salbutamol"] == {"titles": [], "count": 0, "estimated": False}
+    assert from_index["review eczema"]["titles"] == []
+    assert {s: r["titles"] for s, r in walked.items()} == {
+        s: r["titles"] for s, r in from_index.items()
+    }
+    assert walked["asthma"] == {
+        "titles": ["Asthma follow-up", "Asthma review"], "count": 2, "estimated": True
+    }  # fmt: skip
+    assert walked["rash"] == {"titles": ["Eczema"], "count": 1, "estimated": True}
+
+
+def test_a_word_in_no_note_reads_no_note(api, clinician, patient):
+    """Found absent in the word index, it never reads the notes (at 2,000,000 notes reading them
+    all to say so took 6 s)."""
+    for n in range(3):
+        make_note(clinician, patient, title=f"Visit {n}", Plan="Review in two weeks")
+    with CaptureQueriesContext(connection) as queries:
+        result = found(api, search="salbutamol")
+    assert result == {"titles": [], "count": 0, "estimated": False}
+    note_reads = [q["sql"] for q in queries if re.search(r"notes_note\b", q["sql"])]
+    assert note_reads == []
+
+
+def test_the_index_follows_each_saved_draft(api, clinician, patient):
+    note = make_note(clinician, patient, title="Cough", Subjective="Dry cough at night")
+    assert titles(api, search="night") == ["Cough"]
+    response = api.patch(
+        f"/api/v1/notes/{note.pk}/",
+        {"sections": soap_sections(Subjective="Wheeze on exertion"), "version": note.version},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+
+    assert titles(api, search="wheeze exertion") == ["Cough"]
+    assert titles(api, search="night") == []
+    assert titles(api, search="cough") == ["Cough"]  # still in the title
+    note.refresh_from_db()
+    assert set(NoteWord.objects.filter(note=note).values_list("word", flat=True)) == (
+        indexed_words(note.search_text)
+    )
+
+
+def test_another_clinics_notes_are_not_searched(
+    api, clinician, patient, other_patient, other_staff, monkeypatch
+):
+    other_clinician = other_staff[Role.CLINICIAN]
+    for _ in range(2):
+        make_note(other_clinician, other_patient, title="Salbutamol", Plan="Salbutamol inhaler")
+    make_note(clinician, patient, title="Mine", Plan="Salbutamol as needed")
+    assert found(api, search="salbutamol") == {"titles": ["Mine"], "count": 1, "estimated": False}
+    monkeypatch.setattr(selectors, "FEW_NOTES", 0)
+    assert found(api, search="salbutamol") == {"titles": ["Mine"], "count": 1, "estimated": True}
+
+
+def test_the_migration_indexes_the_notes_written_before_it(clinician, patient):
+    note = make_note(clinician, patient, title="Asthma review", Plan="Inhaler technique")
+    old_form = "asthma review\nsubjective ...\nplan inhaler technique"
+    Note.objects.filter(pk=note.pk).update(search_text=old_form)
+    NoteWord.objects.all().delete()
+
+    migration = importlib.import_module("notes.migrations.0006_note_words")
+    migration.index_words(apps, SimpleNamespace(connection=connection))
+
+    note.refresh_from_db()
+    assert note.search_text == search_text_of(note.title, note.sections)
+    assert note.search_text.startswith(" asthma review ")
+    assert set(NoteWord.objects.filter(note=note).values_list("word", flat=True)) == (
+        indexed_words(note.search_text)
+    )
