@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.paginator import EmptyPage, Page, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -48,7 +48,8 @@ class EstimatingPaginator(Paginator):
     """Counts exactly up to EXACT_COUNT_UP_TO rows (one bounded count: the same cost for a
     clinic of 10,000 patients or 1,000,000), and above that shows the exact count taken at most
     once per ESTIMATE_SECONDS per query (cached), flagged `estimated` ("of about N"). Numbered
-    pages need a total; counting a million index entries on every page view does not."""
+    pages need a total; counting a million index entries on every page view does not. A list
+    even a bounded count would read too much of is given an `estimate` instead (see `page`)."""
 
     estimated = False
 
@@ -67,6 +68,29 @@ class EstimatingPaginator(Paginator):
             return bounded
         self.estimated = True
         return cached_for("count", rows.query, rows.count, ESTIMATE_SECONDS)
+
+    def page(self, number):
+        """With an `estimate`: the page read with one row more, which tells whether another
+        follows; the count is then the estimate (held above what was seen) while rows remain,
+        and exact once they do not."""
+        if self.estimate is None:
+            return super().page(number)
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(_("That page number is not an integer")) from None
+        if number < 1:
+            raise EmptyPage(_("That page number is less than 1"))
+        offset = (number - 1) * self.per_page
+        rows = list(self.object_list[offset : offset + self.per_page + 1])
+        more = len(rows) > self.per_page
+        rows = rows[: self.per_page]
+        if not rows and number > 1:
+            raise EmptyPage(_("That page contains no results"))
+        seen = offset + len(rows)
+        self.count = max(self.estimate(), seen + 1) if more else seen
+        self.estimated = more
+        return self._get_page(rows, number, self)
 
 
 def count_up_to(rows, limit: int) -> int:
@@ -155,7 +179,8 @@ def page_of(
     first does (see Walk); the page then carries `next_cursor` and `previous_cursor`.
     `load`: the page's rows read again with what the queryset leaves out (see `loaded_by_id`).
     `estimate`: the list's size as the caller can tell it cheaply, shown as "about" (where
-    counting the rows would read more than the page does: a search for common words).
+    counting the rows would read more than the page does: a search for common words); see
+    EstimatingPaginator.page.
     """
     if estimate is not None:
         paginator = EstimatingPaginator(queryset, per_page, estimate=estimate)

@@ -17,6 +17,7 @@ import datetime
 import json
 import random
 import time
+from collections import Counter
 
 from django.db import connection, transaction
 from django.db.models import Count
@@ -24,8 +25,17 @@ from django.utils import timezone
 
 from core.models import new_id
 from core.roles import Role
-from notes.models import Addendum, Note, NoteRevision, NoteTemplate, NoteType, NoteWord
-from notes.services import clinic_setup, indexed_words, search_text_of
+from notes.models import (
+    COMMON_FROM,
+    Addendum,
+    CommonNoteWord,
+    Note,
+    NoteRevision,
+    NoteTemplate,
+    NoteType,
+    NoteWord,
+)
+from notes.services import clinic_setup, indexed_words, search_text_of, word_made_common
 from patients.models import Patient
 
 DEFAULT_NOTES_PER_PATIENT = 2
@@ -154,6 +164,7 @@ def seed_notes(*, clinic, users, per_patient: int, patients=None, stdout=None) -
     started = time.monotonic()
     created = 0
     rows = {Note: [], NoteWord: [], NoteRevision: [], Addendum: []}
+    word_index = _WordIndex(clinic.pk)
     for index, patient_id in enumerate(ids):
         missing = per_patient - have.get(patient_id, 0)
         moments = sorted(_visit_time(rng, now) for _ in range(max(missing, 0)))
@@ -194,7 +205,7 @@ def seed_notes(*, clinic, users, per_patient: int, patients=None, stdout=None) -
             )
             rows[NoteWord] += [
                 {"id": new_id(), "clinic_id": clinic.pk, "note_id": note_id, "word": word}
-                for word in indexed_words(search_text)
+                for word in word_index.rare_words(search_text)
             ]
             rows[NoteRevision].append(
                 {
@@ -227,6 +238,7 @@ def seed_notes(*, clinic, users, per_patient: int, patients=None, stdout=None) -
             with transaction.atomic():
                 for model, batch in rows.items():
                     _insert(model, batch)
+                word_index.settle()
             rows = {model: [] for model in rows}
     if connection.vendor in ("sqlite", "postgresql"):
         with connection.cursor() as cursor:
@@ -236,6 +248,37 @@ def seed_notes(*, clinic, users, per_patient: int, patients=None, stdout=None) -
             f"Notes: {created} new for {len(ids)} patients in {time.monotonic() - started:.1f} s."
         )
     return created
+
+
+class _WordIndex:
+    """The word index as notes.services keeps it, for notes inserted in bulk: a word's notes
+    are written until it is in more than COMMON_FROM of them, then it is made common."""
+
+    def __init__(self, clinic_id):
+        self.clinic_id = clinic_id
+        self.common = set(
+            CommonNoteWord.objects.filter(clinic_id=clinic_id).values_list("word", flat=True)
+        )
+        self.indexed = Counter()  # a word's notes in the index (read once, then counted here)
+        self.grown = set()
+
+    def rare_words(self, search_text: str) -> list[str]:
+        rare = sorted(indexed_words(search_text) - self.common - self.grown)
+        for word in rare:
+            if word not in self.indexed:
+                words = NoteWord.objects.filter(clinic_id=self.clinic_id, word=word)
+                self.indexed[word] = words.count()
+            self.indexed[word] += 1
+            if self.indexed[word] > COMMON_FROM:
+                self.grown.add(word)
+        return rare
+
+    def settle(self) -> None:
+        """Make the words that grew past COMMON_FROM common (after the batch is inserted)."""
+        for word in sorted(self.grown):
+            word_made_common(clinic_id=self.clinic_id, word=word)
+        self.common |= self.grown
+        self.grown = set()
 
 
 def _insert(model, rows: list[dict]) -> None:

@@ -12,6 +12,7 @@ and unshared notes do not exist for them (404).
 """
 
 import datetime
+from functools import partial
 
 from django.core.paginator import Page
 from django.db.models import Q
@@ -33,9 +34,11 @@ from core.lists import (
 )
 from core.roles import Role, can, require
 from notes.models import (
+    COMMON_FROM,
     LONGEST_INDEXED,
     SHORTEST_INDEXED,
     Addendum,
+    CommonNoteWord,
     Note,
     NoteRevision,
     NoteTemplate,
@@ -50,10 +53,8 @@ PANEL_SIZE = 10
 WIDGET_SIZE = 8
 STATUSES = tuple(Note.Status.values)
 SEARCH_WORDS = 8
-# A search across the clinic whose rarest word is in at most this many notes reads those notes
-# from the word index; with commoner words it reads the clinic's notes newest first, which
-# meets a page of matches soon (at least one note in a few hundred has every word's rarest).
-FEW_NOTES = 5_000
+# A search for common words counts its matches among the clinic's newest this many notes.
+SAMPLE = 10_000
 
 
 def permission_for(actor, permission: str | None) -> str | None:
@@ -89,38 +90,60 @@ def search_filter(text: str) -> Q:
 
 
 def _notes_with_word(clinic_id, word: str):
-    """The clinic's index rows of the words starting with `word`."""
-    prefix = word[:LONGEST_INDEXED]
-    return NoteWord.objects.filter(starts_with("word", prefix), clinic_id=clinic_id)
+    """The clinic's index rows of the (rarer) words starting with `word`."""
+    return NoteWord.objects.filter(starts_with("word", word[:LONGEST_INDEXED]), clinic_id=clinic_id)
 
 
 def _rarest_word(clinic_id, text: str) -> tuple[int, str] | None:
-    """(how many index rows, counted no further than FEW_NOTES + 1; the word) for the search
-    word the fewest of the clinic's notes have; None when no word is long enough to be indexed."""
+    """(its notes in the word index, counted no further than COMMON_FROM + 1; the word) for the
+    search word the fewest notes have: more than COMMON_FROM when it starts a common word.
+    None when no word is long enough to be indexed."""
     rarest = None
     for word in words_of(text)[:SEARCH_WORDS]:
-        if len(word) >= SHORTEST_INDEXED:
-            found = count_up_to(_notes_with_word(clinic_id, word), FEW_NOTES)
-            if rarest is None or found < rarest[0]:
-                rarest = (found, word)
+        if len(word) < SHORTEST_INDEXED:
+            continue
+        common = CommonNoteWord.objects.filter(
+            starts_with("word", word[:LONGEST_INDEXED]), clinic_id=clinic_id
+        )
+        found = (
+            COMMON_FROM + 1
+            if common.exists()
+            else count_up_to(_notes_with_word(clinic_id, word), COMMON_FROM)
+        )
+        if rarest is None or found < rarest[0]:
+            rarest = (found, word)
     return rarest
+
+
+def _sampled_count(notes, clinic_id) -> int:
+    """About how many notes match: the matches among the clinic's newest SAMPLE notes, scaled
+    to all of them (counting every match of a common word reads every note)."""
+    newest = Note.objects.filter(clinic_id=clinic_id).order_by("-created_at", "-id")
+    edge = list(newest.values_list("created_at", flat=True)[SAMPLE - 1 : SAMPLE])
+    if not edge:  # fewer notes than the sample: they are all counted
+        return notes.count()
+    matches = notes.filter(created_at__gte=edge[0]).count()
+    total = cached_for("count", newest.query, newest.count, ESTIMATE_SECONDS)
+    return round(matches * total / SAMPLE)
 
 
 def _searched_across_clinic(notes, clinic_id, text: str):
     """(the search's notes, an estimate of how many or None to count them).
 
     A rare word's notes come from the word index (else a word no note has would read every
-    note to say so: 6 s at 2,000,000); commoner words walk the clinic's notes newest first,
-    and their count is the rarest word's notes ("about": counting every match would read them).
+    note to say so: 6 s at 2,000,000). Common words walk the clinic's notes newest first, which
+    meets a page of them soon, and are counted "about" from a sample.
     """
     rarest = _rarest_word(clinic_id, text)
-    if rarest is None:
-        return notes, None
-    found, word = rarest
-    with_word = _notes_with_word(clinic_id, word)
-    if found <= FEW_NOTES:
-        return notes.filter(pk__in=set(with_word.values_list("note_id", flat=True))), None
-    return notes, lambda: cached_for("count", with_word.query, with_word.count, ESTIMATE_SECONDS)
+    if rarest is not None and rarest[0] <= COMMON_FROM:
+        ids = _notes_with_word(clinic_id, rarest[1]).values_list("note_id", flat=True)
+        return notes.filter(pk__in=set(ids)), None
+
+    def estimate():
+        count = partial(_sampled_count, notes, clinic_id)
+        return cached_for("count", notes.query, count, ESTIMATE_SECONDS)
+
+    return notes, estimate
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:

@@ -6,7 +6,10 @@ into the errors users see: 409 for a change to a signed note, 403 for a draft th
 yours, 400 for bad input.
 """
 
+from contextlib import suppress
+
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,14 +19,17 @@ from core.audit import audit
 from core.contributions import attachment_targets
 from core.errors import Conflict
 from core.events import emit
+from core.lists import count_up_to
 from core.roles import require
 from core.services import model_update
-from core.transactions import unit
+from core.transactions import savepoint, unit
 from notes import builtins
 from notes.models import (
+    COMMON_FROM,
     LONGEST_INDEXED,
     SHORTEST_INDEXED,
     Addendum,
+    CommonNoteWord,
     Note,
     NoteLocked,
     NoteRevision,
@@ -119,14 +125,32 @@ def indexed_words(search_text: str) -> set[str]:
 
 
 def _index_words(note: Note, *, before: str = "") -> None:
-    """Bring the note's NoteWord rows from the words of `before` (its old search_text) to its
-    current ones: only the words that came or went are written."""
+    """Bring the word index from the words of `before` (the note's old search_text) to its
+    current ones, writing only the words that came or went. A word now in more than
+    COMMON_FROM of the clinic's notes becomes common and leaves the index."""
     old, new = indexed_words(before), indexed_words(note.search_text)
+    clinic_words = NoteWord.objects.filter(clinic_id=note.clinic_id)
     if old - new:
-        NoteWord.objects.filter(note_id=note.pk, word__in=sorted(old - new)).delete()
+        clinic_words.filter(word__in=sorted(old - new), note_id=note.pk).delete()
+    added = sorted(new - old)
+    if not added:
+        return
+    common = CommonNoteWord.objects.filter(clinic_id=note.clinic_id, word__in=added)
+    rare = sorted(set(added) - set(common.values_list("word", flat=True)))
     NoteWord.objects.bulk_create(
-        NoteWord(clinic_id=note.clinic_id, note_id=note.pk, word=word) for word in sorted(new - old)
+        NoteWord(clinic_id=note.clinic_id, note_id=note.pk, word=word) for word in rare
     )
+    for word in rare:
+        if count_up_to(clinic_words.filter(word=word), COMMON_FROM) > COMMON_FROM:
+            word_made_common(clinic_id=note.clinic_id, word=word)
+
+
+def word_made_common(*, clinic_id, word: str) -> None:
+    """`word` is in more than COMMON_FROM of the clinic's notes: marked common (for good), its
+    notes leave the word index."""
+    with suppress(IntegrityError), savepoint():  # or another save made it common first
+        CommonNoteWord.objects.create(clinic_id=clinic_id, word=word)
+    NoteWord.objects.filter(clinic_id=clinic_id, word=word).delete()
 
 
 def _starter_sections(template: NoteTemplate | None) -> list[dict]:

@@ -1,7 +1,8 @@
 """The notes' text search: each word matches the start of a word of the title or sections; a
 search across the clinic reads a rare word's notes from the word index and walks the clinic's
-notes newest first for common words, answering the same either way; the index follows every
-saved draft, stops at the clinic's edge, and is filled for notes written before it."""
+notes newest first for common words, answering the same either way; a word in more than
+COMMON_FROM notes leaves the index; the index follows every saved draft, stops at the clinic's
+edge, and is filled for notes written before it."""
 
 import importlib
 import re
@@ -13,8 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.roles import Role
-from notes import selectors
-from notes.models import Note, NoteWord
+from notes import selectors, services
+from notes.models import CommonNoteWord, Note, NoteWord
 from notes.services import indexed_words, search_text_of
 from tests.notes.factories import make_note, soap_sections
 
@@ -53,16 +54,15 @@ def test_a_search_word_matches_the_start_of_a_word(api, clinician, patient):
 
 
 def test_the_index_and_the_walk_answer_the_same(api, clinician, patient, monkeypatch):
-    """A rare word's notes come from the word index; with every word counted as common the
-    clinic's notes are read newest first instead: the same notes either way, and the common
-    search's total is "about" its rarest word's notes."""
+    """A rare word's notes come from the word index; with every word taken as common the
+    clinic's notes are read newest first instead: the same notes either way."""
     make_note(clinician, patient, title="Asthma review", Assessment="Asthma, partly controlled")
     make_note(clinician, patient, title="Asthma follow-up", Plan="Inhaler technique checked")
     make_note(clinician, patient, title="Eczema", Subjective="Itchy rash on both forearms")
     searches = ["asthma", "asth inhaler", "rash", "forearm itch", "salbutamol", "review eczema"]
 
     from_index = {search: found(api, search=search) for search in searches}
-    monkeypatch.setattr(selectors, "FEW_NOTES", 0)
+    monkeypatch.setattr(selectors, "COMMON_FROM", 0)
     walked = {search: found(api, search=search) for search in searches}
 
     assert from_index["asthma"] == {
@@ -72,13 +72,34 @@ def test_the_index_and_the_walk_answer_the_same(api, clinician, patient, monkeyp
     assert from_index["forearm itch"]["titles"] == ["Eczema"]
     assert from_index["salbutamol"] == {"titles": [], "count": 0, "estimated": False}
     assert from_index["review eczema"]["titles"] == []
-    assert {s: r["titles"] for s, r in walked.items()} == {
-        s: r["titles"] for s, r in from_index.items()
-    }
-    assert walked["asthma"] == {
-        "titles": ["Asthma follow-up", "Asthma review"], "count": 2, "estimated": True
+    assert walked == from_index
+
+
+def test_a_word_in_more_than_common_from_notes_leaves_the_index(
+    api, clinician, patient, monkeypatch
+):
+    """Its notes are then found by reading the clinic's notes, and a page that is followed by
+    more says so with an estimated count; the last page's count is exact."""
+    monkeypatch.setattr(services, "COMMON_FROM", 2)
+    monkeypatch.setattr(selectors, "COMMON_FROM", 2)
+    for n in range(3):
+        make_note(clinician, patient, title=f"Visit {n}", Plan="Inhaler technique checked")
+    make_note(clinician, patient, title="Knee", Plan="Physiotherapy referral")
+
+    assert CommonNoteWord.objects.filter(clinic=patient.clinic, word="inhaler").exists()
+    assert not NoteWord.objects.filter(word="inhaler").exists()
+    assert NoteWord.objects.filter(word="physiotherapy").count() == 1
+    assert found(api, search="inhal") == {
+        "titles": ["Visit 0", "Visit 1", "Visit 2"], "count": 3, "estimated": False
     }  # fmt: skip
-    assert walked["rash"] == {"titles": ["Eczema"], "count": 1, "estimated": True}
+    first = api.get("/api/v1/notes/", {"search": "inhaler", "page_size": 2}).json()
+    last = api.get(first["next"]).json()
+    assert [n["title"] for n in first["results"]] == ["Visit 2", "Visit 1"]
+    assert (first["count"], first["count_estimated"]) == (3, True)
+    assert [n["title"] for n in last["results"]] == ["Visit 0"]
+    assert (last["count"], last["count_estimated"], last["next"]) == (3, False, None)
+    exactly_full = api.get("/api/v1/notes/", {"search": "inhaler", "page_size": 3}).json()
+    assert (exactly_full["count"], exactly_full["next"]) == (3, None)
 
 
 def test_a_word_in_no_note_reads_no_note(api, clinician, patient):
@@ -120,14 +141,18 @@ def test_another_clinics_notes_are_not_searched(
         make_note(other_clinician, other_patient, title="Salbutamol", Plan="Salbutamol inhaler")
     make_note(clinician, patient, title="Mine", Plan="Salbutamol as needed")
     assert found(api, search="salbutamol") == {"titles": ["Mine"], "count": 1, "estimated": False}
-    monkeypatch.setattr(selectors, "FEW_NOTES", 0)
-    assert found(api, search="salbutamol") == {"titles": ["Mine"], "count": 1, "estimated": True}
+    monkeypatch.setattr(selectors, "COMMON_FROM", 0)
+    assert found(api, search="salbutamol") == {"titles": ["Mine"], "count": 1, "estimated": False}
 
 
-def test_the_migration_indexes_the_notes_written_before_it(clinician, patient):
+def test_the_migration_indexes_the_notes_written_before_it(clinician, patient, monkeypatch):
+    from notes import models
+
+    monkeypatch.setattr(models, "COMMON_FROM", 1)
     note = make_note(clinician, patient, title="Asthma review", Plan="Inhaler technique")
-    old_form = "asthma review\nsubjective ...\nplan inhaler technique"
-    Note.objects.filter(pk=note.pk).update(search_text=old_form)
+    other = make_note(clinician, patient, title="Knee", Plan="Inhaler again")
+    for written in (note, other):  # as notes were kept before: text, no word index
+        Note.objects.filter(pk=written.pk).update(search_text="asthma review\nplan inhaler")
     NoteWord.objects.all().delete()
 
     migration = importlib.import_module("notes.migrations.0006_note_words")
@@ -136,6 +161,9 @@ def test_the_migration_indexes_the_notes_written_before_it(clinician, patient):
     note.refresh_from_db()
     assert note.search_text == search_text_of(note.title, note.sections)
     assert note.search_text.startswith(" asthma review ")
+    common = set(CommonNoteWord.objects.values_list("word", flat=True))
+    assert {"inhaler", "plan", "subjective"} <= common  # in both notes: more than 1
+    assert "asthma" not in common and "knee" not in common
     assert set(NoteWord.objects.filter(note=note).values_list("word", flat=True)) == (
-        indexed_words(note.search_text)
+        indexed_words(note.search_text) - common
     )
