@@ -10,6 +10,7 @@ from contextlib import suppress
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
+from django.db.models import Count
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +20,6 @@ from core.audit import audit
 from core.contributions import attachment_targets
 from core.errors import Conflict
 from core.events import emit
-from core.lists import count_up_to
 from core.roles import require
 from core.services import model_update
 from core.transactions import savepoint, unit
@@ -140,9 +140,10 @@ def _index_words(note: Note, *, before: str = "") -> None:
     NoteWord.objects.bulk_create(
         NoteWord(clinic_id=note.clinic_id, note_id=note.pk, word=word) for word in rare
     )
-    for word in rare:
-        if count_up_to(clinic_words.filter(word=word), COMMON_FROM) > COMMON_FROM:
-            word_made_common(clinic_id=note.clinic_id, word=word)
+    # Each rare word is in at most COMMON_FROM (and this) notes: a count bounded by that.
+    counted = clinic_words.filter(word__in=rare).values("word").annotate(notes=Count("pk"))
+    for word in counted.filter(notes__gt=COMMON_FROM).values_list("word", flat=True):
+        word_made_common(clinic_id=note.clinic_id, word=word)
 
 
 def word_made_common(*, clinic_id, word: str) -> None:
