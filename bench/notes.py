@@ -11,7 +11,8 @@ is topped up to `--patients` patients with `--notes-per-patient` notes each
 the load it prints the query plans of the notes reads (bench/notes_plans.py), then measures,
 against the bare view in the same run: the heavy patient's notes list (HTML and API), a text
 search in it, the patient page with its Notes panel, one note's page, the clinic-wide API list
-and a clinic-wide search. Writes bench/results/latest-notes.md.
+and clinic-wide searches for a common word and for a word in no note. Writes
+bench/results/latest-notes.md.
 """
 
 import argparse
@@ -96,6 +97,11 @@ def main(argv=None) -> int:
             ("one note (HTML)", [f"/notes/{n}/" for n in note_ids], html),
             (f"clinic's notes, newest first ({n_notes} notes, API)", ["/api/v1/notes/"], api),
             ("clinic's notes, search 'asthma' (API)", ["/api/v1/notes/?search=asthma"], api),
+            (
+                "clinic's notes, search a word in no note (API)",
+                ["/api/v1/notes/?search=salbutamol"],
+                api,
+            ),
             ("staff home, my drafts widget (HTML)", ["/"], html),
         ]
 

@@ -54,7 +54,7 @@ WIDGET_SIZE = 8
 STATUSES = tuple(Note.Status.values)
 SEARCH_WORDS = 8
 # A search for common words counts its matches among the clinic's newest this many notes.
-SAMPLE = 10_000
+SAMPLE = 5_000
 
 
 def permission_for(actor, permission: str | None) -> str | None:
