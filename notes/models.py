@@ -355,17 +355,29 @@ def words_of(text: str) -> list[str]:
     return list(dict.fromkeys(WORD.findall(search_key(text))))
 
 
-class NoteWord(models.Model):
-    """One rarer word of a note's title or sections, in the note's clinic: the index a search
-    across the clinic reads to find a rare word's few notes instead of reading every note for
-    it. Written with the note (notes.services), never edited; it goes when a draft is deleted."""
+class _ClinicWord(models.Model):
+    """A word of a clinic's notes (string id, as every model: one migration set for SQLite and
+    MongoDB; no timestamps, which a row per word would not use)."""
 
     id = models.CharField(
         primary_key=True, max_length=24, default=new_id, editable=False, db_column="_id"
     )
     clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+", db_index=False)
-    note = models.ForeignKey(Note, models.CASCADE, related_name="+", db_index=False)
     word = models.CharField(max_length=LONGEST_INDEXED)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.word
+
+
+class NoteWord(_ClinicWord):
+    """One rarer word of a note's title or sections: the index a search across the clinic
+    reads to find a rare word's few notes instead of reading every note for it. Written with
+    the note (notes.services), never edited; it goes when a draft is deleted."""
+
+    note = models.ForeignKey(Note, models.CASCADE, related_name="+", db_index=False)
 
     class Meta:
         indexes = [
@@ -375,24 +387,12 @@ class NoteWord(models.Model):
             models.Index(fields=["note", "word"], name="noteword_note_word"),
         ]
 
-    def __str__(self):
-        return self.word
 
-
-class CommonNoteWord(models.Model):
+class CommonNoteWord(_ClinicWord):
     """A word in more than COMMON_FROM of the clinic's notes: not in the word index any more.
     Never removed, so a word without one has every note that holds it in the index."""
-
-    id = models.CharField(
-        primary_key=True, max_length=24, default=new_id, editable=False, db_column="_id"
-    )
-    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+", db_index=False)
-    word = models.CharField(max_length=LONGEST_INDEXED)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["clinic", "word"], name="commonnoteword_unique")
         ]
-
-    def __str__(self):
-        return self.word
