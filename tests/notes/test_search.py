@@ -100,6 +100,10 @@ def test_a_word_in_more_than_common_from_notes_leaves_the_index(
     assert (last["count"], last["count_estimated"], last["next"]) == (3, False, None)
     exactly_full = api.get("/api/v1/notes/", {"search": "inhaler", "page_size": 3}).json()
     assert (exactly_full["count"], exactly_full["next"]) == (3, None)
+    with CaptureQueriesContext(connection) as queries:  # far past the estimate: not walked to
+        far = api.get("/api/v1/notes/", {"search": "inhaler", "page": 1_000_000})
+    assert far.status_code == 404
+    assert not [q["sql"] for q in queries if re.search(r"notes_note\b.*(OFFSET|\$skip)", q["sql"])]
 
 
 def test_a_word_in_no_note_reads_no_note(api, clinician, patient):
