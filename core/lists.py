@@ -78,18 +78,18 @@ class EstimatingPaginator(Paginator):
         try:
             number = int(number)
         except (TypeError, ValueError):
-            raise PageNotAnInteger(_("That page number is not an integer")) from None
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
         if number < 1:
-            raise EmptyPage(_("That page number is less than 1"))
+            raise EmptyPage(self.error_messages["min_page"])
         offset = (number - 1) * self.per_page
         # A page far past the estimate is refused unread: reaching it walks the whole list.
         if number > 1 and offset >= 2 * self.estimate() + self.per_page:
-            raise EmptyPage(_("That page contains no results"))
+            raise EmptyPage(self.error_messages["no_results"])
         rows = list(self.object_list[offset : offset + self.per_page + 1])
         more = len(rows) > self.per_page
         rows = rows[: self.per_page]
         if not rows and number > 1:
-            raise EmptyPage(_("That page contains no results"))
+            raise EmptyPage(self.error_messages["no_results"])
         seen = offset + len(rows)
         self.count = max(self.estimate(), seen + 1) if more else seen
         self.estimated = more
@@ -195,7 +195,7 @@ def page_of(
     if load is not None and page.object_list:
         page.object_list = load(page.object_list)
     if strict and not page.object_list and page.number > 1:
-        raise EmptyPage(_("That page contains no results"))
+        raise EmptyPage(paginator.error_messages["no_results"])
     rows = page.object_list
     page.next_cursor = cursor_for(rows[-1]) if walk and rows and page.has_next() else None
     page.previous_cursor = cursor_for(rows[0]) if walk and rows and page.has_previous() else None

@@ -34,8 +34,10 @@ from notes.models import (
     NoteTemplate,
     NoteType,
     NoteWord,
+    indexed_words,
+    search_text_of,
 )
-from notes.services import clinic_setup, indexed_words, search_text_of, word_made_common
+from notes.services import clinic_setup, word_made_common
 from patients.models import Patient
 
 DEFAULT_NOTES_PER_PATIENT = 2

@@ -355,6 +355,17 @@ def words_of(text: str) -> list[str]:
     return list(dict.fromkeys(WORD.findall(search_key(text))))
 
 
+def search_text_of(title: str, sections: list[dict]) -> str:
+    """The note's words, each after a space: " cough for days ..." (see Note.search_text)."""
+    parts = [title, *(f"{s['name']} {s['text']}" for s in sections)]
+    return "".join(f" {word}" for word in words_of("\n".join(parts)))
+
+
+def indexed_words(search_text: str) -> set[str]:
+    """The words of a note the word index holds (from its search_text)."""
+    return {w[:LONGEST_INDEXED] for w in search_text.split() if len(w) >= SHORTEST_INDEXED}
+
+
 class _ClinicWord(models.Model):
     """A word of a clinic's notes (string id, as every model: one migration set for SQLite and
     MongoDB; no timestamps, which a row per word would not use)."""

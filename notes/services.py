@@ -26,8 +26,6 @@ from core.transactions import savepoint, unit
 from notes import builtins
 from notes.models import (
     COMMON_FROM,
-    LONGEST_INDEXED,
-    SHORTEST_INDEXED,
     Addendum,
     CommonNoteWord,
     Note,
@@ -36,7 +34,8 @@ from notes.models import (
     NoteTemplate,
     NoteType,
     NoteWord,
-    words_of,
+    indexed_words,
+    search_text_of,
 )
 from notes.selectors import cosigner_candidates
 
@@ -113,17 +112,6 @@ def clean_sections(sections, *, allowed: list[str] | None = None) -> list[dict]:
     return cleaned
 
 
-def search_text_of(title: str, sections: list[dict]) -> str:
-    """The note's words, each after a space: " cough for days ..." (see Note.search_text)."""
-    parts = [title, *(f"{s['name']} {s['text']}" for s in sections)]
-    return "".join(f" {word}" for word in words_of("\n".join(parts)))
-
-
-def indexed_words(search_text: str) -> set[str]:
-    """The words of a note the NoteWord index holds (from its search_text)."""
-    return {w[:LONGEST_INDEXED] for w in search_text.split() if len(w) >= SHORTEST_INDEXED}
-
-
 def _index_words(note: Note, *, before: str = "") -> None:
     """Bring the word index from the words of `before` (the note's old search_text) to its
     current ones, writing only the words that came or went. A word now in more than
@@ -132,11 +120,11 @@ def _index_words(note: Note, *, before: str = "") -> None:
     clinic_words = NoteWord.objects.filter(clinic_id=note.clinic_id)
     if old - new:
         clinic_words.filter(word__in=sorted(old - new), note_id=note.pk).delete()
-    added = sorted(new - old)
+    added = new - old
     if not added:
         return
-    common = CommonNoteWord.objects.filter(clinic_id=note.clinic_id, word__in=added)
-    rare = sorted(set(added) - set(common.values_list("word", flat=True)))
+    common = CommonNoteWord.objects.filter(clinic_id=note.clinic_id, word__in=sorted(added))
+    rare = sorted(added - set(common.values_list("word", flat=True)))
     NoteWord.objects.bulk_create(
         NoteWord(clinic_id=note.clinic_id, note_id=note.pk, word=word) for word in rare
     )

@@ -28,8 +28,7 @@ def _batches(notes, *fields):
 
 def index_words(apps, schema_editor):
     from core.transactions import unit
-    from notes.models import COMMON_FROM
-    from notes.services import indexed_words, search_text_of
+    from notes.models import COMMON_FROM, indexed_words, search_text_of
 
     db = schema_editor.connection.alias
     notes = apps.get_model("notes", "Note").objects.using(db)

@@ -15,8 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from core.roles import Role
 from notes import selectors, services
-from notes.models import CommonNoteWord, Note, NoteWord
-from notes.services import indexed_words, search_text_of
+from notes.models import CommonNoteWord, Note, NoteWord, indexed_words, search_text_of
 from tests.notes.factories import make_note, soap_sections
 
 pytestmark = pytest.mark.django_db
