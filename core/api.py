@@ -177,8 +177,9 @@ def page_params(request) -> dict:
     }
 
 
-def page_response(request, page, results) -> Response:
-    """`{"count", "next", "previous", "results"}` for a page made by `api_page`."""
+def page_response(request, page, results, **fields) -> Response:
+    """`{"count", "next", "previous", "results"}` for a page made by `api_page`, with the
+    list's own `fields` after them."""
 
     def link(number):
         if number is None:
@@ -193,7 +194,7 @@ def page_response(request, page, results) -> Response:
     }
     if isinstance(page.paginator, EstimatingPaginator):  # lists that can hold a whole clinic
         body["count_estimated"] = page.paginator.estimated
-    return Response(body)
+    return Response(body | fields)
 
 
 def _with_page(request, number) -> str:

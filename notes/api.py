@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
@@ -167,20 +167,44 @@ class TemplateDetailView(APIView):
 
 
 # --- notes ---------------------------------------------------------------------------------------
+class NotePageSerializer(serializers.Serializer):
+    """The notes list's envelope."""
+
+    count = serializers.IntegerField(
+        help_text="Exact for one patient's notes and up to 10,000 notes; above that (and for a "
+        "search across patients for common words) about as many (`count_estimated` is then "
+        "true)."
+    )
+    count_estimated = serializers.BooleanField(
+        required=False, help_text="Present without `patient`: true when `count` is an estimate."
+    )
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = s.NoteSerializer(many=True)
+    searched_from = serializers.DateTimeField(
+        allow_null=True,
+        help_text="A `search` without `patient` for words many notes have looks through the "
+        f"newest {selectors.SEARCH_WINDOW:,} notes of the other filters: when the oldest of "
+        "them was written, if older notes were left out (set `date_to` before it to search "
+        "those). Null when every note was looked through.",
+    )
+
+
 class NoteListView(GenericAPIView):
     serializer_class = s.NoteSerializer
     required_permission = {"POST": "notes.write"}
 
     @extend_schema(
+        operation_id="notes_list",  # its own envelope (NotePage): not taken for a "retrieve"
         summary="Clinical notes, newest first (filters, search; paginated)",
         description="Staff (clinicians, nurses, clinic admins) see their clinic's notes; a "
         "patient user their own notes that are signed and shared with them. Each patient on "
         "the page is recorded in the audit trail.",
         parameters=NOTE_FILTERS,
-        responses={200: s.NoteSerializer(many=True), 404: ErrorSerializer, **LIST_ERRORS},
+        responses={200: NotePageSerializer, 404: ErrorSerializer, **LIST_ERRORS},
     )
     def get(self, request):
-        page, _patient = selectors.note_page(
+        page, _patient, searched_from = selectors.note_page(
             actor=request.user,
             patient_id=_param(request, "patient"),
             author=_param(request, "author"),
@@ -191,7 +215,10 @@ class NoteListView(GenericAPIView):
             date_to=_date_param(request, "date_to"),
             **page_params(request),
         )
-        return page_response(request, page, s.NoteSerializer(page.object_list, many=True).data)
+        notes = s.NoteSerializer(page.object_list, many=True).data
+        if searched_from is not None:
+            searched_from = serializers.DateTimeField().to_representation(searched_from)
+        return page_response(request, page, notes, searched_from=searched_from)
 
     @extend_schema(
         summary="Start a note (a draft) for a patient (clinicians, nurses)",

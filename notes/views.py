@@ -31,7 +31,7 @@ from patients.selectors import patient_get
 @staff_page()
 def note_list(request, pid):
     form = NoteFilterForm(request.GET)
-    page_obj, patient = selectors.note_page(
+    page_obj, patient, _searched_from = selectors.note_page(  # one patient's: all searched
         actor=request.user,
         patient_id=pid,
         number=request.GET.get("page"),
