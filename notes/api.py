@@ -184,9 +184,9 @@ class NotePageSerializer(serializers.Serializer):
     searched_from = serializers.DateTimeField(
         allow_null=True,
         help_text="A `search` without `patient` for words many notes have looks through the "
-        f"newest {selectors.SEARCH_WINDOW:,} notes of the other filters: when the oldest of "
-        "them was written, if older notes were left out (set `date_to` before it to search "
-        "those). Null when every note was looked through.",
+        f"clinic's newest {selectors.SEARCH_WINDOW:,} notes in `date_from`..`date_to`: when "
+        "the oldest of them was written, if older notes were left out (set `date_to` before it "
+        "to search those). Null when every note was looked through.",
     )
 
 

@@ -55,8 +55,8 @@ PANEL_SIZE = 10
 WIDGET_SIZE = 8
 STATUSES = tuple(Note.Status.values)
 SEARCH_WORDS = 8
-# A search for common words counts its matches among the newest this many notes it looks
-# through, and looks through no more than the newest SEARCH_WINDOW notes of its other filters.
+# A clinic-wide search for common words looks through the clinic's newest SEARCH_WINDOW notes
+# in the list's dates, no more, and counts its matches among the newest SAMPLE of them.
 SAMPLE = 5_000
 SEARCH_WINDOW = 100_000
 
@@ -125,45 +125,48 @@ def _newest_edge(newest, nth: int) -> datetime.datetime | None:
     return cached_for("edge", edge.query, lambda: next(iter(edge), None), ESTIMATE_SECONDS)
 
 
-def _sampled_count(searched, newest, window_full: bool) -> int:
-    """About how many of the notes in `newest` (the notes the search looks through, newest
-    first) match: the matches among the newest SAMPLE of them, scaled to all of them (counting
-    every match of a common word reads every note)."""
-    edge = _newest_edge(newest, SAMPLE)
+def _sampled_count(searched, window, window_full: bool) -> int:
+    """About how many notes of `window` (the notes a search looks through, newest first)
+    `searched` has: its matches among the newest SAMPLE of them, scaled to all of them
+    (counting every match of a common word reads every note)."""
+    edge = _newest_edge(window, SAMPLE)
     if edge is None:  # fewer notes than the sample: they are all counted
         return searched.count()
     matches = searched.filter(created_at__gte=edge).count()
     total = (
         SEARCH_WINDOW
         if window_full
-        else cached_for("count", newest.query, newest.count, ESTIMATE_SECONDS)
+        else cached_for("count", window.query, window.count, ESTIMATE_SECONDS)
     )
     return round(matches * total / SAMPLE)
 
 
-def _searched_across_clinic(scope, clinic_id, text: str):
+def _searched_across_clinic(notes, dated, clinic_id, text: str):
     """(the search's notes; an estimate of how many, or None to count them; when the oldest
-    note looked through was written, or None when no note in `scope` was left out).
+    note looked through was written, or None when none of `dated` was left out). `notes`:
+    the list's notes before the search; `dated`: the clinic's notes in its dates.
 
     A rare word's notes come from the word index, however old (else a word no note has would
-    read every note to say so: 6 s at 2,000,000). Common words walk `scope` newest first, which
-    meets a page of them soon, but two common words seldom in one note would read every note to
-    fill a page (7.7 s, 75 s from a cold disk, at 2,000,480): the walk looks through the newest
-    SEARCH_WINDOW notes of `scope` (0.3 s at most when warm) and is counted "about" from a sample.
+    read every note to say so: 6 s at 2,000,000). Common words walk the notes newest first,
+    which meets a page of them soon, but two common words seldom in one note would read every
+    note to fill a page (7.7 s, 75 s from a cold disk, at 2,000,480): the walk looks through
+    the clinic's newest SEARCH_WINDOW notes in the list's dates (found from `note_clinic_time`
+    alone, whatever the other filters: 0.3 s warm to read them all) and is counted "about"
+    from a sample of them.
     """
-    searched = scope.filter(search_filter(text))
+    searched = notes.filter(search_filter(text))
     rarest = _rarest_word(clinic_id, text)
     if rarest is not None and rarest[0] <= COMMON_FROM:
         ids = _notes_with_word(clinic_id, rarest[1]).values_list("note_id", flat=True)
         return searched.filter(pk__in=set(ids)), None, None
-    newest = scope.order_by("-created_at", "-id")
-    since = _newest_edge(newest, SEARCH_WINDOW)
+    window = dated.order_by("-created_at", "-id")
+    since = _newest_edge(window, SEARCH_WINDOW)
     if since is not None:
         searched = searched.filter(created_at__gte=since)
-        newest = newest.filter(created_at__gte=since)
+        window = window.filter(created_at__gte=since)
 
     def estimate():
-        count = partial(_sampled_count, searched, newest, since is not None)
+        count = partial(_sampled_count, searched, window, since is not None)
         return cached_for("count", searched.query, count, ESTIMATE_SECONDS)
 
     return searched, estimate, since
@@ -195,6 +198,11 @@ def _note_list(
     notes = _notes_in_reach(actor)
     if patient is not None:
         notes = notes.filter(patient_id=patient.pk)
+    if date_from:
+        notes = notes.filter(created_at__gte=_day_start(date_from))
+    if date_to:
+        notes = notes.filter(created_at__lt=_day_start(date_to + datetime.timedelta(days=1)))
+    dated = notes
     if author:
         notes = notes.filter(author_id=author)
     if status:
@@ -203,14 +211,12 @@ def _note_list(
         types = in_reach(NoteType.objects.all(), actor=actor, patient=None)
         ids = types.filter(Q(pk=note_type[:64]) | Q(code=note_type[:64])).values_list("pk")
         notes = notes.filter(note_type_id__in=[pk for (pk,) in ids])
-    if date_from:
-        notes = notes.filter(created_at__gte=_day_start(date_from))
-    if date_to:
-        notes = notes.filter(created_at__lt=_day_start(date_to + datetime.timedelta(days=1)))
     estimate = searched_from = None
     if words_of(search):
         if patient is None and actor.clinic_id and not is_patient_user(actor):
-            notes, estimate, searched_from = _searched_across_clinic(notes, actor.clinic_id, search)
+            notes, estimate, searched_from = _searched_across_clinic(
+                notes, dated, actor.clinic_id, search
+            )
         else:
             notes = notes.filter(search_filter(search))
     return Found(notes.order_by("-created_at", "-id"), estimate, searched_from)

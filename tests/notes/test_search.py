@@ -140,6 +140,11 @@ def test_a_walked_search_looks_through_the_newest_notes_and_says_from_when(
     in_one_patient = api.get("/api/v1/notes/", {"search": "telephone", "patient": patient.pk})
     assert [n["title"] for n in in_one_patient.json()["results"]] == ["Old"]
     assert in_one_patient.json()["searched_from"] is None
+    # The window is the clinic's newest notes whatever the other filters: one author's older
+    # notes are not sought past it (finding that author's newest 3 could read every note).
+    by_author = api.get("/api/v1/notes/", {"search": "telephone", "author": clinician.pk}).json()
+    assert by_author["results"] == []
+    assert parse_datetime(by_author["searched_from"]) == oldest_looked_at
 
 
 def test_a_rare_word_is_found_however_old_its_note(api, clinician, patient, monkeypatch):
