@@ -183,10 +183,11 @@ class NotePageSerializer(serializers.Serializer):
     results = s.NoteSerializer(many=True)
     searched_from = serializers.DateTimeField(
         allow_null=True,
-        help_text="A `search` without `patient` for words many notes have looks through the "
-        f"clinic's newest {selectors.SEARCH_WINDOW:,} notes in `date_from`..`date_to`: when "
-        "the oldest of them was written, if older notes were left out (set `date_to` before it "
-        "to search those). Null when every note was looked through.",
+        help_text="A list without `patient` searched for words many notes have, or filtered "
+        "by two or more of `author`, `status` and `type`, looks through the clinic's newest "
+        f"{selectors.WINDOW:,} notes in `date_from`..`date_to`, no more: when the oldest of "
+        "them was written, if older notes were left out (set `date_to` before it to reach "
+        "those). Null when every note in those dates was looked through.",
     )
 
 

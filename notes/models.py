@@ -238,6 +238,18 @@ class Note(BaseModel):
             # -id too: the lists' tie-break, so a page is read in index order with no sort.
             models.Index(fields=["patient", "-created_at", "-id"], name="note_patient_time"),
             models.Index(fields=["clinic", "-created_at", "-id"], name="note_clinic_time"),
+            # A list across patients with one filter walks that filter's notes in order: on
+            # note_clinic_time a type, author or status few notes have read every note to fill
+            # a page and to count (0.7-6 s at 2,000,000).
+            models.Index(
+                fields=["clinic", "author", "-created_at", "-id"], name="note_clinic_author"
+            ),
+            models.Index(
+                fields=["clinic", "note_type", "-created_at", "-id"], name="note_clinic_type"
+            ),
+            models.Index(
+                fields=["clinic", "status", "-created_at", "-id"], name="note_clinic_status"
+            ),
             # The home widget's two lists, each read in its order: a clinician with 10,000
             # drafts or notes to co-sign had them all sorted on every home page (20 ms).
             models.Index(fields=["author", "status", "-updated_at", "-id"], name="note_drafts"),

@@ -55,10 +55,11 @@ PANEL_SIZE = 10
 WIDGET_SIZE = 8
 STATUSES = tuple(Note.Status.values)
 SEARCH_WORDS = 8
-# A clinic-wide search for common words looks through the clinic's newest SEARCH_WINDOW notes
-# in the list's dates, no more, and counts its matches among the newest SAMPLE of them.
+# A list across patients searched for common words, or with two or more of author, status and
+# type, looks through the clinic's newest WINDOW notes in its dates, no more; a search counts
+# its matches among the newest SAMPLE of them.
 SAMPLE = 5_000
-SEARCH_WINDOW = 100_000
+WINDOW = 100_000
 
 
 def permission_for(actor, permission: str | None) -> str | None:
@@ -134,42 +135,46 @@ def _sampled_count(searched, window, window_full: bool) -> int:
         return searched.count()
     matches = searched.filter(created_at__gte=edge).count()
     total = (
-        SEARCH_WINDOW
-        if window_full
-        else cached_for("count", window.query, window.count, ESTIMATE_SECONDS)
+        WINDOW if window_full else cached_for("count", window.query, window.count, ESTIMATE_SECONDS)
     )
     return round(matches * total / SAMPLE)
 
 
-def _searched_across_clinic(notes, dated, clinic_id, text: str):
-    """(the search's notes; an estimate of how many, or None to count them; when the oldest
-    note looked through was written, or None when none of `dated` was left out). `notes`:
-    the list's notes before the search; `dated`: the clinic's notes in its dates.
+def _filtered_across_clinic(notes, dated, clinic_id, search: str):
+    """(the list's notes; an estimate of how many, or None to count them; when the oldest note
+    looked through was written, or None when none of `dated` was left out). `notes`: the
+    clinic's notes in the list's dates and its other filters, before the search; `dated`: in
+    its dates only.
 
     A rare word's notes come from the word index, however old (else a word no note has would
-    read every note to say so: 6 s at 2,000,000). Common words walk the notes newest first,
-    which meets a page of them soon, but two common words seldom in one note would read every
-    note to fill a page (7.7 s, 75 s from a cold disk, at 2,000,480): the walk looks through
-    the clinic's newest SEARCH_WINDOW notes in the list's dates (found from `note_clinic_time`
-    alone, whatever the other filters: 0.3 s warm to read them all) and is counted "about"
-    from a sample of them.
+    read every note to say so: 6 s at 2,000,000). (One of author, status or type alone walks its
+    own index, exact at any size, and does not come here.) Otherwise the list walks the clinic's
+    notes newest first, which meets a page soon when many notes match, but reads every note when
+    few do: two common words seldom in one note, an author's notes of a type they never wrote
+    (7.7 s warm, 75 s from a cold disk at 2,000,480, past the worker's timeout). So it looks
+    through the clinic's newest WINDOW notes in its dates, found from `note_clinic_time` alone
+    (0.3 s warm to read them all), and a search is counted "about" from a sample.
     """
-    searched = notes.filter(search_filter(text))
-    rarest = _rarest_word(clinic_id, text)
-    if rarest is not None and rarest[0] <= COMMON_FROM:
-        ids = _notes_with_word(clinic_id, rarest[1]).values_list("note_id", flat=True)
-        return searched.filter(pk__in=set(ids)), None, None
+    estimate = None
+    if words_of(search):
+        notes = notes.filter(search_filter(search))
+        rarest = _rarest_word(clinic_id, search)
+        if rarest is not None and rarest[0] <= COMMON_FROM:
+            ids = _notes_with_word(clinic_id, rarest[1]).values_list("note_id", flat=True)
+            return notes.filter(pk__in=set(ids)), None, None
     window = dated.order_by("-created_at", "-id")
-    since = _newest_edge(window, SEARCH_WINDOW)
+    since = _newest_edge(window, WINDOW)
     if since is not None:
-        searched = searched.filter(created_at__gte=since)
+        notes = notes.filter(created_at__gte=since)
         window = window.filter(created_at__gte=since)
+    if words_of(search):
+        searched = notes
 
-    def estimate():
-        count = partial(_sampled_count, searched, window, since is not None)
-        return cached_for("count", searched.query, count, ESTIMATE_SECONDS)
+        def estimate():
+            count = partial(_sampled_count, searched, window, since is not None)
+            return cached_for("count", searched.query, count, ESTIMATE_SECONDS)
 
-    return searched, estimate, since
+    return notes, estimate, since
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:
@@ -193,8 +198,9 @@ def _note_list(
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
 ):
-    """note_list's notes, with an estimate of how many (None: count them) and when the oldest
-    note a search looked through was written (None: none was left out)."""
+    """note_list's notes, newest first, with an estimate of how many (None: count them) and
+    when the oldest note a filtered list across patients looked through was written (None:
+    none was left out)."""
     notes = _notes_in_reach(actor)
     if patient is not None:
         notes = notes.filter(patient_id=patient.pk)
@@ -211,14 +217,15 @@ def _note_list(
         types = in_reach(NoteType.objects.all(), actor=actor, patient=None)
         ids = types.filter(Q(pk=note_type[:64]) | Q(code=note_type[:64])).values_list("pk")
         notes = notes.filter(note_type_id__in=[pk for (pk,) in ids])
+    across_clinic = patient is None and actor.clinic_id and not is_patient_user(actor)
+    unindexed = words_of(search) or sum(map(bool, (author, status, note_type))) > 1
     estimate = searched_from = None
-    if words_of(search):
-        if patient is None and actor.clinic_id and not is_patient_user(actor):
-            notes, estimate, searched_from = _searched_across_clinic(
-                notes, dated, actor.clinic_id, search
-            )
-        else:
-            notes = notes.filter(search_filter(search))
+    if across_clinic and unindexed:
+        notes, estimate, searched_from = _filtered_across_clinic(
+            notes, dated, actor.clinic_id, search
+        )
+    else:
+        notes = notes.filter(search_filter(search))
     return Found(notes.order_by("-created_at", "-id"), estimate, searched_from)
 
 

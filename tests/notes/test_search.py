@@ -121,9 +121,9 @@ def test_a_walked_search_looks_through_the_newest_notes_and_says_from_when(
     api, clinician, patient, all_common, monkeypatch
 ):
     """Two common words seldom in one note would read every note to fill a page (75 s from a
-    cold disk at 2,000,000): the walk stops at the newest SEARCH_WINDOW notes, says when the
+    cold disk at 2,000,000): the walk stops at the clinic's newest WINDOW notes, says when the
     oldest of them was written, and older notes are found by asking for their dates."""
-    monkeypatch.setattr(selectors, "SEARCH_WINDOW", 3)
+    monkeypatch.setattr(selectors, "WINDOW", 3)
     old = written(make_note(clinician, patient, title="Old", Plan="Telephone review"), 30)
     for days_ago in (3, 2, 1):
         written(make_note(clinician, patient, title=f"Recent {days_ago}", Plan="Eczema"), days_ago)
@@ -147,8 +147,36 @@ def test_a_walked_search_looks_through_the_newest_notes_and_says_from_when(
     assert parse_datetime(by_author["searched_from"]) == oldest_looked_at
 
 
+def test_two_filters_across_patients_look_through_the_same_window(
+    api, clinician, nurse, patient, monkeypatch
+):
+    """One of author, status and type walks its own index, whole; two of them walk one index
+    and filter by the other, which reads every note of an author when they never wrote that
+    type: the clinic's newest WINDOW notes in the list's dates are looked through, as for a
+    search. The list unfiltered walks every note, in order."""
+    monkeypatch.setattr(selectors, "WINDOW", 2)
+    written(make_note(clinician, patient, title="Old draft"), 30)
+    written(make_note(nurse, patient, title="Nurse's", signed=True), 2)
+    written(make_note(clinician, patient, title="Newest", signed=True), 1)
+    edge = Note.objects.get(title="Nurse's").created_at
+
+    def listed(**params):
+        body = api.get("/api/v1/notes/", params).json()
+        since = body["searched_from"] and parse_datetime(body["searched_from"])
+        return [n["title"] for n in body["results"]], since
+
+    assert listed() == (["Newest", "Nurse's", "Old draft"], None)
+    assert listed(status="draft") == (["Old draft"], None)
+    assert listed(author=clinician.pk) == (["Newest", "Old draft"], None)
+    assert listed(type="11506-3") == (["Newest", "Nurse's", "Old draft"], None)
+    assert listed(author=clinician.pk, status="draft") == ([], edge)
+    assert listed(author=clinician.pk, type="11506-3") == (["Newest"], edge)
+    old_dates = {"date_to": (edge - timedelta(days=1)).date()}
+    assert listed(author=clinician.pk, status="draft", **old_dates) == (["Old draft"], None)
+
+
 def test_a_rare_word_is_found_however_old_its_note(api, clinician, patient, monkeypatch):
-    monkeypatch.setattr(selectors, "SEARCH_WINDOW", 1)
+    monkeypatch.setattr(selectors, "WINDOW", 1)
     written(make_note(clinician, patient, title="Old", Plan="Salbutamol"), 400)
     make_note(clinician, patient, title="New", Plan="Review")
     body = api.get("/api/v1/notes/", {"search": "salbutamol"}).json()
