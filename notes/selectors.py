@@ -238,7 +238,7 @@ class Found(NamedTuple):
 class NotePage(NamedTuple):
     page: Page
     patient: object  # the patient of `patient_id`, or None
-    searched_from: datetime.datetime | None  # the oldest note's time a search looked through
+    searched_from: datetime.datetime | None  # when the oldest note looked through was written
 
 
 def _with_people(notes):
@@ -254,8 +254,8 @@ def note_page(
     strict: bool = False,
     **filters,
 ) -> NotePage:
-    """One page of notes, the patient or None, and where a search across patients stopped
-    looking (see _searched_across_clinic).
+    """One page of notes, the patient or None, and where a filtered list across patients
+    stopped looking (see _filtered_across_clinic).
 
     With `patient_id`: that patient's notes, after one audited read of the patient (404 out of
     reach, 403 for a role that may not read notes). Without: notes across patients, one 'view'
