@@ -7,6 +7,7 @@ token is the key.
 """
 
 import datetime
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -33,6 +34,7 @@ from appointments.forms import (
 from appointments.slots import local_instant
 from core.decorators import staff_page
 from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors
+from core.lists import page_of
 from core.roles import Role, can
 from patients.selectors import patient_get
 
@@ -53,6 +55,9 @@ def _names(providers) -> dict[str, str]:
 
 
 # --- calendars -----------------------------------------------------------------------------
+DAY_COLUMNS = 10  # providers side by side in the whole clinic's day
+
+
 def _cells(provider, days, counts) -> list[tuple[str, str]]:
     """A provider's row of the clinic's week: (the day for a link, "3 appointments" or "" for
     none), worked out here: 350 cells of date filters and plural tags took half the page."""
@@ -80,12 +85,28 @@ def calendar_page(request):
         provider = ""
     start = local_instant(days[0], datetime.time(), tz)
     end = local_instant(days[-1] + DAY, datetime.time(), tz)
-    grid, columns, count = [], [], 0
+    grid, columns, count, columns_page = [], [], 0, None
     if view == "week" and not provider:
         # The whole clinic's week: providers × days, how many each (open a cell for its day).
         counts = selectors.calendar_counts(actor=request.user, days=days, tz=tz)
         grid = [{"provider": p, "cells": _cells(p, days, counts)} for p in providers]
         count = sum(counts.values())
+    elif view == "day" and not provider:
+        # The whole clinic's day: a column per provider, DAY_COLUMNS at a time (50 providers'
+        # 700 appointments side by side were 220 KB that no screen shows).
+        columns_page = page_of(providers, number=request.GET.get("page"), per_page=DAY_COLUMNS)
+        rows = selectors.calendar(
+            actor=request.user,
+            start=start,
+            end=end,
+            providers=[p.pk for p in columns_page.object_list],
+            detail="calendar day",
+        )
+        columns = [
+            {"title": p.name, "rows": [r for r in rows if r.provider_id == p.pk]}
+            for p in columns_page.object_list
+        ]
+        count = sum(selectors.calendar_counts(actor=request.user, days=days, tz=tz).values())
     else:
         rows = selectors.calendar(
             actor=request.user,
@@ -95,16 +116,10 @@ def calendar_page(request):
             detail=f"calendar {view}",
         )
         count = len(rows)
-        if view == "day" and not provider:
-            columns = [
-                {"title": p.name, "rows": [r for r in rows if r.provider_id == p.pk]}
-                for p in providers
-            ]
-        else:
-            by_day = {d: [] for d in days}
-            for row in rows:
-                by_day.setdefault(row.start.astimezone(tz).date(), []).append(row)
-            columns = [{"title": d, "day": d, "rows": by_day[d]} for d in days]
+        by_day = {d: [] for d in days}
+        for row in rows:
+            by_day.setdefault(row.start.astimezone(tz).date(), []).append(row)
+        columns = [{"title": d, "day": d, "rows": by_day[d]} for d in days]
     step = DAY if view == "day" else DAY * 7
     return render(
         request,
@@ -121,6 +136,7 @@ def calendar_page(request):
             "today": timezone.now().astimezone(tz).date(),
             "tz": tz,
             "count": count,
+            "page_obj": columns_page,
             "detail_prefix": reverse("appointments:calendar"),
         },
     )
@@ -135,17 +151,24 @@ def today(request):
     tz = selectors.clinic_tz(user.clinic)
     day = timezone.now().astimezone(tz).date()
     mine = user.role in selectors.PROVIDER_ROLES and not request.GET.get("all")
-    rows = selectors.calendar(
+    page_obj = selectors.today_page(
         actor=user,
         start=local_instant(day, datetime.time(), tz),
         end=local_instant(day + DAY, datetime.time(), tz),
         provider=user.pk if mine else "",
-        detail="today",
+        number=request.GET.get("page"),
     )
     return render(
         request,
         "appointments/today.html",
-        {"rows": rows, "day": day, "tz": tz, "mine": mine, "now": timezone.now()},
+        {
+            "page_obj": page_obj,
+            "day": day,
+            "tz": tz,
+            "mine": mine,
+            "now": timezone.now(),
+            "here": request.get_full_path(),  # where a check-in comes back to
+        },
     )
 
 
@@ -364,7 +387,11 @@ def transition(request, pk: str, action: str):
             },
         )
     back = request.POST.get("next", "")
-    if back in (reverse("appointments:today"), reverse("appointments:calendar")):
+    parts = urlsplit(back)  # back to the list it came from, at its page: never off the site
+    if not (parts.scheme or parts.netloc) and parts.path in (
+        reverse("appointments:today"),
+        reverse("appointments:calendar"),
+    ):
         return redirect(back)
     return redirect("appointments:detail", pk=appointment.pk)
 

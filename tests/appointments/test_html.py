@@ -9,10 +9,11 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from appointments import services
+from appointments import selectors, services, views
 from appointments.models import Appointment, AvailabilityRule, Status
 from core.roles import Role
-from tests.appointments.conftest import local
+from tests.appointments.conftest import add_hours, local
+from tests.factories import UserFactory
 from tests.patients.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +109,31 @@ def test_whole_clinic_week_counts_each_appointment_on_its_local_day(
     assert cell(monday + datetime.timedelta(days=4)) + "1 appointment</a>" in text
     assert cell(monday - datetime.timedelta(days=1)) not in text  # Sunday: none, in UTC or not
     assert "3 appointments ·" in text  # the week's total above the grid
+
+
+def test_whole_clinic_day_shows_providers_a_few_at_a_time(
+    login, staff, clinic, book, patient, patient2, provider, nurse, monday, tz, monkeypatch
+):
+    """Fifty providers' day side by side is 220 KB no screen shows: their columns come a page
+    at a time, only the patients shown are audited, and the day's total counts everyone."""
+    monkeypatch.setattr(views, "DAY_COLUMNS", 2)
+    last = UserFactory(clinic=clinic, role=Role.CLINICIAN, name="Zoe Zimmer")  # sorts last
+    add_hours(clinic, last)
+    carol = PatientFactory(clinic=clinic, first_name="Carol", last_name="Third")
+    book(patient, provider, local(monday, "09:00", tz))
+    book(patient2, nurse, local(monday, "09:00", tz))
+    book(carol, last, local(monday, "09:00", tz))
+    assert list(selectors.provider_list(clinic_id=clinic.pk))[-1] == last
+    client = login(staff[Role.RECEPTIONIST])
+    before = set(AuditEvent.objects.values_list("pk", flat=True))
+
+    first = client.get(f"/appointments/?view=day&date={monday}").content.decode()
+    assert "Ada Lovelace" in first and "Grace Hopper" in first and "Carol Third" not in first
+    assert "3 appointments ·" in first and "Providers are shown 2 at a time." in first
+    audited = AuditEvent.objects.exclude(pk__in=before)
+    assert set(audited.values_list("patient_id", flat=True)) == {patient.pk, patient2.pk}
+    second = client.get(f"/appointments/?view=day&date={monday}&page=2").content.decode()
+    assert "Carol Third" in second and "Zoe Zimmer" in second and "Ada Lovelace" not in second
 
 
 def test_calendar_per_provider_and_audit(
@@ -259,6 +285,44 @@ def test_today_list_and_its_buttons(login, staff, clinic, patient, provider, fol
     assert appointment.status == Status.COMPLETED
     home = client.get("/").content.decode()
     assert "Appointments today" in home and "Ada Lovelace" in home
+
+
+def test_today_comes_a_page_at_a_time_opening_where_the_day_has_got_to(
+    login, staff, clinic, provider, book, monkeypatch
+):
+    """A big clinic's day is hundreds of appointments (800 KB on one page at 50 providers): the
+    list comes a page at a time, opens at the page of the first appointment not over yet, audits
+    the patients shown, and a check-in comes back to the page it was made on."""
+    monkeypatch.setattr(selectors, "PER_PAGE", 3)
+    start = open_all_day_at_midday(clinic, provider)  # local time is between 06:00 and 16:00
+    people = [PatientFactory(clinic=clinic, last_name=f"Today{n:02d}") for n in range(7)]
+    booked = [book(p, provider, start + datetime.timedelta(minutes=20 * n))[0] for n, p in
+              enumerate(people)]  # fmt: skip
+    morning = timezone.now() - datetime.timedelta(hours=5)
+    for n, seen in enumerate(booked[:4]):  # the first four were this morning
+        begin = morning + datetime.timedelta(minutes=20 * n)
+        end = begin + datetime.timedelta(minutes=20)
+        Appointment.objects.filter(pk=seen.pk).update(start=begin, end=end, busy_until=end)
+    client = login(staff[Role.RECEPTIONIST])
+    before = set(AuditEvent.objects.values_list("pk", flat=True))
+
+    page = client.get("/appointments/today/").content.decode()
+    assert [f"Today{n:02d}" in page for n in range(7)] == [False] * 3 + [True] * 3 + [False]
+    assert "Showing 4–6 of 7" in page
+    audited = AuditEvent.objects.exclude(pk__in=before).filter(detail="today")
+    assert set(audited.values_list("patient_id", flat=True)) == {p.pk for p in people[3:6]}
+    assert "Today06" in client.get("/appointments/today/?page=3").content.decode()
+
+    check_in = f"/appointments/{booked[4].pk}/status/check_in/"
+    response = client.post(check_in, {"next": "/appointments/today/?page=2"})
+    assert response["Location"] == "/appointments/today/?page=2"
+    booked[4].refresh_from_db()
+    assert booked[4].status == Status.CHECKED_IN
+    elsewhere = client.post(
+        f"/appointments/{booked[5].pk}/status/check_in/",
+        {"next": "https://elsewhere.example/appointments/today/"},
+    )
+    assert elsewhere["Location"] == f"/appointments/{booked[5].pk}/"
 
 
 def test_home_shows_the_first_15_of_today_and_audits_only_those(
