@@ -5,6 +5,7 @@
 #   bench/run.sh notes [options]  the notes benchmark, 2,000,000 notes on those patients
 #   bench/run.sh messaging [options]  the messaging benchmark, 200,000 threads / 2,000,000 messages
 #   bench/run.sh programs [options]  the programmes benchmark, 10,000 enrolments, ~1M tasks
+#   bench/run.sh appointments [options]  the appointments benchmark, 50 providers, a year each
 #   bench/run.sh files [options]  upload/download throughput and server memory, a 200 MB file
 #   bench/run.sh tasks [options]  tasks/s through the database and Redis queues; the unread count
 #   bench/run.sh soak [options]   10 minutes of mixed traffic at 32 clients: 5xx, p50/p99, worker RSS
@@ -34,6 +35,10 @@ fi
 if [[ "${1:-}" == "messaging" ]]; then
     shift
     exec .venv/bin/python -m bench.messaging "$@"
+fi
+if [[ "${1:-}" == "appointments" ]]; then
+    shift
+    exec .venv/bin/python -m bench.appointments "$@"
 fi
 if [[ "${1:-}" == "notes" ]]; then
     shift
