@@ -11,7 +11,8 @@ on weekdays with 14 appointments a day from six months back to six ahead (about 
 and one provider with 10-minute slots 07:00-21:00 every day holding 2,000 appointments in the
 coming month (bench/appointments_data.py). Then, against the bare views in the same run: free
 slots of that provider over the month and of any provider over a week (API), the week calendar
-of the whole clinic and of that provider, the whole clinic's day and its Today list (HTML), and a week of the appointments API. Writes bench/results/latest-appointments.md.
+of the whole clinic and of that provider, the whole clinic's day and its Today list (HTML),
+and a week of the appointments API. Writes bench/results/latest-appointments.md.
 """
 
 import argparse

@@ -47,30 +47,17 @@ def _seed(clinic, count, follow_up, quick) -> User:
         email=BUSY_EMAIL, name="Busy Provider", role=Role.CLINICIAN, clinic=clinic
     )
     patients = list(Patient.objects.filter(clinic=clinic).order_by("pk")[:PATIENTS])
+    hours = [(p, range(5), 8, 18) for p in providers] + [(busy, range(7), 7, 21)]
     AvailabilityRule.objects.bulk_create(
-        [
-            *(
-                AvailabilityRule(
-                    clinic=clinic,
-                    provider=p,
-                    weekday=d,
-                    start_time=datetime.time(8),
-                    end_time=datetime.time(18),
-                )
-                for p in providers
-                for d in range(5)
-            ),
-            *(
-                AvailabilityRule(
-                    clinic=clinic,
-                    provider=busy,
-                    weekday=d,
-                    start_time=datetime.time(7),
-                    end_time=datetime.time(21),
-                )
-                for d in range(7)
-            ),
-        ]
+        AvailabilityRule(
+            clinic=clinic,
+            provider=provider,
+            weekday=weekday,
+            start_time=datetime.time(start),
+            end_time=datetime.time(end),
+        )
+        for provider, weekdays, start, end in hours
+        for weekday in weekdays
     )
     tz = zoneinfo.ZoneInfo(clinic.timezone)
     today = timezone.now().astimezone(tz).date()
