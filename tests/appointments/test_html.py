@@ -109,6 +109,10 @@ def test_whole_clinic_week_counts_each_appointment_on_its_local_day(
     assert cell(monday + datetime.timedelta(days=4)) + "1 appointment</a>" in text
     assert cell(monday - datetime.timedelta(days=1)) not in text  # Sunday: none, in UTC or not
     assert "3 appointments ·" in text  # the week's total above the grid
+    day = login(staff[Role.RECEPTIONIST]).get(
+        f"/appointments/?view=day&date={monday}&provider={nurse.pk}"
+    )
+    assert "09:00–09:20" in day.content.decode()  # the clinic's time, not UTC's 20:00
 
 
 def test_whole_clinic_day_shows_providers_a_few_at_a_time(
