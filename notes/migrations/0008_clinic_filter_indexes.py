@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('clinics', '0005_alter_clinic_address_alter_clinic_name'),
-        ('notes', '0006_note_words'),
+        ('notes', '0007_common_note_words'),
         ('patients', '0005_name_indexes_cover_the_sort'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
