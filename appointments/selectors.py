@@ -192,15 +192,12 @@ def calendar(
     actor,
     start: datetime.datetime,
     end: datetime.datetime,
-    provider: str = "",
-    providers: list[str] | None = None,
+    providers: list[str],
     detail: str,
 ) -> list[Appointment]:
-    """The appointments of a day or a week (cancelled ones left out) of one provider, of
-    `providers`, or of everyone; audited per patient."""
-    rows = appointment_list(actor=actor, provider=provider, start=start, end=end)
-    if providers is not None:
-        rows = rows.filter(provider_id__in=providers)
+    """The appointments of `providers` over a day or a week (cancelled ones left out), audited
+    per patient."""
+    rows = appointment_list(actor=actor, start=start, end=end).filter(provider_id__in=providers)
     rows = list(showing(rows.filter(status__in=HOLDING), CALENDAR_COLUMNS))
     audit_patients_read(actor=actor, patient_ids=[row.patient_id for row in rows], detail=detail)
     return rows

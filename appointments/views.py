@@ -121,7 +121,7 @@ def calendar_page(request):
             actor=request.user,
             start=start,
             end=end,
-            provider=provider,
+            providers=[provider],
             detail=f"calendar {view}",
         )
         count = len(rows)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from appointments import selectors, services, views
-from appointments.models import Appointment, AvailabilityRule, Status
+from appointments.models import Appointment, AppointmentType, AvailabilityRule, Status
 from core.roles import Role
 from tests.appointments.conftest import add_hours, local
 from tests.factories import UserFactory
@@ -116,7 +116,19 @@ def test_whole_clinic_week_counts_each_appointment_on_its_local_day(
 
 
 def test_whole_clinic_day_shows_providers_a_few_at_a_time(
-    login, staff, clinic, book, patient, patient2, provider, nurse, monday, tz, monkeypatch
+    login,
+    staff,
+    clinic,
+    book,
+    patient,
+    patient2,
+    provider,
+    nurse,
+    monday,
+    tz,
+    monkeypatch,
+    other_clinic,
+    other_staff,
 ):
     """Fifty providers' day side by side is 220 KB no screen shows: their columns come a page
     at a time, only the patients shown are audited, and the day's total counts everyone."""
@@ -127,6 +139,16 @@ def test_whole_clinic_day_shows_providers_a_few_at_a_time(
     book(patient, provider, local(monday, "09:00", tz))
     book(patient2, nurse, local(monday, "09:00", tz))
     book(carol, last, local(monday, "09:00", tz))
+    elsewhere = other_staff[Role.CLINICIAN]  # another clinic's provider and patient
+    add_hours(other_clinic, elsewhere)
+    services.types_install(clinic=other_clinic)
+    services.appointment_book(
+        actor=other_staff[Role.RECEPTIONIST],
+        patient=PatientFactory(clinic=other_clinic, first_name="Olga", last_name="Outsider"),
+        provider_id=elsewhere.pk,
+        type_id=AppointmentType.objects.get(clinic=other_clinic, name="Follow-up").pk,
+        start=local(monday, "09:00", zoneinfo.ZoneInfo(other_clinic.timezone)),
+    )
     assert list(selectors.provider_list(clinic_id=clinic.pk))[-1] == last
     client = login(staff[Role.RECEPTIONIST])
     before = set(AuditEvent.objects.values_list("pk", flat=True))
@@ -138,6 +160,9 @@ def test_whole_clinic_day_shows_providers_a_few_at_a_time(
     assert set(audited.values_list("patient_id", flat=True)) == {patient.pk, patient2.pk}
     second = client.get(f"/appointments/?view=day&date={monday}&page=2").content.decode()
     assert "Carol Third" in second and "Zoe Zimmer" in second and "Ada Lovelace" not in second
+    theirs = client.get(f"/appointments/?view=day&date={monday}&provider={elsewhere.pk}")
+    assert all("Outsider" not in page for page in (first, second, theirs.content.decode()))
+    assert elsewhere.name not in first + second
 
 
 def test_calendar_per_provider_and_audit(
