@@ -335,8 +335,10 @@ def busy_by_provider(*, provider_ids, start, end, exclude=()) -> dict[str, list]
         start__lt=end,
         busy_until__gt=start,
     ).exclude(pk__in=list(exclude))
-    busy: dict[str, list] = {}
-    for provider_id, begin, until in rows.values_list("provider_id", "start", "busy_until"):
+    busy: dict[str, list] = {}  # unordered: Busy sorts each provider's own
+    for provider_id, begin, until in rows.order_by().values_list(
+        "provider_id", "start", "busy_until"
+    ):
         busy.setdefault(provider_id, []).append((begin, until))
     return busy
 

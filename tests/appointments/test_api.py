@@ -333,6 +333,27 @@ def test_slots_endpoint(desk, provider, follow_up, monday, tz):
     )
 
 
+def test_slots_of_any_provider_in_the_clinic_offset(desk, provider, nurse, follow_up, monday, tz):
+    """Providers share slot boundaries; each slot still names its own provider and both ends
+    in the clinic's offset, listed by start then provider."""
+    response = desk.get(f"{BASE}slots/", {"type": follow_up.pk, "start": monday.isoformat()})
+    assert response.status_code == 200
+    found = response.json()
+    first_two = sorted([provider.pk, nurse.pk])
+    assert found[:2] == [
+        {
+            "provider": pk,
+            "start": local(monday, "09:00", tz).isoformat(),
+            "end": local(monday, "09:20", tz).isoformat(),
+        }
+        for pk in first_two
+    ]
+    assert [(slot["start"], slot["provider"]) for slot in found] == sorted(
+        (slot["start"], slot["provider"]) for slot in found
+    )
+    assert found[-1]["end"] <= local(monday, "17:00", tz).isoformat()
+
+
 # --- feeds -------------------------------------------------------------------------------------
 def test_provider_feed_shows_times_and_types_not_names(
     api_as, desk, provider, patient, follow_up, monday, tz, admin_api
