@@ -178,6 +178,27 @@ def test_calendar_per_provider_and_audit(
     assert AuditEvent.objects.count() == before + 1  # one 'view' per patient shown
 
 
+def test_calendar_entries_link_show_status_and_keep_names_as_text(
+    login, staff, clinic, book, patient, provider, monday, tz
+):
+    """Each entry of a provider's day links to its appointment with its time, type, patient
+    and any status but booked; a patient's name is text, never markup; a free day says so."""
+    odd = PatientFactory(clinic=clinic, first_name="<b>Bo</b>", last_name="O'Hara & Co")
+    [first] = book(odd, provider, local(monday, "09:00", tz))
+    [second] = book(patient, provider, local(monday, "09:20", tz))
+    Appointment.objects.filter(pk=second.pk).update(status=Status.CHECKED_IN)
+    client = login(staff[Role.RECEPTIONIST])
+    day = client.get(f"/appointments/?view=day&date={monday}&provider={provider.pk}")
+    text = day.content.decode()
+    assert f'href="/appointments/{first.pk}/"><span class="fw-semibold">09:00–09:20</span>' in text
+    assert "&lt;b&gt;Bo&lt;/b&gt; O&#x27;Hara &amp; Co</a>" in text  # booked: no badge
+    assert "<b>Bo</b>" not in text
+    assert 'Ada Lovelace <span class="badge text-bg-light border">Checked in</span>' in text
+    assert "Follow-up" in text
+    free = client.get(f"/appointments/?view=day&date={monday + datetime.timedelta(days=1)}")
+    assert "Nothing booked" in free.content.decode()
+
+
 def test_type_colours_are_a_stylesheet(login, staff, types):
     response = login(staff[Role.NURSE]).get("/appointments/types.css")
     assert response["Content-Type"] == "text/css"

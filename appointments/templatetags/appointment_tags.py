@@ -1,0 +1,42 @@
+"""Template helpers of the appointments pages."""
+
+from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+
+from appointments.models import Status
+
+register = template.Library()
+
+ENTRY = (
+    '<a class="d-block text-decoration-none text-body border rounded px-2 py-1 mb-1 hp-type-{}" '
+    'href="{}{}/"><span class="fw-semibold">{}</span> <span class="small">{}</span><br>{}{}</a>'
+)
+STATUS_BADGE = ' <span class="badge text-bg-light border">{}</span>'
+
+
+@register.simple_tag
+def calendar_entries(rows, detail_prefix: str):
+    """A calendar column's appointments, each a link: its time, type, patient and any status
+    but booked. One tag rather than a template loop: a busy provider's week shows 470, and the
+    loop's eight lookups an appointment were half of that page's time."""
+    if not rows:
+        return format_html('<span class="text-body-secondary small">{}</span>', _("Nothing booked"))
+    return format_html_join(
+        "",
+        ENTRY,
+        (
+            (
+                row.type_id,
+                detail_prefix,
+                row.pk,
+                row.times,
+                row.type.name,
+                row.patient.full_name,
+                format_html(STATUS_BADGE, row.get_status_display())
+                if row.status != Status.BOOKED
+                else "",
+            )
+            for row in rows
+        ),
+    )
