@@ -180,11 +180,13 @@ def appointment_page(*, actor, number=1, per_page: int = PER_PAGE, strict=False,
     )
 
 
-# What the calendars and the day list show of each appointment.
+# What the calendars show of each appointment (its provider heads the column: no name to join),
+# and the desk's day list, which names the provider on each row.
 CALENDAR_COLUMNS = (
     "start", "end", "status", "type", "type__name", "patient", "patient__first_name",
-    "patient__last_name", "provider", "provider__name",
+    "patient__last_name", "provider",
 )  # fmt: skip
+TODAY_COLUMNS = (*CALENDAR_COLUMNS, "provider__name")
 
 
 def calendar(
@@ -210,7 +212,7 @@ def today_page(
     appointments a day: 800 KB on one page), audited per patient shown. Without a page number,
     the page holding the first appointment that has not ended yet: where the desk is working."""
     rows = appointment_list(actor=actor, provider=provider, start=start, end=end)
-    rows = showing(rows.filter(status__in=HOLDING), CALENDAR_COLUMNS)
+    rows = showing(rows.filter(status__in=HOLDING), TODAY_COLUMNS)
     if not number:
         number = rows.filter(end__lte=timezone.now()).count() // PER_PAGE + 1
     return page_of(
