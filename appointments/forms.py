@@ -39,18 +39,36 @@ class SlotSearchForm(forms.Form):
 
 
 class SlotChoiceField(forms.ChoiceField):
-    """A free slot offered on the page: "provider id|ISO start"."""
+    """A free slot offered on the page: "provider id|ISO start". `offered` (default: all of
+    `slots`) are the ones shown; any free slot is accepted, so a time chosen for one provider
+    still books if the page would now offer it with another."""
 
-    def __init__(self, *, slots, tz, names, **kwargs):
+    def __init__(self, *, slots, tz, names, offered=None, **kwargs):
+        offered = slots if offered is None else offered
         choices = [
             (
                 slot_value(slot),
                 f"{slot.start.astimezone(tz):%H:%M}–{slot.end.astimezone(tz):%H:%M} · "
                 f"{names.get(slot.provider_id, '')}",
             )
-            for slot in slots
+            for slot in offered
         ]
-        super().__init__(choices=choices, widget=forms.RadioSelect, label=_("Free slots"), **kwargs)
+        if len(offered) < len(slots):
+            kwargs["help_text"] = _(
+                "Each time is offered once, with the provider who has the most free time that "
+                "day. Choose a provider to see all of theirs."
+            )
+        super().__init__(
+            choices=choices,
+            widget=forms.RadioSelect,
+            label=_("Free slots"),
+            error_messages={"invalid_choice": _("That slot is no longer free: choose another.")},
+            **kwargs,
+        )
+        self.free = {slot_value(slot) for slot in slots}
+
+    def valid_value(self, value) -> bool:
+        return value in self.free
 
     def parsed(self, value) -> tuple[str, datetime.datetime]:
         provider_id, _sep, start = value.partition("|")
@@ -78,9 +96,10 @@ class BookForm(forms.Form):
         label=_("Or until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, slots, tz, names, **kwargs):
+    def __init__(self, *args, slots, offered, tz, names, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields = {"slot": SlotChoiceField(slots=slots, tz=tz, names=names), **self.fields}
+        slot = SlotChoiceField(slots=slots, offered=offered, tz=tz, names=names)
+        self.fields = {"slot": slot, **self.fields}
 
     def recurrence(self) -> dict | None:
         data = self.cleaned_data
@@ -98,9 +117,10 @@ class RescheduleForm(forms.Form):
     scope = forms.ChoiceField(label=_("Move"), choices=SCOPES, initial="this")
     note = forms.CharField(label=_("Why (kept in the history)"), max_length=500, required=False)
 
-    def __init__(self, *args, slots, tz, names, series: bool, **kwargs):
+    def __init__(self, *args, slots, offered, tz, names, series: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields = {"slot": SlotChoiceField(slots=slots, tz=tz, names=names), **self.fields}
+        slot = SlotChoiceField(slots=slots, offered=offered, tz=tz, names=names)
+        self.fields = {"slot": slot, **self.fields}
         if not series:
             del self.fields["scope"]
 

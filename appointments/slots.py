@@ -10,8 +10,10 @@ buffer included, overlaps no appointment (with its buffer) and no timed time off
 
 import bisect
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
+from itertools import groupby
+from operator import attrgetter
 from typing import NamedTuple
 
 UTC = datetime.UTC
@@ -137,3 +139,16 @@ def free_slots(
                 slots.append(Slot(start, provider_id, start + duration))
     slots.sort()
     return slots
+
+
+def one_per_start(slots: list[Slot], provider_order: list[str]) -> list[Slot]:
+    """Each start time once (`slots` in order, as `free_slots` gives them), with the provider
+    who has the most free slots among them — the least booked — and between equals the first
+    in `provider_order`. "Any provider" at a clinic of 50 was 838 choices for one day."""
+    free = Counter(slot.provider_id for slot in slots)
+    rank = {provider_id: n for n, provider_id in enumerate(provider_order)}
+
+    def preference(slot):
+        return (-free[slot.provider_id], rank.get(slot.provider_id, len(rank)))
+
+    return [min(same, key=preference) for _start, same in groupby(slots, key=attrgetter("start"))]

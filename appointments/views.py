@@ -31,7 +31,7 @@ from appointments.forms import (
     SlotSearchForm,
     TypeForm,
 )
-from appointments.slots import local_instant
+from appointments.slots import local_instant, one_per_start
 from core.decorators import staff_page
 from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors
 from core.lists import page_of
@@ -197,7 +197,8 @@ def type_styles(request):
 
 # --- booking and moving --------------------------------------------------------------------
 def _slot_search(request, *, clinic, patient_id: str, fixed_type=None):
-    """The slot search of the booking and moving pages: (form, free slots, providers)."""
+    """The slot search of the booking and moving pages: (form, free slots, the slots to offer,
+    providers). For any provider each time is offered once (`one_per_start`)."""
     tz = selectors.clinic_tz(clinic)
     types = (
         [fixed_type]
@@ -221,7 +222,9 @@ def _slot_search(request, *, clinic, patient_id: str, fixed_type=None):
             )
         except SERVICE_ERRORS as exc:
             apply_service_errors(search, exc)
-    return search, found, providers
+    anyone = not (search.is_bound and search.is_valid() and search.cleaned_data["provider"])
+    offered = one_per_start(found, [p.pk for p in providers]) if anyone else found
+    return search, found, offered, providers
 
 
 @require_http_methods(["GET", "POST"])
@@ -236,8 +239,10 @@ def book(request):
     )
     clinic = patient.clinic
     tz = selectors.clinic_tz(clinic)
-    search, found, providers = _slot_search(request, clinic=clinic, patient_id=patient.pk)
-    form = BookForm(request.POST or None, slots=found, tz=tz, names=_names(providers))
+    search, found, offered, providers = _slot_search(request, clinic=clinic, patient_id=patient.pk)
+    form = BookForm(
+        request.POST or None, slots=found, offered=offered, tz=tz, names=_names(providers)
+    )
     if request.method == "POST" and search.is_valid() and form.is_valid():
         provider_id, start = form.fields["slot"].parsed(form.cleaned_data["slot"])
         try:
@@ -293,7 +298,7 @@ def reschedule(request, pk: str):
         detail="reschedule form",
     )
     tz = selectors.clinic_tz(appointment.clinic)
-    search, found, providers = _slot_search(
+    search, found, offered, providers = _slot_search(
         request,
         clinic=appointment.clinic,
         patient_id=appointment.patient_id,
@@ -302,6 +307,7 @@ def reschedule(request, pk: str):
     form = RescheduleForm(
         request.POST or None,
         slots=found,
+        offered=offered,
         tz=tz,
         names=_names(providers),
         series=appointment.series_id is not None,

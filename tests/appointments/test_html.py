@@ -223,6 +223,33 @@ def test_booking_offers_real_free_slots(
     assert booked.start == local(monday, "09:40", tz) and booked.reason == "Check-up"
 
 
+def test_booking_with_any_provider_offers_each_time_once(
+    login, staff, book, patient, patient2, provider, nurse, follow_up, monday, tz
+):
+    """At a clinic of fifty, "any provider" was every provider's every slot (838 choices for a
+    day): each time comes once, with the provider least booked that day; a time chosen for
+    another provider who is still free books too."""
+    book(patient2, provider, local(monday, "11:00", tz))  # the clinician is the busier one
+    client = login(staff[Role.RECEPTIONIST])
+    url = f"/appointments/new/?patient={patient.pk}&type={follow_up.pk}&date={monday}"
+    page = client.get(url).content.decode()
+    assert page.count("09:00–09:20 · ") == 1 and f"09:00–09:20 · {nurse.name}" in page
+    assert page.count('type="radio"') == 24  # 09:00-17:00 in 20-minute slots, once each
+    assert "Each time is offered once" in page
+    theirs = client.get(f"{url}&provider={provider.pk}").content.decode()
+    assert f"09:00–09:20 · {provider.name}" in theirs and "11:00–11:20" not in theirs
+    assert "Each time is offered once" not in theirs
+
+    not_offered = f"{provider.pk}|{local(monday, '09:00', tz).astimezone(datetime.UTC).isoformat()}"
+    response = client.post(url, {"slot": not_offered})
+    assert response.status_code == 302
+    booked = Appointment.objects.get(patient=patient)
+    assert booked.provider_id == provider.pk and booked.start == local(monday, "09:00", tz)
+    taken = client.post(url, {"slot": not_offered})  # now taken: refused, with a message
+    assert taken.status_code == 200
+    assert "That slot is no longer free: choose another." in taken.content.decode()
+
+
 def test_booking_a_slot_taken_meanwhile_says_so(
     login, staff, book, patient, patient2, provider, follow_up, monday, tz
 ):
@@ -236,6 +263,7 @@ def test_booking_a_slot_taken_meanwhile_says_so(
     book(patient2, provider, local(monday, "09:00", tz))  # someone else, meanwhile
     response = client.post(url, {"slot": slot})
     assert response.status_code == 200
+    assert "That slot is no longer free: choose another." in response.content.decode()
     assert not Appointment.objects.filter(patient=patient).exists()
 
 

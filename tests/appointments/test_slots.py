@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from appointments import selectors
 from appointments.models import AppointmentType, AvailabilityException
+from appointments.slots import one_per_start
 from core.roles import Role
 from tests.appointments.conftest import add_hours, local, next_dst_change, next_weekday
 from tests.factories import ClinicFactory, UserFactory
@@ -108,6 +109,25 @@ def test_any_provider(staff, clinic, follow_up, provider, nurse, monday, tz):
     found = slots(staff[Role.RECEPTIONIST], clinic, follow_up, monday)
     assert {slot.provider_id for slot in found} == {provider.pk, nurse.pk}
     assert found == sorted(found, key=lambda s: (s.start, s.provider_id))
+
+
+def test_any_provider_once_per_time_goes_to_the_least_booked(
+    staff, clinic, follow_up, provider, nurse, monday, tz, book, patient
+):
+    """For "any provider" each time is offered once: with the provider who has the most free
+    slots that day, and between equals with the first in the clinic's order."""
+    receptionist = staff[Role.RECEPTIONIST]
+    found = slots(receptionist, clinic, follow_up, monday)
+    order = [nurse.pk, provider.pk]
+    once = one_per_start(found, order)
+    assert [slot.start for slot in once] == sorted({slot.start for slot in found})
+    assert {slot.provider_id for slot in once} == {nurse.pk}  # equals: the first in order
+    assert {slot.provider_id for slot in one_per_start(found, order[::-1])} == {provider.pk}
+
+    book(patient, nurse, local(monday, "12:00", tz))  # the nurse is now the busier
+    once = one_per_start(slots(receptionist, clinic, follow_up, monday), order)
+    assert {slot.provider_id for slot in once} == {provider.pk}
+    assert local_times(once, tz)[:2] == ["09:00", "09:20"] and "12:00" in local_times(once, tz)
 
 
 @pytest.mark.parametrize("zone", ["Europe/London", "America/New_York"])
