@@ -302,6 +302,15 @@ class SlotListView(APIView):
             OpenApiParameter("provider", str, description="One provider (default: all)."),
             OpenApiParameter("start", str, required=True, description="Date or date-time."),
             OpenApiParameter("end", str, description="Date or date-time (default: `start`)."),
+            OpenApiParameter(
+                "once_per_time",
+                str,
+                enum=["true", "false"],
+                description="With no `provider`: `true` lists each start time once, with the "
+                "provider who has the most free slots in the range (the least booked), as the "
+                "booking page offers any provider; a week of a 50-provider clinic is then a few "
+                "hundred slots, not thousands. Default `false`: every provider's every slot.",
+            ),
         ],
         responses={200: s.SlotSerializer(many=True), **LIST_ERRORS},
     )
@@ -319,6 +328,7 @@ class SlotListView(APIView):
             start=start,
             end=end,
             patient_id=own.pk if is_patient_user(request.user) and own else "",
+            once_per_time=choice_param(request, "once_per_time", ["true", "false"]) == "true",
         )
         return Response(s.SlotSerializer(found, many=True, context=_context(request, clinic)).data)
 

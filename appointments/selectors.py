@@ -30,7 +30,7 @@ from appointments.models import (
     CalendarFeed,
     ClinicAppointmentSettings,
 )
-from appointments.slots import Availability, Busy, free_slots, local_instant
+from appointments.slots import Availability, Busy, free_slots, local_instant, one_per_start
 from core.access import get_in_reach, get_or_404, in_reach, is_patient_user
 from core.audit import EXPORT, VIEW, audit, audit_patients_read
 from core.lists import PER_PAGE, audited_by_patient, page_of, showing
@@ -398,11 +398,13 @@ def slot_list(
     end: datetime.date | datetime.datetime,
     provider: str = "",
     patient_id: str = "",
+    once_per_time: bool = False,
     now=None,
 ):
     """Free slots of a type over a range of local days (dates, end inclusive) or instants,
-    for one provider or all; the past part of the range is ignored. Constant queries: type,
-    providers, rules, exceptions, appointments (and the patient's appointments)."""
+    for one provider or all (with `once_per_time`, each start once: `one_per_start`); the past
+    part of the range is ignored. Constant queries: type, providers, rules, exceptions,
+    appointments (and the patient's appointments)."""
     tz = clinic_tz(clinic)
     day_from, day_to = _as_days(start, end, tz)
     appointment_type = bookable_type(actor=actor, clinic_id=clinic.pk, type_id=type_id)
@@ -432,6 +434,8 @@ def slot_list(
     )
     if isinstance(end, datetime.datetime):
         slots = [slot for slot in slots if slot.start < end]
+    if once_per_time and not provider:
+        slots = one_per_start(slots, ids)
     return slots
 
 

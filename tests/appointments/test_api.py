@@ -354,6 +354,21 @@ def test_slots_of_any_provider_in_the_clinic_offset(desk, provider, nurse, follo
     assert found[-1]["end"] <= local(monday, "17:00", tz).isoformat()
 
 
+def test_slots_once_per_time_for_a_phone(desk, provider, nurse, follow_up, patient, monday, tz):
+    """A phone asking for any provider may ask for each time once: the provider with the most
+    free slots in the range gets it; a bad value is a 400 naming the parameter."""
+    create(desk, patient, provider, local(monday, "11:00", tz), follow_up)  # the busier one
+    week = {"type": follow_up.pk, "start": monday.isoformat(), "once_per_time": "true"}
+    once = desk.get(f"{BASE}slots/", week).json()
+    every = desk.get(f"{BASE}slots/", {**week, "once_per_time": "false"}).json()
+    assert len(every) > len(once) == len({slot["start"] for slot in every})
+    assert {slot["provider"] for slot in once} == {nurse.pk}
+    theirs = desk.get(f"{BASE}slots/", {**week, "provider": provider.pk}).json()
+    assert {slot["provider"] for slot in theirs} == {provider.pk} and len(theirs) == len(once) - 1
+    bad = desk.get(f"{BASE}slots/", {**week, "once_per_time": "yes"})
+    assert bad.status_code == 400 and "once_per_time" in bad.json()["errors"]
+
+
 # --- feeds -------------------------------------------------------------------------------------
 def test_provider_feed_shows_times_and_types_not_names(
     api_as, desk, provider, patient, follow_up, monday, tz, admin_api
