@@ -320,8 +320,13 @@ def exception_get(*, actor, id: str, permission: str | None = "appointments.avai
 
 
 def availability_for(*, clinic, provider_ids, day_from, day_to) -> Availability:
-    """Rules and exceptions of these providers over local days: two queries."""
-    rules = AvailabilityRule.objects.filter(clinic_id=clinic.pk, provider_id__in=provider_ids)
+    """Rules (of the weekdays the days fall on) and exceptions of these providers over local
+    days: two queries. A day's booking page at 50 providers read all their 267 rules for 55."""
+    span = min((day_to - day_from).days + 1, 7)
+    weekdays = sorted({(day_from + datetime.timedelta(days=n)).weekday() for n in range(span)})
+    rules = AvailabilityRule.objects.filter(
+        clinic_id=clinic.pk, provider_id__in=provider_ids, weekday__in=weekdays
+    )
     exceptions = AvailabilityException.objects.filter(
         clinic_id=clinic.pk, provider_id__in=provider_ids, date__gte=day_from, date__lte=day_to
     )

@@ -10,9 +10,10 @@ topped up to `--patients` patients and given `--providers` more clinicians worki
 on weekdays with 14 appointments a day from six months back to six ahead (about 3,600 each),
 and one provider with 10-minute slots 07:00-21:00 every day holding 2,000 appointments in the
 coming month (bench/appointments_data.py). Then, against the bare views in the same run: free
-slots of that provider over the month and of any provider over a week (API), the week calendar
-of the whole clinic and of that provider, the whole clinic's day and its Today list (HTML),
-and a week of the appointments API. Writes bench/results/latest-appointments.md.
+slots of that provider over the month and of any provider over a week, every slot and each time
+once (API), the booking page for any provider on a day, the week calendar of the whole clinic
+and of that provider, the whole clinic's day and its Today list (HTML), and a week of the
+appointments API. Writes bench/results/latest-appointments.md.
 """
 
 import argparse
@@ -64,6 +65,7 @@ def main(argv=None) -> int:
         f"&start={today + datetime.timedelta(days=1)}&end={month}"
     )
     any_slots = f"/api/v1/appointments/slots/?type={ids['follow_up']}&start={today}&end={week}"
+    once = "once_per_time=true"  # what a phone showing times, not providers, asks for
 
     def scenarios(port, html, api):
         return [
@@ -71,6 +73,15 @@ def main(argv=None) -> int:
             bare_api_scenario(port, busy_slots, api),
             ("slots, one provider, 30 days (API)", [busy_slots], api),
             ("slots, any provider, 7 days (API)", [any_slots], api),
+            ("slots, any provider, 7 days, each time once (API)", [f"{any_slots}&{once}"], api),
+            (
+                "booking page, any provider, one day (HTML)",
+                [
+                    f"/appointments/new/?patient={ids['patient']}&type={ids['follow_up']}"
+                    f"&provider=&date={wednesday}"
+                ],
+                html,
+            ),
             ("week calendar, whole clinic (HTML)", [f"/appointments/?date={wednesday}"], html),
             (
                 "week calendar, one provider (HTML)",

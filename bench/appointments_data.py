@@ -23,7 +23,8 @@ def seed(providers: int) -> str:
     """The demo clinic given `providers` clinicians working 08:00-18:00 on weekdays with 14
     appointments a day from six months back to six ahead, and one provider with 10-minute
     slots 07:00-21:00 every day holding 2,000 appointments in the coming month (once: a
-    second call finds them). Prints the ids the scenarios need, as JSON."""
+    second call finds them). Returns the ids the scenarios need (and a patient to book for),
+    as JSON."""
     clinic = Clinic.objects.get(slug="demo-clinic")
     quick, _ = AppointmentType.objects.get_or_create(
         clinic=clinic, name="Quick", defaults={"duration_minutes": 10}
@@ -32,7 +33,10 @@ def seed(providers: int) -> str:
     busy = User.objects.filter(email=BUSY_EMAIL).first()
     if busy is None:
         busy = _seed(clinic, providers, follow_up, quick)
-    return json.dumps({"busy": busy.pk, "quick": quick.pk, "follow_up": follow_up.pk})
+    patient = Patient.objects.filter(clinic=clinic).order_by("pk").values_list("pk", flat=True)
+    return json.dumps(
+        {"busy": busy.pk, "quick": quick.pk, "follow_up": follow_up.pk, "patient": patient[0]}
+    )
 
 
 def _seed(clinic, count, follow_up, quick) -> User:
