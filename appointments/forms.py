@@ -39,12 +39,11 @@ class SlotSearchForm(forms.Form):
 
 
 class SlotChoiceField(forms.ChoiceField):
-    """A free slot offered on the page: "provider id|ISO start". `offered` (default: all of
+    """A free slot offered on the page: "provider id|ISO start". `offered` (some or all of
     `slots`) are the ones shown; any free slot is accepted, so a time chosen for one provider
     still books if the page would now offer it with another."""
 
-    def __init__(self, *, slots, tz, names, offered=None, **kwargs):
-        offered = slots if offered is None else offered
+    def __init__(self, *, slots, offered, tz, names, **kwargs):
         choices = [
             (
                 slot_value(slot),
