@@ -196,9 +196,10 @@ def type_styles(request):
 
 
 # --- booking and moving --------------------------------------------------------------------
-def _slot_search(request, *, clinic, patient_id: str, fixed_type=None):
+def _slot_search(request, *, clinic, patient_id: str, fixed_type=None, provider: str = ""):
     """The slot search of the booking and moving pages: (form, free slots, the slots to offer,
-    providers). For any provider each time is offered once (`one_per_start`)."""
+    providers). It opens on `provider` (default anyone) and tomorrow; for any provider each
+    time is offered once (`one_per_start`)."""
     tz = selectors.clinic_tz(clinic)
     types = (
         [fixed_type]
@@ -206,7 +207,7 @@ def _slot_search(request, *, clinic, patient_id: str, fixed_type=None):
         else list(selectors.type_list(actor=request.user, active_only=True))
     )
     providers = list(selectors.provider_list(clinic_id=clinic.pk))
-    initial = {"date": timezone.now().astimezone(tz).date() + DAY}
+    initial = {"date": timezone.now().astimezone(tz).date() + DAY, "provider": provider}
     search = SlotSearchForm(request.GET or None, initial=initial, types=types, providers=providers)
     found = []
     if search.is_bound and search.is_valid():
@@ -303,6 +304,7 @@ def reschedule(request, pk: str):
         clinic=appointment.clinic,
         patient_id=appointment.patient_id,
         fixed_type=appointment.type,
+        provider=appointment.provider_id,  # a move usually keeps the provider
     )
     form = RescheduleForm(
         request.POST or None,

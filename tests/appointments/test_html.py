@@ -289,6 +289,8 @@ def test_reschedule_and_history(login, staff, book, patient, provider, follow_up
         f"&provider={provider.pk}&date={monday.isoformat()}"
     )
     assert client.get(url).status_code == 200
+    opening = client.get(f"/appointments/{appointment.pk}/reschedule/").content.decode()
+    assert f'<option value="{provider.pk}" selected>' in opening  # a move keeps the provider
     slot = f"{provider.pk}|{local(monday, '15:00', tz).astimezone(datetime.UTC).isoformat()}"
     assert client.post(url, {"slot": slot, "note": "Patient asked"}).status_code == 302
     appointment.refresh_from_db()
