@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -404,11 +405,11 @@ def transition(request, pk: str, action: str):
                 "status": appointment.get_status_display(),
             },
         )
-    back = request.POST.get("next", "")
-    parts = urlsplit(back)  # back to the list it came from, at its page: never off the site
-    if not (parts.scheme or parts.netloc) and parts.path in (
-        reverse("appointments:today"),
-        reverse("appointments:calendar"),
+    back = request.POST.get("next", "")  # back to the list it came from, at its page
+    lists = (reverse("appointments:today"), reverse("appointments:calendar"))
+    if (
+        url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
+        and urlsplit(back).path in lists
     ):
         return redirect(back)
     return redirect("appointments:detail", pk=appointment.pk)

@@ -155,8 +155,8 @@ def _filtered_across_clinic(notes, dated, clinic_id, search: str):
     through the clinic's newest WINDOW notes in its dates, found from `note_clinic_time` alone
     (0.3 s warm to read them all), and a search is counted "about" from a sample.
     """
-    estimate = None
-    if words_of(search):
+    searching = bool(words_of(search))
+    if searching:
         notes = notes.filter(search_filter(search))
         rarest = _rarest_word(clinic_id, search)
         if rarest is not None and rarest[0] <= COMMON_FROM:
@@ -167,12 +167,12 @@ def _filtered_across_clinic(notes, dated, clinic_id, search: str):
     if since is not None:
         notes = notes.filter(created_at__gte=since)
         window = window.filter(created_at__gte=since)
-    if words_of(search):
-        searched = notes
+    if not searching:  # filters alone: counted exactly, as the window bounds the count
+        return notes, None, since
 
-        def estimate():
-            count = partial(_sampled_count, searched, window, since is not None)
-            return cached_for("count", searched.query, count, ESTIMATE_SECONDS)
+    def estimate():
+        count = partial(_sampled_count, notes, window, since is not None)
+        return cached_for("count", notes.query, count, ESTIMATE_SECONDS)
 
     return notes, estimate, since
 
