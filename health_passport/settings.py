@@ -203,6 +203,8 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        # The same backend, reading datetime columns as aware instants in one step (core/sqlite).
+        DATABASES["default"]["ENGINE"] = "core.sqlite"
         # Write-ahead log: a commit (an audit row) is one append and fsync, not a rollback
         # journal created, synced and deleted; readers never wait for a writer. Still durable.
         options = DATABASES["default"].setdefault("OPTIONS", {})

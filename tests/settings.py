@@ -22,3 +22,7 @@ from health_passport.settings import *  # noqa: E402,F403
 PRODUCTION_PASSWORD_HASHERS = PASSWORD_HASHERS  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STATIC_ROOT = tempfile.mkdtemp(prefix="hp-test-static-")
+if DATABASES["default"]["ENGINE"] == "core.sqlite":  # noqa: F405
+    # pytest-django knows SQLite only by the stock engine's name: without this it would give
+    # each xdist worker a database file instead of its own in-memory database.
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = ":memory:"  # noqa: F405

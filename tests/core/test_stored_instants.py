@@ -1,0 +1,40 @@
+"""Datetimes come back from the database as the instants written: aware, in UTC, to the
+millisecond (MongoDB keeps no finer), read as a column, through values_list or as an aggregate.
+On SQLite the project's backend (core.sqlite) reads columns its own, cheaper way."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.db.models import Max
+
+from clinics.models import Clinic
+from tests.factories import ClinicFactory
+
+pytestmark = pytest.mark.django_db
+
+WRITTEN = datetime.datetime(2026, 3, 29, 1, 30, 15, 123000, tzinfo=datetime.UTC)
+MADRID = datetime.timezone(datetime.timedelta(hours=2))
+
+
+def test_an_instant_reads_back_as_written_in_utc():
+    clinic = ClinicFactory()
+    Clinic.objects.filter(pk=clinic.pk).update(created_at=WRITTEN.astimezone(MADRID))
+
+    read = Clinic.objects.get(pk=clinic.pk).created_at
+    (listed,) = Clinic.objects.filter(pk=clinic.pk).values_list("created_at", flat=True)
+    latest = Clinic.objects.filter(pk=clinic.pk).aggregate(latest=Max("created_at"))["latest"]
+
+    for value in (read, listed, latest):
+        assert value == WRITTEN
+        assert value.utcoffset() == datetime.timedelta(0)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="core.sqlite is the SQLite backend")
+def test_the_sqlite_backend_refuses_a_database_time_zone_it_would_misread():
+    from core.sqlite.base import DatabaseWrapper
+
+    settings_dict = {**connection.settings_dict, "TIME_ZONE": "Europe/Madrid"}
+    with pytest.raises(ImproperlyConfigured, match="UTC"):
+        DatabaseWrapper(settings_dict)
