@@ -101,13 +101,14 @@ class Availability:
         """Every slot start of the day for this type, free or not, in order."""
         duration, step = appointment_type.duration, appointment_type.duration
         step += appointment_type.buffer
-        found = set()
-        for window_start, window_end in self.windows(provider_id, day, appointment_type.pk):
-            start = window_start
-            while start + duration <= window_end:
-                found.add(start)
+        found = []
+        windows = self.windows(provider_id, day, appointment_type.pk)
+        for window_start, window_end in windows:
+            start, last = window_start, window_end - duration
+            while start <= last:
+                found.append(start)
                 start += step
-        return sorted(found)
+        return found if len(windows) == 1 else sorted(set(found))  # windows may overlap
 
     def time_off_of(self, provider_id: str):
         return self.time_off[provider_id]
@@ -127,16 +128,18 @@ def free_slots(
     """The free slots of `appointment_type` for these providers over local days, by start."""
     duration, taken = appointment_type.duration, appointment_type.duration
     taken += appointment_type.buffer
+    patient_overlaps = patient_busy.overlaps if patient_busy.starts else None
     slots = []
     for provider_id in provider_ids:
-        provider_busy = Busy(busy.get(provider_id, []) + availability.time_off_of(provider_id))
+        overlaps = Busy(busy.get(provider_id, []) + availability.time_off_of(provider_id)).overlaps
         for day in days(day_from, day_to):
             for start in availability.starts(provider_id, day, appointment_type):
-                if start < earliest or provider_busy.overlaps(start, start + taken):
+                if start < earliest or overlaps(start, start + taken):
                     continue
-                if patient_busy.overlaps(start, start + duration):
+                end = start + duration
+                if patient_overlaps and patient_overlaps(start, end):
                     continue
-                slots.append(Slot(start, provider_id, start + duration))
+                slots.append(Slot(start, provider_id, end))
     slots.sort()
     return slots
 
