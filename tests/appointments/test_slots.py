@@ -86,6 +86,39 @@ def test_whole_day_off_and_extra_hours(staff, clinic, follow_up, provider, monda
     ]
 
 
+def test_a_patients_own_appointments_are_not_offered_to_them(
+    book, staff, clinic, follow_up, provider, nurse, patient, monday, tz
+):
+    """With the nurse at 10:00, the patient is not offered 10:00 with anyone (the API's slots
+    for a patient user); the receptionist, asking for no patient, still sees the clinician's."""
+    book(patient, nurse, local(monday, "10:00", tz))
+    receptionist = staff[Role.RECEPTIONIST]
+    for_patient = slots(receptionist, clinic, follow_up, monday, patient_id=patient.pk)
+    assert "10:00" not in local_times(for_patient, tz)
+    assert {"09:40", "10:20"} <= set(local_times(for_patient, tz))
+    anyone = slots(receptionist, clinic, follow_up, monday, provider=provider.pk)
+    assert "10:00" in local_times(anyone, tz)
+
+
+def test_extra_hours_beside_and_over_the_rule_give_each_time_once_in_order(
+    staff, clinic, follow_up, provider, monday, tz
+):
+    """Extra hours before the weekly rule's and overlapping its end (09:00-17:00)."""
+    for start, end in (("16:00", "18:00"), ("07:00", "08:00")):
+        AvailabilityException.objects.create(
+            clinic=clinic,
+            provider=provider,
+            date=monday,
+            kind="extra",
+            start_time=datetime.time.fromisoformat(start),
+            end_time=datetime.time.fromisoformat(end),
+        )
+    times = local_times(slots(staff[Role.RECEPTIONIST], clinic, follow_up, monday), tz)
+    assert times[:4] == ["07:00", "07:20", "07:40", "09:00"]
+    assert times[-6:] == ["16:00", "16:20", "16:40", "17:00", "17:20", "17:40"]
+    assert len(times) == len(set(times)) == 3 + 24 + 3
+
+
 def test_rules_limited_to_types_and_validity(staff, clinic, types, nurse, monday, tz):
     from appointments.models import AvailabilityRule
 
