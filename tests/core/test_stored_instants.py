@@ -32,6 +32,18 @@ def test_an_instant_reads_back_as_written_in_utc():
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="core.sqlite is the SQLite backend")
+def test_text_written_with_its_own_offset_reads_back_as_that_instant():
+    """Django writes naive UTC text; a row written by another tool may carry an offset."""
+    clinic = ClinicFactory()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE clinics_clinic SET created_at = %s WHERE _id = %s",
+            ["2026-03-29 03:30:15.123+02:00", clinic.pk],
+        )
+    assert Clinic.objects.get(pk=clinic.pk).created_at == WRITTEN
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="core.sqlite is the SQLite backend")
 def test_the_sqlite_backend_refuses_a_database_time_zone_it_would_misread():
     from core.sqlite.base import DatabaseWrapper
 
