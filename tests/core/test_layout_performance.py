@@ -4,6 +4,7 @@ list says "about" only when it no longer counts every row."""
 
 import importlib
 import re
+from types import SimpleNamespace
 
 import pytest
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
@@ -12,6 +13,7 @@ from django.apps import apps
 from django.forms.renderers import get_default_renderer
 from django.utils.choices import flatten_choices
 
+from appointments.forms import SlotSearchForm
 from core import lists
 from core.forms import FilterForm, FilterWidgetRenderer
 from core.roles import Role
@@ -114,6 +116,34 @@ def test_filter_widgets_are_drawn_as_djangos_templates_draw_them(form_class, fil
         assert ours[name].as_widget(attrs=attrs) == djangos[name].as_widget(attrs=attrs), name
     left = ["django/forms/widgets/select.html"] if form_class is EdgeCasesFilterForm else []
     assert templates == left  # only the select whose labels are numbers
+
+
+@pytest.mark.parametrize("filling", ["empty", "filled", "malformed"])
+def test_the_slot_search_is_drawn_as_djangos_templates_draw_it(filling, monkeypatch):
+    """The booking and moving pages' GET form (not a list filter: its day is required)."""
+    types = [SimpleNamespace(pk="t1", name='Follow-up <"b">', duration_minutes=20)]
+    providers = [
+        SimpleNamespace(pk="p1", name="Dr O'Brien & Co"),
+        SimpleNamespace(pk="p2", name="Ann"),
+    ]
+    data = {
+        "empty": {},
+        "filled": {"type": "t1", "provider": "p2", "date": "2026-12-16"},
+        "malformed": {"type": "t9", "provider": "<p>", "date": "2026-13-45"},
+    }[filling]
+    options = {"types": types, "providers": providers}
+    ours = SlotSearchForm(data, **options)
+    djangos = SlotSearchForm(data, renderer=get_default_renderer(), **options)
+    assert isinstance(ours.renderer, FilterWidgetRenderer)
+    ours.is_valid(), djangos.is_valid()
+    templates = []
+    loader = ours.renderer.get_template
+    monkeypatch.setattr(ours.renderer, "get_template", lambda n: templates.append(n) or loader(n))
+
+    for name in ours.fields:
+        attrs = {"class": "form-select is-invalid", "aria-describedby": "x_help"}
+        assert ours[name].as_widget(attrs=attrs) == djangos[name].as_widget(attrs=attrs), name
+    assert templates == []
 
 
 def test_the_cached_navigation_follows_the_role_and_the_current_page(client, clinician, clinic):
