@@ -197,10 +197,16 @@ def type_styles(request):
 
 
 # --- booking and moving --------------------------------------------------------------------
+LOOK_AHEAD = 14  # days searched for the next free slot when the day asked for has none
+
+
 def _slot_search(request, *, clinic, patient_id: str, fixed_type=None, provider: str = ""):
     """The slot search of the booking and moving pages: (form, free slots, the slots to offer,
-    providers). It opens on `provider` (default anyone) and tomorrow; for any provider each
-    time is offered once (`one_per_start`)."""
+    providers, and when the day asked for has none the next day within LOOK_AHEAD that has one,
+    with its search). Opened without a search (the patient page's "Book an appointment", an
+    appointment's "Move") it searches tomorrow for the first type and `provider` (default
+    anyone), and the slot form posts back with that search (`search.data`). For any provider
+    each time is offered once (`one_per_start`)."""
     tz = selectors.clinic_tz(clinic)
     types = (
         [fixed_type]
@@ -208,25 +214,40 @@ def _slot_search(request, *, clinic, patient_id: str, fixed_type=None, provider:
         else list(selectors.type_list(actor=request.user, active_only=True))
     )
     providers = list(selectors.provider_list(clinic_id=clinic.pk))
-    initial = {"date": timezone.now().astimezone(tz).date() + DAY, "provider": provider}
-    search = SlotSearchForm(request.GET or None, initial=initial, types=types, providers=providers)
-    found = []
+    data = request.GET.copy()
+    if types and not any(name in data for name in SlotSearchForm.base_fields):
+        tomorrow = timezone.now().astimezone(tz).date() + DAY
+        data.update({"type": types[0].pk, "provider": provider, "date": tomorrow.isoformat()})
+    search = SlotSearchForm(data if types else None, types=types, providers=providers)
+    found, later = [], None
     if search.is_bound and search.is_valid():
-        try:
-            found = selectors.slot_list(
+        day = search.cleaned_data["date"]
+
+        def free(start, end):
+            return selectors.slot_list(
                 actor=request.user,
                 clinic=clinic,
                 type_id=search.cleaned_data["type"],
                 provider=search.cleaned_data["provider"],
-                start=search.cleaned_data["date"],
-                end=search.cleaned_data["date"],
+                start=start,
+                end=end,
                 patient_id=patient_id,
             )
+
+        try:
+            found = free(day, day)
+            if not found:  # a weekend, a day off, a full day: say which day has a slot
+                ahead = free(day + DAY, day + DAY * LOOK_AHEAD)
+                if ahead:
+                    next_day = ahead[0].start.astimezone(tz).date()
+                    query = search.data.copy()
+                    query["date"] = next_day.isoformat()
+                    later = {"day": next_day, "query": query.urlencode()}
         except SERVICE_ERRORS as exc:
             apply_service_errors(search, exc)
     anyone = not (search.is_bound and search.is_valid() and search.cleaned_data["provider"])
     offered = one_per_start(found, [p.pk for p in providers]) if anyone else found
-    return search, found, offered, providers
+    return search, found, offered, providers, later
 
 
 @require_http_methods(["GET", "POST"])
@@ -241,7 +262,9 @@ def book(request):
     )
     clinic = patient.clinic
     tz = selectors.clinic_tz(clinic)
-    search, found, offered, providers = _slot_search(request, clinic=clinic, patient_id=patient.pk)
+    search, found, offered, providers, later = _slot_search(
+        request, clinic=clinic, patient_id=patient.pk
+    )
     form = BookForm(
         request.POST or None, slots=found, offered=offered, tz=tz, names=_names(providers)
     )
@@ -278,6 +301,7 @@ def book(request):
             "search": search,
             "form": form,
             "slots": found,
+            "later": later,
             "tz": tz,
         },
     )
@@ -300,7 +324,7 @@ def reschedule(request, pk: str):
         detail="reschedule form",
     )
     tz = selectors.clinic_tz(appointment.clinic)
-    search, found, offered, providers = _slot_search(
+    search, found, offered, providers, later = _slot_search(
         request,
         clinic=appointment.clinic,
         patient_id=appointment.patient_id,
@@ -335,7 +359,14 @@ def reschedule(request, pk: str):
     return render(
         request,
         "appointments/reschedule.html",
-        {"appointment": appointment, "search": search, "form": form, "slots": found, "tz": tz},
+        {
+            "appointment": appointment,
+            "search": search,
+            "form": form,
+            "slots": found,
+            "later": later,
+            "tz": tz,
+        },
     )
 
 

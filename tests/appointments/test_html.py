@@ -223,6 +223,61 @@ def test_booking_offers_real_free_slots(
     assert booked.start == local(monday, "09:40", tz) and booked.reason == "Check-up"
 
 
+def test_the_booking_page_opens_on_tomorrows_free_slots(login, staff, clinic, types, patient, tz):
+    """From the patient page's "Book an appointment" (no search yet): tomorrow's free slots for
+    the first type and any provider, with no "required" errors, and the slot form posts that
+    search back (it showed "This field is required." twice and no slots)."""
+    tomorrow = timezone.now().astimezone(tz).date() + datetime.timedelta(days=1)
+    nurse = staff[Role.NURSE]
+    add_hours(clinic, nurse, "10:00", "11:00", weekdays=[tomorrow.weekday()])
+    first = AppointmentType.objects.filter(clinic=clinic, is_active=True).order_by("name").first()
+    client = login(staff[Role.RECEPTIONIST])
+
+    page = client.get(f"/appointments/new/?patient={patient.pk}").content.decode()
+
+    assert "This field is required" not in page
+    assert f'<option value="{first.pk}" selected>' in page
+    assert f'value="{tomorrow.isoformat()}"' in page
+    assert "10:00–" in page
+    search = f"patient={patient.pk}&type={first.pk}&provider=&date={tomorrow.isoformat()}"
+    assert f'action="?{search.replace("&", "&amp;")}"' in page
+    slot = f"{nurse.pk}|{local(tomorrow, '10:00', tz).astimezone(datetime.UTC).isoformat()}"
+    assert client.post(f"/appointments/new/?{search}", {"slot": slot}).status_code == 302
+    assert Appointment.objects.get(patient=patient).start == local(tomorrow, "10:00", tz)
+
+
+def test_a_day_without_free_slots_links_to_the_next_day_that_has_one(
+    login, staff, patient, provider, follow_up, monday, tz
+):
+    """Saturday (the clinician works weekdays): the page says so and links to Monday's
+    search; two weeks with no hours at all say to try another provider or type."""
+    saturday = monday - datetime.timedelta(days=2)
+    client = login(staff[Role.RECEPTIONIST])
+    search = f"patient={patient.pk}&type={follow_up.pk}&provider={provider.pk}"
+
+    page = client.get(f"/appointments/new/?{search}&date={saturday}").content.decode()
+
+    assert "No free slots that day." in page
+    monday_search = f"{search}&date={monday.isoformat()}".replace("&", "&amp;")
+    assert f'<a href="?{monday_search}">The next free slot is on Monday' in page
+    AvailabilityRule.objects.filter(provider=provider).delete()
+    page = client.get(f"/appointments/new/?{search}&date={saturday}").content.decode()
+    assert "None in the next two weeks either: try another provider or type." in page
+
+
+@pytest.mark.parametrize(
+    ("role", "says"),
+    [(Role.ADMIN, "Add a type"), (Role.RECEPTIONIST, "An administrator adds them.")],
+)
+def test_a_clinic_without_types_is_told_so_on_the_booking_page(
+    login, staff, clinic, patient, role, says
+):
+    AppointmentType.objects.filter(clinic=clinic).delete()
+    page = login(staff[role]).get(f"/appointments/new/?patient={patient.pk}").content.decode()
+    assert "The clinic has no appointment types to book yet." in page and says in page
+    assert "Find free slots" not in page and "This field is required" not in page
+
+
 def test_booking_with_any_provider_offers_each_time_once(
     login, staff, book, patient, patient2, provider, nurse, follow_up, monday, tz
 ):
@@ -291,6 +346,7 @@ def test_reschedule_and_history(login, staff, book, patient, provider, follow_up
     assert client.get(url).status_code == 200
     opening = client.get(f"/appointments/{appointment.pk}/reschedule/").content.decode()
     assert f'<option value="{provider.pk}" selected>' in opening  # a move keeps the provider
+    assert "This field is required" not in opening
     slot = f"{provider.pk}|{local(monday, '15:00', tz).astimezone(datetime.UTC).isoformat()}"
     assert client.post(url, {"slot": slot, "note": "Patient asked"}).status_code == 302
     appointment.refresh_from_db()
