@@ -203,8 +203,8 @@ LOOK_AHEAD = 14  # days searched for the next free slot when the day asked for h
 def _slot_search(request, *, clinic, patient_id: str, fixed_type=None, provider: str = ""):
     """The slot search of the booking and moving pages: (form, free slots, the slots to offer,
     providers, and when the day asked for has none the next day within LOOK_AHEAD that has one,
-    with its search). Opened without a search (the patient page's "Book an appointment", an
-    appointment's "Move") it searches tomorrow for the first type and `provider` (default
+    with its search). Opened without a search (the patient page's "Book an appointment", a
+    programme's "Book a visit") it searches tomorrow for the first type and `provider` (default
     anyone), and the slot form posts back with that search (`search.data`). For any provider
     each time is offered once (`one_per_start`)."""
     tz = selectors.clinic_tz(clinic)
