@@ -178,6 +178,20 @@ def test_calendar_per_provider_and_audit(
     assert AuditEvent.objects.count() == before + 1  # one 'view' per patient shown
 
 
+def test_the_calendar_offers_every_provider_with_the_one_shown_selected(
+    login, staff, provider, nurse, monday
+):
+    provider.name, nurse.name = "<i>Dr</i> O'Neil", "Nia Nurse"
+    provider.save(), nurse.save()
+    client = login(staff[Role.RECEPTIONIST])
+    page = client.get(f"/appointments/?date={monday}&provider={nurse.pk}").content.decode()
+    assert f'<option value="{provider.pk}">&lt;i&gt;Dr&lt;/i&gt; O&#x27;Neil</option>' in page
+    assert f'<option value="{nurse.pk}" selected>Nia Nurse</option>' in page
+    whole = client.get(f"/appointments/?date={monday}").content.decode()
+    select = whole[whole.index('id="cal-provider"') :].split("</select>")[0]
+    assert " selected" not in select
+
+
 def test_calendar_entries_link_show_status_and_keep_names_as_text(
     login, staff, clinic, book, patient, provider, monday, tz
 ):
