@@ -13,6 +13,7 @@ from appointments.models import (
     ClinicAppointmentSettings,
     Weekday,
 )
+from appointments.slots import OUTSIDE_CALENDAR, in_calendar
 from core.forms import ChangedFieldsMixin, FilterWidgetRenderer
 
 SCOPES = [("this", _("Only this appointment")), ("following", _("This and the following ones"))]
@@ -30,6 +31,12 @@ class SlotSearchForm(forms.Form):
     type = forms.ChoiceField(label=_("Type"))
     provider = forms.ChoiceField(label=_("Provider"), required=False)
     date = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if not in_calendar(day):
+            raise forms.ValidationError(OUTSIDE_CALENDAR)
+        return day
 
     def __init__(self, *args, types, providers, any_provider=True, **kwargs):
         super().__init__(*args, **kwargs)

@@ -444,6 +444,32 @@ def slot_list(
     return slots
 
 
+SLOT_LOOK_AHEAD = 14  # days searched for the next free slot when the day asked for has none
+
+
+def slot_offer(
+    *, actor, clinic, type_id: str, provider: str, day: datetime.date, providers, patient_id=""
+):
+    """The booking and moving pages' slots of a day: (every free slot, the ones to offer — for
+    any provider each time once, `one_per_start`, between equals in the order of `providers`,
+    the clinic's as `provider_list` gives them — and, when the day has none, the next day
+    within SLOT_LOOK_AHEAD days that has one, else None). Every free slot is kept so that a
+    time the page offered with one provider still books with another still free."""
+    options = {"actor": actor, "clinic": clinic, "type_id": type_id, "provider": provider}
+    found = slot_list(**options, start=day, end=day, patient_id=patient_id)
+    offered = found if provider else one_per_start(found, [p.pk for p in providers])
+    next_day = None
+    if not found:  # a weekend, a day off, a full day: which day has a slot
+        ahead = slot_list(
+            **options,
+            start=day + datetime.timedelta(days=1),
+            end=day + datetime.timedelta(days=SLOT_LOOK_AHEAD),
+            patient_id=patient_id,
+        )
+        next_day = ahead[0].start.astimezone(clinic_tz(clinic)).date() if ahead else None
+    return found, offered, next_day
+
+
 # --- calendar feeds --------------------------------------------------------------------------
 def feed_list(*, actor):
     return CalendarFeed.objects.filter(owner_id=actor.pk).order_by("-created_at", "-id")

@@ -16,6 +16,7 @@ from appointments.models import (
     CalendarFeed,
     ClinicAppointmentSettings,
 )
+from appointments.slots import OUTSIDE_CALENDAR, in_calendar
 from core.access import is_patient_user
 from core.api import MillisecondDateTimeField, ModelSerializer
 
@@ -51,6 +52,8 @@ class OffsetDateTimeField(serializers.Field):
             self.fail("invalid")
         if value.tzinfo is None:
             self.fail("naive")
+        if not in_calendar(value.date()):
+            raise serializers.ValidationError(OUTSIDE_CALENDAR)
         return value
 
     def to_representation(self, value):
@@ -291,6 +294,8 @@ def date_or_datetime(value: str, *, name: str):
         if len(raw) == 10:
             day = parse_date(raw)
             if day is not None:
+                if not in_calendar(day):
+                    raise serializers.ValidationError({name: [OUTSIDE_CALENDAR]})
                 return day
         moment = parse_datetime(raw)
     except ValueError:
@@ -301,4 +306,6 @@ def date_or_datetime(value: str, *, name: str):
         )
     if moment.tzinfo is None:
         raise serializers.ValidationError({name: [_("Give a timezone offset with the time.")]})
+    if not in_calendar(moment.date()):
+        raise serializers.ValidationError({name: [OUTSIDE_CALENDAR]})
     return moment

@@ -32,7 +32,7 @@ from appointments.forms import (
     SlotSearchForm,
     TypeForm,
 )
-from appointments.slots import local_instant, one_per_start
+from appointments.slots import in_calendar, local_instant
 from core.decorators import staff_page
 from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors
 from core.lists import page_of
@@ -44,11 +44,12 @@ ACTIONS = {"confirm", "check_in", "complete", "no_show"}
 
 
 def _clinic_day(request, tz) -> datetime.date:
-    raw = request.GET.get("date", "")
+    """The day asked for, or today when it is malformed or outside the calendar."""
     try:
-        return datetime.date.fromisoformat(raw)
+        day = datetime.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
-        return timezone.now().astimezone(tz).date()
+        day = None
+    return day if day and in_calendar(day) else timezone.now().astimezone(tz).date()
 
 
 def _names(providers) -> dict[str, str]:
@@ -197,16 +198,12 @@ def type_styles(request):
 
 
 # --- booking and moving --------------------------------------------------------------------
-LOOK_AHEAD = 14  # days searched for the next free slot when the day asked for has none
-
-
 def _slot_search(request, *, clinic, patient_id: str, fixed_type=None, provider: str = ""):
     """The slot search of the booking and moving pages: (form, free slots, the slots to offer,
-    providers, and when the day asked for has none the next day within LOOK_AHEAD that has one,
-    with its search). Opened without a search (the patient page's "Book an appointment", a
+    providers, and when the day asked for has none the next day that has one with its search;
+    `selectors.slot_offer`). Opened without a search (the patient page's "Book an appointment", a
     programme's "Book a visit") it searches tomorrow for the first type and `provider` (default
-    anyone), and the slot form posts back with that search (`search.data`). For any provider
-    each time is offered once (`one_per_start`)."""
+    anyone), and the slot form posts back with that search (`search.data`)."""
     tz = selectors.clinic_tz(clinic)
     types = (
         [fixed_type]
@@ -219,34 +216,25 @@ def _slot_search(request, *, clinic, patient_id: str, fixed_type=None, provider:
         tomorrow = timezone.now().astimezone(tz).date() + DAY
         data.update({"type": types[0].pk, "provider": provider, "date": tomorrow.isoformat()})
     search = SlotSearchForm(data if types else None, types=types, providers=providers)
-    found, later = [], None
+    found, offered, later = [], [], None
     if search.is_bound and search.is_valid():
-        day = search.cleaned_data["date"]
-
-        def free(start, end):
-            return selectors.slot_list(
+        try:
+            found, offered, next_day = selectors.slot_offer(
                 actor=request.user,
                 clinic=clinic,
                 type_id=search.cleaned_data["type"],
                 provider=search.cleaned_data["provider"],
-                start=start,
-                end=end,
+                day=search.cleaned_data["date"],
+                providers=providers,
                 patient_id=patient_id,
             )
-
-        try:
-            found = free(day, day)
-            if not found:  # a weekend, a day off, a full day: say which day has a slot
-                ahead = free(day + DAY, day + DAY * LOOK_AHEAD)
-                if ahead:
-                    next_day = ahead[0].start.astimezone(tz).date()
-                    query = search.data.copy()
-                    query["date"] = next_day.isoformat()
-                    later = {"day": next_day, "query": query.urlencode()}
         except SERVICE_ERRORS as exc:
             apply_service_errors(search, exc)
-    anyone = not (search.is_bound and search.is_valid() and search.cleaned_data["provider"])
-    offered = one_per_start(found, [p.pk for p in providers]) if anyone else found
+        else:
+            if next_day:
+                query = search.data.copy()
+                query["date"] = next_day.isoformat()
+                later = {"day": next_day, "query": query.urlencode()}
     return search, found, offered, providers, later
 
 

@@ -70,6 +70,7 @@ def test_clash_is_409_with_the_times(desk, patient, patient2, provider, follow_u
         ("2027-02-30T09:00:00+00:00", "start"),
         ("2027-03-01T09:00:00", "start"),
         ("tomorrow", "start"),
+        ("9999-12-31T23:00:00+00:00", "start"),  # an end past year 9999 was a 500
     ],
 )
 def test_bad_times_are_400(desk, patient, provider, follow_up, start, field):
@@ -484,3 +485,15 @@ def test_status_values_are_the_issues(db):
         "cancelled",
         "no_show",
     ]
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_days_outside_the_calendar_are_a_400_not_a_500(desk, follow_up, day):
+    """A day near year 1 or 9999, plus the margins a search adds, overflowed Python's dates."""
+    for url, name in (
+        (f"{BASE}slots/?type={follow_up.pk}&start={day}", "start"),
+        (f"{BASE}?start=2026-01-01&end={day}T10:00:00%2B00:00", "end"),
+    ):
+        response = desk.get(url)
+        assert response.status_code == 400, url
+        assert response.json()["errors"][name] == ["Give a date between 1900 and 2999."]

@@ -178,6 +178,22 @@ def test_calendar_per_provider_and_audit(
     assert AuditEvent.objects.count() == before + 1  # one 'view' per patient shown
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_days_outside_the_calendar_show_today_or_say_so(
+    login, staff, patient, provider, follow_up, tz, day
+):
+    """Near year 1 or 9999 the calendars' and the search's margins overflowed into a 500."""
+    client = login(staff[Role.RECEPTIONIST])
+    today = timezone.now().astimezone(tz).date()
+    for view in ("week", "day"):
+        page = client.get(f"/appointments/?view={view}&date={day}")
+        assert page.status_code == 200 and page.context["days"][-1] >= today
+    book = f"/appointments/new/?patient={patient.pk}&type={follow_up.pk}&provider=&date={day}"
+    page = client.get(book)
+    assert page.status_code == 200
+    assert "Give a date between 1900 and 2999." in page.content.decode()
+
+
 def test_the_calendar_offers_every_provider_with_the_one_shown_selected(
     login, staff, provider, nurse, monday
 ):
