@@ -20,6 +20,11 @@ def search_key(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
 
 
+def full_name(first_name: str, last_name: str) -> str:
+    """A patient's name as every page shows it (also for names read as values, not models)."""
+    return f"{first_name} {last_name}".strip()
+
+
 def phone_digits(phone: str) -> str:
     return phones.digits(phone)
 
@@ -139,7 +144,7 @@ class Patient(BaseModel):
 
     @property
     def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
+        return full_name(self.first_name, self.last_name)
 
     @property
     def display_name(self) -> str:

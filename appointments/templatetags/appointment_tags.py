@@ -5,6 +5,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from appointments.models import Status
+from appointments.slots import clock_span
 
 register = template.Library()
 
@@ -16,10 +17,10 @@ STATUS_BADGE = ' <span class="badge text-bg-light border">{}</span>'
 
 
 @register.simple_tag
-def calendar_entries(rows, detail_prefix: str):
-    """A calendar column's appointments, each a link: its time, type, patient and any status
-    but booked. One tag rather than a template loop: a busy provider's week shows 470, and the
-    loop's eight lookups cost about 300 Python calls an appointment (docs/performance.md)."""
+def calendar_entries(rows, detail_prefix: str, tz):
+    """A calendar column's entries (selectors.CalendarEntry), each a link: its time, type,
+    patient and any status but booked. One tag rather than a template loop: a busy provider's
+    week shows 470, and the loop's eight lookups cost about 300 Python calls an appointment."""
     if not rows:
         return format_html('<span class="text-body-secondary small">{}</span>', _("Nothing booked"))
     return format_html_join(
@@ -30,12 +31,10 @@ def calendar_entries(rows, detail_prefix: str):
                 row.type_id,
                 detail_prefix,
                 row.pk,
-                row.times,
-                row.type.name,
-                row.patient.full_name,
-                format_html(STATUS_BADGE, row.get_status_display())
-                if row.status != Status.BOOKED
-                else "",
+                clock_span(row.start, row.end, tz),
+                row.type_name,
+                row.patient_name,
+                format_html(STATUS_BADGE, row.status_label) if row.status != Status.BOOKED else "",
             )
             for row in rows
         ),
