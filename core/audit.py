@@ -96,25 +96,19 @@ def _insert(row, *, varying: dict[str, list]) -> None:
         ]
         model.objects.bulk_create(rows, batch_size=1000)
         return
-    prepared = {  # the same for every row: computed once (pre_save stamps created_at)
-        field.attname: field.get_db_prep_save(field.pre_save(row, add=True), connection)
-        for field in fields
-        if field.attname not in varying
-    }
+    shared = [field for field in fields if field.attname not in varying]
+    prepared = tuple(  # the same for every row: computed once (pre_save stamps created_at)
+        field.get_db_prep_save(field.pre_save(row, add=True), connection) for field in shared
+    )
     quote = connection.ops.quote_name
+    column_of = {field.attname: field.column for field in fields}
+    columns = [column_of[name] for name in varying] + [field.column for field in shared]
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from the model, quoted)
         quote(model._meta.db_table),
-        ", ".join(quote(field.column) for field in fields),
-        ", ".join(["%s"] * len(fields)),
+        ", ".join(quote(column) for column in columns),
+        ", ".join(["%s"] * len(columns)),
     )
-    columns = [varying.get(field.attname) for field in fields]  # None: the shared value
-    values = [
-        tuple(
-            prepared[field.attname] if column is None else column[n]
-            for field, column in zip(fields, columns, strict=True)
-        )
-        for n in range(count)
-    ]
+    values = [(*own, *prepared) for own in zip(*varying.values(), strict=True)]
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:  # one commit
         cursor.executemany(sql, values)
 
