@@ -30,7 +30,6 @@ from appointments.models import (
     AvailabilityRule,
     CalendarFeed,
     ClinicAppointmentSettings,
-    Status,
 )
 from appointments.slots import Availability, Busy, free_slots, local_instant, one_per_start
 from core.access import get_in_reach, get_or_404, in_reach, is_patient_user
@@ -197,10 +196,6 @@ class CalendarEntry(NamedTuple):
     status: str
     patient_id: str
     patient_name: str
-
-    @property
-    def status_label(self) -> str:
-        return Status(self.status).label
 
 
 # CalendarEntry's fields as columns, the patient's name as its two parts.

@@ -1,7 +1,7 @@
 """Template helpers of the appointments pages."""
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from appointments.models import Status
@@ -20,21 +20,31 @@ STATUS_BADGE = ' <span class="badge text-bg-light border">{}</span>'
 def calendar_entries(rows, detail_prefix: str, tz):
     """A calendar column's entries (selectors.CalendarEntry), each a link: its time, type,
     patient and any status but booked. One tag rather than a template loop: a busy provider's
-    week shows 470, and the loop's eight lookups cost about 300 Python calls an appointment."""
+    week shows 470, and the loop's eight lookups cost about 300 Python calls an appointment.
+    Each type and status is escaped once, not once an entry (a third of the tag's time)."""
     if not rows:
         return format_html('<span class="text-body-secondary small">{}</span>', _("Nothing booked"))
+    kinds = {
+        type_id: (conditional_escape(type_id), conditional_escape(name))
+        for type_id, name in {(row.type_id, row.type_name) for row in rows}
+    }
+    badges = {
+        status: format_html(STATUS_BADGE, Status(status).label) if status != Status.BOOKED else ""
+        for status in {row.status for row in rows}
+    }
+    prefix = conditional_escape(detail_prefix)
     return format_html_join(
         "",
         ENTRY,
         (
             (
-                row.type_id,
-                detail_prefix,
+                kinds[row.type_id][0],
+                prefix,
                 row.pk,
                 clock_span(row.start, row.end, tz),
-                row.type_name,
+                kinds[row.type_id][1],
                 row.patient_name,
-                format_html(STATUS_BADGE, row.status_label) if row.status != Status.BOOKED else "",
+                badges[row.status],
             )
             for row in rows
         ),

@@ -209,7 +209,7 @@ def test_the_calendar_offers_every_provider_with_the_one_shown_selected(
 
 
 def test_calendar_entries_link_show_status_and_keep_names_as_text(
-    login, staff, clinic, book, patient, provider, monday, tz
+    login, staff, clinic, book, patient, patient2, provider, types, monday, tz
 ):
     """Each entry of a provider's day links to its appointment with its time, type, patient
     and any status but booked; a patient's name is text, never markup; a free day says so."""
@@ -217,6 +217,11 @@ def test_calendar_entries_link_show_status_and_keep_names_as_text(
     [first] = book(odd, provider, local(monday, "09:00", tz))
     [second] = book(patient, provider, local(monday, "09:20", tz))
     Appointment.objects.filter(pk=second.pk).update(status=Status.CHECKED_IN)
+    other = types["New patient"]
+    other.name = "New <patient>"
+    other.save()
+    [third] = book(patient2, provider, local(monday, "10:30", tz), appointment_type=other)
+    Appointment.objects.filter(pk=third.pk).update(status=Status.NO_SHOW)
     client = login(staff[Role.RECEPTIONIST])
     day = client.get(f"/appointments/?view=day&date={monday}&provider={provider.pk}")
     text = day.content.decode()
@@ -224,7 +229,13 @@ def test_calendar_entries_link_show_status_and_keep_names_as_text(
     assert "&lt;b&gt;Bo&lt;/b&gt; O&#x27;Hara &amp; Co</a>" in text  # booked: no badge
     assert "<b>Bo</b>" not in text
     assert 'Ada Lovelace <span class="badge text-bg-light border">Checked in</span>' in text
-    assert "Follow-up" in text
+    assert text.count(f'hp-type-{first.type_id}" href') == 2
+    assert text.count(">Follow-up</span>") == 2
+    assert (
+        f'hp-type-{other.pk}" href="/appointments/{third.pk}/"><span class="fw-semibold">'
+        '10:30–11:10</span> <span class="small">New &lt;patient&gt;</span><br>'
+    ) in text
+    assert '<span class="badge text-bg-light border">No-show</span>' in text
     free = client.get(f"/appointments/?view=day&date={monday + datetime.timedelta(days=1)}")
     assert "Nothing booked" in free.content.decode()
 
