@@ -13,7 +13,7 @@ from appointments.models import (
     ClinicAppointmentSettings,
     Weekday,
 )
-from appointments.slots import OUTSIDE_CALENDAR, in_calendar
+from appointments.slots import OUTSIDE_CALENDAR, clock_span, in_calendar
 from core.forms import ChangedFieldsMixin, FilterWidgetRenderer
 
 SCOPES = [("this", _("Only this appointment")), ("following", _("This and the following ones"))]
@@ -56,8 +56,7 @@ class SlotChoiceField(forms.ChoiceField):
         choices = [
             (
                 slot_value(slot),
-                f"{slot.start.astimezone(tz):%H:%M}–{slot.end.astimezone(tz):%H:%M} · "
-                f"{names.get(slot.provider_id, '')}",
+                f"{clock_span(slot.start, slot.end, tz)} · {names.get(slot.provider_id, '')}",
             )
             for slot in offered
         ]
