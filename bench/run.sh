@@ -8,7 +8,7 @@
 #   bench/run.sh appointments [options]  the appointments benchmark, 50 providers, a year each
 #   bench/run.sh files [options]  upload/download throughput and server memory, a 200 MB file
 #   bench/run.sh tasks [options]  tasks/s through the database and Redis queues; the unread count
-#   bench/run.sh soak [options]   10 minutes of mixed traffic at 32 clients: 5xx, p50/p99, worker RSS
+#   bench/run.sh soak [options]   10 minutes of mixed traffic at 32 clients: 5xx, p50/p99, worker memory
 # Options are passed through: bench/run.sh --help, bench/run.sh labs --help
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -7,13 +7,14 @@ Built on bench/harness.py (its own SQLite file, seeded by `seed_demo`; gunicorn 
 DEBUG=False and the HTTPS switches off). C client threads, each with its own keep-alive
 connection and its own logins, loop without pause over a weighted mix of staff pages, API reads
 and writes, logins and lab results for the whole run. The report: requests, 5xx (must be 0),
-other unexpected statuses, p50/p99 per route, and the workers' resident memory (RSS) after the
-warm-up and at the end (growth must stay under 10 %). Exit status 1 when either fails.
+other unexpected statuses, p50/p99 per route, and the workers' resident anonymous memory (their
+heap: `RssAnon`) after the warm-up and at the end (growth must stay under 10 %). Exit status 1
+when either fails.
 
 Two settings differ from a default production start, both on purpose:
 - `AUTH_RATE_LIMIT` is raised: every client shares 127.0.0.1, where production clients have
   their own addresses (the limit is per address), so it would answer 429 to the login mix;
-- `GUNICORN_MAX_REQUESTS=0`: workers are not recycled, so a leak shows in the RSS figures
+- `GUNICORN_MAX_REQUESTS=0`: workers are not recycled, so a leak shows in the memory figures
   instead of being hidden by a restart.
 """
 
@@ -68,7 +69,9 @@ def seeded(db: Path) -> dict:
 
 # --- worker memory -----------------------------------------------------------------------------
 def worker_rss(master: int) -> dict[int, int]:
-    """The resident memory (kB) of each gunicorn worker: the master's children."""
+    """The resident anonymous memory (kB) of each gunicorn worker (the master's children): its
+    own heap, where a leak shows. Not VmRSS, which also counts the pages of the SQLite file the
+    worker has read through its memory map and grows as a long run reaches more of the file."""
     found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -77,7 +80,7 @@ def worker_rss(master: int) -> dict[int, int]:
             status = (entry / "status").read_text()
             ppid = int(re.search(r"^PPid:\s+(\d+)", status, re.M).group(1))
             if ppid == master:
-                found[int(entry.name)] = int(re.search(r"^VmRSS:\s+(\d+)", status, re.M).group(1))
+                found[int(entry.name)] = int(re.search(r"^RssAnon:\s+(\d+)", status, re.M).group(1))
     return found
 
 
@@ -352,10 +355,10 @@ def report(args, result, load_before, load_after) -> int:
         f"- **Requests: {total}** ({total / result['seconds']:.1f}/s); **5xx: {server_errors}**; "
         f"connection errors: {sum(tally.errors.values())}; other unexpected statuses: "
         f"{sum(sum(c.values()) for c in unexpected.values())}",
-        f"- **Worker RSS: {start_kb / 1024:.0f} MB → {end_kb / 1024:.0f} MB "
+        f"- **Worker memory (RssAnon): {start_kb / 1024:.0f} MB → {end_kb / 1024:.0f} MB "
         f"({growth:+.1%})** ({per_worker}); every 30 s: {trend or '—'} MB"
         + ("" if same_workers else " — the workers changed during the run"),
-        f"- Verdict: {'PASS' if passed else 'FAIL'} (0 × 5xx, RSS growth < 10 %)",
+        f"- Verdict: {'PASS' if passed else 'FAIL'} (0 × 5xx, memory growth < 10 %)",
         "",
         *rows,
         "",
