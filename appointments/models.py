@@ -141,15 +141,7 @@ class AvailabilityRule(BaseModel):
         if errors:
             raise ValidationError(errors)
 
-    def applies_on(self, day: datetime.date) -> bool:
-        return (
-            day.weekday() == self.weekday
-            and (self.valid_from is None or day >= self.valid_from)
-            and (self.valid_until is None or day <= self.valid_until)
-        )
-
-    def offers(self, type_id: str) -> bool:
-        return not self.type_ids or type_id in self.type_ids
+    # Which days and types it applies to: slots.WeeklyHours, the values the slot search reads.
 
 
 class AvailabilityException(BaseModel):

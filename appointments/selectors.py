@@ -31,7 +31,14 @@ from appointments.models import (
     CalendarFeed,
     ClinicAppointmentSettings,
 )
-from appointments.slots import Availability, Busy, free_slots, local_instant, one_per_start
+from appointments.slots import (
+    Availability,
+    Busy,
+    WeeklyHours,
+    free_slots,
+    local_instant,
+    one_per_start,
+)
 from core.access import get_in_reach, get_or_404, in_reach, is_patient_user
 from core.audit import EXPORT, VIEW, audit, audit_patients_read
 from core.lists import PER_PAGE, audited_by_patient, page_of, showing
@@ -351,11 +358,15 @@ def availability_for(*, clinic, provider_ids, day_from, day_to) -> Availability:
     weekdays = sorted({(day_from + datetime.timedelta(days=n)).weekday() for n in range(span)})
     rules = AvailabilityRule.objects.filter(
         clinic_id=clinic.pk, provider_id__in=provider_ids, weekday__in=weekdays
-    )
+    ).values_list(*WeeklyHours._fields)
     exceptions = AvailabilityException.objects.filter(
         clinic_id=clinic.pk, provider_id__in=provider_ids, date__gte=day_from, date__lte=day_to
     )
-    return Availability(rules=list(rules), exceptions=list(exceptions), tz=clinic_tz(clinic))
+    return Availability(
+        rules=[WeeklyHours._make(rule) for rule in rules],
+        exceptions=list(exceptions),
+        tz=clinic_tz(clinic),
+    )
 
 
 def busy_by_provider(*, provider_ids, start, end, exclude=()) -> dict[str, list]:

@@ -138,6 +138,22 @@ def test_rules_limited_to_types_and_validity(staff, clinic, types, nurse, monday
     assert min(s.start for s in found).astimezone(tz).date() == monday + datetime.timedelta(1)
 
 
+def test_rules_end_with_their_validity_and_give_a_booking_their_location(
+    staff, clinic, follow_up, nurse, monday, tz, book, patient
+):
+    """Hours valid until Monday offer nothing after it; an appointment booked in them is at
+    the rule's location (what the appointment page and the reminder say)."""
+    from appointments.models import AvailabilityRule
+
+    AvailabilityRule.objects.filter(provider=nurse).delete()
+    add_hours(clinic, nurse, "09:00", "10:00", valid_until=monday, location="Room 2")
+    week = (monday, monday + datetime.timedelta(days=6))
+    found = slots(staff[Role.RECEPTIONIST], clinic, follow_up, *week, provider=nurse.pk)
+    assert {slot.start.astimezone(tz).date() for slot in found} == {monday}
+    [booked] = book(patient, nurse, local(monday, "09:20", tz))
+    assert booked.location == "Room 2"
+
+
 def test_any_provider(staff, clinic, follow_up, provider, nurse, monday, tz):
     found = slots(staff[Role.RECEPTIONIST], clinic, follow_up, monday)
     assert {slot.provider_id for slot in found} == {provider.pk, nurse.pk}
