@@ -42,10 +42,9 @@ class DatabaseOperations(operations.DatabaseOperations):
         DISTINCT and GROUP BY (tests/core/test_database.py); an expression loses it and keeps
         the converter."""
         converters = super().get_db_converters(expression)
-        if isinstance(expression, Col) and expression.output_field.get_internal_type() == (
-            "DateTimeField"
-        ):
-            return [c for c in converters if c != self.convert_datetimefield_value]
+        column_type = expression.output_field.get_internal_type()
+        if isinstance(expression, Col) and column_type == "DateTimeField":
+            converters.remove(self.convert_datetimefield_value)
         return converters
 
     def convert_datetimefield_value(self, value, expression, connection):
