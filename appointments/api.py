@@ -319,7 +319,8 @@ class SlotListView(APIView):
         params = request.query_params
         start = s.date_or_datetime(params.get("start", ""), name="start")
         end = s.date_or_datetime(params["end"], name="end") if params.get("end") else start
-        own = getattr(request.user, "patient_record", None)
+        patient = is_patient_user(request.user)  # staff have no record: not asked for one
+        own = getattr(request.user, "patient_record", None) if patient else None
         found = selectors.slot_list(
             actor=request.user,
             clinic=clinic,
@@ -327,7 +328,7 @@ class SlotListView(APIView):
             provider=params.get("provider", "")[:64],
             start=start,
             end=end,
-            patient_id=own.pk if is_patient_user(request.user) and own else "",
+            patient_id=own.pk if own else "",
             once_per_time=choice_param(request, "once_per_time", ["true", "false"]) == "true",
         )
         return Response(s.SlotSerializer(found, many=True, context=_context(request, clinic)).data)

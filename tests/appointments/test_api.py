@@ -370,6 +370,17 @@ def test_slots_once_per_time_for_a_phone(desk, provider, nurse, follow_up, patie
     assert bad.status_code == 400 and "once_per_time" in bad.json()["errors"]
 
 
+def test_slots_for_staff_read_no_patient_record(
+    desk, provider, nurse, follow_up, monday, django_assert_num_queries
+):
+    """Only a patient user's own appointments narrow their slots: staff are not asked for a
+    record they cannot have (a query of every patient column on each search)."""
+    week = {"type": follow_up.pk, "start": monday.isoformat(), "end": str(monday + datetime.timedelta(days=6))}
+    with django_assert_num_queries(7) as asked:
+        assert desk.get(f"{BASE}slots/", week).status_code == 200
+    assert not [q for q in asked.captured_queries if "patients_patient" in q["sql"]]
+
+
 # --- feeds -------------------------------------------------------------------------------------
 def test_provider_feed_shows_times_and_types_not_names(
     api_as, desk, provider, patient, follow_up, monday, tz, admin_api
