@@ -450,10 +450,9 @@ def slot_list(
     day_from, day_to = _as_days(start, end, tz)
     appointment_type = bookable_type(actor=actor, clinic_id=clinic.pk, type_id=type_id)
     if provider:
-        providers = [provider_in_clinic(clinic_id=clinic.pk, id=provider)]
-    else:
-        providers = list(provider_list(clinic_id=clinic.pk))
-    ids = [p.pk for p in providers]
+        ids = [provider_in_clinic(clinic_id=clinic.pk, id=provider).pk]
+    else:  # their ids alone: 50 users' every column was read to take the id
+        ids = list(provider_list(clinic_id=clinic.pk).values_list("pk", flat=True))
     lo = local_instant(day_from, datetime.time(), tz)
     hi = local_instant(day_to + datetime.timedelta(days=1), datetime.time(), tz)
     earliest = earliest_start(actor=actor, clinic=clinic, now=now)
