@@ -375,7 +375,11 @@ def test_slots_for_staff_read_no_patient_record(
 ):
     """Only a patient user's own appointments narrow their slots: staff are not asked for a
     record they cannot have (a query of every patient column on each search)."""
-    week = {"type": follow_up.pk, "start": monday.isoformat(), "end": str(monday + datetime.timedelta(days=6))}
+    week = {
+        "type": follow_up.pk,
+        "start": monday.isoformat(),
+        "end": str(monday + datetime.timedelta(days=6)),
+    }
     with django_assert_num_queries(7) as asked:
         assert desk.get(f"{BASE}slots/", week).status_code == 200
     assert not [q for q in asked.captured_queries if "patients_patient" in q["sql"]]
