@@ -319,8 +319,8 @@ class SlotListView(APIView):
         params = request.query_params
         start = s.date_or_datetime(params.get("start", ""), name="start")
         end = s.date_or_datetime(params["end"], name="end") if params.get("end") else start
-        patient = is_patient_user(request.user)  # staff have no record: not asked for one
-        own = getattr(request.user, "patient_record", None) if patient else None
+        patient_user = is_patient_user(request.user)  # staff have no record: not asked for one
+        own = getattr(request.user, "patient_record", None) if patient_user else None
         found = selectors.slot_list(
             actor=request.user,
             clinic=clinic,
