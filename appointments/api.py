@@ -68,11 +68,17 @@ def _appointment_body(request, appointment) -> dict:
     return s.AppointmentSerializer(appointment, context=_context(request, appointment.clinic)).data
 
 
+def _own_record(actor):
+    """A patient user's own record; None for staff, who are not asked (a query of every
+    patient column)."""
+    return getattr(actor, "patient_record", None) if is_patient_user(actor) else None
+
+
 def _body_patient(actor, patient_id: str | None):
     """The patient a booking is for: staff name one of their clinic's, a patient user is
     booking for themself. Unknown or out of reach: a 400 naming the field."""
     if not patient_id:
-        own = getattr(actor, "patient_record", None) if is_patient_user(actor) else None
+        own = _own_record(actor)
         if own is None:
             raise ValidationError({"patient": _("This field is required.")})
         patient_id = own.pk
@@ -319,8 +325,7 @@ class SlotListView(APIView):
         params = request.query_params
         start = s.date_or_datetime(params.get("start", ""), name="start")
         end = s.date_or_datetime(params["end"], name="end") if params.get("end") else start
-        patient_user = is_patient_user(request.user)  # staff have no record: not asked for one
-        own = getattr(request.user, "patient_record", None) if patient_user else None
+        own = _own_record(request.user)
         found = selectors.slot_list(
             actor=request.user,
             clinic=clinic,

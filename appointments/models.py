@@ -110,7 +110,8 @@ class Weekday(models.IntegerChoices):
 
 
 class AvailabilityRule(BaseModel):
-    """A provider's weekly hours, as local wall-clock times in the clinic's timezone."""
+    """A provider's weekly hours, as local wall-clock times in the clinic's timezone. Which
+    days and types they apply to is `slots.WeeklyHours`, the values the slot search reads."""
 
     clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+")
     provider = models.ForeignKey(
@@ -140,8 +141,6 @@ class AvailabilityRule(BaseModel):
             errors["valid_until"] = _("The end of validity must not be before its start.")
         if errors:
             raise ValidationError(errors)
-
-    # Which days and types it applies to: slots.WeeklyHours, the values the slot search reads.
 
 
 class AvailabilityException(BaseModel):

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from appointments import selectors
-from appointments.models import AppointmentType, AvailabilityException
+from appointments.models import AppointmentType, AvailabilityException, AvailabilityRule
 from appointments.slots import one_per_start
 from core.roles import Role
 from tests.appointments.conftest import add_hours, local, next_dst_change, next_weekday
@@ -120,8 +120,6 @@ def test_extra_hours_beside_and_over_the_rule_give_each_time_once_in_order(
 
 
 def test_rules_limited_to_types_and_validity(staff, clinic, types, nurse, monday, tz):
-    from appointments.models import AvailabilityRule
-
     AvailabilityRule.objects.filter(provider=nurse).delete()
     add_hours(
         clinic,
@@ -143,8 +141,6 @@ def test_rules_end_with_their_validity_and_give_a_booking_their_location(
 ):
     """Hours valid until Monday offer nothing after it; an appointment booked in them is at
     the rule's location (what the appointment page and the reminder say)."""
-    from appointments.models import AvailabilityRule
-
     AvailabilityRule.objects.filter(provider=nurse).delete()
     add_hours(clinic, nurse, "09:00", "10:00", valid_until=monday, location="Room 2")
     week = (monday, monday + datetime.timedelta(days=6))
