@@ -1,0 +1,106 @@
+"""A name search: every word starts one of a patient's names, in any order and with any
+punctuation, and its pages list each match once, in the list's order, however they are reached
+(numbered, Next / Previous, from the end, by cursor, either direction, the header's results) —
+with matches through the surname, the first name, the preferred name and two names at once."""
+
+import datetime
+
+import pytest
+
+from patients.models import Patient
+from tests.patients.factories import PatientFactory
+from tests.patients.test_api_cursor import walk
+from tests.patients.test_list_walk import link, rows
+
+LIST = "/patients/"
+API = "/api/v1/patients/"
+# first, last, preferred: found by "smi" through the surname, the first name, the preferred
+# name, and two names at once.
+FOUND = [("Ann", "Smith", ""), ("Smita", "Young", ""), ("Bea", "Clark", "Smiley")]
+FOUND += [("Smitty", "Smith", "")]
+
+
+def in_order(patients, key=lambda p: (p.last_name_key, p.first_name_key, p.pk)) -> list[str]:
+    return [p.pk for p in sorted(patients, key=key)]
+
+
+@pytest.fixture
+def smi(clinic):
+    """60 patients "smi" finds, among 10 it does not and one archived; returned in name order,
+    sorted here from their search keys."""
+    found = [
+        PatientFactory(
+            clinic=clinic,
+            first_name=first,
+            last_name=last,
+            preferred_name=preferred,
+            date_of_birth=datetime.date(1950 + n % 7, 1, 1),
+        )
+        for n in range(60)
+        for first, last, preferred in [FOUND[n % 4]]
+    ]
+    for _ in range(10):
+        PatientFactory(clinic=clinic, first_name="Jo", last_name="Jones")
+    PatientFactory(clinic=clinic, first_name="Ann", last_name="Smith", is_archived=True)
+    return Patient.objects.filter(pk__in=[p.pk for p in found])
+
+
+def test_the_numbered_pages_next_previous_and_the_last_page_list_every_match_once(admin_web, smi):
+    expected = in_order(smi)
+
+    numbered = [rows(admin_web.get(LIST, {"q": "smi", "page": n})) for n in (1, 2, 3)]
+    first = admin_web.get(LIST, {"q": "smi"})
+    second = admin_web.get(LIST + link(first, "next"))
+    third = admin_web.get(LIST + link(second, "next"))
+    back = admin_web.get(LIST + link(third, "prev"))
+
+    assert numbered == [expected[0:25], expected[25:50], expected[50:60]]
+    assert [rows(second), rows(third), rows(back)] == numbered[1:] + [expected[25:50]]
+    assert "Showing 51–60 of 60" in third.content.decode()
+
+
+@pytest.mark.parametrize("ordering", ["name", "-name"])
+def test_the_api_pages_and_cursor_walk_give_the_sorted_search(admin_api, smi, ordering):
+    expected = in_order(smi)[:: 1 if ordering == "name" else -1]
+
+    numbered = [
+        row["id"]
+        for n in (1, 2, 3)
+        for row in admin_api.get(API, {"search": "smi", "ordering": ordering, "page": n}).json()[
+            "results"
+        ]
+    ]
+    walked, pages = walk(admin_api, search="smi", ordering=ordering, page_size=7)
+
+    assert numbered == expected and walked == expected and pages == 9
+
+
+def test_a_search_sorted_by_birth_date_is_read_the_same_way(admin_api, smi):
+    body = admin_api.get(API, {"search": "smi", "ordering": "dob", "page_size": 100}).json()
+
+    assert [row["id"] for row in body["results"]] == in_order(
+        smi, key=lambda p: (p.date_of_birth, p.pk)
+    )
+
+
+@pytest.mark.parametrize("query", ["smi ann", "ann smi", "Smith, Ann"])
+def test_every_word_must_start_a_name_in_any_order(admin_api, smi, query):
+    body = admin_api.get(API, {"search": query, "page_size": 100}).json()
+
+    assert [row["id"] for row in body["results"]] == in_order(smi.filter(first_name="Ann"))
+    assert body["count"] == 15
+
+
+def test_archived_matches_are_listed_under_their_status(admin_api, smi):
+    archived = admin_api.get(API, {"search": "smi", "status": "archived"}).json()
+    everyone = admin_api.get(API, {"search": "smi", "status": "all", "page_size": 100}).json()
+
+    assert [row["last_name"] for row in archived["results"]] == ["Smith"]
+    assert everyone["count"] == 61 and len({row["id"] for row in everyone["results"]}) == 61
+
+
+def test_the_header_search_shows_the_first_eight_by_name(admin_web, smi):
+    page = admin_web.get("/patients/search/", {"q": "smi"}).content.decode()
+
+    shown = [page.index(f"/patients/{pk}/") for pk in in_order(smi)[:8]]
+    assert shown == sorted(shown) and page.count('role="option"') == 8
