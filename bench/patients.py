@@ -63,6 +63,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--patients", type=int, default=100_000, help="seeded patients (100000)")
     parser.add_argument("--query", default="smi", help="the name prefix searched ('smi')")
+    parser.add_argument(
+        "--two-words", default="jo smi", help="a first and last name searched ('jo smi')"
+    )
     add_run_args(parser, requests=600, warmup=20, output="latest.md")
     args = parser.parse_args(argv)
 
@@ -72,6 +75,7 @@ def main(argv=None) -> int:
     query = urllib.parse.quote(args.query)
     list_path = f"/patients/?q={query}"
     api_list_path = f"/api/v1/patients/?search={query}"
+    two_words_path = f"/patients/?q={urllib.parse.quote(args.two_words)}"
     deep_number, deep_path = deep_page(args.db)
 
     def scenarios(port, html, api):
@@ -80,6 +84,7 @@ def main(argv=None) -> int:
             bare_api_scenario(port, api_list_path, api),
             ("patient list (HTML)", [list_path], html),
             ("patient list (API)", [api_list_path], api),
+            (f"patient list, search '{args.two_words}' (HTML)", [two_words_path], html),
             ("patient list, no search (HTML)", ["/patients/"], html),
             (f"patient list, page {deep_number:,} by Next (HTML)", [deep_path], html),
             (
@@ -101,7 +106,10 @@ def main(argv=None) -> int:
         measured,
         "Patients",
         data=f"{patients_in(args.db):,} patients{seeded}",
-        load=f", search `{args.query}`; the patient page cycles through {len(ids)} patients",
+        load=(
+            f", search `{args.query}` and `{args.two_words}`;"
+            f" the patient page cycles through {len(ids)} patients"
+        ),
         bare_rows="25 static rows through a template, padded to the list page's size",
     )
 
