@@ -44,7 +44,27 @@ EXACT_COUNT_UP_TO = 10_000
 ESTIMATE_SECONDS = 600
 
 
-class EstimatingPaginator(Paginator):
+class ListPaginator(Paginator):
+    """Django's Paginator, but a first page shorter than a page is the whole list: its length is
+    the count, and no count query is made. Most searches find a handful of rows, and page 1 is
+    where every list opens."""
+
+    def validate_number(self, number):
+        if number == 1 or number == "1":  # page 1 always exists (an empty list has one)
+            return 1
+        return super().validate_number(number)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if number != 1 or "count" in self.__dict__:
+            return super().page(number)
+        rows = list(self.object_list[: self.per_page])
+        if len(rows) < self.per_page:
+            self.count = len(rows)
+        return self._get_page(rows, 1, self)
+
+
+class EstimatingPaginator(ListPaginator):
     """Counts exactly up to EXACT_COUNT_UP_TO rows (one bounded count: the same cost for a
     clinic of 10,000 patients or 1,000,000), and above that shows the exact count taken at most
     once per ESTIMATE_SECONDS per query (cached), flagged `estimated` ("of about N"). Numbered
@@ -136,6 +156,8 @@ class Walk:
     def rows(self, queryset, page) -> list | None:
         """The page's rows by keyset or from the end; None where only the OFFSET serves (the
         first half of the list, or a cursor that no longer names a row: stale, or made up)."""
+        if page.number == 1:  # the list's start, wherever the cursor points: no keyset to walk
+            return None
         reverse = [field[1:] if field.startswith("-") else f"-{field}" for field in self.order]
         per_page = page.paginator.per_page
         if self.after or self.before:
@@ -185,7 +207,7 @@ def page_of(
     if estimate is not None:
         paginator = EstimatingPaginator(queryset, per_page, estimate=estimate)
     else:
-        paginator = (EstimatingPaginator if estimate_count else Paginator)(queryset, per_page)
+        paginator = (EstimatingPaginator if estimate_count else ListPaginator)(queryset, per_page)
     page = paginator.page(number) if strict else paginator.get_page(number)
     walked = walk.rows(queryset, page) if walk is not None else None
     page.object_list = walked if walked is not None else list(page.object_list)

@@ -10,7 +10,9 @@ import pytest
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms
 from django.apps import apps
+from django.db import connection
 from django.forms.renderers import get_default_renderer
+from django.test.utils import CaptureQueriesContext
 from django.utils.choices import flatten_choices
 
 from appointments.forms import SlotSearchForm
@@ -175,10 +177,10 @@ def test_a_list_is_counted_exactly_up_to_the_limit_then_about(clinic, monkeypatc
     patients = Patient.objects.filter(clinic=clinic).order_by("mrn")
 
     exact = lists.page_of(patients, per_page=2, estimate_count=True)
+    assert (exact.paginator.count, exact.paginator.estimated) == (5, False)
     monkeypatch.setattr(lists, "EXACT_COUNT_UP_TO", 3)
     about = lists.page_of(patients, per_page=2, estimate_count=True)
 
-    assert (exact.paginator.count, exact.paginator.estimated) == (5, False)
     assert (about.paginator.count, about.paginator.estimated) == (5, True)
     assert len(about.object_list) == 2
 
@@ -212,3 +214,19 @@ def test_the_patients_api_says_when_its_count_is_the_recent_one(admin_api, clini
     body = admin_api.get("/api/v1/patients/", {"page_size": 5, "page": 2}).json()
     assert body["count"] == 12 and len(body["results"]) == 5
     assert admin_api.get("/api/v1/patients/", {"page_size": 5, "page": 3}).status_code == 404
+
+
+@pytest.mark.parametrize("per_page", [3, 5])
+def test_a_list_its_first_page_holds_is_counted_by_that_page(clinic, per_page):
+    """Most searches find a handful of rows: when page 1 is shorter than a page it is the whole
+    list, so no count query is made. A full first page is counted as before."""
+    for _ in range(4):
+        PatientFactory(clinic=clinic)
+    patients = Patient.objects.filter(clinic=clinic).order_by("mrn")
+
+    with CaptureQueriesContext(connection) as queries:
+        page = lists.page_of(patients, per_page=per_page)
+        shown = (page.paginator.count, len(page.object_list), page.has_next())
+
+    assert shown == (4, min(per_page, 4), per_page < 4)
+    assert len(queries) == (2 if per_page < 4 else 1)
