@@ -26,7 +26,6 @@ from appointments import ics, selectors, services
 from appointments import serializers as s
 from appointments.models import Status
 from appointments.slots import local_instant
-from core.access import is_patient_user
 from core.api import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -68,17 +67,11 @@ def _appointment_body(request, appointment) -> dict:
     return s.AppointmentSerializer(appointment, context=_context(request, appointment.clinic)).data
 
 
-def _own_record(actor):
-    """A patient user's own record; None for staff, who are not asked (a query of every
-    patient column)."""
-    return getattr(actor, "patient_record", None) if is_patient_user(actor) else None
-
-
 def _body_patient(actor, patient_id: str | None):
     """The patient a booking is for: staff name one of their clinic's, a patient user is
     booking for themself. Unknown or out of reach: a 400 naming the field."""
     if not patient_id:
-        own = _own_record(actor)
+        own = selectors.own_record(actor)
         if own is None:
             raise ValidationError({"patient": _("This field is required.")})
         patient_id = own.pk
@@ -325,7 +318,7 @@ class SlotListView(APIView):
         params = request.query_params
         start = s.date_or_datetime(params.get("start", ""), name="start")
         end = s.date_or_datetime(params["end"], name="end") if params.get("end") else start
-        own = _own_record(request.user)
+        own = selectors.own_record(request.user)
         found = selectors.slot_list(
             actor=request.user,
             clinic=clinic,

@@ -53,11 +53,19 @@ APPOINTMENT_RELATED = ("patient", "provider", "type", "clinic")
 
 
 # --- the clinic an actor books in, its settings and its timezone ----------------------------
+def own_record(actor):
+    """A patient user's own patient record (None for one with none). Staff are never asked:
+    the lookup is a query of every patient column."""
+    if not is_patient_user(actor) or not actor.is_authenticated:
+        return None
+    return getattr(actor, "patient_record", None)
+
+
 def _clinic_holder(actor):
     """What the actor's clinic hangs on: a staff user themself, a patient user's own record
     while it is open (None once it is archived, or for a user with none)."""
     if is_patient_user(actor):
-        record = getattr(actor, "patient_record", None) if actor.is_authenticated else None
+        record = own_record(actor)
         return record if record is not None and not record.is_archived else None
     return actor
 

@@ -601,7 +601,7 @@ def feed_create(*, actor) -> tuple[CalendarFeed, str]:
     require(actor, "appointments.feeds")
     patient = None
     if is_patient_user(actor):
-        patient = getattr(actor, "patient_record", None)
+        patient = selectors.own_record(actor)
         if patient is None:
             raise PermissionDenied(_("Your account is not linked to a patient record."))
         clinic_id = patient.clinic_id
