@@ -110,16 +110,32 @@ class Patient(BaseModel):
         constraints = [
             models.UniqueConstraint(fields=["clinic", "mrn"], name="patient_unique_mrn_per_clinic")
         ]
-        # The three name indexes each hold the list's filter (clinic, archived) and its whole
-        # sort key (last, first, id), so a name search sorts its matches from the indexes alone:
-        # "smi" at 1,000,000 patients (4,653 matches) 12 -> 1 ms, "jo" (30,429) 84 -> 12 ms.
+        # The three name indexes each hold the list's filter (clinic, archived), its whole sort
+        # key (last, first, id) and all three names, so a name search sorts its matches from
+        # the indexes alone: "smi" at 1,000,000 patients (4,653 matches) 12 -> 1 ms, "jo"
+        # (30,429) 84 -> 12 ms. The trailing preferred name lets a second word be checked
+        # without reading the row: "jo smi" 4.8 -> 0.8 ms, its count 5.0 -> 0.7.
         indexes = [
             models.Index(
-                fields=["clinic", "is_archived", "last_name_key", "first_name_key", "id"],
+                fields=[
+                    "clinic",
+                    "is_archived",
+                    "last_name_key",
+                    "first_name_key",
+                    "id",
+                    "preferred_name_key",
+                ],
                 name="patient_name_sort",
             ),
             models.Index(
-                fields=["clinic", "is_archived", "first_name_key", "last_name_key", "id"],
+                fields=[
+                    "clinic",
+                    "is_archived",
+                    "first_name_key",
+                    "last_name_key",
+                    "id",
+                    "preferred_name_key",
+                ],
                 name="patient_first_name",
             ),
             models.Index(

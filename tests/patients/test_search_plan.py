@@ -126,3 +126,19 @@ def test_a_two_word_search_walks_the_names_of_its_longer_word(clinic_of_800, adm
     assert [list(found) for found in either_order] == [list(shorter_first)] * 2
     assert {(p.first_name[0], p.last_name[:5]) for p in shorter_first} == {("A", "Smith")}
     assert all(vm_steps(found) < vm_steps(shorter_first) * 0.8 for found in either_order)
+
+
+def test_a_two_word_search_is_counted_from_the_name_indexes_alone(clinic_of_800, admin_user):
+    """Every name index holds all three names, so the second word is checked on the index entry
+    and counting a search never reads a patient's row ("jo smi" at 1,000,000 patients: the count
+    5.0 -> 0.7 ms, the HTML list 28 -> 13 ms)."""
+    statistics_refresh()
+    found = patient_list(actor=admin_user, search="a smith")
+
+    steps = plan(found.order_by().values("pk"))
+
+    for index in ("patient_name_sort", "patient_first_name", "patient_preferred_name"):
+        assert f"USING COVERING INDEX {index} " in steps
+    assert "SCAN" not in steps
+    expected = [n for n in range(800) if FIRST[n % 8][0] == "A" and LAST[(n // 8) % 8] == "Smith"]
+    assert found.count() == len(expected) == 24
