@@ -149,10 +149,32 @@ class Patient(BaseModel):
                 ],
                 name="patient_preferred_name",
             ),
-            models.Index(fields=["clinic", "date_of_birth"], name="patient_dob"),
             models.Index(fields=["clinic", "phone_key"], name="patient_phone"),
             models.Index(fields=["clinic", "email_key"], name="patient_email"),
-            models.Index(fields=["clinic", "is_archived", "-created_at"], name="patient_created"),
+            # The list reads each status in each of its orders from an index, 25 entries a page
+            # whatever the clinic's size. "Active" and "Archived" from (clinic, is_archived, the
+            # order): the name indexes above, and these.
+            models.Index(
+                fields=["clinic", "is_archived", "created_at", "id"], name="patient_created"
+            ),
+            models.Index(
+                fields=["clinic", "is_archived", "date_of_birth", "id"], name="patient_status_dob"
+            ),
+            models.Index(fields=["clinic", "is_archived", "mrn"], name="patient_status_mrn"),
+            # "Active and archived" from (clinic, the order), each entry holding the status its
+            # `is_archived IN (0, 1)` checks, and the MRN's unique constraint. At 1,000,000
+            # patients sorting the clinic instead took 0.3 s a page by name or date of birth, 0.7
+            # newest first, and "Archived" by date of birth 1.4 s.
+            models.Index(
+                fields=["clinic", "last_name_key", "first_name_key", "id", "is_archived"],
+                name="patient_all_names",
+            ),
+            models.Index(
+                fields=["clinic", "date_of_birth", "id", "is_archived"], name="patient_dob"
+            ),
+            models.Index(
+                fields=["clinic", "created_at", "id", "is_archived"], name="patient_all_created"
+            ),
         ]
 
     def __str__(self):

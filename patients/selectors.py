@@ -53,7 +53,8 @@ SORTS = {
     "created": ["created_at", "id"],
     "-created": ["-created_at", "-id"],
 }
-STATUSES = ("active", "archived", "all")
+ARCHIVED = {"active": [False], "archived": [True], "all": [False, True]}
+STATUSES = tuple(ARCHIVED)
 CLINICAL_MODELS = {"allergies": Allergy, "conditions": Condition, "medications": Medication}
 # What staff need to read a record; a patient user reads their own under `own_record.view`.
 OWN_RECORD_READS = frozenset({"patients.view", "clinical.view", "patients.access_log"})
@@ -136,13 +137,12 @@ def _any_name_starts(word: str) -> Q:
 # --- patients ------------------------------------------------------------------------------------
 def patient_list(*, actor, search: str = "", status: str = "active", sort: str = "name"):
     """The patients in the actor's reach, searched, filtered and sorted (unaudited)."""
-    patients = _patients_in_reach(actor)
     # `__in` rather than `=`: SQLite matches `IN (0)` to the (clinic, is_archived, ...) indexes
     # but not the `NOT is_archived` that `=False` becomes, and would sort 100k rows per page.
-    if status == "archived":
-        patients = patients.filter(is_archived__in=[True])
-    elif status != "all":  # active, the default
-        patients = patients.filter(is_archived__in=[False])
+    # "all" is `IN (0, 1)` rather than no condition, so that a search reads the name indexes
+    # (at 1,000,000 patients 116 -> 0.8 ms) instead of walking every name of the clinic.
+    archived = ARCHIVED.get(status, ARCHIVED["active"])
+    patients = _patients_in_reach(actor).filter(is_archived__in=archived)
     if not search.strip():
         return patients.order_by(*SORTS.get(sort, SORTS["name"]))
     country = actor.clinic.country_code if getattr(actor, "clinic_id", None) else ""

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from core.planner import statistics_refresh
 from patients.models import Patient, search_key
-from patients.selectors import patient_list
+from patients.selectors import ARCHIVED, SORTS, STATUSES, patient_list
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "sqlite", reason="SQLite's planner statistics: other backends keep theirs"
@@ -142,3 +142,55 @@ def test_a_two_word_search_is_counted_from_the_name_indexes_alone(clinic_of_800,
     assert "SCAN" not in steps
     expected = [n for n in range(800) if FIRST[n % 8][0] == "A" and LAST[(n // 8) % 8] == "Smith"]
     assert found.count() == len(expected) == 24
+
+
+@pytest.fixture
+def some_archived(clinic_of_800):
+    """One patient in ten archived (80 of 800), then the statistics refreshed."""
+    Patient.objects.filter(mrn__endswith="6").update(is_archived=True)
+    statistics_refresh()
+    return clinic_of_800
+
+
+def in_order(patients, status: str, sort: str) -> list:
+    """The patients of `status` in the list's `sort`, sorted in Python."""
+    fields = [name.lstrip("-").replace("id", "pk") for name in SORTS[sort]]
+    kept = [p for p in patients if p.is_archived in ARCHIVED[status]]
+    key = lambda p: [getattr(p, name) for name in fields]  # noqa: E731
+    return sorted(kept, key=key, reverse=sort.startswith("-"))
+
+
+@pytest.mark.parametrize("status", STATUSES)
+def test_every_status_is_listed_in_each_order_from_an_index(some_archived, admin_user, status):
+    """A page reads its 25 entries in order from an index, whatever the clinic's size: sorting
+    the clinic instead cost 0.3-1.4 s a page at 1,000,000 patients ("Active and archived" by
+    name or newest first, "Archived" by date of birth)."""
+    patients = list(Patient.objects.filter(clinic=some_archived))
+
+    for sort in SORTS:
+        found = patient_list(actor=admin_user, status=status, sort=sort)
+        steps = plan(found[:25])
+
+        assert "TEMP B-TREE" not in steps and "SCAN" not in steps, (sort, steps)
+        assert list(found[:25]) == in_order(patients, status, sort)[:25], sort
+
+
+@pytest.mark.parametrize("status", STATUSES)
+def test_a_search_of_any_status_reads_the_name_indexes(some_archived, admin_user, status):
+    """ "Active and archived" is `is_archived IN (0, 1)`, not no condition: a search then reads
+    the three name ranges of each status instead of every name of the clinic (the labs, files
+    and messaging searches for a patient: 116 ms -> 0.8 at 1,000,000 patients)."""
+    patients = list(Patient.objects.filter(clinic=some_archived))
+
+    found = patient_list(actor=admin_user, status=status, search="a smith")
+    steps = plan(found)
+
+    assert "patient_name_sort (clinic_id=? AND is_archived=? AND last_name_key>?" in steps
+    assert "patient_first_name (clinic_id=? AND is_archived=? AND first_name_key>?" in steps
+    assert "SCAN" not in steps
+    expected = [
+        p
+        for p in in_order(patients, status, "name")
+        if p.first_name[0] == "A" and p.last_name.startswith("Smith")
+    ]
+    assert list(found) == expected and expected
