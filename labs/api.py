@@ -392,7 +392,9 @@ class ResultListView(GenericAPIView):
     @extend_schema(
         summary="Lab results, newest first (filters; paginated)",
         description="Staff see their clinic's results; a patient user their own final and "
-        "corrected ones. Each patient on the page is recorded in the audit trail.",
+        "corrected ones. Each patient on the page is recorded in the audit trail. Without "
+        "`patient`, `count` is exact up to 10,000 results and about as many past that "
+        "(`count_estimated` is then true; it is present only without `patient`).",
         parameters=[
             OpenApiParameter("patient", str, description="Only this patient's results (id)."),
             *RESULT_FILTERS,

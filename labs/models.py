@@ -330,6 +330,15 @@ class LabResult(BaseModel):
                 name="result_review_queue",
             ),
             models.Index(fields=["clinic", "-collected_at"], name="result_clinic_time"),
+            # The clinic's results of a status or a flag, newest first, each entry holding the
+            # other: at 1,000,000 results the 867 preliminary ones were found by reading them
+            # all (1.3 s for the API's page and count), the critical ones too (1.5 s).
+            models.Index(
+                fields=["clinic", "status", "-collected_at", "flag"], name="result_clinic_status"
+            ),
+            models.Index(
+                fields=["clinic", "flag", "-collected_at", "status"], name="result_clinic_flag"
+            ),
         ]
 
     def __str__(self):
