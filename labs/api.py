@@ -272,7 +272,9 @@ class OrderListView(GenericAPIView):
 
     @extend_schema(
         summary="Lab orders, newest first (filters; paginated)",
-        description="Each patient on the page is recorded once in the audit trail.",
+        description="Each patient on the page is recorded once in the audit trail. Without "
+        "`patient`, `count` is exact up to 10,000 orders and about as many past that "
+        "(`count_estimated` is then true; it is present only without `patient`).",
         parameters=[
             OpenApiParameter("patient", str, description="Only this patient's orders (id)."),
             OpenApiParameter("status", str, enum=list(LabOrder.Status.values)),

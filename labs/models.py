@@ -235,6 +235,8 @@ class LabOrder(BaseModel):
         indexes = [
             models.Index(fields=["clinic", "status", "-created_at"], name="laborder_status"),
             models.Index(fields=["patient", "-created_at"], name="laborder_patient"),
+            # Every order of the clinic, newest first, without sorting them all per page.
+            models.Index(fields=["clinic", "-created_at", "-id"], name="laborder_clinic_time"),
         ]
 
     def __str__(self):

@@ -166,6 +166,7 @@ def order_page(
         number=number,
         per_page=per_page,
         strict=strict,
+        estimate_count=filters.get("patient_id") is None,  # as result_page
         on_page=audited_by_patient(actor=actor, detail="lab orders"),
     )
 
