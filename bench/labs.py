@@ -9,8 +9,9 @@ clinic's 100,000 patients topped up to 10 lab results each (`seed_demo --labs-pe
 Before the load it prints the query plans of the lab reads (bench/labs_plans.py, through
 `manage.py shell`), then measures, against the bare view in the same run:
 the patient page (its labs panel shows the latest result of each test), the trend page of one
-test, the same two through the API, the review queue and the staff home with its "Results to
-review" widget. Writes bench/results/latest-labs.md.
+test, the same two through the API, the review queue, the staff home with its "Results to
+review" widget, and across the clinic the critically high results and the orders (API). Writes
+bench/results/latest-labs.md.
 """
 
 import argparse
@@ -113,6 +114,12 @@ def main(argv=None) -> int:
             ),
             ("review queue (HTML)", ["/labs/review/"], html),
             ("staff home, results-to-review widget (HTML)", ["/"], html),
+            (
+                "clinic's critically high results (API)",
+                ["/api/v1/labs/results/?flag=critical_high"],
+                api,
+            ),
+            ("clinic's lab orders (API)", ["/api/v1/labs/orders/"], api),
         ]
 
     def shown(paths):
