@@ -341,7 +341,9 @@ class AppointmentListView(GenericAPIView):
         summary="Appointments, ordered by start (paginated)",
         description="Staff see their clinic's, a patient their own. Each patient on the page "
         "is recorded in the audit trail as read. `start`/`end`: dates (local days, `end` "
-        "inclusive) or date-times with an offset.",
+        "inclusive) or date-times with an offset. Without `patient`, `count` is exact up to "
+        "10,000 appointments and about as many past that (`count_estimated` is then true; it "
+        "is present only without `patient`).",
         parameters=[
             PROVIDER_FILTER,
             OpenApiParameter("patient", str, description="Only this patient's (id)."),

@@ -264,11 +264,17 @@ class Appointment(BaseModel):
         verbose_name = _("appointment")
         verbose_name_plural = _("appointments")
         indexes = [
-            models.Index(fields=["clinic", "start"], name="appt_clinic_start"),
+            models.Index(fields=["clinic", "start", "id"], name="appt_clinic_start"),
             models.Index(fields=["provider", "start"], name="appt_provider_start"),
             models.Index(fields=["patient", "start"], name="appt_patient_start"),
             models.Index(fields=["series", "start"], name="appt_series_start"),
+            # Reminders, across clinics.
             models.Index(fields=["status", "start"], name="appt_status_start"),
+            # A clinic's appointments of one status, in order (of every clinic's, the others'
+            # would be read and skipped).
+            models.Index(
+                fields=["clinic", "status", "start", "id"], name="appt_clinic_status_start"
+            ),
         ]
 
     def __str__(self):

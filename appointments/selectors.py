@@ -50,6 +50,10 @@ MAX_SLOT_DAYS = 62
 # The longest an appointment (with its buffer) can last: bounds the index walk for overlaps.
 LONGEST = datetime.timedelta(hours=10)
 APPOINTMENT_RELATED = ("patient", "provider", "type", "clinic")
+# A list leaves out the clinic (the actor's, for every row): SQLite put the join's one clinic
+# outside the loop and then sorted every appointment of the clinic for each page (185,000 at
+# the benchmark: 0.2 s a page).
+LIST_RELATED = ("patient", "provider", "type")
 
 
 # --- the clinic an actor books in, its settings and its timezone ----------------------------
@@ -172,7 +176,7 @@ def appointment_list(
     end: datetime.datetime | None = None,
 ):
     """Appointments in reach, filtered, ordered by start (unaudited: pages audit what they show)."""
-    rows = _in_reach(actor).select_related(*APPOINTMENT_RELATED)
+    rows = _in_reach(actor).select_related(*LIST_RELATED)
     if provider:
         rows = rows.filter(provider_id=provider)
     if patient:
@@ -193,6 +197,8 @@ def appointment_page(*, actor, number=1, per_page: int = PER_PAGE, strict=False,
         number=number,
         per_page=per_page,
         strict=strict,
+        # A clinic's appointments are counted up to 10,000, then "about"; a patient's exactly.
+        estimate_count=not filters.get("patient"),
         on_page=audited_by_patient(actor=actor, detail="appointments"),
     )
 
