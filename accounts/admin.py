@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditEvent, RefreshTokenRecord, User
 from accounts.services import refresh_tokens_revoke
-from core.admin import AuditedAdminMixin
+from core.admin import AuditedAdminMixin, LargeTableAdminMixin
 from core.roles import Role
 
 
@@ -85,9 +85,25 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         return record.pk if record is not None else ""
 
 
+class RoleFilter(admin.SimpleListFilter):
+    """The actor's role from the roles' list: the column's distinct values were a read of every
+    audit row on each page (0.8 s at 1,850,000)."""
+
+    title = _("actor role")
+    parameter_name = "actor_role"
+
+    def lookups(self, request, model_admin):
+        return Role.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(actor_role=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: audit rows are append-only, in the admin as everywhere else."""
+class AuditEventAdmin(LargeTableAdminMixin, admin.ModelAdmin):
+    """Read-only: audit rows are append-only, in the admin as everywhere else. Filtered by
+    time with the list's date filter, not a date hierarchy, which read every row's date for
+    its years (12 s at 1,850,000 rows); by object type through the search (`=type`)."""
 
     list_display = [
         "created_at",
@@ -100,10 +116,10 @@ class AuditEventAdmin(admin.ModelAdmin):
         "patient_id",
         "ip_address",
     ]
-    list_filter = ["action", "actor_role", "object_type", "clinic"]
-    search_fields = ["actor_label", "object_id", "patient_id", "ip_address"]
-    date_hierarchy = "created_at"
-    list_select_related = ["clinic"]
+    list_filter = ["action", RoleFilter, "created_at", "clinic"]
+    search_fields = ["actor_label", "object_id", "patient_id", "ip_address", "=object_type"]
+    list_prefetch_related = ["clinic"]
+    ordering = ["-created_at"]
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
 
     def has_add_permission(self, request):

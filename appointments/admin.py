@@ -11,7 +11,7 @@ from core.admin import ClinicalRecordAdmin
 class AppointmentAdmin(ClinicalRecordAdmin):
     list_display = ("start", "status", "type", "provider", "clinic")
     list_filter = ("status",)
-    list_select_related = ("type", "provider", "clinic")
+    list_prefetch_related = ("type", "provider", "clinic")
     raw_id_fields = ("patient", "provider", "booked_by", "cancelled_by", "series")
     readonly_fields = ("start", "end", "busy_until", "status", "reminder_sent_for")
     ordering = ("-start",)

@@ -66,7 +66,28 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class ClinicalRecordAdmin(ReadOnlyAdminMixin, AuditedAdmin):
+class LargeTableAdminMixin:
+    """The change list of a table that grows to millions of rows (audit rows, results, notes).
+
+    - Its related records are read by prefetch (`list_prefetch_related`: one query per relation
+      for the page), never joined: with a join SQLite gave up the index of the list's order and
+      sorted the whole table for every page (the audit list 6 s at 1,850,000 rows, the lab
+      results 2.5 s at 1,000,000).
+    - Newest first by id (ids grow with time) unless the admin says otherwise: an order no
+      index holds across clinics is a sort of the table.
+    - No count of the whole table beside the filtered one.
+    """
+
+    list_select_related = ()  # empty, not False: False joins every foreign key it lists
+    list_prefetch_related = ()
+    ordering = ["-id"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(*self.list_prefetch_related)
+
+
+class ClinicalRecordAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, AuditedAdmin):
     """A clinical record in the admin: listed and opened (each opening audited), never written."""
 
 

@@ -10,6 +10,7 @@ from files.models import FileCategory, StoredFile
 @admin.register(StoredFile)
 class StoredFileAdmin(ClinicalRecordAdmin):
     list_display = ("title", "clinic", "category", "content_type", "size", "scan_status")
+    list_prefetch_related = ("clinic",)
     list_filter = ("scan_status", "category")
     search_fields = ("title", "sha256")
     raw_id_fields = ("clinic", "patient", "uploaded_by", "deleted_by")

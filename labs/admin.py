@@ -67,7 +67,7 @@ class LabOrderAdmin(ClinicalRecordAdmin):
     list_display = ["id", "patient", "status", "priority", "ordered_by", "created_at"]
     list_filter = ["status", "priority"]
     search_fields = ["patient__mrn", "patient__last_name"]
-    list_select_related = ["patient", "ordered_by"]
+    list_prefetch_related = ["patient", "ordered_by"]
     raw_id_fields = ["patient", "ordered_by"]
     readonly_fields = ["clinic", "created_at", "updated_at"]
     inlines = [LabOrderItemInline]
@@ -86,7 +86,7 @@ class LabResultAdmin(ClinicalRecordAdmin):
     list_display = ["patient", "test", "display_value", "flag", "status", "collected_at"]
     list_filter = ["flag", "status"]
     search_fields = ["patient__mrn", "test__name", "test__loinc_code"]
-    list_select_related = ["patient", "test"]
+    list_prefetch_related = ["patient", "test"]
     readonly_fields = ["created_at", "updated_at"]
     inlines = [RevisionInline]
 

@@ -27,7 +27,7 @@ class NoteAdmin(ClinicalRecordAdmin):
     list_display = ["title", "note_type", "status", "author", "created_at", "clinic"]
     list_filter = ["status", "shared_with_patient", "clinic"]
     search_fields = ["=id", "=patient__id"]
-    list_select_related = ["note_type", "author", "clinic"]
+    list_prefetch_related = ["note_type", "author", "clinic"]
     raw_id_fields = ["patient", "author", "signed_by", "cosigner", "cosigned_by"]
     inlines = [AddendumInline, RevisionInline]
 

@@ -53,8 +53,8 @@ class PatientAdmin(ClinicalRecordAdmin):
     list_display_links = ["mrn", "last_name"]
     list_filter = ["clinic", "is_archived", "sex"]
     search_fields = ["=mrn", "last_name", "first_name", "preferred_name", "email"]
-    list_select_related = ["clinic"]
-    ordering = ["clinic", "last_name_key", "first_name_key"]
+    list_prefetch_related = ["clinic"]
+    ordering = ["clinic_id", "last_name_key", "first_name_key", "id"]  # no join to the clinic
     raw_id_fields = ["user"]
     readonly_fields = ["mrn", "created_at", "updated_at", "created_by", "updated_by"]
     inlines = [AllergyInline, ConditionInline, MedicationInline]
@@ -95,7 +95,7 @@ class PatientAdmin(ClinicalRecordAdmin):
 
 class ClinicalAdmin(ClinicalRecordAdmin):
     list_filter = ["clinic", "status"]
-    list_select_related = ["patient", "clinic", "recorded_by"]
+    list_prefetch_related = ["patient", "clinic", "recorded_by"]
     raw_id_fields = ["patient"]
     readonly_fields = ["clinic", "recorded_by", "created_at", "updated_at"]
     search_fields = ["patient__mrn", "patient__last_name"]

@@ -15,5 +15,6 @@ class ProgramTemplateAdmin(admin.ModelAdmin):
 @admin.register(Enrollment)
 class EnrollmentAdmin(ClinicalRecordAdmin):
     list_display = ["patient", "template", "state", "start_date", "adherence"]
+    list_prefetch_related = ["patient", "template"]
     list_filter = ["state"]
     raw_id_fields = ["patient", "template", "care_manager", "clinic"]

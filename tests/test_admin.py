@@ -1,6 +1,8 @@
 """The Django admin is for platform superusers: every model listed usefully, audit read-only."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -15,7 +17,7 @@ from tests.appointments.conftest import (  # noqa: F401 (fixtures)
     types,
     tz,
 )
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, ClinicFactory, UserFactory
 from tests.files.factories import stored_file
 from tests.patients.factories import AllergyFactory, PatientFactory
 from tests.programs.factories import enrol, install
@@ -228,3 +230,50 @@ def test_other_clinical_records_open_read_only_and_audited(superuser_web, superu
             superuser_web.post(f"/admin/{path}/{record.pk}/delete/", {"post": "yes"}).status_code
             == 403
         )
+
+
+LARGE_TABLES = sorted(CLINICAL_MODELS | {"accounts.auditevent"})
+
+
+@pytest.mark.parametrize("label", LARGE_TABLES)
+def test_a_large_tables_change_list_is_read_without_joins(superuser_web, other_records, label):
+    """A change list reads its page from its own table and its rows' related records in one
+    query each: joined, SQLite sorted the whole table for every page (the audit list 21.7 s →
+    0.2 s at 1,850,000 rows, the lab results 2.6 s → 0.1 at 1,000,000)."""
+    from django.apps import apps
+
+    table = apps.get_model(label)._meta.db_table
+
+    with CaptureQueriesContext(connection) as queries:
+        page = superuser_web.get(f"/admin/{label.replace('.', '/')}/")
+
+    assert page.status_code == 200
+    listed = f'FROM "{table}"'
+    reads = [q["sql"] for q in queries if listed in q["sql"] and "ORDER BY" in q["sql"]]
+    assert reads and not any(" JOIN " in sql for sql in reads), reads
+
+
+def test_the_patient_list_reads_the_same_queries_for_2_rows_or_12(superuser_web, clinic):
+    def queries_for_the_list():
+        with CaptureQueriesContext(connection) as queries:
+            assert superuser_web.get("/admin/patients/patient/").status_code == 200
+        return len(queries)
+
+    PatientFactory.create_batch(2, clinic=clinic)
+    two = queries_for_the_list()
+    PatientFactory.create_batch(10, clinic=ClinicFactory())
+
+    assert queries_for_the_list() == two
+
+
+def test_the_audit_list_filters_by_date_and_role_newest_first(superuser_web, staff):
+    for role in (Role.NURSE, Role.CLINICIAN):
+        AuditEvent.objects.create(action="view", actor_role=role, actor_label=f"{role}@x.example")
+
+    page = superuser_web.get("/admin/accounts/auditevent/?actor_role=nurse").content.decode()
+    listed = superuser_web.get("/admin/accounts/auditevent/").content.decode()
+
+    assert "nurse@x.example" in page and "clinician@x.example" not in page
+    assert "Past 7 days" in listed  # a date filter
+    assert 'class="toplinks"' not in listed  # and no date hierarchy
+    assert listed.index("clinician@x.example") < listed.index("nurse@x.example")  # newest first
