@@ -14,7 +14,6 @@ class AppointmentAdmin(ClinicalRecordAdmin):
     list_prefetch_related = ("type", "provider", "clinic")
     raw_id_fields = ("patient", "provider", "booked_by", "cancelled_by", "series")
     readonly_fields = ("start", "end", "busy_until", "status", "reminder_sent_for")
-    ordering = ("-start",)
 
 
 @admin.register(AppointmentType)

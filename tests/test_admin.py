@@ -281,3 +281,25 @@ def test_the_audit_list_filters_by_date_and_role_newest_first(superuser_web, sta
     assert "Past 7 days" in listed  # a date filter
     assert 'class="toplinks"' not in listed  # and no date hierarchy
     assert listed.index("clinician@x.example") < listed.index("nurse@x.example")  # newest first
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plans")
+@pytest.mark.parametrize("label", LARGE_TABLES)
+def test_a_large_tables_change_list_is_read_in_an_order_an_index_holds(
+    superuser_web, other_records, label
+):
+    """Newest first by id (or the list's own indexed order), not an order that sorts the whole
+    table per page: appointments by start across clinics took 0.19 s at 185,000."""
+    from django.apps import apps
+
+    table = apps.get_model(label)._meta.db_table
+    with CaptureQueriesContext(connection) as queries:
+        superuser_web.get(f"/admin/{label.replace('.', '/')}/")
+    reads = [q["sql"] for q in queries if f'FROM "{table}"' in q["sql"] and "ORDER BY" in q["sql"]]
+
+    assert reads
+    for read in reads:
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {read}")
+            plan = "\n".join(row[-1] for row in cursor.fetchall())
+        assert "TEMP B-TREE FOR ORDER BY" not in plan, (read, plan)
