@@ -9,9 +9,9 @@ clinic's 100,000 patients topped up to 10 lab results each (`seed_demo --labs-pe
 Before the load it prints the query plans of the lab reads (bench/labs_plans.py, through
 `manage.py shell`), then measures, against the bare view in the same run:
 the patient page (its labs panel shows the latest result of each test), the trend page of one
-test, the same two through the API, the review queue, the staff home with its "Results to
-review" widget, and across the clinic the critically high results and the orders (API). Writes
-bench/results/latest-labs.md.
+test, the same two through the API, the review queue (all of it, and critical only), the staff
+home with its "Results to review" widget, and across the clinic the critically high results
+and the orders (API). Writes bench/results/latest-labs.md.
 """
 
 import argparse
@@ -113,6 +113,7 @@ def main(argv=None) -> int:
                 api,
             ),
             ("review queue (HTML)", ["/labs/review/"], html),
+            ("review queue, critical only (HTML)", ["/labs/review/?severity=critical"], html),
             ("staff home, results-to-review widget (HTML)", ["/"], html),
             (
                 "clinic's critically high results (API)",

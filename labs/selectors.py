@@ -339,20 +339,22 @@ def trend_get(*, actor, patient_id: str, test_id: str, permission=RESULT_READ) -
 
 
 # --- the review queue --------------------------------------------------------------------------
+SEVERITY_PRIORITIES = {"critical": CRITICAL_PRIORITY, "abnormal": ABNORMAL_PRIORITY}
+
+
 def review_queue(*, actor, mine: bool = False, severity: str = "", search: str = ""):
     """Unreviewed results of the clinic: critical first, then abnormal, then the rest, newest
     first within each. `mine` keeps results of the actor's own orders and outside results,
     `severity` "critical" or "abnormal" narrows it, `search` finds patients."""
-    queue = in_reach(
-        LabResult.objects.filter(review_priority__isnull=False), actor=actor, patient=None
-    ).select_related("test", "patient", "entered_by", "reviewed_by")
+    # By the stored priority, not the flag: the queue's index then reads only that severity.
+    # One condition on it, never "waiting AND critical": given both, SQLite walked the index
+    # from the first waiting result, or every result of the clinic (1,000,000: 0.66 s a page).
+    priority = SEVERITY_PRIORITIES.get(severity)
+    waiting = Q(review_priority__isnull=False) if priority is None else Q(review_priority=priority)
+    queue = in_reach(LabResult.objects.filter(waiting), actor=actor, patient=None)
+    queue = queue.select_related("test", "patient", "entered_by", "reviewed_by")
     if mine:
         queue = queue.filter(Q(order__isnull=True) | Q(order__ordered_by=actor))
-    # By the stored priority, not the flag: the queue's index then reads only that severity.
-    if severity == "critical":
-        queue = queue.filter(review_priority=CRITICAL_PRIORITY)
-    elif severity == "abnormal":
-        queue = queue.filter(review_priority=ABNORMAL_PRIORITY)
     if search:
         queue = queue.filter(patient_id__in=_patients_matching(actor, search))
     # The id last: a panel's results share their time and often their priority, and MongoDB keeps
@@ -444,7 +446,9 @@ def review_widget(*, actor, limit: int = 8) -> dict:
     )
     critical = sum(1 for r in results if r.flag in CRITICAL_FLAGS)
     if total > limit and critical == len(results):  # critical ones may go on past the list
-        critical = count_up_to(queue.filter(review_priority=CRITICAL_PRIORITY), WIDGET_COUNTS_UP_TO)
+        critical = count_up_to(
+            review_queue(actor=actor, mine=mine, severity="critical"), WIDGET_COUNTS_UP_TO
+        )
     return {
         "results": results,
         "total": total,
