@@ -60,3 +60,16 @@ def test_the_review_queue_is_read_off_its_index_without_a_sort(
     for plan in (page, count):
         assert f"INDEX result_review_queue (clinic_id=? AND {searched})" in plan, plan
         assert "TEMP B-TREE" not in plan, plan
+
+
+@pytest.mark.parametrize("mine", [False, True], ids=["everyone's", "mine"])
+def test_the_queue_of_a_patient_search_is_grouped_from_the_index_alone(
+    queue_of_a_busy_clinic, staff, mine
+):
+    queue = review_queue(actor=staff[Role.CLINICIAN], mine=mine, search="Queue")
+
+    plan = queue.values_list("patient_id", "order_id")[:501].explain()
+
+    # Each waiting result's patient is read off the index entry, not its row: the walk of a
+    # 20,000-result queue for a search's patients took 30-70 ms reading rows.
+    assert "COVERING INDEX result_review_queue" in plan, plan
