@@ -140,6 +140,8 @@ class FhirResources:
     """An app's FHIR R4 resources about a patient, for the whole-record export bundle.
 
     `resources(actor=..., patient=...) -> list[dict]` (each a FHIR resource with resourceType/id).
+    Part of the export's one audited read (`patients.export.record_export` writes its "export"
+    row), so it writes no audit row of its own.
     """
 
     key: str

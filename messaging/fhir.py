@@ -1,7 +1,5 @@
 """A patient's messages as FHIR R4 Communication resources (internal remarks never leave)."""
 
-from core.access import is_patient_user
-from core.audit import EXPORT, audit
 from messaging.models import Message
 from messaging.selectors import threads_in_reach
 
@@ -58,7 +56,8 @@ def communication(message) -> dict:
 
 
 def communications(*, actor, patient) -> list[dict]:
-    """Every non-internal message of the patient's threads the actor may read (one export row)."""
+    """Every non-internal message of the patient's threads the actor may read, for the record
+    export (whose one "export" row covers them)."""
     threads = threads_in_reach(actor).filter(patient_id=patient.pk)
     ids = list(threads.values_list("pk", flat=True))
     messages = list(
@@ -66,15 +65,4 @@ def communications(*, actor, patient) -> list[dict]:
         .select_related("thread", "author")
         .order_by("thread_id", "seq")
     )
-    if is_patient_user(actor) and not messages:
-        return []
-    if messages:
-        audit(
-            actor=actor,
-            action=EXPORT,
-            obj=None,
-            patient_id=patient.pk,
-            clinic=patient.clinic_id,
-            detail="FHIR Communication",
-        )
     return [communication(m) for m in messages]

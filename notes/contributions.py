@@ -109,11 +109,10 @@ def fhir_resources(*, actor, patient) -> list[dict]:
     if not can(actor, selectors.permission_for(actor, "notes.view")):
         return []
     notes = selectors.note_list(actor=actor, patient=patient, status=Note.Status.SIGNED)
+    notes = notes.select_related("patient", "note_type", "author", "signed_by", "cosigned_by")
     return [
-        fhir.document_reference(note, selectors.addenda_of(note))
-        for note in notes.select_related(
-            "patient", "note_type", "author", "signed_by", "cosigned_by"
-        )
+        fhir.document_reference(note, note.addenda_in_order)
+        for note in selectors.with_addenda(notes)
     ]
 
 

@@ -17,7 +17,7 @@ from functools import partial
 from typing import NamedTuple
 
 from django.core.paginator import Page
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -322,9 +322,21 @@ def note_get_for_attachment(*, actor, id: str) -> Note:
     return note_get(actor=actor, id=id, audited=False)
 
 
+def _addenda():
+    return Addendum.objects.select_related("author").order_by("created_at", "id")
+
+
 def addenda_of(note: Note) -> list[Addendum]:
     """The note's addenda in the order they were added (read as part of the note)."""
-    return list(note.addenda.select_related("author").order_by("created_at", "id"))
+    return list(_addenda().filter(note=note))
+
+
+def with_addenda(notes: QuerySet) -> QuerySet:
+    """`notes`, each with `addenda_in_order` (as addenda_of) read in one more query for all
+    of them: the record export asked once a note (a patient of 500 notes: 499 queries)."""
+    return notes.prefetch_related(
+        Prefetch("addenda", queryset=_addenda(), to_attr="addenda_in_order")
+    )
 
 
 def note_history(*, actor, id: str) -> tuple[Note, list[NoteRevision]]:

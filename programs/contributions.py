@@ -83,7 +83,10 @@ def chart_facts(*, actor, patient, since=None) -> list[ChartFact]:
 def fhir_resources(*, actor, patient) -> list[dict]:
     """Every enrolment of the patient (open or ended) as a CarePlan with its Goals."""
     resources = []
-    for enrollment in selectors.patient_enrollments(actor=actor, patient=patient, open_only=False):
+    enrollments = selectors.patient_enrollments(
+        actor=actor, patient=patient, open_only=False, audited=False
+    )
+    for enrollment in enrollments:
         resources.extend(fhir.resources(enrollment, services.goals_status(enrollment)))
     return resources
 

@@ -236,11 +236,15 @@ def patient_panel(*, actor, patient) -> dict:
 
 
 # --- facts and FHIR for other apps ----------------------------------------------------------------
-def patient_enrollments(*, actor, patient, open_only: bool = True) -> list[Enrollment]:
+def patient_enrollments(
+    *, actor, patient, open_only: bool = True, audited: bool = True
+) -> list[Enrollment]:
+    """The patient's enrolments, newest first; `audited=False` where the caller's read already
+    wrote its row (the record export)."""
     rows = _enrollments(actor).filter(patient_id=patient.pk)
     if open_only:
         rows = rows.filter(state__in=[Enrollment.State.ACTIVE, Enrollment.State.PAUSED])
     rows = list(rows.order_by("-start_date"))
-    for enrollment in rows:
+    for enrollment in rows if audited else ():
         audit(actor=actor, action=Action.VIEW, obj=enrollment, patient_id=patient.pk)
     return rows

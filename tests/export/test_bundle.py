@@ -8,16 +8,28 @@ import uuid
 from collections import Counter
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
 from accounts.models import AuditEvent
 from core.contributions import fhir_resources
+from notes import services as note_services
 from patients import services as patient_services
 from tests.conftest import bearer_client
-from tests.labs.factories import audit_mark, audit_rows_since
+from tests.labs.factories import (
+    GLUCOSE,
+    HEMOGLOBIN,
+    audit_mark,
+    audit_rows_since,
+    install_catalogue,
+    make_order,
+    make_result,
+)
 from tests.messaging.factories import make_thread
-from tests.patients.factories import PatientFactory
+from tests.notes.factories import make_note
+from tests.patients.factories import AllergyFactory, PatientFactory
 from tests.programs.factories import enrol
 from tests.programs.factories import install as install_programs
 
@@ -102,6 +114,18 @@ def full_record(record):
     record["enrollment"] = enrol(record["clinician"], record["patient"])
     record["thread"] = make_thread(record["clinician"], record["patient"], text="Any news?")
     return record
+
+
+def test_the_whole_record_with_messages_and_programmes_is_one_export_row(full_record):
+    """The messages wrote an "export" row of their own and each programme a "view" row."""
+    patient = full_record["patient"]
+    mark = audit_mark()
+
+    found = by_type(export(full_record["clinician"], patient))
+
+    assert {"Communication", "CarePlan", "DocumentReference"} <= set(found)
+    row = audit_rows_since(mark).get()
+    assert (row.action, row.patient_id, row.object_id) == ("export", patient.pk, patient.pk)
 
 
 def test_every_entry_has_a_stable_urn_uuid_full_url(full_record):
@@ -197,3 +221,30 @@ def test_the_export_reads_in_a_bounded_number_of_queries(record, django_assert_m
     with django_assert_max_num_queries(40):
         response = client.get(f"/api/v1/patients/{record['patient'].pk}/export")
     assert response.status_code == 200
+
+
+def test_a_longer_record_exports_in_the_same_queries(record):
+    """A patient of 500 notes was exported in 519 queries, one for each note's addenda."""
+    client = bearer_client(record["clinician"])
+    path = f"/api/v1/patients/{record['patient'].pk}/export"
+
+    def queries_and_entries():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        return len(queries), len(json.loads(response.content)["entry"])
+
+    before, entries_before = queries_and_entries()
+    patient, clinician = record["patient"], record["clinician"]
+    for n in range(3):
+        note = make_note(clinician, patient, signed=True, title=f"Visit {n}")
+        note_services.addendum_add(actor=clinician, note=note, text=f"Addendum {n}.")
+    catalogue = install_catalogue(patient.clinic)
+    order = make_order(patient, actor=clinician, tests=[catalogue[GLUCOSE]])
+    make_result(patient, catalogue[GLUCOSE], "101", order=order)
+    make_result(patient, catalogue[HEMOGLOBIN], "12.9")
+    AllergyFactory(patient=patient, substance="Latex")
+
+    after, entries_after = queries_and_entries()
+
+    assert entries_after >= entries_before + 6  # the new notes and results are in it
+    assert after == before
