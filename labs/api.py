@@ -445,10 +445,30 @@ class ReviewQueueView(GenericAPIView):
 
     @extend_schema(
         summary="Unreviewed results: critical first, then abnormal, then the rest (paginated)",
+        description="The same queue and filters as the review queue page. Each patient on the "
+        "page is recorded in the audit trail.",
+        parameters=[
+            OpenApiParameter(
+                "severity", str, enum=list(selectors.SEVERITY_PRIORITIES), description="Only these."
+            ),
+            OpenApiParameter(
+                "mine",
+                str,
+                enum=["true", "false"],
+                description="`true`: results of orders the caller placed, and outside results.",
+            ),
+            OpenApiParameter("search", str, description="Patients by name or MRN."),
+        ],
         responses={200: s.ResultSerializer(many=True), **LIST_ERRORS},
     )
     def get(self, request):
-        page = selectors.review_queue_page(actor=request.user, **page_params(request))
+        page = selectors.review_queue_page(
+            actor=request.user,
+            severity=choice_param(request, "severity", list(selectors.SEVERITY_PRIORITIES)),
+            mine=choice_param(request, "mine", ["true", "false"]) == "true",
+            search=request.query_params.get("search", "").strip()[:100],
+            **page_params(request),
+        )
         return page_response(request, page, s.ResultSerializer(page.object_list, many=True).data)
 
 

@@ -540,6 +540,27 @@ def test_review_queue_puts_critical_first(api_as, clinician, history, tests, pat
     assert got[3:] == [history[2].pk]
 
 
+def test_review_queue_filters_as_the_review_page_does(
+    api_as, clinician, admin, history, tests, patient, tech
+):
+    critical = make_result(patient, tests[GLUCOSE], "30", actor=tech, collected_at=days_ago(40))
+    other = make_patient(patient.clinic, actor=admin, first_name="Zeno", last_name="Quist")
+    order = make_order(other, actor=admin, tests=[tests[GLUCOSE]])
+    admins_order = make_result(other, tests[GLUCOSE], "200", actor=tech, order=order)
+    client = api_as(clinician)
+
+    def queue(**params):
+        return ids(client.get(f"{RESULTS}review-queue", params))
+
+    assert queue(severity="critical") == [critical.pk]
+    assert queue(severity="abnormal") == [admins_order.pk, history[3].pk, history[0].pk]
+    assert queue(search="quist") == [admins_order.pk]
+    assert admins_order.pk not in queue(mine="true")  # an order someone else placed
+    assert set(queue(mine="true")) == set(queue(mine="false")) - {admins_order.pk}
+    response = client.get(f"{RESULTS}review-queue", {"severity": "urgent"})
+    assert response.status_code == 400 and "severity" in response.json()["errors"]
+
+
 def test_review_queue_pages_show_each_result_once_when_a_panel_shares_its_time(
     api_as, clinician, tests, patient, tech
 ):
