@@ -306,6 +306,29 @@ def test_a_day_without_free_slots_links_to_the_next_day_that_has_one(
     assert "None in the next two weeks either: try another provider or type." in page
 
 
+@pytest.mark.parametrize("days_ahead", [1, 2, 3, 6, 13, 14, 15])
+def test_the_next_free_day_is_the_first_one_however_far_within_two_weeks(
+    login, staff, clinic, patient, follow_up, monday, days_ahead
+):
+    """The look-ahead searches spans of 1, 2, 4 and 7 days (the next working day is usually
+    the next day): the first day with a slot is named at each span's edge, and one 15 days
+    ahead is past the two weeks."""
+    nurse = staff[Role.NURSE]
+    first = monday + datetime.timedelta(days=days_ahead)
+    every_day = range(7)
+    add_hours(clinic, nurse, "10:00", "11:00", weekdays=every_day, valid_from=first)
+    search = f"patient={patient.pk}&type={follow_up.pk}&provider={nurse.pk}&date={monday}"
+
+    page = login(staff[Role.RECEPTIONIST]).get(f"/appointments/new/?{search}").content.decode()
+
+    assert "No free slots that day." in page
+    if days_ahead > 14:
+        assert "None in the next two weeks either" in page
+    else:
+        next_search = search.replace(f"date={monday}", f"date={first}").replace("&", "&amp;")
+        assert f'<a href="?{next_search}">The next free slot is on' in page
+
+
 @pytest.mark.parametrize(
     ("role", "says"),
     [(Role.ADMIN, "Add a type"), (Role.RECEPTIONIST, "An administrator adds them.")],
