@@ -26,11 +26,12 @@ from core.errors import Conflict, Locked
 from core.lists import PER_PAGE, audited_by_patient, page_of
 from core.roles import can
 from files.models import BUILTIN_CATEGORIES, FileCategory, StoredFile
-from patients.selectors import patient_list
+from patients.selectors import ids_matching
 
 DOWNLOAD_WINDOW = 10 * 60  # seconds
 PANEL_FILES = 10  # the newest files on the patient page
 STATUSES = ("active", "deleted", "quarantined")
+PATIENT_SEARCH_LIMIT = 500  # patients matched by a patient search whose files are listed
 Scan = StoredFile.Scan
 
 
@@ -128,8 +129,8 @@ def file_list(
     if search.strip():
         files = files.filter(title__icontains=search.strip())
     if patient_search.strip():
-        matches = patient_list(actor=actor, search=patient_search, status="all")
-        files = files.filter(patient_id__in=list(matches.values_list("pk", flat=True)[:500]))
+        matches = ids_matching(actor=actor, search=patient_search, limit=PATIENT_SEARCH_LIMIT)
+        files = files.filter(patient_id__in=matches)
     if uploaded_from:
         files = files.filter(created_at__gte=uploaded_from)
     if uploaded_to:

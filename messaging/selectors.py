@@ -32,7 +32,7 @@ from messaging.models import (
     Thread,
     UnreadCounter,
 )
-from patients.selectors import patient_list
+from patients.selectors import ids_matching
 
 Status = Thread.Status
 TABS = ("mine", "team", "open", "closed")
@@ -104,8 +104,7 @@ def thread_list(
         text = search.strip()[:100]
         matching = Q(subject__icontains=text)
         if not is_patient_user(actor):
-            found = patient_list(actor=actor, search=text, status="all")
-            ids = list(found.values_list("pk", flat=True)[:SEARCH_PATIENTS])
+            ids = ids_matching(actor=actor, search=text, limit=SEARCH_PATIENTS)
             matching |= Q(patient_id__in=ids)
         threads = threads.filter(matching)
     return threads.order_by("-urgent", "-last_message_at", "-id")

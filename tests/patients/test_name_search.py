@@ -8,6 +8,7 @@ import datetime
 import pytest
 
 from patients.models import Patient
+from patients.selectors import ids_matching
 from tests.patients.factories import PatientFactory
 from tests.patients.test_api_cursor import walk
 from tests.patients.test_list_walk import link, rows
@@ -104,3 +105,19 @@ def test_the_header_search_shows_the_first_eight_by_name(admin_web, smi):
 
     shown = [page.index(f"/patients/{pk}/") for pk in in_order(smi)[:8]]
     assert shown == sorted(shown) and page.count('role="option"') == 8
+
+
+def test_another_apps_patient_filter_gets_the_ids_of_every_match_up_to_its_limit(
+    admin_user, smi, other_clinic
+):
+    """`ids_matching` (the lab, file and message lists' patient filter): archived patients
+    too, never another clinic's, at most `limit`, each once."""
+    PatientFactory(clinic=other_clinic, first_name="Ann", last_name="Smith")
+    archived = Patient.objects.get(is_archived=True)
+    every_match = {*smi.values_list("pk", flat=True), archived.pk}
+
+    found = ids_matching(actor=admin_user, search="smi", limit=100)
+    capped = ids_matching(actor=admin_user, search="smi", limit=7)
+
+    assert sorted(found) == sorted(every_match)
+    assert len(capped) == len(set(capped)) == 7 and set(capped) <= every_match

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from core.planner import statistics_refresh
 from patients.models import Patient, search_key
-from patients.selectors import ARCHIVED, SORTS, STATUSES, patient_list
+from patients.selectors import ARCHIVED, SORTS, STATUSES, ids_matching, patient_list
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "sqlite", reason="SQLite's planner statistics: other backends keep theirs"
@@ -194,3 +194,22 @@ def test_a_search_of_any_status_reads_the_name_indexes(some_archived, admin_user
         if p.first_name[0] == "A" and p.last_name.startswith("Smith")
     ]
     assert list(found) == expected and expected
+
+
+def test_another_apps_patient_filter_reads_the_name_indexes_without_a_sort(
+    clinic_of_800, admin_user
+):
+    """The lab, file and message lists' patient filter wants ids, not a name order: sorting
+    every match of "a" took 6.4 ms at 100,000 patients, 0.4 without."""
+    statistics_refresh()
+    with CaptureQueriesContext(connection) as queries:
+        found = ids_matching(actor=admin_user, search="a", limit=500)
+    [sql] = [query["sql"] for query in queries if "patients_patient" in query["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        steps = "\n".join(row[-1] for row in cursor.fetchall())
+
+    assert "patient_name_sort (clinic_id=? AND is_archived=? AND last_name_key>?" in steps
+    assert "TEMP B-TREE" not in steps, steps
+    starts_a = Q(first_name_key__startswith="a") | Q(last_name_key__startswith="a")
+    assert sorted(found) == sorted(Patient.objects.filter(starts_a).values_list("pk", flat=True))
