@@ -136,6 +136,17 @@ def calls_by_node(client, path: str, headers: dict, requests: int) -> Counter:
     return Counter({key: n // requests for key, n in counts.items()})
 
 
+def api_client() -> tuple[Client, dict]:
+    """A test client and the headers of the demo clinician's API token (a real login)."""
+    api = Client()
+    answer = api.post(
+        "/api/v1/auth/login",
+        data=json.dumps({"email": EMAIL, "password": PASSWORD}),
+        content_type="application/json",
+    )
+    return api, {"HTTP_AUTHORIZATION": f"Bearer {answer.json()['access_token']}"}
+
+
 def main(requests: int = 30, top: bool = False, timed: bool = False, nodes: bool = False) -> None:
     """The parts table (under cProfile); `timed=True`: median and p90 ms of each page without
     the profiler, and its ratio to the bare view (API reads: the bare DRF view; sequential
@@ -148,13 +159,7 @@ def main(requests: int = 30, top: bool = False, timed: bool = False, nodes: bool
 
     html = Client()
     html.force_login(User.objects.get(email=EMAIL))  # a session row, as the login form leaves
-    api = Client()
-    answer = api.post(
-        "/api/v1/auth/login",
-        data=json.dumps({"email": EMAIL, "password": PASSWORD}),
-        content_type="application/json",
-    )
-    token = {"HTTP_AUTHORIZATION": f"Bearer {answer.json()['access_token']}"}
+    api, token = api_client()
     patient = Patient.objects.order_by("mrn").values_list("pk", flat=True).first()
     clinician = User.objects.get(email=EMAIL)
     listed = Patient.objects.filter(clinic_id=clinician.clinic_id, is_archived=False)

@@ -18,7 +18,6 @@ Each URL is requested once to warm up, then `repeat` times; it prints the slowes
 of the repeats, in ms, with the statements of one request) and every answer that is not 200,
 302, 400, 403 or 404: a 500 is a bug, whatever its speed."""
 
-import json
 import re
 import time
 from collections import Counter
@@ -27,8 +26,8 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 from django.test import Client
 
-EMAIL = "clinician@demo.clinic"
-PASSWORD = "demo-passport-2026"  # seed_demo's default, as bench/harness.py
+from bench.profile_pages import EMAIL, api_client
+
 PER_SHAPE = 2
 MAX_PAGES = 400
 SEARCHES = ("smi", "a")
@@ -154,13 +153,7 @@ def main(repeat: int = 2, slowest: int = 40) -> None:
         client = Client()
         client.force_login(user)
         crawl(client, user.role, repeat, rows)
-    api = Client()
-    answer = api.post(
-        "/api/v1/auth/login",
-        data=json.dumps({"email": EMAIL, "password": PASSWORD}),
-        content_type="application/json",
-    )
-    token = {"HTTP_AUTHORIZATION": f"Bearer {answer.json()['access_token']}"}
+    api, token = api_client()
     busiest = None
     for model in (LabResult, Note):
         counted = model.objects.filter(clinic_id=clinician.clinic_id).values("patient_id")
