@@ -9,7 +9,8 @@ and every filter").
 - HTML: from the staff home, as the demo clinician and the clinic admin, it follows the site's
   own links (at most PER_SHAPE URLs of each shape, ids replaced by `{id}`; nothing that signs
   out or deletes), and on each page fills every GET form (the list filters) one field at a time:
-  each option of a select, each checkbox, a search box with "smi" and "a".
+  each option of a select, each checkbox, a search box with "smi" and "a" (with the form's
+  hidden fields, as a browser sends them).
 - API: each GET path of the OpenAPI schema without an id in it, and a patient's own lists (the
   patient with the most lab results, else notes), with each value of each enum or true/false
   parameter and "smi" / "a" for `search`.
@@ -49,7 +50,7 @@ class Page(HTMLParser):
         if tag == "a" and attrs.get("href"):
             self.links.append(attrs["href"])
         elif tag == "form" and (attrs.get("method") or "get").lower() == "get":
-            self._form = {"action": attrs.get("action") or "", "fields": {}}
+            self._form = {"action": attrs.get("action") or "", "fields": {}, "hidden": {}}
             self.forms.append(self._form)
         elif self._form is None:
             return
@@ -59,7 +60,9 @@ class Page(HTMLParser):
             self._select.append(attrs["value"])
         elif tag == "input" and attrs.get("name"):
             kind = (attrs.get("type") or "text").lower()
-            if kind == "checkbox":
+            if kind == "hidden":  # kept in every variant, as the browser sends it (the patient)
+                self._form["hidden"][attrs["name"]] = attrs.get("value") or ""
+            elif kind == "checkbox":
                 self._form["fields"][attrs["name"]] = [attrs.get("value") or "on"]
             elif kind in ("text", "search") and attrs["name"] in ("q", "search"):
                 self._form["fields"][attrs["name"]] = list(SEARCHES)
@@ -104,7 +107,9 @@ def crawl(client, who: str, repeat: int, rows: list) -> None:
         for form in page.forms:
             action = urljoin(url, form["action"]) if form["action"] else url.split("?")[0]
             for field, values in form["fields"].items():
-                found += [f"{action}?{urlencode({field: value})}" for value in values]
+                found += [
+                    f"{action}?{urlencode({**form['hidden'], field: value})}" for value in values
+                ]
         for link in found:
             parts = urlsplit(link)
             elsewhere = parts.scheme not in ("", "http") or parts.netloc not in ("", "testserver")
