@@ -6,11 +6,11 @@ a whole table (the review queue's "critical only" read every result of the clini
 shell` with the benchmark's settings, as bench/profile_pages.py (bench/README.md, "Every page
 and every filter").
 
-- HTML: from the staff home, as the demo clinician and the clinic admin, it follows the site's
-  own links (at most PER_SHAPE URLs of each shape, ids replaced by `{id}`; nothing that signs
-  out or deletes), and on each page fills every GET form (the list filters) one field at a time:
-  each option of a select, each checkbox, a search box with "smi" and "a" (with the form's
-  hidden fields, as a browser sends them).
+- HTML: from the staff home, as the demo clinician and one user of each other staff role, it
+  follows the site's own links (at most PER_SHAPE URLs of each shape, ids replaced by `{id}`;
+  nothing that signs out or deletes), and on each page fills every GET form (the list filters)
+  one field at a time: each option of a select, each checkbox, a search box with "smi" and "a"
+  (with the form's hidden fields, as a browser sends them).
 - API: each GET path of the OpenAPI schema without an id in it, and a patient's own lists (the
   patient with the most lab results, else notes), with each value of each enum or true/false
   parameter and "smi" / "a" for `search`.
@@ -154,10 +154,13 @@ def main(repeat: int = 2, slowest: int = 40) -> None:
 
     clinician = User.objects.get(email=EMAIL)
     rows: list = []
-    for user in (clinician, User.objects.filter(clinic=clinician.clinic, role="admin").first()):
-        client = Client()
-        client.force_login(user)
-        crawl(client, user.role, repeat, rows)
+    staff = User.objects.filter(clinic=clinician.clinic, is_active=True).order_by("email")
+    for role in ("clinician", "admin", "nurse", "receptionist", "lab_tech"):
+        user = clinician if role == "clinician" else staff.filter(role=role).first()
+        if user is not None:  # each role's pages, and its 403s, are its own
+            client = Client()
+            client.force_login(user)
+            crawl(client, role, repeat, rows)
     api, token = api_client()
     busiest = None
     for model in (LabResult, Note):
