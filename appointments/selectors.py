@@ -517,8 +517,9 @@ def _next_day_with_a_slot(options: dict, *, day: datetime.date, patient_id) -> d
     """The first day after `day`, within SLOT_LOOK_AHEAD days, with a free slot: searched in
     spans of 1, 2, 4 and 7 days, as it is usually the next working day (every provider's
     slots for all 14 days was most of a Saturday's booking page: 59 -> 23 ms at 50 providers)."""
+    end = day + datetime.timedelta(days=SLOT_LOOK_AHEAD)
     first, span = day + datetime.timedelta(days=1), 1
-    while first <= (end := day + datetime.timedelta(days=SLOT_LOOK_AHEAD)):
+    while first <= end:
         last = min(first + datetime.timedelta(days=span - 1), end)
         ahead = slot_list(**options, start=first, end=last, patient_id=patient_id)
         if ahead:

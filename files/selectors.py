@@ -31,7 +31,6 @@ from patients.selectors import ids_matching
 DOWNLOAD_WINDOW = 10 * 60  # seconds
 PANEL_FILES = 10  # the newest files on the patient page
 STATUSES = ("active", "deleted", "quarantined")
-PATIENT_SEARCH_LIMIT = 500  # patients matched by a patient search whose files are listed
 Scan = StoredFile.Scan
 
 
@@ -129,8 +128,7 @@ def file_list(
     if search.strip():
         files = files.filter(title__icontains=search.strip())
     if patient_search.strip():
-        matches = ids_matching(actor=actor, search=patient_search, limit=PATIENT_SEARCH_LIMIT)
-        files = files.filter(patient_id__in=matches)
+        files = files.filter(patient_id__in=ids_matching(actor=actor, search=patient_search))
     if uploaded_from:
         files = files.filter(created_at__gte=uploaded_from)
     if uploaded_to:

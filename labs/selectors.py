@@ -49,7 +49,6 @@ from patients.selectors import ids_matching, patient_get
 RESULT_READ = "labs.result.view"
 PATIENT_VISIBLE_STATUSES = (LabResult.Status.FINAL, LabResult.Status.CORRECTED)
 OPEN_ORDER_STATUSES = (LabOrder.Status.ORDERED, LabOrder.Status.COLLECTED)
-PATIENT_SEARCH_LIMIT = 500  # patients matched by a patient search whose orders are listed
 
 
 def _each_in_reach(queryset, *, actor, ids: list[str], permission: str | None) -> list:
@@ -148,9 +147,7 @@ def order_list(*, actor, patient_id: str | None = None, status: str = "", search
     elif status:
         orders = orders.filter(status=status)
     if search:
-        orders = orders.filter(
-            patient_id__in=ids_matching(actor=actor, search=search, limit=PATIENT_SEARCH_LIMIT)
-        )
+        orders = orders.filter(patient_id__in=ids_matching(actor=actor, search=search))
     return orders.order_by("-created_at", "-id")
 
 
@@ -352,9 +349,7 @@ def review_queue(*, actor, mine: bool = False, severity: str = "", search: str =
     if mine:
         queue = queue.filter(Q(order__isnull=True) | Q(order__ordered_by=actor))
     if search:
-        queue = queue.filter(
-            patient_id__in=ids_matching(actor=actor, search=search, limit=PATIENT_SEARCH_LIMIT)
-        )
+        queue = queue.filter(patient_id__in=ids_matching(actor=actor, search=search))
     # The id last: a panel's results share their time and often their priority, and MongoDB keeps
     # no order among ties from one page's skip to the next (a result on two pages, one on none).
     return queue.order_by("review_priority", "-collected_at", "-id")

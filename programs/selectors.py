@@ -245,6 +245,7 @@ def patient_enrollments(
     if open_only:
         rows = rows.filter(state__in=[Enrollment.State.ACTIVE, Enrollment.State.PAUSED])
     rows = list(rows.order_by("-start_date"))
-    for enrollment in rows if audited else ():
-        audit(actor=actor, action=Action.VIEW, obj=enrollment, patient_id=patient.pk)
+    if audited:
+        for enrollment in rows:
+            audit(actor=actor, action=Action.VIEW, obj=enrollment, patient_id=patient.pk)
     return rows
