@@ -37,6 +37,13 @@ class Locked(ServiceError):
     code = "locked"
 
 
+class TooBroad(ServiceError):
+    """A filter that finds more than a list can filter by (a patient search matching thousands):
+    narrow it. Refused rather than applied to some of the matches, which would hide the rest."""
+
+    code = "too_broad"
+
+
 class TooLarge(ServiceError):
     status = 413
     code = "too_large"

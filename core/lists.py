@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
+from core.errors import TooBroad
+
 PER_PAGE = 25
 MAX_PER_PAGE = 100
 
@@ -221,6 +223,17 @@ def page_of(
     if on_page is not None and page.object_list:
         on_page(page.object_list)
     return page
+
+
+def filtered_page(form, read_page: Callable[..., Page], **filters) -> Page:
+    """`read_page(**filters)` for an HTML list; when its service refuses the filters (TooBroad),
+    an empty page, with the refusal on `form` for includes/list_page.html to show in place of the
+    list. (The API answers the same refusal with a 400.)"""
+    try:
+        return read_page(**filters)
+    except TooBroad as exc:
+        form.add_error(None, exc.message)
+        return ListPaginator([], PER_PAGE).page(1)
 
 
 def loaded_by_id(queryset) -> Callable[[list], list]:

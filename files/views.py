@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.decorators import staff_page
 from core.errors import Conflict, Locked, ServiceError
 from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors
+from core.lists import filtered_page
 from core.roles import can
 from files import responses, selectors, services
 from files.forms import CategoryForm, FileEditForm, FileFilterForm, UploadForm
@@ -88,7 +89,9 @@ def documents(request):
     statuses = _statuses(request.user)
     filter_form = FileFilterForm(request.GET, categories=categories, statuses=statuses)
     filters = filter_form.filters()
-    page_obj = selectors.file_page(
+    page_obj = filtered_page(
+        filter_form,
+        selectors.file_page,
         actor=request.user,
         number=request.GET.get("page"),
         category=filters["category"],

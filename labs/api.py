@@ -457,7 +457,11 @@ class ReviewQueueView(GenericAPIView):
                 enum=["true", "false"],
                 description="`true`: results of orders the caller placed, and outside results.",
             ),
-            OpenApiParameter("search", str, description="Patients by name or MRN."),
+            OpenApiParameter(
+                "search",
+                str,
+                description="Patients by name or MRN; 400 when more than 1,000 patients match.",
+            ),
         ],
         responses={200: s.ResultSerializer(many=True), **LIST_ERRORS},
     )

@@ -32,7 +32,12 @@ THREAD_FILTERS = [
     OpenApiParameter("urgent", str, enum=list(BOOL)),
     OpenApiParameter("unread", str, enum=list(BOOL), description="Counted as unread for you."),
     OpenApiParameter("category", str, enum=list(Category.values)),
-    OpenApiParameter("search", str, description="The patient's name or words of the subject."),
+    OpenApiParameter(
+        "search",
+        str,
+        description="The patient's name or words of the subject; 400 when more than 1,000 "
+        "patients match.",
+    ),
 ]
 SINCE = [
     OpenApiParameter("since", str, description="Only messages after this ISO-8601 time."),

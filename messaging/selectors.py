@@ -38,7 +38,6 @@ Status = Thread.Status
 TABS = ("mine", "team", "open", "closed")
 ASSIGNED = ("me", "none", "any")
 PANEL_SIZE = 10
-SEARCH_PATIENTS = 200  # patients matched by a name search whose threads are shown
 
 
 def may_read_category(user, category: str) -> bool:
@@ -104,8 +103,7 @@ def thread_list(
         text = search.strip()[:100]
         matching = Q(subject__icontains=text)
         if not is_patient_user(actor):
-            ids = ids_matching(actor=actor, search=text, limit=SEARCH_PATIENTS)
-            matching |= Q(patient_id__in=ids)
+            matching |= Q(patient_id__in=ids_matching(actor=actor, search=text))
         threads = threads.filter(matching)
     return threads.order_by("-urgent", "-last_message_at", "-id")
 

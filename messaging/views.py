@@ -17,7 +17,7 @@ from core.audit import VIEW, audit
 from core.contributions import asides_for
 from core.decorators import staff_page
 from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors
-from core.lists import page_size
+from core.lists import filtered_page, page_size
 from messaging import selectors, services
 from messaging.forms import (
     InboxFilterForm,
@@ -54,7 +54,9 @@ TABS = [
 def inbox(request):
     form = InboxFilterForm(request.GET)
     filters = form.thread_filters()
-    page_obj = selectors.thread_page(
+    page_obj = filtered_page(
+        form,
+        selectors.thread_page,
         actor=request.user,
         number=request.GET.get("page"),
         per_page=page_size(request.GET.get("page_size")),

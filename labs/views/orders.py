@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.decorators import staff_page
 from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors
+from core.lists import filtered_page
 from core.roles import can
 from labs import selectors, services
 from labs.forms import CancelForm, OrderFilterForm, OrderForm
@@ -19,8 +20,12 @@ from patients.selectors import patient_get
 @staff_page("labs.view")
 def order_list(request):
     filter_form = OrderFilterForm(request.GET)
-    page_obj = selectors.order_page(
-        actor=request.user, number=request.GET.get("page"), **filter_form.order_filters()
+    page_obj = filtered_page(
+        filter_form,
+        selectors.order_page,
+        actor=request.user,
+        number=request.GET.get("page"),
+        **filter_form.order_filters(),
     )
     return render(
         request,

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.decorators import staff_page
 from core.forms import SERVICE_ERRORS, flash_errors
+from core.lists import filtered_page
 from labs import selectors, services
 from labs.forms import BulkReviewForm, ReviewFilterForm
 from labs.views.results import _safe_next
@@ -20,8 +21,12 @@ from labs.views.results import _safe_next
 @staff_page("labs.review")
 def review_queue(request):
     filter_form = ReviewFilterForm(request.GET)
-    page_obj = selectors.review_groups_page(
-        actor=request.user, number=request.GET.get("page"), **filter_form.queue_filters()
+    page_obj = filtered_page(
+        filter_form,
+        selectors.review_groups_page,
+        actor=request.user,
+        number=request.GET.get("page"),
+        **filter_form.queue_filters(),
     )
     return render(
         request,

@@ -7,6 +7,8 @@ import datetime
 
 import pytest
 
+import patients.selectors
+from core.errors import TooBroad
 from patients.models import Patient
 from patients.selectors import ids_matching
 from tests.patients.factories import PatientFactory
@@ -107,17 +109,19 @@ def test_the_header_search_shows_the_first_eight_by_name(admin_web, smi):
     assert shown == sorted(shown) and page.count('role="option"') == 8
 
 
-def test_another_apps_patient_filter_gets_the_ids_of_every_match_up_to_its_limit(
-    admin_user, smi, other_clinic
+def test_another_apps_patient_filter_gets_the_ids_of_every_match_or_refuses(
+    admin_user, smi, other_clinic, monkeypatch
 ):
     """`ids_matching` (the lab, file and message lists' patient filter): archived patients
-    too, never another clinic's, at most `limit`, each once."""
+    too, never another clinic's, each once; more than its limit is refused, not cut short."""
     PatientFactory(clinic=other_clinic, first_name="Ann", last_name="Smith")
     archived = Patient.objects.get(is_archived=True)
     every_match = {*smi.values_list("pk", flat=True), archived.pk}
+    monkeypatch.setattr(patients.selectors, "PATIENT_FILTER_LIMIT", len(every_match))
 
-    found = ids_matching(actor=admin_user, search="smi", limit=100)
-    capped = ids_matching(actor=admin_user, search="smi", limit=7)
+    found = ids_matching(actor=admin_user, search="smi")
+    monkeypatch.setattr(patients.selectors, "PATIENT_FILTER_LIMIT", len(every_match) - 1)
 
     assert sorted(found) == sorted(every_match)
-    assert len(capped) == len(set(capped)) == 7 and set(capped) <= every_match
+    with pytest.raises(TooBroad, match="More than 60 patients match this search"):
+        ids_matching(actor=admin_user, search="smi")
