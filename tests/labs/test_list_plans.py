@@ -100,3 +100,24 @@ def test_the_clinics_orders_are_read_newest_first_off_an_index(results, staff, a
     assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
     assert [row["id"] for row in body["results"]] == [o.pk for o in reversed(orders)]
     assert body["count"] == 8 and body["count_estimated"] is False
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plans")
+@pytest.mark.parametrize("status", ["open", ""])
+def test_a_patient_search_of_the_orders_checks_each_order_on_the_index(clinic, staff, status):
+    """The walk of the clinic's orders newest first checks each order's patient and status on
+    `laborder_clinic_time`, and reads the row of a match only (a search for "smi" among 16,953
+    orders read every row: 12 ms, 5 off the index). The count's walk is the index alone."""
+    glucose = install_catalogue(clinic)[GLUCOSE]
+    clinician = staff[Role.CLINICIAN]
+    smiths = [make_patient(clinic, actor=staff[Role.ADMIN], last_name=f"Smith{n}") for n in "ab"]
+    for patient in [*smiths, *(make_patient(clinic, last_name=f"Other{n}") for n in range(6))]:
+        for _ in range(3):
+            make_order(patient, actor=clinician, tests=[glucose])
+    statistics_refresh()
+    searched = order_list(actor=clinician, search="smi", status=status)
+
+    plan = searched.values_list("pk").explain()
+
+    assert "COVERING INDEX laborder_clinic_time (clinic_id=?)" in plan, plan
+    assert searched.count() == 6 and {o.patient_id for o in searched} == {p.pk for p in smiths}
