@@ -193,12 +193,30 @@ def _series(code: str, unit: str, targets: dict) -> dict:
     }
 
 
-def check_in_answers(enrollment) -> list[Task]:
-    return list(
+# How many answered check-ins the enrolment page shows, the latest first.
+ANSWERS_SHOWN = 20
+
+
+def check_in_answers(enrollment) -> tuple[list[Task], bool]:
+    """The latest ANSWERS_SHOWN answered check-ins, and whether there are older ones (the page
+    says it shows the latest, rather than seeming to hold them all)."""
+    answered = list(
         Task.objects.filter(enrollment=enrollment, kind="check_in", status=Task.Status.DONE)
         .select_related("step")
-        .order_by("-due_date")[:20]
+        .order_by("-due_date", "-id")[: ANSWERS_SHOWN + 1]
     )
+    for task in answered[:ANSWERS_SHOWN]:
+        task.answer_rows = answer_rows(task)
+    return answered[:ANSWERS_SHOWN], len(answered) > ANSWERS_SHOWN
+
+
+def answer_rows(task: Task) -> list[tuple[str, object]]:
+    """(the question as the patient read it, the answer) in the check-in's order; an answer to a
+    question no longer on the step keeps its key."""
+    asked = {question["key"]: question["text"] for question in task.step.questions}
+    answers = task.answers or {}
+    rows = [(text, answers[key]) for key, text in asked.items() if key in answers]
+    return rows + [(key, value) for key, value in answers.items() if key not in asked]
 
 
 # --- the patient page -----------------------------------------------------------------------------

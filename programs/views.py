@@ -368,6 +368,7 @@ def enrollment_detail(request, pk):
     for index, item in enumerate(series):
         item["chart"] = charts.chart(item, chart_id=f"chart-{index}")
     today = selectors.local_today(enrollment)
+    answers, older_answers = selectors.check_in_answers(enrollment)
     return render(
         request,
         "programs/enrollment_detail.html",
@@ -375,7 +376,8 @@ def enrollment_detail(request, pk):
             "enrollment": enrollment,
             "series": series,
             "goals": services.goals_status(enrollment, today),
-            "answers": selectors.check_in_answers(enrollment),
+            "answers": answers,
+            "older_answers": older_answers,
             "today_tasks": list(selectors.tasks_on(enrollment, today)),
             "can_manage": can(request.user, "programs.manage"),
             "reason_form": ReasonForm(),

@@ -85,6 +85,33 @@ def test_enrolment_page_draws_the_series_with_the_target_band(web, clinician, pa
     assert "<polyline" in page
 
 
+@pytest.mark.parametrize("shown", [4, 3])
+def test_enrolment_page_says_when_it_shows_only_the_latest_check_ins(
+    web, clinician, patient, monkeypatch, shown
+):
+    monkeypatch.setattr("programs.selectors.ANSWERS_SHOWN", shown)
+    enrollment = enrol(clinician, patient, days_ago=27)  # weekly check-ins: days 6, 13, 20, 27
+    check_ins = enrollment.tasks.select_related("step", "enrollment__clinic").filter(
+        kind="check_in", day__lte=27
+    )
+    for week, task in enumerate(check_ins.order_by("day")):
+        services.task_complete(
+            actor=clinician,
+            task=task,
+            answers={"medication": week > 0, "feeling": week + 1, "notes": "ok" if week else ""},
+        )
+
+    page = web.get(f"/programs/enrollments/{enrollment.pk}/").content.decode()
+
+    feelings = re.findall(r"How do you feel overall \(1–5\)\?</span> <strong>(\d)<", page)
+    assert feelings == ["4", "3", "2", "1"][:shown]  # the latest first, as answered
+    assert page.count("every day?</span> <strong>Yes<") == 3  # the first week's was "no"
+    assert page.count("care team to know?</span> <strong>ok<") == 3  # and said nothing
+    assert ("every day?</span> <strong>No<" in page) == (shown == 4)
+    assert ("care team to know?</span> <strong>—<" in page) == (shown == 4)
+    assert ("Only the latest 3 check-ins are shown." in page) == (shown == 3)
+
+
 def test_the_patient_page_offers_enrolment_only_while_a_programme_is_published(web, patient):
     enrol_url = f"/programs/patients/{patient.pk}/enroll/"
     assert enrol_url in web.get(f"/patients/{patient.pk}/").content.decode()
