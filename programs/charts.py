@@ -1,6 +1,7 @@
 """Server-rendered SVG charts of one measured code over time with its target band (the
 geometry here, the markup in templates/programs/_chart.svg, which escapes every text)."""
 
+import datetime
 from dataclasses import dataclass
 
 WIDTH, HEIGHT = 600, 220
@@ -30,10 +31,19 @@ def _f(value: float) -> str:
     return f"{value:.1f}"
 
 
-def chart(series: dict, *, chart_id: str, date_format: str = "%Y-%m-%d") -> Chart | None:
+def chart(
+    series: dict, *, chart_id: str, zone: datetime.tzinfo, date_format: str = "%Y-%m-%d"
+) -> Chart | None:
+    """`zone`: the clinic's timezone. Readings are stored in UTC, and a morning reading in
+    Auckland is the evening before in UTC: dates are written on the clinic's calendar."""
     points = series["points"]
     if not points:
         return None
+
+    def day(at: datetime.datetime) -> str:
+        return at.astimezone(zone).strftime(date_format)
+
+    unit = series["unit_shown"]
     low, high = series["target"].get("low"), series["target"].get("high")
     values = [p["value"] for p in points]
     candidates = values + [v for v in (low, high) if v is not None]
@@ -64,7 +74,7 @@ def chart(series: dict, *, chart_id: str, date_format: str = "%Y-%m-%d") -> Char
             "x": _f(x),
             "y": _f(y),
             "off": p["off_target"],
-            "tooltip": f"{p['at'].strftime(date_format)}: {p['value']:g} {series['unit']}",
+            "tooltip": f"{day(p['at'])}: {p['value']:g} {unit}".rstrip(),
         }
         for (x, y), p in zip(coords, points, strict=True)
     ]
@@ -74,8 +84,8 @@ def chart(series: dict, *, chart_id: str, date_format: str = "%Y-%m-%d") -> Char
     ]
     return Chart(
         chart_id=chart_id,
-        title=f"{series['label']} ({series['unit']})",
-        unit=series["unit"],
+        title=f"{series['label']} ({unit})" if unit else series["label"],
+        unit=unit,
         width=WIDTH,
         height=HEIGHT,
         band=band,
@@ -86,6 +96,6 @@ def chart(series: dict, *, chart_id: str, date_format: str = "%Y-%m-%d") -> Char
         right=plot_right,
         plot_width=plot_right - LEFT,
         bottom=plot_bottom,
-        first=points[0]["at"].strftime(date_format),
-        last=points[-1]["at"].strftime(date_format),
+        first=day(points[0]["at"]),
+        last=day(points[-1]["at"]),
     )

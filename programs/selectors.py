@@ -182,13 +182,29 @@ def latest_measurements(enrollment) -> list[dict]:
     return sorted(latest, key=lambda entry: CATALOGUE_ORDER.get(entry["code"], 0))
 
 
+# The catalogue's UCUM units the way a page writes them (an annotation like {score} is a count,
+# no unit); the rest (kg, mg/dL, L/min) read as they are. The API keeps the UCUM.
+UNIT_SHOWN = {"mm[Hg]": "mmHg", "/min": "bpm", "{steps}": "", "{score}": ""}
+
+
+def unit_shown(unit: str) -> str:
+    return UNIT_SHOWN.get(unit, unit)
+
+
+def code_label(code: str) -> str:
+    """A measured code's name for a page ("Systolic", not 8480-6); an unknown code as is."""
+    component = COMPONENTS.get(code)
+    return str(component.label) if component else code
+
+
 def _series(code: str, unit: str, targets: dict) -> dict:
     component = COMPONENTS.get(code)
     return {
         "code": code,
-        "label": str(component.label) if component else code,
+        "label": code_label(code),
         "measure": MEASURE_OF_CODE[code].key if component else "",
         "unit": unit,
+        "unit_shown": unit_shown(unit),
         "target": targets.get(code) or {"low": None, "high": None},
     }
 

@@ -76,11 +76,23 @@ def template_new(request):
 
 
 def _timeline(template) -> list[dict]:
-    """The builder's timeline: days with their steps (repeats shown on their first day)."""
+    """The builder's timeline: days with their steps (repeats shown on their first day), each
+    step's targets by the measure's name (a reader knows "Systolic", not 8480-6)."""
     days: dict[int, list] = {}
     for step in template.steps.all():
-        days.setdefault(step.day, []).append({"step": step, "html": markdown(step.body)})
+        targets = [(selectors.code_label(code), t) for code, t in (step.targets or {}).items()]
+        days.setdefault(step.day, []).append(
+            {"step": step, "html": markdown(step.body), "targets": targets}
+        )
     return [{"day": day, "steps": steps} for day, steps in sorted(days.items())]
+
+
+def _goals(template) -> list:
+    """The template's goals, each with the name of the code it averages (if any)."""
+    goals = list(template.goals.all())
+    for goal in goals:
+        goal.code_label = selectors.code_label(goal.code) if goal.code else ""
+    return goals
 
 
 def _builder_page(request, template, *, step_form=None, goal_form=None, details_form=None):
@@ -93,7 +105,7 @@ def _builder_page(request, template, *, step_form=None, goal_form=None, details_
         {
             "template": template,
             "timeline": _timeline(template),
-            "goals": list(template.goals.all()),
+            "goals": _goals(template),
             "form": step_form or StepForm(),
             "goal_form": goal_form or GoalForm(),
             "details_form": details_form or TemplateForm(instance=template),
@@ -365,8 +377,9 @@ def enroll(request, pid):
 def enrollment_detail(request, pk):
     enrollment = selectors.enrollment_get(actor=request.user, id=pk)
     series = selectors.measurement_series(enrollment)
+    zone = schedule.clinic_zone(enrollment.clinic)  # the chart's dates: the clinic's days
     for index, item in enumerate(series):
-        item["chart"] = charts.chart(item, chart_id=f"chart-{index}")
+        item["chart"] = charts.chart(item, chart_id=f"chart-{index}", zone=zone)
     today = selectors.local_today(enrollment)
     answers, older_answers = selectors.check_in_answers(enrollment)
     return render(

@@ -182,7 +182,7 @@ def test_panel_reads_a_long_history_in_the_queries_of_a_short_one(web, clinician
         page = web.get(f"/patients/{patient.pk}/").content.decode()
 
     assert len(long) == len(short)
-    assert "142.5 mm[Hg]" in page and "77.5 mm[Hg]" in page  # the newest of 151 readings each
+    assert "142.5 mmHg" in page and "77.5 mmHg" in page  # the newest of 151 readings each
 
 
 def test_panel_finds_a_measure_taken_long_before_the_newest_readings(web, clinician, patient):
@@ -192,6 +192,53 @@ def test_panel_finds_a_measure_taken_long_before_the_newest_readings(web, clinic
     panel = web.get(f"/patients/{patient.pk}/").content.decode().split('id="panel-programs"')[1]
     assert "84.5 kg" in panel and "249.5 mg/dL" in panel
     assert panel.index("Weight:") < panel.index("Glucose:")  # the catalogue's order
+
+
+def test_enrolment_chart_dates_are_the_clinics_days(web, clinician, patient):
+    """A reading at 9 in the morning in Auckland is the evening before in UTC: the chart's axis
+    and the point's tooltip give the clinic's date."""
+    patient.clinic.timezone = "Pacific/Auckland"
+    patient.clinic.save(update_fields=["timezone"])
+    enrollment = enrol(clinician, patient, days_ago=1)
+    # 20:00 UTC the day before the start: 08:00 or 09:00 on the start day in Auckland.
+    add_points(enrollment, "8480-6", [124], first_hour=-12, unit="mm[Hg]")
+    page = web.get(f"/programs/enrollments/{enrollment.pk}/").content.decode()
+    day = enrollment.start_date.isoformat()
+    assert f">{day}: 124 mmHg</title>" in page  # the point
+    assert page.count(f">{day}</text>") == 2  # the axis: first and last
+    assert (enrollment.start_date - datetime.timedelta(1)).isoformat() not in page
+
+
+def test_pages_write_units_and_numbers_as_people_read_them(web, clinician, patient):
+    """mmHg not mm[Hg], bpm not /min, a score with no unit at all; 124 not 124.0."""
+    enrollment = enrol(clinician, patient)
+    services.task_complete(actor=clinician, task=bp_task(enrollment), values=bp(124.0, 76.0))
+    add_points(enrollment, "8867-4", [72.0], first_hour=1, unit="/min")
+    add_points(enrollment, "72514-3", [7.5], first_hour=1, unit="{score}")
+
+    page = html.unescape(web.get(f"/programs/enrollments/{enrollment.pk}/").content.decode())
+    assert ">Systolic (mmHg) · target 90–130</figcaption>" in page
+    assert "Average systolic below 130 over 14 days: <strong>achieved</strong> (124)" in page
+    assert ">Systolic (mmHg)</title>" in page and ": 124 mmHg</title>" in page  # the chart
+    assert ">Heart rate (bpm)</figcaption>" in page and ": 72 bpm</title>" in page
+    assert ">Pain score</figcaption>" in page and ">Pain score</title>" in page
+    assert ": 7.5</title>" in page
+    for raw in ("mm[Hg]", "{score}", "/min", "124.0"):
+        assert raw not in page
+
+    panel = web.get(f"/patients/{patient.pk}/").content.decode().split('id="panel-programs"')[1]
+    assert ">124 mmHg</strong> (target 90–130)" in html.unescape(panel)
+    assert ">76 mmHg</strong> (target 60–80)" in html.unescape(panel)
+    assert "mm[Hg]" not in panel and "124.0" not in panel
+
+
+def test_builder_names_the_measures_of_targets_and_goals(web, patient):
+    """The builder says "Systolic", not its LOINC code 8480-6."""
+    template = published(patient.clinic)
+    page = html.unescape(web.get(f"/programs/templates/{template.pk}/").content.decode())
+    assert "Blood pressure · Systolic: 90–130 · Diastolic: 60–80" in page
+    assert "(Measurement average Systolic < 130, last 14 days)" in page
+    assert "8480-6" not in page and "8462-4" not in page
 
 
 def test_builder_adds_steps_to_a_draft_and_publishes(client, admin_user, programs_clinic):
