@@ -293,6 +293,20 @@ class Appointment(BaseModel):
         return template.format(room=self.telehealth_room)
 
 
+# What a change did, in the appointment's history ("Dr Grey: moved") and in a refusal ("cannot
+# be moved").
+CHANGE_LABELS = {
+    "book": _("booked"),
+    "confirm": _("confirmed"),
+    "check_in": _("checked in"),
+    "complete": _("completed"),
+    "no_show": _("marked as a no-show"),
+    "cancel": _("cancelled"),
+    "reschedule": _("moved"),
+    "notes": _("changed the notes"),
+}
+
+
 class AppointmentChange(BaseModel):
     """The history of an appointment: who booked, moved, confirmed, cancelled it, and when."""
 
@@ -310,6 +324,10 @@ class AppointmentChange(BaseModel):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["appointment", "created_at"], name="apptchange_appt")]
+
+    @property
+    def action_label(self) -> str:
+        return CHANGE_LABELS.get(self.action, self.action)
 
 
 class AppointmentBlock(BaseModel):

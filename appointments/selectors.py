@@ -298,15 +298,26 @@ def series_following(appointment: Appointment) -> list[Appointment]:
     return [appointment, *later.order_by("start", "id")]
 
 
+# How many of a patient's upcoming and past appointments their page's panel lists.
+PANEL_UPCOMING, PANEL_PAST = 20, 10
+
+
 def patient_panel(*, actor, patient) -> dict:
-    """The patient page's Appointments panel: upcoming and recent past (part of the page's one
-    audited view, so nothing here writes an audit row). Two queries."""
+    """The patient page's Appointments panel: upcoming and recent past, each saying whether more
+    exist (part of the page's one audited view, so nothing here writes an audit row). Two
+    queries."""
     now = timezone.now()
     rows = appointment_list(actor=actor, patient=patient.pk)  # the page has the patient
     rows = showing(rows, ("start", "status", "type", "type__name", "provider", "provider__name"))
     upcoming = rows.filter(start__gte=now, status__in=UPCOMING)
     past = rows.filter(start__lt=now).order_by("-start", "-id")
-    return {"upcoming": list(upcoming[:20]), "past": list(past[:10])}
+    upcoming, past = list(upcoming[: PANEL_UPCOMING + 1]), list(past[: PANEL_PAST + 1])
+    return {
+        "upcoming": upcoming[:PANEL_UPCOMING],
+        "more_upcoming": len(upcoming) > PANEL_UPCOMING,
+        "past": past[:PANEL_PAST],
+        "more_past": len(past) > PANEL_PAST,
+    }
 
 
 TODAY_WIDGET_SIZE = 15

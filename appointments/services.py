@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from appointments import claims, selectors
 from appointments.models import (
+    CHANGE_LABELS,
     UPCOMING,
     Appointment,
     AppointmentChange,
@@ -48,14 +49,6 @@ DEFAULT_TYPES = [
     (gettext_lazy("Telehealth"), 20, 0, "#6f42c1", True),
     (gettext_lazy("Procedure"), 60, 10, "#fd7e14", False),
 ]
-ACTION_LABELS = {
-    "confirm": gettext_lazy("confirmed"),
-    "check_in": gettext_lazy("checked in"),
-    "complete": gettext_lazy("completed"),
-    "no_show": gettext_lazy("marked as a no-show"),
-    "cancel": gettext_lazy("cancelled"),
-    "reschedule": gettext_lazy("moved"),
-}
 # action: (statuses it may leave, status it sets, timestamp field, permission)
 TRANSITIONS = {
     "confirm": (UPCOMING[:1], Status.CONFIRMED, "confirmed_at", "appointments.confirm"),
@@ -86,7 +79,7 @@ def _record(*, actor, appointment, action, note="", previous_start=None, previou
 def _not_allowed(appointment, action) -> Conflict:
     return Conflict(
         _("A %(status)s appointment cannot be %(action)s.")
-        % {"status": appointment.get_status_display().lower(), "action": ACTION_LABELS[action]},
+        % {"status": appointment.get_status_display().lower(), "action": CHANGE_LABELS[action]},
         code="invalid_transition",
         current_status=appointment.status,
     )

@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -297,7 +298,7 @@ def book(request):
 def _add_clashes(form, exc, tz) -> None:
     for clash in getattr(exc, "extra", {}).get("clashes", []):
         start = datetime.datetime.fromisoformat(clash["start"]).astimezone(tz)
-        form.add_error(None, _("Taken: %(when)s") % {"when": f"{start:%a %d %b %Y %H:%M}"})
+        form.add_error(None, _("Taken: %(when)s") % {"when": date_format(start, "D j M Y H:i")})
 
 
 @require_http_methods(["GET", "POST"])
@@ -397,7 +398,12 @@ def cancel(request, pk: str):
         except SERVICE_ERRORS as exc:
             flash_errors(request, exc)
         else:
-            messages.success(request, _("Cancelled %(n)s appointment(s).") % {"n": len(cancelled)})
+            n = len(cancelled)
+            messages.success(
+                request,
+                ngettext("Cancelled %(n)s appointment.", "Cancelled %(n)s appointments.", n)
+                % {"n": n},
+            )
         return redirect("appointments:detail", pk=appointment.pk)
     return render(request, "appointments/cancel.html", {"appointment": appointment, "form": form})
 
@@ -434,6 +440,24 @@ def transition(request, pk: str, action: str):
 
 
 # --- availability --------------------------------------------------------------------------
+# How many of a provider's coming exceptions (leave, extra hours) the availability page lists.
+EXCEPTIONS_LISTED = 100
+
+
+def _coming_exceptions(user, provider: str, tz) -> dict:
+    """The provider's exceptions from today, the first EXCEPTIONS_LISTED, and whether more
+    follow (the page says so rather than seeming to hold them all)."""
+    if not provider:
+        return {"exceptions": [], "more_exceptions": False}
+    today = timezone.now().astimezone(tz).date()
+    rows = selectors.exception_list(actor=user, provider=provider, date_from=today)
+    rows = list(rows[: EXCEPTIONS_LISTED + 1])
+    return {
+        "exceptions": rows[:EXCEPTIONS_LISTED],
+        "more_exceptions": len(rows) > EXCEPTIONS_LISTED,
+    }
+
+
 @require_http_methods(["GET", "POST"])
 @staff_page("appointments.availability.view")
 def availability(request):
@@ -445,7 +469,8 @@ def availability(request):
     provider = request.GET.get("provider") or default
     if provider not in names:
         provider = default
-    types = list(selectors.type_list(actor=user, active_only=True))
+    every_type = list(selectors.type_list(actor=user))
+    types = [t for t in every_type if t.is_active]  # what a new rule may offer
     may_edit = can(user, "appointments.availability.edit") and (
         user.role == Role.ADMIN or provider == user.pk
     )
@@ -478,14 +503,12 @@ def availability(request):
             "provider": provider,
             "provider_name": names.get(provider, ""),
             "rules": list(selectors.rule_list(actor=user, provider=provider)) if provider else [],
-            "exceptions": list(
-                selectors.exception_list(
-                    actor=user, provider=provider, date_from=timezone.now().astimezone(tz).date()
-                )[:100]
-            )
-            if provider
-            else [],
-            "type_names": {t.pk: t.name for t in types},
+            **_coming_exceptions(user, provider, tz),
+            # A rule may still name a type since deactivated: it offers no slots of it, and says so.
+            "type_names": {
+                t.pk: t.name if t.is_active else _("%(name)s (inactive)") % {"name": t.name}
+                for t in every_type
+            },
             "rule_form": rule_form,
             "exception_form": exception_form,
             "may_edit": may_edit,

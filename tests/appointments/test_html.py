@@ -10,7 +10,13 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from appointments import selectors, services, views
-from appointments.models import Appointment, AppointmentType, AvailabilityRule, Status
+from appointments.models import (
+    Appointment,
+    AppointmentType,
+    AvailabilityException,
+    AvailabilityRule,
+    Status,
+)
 from core.roles import Role
 from tests.appointments.conftest import add_hours, local
 from tests.factories import UserFactory
@@ -386,6 +392,29 @@ def test_booking_a_slot_taken_meanwhile_says_so(
     assert not Appointment.objects.filter(patient=patient).exists()
 
 
+def test_booking_the_last_free_slot_taken_meanwhile_says_so(
+    login, staff, book, patient, patient2, provider, follow_up, monday, tz
+):
+    """With no slot left that day the form is not drawn, but why the booking failed still is."""
+    client = login(staff[Role.RECEPTIONIST])
+    url = (
+        f"/appointments/new/?patient={patient.pk}&type={follow_up.pk}"
+        f"&provider={provider.pk}&date={monday.isoformat()}"
+    )
+    day = [local(monday, "09:00", tz) + datetime.timedelta(minutes=20 * n) for n in range(24)]
+    for start in day[1:]:
+        book(patient2, provider, start)
+    assert client.get(url).content.decode().count('type="radio"') == 1
+    slot = f"{provider.pk}|{day[0].astimezone(datetime.UTC).isoformat()}"
+    book(patient2, provider, day[0])  # the last one, meanwhile
+
+    page = client.post(url, {"slot": slot}).content.decode()
+
+    assert "That slot is no longer free: choose another." in page
+    assert "No free slots that day." in page
+    assert not Appointment.objects.filter(patient=patient).exists()
+
+
 def test_booking_a_weekly_series_from_the_form(
     login, staff, patient, provider, follow_up, monday, tz
 ):
@@ -416,7 +445,10 @@ def test_reschedule_and_history(login, staff, book, patient, provider, follow_up
     appointment.refresh_from_db()
     assert appointment.start == local(monday, "15:00", tz)
     detail = client.get(f"/appointments/{appointment.pk}/").content.decode()
-    assert "Patient asked" in detail and "reschedule" in detail
+    assert "Patient asked" in detail
+    history = detail[detail.index(">History<") :]
+    assert ": booked" in history and ": moved" in history  # as a person says it, not the code
+    assert "reschedule" not in history
 
 
 def test_cancel_with_a_reason(login, staff, book, patient, provider, monday, tz):
@@ -427,6 +459,8 @@ def test_cancel_with_a_reason(login, staff, book, patient, provider, monday, tz)
     assert response.status_code == 302
     appointment.refresh_from_db()
     assert appointment.status == Status.CANCELLED and appointment.cancel_reason == "Snow"
+    detail = client.get(response["Location"]).content.decode()
+    assert "Cancelled 1 appointment." in detail and ": cancelled" in detail
 
 
 def open_all_day_at_midday(clinic, provider) -> datetime.datetime:
@@ -595,6 +629,53 @@ def test_patient_page_panel(login, staff, book, patient, provider, monday, tz):
     page = login(staff[Role.RECEPTIONIST]).get(f"/patients/{patient.pk}/").content.decode()
     assert 'id="panel-appointments"' in page
     assert "Book an appointment" in page and "Follow-up" in page
+
+
+@pytest.mark.parametrize("listed", [3, 2])
+def test_patient_page_panel_says_when_it_lists_only_the_next_appointments(
+    login, staff, book, patient, provider, monday, tz, monkeypatch, listed
+):
+    monkeypatch.setattr("appointments.selectors.PANEL_UPCOMING", listed)
+    for hhmm in ("09:00", "10:00", "11:00"):
+        book(patient, provider, local(monday, hhmm, tz))
+
+    page = login(staff[Role.RECEPTIONIST]).get(f"/patients/{patient.pk}/").content.decode()
+
+    times = [hhmm for hhmm in ("09:00", "10:00", "11:00") if f" {hhmm}</a> · Follow-up" in page]
+    assert times == ["09:00", "10:00", "11:00"][:listed]
+    assert ("Only the next 2 appointments are shown." in page) == (listed == 2)
+
+
+def test_hours_name_a_deactivated_type_and_say_when_exceptions_are_left_out(
+    login, provider, types, monkeypatch
+):
+    """A rule limited to a type since deactivated offers none of its slots: the page names the
+    type as inactive instead of leaving the cell blank. A long list of time off says it is
+    cut short."""
+    telehealth = types["Telehealth"]
+    AvailabilityRule.objects.create(
+        clinic=provider.clinic,
+        provider=provider,
+        weekday=5,
+        start_time=datetime.time(10),
+        end_time=datetime.time(12),
+        type_ids=[telehealth.pk],
+    )
+    AppointmentType.objects.filter(pk=telehealth.pk).update(is_active=False)
+    for day in (5, 6, 7):
+        AvailabilityException.objects.create(
+            clinic=provider.clinic,
+            provider=provider,
+            date=datetime.date(2099, 1, day),
+            kind="time_off",
+        )
+    monkeypatch.setattr("appointments.views.EXCEPTIONS_LISTED", 2)
+
+    page = login(provider).get("/appointments/availability/").content.decode()
+
+    assert f"{telehealth.name} (inactive)" in page
+    assert "Mon 5 Jan 2099" in page and "Wed 7 Jan 2099" not in page
+    assert "Only the next 2 are shown." in page
 
 
 def test_admin_pages(login, admin_user, types):
