@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel
+from files.types import INLINE_TYPES
 
 # Built-in categories; a clinic adds its own (FileCategory). Each has a row in core.roles
 # ("files.category.<slug>"); the clinic's own share "files.category.clinic".
@@ -137,3 +138,8 @@ class StoredFile(BaseModel):
     @property
     def is_pdf(self) -> bool:
         return self.content_type == "application/pdf"
+
+    @property
+    def opens_in_browser(self) -> bool:
+        """Served inline (files.responses): browsers show these; HEIC and TIFF they download."""
+        return self.content_type in INLINE_TYPES

@@ -10,7 +10,14 @@ from accounts.models import AuditEvent
 from core.roles import Role
 from files import services
 from files.models import StoredFile
-from tests.files.factories import make_patient, pdf_bytes, png_bytes, stored_file, upload
+from tests.files.factories import (
+    SAMPLES,
+    make_patient,
+    pdf_bytes,
+    png_bytes,
+    stored_file,
+    upload,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +89,21 @@ def test_preview_page_shows_the_preview_and_duplicates(web, staff, patient):
     assert f'src="/files/{second.pk}/preview/"' in page
     assert f'href="/files/{first.pk}/"' in page  # "the same file was also uploaded as"
     assert f'href="/files/{second.pk}/download/?inline=1"' in page
+
+
+@pytest.mark.parametrize("name", ["scan.pdf", "wound.png", "xray.tiff", "IMG_0001.HEIC", "ct.dcm"])
+def test_open_in_the_browser_is_offered_for_what_a_browser_shows(web, staff, patient, name):
+    """HEIC and TIFF are served as downloads (browsers do not show them): no button that would
+    promise otherwise."""
+    data, content_type = SAMPLES[name]
+    stored = stored_file(staff[Role.CLINICIAN], patient, name=name, data=data())
+
+    page = text(web.get(f"/files/{stored.pk}/"))
+    opened = web.get(f"/files/{stored.pk}/download/?inline=1")
+
+    offered = "Open in the browser" in page
+    assert offered == opened["Content-Disposition"].startswith("inline")
+    assert offered == (content_type in {"application/pdf", "image/png"})
 
 
 def test_rename_and_recategorise(web, staff, patient):
