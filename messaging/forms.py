@@ -8,7 +8,10 @@ from messaging.models import MAX_TEXT, Category
 
 
 class InboxFilterForm(FilterForm):
-    DEFAULTS = {"q": "", "category": "", "tab": "mine"}
+    """`patient` (an id, from the patient page's "More threads") keeps the patient's name out of
+    the address; `tab=all` is every status, so their closed threads are listed too."""
+
+    DEFAULTS = {"q": "", "category": "", "tab": "mine", "patient": ""}
 
     q = forms.CharField(label=_("Patient or subject"), required=False, max_length=100)
     category = forms.ChoiceField(
@@ -17,12 +20,18 @@ class InboxFilterForm(FilterForm):
     tab = forms.ChoiceField(
         required=False,
         widget=forms.HiddenInput,
-        choices=[("mine", ""), ("team", ""), ("open", ""), ("closed", "")],
+        choices=[("mine", ""), ("team", ""), ("open", ""), ("closed", ""), ("all", "")],
     )
+    patient = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def thread_filters(self) -> dict:
         f = self.filters()
-        return {"tab": f["tab"], "search": f["q"], "category": f["category"]}
+        return {
+            "tab": f["tab"],
+            "search": f["q"],
+            "category": f["category"],
+            "patient": f["patient"],
+        }
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -7,7 +7,7 @@ category that may not) and writes through one service; opening a thread marks it
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -47,6 +47,8 @@ TABS = [
     ("open", gettext_lazy("All open")),
     ("closed", gettext_lazy("Closed")),
 ]
+# Offered only while the inbox shows one patient's threads (the patient page's "More threads").
+ALL_TAB = ("all", gettext_lazy("All"))
 
 
 @require_GET
@@ -62,17 +64,32 @@ def inbox(request):
         per_page=page_size(request.GET.get("page_size")),
         **filters,
     )
+    patient = _filter_patient(request, form, filters["patient"])
     return render(
         request,
         "messaging/inbox.html",
         {
             "page_obj": page_obj,
             "filter_form": form,
-            "is_filtered": bool(filters["search"] or filters["category"]),
-            "tabs": TABS,
+            "is_filtered": bool(filters["search"] or filters["category"] or filters["patient"]),
+            "tabs": [*TABS, ALL_TAB] if filters["patient"] else TABS,
             "tab": filters["tab"],
+            "patient": patient,
         },
     )
+
+
+def _filter_patient(request, form, pid: str):
+    """The patient whose threads the inbox shows, named on the page (the address holds only the
+    id). An id outside the actor's reach or malformed says so; the list is empty anyway, as
+    thread_list keeps to the reach."""
+    if not pid:
+        return None
+    try:
+        return patient_get(actor=request.user, id=pid, permission=None, detail="messages")
+    except Http404:
+        form.add_error(None, _("Unknown patient."))
+        return None
 
 
 @require_http_methods(["GET", "POST"])

@@ -192,12 +192,7 @@ def _link(spec, obj, user) -> str:
 
 
 def _email(user, spec, clinic, title: str, link: str) -> None:
-    """The notification by e-mail, as the recipient reads it (language, clinic's formats)."""
-    with written_for(user, clinic):
-        _email_in_language(user, spec, clinic, _title(spec, clinic), link)
-
-
-def _email_in_language(user, spec, clinic, title: str, link: str) -> None:
+    """The notification by e-mail; `notify` calls it inside `written_for(user, clinic)`."""
     where = clinic.name if clinic is not None else settings.APP_NAME
     text = _("You have a new notification from %(where)s: %(event)s.") % {
         "where": where,
@@ -258,25 +253,29 @@ def notify(*, event: str, recipients, obj=None, clinic=None, escalate: bool = Tr
     created = []
     for user in users:
         channels = _channels(spec, prefs.get(user.pk))
-        title, link = _title(spec, clinic), _link(spec, obj, user)
-        if channels[Channel.IN_APP]:
-            created.append(
-                Notification.objects.create(
-                    recipient=user,
-                    clinic=clinic,
-                    event=event,
-                    title=title[:200],
-                    link=link[:500],
-                    object_type=obj._meta.label_lower if obj is not None else "",
-                    object_id=str(obj.pk) if obj is not None else "",
-                    escalate_at=escalate_at,
+        link = _link(spec, obj, user)
+        # Written as each recipient reads it (their language, the clinic's formats), not in the
+        # sender's request language or the worker's default.
+        with written_for(user, clinic):
+            title = _title(spec, clinic)
+            if channels[Channel.IN_APP]:
+                created.append(
+                    Notification.objects.create(
+                        recipient=user,
+                        clinic=clinic,
+                        event=event,
+                        title=title[:200],
+                        link=link[:500],
+                        object_type=obj._meta.label_lower if obj is not None else "",
+                        object_id=str(obj.pk) if obj is not None else "",
+                        escalate_at=escalate_at,
+                    )
                 )
-            )
-            _count_add(user.pk, 1)
-        if channels[Channel.EMAIL] and user.email:
-            _email(user, spec, clinic, title, link)
-        if channels[Channel.PUSH]:
-            _push(user, spec, clinic, title, link)
+                _count_add(user.pk, 1)
+            if channels[Channel.EMAIL] and user.email:
+                _email(user, spec, clinic, title, link)
+            if channels[Channel.PUSH]:
+                _push(user, spec, clinic, title, link)
     return created
 
 

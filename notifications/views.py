@@ -56,15 +56,26 @@ def preferences(request):
     return render(request, "notifications/preferences.html", {"form": form, "rows": form.rows()})
 
 
+FAILED_SHOWN = 100
+
+
+def _latest(rows) -> dict:
+    """The latest FAILED_SHOWN rows, and whether there are more (one row more read, no count),
+    so the page says it shows only some instead of hiding the rest in silence."""
+    rows = list(rows[: FAILED_SHOWN + 1])
+    return {"rows": rows[:FAILED_SHOWN], "more": len(rows) > FAILED_SHOWN}
+
+
 @staff_page("deliveries.manage")
 def failed_deliveries(request):
     return render(
         request,
         "notifications/failed.html",
         {
-            "mail": selectors.failed_mail(actor=request.user)[:100],
-            "calls": selectors.failed_webhook_calls(actor=request.user)[:100],
-            "tasks": selectors.failed_tasks(actor=request.user)[:100],
+            "mail": _latest(selectors.failed_mail(actor=request.user)),
+            "calls": _latest(selectors.failed_webhook_calls(actor=request.user)),
+            "tasks": _latest(selectors.failed_tasks(actor=request.user)),
+            "shown": FAILED_SHOWN,
         },
     )
 

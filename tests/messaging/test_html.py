@@ -2,6 +2,9 @@
 (marks read, polling, internal remarks distinct, saved replies, actions, asides), the patient
 page's Messages panel and "start a thread", settings."""
 
+import html
+import re
+
 import pytest
 from django.test import Client
 
@@ -127,6 +130,47 @@ def test_patient_panel_and_start_a_thread(patient, clinician):
     thread = Thread.objects.get()
     assert response.status_code == 302 and response.url == f"/messages/{thread.pk}/"
     assert "Your results" in browser(clinician).get(f"/patients/{patient.pk}/").content.decode()
+
+
+def test_more_threads_lists_this_patients_threads_of_every_status_by_id(patient, clinician, clinic):
+    """Not a surname search: no other Silva, no subject naming one, the closed threads kept,
+    and the name on the page instead of in the address."""
+    for n in range(10):
+        make_thread(clinician, patient, subject=f"Follow-up {n}")
+    closed = make_thread(clinician, patient, subject="Old question")
+    services.thread_update(actor=clinician, thread=closed, status="closed")
+    namesake = PatientFactory(clinic=clinic, first_name="Rui", last_name="Silva")
+    make_thread(clinician, namesake, subject="Rui's refill")
+    other = PatientFactory(clinic=clinic, first_name="Zed", last_name="Quinn")
+    make_thread(clinician, other, subject="About Silva results")
+    client = browser(clinician)
+
+    panel = client.get(f"/patients/{patient.pk}/").content.decode()
+    [link] = re.findall(r'href="([^"]*)">More threads<', panel)
+    page = client.get(html.unescape(link)).content.decode()
+
+    assert "Silva" not in link and patient.pk in link
+    assert "Messages — Ana Silva" in page
+    assert "Old question" in page and "Follow-up 9" in page
+    assert "Rui" not in page and "About Silva results" not in page
+    closed_tab = client.get(f"/messages/?tab=closed&patient={patient.pk}").content.decode()
+    assert "Old question" in closed_tab and "Follow-up 9" not in closed_tab
+
+
+@pytest.mark.parametrize("pid", ["other clinic", "no-such-id", "x" * 300, "' OR 1=1 --"])
+def test_a_patient_filter_out_of_reach_or_malformed_shows_nothing(
+    pid, patient, clinician, other_patient, other_staff
+):
+    make_thread(clinician, patient, subject="Ours")
+    make_thread(other_staff["clinician"], other_patient, subject="Theirs")
+    pid = other_patient.pk if pid == "other clinic" else pid
+
+    response = browser(clinician).get("/messages/", {"tab": "all", "patient": pid})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Unknown patient." in page
+    assert "Ours" not in page and "Theirs" not in page and "Okafor" not in page
 
 
 def test_settings_and_saved_replies(admin_user, clinic):

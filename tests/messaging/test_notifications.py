@@ -4,7 +4,7 @@ import datetime
 import zoneinfo
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from messaging import services
 from messaging.models import MessagingSettings, Thread
@@ -76,6 +76,25 @@ def test_a_staff_reply_reaches_the_patient_by_push_and_email_without_content(
     for text in outbound + [mailbox.body(m) for m in mailbox.messages]:
         assert SUBJECT not in text and "bleeding" not in text and "Tuesday" not in text
     assert any("Riverside Clinic" in mailbox.body(m) for m in mailbox.messages)
+
+
+def test_a_push_reads_in_the_patients_language_not_the_senders(
+    api_as, patient_user, clinician, http_sink, vapid
+):
+    patient_user.language = "es"
+    patient_user.save(update_fields=["language"])
+    browser = Browser()
+    api_as(patient_user).post(
+        "/api/v1/notifications/devices",
+        {"kind": "webpush", "endpoint": f"{http_sink.url}/push/1", "keys": browser.keys()},
+        format="json",
+    )
+    with translation.override("en"):  # the clinician's request
+        make_thread(clinician, patient_user.patient_record, subject=SUBJECT, text=TEXT)
+
+    payload = browser.decrypt(http_sink.requests[0]["body"])
+    assert payload["title"] == "Nuevo mensaje en Riverside Clinic"
+    assert payload["body"] == "Tiene un mensaje nuevo de Riverside Clinic."
 
 
 def test_internal_remarks_tell_the_patient_nothing(patient_user, clinician):

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.roles import Role
 from notifications import services
@@ -151,6 +151,22 @@ def test_an_unread_critical_alert_escalates_to_every_clinician_once(
     told = Notification.objects.exclude(pk=note.pk)
     assert [n.recipient_id for n in told] == [colleague.pk]
     assert told[0].escalate_at is None
+
+
+def test_each_recipient_reads_the_alert_in_their_own_language(staff, lab_patient, catalogue):
+    """Not the sender's: a Spanish-speaking colleague's request, or the worker's default."""
+    orderer = staff[Role.CLINICIAN]
+    spanish = UserFactory(clinic=orderer.clinic, role=Role.CLINICIAN, language="es")
+    with translation.override("es"):  # the lab technician's request, in Spanish
+        critical(lab_patient, catalogue, orderer)
+    Notification.objects.update(escalate_at=timezone.now())
+    with translation.override("en"):  # the background worker
+        services.escalations_run()
+
+    [first] = Notification.objects.filter(recipient=orderer)
+    [escalated] = Notification.objects.filter(recipient=spanish)
+    assert first.title == "Critical lab result at Riverside Clinic"
+    assert escalated.title == "Resultado de laboratorio crítico en Riverside Clinic"
 
 
 def test_a_read_critical_alert_does_not_escalate(staff, lab_patient, catalogue, api_as):
