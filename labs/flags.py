@@ -30,6 +30,18 @@ def applicable_range(ranges, *, sex: str, age: int) -> ReferenceRange | None:
     return min(candidates, key=specificity)
 
 
+def stored_range(result: LabResult) -> ReferenceRange | None:
+    """The range copied onto a result when it was entered, rebuilt (unsaved) so a correction is
+    flagged against the range the result shows, not the catalogue's current one (edited or
+    deleted since: "results already recorded keep the range they were flagged against")."""
+    low, high, text = result.reference_low, result.reference_high, result.reference_text
+    if low is None and high is None and not text:
+        return None
+    # reference_text is the range's display: its normal text if it had one, else its limits
+    normal_text = text if text != ReferenceRange(low=low, high=high).display else ""
+    return ReferenceRange(low=low, high=high, normal_text=normal_text)
+
+
 def flag_for(test: LabTest, reference: ReferenceRange | None, value) -> str:
     if test.value_type != ValueType.NUMERIC:
         if reference is None or not reference.normal_text:

@@ -390,6 +390,9 @@ def latest_results(*, actor, patient: Patient) -> list[LabResult]:
     return sorted(latest.values(), key=lambda r: r.test.name)
 
 
+OPEN_ORDERS_SHOWN = 20
+
+
 def patient_panel(*, actor, patient: Patient) -> dict:
     """The patient page's labs panel: latest result per test and the open orders.
 
@@ -399,9 +402,11 @@ def patient_panel(*, actor, patient: Patient) -> dict:
     orders = order_list(actor=actor, patient_id=patient.pk, status="open")
     orders = orders.select_related(None)  # the page has the patient; the panel names no orderer
     orders = orders.only("created_at", "status", "priority")  # what it shows (~20 µs a column)
+    shown = list(orders[: OPEN_ORDERS_SHOWN + 1])  # one more: tells there are more than shown
     return {
         "latest_results": latest_results(actor=actor, patient=patient),
-        "open_orders": list(orders[:20]),
+        "open_orders": shown[:OPEN_ORDERS_SHOWN],
+        "more_open_orders": len(shown) > OPEN_ORDERS_SHOWN,
     }
 
 
@@ -575,7 +580,7 @@ def worklist_widget(*, actor, limit: int = WORKLIST_LIMIT) -> dict:
     lists = {}
     for name, status in (("to_collect", "ordered"), ("to_result", "collected")):
         orders = base.filter(status=status).order_by("created_at", "id")
-        shown = sorted(orders[: limit * 4], key=_urgency)[:limit]
+        shown = _most_urgent_first(orders, limit)
         count = orders.count() if len(shown) == limit else len(shown)
         lists[name] = {"orders": shown, "count": count, "more": count > len(shown)}
     audit_patients_read(
@@ -586,9 +591,18 @@ def worklist_widget(*, actor, limit: int = WORKLIST_LIMIT) -> dict:
     return lists
 
 
-def _urgency(order: LabOrder) -> tuple:
-    rank = {LabOrder.Priority.STAT: 0, LabOrder.Priority.URGENT: 1}.get(order.priority, 2)
-    return (rank, order.created_at)
+URGENT_PRIORITIES = (LabOrder.Priority.STAT, LabOrder.Priority.URGENT)
+
+
+def _most_urgent_first(orders, limit: int) -> list[LabOrder]:
+    """STAT, then urgent, then routine orders, oldest first within each: the urgent ones read
+    by their own query, so a new STAT order is never hidden behind a backlog of older routine
+    ones; always two queries of at most `limit` rows, however long the list."""
+    urgent = orders.filter(priority__in=URGENT_PRIORITIES)
+    # "stat" sorts before "urgent": STAT orders first even behind more than `limit` urgent ones
+    urgent = urgent.order_by("priority", "created_at", "id")[:limit]
+    routine = orders.exclude(priority__in=URGENT_PRIORITIES)[:limit]
+    return (list(urgent) + list(routine))[:limit]
 
 
 # --- test search (order form type-ahead) -------------------------------------------------------

@@ -27,7 +27,7 @@ from core.events import emit
 from core.roles import require
 from core.services import model_update, only_fields
 from labs import catalogue, units
-from labs.flags import applicable_range, flag_for, review_priority
+from labs.flags import applicable_range, flag_for, review_priority, stored_range
 from labs.models import (
     CommunicationMethod,
     LabImport,
@@ -494,10 +494,10 @@ def result_correct(*, actor, result: LabResult, value, reason: str = "", unit=No
         changed_by=actor,
         reason=reason[:300],
     )
-    age = result.patient.age(on=timezone.localdate(result.collected_at))
-    reference = applicable_range(result.test.ranges.all(), sex=result.patient.sex, age=age)
     result.value_numeric, result.value_text = number, text
-    result.flag = flag_for(result.test, reference, number if number is not None else text)
+    # The range the result shows (stored at entry); critical limits from the test, as at entry.
+    value = number if number is not None else text
+    result.flag = flag_for(result.test, stored_range(result), value)
     was_preliminary = result.status == LabResult.Status.PRELIMINARY
     result.status = LabResult.Status.FINAL if was_preliminary else LabResult.Status.CORRECTED
     result.reviewed_by, result.reviewed_at, result.review_comment = None, None, ""

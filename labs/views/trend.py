@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.decorators import staff_page
-from labs import charts, selectors
+from labs import charts, selectors, units
 from labs.models import ValueType
 
 
@@ -22,7 +22,7 @@ def trend(request, pid: str, tid: str):
             charts.points_of(trend.results),
             low=band.low if band else None,
             high=band.high if band else None,
-            unit=trend.test.unit,
+            unit=units.display(trend.test.unit),  # as the table shows it, not UCUM
             title=_("%(test)s of %(name)s over time")
             % {"test": trend.test.name, "name": trend.patient.full_name},
         )
