@@ -7,6 +7,7 @@ Built by hand so the runtime needs no FHIR library; the tests validate the outpu
 
 from decimal import Decimal
 
+from labs import units
 from labs.models import Flag, LabOrder, LabResult, ValueType
 
 LOINC = "http://loinc.org"
@@ -55,9 +56,10 @@ def _decimal(value: Decimal):
 
 
 def _quantity(value: Decimal, unit: str) -> dict:
+    """FHIR's `unit` is for a reader ("×10³/µL"), `code` the UCUM code a machine reads."""
     quantity = {"value": _decimal(value)}
     if unit:
-        quantity.update({"unit": unit, "system": UCUM, "code": unit})
+        quantity.update({"unit": units.display(unit), "system": UCUM, "code": unit})
     return quantity
 
 

@@ -48,6 +48,36 @@ SECTIONS = {
     "Communication": gettext_lazy("Messages"),
 }
 
+# The FHIR status codes the apps write, in the words (and msgids) their own pages use.
+STATUS_WORDS = {
+    "active": gettext_lazy("Active"),
+    "inactive": gettext_lazy("Inactive"),
+    "resolved": gettext_lazy("Resolved"),
+    "stopped": gettext_lazy("Stopped"),
+    "completed": gettext_lazy("Completed"),
+    "fulfilled": gettext_lazy("Completed"),  # an appointment that took place
+    "registered": gettext_lazy("Ordered"),  # a lab order with no result yet
+    "partial": gettext_lazy("Preliminary"),  # a lab order with some results still to come
+    "preliminary": gettext_lazy("Preliminary"),
+    "final": gettext_lazy("Final"),
+    "amended": gettext_lazy("Corrected"),  # a corrected lab result
+    "corrected": gettext_lazy("Corrected"),
+    "cancelled": gettext_lazy("Cancelled"),
+    "booked": gettext_lazy("Booked"),
+    "checked-in": gettext_lazy("Checked in"),
+    "noshow": gettext_lazy("No-show"),
+    "on-hold": gettext_lazy("Paused"),  # a paused care programme
+    "revoked": gettext_lazy("Withdrawn"),  # a programme the patient left
+    "unknown": gettext_lazy("Unknown"),
+}
+# Where a kind's code reads better otherwise: the patient page says "Stopped" of any medication
+# no longer taken, a message is sent, and only signed notes are exported ("current").
+KIND_STATUS_WORDS = {
+    ("MedicationStatement", "completed"): gettext_lazy("Stopped"),
+    ("Communication", "completed"): gettext_lazy("Sent"),
+    ("DocumentReference", "current"): gettext_lazy("Signed"),
+}
+
 
 # --- reading the record --------------------------------------------------------------------------
 def record_export(*, actor, id: str, detail: str) -> tuple[Patient, list[dict]]:
@@ -172,11 +202,19 @@ def _text(concept: dict | None) -> str:
     return concept.get("text") or codings[0].get("display") or codings[0].get("code", "")
 
 
-def _status(resource: dict) -> str:
+def _status_code(resource: dict) -> str:
     for key in ("clinicalStatus", "verificationStatus"):
         if key in resource:
             return _text(resource[key])
     return resource.get("status") or resource.get("lifecycleStatus") or ""
+
+
+def _status(resource: dict) -> str:
+    """The status in words: the apps write FHIR codes ("final", "booked"), which a reader of
+    the printed record should not have to know. A code not listed is printed as written."""
+    code = _status_code(resource)
+    word = KIND_STATUS_WORDS.get((resource.get("resourceType"), code)) or STATUS_WORDS.get(code)
+    return str(word or code)
 
 
 def _value(observation: dict) -> str:

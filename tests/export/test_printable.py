@@ -1,10 +1,14 @@
 """The printable whole record (`/patients/{id}/record/`): the same record as the FHIR export,
 on one page styled for paper, linked from the patient page, audited as an export."""
 
+import re
+
 import pytest
+from django.utils import translation
 
 from accounts.models import AuditEvent
 from core.roles import Role
+from patients.export import summary
 from tests.labs.factories import audit_mark, audit_rows_since
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +78,80 @@ def test_the_patient_page_links_to_it_for_clinical_staff_only(client, record, st
     assert link in client.get(f"/patients/{patient.pk}/").content.decode()
     client.force_login(staff[Role.RECEPTIONIST])
     assert link not in client.get(f"/patients/{patient.pk}/").content.decode()
+
+
+STATUS_CELL = re.compile(r"<td>([^<]*)</td>\s*</tr>")  # each row's last cell
+
+
+def statuses(html: str) -> set[str]:
+    return {cell.strip() for cell in STATUS_CELL.findall(html)}
+
+
+def test_statuses_are_printed_as_words_not_fhir_codes(client, record):
+    html = page_as(client, record["clinician"], record["patient"])
+
+    # Allergy and problem active, Metformin ended, the results and their order, the notes,
+    # the appointment: as the patient, lab and note pages word them.
+    assert statuses(html) == {"Active", "Stopped", "Final", "Preliminary", "Signed", "Booked"}
+
+
+def test_statuses_are_printed_in_the_readers_language(client, record):
+    clinician = record["clinician"]
+    clinician.language = "es"
+    clinician.save()
+
+    html = page_as(client, clinician, record["patient"])
+
+    assert {"Activo", "Suspendido", "Definitivo", "Preliminar", "Firmada", "Reservada"} <= (
+        statuses(html)
+    )
+
+
+@pytest.mark.parametrize(
+    ("resource", "printed"),
+    [
+        ({"resourceType": "Observation", "status": "amended"}, "Corrected"),
+        ({"resourceType": "DiagnosticReport", "status": "registered"}, "Ordered"),
+        ({"resourceType": "DiagnosticReport", "status": "cancelled"}, "Cancelled"),
+        ({"resourceType": "Appointment", "status": "fulfilled"}, "Completed"),
+        ({"resourceType": "Appointment", "status": "checked-in"}, "Checked in"),
+        ({"resourceType": "Appointment", "status": "noshow"}, "No-show"),
+        ({"resourceType": "CarePlan", "status": "on-hold"}, "Paused"),
+        ({"resourceType": "CarePlan", "status": "revoked"}, "Withdrawn"),
+        ({"resourceType": "Goal", "lifecycleStatus": "completed"}, "Completed"),
+        ({"resourceType": "Communication", "status": "completed"}, "Sent"),
+        (
+            {"resourceType": "Condition", "clinicalStatus": {"coding": [{"code": "resolved"}]}},
+            "Resolved",
+        ),
+        ({"resourceType": "Observation", "status": "entered-in-error"}, "entered-in-error"),
+    ],
+)
+def test_each_status_code_the_apps_write_has_its_word(resource, printed):
+    with translation.override("en"):
+        assert summary(resource)["status"] == printed
+
+
+def test_phone_numbers_are_printed_as_the_patient_page_shows_them(client, record):
+    patient = record["patient"]
+    patient.emergency_contact_name = "Charles Babbage"
+    patient.emergency_contact_phone = "+442079460001"  # stored in E.164, as the forms save it
+    patient.save()
+    assert patient.phone == "+442079460000"
+
+    html = page_as(client, record["clinician"], patient)
+
+    assert "<dd>+44 20 7946 0000</dd>" in html
+    assert "Charles Babbage +44 20 7946 0001</dd>" in html
+    assert "+442079460000" not in html and "+442079460001" not in html
+
+
+def test_an_emergency_number_without_a_name_is_still_printed(client, record):
+    patient = record["patient"]
+    patient.emergency_contact_phone = "+442079460001"
+    patient.save()
+
+    html = page_as(client, record["clinician"], patient)
+
+    assert "Emergency contact" in html
+    assert "+44 20 7946 0001</dd>" in html

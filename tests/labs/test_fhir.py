@@ -53,6 +53,24 @@ def observation(client, result) -> dict:
     return data
 
 
+def test_a_quantitys_unit_is_for_a_reader_and_its_code_for_a_machine(
+    admin_api, patient, tests, admin
+):
+    """FHIR's Quantity.unit is the human-readable unit; the UCUM code goes in `code` (the
+    printable record prints `unit`)."""
+    result = make_result(patient, tests["777-3"], "250", actor=admin)
+
+    data = observation(admin_api, result)
+
+    assert data["valueQuantity"] == {
+        "value": 250,
+        "unit": "×10³/µL",
+        "system": UCUM,
+        "code": "10*3/uL",
+    }
+    assert data["referenceRange"][0]["low"]["unit"] == "×10³/µL"
+
+
 @pytest.mark.parametrize(
     ("value", "code"),
     [("30", "LL"), ("65", "L"), ("85", "N"), ("120", "H"), ("600", "HH")],
