@@ -5,6 +5,7 @@ from dataclasses import replace
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
@@ -82,7 +83,10 @@ def run_again(modeladmin, request, queryset):
         task = replace(row.task, run_after=None)  # now, not at the original time
         kwargs = {k: v for k, v in row.args_kwargs["kwargs"].items() if k != retries.ATTEMPT}
         task.enqueue(*row.args_kwargs["args"], **kwargs)  # a retried task: fresh attempts
-    messages.success(request, _("%(n)d task(s) enqueued again.") % {"n": queryset.count()})
+    n = queryset.count()
+    messages.success(
+        request, ngettext("%(n)d task enqueued again.", "%(n)d tasks enqueued again.", n) % {"n": n}
+    )
 
 
 admin.site.unregister(DBTaskResult)
@@ -98,7 +102,10 @@ class TaskResultAdmin(DBTaskResultAdmin):
 @admin.action(description=_("Run again (fresh attempts)"))
 def run_failed_again(modeladmin, request, queryset):
     ran = sum(retries.failed_task_retry(row) for row in queryset)
-    messages.success(request, _("%(n)d task(s) enqueued again.") % {"n": ran})
+    messages.success(
+        request,
+        ngettext("%(n)d task enqueued again.", "%(n)d tasks enqueued again.", ran) % {"n": ran},
+    )
 
 
 @admin.register(FailedTask)

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.decorators import staff_page
@@ -37,7 +38,11 @@ def notification_open(request, pk):
 @staff_page("notifications.own")
 def read_all(request):
     marked = services.notifications_read_all(actor=request.user)
-    messages.success(request, _("%(n)d notification(s) marked read.") % {"n": marked})
+    messages.success(
+        request,
+        ngettext("%(n)d notification marked read.", "%(n)d notifications marked read.", marked)
+        % {"n": marked},
+    )
     return redirect("notifications:list")
 
 

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.decorators import staff_page
@@ -44,7 +45,11 @@ def catalogue_units(request):
     converted, kept = services.catalogue_units_set(
         actor=request.user, unit_system=form.cleaned_data["unit_system"]
     )
-    messages.success(request, _("%(count)d test(s) converted.") % {"count": len(converted)})
+    n = len(converted)
+    messages.success(
+        request,
+        ngettext("%(count)d test converted.", "%(count)d tests converted.", n) % {"count": n},
+    )
     if kept:
         messages.warning(
             request,

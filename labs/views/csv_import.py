@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from core.decorators import staff_page
@@ -75,13 +76,22 @@ def results_import(request):
 
 
 def _imported_messages(request, report) -> None:
-    text = _("%(count)d result(s) imported.") % {"count": report.written}
+    n = report.written
+    text = ngettext("%(count)d result imported.", "%(count)d results imported.", n) % {"count": n}
     skipped = len(report.duplicates)
     if skipped:
-        text += " " + _("%(count)d row(s) already recorded were skipped.") % {"count": skipped}
+        text += " " + ngettext(
+            "%(count)d row already recorded was skipped.",
+            "%(count)d rows already recorded were skipped.",
+            skipped,
+        ) % {"count": skipped}
     left = sum(1 for row in report.rows if row.errors)
     if left:
-        text += " " + _("%(count)d row(s) with errors were left out.") % {"count": left}
+        text += " " + ngettext(
+            "%(count)d row with errors was left out.",
+            "%(count)d rows with errors were left out.",
+            left,
+        ) % {"count": left}
     messages.success(request, text)
     if report.critical:
         messages.warning(

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.decorators import staff_page
@@ -124,13 +125,20 @@ def _reference(patient, test):
 def _after_entry(request, order, saved):
     critical = [result for result in saved if result.needs_communication]
     if not critical:
-        messages.success(request, _("%(count)d result(s) saved.") % {"count": len(saved)})
+        n = len(saved)
+        messages.success(
+            request,
+            ngettext("%(count)d result saved.", "%(count)d results saved.", n) % {"count": n},
+        )
         return redirect("labs:order_detail", pk=order.pk)
     messages.warning(
         request,
-        _(
-            "%(count)d result(s) saved, including a CRITICAL value: %(values)s. Record who was "
-            "told and when; it cannot be signed off before."
+        ngettext(
+            "%(count)d result saved, a CRITICAL value: %(values)s. Record who was told and "
+            "when; it cannot be signed off before.",
+            "%(count)d results saved, including a CRITICAL value: %(values)s. Record who was "
+            "told and when; it cannot be signed off before.",
+            len(saved),
         )
         % {
             "count": len(saved),

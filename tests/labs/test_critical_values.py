@@ -176,7 +176,7 @@ def test_entering_a_critical_value_says_so_and_asks_who_was_told(
     potassium = LabResult.objects.get(test__loinc_code=POTASSIUM)
     assert response.redirect_chain[-1][0] == f"/labs/results/{potassium.pk}/communication/"
     text = page_text(response)
-    assert "2 result(s) saved, including a CRITICAL value: Potassium 7.2 mmol/L" in text
+    assert "2 results saved, including a CRITICAL value: Potassium 7.2 mmol/L" in text
     assert "cannot be signed off until this is recorded" in text
 
     recorded = client.post(
