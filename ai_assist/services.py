@@ -18,8 +18,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import AuditEvent
 from ai_assist import engine
@@ -70,10 +70,19 @@ def settings_update(*, actor, external_enabled=None, features=None) -> AiSetting
     return row
 
 
+class FeatureOff(PermissionDenied):
+    """A 403 that is the clinic's choice, not the role's: pages say so instead of the role text."""
+
+
+def features_on(clinic_id) -> set[str]:
+    """The features the clinic switched on (pages show only their buttons)."""
+    return set(clinic_settings(clinic_id).features)
+
+
 def _feature_on(clinic_id, feature: str) -> AiSettings:
     row = clinic_settings(clinic_id)
     if feature not in row.features:
-        raise PermissionDenied(_("This AI feature is turned off for your clinic."))
+        raise FeatureOff(_("This AI feature is turned off for your clinic."))
     return row
 
 
@@ -154,6 +163,11 @@ def _summary_external(provider, patient, sections, facts) -> tuple[str, list]:
 
 def summary_generate(*, actor, patient_id: str) -> dict:
     """The chart summary: cached until any fact of the chart changes (or the provider does)."""
+    return summary_with_patient(actor=actor, patient_id=patient_id)[1]
+
+
+def summary_with_patient(*, actor, patient_id: str) -> tuple:
+    """`(patient, summary)`: the page shows whom it is about from the one audited read."""
     patient = patient_get(
         actor=actor, id=patient_id, permission="ai.use", detail="chart read for the AI summary"
     )
@@ -161,7 +175,8 @@ def summary_generate(*, actor, patient_id: str) -> dict:
     provider = _external(row)
     facts = chart_facts(actor=actor, patient=patient)
     model = provider.model if provider else ""
-    key = f"ai:summary:{patient.pk}:{fingerprint(facts)}:{model}"
+    # Titles and banner are kept as finished text: one entry per language.
+    key = f"ai:summary:{patient.pk}:{fingerprint(facts)}:{model}:{get_language()}"
     output = cache.get(key)
     used = categories(facts)
     if output is not None:
@@ -170,7 +185,7 @@ def summary_generate(*, actor, patient_id: str) -> dict:
             clinic_id=patient.clinic_id, provider=output["generated_by"]["engine"],
             used=used, sent=[],
         )  # fmt: skip
-        return {**output, "cached": True}
+        return patient, {**output, "cached": True}
     sections = engine.summary_sections(facts)
     text, generated, notice, sent = engine.as_text(sections), engine.generated_by(), "", []
     citations = engine.all_citations(sections)
@@ -194,7 +209,7 @@ def summary_generate(*, actor, patient_id: str) -> dict:
         actor=actor, feature="summary", patient_id=patient.pk, clinic_id=patient.clinic_id,
         provider=generated["engine"], used=used, sent=sent,
     )  # fmt: skip
-    return {**output, "cached": False}
+    return patient, {**output, "cached": False}
 
 
 # --- note draft ----------------------------------------------------------------------------------
@@ -301,6 +316,18 @@ def _triage_external(provider, patient, thread) -> dict:
 def thread_triage(*, actor, thread_id: str) -> dict:
     """Suggested urgency (with the phrases behind it), category and reply for a thread the actor
     can read (the messaging app's access call: 404/403); never sent, never saved."""
+    return _thread_triage(actor=actor, thread_id=thread_id)[1]
+
+
+def triage_with_patient(*, actor, thread_id: str) -> tuple:
+    """`(patient, suggestion)`: the page shows whose message it is. The thread's access call
+    audited the read, so the patient is loaded unaudited."""
+    thread, output = _thread_triage(actor=actor, thread_id=thread_id)
+    patient = patient_get(actor=actor, id=thread["patient_id"], permission=None, audited=False)
+    return patient, output
+
+
+def _thread_triage(*, actor, thread_id: str) -> tuple[dict, dict]:
     try:
         thread = call_service("messaging.thread_for_triage", actor=actor, id=thread_id)
     except LookupError:
@@ -329,7 +356,7 @@ def thread_triage(*, actor, thread_id: str) -> dict:
         clinic_id=thread["clinic_id"], provider=generated["engine"], used=["messages"], sent=sent,
     )  # fmt: skip
     citation = {"type": "messaging.thread", "id": str(thread["thread_id"]), "url": thread["url"]}
-    return {
+    return thread, {
         "thread_id": str(thread["thread_id"]),
         **result,
         "citations": [citation],

@@ -4,58 +4,89 @@ second look at a routine message."""
 
 import re
 
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 EMERGENCY, URGENT, ROUTINE = "emergency", "urgent", "routine"
 LEVELS = (ROUTINE, URGENT, EMERGENCY)
+# What a reader sees for the codes the API returns.
+URGENCY_LABELS = {EMERGENCY: _("Emergency"), URGENT: _("Urgent"), ROUTINE: _("Routine")}
+CATEGORY_LABELS = {
+    "symptoms": _("Symptoms"),
+    "medication": _("Medication"),
+    "appointment": _("Appointment"),
+    "results": _("Results"),
+    "administrative": _("Administrative"),
+    "general": _("Other"),
+}
 
-# (pattern, the phrase shown as the reason). Patterns match lower-case text.
+# (pattern, the phrase shown as the reason). Patterns match lower-case text. The phrases stay
+# English in the API (codes); gettext_noop marks them for the page, which translates them.
 EMERGENCY_PHRASES = [
-    (r"chest (pain|pains|tightness|pressure)|pain in (my|the) chest|crushing pain", "chest pain"),
+    (
+        r"chest (pain|pains|tightness|pressure)|pain in (my|the) chest|crushing pain",
+        gettext_noop("chest pain"),
+    ),
     (
         r"short(ness)? of breath|can'?t (catch my )?breathe?|cannot breathe|"
         r"(trouble|difficulty|struggling) breathing|gasping|breathless",
-        "shortness of breath",
+        gettext_noop("shortness of breath"),
     ),
     (
         r"suicid\w*|kill (myself|me)|end (my|it all|my life)|want to die|"
         r"don'?t want to (live|be alive)|better off dead|hurt(ing)? myself|self[- ]harm",
-        "suicidal thoughts or self-harm",
+        gettext_noop("suicidal thoughts or self-harm"),
     ),
-    (r"overdos\w*|took (too many|all (my|the)) (pills|tablets)", "possible overdose"),
+    (r"overdos\w*|took (too many|all (my|the)) (pills|tablets)", gettext_noop("possible overdose")),
     (
         r"face (is )?(drooping|droops)|slurred speech|(weak|numb)(ness)? (on|in) one side|"
         r"can'?t (move|feel) (my )?(arm|leg)|sudden confusion|stroke",
-        "signs of stroke",
+        gettext_noop("signs of stroke"),
     ),
-    (r"seizure|fitting|convulsi\w*", "seizure"),
-    (r"unconscious|passed out|fainted|collapsed|unresponsive", "loss of consciousness"),
+    (r"seizure|fitting|convulsi\w*", gettext_noop("seizure")),
+    (
+        r"unconscious|passed out|fainted|collapsed|unresponsive",
+        gettext_noop("loss of consciousness"),
+    ),
     (
         r"(throat|tongue|lips?) (is |are )?(swelling|swollen|closing)|anaphyla\w*",
-        "severe allergic reaction",
+        gettext_noop("severe allergic reaction"),
     ),
     (
         r"(heavy|severe|won'?t stop|uncontrolled) bleeding|bleeding (heavily|a lot|won'?t stop)|"
         r"coughing up blood|vomiting blood",
-        "severe bleeding",
+        gettext_noop("severe bleeding"),
     ),
-    (r"worst headache|thunderclap", "sudden severe headache"),
+    (r"worst headache|thunderclap", gettext_noop("sudden severe headache")),
 ]
 URGENT_PHRASES = [
-    (r"fever|temperature of|high temperature|febrile|chills", "fever"),
-    (r"vomit\w*|throwing up|can'?t keep (anything|food|water) down", "vomiting"),
-    (r"(severe|bad|terrible|intense|worsening) pain|pain is (getting )?worse", "severe pain"),
-    (r"bleeding|blood in (my )?(urine|stool|pee|poo)", "bleeding"),
-    (r"swollen (leg|calf|ankle)|(leg|calf) (is )?swollen", "swollen leg"),
-    (r"dizz\w*|light[- ]headed", "dizziness"),
-    (r"rash|hives", "rash"),
-    (r"infect\w*|pus|red and hot|wound", "possible infection"),
-    (r"(blood )?sugar (is |was )?(very )?(high|low)|hypo\b|glucose (of )?\d+", "blood sugar"),
-    (r"getting worse|much worse|not improving", "symptoms getting worse"),
-    (r"side effect|reaction to (the|my) (medication|tablets|pills)", "medication side effect"),
-    (r"ran out|run out|none left|missed (several|two|three) doses", "out of medication"),
-    (r"pregnan\w*", "pregnancy"),
+    (r"fever|temperature of|high temperature|febrile|chills", gettext_noop("fever")),
+    (r"vomit\w*|throwing up|can'?t keep (anything|food|water) down", gettext_noop("vomiting")),
+    (
+        r"(severe|bad|terrible|intense|worsening) pain|pain is (getting )?worse",
+        gettext_noop("severe pain"),
+    ),
+    (r"bleeding|blood in (my )?(urine|stool|pee|poo)", gettext_noop("bleeding")),
+    (r"swollen (leg|calf|ankle)|(leg|calf) (is )?swollen", gettext_noop("swollen leg")),
+    (r"dizz\w*|light[- ]headed", gettext_noop("dizziness")),
+    (r"rash|hives", gettext_noop("rash")),
+    (r"infect\w*|pus|red and hot|wound", gettext_noop("possible infection")),
+    (
+        r"(blood )?sugar (is |was )?(very )?(high|low)|hypo\b|glucose (of )?\d+",
+        gettext_noop("blood sugar"),
+    ),
+    (r"getting worse|much worse|not improving", gettext_noop("symptoms getting worse")),
+    (
+        r"side effect|reaction to (the|my) (medication|tablets|pills)",
+        gettext_noop("medication side effect"),
+    ),
+    (
+        r"ran out|run out|none left|missed (several|two|three) doses",
+        gettext_noop("out of medication"),
+    ),
+    (r"pregnan\w*", gettext_noop("pregnancy")),
 ]
+REASONS = frozenset(reason for _pattern, reason in EMERGENCY_PHRASES + URGENT_PHRASES)
 # "no", "without", "don't have any" ... up to three words before a phrase, unless a "but" or an
 # "and" starts a new statement in between ("no idea why but chest pain" is not a negation).
 NEGATIONS = re.compile(
@@ -133,6 +164,16 @@ def triage(subject: str, text: str) -> dict:
         "category": category,
         "suggested_reply": str(reply or REPLIES["general"]),
         "call_emergency": urgency == EMERGENCY,
+    }
+
+
+def labels(output: dict) -> dict:
+    """A suggestion's codes in the reader's language. A provider's own category or reasons
+    (phrases quoted from the message) are not a fixed set: they are shown as they are."""
+    return {
+        "urgency": URGENCY_LABELS.get(output["urgency"], output["urgency"]),
+        "category": CATEGORY_LABELS.get(output["category"], output["category"]),
+        "reasons": [gettext(r) if r in REASONS else r for r in output["reasons"]],
     }
 
 

@@ -2,27 +2,65 @@
 beside a thread, and the clinic's AI settings. Each calls one service; nothing is saved to the
 chart except a draft note, which the clinician edits and signs in the notes writer."""
 
+import datetime
+import functools
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ai_assist import services
+from ai_assist import engine, services
 from ai_assist.forms import AiSettingsForm
+from ai_assist.providers import ExternalProvider
+from ai_assist.triage import labels as triage_labels
 from core.decorators import staff_page
 from core.errors import ServiceError
 from core.forms import flash_errors
 
+PROVIDER_LABELS = {
+    engine.ENGINE: gettext_lazy("the built-in engine"),
+    ExternalProvider.name: gettext_lazy("the external AI provider"),
+}
+
+
+def feature_off_page(view):
+    """A feature the clinic turned off is the clinic's choice: say so, not "your role" (403)."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except services.FeatureOff:
+            return render(request, "ai_assist/feature_off.html", status=403)
+
+    return wrapper
+
+
+def _for_reader(output: dict) -> dict:
+    """The banner's facts for a reader: a datetime (shown in the clinic's timezone, which the
+    request activated) instead of the API's UTC ISO text, and the provider by name."""
+    code = output["generated_by"]["engine"]
+    return {
+        **output,
+        "generated_at": datetime.datetime.fromisoformat(output["generated_at"]),
+        "provider": PROVIDER_LABELS.get(code, code),
+    }
+
 
 @require_POST
 @staff_page()
+@feature_off_page
 def summary(request, pk: str):
-    output = services.summary_generate(actor=request.user, patient_id=pk)
-    return render(request, "ai_assist/summary.html", {"output": output, "patient_id": pk})
+    patient, output = services.summary_with_patient(actor=request.user, patient_id=pk)
+    context = {"output": _for_reader(output), "patient": patient}
+    return render(request, "ai_assist/summary.html", context)
 
 
 @require_POST
 @staff_page()
+@feature_off_page
 def note_draft(request, pk: str):
     try:
         draft = services.note_draft_create(actor=request.user, patient_id=pk)
@@ -37,9 +75,11 @@ def note_draft(request, pk: str):
 
 @require_POST
 @staff_page()
+@feature_off_page
 def triage(request, pk: str):
-    output = services.thread_triage(actor=request.user, thread_id=pk)
-    return render(request, "ai_assist/triage.html", {"output": output})
+    patient, output = services.triage_with_patient(actor=request.user, thread_id=pk)
+    context = {"output": _for_reader(output), "labels": triage_labels(output), "patient": patient}
+    return render(request, "ai_assist/triage.html", context)
 
 
 @require_http_methods(["GET", "POST"])

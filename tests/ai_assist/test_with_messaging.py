@@ -48,3 +48,17 @@ def test_the_front_desk_triages_only_the_threads_it_can_read(api_as, staff, pati
         f"/api/v1/ai/messages/threads/{patient_thread.pk}/triage", format="json"
     )
     assert response.status_code == 403
+
+
+def test_the_thread_page_offers_no_triage_when_the_clinic_turned_it_off(
+    client, staff, patient_thread, ai_clinic
+):
+    from django.urls import reverse
+
+    from ai_assist.models import AiSettings
+
+    AiSettings.objects.create(clinic=ai_clinic, features=["summary"])
+    client.force_login(staff[Role.NURSE])
+    page = client.get(reverse("messaging:thread", args=[patient_thread.pk]))
+    assert page.status_code == 200
+    assert b"Suggest triage" not in page.content
