@@ -105,9 +105,11 @@ def axes_username(request, credentials):
     return UserManager.normalize_email(raw or "")
 
 
+# No "reset your password" here: a reset (or the admin's unlock) clears an account's lock, not
+# the network's count, which only the hour's end does.
 IP_THROTTLE_MESSAGE = gettext_noop(
     "Too many failed logins from your network. Logins from it are refused for up to an hour; "
-    "try again later or reset your password."
+    "try again later."
 )
 
 
@@ -123,7 +125,9 @@ def lockout_response(request, *args, **kwargs):
     message = lockout_message(request)
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=429)
-    return render(request, "accounts/locked_out.html", {"message": message}, status=429)
+    network = getattr(request, "login_ip_throttled", False)
+    context = {"message": message, "network": network}
+    return render(request, "accounts/locked_out.html", context, status=429)
 
 
 class JWTScheme(SimpleJWTScheme):

@@ -7,11 +7,14 @@ once (SESSION_KEY holds the user id); the API answers a password login with a sh
 """
 
 import base64
+import math
 
 import segno
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -100,6 +103,9 @@ def totp_confirm(*, user, code: str) -> list[str]:
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
         raise ValidationError({"code": _("Start the set-up again: no pending authenticator.")})
+    wait = _wait_seconds(device)
+    if wait:
+        raise ValidationError({"code": wait_message(wait)})
     if not device.verify_token(_digits(code)):
         raise ValidationError({"code": _("That code is not right; check the app's clock.")})
     device.confirmed = True
@@ -125,28 +131,56 @@ def _digits(code) -> str:
     return "".join(str(code or "").split())
 
 
-def verify(*, user, code: str) -> bool:
-    """A TOTP code (each one works once: django-otp keeps the last time step used) or a
-    backup code (deleted as it is used: only one of two racing requests deletes it)."""
+def _wait_seconds(device) -> int:
+    """Seconds until django-otp checks this device's codes again (0: now). After a wrong code it
+    refuses every code, the right one too, for 1, 2, 4… seconds: people must be told to wait."""
+    allowed, info = device.verify_is_allowed()
+    locked_until = (info or {}).get("locked_until")
+    if allowed or locked_until is None:
+        return 0
+    return max(1, math.ceil((locked_until - timezone.now()).total_seconds()))
+
+
+def wait_message(seconds: int) -> str:
+    return ngettext(
+        "Too many wrong codes: wait %(seconds)s second, then try again.",
+        "Too many wrong codes: wait %(seconds)s seconds, then try again.",
+        seconds,
+    ) % {"seconds": seconds}
+
+
+def verify_error(*, user, code: str) -> str:
+    """Nothing ("") when the code passes, else what to tell the person. A TOTP code (each
+    works once: django-otp keeps the last time step used) or a backup code (deleted as it is
+    used: only one of two racing requests deletes it); a locked authenticator still lets a
+    backup code in."""
     code = _digits(code)
+    wait = 0
     if code:
-        for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+        # Only digits can be a TOTP code: a backup code must not count as a wrong one.
+        totp = TOTPDevice.objects.filter(user=user, confirmed=True) if code.isdigit() else []
+        for device in totp:
+            wait = max(wait, _wait_seconds(device))  # before the try, which locks it a moment
             if device.verify_token(code):
-                return True
+                return ""
         # No join in a delete (MongoDB refuses one): the user's backup device ids first.
         devices = list(
             StaticDevice.objects.filter(user=user, confirmed=True).values_list("pk", flat=True)
         )
-        used, _by_model = StaticToken.objects.filter(device_id__in=devices, token=code).delete()
+        # Backup codes are made in lower case (StaticToken.random_token); people type capitals.
+        used, _by_model = StaticToken.objects.filter(
+            device_id__in=devices, token=code.lower()
+        ).delete()
         if used:
-            return True
+            return ""
     audit(actor=None, action=Action.MFA_FAILED, obj=user, clinic=user.clinic_id)
-    return False
+    return wait_message(wait) if wait else _("That code is not right, or was already used.")
 
 
 def verify_or_raise(*, user, code: str) -> None:
-    if not verify(user=user, code=code):
-        raise ValidationError({"code": _("That code is not right, or was already used.")})
+    error = verify_error(user=user, code=code)
+    if error:
+        raise ValidationError({"code": error})
 
 
 # --- recovery ---------------------------------------------------------------------------------

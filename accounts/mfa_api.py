@@ -91,7 +91,8 @@ class VerifyView(PublicAuthView):
     def post(self, request):
         data = validated(VerifySerializer, request)
         user = mfa.user_from_token(data["mfa_token"], mfa.VERIFY)
-        if not mfa.verify(user=user, code=data["code"]):
-            raise AuthenticationFailed(_("That code is not right, or was already used."))
+        error = mfa.verify_error(user=user, code=data["code"])
+        if error:
+            raise AuthenticationFailed(error)
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         return Response(token_pair(user))

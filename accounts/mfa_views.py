@@ -21,13 +21,27 @@ from core.forms import apply_service_errors
 
 
 class CodeForm(forms.Form):
+    """The sign-in code: no numeric keypad, as a backup code has letters."""
+
+    code = forms.CharField(
+        label=gettext_lazy("Code"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+        help_text=gettext_lazy("From your authenticator app, or one of your backup codes."),
+    )
+
+
+class SetupCodeForm(forms.Form):
+    """The set-up code: only the app's digits (there are no backup codes yet)."""
+
     code = forms.CharField(
         label=gettext_lazy("Code"),
         max_length=32,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
-        help_text=gettext_lazy("From your authenticator app, or one of your backup codes."),
     )
 
 
@@ -48,10 +62,11 @@ def mfa_verify(request):
         return redirect(_next_url(request))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if mfa.verify(user=request.user, code=form.cleaned_data["code"]):
+        error = mfa.verify_error(user=request.user, code=form.cleaned_data["code"])
+        if not error:
             pass_session(request)
             return redirect(_next_url(request))
-        form.add_error("code", _("That code is not right, or was already used."))
+        form.add_error("code", error)
     return render(request, "accounts/mfa_verify.html", {"form": form})
 
 
@@ -60,7 +75,7 @@ def mfa_setup(request):
     user = request.user
     if mfa.has_device(user):
         return render(request, "accounts/mfa_setup.html", {"enrolled": True})
-    form = CodeForm(request.POST or None)
+    form = SetupCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             codes = mfa.totp_confirm(user=user, code=form.cleaned_data["code"])

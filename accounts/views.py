@@ -23,6 +23,7 @@ from core.forms import apply_service_errors
 from core.roles import Role
 
 logger = logging.getLogger(__name__)
+RESET_FOR_APP = "password_reset_for_app"  # session: the password just set was a patient's
 
 
 def home(request):
@@ -93,11 +94,22 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
             apply_service_errors(form, exc, {"new_password": "new_password2"})
             return self.form_invalid(form)
         del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        # Patients' invitations and resets end here too, but they sign in in the app.
+        self.request.session[RESET_FOR_APP] = form.user.role == Role.PATIENT
         return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    """Staff get the login button; patients are told to sign in in the app (the staff login
+    refuses them). Only a valid link sets the flag, so nothing about an e-mail leaks."""
+
     template_name = "registration/password_reset_complete.html"
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "for_app": self.request.session.get(RESET_FOR_APP),
+        }
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

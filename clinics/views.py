@@ -172,7 +172,14 @@ def staff_detail(request, pk: str):
             done = _staff_save(request, member, form)
         if done:
             return _after_change(request, member)
-    return render(request, "clinics/staff_detail.html", {"form": form, "member": member})
+    # Only a confirmed device is "on": opening the set-up page leaves an unconfirmed one.
+    context = {
+        "form": form,
+        "member": member,
+        "mfa_on": mfa.has_device(member),
+        "mfa_required": mfa.required_by_policy(member),
+    }
+    return render(request, "clinics/staff_detail.html", context)
 
 
 def _staff_save(request, member, form) -> bool:
@@ -215,12 +222,18 @@ def _resend(request, member):
 
 
 def _mfa_reset(request, member):
+    """Only the clinic's policy makes them set it up again; otherwise it is simply off."""
     mfa.mfa_reset(actor=request.user, user=member)
-    messages.success(
-        request,
-        _("%(name)s's second factor was removed; they set it up again at their next sign-in.")
-        % {"name": member.name},
-    )
+    if mfa.required_by_policy(member):
+        text = _(
+            "%(name)s's second factor was removed; they set it up again at their next sign-in."
+        )
+    else:
+        text = _(
+            "%(name)s's second factor was removed: two-factor authentication is now off for "
+            "them. They can turn it on again from their profile."
+        )
+    messages.success(request, text % {"name": member.name})
 
 
 STAFF_ACTIONS = {

@@ -320,3 +320,34 @@ def test_password_change_with_mismatched_passwords_is_an_error(web, clinician, p
 def test_password_change_is_saved_in_the_database(web, clinician, password):
     change(web, password, NEW_PASSWORD)
     assert User.objects.get(pk=clinician.pk).check_password(NEW_PASSWORD)
+
+
+# --- patients: the same pages, but they sign in in the app ------------------------------------
+def set_password_through_link(client, user):
+    from accounts.emails import password_link_token
+
+    path = open_link(client, f"/accounts/reset/{password_link_token(user)}/").request["PATH_INFO"]
+    return client.post(
+        path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}, follow=True
+    )
+
+
+def test_a_patient_is_sent_to_the_app_not_to_the_staff_login(client, clinic):
+    from core.roles import Role
+    from tests.factories import UserFactory
+
+    patient = UserFactory(role=Role.PATIENT, clinic=clinic)
+    response = set_password_through_link(client, patient)
+
+    page = page_text(response)
+    assert "Your password has been set." in page
+    assert "mobile app" in page
+    assert ">Log in</a>" not in page
+    assert "You can now log in" not in page
+
+
+def test_staff_still_get_the_log_in_button(client, clinician):
+    page = page_text(set_password_through_link(client, clinician))
+    assert "You can now log in with it." in page
+    assert ">Log in</a>" in page
+    assert "mobile app" not in page

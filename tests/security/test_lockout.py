@@ -52,6 +52,24 @@ def test_the_address_limit_also_guards_the_html_login(client, clinician, setting
         client.post("/accounts/login/", {"username": "nobody@example.org", "password": WRONG})
     response = client.post("/accounts/login/", {"username": clinician.email, "password": PASSWORD})
     assert response.status_code == 429
+    # A reset (or the admin) clears an account's lock, not the network's: no such advice here.
+    page = response.content.decode()
+    assert "refused for up to an hour" in page
+    assert "reset your password" not in page.lower()
+
+
+def test_the_network_limit_is_not_lifted_by_a_password_reset(clinician, settings):
+    settings.LOGIN_IP_FAILURE_LIMIT = 2
+    network = APIClient(REMOTE_ADDR="203.0.113.30")
+    login(network, "nobody@example.org", WRONG)
+    login(network, "nobody@example.org", WRONG)
+    token = password_link_token(clinician)
+    APIClient().post(
+        f"{AUTH}/reset-password", {"token": token, "new_password": NEW_PASSWORD}, format="json"
+    )
+    response = login(network, clinician.email, NEW_PASSWORD)
+    assert response.status_code == 429
+    assert "reset your password" not in response.json()["detail"]
 
 
 def test_a_password_reset_clears_the_lock(clinician):

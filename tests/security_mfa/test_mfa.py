@@ -11,6 +11,7 @@ from accounts import mfa
 from accounts.models import AuditEvent
 from clinics.models import MfaPolicy
 from core.roles import Role
+from tests.patients.html_factories import page_text
 
 AUTH = "/api/v1/auth"
 
@@ -219,3 +220,98 @@ def test_the_admin_resets_a_second_factor_from_the_staff_page(admin_web, clinici
     answer = admin_web.post(f"/clinic/staff/{clinician.pk}/", {"action": "mfa_reset"})
     assert answer.status_code == 302
     assert not mfa.has_device(clinician)
+
+
+def test_the_staff_page_shows_two_factor_on_only_once_it_is_set_up(admin_web, clinician):
+    mfa.totp_begin(user=clinician)  # they opened the set-up page and went no further
+    page = page_text(admin_web.get(f"/clinic/staff/{clinician.pk}/"))
+    assert 'id="mfa-reset"' not in page
+    assert "Reset two-factor authentication" not in page
+
+    TOTPDevice.objects.filter(user=clinician).delete()
+    enrol(clinician)
+    assert 'id="mfa-reset"' in page_text(admin_web.get(f"/clinic/staff/{clinician.pk}/"))
+
+
+def test_without_a_policy_the_reset_says_two_factor_is_now_off(admin_web, clinician):
+    enrol(clinician)
+    page = page_text(admin_web.get(f"/clinic/staff/{clinician.pk}/"))
+    assert "they can turn it on again from their profile" in page
+    assert "at their next sign-in" not in page
+
+    done = admin_web.post(f"/clinic/staff/{clinician.pk}/", {"action": "mfa_reset"}, follow=True)
+    assert "two-factor authentication is now off" in page_text(done)
+    assert "at their next sign-in" not in page_text(done)
+
+
+def test_when_the_policy_requires_it_the_reset_says_they_set_it_up_again(admin_web, clinician):
+    clinician.clinic.mfa_policy = MfaPolicy.STAFF
+    clinician.clinic.save()
+    enrol(clinician)
+    page = page_text(admin_web.get(f"/clinic/staff/{clinician.pk}/"))
+    assert "they set it up again at their next sign-in" in page
+
+    done = admin_web.post(f"/clinic/staff/{clinician.pk}/", {"action": "mfa_reset"}, follow=True)
+    assert "they set it up again at their next sign-in" in page_text(done)
+
+
+# --- codes as people type them ----------------------------------------------------------------
+def throttle(user, failures=5) -> None:
+    """What a few wrong codes in a row do: django-otp refuses every code for a while."""
+    device = TOTPDevice.objects.get(user=user)
+    for _i in range(failures):
+        device.throttle_increment()
+
+
+@pytest.fixture
+def signed_in(client, clinician, password):
+    """A web session that passed the password and waits for the second factor."""
+    codes = enrol(clinician)
+    client.post("/accounts/login/", {"username": clinician.email, "password": password})
+    return client, codes
+
+
+def test_after_wrong_codes_the_page_says_to_wait_not_that_the_code_is_wrong(signed_in, clinician):
+    client, codes = signed_in
+    throttle(clinician)
+    page = page_text(client.post("/accounts/mfa/verify/", {"code": next_code(clinician)}))
+    assert "Too many wrong codes: wait 16 seconds, then try again." in page
+    assert "That code is not right" not in page
+    assert client.get("/").status_code == 302
+
+    assert client.post("/accounts/mfa/verify/", {"code": codes[0]}).status_code == 302
+    assert client.get("/").status_code == 200  # a backup code still gets them in
+
+
+def test_the_api_also_says_to_wait(api_client, clinician, password):
+    enrol(clinician)
+    token = login(api_client, clinician, password).json()["mfa_token"]
+    throttle(clinician)
+    answer = api_client.post(
+        f"{AUTH}/mfa/verify", {"mfa_token": token, "code": next_code(clinician)}
+    )
+    assert answer.status_code == 401
+    assert "Too many wrong codes" in answer.json()["detail"]
+
+
+def test_set_up_after_wrong_codes_says_to_wait(client, clinician):
+    client.force_login(clinician)
+    client.get("/accounts/mfa/setup/")
+    throttle(clinician, failures=3)
+    device = TOTPDevice.objects.get(user=clinician)
+    page = page_text(client.post("/accounts/mfa/setup/", {"code": code_for(device)}))
+    assert "Too many wrong codes: wait 4 seconds, then try again." in page
+    assert not mfa.has_device(clinician)
+
+
+def test_backup_codes_work_in_capitals(signed_in, clinician):
+    client, codes = signed_in
+    assert client.post("/accounts/mfa/verify/", {"code": codes[0].upper()}).status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_the_code_field_lets_a_phone_type_a_backup_codes_letters(signed_in):
+    client, _codes = signed_in
+    page = page_text(client.get("/accounts/mfa/verify/"))
+    assert 'autocomplete="one-time-code"' in page
+    assert 'inputmode="numeric"' not in page
