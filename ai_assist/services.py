@@ -66,6 +66,7 @@ def settings_update(*, actor, external_enabled=None, features=None) -> AiSetting
         row.external_enabled = bool(external_enabled)
     row.updated_by = actor
     row.save()
+    cache.delete(_features_key(actor.clinic_id))
     audit(actor=actor, action=Action.UPDATE, obj=row, detail="AI settings")
     return row
 
@@ -74,9 +75,24 @@ class FeatureOff(PermissionDenied):
     """A 403 that is the clinic's choice, not the role's: pages say so instead of the role text."""
 
 
+# How long a page may offer the buttons of a feature just turned off in another worker (using
+# one still answers "turned off": _feature_on reads the settings afresh).
+FEATURES_SHOWN_SECONDS = 60
+
+
+def _features_key(clinic_id) -> str:
+    return f"ai:features:{clinic_id}"
+
+
 def features_on(clinic_id) -> set[str]:
-    """The features the clinic switched on (pages show only their buttons)."""
-    return set(clinic_settings(clinic_id).features)
+    """The features the clinic switched on, for the buttons a page offers: cached, so the patient
+    page does not read the AI settings on every view."""
+    features = cache.get_or_set(
+        _features_key(clinic_id),
+        lambda: list(clinic_settings(clinic_id).features),
+        FEATURES_SHOWN_SECONDS,
+    )
+    return set(features)
 
 
 def _feature_on(clinic_id, feature: str) -> AiSettings:

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone, translation
 
 from accounts.models import AuditEvent
+from ai_assist import services
 from ai_assist import triage as rules
 from ai_assist.models import AiSettings
 from core.roles import Role
@@ -115,16 +116,15 @@ def test_the_rules_reasons_are_translated_and_a_providers_own_phrases_kept(monke
 
 
 def test_a_feature_the_clinic_turned_off_is_not_offered_and_says_why(
-    client, clinician, chart, fake_thread, ai_clinic
+    client, clinician, admin_user, chart, fake_thread, ai_clinic
 ):
-    row = AiSettings.objects.create(clinic=ai_clinic, features=["note_draft"])
+    services.settings_update(actor=admin_user, features=["note_draft"])
     patient = chart["patient"]
     client.force_login(clinician)
     page = client.get(f"/patients/{patient.pk}/").content.decode()
     assert "Summarise the chart" not in page and "Draft a note (AI)" in page
 
-    row.features = ["explain"]
-    row.save()
+    services.settings_update(actor=admin_user, features=["explain"])  # offered no more at once
     page = client.get(f"/patients/{patient.pk}/").content.decode()
     assert "Summarise the chart" not in page and "Draft a note (AI)" not in page
     assert TURNED_OFF in page
