@@ -442,6 +442,20 @@ def widget_lists(*, actor) -> tuple:
     )
 
 
+# The lists of "My notes" (the home widget shows the first WIDGET_SIZE of each).
+MY_LISTS = ("drafts", "awaiting")
+
+
+def my_notes_page(*, actor, which: str, number=1) -> Page:
+    """One page of the actor's drafts or of the notes awaiting their co-signature (in the
+    widget's order), one 'view' row per patient shown: the widget's "more" leads here."""
+    require(actor, "notes.write")
+    drafts, awaiting = widget_lists(actor=actor)
+    rows = awaiting if which == "awaiting" else drafts
+    on_page = audited_by_patient(actor=actor, detail="my notes")
+    return page_of(rows, number=number, on_page=on_page)
+
+
 def home_widget(*, actor) -> dict:
     """The clinician's home: my drafts, and signed notes waiting for my co-signature."""
     drafts, awaiting = (list(rows[: WIDGET_SIZE + 1]) for rows in widget_lists(actor=actor))

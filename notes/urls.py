@@ -5,6 +5,7 @@ from notes import views
 app_name = "notes"
 
 urlpatterns = [
+    path("mine/", views.my_notes, name="mine"),
     path("patients/<str:pid>/", views.note_list, name="list"),
     path("patients/<str:pid>/new/", views.note_new, name="new"),
     path("<str:pk>/", views.note_detail, name="detail"),

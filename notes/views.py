@@ -28,6 +28,18 @@ from patients.selectors import patient_get
 
 
 @require_GET
+@staff_page("notes.write")
+def my_notes(request):
+    """All of the home widget's two lists: my drafts, and notes awaiting my co-signature."""
+    which = request.GET.get("list")
+    which = which if which in selectors.MY_LISTS else selectors.MY_LISTS[0]
+    page_obj = selectors.my_notes_page(
+        actor=request.user, which=which, number=request.GET.get("page")
+    )
+    return render(request, "notes/my_notes.html", {"page_obj": page_obj, "which": which})
+
+
+@require_GET
 @staff_page()
 def note_list(request, pid):
     form = NoteFilterForm(request.GET)

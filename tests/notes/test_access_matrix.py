@@ -29,6 +29,7 @@ DRAFT, SIGNED, COSIGN, PATIENT_RECORD, TEMPLATE = "draft", "signed", "cosign", "
 
 TABLE = [
     # HTML pages
+    Row("get", "/notes/mine/", 200, WRITERS),
     Row("get", "/notes/patients/{id}/", 200, READERS, label=PATIENT_RECORD),
     Row("get", "/notes/patients/{id}/new/", 200, WRITERS, label=PATIENT_RECORD),
     Row("post", "/notes/patients/{id}/new/", 200, WRITERS, label=PATIENT_RECORD),

@@ -6,8 +6,10 @@ import html
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from core.roles import Role
 from notes import services
 from notes.models import Note, NoteRevision
 from notes.selectors import patient_panel
@@ -206,6 +208,36 @@ def test_home_widget_my_drafts_and_awaiting_my_cosignature(
     with django_assert_max_num_queries(len(one.captured_queries)):
         page = client.get("/").content.decode()
     assert "Draft 3" in page and "Co-sign 3" in page
+
+
+def test_my_notes_lists_every_draft_and_co_signature_the_home_widget_cuts_short(
+    client, clinician, second_clinician, patient, notes_clinic, staff, monkeypatch
+):
+    """The widget shows a few of each and links to the whole lists (before, "3+" led nowhere)."""
+    monkeypatch.setattr("notes.selectors.WIDGET_SIZE", 2)
+    for n in range(3):
+        make_note(clinician, patient, title=f"Draft {n}")
+        asked = make_note(second_clinician, patient, title=f"Co-sign {n}", signed=True)
+        services.note_request_cosign(actor=second_clinician, note=asked, cosigner_id=clinician.pk)
+    make_note(second_clinician, patient, title="Not mine")
+    client.force_login(clinician)
+
+    home = client.get("/").content.decode()
+    mark = audit_mark()
+    drafts = client.get("/notes/mine/").content.decode()
+    awaiting = client.get("/notes/mine/?list=awaiting").content.decode()
+
+    assert 'href="/notes/mine/?list=drafts"' in home and "Draft 0" not in home  # the oldest
+    assert 'href="/notes/mine/?list=awaiting"' in home and "Co-sign 2" not in home
+    assert all(f"Draft {n}" in drafts for n in range(3)) and "Not mine" not in drafts
+    assert "Co-sign 0" not in drafts
+    assert all(f"Co-sign {n}" in awaiting for n in range(3)) and "Draft 0" not in awaiting
+    assert f"by {second_clinician.name}" not in awaiting and second_clinician.name in awaiting
+    viewed = audit_rows_since(mark).filter(detail="my notes")
+    assert sorted(viewed.values_list("patient_id", flat=True)) == [patient.pk, patient.pk]
+    receptionist = Client()
+    receptionist.force_login(staff[Role.RECEPTIONIST])
+    assert receptionist.get("/notes/mine/").status_code == 403
 
 
 def test_save_and_sign_an_empty_draft_keeps_it_saved_and_says_why(web, clinician, patient):
