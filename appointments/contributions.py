@@ -100,7 +100,13 @@ contribute(
         order=10,
         context=selectors.today_widget,
     ),
-    AttachmentTarget(key="appointment", label=_("Appointment"), get=appointment_target, order=30),
+    AttachmentTarget(
+        key="appointment",
+        label=_("Appointment"),
+        get=appointment_target,
+        order=30,
+        url=lambda pk: reverse("appointments:detail", args=[pk]),
+    ),
     Seeder(key="appointments", add_arguments=demo.add_arguments, seed=demo.seed, order=40),
     NotificationEvent(
         key=reminders.EVENT,

@@ -95,6 +95,8 @@ class AttachmentTarget:
     label: str
     get: Callable
     order: int = 100
+    # `url(id)`: the record's staff page, for another app's page that names it (a note's visit).
+    url: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEvent, User
 from core.access import get_in_reach, in_reach, is_patient_user
 from core.audit import audit, audit_patients_read
+from core.contributions import attachment_targets
 from core.lists import (
     ESTIMATE_SECONDS,
     PER_PAGE,
@@ -320,6 +321,19 @@ def note_export(*, actor, id: str, detail: str = "FHIR DocumentReference") -> No
 def note_get_for_attachment(*, actor, id: str) -> Note:
     """The files app's access call for "attach to a note" (an AttachmentTarget)."""
     return note_get(actor=actor, id=id, audited=False)
+
+
+# The lookup through which a note's appointment is checked and linked (the appointments app
+# contributes it; without that app a note names no appointment).
+APPOINTMENT_TARGET = "appointment"
+
+
+def appointment_url(note: Note) -> str:
+    """The staff page of the note's visit, "" without one (or without the appointments app)."""
+    target = attachment_targets.get(APPOINTMENT_TARGET) if note.appointment_id else None
+    if target is None or target.url is None:
+        return ""
+    return target.url(note.appointment_id)
 
 
 def _addenda():

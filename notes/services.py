@@ -37,7 +37,7 @@ from notes.models import (
     indexed_words,
     search_text_of,
 )
-from notes.selectors import cosigner_candidates
+from notes.selectors import APPOINTMENT_TARGET, cosigner_candidates
 
 Action = AuditEvent.Action
 MAX_SECTIONS = 40
@@ -46,8 +46,6 @@ MAX_SECTION_TEXT = 100_000
 MAX_ADDENDUM = 20_000
 # Autosaves by the same person within this many seconds fold into their latest revision.
 AUTOSAVE_WINDOW = 60
-# The lookup through which an appointment id is checked (the appointments app contributes it).
-APPOINTMENT_TARGET = "appointment"
 # Notification events (declared in notes/contributions.py).
 EVENT_COSIGN_REQUESTED = "notes.cosign_requested"
 EVENT_SHARED = "notes.shared_with_patient"

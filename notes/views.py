@@ -110,6 +110,7 @@ def _note_page_context(request, note) -> dict:
         if note.is_signed and is_author and note.cosigned_at is None
         else None,
         "addendum_form": AddendumForm() if note.is_signed else None,
+        "appointment_url": selectors.appointment_url(note),
     }
 
 
@@ -249,5 +250,6 @@ def note_history(request, pk):
             "patient": note.patient,
             "revisions": selectors.revisions_with_changes(revisions),
             "addenda": selectors.addenda_of(note),
+            "appointment_url": selectors.appointment_url(note),
         },
     )

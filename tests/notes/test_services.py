@@ -204,11 +204,15 @@ def booked(clinic, staff, patient):
     return {"own": book(patient, "09:00"), "other": book(PatientFactory(clinic=clinic), "10:00")}
 
 
-def test_an_appointment_of_the_same_patient_is_linked(booked, clinician, patient):
+def test_an_appointment_of_the_same_patient_is_linked(booked, clinician, patient, client):
     note = make_note(clinician, patient)
     own = booked["own"].pk
     note = services.note_update(actor=clinician, note=note, appointment_id=own)
     assert stored(note).appointment_id == own
+    client.force_login(clinician)
+    for page in (f"/notes/{note.pk}/", f"/notes/{note.pk}/history/"):
+        shown = client.get(page).content.decode()  # a link to the visit, not its raw id
+        assert f'<a href="/appointments/{own}/">Open the appointment</a>' in shown
 
 
 @pytest.mark.parametrize(
