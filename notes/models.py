@@ -251,10 +251,15 @@ class Note(BaseModel):
                 fields=["clinic", "status", "-created_at", "-id"], name="note_clinic_status"
             ),
             # The home widget's two lists, each read in its order: a clinician with 10,000
-            # drafts or notes to co-sign had them all sorted on every home page (20 ms).
-            models.Index(fields=["author", "status", "-updated_at", "-id"], name="note_drafts"),
+            # drafts or notes to co-sign had them all sorted on every home page (20 ms). The
+            # clinic last: "My notes" counts them from the index alone (9,959 drafts: 101 ms
+            # reading each row for its clinic).
             models.Index(
-                fields=["cosigner", "cosigned_at", "cosign_requested_at", "id"], name="note_cosign"
+                fields=["author", "status", "-updated_at", "-id", "clinic"], name="note_drafts"
+            ),
+            models.Index(
+                fields=["cosigner", "cosigned_at", "cosign_requested_at", "id", "clinic"],
+                name="note_cosign",
             ),
         ]
 
