@@ -34,8 +34,8 @@ def test_drafts_and_notes_to_cosign_are_read_by_their_indexes_without_a_sort(
 
 
 def test_my_notes_counts_each_list_from_its_index_alone(staff, patient, second_clinician):
-    """"My notes" pages both lists whole, so it counts them: each row's clinic (the reach) is on
-    the index, not read from the note (9,959 drafts: 101 -> 2 ms)."""
+    """The "My notes" page pages both lists whole, so it counts them: each row's clinic (the
+    reach) is on the index, not read from the note (9,959 drafts: 101 -> 2 ms)."""
     clinician = staff[Role.CLINICIAN]
     for n in range(30):
         make_note(clinician, patient, title=f"Draft {n}")
