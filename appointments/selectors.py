@@ -370,6 +370,24 @@ def exception_list(*, actor, provider: str = "", date_from: datetime.date | None
     return rows.select_related("provider").order_by("date", "start_time", "id")
 
 
+# How many of a provider's coming exceptions (leave, extra hours) the availability page lists.
+EXCEPTIONS_LISTED = 100
+
+
+def coming_exceptions(*, actor, provider: str, tz) -> dict:
+    """The provider's exceptions from today, the first EXCEPTIONS_LISTED, and whether more
+    follow (the page says so rather than seeming to hold them all)."""
+    if not provider:
+        return {"exceptions": [], "more_exceptions": False}
+    today = timezone.now().astimezone(tz).date()
+    rows = exception_list(actor=actor, provider=provider, date_from=today)
+    rows = list(rows[: EXCEPTIONS_LISTED + 1])
+    return {
+        "exceptions": rows[:EXCEPTIONS_LISTED],
+        "more_exceptions": len(rows) > EXCEPTIONS_LISTED,
+    }
+
+
 def exception_get(*, actor, id: str, permission: str | None = "appointments.availability.view"):
     return get_in_reach(
         exception_list(actor=actor), actor=actor, id=id, permission=permission, patient=None

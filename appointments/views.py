@@ -440,24 +440,6 @@ def transition(request, pk: str, action: str):
 
 
 # --- availability --------------------------------------------------------------------------
-# How many of a provider's coming exceptions (leave, extra hours) the availability page lists.
-EXCEPTIONS_LISTED = 100
-
-
-def _coming_exceptions(user, provider: str, tz) -> dict:
-    """The provider's exceptions from today, the first EXCEPTIONS_LISTED, and whether more
-    follow (the page says so rather than seeming to hold them all)."""
-    if not provider:
-        return {"exceptions": [], "more_exceptions": False}
-    today = timezone.now().astimezone(tz).date()
-    rows = selectors.exception_list(actor=user, provider=provider, date_from=today)
-    rows = list(rows[: EXCEPTIONS_LISTED + 1])
-    return {
-        "exceptions": rows[:EXCEPTIONS_LISTED],
-        "more_exceptions": len(rows) > EXCEPTIONS_LISTED,
-    }
-
-
 @require_http_methods(["GET", "POST"])
 @staff_page("appointments.availability.view")
 def availability(request):
@@ -503,7 +485,7 @@ def availability(request):
             "provider": provider,
             "provider_name": names.get(provider, ""),
             "rules": list(selectors.rule_list(actor=user, provider=provider)) if provider else [],
-            **_coming_exceptions(user, provider, tz),
+            **selectors.coming_exceptions(actor=user, provider=provider, tz=tz),
             # A rule may still name a type since deactivated: it offers no slots of it, and says so.
             "type_names": {
                 t.pk: t.name if t.is_active else _("%(name)s (inactive)") % {"name": t.name}

@@ -669,7 +669,7 @@ def test_hours_name_a_deactivated_type_and_say_when_exceptions_are_left_out(
             date=datetime.date(2099, 1, day),
             kind="time_off",
         )
-    monkeypatch.setattr("appointments.views.EXCEPTIONS_LISTED", 2)
+    monkeypatch.setattr("appointments.selectors.EXCEPTIONS_LISTED", 2)
 
     page = login(provider).get("/appointments/availability/").content.decode()
 
