@@ -163,16 +163,23 @@ def verify_error(*, user, code: str) -> str:
             wait = max(wait, _wait_seconds(device))  # before the try, which locks it a moment
             if device.verify_token(code):
                 return ""
-        # No join in a delete (MongoDB refuses one): the user's backup device ids first.
-        devices = list(
-            StaticDevice.objects.filter(user=user, confirmed=True).values_list("pk", flat=True)
-        )
-        # Backup codes are made in lower case (StaticToken.random_token); people type capitals.
-        used, _by_model = StaticToken.objects.filter(
-            device_id__in=devices, token=code.lower()
-        ).delete()
-        if used:
-            return ""
+        # Backup codes have their own throttle, so guessing them is as slow as guessing TOTP
+        # codes; a digits-only code is a TOTP code typed wrong, not a guess at a backup code.
+        for device in StaticDevice.objects.filter(user=user, confirmed=True):
+            device_wait = _wait_seconds(device)
+            if device_wait:
+                wait = max(wait, device_wait)
+                continue
+            # No join in a delete (MongoDB refuses one). Backup codes are made in lower case
+            # (StaticToken.random_token); people type capitals.
+            used, _by_model = StaticToken.objects.filter(
+                device_id=device.pk, token=code.lower()
+            ).delete()
+            if used:
+                device.throttle_reset()
+                return ""
+            if not code.isdigit():
+                device.throttle_increment()
     audit(actor=None, action=Action.MFA_FAILED, obj=user, clinic=user.clinic_id)
     return wait_message(wait) if wait else _("That code is not right, or was already used.")
 

@@ -1,10 +1,13 @@
 """Two-factor authentication: enrolment, the second login step (API and web), the clinic
 policy, superusers in the admin, backup codes, replay, and an admin's reset."""
 
+import datetime
 import time
 
 import pytest
+from django.utils import timezone
 from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import mfa
@@ -315,3 +318,35 @@ def test_the_code_field_lets_a_phone_type_a_backup_codes_letters(signed_in):
     page = page_text(client.get("/accounts/mfa/verify/"))
     assert 'autocomplete="one-time-code"' in page
     assert 'inputmode="numeric"' not in page
+
+
+def test_wrong_backup_codes_slow_down_the_guessing(signed_in, clinician):
+    """Backup codes are throttled as the authenticator's codes are: each wrong guess doubles the
+    wait, during which even the right code waits; it is still there once the wait is over."""
+    client, codes = signed_in
+    backup = StaticDevice.objects.filter(user=clinician)
+
+    def wait_over():
+        backup.update(throttling_failure_timestamp=timezone.now() - datetime.timedelta(hours=1))
+
+    for guess in ("aaaaaaaa", "bbbbbbbb", "cccccccc"):
+        wait_over()
+        assert "That code is not right" in page_text(
+            client.post("/accounts/mfa/verify/", {"code": guess})
+        )
+    page = page_text(client.post("/accounts/mfa/verify/", {"code": codes[0]}))
+    assert "Too many wrong codes: wait 4 seconds, then try again." in page
+    assert client.get("/").status_code == 302
+
+    wait_over()
+    assert client.post("/accounts/mfa/verify/", {"code": codes[0]}).status_code == 302
+    assert client.get("/").status_code == 200
+    assert backup.get().throttling_failure_count == 0
+
+
+def test_a_mistyped_authenticator_code_does_not_lock_the_backup_codes(signed_in, clinician):
+    client, codes = signed_in
+    for _i in range(3):
+        client.post("/accounts/mfa/verify/", {"code": "000000"})
+    assert StaticDevice.objects.get(user=clinician).throttling_failure_count == 0
+    assert client.post("/accounts/mfa/verify/", {"code": codes[0]}).status_code == 302
