@@ -2,6 +2,7 @@
 page's labs panel, the staff home's "Results to review", and the demo lab history."""
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -88,7 +89,7 @@ def chart_facts(*, actor, patient, since=None) -> list[ChartFact]:
             ChartFact(
                 section="results",
                 text=f"{result.test.name} {result.display_value}{flag} on "
-                f"{result.collected_at.date().isoformat()}",
+                f"{timezone.localdate(result.collected_at).isoformat()}",
                 type="labs.result",
                 id=str(result.pk),
                 url=reverse("labs:result_detail", args=[result.pk]),

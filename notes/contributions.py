@@ -5,6 +5,7 @@ notes as something files attach to, the notifications it raises, and the demo no
 import re
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.contributions import (
@@ -68,7 +69,7 @@ def chart_facts(*, actor, patient, since=None) -> list[ChartFact]:
     return [
         ChartFact(
             section="notes",
-            text=f"{note.title}, signed {note.signed_at.date().isoformat()}",
+            text=f"{note.title}, signed {timezone.localdate(note.signed_at).isoformat()}",
             type="notes.note",
             id=str(note.pk),
             url=reverse("notes:detail", args=[note.pk]),

@@ -1,10 +1,15 @@
 """The chart summary: sections, trends, care gaps, citations that resolve, the cache, audit."""
 
+import datetime
+import json
+
 import pytest
+from django.db.models import QuerySet
 from django.test import Client
 
 from accounts.models import AuditEvent
 from core.roles import Role
+from notes.models import Note
 from tests.ai_assist.conftest import add_result
 from tests.labs.factories import days_ago
 from tests.notes.factories import audit_mark, audit_rows_since
@@ -147,3 +152,23 @@ def test_the_patient_page_offers_the_summary_and_it_renders_with_its_banner(
 def test_a_lab_technician_does_not_see_the_summary_panel(client, staff, chart):
     client.force_login(staff[Role.LAB_TECH])
     assert b"Summarise the chart" not in client.get(f"/patients/{chart['patient'].pk}/").content
+
+
+def test_dates_in_the_summary_are_the_clinics_days(api_as, clinician, chart, catalogue):
+    """A result taken, and a note signed, at 11:30 in the morning in Auckland is that day's,
+    not the day before's (23:30 UTC)."""
+    clinic = chart["patient"].clinic
+    clinic.timezone = "Pacific/Auckland"
+    clinic.save(update_fields=["timezone"])
+    late_utc = datetime.datetime(2026, 11, 30, 23, 30, tzinfo=datetime.UTC)
+    chart["ldl"].collected_at = late_utc
+    chart["ldl"].save(update_fields=["collected_at"])
+    # As if signed then: past the notes' guard, which keeps a signed note's fields as they are.
+    QuerySet.update(Note.objects.filter(pk=chart["note"].pk), signed_at=late_utc)
+
+    body = summarise(api_as, clinician, chart["patient"])
+
+    ldl = next(i["text"] for i in section(body, "results")["items"] if "LDL" in i["text"])
+    assert ldl.endswith("on 2026-12-01")
+    assert "(2026-12-01)" in " ".join(i["text"] for i in section(body, "notes")["items"])
+    assert "2026-11-30" not in json.dumps(body)  # the citations' texts too
