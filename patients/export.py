@@ -78,6 +78,22 @@ KIND_STATUS_WORDS = {
     ("DocumentReference", "current"): gettext_lazy("Signed"),
 }
 
+# HL7 interpretation codes (labs.fhir) and FHIR reaction severities, in the words the lab and
+# patient pages use: a printed "H" or "mild" would be a code, and English to a Spanish reader.
+INTERPRETATION_WORDS = {
+    "N": gettext_lazy("Normal"),
+    "L": gettext_lazy("Low"),
+    "H": gettext_lazy("High"),
+    "LL": gettext_lazy("Critically low"),
+    "HH": gettext_lazy("Critically high"),
+    "A": gettext_lazy("Abnormal"),
+}
+SEVERITY_WORDS = {
+    "mild": gettext_lazy("Mild"),
+    "moderate": gettext_lazy("Moderate"),
+    "severe": gettext_lazy("Severe"),
+}
+
 
 # --- reading the record --------------------------------------------------------------------------
 def record_export(*, actor, id: str, detail: str) -> tuple[Patient, list[dict]]:
@@ -202,6 +218,11 @@ def _text(concept: dict | None) -> str:
     return concept.get("text") or codings[0].get("display") or codings[0].get("code", "")
 
 
+def _interpretation(concept: dict) -> str:
+    code = ((concept or {}).get("coding") or [{}])[0].get("code", "")
+    return str(INTERPRETATION_WORDS.get(code) or _text(concept))
+
+
 def _status_code(resource: dict) -> str:
     for key in ("clinicalStatus", "verificationStatus"):
         if key in resource:
@@ -245,7 +266,8 @@ def summary(resource: dict) -> dict:
         title = _text(resource.get("code"))
         for reaction in resource.get("reaction", []):
             details += [_text(m) for m in reaction.get("manifestation", [])]
-            details.append(reaction.get("severity", ""))
+            severity = reaction.get("severity", "")
+            details.append(str(SEVERITY_WORDS.get(severity, severity)))
         when = _when(resource.get("recordedDate"))
     elif kind == "Condition":
         title = _text(resource.get("code"))
@@ -258,7 +280,7 @@ def summary(resource: dict) -> dict:
     elif kind == "Observation":
         title = _text(resource.get("code"))
         details = [_value(resource)]
-        details += [_text(i) for i in resource.get("interpretation", [])]
+        details += [_interpretation(i) for i in resource.get("interpretation", [])]
         details += [r.get("text", "") for r in resource.get("referenceRange", [])]
         when = _when(resource.get("effectiveDateTime"))
     elif kind == "DiagnosticReport":

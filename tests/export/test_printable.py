@@ -155,3 +155,14 @@ def test_an_emergency_number_without_a_name_is_still_printed(client, record):
 
     assert "Emergency contact" in html
     assert "+44 20 7946 0001</dd>" in html
+
+
+def test_result_flags_and_allergy_severities_are_printed_in_the_readers_language(client, record):
+    clinician = record["clinician"]
+    clinician.language = "es"
+    clinician.save()
+
+    text = re.sub(r"\s+", " ", page_as(client, clinician, record["patient"]))
+
+    assert "Alto" in text and "Moderada" in text  # glucose 132 mg/dL; the allergy's severity
+    assert ">High<" not in text and "moderate" not in text
