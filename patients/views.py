@@ -147,13 +147,24 @@ def patient_edit(request, pk: str):
 @require_http_methods(["GET", "POST"])
 @staff_page()
 def patient_archive(request, pk: str):
-    """Archive or restore (the record says which): a confirmation page, then the POST."""
+    """Archive or restore: a confirmation page, then the POST. The form names the state it
+    asks for, so a second submit (or a tab opened before a colleague's change) cannot undo it."""
     patient = _patient_for(request, pk, "patients.archive", "archive form")
-    if request.method == "GET":
-        return render(request, "patients/patient_archive.html", {"patient": patient})
-    archive = not patient.is_archived
-    services.patient_set_archived(actor=request.user, patient=patient, archived=archive)
-    if archive:
+    wanted = {"1": True, "0": False}.get(request.POST.get("archived", ""))
+    if request.method == "GET" or wanted is None:
+        status = 200 if request.method == "GET" else 400
+        if status == 400:
+            messages.error(request, _("Choose Archive or Restore on this page."))
+        return render(request, "patients/patient_archive.html", {"patient": patient}, status=status)
+    if patient.is_archived == wanted:
+        if wanted:
+            message = _("The record of %(name)s was already archived.")
+        else:
+            message = _("The record of %(name)s was already active.")
+        messages.info(request, message % {"name": patient.full_name})
+        return redirect("patients:detail", pk=patient.pk)
+    services.patient_set_archived(actor=request.user, patient=patient, archived=wanted)
+    if wanted:
         message = _("The record of %(name)s has been archived.")
     else:
         message = _("The record of %(name)s has been restored.")

@@ -72,7 +72,7 @@ TABLE = [
     Row("get", "/patients/{pk}/edit/", 200, EDITORS),
     Row("post", "/patients/{pk}/edit/", 200, EDITORS),
     Row("get", "/patients/{pk}/archive/", 200, EDITORS),
-    Row("post", "/patients/{pk}/archive/", 302, EDITORS),
+    Row("post", "/patients/{pk}/archive/", 400, EDITORS),  # the form names archive or restore
     Row("get", "/patients/{pk}/delete/", 200, {ADMIN}),
     Row("post", "/patients/{pk}/delete/", 302, {ADMIN}),
     Row("post", "/patients/{pk}/invite/", 302, EDITORS),

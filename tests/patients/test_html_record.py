@@ -268,7 +268,8 @@ def test_archive_and_restore(web, clinic):
     assert confirm.status_code == 200
     assert "Archive the record of" in page_text(confirm)
 
-    archived = web.post(patient_url(patient, "archive/"), follow=True)
+    assert 'name="archived" value="1"' in confirm.content.decode()
+    archived = web.post(patient_url(patient, "archive/"), {"archived": "1"}, follow=True)
     patient.refresh_from_db()
     assert patient.is_archived
     page = page_text(archived)
@@ -276,7 +277,7 @@ def test_archive_and_restore(web, clinic):
     assert "Archived</span>" in page
     assert "Invite to the patient app" not in page  # restore first
 
-    restored = web.post(patient_url(patient, "archive/"), follow=True)
+    restored = web.post(patient_url(patient, "archive/"), {"archived": "0"}, follow=True)
     patient.refresh_from_db()
     assert not patient.is_archived
     assert "has been restored" in page_text(restored)
@@ -286,6 +287,32 @@ def test_archive_and_restore(web, clinic):
         )
     )
     assert details == {"archived", "restored"}
+
+
+def test_archiving_twice_does_not_restore_the_record(web, clinic):
+    """A double click, or a confirmation page left open while a colleague archived the record,
+    posts "archive" again: the record stays archived and the page says so."""
+    patient = PatientFactory(clinic=clinic)
+
+    web.post(patient_url(patient, "archive/"), {"archived": "1"})
+    again = web.post(patient_url(patient, "archive/"), {"archived": "1"}, follow=True)
+
+    patient.refresh_from_db()
+    assert patient.is_archived
+    assert "was already archived" in page_text(again)
+    updates = AuditEvent.objects.filter(patient_id=patient.pk, action="update")
+    assert list(updates.values_list("detail", flat=True)) == ["archived"]
+
+
+def test_an_archive_post_without_its_choice_changes_nothing(web, clinic):
+    patient = PatientFactory(clinic=clinic)
+
+    answer = web.post(patient_url(patient, "archive/"), {"archived": "maybe"})
+
+    assert answer.status_code == 400
+    assert "Choose Archive or Restore" in page_text(answer)
+    patient.refresh_from_db()
+    assert not patient.is_archived
 
 
 def test_delete_an_archived_record_without_clinical_data(web, clinic):
