@@ -75,15 +75,18 @@ MAX_JSON_DEPTH = 32
 
 class SafeJSONParser(JSONParser):
     """JSON that cannot crash the server: nesting deeper than MAX_JSON_DEPTH is a 400 with a
-    message (the standard parser lets Python's recursion limit turn it into a 500)."""
+    message (the standard parser lets Python's recursion limit turn it into a 500), and so is
+    text with a lone surrogate (`"\\ud800"` is valid JSON; stored, it could never be written
+    out again: every list showing it would answer 500)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise exceptions.ParseError(_too_deep())
-        if _depth_exceeds(data, MAX_JSON_DEPTH):
-            raise exceptions.ParseError(_too_deep())
+        problem = _shape_problem(data, MAX_JSON_DEPTH)
+        if problem:
+            raise exceptions.ParseError(problem)
         return data
 
 
@@ -93,21 +96,34 @@ def _too_deep() -> str:
     }
 
 
-def _depth_exceeds(data, limit: int) -> bool:
-    """Whether lists/objects nest deeper than `limit` (iteratively: no recursion to exhaust)."""
+def _not_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _shape_problem(data, limit: int) -> str:
+    """What makes parsed JSON unacceptable, or "": lists/objects nested deeper than `limit`, or
+    a key or string that is not Unicode text (iteratively: no recursion to exhaust)."""
     stack = [(data, 1)]
     while stack:
         value, depth = stack.pop()
+        if isinstance(value, str):
+            if _not_unicode(value):
+                return _("The JSON holds text that is not valid Unicode (a lone surrogate).")
+            continue
         if isinstance(value, dict):
-            children = value.values()
+            children = [*value.keys(), *value.values()]
         elif isinstance(value, list):
             children = value
         else:
             continue
         if depth > limit:
-            return True
+            return _too_deep()
         stack.extend((child, depth + 1) for child in children)
-    return False
+    return ""
 
 
 class DevBrowsableAPIRenderer(BrowsableAPIRenderer):
@@ -203,16 +219,34 @@ def _with_page(request, number) -> str:
     return f"{request.path}?{query.urlencode()}"
 
 
+def _first_error(errors, path: str = "") -> tuple[str, str]:
+    """(where, message) of the first message in DRF's nested errors: `steps[0].kind` for a
+    list of objects, so the one sentence says which part of a nested body is wrong."""
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            if key in ("non_field_errors", "__all__"):
+                found = _first_error(value, path)
+            else:
+                found = _first_error(value, f"{path}.{key}" if path else str(key))
+            if found[1]:
+                return found
+        return path, ""
+    if isinstance(errors, list):
+        for index, value in enumerate(errors):
+            nested = isinstance(value, dict | list)
+            found = _first_error(value, f"{path}[{index}]" if nested else path)
+            if found[1]:
+                return found
+        return path, ""
+    return path, str(errors)
+
+
 def validation_error_body(errors) -> dict:
     """`{"detail": "...", "errors": {field: [messages]}}`: one sentence plus per-field detail."""
     if isinstance(errors, dict):
         fields = {k: v if isinstance(v, list) else [v] for k, v in errors.items()}
-        first_field, messages = next(iter(fields.items()), ("", [""]))
-        first = messages[0] if messages else ""
-        if isinstance(first, dict):  # nested serializer errors
-            first = _("Invalid value.")
-        label = "" if first_field in ("non_field_errors", "__all__") else f"{first_field}: "
-        return {"detail": f"{label}{first}", "errors": fields}
+        where, first = _first_error(fields)
+        return {"detail": f"{where}: {first}" if where else first, "errors": fields}
     messages = errors if isinstance(errors, list) else [errors]
     return {"detail": " ".join(str(m) for m in messages), "errors": {"non_field_errors": messages}}
 

@@ -35,7 +35,7 @@ def positive_int_param(name: str, value, *, maximum: int | None = None) -> int:
     """A `?page=` / `?page_size=` value that must be a whole number from 1 (clamped to `maximum`);
     anything else is a ValidationError saying so (the API answers 400 with it)."""
     text = str(value).strip()
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:  # "²".isdigit()
         raise ValidationError({name: [_("Must be a whole number of at least 1.")]}, code="invalid")
     number = int(text)
     return min(number, maximum) if maximum else number

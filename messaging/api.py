@@ -67,7 +67,7 @@ def _after(request):
     raw = request.query_params.get("after", "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # "²".isdigit(), and int() refuses it
         raise ValidationError({"after": [_("Not a number.")]})
     return int(raw)
 

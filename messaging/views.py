@@ -144,7 +144,9 @@ def thread_poll(request, pk):
     thread = selectors.thread_get(actor=request.user, id=pk, audited=False)
     after = request.GET.get("after", "")
     rows = selectors.messages_of(
-        actor=request.user, thread=thread, after_seq=int(after) if after.isdigit() else 0
+        actor=request.user,
+        thread=thread,
+        after_seq=int(after) if after.isascii() and after.isdigit() else 0,
     )
     if not rows:
         return HttpResponse(status=204)

@@ -7,7 +7,14 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import READ_ERRORS, WRITE_ERRORS, page_params, page_response, validated
+from core.api import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    choice_param,
+    page_params,
+    page_response,
+    validated,
+)
 from core.lists import page_of
 from notifications import selectors, services, webhooks
 from notifications import serializers as s
@@ -29,14 +36,16 @@ class NotificationListView(GenericAPIView):
         tags=TAG,
         summary="My notifications: unread first, then newest (paginated)",
         parameters=[
-            OpenApiParameter("unread", bool, description="true: only the unread ones."),
+            OpenApiParameter(
+                "unread", str, enum=["true", "false"], description="true: only the unread ones."
+            ),
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
         ],
         responses={200: s.NotificationSerializer(many=True), **READ_ERRORS},
     )
     def get(self, request):
-        unread_only = request.query_params.get("unread", "").lower() in ("true", "1")
+        unread_only = choice_param(request, "unread", ["true", "false"]) == "true"
         rows = selectors.notification_list(actor=request.user, unread_only=unread_only)
         page = page_of(rows, **page_params(request))
         return page_response(
@@ -153,6 +162,7 @@ class WebhookListView(GenericAPIView):
     """A GenericAPIView so the schema shows the page envelope its GET answers with."""
 
     required_permission = "webhooks.manage"
+    serializer_class = s.WebhookSerializer  # the browsable API (DEBUG) asks for one
 
     @extend_schema(
         tags=HOOK_TAG,

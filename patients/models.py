@@ -11,6 +11,7 @@ from core.models import BaseModel, BoundedTextField, validate_no_bidi_controls
 from patients import phones
 
 ICD10_CODE = re.compile(r"[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?")
+SNOMED_CODE = re.compile(r"[0-9]+")  # ASCII digits: "²".isdigit() is true
 PHONE_MAX_LENGTH = 40
 
 
@@ -314,7 +315,11 @@ class Condition(ClinicalRecord):
             and not ICD10_CODE.fullmatch(self.code)
         ):
             raise ValidationError({"code": _("Not an ICD-10 code (e.g. E11.9).")})
-        if self.code_system == self.CodeSystem.SNOMED and self.code and not self.code.isdigit():
+        if (
+            self.code_system == self.CodeSystem.SNOMED
+            and self.code
+            and not SNOMED_CODE.fullmatch(self.code)
+        ):
             raise ValidationError({"code": _("A SNOMED CT code is a number (e.g. 44054006).")})
         if self.onset_date and self.onset_date > timezone.localdate():
             raise ValidationError({"onset_date": _("The onset date is in the future.")})

@@ -454,14 +454,14 @@ def test_page_size_is_capped_at_100(admin_api, clinic, staff):
     assert len(ids) == 106
 
 
-@pytest.mark.parametrize("page_size", ["abc", "0", "-5", "", "null", "2.5"])
+@pytest.mark.parametrize("page_size", ["abc", "0", "-5", "", "null", "2.5", "²"])
 def test_bad_page_size_is_a_400_that_says_so(admin_api, staff, page_size):
     response = admin_api.get(STAFF, {"page_size": page_size})
     assert_json_error(response, 400)
     assert "page_size" in response.json()["detail"]
 
 
-@pytest.mark.parametrize("page", ["abc", "0", "-1", ""])
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "", "²"])
 def test_bad_page_is_a_400_that_says_so(admin_api, staff, page):
     response = admin_api.get(STAFF, {"page": page})
     assert_json_error(response, 400)
@@ -477,3 +477,15 @@ def test_ids_and_datetimes_follow_the_conventions(admin_api, admin_user):
     assert isinstance(row["id"], str)
     assert isinstance(row["clinic_id"], str)
     assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)$", row["created_at"])
+
+
+def test_a_nested_error_says_which_part_of_the_body_is_wrong():
+    from core.api import validation_error_body
+
+    errors = {"name": [], "steps": [{}, {"kind": ['"x" is not a valid choice.']}]}
+
+    body = validation_error_body(errors)
+
+    assert body["detail"] == 'steps[1].kind: "x" is not a valid choice.'
+    assert body["errors"]["steps"][1] == {"kind": ['"x" is not a valid choice.']}
+    assert validation_error_body({"non_field_errors": ["Clash."]})["detail"] == "Clash."

@@ -232,5 +232,9 @@ def test_bad_since_is_400(api_as, patient_user):
     url = f"{API}/threads/{thread.pk}/messages/"
     assert api_as(patient_user).get(url, {"since": "yesterday"}).status_code == 400
     assert api_as(patient_user).get(url, {"after": "x"}).status_code == 400
+    superscript = api_as(patient_user).get(url, {"after": "²"})  # "²".isdigit() is true
+    assert superscript.status_code == 400 and superscript.json()["errors"]["after"] == [
+        "Not a number."
+    ]
     later = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)).isoformat()
     assert api_as(patient_user).get(url, {"since": later}).json() == []

@@ -75,6 +75,7 @@ def test_thread_page_marks_read_and_shows_remarks_apart(patient_user, clinician,
     assert "Book a visit" in page and "messaging/thread.js" in page
     assert 'id="messages-unread"' not in page  # opening the page read everything
     assert client.get(f"/messages/{thread.pk}/poll/?after=2").status_code == 204
+    assert client.get(f"/messages/{thread.pk}/poll/?after=²").status_code == 200  # from the start
     write(patient_user, thread, "Still itchy")
     poll = client.get(f"/messages/{thread.pk}/poll/?after=2")
     assert poll.status_code == 200 and "Still itchy" in poll.content.decode()

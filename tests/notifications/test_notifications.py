@@ -198,6 +198,8 @@ def test_list_unread_first_filter_count_read_and_read_all(clinician, api_as):
     assert listing["count"] == 5
     assert [n["unread"] for n in listing["results"]] == [True, True, True, False, False]
     assert api.get(f"{API}/?unread=true").json()["count"] == 3
+    maybe = api.get(f"{API}/?unread=maybe")  # not every notification, silently
+    assert maybe.status_code == 400 and "true, false" in maybe.json()["detail"]
     assert api.get(f"{API}/unread-count").json() == {"unread": 3}
 
     first = listing["results"][0]["id"]

@@ -150,6 +150,16 @@ def test_add_validation(web, patient, kind, field, value, message):
     assert not AuditEvent.objects.filter(action="create").exists()
 
 
+def test_a_snomed_code_is_ascii_digits(web, patient):
+    """ "¹²³".isdigit() is true; a code of superscripts would be no SNOMED CT code at all."""
+    data = {**VALID["conditions"], "code_system": "snomed", "code": "⁴⁴⁰⁵⁴⁰⁰⁶"}
+
+    response = web.post(patient_url(patient, "conditions/add/"), data)
+
+    assert "A SNOMED CT code is a number" in field_error(response, "code")
+    assert not MODELS["conditions"].objects.exists()
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_edit(web, patient, kind):
     record = FACTORIES[kind](patient=patient)

@@ -3,6 +3,8 @@
 import pytest
 from django.conf import settings
 
+from tests.patients.factories import PatientFactory
+
 pytestmark = pytest.mark.django_db
 
 DEEP = "[" * 10000 + "]" * 10000
@@ -119,3 +121,33 @@ def test_browsable_api_is_off_unless_debug():
     ).stdout
     assert "Browsable" not in out
     assert "JSONRenderer" in out
+
+
+LONE_SURROGATE = '"\\ud800"'  # valid JSON; as text it cannot be written out again
+
+
+def test_a_lone_surrogate_is_a_400_and_nothing_is_saved(api_as, clinician, clinic):
+    """Stored, the text would make every answer that shows it a 500 (a list of programmes,
+    a day's tasks), for everyone; the parser refuses it before any view runs."""
+    api = api_as(clinician)
+    patient = PatientFactory(clinic=clinic, first_name="Ada")
+
+    answer = api.patch(
+        f"/api/v1/patients/{patient.pk}/",
+        '{"first_name": ' + LONE_SURROGATE + "}",
+        content_type="application/json",
+    )
+
+    assert answer.status_code == 400
+    assert "not valid Unicode" in detail_of(answer)
+    patient.refresh_from_db()
+    assert patient.first_name == "Ada"
+
+
+@pytest.mark.parametrize(
+    "body", ['{"language": ' + LONE_SURROGATE + "}", "{" + LONE_SURROGATE + ': "en"}']
+)
+def test_a_lone_surrogate_in_a_choice_or_a_key_is_a_400_not_a_500(api_as, clinician, body):
+    answer = api_as(clinician).patch("/api/v1/auth/me", body, content_type="application/json")
+    assert answer.status_code == 400
+    assert "not valid Unicode" in detail_of(answer)
