@@ -108,6 +108,15 @@ class BookForm(forms.Form):
         slot = SlotChoiceField(slots=slots, offered=offered, tz=tz, names=names)
         self.fields = {"slot": slot, **self.fields}
 
+    def clean(self):
+        data = super().clean()
+        if not data.get("repeat") and (data.get("count") or data.get("until")):
+            # Else one appointment is booked where the receptionist asked for several.
+            self.add_error(
+                "repeat", _("Choose how often it repeats, or clear Occurrences and Until.")
+            )
+        return data
+
     def recurrence(self) -> dict | None:
         data = self.cleaned_data
         if not data.get("repeat"):

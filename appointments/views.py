@@ -450,6 +450,8 @@ def availability(request):
     default = user.pk if user.pk in names else (providers[0].pk if providers else "")
     provider = request.GET.get("provider") or default
     if provider not in names:
+        if request.method == "POST":  # a page left open for someone no longer a provider here:
+            raise Http404  # their hours must not land on whoever posts it
         provider = default
     every_type = list(selectors.type_list(actor=user))
     types = [t for t in every_type if t.is_active]  # what a new rule may offer

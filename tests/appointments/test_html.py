@@ -429,6 +429,24 @@ def test_booking_a_weekly_series_from_the_form(
     assert Appointment.objects.filter(patient=patient).count() == 3
 
 
+def test_occurrences_without_a_repeat_are_refused_not_dropped(
+    login, staff, patient, provider, follow_up, monday, tz
+):
+    """ "5 occurrences" with "Does not repeat" booked one appointment and said nothing."""
+    client = login(staff[Role.RECEPTIONIST])
+    url = (
+        f"/appointments/new/?patient={patient.pk}&type={follow_up.pk}"
+        f"&provider={provider.pk}&date={monday.isoformat()}"
+    )
+    slot = f"{provider.pk}|{local(monday, '10:00', tz).astimezone(datetime.UTC).isoformat()}"
+
+    page = client.post(url, {"slot": slot, "repeat": "", "interval": 1, "count": 5})
+
+    assert page.status_code == 200
+    assert "Choose how often it repeats" in page.content.decode()
+    assert not Appointment.objects.filter(patient=patient).exists()
+
+
 def test_reschedule_and_history(login, staff, book, patient, provider, follow_up, monday, tz):
     (appointment,) = book(patient, provider, local(monday, "09:00", tz))
     client = login(staff[Role.RECEPTIONIST])
@@ -644,6 +662,23 @@ def test_patient_page_panel_says_when_it_lists_only_the_next_appointments(
     times = [hhmm for hhmm in ("09:00", "10:00", "11:00") if f" {hhmm}</a> · Follow-up" in page]
     assert times == ["09:00", "10:00", "11:00"][:listed]
     assert ("Only the next 2 appointments are shown." in page) == (listed == 2)
+
+
+def test_hours_posted_for_someone_no_longer_a_provider_are_not_saved_as_the_admins(
+    login, staff, provider, types
+):
+    """An admin's page for a colleague since deactivated: the rule went to the admin's own
+    hours (the page fell back to them); now the post is refused and nothing is saved."""
+    admin = staff[Role.ADMIN]
+    client = login(admin)
+
+    response = client.post(
+        "/appointments/availability/?provider=6b138e074001712cdfa96b29",
+        {"add_rule": "1", "rule-weekday": 5, "rule-start_time": "10:00", "rule-end_time": "12:00"},
+    )
+
+    assert response.status_code == 404
+    assert not AvailabilityRule.objects.filter(weekday=5).exists()
 
 
 def test_hours_name_a_deactivated_type_and_say_when_exceptions_are_left_out(
