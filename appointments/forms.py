@@ -13,8 +13,8 @@ from appointments.models import (
     ClinicAppointmentSettings,
     Weekday,
 )
-from appointments.slots import OUTSIDE_CALENDAR, clock_span, in_calendar
-from core.forms import ChangedFieldsMixin, FilterWidgetRenderer
+from appointments.slots import clock_span
+from core.forms import OUTSIDE_CALENDAR, ChangedFieldsMixin, FilterWidgetRenderer, in_calendar
 
 SCOPES = [("this", _("Only this appointment")), ("following", _("This and the following ones"))]
 

@@ -16,9 +16,9 @@ from appointments.models import (
     CalendarFeed,
     ClinicAppointmentSettings,
 )
-from appointments.slots import OUTSIDE_CALENDAR, in_calendar
 from core.access import is_patient_user
 from core.api import MillisecondDateTimeField, ModelSerializer
+from core.forms import OUTSIDE_CALENDAR, in_calendar
 
 HHMM = "%H:%M"
 

@@ -16,8 +16,6 @@ from itertools import groupby
 from operator import attrgetter
 from typing import NamedTuple
 
-from django.utils.translation import gettext_lazy as _
-
 UTC = datetime.UTC
 
 
@@ -28,16 +26,6 @@ class Slot(NamedTuple):
     start: datetime.datetime
     provider_id: str
     end: datetime.datetime
-
-
-# The days the calendars and slots cover: a day near Python's year 1 or 9999 plus the margins
-# the searches add (a day's end, an appointment's length, two weeks ahead) overflowed into a 500.
-FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
-OUTSIDE_CALENDAR = _("Give a date between 1900 and 2999.")
-
-
-def in_calendar(day: datetime.date) -> bool:
-    return FIRST_DAY <= day <= LAST_DAY
 
 
 def local_instant(day: datetime.date, time: datetime.time, tz) -> datetime.datetime:

@@ -33,9 +33,9 @@ from appointments.forms import (
     SlotSearchForm,
     TypeForm,
 )
-from appointments.slots import clock_span, in_calendar, local_instant
+from appointments.slots import clock_span, local_instant
 from core.decorators import staff_page
-from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors
+from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors, in_calendar
 from core.lists import page_of
 from core.roles import Role, can
 from patients.selectors import patient_get

@@ -1,11 +1,14 @@
 """Form helpers every app shares: show a service's errors, filter forms, changed fields."""
 
+import datetime
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms.renderers import DjangoTemplates
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import ServiceError
 
@@ -118,6 +121,39 @@ class FilterForm(forms.Form):
     def is_filtered(self) -> bool:
         """True when any filter differs from its default (the page offers "Clear")."""
         return self.filters() != self.DEFAULTS
+
+
+# The days a date filter may name: a day near Python's year 1 or 9999 plus what a list adds to
+# it (the day's end, the next day's midnight, the clinic's offset from UTC) overflowed into a
+# 500. The same bounds and message as the appointment calendars (appointments.slots).
+FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
+OUTSIDE_CALENDAR = _("Give a date between 1900 and 2999.")
+
+
+def in_calendar(day: datetime.date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY
+
+
+def validate_in_calendar(day: datetime.date) -> None:
+    """A ValidationError (a form error; a 400 in the API) for a day outside FIRST_DAY..LAST_DAY."""
+    if not in_calendar(day):
+        raise ValidationError(OUTSIDE_CALENDAR, code="outside_calendar")
+
+
+class FilterDateInput(forms.DateInput):
+    input_type = "date"
+
+
+class FilterDateField(forms.DateField):
+    """A list filter's day (optional, a date picker), refused outside FIRST_DAY..LAST_DAY: the
+    filter form shows the error next to the field and the list ignores the value."""
+
+    default_validators = [validate_in_calendar]
+    widget = FilterDateInput
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
 
 
 class ChangedFieldsMixin:

@@ -35,6 +35,7 @@ from core.api import (
     page_params,
     page_response,
 )
+from core.forms import OUTSIDE_CALENDAR, in_calendar
 from files import responses, selectors, services
 from files import serializers as s
 from patients.selectors import patient_get
@@ -66,6 +67,8 @@ def moment_param(request, name: str, *, end_of_day: bool = False):
         day = moment = None
     if day is None and moment is None:
         raise ValidationError({name: [_("Not an ISO 8601 date or date-time.")]})
+    if not in_calendar(day or moment.date()):
+        raise ValidationError({name: [OUTSIDE_CALENDAR]})
     if day is not None:
         moment = datetime.datetime.combine(
             day, datetime.time.max if end_of_day else datetime.time()

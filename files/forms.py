@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import ChangedFieldsMixin, FilterForm
+from core.forms import ChangedFieldsMixin, FilterDateField, FilterForm
 from files.models import CATEGORY_SLUG
 
 
@@ -12,16 +12,21 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    """Several files from one input; each is checked by the upload service, not here."""
+    """Several files from one input; each is checked by the upload service, not here. Required
+    (the default): no file chosen is the field's error, as for one file."""
+
+    default_error_messages = {"required": _("Choose a file to upload.")}
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
-            return [super(MultipleFileField, self).clean(item, initial) for item in data]
-        return [super().clean(data, initial)] if data else []
+        items = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
+        if not items and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        clean_one = super().clean
+        return [clean_one(item, initial) for item in items]
 
 
 def category_choices(categories) -> list[tuple[str, str]]:
@@ -97,12 +102,8 @@ class FileFilterForm(FilterForm):
     q = forms.CharField(label=_("Title"), required=False, max_length=100)
     patient = forms.CharField(label=_("Patient"), required=False, max_length=100)
     category = forms.ChoiceField(label=_("Category"), required=False)
-    uploaded_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    uploaded_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    uploaded_from = FilterDateField(label=_("From"))
+    uploaded_to = FilterDateField(label=_("To"))
     status = forms.ChoiceField(label=_("Show"), required=False)
 
     def __init__(self, *args, categories=(), statuses=("active",), **kwargs):

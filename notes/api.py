@@ -29,6 +29,7 @@ from core.api import (
     page_response,
     validated,
 )
+from core.forms import OUTSIDE_CALENDAR, in_calendar
 from core.lists import page_of
 from notes import fhir, selectors, services
 from notes import serializers as s
@@ -66,6 +67,8 @@ def _date_param(request, name: str) -> datetime.date | None:
         day = None
     if day is None:
         raise ValidationError({name: [_("Not a date (YYYY-MM-DD).")]})
+    if not in_calendar(day):
+        raise ValidationError({name: [OUTSIDE_CALENDAR]})
     return day
 
 

@@ -3,12 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import FilterForm
+from core.forms import FilterDateField, FilterForm
 from notes.models import Note
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class NoteFilterForm(FilterForm):
@@ -22,8 +18,8 @@ class NoteFilterForm(FilterForm):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any"))] + list(Note.Status.choices)
     )
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput)
+    date_from = FilterDateField(label=_("From"))
+    date_to = FilterDateField(label=_("To"))
 
     def offer(self, *, types, authors) -> None:
         """The options of the type and author selects."""
@@ -126,6 +122,7 @@ class AddendumForm(forms.Form):
     text = forms.CharField(
         label=_("Addendum"),
         max_length=20_000,
+        error_messages={"required": _("Write the addendum.")},
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Markdown. Added under the note with your name and the time; it cannot be "
                     "changed afterwards."),

@@ -9,6 +9,7 @@ yours, 400 for bad input.
 from contextlib import suppress
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import IntegrityError
 from django.db.models import Count
 from django.http import Http404
@@ -473,6 +474,10 @@ def addendum_add(*, actor, note: Note, text: str) -> Addendum:
         raise ValidationError({"text": _("Write the addendum.")})
     if len(text) > MAX_ADDENDUM:
         raise ValidationError({"text": _("At most %d characters.") % MAX_ADDENDUM})
+    try:
+        ProhibitNullCharactersValidator()(text)
+    except ValidationError as exc:
+        raise ValidationError({"text": exc.messages}) from None
     addendum = Addendum(note=note, clinic_id=note.clinic_id, author=actor, text=text)
     addendum.save(force_insert=True)
     audit(

@@ -8,6 +8,7 @@ static/notes/autosave.js saves the draft every few seconds through the API.
 """
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -231,8 +232,12 @@ def note_share(request, pk):
 @require_POST
 @staff_page()
 def note_addendum(request, pk):
+    form = AddendumForm(request.POST)
+
     def act(note):
-        services.addendum_add(actor=request.user, note=note, text=request.POST.get("text", ""))
+        if not form.is_valid():  # empty, too long, a NUL character: said, nothing added
+            raise ValidationError(form.errors.as_data())
+        services.addendum_add(actor=request.user, note=note, text=form.cleaned_data["text"])
         return _("Addendum added.")
 
     return _action(request, pk, "notes.write", act)
