@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import FilterForm
 from programs.catalogue import COMPONENTS, MEASURE_CHOICES, MEASURES
-from programs.models import Enrollment, Goal, ProgramTemplate, Step
+from programs.models import MAX_DURATION_DAYS, Enrollment, Goal, ProgramTemplate, Step
 
 SORT_CHOICES = [
     ("-start", _("Newest enrolment")),
@@ -20,16 +20,35 @@ SORT_CHOICES = [
 
 
 class DashboardFilterForm(FilterForm):
-    DEFAULTS = {"state": "active", "program": "", "sort": "-start", "behind": False,
-                "off_target": False}  # fmt: skip
+    """The dashboard's filters. The state shown is the state listed: none given (or one not
+    offered) is "Active", the default; "Any" ("all") lifts the state filter."""
+
+    ANY_STATE = "all"
+    DEFAULTS = {"state": Enrollment.State.ACTIVE, "program": "", "sort": "-start",
+                "behind": False, "off_target": False}  # fmt: skip
 
     state = forms.ChoiceField(
-        label=_("State"), required=False, choices=[("", _("Any"))] + Enrollment.State.choices
-    )
+        label=_("State"), required=False,
+        choices=[(ANY_STATE, _("Any")), *Enrollment.State.choices],
+    )  # fmt: skip
     program = forms.ChoiceField(label=_("Programme"), required=False, choices=[("", _("Any"))])
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
     behind = forms.BooleanField(label=_("Falling behind"), required=False)
     off_target = forms.BooleanField(label=_("Off target"), required=False)
+
+    def __init__(self, data=None, *args, **kwargs):
+        states = {value for value, _label in self.base_fields["state"].choices}
+        if data is not None and data.get("state") not in states:
+            data = data.copy()  # the select then shows the default the list applies
+            data["state"] = self.DEFAULTS["state"]
+        super().__init__(data, *args, **kwargs)
+
+    def dashboard_filters(self) -> dict:
+        """The keywords of selectors.enrollment_page ("all" states: no state filter)."""
+        filters = self.filters()
+        if filters["state"] == self.ANY_STATE:
+            filters["state"] = ""
+        return filters
 
     def offer(self, templates):
         seen = {}
@@ -55,13 +74,16 @@ def _questions_text(questions) -> str:
 class StepForm(forms.Form):
     """Every field of a step: when and how often, and what its kind asks of the patient."""
 
-    day = forms.IntegerField(label=_("Day"), min_value=0, initial=0,
-                             help_text=_("Day 0 is the start date."))  # fmt: skip
+    # The programme's length bounds the days (services.step_add); these, any programme's.
+    day = forms.IntegerField(label=_("Day"), min_value=0, max_value=MAX_DURATION_DAYS - 1,
+                             initial=0, help_text=_("Day 0 is the start date."))  # fmt: skip
     kind = forms.ChoiceField(label=_("Kind"), choices=Step.Kind.choices)
     title = forms.CharField(label=_("Title"), max_length=200)
     repeat = forms.ChoiceField(label=_("Repeat"), choices=Step.Repeat.choices, required=False)
-    every_days = forms.IntegerField(label=_("Every N days"), min_value=1, required=False)
-    until_day = forms.IntegerField(label=_("Until day"), min_value=0, required=False,
+    every_days = forms.IntegerField(label=_("Every N days"), min_value=1,
+                                    max_value=MAX_DURATION_DAYS, required=False)  # fmt: skip
+    until_day = forms.IntegerField(label=_("Until day"), min_value=0,
+                                   max_value=MAX_DURATION_DAYS - 1, required=False,
                                    help_text=_("Empty: until the programme ends."))  # fmt: skip
     body = forms.CharField(label=_("Text (Markdown)"), widget=forms.Textarea(attrs={"rows": 4}),
                            required=False)  # fmt: skip
@@ -85,8 +107,9 @@ class StepForm(forms.Form):
     appointment_type = forms.CharField(label=_("Appointment type"), max_length=100,
                                        required=False)  # fmt: skip
     window_days = forms.IntegerField(
-        label=_("Booking window (days)"), min_value=1, initial=7, required=False
-    )
+        label=_("Booking window (days)"), min_value=1, max_value=MAX_DURATION_DAYS, initial=7,
+        required=False,
+    )  # fmt: skip
 
     # Fields one kind (or repeat rule) uses: static/js/show-if.js shows them only while it is
     # chosen; without JavaScript all show and `step_fields` drops what the kind does not use.
@@ -198,21 +221,23 @@ class GoalForm(forms.ModelForm):
         label=_("Tasks counted"), choices=[("", _("Any kind"))] + Step.Kind.choices,
         required=False, help_text=_("For a count."),
     )  # fmt: skip
+    window_days = forms.IntegerField(
+        label=_("Over the last N days"), min_value=1, max_value=MAX_DURATION_DAYS, initial=14,
+        error_messages={"min_value": _("At least one day.")},
+    )  # fmt: skip
 
     class Meta:
         model = Goal
         fields = ["kind", "description", "code", "comparator", "value", "window_days", "task_kind"]
         labels = {
             "kind": _("Kind"), "description": _("Description"), "comparator": _("Comparison"),
-            "value": _("Target value"), "window_days": _("Over the last N days"),
+            "value": _("Target value"),
         }  # fmt: skip
 
     def clean(self):
         data = super().clean()
         if data.get("kind") == Goal.Kind.AVERAGE and not data.get("code"):
             self.add_error("code", _("Choose the measured value to average."))
-        if data.get("window_days") is not None and data["window_days"] < 1:
-            self.add_error("window_days", _("At least one day."))
         return data
 
     def goal_fields(self) -> dict:
@@ -240,4 +265,9 @@ class EnrollForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=300, required=False,
+        error_messages={"max_length": _(
+            "A reason is at most %(limit_value)d characters (this one has %(show_value)d)."
+        )},
+    )  # fmt: skip

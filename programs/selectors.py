@@ -10,7 +10,7 @@ import datetime
 from django.db.models import Q
 
 from accounts.models import AuditEvent
-from core.access import get_in_reach, in_reach
+from core.access import get_in_reach, get_or_404, in_reach
 from core.audit import audit
 from core.lists import PER_PAGE, audited_by_patient, page_of, showing
 from core.roles import can
@@ -54,6 +54,14 @@ def step_get(*, actor, id: str, permission: str | None = "programs.templates.edi
         Step.objects.select_related("template"), actor=actor, id=id, permission=permission,
         patient=None,
     )  # fmt: skip
+
+
+def template_step_get(*, template: ProgramTemplate, id: str) -> Step:
+    """A step of `template` (already read through template_get): 404 for an id that is not
+    one of its steps (another template's, unknown or malformed)."""
+    step = get_or_404(template.steps.all(), id)
+    step.template = template
+    return step
 
 
 def goal_get(*, actor, id: str, permission: str | None = "programs.templates.edit") -> Goal:

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import MillisecondDateTimeField, ModelSerializer
-from programs.models import Enrollment, Goal, ProgramTemplate, Step, Task
+from programs.models import MAX_DURATION_DAYS, Enrollment, Goal, ProgramTemplate, Step, Task
 
 
 class ProgramStepSerializer(ModelSerializer):
@@ -79,7 +79,10 @@ class ProgramTaskSerializer(ModelSerializer):
         """An appointment step: what to book and when (booked through the appointments API)."""
         if task.kind != Step.Kind.APPOINTMENT:
             return None
-        end = task.due_date + datetime.timedelta(task.step.window_days)
+        # Capped as goals_status caps a goal's: a step saved before the bound must not make
+        # a patient's day of tasks a 500.
+        window = min(max(task.step.window_days or 0, 0), MAX_DURATION_DAYS)
+        end = task.due_date + datetime.timedelta(window)
         return {
             "appointment_type": task.step.appointment_type,
             "start": task.due_date.isoformat(),

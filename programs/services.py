@@ -26,7 +26,15 @@ from core.roles import Role, require
 from core.services import only_fields
 from programs import schedule
 from programs.catalogue import COMPONENTS, MEASURES
-from programs.models import Enrollment, Goal, Measurement, ProgramTemplate, Step, Task
+from programs.models import (
+    MAX_DURATION_DAYS,
+    Enrollment,
+    Goal,
+    Measurement,
+    ProgramTemplate,
+    Step,
+    Task,
+)
 
 Action = AuditEvent.Action
 State = Enrollment.State
@@ -49,22 +57,68 @@ TEMPLATE_FIELDS = ("name", "description", "duration_days")
 
 
 # --- templates ------------------------------------------------------------------------------------
+def _days_up_to(n: int) -> str:
+    return _("Between 1 and %(n)d days.") % {"n": n}
+
+
+def _out_of_bounds(row, limits: dict, refused: dict) -> dict:
+    """Errors of the whole numbers of `row` outside their {field: (low, high, message)};
+    a field the model already refused (in `refused`) is left to that error."""
+    errors = {}
+    for name, (low, high, message) in limits.items():
+        value = getattr(row, name)
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if name not in refused and whole and not low <= value <= high:
+            errors[name] = [message]
+    return errors
+
+
+def _step_limits(duration: int) -> dict:
+    """A step's days lie in the programme (a day after its end is never scheduled); its
+    booking window is at most MAX_DURATION_DAYS (a date far beyond is out of range)."""
+    last = max(duration, 1) - 1
+    within = _("Between day 0 and day %(last)d: the programme lasts %(n)d days.") % {
+        "last": last, "n": last + 1,
+    }  # fmt: skip
+    return {
+        "day": (0, last, within),
+        "until_day": (0, last, within),
+        "every_days": (1, last + 1, _days_up_to(last + 1)),
+        "window_days": (1, MAX_DURATION_DAYS, _days_up_to(MAX_DURATION_DAYS)),
+    }
+
+
+def _full_clean(row, limits: dict) -> None:
+    """`row.full_clean()` and its `limits` (see _out_of_bounds): every error at once."""
+    try:
+        row.full_clean(exclude=["template", "clinic"])
+        errors = {}
+    except ValidationError as exc:
+        errors = exc.update_error_dict({})
+    errors.update(_out_of_bounds(row, limits, errors))
+    if errors:
+        raise ValidationError(errors)
+
+
 def _steps(template, steps: list[dict]) -> list[Step]:
     rows = []
+    limits = _step_limits(template.duration_days)
     for position, fields in enumerate(steps):
         only_fields(fields, STEP_FIELDS)
         step = Step(clinic_id=template.clinic_id, template=template, position=position, **fields)
-        step.full_clean(exclude=["template", "clinic"])
+        _full_clean(step, limits)
         rows.append(step)
     return rows
 
 
 def _goals(template, goals: list[dict]) -> list[Goal]:
     rows = []
+    # "Over the last N days": at most MAX_DURATION_DAYS back (far more is before year 1).
+    limits = {"window_days": (1, MAX_DURATION_DAYS, _days_up_to(MAX_DURATION_DAYS))}
     for fields in goals:
         only_fields(fields, GOAL_FIELDS)
         goal = Goal(clinic_id=template.clinic_id, template=template, **fields)
-        goal.full_clean(exclude=["template", "clinic"])
+        _full_clean(goal, limits)
         if goal.kind == Goal.Kind.AVERAGE and goal.code not in COMPONENTS:
             raise ValidationError({"goals": [_("Unknown measurement code %s.") % goal.code]})
         rows.append(goal)
@@ -543,7 +597,9 @@ def goals_status(enrollment, today=None) -> list[dict]:
     today = today or schedule.local_today(enrollment.clinic)
     result = []
     for goal in enrollment.template.goals.all():
-        since = today - datetime.timedelta(goal.window_days - 1)
+        # Bounded as goal_add bounds it (a goal saved before the bound reads no further back).
+        window = min(max(goal.window_days, 1), MAX_DURATION_DAYS)
+        since = today - datetime.timedelta(window - 1)
         if goal.kind == Goal.Kind.AVERAGE:
             values = list(
                 Measurement.objects.filter(
@@ -733,10 +789,12 @@ def step_update(*, actor, step, **fields) -> Step:
     return changed
 
 
-def step_delete(*, actor, template, step_id: str) -> None:
+def step_delete(*, actor, step) -> None:
+    """Remove a step of a draft (`step`: read through selectors.template_step_get)."""
     require(actor, "programs.templates.edit")
+    template = step.template
     check_draft(template)
-    Step.objects.filter(template=template, pk=str(step_id)[:24]).delete()
+    Step.objects.filter(pk=step.pk).delete()
     audit(actor=actor, action=Action.UPDATE, obj=template, detail="step removed")
 
 

@@ -9,6 +9,7 @@ import copy
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -37,7 +38,7 @@ from programs.models import ProgramTemplate
 def dashboard(request):
     form = DashboardFilterForm(request.GET)
     form.offer(selectors.template_list(actor=request.user))
-    filters = form.filters()
+    filters = form.dashboard_filters()
     page_obj = selectors.enrollment_page(
         actor=request.user,
         number=request.GET.get("page"),
@@ -327,8 +328,9 @@ def step_delete(request, pk, step_id):
     template = selectors.template_get(
         actor=request.user, id=pk, permission="programs.templates.edit"
     )
+    step = selectors.template_step_get(template=template, id=step_id)
     try:
-        services.step_delete(actor=request.user, template=template, step_id=step_id)
+        services.step_delete(actor=request.user, step=step)
     except SERVICE_ERRORS as exc:
         flash_errors(request, exc)
     return redirect("programs:template", pk=template.pk)
@@ -405,13 +407,15 @@ def enrollment_action(request, pk, action):
         actor=request.user, id=pk, permission="programs.manage", audited=False
     )
     form = ReasonForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():  # nothing is done with a reason that cannot be kept: say why
+        flash_errors(request, ValidationError(form.errors.as_data()))
+        return redirect("programs:enrollment", pk=enrollment.pk)
     try:
         services.enrollment_transition(
             actor=request.user,
             enrollment=enrollment,
             action=action,
-            reason=form.cleaned_data.get("reason", ""),
+            reason=form.cleaned_data["reason"],
         )
     except SERVICE_ERRORS as exc:
         flash_errors(request, exc)

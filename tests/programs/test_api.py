@@ -8,6 +8,7 @@ import datetime
 import pytest
 
 from programs import services
+from programs.models import MAX_DURATION_DAYS, Step
 from tests.patients.factories import PatientFactory
 from tests.programs.factories import (
     audit_mark,
@@ -210,6 +211,24 @@ def test_an_appointment_task_says_what_to_book_and_when(api_as, clinician, patie
     assert visit["booking"]["start"] == day.isoformat()
     assert visit["booking"]["end"] == (day + datetime.timedelta(7)).isoformat()
     assert all(t["booking"] is None for t in data if t["kind"] != "appointment")
+
+
+def test_a_booking_window_saved_before_its_bound_still_lists_the_days_tasks(
+    api_as, clinician, patient
+):
+    """A step saved with a window of a million days (before the services bounded it) made the
+    patient's day of tasks a 500: the window is read at most MAX_DURATION_DAYS long."""
+    enrollment = enrol(clinician, patient, days_ago=28)
+    Step.objects.filter(template=enrollment.template, kind="appointment").update(
+        window_days=1_000_000
+    )
+
+    answer = api_as(clinician).get(f"/api/v1/enrollments/{enrollment.pk}/tasks/")
+
+    assert answer.status_code == 200
+    (visit,) = [t for t in answer.json() if t["kind"] == "appointment"]
+    last = today(patient.clinic) + datetime.timedelta(MAX_DURATION_DAYS)
+    assert visit["booking"]["end"] == last.isoformat()
 
 
 def test_care_manager_must_be_a_clinician_or_nurse_of_the_clinic(
