@@ -214,12 +214,9 @@ class BulkReviewForm(forms.Form):
     scope = forms.ChoiceField(choices=SCOPES)
     order = forms.CharField(required=False, max_length=64)
     patient = forms.CharField(required=False, max_length=64)
-    comment = forms.CharField(
-        label=_("Comment"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    # Its limit is the service's (labs.services.review_comment): a comment too long is named as
+    # such, and the queue keeps it to shorten.
+    comment = forms.CharField(label=_("Comment"), required=False)
     abnormal = forms.MultipleChoiceField(required=False, choices=())
 
     def __init__(self, *args, **kwargs):

@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -8,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel, BoundedTextField
 from labs import units
-from patients.models import ICD10_CODE, Condition
+from patients.models import ICD10_CODE, SNOMED_CODE, Condition
 
 VALUE = {"max_digits": 12, "decimal_places": 4, "null": True, "blank": True}
 
@@ -85,11 +86,15 @@ class LabTest(BaseModel):
             raise ValidationError({"critical_high": _("Must be above the critical low limit.")})
 
 
+LOINC_SHAPE = re.compile(r"([0-9]+)-([0-9])")  # ASCII: "²".isdigit(), and int() refuses it
+
+
 def _is_loinc(code: str) -> bool:
     """LOINC codes end in a mod-10 check digit: 2345-7, 4548-4."""
-    number, dash, check = code.partition("-")
-    if not (dash and number.isdigit() and check.isdigit() and len(check) == 1):
+    shape = LOINC_SHAPE.fullmatch(code)
+    if not shape:
         return False
+    number, check = shape.groups()
     digits = [int(d) for d in number]
     total = 0
     for position, digit in enumerate(reversed(digits)):
@@ -257,7 +262,7 @@ class LabOrder(BaseModel):
         code, system = self.indication_code, self.indication_system
         if code and system == Condition.CodeSystem.ICD10 and not ICD10_CODE.fullmatch(code):
             raise ValidationError({"indication_code": _("Not an ICD-10 code (e.g. E11.9).")})
-        if code and system == Condition.CodeSystem.SNOMED and not code.isdigit():
+        if code and system == Condition.CodeSystem.SNOMED and not SNOMED_CODE.fullmatch(code):
             raise ValidationError(
                 {"indication_code": _("A SNOMED CT code is a number (e.g. 44054006).")}
             )

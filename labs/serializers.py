@@ -60,6 +60,8 @@ class ValueField(serializers.Field):
             self.fail("invalid")
         if isinstance(data, str) and len(data) > 200:
             raise serializers.ValidationError(_("At most 200 characters."))
+        if isinstance(data, str) and "\x00" in data:  # as every text field of the forms refuses
+            raise serializers.ValidationError(_("Null characters are not allowed."))
         return str(data) if not isinstance(data, str) else data
 
     def to_representation(self, value):

@@ -47,6 +47,8 @@ from patients.models import Patient
 from patients.selectors import patient_list
 
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of lab machines drift a little
+YEARS = (1900, 2999)  # a time outside them is a typing error (and year 1 overflows in UTC)
+PLACES = Decimal("0.0001")  # the decimals a value is stored with (LabResult.value_numeric)
 POSNEG_VALUES = {
     "positive": "Positive",
     "negative": "Negative",
@@ -235,6 +237,7 @@ def catalogue_units_set(*, actor, unit_system: str) -> tuple[list[LabTest], list
 def labtest_create(*, actor, **fields) -> LabTest:
     require(actor, "labs.catalogue.edit")
     test = LabTest(clinic_id=actor.clinic_id, **only_fields(fields, LABTEST_FIELDS))
+    test.unit = _known_unit(test.name, test.unit, test.loinc_code)
     test.full_clean()
     test.save(force_insert=True)
     audit(actor=actor, action=CREATE, obj=test)
@@ -243,10 +246,93 @@ def labtest_create(*, actor, **fields) -> LabTest:
 
 @transactions.unit
 def labtest_update(*, actor, test: LabTest, **fields) -> LabTest:
+    """Change a test. Its unit changes only while it has no result, as in the switch of the
+    whole catalogue's units: its results, trends and limits would otherwise mix two units. Its
+    critical limits (those not given in the same change, taken as given in the new unit) and
+    reference ranges are converted where the catalogue knows the factor."""
     require(actor, "labs.catalogue.edit")
+    only_fields(fields, LABTEST_FIELDS)
+    convert = None
+    if "unit" in fields:
+        fields["unit"] = (fields["unit"] or "").strip()
+        if units.normalise(fields["unit"]) != units.normalise(test.unit):
+            convert = _unit_change(test, fields["unit"], fields.get("loinc_code", test.loinc_code))
+    if convert is not None:
+        for name in ("critical_low", "critical_high"):
+            if name not in fields and getattr(test, name) is not None:
+                fields[name] = convert(getattr(test, name))
     changed = model_update(test, fields=fields, allowed=LABTEST_FIELDS)
+    if convert is not None:
+        for reference in test.ranges.all():
+            reference.low = None if reference.low is None else convert(reference.low)
+            reference.high = None if reference.high is None else convert(reference.high)
+            reference.save(update_fields=["low", "high", "updated_at"])
     audit(actor=actor, action=UPDATE, obj=test, detail=", ".join(changed))
     return test
+
+
+def _known_unit(name: str, unit: str, loinc_code: str) -> str:
+    """`unit` stripped, if it is one a test of this LOINC code is reported in (the two of its
+    conversion), or any unit of lab medicine (labs.units.recognised); else a ValidationError."""
+    unit = (unit or "").strip()
+    conversion = units.CONVERSIONS.get((loinc_code or "").strip())
+    if conversion is not None:
+        if units.normalise(unit) not in {
+            units.normalise(conversion.conventional),
+            units.normalise(conversion.si),
+        }:
+            raise ValidationError(
+                {
+                    "unit": _("%(test)s is reported in %(conventional)s or %(si)s.")
+                    % {
+                        "test": name or _("This test"),
+                        "conventional": units.display(conversion.conventional),
+                        "si": units.display(conversion.si),
+                    }
+                }
+            )
+    elif not units.recognised(unit):
+        raise ValidationError(
+            {
+                "unit": _(
+                    "“%(unit)s” is not a unit the catalogue knows. Write it in UCUM, e.g. "
+                    "mg/dL, mmol/L, 10*3/uL or U/L."
+                )
+                % {"unit": unit}
+            }
+        )
+    return unit
+
+
+def _unit_change(test: LabTest, unit: str, loinc_code: str):
+    """How the test's limits are carried into its new `unit` (None: no factor is known), or a
+    ValidationError when the test has results or the unit is not one it can have."""
+    if LabResult.objects.filter(test=test).exists():
+        raise ValidationError(
+            {
+                "unit": _(
+                    "%(test)s already has results in %(unit)s, so its unit cannot change: its "
+                    "results, trends and limits would mix two units. To report it in %(new)s, "
+                    "add a new test and make this one inactive."
+                )
+                % {
+                    "test": test.name,
+                    "unit": units.display(test.unit) or _("no unit"),
+                    "new": units.display(unit) or _("no unit"),
+                }
+            }
+        )
+    _known_unit(test.name, unit, loinc_code)
+    conversion = units.CONVERSIONS.get((loinc_code or "").strip())
+    if conversion is None:
+        return None
+    old, new = units.normalise(test.unit), units.normalise(unit)
+    conventional, si = units.normalise(conversion.conventional), units.normalise(conversion.si)
+    if (old, new) == (conventional, si):
+        return conversion.to_si
+    if (old, new) == (si, conventional):
+        return conversion.to_conventional
+    return None
 
 
 @transactions.unit
@@ -326,7 +412,7 @@ def order_collect(*, actor, order: LabOrder, collected_at: datetime | None = Non
     if order.status != LabOrder.Status.ORDERED:
         raise ValidationError(_("Only an ordered test can be marked collected."))
     collected_at = collected_at or timezone.now()
-    _not_in_future(collected_at, "collected_at")
+    _check_time(collected_at, "collected_at")
     return _order_status(actor, order, LabOrder.Status.COLLECTED, collected_at=collected_at)
 
 
@@ -367,9 +453,26 @@ def _order_progress(order: LabOrder, written: list[LabResult] = ()) -> None:
 
 
 # --- Results -----------------------------------------------------------------------------------
-def _not_in_future(moment: datetime, field_name: str) -> None:
+def _check_time(moment: datetime, field_name: str) -> None:
+    """A time in a plausible year, and not in the future; else a ValidationError on the field."""
+    _plausible_year(moment, field_name)
     if moment > timezone.now() + FUTURE_TOLERANCE:
         raise ValidationError({field_name: _("This time is in the future.")})
+
+
+def _plausible_year(moment: datetime, field_name: str) -> None:
+    """Checked before the time is converted to another zone: year 1 at +14:00 is year 0 in UTC,
+    which no datetime holds."""
+    if not YEARS[0] <= moment.year <= YEARS[1]:
+        raise ValidationError(
+            {
+                field_name: _(
+                    "Give a date between the years %(first)d and %(last)d (this one is in year "
+                    "%(year)d)."
+                )
+                % {"first": YEARS[0], "last": YEARS[1], "year": moment.year}
+            }
+        )
 
 
 def clean_value(test: LabTest, raw) -> tuple[Decimal | None, str]:
@@ -385,7 +488,15 @@ def clean_value(test: LabTest, raw) -> tuple[Decimal | None, str]:
             raise ValidationError({"value": _("%s needs a number.") % test.name})
         if not number.is_finite() or abs(number) >= Decimal("1e8"):
             raise ValidationError({"value": _("The number is out of range.")})
-        return number.quantize(Decimal("0.0001")).normalize(), ""
+        stored = number.quantize(PLACES)
+        if stored != number:  # never a different number than the one typed
+            raise ValidationError(
+                {
+                    "value": _("At most 4 decimal places (%(value)s has more).")
+                    % {"value": str(raw).strip()[:40]}
+                }
+            )
+        return stored.normalize(), ""
     if test.value_type == ValueType.POSNEG:
         text = POSNEG_VALUES.get(str(raw).strip().lower())
         if text is None:
@@ -437,7 +548,7 @@ def build_result(
         raise ValidationError({"status": _("A new result is preliminary or final.")})
     number, text = clean_value(test, value)
     number = clean_unit(test, unit, number)
-    _not_in_future(collected_at, "collected_at")
+    _check_time(collected_at, "collected_at")
     age = patient.age(on=timezone.localdate(collected_at))
     if age < 0:
         raise ValidationError({"collected_at": _("Collected before the patient was born.")})
@@ -533,7 +644,7 @@ def result_review(*, actor, result: LabResult, comment: str = "") -> LabResult:
     if result.needs_communication:
         raise CriticalNotCommunicated([result])
     result.reviewed_by, result.reviewed_at = actor, timezone.now()
-    result.review_comment = comment.strip()
+    result.review_comment = review_comment(comment)
     result.review_priority = review_priority(result)
     result.save(
         update_fields=[
@@ -554,6 +665,23 @@ def result_review(*, actor, result: LabResult, comment: str = "") -> LabResult:
     if result.order_id:
         _order_progress(result.order, written=[result])
     return result
+
+
+def review_comment(comment: str) -> str:
+    """A sign-off's comment, stripped, within its limit; else a ValidationError saying so."""
+    comment = (comment or "").strip()
+    limit = LabResult._meta.get_field("review_comment").max_length
+    if len(comment) > limit:
+        raise ValidationError(
+            {
+                "comment": _(
+                    "The comment is too long: at most %(limit)d characters (it has %(count)d). "
+                    "Shorten it and sign off again."
+                )
+                % {"limit": limit, "count": len(comment)}
+            }
+        )
+    return comment
 
 
 # --- critical values ----------------------------------------------------------------------------
@@ -577,10 +705,13 @@ def critical_communication_record(
     if method not in CommunicationMethod.values:
         errors["method"] = _("Choose how they were told.")
     communicated_at = communicated_at or timezone.now()
-    if communicated_at > timezone.now() + FUTURE_TOLERANCE:
-        errors["communicated_at"] = _("This time is in the future.")
-    elif communicated_at < result.collected_at:
-        errors["communicated_at"] = _("This is before the sample was collected.")
+    try:
+        _check_time(communicated_at, "communicated_at")
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    else:
+        if communicated_at < result.collected_at:
+            errors["communicated_at"] = _("This is before the sample was collected.")
     if errors:
         raise ValidationError(errors)
     fields = {
@@ -626,6 +757,7 @@ def results_review_bulk(
     (CriticalNotCommunicated, nothing signed). Unticked ones stay in the queue (`left`).
     """
     require(actor, "labs.review")
+    comment = review_comment(comment)
     waiting = [r for r in results if r.review_priority is not None]
     ticked = {str(pk) for pk in ticked}
     unknown = ticked - {str(r.pk) for r in waiting}
@@ -642,7 +774,7 @@ def results_review_bulk(
         raise ValidationError(
             _("Nothing to sign off: tick the abnormal results you have reviewed.")
         )
-    now, comment = timezone.now(), (comment or "").strip()
+    now = timezone.now()
     LabResult.objects.filter(pk__in=[r.pk for r in chosen], reviewed_at__isnull=True).update(
         reviewed_by=actor,
         reviewed_at=now,
@@ -930,6 +1062,7 @@ def _moment(text: str, formats_accepted: tuple[str, ...] = ()) -> datetime:
             _("collected_at is not a date and time (ISO 8601 or %(example)s).")
             % {"example": example}
         )
+    _plausible_year(moment, "collected_at")
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 

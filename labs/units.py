@@ -117,3 +117,50 @@ def normalise(unit: str) -> str:
     )
     text = text.replace("^", "*").replace("[", "").replace("]", "").replace("{", "")
     return text.replace("}", "").replace("_", "").replace("²", "2").lower()
+
+
+# --- recognising a unit ---------------------------------------------------------------------
+# The UCUM units of lab medicine (lower case: a unit is compared without its case, as
+# `normalise` does). Metric ones take a prefix (mg, umol, mU, 10*3/uL's uL); the others do not.
+METRIC_ATOMS = ("g", "l", "mol", "eq", "u", "[iu]", "iu", "kat", "m", "s", "pa", "osm", "cal")
+METRIC_ATOMS += ("bar", "m[hg]", "mhg", "m[h2o]", "mh2o", "k")
+PLAIN_ATOMS = ("%", "min", "h", "d", "wk", "mo", "a", "[ph]", "ph", "[ppm]", "ppm", "[ppb]")
+PLAIN_ATOMS += ("ppb", "[ppth]", "[arb'u]", "[hpf]", "hpf", "[lpf]", "lpf", "cel", "[degf]")
+PLAIN_ATOMS += ("[lb_av]", "[in_i]", "[drp]", "[s]", "cells")
+PREFIXES = ("da", "y", "z", "e", "p", "t", "g", "m", "k", "h", "d", "c", "u", "n", "f")
+
+
+def _alternatives(words) -> str:
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+_FACTOR = r"\d+(?:\.\d+)?"
+_COMPONENT = (  # a bare number is whole (1.73 only before a unit: "/1.73m2"), so "." parses once
+    rf"(?:10\*[-+]?\d+|\d+"
+    rf"|(?:{_FACTOR})?(?:(?:{_alternatives(PREFIXES)})?(?:{_alternatives(METRIC_ATOMS)})"
+    rf"|{_alternatives(PLAIN_ATOMS)})[-+]?\d*)"
+)
+_UNIT = re.compile(rf"/?{_COMPONENT}(?:[./]{_COMPONENT})*")
+
+
+def recognised(unit: str) -> bool:
+    """A unit as typed (UCUM or its human form) is one of lab medicine's: metric units with
+    their prefixes (mg/dL, umol/L, mIU/L), counts (10*3/uL, ×10³/µL), time, %, mm[Hg], and
+    UCUM annotations (`{INR}`, `mL/min/{1.73_m2}`). An empty unit is none, and is recognised."""
+    text = (unit or "").strip()
+    if not text:
+        return True
+    if len(text) > 40:  # LabTest.unit's length
+        return False
+    text = re.sub(r"\{[^{}]*\}", "1", text)  # an annotation is read as the unit 1
+    text = text.replace("µ", "u").replace("μ", "u").replace(" ", "").replace("^", "*")
+    text = (
+        re.sub(
+            r"×?10([⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)",
+            lambda m: "10*" + m.group(1).translate(str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")),
+            text,
+        )
+        .replace("²", "2")
+        .replace("³", "3")
+    )
+    return _UNIT.fullmatch(text.lower()) is not None

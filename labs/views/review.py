@@ -16,6 +16,10 @@ from labs import selectors, services
 from labs.forms import BulkReviewForm, ReviewFilterForm
 from labs.views.results import _safe_next
 
+# A sign-off refused keeps its comment here for the queue to show again (once), in its group.
+DRAFT_SESSION_KEY = "labs_review_draft"
+DRAFT_MAX_CHARS = 20_000
+
 
 @require_http_methods(["GET"])
 @staff_page("labs.review")
@@ -35,6 +39,7 @@ def review_queue(request):
             "filter_form": filter_form,
             "page_obj": page_obj,
             "is_filtered": filter_form.is_filtered(),
+            "draft": request.session.pop(DRAFT_SESSION_KEY, None),
         },
     )
 
@@ -60,6 +65,11 @@ def review_bulk(request):
         )
     except SERVICE_ERRORS as exc:
         flash_errors(request, exc)
+        if data["comment"]:
+            request.session[DRAFT_SESSION_KEY] = {
+                "group": f"{data['patient']}-{data['order'] or 'outside'}",
+                "comment": data["comment"][:DRAFT_MAX_CHARS],
+            }
     else:
         text = ngettext(
             "%(count)d result signed off.", "%(count)d results signed off.", len(done.reviewed)

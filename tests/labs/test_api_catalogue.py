@@ -91,6 +91,8 @@ def test_admin_creates_and_edits_a_test(admin_api, tests):
     [
         ({"name": "Glucose"}, "non_field_errors"),  # already in the catalogue (constraint)
         ({"name": "Thing", "loinc_code": "1234-5"}, "loinc_code"),  # bad check digit
+        ({"name": "Thing", "loinc_code": "2345-²"}, "loinc_code"),  # "²".isdigit() (was a 500)
+        ({"name": "Thing", "loinc_code": "²-1"}, "loinc_code"),
         ({"name": "Thing", "value_type": "colour"}, "value_type"),
         ({"name": "Thing", "critical_low": 5, "critical_high": 1}, "critical_high"),
         ({"name": "Thing", "critical_low": "lots"}, "critical_low"),

@@ -222,6 +222,18 @@ def test_collected_in_the_future_is_400(api_as, tech, patient, tests):
     assert not LabResult.objects.exists()
 
 
+def test_a_text_value_with_a_null_character_is_400(api_as, tech, patient, admin):
+    """As every text field of the forms refuses it (PostgreSQL would refuse to store it)."""
+    from labs import services
+
+    urine = services.labtest_create(actor=admin, name="Urine colour", value_type="text")
+
+    response = api_as(tech).post(RESULTS, body(patient, urine, value="Str\u0000aw"), format="json")
+
+    assert_error(response, 400, "value")
+    assert not LabResult.objects.exists()
+
+
 def test_another_clinics_patient_or_test_is_404(api_as, tech, patient, tests, foreign):
     """Out of reach is answered like an unknown id (the access call's 404), naming the field."""
     from labs.models import LabTest
