@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import OUTSIDE_CALENDAR, in_calendar
 from core.models import BaseModel, BoundedTextField, validate_no_bidi_controls
 from patients import phones
 
@@ -323,6 +324,8 @@ class Condition(ClinicalRecord):
             raise ValidationError({"code": _("A SNOMED CT code is a number (e.g. 44054006).")})
         if self.onset_date and self.onset_date > timezone.localdate():
             raise ValidationError({"onset_date": _("The onset date is in the future.")})
+        if _before_birth(self.onset_date, self.patient_id and self.patient):
+            raise ValidationError({"onset_date": _("The onset date is before the date of birth.")})
 
 
 class Medication(ClinicalRecord):
@@ -359,6 +362,17 @@ class Medication(ClinicalRecord):
     def clean(self):
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": _("The end date is before the start date.")})
+        if _before_birth(self.start_date, self.patient_id and self.patient):
+            raise ValidationError({"start_date": _("The start date is before the date of birth.")})
+        for name in ("start_date", "end_date"):
+            day = getattr(self, name)
+            if day and not in_calendar(day):
+                raise ValidationError({name: OUTSIDE_CALENDAR})
+
+
+def _before_birth(day, patient) -> bool:
+    """A clinical date before the patient was born is a typing slip (0001-01-01, 1019 for 2019)."""
+    return bool(day and patient and patient.date_of_birth and day < patient.date_of_birth)
 
 
 class RecentPatient(BaseModel):

@@ -139,6 +139,9 @@ FUTURE = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
         ("conditions", "code_system", "", "Say which code system the code is from."),
         ("medications", "end_date", "2019-01-01", "The end date is before the start date."),
         ("medications", "start_date", "soon", "Enter a valid date."),
+        ("conditions", "onset_date", "0001-01-01", "The onset date is before the date of birth."),
+        ("medications", "start_date", "0001-01-01", "The start date is before the date of birth."),
+        ("medications", "end_date", "9999-12-31", "Give a date between 1900 and 2999."),
     ],
 )
 def test_add_validation(web, patient, kind, field, value, message):
