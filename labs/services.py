@@ -6,6 +6,7 @@ so reach is decided there (404) and never again here. A broken rule is one typed
 front doors render: a ValidationError (400, next to the field) or an InactiveTest (400).
 """
 
+import copy
 import csv
 import hashlib
 import io
@@ -341,14 +342,33 @@ def range_create(*, actor, test: LabTest, **fields) -> ReferenceRange:
     fields = only_fields(fields, RANGE_FIELDS)
     reference = ReferenceRange(test=test, clinic_id=test.clinic_id, **fields)
     reference.full_clean()
+    _one_range_per_band(reference)
     reference.save(force_insert=True)
     audit(actor=actor, action=UPDATE, obj=test, detail="reference range")
     return reference
 
 
+def _one_range_per_band(reference: ReferenceRange, **changes) -> None:
+    """Two ranges for the same sex and age band would flag a result by whichever is read
+    first (flags.applicable_range has nothing to choose between them)."""
+    for name, value in changes.items():
+        setattr(reference, name, value)
+    same_band = ReferenceRange.objects.filter(
+        test_id=reference.test_id,
+        sex=reference.sex,
+        age_min=reference.age_min,
+        age_max=reference.age_max,
+    ).exclude(pk=reference.pk)
+    if same_band.exists():
+        raise ValidationError(
+            {"age_min": _("This test already has a range for this sex and age band: edit it.")}
+        )
+
+
 @transactions.unit
 def range_update(*, actor, reference: ReferenceRange, **fields) -> ReferenceRange:
     require(actor, "labs.catalogue.edit")
+    _one_range_per_band(copy.copy(reference), **only_fields(fields, RANGE_FIELDS))
     model_update(reference, fields=fields, allowed=RANGE_FIELDS)
     audit(actor=actor, action=UPDATE, obj=reference.test, detail="reference range")
     return reference

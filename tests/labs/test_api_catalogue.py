@@ -132,6 +132,24 @@ def test_ranges_crud(admin_api, tests):
     assert admin_api.delete(f"{path}{added['id']}").status_code == 404
 
 
+def test_a_second_range_for_the_same_sex_and_age_band_is_400(admin_api, tests):
+    """Two would flag a result by whichever was read first; the existing one is edited."""
+    glucose = tests[GLUCOSE]
+    path = f"{TESTS}{glucose.pk}/ranges/"
+    band = {"sex": "male", "age_min": 65}
+    first = admin_api.post(path, {**band, "low": 70, "high": 110}, format="json").json()
+
+    again = admin_api.post(path, {**band, "low": 60, "high": 140}, format="json")
+
+    assert again.status_code == 400
+    assert "already has a range for this sex and age band" in again.json()["detail"]
+    other = admin_api.post(path, {"sex": "female", "age_min": 65, "low": 60}, format="json")
+    moved = admin_api.patch(f"{path}{other.json()['id']}/", {"sex": "male"}, format="json")
+    assert moved.status_code == 400
+    assert admin_api.patch(f"{path}{first['id']}/", {"high": 115}, format="json").status_code == 200
+    assert len(admin_api.get(path).json()) == 3
+
+
 @pytest.mark.parametrize(
     "payload",
     [
