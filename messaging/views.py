@@ -64,7 +64,8 @@ def inbox(request):
         per_page=page_size(request.GET.get("page_size")),
         **filters,
     )
-    patient = _filter_patient(request, form, filters["patient"])
+    # The header names the patient: a read, audited once, by the list's rows when it has any.
+    patient = _filter_patient(request, form, filters["patient"], audited=not page_obj.object_list)
     return render(
         request,
         "messaging/inbox.html",
@@ -79,14 +80,16 @@ def inbox(request):
     )
 
 
-def _filter_patient(request, form, pid: str):
+def _filter_patient(request, form, pid: str, *, audited: bool):
     """The patient whose threads the inbox shows, named on the page (the address holds only the
     id). An id outside the actor's reach or malformed says so; the list is empty anyway, as
     thread_list keeps to the reach."""
     if not pid:
         return None
     try:
-        return patient_get(actor=request.user, id=pid, permission=None, detail="messages")
+        return patient_get(
+            actor=request.user, id=pid, permission=None, audited=audited, detail="messages"
+        )
     except Http404:
         form.add_error(None, _("Unknown patient."))
         return None

@@ -8,6 +8,7 @@ import re
 import pytest
 from django.test import Client
 
+from accounts.models import AuditEvent
 from core.contributions import Aside, asides
 from messaging import services
 from messaging.models import MessagingSettings, SavedReply, Thread
@@ -156,6 +157,20 @@ def test_more_threads_lists_this_patients_threads_of_every_status_by_id(patient,
     assert "Rui" not in page and "About Silva results" not in page
     closed_tab = client.get(f"/messages/?tab=closed&patient={patient.pk}").content.decode()
     assert "Old question" in closed_tab and "Follow-up 9" not in closed_tab
+
+
+def test_one_patients_inbox_is_one_audited_read_of_them(patient, clinician):
+    """The header names the patient and the rows are theirs: one 'view', not one of each; with
+    no thread to list, the header alone is still audited."""
+    client = browser(clinician)
+    reads = AuditEvent.objects.filter(patient_id=patient.pk, action="view", detail="messages")
+
+    client.get("/messages/", {"tab": "all", "patient": patient.pk})
+    assert reads.count() == 1
+
+    make_thread(clinician, patient, subject="Refill")
+    client.get("/messages/", {"tab": "all", "patient": patient.pk})
+    assert reads.count() == 2
 
 
 @pytest.mark.parametrize("pid", ["other clinic", "no-such-id", "x" * 300, "' OR 1=1 --"])
