@@ -10,6 +10,7 @@ import datetime
 from django.db.models import Q
 
 from accounts.models import AuditEvent
+from core import units
 from core.access import get_in_reach, get_or_404, in_reach
 from core.audit import audit
 from core.lists import PER_PAGE, audited_by_patient, page_of, showing
@@ -190,13 +191,11 @@ def latest_measurements(enrollment) -> list[dict]:
     return sorted(latest, key=lambda entry: CATALOGUE_ORDER.get(entry["code"], 0))
 
 
-# The catalogue's UCUM units the way a page writes them (an annotation like {score} is a count,
-# no unit); the rest (kg, mg/dL, L/min) read as they are. The API keeps the UCUM.
-UNIT_SHOWN = {"mm[Hg]": "mmHg", "/min": "bpm", "{steps}": "", "{score}": ""}
-
-
 def unit_shown(unit: str) -> str:
-    return UNIT_SHOWN.get(unit, unit)
+    """A measurement's UCUM unit as the lab pages write units (mm[Hg] → mmHg; an annotation like
+    {steps} is a count, no unit); the only measure "per minute" here is a heart rate. The API
+    keeps the UCUM."""
+    return "bpm" if unit == "/min" else units.display(unit)
 
 
 def code_label(code: str) -> str:
