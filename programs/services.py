@@ -209,6 +209,17 @@ def template_publish(*, actor, template) -> ProgramTemplate:
         require(actor, "programs.templates.edit")
     if not template.steps.exists():
         raise ValidationError({"steps": [_("A programme needs at least one step.")]})
+    last = template.duration_days - 1
+    late = template.steps.filter(Q(day__gt=last) | Q(until_day__gt=last)).order_by("day")
+    if late.exists():  # a draft shortened since its steps were written: they would never come
+        raise ValidationError(
+            {
+                "steps": [
+                    _("%(titles)s fall after the programme's last day (day %(last)d).")
+                    % {"titles": ", ".join(f"“{step.title}”" for step in late), "last": last}
+                ]
+            }
+        )
     now = timezone.now()
     moved = ProgramTemplate.objects.filter(
         pk=template.pk, status=ProgramTemplate.Status.DRAFT
