@@ -33,16 +33,14 @@ class CodeForm(forms.Form):
     )
 
 
-class SetupCodeForm(forms.Form):
+class SetupCodeForm(CodeForm):
     """The set-up code: only the app's digits (there are no backup codes yet)."""
 
-    code = forms.CharField(
-        label=gettext_lazy("Code"),
-        max_length=32,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
-        ),
-    )
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        code = self.fields["code"]  # a copy per form: the class's field is left as it is
+        code.widget.attrs["inputmode"] = "numeric"
+        code.help_text = ""
 
 
 def pass_session(request) -> None:

@@ -476,7 +476,12 @@ class ReviewGroup:
 
     @property
     def key(self) -> str:
-        return f"{self.patient.pk}-{self.order.pk if self.order else 'outside'}"
+        return group_key(self.patient.pk, self.order.pk if self.order else "")
+
+
+def group_key(patient_id: str, order_id: str) -> str:
+    """A review group's name on the queue's page: a patient's order, or their outside results."""
+    return f"{patient_id}-{order_id or 'outside'}"
 
 
 def review_groups_page(

@@ -25,6 +25,7 @@ from core import transactions
 from core.audit import CREATE, DELETE, UPDATE, audit
 from core.errors import Conflict, ServiceError
 from core.events import emit
+from core.forms import FIRST_DAY, LAST_DAY, in_calendar
 from core.roles import require
 from core.services import model_update, only_fields
 from labs import catalogue, units
@@ -48,7 +49,6 @@ from patients.models import Patient
 from patients.selectors import patient_list
 
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of lab machines drift a little
-YEARS = (1900, 2999)  # a time outside them is a typing error (and year 1 overflows in UTC)
 PLACES = Decimal("0.0001")  # the decimals a value is stored with (LabResult.value_numeric)
 POSNEG_VALUES = {
     "positive": "Positive",
@@ -220,10 +220,7 @@ def catalogue_units_set(*, actor, unit_system: str) -> tuple[list[LabTest], list
             setattr(test, name, None if value is None else change(value))
         test.unit = target
         test.save(update_fields=["unit", "critical_low", "critical_high", "updated_at"])
-        for reference in test.ranges.all():
-            reference.low = None if reference.low is None else change(reference.low)
-            reference.high = None if reference.high is None else change(reference.high)
-            reference.save(update_fields=["low", "high", "updated_at"])
+        _ranges_converted(test, change)
         converted.append(test)
     audit(
         actor=actor,
@@ -264,12 +261,17 @@ def labtest_update(*, actor, test: LabTest, **fields) -> LabTest:
                 fields[name] = convert(getattr(test, name))
     changed = model_update(test, fields=fields, allowed=LABTEST_FIELDS)
     if convert is not None:
-        for reference in test.ranges.all():
-            reference.low = None if reference.low is None else convert(reference.low)
-            reference.high = None if reference.high is None else convert(reference.high)
-            reference.save(update_fields=["low", "high", "updated_at"])
+        _ranges_converted(test, convert)
     audit(actor=actor, action=UPDATE, obj=test, detail=", ".join(changed))
     return test
+
+
+def _ranges_converted(test: LabTest, change) -> None:
+    """The test's reference ranges carried into its new unit by `change` (a Conversion's)."""
+    for reference in test.ranges.all():
+        reference.low = None if reference.low is None else change(reference.low)
+        reference.high = None if reference.high is None else change(reference.high)
+        reference.save(update_fields=["low", "high", "updated_at"])
 
 
 def _known_unit(name: str, unit: str, loinc_code: str) -> str:
@@ -483,14 +485,14 @@ def _check_time(moment: datetime, field_name: str) -> None:
 def _plausible_year(moment: datetime, field_name: str) -> None:
     """Checked before the time is converted to another zone: year 1 at +14:00 is year 0 in UTC,
     which no datetime holds."""
-    if not YEARS[0] <= moment.year <= YEARS[1]:
+    if not in_calendar(moment.date()):
         raise ValidationError(
             {
                 field_name: _(
                     "Give a date between the years %(first)d and %(last)d (this one is in year "
                     "%(year)d)."
                 )
-                % {"first": YEARS[0], "last": YEARS[1], "year": moment.year}
+                % {"first": FIRST_DAY.year, "last": LAST_DAY.year, "year": moment.year}
             }
         )
 

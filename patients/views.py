@@ -151,24 +151,24 @@ def patient_archive(request, pk: str):
     asks for, so a second submit (or a tab opened before a colleague's change) cannot undo it."""
     patient = _patient_for(request, pk, "patients.archive", "archive form")
     wanted = {"1": True, "0": False}.get(request.POST.get("archived", ""))
-    if request.method == "GET" or wanted is None:
-        status = 200 if request.method == "GET" else 400
-        if status == 400:
-            messages.error(request, _("Choose Archive or Restore on this page."))
-        return render(request, "patients/patient_archive.html", {"patient": patient}, status=status)
+    if request.method == "GET":
+        return render(request, "patients/patient_archive.html", {"patient": patient})
+    if wanted is None:
+        messages.error(request, _("Choose Archive or Restore on this page."))
+        return render(request, "patients/patient_archive.html", {"patient": patient}, status=400)
     if patient.is_archived == wanted:
         if wanted:
-            message = _("The record of %(name)s was already archived.")
+            said = _("The record of %(name)s was already archived.")
         else:
-            message = _("The record of %(name)s was already active.")
-        messages.info(request, message % {"name": patient.full_name})
-        return redirect("patients:detail", pk=patient.pk)
-    services.patient_set_archived(actor=request.user, patient=patient, archived=wanted)
-    if wanted:
-        message = _("The record of %(name)s has been archived.")
+            said = _("The record of %(name)s was already active.")
+        messages.info(request, said % {"name": patient.full_name})
     else:
-        message = _("The record of %(name)s has been restored.")
-    messages.success(request, message % {"name": patient.full_name})
+        services.patient_set_archived(actor=request.user, patient=patient, archived=wanted)
+        if wanted:
+            said = _("The record of %(name)s has been archived.")
+        else:
+            said = _("The record of %(name)s has been restored.")
+        messages.success(request, said % {"name": patient.full_name})
     return redirect("patients:detail", pk=patient.pk)
 
 

@@ -67,7 +67,7 @@ def review_bulk(request):
         flash_errors(request, exc)
         if data["comment"]:
             request.session[DRAFT_SESSION_KEY] = {
-                "group": f"{data['patient']}-{data['order'] or 'outside'}",
+                "group": selectors.group_key(data["patient"], data["order"]),
                 "comment": data["comment"][:DRAFT_MAX_CHARS],
             }
     else:

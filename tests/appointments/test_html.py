@@ -25,6 +25,19 @@ from tests.patients.factories import PatientFactory
 pytestmark = pytest.mark.django_db
 
 
+def booking_url(patient, appointment_type, provider, day) -> str:
+    """The booking page for one patient, type, provider and day, as the Book button opens it."""
+    return (
+        f"/appointments/new/?patient={patient.pk}&type={appointment_type.pk}"
+        f"&provider={provider.pk}&date={day.isoformat()}"
+    )
+
+
+def posted_slot(provider, start) -> str:
+    """A free slot's radio value, as the booking form posts it."""
+    return f"{provider.pk}|{start.astimezone(datetime.UTC).isoformat()}"
+
+
 @pytest.fixture
 def login(client):
     def _login(user):
@@ -257,13 +270,10 @@ def test_booking_offers_real_free_slots(
 ):
     book(patient2, provider, local(monday, "09:20", tz))
     client = login(staff[Role.RECEPTIONIST])
-    url = (
-        f"/appointments/new/?patient={patient.pk}&type={follow_up.pk}"
-        f"&provider={provider.pk}&date={monday.isoformat()}"
-    )
+    url = booking_url(patient, follow_up, provider, monday)
     page = client.get(url).content.decode()
     assert "09:00–09:20" in page and "09:20–09:40" not in page and "09:40–10:00" in page
-    slot = f"{provider.pk}|{local(monday, '09:40', tz).astimezone(datetime.UTC).isoformat()}"
+    slot = posted_slot(provider, local(monday, "09:40", tz))
     response = client.post(url, {"slot": slot, "reason": "Check-up"})
     assert response.status_code == 302
     booked = Appointment.objects.get(patient=patient)
@@ -288,7 +298,7 @@ def test_the_booking_page_opens_on_tomorrows_free_slots(login, staff, clinic, ty
     assert "10:00–" in page
     search = f"patient={patient.pk}&type={first.pk}&provider=&date={tomorrow.isoformat()}"
     assert f'action="?{search.replace("&", "&amp;")}"' in page
-    slot = f"{nurse.pk}|{local(tomorrow, '10:00', tz).astimezone(datetime.UTC).isoformat()}"
+    slot = posted_slot(nurse, local(tomorrow, "10:00", tz))
     assert client.post(f"/appointments/new/?{search}", {"slot": slot}).status_code == 302
     assert Appointment.objects.get(patient=patient).start == local(tomorrow, "10:00", tz)
 
@@ -365,7 +375,7 @@ def test_booking_with_any_provider_offers_each_time_once(
     assert f"09:00–09:20 · {provider.name}" in theirs and "11:00–11:20" not in theirs
     assert "Each time is offered once" not in theirs
 
-    not_offered = f"{provider.pk}|{local(monday, '09:00', tz).astimezone(datetime.UTC).isoformat()}"
+    not_offered = posted_slot(provider, local(monday, "09:00", tz))
     response = client.post(url, {"slot": not_offered})
     assert response.status_code == 302
     booked = Appointment.objects.get(patient=patient)
@@ -379,12 +389,9 @@ def test_booking_a_slot_taken_meanwhile_says_so(
     login, staff, book, patient, patient2, provider, follow_up, monday, tz
 ):
     client = login(staff[Role.RECEPTIONIST])
-    url = (
-        f"/appointments/new/?patient={patient.pk}&type={follow_up.pk}"
-        f"&provider={provider.pk}&date={monday.isoformat()}"
-    )
+    url = booking_url(patient, follow_up, provider, monday)
     client.get(url)
-    slot = f"{provider.pk}|{local(monday, '09:00', tz).astimezone(datetime.UTC).isoformat()}"
+    slot = posted_slot(provider, local(monday, "09:00", tz))
     book(patient2, provider, local(monday, "09:00", tz))  # someone else, meanwhile
     response = client.post(url, {"slot": slot})
     assert response.status_code == 200
@@ -397,15 +404,12 @@ def test_booking_the_last_free_slot_taken_meanwhile_says_so(
 ):
     """With no slot left that day the form is not drawn, but why the booking failed still is."""
     client = login(staff[Role.RECEPTIONIST])
-    url = (
-        f"/appointments/new/?patient={patient.pk}&type={follow_up.pk}"
-        f"&provider={provider.pk}&date={monday.isoformat()}"
-    )
+    url = booking_url(patient, follow_up, provider, monday)
     day = [local(monday, "09:00", tz) + datetime.timedelta(minutes=20 * n) for n in range(24)]
     for start in day[1:]:
         book(patient2, provider, start)
     assert client.get(url).content.decode().count('type="radio"') == 1
-    slot = f"{provider.pk}|{day[0].astimezone(datetime.UTC).isoformat()}"
+    slot = posted_slot(provider, day[0])
     book(patient2, provider, day[0])  # the last one, meanwhile
 
     page = client.post(url, {"slot": slot}).content.decode()
@@ -419,11 +423,8 @@ def test_booking_a_weekly_series_from_the_form(
     login, staff, patient, provider, follow_up, monday, tz
 ):
     client = login(staff[Role.NURSE])
-    url = (
-        f"/appointments/new/?patient={patient.pk}&type={follow_up.pk}"
-        f"&provider={provider.pk}&date={monday.isoformat()}"
-    )
-    slot = f"{provider.pk}|{local(monday, '10:00', tz).astimezone(datetime.UTC).isoformat()}"
+    url = booking_url(patient, follow_up, provider, monday)
+    slot = posted_slot(provider, local(monday, "10:00", tz))
     response = client.post(url, {"slot": slot, "repeat": "weekly", "interval": 1, "count": 3})
     assert response.status_code == 302
     assert Appointment.objects.filter(patient=patient).count() == 3
@@ -434,11 +435,8 @@ def test_occurrences_without_a_repeat_are_refused_not_dropped(
 ):
     """ "5 occurrences" with "Does not repeat" booked one appointment and said nothing."""
     client = login(staff[Role.RECEPTIONIST])
-    url = (
-        f"/appointments/new/?patient={patient.pk}&type={follow_up.pk}"
-        f"&provider={provider.pk}&date={monday.isoformat()}"
-    )
-    slot = f"{provider.pk}|{local(monday, '10:00', tz).astimezone(datetime.UTC).isoformat()}"
+    url = booking_url(patient, follow_up, provider, monday)
+    slot = posted_slot(provider, local(monday, "10:00", tz))
 
     page = client.post(url, {"slot": slot, "repeat": "", "interval": 1, "count": 5})
 
@@ -458,7 +456,7 @@ def test_reschedule_and_history(login, staff, book, patient, provider, follow_up
     opening = client.get(f"/appointments/{appointment.pk}/reschedule/").content.decode()
     assert f'<option value="{provider.pk}" selected>' in opening  # a move keeps the provider
     assert "This field is required" not in opening
-    slot = f"{provider.pk}|{local(monday, '15:00', tz).astimezone(datetime.UTC).isoformat()}"
+    slot = posted_slot(provider, local(monday, "15:00", tz))
     assert client.post(url, {"slot": slot, "note": "Patient asked"}).status_code == 302
     appointment.refresh_from_db()
     assert appointment.start == local(monday, "15:00", tz)

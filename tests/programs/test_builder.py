@@ -18,12 +18,6 @@ GOAL = {"kind": "average", "description": "Systolic below 130", "code": "8480-6"
 
 
 @pytest.fixture
-def web(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
-@pytest.fixture
 def draft(admin_user):
     return services.template_create(
         actor=admin_user, name="Blood pressure", duration_days=28, steps=[BP_STEP], goals=[GOAL]
@@ -40,19 +34,19 @@ def saved(step) -> dict:
     return {k: getattr(Step.objects.get(pk=step.pk), k) for k in services.STEP_FIELDS}
 
 
-def test_the_edit_form_shows_the_step_as_it_is(web, draft):
+def test_the_edit_form_shows_the_step_as_it_is(admin_web, draft):
     step = draft.steps.get()
-    page = web.get(f"/programs/templates/{draft.pk}/").content.decode()
+    page = admin_web.get(f"/programs/templates/{draft.pk}/").content.decode()
     assert f"/programs/steps/{step.pk}/" in page
-    form = web.get(f"/programs/steps/{step.pk}/").content.decode()
+    form = admin_web.get(f"/programs/steps/{step.pk}/").content.decode()
     assert 'name="title" value="Blood pressure"' in form
     assert 'name="target_high" value="130"' in form
     assert '<option value="daily" selected>' in form
 
 
-def test_day_repeat_and_both_blood_pressure_targets_change(web, draft):
+def test_day_repeat_and_both_blood_pressure_targets_change(admin_web, draft):
     step = draft.steps.get()
-    response = web.post(
+    response = admin_web.post(
         f"/programs/steps/{step.pk}/",
         step_form(day=2, repeat="every_n_days", every_days=3, until_day=20, title="BP twice",
                   target_high=135, target2_low=60, target2_high=85),
@@ -68,14 +62,14 @@ def test_day_repeat_and_both_blood_pressure_targets_change(web, draft):
         "8480-6": {"low": 90.0, "high": 135.0},
         "8462-4": {"low": 60.0, "high": 85.0},
     }
-    page = web.get(f"/programs/templates/{draft.pk}/").content.decode()
+    page = admin_web.get(f"/programs/templates/{draft.pk}/").content.decode()
     assert "Step saved." in page and "Day 2" in page
     assert AuditEvent.objects.filter(object_id=draft.pk, detail="step changed").count() == 1
 
 
-def test_a_step_changes_kind_and_keeps_only_that_kinds_content(web, draft):
+def test_a_step_changes_kind_and_keeps_only_that_kinds_content(admin_web, draft):
     step = draft.steps.get()
-    web.post(
+    admin_web.post(
         f"/programs/steps/{step.pk}/",
         step_form(kind="check_in", title="How are you?", repeat="weekly",
                   questions="dizzy | yes_no | Any dizziness?\nmood | scale | Your mood (1–5)"),
@@ -86,9 +80,9 @@ def test_a_step_changes_kind_and_keeps_only_that_kinds_content(web, draft):
         {"key": "dizzy", "text": "Any dizziness?", "type": "yes_no"},
         {"key": "mood", "text": "Your mood (1–5)", "type": "scale"},
     ]
-    form = web.get(f"/programs/steps/{step.pk}/").content.decode()
+    form = admin_web.get(f"/programs/steps/{step.pk}/").content.decode()
     assert "dizzy | yes_no | Any dizziness?" in form  # shown as typed, ready to edit again
-    web.post(
+    admin_web.post(
         f"/programs/steps/{step.pk}/",
         step_form(kind="education", title="Salt", repeat="", body="Eat **less** salt."),
     )
@@ -96,8 +90,11 @@ def test_a_step_changes_kind_and_keeps_only_that_kinds_content(web, draft):
     assert (now["kind"], now["body"], now["questions"], now["repeat"]) == (
         "education", "Eat **less** salt.", [], "",
     )  # fmt: skip
-    assert "<strong>less</strong>" in web.get(f"/programs/templates/{draft.pk}/").content.decode()
-    web.post(
+    assert (
+        "<strong>less</strong>"
+        in admin_web.get(f"/programs/templates/{draft.pk}/").content.decode()
+    )
+    admin_web.post(
         f"/programs/steps/{step.pk}/",
         step_form(kind="appointment", title="Review", repeat="", appointment_type="Follow-up",
                   window_days=10, body="Eat **less** salt."),
@@ -121,24 +118,26 @@ def test_a_step_changes_kind_and_keeps_only_that_kinds_content(web, draft):
         ({"title": ""}, "This field is required."),
     ],
 )
-def test_a_refused_change_shows_on_the_form_and_saves_nothing(web, draft, changes, error):
+def test_a_refused_change_shows_on_the_form_and_saves_nothing(admin_web, draft, changes, error):
     step = draft.steps.get()
     before = saved(step)
-    response = web.post(f"/programs/steps/{step.pk}/", step_form(**{"title": "Changed", **changes}))
+    response = admin_web.post(
+        f"/programs/steps/{step.pk}/", step_form(**{"title": "Changed", **changes})
+    )
     assert response.status_code == 200
     assert error in response.content.decode()
     assert saved(step) == before
 
 
-def test_goals_are_added_edited_and_removed(web, draft):
-    refused = web.post(
+def test_goals_are_added_edited_and_removed(admin_web, draft):
+    refused = admin_web.post(
         f"/programs/templates/{draft.pk}/goals/",
         {"kind": "average", "description": "Weight down", "comparator": "lt", "value": 90,
          "window_days": 14},
     )  # fmt: skip
     assert "Choose the measured value to average." in refused.content.decode()
     assert draft.goals.count() == 1
-    added = web.post(
+    added = admin_web.post(
         f"/programs/templates/{draft.pk}/goals/",
         {"kind": "count", "description": "5 readings a week", "comparator": "ge", "value": 5,
          "window_days": 7, "task_kind": "measurement", "code": "8480-6"},
@@ -149,9 +148,10 @@ def test_goals_are_added_edited_and_removed(web, draft):
 
     average = draft.goals.get(kind="average")
     assert (
-        'value="Systolic below 130"' in web.get(f"/programs/goals/{average.pk}/").content.decode()
+        'value="Systolic below 130"'
+        in admin_web.get(f"/programs/goals/{average.pk}/").content.decode()
     )
-    web.post(
+    admin_web.post(
         f"/programs/goals/{average.pk}/",
         {"kind": "average", "description": "Diastolic below 85", "code": "8462-4",
          "comparator": "le", "value": 85, "window_days": 28},
@@ -159,7 +159,7 @@ def test_goals_are_added_edited_and_removed(web, draft):
     average.refresh_from_db()
     assert (average.description, average.code, average.comparator, average.value,
             average.window_days) == ("Diastolic below 85", "8462-4", "le", 85, 28)  # fmt: skip
-    bad = web.post(
+    bad = admin_web.post(
         f"/programs/goals/{average.pk}/",
         {"kind": "average", "description": "", "code": "8462-4", "comparator": "le",
          "value": 85, "window_days": 0},
@@ -168,19 +168,19 @@ def test_goals_are_added_edited_and_removed(web, draft):
     average.refresh_from_db()
     assert average.description == "Diastolic below 85"
 
-    web.post(f"/programs/goals/{average.pk}/delete/")
+    admin_web.post(f"/programs/goals/{average.pk}/delete/")
     assert list(draft.goals.values_list("kind", flat=True)) == ["count"]
 
 
-def test_name_description_and_duration_of_a_draft(web, draft):
-    refused = web.post(
+def test_name_description_and_duration_of_a_draft(admin_web, draft):
+    refused = admin_web.post(
         f"/programs/templates/{draft.pk}/details/",
         {"name": "BP", "description": "", "duration_days": 0},
     )
     assert refused.status_code == 200 and "Between 1 and 730 days." in refused.content.decode()
     draft.refresh_from_db()
     assert (draft.name, draft.duration_days) == ("Blood pressure", 28)
-    web.post(
+    admin_web.post(
         f"/programs/templates/{draft.pk}/details/",
         {"name": "BP control", "description": "Four weeks.", "duration_days": 56},
     )
@@ -190,24 +190,24 @@ def test_name_description_and_duration_of_a_draft(web, draft):
     )  # fmt: skip
 
 
-def test_a_published_version_is_read_only_until_a_new_version_is_drafted(web, draft):
+def test_a_published_version_is_read_only_until_a_new_version_is_drafted(admin_web, draft):
     services.template_publish(actor=None, template=draft)
     step, goal = draft.steps.get(), draft.goals.get()
-    page = web.get(f"/programs/templates/{draft.pk}/").content.decode()
+    page = admin_web.get(f"/programs/templates/{draft.pk}/").content.decode()
     assert f"/programs/steps/{step.pk}/" not in page and "read-only" in page
     for response in (
-        web.get(f"/programs/steps/{step.pk}/", follow=True),
-        web.post(f"/programs/steps/{step.pk}/", step_form(day=5), follow=True),
-        web.post(f"/programs/goals/{goal.pk}/", {**GOAL, "value": 120}, follow=True),
-        web.post(f"/programs/goals/{goal.pk}/delete/", follow=True),
-        web.post(f"/programs/templates/{draft.pk}/goals/", GOAL, follow=True),
+        admin_web.get(f"/programs/steps/{step.pk}/", follow=True),
+        admin_web.post(f"/programs/steps/{step.pk}/", step_form(day=5), follow=True),
+        admin_web.post(f"/programs/goals/{goal.pk}/", {**GOAL, "value": 120}, follow=True),
+        admin_web.post(f"/programs/goals/{goal.pk}/delete/", follow=True),
+        admin_web.post(f"/programs/templates/{draft.pk}/goals/", GOAL, follow=True),
     ):
         assert "Only a draft can be edited" in response.content.decode()
     assert saved(step)["day"] == 0 and Goal.objects.get(pk=goal.pk).value == 130
     assert draft.goals.count() == 1
 
-    web.post(f"/programs/templates/{draft.pk}/version/")
+    admin_web.post(f"/programs/templates/{draft.pk}/version/")
     copy = ProgramTemplate.objects.get(lineage=draft.lineage, version=2)
     copy_step = copy.steps.get()
-    web.post(f"/programs/steps/{copy_step.pk}/", step_form(day=5))
+    admin_web.post(f"/programs/steps/{copy_step.pk}/", step_form(day=5))
     assert saved(copy_step)["day"] == 5 and saved(step)["day"] == 0

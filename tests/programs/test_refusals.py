@@ -2,8 +2,6 @@
 where it happens: numbers of days past a programme (or any date), a state filter that showed
 one thing and listed another, a reason that could not be kept, a step of another template."""
 
-import html
-
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -11,6 +9,7 @@ from accounts.models import AuditEvent
 from programs import services
 from programs.models import Goal, ProgramTemplate, Step
 from tests.patients.factories import PatientFactory
+from tests.patients.html_factories import page_text
 from tests.programs.factories import enrol, published, today
 
 pytestmark = pytest.mark.django_db
@@ -24,20 +23,10 @@ MAX_DAYS = "Ensure this value is less than or equal to"
 
 
 @pytest.fixture
-def web(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
-@pytest.fixture
 def draft(admin_user):
     return services.template_create(
         actor=admin_user, name="Blood pressure", duration_days=28, steps=[BP_STEP]
     )
-
-
-def page_text(response) -> str:
-    return html.unescape(response.content.decode())
 
 
 def step_form(**changes) -> dict:
@@ -48,8 +37,10 @@ def step_form(**changes) -> dict:
 
 # --- 1. days past the programme, or past any date -----------------------------------------------
 @pytest.mark.parametrize("window_days", [1_000_000, 731])
-def test_a_goal_over_more_days_than_any_programme_is_refused_on_the_form(web, draft, window_days):
-    response = web.post(
+def test_a_goal_over_more_days_than_any_programme_is_refused_on_the_form(
+    admin_web, draft, window_days
+):
+    response = admin_web.post(
         f"/programs/templates/{draft.pk}/goals/", {**GOAL, "window_days": window_days}
     )
     assert response.status_code == 200
@@ -122,20 +113,20 @@ def test_a_goal_saved_before_the_bound_no_longer_breaks_the_enrolment_and_record
     ],
 )
 def test_a_step_after_the_programme_ends_is_refused_saying_how_long_it_lasts(
-    web, draft, changes, field
+    admin_web, draft, changes, field
 ):
     step = draft.steps.get()
     repeat = {"repeat": "daily"} if field == "until_day" else {}
     for url in (f"/programs/templates/{draft.pk}/", f"/programs/steps/{step.pk}/"):
-        response = web.post(url, step_form(**repeat, **changes))
+        response = admin_web.post(url, step_form(**repeat, **changes))
         assert response.status_code == 200
         assert "Between day 0 and day 27: the programme lasts 28 days." in page_text(response)
     assert draft.steps.count() == 1 and Step.objects.get(pk=step.pk).day == 0
-    assert "Step added." not in page_text(web.get(f"/programs/templates/{draft.pk}/"))
+    assert "Step added." not in page_text(admin_web.get(f"/programs/templates/{draft.pk}/"))
 
 
-def test_steps_every_more_days_than_the_programme_lasts_are_refused(web, draft):
-    response = web.post(
+def test_steps_every_more_days_than_the_programme_lasts_are_refused(admin_web, draft):
+    response = admin_web.post(
         f"/programs/templates/{draft.pk}/",
         step_form(repeat="every_n_days", every_days=29),
     )
@@ -144,11 +135,13 @@ def test_steps_every_more_days_than_the_programme_lasts_are_refused(web, draft):
 
 
 @pytest.mark.parametrize("field", ["day", "until_day", "every_days", "window_days"])
-def test_five_billion_days_are_refused_on_the_form(web, draft, field):
+def test_five_billion_days_are_refused_on_the_form(admin_web, draft, field):
     extra = {"repeat": "every_n_days", "every_days": 2} if field != "day" else {}
     if field == "window_days":
         extra = {"kind": "appointment", "appointment_type": "Check-up"}
-    response = web.post(f"/programs/templates/{draft.pk}/", step_form(**{**extra, field: HUGE}))
+    response = admin_web.post(
+        f"/programs/templates/{draft.pk}/", step_form(**{**extra, field: HUGE})
+    )
     assert response.status_code == 200 and MAX_DAYS in page_text(response)
     assert draft.steps.count() == 1
 
@@ -238,23 +231,27 @@ def test_a_valid_reason_is_kept(client, clinician, patient):
 
 
 # --- 4. a step is deleted through its own template only ------------------------------------------
-def test_a_step_is_deleted_through_its_own_template_and_404_through_another(web, admin_user, draft):
+def test_a_step_is_deleted_through_its_own_template_and_404_through_another(
+    admin_web, admin_user, draft
+):
     other = services.template_create(
         actor=admin_user, name="Other", duration_days=28, steps=[BP_STEP]
     )
     step = draft.steps.get()
-    wrong = web.post(f"/programs/templates/{other.pk}/steps/{step.pk}/delete/")
+    wrong = admin_web.post(f"/programs/templates/{other.pk}/steps/{step.pk}/delete/")
     assert wrong.status_code == 404
     assert Step.objects.filter(pk=step.pk).exists() and other.steps.count() == 1
-    done = web.post(f"/programs/templates/{draft.pk}/steps/{step.pk}/delete/")
+    done = admin_web.post(f"/programs/templates/{draft.pk}/steps/{step.pk}/delete/")
     assert done.status_code == 302 and done["Location"] == f"/programs/templates/{draft.pk}/"
     assert not Step.objects.filter(pk=step.pk).exists() and other.steps.count() == 1
     assert AuditEvent.objects.filter(object_id=draft.pk, detail="step removed").count() == 1
 
 
-def test_a_published_templates_step_is_not_deleted(web, admin_user, programs_clinic):
+def test_a_published_templates_step_is_not_deleted(admin_web, admin_user, programs_clinic):
     template = published(programs_clinic)
     step = template.steps.first()
-    response = web.post(f"/programs/templates/{template.pk}/steps/{step.pk}/delete/", follow=True)
+    response = admin_web.post(
+        f"/programs/templates/{template.pk}/steps/{step.pk}/delete/", follow=True
+    )
     assert "Only a draft can be edited" in page_text(response)
     assert Step.objects.filter(pk=step.pk).exists()

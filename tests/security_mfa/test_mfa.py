@@ -350,3 +350,11 @@ def test_a_mistyped_authenticator_code_does_not_lock_the_backup_codes(signed_in,
         client.post("/accounts/mfa/verify/", {"code": "000000"})
     assert StaticDevice.objects.get(user=clinician).throttling_failure_count == 0
     assert client.post("/accounts/mfa/verify/", {"code": codes[0]}).status_code == 302
+
+
+def test_the_set_up_code_field_opens_the_numeric_keypad(client, clinician):
+    """Setting up takes the app's digits only; the sign-in field keeps its letters."""
+    client.force_login(clinician)
+    page = page_text(client.get("/accounts/mfa/setup/"))
+    assert 'inputmode="numeric"' in page and 'autocomplete="one-time-code"' in page
+    assert "one of your backup codes" not in page
