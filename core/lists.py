@@ -49,7 +49,16 @@ ESTIMATE_SECONDS = 600
 class ListPaginator(Paginator):
     """Django's Paginator, but a first page shorter than a page is the whole list: its length is
     the count, and no count query is made. Most searches find a handful of rows, and page 1 is
-    where every list opens."""
+    where every list opens. `counted`: the same rows written to be counted cheaply (a list
+    whose page walks its order while a count reads an index of matches; see page_of)."""
+
+    def __init__(self, object_list, per_page, *, counted=None):
+        super().__init__(object_list, per_page)
+        self.counted = counted
+
+    @cached_property
+    def count(self) -> int:
+        return super().count if self.counted is None else self.counted.count()
 
     def validate_number(self, number):
         if number == 1 or number == "1":  # page 1 always exists (an empty list has one)
@@ -75,8 +84,10 @@ class EstimatingPaginator(ListPaginator):
 
     estimated = False
 
-    def __init__(self, object_list, per_page, *, estimate: Callable[[], int] | None = None):
-        super().__init__(object_list, per_page)
+    def __init__(
+        self, object_list, per_page, *, estimate: Callable[[], int] | None = None, counted=None
+    ):
+        super().__init__(object_list, per_page, counted=counted)
         self.estimate = estimate
 
     @cached_property
@@ -84,7 +95,7 @@ class EstimatingPaginator(ListPaginator):
         if self.estimate is not None:
             self.estimated = True
             return self.estimate()
-        rows = self.object_list.order_by()
+        rows = (self.object_list if self.counted is None else self.counted).order_by()
         bounded = count_up_to(rows, EXACT_COUNT_UP_TO)
         if bounded <= EXACT_COUNT_UP_TO:
             return bounded
@@ -192,6 +203,7 @@ def page_of(
     walk: Walk | None = None,
     load: Callable[[list], list] | None = None,
     estimate: Callable[[], int] | None = None,
+    counted=None,
 ) -> Page:
     """The page `number` with its rows loaded once, handed to `on_page` (the audit).
 
@@ -205,11 +217,14 @@ def page_of(
     `estimate`: the list's size as the caller can tell it cheaply, shown as "about" (where
     counting the rows would read more than the page does: a search for common words); see
     EstimatingPaginator.page.
+    `counted`: the same rows as `queryset`, written for the count (the patient list's short
+    searches walk the list's order for a page, which would read the whole clinic to count).
     """
     if estimate is not None:
-        paginator = EstimatingPaginator(queryset, per_page, estimate=estimate)
+        paginator = EstimatingPaginator(queryset, per_page, estimate=estimate, counted=counted)
     else:
-        paginator = (EstimatingPaginator if estimate_count else ListPaginator)(queryset, per_page)
+        kind = EstimatingPaginator if estimate_count else ListPaginator
+        paginator = kind(queryset, per_page, counted=counted)
     page = paginator.page(number) if strict else paginator.get_page(number)
     walked = walk.rows(queryset, page) if walk is not None else None
     page.object_list = walked if walked is not None else list(page.object_list)

@@ -1,7 +1,11 @@
 """A name search: every word starts one of a patient's names, in any order and with any
 punctuation, and its pages list each match once, in the list's order, however they are reached
 (numbered, Next / Previous, from the end, by cursor, either direction, the header's results) —
-with matches through the surname, the first name, the preferred name and two names at once."""
+with matches through the surname, the first name, the preferred name and two names at once.
+
+Every test runs twice: with "smi" read through the name indexes, and with it walked in the
+list's order as a common short word is (patients.selectors.DENSE_FROM), counted the first way.
+"""
 
 import datetime
 
@@ -21,6 +25,20 @@ API = "/api/v1/patients/"
 # name, and two names at once.
 FOUND = [("Ann", "Smith", ""), ("Smita", "Young", ""), ("Bea", "Clark", "Smiley")]
 FOUND += [("Smitty", "Smith", "")]
+
+
+@pytest.fixture(autouse=True, params=[False, True], ids=["name indexes", "walked"])
+def walked(request, monkeypatch) -> tuple[bool, list[str]]:
+    """(whether this run walks "smi", the words a page was walked for)."""
+    words = []
+    if request.param:  # "smi" counts as a short word many first names start
+        monkeypatch.setattr(patients.selectors, "SHORT_WORD", 3)
+        monkeypatch.setattr(patients.selectors, "DENSE_FROM", 0)
+        checked = patients.selectors._names_checked
+        monkeypatch.setattr(
+            patients.selectors, "_names_checked", lambda word: words.append(word) or checked(word)
+        )
+    return request.param, words
 
 
 def in_order(patients, key=lambda p: (p.last_name_key, p.first_name_key, p.pk)) -> list[str]:
@@ -48,7 +66,9 @@ def smi(clinic):
     return Patient.objects.filter(pk__in=[p.pk for p in found])
 
 
-def test_the_numbered_pages_next_previous_and_the_last_page_list_every_match_once(admin_web, smi):
+def test_the_numbered_pages_next_previous_and_the_last_page_list_every_match_once(
+    admin_web, smi, walked
+):
     expected = in_order(smi)
 
     numbered = [rows(admin_web.get(LIST, {"q": "smi", "page": n})) for n in (1, 2, 3)]
@@ -60,10 +80,12 @@ def test_the_numbered_pages_next_previous_and_the_last_page_list_every_match_onc
     assert numbered == [expected[0:25], expected[25:50], expected[50:60]]
     assert [rows(second), rows(third), rows(back)] == numbered[1:] + [expected[25:50]]
     assert "Showing 51–60 of 60" in third.content.decode()
+    walks, words = walked
+    assert bool(words) == walks
 
 
 @pytest.mark.parametrize("ordering", ["name", "-name"])
-def test_the_api_pages_and_cursor_walk_give_the_sorted_search(admin_api, smi, ordering):
+def test_the_api_pages_and_cursor_walk_give_the_sorted_search(admin_api, smi, ordering, walked):
     expected = in_order(smi)[:: 1 if ordering == "name" else -1]
 
     numbered = [
@@ -73,9 +95,11 @@ def test_the_api_pages_and_cursor_walk_give_the_sorted_search(admin_api, smi, or
             "results"
         ]
     ]
-    walked, pages = walk(admin_api, search="smi", ordering=ordering, page_size=7)
+    by_cursor, pages = walk(admin_api, search="smi", ordering=ordering, page_size=7)
 
-    assert numbered == expected and walked == expected and pages == 9
+    assert numbered == expected and by_cursor == expected and pages == 9
+    walks, words = walked
+    assert bool(words) == walks
 
 
 def test_a_search_sorted_by_birth_date_is_read_the_same_way(admin_api, smi):
