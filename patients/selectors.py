@@ -189,11 +189,12 @@ def _names_checked(word: str) -> Q:
 
 # --- patients ------------------------------------------------------------------------------------
 def patient_list(
-    *, actor, search: str = "", status: str = "active", sort: str = "name", counting=False
+    *, actor, search: str = "", status: str = "active", sort: str = "name", may_walk=True
 ):
-    """The patients in the actor's reach, searched, filtered and sorted (unaudited). A page of a
-    search of one common short word walks the list's order (see DENSE_FROM); `counting=True`
-    (a count, or every match in no order) keeps the name indexes whatever the search."""
+    """The patients in the actor's reach, searched, filtered and sorted (unaudited). A search of
+    one common short word walks the list's order (see DENSE_FROM) unless `may_walk=False`: a
+    count, every match in no order, or a page jumped to by number (a walk to page 100 reads
+    everything before it), which keep the name indexes."""
     # `__in` rather than `=`: SQLite matches `IN (0)` to the (clinic, is_archived, ...) indexes
     # but not the `NOT is_archived` that `=False` becomes, and would sort 100k rows per page.
     # "all" is `IN (0, 1)` rather than no condition, so that a search reads the name indexes
@@ -205,7 +206,7 @@ def patient_list(
         return patients.order_by(*order)
     country = actor.clinic.country_code if getattr(actor, "clinic_id", None) else ""
     # One status only: "Active and archived" has no index in its name order holding every name.
-    if not counting and len(archived) == 1:
+    if may_walk and len(archived) == 1:
         word = _dense_word(patients, search, country)
         if word is not None:
             return patients.filter(_names_checked(word)).order_by(*order)
@@ -222,7 +223,7 @@ def ids_matching(*, actor, search: str) -> list[str]:
     list filtered by patient; TooBroad past PATIENT_FILTER_LIMIT. (Keeping the first 500 left a
     search for "smith" at 100,000 patients without half the Smiths' results, and said nothing.)
     In no order: a name sort of every match took 6.4 ms for "a" at 100,000 patients, 0.4 without."""
-    matches = patient_list(actor=actor, search=search, status="all", counting=True)
+    matches = patient_list(actor=actor, search=search, status="all", may_walk=False)
     matches = matches.order_by()
     ids = list(matches.values_list("pk", flat=True)[: PATIENT_FILTER_LIMIT + 1])
     if len(ids) > PATIENT_FILTER_LIMIT:
@@ -271,10 +272,16 @@ def patient_page(
     the API serialises them; joined only for the page's 25 rows, never for every match before
     the sort). `after` / `before`: the HTML list's Next / Previous cursors (core.lists.Walk): a
     deep page costs what page 1 does."""
-    patients = patient_list(actor=actor, search=search, status=status, sort=sort)
+    try:  # a page past the first reached by its number, not a cursor: read by OFFSET
+        jumped = int(number) > 1 and not (after or before)
+    except (TypeError, ValueError):  # none (page 1), or one the paginator will refuse
+        jumped = False
+    patients = patient_list(
+        actor=actor, search=search, status=status, sort=sort, may_walk=not jumped
+    )
     counted = None
-    if search.strip():
-        counted = patient_list(actor=actor, search=search, status=status, counting=True)
+    if search.strip() and not jumped:
+        counted = patient_list(actor=actor, search=search, status=status, may_walk=False)
     detail = "patient list" + (f"; search: {search.strip()}" if search.strip() else "")
     order = SORTS.get(sort, SORTS["name"])
     walk = None if strict else Walk(order, after, before, edges=_cursor_edges(actor))
