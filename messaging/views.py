@@ -215,6 +215,10 @@ def clinic_settings(request):
     )
     reply_form = SavedReplyForm(request.POST if which == "reply" else None)
     form = settings_form if which == "settings" else reply_form if which == "reply" else None
+    status = 200
+    if posting and form is None:  # a form no part of the page sends
+        messages.error(request, _("Save the settings or add a saved reply with their buttons."))
+        status = 400
     if form is not None and form.is_valid():
         try:
             if form is settings_form:
@@ -234,6 +238,7 @@ def clinic_settings(request):
             "reply_form": reply_form,
             "saved_replies": selectors.saved_replies(actor=request.user),
         },
+        status=status,
     )
 
 

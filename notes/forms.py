@@ -89,6 +89,11 @@ class NoteWriterForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
+        # The hidden field names the version the page was loaded with; only a page altered on
+        # the way loses it.
+        unsaid = _("The page did not say which version of the draft it edits. Reload it.")
+        self.fields["version"].error_messages.update(required=unsaid, invalid=unsaid)
+        self.fields["version"].error_messages["min_value"] = unsaid
         self.section_names = [s["name"] for s in note.sections]
         for index, name in enumerate(self.section_names):
             self.fields[f"section_{index}"] = forms.CharField(

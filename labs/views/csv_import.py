@@ -72,6 +72,9 @@ def results_import(request):
             return redirect("labs:import")
         messages.error(request, _("Nothing was imported."))
         context.update(report=report, token=token, filename=stored.get("name", ""))
+    elif request.method == "POST":  # an action no button of the page sends
+        messages.error(request, _("Upload a file to preview, then import it with its buttons."))
+        return render(request, "labs/import.html", context, status=400)
     return render(request, "labs/import.html", context)
 
 

@@ -190,3 +190,14 @@ def test_an_imported_critical_value_asks_for_its_communication(login, lab_tech, 
     )
     assert "CRITICAL values were imported" in page_text(done)
     assert LabResult.objects.get().needs_communication
+
+
+def test_an_action_no_button_sends_is_refused_with_a_message(login, lab_tech, patient, catalogue):
+    client = login(lab_tech)
+    upload(client, HEADER + f"{patient.mrn},2345-7,90,,2025-01-10T08:00:00,Lab\n")
+
+    response = client.post("/labs/import/", {"action": "x"})
+
+    assert response.status_code == 400
+    assert "Upload a file to preview, then import it with its buttons." in page_text(response)
+    assert not LabResult.objects.exists()

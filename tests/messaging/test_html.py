@@ -206,3 +206,13 @@ def test_settings_and_saved_replies(admin_user, clinic):
     reply = SavedReply.objects.get(clinic=clinic)
     assert client.post(f"/messages/settings/replies/{reply.pk}/delete/").status_code == 302
     assert not SavedReply.objects.exists()
+
+
+def test_a_form_the_settings_page_does_not_have_is_refused_with_a_message(admin_user, clinic):
+    client = browser(admin_user)
+
+    response = client.post("/messages/settings/", {"form": "x", "title": "Hi", "text": "Hello"})
+
+    assert response.status_code == 400
+    assert "Save the settings or add a saved reply with their buttons." in response.content.decode()
+    assert not SavedReply.objects.exists()

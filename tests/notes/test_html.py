@@ -264,3 +264,16 @@ def test_a_save_over_a_newer_version_is_refused_on_the_form(web, clinician, pati
     assert response.status_code == 200
     assert "saved elsewhere" in response.content.decode()
     assert Note.objects.get(pk=note.pk).title == "Saved in another tab"
+
+
+@pytest.mark.parametrize("version", ["0", "", "latest"])
+def test_a_page_that_lost_its_version_is_told_to_reload(web, clinician, patient, version):
+    note = make_note(clinician, patient)
+    data = {"title": "Changed", "version": version, "action": "save"}
+    data.update({f"section_{i}": "text" for i in range(4)})
+
+    response = web.post(f"/notes/{note.pk}/edit/", data)
+
+    assert response.status_code == 200
+    assert "did not say which version of the draft it edits" in response.content.decode()
+    assert Note.objects.get(pk=note.pk).title == note.title
