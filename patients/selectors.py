@@ -205,8 +205,7 @@ def patient_list(
     if not search.strip():
         return patients.order_by(*order)
     country = actor.clinic.country_code if getattr(actor, "clinic_id", None) else ""
-    # One status only: "Active and archived" has no index in its name order holding every name.
-    if may_walk and len(archived) == 1:
+    if may_walk:
         word = _dense_word(patients, search, country)
         if word is not None:
             return patients.filter(_names_checked(word)).order_by(*order)
