@@ -195,6 +195,11 @@ def patient_list(
     one common short word walks the list's order (see DENSE_FROM) unless `may_walk=False`: a
     count, every match in no order, or a page jumped to by number (a walk to page 100 reads
     everything before it), which keep the name indexes."""
+    return _listed(actor, search, status, sort, may_walk)[0]
+
+
+def _listed(actor, search: str, status: str, sort: str, may_walk: bool):
+    """(`patient_list`; when it walks, the same rows as the name indexes count them, else None)."""
     # `__in` rather than `=`: SQLite matches `IN (0)` to the (clinic, is_archived, ...) indexes
     # but not the `NOT is_archived` that `=False` becomes, and would sort 100k rows per page.
     # "all" is `IN (0, 1)` rather than no condition, so that a search reads the name indexes
@@ -203,13 +208,13 @@ def patient_list(
     patients = _patients_in_reach(actor).filter(is_archived__in=archived)
     order = SORTS.get(sort, SORTS["name"])
     if not search.strip():
-        return patients.order_by(*order)
+        return patients.order_by(*order), None
     country = actor.clinic.country_code if getattr(actor, "clinic_id", None) else ""
-    if may_walk:
-        word = _dense_word(patients, search, country)
-        if word is not None:
-            return patients.filter(_names_checked(word)).order_by(*order)
-    return patients.filter(search_filter(search, country)).order_by(*order)
+    indexed = patients.filter(search_filter(search, country)).order_by(*order)
+    word = _dense_word(patients, search, country) if may_walk else None
+    if word is None:
+        return indexed, None
+    return patients.filter(_names_checked(word)).order_by(*order), indexed
 
 
 # How many patients a patient search in another app's list (lab orders, the review queue,
@@ -275,12 +280,7 @@ def patient_page(
         jumped = int(number) > 1 and not (after or before)
     except (TypeError, ValueError):  # none (page 1), or one the paginator will refuse
         jumped = False
-    patients = patient_list(
-        actor=actor, search=search, status=status, sort=sort, may_walk=not jumped
-    )
-    counted = None
-    if search.strip() and not jumped:
-        counted = patient_list(actor=actor, search=search, status=status, may_walk=False)
+    patients, counted = _listed(actor, search, status, sort, may_walk=not jumped)
     detail = "patient list" + (f"; search: {search.strip()}" if search.strip() else "")
     order = SORTS.get(sort, SORTS["name"])
     walk = None if strict else Walk(order, after, before, edges=_cursor_edges(actor))

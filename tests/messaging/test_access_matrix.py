@@ -37,7 +37,7 @@ TABLE = [
     # HTML pages
     Row("get", "/messages/", 200, READERS),
     Row("get", "/messages/settings/", 200, frozenset({ADMIN})),
-    Row("post", "/messages/settings/", 200, frozenset({ADMIN})),
+    Row("post", "/messages/settings/", 200, frozenset({ADMIN}), data={"form": "reply"}),
     Row("post", "/messages/settings/replies/{id}/delete/", 302, frozenset({ADMIN}), label=SAVED),
     Row("get", "/messages/patients/{id}/new/", 200, READERS, label=PATIENT_RECORD),
     Row("post", "/messages/patients/{id}/new/", 200, READERS, label=PATIENT_RECORD),
