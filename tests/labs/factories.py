@@ -73,8 +73,13 @@ def make_order(patient: Patient, *, actor=None, tests=(), panels=(), **fields):
 
 
 def days_ago(days: float, hour: int = 9) -> datetime.datetime:
-    moment = timezone.now() - datetime.timedelta(days=days)
-    return moment.replace(hour=hour, minute=0, second=0, microsecond=0)
+    """`days` before now at `hour` o'clock (UTC), but never in the future, which a result may
+    not be: before that hour, today's is a minute ago (the suite ran at 00:10 UTC)."""
+    now = timezone.now()
+    moment = (now - datetime.timedelta(days=days)).replace(
+        hour=hour, minute=0, second=0, microsecond=0
+    )
+    return min(moment, now - datetime.timedelta(minutes=1))
 
 
 def audit_mark() -> set[str]:
