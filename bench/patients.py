@@ -66,6 +66,9 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--two-words", default="jo smi", help="a first and last name searched ('jo smi')"
     )
+    parser.add_argument(
+        "--letter", default="a", help="a one-letter search, the list's and the header's ('a')"
+    )
     add_run_args(parser, requests=600, warmup=20, output="latest.md")
     args = parser.parse_args(argv)
 
@@ -76,6 +79,7 @@ def main(argv=None) -> int:
     list_path = f"/patients/?q={query}"
     api_list_path = f"/api/v1/patients/?search={query}"
     two_words_path = f"/patients/?q={urllib.parse.quote(args.two_words)}"
+    letter = urllib.parse.quote(args.letter)
     deep_number, deep_path = deep_page(args.db)
 
     def scenarios(port, html, api):
@@ -85,6 +89,8 @@ def main(argv=None) -> int:
             ("patient list (HTML)", [list_path], html),
             ("patient list (API)", [api_list_path], api),
             (f"patient list, search '{args.two_words}' (HTML)", [two_words_path], html),
+            (f"patient list, search '{args.letter}' (HTML)", [f"/patients/?q={letter}"], html),
+            (f"header search '{args.letter}' (HTML)", [f"/patients/search/?q={letter}"], html),
             ("patient list, no search (HTML)", ["/patients/"], html),
             (f"patient list, page {deep_number:,} by Next (HTML)", [deep_path], html),
             (
@@ -107,7 +113,7 @@ def main(argv=None) -> int:
         "Patients",
         data=f"{patients_in(args.db):,} patients{seeded}",
         load=(
-            f", search `{args.query}` and `{args.two_words}`;"
+            f", search `{args.query}`, `{args.two_words}` and `{args.letter}`;"
             f" the patient page cycles through {len(ids)} patients"
         ),
         bare_rows="25 static rows through a template, padded to the list page's size",
