@@ -77,7 +77,15 @@ class NoteWriterForm(forms.Form):
     """The writer: the title and one Markdown field per section of the note, in order."""
 
     title = forms.CharField(label=_("Title"), max_length=200)
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    # The version the page was loaded with; only a page altered on the way loses it.
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages=dict.fromkeys(
+            ("required", "invalid", "min_value"),
+            _("The page did not say which version of the draft it edits. Reload it."),
+        ),
+    )
 
     def __init__(self, *args, note: Note, **kwargs):
         kwargs.setdefault(
@@ -89,11 +97,6 @@ class NoteWriterForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
-        # The hidden field names the version the page was loaded with; only a page altered on
-        # the way loses it.
-        unsaid = _("The page did not say which version of the draft it edits. Reload it.")
-        self.fields["version"].error_messages.update(required=unsaid, invalid=unsaid)
-        self.fields["version"].error_messages["min_value"] = unsaid
         self.section_names = [s["name"] for s in note.sections]
         for index, name in enumerate(self.section_names):
             self.fields[f"section_{index}"] = forms.CharField(

@@ -419,24 +419,26 @@ def test_booking_the_last_free_slot_taken_meanwhile_says_so(
     assert not Appointment.objects.filter(patient=patient).exists()
 
 
-def test_booking_a_weekly_series_from_the_form(
-    login, staff, patient, provider, follow_up, monday, tz
-):
+@pytest.fixture
+def monday_ten(patient, provider, follow_up, monday, tz) -> tuple[str, str]:
+    """The follow-up booking page for Monday, and its 10:00 slot as the form posts it."""
+    return booking_url(patient, follow_up, provider, monday), posted_slot(
+        provider, local(monday, "10:00", tz)
+    )
+
+
+def test_booking_a_weekly_series_from_the_form(login, staff, patient, monday_ten):
     client = login(staff[Role.NURSE])
-    url = booking_url(patient, follow_up, provider, monday)
-    slot = posted_slot(provider, local(monday, "10:00", tz))
+    url, slot = monday_ten
     response = client.post(url, {"slot": slot, "repeat": "weekly", "interval": 1, "count": 3})
     assert response.status_code == 302
     assert Appointment.objects.filter(patient=patient).count() == 3
 
 
-def test_occurrences_without_a_repeat_are_refused_not_dropped(
-    login, staff, patient, provider, follow_up, monday, tz
-):
+def test_occurrences_without_a_repeat_are_refused_not_dropped(login, staff, patient, monday_ten):
     """ "5 occurrences" with "Does not repeat" booked one appointment and said nothing."""
     client = login(staff[Role.RECEPTIONIST])
-    url = booking_url(patient, follow_up, provider, monday)
-    slot = posted_slot(provider, local(monday, "10:00", tz))
+    url, slot = monday_ten
 
     page = client.post(url, {"slot": slot, "repeat": "", "interval": 1, "count": 5})
 
