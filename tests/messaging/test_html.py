@@ -154,7 +154,8 @@ def test_more_threads_lists_this_patients_threads_of_every_status_by_id(patient,
     assert "Silva" not in link and patient.pk in link
     assert "Messages — Ana Silva" in page
     assert "Old question" in page and "Follow-up 9" in page
-    assert "Rui" not in page and "About Silva results" not in page
+    assert "Silva, Rui" not in page and "Rui&#x27;s refill" not in page
+    assert "About Silva results" not in page
     closed_tab = client.get(f"/messages/?tab=closed&patient={patient.pk}").content.decode()
     assert "Old question" in closed_tab and "Follow-up 9" not in closed_tab
 
