@@ -4,6 +4,7 @@ editor, types and the clinic's reminder and feed settings."""
 import datetime
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from appointments.models import (
@@ -46,13 +47,25 @@ class SlotSearchForm(forms.Form):
         anyone = [("", _("Any provider"))] if any_provider else []
         self.fields["provider"].choices = anyone + [(p.pk, p.name) for p in providers]
 
+    def searched(self) -> str:
+        """What the slots below were found for, as the slot list's label: a user who changes
+        the fields and books without searching again sees which day and type the times are."""
+        data = self.cleaned_data
+        type_name = dict(self.fields["type"].choices).get(data["type"], "")
+        provider = dict(self.fields["provider"].choices).get(data["provider"], "")
+        return _("Free slots: %(type)s · %(provider)s · %(day)s") % {
+            "type": type_name,
+            "provider": provider,
+            "day": date_format(data["date"], "l j F Y"),
+        }
+
 
 class SlotChoiceField(forms.ChoiceField):
     """A free slot offered on the page: "provider id|ISO start". `offered` (some or all of
     `slots`) are the ones shown; any free slot is accepted, so a time chosen for one provider
     still books if the page would now offer it with another."""
 
-    def __init__(self, *, slots, offered, tz, names, **kwargs):
+    def __init__(self, *, slots, offered, tz, names, searched="", **kwargs):
         choices = [
             (
                 slot_value(slot),
@@ -68,7 +81,7 @@ class SlotChoiceField(forms.ChoiceField):
         super().__init__(
             choices=choices,
             widget=forms.RadioSelect,
-            label=_("Free slots"),
+            label=searched or _("Free slots"),
             error_messages={"invalid_choice": _("That slot is no longer free: choose another.")},
             **kwargs,
         )
@@ -103,9 +116,9 @@ class BookForm(forms.Form):
         label=_("Or until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, slots, offered, tz, names, **kwargs):
+    def __init__(self, *args, slots, offered, tz, names, searched="", **kwargs):
         super().__init__(*args, **kwargs)
-        slot = SlotChoiceField(slots=slots, offered=offered, tz=tz, names=names)
+        slot = SlotChoiceField(slots=slots, offered=offered, tz=tz, names=names, searched=searched)
         self.fields = {"slot": slot, **self.fields}
 
     def clean(self):
@@ -133,9 +146,9 @@ class RescheduleForm(forms.Form):
     scope = forms.ChoiceField(label=_("Move"), choices=SCOPES, initial="this")
     note = forms.CharField(label=_("Why (kept in the history)"), max_length=500, required=False)
 
-    def __init__(self, *args, slots, offered, tz, names, series: bool, **kwargs):
+    def __init__(self, *args, slots, offered, tz, names, series: bool, searched="", **kwargs):
         super().__init__(*args, **kwargs)
-        slot = SlotChoiceField(slots=slots, offered=offered, tz=tz, names=names)
+        slot = SlotChoiceField(slots=slots, offered=offered, tz=tz, names=names, searched=searched)
         self.fields = {"slot": slot, **self.fields}
         if not series:
             del self.fields["scope"]

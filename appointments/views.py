@@ -254,7 +254,12 @@ def book(request):
         request, clinic=clinic, patient_id=patient.pk
     )
     form = BookForm(
-        request.POST or None, slots=found, offered=offered, tz=tz, names=_names(providers)
+        request.POST or None,
+        slots=found,
+        offered=offered,
+        tz=tz,
+        names=_names(providers),
+        searched=search.searched() if found else "",
     )
     if request.method == "POST" and search.is_valid() and form.is_valid():
         provider_id, start = form.fields["slot"].parsed(form.cleaned_data["slot"])
@@ -326,6 +331,7 @@ def reschedule(request, pk: str):
         tz=tz,
         names=_names(providers),
         series=appointment.series_id is not None,
+        searched=search.searched() if found else "",
     )
     if request.method == "POST" and form.is_valid():
         provider_id, start = form.fields["slot"].parsed(form.cleaned_data["slot"])
