@@ -46,9 +46,23 @@ INPUT_TEMPLATES = {
     f"{WIDGETS}{name}.html" for name in ("text", "search", "date", "checkbox", "hidden")
 }
 SELECT_TEMPLATE, OPTION_TEMPLATE = f"{WIDGETS}select.html", f"{WIDGETS}select_option.html"
+TEXTAREA_TEMPLATE = f"{WIDGETS}textarea.html"
 
 
-class FilterWidgetRenderer(DjangoTemplates):
+class FormRenderer(DjangoTemplates):
+    """The project's form renderer (settings.FORM_RENDERER): Django's, but a text area has no
+    `maxlength`. A browser cuts a longer paste off at that length without a word, and the text
+    was sent to the patient or saved cut; the field's limit still refuses it on the server,
+    saying how long it is, and the page shows the text again in full to be shortened."""
+
+    def render(self, template_name, context, request=None):
+        if template_name == TEXTAREA_TEMPLATE:
+            widget = context["widget"]
+            widget["attrs"] = {k: v for k, v in widget["attrs"].items() if k != "maxlength"}
+        return super().render(template_name, context, request)
+
+
+class FilterWidgetRenderer(FormRenderer):
     """Django's templates of the filter forms' inputs and selects, drawn in Python with the
     same bytes: through the template engine a list page's filter widgets cost ~3,000-6,000
     Python calls (an include per option and another for its attributes), a tenth of the page.
@@ -157,9 +171,23 @@ class FilterDateField(forms.DateField):
 
 
 class ChangedFieldsMixin:
-    """Forms that edit a record: FIELDS are the service's fields, in and out."""
+    """Forms that edit a record: FIELDS are the service's fields, in and out.
+
+    What the user changed is judged against the values the page showed them (Django's hidden
+    `initial-` inputs), not against the record as it is when they save: a page opened before a
+    colleague's edit put the colleague's fields back in silence. A post without them (a page
+    drawn before they existed) is judged against the record. Two people changing one field:
+    the later save wins, as it would a moment later anyway."""
 
     FIELDS: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.FIELDS:
+            if name in self.fields:
+                self.fields[name].show_hidden_initial = (
+                    not self.is_bound or self.add_initial_prefix(name) in self.data
+                )
 
     @classmethod
     def initial_for(cls, obj) -> dict:

@@ -224,6 +224,9 @@ else:
         options.setdefault("transaction_mode", "IMMEDIATE")
         options.setdefault("timeout", 20)
 
+# Forms are drawn by Django's templates, a text area without `maxlength` (core.forms).
+FORM_RENDERER = "core.forms.FormRenderer"
+
 # --- Auth ----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 # Where core.audit writes the audit trail (looked up like the user model).

@@ -1,0 +1,110 @@
+"""An edit page saves what its user changed, judged against what the page showed them: a page
+opened before a colleague's edit does not put the colleague's fields back (core.forms
+.ChangedFieldsMixin). And a text area is drawn without `maxlength`, so a long paste is refused
+with a message and kept, not cut off by the browser in silence (core.forms.FormRenderer)."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from core.roles import Role
+from messaging.models import Message
+from patients import services
+from patients.models import Patient
+from tests.messaging.factories import make_thread
+from tests.patients.factories import PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class FormReader(HTMLParser):
+    """What a browser submits from the page's form with `action`'s fields as drawn."""
+
+    def __init__(self):
+        super().__init__()
+        self.data, self._textarea, self._select, self._in_form = {}, None, None, False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self._in_form = attrs.get("method") == "post"
+        if not self._in_form or "name" not in attrs and tag != "option":
+            return
+        if tag == "input" and attrs.get("type") not in ("submit", "checkbox", "radio", "file"):
+            self.data[attrs["name"]] = attrs.get("value", "")
+        elif tag == "input" and attrs.get("type") in ("checkbox", "radio") and "checked" in attrs:
+            self.data[attrs["name"]] = attrs.get("value", "on")
+        elif tag == "textarea":
+            self._textarea = attrs["name"]
+            self.data[self._textarea] = ""
+        elif tag == "select":
+            self._select = attrs["name"]
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.data[self._select] = attrs.get("value", "")
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "form":
+            self._in_form = False
+
+
+def drawn_form(response) -> dict:
+    reader = FormReader()
+    reader.feed(response.content.decode())
+    if "textarea" in response.content.decode():  # Django starts a text area with a newline
+        reader.data = {k: v.removeprefix("\n") for k, v in reader.data.items()}
+    return reader.data
+
+
+def test_saving_a_page_opened_before_a_colleagues_edit_keeps_their_change(client, clinic, staff):
+    patient = PatientFactory(clinic=clinic, phone="+44 161 208 1062", address="1 Old Road")
+    client.force_login(staff[Role.RECEPTIONIST])
+    opened = drawn_form(client.get(f"/patients/{patient.pk}/edit/"))
+    services.patient_update(actor=staff[Role.NURSE], patient=patient, phone="07700 900123")
+
+    response = client.post(
+        f"/patients/{patient.pk}/edit/", {**opened, "address": "2 New Street\nLeeds"}
+    )
+
+    assert response.status_code == 302
+    stored = Patient.objects.get(pk=patient.pk)
+    assert stored.address == "2 New Street\nLeeds"
+    assert stored.phone == "07700 900123"  # the nurse's, not the one the old page showed
+
+
+def test_a_page_saved_unchanged_after_a_colleagues_edit_changes_nothing(client, clinic, staff):
+    patient = PatientFactory(clinic=clinic, phone="+44 161 208 1062")
+    client.force_login(staff[Role.RECEPTIONIST])
+    opened = drawn_form(client.get(f"/patients/{patient.pk}/edit/"))
+    services.patient_update(actor=staff[Role.NURSE], patient=patient, last_name="Okafor")
+
+    response = client.post(f"/patients/{patient.pk}/edit/", opened, follow=True)
+
+    assert "Nothing was changed." in response.content.decode()
+    assert Patient.objects.get(pk=patient.pk).last_name == "Okafor"
+
+
+def test_a_text_area_has_no_maxlength_and_a_long_reply_is_refused_and_kept(client, clinic, staff):
+    clinician = staff[Role.CLINICIAN]
+    thread = make_thread(clinician, PatientFactory(clinic=clinic), subject="Your results")
+    client.force_login(clinician)
+    page = client.get(f"/messages/{thread.pk}/").content.decode()
+    [reply_box] = re.findall(r'<textarea name="text"[^>]*>', page)
+    long_text = "Please read this carefully. " * 399 + "Thank you."  # 11,182 characters
+
+    response = client.post(f"/messages/{thread.pk}/reply/", {"text": long_text})
+
+    assert "maxlength" not in reply_box
+    assert response.status_code == 200
+    shown = response.content.decode()
+    assert "Ensure this value has at most 10000 characters (it has 11182)." in shown
+    assert long_text in shown  # all of it, to be shortened
+    assert not Message.objects.filter(thread=thread, text__startswith="Please read").exists()
