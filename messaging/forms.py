@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import FilterForm
 from messaging.models import MAX_TEXT, Category
+from messaging.selectors import may_read_category
 
 
 class InboxFilterForm(FilterForm):
@@ -68,6 +69,14 @@ class ThreadStartForm(forms.Form):
     )
     urgent = forms.BooleanField(label=_("Urgent"), required=False)
     attachments = attachments_field()
+
+    def __init__(self, *args, actor, **kwargs):
+        """Only the categories the actor's role may write in: the front desk starts
+        appointment and billing threads, and its form opens on the first of those."""
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [
+            (value, label) for value, label in Category.choices if may_read_category(actor, value)
+        ]
 
 
 class ReplyForm(forms.Form):

@@ -102,7 +102,9 @@ def thread_new(request, pid):
     patient = patient_get(
         actor=request.user, id=pid, permission="messaging.write", audited=not posting
     )
-    form = ThreadStartForm(request.POST if posting else None, request.FILES if posting else None)
+    form = ThreadStartForm(
+        request.POST if posting else None, request.FILES if posting else None, actor=request.user
+    )
     if posting and form.is_valid():
         fields = dict(form.cleaned_data)
         uploads = fields.pop("attachments")

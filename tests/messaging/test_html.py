@@ -122,6 +122,32 @@ def test_the_thread_page_renders_the_asides_of_other_apps(patient_user, clinicia
     assert "Aside for Rash getting worse" in page
 
 
+def test_the_front_desk_starts_only_threads_of_categories_it_may_read(patient, receptionist):
+    """The form opened on "Clinical question", which the front desk may not write in: it
+    answered "Your role does not allow threads of this category." after the message was typed."""
+    desk = browser(receptionist)
+
+    page = desk.get(f"/messages/patients/{patient.pk}/new/").content.decode()
+    refused = desk.post(
+        f"/messages/patients/{patient.pk}/new/",
+        {"subject": "Your results", "category": "clinical", "text": "Please call us"},
+    )
+    started = desk.post(
+        f"/messages/patients/{patient.pk}/new/",
+        {"subject": "Your visit", "category": "appointment", "text": "See you Monday"},
+    )
+
+    offered = re.findall(
+        r'<option value="(\w+)"', page.split('name="category"')[1].split("</select>")[0]
+    )
+    assert offered == ["appointment", "billing"]
+    assert "Select a valid choice." in refused.content.decode()
+    assert started.status_code == 302
+    assert list(Thread.objects.values_list("subject", "category")) == [
+        ("Your visit", "appointment")
+    ]
+
+
 def test_patient_panel_and_start_a_thread(patient, clinician):
     page = browser(clinician).get(f"/patients/{patient.pk}/").content.decode()
     assert "Start a thread" in page
