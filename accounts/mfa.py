@@ -89,7 +89,15 @@ def totp_begin(*, user) -> dict:
     if has_device(user):
         raise Conflict(_("Two-factor authentication is already on; reset it first."))
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return totp_pending(user=user)
+
+
+def totp_pending(*, user) -> dict | None:
+    """The enrolment started and not yet confirmed (its secret and QR code), if any."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        return None
     url = device.config_url
     return {
         "secret": base64.b32encode(device.bin_key).decode(),

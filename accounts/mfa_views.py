@@ -6,7 +6,7 @@ still enrol) on these pages: everything else redirects here, and the API (sessio
 """
 
 from django import forms
-from django.contrib import auth, messages
+from django.contrib import auth
 from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
@@ -48,8 +48,10 @@ def pass_session(request) -> None:
 
 
 def _next_url(request) -> str:
+    """A path on this site to go on to, else home. Only a path: `redirect()` reads a bare word
+    ("foo") as the name of a URL pattern, and a link with `?next=foo` answered 500."""
     target = request.GET.get("next") or request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, {request.get_host()}):
         return target
     return reverse("home")
 
@@ -80,16 +82,11 @@ def mfa_setup(request):
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            pass_session(request)
-            messages.success(request, _("Two-factor authentication is on."))
+            pass_session(request)  # the page itself says it is on, above the backup codes
             return render(request, "accounts/mfa_setup.html", {"backup_codes": codes})
-    if request.method == "GET":
-        setup = mfa.totp_begin(user=user)
-        request.session["mfa_setup"] = {k: setup[k] for k in ("secret", "otpauth_url")}
-    else:  # a wrong code: the same secret again
-        setup = request.session.get("mfa_setup")
-        if setup:
-            setup = {**setup, "qr_svg": mfa.qr_svg(setup["otpauth_url"])}
+    # The key already shown, as long as it waits for its code: a phone's browser reloads the
+    # tab after a switch to the authenticator app, and a new key made the scanned one useless.
+    setup = mfa.totp_pending(user=user) or mfa.totp_begin(user=user)
     return render(
         request,
         "accounts/mfa_setup.html",

@@ -2,6 +2,7 @@
 policy, superusers in the admin, backup codes, replay, and an admin's reset."""
 
 import datetime
+import re
 import time
 
 import pytest
@@ -358,3 +359,34 @@ def test_the_set_up_code_field_opens_the_numeric_keypad(client, clinician):
     page = page_text(client.get("/accounts/mfa/setup/"))
     assert 'inputmode="numeric"' in page and 'autocomplete="one-time-code"' in page
     assert "one of your backup codes" not in page
+
+
+def test_the_set_up_page_keeps_its_key_until_it_is_confirmed(client, clinician):
+    """A phone's browser reloads the tab after a switch to the authenticator app: the key the
+    app scanned must still be the one a code is checked against (each visit made a new one)."""
+    client.force_login(clinician)
+    shown = re.search(r'id="mfa-secret">([A-Z2-7]+)<', client.get("/accounts/mfa/setup/").text)[1]
+    scanned = TOTPDevice.objects.get(user=clinician)
+
+    reloaded = client.get("/accounts/mfa/setup/").text
+    done = page_text(client.post("/accounts/mfa/setup/", {"code": code_for(scanned)}))
+
+    assert f'id="mfa-secret">{shown}<' in reloaded
+    assert mfa.has_device(clinician)
+    assert done.count("Two-factor authentication is on.") == 1
+
+
+@pytest.mark.parametrize("target", ["foo", "home", "0123456789abcdef01234567", "//evil.example/"])
+def test_a_next_that_is_not_a_path_of_this_site_leads_home(client, clinician, target):
+    """`?next=foo` answered 500: a bare word was read as the name of a URL pattern."""
+    client.force_login(clinician)
+
+    answer = client.get("/accounts/mfa/verify/", {"next": target})
+
+    assert answer.status_code == 302 and answer.url == "/"
+
+
+def test_a_next_path_of_this_site_is_followed(client, clinician):
+    client.force_login(clinician)
+    answer = client.get("/accounts/mfa/verify/", {"next": "/patients/?q=smi"})
+    assert answer.status_code == 302 and answer.url == "/patients/?q=smi"
