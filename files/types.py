@@ -123,10 +123,15 @@ def type_for_head(head: bytes, name: str) -> str:
             raise not_allowed(
                 _("This kind of file (%(type)s) is not accepted.") % {"type": detected}
             )
+        if extension not in ALLOWED[detected][1] and not extension:
+            raise not_allowed(
+                _("The file's name needs an extension that matches its contents (%(type)s).")
+                % {"type": ALLOWED[detected][0]}
+            )
         if extension not in ALLOWED[detected][1]:
             raise not_allowed(
                 _("The file's name (.%(extension)s) does not match its contents (%(type)s).")
-                % {"extension": extension or "—", "type": ALLOWED[detected][0]}
+                % {"extension": extension, "type": ALLOWED[detected][0]}
             )
         if HEAD_MARKUP.search(head):
             raise not_allowed(_("The file contains web page markup as well as its own format."))

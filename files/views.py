@@ -191,6 +191,7 @@ def file_detail(request, pk: str):
         "files/file_detail.html",
         {
             "file": stored,
+            "patient": stored.patient,  # base.html's patient header, as on every patient page
             "duplicates": selectors.duplicates_of(actor=request.user, stored=stored),
             "may_edit": can(request.user, "files.update") and not stored.is_deleted,
             "may_delete": services.may_delete(request.user, stored) and not stored.is_deleted,
@@ -224,7 +225,11 @@ def file_edit(request, pk: str):
                 return redirect("files:detail", pk=stored.pk)
     else:
         form = FileEditForm(**options)
-    return render(request, "files/file_edit.html", {"file": stored, "form": form})
+    return render(
+        request,
+        "files/file_edit.html",
+        {"file": stored, "patient": stored.patient, "form": form},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -244,7 +249,7 @@ def file_delete(request, pk: str):
             return redirect("files:patient_files", pid=stored.patient_id)
         return redirect("files:documents")
     services.ensure_may_delete(request.user, stored)
-    return render(request, "files/file_delete.html", {"file": stored})
+    return render(request, "files/file_delete.html", {"file": stored, "patient": stored.patient})
 
 
 @require_POST

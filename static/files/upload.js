@@ -4,8 +4,16 @@
   "use strict";
 
   function errorText(xhr, fallback) {
+    // A field's own message ("The submitted file is empty."), not the API's "file: …": the
+    // row already names the file.
     try {
       var body = JSON.parse(xhr.responseText);
+      var errors = (body && body.errors) || {};
+      for (var field in errors) {
+        if (Array.isArray(errors[field]) && typeof errors[field][0] === "string") {
+          return errors[field][0];
+        }
+      }
       if (body && body.detail) return body.detail;
     } catch (ignored) { /* not JSON: fall back */ }
     return fallback + " (" + xhr.status + ")";

@@ -1,5 +1,6 @@
 """The upload form in Chromium: several files at once, each sent to the API with its own
-progress bar; a refused file says why and the others are stored."""
+progress bar; a refused file says why, in words (not the API's field names), and the others are
+stored."""
 
 import pytest
 from django.test import Client
@@ -24,17 +25,24 @@ def test_upload_several_files_with_progress(page, live_server, output_dir, tmp_p
     (tmp_path / "referral.pdf").write_bytes(pdf_bytes())
     (tmp_path / "wound.png").write_bytes(png_bytes())
     (tmp_path / "evil.jpg").write_bytes(b"<html><script>alert(1)</script></html>")
+    (tmp_path / "blank.pdf").write_bytes(b"")
+    (tmp_path / "scan").write_bytes(pdf_bytes())
 
     page.goto(f"/files/patients/{patient.pk}/")
     page.get_by_label("Files", exact=True).set_input_files(
-        [tmp_path / "referral.pdf", tmp_path / "wound.png", tmp_path / "evil.jpg"]
+        [tmp_path / name for name in ("referral.pdf", "wound.png", "evil.jpg", "blank.pdf", "scan")]
     )
     page.locator("#upload").get_by_label("Category").select_option("referral")
     page.get_by_role("button", name="Upload", exact=True).click()
 
     progress = page.locator(".hp-upload-progress")
     progress.get_by_text("does not match its contents").wait_for()
-    assert progress.locator("progress").count() == 3
+    progress.get_by_text("The submitted file is empty.", exact=True).wait_for()
+    progress.get_by_text(
+        "The file's name needs an extension that matches its contents (PDF). Allowed types:"
+    ).wait_for()
+    assert "file:" not in progress.inner_text()
+    assert progress.locator("progress").count() == 5
     assert progress.get_by_text("Uploaded.").count() == 2
     page.screenshot(path=output_dir / "files-upload.png", full_page=True)
     assert sorted(StoredFile.objects.values_list("original_name", flat=True)) == [

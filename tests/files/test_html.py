@@ -91,6 +91,17 @@ def test_preview_page_shows_the_preview_and_duplicates(web, staff, patient):
     assert f'href="/files/{second.pk}/download/?inline=1"' in page
 
 
+@pytest.mark.parametrize("suffix", ["", "edit/", "delete/"])
+def test_a_patients_file_pages_open_with_the_patient_header(web, staff, patient, suffix):
+    """Who the file belongs to, with the allergy banner, as on every page about one patient."""
+    stored = stored_file(staff[Role.CLINICIAN], patient, name="w.png", data=png_bytes())
+
+    page = text(web.get(f"/files/{stored.pk}/{suffix}"))
+
+    assert 'class="hp-patient-header' in page
+    assert f'<span class="hp-mrn">{patient.mrn}</span>' in page
+
+
 @pytest.mark.parametrize("name", ["scan.pdf", "wound.png", "xray.tiff", "IMG_0001.HEIC", "ct.dcm"])
 def test_open_in_the_browser_is_offered_for_what_a_browser_shows(web, staff, patient, name):
     """HEIC and TIFF are served as downloads (browsers do not show them): no button that would
