@@ -77,7 +77,11 @@ class OrderForm(forms.Form):
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for cancelling"), max_length=200)
+    reason = forms.CharField(
+        label=_("Reason for cancelling"),
+        max_length=200,
+        error_messages={"required": _("Give a reason for cancelling the order.")},
+    )
 
 
 # --- results ------------------------------------------------------------------------------------

@@ -62,7 +62,9 @@ class ValueField(serializers.Field):
             raise serializers.ValidationError(_("At most 200 characters."))
         if isinstance(data, str) and "\x00" in data:  # as every text field of the forms refuses
             raise serializers.ValidationError(_("Null characters are not allowed."))
-        return str(data) if not isinstance(data, str) else data
+        if isinstance(data, float):  # written out in full: 1e-05 is the JSON number 0.00001
+            return format(Decimal(repr(data)), "f")
+        return str(data)
 
     def to_representation(self, value):
         return as_number(value) if isinstance(value, Decimal) else value

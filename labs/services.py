@@ -10,9 +10,10 @@ import copy
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,6 +21,7 @@ from django.db import IntegrityError
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core import transactions
 from core.audit import CREATE, DELETE, UPDATE, audit
@@ -50,6 +52,8 @@ from patients.selectors import patient_list
 
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of lab machines drift a little
 PLACES = Decimal("0.0001")  # the decimals a value is stored with (LabResult.value_numeric)
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")  # 12, -0.5, .5, 1.
+SCIENTIFIC_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)[eE][+-]?\d+")  # 1e3, 2.5E-2
 POSNEG_VALUES = {
     "positive": "Positive",
     "negative": "Negative",
@@ -497,18 +501,15 @@ def _plausible_year(moment: datetime, field_name: str) -> None:
         )
 
 
-def clean_value(test: LabTest, raw) -> tuple[Decimal | None, str]:
-    """(numeric value, text value) for this test's value type, or a ValidationError."""
+def clean_value(test: LabTest, raw, *, decimal_comma: bool = False) -> tuple[Decimal | None, str]:
+    """(numeric value, text value) for this test's value type, or a ValidationError.
+
+    `decimal_comma`: the clinic writes decimals with a comma (clinic_decimal_comma)."""
     if raw is None or str(raw).strip() == "":
         raise ValidationError({"value": _("Enter a value.")})
     if test.value_type == ValueType.NUMERIC:
-        if isinstance(raw, bool):
-            raise ValidationError({"value": _("%s needs a number.") % test.name})
-        try:
-            number = Decimal(str(raw).strip().replace(",", "."))
-        except InvalidOperation:
-            raise ValidationError({"value": _("%s needs a number.") % test.name})
-        if not number.is_finite() or abs(number) >= Decimal("1e8"):
+        number = _number(test, raw, decimal_comma=decimal_comma)
+        if abs(number) >= Decimal("1e8"):
             raise ValidationError({"value": _("The number is out of range.")})
         stored = number.quantize(PLACES)
         if stored != number:  # never a different number than the one typed
@@ -525,6 +526,58 @@ def clean_value(test: LabTest, raw) -> tuple[Decimal | None, str]:
             raise ValidationError({"value": _("%s is positive or negative.") % test.name})
         return None, text
     return None, str(raw).strip()[:200]
+
+
+def _number(test: LabTest, raw, *, decimal_comma: bool) -> Decimal:
+    """The number typed, written plainly: digits and one decimal point, read as a comma only
+    where the clinic writes decimals so (elsewhere "1,500" is 1500 or 1.5: refused, never
+    guessed), no scientific notation, and below zero only for a test that can be."""
+    text = "" if isinstance(raw, bool) else str(raw).strip()
+    if "," in text and not decimal_comma and PLAIN_NUMBER.fullmatch(text.replace(",", "")):
+        raise ValidationError({"value": _comma_refused(text)})
+    if decimal_comma:
+        text = text.replace(",", ".")
+    if SCIENTIFIC_NUMBER.fullmatch(text):
+        raise ValidationError(
+            {
+                "value": _(
+                    "Write the number in full (e.g. 1000, not 1e3): scientific notation is not "
+                    "read here."
+                )
+            }
+        )
+    if not PLAIN_NUMBER.fullmatch(text):
+        raise ValidationError({"value": _("%s needs a number.") % test.name})
+    number = Decimal(text)
+    if number < 0 and not _may_be_negative(test):
+        raise ValidationError(
+            {
+                "value": _("%(test)s cannot be negative (%(value)s): check the value.")
+                % {"test": test.name, "value": text[:40]}
+            }
+        )
+    return number
+
+
+def _comma_refused(text: str) -> str:
+    whole, decimal = text.replace(",", ""), text.replace(",", ".")
+    if text.count(",") == 1 and PLAIN_NUMBER.fullmatch(decimal):
+        decimal = format(Decimal(decimal).normalize(), "f")  # 1,500: 1500 or 1.5
+        return _("Write %(whole)s or %(decimal)s: a comma is not read as a decimal point here.") % {
+            "whole": whole,
+            "decimal": decimal,
+        }
+    return _("Write %(whole)s, without commas: a comma is not read as a decimal point here.") % {
+        "whole": whole
+    }
+
+
+def _may_be_negative(test: LabTest) -> bool:
+    """A concentration or a count is never below zero; a test whose catalogue limits go below
+    zero (base excess, a z-score) can be."""
+    limits = [test.critical_low, test.critical_high]
+    limits += [limit for r in test.ranges.all() for limit in (r.low, r.high)]
+    return any(limit is not None and limit < 0 for limit in limits)
 
 
 def clean_unit(test: LabTest, unit: str | None, number: Decimal | None = None) -> Decimal | None:
@@ -568,7 +621,7 @@ def build_result(
         raise ValidationError({"order": _("That order is for another patient.")})
     if status not in (LabResult.Status.PRELIMINARY, LabResult.Status.FINAL):
         raise ValidationError({"status": _("A new result is preliminary or final.")})
-    number, text = clean_value(test, value)
+    number, text = clean_value(test, value, decimal_comma=clinic_decimal_comma(actor.clinic))
     number = clean_unit(test, unit, number)
     _check_time(collected_at, "collected_at")
     age = patient.age(on=timezone.localdate(collected_at))
@@ -615,7 +668,7 @@ def result_create(*, actor, **fields) -> LabResult:
 def result_correct(*, actor, result: LabResult, value, reason: str = "", unit=None) -> LabResult:
     """Change a result's value: the old one stays visible in its history."""
     require(actor, "labs.result.enter")
-    number, text = clean_value(result.test, value)
+    number, text = clean_value(result.test, value, decimal_comma=clinic_decimal_comma(actor.clinic))
     number = clean_unit(result.test, unit, number)
     revision = LabResultRevision(
         result=result,
@@ -825,20 +878,24 @@ def results_review_bulk(
 # --- CSV import ---------------------------------------------------------------------------------
 CSV_COLUMNS = ("mrn", "test", "value", "unit", "collected_at", "lab")
 CSV_OPTIONAL = ("lab",)
+# A comma, or the semicolon Excel writes where decimals take the comma (Spanish, French), or a tab.
+CSV_DELIMITERS = (",", ";", "\t")
 
 
 @dataclass
 class ImportRow:
     """One row of the file: its cells by column, and its errors or the result it makes.
 
-    `duplicate`: the row repeats a result already recorded (or an earlier row of the file):
-    same patient, test, collection time and value. It is skipped, never imported twice."""
+    `duplicate`: the row repeats a result already recorded, or an earlier row of the file (the
+    line of which is `repeats`): same patient, test, collection time and value. It is skipped,
+    never imported twice."""
 
     line: int
     cells: dict[str, str]
     errors: list[str] = field(default_factory=list)
     result: LabResult | None = None
     duplicate: bool = False
+    repeats: int | None = None
 
     @property
     def importable(self) -> bool:
@@ -872,6 +929,15 @@ class ImportReport:
         return [row for row in self.rows if row.duplicate]
 
     @property
+    def already_recorded(self) -> list[ImportRow]:
+        return [row for row in self.rows if row.duplicate and row.repeats is None]
+
+    @property
+    def repeated(self) -> list[ImportRow]:
+        """Rows equal to an earlier row of the same file."""
+        return [row for row in self.rows if row.repeats is not None]
+
+    @property
     def critical(self) -> list[LabResult]:
         return [result for result in self.results if result.needs_communication]
 
@@ -902,9 +968,14 @@ def results_import(
     report = ImportReport()
     try:
         text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
-        records = list(csv.reader(io.StringIO(text)))
-    except (UnicodeDecodeError, csv.Error) as exc:
-        report.file_errors.append(_("The file is not a readable UTF-8 CSV file (%s).") % exc)
+    except UnicodeDecodeError:
+        report.file_errors.append(_("The file is not UTF-8 text; save it as CSV (UTF-8)."))
+        return report
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_csv_delimiter(text))
+    try:
+        records = list(reader)
+    except csv.Error as exc:
+        report.file_errors.append(_csv_error(exc, reader.line_num))
         return report
     digest = file_digest(text)
     report.already = (
@@ -918,7 +989,10 @@ def results_import(
     header = [h.strip().lower() for h in (records[0] if records else [])]
     missing = [c for c in CSV_COLUMNS if c not in header and c not in CSV_OPTIONAL]
     if missing:
-        report.file_errors.append(_("Missing columns: %s") % ", ".join(missing))
+        report.file_errors.append(
+            _("Missing columns: %(missing)s. The first line names the columns: %(columns)s.")
+            % {"missing": ", ".join(missing), "columns": ",".join(CSV_COLUMNS)}
+        )
         return report
     for line, cells in enumerate(records[1:], start=2):
         if not any(cell.strip() for cell in cells):
@@ -968,17 +1042,46 @@ def results_import(
     return report
 
 
+def _csv_delimiter(text: str) -> str:
+    """The separator of the file's header: the one that splits it into the most known columns
+    (a comma when none does, for the error to name the columns missing)."""
+    header = io.StringIO(text, newline="").readline()
+
+    def known(delimiter: str) -> int:
+        cells = next(csv.reader([header], delimiter=delimiter), [])
+        return sum(1 for cell in cells if cell.strip().lower() in CSV_COLUMNS)
+
+    return max(CSV_DELIMITERS, key=known)
+
+
+def _csv_error(exc: csv.Error, line: int) -> str:
+    """What the csv module could not read, said for whoever fixes the file."""
+    if "field limit" in str(exc):  # csv.field_size_limit(), 131,072 characters
+        return _(
+            "Line %(line)d has a value longer than %(limit)s characters, which no result has: "
+            "check the file (a quote left open makes the rest of the file one value)."
+        ) % {
+            "line": line,
+            "limit": formats.number_format(csv.field_size_limit(), force_grouping=True),
+        }
+    return _("Line %(line)d cannot be read as CSV: check the file.") % {"line": line}
+
+
 def _already_message(earlier: LabImport | None) -> str:
     if earlier is None:
         return _("This file has already been imported.")
-    return _(
-        "This file was already imported on %(when)s by %(who)s (%(count)d result(s)); "
-        "nothing was imported again."
+    who = earlier.imported_by
+    return ngettext(
+        "This file was already imported on %(when)s by %(who)s (%(count)d result); nothing was "
+        "imported again.",
+        "This file was already imported on %(when)s by %(who)s (%(count)d results); nothing was "
+        "imported again.",
+        earlier.rows_written,
     ) % {
         "when": formats.date_format(
             timezone.localtime(earlier.created_at), "SHORT_DATETIME_FORMAT"
         ),
-        "who": getattr(earlier.imported_by, "email", "") or _("someone"),
+        "who": (who.name or who.email) if who is not None else _("someone"),
         "count": earlier.rows_written,
     }
 
@@ -992,7 +1095,8 @@ def _mark_duplicates(rows: list[ImportRow]) -> None:
         patient_id__in={row.result.patient_id for row in candidates},
         collected_at__in={row.result.collected_at for row in candidates},
     ).values_list("patient_id", "test_id", "collected_at", "value_numeric", "value_text")
-    seen = {_same_result_key(*values) for values in existing}
+    recorded = {_same_result_key(*values) for values in existing}
+    first_line: dict[tuple, int] = {}  # each result of the file, by the line it is first on
     for row in candidates:
         result = row.result
         key = _same_result_key(
@@ -1002,8 +1106,9 @@ def _mark_duplicates(rows: list[ImportRow]) -> None:
             result.value_numeric,
             result.value_text,
         )
-        row.duplicate = key in seen
-        seen.add(key)
+        row.repeats = first_line.get(key) if key not in recorded else None
+        row.duplicate = key in recorded or row.repeats is not None
+        first_line.setdefault(key, row.line)
 
 
 def _same_result_key(patient_id, test_id, collected_at, number, text) -> tuple:
@@ -1065,6 +1170,13 @@ def clinic_date_formats(clinic) -> tuple[str, ...]:
     return MONTH_FIRST if locale == "en-US" else DAY_FIRST
 
 
+def clinic_decimal_comma(clinic) -> bool:
+    """Whether the clinic writes decimals with a comma: its locale's DECIMAL_SEPARATOR (Django's
+    formats: es and fr do, en-GB and en-US do not)."""
+    locale = getattr(clinic, "locale_code", "") or settings.LANGUAGE_CODE
+    return formats.get_format("DECIMAL_SEPARATOR", lang=locale) == ","
+
+
 def _moment(text: str, formats_accepted: tuple[str, ...] = ()) -> datetime:
     try:
         moment = parse_datetime(text)
@@ -1104,8 +1216,14 @@ class RowsInvalid(ValidationError):
 
     def __init__(self, row_errors: dict[int, ValidationError | ServiceError]):
         self.row_errors = row_errors
+        count = len(row_errors)
         super().__init__(
-            _("%(count)d row(s) have errors; nothing was saved.") % {"count": len(row_errors)}
+            ngettext(
+                "%(count)d row has an error; nothing was saved.",
+                "%(count)d rows have errors; nothing was saved.",
+                count,
+            )
+            % {"count": count}
         )
 
 

@@ -11,6 +11,8 @@ from datetime import datetime
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
@@ -18,8 +20,13 @@ from django.views.decorators.http import require_http_methods
 from core.decorators import staff_page
 from labs import services
 from labs.forms import ImportUploadForm
+from patients.services import MRN_WIDTH
 
 IMPORT_SESSION_KEY = "labs_import"
+# A preview shows its summary, the rows with errors (up to PREVIEW_ERRORS: one fault repeated on
+# every row of a big file needs fixing once) and the first PREVIEW_OTHERS other rows: a file of
+# 30,000 rows was otherwise a page of 12 MB.
+PREVIEW_ERRORS, PREVIEW_OTHERS = 1000, 100
 
 
 @require_http_methods(["GET", "POST"])
@@ -38,7 +45,7 @@ def results_import(request):
             # Kept on the server (the session), never in the page: the import runs on exactly
             # what was previewed. The form's 2 MB limit caps its size.
             request.session[IMPORT_SESSION_KEY] = {"token": token, "name": name, "text": text}
-            context.update(report=report, token=token, filename=name)
+            context.update(_preview(report), token=token, filename=name)
     elif request.method == "POST" and action in ("import", "import_valid"):
         stored = request.session.get(IMPORT_SESSION_KEY) or {}
         token = request.POST.get("token", "")
@@ -53,7 +60,7 @@ def results_import(request):
                 request, _("Tick the box to confirm that the rows with errors are left out.")
             )
             report = services.results_import(actor=request.user, data=stored["text"])
-            context.update(report=report, token=token, filename=stored.get("name", ""))
+            context.update(_preview(report), token=token, filename=stored.get("name", ""))
             return render(request, "labs/import.html", context)
         report = services.results_import(
             actor=request.user,
@@ -71,23 +78,50 @@ def results_import(request):
             messages.info(request, _("Nothing to import: every row is already recorded."))
             return redirect("labs:import")
         messages.error(request, _("Nothing was imported."))
-        context.update(report=report, token=token, filename=stored.get("name", ""))
+        context.update(_preview(report), token=token, filename=stored.get("name", ""))
     elif request.method == "POST":  # an action no button of the page sends
         messages.error(request, _("Upload a file to preview, then import it with its buttons."))
         return render(request, "labs/import.html", context, status=400)
     return render(request, "labs/import.html", context)
 
 
+def _preview(report) -> dict:
+    """The report and the rows its page shows, in file order, with how many it leaves out."""
+    shown, errors, others = [], 0, 0
+    for row in report.rows:
+        if row.errors:
+            errors += 1
+            if errors <= PREVIEW_ERRORS:
+                shown.append(row)
+        else:
+            others += 1
+            if others <= PREVIEW_OTHERS:
+                shown.append(row)
+    return {
+        "report": report,
+        "preview_rows": shown,
+        "errors_not_shown": max(errors - PREVIEW_ERRORS, 0),
+        "others_not_shown": max(others - PREVIEW_OTHERS, 0),
+    }
+
+
 def _imported_messages(request, report) -> None:
     n = report.written
     text = ngettext("%(count)d result imported.", "%(count)d results imported.", n) % {"count": n}
-    skipped = len(report.duplicates)
+    skipped = len(report.already_recorded)
     if skipped:
         text += " " + ngettext(
             "%(count)d row already recorded was skipped.",
             "%(count)d rows already recorded were skipped.",
             skipped,
         ) % {"count": skipped}
+    repeated = len(report.repeated)
+    if repeated:
+        text += " " + ngettext(
+            "%(count)d row repeated in the file was skipped.",
+            "%(count)d rows repeated in the file were skipped.",
+            repeated,
+        ) % {"count": repeated}
     left = sum(1 for row in report.rows if row.errors)
     if left:
         text += " " + ngettext(
@@ -96,19 +130,30 @@ def _imported_messages(request, report) -> None:
             left,
         ) % {"count": left}
     messages.success(request, text)
-    if report.critical:
+    if report.critical:  # each linked to the page that records who was told
+        links = format_html_join(
+            ", ",
+            '<a href="{}">{}: {} {}</a>',
+            (
+                (
+                    reverse("labs:critical_communication", kwargs={"pk": r.pk}),
+                    r.patient.full_name,
+                    r.test.name,
+                    r.display_value,
+                )
+                for r in report.critical
+            ),
+        )
         messages.warning(
             request,
-            _(
-                "CRITICAL values were imported: %(values)s. Record who was told of each (from "
-                "the review queue or the result's page); they cannot be signed off before."
-            )
-            % {
-                "values": ", ".join(
-                    f"{r.patient.full_name}: {r.test.name} {r.display_value}"
-                    for r in report.critical
-                )
-            },
+            format_html(
+                "{} {}",
+                _(
+                    "CRITICAL values were imported. Record who was told of each; they cannot be "
+                    "signed off before:"
+                ),
+                links,
+            ),
         )
 
 
@@ -125,8 +170,9 @@ def import_template(request):
     writer = csv.writer(buffer)
     writer.writerow(services.CSV_COLUMNS)
     example = _date_example(request)
-    writer.writerow(["MRN0001", "2345-7", "5.4", "mmol/L", example, "City Lab"])
-    writer.writerow(["MRN0001", "Potassium", "4.2", "", "2026-09-24T14:05:00", "City Lab"])
+    mrn = "1".zfill(MRN_WIDTH)  # written as the clinic's are
+    writer.writerow([mrn, "2345-7", "5.4", "mmol/L", example, "City Lab"])
+    writer.writerow([mrn, "Potassium", "4.2", "", "2026-09-24T14:05:00", "City Lab"])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="lab-results-template.csv"'
     return response

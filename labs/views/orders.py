@@ -76,6 +76,10 @@ def order_create(request):
 @staff_page()
 def order_detail(request, pk: str):
     order = selectors.order_get(actor=request.user, id=pk)
+    return _order_page(request, order, CancelForm())
+
+
+def _order_page(request, order, cancel_form):
     results = selectors.order_results(actor=request.user, order=order)
     by_test = {result.test_id: result for result in results}
     items = [{"item": item, "result": by_test.get(item.test_id)} for item in order.items.all()]
@@ -93,7 +97,7 @@ def order_detail(request, pk: str):
             "may_enter": order.status != LabOrder.Status.CANCELLED
             and bool(order.items_awaiting(results))
             and can(request.user, "labs.result.enter"),
-            "cancel_form": CancelForm(),
+            "cancel_form": cancel_form,
         },
     )
 
@@ -116,9 +120,8 @@ def order_collect(request, pk: str):
 def order_cancel(request, pk: str):
     order = selectors.order_get(actor=request.user, id=pk, permission="labs.order", audited=False)
     form = CancelForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give a reason for cancelling the order."))
-        return redirect("labs:order_detail", pk=order.pk)
+    if not form.is_valid():  # the page again, the reason kept and what is wrong next to it
+        return _order_page(request, order, form)
     try:
         services.order_cancel(actor=request.user, order=order, reason=form.cleaned_data["reason"])
     except SERVICE_ERRORS as exc:

@@ -1,6 +1,7 @@
 """Results: entry per order, outside results, a result's page, corrections and sign-off."""
 
 from django.contrib import messages
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,11 +27,15 @@ from labs.models import LabOrder
 from patients.selectors import patient_get
 
 
-def _safe_next(request, default: str) -> str:
+def redirect_back(request, default: str) -> HttpResponseRedirect:
+    """To the form's `next` when it is a path of this site, else to `default`. A URL, never
+    handed to redirect(), which reads a bare word ("queue") as the name of a URL and fails
+    after the write."""
     target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
+    local = target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return HttpResponseRedirect(target if local else default)
 
 
 @require_http_methods(["GET", "POST"])
@@ -73,7 +78,7 @@ def order_results(request, pk: str):
         if not filled:
             messages.error(request, _("Enter at least one result."))
         elif not head_ok or not all(form.is_valid() for _item, form in filled):
-            messages.error(request, _("Some rows have errors; nothing was saved."))
+            _grid_refused(request, [form for _item, form in filled])
         else:
             entries = [
                 {
@@ -91,7 +96,7 @@ def order_results(request, pk: str):
             except services.RowsInvalid as exc:
                 for index, error in exc.row_errors.items():
                     _row_errors(filled[index][1], head, error)
-                messages.error(request, exc.messages[0])
+                _grid_refused(request, [form for _item, form in filled])
             except SERVICE_ERRORS as exc:
                 flash_errors(request, exc)
             else:
@@ -108,13 +113,33 @@ def order_results(request, pk: str):
 
 
 def _row_errors(form, head, error) -> None:
-    """A row's service error: on the grid row, or on the shared fields it names."""
+    """A row's service error: on the grid row, or on the shared fields it names (once: every
+    row finds the same fault in a collection time in the future)."""
     if hasattr(error, "error_dict"):
         for key, texts in error.message_dict.items():
-            target = form if key in form.fields else head if key in head.fields else form
-            target.add_error(key if key in target.fields else None, texts)
+            if key not in form.fields and key in head.fields:
+                new = [text for text in texts if text not in head.errors.get(key, [])]
+                if new:
+                    head.add_error(key, new)
+            else:
+                form.add_error(key if key in form.fields else None, texts)
         return
     apply_service_errors(form, error)
+
+
+def _grid_refused(request, rows) -> None:
+    """The banner: how many rows have errors of their own, or else that the fields entered
+    once for the order have (shown next to them)."""
+    count = sum(1 for form in rows if form.errors)
+    if count:
+        text = ngettext(
+            "%(count)d row has an error; nothing was saved.",
+            "%(count)d rows have errors; nothing was saved.",
+            count,
+        ) % {"count": count}
+    else:
+        text = _("Check the collection time, lab and status above; nothing was saved.")
+    messages.error(request, text)
 
 
 def _reference(patient, test):
@@ -231,6 +256,10 @@ def outside_result(request, pid: str):
 @staff_page()
 def result_detail(request, pk: str):
     result = selectors.result_get(actor=request.user, id=pk, permission="labs.view")
+    return _result_page(request, result, ReviewForm())
+
+
+def _result_page(request, result, review_form):
     return render(
         request,
         "labs/result_detail.html",
@@ -238,7 +267,7 @@ def result_detail(request, pk: str):
             "result": result,
             "patient": result.patient,
             "history": selectors.result_history(result=result),
-            "review_form": ReviewForm(),
+            "review_form": review_form,
             # waiting for sign-off (not preliminary, not yet reviewed), and the role may
             "may_review": result.review_priority is not None
             and not result.needs_communication
@@ -293,19 +322,18 @@ def result_review(request, pk: str):
         actor=request.user, id=pk, permission="labs.review", audited=False
     )
     form = ReviewForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The comment is too long."))
+    if not form.is_valid():  # the page again: the comment kept, what is wrong next to it
+        return _result_page(request, result, form)
+    try:
+        services.result_review(
+            actor=request.user, result=result, comment=form.cleaned_data["comment"]
+        )
+    except SERVICE_ERRORS as exc:  # about the result, not the comment (e.g. already signed off)
+        flash_errors(request, exc)
     else:
-        try:
-            services.result_review(
-                actor=request.user, result=result, comment=form.cleaned_data["comment"]
-            )
-        except SERVICE_ERRORS as exc:
-            flash_errors(request, exc)
-        else:
-            messages.success(
-                request,
-                _("%(test)s of %(name)s has been signed off.")
-                % {"test": result.test.name, "name": result.patient.full_name},
-            )
-    return redirect(_safe_next(request, reverse("labs:result_detail", kwargs={"pk": result.pk})))
+        messages.success(
+            request,
+            _("%(test)s of %(name)s has been signed off.")
+            % {"test": result.test.name, "name": result.patient.full_name},
+        )
+    return redirect_back(request, reverse("labs:result_detail", kwargs={"pk": result.pk}))

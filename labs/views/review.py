@@ -14,7 +14,7 @@ from core.forms import SERVICE_ERRORS, flash_errors
 from core.lists import filtered_page
 from labs import selectors, services
 from labs.forms import BulkReviewForm, ReviewFilterForm
-from labs.views.results import _safe_next
+from labs.views.results import redirect_back
 
 # A sign-off refused keeps its comment here for the queue to show again (once), in its group.
 DRAFT_SESSION_KEY = "labs_review_draft"
@@ -81,4 +81,4 @@ def review_bulk(request):
                 len(done.left),
             ) % {"count": len(done.left)}
         messages.success(request, text)
-    return redirect(_safe_next(request, reverse("labs:review_queue")))
+    return redirect_back(request, reverse("labs:review_queue"))

@@ -213,7 +213,7 @@ def test_the_api_refuses_a_time_outside_1900_to_2999(api_as, staff, patient, cat
 
 
 # --- 3. a value with more decimals than are stored ----------------------------------------------
-@pytest.mark.parametrize(("loinc", "value"), [(TSH, "0.00004"), (WBC, "0.00004"), (TSH, "1e-308")])
+@pytest.mark.parametrize(("loinc", "value"), [(TSH, "0.00004"), (WBC, "0.00004")])
 def test_a_value_with_more_than_4_decimals_is_refused_not_rounded(
     login, lab_tech, patient, catalogue, loinc, value
 ):
