@@ -108,7 +108,13 @@ def order_results(request, pk: str):
     return render(
         request,
         "labs/order_results.html",
-        {"order": order, "patient": order.patient, "head": head, "grid": grid},
+        {
+            "order": order,
+            "patient": order.patient,
+            "head": head,
+            "grid": grid,
+            "decimal_comma": services.clinic_decimal_comma(order.clinic),
+        },
     )
 
 

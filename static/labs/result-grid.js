@@ -11,10 +11,25 @@
     normal: ["", "Normal", "text-bg-light border"]
   };
 
+  // A value as the server reads it (labs.services._number): digits and one decimal point, the
+  // comma read as that point only where the clinic writes decimals so, no scientific notation.
+  // Anything else gets no live flag (the server refuses it on save, saying why).
+  var PLAIN = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+  var grid = document.querySelector(".hp-grid");
+  var decimalComma = !!(grid && grid.hasAttribute("data-decimal-comma"));
+
   function number(text) {
-    if (text === undefined || text === null || String(text).trim() === "") return null;
-    var value = Number(String(text).trim().replace(",", "."));
-    return isFinite(value) ? value : null;
+    if (text === undefined || text === null) return null;
+    var plain = String(text).trim();
+    if (decimalComma) plain = plain.replace(",", ".");
+    return PLAIN.test(plain) ? Number(plain) : null;
+  }
+
+  function mayBeNegative(data) {
+    return [data.criticalLow, data.criticalHigh, data.low, data.high].some(function (limit) {
+      var value = number(limit);
+      return value !== null && value < 0;
+    });
   }
 
   function flagFor(row, raw) {
@@ -24,7 +39,7 @@
       return raw.trim().toLowerCase() === data.normalText.trim().toLowerCase() ? "normal" : "abnormal";
     }
     var value = number(raw);
-    if (value === null) return "";
+    if (value === null || (value < 0 && !mayBeNegative(data))) return "";
     var unit = row.querySelector(".hp-grid-unit");
     if (unit && unit.value !== unit.dataset.own) return "";  // converted on the server
     var cl = number(data.criticalLow), ch = number(data.criticalHigh);
@@ -38,7 +53,7 @@
   }
 
   // The page's own (translated) words for each flag, when it gives them.
-  var table = document.querySelector(".hp-grid");
+  var table = grid;
   if (table) {
     Object.keys(LABELS).forEach(function (flag) {
       var key = "label" + flag.split("_").map(function (part) {
