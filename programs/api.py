@@ -123,14 +123,13 @@ class TemplateActionView(APIView):
         template = selectors.template_get(
             actor=request.user, id=pk, permission="programs.templates.edit"
         )
-        service = {
-            "publish": services.template_publish,
-            "retire": services.template_retire,
-            "version": services.template_new_version,
-        }[self.action]
-        result = service(actor=request.user, template=template)
-        code = status.HTTP_201_CREATED if self.action == "version" else status.HTTP_200_OK
-        return Response(_template_data(result), status=code)
+        if self.action == "version":
+            draft, created = services.template_new_version(actor=request.user, template=template)
+            code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            return Response(_template_data(draft), status=code)
+        service = {"publish": services.template_publish, "retire": services.template_retire}
+        result = service[self.action](actor=request.user, template=template)
+        return Response(_template_data(result))
 
 
 class TemplateVersionView(TemplateActionView):
@@ -138,9 +137,16 @@ class TemplateVersionView(TemplateActionView):
 
     @extend_schema(
         summary="Start a new draft version of a published or retired template",
+        description="A programme has one draft at a time: when its lineage already has one, "
+        "that draft is returned (200) instead of a new one (201).",
         parameters=[ID],
         request=None,
-        responses={201: s.ProgramTemplateSerializer, **CONFLICT, **WRITE_ERRORS},
+        responses={
+            201: s.ProgramTemplateSerializer,
+            200: OpenApiResponse(s.ProgramTemplateSerializer, "The draft already started."),
+            **CONFLICT,
+            **WRITE_ERRORS,
+        },
     )
     def post(self, request, pk):
         return super().post(request, pk)

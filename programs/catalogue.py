@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from core import units
+
 LOINC = "http://loinc.org"
 LOCAL = "urn:health-passport:measurement"
 
@@ -80,3 +82,10 @@ MEASURES = {
 COMPONENTS = {c.code: c for m in MEASURES.values() for c in m.components}
 MEASURE_OF_CODE = {c.code: m for m in MEASURES.values() for c in m.components}
 MEASURE_CHOICES = [(m.key, m.label) for m in MEASURES.values()]
+
+
+def unit_shown(unit: str) -> str:
+    """A measurement's UCUM unit as the lab pages write units (mm[Hg] → mmHg; an annotation like
+    {steps} is a count, no unit); the only measure "per minute" here is a heart rate. The API
+    keeps the UCUM."""
+    return "bpm" if unit == "/min" else units.display(unit)

@@ -124,8 +124,16 @@ class StepForm(forms.Form):
         **dict.fromkeys(("appointment_type", "window_days"), f"kind={Step.Kind.APPOINTMENT}"),
     }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, appointment_types=None, **kwargs):
+        """`appointment_types`: the names an appointment step may book, offered as a choice
+        (None: no app offers them, and the type is written in)."""
         super().__init__(*args, **kwargs)
+        if appointment_types is not None:
+            self.fields["appointment_type"] = forms.ChoiceField(
+                label=_("Appointment type"),
+                choices=[("", "—"), *((name, name) for name in sorted(appointment_types))],
+                required=False,
+            )
         for name, rule in self.SHOWN_IF.items():
             self.fields[name].widget.attrs["data-hp-show-if"] = rule
 
@@ -170,8 +178,11 @@ class StepForm(forms.Form):
             if low is not None and high is not None and low > high:
                 self.add_error(f"{prefix}_high", _("The upper limit is below the lower one."))
         measure = MEASURES.get(data.get("measure") or "")
+        unmeasured = data.get("kind") == Step.Kind.MEASUREMENT and measure is None
+        if unmeasured and "measure" not in self.errors:
+            self.add_error("measure", _("Choose what is measured."))
         has_second = data.get("target2_low") is not None or data.get("target2_high") is not None
-        if has_second and (measure is None or len(measure.components) < 2):
+        if has_second and measure is not None and len(measure.components) < 2:
             self.add_error("target2_low", _("This measurement has a single value."))
         return data
 

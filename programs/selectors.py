@@ -10,13 +10,12 @@ import datetime
 from django.db.models import Q
 
 from accounts.models import AuditEvent
-from core import units
 from core.access import get_in_reach, get_or_404, in_reach
 from core.audit import audit
 from core.lists import PER_PAGE, audited_by_patient, page_of, showing
 from core.roles import can
 from programs import schedule, services
-from programs.catalogue import COMPONENTS, MEASURE_OF_CODE
+from programs.catalogue import COMPONENTS, MEASURE_OF_CODE, unit_shown
 from programs.models import Enrollment, Goal, Measurement, ProgramTemplate, Step, Task
 
 Action = AuditEvent.Action
@@ -147,6 +146,11 @@ def tasks_on(enrollment, day: datetime.date):
     return Task.objects.filter(enrollment=enrollment, due_date=day).select_related("step")
 
 
+def open_task_count(enrollment) -> int:
+    """The tasks still due: what completing the enrolment now leaves undone."""
+    return Task.objects.filter(enrollment=enrollment, status=Task.Status.DUE).count()
+
+
 def local_today(enrollment) -> datetime.date:
     return schedule.local_today(enrollment.clinic)
 
@@ -189,13 +193,6 @@ def latest_measurements(enrollment) -> list[dict]:
         for code, row in services.newest_by_code(enrollment, measured).items()
     ]
     return sorted(latest, key=lambda entry: CATALOGUE_ORDER.get(entry["code"], 0))
-
-
-def unit_shown(unit: str) -> str:
-    """A measurement's UCUM unit as the lab pages write units (mm[Hg] → mmHg; an annotation like
-    {steps} is a count, no unit); the only measure "per minute" here is a heart rate. The API
-    keeps the UCUM."""
-    return "bpm" if unit == "/min" else units.display(unit)
 
 
 def code_label(code: str) -> str:
@@ -244,16 +241,17 @@ def answer_rows(task: Task) -> list[tuple[str, object]]:
 
 # --- the patient page -----------------------------------------------------------------------------
 def patient_panel(*, actor, patient) -> dict:
-    """Open enrolments with progress, next tasks and latest measurements against target."""
+    """Open enrolments with progress, next tasks and latest measurements against target, and
+    the ended ones (completed or withdrawn) as links: one read of the patient's enrolments."""
     enrollments = list(
         _enrollments(actor, related=("template",))  # the page has the patient; joins cost ~1 ms
-        .filter(patient_id=patient.pk, state__in=[Enrollment.State.ACTIVE, Enrollment.State.PAUSED])
-        .only("state", "start_date", "end_date", "template__name")  # (~20 µs a column)
-        .order_by("-start_date")
+        .filter(patient_id=patient.pk)
+        .only("state", "start_date", "end_date", "ended_at", "template__name")  # (~20 µs a column)
+        .order_by("-start_date", "-id")
     )
     today = schedule.local_today(patient.clinic)
     items = []
-    for enrollment in enrollments:
+    for enrollment in (e for e in enrollments if e.is_open):
         total = enrollment.end_date - enrollment.start_date
         elapsed = min(max((today - enrollment.start_date).days, 0), total.days + 1)
         items.append(
@@ -273,7 +271,8 @@ def patient_panel(*, actor, patient) -> dict:
     can_enroll = can(actor, "programs.enroll") and (
         template_list(actor=actor, status=ProgramTemplate.Status.PUBLISHED).exists()
     )
-    return {"items": items, "can_enroll": can_enroll}
+    ended = [e for e in enrollments if not e.is_open]
+    return {"items": items, "ended": ended, "can_enroll": can_enroll}
 
 
 # --- facts and FHIR for other apps ----------------------------------------------------------------

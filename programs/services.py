@@ -20,12 +20,13 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import AuditEvent
 from core.audit import audit
+from core.contributions import call_service
 from core.errors import Conflict
 from core.events import emit
 from core.roles import Role, require
 from core.services import only_fields
 from programs import schedule
-from programs.catalogue import COMPONENTS, MEASURES
+from programs.catalogue import COMPONENTS, MEASURES, unit_shown
 from programs.models import (
     MAX_DURATION_DAYS,
     Enrollment,
@@ -54,6 +55,9 @@ STEP_FIELDS = (
 )  # fmt: skip
 GOAL_FIELDS = ("kind", "description", "code", "comparator", "value", "window_days", "task_kind")
 TEMPLATE_FIELDS = ("name", "description", "duration_days")
+# The appointments app's service naming the clinic's active appointment types (peer apps are
+# not imported: core.contributions.Service).
+APPOINTMENT_TYPES = "appointments.type_names"
 
 
 # --- templates ------------------------------------------------------------------------------------
@@ -88,25 +92,75 @@ def _step_limits(duration: int) -> dict:
     }
 
 
-def _full_clean(row, limits: dict) -> None:
-    """`row.full_clean()` and its `limits` (see _out_of_bounds): every error at once."""
+def _full_clean(row, limits: dict, content: dict | None = None) -> None:
+    """`row.full_clean()`, its `limits` (see _out_of_bounds) and the errors of its `content`
+    ({field: [message]}, for a field the model did not refuse already): every error at once."""
     try:
         row.full_clean(exclude=["template", "clinic"])
         errors = {}
     except ValidationError as exc:
         errors = exc.update_error_dict({})
     errors.update(_out_of_bounds(row, limits, errors))
+    for name, texts in (content or {}).items():
+        errors.setdefault(name, texts)
     if errors:
         raise ValidationError(errors)
 
 
-def _steps(template, steps: list[dict]) -> list[Step]:
+def appointment_types(actor) -> set[str] | None:
+    """The names an appointment step may book: the clinic's active appointment types. None
+    (any name is kept) for a clinic's set-up, which has no actor, or when no installed app
+    offers the types."""
+    if actor is None:
+        return None
+    try:
+        return set(call_service(APPOINTMENT_TYPES, actor=actor))
+    except LookupError:
+        return None
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _target_errors(step) -> list[str]:
+    """A target range lies within the measurement's physiological bounds: no reading outside
+    them is accepted, so a target there (a weight of -5 to 90,000 kg) is a typo."""
+    errors = []
+    targets = step.targets if isinstance(step.targets, dict) else {}
+    for code, limits in targets.items():
+        component = COMPONENTS.get(code)
+        if component is None or not isinstance(limits, dict):
+            continue  # the model's own check names the malformed target
+        values = [limits.get("low"), limits.get("high")]
+        if any(_is_number(v) and not component.low <= v <= component.high for v in values):
+            bounds = f"{component.low:g}–{component.high:g} {unit_shown(component.unit)}"
+            errors.append(
+                _("%(label)s targets lie within %(bounds)s.")
+                % {"label": component.label, "bounds": bounds.strip()}
+            )
+    return errors
+
+
+def _step_content_errors(step, bookable: set[str] | None) -> dict:
+    errors = {}
+    if targets := _target_errors(step):
+        errors["targets"] = targets
+    booked = step.kind == Step.Kind.APPOINTMENT and bookable is not None
+    if booked and step.appointment_type not in bookable:
+        errors["appointment_type"] = [_("Choose one of the clinic's appointment types.")]
+    return errors
+
+
+def _steps(template, steps: list[dict], bookable: set[str] | None = None) -> list[Step]:
+    """The rows of `steps`, each validated whole; `bookable`: the appointment types a step may
+    book (None: any)."""
     rows = []
     limits = _step_limits(template.duration_days)
     for position, fields in enumerate(steps):
         only_fields(fields, STEP_FIELDS)
         step = Step(clinic_id=template.clinic_id, template=template, position=position, **fields)
-        _full_clean(step, limits)
+        _full_clean(step, limits, _step_content_errors(step, bookable))
         rows.append(step)
     return rows
 
@@ -140,7 +194,9 @@ def template_create(
     )
     template.lineage = template.pk
     template.full_clean()
-    step_rows, goal_rows = _steps(template, list(steps)), _goals(template, list(goals))
+    _check_name_free(template)
+    step_rows = _steps(template, list(steps), appointment_types(actor))
+    goal_rows = _goals(template, list(goals))
     template.save(force_insert=True)
     Step.objects.bulk_create(step_rows)
     Goal.objects.bulk_create(goal_rows)
@@ -157,7 +213,8 @@ def template_update(*, actor, template, steps=None, goals=None, **fields) -> Pro
     for name, value in fields.items():
         setattr(template, name, value)
     template.full_clean()
-    step_rows = _steps(template, steps) if steps is not None else None
+    _check_name_free(template)
+    step_rows = _steps(template, steps, appointment_types(actor)) if steps is not None else None
     goal_rows = _goals(template, goals) if goals is not None else None
     template.save()
     if step_rows is not None:
@@ -174,14 +231,39 @@ def _fields_of(row, names) -> dict:
     return {name: getattr(row, name) for name in names}
 
 
-def template_new_version(*, actor, template) -> ProgramTemplate:
-    """A draft copy of `template` as the lineage's next version (enrolments keep theirs)."""
+def _check_name_free(template) -> None:
+    """Two programmes of a clinic never share a name (whatever its case): the lists, the
+    dashboard's filter and the enrol form tell programmes apart by it. A lineage's versions
+    share theirs."""
+    taken = ProgramTemplate.objects.filter(clinic_id=template.clinic_id, name__iexact=template.name)
+    if taken.exclude(lineage=template.lineage).exists():
+        raise ValidationError(
+            {
+                "name": [
+                    _("Another programme is already called “%(name)s”: choose another name, "
+                      "or start a new version of that programme.") % {"name": template.name}
+                ]
+            }
+        )  # fmt: skip
+
+
+def template_new_version(*, actor, template) -> tuple[ProgramTemplate, bool]:
+    """The lineage's draft and whether it is new (as `get_or_create`): the draft already
+    started, if any (two drafts of one programme would each publish over the other), else a
+    copy of `template` as the next version (enrolments keep theirs).
+
+    One read of the lineage decides; two requests at once read the same latest version and
+    the unique (lineage, version) index lets only one insert its successor: the other returns
+    that draft."""
     require(actor, "programs.templates.edit")
-    latest = ProgramTemplate.objects.filter(lineage=template.lineage).order_by("-version").first()
+    versions = list(ProgramTemplate.objects.filter(lineage=template.lineage).order_by("-version"))
+    started = [t for t in versions if t.status == ProgramTemplate.Status.DRAFT]
+    if started:
+        return started[0], False
     draft = ProgramTemplate(
         clinic_id=template.clinic_id,
         lineage=template.lineage,
-        version=latest.version + 1,
+        version=versions[0].version + 1,
         created_by=actor,
         **_fields_of(template, TEMPLATE_FIELDS),
     )
@@ -189,7 +271,7 @@ def template_new_version(*, actor, template) -> ProgramTemplate:
         with transaction.atomic():
             draft.save(force_insert=True)
     except IntegrityError:
-        raise Conflict(_("Another new version was just started.")) from None
+        return ProgramTemplate.objects.get(lineage=draft.lineage, version=draft.version), False
     Step.objects.bulk_create(
         Step(clinic_id=draft.clinic_id, template=draft, position=s.position,
              **_fields_of(s, STEP_FIELDS))
@@ -200,7 +282,7 @@ def template_new_version(*, actor, template) -> ProgramTemplate:
         for g in template.goals.all()
     )
     audit(actor=actor, action=Action.CREATE, obj=draft, detail="new version")
-    return draft
+    return draft, True
 
 
 def template_publish(*, actor, template) -> ProgramTemplate:
@@ -779,7 +861,7 @@ def step_add(*, actor, template, **fields) -> Step:
     require(actor, "programs.templates.edit")
     check_draft(template)
     position = template.steps.count()
-    (step,) = _steps(template, [fields])
+    (step,) = _steps(template, [fields], appointment_types(actor))
     step.position = position
     step.save(force_insert=True)
     audit(actor=actor, action=Action.UPDATE, obj=template, detail="step added")
@@ -792,7 +874,7 @@ def step_update(*, actor, step, **fields) -> Step:
     require(actor, "programs.templates.edit")
     template = step.template
     check_draft(template)
-    (changed,) = _steps(template, [fields])
+    (changed,) = _steps(template, [fields], appointment_types(actor))
     changed.pk, changed.position, changed.created_at = step.pk, step.position, step.created_at
     changed.updated_at = timezone.now()
     Step.objects.filter(pk=step.pk).update(**_fields_of(changed, (*STEP_FIELDS, "updated_at")))

@@ -10,7 +10,9 @@ import copy
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -96,6 +98,11 @@ def _goals(template) -> list:
     return goals
 
 
+def _step_form(request, data=None, **kwargs) -> StepForm:
+    """The step form, offering the clinic's appointment types."""
+    return StepForm(data, appointment_types=services.appointment_types(request.user), **kwargs)
+
+
 def _builder_page(request, template, *, step_form=None, goal_form=None, details_form=None):
     """The template page: its timeline and goals, and for a draft the builder's forms (bound
     ones carry the errors of a refused change)."""
@@ -107,7 +114,7 @@ def _builder_page(request, template, *, step_form=None, goal_form=None, details_
             "template": template,
             "timeline": _timeline(template),
             "goals": _goals(template),
-            "form": step_form or StepForm(),
+            "form": step_form or _step_form(request),
             "goal_form": goal_form or GoalForm(),
             "details_form": details_form or TemplateForm(instance=template),
             "can_edit": can(request.user, "programs.templates.edit"),
@@ -141,7 +148,7 @@ def template_detail(request, pk):
         id=pk,
         permission="programs.templates.edit" if posting else "programs.view",
     )
-    form = StepForm(request.POST if posting else None)
+    form = _step_form(request, request.POST if posting else None)
     if (
         posting
         and form.is_valid()
@@ -215,7 +222,9 @@ def step_edit(request, step_id):
     if refused := _read_only(request, template):
         return refused
     posting = request.method == "POST"
-    form = StepForm(request.POST if posting else None, initial=StepForm.initial_for(step))
+    form = _step_form(
+        request, request.POST if posting else None, initial=StepForm.initial_for(step)
+    )
     if (
         posting
         and form.is_valid()
@@ -309,16 +318,24 @@ def template_action(request, pk, action):
     template = selectors.template_get(
         actor=request.user, id=pk, permission="programs.templates.edit"
     )
-    service = {
-        "publish": services.template_publish,
-        "retire": services.template_retire,
-        "version": services.template_new_version,
-    }[action]
     try:
-        result = service(actor=request.user, template=template)
+        if action == "version":
+            result, created = services.template_new_version(actor=request.user, template=template)
+        else:
+            service = {"publish": services.template_publish, "retire": services.template_retire}
+            result, created = service[action](actor=request.user, template=template), False
     except SERVICE_ERRORS as exc:
         flash_errors(request, exc)
         return redirect("programs:template", pk=template.pk)
+    if action == "publish":
+        done = _("Published: new enrolments get version %(version)d.")
+    elif action == "retire":
+        done = _("Retired: version %(version)d takes no new enrolments; running ones carry on.")
+    elif created:
+        done = _("Version %(version)d started as a draft: edit it, then publish it.")
+    else:
+        done = _("This programme already has a draft, version %(version)d: continue it here.")
+    messages.success(request, done % {"version": result.version})
     return redirect("programs:template", pk=result.pk)
 
 
@@ -389,23 +406,50 @@ def enrollment_detail(request, pk):
         "programs/enrollment_detail.html",
         {
             "enrollment": enrollment,
+            "patient": enrollment.patient,  # base.html's patient header
             "series": series,
             "goals": services.goals_status(enrollment, today),
             "answers": answers,
             "older_answers": older_answers,
-            "today_tasks": list(selectors.tasks_on(enrollment, today)),
+            # An ended enrolment has nothing due: its open tasks were left undone.
+            "today_tasks": list(selectors.tasks_on(enrollment, today))
+            if enrollment.is_open
+            else [],
             "can_manage": can(request.user, "programs.manage"),
             "reason_form": ReasonForm(),
         },
     )
 
 
-@require_POST
+# Actions asked again on a page of their own first (GET), done by its POST: completing ends
+# the programme for good, however early.
+CONFIRMED_FIRST = {"complete"}
+
+
+def _action_done(action: str, enrollment) -> str:
+    name = enrollment.patient.full_name
+    if action == "pause":
+        return _("Paused: %(name)s has no tasks until the programme is resumed.") % {"name": name}
+    if action == "resume":
+        return _("Resumed: the programme now ends on %(date)s.") % {
+            "date": formats.date_format(enrollment.end_date, "SHORT_DATE_FORMAT")
+        }
+    if action == "complete":
+        return _("%(name)s completed the programme.") % {"name": name}
+    return _("%(name)s was withdrawn from the programme.") % {"name": name}
+
+
+@require_http_methods(["GET", "POST"])
 @staff_page()
 def enrollment_action(request, pk, action):
+    posting = request.method == "POST"
+    if not posting and action not in CONFIRMED_FIRST:
+        return HttpResponseNotAllowed(["POST"])
     enrollment = selectors.enrollment_get(
-        actor=request.user, id=pk, permission="programs.manage", audited=False
+        actor=request.user, id=pk, permission="programs.manage", audited=not posting
     )
+    if not posting:
+        return _complete_page(request, enrollment)
     form = ReasonForm(request.POST)
     if not form.is_valid():  # nothing is done with a reason that cannot be kept: say why
         flash_errors(request, ValidationError(form.errors.as_data()))
@@ -419,4 +463,22 @@ def enrollment_action(request, pk, action):
         )
     except SERVICE_ERRORS as exc:
         flash_errors(request, exc)
+    else:
+        messages.success(request, _action_done(action, enrollment))
     return redirect("programs:enrollment", pk=enrollment.pk)
+
+
+def _complete_page(request, enrollment):
+    """Asks before completing: how far the programme is, and how many tasks stay undone."""
+    if not enrollment.is_open:
+        messages.info(request, _("This enrolment has already ended."))
+        return redirect("programs:enrollment", pk=enrollment.pk)
+    today = selectors.local_today(enrollment)
+    context = {
+        "enrollment": enrollment,
+        "patient": enrollment.patient,  # base.html's patient header
+        "day": (today - enrollment.start_date).days + 1,
+        "days": (enrollment.end_date - enrollment.start_date).days + 1,
+        "open_tasks": selectors.open_task_count(enrollment),
+    }
+    return render(request, "programs/enrollment_complete.html", context)

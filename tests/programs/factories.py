@@ -5,6 +5,7 @@ import datetime
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from appointments.services import types_install
 from programs import schedule, services
 from programs.models import ProgramTemplate
 
@@ -13,6 +14,8 @@ DIABETES = "Type 2 diabetes — 12 weeks"
 
 
 def install(clinic) -> None:
+    """A new clinic's programmes, and the appointment types their visits book."""
+    types_install(clinic=clinic)
     services.clinic_setup(clinic=clinic)
 
 

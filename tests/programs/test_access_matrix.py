@@ -9,6 +9,8 @@ a 404, every staff page a 403); another clinic's record is a 404 for every role.
 request reads nothing (no audit row) and changes nothing.
 """
 
+import itertools
+
 import pytest
 
 from accounts.models import AuditEvent
@@ -62,6 +64,7 @@ TABLE = [
     Row("get", "/programs/enrollments/{id}/", 200, READERS, label=ACTIVE),
     Row("post", "/programs/enrollments/{id}/pause/", 302, WRITERS, label=ACTIVE),
     Row("post", "/programs/enrollments/{id}/resume/", 302, WRITERS, label=PAUSED),
+    Row("get", "/programs/enrollments/{id}/complete/", 200, WRITERS, label=ACTIVE),
     Row("post", "/programs/enrollments/{id}/complete/", 302, WRITERS, label=ACTIVE),
     Row("post", "/programs/enrollments/{id}/withdraw/", 302, WRITERS, label=ACTIVE),
     # API endpoints
@@ -94,13 +97,16 @@ TABLE = [
 ]  # fmt: skip
 
 
+WALKS = itertools.count(1)  # each programme of a clinic has a name of its own
+
+
 def record_for(kind: str, clinic):
     """The record a row is asked about, in `clinic` (built fresh for each ask)."""
     if kind in (DRAFT, PUBLISHED, STEP, GOAL):
         template = services.template_create(
             actor=None,
             clinic=clinic,
-            name="Walking",
+            name=f"Walking {next(WALKS)}",
             steps=[{"day": 0, "repeat": "daily", "kind": "measurement", "title": "Steps",
                     "measure": "steps"}],
             goals=[{"kind": "count", "description": "5 walks a week", "value": 5,

@@ -138,7 +138,7 @@ def test_steps_every_more_days_than_the_programme_lasts_are_refused(admin_web, d
 def test_five_billion_days_are_refused_on_the_form(admin_web, draft, field):
     extra = {"repeat": "every_n_days", "every_days": 2} if field != "day" else {}
     if field == "window_days":
-        extra = {"kind": "appointment", "appointment_type": "Check-up"}
+        extra = {"kind": "appointment", "appointment_type": "Follow-up"}
     response = admin_web.post(
         f"/programs/templates/{draft.pk}/", step_form(**{**extra, field: HUGE})
     )
@@ -153,7 +153,7 @@ def test_five_billion_days_are_refused_on_the_form(admin_web, draft, field):
         ({**BP_STEP, "day": 28}, "day"),
         ({**BP_STEP, "until_day": HUGE}, "until_day"),
         ({**BP_STEP, "repeat": "every_n_days", "every_days": HUGE}, "every_days"),
-        ({"day": 0, "kind": "appointment", "title": "Visit", "appointment_type": "Check-up",
+        ({"day": 0, "kind": "appointment", "title": "Visit", "appointment_type": "Follow-up",
           "window_days": HUGE}, "window_days"),
     ],
 )  # fmt: skip

@@ -223,7 +223,7 @@ def test_a_new_version_leaves_running_enrolments_on_theirs(admin_user, clinician
     enrollment = enrol(clinician, patient)
     with pytest.raises(Conflict):
         services.template_update(actor=admin_user, template=v1, name="Edited in place")
-    v2 = services.template_new_version(actor=admin_user, template=v1)
+    v2, _created = services.template_new_version(actor=admin_user, template=v1)
     assert (v2.version, v2.status, v2.lineage) == (2, "draft", v1.lineage)
     services.template_update(actor=admin_user, template=v2, duration_days=112)
     services.template_publish(actor=admin_user, template=v2)
@@ -243,7 +243,7 @@ def test_a_version_shortened_past_its_steps_is_not_published(admin_user, patient
     """A step after the last day would never be scheduled: publishing says which, and the
     running version stays the one enrolments get."""
     v1 = published(patient.clinic, HYPERTENSION)
-    v2 = services.template_new_version(actor=admin_user, template=v1)
+    v2, _created = services.template_new_version(actor=admin_user, template=v1)
     services.template_update(actor=admin_user, template=v2, duration_days=56)
     late = v2.steps.filter(day__gt=55).order_by("day").first()
 
