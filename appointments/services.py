@@ -7,6 +7,7 @@ on MongoDB without transactions); every status change is one conditional write
 both succeed. Every write is audited with the patient's id.
 """
 
+import copy
 import datetime
 import hashlib
 import secrets
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -164,6 +166,10 @@ def appointment_book(
     409 listing the clashing times when any is taken (then nothing is booked).
     """
     require(actor, "appointments.book")
+    if patient.is_archived:  # an archived record is closed: restored first, as for an invitation
+        raise ValidationError(
+            _("Restore the record of %(name)s to book for them.") % {"name": patient.full_name}
+        )
     clinic = patient.clinic
     now = now or timezone.now()
     start = _aware(start)
@@ -458,11 +464,28 @@ TYPE_FIELDS = {
 }
 
 
+def _name_free(*, clinic_id, name, appointment_type=None) -> None:
+    """400 on the name field when the clinic already has a type of this name (the unique
+    constraint's own message is "Appointment type with this Clinic and Name already exists.")."""
+    taken = AppointmentType.objects.filter(clinic_id=clinic_id, name=name)
+    if appointment_type is not None:
+        taken = taken.exclude(pk=appointment_type.pk)
+    if taken.exists():
+        raise ValidationError(
+            {"name": _("The clinic already has a type called “%(name)s”.") % {"name": name}},
+            code="duplicate",
+        )
+
+
 @unit
 def type_save(*, actor, appointment_type: AppointmentType | None = None, **fields):
     """Create or change a type (clinic admins). Booked appointments keep their times."""
     require(actor, "appointments.types.edit")
     only_fields(fields, TYPE_FIELDS)
+    if "name" in fields:
+        _name_free(
+            clinic_id=actor.clinic_id, name=fields["name"], appointment_type=appointment_type
+        )
     if appointment_type is None:
         appointment_type = AppointmentType(clinic_id=actor.clinic_id, **fields)
         appointment_type.full_clean()
@@ -489,8 +512,9 @@ def settings_update(*, actor, **fields) -> ClinicAppointmentSettings:
 
 
 # --- availability ----------------------------------------------------------------------------
-def _may_edit_hours_of(actor, provider) -> None:
-    """Providers edit their own hours; clinic admins everyone's."""
+def may_edit_hours_of(actor, provider) -> None:
+    """403 unless the actor may change these hours: providers their own, clinic admins
+    everyone's."""
     require(actor, "appointments.availability.edit")
     if actor.role != Role.ADMIN and provider.pk != actor.pk:
         raise PermissionDenied(_("You can change only your own hours."))
@@ -498,7 +522,7 @@ def _may_edit_hours_of(actor, provider) -> None:
 
 def hours_edit_check(*, actor, provider_id) -> None:
     """403 unless the actor may change this provider's hours (before a form is even read)."""
-    _may_edit_hours_of(
+    may_edit_hours_of(
         actor, selectors.provider_in_clinic(clinic_id=actor.clinic_id, id=provider_id)
     )
 
@@ -527,21 +551,68 @@ def _valid_type_ids(clinic_id, type_ids) -> list[str]:
     return list(dict.fromkeys(type_ids))
 
 
+def _hours(start: datetime.time | None, end: datetime.time | None) -> str:
+    return f"{start:%H:%M}–{end:%H:%M}" if start is not None else _("whole day")
+
+
+def _dates_meet(first, second) -> bool:
+    """Whether two validity windows (None: open-ended) share a day."""
+    return (
+        first.valid_from is None
+        or second.valid_until is None
+        or first.valid_from <= second.valid_until
+    ) and (
+        second.valid_from is None
+        or first.valid_until is None
+        or second.valid_from <= first.valid_until
+    )
+
+
+def _no_overlapping_rule(rule: AvailabilityRule) -> None:
+    """409 when another weekly rule of the provider covers part of the same hours on a day both
+    apply: the slot search would offer the time twice, and the two could say different places."""
+    if not (rule.start_time and rule.end_time and rule.start_time < rule.end_time):
+        return  # full_clean says what is wrong with the times
+    others = AvailabilityRule.objects.filter(
+        clinic_id=rule.clinic_id,
+        provider_id=rule.provider_id,
+        weekday=rule.weekday,
+        start_time__lt=rule.end_time,
+        end_time__gt=rule.start_time,
+    ).exclude(pk=rule.pk)
+    for other in others:
+        if _dates_meet(rule, other):
+            raise Conflict(
+                _(
+                    "These hours overlap the weekly hours already entered for %(weekday)s "
+                    "(%(hours)s). Change or remove those first."
+                )
+                % {
+                    "weekday": other.get_weekday_display(),
+                    "hours": _hours(other.start_time, other.end_time),
+                },
+                code="overlap",
+            )
+
+
 @unit
 def rule_save(*, actor, rule: AvailabilityRule | None = None, provider_id=None, **fields):
-    """Add or change a weekly rule. Appointments already booked are left where they are."""
+    """Add or change a weekly rule. Appointments already booked are left where they are; hours
+    overlapping another rule of the provider are refused."""
     only_fields(fields, RULE_FIELDS)
     if "type_ids" in fields:
         fields["type_ids"] = _valid_type_ids(actor.clinic_id, fields["type_ids"])
     if rule is None:
         provider = selectors.provider_in_clinic(clinic_id=actor.clinic_id, id=provider_id)
-        _may_edit_hours_of(actor, provider)
+        may_edit_hours_of(actor, provider)
         rule = AvailabilityRule(clinic_id=actor.clinic_id, provider=provider, **fields)
         rule.full_clean()
+        _no_overlapping_rule(rule)
         rule.save(force_insert=True)
         audit(actor=actor, action=CREATE, obj=rule)
         return rule
-    _may_edit_hours_of(actor, rule.provider)
+    may_edit_hours_of(actor, rule.provider)
+    _no_overlapping_rule(_with(rule, fields))
     changed = model_update(rule, fields=fields, allowed=RULE_FIELDS)
     if changed:
         audit(actor=actor, action=UPDATE, obj=rule, detail=", ".join(changed))
@@ -550,25 +621,83 @@ def rule_save(*, actor, rule: AvailabilityRule | None = None, provider_id=None, 
 
 @unit
 def rule_delete(*, actor, rule: AvailabilityRule) -> None:
-    _may_edit_hours_of(actor, rule.provider)
+    may_edit_hours_of(actor, rule.provider)
     audit(actor=actor, action=DELETE, obj=rule)
     rule.delete()
+
+
+def _with(instance, fields: dict):
+    """An unsaved copy of `instance` with `fields` set: what a change would make of it, to check
+    against the others before model_update writes it."""
+    candidate = copy.copy(instance)
+    for name, value in fields.items():
+        setattr(candidate, name, value)
+    return candidate
+
+
+def _still_to_come(exception: AvailabilityException, clinic) -> None:
+    """400 for time off or extra hours that are over: they change no slot, and the page, which
+    lists what is ahead, would not show them."""
+    now = timezone.now().astimezone(selectors.clinic_tz(clinic))
+    today = now.date()
+    if exception.date < today or (
+        exception.date == today and exception.end_time and exception.end_time <= now.time()
+    ):
+        raise ValidationError(
+            {"date": _("This is over: enter time off or extra hours still to come.")}
+        )
+
+
+def _no_overlapping_exception(exception: AvailabilityException) -> None:
+    """409 when the provider already has time off or extra hours that day overlapping these
+    times (a whole day overlaps everything that day): a duplicate, or a contradiction."""
+    start = exception.start_time or datetime.time.min
+    end = exception.end_time or datetime.time.max
+    if start >= end:
+        return  # full_clean says what is wrong with the times
+    others = AvailabilityException.objects.filter(
+        clinic_id=exception.clinic_id, provider_id=exception.provider_id, date=exception.date
+    ).exclude(pk=exception.pk)
+    for other in others:
+        if (other.start_time or datetime.time.min) < end and start < (
+            other.end_time or datetime.time.max
+        ):
+            raise Conflict(
+                _(
+                    "%(date)s already has %(kind)s (%(hours)s) overlapping these times. "
+                    "Change or remove that first."
+                )
+                % {
+                    "date": date_format(other.date, "D j M Y"),
+                    "kind": other.get_kind_display().lower(),
+                    "hours": _hours(other.start_time, other.end_time),
+                },
+                code="overlap",
+            )
 
 
 @unit
 def exception_save(
     *, actor, exception: AvailabilityException | None = None, provider_id=None, **fields
 ):
+    """Add or change time off or extra hours: still to come, and overlapping no other exception
+    of the provider that day."""
     only_fields(fields, EXCEPTION_FIELDS)
     if exception is None:
         provider = selectors.provider_in_clinic(clinic_id=actor.clinic_id, id=provider_id)
-        _may_edit_hours_of(actor, provider)
+        may_edit_hours_of(actor, provider)
         exception = AvailabilityException(clinic_id=actor.clinic_id, provider=provider, **fields)
         exception.full_clean()
+        _still_to_come(exception, actor.clinic)
+        _no_overlapping_exception(exception)
         exception.save(force_insert=True)
         audit(actor=actor, action=CREATE, obj=exception)
         return exception
-    _may_edit_hours_of(actor, exception.provider)
+    may_edit_hours_of(actor, exception.provider)
+    changed_to = _with(exception, fields)
+    if fields.keys() & {"date", "start_time", "end_time"}:  # a note on a past one may change
+        _still_to_come(changed_to, actor.clinic)
+    _no_overlapping_exception(changed_to)
     changed = model_update(exception, fields=fields, allowed=EXCEPTION_FIELDS)
     if changed:
         audit(actor=actor, action=UPDATE, obj=exception, detail=", ".join(changed))
@@ -577,7 +706,7 @@ def exception_save(
 
 @unit
 def exception_delete(*, actor, exception: AvailabilityException) -> None:
-    _may_edit_hours_of(actor, exception.provider)
+    may_edit_hours_of(actor, exception.provider)
     audit(actor=actor, action=DELETE, obj=exception)
     exception.delete()
 

@@ -374,6 +374,7 @@ def detail(request, pk: str):
         "appointments/detail.html",
         {
             "appointment": appointment,
+            "patient": appointment.patient,
             "changes": changes,
             "tz": selectors.clinic_tz(appointment.clinic),
             "cancel_form": CancelForm(series=appointment.series_id is not None),
@@ -411,7 +412,11 @@ def cancel(request, pk: str):
                 % {"n": n},
             )
         return redirect("appointments:detail", pk=appointment.pk)
-    return render(request, "appointments/cancel.html", {"appointment": appointment, "form": form})
+    return render(
+        request,
+        "appointments/cancel.html",
+        {"appointment": appointment, "patient": appointment.patient, "form": form},
+    )
 
 
 @require_POST
@@ -446,6 +451,10 @@ def transition(request, pk: str, action: str):
 
 
 # --- availability --------------------------------------------------------------------------
+def _hours_page(provider_id) -> str:
+    return f"{reverse('appointments:availability')}?provider={provider_id}"
+
+
 @require_http_methods(["GET", "POST"])
 @staff_page("appointments.availability.view")
 def availability(request):
@@ -483,7 +492,7 @@ def availability(request):
                 apply_service_errors(form, exc, {"types": "type_ids"})
             else:
                 messages.success(request, _("The hours have been saved."))
-                return redirect(f"{reverse('appointments:availability')}?provider={provider}")
+                return redirect(_hours_page(provider))
     tz = selectors.clinic_tz(user.clinic)
     return render(
         request,
@@ -506,27 +515,46 @@ def availability(request):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @staff_page()
 def rule_delete(request, pk: str):
+    """GET asks to confirm; POST removes the weekly hours."""
     rule = selectors.rule_get(
         actor=request.user, id=pk, permission="appointments.availability.edit"
     )
-    try:
-        services.rule_delete(actor=request.user, rule=rule)
-    except SERVICE_ERRORS as exc:
-        flash_errors(request, exc)
-    return redirect(f"{reverse('appointments:availability')}?provider={rule.provider_id}")
+    if request.method == "POST":
+        try:
+            services.rule_delete(actor=request.user, rule=rule)
+        except SERVICE_ERRORS as exc:
+            flash_errors(request, exc)
+        else:
+            messages.success(request, _("The weekly hours have been removed."))
+        return redirect(_hours_page(rule.provider_id))
+    services.may_edit_hours_of(request.user, rule.provider)
+    return render(
+        request,
+        "appointments/hours_remove.html",
+        {"rule": rule, "back": _hours_page(rule.provider_id)},
+    )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @staff_page()
 def exception_delete(request, pk: str):
+    """GET asks to confirm; POST removes the time off or extra hours."""
     found = selectors.exception_get(
         actor=request.user, id=pk, permission="appointments.availability.edit"
     )
-    services.exception_delete(actor=request.user, exception=found)
-    return redirect(f"{reverse('appointments:availability')}?provider={found.provider_id}")
+    if request.method == "POST":
+        services.exception_delete(actor=request.user, exception=found)
+        messages.success(request, _("The time off or extra hours have been removed."))
+        return redirect(_hours_page(found.provider_id))
+    services.may_edit_hours_of(request.user, found.provider)
+    return render(
+        request,
+        "appointments/hours_remove.html",
+        {"exception": found, "back": _hours_page(found.provider_id)},
+    )
 
 
 # --- types, policy, feeds ------------------------------------------------------------------

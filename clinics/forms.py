@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from clinics.locales import COUNTRY_CHOICES, LOCALE_CHOICES, timezone_groups
+from clinics.locales import LOCALE_CHOICES, country_choices, timezone_groups
 from clinics.models import BOOKING_POLICY_MAX_HOURS, MfaPolicy
 from clinics.services import CLINIC_EDITABLE_FIELDS
 from core.forms import ChangedFieldsMixin, FilterForm
@@ -49,6 +49,11 @@ class KeptUnlessPostedChoiceField(forms.ChoiceField):
         return bool(data) and super().has_changed(initial, data)
 
 
+def _countries():
+    """Read when the form is drawn, so the names are in the reader's language."""
+    return [("", _("From the timezone")), *country_choices()]
+
+
 class ClinicSettingsForm(ChangedFieldsMixin, forms.Form):
     name = forms.CharField(label=_("Clinic name"), max_length=200)
     logo = forms.ImageField(
@@ -76,10 +81,14 @@ class ClinicSettingsForm(ChangedFieldsMixin, forms.Form):
     )
     country = forms.ChoiceField(
         label=_("Country"),
-        choices=[("", _("From the timezone")), *COUNTRY_CHOICES],
+        choices=_countries,
         required=False,
-        help_text=_(
-            "ISO 3166 code; phone numbers without a country code are read as this country's."
+        help_text=_("Phone numbers without a country code are read as this country's."),
+        widget=forms.Select(
+            attrs={
+                "data-hp-filterable": "true",
+                "data-hp-filter-placeholder": _("Search countries"),
+            }
         ),
     )
     locale = forms.ChoiceField(

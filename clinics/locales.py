@@ -5,12 +5,15 @@ a zone is in (zone.tab), and the country which of the supported locales reads na
 """
 
 import functools
+import unicodedata
 import zoneinfo
 from collections import defaultdict
 from pathlib import Path
 
 import phonenumbers
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from phonenumbers.geodata.locale import LOCALE_DATA
 
 LOCALE_CHOICES = [
     ("en-GB", _("English (United Kingdom): 24/09/2004, 1 Dec 2026, 21:05")),
@@ -23,6 +26,12 @@ DEFAULT_LOCALE = "en-GB"
 # ISO 3166-1 alpha-2 codes: every region libphonenumber knows (all assigned countries).
 COUNTRY_CODES = sorted(phonenumbers.SUPPORTED_REGIONS)
 COUNTRY_CHOICES = [(code, code) for code in COUNTRY_CODES]
+# The regions libphonenumber's own table of names leaves out.
+UNNAMED_REGIONS = {
+    "AC": _("Ascension Island"),
+    "TA": _("Tristan da Cunha"),
+    "XK": _("Kosovo"),
+}
 US_STYLE = {"US", "PR", "GU", "AS", "VI", "MP", "UM", "PH", "FM", "MH", "PW"}
 SPANISH = {
     "ES", "MX", "AR", "CO", "CL", "PE", "VE", "EC", "GT", "CU", "BO", "DO", "HN", "PY", "SV",
@@ -62,6 +71,42 @@ def locale_for_country(country: str) -> str:
     if country in FRENCH:
         return "fr"
     return DEFAULT_LOCALE
+
+
+def _region_name(code: str, language: str) -> str:
+    """A region's name in `language` from libphonenumber's geocoding data (a dependency already:
+    no country package is installed), "" when it has none; "*en" there means "as in English"."""
+    names = LOCALE_DATA.get(code, {})
+    name = names.get(language, "")
+    if name.startswith("*"):
+        name = names.get(name[1:], "")
+    return name
+
+
+def _sort_key(label: str) -> str:
+    """Accents ignored, so "Émirats" sorts among the E's."""
+    decomposed = unicodedata.normalize("NFKD", label)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+@functools.cache
+def _country_choices(language: str) -> list[tuple[str, str]]:
+    choices = []
+    for code in COUNTRY_CODES:
+        name = (
+            _region_name(code, language)
+            or _region_name(code, "en")
+            or str(UNNAMED_REGIONS.get(code, ""))
+        )
+        choices.append((code, f"{name} ({code})" if name else code))
+    return sorted(choices, key=lambda choice: _sort_key(choice[1]))
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Every country as "Spain (ES)", named and sorted in the reader's language."""
+    language = (translation.get_language() or "en").split("-")[0]
+    with translation.override(language):  # the few names of our own, in the same language
+        return _country_choices(language)
 
 
 def timezone_groups() -> list[tuple[str, list[tuple[str, str]]]]:

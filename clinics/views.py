@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import mfa
 from accounts import services as accounts_services
+from accounts.language import activate_for
 from accounts.services import SIGNUP_LINK_HOURS
 from clinics import selectors, services
 from clinics.forms import (
@@ -110,6 +111,7 @@ def clinic_settings(request):
             except SERVICE_ERRORS as exc:
                 apply_service_errors(form, exc)
             else:
+                activate_for(request, request.user)  # the message in the language just chosen
                 messages.success(request, _("The clinic settings have been saved."))
                 return redirect("clinics:settings")
     else:

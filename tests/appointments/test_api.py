@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import AuditEvent
-from appointments.models import Appointment, AppointmentType, Status
+from appointments.models import Appointment, AppointmentType, AvailabilityRule, Status
 from core.roles import Role
 from patients.models import Patient
 from tests.appointments.conftest import local
@@ -282,6 +282,8 @@ def test_patient_cancel_cutoff(
 
     client = api_as(patient_user)
     tomorrow = (datetime.datetime.now(tz) + datetime.timedelta(days=1)).date()
+    # Open all day tomorrow: in place of that weekday's 09:00-17:00 (overlaps are refused).
+    AvailabilityRule.objects.filter(provider=provider, weekday=tomorrow.weekday()).delete()
     services.rule_save(
         actor=UserFactory(clinic=clinic, role=Role.ADMIN),
         provider_id=provider.pk,

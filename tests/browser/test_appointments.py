@@ -1,0 +1,85 @@
+"""Appointment admin pages on a phone (390 px): the hours editor, the types and the login
+lockouts keep their tables inside their own box, with every action reachable, and removing hours
+asks first."""
+
+import datetime
+
+import pytest
+from rest_framework.test import APIClient
+
+from appointments import services
+from appointments.models import AppointmentType, AvailabilityException
+from core.roles import Role
+from tests.appointments.conftest import add_hours
+from tests.browser.conftest import no_sideways_scroll
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def hours(clinic, staff):
+    """The clinician's weekday hours at a named room for two types, and a day off ahead."""
+    services.types_install(clinic=clinic)
+    types = AppointmentType.objects.filter(clinic=clinic)
+    clinician = staff[Role.CLINICIAN]
+    add_hours(
+        clinic,
+        clinician,
+        location="Consulting room 2, first floor",
+        type_ids=[t.pk for t in types[:2]],
+    )
+    AvailabilityException.objects.create(
+        clinic=clinic,
+        provider=clinician,
+        date=datetime.date.today() + datetime.timedelta(days=30),
+        kind="time_off",
+        note="Training day",
+    )
+    return clinician
+
+
+def test_the_hours_editor_fits_a_phone_and_remove_asks_first(page, log_in, admin_user, hours):
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(admin_user.email)
+
+    page.goto(f"/appointments/availability/?provider={hours.pk}")
+
+    assert no_sideways_scroll(page)
+    remove = page.get_by_role("link", name="Remove").first
+    remove.scroll_into_view_if_needed()
+    assert remove.is_visible()
+    remove.click()
+    assert page.get_by_role("heading", name="Remove weekly hours").is_visible()
+    assert no_sideways_scroll(page)
+    page.get_by_role("button", name="Remove").click()
+    assert page.get_by_text("The weekly hours have been removed.").is_visible()
+
+
+def test_the_types_page_fits_a_phone(page, log_in, admin_user, clinic):
+    services.types_install(clinic=clinic)
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(admin_user.email)
+
+    page.goto("/appointments/types/")
+
+    assert page.get_by_role("link", name="Follow-up").is_visible()
+    assert no_sideways_scroll(page)
+
+
+def test_the_lockouts_page_fits_a_phone(page, log_in, admin_user, clinician, settings):
+    api = APIClient()
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        api.post(
+            "/api/v1/auth/login",
+            {"email": clinician.email, "password": "Not-the-password-000"},
+            format="json",
+        )
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(admin_user.email)
+
+    page.goto("/accounts/lockouts/")
+
+    assert no_sideways_scroll(page)
+    let_in = page.get_by_role("button", name="Let them log in")
+    let_in.scroll_into_view_if_needed()
+    assert let_in.is_visible()
