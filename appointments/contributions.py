@@ -20,6 +20,7 @@ from core.contributions import (
     PatientRecords,
     Reconciled,
     Seeder,
+    Service,
     Widget,
     contribute,
 )
@@ -32,6 +33,12 @@ def _patient_user(appointment):
 
 def _link(appointment, user) -> str:
     return reminders.link_for(appointment)
+
+
+def type_names(*, actor) -> list[str]:
+    """The clinic's active appointment types by name: what a programme's appointment step may
+    book (programs.services.appointment_types)."""
+    return list(selectors.type_list(actor=actor, active_only=True).values_list("name", flat=True))
 
 
 def appointment_target(*, actor, id: str):
@@ -79,6 +86,7 @@ def fhir_resources(*, actor, patient) -> list[dict]:
 
 contribute(
     "appointments",
+    Service(key="appointments.type_names", call=type_names),
     Reconciled(model="appointments.Appointment"),
     Reconciled(model="appointments.AppointmentSeries", children=("appointments",), audited=False),
     ChartSource(key="appointments", facts=chart_facts, order=50),

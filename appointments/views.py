@@ -355,6 +355,7 @@ def reschedule(request, pk: str):
         "appointments/reschedule.html",
         {
             "appointment": appointment,
+            "patient": appointment.patient,  # base.html's patient header
             "search": search,
             "form": form,
             "slots": found,

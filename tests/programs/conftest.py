@@ -2,10 +2,7 @@
 
 import pytest
 
-from appointments import selectors as appointment_selectors
-from core import contributions
 from core.roles import Role
-from programs.services import APPOINTMENT_TYPES
 from tests.patients.factories import PatientFactory, portal_user
 from tests.programs.factories import install
 
@@ -35,16 +32,3 @@ def other_patient(other_clinic):
 @pytest.fixture
 def nurse(staff):
     return staff[Role.NURSE]
-
-
-def type_names(*, actor) -> list[str]:
-    """What the appointments app offers as APPOINTMENT_TYPES: its clinic's active types."""
-    types = appointment_selectors.type_list(actor=actor, active_only=True)
-    return list(types.values_list("name", flat=True))
-
-
-@pytest.fixture
-def appointment_types_offered(monkeypatch):
-    """The appointments app offering its types to the step form and services."""
-    offered = contributions.Service(key=APPOINTMENT_TYPES, call=type_names)
-    monkeypatch.setitem(contributions.services._items, APPOINTMENT_TYPES, offered)

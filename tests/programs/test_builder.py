@@ -18,7 +18,7 @@ GOAL = {"kind": "average", "description": "Systolic below 130", "code": "8480-6"
 
 
 @pytest.fixture
-def draft(admin_user):
+def draft(admin_user, programs_clinic):  # the clinic's appointment types, which a step books
     return services.template_create(
         actor=admin_user, name="Blood pressure", duration_days=28, steps=[BP_STEP], goals=[GOAL]
     )

@@ -111,9 +111,7 @@ def draft(admin_user, programs_clinic):
     return services.template_create(actor=admin_user, name="Weight", duration_days=28)
 
 
-def test_an_appointment_step_books_one_of_the_clinics_types(
-    admin_web, draft, appointment_types_offered
-):
+def test_an_appointment_step_books_one_of_the_clinics_types(admin_web, draft):
     form = page_text(admin_web.get(f"/programs/templates/{draft.pk}/"))
     offered = form.split('name="appointment_type"', 1)[1].split("</select>", 1)[0]
     assert '<option value="Follow-up">Follow-up</option>' in offered
@@ -129,9 +127,7 @@ def test_an_appointment_step_books_one_of_the_clinics_types(
     assert added.status_code == 302 and draft.steps.get().appointment_type == "Follow-up"
 
 
-def test_the_api_refuses_an_unknown_appointment_type(
-    api_as, admin_user, draft, appointment_types_offered
-):
+def test_the_api_refuses_an_unknown_appointment_type(api_as, admin_user, draft):
     step = {**APPOINTMENT, "appointment_type": "Nonexistent type"}
     answer = api_as(admin_user).patch(
         f"/api/v1/programs/{draft.pk}/", {"steps": [step]}, format="json"
