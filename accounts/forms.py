@@ -3,9 +3,12 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.language import LANGUAGE_CHOICES
+from accounts.models import AuditEvent
+from core.forms import FilterDateField, FilterForm
 from core.roles import Role
 
 
@@ -56,3 +59,34 @@ class ProfileForm(forms.Form):
         choices=[("", _("The clinic's language")), *LANGUAGE_CHOICES],
         required=False,
     )
+
+
+class AuditFilterForm(FilterForm):
+    """The audit trail's filters; `staff` are the clinic's staff the "who" filter offers."""
+
+    DEFAULTS = {"action": "", "who": "", "patient": "", "since": None, "until": None}
+
+    action = forms.ChoiceField(
+        label=_("Action"),
+        required=False,
+        choices=[
+            ("", _("All actions")),
+            *((value, capfirst(label)) for value, label in AuditEvent.Action.choices),
+        ],
+    )
+    who = forms.ChoiceField(label=_("Staff member"), required=False)
+    patient = forms.CharField(
+        label=_("Patient"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("Name or MRN"), "type": "search"}),
+    )
+    since = FilterDateField(label=_("From"))
+    until = FilterDateField(label=_("To"))
+
+    def __init__(self, *args, staff=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["who"].choices = [
+            ("", _("Anyone")),
+            *((user.pk, user.name or user.email) for user in staff),
+        ]

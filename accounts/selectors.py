@@ -1,11 +1,20 @@
+from dataclasses import dataclass
+from datetime import datetime
+
 from axes.models import AccessAttempt
+from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Max, Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, User
 from core.access import get_in_reach, in_reach
-from core.roles import STAFF_ROLES, require
+from core.audit import audit_patients_read
+from core.contributions import call_service
+from core.lists import PER_PAGE, keyset_page
+from core.roles import STAFF_ROLES, Role, can, require
 
 
 def audit_events_for_patient(*, patient_id: str):
@@ -57,3 +66,194 @@ def lockout_user(*, actor, id: str) -> User:
         permission="staff.manage",
         patient=None,
     )
+
+
+# --- the clinic's audit trail (/accounts/audit/) -------------------------------------------------
+# Newest first, walked by cursor on `audit_clinic_time` (clinic, -created_at): no count and no
+# OFFSET, so the millionth row costs what the first does. The id breaks ties of one write.
+AUDIT_ORDER = ["-created_at", "-id"]
+# An action filter has no index of its own: one page looks through at most this many of the
+# rows the other filters leave (an index walk), then offers to search on from where it stopped.
+AUDIT_SCAN_LIMIT = 10_000
+# What the page shows of each row (templates/accounts/audit_trail.html).
+AUDIT_COLUMNS = (
+    "created_at",
+    "action",
+    "actor_label",
+    "actor_role",
+    "actor__name",
+    "object_type",
+    "object_id",
+    "patient_id",
+    "detail",
+)
+PATIENT_MODEL = "patients.Patient"
+
+
+def audit_trail_staff(*, actor) -> list[User]:
+    """The clinic's staff, former ones included (the trail names them), for the "who" filter."""
+    require(actor, "audit.view")
+    staff = User.objects.filter(role__in=STAFF_ROLES).only("name", "email", "is_active")
+    return list(in_reach(staff, actor=actor, patient=None).order_by("name", "email"))
+
+
+def audit_trail_list(
+    *,
+    actor,
+    action: str = "",
+    actor_id: str = "",
+    patient_search: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+):
+    """The rows of the actor's clinic (never another's, never the platform's rows of no clinic),
+    filtered; unaudited and unordered (pages go through `audit_trail_page`). `patient_search` is
+    the patients app's patient filter: TooBroad past its limit, none for another clinic's.
+    `since` <= time < `until`."""
+    require(actor, "audit.view")
+    events = in_reach(AuditEvent.objects.all(), actor=actor, patient=None)
+    if action:
+        events = events.filter(action=action)
+    if actor_id:
+        events = events.filter(actor_id=actor_id)
+    if patient_search.strip():
+        ids = call_service("patients.ids_matching", actor=actor, search=patient_search)
+        events = events.filter(patient_id__in=ids)
+    if since is not None:
+        events = events.filter(created_at__gte=since)
+    if until is not None:
+        events = events.filter(created_at__lt=until)
+    return events
+
+
+@dataclass
+class AuditTrailPage:
+    """One page of the trail: its rows, the cursors of the older and newer pages (None at either
+    end), and, when an action filter stopped looking before the page was full, the time it
+    searched back to (`older` then searches on from there)."""
+
+    object_list: list
+    older: str | None = None
+    newer: str | None = None
+    searched_to: datetime | None = None
+
+
+def audit_trail_page(
+    *, actor, after: str = "", before: str = "", per_page: int = PER_PAGE, **filters
+) -> AuditTrailPage:
+    """The page of `audit_trail_list` older than the row `after` names, or newer than `before`'s
+    (the newest page for neither, or for a cursor that names no row of the clinic). Each patient
+    shown is audited as read (the list policy)."""
+    events = audit_trail_list(actor=actor, **filters)
+    edges = in_reach(AuditEvent.objects.all(), actor=actor, patient=None)  # any row of the clinic
+    newer_first = not before
+    order = AUDIT_ORDER if newer_first else [field.lstrip("-") for field in AUDIT_ORDER]
+    cursor = after or before
+    stop = None
+    if filters.get("action"):
+        unfiltered = audit_trail_list(actor=actor, **{**filters, "action": ""})
+        events, stop = _within_scan(events, unfiltered, edges, order, cursor)
+    try:
+        rows, next_cursor = keyset_page(
+            events.select_related("actor").only(*AUDIT_COLUMNS),
+            order=order,
+            cursor=cursor,
+            per_page=per_page,
+            edges=edges,
+        )
+    except ValidationError:  # a stale or made-up cursor: the newest page
+        return audit_trail_page(actor=actor, per_page=per_page, **filters)
+    if next_cursor is None and stop is not None:
+        next_cursor = cursor_of(stop)  # the scan stopped short: search on from its last row
+    if newer_first:
+        page = AuditTrailPage(
+            rows,
+            older=next_cursor,
+            newer=(cursor_of(rows[0]) if rows else after) if after else None,
+            searched_to=stop.created_at if stop is not None and len(rows) < per_page else None,
+        )
+    elif next_cursor is None:  # back at the newest rows: the first page
+        return audit_trail_page(actor=actor, per_page=per_page, **filters)
+    else:
+        rows.reverse()
+        page = AuditTrailPage(
+            rows, older=cursor_of(rows[-1]) if rows else before, newer=next_cursor
+        )
+    _describe(actor, page.object_list)
+    return page
+
+
+def cursor_of(event) -> str:
+    return str(event.pk)
+
+
+def _within_scan(events, unfiltered, edges, order, cursor):
+    """`events` cut to the next AUDIT_SCAN_LIMIT or so rows of `unfiltered` past `cursor`, and
+    the row to search on from when the cut left some out (else None). The cut is counted in time
+    order alone, from the moment after the cursor's, on the index alone (a sort by time and id
+    chose to read the whole table); every row of its last moment is kept in, and searching on
+    starts after the last of them, so each search moves on by at least one moment."""
+    time, tie = order[0], order[1]
+    if cursor:
+        key = edges.filter(pk=cursor).values_list("created_at", flat=True).first()
+        if key is not None:
+            unfiltered = unfiltered.filter(**{f"created_at__{_lookup(time, 'past')}": key})
+    times = unfiltered.order_by(time).values_list("created_at", flat=True)
+    last = next(iter(times[AUDIT_SCAN_LIMIT - 1 : AUDIT_SCAN_LIMIT]), None)
+    if last is None:
+        return events, None
+    flipped = tie[1:] if tie.startswith("-") else f"-{tie}"
+    stop = unfiltered.filter(created_at=last).order_by(flipped).only("created_at").first()
+    return events.filter(**{f"created_at__{_lookup(time, 'up_to')}": last}), stop
+
+
+def _lookup(time: str, where: str) -> str:
+    """The lookup of the rows strictly "past" a moment in `time` order, or "up_to" it (itself
+    included): walking newest first, past is `lt` and up to is `gte`."""
+    newest_first = time.startswith("-")
+    if where == "past":
+        return "lt" if newest_first else "gt"
+    return "gte" if newest_first else "lte"
+
+
+def _describe(actor, rows) -> None:
+    """What each row shows beyond its columns: the type in words, the patient's name and the
+    links the admin may follow (two reads for the page); the patients shown are audited."""
+    patient_ids = {row.patient_id for row in rows if row.patient_id}
+    patient_ids |= {row.object_id for row in rows if row.object_type == PATIENT_MODEL}
+    patients = {}
+    if patient_ids:
+        found = call_service("patients.patient_list", actor=actor, status="all").order_by()
+        found = found.filter(pk__in=patient_ids).only("first_name", "last_name", "mrn")
+        patients = {patient.pk: patient for patient in found}
+        audit_patients_read(actor=actor, patient_ids=list(patients), detail="audit trail")
+    users = {row.object_id for row in rows if row.object_type == User._meta.label}
+    staff = set()
+    if users and can(actor, "staff.view"):
+        colleagues = User.objects.filter(pk__in=users, role__in=STAFF_ROLES)
+        staff = set(in_reach(colleagues, actor=actor, patient=None).values_list("pk", flat=True))
+    for row in rows:
+        row.role_label = _role_label(row.actor_role)
+        row.object_label = _type_label(row.object_type)
+        row.patient = patients.get(row.patient_id)
+        row.patient_url = reverse("patients:detail", args=[row.patient_id]) if row.patient else ""
+        row.object_url = ""
+        if row.object_type == PATIENT_MODEL and row.object_id in patients:
+            row.object_url = reverse("patients:detail", args=[row.object_id])
+        elif row.object_type == User._meta.label and row.object_id in staff:
+            row.object_url = reverse("clinics:staff_detail", args=[row.object_id])
+
+
+def _role_label(role: str) -> str:
+    """The role the row recorded, in words (a role since retired: as recorded)."""
+    return Role(role).label if role in Role.values else role
+
+
+def _type_label(label: str) -> str:
+    """A model label ("labs.LabResult") in words ("Lab result"); an unknown one as written."""
+    if not label:
+        return ""
+    try:
+        return apps.get_model(label)._meta.verbose_name
+    except (LookupError, ValueError):
+        return label

@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
+    path("audit/", views.audit_trail, name="audit_trail"),
     path("lockouts/", lockout_views.lockout_list, name="lockouts"),
     path("lockouts/<str:user_id>/clear/", lockout_views.lockout_clear, name="lockout_clear"),
     path("mfa/verify/", mfa_views.mfa_verify, name="mfa_verify"),

@@ -1,5 +1,6 @@
 """HTML pages of the accounts app: parse input, call a service, render or redirect."""
 
+import datetime
 import logging
 
 from django.contrib import messages
@@ -10,16 +11,25 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
 from django.views.generic import FormView
 
-from accounts import mfa, services
-from accounts.forms import EmailAuthenticationForm, PasswordResetRequestForm, ProfileForm
+from accounts import mfa, selectors, services
+from accounts.forms import (
+    AuditFilterForm,
+    EmailAuthenticationForm,
+    PasswordResetRequestForm,
+    ProfileForm,
+)
 from accounts.language import activate_for
 from core.contributions import widgets_for
+from core.decorators import staff_page
 from core.forms import apply_service_errors
+from core.lists import filtered_page
 from core.roles import Role
 
 logger = logging.getLogger(__name__)
@@ -157,3 +167,39 @@ def profile(request):
             initial={"name": user.name, "phone": user.phone, "language": user.language}
         )
     return render(request, "accounts/profile.html", {"form": form})
+
+
+@require_GET
+@staff_page("audit.view")
+def audit_trail(request):
+    """The clinic's audit trail for its admins: newest first, filtered, walked by cursor."""
+    staff = selectors.audit_trail_staff(actor=request.user)
+    filter_form = AuditFilterForm(request.GET, staff=staff)
+    filters = filter_form.filters()
+    until = filters["until"]
+    page_obj = filtered_page(
+        filter_form,
+        selectors.audit_trail_page,
+        actor=request.user,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+        action=filters["action"],
+        actor_id=filters["who"],
+        patient_search=filters["patient"],
+        since=_day_start(filters["since"]),
+        until=_day_start(until + datetime.timedelta(days=1)) if until else None,
+    )
+    return render(
+        request,
+        "accounts/audit_trail.html",
+        {
+            "page_obj": page_obj,
+            "filter_form": filter_form,
+            "is_filtered": filter_form.is_filtered(),
+        },
+    )
+
+
+def _day_start(day: datetime.date | None):
+    """Midnight starting `day` in the clinic's timezone (the one the middleware activated)."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time())) if day else None

@@ -13,6 +13,7 @@ from core.contributions import (
     PatientRecords,
     Reconciled,
     Seeder,
+    Service,
     Warmer,
     contribute,
 )
@@ -109,6 +110,9 @@ def warm_page_parts() -> None:
 
 contribute(
     "patients",
+    # The patient filter and names for pages of apps below patients (accounts' audit trail).
+    Service(key="patients.ids_matching", call=selectors.ids_matching),
+    Service(key="patients.patient_list", call=selectors.patient_list),
     Warmer(key="patients.page_parts", warm=warm_page_parts),
     Reconciled(model="patients.Patient", patient=""),
     Reconciled(model="patients.Allergy"),

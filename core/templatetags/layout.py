@@ -29,6 +29,7 @@ NAV_URL_NAMES = (
     "programs:dashboard",
     "files:documents",
     "clinics:staff_list",
+    "accounts:audit_trail",
     "clinics:settings",
 )
 

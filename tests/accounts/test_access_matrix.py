@@ -75,6 +75,8 @@ TABLE = [
     # the clinic admin's view of staff login lockouts ({id}: a colleague in the clinic)
     Row("get", "/accounts/lockouts/", 200, ADMIN_ONLY),
     Row("post", "/accounts/lockouts/{id}/clear/", 302, ADMIN_ONLY),
+    # the clinic's audit trail
+    Row("get", "/accounts/audit/", 200, ADMIN_ONLY),
     Row("get", f"{AUTH}/lockouts", 200, ADMIN_ONLY),
     Row("delete", f"{AUTH}/lockouts/{{id}}", 200, ADMIN_ONLY),
     # two-factor authentication: anyone may turn it on for themself

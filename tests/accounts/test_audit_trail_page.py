@@ -1,0 +1,224 @@
+"""The clinic admin's audit trail (/accounts/audit/): the clinic's rows only, newest first,
+walked by cursor, filtered by action, staff member, dates and patient; reading it is a read of
+the patients it names, audited like any list."""
+
+import datetime
+import html
+import re
+import zoneinfo
+
+import pytest
+from django.db import models
+from django.test import Client
+from django.utils import timezone
+
+from accounts import selectors
+from accounts.models import AuditEvent
+from core.audit import audit
+from core.lists import PER_PAGE
+from core.roles import Role
+from patients import selectors as patient_selectors
+from tests.patients.factories import PatientFactory
+
+URL = "/accounts/audit/"
+Action = AuditEvent.Action
+NOW = timezone.now().replace(microsecond=0)
+
+
+def event(actor, action=Action.LOGIN, *, hours_ago=0, obj=None, patient_id="", detail=""):
+    """An audit row written `hours_ago` (set with a raw write: the model refuses any change)."""
+    row = audit(actor=actor, action=action, obj=obj, patient_id=patient_id, detail=detail)
+    when = NOW - datetime.timedelta(hours=hours_ago)
+    models.QuerySet(AuditEvent).filter(pk=row.pk).update(created_at=when)
+    return row
+
+
+def shown(page_html: str) -> list[str]:
+    """The detail column of each row the test wrote, top to bottom (signing in writes others)."""
+    details = re.findall(r'<td class="small text-break">([^<]*)</td>', page_html)
+    return [html.unescape(detail) for detail in details if detail]
+
+
+def page(client, query: str = "") -> str:
+    response = client.get(URL + query)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.fixture
+def web(admin_user):
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
+
+# --- who sees what -------------------------------------------------------------------------------
+def test_an_admin_sees_their_clinics_rows_newest_first_and_no_others(
+    web, admin_user, clinician, other_admin
+):
+    event(clinician, detail="oldest", hours_ago=3)
+    event(clinician, detail="newest", hours_ago=1)
+    event(admin_user, detail="middle", hours_ago=2)
+    event(other_admin, detail="other clinic's")
+    platform = audit(actor=None, action=Action.LOGIN_FAILED, detail="platform row")
+    assert platform.clinic_id is None
+
+    rows = shown(page(web))
+
+    assert rows[:3] == ["newest", "middle", "oldest"]
+    assert "other clinic's" not in rows
+    assert "platform row" not in rows
+
+
+@pytest.mark.parametrize("role", [Role.CLINICIAN, Role.RECEPTIONIST, Role.NURSE, Role.LAB_TECH])
+def test_other_staff_roles_are_refused(staff, role):
+    client = Client()
+    client.force_login(staff[role])
+    assert client.get(URL).status_code == 403
+
+
+def test_a_row_shows_when_who_what_and_the_patient_but_no_address(
+    web, clinic, admin_user, clinician
+):
+    patient = PatientFactory(clinic=clinic, first_name="Ada", last_name="Lovelace")
+    event(clinician, Action.UPDATE, obj=patient, patient_id=patient.pk, detail="phone changed")
+    event(admin_user, Action.INVITE, obj=clinician, detail="invited")
+
+    html = page(web)
+
+    patient_link = f'<a href="/patients/{patient.pk}/">Ada Lovelace</a>'
+    assert f'<td><a href="/patients/{patient.pk}/">Patient</a></td>' in html
+    assert patient_link in html
+    assert f'<a href="/clinic/staff/{clinician.pk}/">User</a>' in html
+    assert clinician.name in html and "Clinician" in html and "Clinic admin" in html
+    assert "Update" in html and "Invitation" in html
+    assert "127.0.0.1" not in html
+
+
+def test_times_are_shown_in_the_clinics_timezone(web, clinic, clinician):
+    clinic.timezone = "Pacific/Auckland"
+    clinic.save()
+    event(clinician, detail="in Auckland")
+    html = page(web)
+    assert f"{NOW.astimezone(zoneinfo.ZoneInfo('Pacific/Auckland')):%H:%M}" in html
+    assert f"{NOW.astimezone(datetime.UTC):%H:%M}" not in html
+
+
+def test_an_empty_trail_says_so(web):
+    html = page(web, "?action=mfa_reset")
+    assert "No audit events match these filters." in html
+
+
+# --- filters -------------------------------------------------------------------------------------
+def test_the_action_filter(web, clinician):
+    event(clinician, Action.LOGIN, detail="signed in")
+    event(clinician, Action.LOGIN_FAILED, detail="wrong password")
+    assert shown(page(web, "?action=login_failed")) == ["wrong password"]
+
+
+def test_the_staff_member_filter(web, clinician, staff):
+    event(clinician, detail="clinician's")
+    event(staff[Role.NURSE], detail="nurse's")
+    rows = shown(page(web, f"?who={clinician.pk}"))
+    assert rows == ["clinician's"]
+
+
+def test_the_staff_member_filter_offers_only_this_clinics_staff(web, other_admin, clinician):
+    event(clinician, detail="clinician's")
+    html = page(web, f"?who={other_admin.pk}")
+    assert other_admin.name not in html  # not offered, and ignored when sent
+    assert "clinician's" in shown(html)
+
+
+def test_the_date_filter_takes_whole_days_in_the_clinics_timezone(web, clinician):
+    event(clinician, detail="today")
+    event(clinician, detail="three days ago", hours_ago=72)
+    day = timezone.localdate(NOW - datetime.timedelta(hours=72))
+    rows = shown(page(web, f"?since={day}&until={day}"))
+    assert rows == ["three days ago"]
+    assert "today" in shown(page(web, f"?since={timezone.localdate(NOW)}"))
+
+
+def test_the_patient_filter_finds_a_patient_by_name_or_mrn(web, clinic, clinician):
+    ada = PatientFactory(clinic=clinic, first_name="Ada", last_name="Lovelace")
+    alan = PatientFactory(clinic=clinic, first_name="Alan", last_name="Turing")
+    event(clinician, Action.VIEW, obj=ada, patient_id=ada.pk, detail="read Ada")
+    event(clinician, Action.VIEW, obj=alan, patient_id=alan.pk, detail="read Alan")
+    assert shown(page(web, "?patient=lovelace")) == ["read Ada"]
+    assert shown(page(web, f"?patient={alan.mrn}")) == ["read Alan"]
+
+
+def test_another_clinics_patient_finds_nothing(web, clinic, other_clinic, clinician, other_admin):
+    theirs = PatientFactory(clinic=other_clinic, first_name="Grace", last_name="Hopper")
+    event(other_admin, Action.VIEW, obj=theirs, patient_id=theirs.pk, detail="their read")
+    html = page(web, "?patient=hopper")
+    assert shown(html) == []
+    assert "No audit events match these filters." in html
+    assert "Grace Hopper" not in html
+
+
+def test_a_patient_search_matching_too_many_is_refused_with_the_usual_words(
+    web, clinic, monkeypatch
+):
+    monkeypatch.setattr(patient_selectors, "PATIENT_FILTER_LIMIT", 2)
+    for n in range(3):
+        PatientFactory(clinic=clinic, last_name=f"Smith{n}")
+    html = page(web, "?patient=smith")
+    assert "More than 2 patients match this search." in html
+
+
+# --- paging --------------------------------------------------------------------------------------
+def test_older_and_newer_walk_the_trail_by_cursor(web, clinician):
+    for n in range(PER_PAGE + 2):
+        event(clinician, detail=f"row {n}", hours_ago=n)
+    first = page(web)
+    older = re.search(r'href="\?after=(\w+)" rel="next"', first).group(1)
+    second = page(web, f"?after={older}")
+    assert shown(first) + shown(second) == [f"row {n}" for n in range(PER_PAGE + 2)]
+    assert 'rel="next"' not in second
+    newer = re.search(r'href="\?before=(\w+)" rel="prev"', second).group(1)
+    assert shown(page(web, f"?before={newer}")) == shown(first)
+    assert shown(page(web, "?after=made-up")) == shown(first)
+
+
+def test_an_action_filter_looks_through_a_bounded_number_of_rows_then_offers_more(
+    web, clinician, monkeypatch
+):
+    monkeypatch.setattr(selectors, "AUDIT_SCAN_LIMIT", 3)
+    event(clinician, Action.LOGIN_FAILED, detail="long ago", hours_ago=10)
+    for n in range(4):
+        event(clinician, Action.LOGIN, detail=f"login {n}", hours_ago=n)
+    first = page(web, "?action=login_failed")
+    assert shown(first) == []
+    assert "Searched the events back to" in first
+    cursor = re.search(r'after=(\w+)" rel="next"', first).group(1)
+    assert shown(page(web, f"?action=login_failed&after={cursor}")) == ["long ago"]
+
+
+# --- cost and audit ------------------------------------------------------------------------------
+def test_the_query_count_does_not_grow_with_the_rows(
+    web, clinic, clinician, django_assert_max_num_queries
+):
+    def fill(count):
+        for _ in range(count):
+            patient = PatientFactory(clinic=clinic)
+            event(clinician, Action.VIEW, obj=patient, patient_id=patient.pk)
+            event(clinician, Action.INVITE, obj=clinician)
+
+    fill(1)
+    page(web)  # the session is stamped
+    with django_assert_max_num_queries(11) as few:
+        page(web)
+    fill(12)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page(web)
+
+
+def test_reading_the_trail_is_audited_once_per_patient_shown(web, clinic, admin_user, clinician):
+    ada = PatientFactory(clinic=clinic, first_name="Ada", last_name="Lovelace")
+    event(clinician, Action.VIEW, obj=ada, patient_id=ada.pk)
+    event(clinician, Action.UPDATE, obj=ada, patient_id=ada.pk)
+    before = set(AuditEvent.objects.values_list("pk", flat=True))
+    page(web)
+    reads = AuditEvent.objects.exclude(pk__in=before).filter(actor=admin_user, action="view")
+    assert [(r.patient_id, r.detail) for r in reads] == [(ada.pk, "audit trail")]
