@@ -15,11 +15,14 @@ from django.utils.translation import gettext_lazy
 from ai_assist import bm25
 
 ENGINE = "builtin"
-ENGINE_VERSION = "rules-1"
+# Part of the summary cache's key: a new version when the same facts are written otherwise.
+ENGINE_VERSION = "rules-2"
 # A trend: the newest values of a test (at least 3), each moving the same way.
 TREND_POINTS = 3
 # Results worth mentioning in a summary: abnormal ones, and trends, of the last this many days.
 RECENT_DAYS = 365
+# The labs app's flags of a value that needs action now (listed first in a summary).
+CRITICAL_FLAGS = ("critical_low", "critical_high")
 # Care gaps: (problem words, test words, months, the test's name for the sentence).
 CARE_GAPS = [
     (("diabet", "e10", "e11", "44054006", "73211009"), ("hba1c", "a1c", "4548-4"), 6, "HbA1c"),
@@ -85,6 +88,11 @@ def _months_between(first: datetime.date, last: datetime.date) -> int:
     return max(0, round((last - first).days / 30.44))
 
 
+def _newest_first(fact) -> int:
+    """A sort key: the fact's day, newest first (undated last)."""
+    return -(_date(fact.at) or datetime.date.min).toordinal()
+
+
 # --- results: trends and abnormal values --------------------------------------------------------
 def results_by_test(facts) -> dict[str, list]:
     """Result facts grouped by test, oldest first."""
@@ -125,19 +133,22 @@ def trend_of(test: str, results: list) -> dict | None:
 
 
 def result_items(facts, *, today: datetime.date) -> list[dict]:
-    """Trends first, then the latest value of each test that is outside its range."""
-    trends, abnormal = [], []
-    for test, results in sorted(results_by_test(facts).items()):
+    """Critical values first (a trend ending in one too), then trends, then the latest value
+    of each test that is outside its range; newest first within each."""
+    ranked = []
+    for test, results in results_by_test(facts).items():
         latest = results[-1]
         day = _date(latest.at)
         if day and (today - day).days > RECENT_DAYS:
             continue
         trend = trend_of(test, results)
-        if trend:
-            trends.append(trend)
-        elif latest.data.get("abnormal"):
-            abnormal.append(item(latest.text, [latest]))
-    return trends + abnormal
+        if trend is None and not latest.data.get("abnormal"):
+            continue
+        critical = latest.data.get("flag") in CRITICAL_FLAGS
+        group = 0 if critical else 1 if trend else 2
+        rank = (group, _newest_first(latest), test)
+        ranked.append((rank, trend or item(latest.text, [latest])))
+    return [entry for _rank, entry in sorted(ranked, key=lambda pair: pair[0])]
 
 
 # --- care gaps -----------------------------------------------------------------------------------
@@ -187,13 +198,43 @@ def care_gaps(facts, *, today: datetime.date) -> list[dict]:
 
 
 # --- notes: extractive selection --------------------------------------------------------------
-def note_sentences(facts) -> list[tuple[str, object]]:
-    return [(s, f) for f in facts if f.section == "notes" for s in f.data.get("sentences", [])]
+def note_sentences(facts) -> list[tuple[str, list]]:
+    """Each sentence of the notes once, with the notes it is in (newest first): a sentence
+    carried forward from note to note is one sentence, not one per note."""
+    found: dict[str, tuple[str, list]] = {}
+    for fact in sorted((f for f in facts if f.section == "notes"), key=_newest_first):
+        for sentence in fact.data.get("sentences", []):
+            _text, notes = found.setdefault(" ".join(sentence.casefold().split()), (sentence, []))
+            if fact not in notes:
+                notes.append(fact)
+    return list(found.values())
 
 
 def from_notes(facts, question: str, *, limit: int = 3) -> list[dict]:
     chosen = bm25.best(question, note_sentences(facts), text=lambda pair: pair[0], limit=limit)
-    return [item(f"“{sentence}” ({_date(fact.at)})", [fact]) for sentence, fact in chosen]
+    return [item(f"“{sentence}” ({_date(notes[0].at)})", notes) for sentence, notes in chosen]
+
+
+def _without_repeats(items: list[dict]) -> list[dict]:
+    """One item per text: the same line from two records is said once, citing both."""
+    merged: dict[str, dict] = {}
+    for entry in items:
+        kept = merged.setdefault(entry["text"], {"text": entry["text"], "citations": []})
+        kept["citations"] += [c for c in entry["citations"] if c not in kept["citations"]]
+    return list(merged.values())
+
+
+def _numbered_citations(sections: list[dict]) -> list[dict]:
+    """Each cited record's [n] on the page, in order of first mention (a record cited again
+    keeps its number): the order in which a provider is shown the facts, too."""
+    numbers: dict[tuple, int] = {}
+    for section in sections:
+        for entry in section["items"]:
+            entry["citations"] = [
+                {"n": numbers.setdefault((c["type"], c["id"]), len(numbers) + 1), **c}
+                for c in entry["citations"]
+            ]
+    return sections
 
 
 # --- the summary ------------------------------------------------------------------------------
@@ -216,11 +257,13 @@ def summary_sections(facts, *, today: datetime.date | None = None) -> list[dict]
         "care_gaps": care_gaps(facts, today=today),
         "notes": from_notes(facts, question),
     }
-    return [
-        {"key": key, "title": str(SECTION_TITLES[key]), "items": items[key]}
-        for key in SUMMARY_ORDER
-        if items[key]
-    ]
+    return _numbered_citations(
+        [
+            {"key": key, "title": str(SECTION_TITLES[key]), "items": _without_repeats(items[key])}
+            for key in SUMMARY_ORDER
+            if items[key]
+        ]
+    )
 
 
 def as_text(sections: list[dict]) -> str:

@@ -9,7 +9,8 @@ from core.api import ModelSerializer
 
 class AiCitationSerializer(serializers.Serializer):
     n = serializers.IntegerField(
-        required=False, help_text="The [n] marker of the text it resolves (provider answers)."
+        required=False,
+        help_text="The record's [n]: its number in a summary, and the marker of a provider's text.",
     )
     type = serializers.CharField()
     id = serializers.CharField()

@@ -161,8 +161,9 @@ SUMMARY_SYSTEM = (
 
 
 def _summary_external(provider, patient, sections, facts) -> tuple[str, list]:
-    cited_ids = {(c["type"], c["id"]) for c in engine.all_citations(sections)}
-    used = [f for f in facts if (f.type, str(f.id)) in cited_ids]
+    by_record = {(f.type, str(f.id)): f for f in facts}
+    # In the order of the page's [n], so that the provider's [n] are the page's.
+    used = [by_record[(c["type"], c["id"])] for c in engine.all_citations(sections)]
     lines, by_number = _numbered_facts(used)
     headings = ", ".join(section["title"] for section in sections)
     redactor = Redactor(patient)
@@ -182,8 +183,13 @@ def summary_generate(*, actor, patient_id: str) -> dict:
     return summary_with_patient(actor=actor, patient_id=patient_id)[1]
 
 
-def summary_with_patient(*, actor, patient_id: str) -> tuple:
-    """`(patient, summary)`: the page shows whom it is about from the one audited read."""
+def summary_with_patient(*, actor, patient_id: str, make: bool = True) -> tuple:
+    """`(patient, summary)`: the page shows whom it is about from the one audited read.
+
+    `make=False` is for showing a summary again (the page a POST redirects to, Back, a login):
+    the kept summary of the chart as it is now, else the built-in engine's (the same facts give
+    the same text), but nothing is sent to a provider without a click: None instead.
+    """
     patient = patient_get(
         actor=actor, id=patient_id, permission="ai.use", detail="chart read for the AI summary"
     )
@@ -192,9 +198,16 @@ def summary_with_patient(*, actor, patient_id: str) -> tuple:
     facts = chart_facts(actor=actor, patient=patient)
     model = provider.model if provider else ""
     # Titles and banner are kept as finished text: one entry per language.
-    key = f"ai:summary:{patient.pk}:{fingerprint(facts)}:{model}:{get_language()}"
+    key = (
+        f"ai:summary:{patient.pk}:{fingerprint(facts)}:{engine.ENGINE_VERSION}:{model}:"
+        f"{get_language()}"
+    )
     output = cache.get(key)
     used = categories(facts)
+    if output is not None and output["notice"] and make:
+        output = None  # a fallback is shown again, but a new request tries the provider again
+    if output is None and provider is not None and not make:
+        return patient, None
     if output is not None:
         _audit_request(
             actor=actor, feature="summary (cached)", patient_id=patient.pk,
@@ -219,8 +232,7 @@ def summary_with_patient(*, actor, patient_id: str) -> tuple:
         **_envelope(generated, notice),
         "fingerprint": fingerprint(facts),
     }
-    if not notice:  # a fallback is not kept: the next request tries the provider again
-        cache.set(key, output, SUMMARY_CACHE_SECONDS)
+    cache.set(key, output, SUMMARY_CACHE_SECONDS)
     _audit_request(
         actor=actor, feature="summary", patient_id=patient.pk, clinic_id=patient.clinic_id,
         provider=generated["engine"], used=used, sent=sent,

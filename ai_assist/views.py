@@ -49,12 +49,20 @@ def _for_reader(output: dict) -> dict:
     }
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @staff_page()
 @feature_off_page
 def summary(request, pk: str):
-    patient, output = services.summary_with_patient(actor=request.user, patient_id=pk)
-    context = {"output": _for_reader(output), "patient": patient}
+    """POST makes the summary and redirects here (Post/Redirect/Get), so Back from a citation
+    and a login's return land on a page, which shows the summary kept for the chart as it is
+    now, or the "Summarise the chart" button when there is none."""
+    made = request.method == "POST"
+    patient, output = services.summary_with_patient(actor=request.user, patient_id=pk, make=made)
+    if made:
+        if output["cached"]:
+            messages.info(request, _("Unchanged chart: the summary made earlier."))
+        return redirect("ai_assist:summary", pk=patient.pk)
+    context = {"output": output and _for_reader(output), "patient": patient}
     return render(request, "ai_assist/summary.html", context)
 
 

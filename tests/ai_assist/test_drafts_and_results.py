@@ -27,7 +27,7 @@ def test_a_note_draft_is_an_unsigned_ai_labelled_draft_with_its_citations(api_as
     note = Note.objects.get(pk=body["id"])
     assert note.status == Note.Status.DRAFT and note.author_id == clinician.pk
     assert note.ai_generated is True
-    assert note.ai_citations["generated_by"] == {"engine": "builtin", "model": "rules-1"}
+    assert note.ai_citations["generated_by"] == {"engine": "builtin", "model": "rules-2"}
     assert [s["name"] for s in note.sections] == ["Subjective", "Objective", "Assessment", "Plan"]
     # What is new since the last signed note: the LDL and the newest HbA1c, and the trend.
     objective = note.sections[1]["text"]

@@ -219,7 +219,7 @@ def test_a_provider_error_falls_back_everywhere(
     )
     assert body["generated_by"]["engine"] == "builtin" and body["notice"]
     client.force_login(clinician)
-    page = client.post(f"/ai/patients/{chart['patient'].pk}/summary/")
+    page = client.post(f"/ai/patients/{chart['patient'].pk}/summary/", follow=True)
     assert "did not answer" in page.content.decode()
 
 
@@ -233,3 +233,36 @@ def test_nothing_is_sent_while_the_clinic_has_not_switched_it_on(
     )
     assert body["generated_by"]["engine"] == "builtin"
     assert provider.bodies == []
+
+
+def test_the_summary_page_shown_again_sends_nothing(
+    client, clinician, chart, provider, switched_on
+):
+    """Back, a login or a bookmark shows the provider's summary kept for the chart; with none
+    kept, the page offers the button: only a click sends the chart out."""
+    url = f"/ai/patients/{chart['patient'].pk}/summary/"
+    client.force_login(clinician)
+    page = client.get(url).content.decode()
+    assert "No summary of the chart as it is now." in page and "Summarise the chart" in page
+    assert provider.bodies == []
+
+    client.post(url)
+    again = client.get(url).content.decode()
+    assert "As written by the provider" in again and "Margarethe Quixley has diabetes" in again
+    assert len(provider.bodies) == 1
+
+
+def test_a_fallback_is_shown_again_and_the_next_click_asks_the_provider_again(
+    client, clinician, chart, provider, switched_on
+):
+    provider.mode = "error"
+    url = f"/ai/patients/{chart['patient'].pk}/summary/"
+    client.force_login(clinician)
+    client.post(url)
+    assert "did not answer" in client.get(url).content.decode()
+    tried = len(provider.bodies)
+
+    provider.mode = "ok"
+    client.post(url)
+    assert len(provider.bodies) > tried
+    assert "As written by the provider" in client.get(url).content.decode()

@@ -41,7 +41,7 @@ def test_summary_has_the_sections_a_clinician_reads_before_a_visit(api_as, clini
     assert "Hemoglobin A1c rising: 6.9 → 7.4 → 8.1 % over 9 months" in results
     assert any(text.startswith("LDL cholesterol") and "(high)" in text for text in results)
     assert body["banner"] == "AI-drafted — check before use"
-    assert body["generated_by"] == {"engine": "builtin", "model": "rules-1"}
+    assert body["generated_by"] == {"engine": "builtin", "model": "rules-2"}
     assert body["generated_at"]
     assert "Hemoglobin A1c rising" in body["text"]
 
@@ -142,7 +142,7 @@ def test_the_patient_page_offers_the_summary_and_it_renders_with_its_banner(
     client.force_login(clinician)
     page = client.get(f"/patients/{chart['patient'].pk}/")
     assert b"Summarise the chart" in page.content
-    response = client.post(f"/ai/patients/{chart['patient'].pk}/summary/")
+    response = client.post(f"/ai/patients/{chart['patient'].pk}/summary/", follow=True)
     assert response.status_code == 200
     assert "AI-drafted — check before use" in response.content.decode()
     assert "Hemoglobin A1c rising" in response.content.decode()
