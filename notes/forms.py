@@ -88,22 +88,28 @@ class NoteWriterForm(forms.Form):
     )
 
     def __init__(self, *args, note: Note, **kwargs):
+        # A template's prompt is shown as the field's placeholder, never as its text: a
+        # section left as it came would otherwise be signed as a finding.
+        prompts = note.section_prompts
         kwargs.setdefault(
             "initial",
             {
                 "title": note.title,
                 "version": note.version,
-                **{f"section_{i}": s["text"] for i, s in enumerate(note.sections)},
+                **{
+                    f"section_{i}": "" if s["text"].strip() == prompts.get(s["name"]) else s["text"]
+                    for i, s in enumerate(note.sections)
+                },
             },
         )
         super().__init__(*args, **kwargs)
         self.section_names = [s["name"] for s in note.sections]
         for index, name in enumerate(self.section_names):
+            attrs = {"rows": 4, "data-section": name}
+            if prompts.get(name):
+                attrs["placeholder"] = prompts[name]
             self.fields[f"section_{index}"] = forms.CharField(
-                label=name,
-                required=False,
-                strip=False,
-                widget=forms.Textarea(attrs={"rows": 4, "data-section": name}),
+                label=name, required=False, strip=False, widget=forms.Textarea(attrs=attrs)
             )
 
     def section_fields(self):

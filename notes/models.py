@@ -271,6 +271,13 @@ class Note(BaseModel):
         return self.status == self.Status.SIGNED
 
     @property
+    def section_prompts(self) -> dict[str, str]:
+        """Each section's prompt (its template's starter text): a hint, never content."""
+        if self.template is None:
+            return {}
+        return {s["name"]: (s.get("text") or "").strip() for s in self.template.sections}
+
+    @property
     def awaits_cosignature(self) -> bool:
         return self.cosigner_id is not None and self.cosigned_at is None
 

@@ -20,6 +20,7 @@ from django.core.paginator import Page
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import AuditEvent, User
 from core.access import get_in_reach, in_reach, is_patient_user
@@ -334,6 +335,35 @@ def appointment_url(note: Note) -> str:
     if target is None or target.url is None:
         return ""
     return target.url(note.appointment_id)
+
+
+# What an AI-drafted note's [n] markers may cite (ai_assist's chart facts, by their `type`).
+CITED_KINDS = {
+    "patients.condition": gettext_lazy("Problem"),
+    "patients.medication": gettext_lazy("Medication"),
+    "patients.allergy": gettext_lazy("Allergy"),
+    "labs.result": gettext_lazy("Lab result"),
+    "appointments.appointment": gettext_lazy("Appointment"),
+    "programs.enrollment": gettext_lazy("Care programme"),
+    "messaging.thread": gettext_lazy("Message thread"),
+    "notes.note": gettext_lazy("Clinical note"),
+}
+
+
+def ai_sources(note: Note) -> list[dict]:
+    """The records an AI-drafted note's [n] markers cite, in order: {"n", "kind", "url"}, the
+    url only when it is a page of this site."""
+    citations = note.ai_citations if isinstance(note.ai_citations, dict) else {}
+    sources = [s for s in citations.get("sources") or [] if isinstance(s, dict)]
+    return [
+        {
+            "n": source.get("n"),
+            "kind": CITED_KINDS.get(source.get("type"), _("Record")),
+            "url": url if url.startswith("/") and not url.startswith("//") else "",
+        }
+        for source in sources
+        for url in [str(source.get("url") or "")]
+    ]
 
 
 def _addenda():

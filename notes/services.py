@@ -352,8 +352,19 @@ def is_empty(note: Note) -> bool:
         return True
     if note.template is None:
         return False
-    starters = {s["name"]: (s.get("text") or "").strip() for s in note.template.sections}
+    starters = note.section_prompts
     return all(starters.get(s["name"], "") == s["text"].strip() for s in note.sections)
+
+
+def sections_left_as_prompt(note: Note) -> list[str]:
+    """The sections still holding only their template's prompt: signed, it would read as a
+    finding."""
+    prompts = note.section_prompts
+    return [
+        s["name"]
+        for s in note.sections
+        if prompts.get(s["name"]) and s["text"].strip() == prompts[s["name"]]
+    ]
 
 
 @unit
@@ -366,6 +377,15 @@ def note_sign(*, actor, note: Note, version: int | None = None) -> Note:
         raise _changed_elsewhere(note)
     if is_empty(note):
         raise ValidationError(_("This note is empty: write something before signing it."))
+    prompted = sections_left_as_prompt(note)
+    if prompted:
+        raise ValidationError(
+            _(
+                "These sections still hold only the template's prompt: %(sections)s. "
+                "Write them or clear them before signing."
+            )
+            % {"sections": ", ".join(prompted)}
+        )
     now = timezone.now()
     written = Note.objects.filter(pk=note.pk, version=note.version).update(
         status=Note.Status.SIGNED, signed_by=actor, signed_at=now, updated_at=now

@@ -112,6 +112,7 @@ def _note_page_context(request, note) -> dict:
         else None,
         "addendum_form": AddendumForm() if note.is_signed else None,
         "appointment_url": selectors.appointment_url(note),
+        "ai_sources": selectors.ai_sources(note),
     }
 
 
@@ -145,6 +146,7 @@ def note_edit(request, pk):
         )
         return redirect("notes:detail", pk=note.pk)
     form = NoteWriterForm(request.POST if posting else None, note=note)
+    saved_elsewhere = False
     if posting and form.is_valid():
         try:
             note = services.note_update(
@@ -159,6 +161,7 @@ def note_edit(request, pk):
             return redirect("notes:detail", pk=note.pk)
         except SERVICE_ERRORS as exc:  # bad input, or a newer version saved elsewhere
             apply_service_errors(form, exc)
+            saved_elsewhere = getattr(exc, "code", "") == "version_conflict"
         else:
             if request.POST.get("action") != "sign":
                 messages.success(request, _("Draft saved."))
@@ -170,7 +173,15 @@ def note_edit(request, pk):
                 return redirect("notes:edit", pk=note.pk)
             messages.success(request, _("The note is signed."))
             return redirect("notes:detail", pk=note.pk)
-    context = {"note": note, "patient": note.patient, "form": form}
+    # A refused save shows the text it carried (and the version it started from): the page
+    # must not pass it off as the draft, and a reload would post it again (note_edit.html).
+    context = {
+        "note": note,
+        "patient": note.patient,
+        "form": form,
+        "saved_elsewhere": saved_elsewhere,
+        "ai_sources": selectors.ai_sources(note),
+    }
     return render(request, "notes/note_edit.html", context)
 
 
@@ -232,15 +243,23 @@ def note_share(request, pk):
 @require_POST
 @staff_page()
 def note_addendum(request, pk):
+    """Add an addendum; a refused one (empty, too long, a NUL character) comes back in its box
+    with the reason beside it, so nothing typed is lost."""
+    note = selectors.note_get(actor=request.user, id=pk, permission="notes.write", audited=False)
     form = AddendumForm(request.POST)
-
-    def act(note):
-        if not form.is_valid():  # empty, too long, a NUL character: said, nothing added
-            raise ValidationError(form.errors.as_data())
-        services.addendum_add(actor=request.user, note=note, text=form.cleaned_data["text"])
-        return _("Addendum added.")
-
-    return _action(request, pk, "notes.write", act)
+    if form.is_valid():
+        try:
+            services.addendum_add(actor=request.user, note=note, text=form.cleaned_data["text"])
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        except SERVICE_ERRORS as exc:  # e.g. a draft: no addendum box to show it in
+            flash_errors(request, exc)
+            return redirect("notes:detail", pk=note.pk)
+        else:
+            messages.success(request, _("Addendum added."))
+            return redirect("notes:detail", pk=note.pk)
+    context = {**_note_page_context(request, note), "addendum_form": form}
+    return render(request, "notes/note_detail.html", context)
 
 
 @require_GET

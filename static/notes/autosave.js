@@ -9,7 +9,10 @@
  * - Network failures and server errors retry with a growing delay (up to a minute). A 409 (the
  *   draft was saved elsewhere, or signed) stops autosave and says so; the text stays on the
  *   device. Other refusals (400) are shown and the next edit tries again.
- * - Opening the writer again offers back any text the server never received.
+ * - Opening the writer again offers back any text the server never received. A page that shows
+ *   a refused Save (data-unsaved) holds this device's text, not the draft's: the copy is kept.
+ * - Save / Save and sign wait for an autosave already on its way and post the version it
+ *   returns, so the tab's own autosave never reads as a save from elsewhere.
  * Without JavaScript the form's Save buttons do the same work by a normal POST.
  */
 (function () {
@@ -35,6 +38,7 @@
   var editedDuringFlight = false;
   var stopped = false;
   var submitting = false;
+  var waitingSubmitter = null;
   var timer = null;
   var delay = INTERVAL;
 
@@ -127,6 +131,13 @@
       })
       .then(function (answer) {
         inFlight = false;
+        if (waitingSubmitter) {
+          if (answer.ok) {
+            versionInput.value = answer.data.version;
+          }
+          submitNow(waitingSubmitter);
+          return;
+        }
         if (answer.ok) {
           versionInput.value = answer.data.version;
           delay = INTERVAL;
@@ -186,6 +197,12 @@
   }
 
   function offerLocalCopy() {
+    if (form.dataset.unsaved) {
+      // The server refused the last Save: the fields hold the text it did not take.
+      keepLocally();
+      say(form.dataset.msgUnsaved);
+      return;
+    }
     var copy = readLocal();
     if (!copy || !copy.sections) {
       return;
@@ -226,14 +243,34 @@
       saveSoon();
     }
   });
-  form.addEventListener("submit", function () {
-    // The form's POST carries the text; the local copy stays until the page shows it saved.
+  function submitNow(submitter) {
+    // The button pressed is not sent by form.submit(): it goes as a field of its own.
+    var action = document.createElement("input");
+    action.type = "hidden";
+    action.name = submitter.name;
+    action.value = submitter.value;
+    form.appendChild(action);
     submitting = true;
-    window.clearTimeout(timer);
     keepLocally();
+    form.submit();
+  }
+
+  form.addEventListener("submit", function (event) {
+    // The form's POST carries the text; the local copy stays until the page shows it saved.
+    window.clearTimeout(timer);
+    timer = null;
+    keepLocally();
+    if (inFlight && event.submitter) {
+      // Posted now it would carry the version this autosave is replacing (a 409).
+      event.preventDefault();
+      waitingSubmitter = event.submitter;
+      say(form.dataset.msgSaving);
+      return;
+    }
+    submitting = true;
   });
   window.addEventListener("beforeunload", function (event) {
-    if (dirty && !submitting) {
+    if ((dirty || form.dataset.unsaved) && !submitting) {
       event.preventDefault();
       event.returnValue = "";
     }

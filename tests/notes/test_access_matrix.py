@@ -42,7 +42,7 @@ TABLE = [
     Row("post", "/notes/{id}/request-cosign/", 302, WRITERS, label=SIGNED),
     Row("post", "/notes/{id}/cosign/", 302, frozenset({CLINICIAN}), label=COSIGN),
     Row("post", "/notes/{id}/share/", 302, WRITERS, label=SIGNED),
-    Row("post", "/notes/{id}/addenda/", 302, WRITERS, label=SIGNED),
+    Row("post", "/notes/{id}/addenda/", 200, WRITERS, label=SIGNED),  # empty: shown again
     # API endpoints
     Row("get", f"{API}/types/", 200, READERS),
     Row("post", f"{API}/types/", 400, frozenset({ADMIN})),

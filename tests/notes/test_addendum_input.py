@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 
 from notes import services
 from notes.models import Addendum
-from tests.notes.factories import make_note
+from tests.notes.factories import SOAP_TEXT, make_note
 
 pytestmark = pytest.mark.django_db
 
@@ -23,10 +23,21 @@ def signed(clinician, patient):
 )
 def test_the_note_page_refuses_an_addendum_with_a_message(client, clinician, signed, text, says):
     client.force_login(clinician)
-    response = client.post(f"/notes/{signed.pk}/addenda/", {"text": text}, follow=True)
-    assert response.redirect_chain == [(f"/notes/{signed.pk}/", 302)]
+    response = client.post(f"/notes/{signed.pk}/addenda/", {"text": text})
+    assert response.status_code == 200  # the note page again, with the reason by the box
     page = response.content.decode()
     assert says in page and "Addendum added." not in page
+    assert not Addendum.objects.exists()
+
+
+def test_a_refused_addendum_stays_in_its_box(client, clinician, signed):
+    client.force_login(clinician)
+    typed = "Seen again; wound healing well. " * 700  # over the 20,000 characters allowed
+    response = client.post(f"/notes/{signed.pk}/addenda/", {"text": typed})
+    page = response.content.decode()
+    assert "Ensure this value has at most 20000 characters" in page
+    assert typed.strip() in page  # in the textarea, to shorten rather than retype
+    assert SOAP_TEXT["Plan"] in page  # the note is still shown
     assert not Addendum.objects.exists()
 
 
