@@ -56,6 +56,7 @@ ClashSerializer = inline_serializer(
     },
 )
 CONFLICT = {409: OpenApiResponse(ClashSerializer, "A clash, or a status that does not allow it")}
+OVERLAP = {409: OpenApiResponse(ErrorSerializer, "Overlaps hours already entered that day")}
 
 
 def _context(request, clinic=None) -> dict:
@@ -168,7 +169,7 @@ class RuleListView(GenericAPIView):
     @extend_schema(
         summary="Add weekly hours (a provider their own, admins anyone's)",
         request=s.RuleSerializer,
-        responses={201: s.RuleSerializer, **WRITE_ERRORS},
+        responses={201: s.RuleSerializer, **OVERLAP, **WRITE_ERRORS},
     )
     def post(self, request):
         data = validated(s.RuleSerializer, request)
@@ -187,7 +188,7 @@ class RuleDetailView(APIView):
         summary="Change weekly hours",
         parameters=[ID],
         request=s.RuleUpdateSerializer,
-        responses={200: s.RuleSerializer, **WRITE_ERRORS},
+        responses={200: s.RuleSerializer, **OVERLAP, **WRITE_ERRORS},
     )
     def patch(self, request, pk):
         rule = selectors.rule_get(
@@ -239,7 +240,7 @@ class ExceptionListView(GenericAPIView):
     @extend_schema(
         summary="Add time off (a whole day when no times) or extra hours on a date",
         request=s.ExceptionSerializer,
-        responses={201: s.ExceptionSerializer, **WRITE_ERRORS},
+        responses={201: s.ExceptionSerializer, **OVERLAP, **WRITE_ERRORS},
     )
     def post(self, request):
         data = validated(s.ExceptionSerializer, request)
@@ -264,7 +265,7 @@ class ExceptionDetailView(APIView):
         summary="Change an availability exception",
         parameters=[ID],
         request=s.ExceptionUpdateSerializer,
-        responses={200: s.ExceptionSerializer, **WRITE_ERRORS},
+        responses={200: s.ExceptionSerializer, **OVERLAP, **WRITE_ERRORS},
     )
     def patch(self, request, pk):
         found = selectors.exception_get(
