@@ -7,6 +7,7 @@ token is the key.
 """
 
 import datetime
+import functools
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -519,43 +520,34 @@ def availability(request):
 @require_http_methods(["GET", "POST"])
 @staff_page()
 def rule_delete(request, pk: str):
-    """GET asks to confirm; POST removes the weekly hours."""
     rule = selectors.rule_get(
         actor=request.user, id=pk, permission="appointments.availability.edit"
     )
-    if request.method == "POST":
-        try:
-            services.rule_delete(actor=request.user, rule=rule)
-        except SERVICE_ERRORS as exc:
-            flash_errors(request, exc)
-        else:
-            messages.success(request, _("The weekly hours have been removed."))
-        return redirect(_hours_page(rule.provider_id))
-    services.may_edit_hours_of(request.user, rule.provider)
-    return render(
-        request,
-        "appointments/hours_remove.html",
-        {"rule": rule, "back": _hours_page(rule.provider_id)},
-    )
+    remove = functools.partial(services.rule_delete, rule=rule)
+    return _remove_hours(request, rule, "rule", remove, _("The weekly hours have been removed."))
 
 
 @require_http_methods(["GET", "POST"])
 @staff_page()
 def exception_delete(request, pk: str):
-    """GET asks to confirm; POST removes the time off or extra hours."""
     found = selectors.exception_get(
         actor=request.user, id=pk, permission="appointments.availability.edit"
     )
+    remove = functools.partial(services.exception_delete, exception=found)
+    removed = _("The time off or extra hours have been removed.")
+    return _remove_hours(request, found, "exception", remove, removed)
+
+
+def _remove_hours(request, hours, name: str, remove, removed: str):
+    """GET asks to confirm (403 for hours the actor may not edit); POST removes `hours` (weekly
+    hours or an exception, `name` in the page's context) and goes back to the hours page."""
+    back = _hours_page(hours.provider_id)
     if request.method == "POST":
-        services.exception_delete(actor=request.user, exception=found)
-        messages.success(request, _("The time off or extra hours have been removed."))
-        return redirect(_hours_page(found.provider_id))
-    services.may_edit_hours_of(request.user, found.provider)
-    return render(
-        request,
-        "appointments/hours_remove.html",
-        {"exception": found, "back": _hours_page(found.provider_id)},
-    )
+        remove(actor=request.user)
+        messages.success(request, removed)
+        return redirect(back)
+    services.may_edit_hours_of(request.user, hours.provider)
+    return render(request, "appointments/hours_remove.html", {name: hours, "back": back})
 
 
 # --- types, policy, feeds ------------------------------------------------------------------
