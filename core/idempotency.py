@@ -20,15 +20,29 @@ write twice.
 This middleware applies to every POST under /api/, so new apps are covered without doing
 anything. Multipart bodies (uploads) are recognised by type and length, not by their bytes,
 so their uploads can stream to disk.
+
+Staff pages get the same guarantee from their forms: static/js/forms.js gives each POST form a
+`_submission` key, kept while the form's content stays the same, so a form the browser sends
+again (a reload after a lost answer, a second click once the double-click guard has lifted)
+lands on the first answer's page instead of saving twice. There a redirect is the answer that is
+kept (every staff form redirects after it saves), and the refusals are pages, not JSON. A form is
+not run as one unit with its key, as an API call is: that unit would hold SQLite's write lock
+for the whole view (a provider's answer on an AI page). So a form whose worker died, or that
+outlived its lease, may be carried out again by a later retry, as before there were keys.
 """
 
 import base64
 import hashlib
+from contextlib import nullcontext
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.db import IntegrityError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,6 +52,8 @@ from core.transactions import savepoint, unit
 
 HEADER = "Idempotency-Key"
 META_KEY = "HTTP_IDEMPOTENCY_KEY"
+FORM_FIELD = "_submission"  # the key a staff page's form carries (static/js/forms.js)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 MAX_KEY_LENGTH = 255
 KEPT_HEADERS = ("Content-Type", "Location")
 State = IdempotencyKey.State
@@ -95,9 +111,41 @@ def _error(status: int, message: str, code: str, **headers) -> JsonResponse:
     return response
 
 
-def _replay(row: IdempotencyKey):
-    from django.http import HttpResponse
+REUSED, IN_FLIGHT, TOO_LONG = "idempotency_key_reused", "idempotency_key_in_flight", "too_long"
 
+
+def _api_refusal(code: str) -> JsonResponse:
+    if code == REUSED:
+        message = _("This Idempotency-Key was already used for a different request.")
+        return _error(422, message, code)
+    if code == TOO_LONG:
+        return _error(409, _("This request took too long; retry it."), IN_FLIGHT)
+    return _error(
+        409,
+        _("A request with this Idempotency-Key is still being processed; retry shortly."),
+        IN_FLIGHT,
+        Retry_After="1",
+    )
+
+
+def _page_refusal(request, code: str) -> HttpResponse:
+    """A staff form sent again: say what happened to the first one, in a page."""
+    reused = code == REUSED
+    if reused:
+        message = _(
+            "This form was already sent with other content. Open the page again and enter "
+            "your change once more."
+        )
+    else:
+        message = _(
+            "This form is still being saved. Wait a moment, then open the page again to see "
+            "the result before sending it again."
+        )
+    body = render_to_string("core/resubmitted.html", {"message": message}, request=request)
+    return HttpResponse(body, status=422 if reused else 409)
+
+
+def _replay(row: IdempotencyKey):
     response = HttpResponse(base64.b64decode(row.body), status=row.status_code)
     for name, value in row.headers.items():
         response[name] = value
@@ -112,7 +160,8 @@ def _now():
 
 
 def _claim(*, scope: str, key: str, print_: str):
-    """(row, None) when this request carries the key out; (None, response) otherwise.
+    """(row, None) when this request carries the key out; otherwise (None, the row to replay)
+    or (None, why it is refused).
     The claim's `locked_until` is also its token: whoever takes it over changes it."""
     now = _now()
     for _attempt in range(3):
@@ -131,26 +180,17 @@ def _claim(*, scope: str, key: str, print_: str):
             IdempotencyKey.objects.filter(pk=row.pk, created_at=row.created_at).delete()
             continue
         if row.fingerprint != print_:
-            return None, _error(
-                422,
-                _("This Idempotency-Key was already used for a different request."),
-                "idempotency_key_reused",
-            )
+            return None, REUSED
         if row.state == State.DONE:
-            return None, _replay(row)
+            return None, row
         taken = IdempotencyKey.objects.filter(
             pk=row.pk, state=State.RUNNING, locked_until=row.locked_until, locked_until__lt=now
         ).update(locked_until=now + lease())
         if taken == 1:  # the worker that claimed it died: carry it out now
             row.locked_until = now + lease()
             return row, None
-        return None, _error(
-            409,
-            _("A request with this Idempotency-Key is still being processed; retry shortly."),
-            "idempotency_key_in_flight",
-            Retry_After="1",
-        )
-    return None, _error(409, _("Please retry."), "idempotency_key_in_flight", Retry_After="1")
+        return None, IN_FLIGHT
+    return None, IN_FLIGHT
 
 
 class TakenOver(Exception):
@@ -158,14 +198,31 @@ class TakenOver(Exception):
 
 
 class IdempotencyMiddleware:
-    """Every POST under /api/ with an Idempotency-Key: once, and the same answer to retries."""
+    """A POST carrying a key is carried out once, and retries get its answer: API calls with an
+    Idempotency-Key header, staff pages' forms with their `_submission` field."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.method != "POST":
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            return self._api(request)
+        key = _form_key(request)
+        if not key:
+            return self.get_response(request)
+        outcome = self._once(
+            request, scope=f"user:{request.user.pk}", key=key, kept=_redirects, atomic=False
+        )
+        if isinstance(outcome, IdempotencyKey):
+            messages.info(request, _("This form had already been sent; it was saved once."))
+            return _replay(outcome)
+        return _page_refusal(request, outcome) if isinstance(outcome, str) else outcome
+
+    def _api(self, request):
         key = request.META.get(META_KEY)
-        if key is None or request.method != "POST" or not request.path.startswith("/api/"):
+        if key is None:
             return self.get_response(request)
         key = key.strip()
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
@@ -174,30 +231,63 @@ class IdempotencyMiddleware:
                 _("Idempotency-Key must be 1 to 255 printable characters."),
                 "idempotency_key_invalid",
             )
-        row, answer = _claim(scope=caller_scope(request), key=key, print_=fingerprint(request))
-        if answer is not None:
-            return answer
+        outcome = self._once(
+            request, scope=caller_scope(request), key=key, kept=_created, atomic=True
+        )
+        if isinstance(outcome, IdempotencyKey):
+            return _replay(outcome)
+        return _api_refusal(outcome) if isinstance(outcome, str) else outcome
+
+    def _once(self, request, *, scope: str, key: str, kept, atomic: bool):
+        """The view's response, or the stored row to replay, or why the request is refused."""
+        row, refusal = _claim(scope=scope, key=key, print_=fingerprint(request))
+        if refusal is not None:
+            return refusal
         ours = IdempotencyKey.objects.filter(
             pk=row.pk, state=State.RUNNING, locked_until=row.locked_until
         )
         try:
-            with unit():
+            with unit() if atomic else nullcontext():
                 response = self.get_response(request)
-                kept = response.status_code == 201 and not response.streaming
-                if kept and not ours.update(
-                    state=State.DONE,
-                    status_code=response.status_code,
-                    headers={h: response[h] for h in KEPT_HEADERS if h in response},
-                    body=base64.b64encode(response.content).decode("ascii"),
+                keep = kept(response) and not response.streaming
+                if (
+                    keep
+                    and not ours.update(
+                        state=State.DONE,
+                        status_code=response.status_code,
+                        headers={h: response[h] for h in KEPT_HEADERS if h in response},
+                        body=base64.b64encode(response.content).decode("ascii"),
+                    )
+                    and atomic
                 ):
                     raise TakenOver  # ran past its lease: the writes are undone
         except TakenOver:
-            return _error(
-                409, _("This request took too long; retry it."), "idempotency_key_in_flight"
-            )
-        if not kept:  # nothing to replay: a retry runs again
+            return TOO_LONG
+        if not keep:  # nothing to replay: a retry runs again
             ours.delete()
         return response
+
+
+def _created(response) -> bool:
+    return response.status_code == 201
+
+
+def _redirects(response) -> bool:
+    """A staff form that saved redirects (post/redirect/get); a page shown again is not kept."""
+    return response.status_code in (301, 302, 303)
+
+
+def _form_key(request) -> str:
+    """A signed-in user's form key; "" when there is none (or the body cannot be read, which
+    the view will report as it always has)."""
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if not content_type.startswith(FORM_TYPES) or not request.user.is_authenticated:
+        return ""
+    try:
+        key = request.POST.get(FORM_FIELD, "").strip()
+    except (BadRequest, SuspiciousOperation, MultiPartParserError, UnreadablePostError):
+        return ""
+    return key if len(key) <= MAX_KEY_LENGTH and key.isprintable() else ""
 
 
 def keys_prune() -> int:
