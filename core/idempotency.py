@@ -216,7 +216,7 @@ class IdempotencyMiddleware:
             request, scope=f"user:{request.user.pk}", key=key, kept=_redirects, atomic=False
         )
         if isinstance(outcome, IdempotencyKey):
-            messages.info(request, _("This form had already been sent; it was saved once."))
+            messages.info(request, _("This form had already been sent; it was not sent twice."))
             return _replay(outcome)
         return _page_refusal(request, outcome) if isinstance(outcome, str) else outcome
 

@@ -37,7 +37,7 @@ def test_a_reply_sent_again_after_a_lost_answer_reaches_the_patient_once(page, l
     send.click()
     page.wait_for_function("() => !document.querySelector('form[data-hp-posting]')")
     send.click()  # nothing seemed to happen: the nurse clicks again
-    page.get_by_text("This form had already been sent; it was saved once.").wait_for()
+    page.get_by_text("This form had already been sent; it was not sent twice.").wait_for()
 
     keys = [re.search(r'name="_submission"\r\n\r\n(\w+)', post).group(1) for post in posts]
     assert len(keys) == 2 and keys[0] == keys[1]  # the same key, sent twice

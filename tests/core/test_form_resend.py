@@ -53,7 +53,7 @@ def test_a_form_sent_again_with_its_key_is_saved_once_and_lands_on_the_same_page
     assert again["Location"] == first["Location"] == f"/messages/{thread.pk}/"
     assert replies(thread, "Your results are normal.") == 1
     page = client.get(again["Location"])
-    assert "This form had already been sent; it was saved once." in page.content.decode()
+    assert "This form had already been sent; it was not sent twice." in page.content.decode()
 
 
 def test_each_new_key_is_a_new_save(client, nurse, thread):
