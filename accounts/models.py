@@ -5,7 +5,13 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from accounts.language import LANGUAGE_CHOICES
-from core.models import BaseModel, ChoiceLabels, new_id, validate_no_bidi_controls
+from core.models import (
+    BaseModel,
+    ChoiceLabels,
+    new_id,
+    validate_no_bidi_controls,
+    validate_phone_text,
+)
 from core.roles import STAFF_ROLES, Role
 
 
@@ -41,7 +47,9 @@ class User(BaseModel, AbstractBaseUser):
 
     email = models.EmailField(_("e-mail"), unique=True)
     name = models.CharField(_("name"), max_length=150, validators=[validate_no_bidi_controls])
-    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    phone = models.CharField(
+        _("phone"), max_length=32, blank=True, validators=[validate_phone_text]
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CLINICIAN)
     clinic = models.ForeignKey(
         "clinics.Clinic",

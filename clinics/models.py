@@ -13,7 +13,12 @@ from clinics.locales import (
     country_for_timezone,
     locale_for_country,
 )
-from core.models import BaseModel, BoundedTextField, validate_no_bidi_controls
+from core.models import (
+    BaseModel,
+    BoundedTextField,
+    validate_no_bidi_controls,
+    validate_phone_text,
+)
 
 TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
 HEX_COLOUR = RegexValidator(
@@ -110,7 +115,9 @@ class Clinic(BaseModel):
         help_text=_("How dates and times are written on every page and e-mail."),
     )
     address = BoundedTextField(_("address"), max_length=500, blank=True)
-    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    phone = models.CharField(
+        _("phone"), max_length=32, blank=True, validators=[validate_phone_text]
+    )
     email = models.EmailField(_("e-mail"), blank=True)
     website = models.URLField(_("website"), blank=True)
     # The booking policy patients meet when they book or cancel themselves (staff are not bound).

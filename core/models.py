@@ -1,5 +1,6 @@
 """Model base shared by every app: ids that both database backends store the same way."""
 
+import re
 import unicodedata
 
 from bson import ObjectId
@@ -21,6 +22,24 @@ def validate_no_bidi_controls(value: str) -> None:
     if any(char in BIDI_CONTROLS for char in value or ""):
         raise ValidationError(
             _("Remove the invisible text-direction characters from this name."), code="bidi"
+        )
+
+
+# A phone number as people write one: digits with spaces, dots, dashes, slashes, brackets, a
+# leading + and an optional extension. Patients' numbers are kept even when odd
+# (patients/phones.py); a clinic's and a colleague's number is typed by staff and shown to others.
+PHONE_TEXT = re.compile(r"\+?[\d\s().\-/]+(?:\s*(?:ext\.?|x|#)\s*\d{1,6})?", re.IGNORECASE)
+PHONE_MIN_DIGITS = 5
+
+
+def validate_phone_text(value: str) -> None:
+    if value and (
+        not PHONE_TEXT.fullmatch(value.strip())
+        or sum(char.isdigit() for char in value) < PHONE_MIN_DIGITS
+    ):
+        raise ValidationError(
+            _("Enter a phone number: digits, spaces and + ( ) - only, e.g. +44 20 7946 0000."),
+            code="phone",
         )
 
 

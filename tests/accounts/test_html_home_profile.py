@@ -218,6 +218,7 @@ def test_profile_phone_can_be_cleared(nurse_web, staff):
         ({"name": "", "phone": "123"}, "name", "This field is required."),
         ({"name": "   ", "phone": "123"}, "name", "This field is required."),
         ({"name": "N", "phone": "1" * 33}, "phone", "at most 32 characters"),
+        ({"name": "N", "phone": "mobile"}, "phone", "Enter a phone number"),
         ({"name": "x" * 151, "phone": ""}, "name", "at most 150 characters"),
     ],
 )

@@ -130,6 +130,15 @@ def test_admin_renames_the_clinic(admin_api, clinic):
     assert admin_api.get(URL).json()["name"] == "Riverside Health Centre"
 
 
+def test_a_phone_that_is_not_a_number_is_a_400_naming_the_field(admin_api, clinic):
+    response = admin_api.patch(URL, {"phone": "call the front desk"}, format="json")
+
+    assert response.status_code == 400
+    assert "Enter a phone number" in str(response.json()["errors"]["phone"])
+    clinic.refresh_from_db()
+    assert clinic.phone != "call the front desk"
+
+
 def test_admin_changes_colour_and_timezone(admin_api, clinic):
     response = admin_api.patch(
         URL, {"primary_color": "#AA3366", "timezone": "America/New_York"}, format="json"

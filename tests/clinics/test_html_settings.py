@@ -253,6 +253,27 @@ def test_invalid_colour_is_a_field_error_and_nothing_changes(admin_web, clinic, 
     assert "</style</style" not in page
 
 
+@pytest.mark.parametrize("phone", ["abc", "12", "+44 20 7946 0000; call after 5"])
+def test_a_phone_that_is_not_a_number_is_a_field_error_and_nothing_changes(
+    admin_web, clinic, phone
+):
+    before = snapshot(clinic)
+
+    response = admin_web.post(SETTINGS, form_data(clinic, name="Renamed", phone=phone))
+
+    assert response.status_code == 200
+    assert "Enter a phone number" in field_error(response, "phone")
+    assert snapshot(clinic) == before
+
+
+@pytest.mark.parametrize("phone", ["+44 20 7946 0000", "(020) 7946-0000 ext. 12", "555 0100"])
+def test_phone_numbers_as_people_write_them_are_saved(admin_web, clinic, phone):
+    response = admin_web.post(SETTINGS, form_data(clinic, phone=phone))
+
+    assert response.status_code == 302
+    assert Clinic.objects.get(pk=clinic.pk).phone == phone
+
+
 @pytest.mark.parametrize("tz", ["Mars/Olympus_Mons", "", "UTC+3"])
 def test_invalid_timezone_is_a_field_error_and_nothing_changes(admin_web, clinic, tz):
     before = snapshot(clinic)

@@ -312,6 +312,7 @@ def test_invite_of_an_address_with_an_account_elsewhere_answers_as_for_a_new_one
         ({"name": ""}, "name"),
         ({"role": "patient"}, "role"),
         ({"role": "superhero"}, "role"),
+        ({"phone": "ask reception"}, "phone"),
     ],
 )
 def test_invite_with_bad_input_is_a_field_error(admin_web, staff, mailbox, overrides, field):
@@ -405,13 +406,13 @@ def test_admin_changes_role_name_and_phone(admin_web, staff):
     nurse = staff[Role.NURSE]
 
     response = admin_web.post(
-        detail(nurse), edit_data(nurse, role="clinician", name="Nell Promoted", phone="+1 555")
+        detail(nurse), edit_data(nurse, role="clinician", name="Nell Promoted", phone="+1 555 0100")
     )
 
     assert response.status_code == 302
     assert response["Location"] == detail(nurse)
     nurse.refresh_from_db()
-    assert (nurse.role, nurse.name, nurse.phone) == (Role.CLINICIAN, "Nell Promoted", "+1 555")
+    assert (nurse.role, nurse.name, nurse.phone) == (Role.CLINICIAN, "Nell Promoted", "+1 555 0100")
     assert "The changes have been saved." in text(admin_web.get(detail(nurse)))
 
 
