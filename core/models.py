@@ -11,17 +11,31 @@ from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 
-# Characters that reorder how text displays (bidirectional overrides and isolates): in a name
-# they make "Smith" display as another string, so names refuse them.
-BIDI_CONTROLS = frozenset(
-    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
-)
+# Characters that reorder how text displays (bidirectional embeddings, overrides and isolates):
+# in a signed note or an addendum they make the text read otherwise than it is stored ("Trojan
+# source"). Free text refuses them; the marks LRM/RLM/ALM, which Arabic and Hebrew writers use to
+# place punctuation, stay allowed there.
+DIRECTION_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# A name has no use for even the marks: "Smith" could display as another string.
+BIDI_CONTROLS = DIRECTION_OVERRIDES | frozenset("\u200e\u200f\u061c")
 
 
 def validate_no_bidi_controls(value: str) -> None:
     if any(char in BIDI_CONTROLS for char in value or ""):
         raise ValidationError(
             _("Remove the invisible text-direction characters from this name."), code="bidi"
+        )
+
+
+def validate_no_direction_overrides(value: str) -> None:
+    """For free text (notes, addenda): the overrides are refused, the marks kept."""
+    if any(char in DIRECTION_OVERRIDES for char in value or ""):
+        raise ValidationError(
+            _(
+                "Remove the invisible text-direction characters (pasted from another program) "
+                "and save again."
+            ),
+            code="bidi_control",
         )
 
 

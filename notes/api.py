@@ -339,7 +339,9 @@ class NoteShareView(APIView):
     @extend_schema(
         summary="Share the note with the patient, or stop sharing it",
         description="Changes who may read the note, never what it says: allowed before and "
-        "after signing. The patient reads it once it is signed and shared.",
+        "after signing. A draft's sharing is its author's call (403 for anyone else); a "
+        "signed note's, any clinician's or nurse's. The patient reads it once it is signed "
+        "and shared.",
         parameters=[ID],
         request=s.ShareSerializer,
         responses={200: s.NoteDetailSerializer, **WRITE_ERRORS},

@@ -127,9 +127,10 @@ class CosignRequestForm(forms.Form):
 
     def __init__(self, *args, candidates=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cosigner"].choices = [("", _("Choose a clinician"))] + [
-            (u.pk, u.name or u.email) for u in candidates
-        ]
+        choices = [(u.pk, u.name or u.email) for u in candidates]
+        # With no one to choose, the page says why instead of a form that can only fail.
+        self.has_candidates = bool(choices)
+        self.fields["cosigner"].choices = [("", _("Choose a clinician")), *choices]
 
 
 class AddendumForm(forms.Form):

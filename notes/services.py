@@ -21,6 +21,7 @@ from core.audit import audit
 from core.contributions import attachment_targets
 from core.errors import Conflict
 from core.events import emit
+from core.models import validate_no_direction_overrides
 from core.roles import require
 from core.services import model_update
 from core.transactions import savepoint, unit
@@ -97,6 +98,7 @@ def clean_sections(sections, *, allowed: list[str] | None = None) -> list[dict]:
             )
         if len(text) > MAX_SECTION_TEXT:
             raise ValidationError({"sections": _("The section %s is too long.") % name})
+        _refuse_bidi_controls(name, text)
         if allowed is not None and name not in allowed:
             raise ValidationError(
                 {
@@ -109,6 +111,31 @@ def clean_sections(sections, *, allowed: list[str] | None = None) -> list[dict]:
         seen.add(name)
         cleaned.append({"name": name, "text": text})
     return cleaned
+
+
+def _refuse_bidi_controls(name: str, text: str) -> None:
+    """A section whose text would display in another order than it is stored (and signed)."""
+    try:
+        validate_no_direction_overrides(name + text)
+    except ValidationError:
+        raise ValidationError(
+            {
+                "sections": _(
+                    "The section %s holds invisible text-direction characters (pasted from "
+                    "another program). Remove them and save again."
+                )
+                % name
+            }
+        ) from None
+
+
+def _clean_title(title: str) -> str:
+    """The title as shown in every list: refused if it would display reordered."""
+    try:
+        validate_no_direction_overrides(title)
+    except ValidationError as exc:
+        raise ValidationError({"title": exc.messages}) from None
+    return title[:200]
 
 
 def _index_words(note: Note, *, before: str = "") -> None:
@@ -212,7 +239,7 @@ def note_create(
         appointment_id=_appointment_check(
             actor=actor, patient=patient, appointment_id=appointment_id
         ),
-        title=title[:200],
+        title=_clean_title(title),
         sections=sections,
         shared_with_patient=bool(shared_with_patient),
         search_text=search_text_of(title, sections),
@@ -225,9 +252,19 @@ def note_create(
     return note
 
 
+class NotTheAuthor(PermissionDenied):
+    """A 403 about whose note it is, not about the role: pages say so instead of the role text."""
+
+
 def _require_author(actor, note: Note, doing: str) -> None:
     if note.author_id != actor.pk:
-        raise PermissionDenied(_("Only the author of a note %(doing)s it.") % {"doing": doing})
+        raise NotTheAuthor(_("Only the author of a note %(doing)s it.") % {"doing": doing})
+
+
+def may_share(actor, note: Note) -> bool:
+    """Whether a draft will reach the patient is its author's call, like its text; once signed,
+    the note belongs to the clinic's record and any writer may share it or stop."""
+    return note.is_signed or note.author_id == actor.pk
 
 
 def _require_draft(note: Note) -> None:
@@ -263,7 +300,7 @@ def note_update(
         title = (fields["title"] or "").strip()
         if not title:
             raise ValidationError({"title": _("Give the note a title.")})
-        title = title[:200]
+        title = _clean_title(title)
     sections = note.sections
     if "sections" in fields:
         sections = clean_sections(fields["sections"], allowed=_allowed_sections(note))
@@ -377,6 +414,9 @@ def note_sign(*, actor, note: Note, version: int | None = None) -> Note:
         raise _changed_elsewhere(note)
     if is_empty(note):
         raise ValidationError(_("This note is empty: write something before signing it."))
+    _clean_title(note.title)
+    for section in note.sections:  # a draft saved before the check existed
+        _refuse_bidi_controls(section["name"], section["text"])
     prompted = sections_left_as_prompt(note)
     if prompted:
         raise ValidationError(
@@ -412,14 +452,15 @@ def note_request_cosign(*, actor, note: Note, cosigner_id: str) -> Note:
     _require_author(actor, note, _("asks for a co-signature on"))
     if note.cosigned_at is not None:
         raise NoteLocked(_("This note has already been co-signed."))
-    cosigner = (
-        cosigner_candidates(clinic_id=note.clinic_id, exclude=note.author)
-        .filter(pk=str(cosigner_id or "")[:64])
-        .first()
-    )
+    candidates = cosigner_candidates(clinic_id=note.clinic_id, exclude=note.author)
+    cosigner = candidates.filter(pk=str(cosigner_id or "")[:64]).first()
     if cosigner is None:
         raise ValidationError(
-            {"cosigner": _("Choose another clinician of this clinic to co-sign.")}
+            {
+                "cosigner": _("Choose another clinician of this clinic to co-sign.")
+                if candidates.exists()
+                else _("No other clinician in this clinic can co-sign.")
+            }
         )
     now = timezone.now()
     Note.objects.filter(pk=note.pk).update(
@@ -463,6 +504,10 @@ def note_share(*, actor, note: Note, shared: bool) -> Note:
     A draft is shared once signed: the patient reads signed notes only.
     """
     require(actor, "notes.write")
+    if not may_share(actor, note):
+        raise NotTheAuthor(
+            _("Only the author of a draft decides whether it is shared with the patient.")
+        )
     shared = bool(shared)
     if shared == note.shared_with_patient:
         return note
@@ -496,6 +541,7 @@ def addendum_add(*, actor, note: Note, text: str) -> Addendum:
         raise ValidationError({"text": _("At most %d characters.") % MAX_ADDENDUM})
     try:
         ProhibitNullCharactersValidator()(text)
+        validate_no_direction_overrides(text)
     except ValidationError as exc:
         raise ValidationError({"text": exc.messages}) from None
     addendum = Addendum(note=note, clinic_id=note.clinic_id, author=actor, text=text)

@@ -105,6 +105,7 @@ def _note_page_context(request, note) -> dict:
         "patient": note.patient,
         "addenda": selectors.addenda_of(note),
         "is_author": is_author,
+        "may_share": services.may_share(user, note),
         "cosign_form": CosignRequestForm(
             candidates=selectors.cosigner_candidates(clinic_id=note.clinic_id, exclude=note.author)
         )
