@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
+from core.admin import ClinicalRecordAdmin
 from notifications import deliveries, retries
 from notifications.models import (
     FailedTask,
@@ -64,12 +65,12 @@ class WebhookAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ClinicalRecordAdmin):
+    """Read-only and audited like a clinical record: a notification names its patient."""
+
     list_display = ["event", "recipient", "clinic", "unread", "created_at"]
     list_filter = ["event", "unread"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    list_prefetch_related = ["recipient", "clinic"]
 
 
 @admin.register(PeriodicRun)

@@ -46,8 +46,9 @@ class NotificationListView(GenericAPIView):
     )
     def get(self, request):
         unread_only = choice_param(request, "unread", ["true", "false"]) == "true"
-        rows = selectors.notification_list(actor=request.user, unread_only=unread_only)
-        page = page_of(rows, **page_params(request))
+        page = selectors.notification_page(
+            actor=request.user, unread_only=unread_only, **page_params(request)
+        )
         return page_response(
             request, page, s.NotificationSerializer(page.object_list, many=True).data
         )
@@ -76,6 +77,7 @@ class NotificationReadView(APIView):
     def post(self, request, pk):
         notification = selectors.notification_get(actor=request.user, id=pk)
         notification = services.notification_read(actor=request.user, notification=notification)
+        selectors.with_visible_patients(actor=request.user, notifications=[notification])
         return Response(s.NotificationSerializer(notification).data)
 
 

@@ -23,7 +23,11 @@ CHANNELS = tuple(Channel.values)
 
 
 class Notification(BaseModel):
-    """One in-app notification for one user: a title without PHI and a link to the thing."""
+    """One in-app notification for one user: a title without PHI and a link to the thing.
+
+    `patient` is who the thing is about, named only on the in-app list (drawn when shown, if the
+    reader may still see them): the title goes out in e-mails and push messages too.
+    """
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications"
@@ -36,6 +40,10 @@ class Notification(BaseModel):
     link = models.CharField(_("link"), max_length=500, blank=True)
     object_type = models.CharField(max_length=100, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
+    # SET_NULL: a notification never keeps a (mistaken, deletable) patient record alive.
+    patient = models.ForeignKey(
+        "patients.Patient", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     unread = models.BooleanField(_("unread"), default=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     # Set for alerts that escalate when still unread then; cleared when escalated (the claim).

@@ -1,9 +1,13 @@
 """Reads. A user's notifications and devices are theirs alone (anyone else's id is a 404, like a
-record outside reach); webhooks and failed deliveries are the clinic's, through core.access."""
+record outside reach); webhooks and failed deliveries are the clinic's, through core.access.
+A notification names its patient only to a reader who may still see them (patients' reach)."""
 
+from django.core.paginator import Page
 from django.db.models import Q
 
 from core.access import get_in_reach, get_or_404, in_reach
+from core.audit import audit_patients_read
+from core.lists import PER_PAGE, page_of
 from core.roles import require
 from notifications.models import (
     Attempted,
@@ -14,6 +18,7 @@ from notifications.models import (
     Webhook,
     WebhookDelivery,
 )
+from patients.selectors import patient_list
 
 
 def notification_list(*, actor, unread_only: bool = False):
@@ -21,6 +26,32 @@ def notification_list(*, actor, unread_only: bool = False):
     require(actor, "notifications.own")
     rows = Notification.objects.filter(recipient_id=actor.pk)
     return rows.filter(unread=True) if unread_only else rows.order_by("-unread", "-created_at")
+
+
+def notification_page(
+    *, actor, number=1, per_page: int = PER_PAGE, strict: bool = False, unread_only: bool = False
+) -> Page:
+    """One page of the actor's notifications, each with the patient it is about named."""
+    rows = notification_list(actor=actor, unread_only=unread_only)
+    return page_of(
+        rows,
+        number=number,
+        per_page=per_page,
+        strict=strict,
+        on_page=lambda shown: with_visible_patients(actor=actor, notifications=shown),
+    )
+
+
+def with_visible_patients(*, actor, notifications: list) -> list:
+    """Set `visible_patient` on each: its patient if the actor may still see them (a staff user
+    moved to another clinic may not), else None. One read for them all, through the patients'
+    own reach, and one audit 'view' row per patient named."""
+    ids = {n.patient_id for n in notifications if n.patient_id}
+    visible = patient_list(actor=actor, status="all").in_bulk(ids) if ids else {}
+    for notification in notifications:
+        notification.visible_patient = visible.get(notification.patient_id)
+    audit_patients_read(actor=actor, patient_ids=list(visible), detail="notifications")
+    return notifications
 
 
 def notification_get(*, actor, id) -> Notification:

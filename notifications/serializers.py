@@ -6,11 +6,24 @@ from core.api import MillisecondDateTimeField, ModelSerializer
 from notifications.models import Device, Notification, Webhook, WebhookDelivery
 
 
+class PatientBriefSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    mrn = serializers.CharField()
+    name = serializers.CharField(source="full_name")
+
+
 class NotificationSerializer(ModelSerializer):
+    patient = PatientBriefSerializer(
+        source="visible_patient",
+        read_only=True,
+        allow_null=True,
+        help_text="Who it is about, while the reader may see them; null otherwise.",
+    )
+
     class Meta:
         model = Notification
-        fields = ["id", "event", "title", "link", "object_type", "object_id", "unread"]
-        fields += ["read_at", "created_at"]
+        fields = ["id", "event", "title", "patient", "link", "object_type", "object_id"]
+        fields += ["unread", "read_at", "created_at"]
         read_only_fields = fields
 
 

@@ -6,7 +6,8 @@ of it, who is told and where the notification links. Each recipient's preference
 channels. Everything is written in the caller's step; sending is the worker's (see deliveries).
 
 No PHI leaves the system: titles are the event's label and the clinic's name ("New lab result
-at Riverside Clinic"), bodies add only a link, webhook bodies only ids.
+at Riverside Clinic"), bodies add only a link, webhook bodies only ids. The in-app row keeps the
+record's patient too, which only the in-app list names (notifications.selectors).
 """
 
 import json
@@ -268,6 +269,7 @@ def notify(*, event: str, recipients, obj=None, clinic=None, escalate: bool = Tr
                         link=link[:500],
                         object_type=obj._meta.label_lower if obj is not None else "",
                         object_id=str(obj.pk) if obj is not None else "",
+                        patient_id=getattr(obj, "patient_id", None),
                         escalate_at=escalate_at,
                     )
                 )

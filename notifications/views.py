@@ -10,15 +10,13 @@ from django.views.decorators.http import require_POST
 
 from core.decorators import staff_page
 from core.forms import SERVICE_ERRORS, flash_errors
-from core.lists import page_of
 from notifications import selectors, services
 from notifications.forms import PreferencesForm
 
 
 @staff_page("notifications.own")
 def notification_list(request):
-    rows = selectors.notification_list(actor=request.user)
-    page = page_of(rows, number=request.GET.get("page", 1))
+    page = selectors.notification_page(actor=request.user, number=request.GET.get("page", 1))
     return render(request, "notifications/list.html", {"page_obj": page})
 
 

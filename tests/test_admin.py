@@ -139,6 +139,7 @@ CLINICAL_MODELS = {
     "appointments.appointment",
     "files.storedfile",
     "programs.enrollment",
+    "notifications.notification",
 }
 
 
