@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms.renderers import DjangoTemplates
+from django.utils import formats
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape
 from django.utils.translation import gettext_lazy as _
@@ -176,8 +177,11 @@ class ChangedFieldsMixin:
     What the user changed is judged against the values the page showed them (Django's hidden
     `initial-` inputs), not against the record as it is when they save: a page opened before a
     colleague's edit put the colleague's fields back in silence. A post without them (a page
-    drawn before they existed) is judged against the record. Two people changing one field:
-    the later save wins, as it would a moment later anyway."""
+    drawn before they existed) is judged against the record.
+
+    Two people changing one field: the later save is refused on that field, naming the value
+    now stored, and the page is drawn anew with that value as what was shown, so saving again
+    replaces it knowingly. The view passes the record as it is now as `initial`."""
 
     FIELDS: tuple[str, ...] = ()
 
@@ -192,6 +196,59 @@ class ChangedFieldsMixin:
     @classmethod
     def initial_for(cls, obj) -> dict:
         return {name: getattr(obj, name) for name in cls.FIELDS}
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.changed_data:
+            if name in self.FIELDS and self._changed_meanwhile(name):
+                now = self.get_initial_for_field(self.fields[name], name)
+                self._show_as_seen(name, now)
+                value = self._shown(name, now)
+                self.add_error(
+                    name,
+                    _(
+                        "Someone else changed this while you were editing: it is now "
+                        "“%(value)s”. Save again to replace it with yours."
+                    )
+                    % {"value": value}
+                    if value
+                    else _(
+                        "Someone else emptied this while you were editing. Save again to "
+                        "replace it with yours."
+                    ),
+                )
+        return cleaned
+
+    def _changed_meanwhile(self, name: str) -> bool:
+        """The record's value is no longer the one the page showed, and the user's is a third."""
+        field = self.fields[name]
+        if not field.show_hidden_initial or isinstance(field, forms.FileField):
+            return False
+        shown = field.hidden_widget().value_from_datadict(
+            self.data, self.files, self.add_initial_prefix(name)
+        )
+        now = self.get_initial_for_field(field, name)
+        return field.has_changed(now, shown) and field.has_changed(now, self[name].data)
+
+    def _show_as_seen(self, name: str, now) -> None:
+        """The page drawn again carries the stored value as the one seen (Django draws the
+        posted hidden initial back), so the next save is judged against it."""
+        field, key = self.fields[name], self.add_initial_prefix(name)
+        self.data = self.data.copy()  # a posted QueryDict cannot be changed in place
+        value = field.prepare_value(now)
+        if isinstance(value, list | tuple) and hasattr(self.data, "setlist"):
+            self.data.setlist(key, [str(item) for item in value])
+        else:
+            self.data[key] = "" if value is None else str(value)
+
+    def _shown(self, name: str, value) -> str:
+        """A value as the page would show it: a choice by its label."""
+        if value in (None, ""):
+            return ""
+        if isinstance(value, bool):
+            return str(_("on") if value else _("off"))
+        labels = dict(getattr(self.fields[name], "choices", ()))
+        return str(labels[value]) if value in labels else str(formats.localize(value))
 
     def all_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.FIELDS if name in self.cleaned_data}

@@ -108,3 +108,44 @@ def test_a_text_area_has_no_maxlength_and_a_long_reply_is_refused_and_kept(clien
     assert "Ensure this value has at most 10000 characters (it has 11182)." in shown
     assert long_text in shown  # all of it, to be shortened
     assert not Message.objects.filter(thread=thread, text__startswith="Please read").exists()
+
+
+def test_a_field_a_colleague_changed_meanwhile_is_not_overwritten_in_silence(client, clinic, staff):
+    patient = PatientFactory(clinic=clinic, phone="+44 161 208 1062", address="1 Old Road")
+    client.force_login(staff[Role.RECEPTIONIST])
+    opened = drawn_form(client.get(f"/patients/{patient.pk}/edit/"))
+    services.patient_update(actor=staff[Role.NURSE], patient=patient, phone="07700 900123")
+    nurses = Patient.objects.get(pk=patient.pk).phone
+
+    edit = {**opened, "phone": "0161 496 0000", "address": "2 New Street"}
+    refused = client.post(f"/patients/{patient.pk}/edit/", edit)
+
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    assert "Someone else changed this while you were editing: it is now" in page
+    assert "07700 900123" in page.split("Someone else changed this")[1][:200]
+    stored = Patient.objects.get(pk=patient.pk)
+    assert (stored.phone, stored.address) == (nurses, "1 Old Road")  # nothing saved
+
+    again = client.post(f"/patients/{patient.pk}/edit/", drawn_form(refused))  # saved knowingly
+    assert again.status_code == 302
+    stored = Patient.objects.get(pk=patient.pk)
+    assert stored.phone != nurses and stored.address == "2 New Street"
+
+
+def test_a_choice_changed_meanwhile_is_named_by_its_label(client, clinic, staff):
+    nurse = staff[Role.NURSE]
+    client.force_login(staff[Role.ADMIN])
+    opened = drawn_form(client.get(f"/clinic/staff/{nurse.pk}/"))
+    from clinics import services as clinic_services
+
+    clinic_services.staff_update(actor=staff[Role.ADMIN], user=nurse, role=Role.RECEPTIONIST)
+
+    refused = client.post(
+        f"/clinic/staff/{nurse.pk}/", {**opened, "action": "save", "role": Role.CLINICIAN}
+    )
+
+    assert refused.status_code == 200
+    assert "it is now “Receptionist”" in refused.content.decode()
+    nurse.refresh_from_db()
+    assert nurse.role == Role.RECEPTIONIST
