@@ -324,9 +324,6 @@ class TaskCompleteView(APIView):
         task = selectors.task_get(actor=request.user, id=pk)
         data = validated(s.TaskCompleteSerializer, request)
         values = [dict(v) for v in data.get("values", [])]
-        for value in values:  # 128.0 → 128: what the patient typed
-            if float(value["value"]).is_integer():
-                value["value"] = int(value["value"])
         task = services.task_complete(
             actor=request.user, task=task, values=values, answers=data.get("answers")
         )

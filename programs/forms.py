@@ -1,4 +1,5 @@
-"""HTML forms of programmes: the dashboard's filters, a template, a step, a goal, enrolment."""
+"""HTML forms of programmes: the dashboard's filters, a template, a step, a goal, enrolment,
+a task recorded done by staff."""
 
 import re
 
@@ -7,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import FilterForm
-from programs.catalogue import COMPONENTS, MEASURE_CHOICES, MEASURES
+from programs.catalogue import COMPONENTS, MEASURE_CHOICES, MEASURES, unit_shown
 from programs.models import MAX_DURATION_DAYS, Enrollment, Goal, ProgramTemplate, Step
 
 SORT_CHOICES = [
@@ -282,3 +283,59 @@ class ReasonForm(forms.Form):
             "A reason is at most %(limit_value)d characters (this one has %(show_value)d)."
         )},
     )  # fmt: skip
+
+
+def _answer_field(question: dict) -> forms.Field:
+    """A check-in question as the patient's app asks it; a blank answer is left to the service,
+    which refuses it as it refuses the app's."""
+    label = question["text"]
+    if question["type"] == "yes_no":
+        return forms.TypedChoiceField(
+            label=label, required=False, empty_value=None, coerce=lambda answer: answer == "yes",
+            choices=[("", "—"), ("yes", _("Yes")), ("no", _("No"))],
+        )  # fmt: skip
+    if question["type"] == "scale":
+        return forms.TypedChoiceField(
+            label=label, required=False, empty_value=None, coerce=int,
+            choices=[("", "—"), *((n, n) for n in range(1, 6))],
+        )  # fmt: skip
+    return forms.CharField(label=label, required=False, strip=False)
+
+
+class TaskDoneForm(forms.Form):
+    """One task recorded done by staff on the patient's behalf: a measurement's values, each in
+    the catalogue's unit, or a check-in's answers. The form only reads the numbers and choices;
+    services.task_complete validates them, as it validates the patient app's."""
+
+    def __init__(self, data=None, *, task, **kwargs):
+        # One form per task on the enrolment page: ids of their own, names the same for all.
+        super().__init__(data, auto_id=f"task-{task.pk}-%s", **kwargs)
+        self.task = task
+        if task.kind == Step.Kind.MEASUREMENT:
+            self.components = MEASURES[task.step.measure].components
+            for n, component in enumerate(self.components):
+                unit = unit_shown(component.unit)
+                self.fields[f"value_{n}"] = forms.FloatField(
+                    label=f"{component.label} ({unit})" if unit else component.label,
+                    required=False,
+                    widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+                )
+        elif task.kind == Step.Kind.CHECK_IN:
+            for n, question in enumerate(task.step.questions):
+                self.fields[f"answer_{n}"] = _answer_field(question)
+
+    def done_fields(self) -> dict:
+        """services.task_complete's `values` or `answers` (a blank value is left out: "Missing")."""
+        data = self.cleaned_data
+        if self.task.kind == Step.Kind.MEASUREMENT:
+            return {
+                "values": [
+                    {"code": c.code, "value": data[f"value_{n}"], "unit": c.unit}
+                    for n, c in enumerate(self.components)
+                    if data[f"value_{n}"] is not None
+                ]
+            }
+        if self.task.kind == Step.Kind.CHECK_IN:
+            questions = self.task.step.questions
+            return {"answers": {q["key"]: data[f"answer_{n}"] for n, q in enumerate(questions)}}
+        return {}

@@ -2,9 +2,10 @@
 new draft is), their steps and goals, a patient's enrolment in one version, the tasks it
 generates and the measurements taken through them.
 
-Integrity without transactions (MongoDB): one active enrolment per patient and programme is a
-unique `active_key`; each task exists once per (enrolment, step, day); state changes are
-compare-and-set writes on the current state.
+Integrity without transactions (MongoDB): a programme's name is claimed under a unique index
+(ProgramName); one active enrolment per patient and programme is a unique `active_key`; each
+task exists once per (enrolment, step, day); state changes are compare-and-set writes on the
+current state.
 """
 
 from django.conf import settings
@@ -54,6 +55,26 @@ class ProgramTemplate(BaseModel):
             raise ValidationError(
                 {"duration_days": _("Between 1 and %(n)d days.") % {"n": MAX_DURATION_DAYS}}
             )
+
+
+class ProgramName(BaseModel):
+    """A name a programme of the clinic uses (any of its versions'), held by its lineage.
+
+    Two programmes never share a name, but a programme's versions do, so no constraint on the
+    templates can say it; the unique (clinic, key) index here does: of two programmes created
+    or renamed to one name at the same instant, one claims it and the other is refused, on
+    every backend and with no transaction."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE)
+    key = models.CharField(max_length=200)  # the name casefolded: no two differ only by case
+    lineage = models.CharField(max_length=24)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["clinic", "key"], name="programs_name_once")]
+        indexes = [models.Index(fields=["lineage"])]
+
+    def __str__(self):
+        return self.key
 
 
 def _number(value) -> bool:
@@ -247,6 +268,10 @@ class Task(BaseModel):
     due_date = models.DateField()
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.DUE)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Who recorded it done or skipped: the patient (their app) or staff on their behalf.
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     on_time = models.BooleanField(default=False)  # done on or before its due date
     values = models.JSONField(default=list, blank=True)  # [{"code", "value", "unit"}]
     answers = models.JSONField(default=dict, blank=True)  # {question key: answer}

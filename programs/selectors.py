@@ -143,7 +143,10 @@ def enrollment_export(*, actor, id: str) -> Enrollment:
 
 
 def tasks_on(enrollment, day: datetime.date):
-    return Task.objects.filter(enrollment=enrollment, due_date=day).select_related("step")
+    """One day's tasks with their steps and who recorded each (the patient or staff)."""
+    return Task.objects.filter(enrollment=enrollment, due_date=day).select_related(
+        "step", "completed_by"
+    )
 
 
 def open_task_count(enrollment) -> int:
@@ -156,9 +159,12 @@ def local_today(enrollment) -> datetime.date:
 
 
 def task_get(*, actor, id: str, permission: str | None = "programs.tasks.complete") -> Task:
-    """A task to act on (writes: the service audits), with its enrolment and step."""
+    """A task to act on (writes: the service audits), with its step and its enrolment as the
+    enrolment page shows it (a refused value is shown again there)."""
     return get_in_reach(
-        Task.objects.select_related("enrollment__clinic", "enrollment__template", "step"),
+        Task.objects.select_related(
+            *(f"enrollment__{name}" for name in ENROLLMENT_RELATED), "step"
+        ),
         actor=actor,
         id=id,
         permission=permission,

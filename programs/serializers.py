@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import MillisecondDateTimeField, ModelSerializer
+from core.roles import Role
 from programs.models import MAX_DURATION_DAYS, Enrollment, Goal, ProgramTemplate, Step, Task
 
 
@@ -66,13 +67,22 @@ class BookingSerializer(serializers.Serializer):
 class ProgramTaskSerializer(ModelSerializer):
     title = serializers.CharField(source="step.title", read_only=True)
     booking = serializers.SerializerMethodField()
+    recorded_by = serializers.SerializerMethodField(
+        help_text="Who recorded the task done or skipped: the patient, or staff on their behalf."
+    )
 
     class Meta:
         model = Task
         fields = [
             "id", "kind", "title", "day", "due_date", "status", "completed_at", "on_time",
-            "values", "answers", "booking",
+            "values", "answers", "booking", "recorded_by",
         ]  # fmt: skip
+
+    @extend_schema_field(serializers.ChoiceField(["patient", "staff"], allow_null=True))
+    def get_recorded_by(self, task) -> str | None:
+        if task.completed_by_id is None:
+            return None
+        return "patient" if task.completed_by.role == Role.PATIENT else "staff"
 
     @extend_schema_field(BookingSerializer(allow_null=True))
     def get_booking(self, task) -> dict | None:

@@ -32,6 +32,7 @@ from programs.models import (
     Enrollment,
     Goal,
     Measurement,
+    ProgramName,
     ProgramTemplate,
     Step,
     Task,
@@ -194,9 +195,9 @@ def template_create(
     )
     template.lineage = template.pk
     template.full_clean()
-    _check_name_free(template)
     step_rows = _steps(template, list(steps), appointment_types(actor))
     goal_rows = _goals(template, list(goals))
+    _claim_name(template)  # last before the insert: a refused draft holds no name
     template.save(force_insert=True)
     Step.objects.bulk_create(step_rows)
     Goal.objects.bulk_create(goal_rows)
@@ -213,10 +214,11 @@ def template_update(*, actor, template, steps=None, goals=None, **fields) -> Pro
     for name, value in fields.items():
         setattr(template, name, value)
     template.full_clean()
-    _check_name_free(template)
     step_rows = _steps(template, steps, appointment_types(actor)) if steps is not None else None
     goal_rows = _goals(template, goals) if goals is not None else None
+    _claim_name(template)
     template.save()
+    _release_names(template)
     if step_rows is not None:
         Step.objects.filter(template=template).delete()
         Step.objects.bulk_create(step_rows)
@@ -231,12 +233,18 @@ def _fields_of(row, names) -> dict:
     return {name: getattr(row, name) for name in names}
 
 
-def _check_name_free(template) -> None:
+def _claim_name(template) -> None:
     """Two programmes of a clinic never share a name (whatever its case): the lists, the
     dashboard's filter and the enrol form tell programmes apart by it. A lineage's versions
-    share theirs."""
-    taken = ProgramTemplate.objects.filter(clinic_id=template.clinic_id, name__iexact=template.name)
-    if taken.exclude(lineage=template.lineage).exists():
+    share theirs. The lineage claims the name under the unique (clinic, key) index, so of two
+    programmes given one name at the same instant only one gets it (a read first would let
+    both through)."""
+    claim, _created = ProgramName.objects.get_or_create(
+        clinic_id=template.clinic_id,
+        key=template.name.casefold(),
+        defaults={"lineage": template.lineage},
+    )
+    if claim.lineage != template.lineage:
         raise ValidationError(
             {
                 "name": [
@@ -245,6 +253,14 @@ def _check_name_free(template) -> None:
                 ]
             }
         )  # fmt: skip
+
+
+def _release_names(template) -> None:
+    """The names no version of the lineage uses any more (a draft renamed) are free again."""
+    used = ProgramTemplate.objects.filter(lineage=template.lineage).values_list("name", flat=True)
+    ProgramName.objects.filter(lineage=template.lineage).exclude(
+        key__in=[name.casefold() for name in used]
+    ).delete()
 
 
 def template_new_version(*, actor, template) -> tuple[ProgramTemplate, bool]:
@@ -482,12 +498,15 @@ def _check_values(step, values) -> list[dict]:
         ):
             errors.append(_("%s needs a number.") % component.label)
             continue
+        if float(value).is_integer():
+            value = int(value)  # 128.0 → 128: what was typed, from the app or the page
         if not component.low <= value <= component.high:
+            # The bounds as people write them (mmHg): the enrolment page shows this too.
+            bounds = f"{component.low:g}–{component.high:g} {unit_shown(component.unit)}"
             errors.append(
-                _("%(label)s %(value)s is outside %(low)g–%(high)g %(unit)s.")
-                % {"label": component.label, "value": value, "low": component.low,
-                   "high": component.high, "unit": component.unit}
-            )  # fmt: skip
+                _("%(label)s %(value)s is outside %(bounds)s.")
+                % {"label": component.label, "value": value, "bounds": bounds.strip()}
+            )
             continue
         clean.append({"code": code, "value": value, "unit": unit})
     missing = set(expected) - seen
@@ -530,7 +549,9 @@ def _off_target(step, code, value) -> bool:
 
 def task_complete(*, actor, task, values=None, answers=None) -> Task:
     """Record a task done (with its values or answers), from its due date until the enrolment
-    ends; a value outside the alert range tells the care manager at once."""
+    ends: by the patient in their app, or by a clinician or nurse on their behalf on the
+    enrolment page (the task keeps who). A value outside the alert range tells the care
+    manager at once."""
     require(actor, "programs.tasks.complete")
     enrollment = task.enrollment
     today = schedule.local_today(enrollment.clinic)
@@ -547,12 +568,14 @@ def task_complete(*, actor, task, values=None, answers=None) -> Task:
     if not claimed.update(
         status=Task.Status.DONE,
         completed_at=now,
+        completed_by=actor,
         on_time=on_time,
         values=clean_values,
         answers=clean_answers,
     ):
         raise Conflict(_("This task is already done or skipped."))
     task.status, task.completed_at, task.on_time = Task.Status.DONE, now, on_time
+    task.completed_by = actor
     task.values, task.answers = clean_values, clean_answers
     measurements = [
         Measurement(
@@ -586,10 +609,10 @@ def task_skip(*, actor, task) -> Task:
     today = schedule.local_today(enrollment.clinic)
     _check_open(task, enrollment, today)
     if not Task.objects.filter(pk=task.pk, status__in=[Task.Status.DUE, Task.Status.MISSED]).update(
-        status=Task.Status.SKIPPED, completed_at=timezone.now()
+        status=Task.Status.SKIPPED, completed_at=timezone.now(), completed_by=actor
     ):
         raise Conflict(_("This task is already done or skipped."))
-    task.status = Task.Status.SKIPPED
+    task.status, task.completed_by = Task.Status.SKIPPED, actor
     _after_activity(enrollment, today, timezone.now())
     audit(actor=actor, action=Action.UPDATE, obj=task, patient_id=task.patient_id, detail="skip")
     return task

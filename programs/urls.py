@@ -26,6 +26,7 @@ urlpatterns = [
     path("goals/<str:goal_id>/delete/", views.goal_delete, name="goal_delete"),
     path("patients/<str:pid>/enroll/", views.enroll, name="enroll"),
     path("enrollments/<str:pk>/", views.enrollment_detail, name="enrollment"),
+    path("tasks/<str:task_id>/done/", views.task_done, name="task_done"),
     *[
         path(
             f"enrollments/<str:pk>/{action}/",

@@ -1,5 +1,6 @@
 """Staff HTML of programmes: dashboard, templates (builder on a timeline, publish/retire),
-enrolment from the patient page, the per-enrolment page with charts.
+enrolment from the patient page, the per-enrolment page with charts and today's tasks to
+record for the patient.
 
 Each page loads its record with one selector call (404 outside the clinic, 403 for a role
 that may not) and writes through one service; a refusal is shown as a message or on the form.
@@ -23,16 +24,18 @@ from core.lists import page_size
 from core.roles import Role, can
 from patients.selectors import patient_get
 from programs import charts, schedule, selectors, services
+from programs.catalogue import COMPONENTS, unit_shown
 from programs.forms import (
     DashboardFilterForm,
     EnrollForm,
     GoalForm,
     ReasonForm,
     StepForm,
+    TaskDoneForm,
     TemplateForm,
 )
 from programs.markdown import render as markdown
-from programs.models import ProgramTemplate
+from programs.models import Enrollment, ProgramTemplate, Task
 
 
 @require_GET
@@ -395,12 +398,31 @@ def enroll(request, pid):
 @staff_page()
 def enrollment_detail(request, pk):
     enrollment = selectors.enrollment_get(actor=request.user, id=pk)
+    return _enrollment_page(request, enrollment)
+
+
+OPEN_TASK = (Task.Status.DUE, Task.Status.MISSED)  # what task_complete still takes
+
+
+def _enrollment_page(request, enrollment, *, refused: TaskDoneForm | None = None):
+    """The enrolment page; `refused`: a task's form the service refused, shown again with what
+    was typed and why."""
     series = selectors.measurement_series(enrollment)
     zone = schedule.clinic_zone(enrollment.clinic)  # the chart's dates: the clinic's days
     for index, item in enumerate(series):
         item["chart"] = charts.chart(item, chart_id=f"chart-{index}", zone=zone)
     today = selectors.local_today(enrollment)
     answers, older_answers = selectors.check_in_answers(enrollment)
+    # An ended enrolment has nothing due: its open tasks were left undone.
+    today_tasks = list(selectors.tasks_on(enrollment, today)) if enrollment.is_open else []
+    # Staff record tasks while the service takes them: an active enrolment's open tasks.
+    recording = enrollment.state == Enrollment.State.ACTIVE and can(
+        request.user, "programs.tasks.complete"
+    )
+    for task in today_tasks:
+        if recording and task.status in OPEN_TASK:
+            mine = refused is not None and refused.task.pk == task.pk
+            task.done_form = refused if mine else TaskDoneForm(task=task)
     return render(
         request,
         "programs/enrollment_detail.html",
@@ -411,14 +433,57 @@ def enrollment_detail(request, pk):
             "goals": services.goals_status(enrollment, today),
             "answers": answers,
             "older_answers": older_answers,
-            # An ended enrolment has nothing due: its open tasks were left undone.
-            "today_tasks": list(selectors.tasks_on(enrollment, today))
-            if enrollment.is_open
-            else [],
+            "today_tasks": today_tasks,
             "can_manage": can(request.user, "programs.manage"),
             "reason_form": ReasonForm(),
         },
     )
+
+
+@require_POST
+@staff_page()
+def task_done(request, task_id):
+    """A clinician or nurse records a task done for the patient (a reading, a check-in's
+    answers) through the service the patient's app uses, so both are validated and audited
+    alike. Refused values are shown again on the enrolment page with why; a refusal of the
+    task itself (already done, enrolment paused or ended, not due yet) is a message."""
+    task = selectors.task_get(actor=request.user, id=task_id)
+    enrollment = task.enrollment
+    form = TaskDoneForm(request.POST, task=task)
+    if form.is_valid():
+        try:
+            services.task_complete(actor=request.user, task=task, **form.done_fields())
+        except Conflict as exc:
+            flash_errors(request, exc)
+        except SERVICE_ERRORS as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _task_recorded(task, enrollment))
+    if form.errors:
+        return _enrollment_page(request, enrollment, refused=form)
+    return redirect("programs:enrollment", pk=enrollment.pk)
+
+
+def _task_recorded(task, enrollment) -> str:
+    """What was recorded, as the page writes it (124 mmHg, not 124.0 mm[Hg])."""
+    name, title = enrollment.patient.full_name, task.step.title
+    if not task.values:
+        return _("Recorded for %(name)s: “%(task)s” done.") % {"name": name, "task": title}
+    values = ", ".join(
+        " ".join(
+            part
+            for part in (
+                str(COMPONENTS[item["code"]].label),
+                formats.localize(item["value"]),
+                unit_shown(item["unit"]),
+            )
+            if part
+        )
+        for item in task.values
+    )
+    return _("Recorded for %(name)s: %(task)s — %(values)s.") % {
+        "name": name, "task": title, "values": values,
+    }  # fmt: skip
 
 
 # Actions asked again on a page of their own first (GET), done by its POST: completing ends

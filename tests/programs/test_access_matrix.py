@@ -67,6 +67,8 @@ TABLE = [
     Row("get", "/programs/enrollments/{id}/complete/", 200, WRITERS, label=ACTIVE),
     Row("post", "/programs/enrollments/{id}/complete/", 302, WRITERS, label=ACTIVE),
     Row("post", "/programs/enrollments/{id}/withdraw/", 302, WRITERS, label=ACTIVE),
+    Row("post", "/programs/tasks/{id}/done/", 302, WRITERS, {"value_0": 120, "value_1": 80},
+        label=TASK),
     # API endpoints
     Row("get", f"{API}/programs/", 200, READERS | {PATIENT}),
     Row("post", f"{API}/programs/", 400, ADMINS),

@@ -4,6 +4,7 @@ the enrolment page carries the patient's header, steps refuse content no one cou
 programmes of one clinic have names of their own, and the templates list fits a phone."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 
 from programs import services
@@ -219,3 +220,18 @@ def test_a_new_version_keeps_its_programmes_name_and_publishing_says_so(
 def test_the_templates_table_scrolls_inside_its_own_box(admin_web, programs_clinic):
     page = admin_web.get("/programs/templates/").content.decode()
     assert '<div class="table-responsive">\n<table' in page
+
+
+def test_a_renamed_draft_frees_its_old_name_and_keeps_its_versions_name(admin_user, draft):
+    """A name is held by the programme whose versions use it: renaming the only version frees
+    the old name for another programme; a new version keeps its programme's name."""
+    services.template_update(actor=admin_user, template=draft, name="Walking")
+    other = services.template_create(actor=admin_user, name="WEIGHT", duration_days=28)
+    assert other.name == "WEIGHT"
+    with pytest.raises(ValidationError):
+        services.template_create(actor=admin_user, name="walking", duration_days=28)
+    hypertension = ProgramTemplate.objects.get(name=HYPERTENSION)
+    version, created = services.template_new_version(actor=admin_user, template=hypertension)
+    assert created and version.name == HYPERTENSION
+    services.template_update(actor=admin_user, template=version, description="Version 2")
+    assert ProgramTemplate.objects.filter(name=HYPERTENSION).count() == 2
