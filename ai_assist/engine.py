@@ -125,7 +125,7 @@ def trend_of(test: str, results: list) -> dict | None:
     text = _("%(test)s %(direction)s: %(values)s %(unit)s over %(months)d months") % {
         "test": test,
         "direction": direction,
-        "values": " → ".join(_plain(v) for v in values),
+        "values": " → ".join(format(v, "f") for v in values),  # as written: 1.10 stays 1.10
         "unit": unit,
         "months": months,
     }

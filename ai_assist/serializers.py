@@ -67,6 +67,9 @@ class AiTriageSerializer(_AiOutput):
     category = serializers.CharField()
     suggested_reply = serializers.CharField()
     call_emergency = serializers.BooleanField()
+    cached = serializers.BooleanField(
+        help_text="The suggestion made earlier for the thread's messages as they are now."
+    )
 
 
 class AiRangeSerializer(serializers.Serializer):

@@ -10,6 +10,7 @@ categories of data used and sent (never the data). Nothing is written into the c
 note draft is a draft, which only its author can edit and sign.
 """
 
+import hashlib
 import json
 import re
 
@@ -37,7 +38,7 @@ from patients.selectors import patient_get
 
 Action = AuditEvent.Action
 BANNER = gettext_lazy("AI-drafted — check before use")  # in the reader's language
-SUMMARY_CACHE_SECONDS = 24 * 3600
+KEPT_SECONDS = 24 * 3600  # a summary or a triage suggestion, for its record as it is now
 CITATION_MARK = re.compile(r"\[(\d+)\]")
 
 
@@ -124,6 +125,31 @@ def _fallback_notice(error: ProviderError) -> str:
     ) % {"reason": error}
 
 
+def _kept_or_made(key: str, *, make: bool, provider, feature: str, audited: dict, produce):
+    """The output kept under `key` (the record as it is now), else `produce()`'s, kept.
+
+    `make` is a click (a POST, the API): without one, as on the page a POST redirects to (Back,
+    a login's return), nothing is sent to an external `provider`, so with one and nothing kept
+    the answer is None. A fallback kept is shown again, but a click asks the provider again.
+    Each answer writes one audit row (`audited`: actor, patient_id, clinic_id, used);
+    `produce()` answers (output, categories sent)."""
+    output = cache.get(key)
+    if output is not None and output["notice"] and make:
+        output = None
+    if output is None and provider is not None and not make:
+        return None
+    if output is not None:
+        _audit_request(
+            **audited, feature=f"{feature} (cached)",
+            provider=output["generated_by"]["engine"], sent=[],
+        )  # fmt: skip
+        return {**output, "cached": True}
+    output, sent = produce()
+    cache.set(key, output, KEPT_SECONDS)
+    _audit_request(**audited, feature=feature, provider=output["generated_by"]["engine"], sent=sent)
+    return {**output, "cached": False}
+
+
 def _audit_request(*, actor, feature, patient_id, clinic_id, provider, used, sent, obj=None):
     detail = "AI %s; provider %s; data used: %s; sent: %s" % (  # noqa: UP031
         feature,
@@ -202,19 +228,18 @@ def summary_with_patient(*, actor, patient_id: str, make: bool = True) -> tuple:
         f"ai:summary:{patient.pk}:{fingerprint(facts)}:{engine.ENGINE_VERSION}:{model}:"
         f"{get_language()}"
     )
-    output = cache.get(key)
-    used = categories(facts)
-    if output is not None and output["notice"] and make:
-        output = None  # a fallback is shown again, but a new request tries the provider again
-    if output is None and provider is not None and not make:
-        return patient, None
-    if output is not None:
-        _audit_request(
-            actor=actor, feature="summary (cached)", patient_id=patient.pk,
-            clinic_id=patient.clinic_id, provider=output["generated_by"]["engine"],
-            used=used, sent=[],
-        )  # fmt: skip
-        return patient, {**output, "cached": True}
+    audited = {
+        "actor": actor, "patient_id": patient.pk, "clinic_id": patient.clinic_id,
+        "used": categories(facts),
+    }  # fmt: skip
+    output = _kept_or_made(
+        key, make=make, provider=provider, feature="summary", audited=audited,
+        produce=lambda: _summary_made(provider, patient, facts),
+    )  # fmt: skip
+    return patient, output
+
+
+def _summary_made(provider, patient, facts) -> tuple[dict, list[str]]:
     sections = engine.summary_sections(facts)
     text, generated, notice, sent = engine.as_text(sections), engine.generated_by(), "", []
     citations = engine.all_citations(sections)
@@ -232,12 +257,7 @@ def summary_with_patient(*, actor, patient_id: str, make: bool = True) -> tuple:
         **_envelope(generated, notice),
         "fingerprint": fingerprint(facts),
     }
-    cache.set(key, output, SUMMARY_CACHE_SECONDS)
-    _audit_request(
-        actor=actor, feature="summary", patient_id=patient.pk, clinic_id=patient.clinic_id,
-        provider=generated["engine"], used=used, sent=sent,
-    )  # fmt: skip
-    return patient, {**output, "cached": False}
+    return output, sent
 
 
 # --- note draft ----------------------------------------------------------------------------------
@@ -343,19 +363,21 @@ def _triage_external(provider, patient, thread) -> dict:
 
 def thread_triage(*, actor, thread_id: str) -> dict:
     """Suggested urgency (with the phrases behind it), category and reply for a thread the actor
-    can read (the messaging app's access call: 404/403); never sent, never saved."""
+    can read (the messaging app's access call: 404/403); never sent, never saved: kept a day
+    for the thread's messages as they are now, like the summary for its chart."""
     return _thread_triage(actor=actor, thread_id=thread_id)[1]
 
 
-def triage_with_patient(*, actor, thread_id: str) -> tuple:
+def triage_with_patient(*, actor, thread_id: str, make: bool = True) -> tuple:
     """`(patient, suggestion)`: the page shows whose message it is. The thread's access call
-    audited the read, so the patient is loaded unaudited."""
-    thread, output = _thread_triage(actor=actor, thread_id=thread_id)
+    audited the read, so the patient is loaded unaudited. `make=False` shows a suggestion
+    again, as summary_with_patient does (None: none kept, and a provider waits for a click)."""
+    thread, output = _thread_triage(actor=actor, thread_id=thread_id, make=make)
     patient = patient_get(actor=actor, id=thread["patient_id"], permission=None, audited=False)
     return patient, output
 
 
-def _thread_triage(*, actor, thread_id: str) -> tuple[dict, dict]:
+def _thread_triage(*, actor, thread_id: str, make: bool = True) -> tuple[dict, dict | None]:
     try:
         thread = call_service("messaging.thread_for_triage", actor=actor, id=thread_id)
     except LookupError:
@@ -363,6 +385,24 @@ def _thread_triage(*, actor, thread_id: str) -> tuple[dict, dict]:
     require(actor, "ai.triage")
     row = _feature_on(thread["clinic_id"], Feature.TRIAGE)
     provider = _external(row)
+    model = provider.model if provider else ""
+    messages = json.dumps([thread.get("subject", ""), thread.get("text", "")])
+    key = (
+        f"ai:triage:{thread['thread_id']}:{hashlib.sha256(messages.encode()).hexdigest()}:"
+        f"{engine.ENGINE_VERSION}:{model}:{get_language()}"
+    )
+    audited = {
+        "actor": actor, "patient_id": thread["patient_id"], "clinic_id": thread["clinic_id"],
+        "used": ["messages"],
+    }  # fmt: skip
+    output = _kept_or_made(
+        key, make=make, provider=provider, feature="triage", audited=audited,
+        produce=lambda: _triage_made(actor, provider, thread),
+    )  # fmt: skip
+    return thread, output
+
+
+def _triage_made(actor, provider, thread) -> tuple[dict, list[str]]:
     result = triage(thread.get("subject", ""), thread.get("text", ""))
     generated, notice, sent = engine.generated_by(), "", []
     if provider is not None:
@@ -379,17 +419,14 @@ def _thread_triage(*, actor, thread_id: str) -> tuple[dict, dict]:
             generated, sent = _generated_external(provider), ["messages"]
         except ProviderError as error:
             notice, sent = _fallback_notice(error), ["messages"]
-    _audit_request(
-        actor=actor, feature="triage", patient_id=thread["patient_id"],
-        clinic_id=thread["clinic_id"], provider=generated["engine"], used=["messages"], sent=sent,
-    )  # fmt: skip
     citation = {"type": "messaging.thread", "id": str(thread["thread_id"]), "url": thread["url"]}
-    return thread, {
+    output = {
         "thread_id": str(thread["thread_id"]),
         **result,
         "citations": [citation],
         **_envelope(generated, notice),
     }
+    return output, sent
 
 
 # --- plain-language results ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ import functools
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -49,21 +50,33 @@ def _for_reader(output: dict) -> dict:
     }
 
 
+def _made_then_shown(request, output, *, back: str, unchanged: str, template: str, context):
+    """Post/Redirect/Get: a POST made `output` (or found it kept: `unchanged` says so) and
+    redirects to `back`, whose GET shows it; so Back from a link on the page and a login's
+    return land on a page, never a 405 or "Confirm form resubmission"."""
+    if request.method == "POST":
+        if output["cached"]:
+            messages.info(request, unchanged)
+        return redirect(back)
+    return render(request, template, {"output": output and _for_reader(output), **context})
+
+
 @require_http_methods(["GET", "POST"])
 @staff_page()
 @feature_off_page
 def summary(request, pk: str):
-    """POST makes the summary and redirects here (Post/Redirect/Get), so Back from a citation
-    and a login's return land on a page, which shows the summary kept for the chart as it is
-    now, or the "Summarise the chart" button when there is none."""
+    """The summary kept for the chart as it is now, or the "Summarise the chart" button when
+    there is none (_made_then_shown)."""
     made = request.method == "POST"
     patient, output = services.summary_with_patient(actor=request.user, patient_id=pk, make=made)
-    if made:
-        if output["cached"]:
-            messages.info(request, _("Unchanged chart: the summary made earlier."))
-        return redirect("ai_assist:summary", pk=patient.pk)
-    context = {"output": output and _for_reader(output), "patient": patient}
-    return render(request, "ai_assist/summary.html", context)
+    return _made_then_shown(
+        request,
+        output,
+        back=reverse("ai_assist:summary", kwargs={"pk": patient.pk}),
+        unchanged=_("Unchanged chart: the summary made earlier."),
+        template="ai_assist/summary.html",
+        context={"patient": patient},
+    )
 
 
 @require_POST
@@ -81,13 +94,22 @@ def note_draft(request, pk: str):
     return redirect(draft["url"])
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @staff_page()
 @feature_off_page
 def triage(request, pk: str):
-    patient, output = services.triage_with_patient(actor=request.user, thread_id=pk)
-    context = {"output": _for_reader(output), "labels": triage_labels(output), "patient": patient}
-    return render(request, "ai_assist/triage.html", context)
+    """The suggestion kept for the thread's messages as they are now, or the "Suggest triage"
+    button when there is none (_made_then_shown)."""
+    made = request.method == "POST"
+    patient, output = services.triage_with_patient(actor=request.user, thread_id=pk, make=made)
+    return _made_then_shown(
+        request,
+        output,
+        back=reverse("ai_assist:triage", kwargs={"pk": pk}),
+        unchanged=_("Unchanged messages: the suggestion made earlier."),
+        template="ai_assist/triage.html",
+        context={"labels": output and triage_labels(output), "patient": patient, "thread_id": pk},
+    )
 
 
 @require_http_methods(["GET", "POST"])

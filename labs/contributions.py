@@ -62,7 +62,7 @@ def _result_data(result) -> dict:
     return {
         "test": result.test.name,
         "loinc": result.test.loinc_code,
-        "value": str(result.value_numeric) if result.value_numeric is not None else "",
+        "value": str(result.written_number) if result.value_numeric is not None else "",
         "display_value": result.display_value,
         "unit": result.unit,
         "flag": result.flag,

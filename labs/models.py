@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel, BoundedTextField
@@ -168,6 +169,41 @@ def _plain(value: Decimal | None) -> str:
     return text
 
 
+def places_of(number: Decimal) -> int:
+    """The decimal places a number is written with: 1.10 has 2, 5 and 1E+2 have none."""
+    return max(0, -number.as_tuple().exponent)
+
+
+class WrittenValue:
+    """A value shown as it was written: in lab reporting the written precision is part of the
+    result (creatinine 1.10 is not 1.1). For `value_numeric`, `value_text`, `unit` and
+    `value_places` (the decimal places as entered; empty on rows older than it)."""
+
+    @property
+    def value_decimals(self) -> int | None:
+        """The decimal places to show; without trailing zeros where none were recorded."""
+        if self.value_numeric is None:
+            return None
+        if self.value_places is not None:
+            return self.value_places
+        return places_of(self.value_numeric.normalize())
+
+    @property
+    def written_number(self) -> Decimal | None:
+        """The number with its decimal places: Decimal("1.10"), where the database has 1.1000."""
+        if self.value_numeric is None:
+            return None
+        return self.value_numeric.quantize(Decimal(1).scaleb(-self.value_decimals))
+
+    @property
+    def display_value(self) -> str:
+        """The value and its unit, with the reader's decimal separator (1,10 in es and fr)."""
+        if self.value_numeric is None:
+            return self.value_text
+        number = formats.number_format(self.written_number)
+        return f"{number} {units.display(self.unit)}".strip()
+
+
 class LabPanel(BaseModel):
     clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+")
     name = models.CharField(_("name"), max_length=200)
@@ -286,7 +322,7 @@ class LabOrderItem(BaseModel):
         ]
 
 
-class LabResult(BaseModel):
+class LabResult(WrittenValue, BaseModel):
     class Status(models.TextChoices):
         PRELIMINARY = "preliminary", _("Preliminary")
         FINAL = "final", _("Final")
@@ -299,6 +335,7 @@ class LabResult(BaseModel):
     )
     test = models.ForeignKey(LabTest, models.PROTECT, related_name="results")
     value_numeric = models.DecimalField(_("value"), **VALUE)
+    value_places = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     value_text = models.CharField(_("value"), max_length=200, blank=True)
     unit = models.CharField(_("unit"), max_length=40, blank=True)
     # The reference range that applied, copied for the patient's sex and age at collection.
@@ -365,12 +402,6 @@ class LabResult(BaseModel):
         return self.value_numeric if self.value_numeric is not None else self.value_text
 
     @property
-    def display_value(self) -> str:
-        if self.value_numeric is not None:
-            return f"{_plain(self.value_numeric)} {units.display(self.unit)}".strip()
-        return self.value_text
-
-    @property
     def is_critical(self) -> bool:
         return self.flag in CRITICAL_FLAGS
 
@@ -384,11 +415,12 @@ class LabResult(BaseModel):
         return self.is_critical and self.critical_communicated_at is None
 
 
-class LabResultRevision(BaseModel):
+class LabResultRevision(WrittenValue, BaseModel):
     """A result's earlier value, kept when it is corrected."""
 
     result = models.ForeignKey(LabResult, models.CASCADE, related_name="revisions")
     value_numeric = models.DecimalField(**VALUE)
+    value_places = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     value_text = models.CharField(max_length=200, blank=True)
     unit = models.CharField(max_length=40, blank=True)
     flag = models.CharField(max_length=16, choices=Flag.choices, blank=True)

@@ -382,8 +382,8 @@ def latest_results(*, actor, patient: Patient) -> list[LabResult]:
     newest = result_list(actor=actor, patient_id=patient.pk).order_by("-collected_at")
     newest = newest.select_related(None).select_related("test")  # the panel names only the test
     newest = newest.only(  # the columns the panel shows (the ORM spends ~20 µs on each)
-        "test__name", "value_numeric", "unit", "value_text", "flag", "reference_text",
-        "collected_at", "status", "reviewed_at", "critical_communicated_at",
+        "test__name", "value_numeric", "value_places", "unit", "value_text", "flag",
+        "reference_text", "collected_at", "status", "reviewed_at", "critical_communicated_at",
     )  # fmt: skip
     for result in newest[:LATEST_WINDOW]:
         latest.setdefault(result.test_id, result)
@@ -412,8 +412,8 @@ def patient_panel(*, actor, patient: Patient) -> dict:
 
 # What the review queue's page and the staff home's widget show of each result waiting.
 REVIEW_COLUMNS = (
-    "patient_id", "order_id", "value_numeric", "value_text", "unit", "flag", "status",
-    "reference_text", "collected_at", "critical_communicated_at", "review_priority",
+    "patient_id", "order_id", "value_numeric", "value_places", "value_text", "unit", "flag",
+    "status", "reference_text", "collected_at", "critical_communicated_at", "review_priority",
     "test__name",
     "patient__first_name", "patient__last_name", "patient__mrn",
     "order__created_at", "order__ordered_by__name",

@@ -70,6 +70,18 @@ class ValueField(serializers.Field):
         return as_number(value) if isinstance(value, Decimal) else value
 
 
+class DecimalPlacesField(serializers.IntegerField):
+    """What a JSON number cannot carry: 1.10 goes out as 1.1 with `decimal_places` 2."""
+
+    def __init__(self, **kwargs):
+        help_text = _(
+            "The decimal places the value was written with (1.10: 2), to show it so; null for "
+            "text values."
+        )
+        kwargs = {"source": "value_decimals", "help_text": help_text, **kwargs}
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+
 # --- catalogue -----------------------------------------------------------------------------------
 class ReferenceRangeSerializer(ModelSerializer):
     low = serializers.DecimalField(**NUMBER)
@@ -158,6 +170,7 @@ class ResultSerializer(ModelSerializer):
     test = TestBriefSerializer(read_only=True)
     order_id = serializers.CharField(allow_null=True, read_only=True)
     value = ValueField(read_only=True)
+    decimal_places = DecimalPlacesField()
     display_value = serializers.CharField(read_only=True)
     flag = serializers.ChoiceField(
         choices=Flag.choices,
@@ -189,6 +202,7 @@ class ResultSerializer(ModelSerializer):
             "test",
             "order_id",
             "value",
+            "decimal_places",
             "unit",
             "display_value",
             "flag",
@@ -226,6 +240,7 @@ class ResultSerializer(ModelSerializer):
 
 class ResultRevisionSerializer(serializers.Serializer):
     value = serializers.SerializerMethodField()
+    decimal_places = DecimalPlacesField()
     unit = serializers.CharField()
     flag = serializers.CharField()
     status = serializers.CharField(help_text=_("The result's status before the correction."))
@@ -292,6 +307,7 @@ class TrendPointSerializer(serializers.Serializer):
     id = serializers.CharField()
     collected_at = MillisecondDateTimeField()
     value = ValueField()
+    decimal_places = DecimalPlacesField()
     unit = serializers.CharField()
     flag = serializers.CharField()
     status = serializers.CharField()

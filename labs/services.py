@@ -45,6 +45,7 @@ from labs.models import (
     PanelItem,
     ReferenceRange,
     ValueType,
+    places_of,
 )
 from labs.selectors import labtest_list
 from patients.models import Patient
@@ -519,7 +520,9 @@ def clean_value(test: LabTest, raw, *, decimal_comma: bool = False) -> tuple[Dec
                     % {"value": str(raw).strip()[:40]}
                 }
             )
-        return stored.normalize(), ""
+        # As written, 1.10 keeping its places (LabResult.value_places); zeros past the fourth
+        # decimal go, as they do in the database.
+        return (number if places_of(number) <= places_of(PLACES) else stored), ""
     if test.value_type == ValueType.POSNEG:
         text = POSNEG_VALUES.get(str(raw).strip().lower())
         if text is None:
@@ -634,6 +637,7 @@ def build_result(
         test=test,
         order=order,
         value_numeric=number,
+        value_places=places_of(number) if number is not None else None,
         value_text=text,
         unit=test.unit,
         reference_low=reference.low if reference else None,
@@ -673,6 +677,7 @@ def result_correct(*, actor, result: LabResult, value, reason: str = "", unit=No
     revision = LabResultRevision(
         result=result,
         value_numeric=result.value_numeric,
+        value_places=result.value_places,
         value_text=result.value_text,
         unit=result.unit,
         flag=result.flag,
@@ -681,6 +686,7 @@ def result_correct(*, actor, result: LabResult, value, reason: str = "", unit=No
         reason=reason[:300],
     )
     result.value_numeric, result.value_text = number, text
+    result.value_places = places_of(number) if number is not None else None
     # The range the result shows (stored at entry); critical limits from the test, as at entry.
     value = number if number is not None else text
     result.flag = flag_for(result.test, stored_range(result), value)

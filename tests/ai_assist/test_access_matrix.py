@@ -35,7 +35,8 @@ TABLE = [
     Row("post", "/ai/patients/{id}/summary/", 302, CLINICAL, label="patient"),
     Row("get", "/ai/patients/{id}/summary/", 200, CLINICAL, label="patient"),
     Row("post", "/ai/patients/{id}/note-draft/", 302, WRITERS, label="patient"),
-    Row("post", "/ai/threads/{id}/triage/", 200, TRIAGE, label="thread"),
+    Row("post", "/ai/threads/{id}/triage/", 302, TRIAGE, label="thread"),
+    Row("get", "/ai/threads/{id}/triage/", 200, TRIAGE, label="thread"),
     Row("get", "/ai/settings/", 200, CONFIGURE),
     Row("post", "/ai/settings/", 302, CONFIGURE, data={"features": ["summary"]}),
 ]

@@ -55,7 +55,7 @@ def test_every_ai_feature_stays_on_this_machine(
     client.force_login(clinician)
     answers += [
         client.post(f"/ai/patients/{patient.pk}/summary/", follow=True),
-        client.post(f"/ai/threads/{fake_thread['thread_id']}/triage/"),
+        client.post(f"/ai/threads/{fake_thread['thread_id']}/triage/", follow=True),
     ]
     assert [a.status_code for a in answers] == [200, 201, 200, 200, 200, 200, 200]
     assert all(a.json()["generated_by"]["engine"] == "builtin" for a in answers[:5])

@@ -50,7 +50,7 @@ def test_the_summary_page_says_whose_chart_it_is_with_one_audited_read(client, c
 def test_the_triage_page_says_whose_message_it_is(client, staff, chart, fake_thread):
     patient = chart["patient"]
     client.force_login(staff[Role.NURSE])
-    page = client.post(triage_url(fake_thread)).content.decode()
+    page = client.post(triage_url(fake_thread), follow=True).content.decode()
     assert "hp-patient-header" in page and patient.mrn in page
 
 
@@ -94,7 +94,7 @@ def test_the_banner_shows_the_time_in_the_clinics_timezone_and_the_provider_by_n
 
 def test_the_triage_page_shows_urgency_and_category_as_words(client, staff, fake_thread):
     client.force_login(staff[Role.NURSE])
-    page = client.post(triage_url(fake_thread)).content.decode()
+    page = client.post(triage_url(fake_thread), follow=True).content.decode()
     assert ">Emergency</span>" in page and ">emergency<" not in page
     assert '<dd class="col-sm-9">Symptoms</dd>' in page
 
@@ -107,7 +107,7 @@ def test_the_triage_page_is_in_the_readers_language(client, staff, chart, monkey
     nurse.language = "es"
     nurse.save(update_fields=["language"])
     client.force_login(nurse)
-    page = client.post(triage_url(thread)).content.decode()
+    page = client.post(triage_url(thread), follow=True).content.decode()
     assert ">Ordinaria</span>" in page  # routine
     assert '<dd class="col-sm-9">Medicamento</dd>' in page  # medication
 

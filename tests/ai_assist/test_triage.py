@@ -79,7 +79,7 @@ def test_the_triage_endpoint_suggests_and_audits_but_sends_nothing(api_as, staff
 @pytest.mark.django_db
 def test_the_triage_page_shows_the_red_emergency_banner(client, staff, fake_thread):
     client.force_login(staff[Role.NURSE])
-    response = client.post(f"/ai/threads/{fake_thread['thread_id']}/triage/")
+    response = client.post(f"/ai/threads/{fake_thread['thread_id']}/triage/", follow=True)
     assert response.status_code == 200
     assert "call emergency services" in response.content.decode()
     assert b"alert-danger" in response.content
