@@ -246,7 +246,7 @@ class ChangedFieldsMixin:
         if value in (None, ""):
             return ""
         if isinstance(value, bool):
-            return str(_("on") if value else _("off"))
+            return str(_("Yes") if value else _("No"))
         labels = dict(getattr(self.fields[name], "choices", ()))
         return str(labels[value]) if value in labels else str(formats.localize(value))
 
