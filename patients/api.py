@@ -159,16 +159,21 @@ class PatientListView(GenericAPIView):
         data = validated(s.PatientCreateSerializer, request)
         try:
             patient = services.patient_create(actor=request.user, **data)
-        except Conflict as exc:  # possible duplicates: listed, to confirm against
-            body = {
-                "detail": _(
-                    "A patient with the same name and date of birth already exists. "
-                    'Send "confirm_duplicate": true to create this record anyway.'
-                ),
-                "duplicates": s.DuplicateSerializer(exc.extra["duplicates"], many=True).data,
-            }
-            return Response(body, status=exc.status)
+        except Conflict as exc:
+            return _duplicates_answer(exc)
         return Response(patient_body(patient, request), status=status.HTTP_201_CREATED)
+
+
+def _duplicates_answer(exc: Conflict) -> Response:
+    """Possible duplicates: listed, to confirm against."""
+    body = {
+        "detail": _(
+            "A patient with the same name and date of birth already exists. "
+            'Send "confirm_duplicate": true to save this record anyway.'
+        ),
+        "duplicates": s.DuplicateSerializer(exc.extra["duplicates"], many=True).data,
+    }
+    return Response(body, status=exc.status)
 
 
 class PatientDetailView(APIView):
@@ -182,16 +187,25 @@ class PatientDetailView(APIView):
 
     @extend_schema(
         summary="Change a patient's demographics",
+        description="A new name or date of birth that another patient has is 409 listing "
+        'them, unless the body says `"confirm_duplicate": true`.',
         parameters=[ID],
-        request=s.PatientSerializer,
-        responses={200: s.PatientSerializer, **WRITE_ERRORS},
+        request=s.PatientUpdateSerializer,
+        responses={
+            200: s.PatientSerializer,
+            409: OpenApiResponse(s.DuplicateConflictSerializer, "Possible duplicates"),
+            **WRITE_ERRORS,
+        },
     )
     def patch(self, request, pk):
         patient = selectors.patient_get(
             actor=request.user, id=pk, permission="patients.update", audited=False
         )
-        data = validated(s.PatientSerializer, request, partial=True)
-        patient = services.patient_update(actor=request.user, patient=patient, **data)
+        data = validated(s.PatientUpdateSerializer, request, partial=True)
+        try:
+            patient = services.patient_update(actor=request.user, patient=patient, **data)
+        except Conflict as exc:
+            return _duplicates_answer(exc)
         return Response(patient_body(patient, request))
 
     @extend_schema(

@@ -108,7 +108,7 @@ class PatientForm(ChangedFieldsMixin, forms.Form):
     def __init__(self, *args, creating: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if not creating:
-            del self.fields["create_anyway"]
+            self.fields["create_anyway"].label = _("Save anyway: this is a different person")
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(

@@ -126,6 +126,20 @@ class PatientCreateSerializer(PatientSerializer):
         fields = [*PatientSerializer.Meta.fields, "confirm_duplicate"]
 
 
+class PatientUpdateSerializer(PatientSerializer):
+    confirm_duplicate = serializers.BooleanField(
+        default=False,
+        write_only=True,
+        help_text=_(
+            "Save a new name or date of birth even though another patient has the same "
+            "(otherwise the answer is 409 with the possible duplicates)."
+        ),
+    )
+
+    class Meta(PatientSerializer.Meta):
+        fields = [*PatientSerializer.Meta.fields, "confirm_duplicate"]
+
+
 class DuplicateSerializer(serializers.Serializer):
     id = serializers.CharField()
     mrn = serializers.CharField()

@@ -27,7 +27,7 @@ from core.roles import Role, require
 from core.services import model_update, only_fields
 from core.transactions import savepoint, unit
 from patients import vocabulary
-from patients.models import Allergy, AllergyStatus, Medication, Patient
+from patients.models import Allergy, AllergyStatus, Medication, Patient, search_key
 from patients.selectors import CLINICAL_MODELS, possible_duplicates
 
 Action = AuditEvent.Action
@@ -78,20 +78,12 @@ def patient_create(*, actor, confirm_duplicate: bool = False, **fields) -> Patie
     patient.mrn = next_mrn(actor.clinic_id)
     patient.full_clean(exclude=["mrn"])
     if not confirm_duplicate:
-        duplicates = list(
-            possible_duplicates(
-                actor=actor,
-                first_name=patient.first_name,
-                last_name=patient.last_name,
-                date_of_birth=patient.date_of_birth,
-            )[:MAX_DUPLICATES_SHOWN]
+        _refuse_possible_duplicates(
+            actor,
+            first_name=patient.first_name,
+            last_name=patient.last_name,
+            date_of_birth=patient.date_of_birth,
         )
-        if duplicates:
-            raise Conflict(
-                _("A patient with the same name and date of birth already exists."),
-                code="duplicate",
-                duplicates=duplicates,
-            )
     # Two creations at once may draw the same MRN; the unique constraint decides, we retry.
     for _attempt in range(5):
         try:
@@ -106,9 +98,41 @@ def patient_create(*, actor, confirm_duplicate: bool = False, **fields) -> Patie
     return patient
 
 
+def _refuse_possible_duplicates(actor, *, first_name, last_name, date_of_birth, pk=None) -> None:
+    """A Conflict carrying the other patients in reach with this name and date of birth."""
+    duplicates = list(
+        possible_duplicates(
+            actor=actor, first_name=first_name, last_name=last_name, date_of_birth=date_of_birth
+        )
+        .exclude(pk=pk)
+        .order_by("mrn")[:MAX_DUPLICATES_SHOWN]
+    )
+    if duplicates:
+        raise Conflict(
+            _("A patient with the same name and date of birth already exists."),
+            code="duplicate",
+            duplicates=duplicates,
+        )
+
+
 @unit
-def patient_update(*, actor, patient: Patient, **fields) -> Patient:
+def patient_update(
+    *, actor, patient: Patient, confirm_duplicate: bool = False, **fields
+) -> Patient:
+    """Change demographics. A new name or date of birth that another patient in reach already
+    has is a Conflict listing them, as at creation, unless `confirm_duplicate`."""
     require(actor, "patients.update")
+    identity = {
+        name: fields.get(name, getattr(patient, name))
+        for name in ("first_name", "last_name", "date_of_birth")
+    }
+    renamed = (
+        search_key(identity["first_name"]) != patient.first_name_key
+        or search_key(identity["last_name"]) != patient.last_name_key
+        or identity["date_of_birth"] != patient.date_of_birth
+    )
+    if renamed and not confirm_duplicate:
+        _refuse_possible_duplicates(actor, pk=patient.pk, **identity)
     patient.updated_by = actor
     model_update(patient, fields=fields, allowed=DEMOGRAPHIC_FIELDS)
     audit(

@@ -129,19 +129,28 @@ def patient_edit(request, pk: str):
         form = PatientForm(initial=PatientForm.initial_for(patient))
         return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
     form = PatientForm(request.POST, initial=PatientForm.initial_for(patient))
+    duplicates = []
     if form.is_valid():
         changes = form.changed_fields()
         if not changes:
             messages.info(request, _("Nothing was changed."))
             return redirect("patients:detail", pk=patient.pk)
         try:
-            services.patient_update(actor=request.user, patient=patient, **changes)
+            services.patient_update(
+                actor=request.user,
+                patient=patient,
+                confirm_duplicate=form.cleaned_data["create_anyway"],
+                **changes,
+            )
+        except Conflict as exc:  # renamed like another patient: shown with "Save anyway"
+            duplicates = exc.extra["duplicates"]
         except SERVICE_ERRORS as exc:
             apply_service_errors(form, exc)
         else:
             messages.success(request, _("The changes have been saved."))
             return redirect("patients:detail", pk=patient.pk)
-    return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
+    context = {"form": form, "patient": patient, "duplicates": duplicates}
+    return render(request, "patients/patient_form.html", context)
 
 
 @require_http_methods(["GET", "POST"])

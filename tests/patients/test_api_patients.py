@@ -306,6 +306,28 @@ def test_duplicate_is_409_until_confirmed(admin_api, patient):
     assert Patient.objects.count() == count + 1
 
 
+def test_a_rename_like_another_patient_is_409_until_confirmed(admin_api, patient, clinic):
+    other = Patient.objects.create(
+        clinic=clinic,
+        mrn="00000777",
+        first_name="Ada",
+        last_name="Byron",
+        date_of_birth=patient.date_of_birth,
+    )
+
+    response = admin_api.patch(f"{API}/{other.pk}/", {"last_name": "Lovelace"}, format="json")
+
+    assert response.status_code == 409
+    assert [row["id"] for row in response.json()["duplicates"]] == [patient.pk]
+    assert Patient.objects.get(pk=other.pk).last_name == "Byron"
+
+    confirmed = admin_api.patch(
+        f"{API}/{other.pk}/", {"last_name": "Lovelace", "confirm_duplicate": True}, format="json"
+    )
+    assert confirmed.status_code == 200
+    assert Patient.objects.get(pk=other.pk).last_name == "Lovelace"
+
+
 def test_same_name_other_clinic_is_no_duplicate(api_as, other_admin, patient):
     response = api_as(other_admin).post(
         f"{API}/",

@@ -226,6 +226,42 @@ def test_edit_demographics(web, clinic, admin_user):
     assert update.detail == "last_name, phone"
 
 
+def test_renaming_a_patient_like_another_warns_then_saves_anyway(web, clinic):
+    existing = PatientFactory(
+        clinic=clinic, first_name="Maria", last_name="Garcia", date_of_birth="1975-04-12"
+    )
+    patient = PatientFactory(
+        clinic=clinic, first_name="Maria", last_name="Garcis", date_of_birth="1975-04-12"
+    )
+
+    warned = web.post(patient_url(patient, "edit/"), edit_data(patient, last_name="garcía"))
+
+    assert warned.status_code == 200
+    page = page_text(warned)
+    assert "This may be a patient the clinic already has" in page
+    assert f'href="{patient_url(existing)}"' in page and existing.mrn in page
+    assert "Save anyway: this is a different person" in page
+    assert 'value="garcía"' in page  # what was typed is kept
+    assert Patient.objects.get(pk=patient.pk).last_name == "Garcis"  # nothing saved
+
+    saved = web.post(
+        patient_url(patient, "edit/"), edit_data(patient, last_name="García", create_anyway="on")
+    )
+
+    assert saved.status_code == 302
+    assert Patient.objects.get(pk=patient.pk).last_name == "García"
+
+
+def test_editing_other_fields_of_a_namesake_does_not_warn(web, clinic):
+    same = {"first_name": "Maria", "last_name": "Garcia", "date_of_birth": "1975-04-12"}
+    PatientFactory(clinic=clinic, **same)
+    twin = PatientFactory(clinic=clinic, **same)
+
+    response = web.post(patient_url(twin, "edit/"), edit_data(twin, phone="020 7946 0000"))
+
+    assert response.status_code == 302
+
+
 def test_edit_without_changes_writes_nothing(web, clinic):
     patient = PatientFactory(clinic=clinic)
 
