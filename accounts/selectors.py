@@ -69,12 +69,10 @@ def lockout_user(*, actor, id: str) -> User:
 
 
 # --- the clinic's audit trail (/accounts/audit/) -------------------------------------------------
-# Newest first, walked by cursor on `audit_clinic_time` (clinic, -created_at): no count and no
-# OFFSET, so the millionth row costs what the first does. The id breaks ties of one write.
+# Newest first, walked by cursor on `audit_clinic_time` (clinic, -created_at), or the index
+# that begins with a filter (an action, a staff member, a patient): no count and no OFFSET, so
+# the millionth row costs what the first does. The id breaks ties of one write.
 AUDIT_ORDER = ["-created_at", "-id"]
-# An action filter has no index of its own: one page looks through at most this many of the
-# rows the other filters leave (an index walk), then offers to search on from where it stopped.
-AUDIT_SCAN_LIMIT = 10_000
 # What the page shows of each row (templates/accounts/audit_trail.html).
 AUDIT_COLUMNS = (
     "created_at",
@@ -128,14 +126,12 @@ def audit_trail_list(
 
 @dataclass
 class AuditTrailPage:
-    """One page of the trail: its rows, the cursors of the older and newer pages (None at either
-    end), and, when an action filter stopped looking before the page was full, the time it
-    searched back to (`older` then searches on from there)."""
+    """One page of the trail: its rows and the cursors of the older and newer pages (None at
+    either end)."""
 
     object_list: list
     older: str | None = None
     newer: str | None = None
-    searched_to: datetime | None = None
 
 
 def audit_trail_page(
@@ -149,10 +145,6 @@ def audit_trail_page(
     newer_first = not before
     order = AUDIT_ORDER if newer_first else [field.lstrip("-") for field in AUDIT_ORDER]
     cursor = after or before
-    stop = None
-    if filters.get("action"):
-        unfiltered = audit_trail_list(actor=actor, **{**filters, "action": ""})
-        events, stop = _within_scan(events, unfiltered, edges, order, cursor)
     try:
         rows, next_cursor = keyset_page(
             events.select_related("actor").only(*AUDIT_COLUMNS),
@@ -163,14 +155,11 @@ def audit_trail_page(
         )
     except ValidationError:  # a stale or made-up cursor: the newest page
         return audit_trail_page(actor=actor, per_page=per_page, **filters)
-    if next_cursor is None and stop is not None:
-        next_cursor = cursor_of(stop)  # the scan stopped short: search on from its last row
     if newer_first:
         page = AuditTrailPage(
             rows,
             older=next_cursor,
             newer=(cursor_of(rows[0]) if rows else after) if after else None,
-            searched_to=stop.created_at if stop is not None and len(rows) < per_page else None,
         )
     elif next_cursor is None:  # back at the newest rows: the first page
         return audit_trail_page(actor=actor, per_page=per_page, **filters)
@@ -185,35 +174,6 @@ def audit_trail_page(
 
 def cursor_of(event) -> str:
     return str(event.pk)
-
-
-def _within_scan(events, unfiltered, edges, order, cursor):
-    """`events` cut to the next AUDIT_SCAN_LIMIT or so rows of `unfiltered` past `cursor`, and
-    the row to search on from when the cut left some out (else None). The cut is counted in time
-    order alone, from the moment after the cursor's, on the index alone (a sort by time and id
-    chose to read the whole table); every row of its last moment is kept in, and searching on
-    starts after the last of them, so each search moves on by at least one moment."""
-    time, tie = order[0], order[1]
-    if cursor:
-        key = edges.filter(pk=cursor).values_list("created_at", flat=True).first()
-        if key is not None:
-            unfiltered = unfiltered.filter(**{f"created_at__{_lookup(time, 'past')}": key})
-    times = unfiltered.order_by(time).values_list("created_at", flat=True)
-    last = next(iter(times[AUDIT_SCAN_LIMIT - 1 : AUDIT_SCAN_LIMIT]), None)
-    if last is None:
-        return events, None
-    flipped = tie[1:] if tie.startswith("-") else f"-{tie}"
-    stop = unfiltered.filter(created_at=last).order_by(flipped).only("created_at").first()
-    return events.filter(**{f"created_at__{_lookup(time, 'up_to')}": last}), stop
-
-
-def _lookup(time: str, where: str) -> str:
-    """The lookup of the rows strictly "past" a moment in `time` order, or "up_to" it (itself
-    included): walking newest first, past is `lt` and up to is `gte`."""
-    newest_first = time.startswith("-")
-    if where == "past":
-        return "lt" if newest_first else "gt"
-    return "gte" if newest_first else "lte"
 
 
 def _describe(actor, rows) -> None:

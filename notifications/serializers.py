@@ -6,14 +6,14 @@ from core.api import MillisecondDateTimeField, ModelSerializer
 from notifications.models import Device, Notification, Webhook, WebhookDelivery
 
 
-class PatientBriefSerializer(serializers.Serializer):
+class NotifiedPatientSerializer(serializers.Serializer):
     id = serializers.CharField()
     mrn = serializers.CharField()
     name = serializers.CharField(source="full_name")
 
 
 class NotificationSerializer(ModelSerializer):
-    patient = PatientBriefSerializer(
+    patient = NotifiedPatientSerializer(
         source="visible_patient",
         read_only=True,
         allow_null=True,
