@@ -6,13 +6,13 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Max, Sum
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, User
 from core.access import get_in_reach, in_reach
 from core.audit import audit_patients_read
-from core.contributions import call_service
+from core.contributions import call_service, record_pages
 from core.lists import PER_PAGE, keyset_page
 from core.roles import STAFF_ROLES, Role, can, require
 
@@ -178,7 +178,9 @@ def cursor_of(event) -> str:
 
 def _describe(actor, rows) -> None:
     """What each row shows beyond its columns: the type in words, the patient's name and the
-    links the admin may follow (two reads for the page); the patients shown are audited."""
+    links the admin may follow (two reads for the page: a patient or colleague is linked if in
+    reach, another app's record if it declared its page, a RecordPage); the patients shown are
+    audited."""
     patient_ids = {row.patient_id for row in rows if row.patient_id}
     patient_ids |= {row.object_id for row in rows if row.object_type == PATIENT_MODEL}
     patients = {}
@@ -198,10 +200,20 @@ def _describe(actor, rows) -> None:
         row.patient = patients.get(row.patient_id)
         row.patient_url = reverse("patients:detail", args=[row.patient_id]) if row.patient else ""
         row.object_url = ""
+        page = record_pages.get(row.object_type) if row.object_id else None
         if row.object_type == PATIENT_MODEL and row.object_id in patients:
             row.object_url = reverse("patients:detail", args=[row.object_id])
         elif row.object_type == User._meta.label and row.object_id in staff:
             row.object_url = reverse("clinics:staff_detail", args=[row.object_id])
+        elif page is not None:
+            row.object_url = _record_url(page, row.object_id)
+
+
+def _record_url(page, object_id: str) -> str:
+    try:
+        return reverse(page.url_name, args=[object_id])
+    except NoReverseMatch:  # an id no URL takes (written by an older version): no link
+        return ""
 
 
 def _role_label(role: str) -> str:

@@ -19,6 +19,7 @@ from core.contributions import (
     Panel,
     PatientRecords,
     Reconciled,
+    RecordPage,
     Seeder,
     Service,
     Widget,
@@ -86,6 +87,7 @@ def fhir_resources(*, actor, patient) -> list[dict]:
 
 contribute(
     "appointments",
+    RecordPage(model="appointments.Appointment", url_name="appointments:detail"),
     Service(key="appointments.type_names", call=type_names),
     Reconciled(model="appointments.Appointment"),
     Reconciled(model="appointments.AppointmentSeries", children=("appointments",), audited=False),

@@ -209,6 +209,20 @@ class Warmer:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class RecordPage:
+    """The staff page of one kind of record, for a page that names records of other apps (the
+    clinic's audit trail): the URL named `url_name`, given the id, for a row of `model`
+    ("app_label.Model"). The page itself answers 404 or 403 as it always does."""
+
+    model: str
+    url_name: str
+
+    @property
+    def key(self) -> str:
+        return self.model
+
+
 panels: Registry[Panel] = Registry("patient page panels")
 widgets: Registry[Widget] = Registry("staff home widgets")
 seeders: Registry[Seeder] = Registry("demo seeders")
@@ -222,6 +236,7 @@ asides: Registry[Aside] = Registry("record page asides")
 services: Registry[Service] = Registry("services offered to peer apps")
 reconciled: Registry[Reconciled] = Registry("units reconcile checks")
 warmers: Registry[Warmer] = Registry("start-up warmers")
+record_pages: Registry[RecordPage] = Registry("record pages")
 
 _REGISTRIES = {
     Panel: panels,
@@ -237,6 +252,7 @@ _REGISTRIES = {
     Service: services,
     Reconciled: reconciled,
     Warmer: warmers,
+    RecordPage: record_pages,
 }
 
 

@@ -11,6 +11,7 @@ from core.contributions import (
     Panel,
     PatientRecords,
     Reconciled,
+    RecordPage,
     Service,
     Widget,
     contribute,
@@ -36,6 +37,7 @@ def file_link(stored, user) -> str:
 
 contribute(
     "files",
+    RecordPage(model="files.StoredFile", url_name="files:detail"),
     Reconciled(model="files.StoredFile"),
     # Another app storing an upload under the files app's rules (messaging's reply form).
     Service(key="files.upload", call=services.file_upload),

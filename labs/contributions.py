@@ -15,6 +15,7 @@ from core.contributions import (
     Panel,
     PatientRecords,
     Reconciled,
+    RecordPage,
     Seeder,
     Service,
     Widget,
@@ -143,6 +144,8 @@ def fhir_resources(*, actor, patient) -> list[dict]:
 
 contribute(
     "labs",
+    RecordPage(model="labs.LabOrder", url_name="labs:order_detail"),
+    RecordPage(model="labs.LabResult", url_name="labs:result_detail"),
     Reconciled(model="labs.LabOrder", children=("items",)),
     Reconciled(model="labs.LabResult"),
     ChartSource(key="labs", facts=chart_facts, order=30),

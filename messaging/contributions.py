@@ -15,6 +15,7 @@ from core.contributions import (
     Panel,
     PatientRecords,
     Reconciled,
+    RecordPage,
     Seeder,
     Service,
     contribute,
@@ -78,6 +79,7 @@ def chart_facts(*, actor, patient, since=None) -> list:
 
 contribute(
     "messaging",
+    RecordPage(model="messaging.Thread", url_name="messaging:thread"),
     Reconciled(model="messaging.Thread", children=("messages",)),
     Reconciled(model="messaging.Message"),
     PatientRecords(key="messaging", models=("messaging.Thread",)),

@@ -18,6 +18,7 @@ from core.contributions import (
     Panel,
     PatientRecords,
     Reconciled,
+    RecordPage,
     Seeder,
     Service,
     Widget,
@@ -119,6 +120,7 @@ def fhir_resources(*, actor, patient) -> list[dict]:
 
 contribute(
     "notes",
+    RecordPage(model="notes.Note", url_name="notes:detail"),
     Reconciled(model="notes.Note", children=("revisions",)),
     Reconciled(model="notes.Addendum", patient="note__patient"),
     ChartSource(key="notes", facts=chart_facts, order=40),

@@ -14,6 +14,7 @@ from core.contributions import (
     Panel,
     PatientRecords,
     Reconciled,
+    RecordPage,
     Seeder,
     contribute,
 )
@@ -111,6 +112,8 @@ def _tasks_link(enrollment, user) -> str:
 
 contribute(
     "programs",
+    RecordPage(model="programs.Enrollment", url_name="programs:enrollment"),
+    RecordPage(model="programs.ProgramTemplate", url_name="programs:template"),
     Reconciled(model="programs.Enrollment", children=("tasks",)),
     PatientRecords(key="programs", models=("programs.Enrollment",)),
     ClinicHook(key="programs.builtins", setup=services.clinic_setup),

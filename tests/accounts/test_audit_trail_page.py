@@ -166,6 +166,17 @@ def test_a_patient_search_matching_too_many_is_refused_with_the_usual_words(
     assert "More than 2 patients match this search." in html
 
 
+def test_another_apps_record_links_to_its_page_and_an_unknown_kind_does_not(web, clinician):
+    for object_type, detail in (("labs.LabOrder", "an order"), ("labs.LabTest", "a test")):
+        row = event(clinician, Action.UPDATE, detail=detail)
+        models.QuerySet(AuditEvent).filter(pk=row.pk).update(
+            object_type=object_type, object_id="6b14e839df90ff7cf26fe91c"
+        )
+    html = page(web)
+    assert '<a href="/labs/orders/6b14e839df90ff7cf26fe91c/">Lab order</a>' in html
+    assert "<td>Lab test</td>" in html  # the catalogue declares no page of one test
+
+
 # --- paging --------------------------------------------------------------------------------------
 def test_older_and_newer_walk_the_trail_by_cursor(web, clinician):
     for n in range(PER_PAGE + 2):
