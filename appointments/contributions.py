@@ -64,7 +64,13 @@ def chart_facts(*, actor, patient, since=None) -> list[ChartFact]:
         facts.append(
             ChartFact(
                 section="appointments",
-                text=f"{appointment.type.name} with {provider} on {start:%Y-%m-%d %H:%M}{reason}",
+                text=_("%(type)s with %(provider)s on %(when)s%(reason)s")
+                % {
+                    "type": appointment.type.name,
+                    "provider": provider,
+                    "when": f"{start:%Y-%m-%d %H:%M}",
+                    "reason": reason,
+                },
                 type="appointments.appointment",
                 id=str(appointment.pk),
                 url=reverse("appointments:detail", args=[appointment.pk]),

@@ -29,7 +29,8 @@ from patients.templatetags.patient_tags import (
 
 def chart_facts(*, actor, patient, since=None) -> list[ChartFact]:
     """Active problems, current medications and active allergies, for AI summaries and drafts
-    (read as part of the caller's audited read of the patient; none for roles that may not)."""
+    (read as part of the caller's audited read of the patient; none for roles that may not).
+    Dates stay ISO: ai_assist.redaction shifts ISO dates before facts leave for a provider."""
     if not can(actor, "clinical.view"):
         return []
     summary = selectors.clinical_summary(actor=actor, patient=patient)
@@ -38,7 +39,11 @@ def chart_facts(*, actor, patient, since=None) -> list[ChartFact]:
     for condition in summary["conditions"]:
         if condition.status != "active":
             continue
-        onset = f" (since {condition.onset_date.isoformat()})" if condition.onset_date else ""
+        onset = (
+            " " + _("(since %(date)s)") % {"date": condition.onset_date.isoformat()}
+            if condition.onset_date
+            else ""
+        )
         code = f" [{condition.code}]" if condition.code else ""
         facts.append(
             ChartFact(
@@ -73,7 +78,12 @@ def chart_facts(*, actor, patient, since=None) -> list[ChartFact]:
         facts.append(
             ChartFact(
                 section="allergies",
-                text=f"Allergy to {allergy.substance}{reaction} ({allergy.get_severity_display()})",
+                text=_("Allergy to %(substance)s%(reaction)s (%(severity)s)")
+                % {
+                    "substance": allergy.substance,
+                    "reaction": reaction,
+                    "severity": allergy.get_severity_display(),
+                },
                 type="patients.allergy",
                 id=str(allergy.pk),
                 url=f"{url}#allergy-{allergy.pk}",

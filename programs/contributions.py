@@ -3,6 +3,7 @@ the patient page's Programs panel, facts for summaries (ChartSource), the CarePl
 for the whole-record export (FhirResources), the notifications it raises and demo data."""
 
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from core.contributions import (
@@ -20,11 +21,16 @@ from core.contributions import (
 )
 from core.roles import Role
 from programs import demo, fhir, selectors, services
-from programs.catalogue import COMPONENTS
+from programs.catalogue import COMPONENTS, unit_shown
 
 
 def _enrollment_url(enrollment) -> str:
     return reverse("programs:enrollment", args=[enrollment.pk])
+
+
+def _plain(value):
+    """128.0 as 128 (older readings were stored as floats)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def chart_facts(*, actor, patient, since=None) -> list[ChartFact]:
@@ -42,7 +48,7 @@ def chart_facts(*, actor, patient, since=None) -> list[ChartFact]:
         )
         readings = [
             f"{COMPONENTS[m['code']].label if m['code'] in COMPONENTS else m['code']} "
-            f"{m['value']:g} {m['unit']}"
+            f"{formats.localize(_plain(m['value']))} {unit_shown(m['unit'])}"
             for m in off_target
         ]
         text = _("%(program)s (%(state)s, since %(start)s): %(adherence)s") % {
