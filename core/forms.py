@@ -171,6 +171,14 @@ class FilterDateField(forms.DateField):
         super().__init__(*args, **kwargs)
 
 
+def _one_newline(value):
+    """Text with LF line breaks: a browser posts CRLF, a value stored by the API or a seed
+    holds LF, and the two are the same text."""
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
 class ChangedFieldsMixin:
     """Forms that edit a record: FIELDS are the service's fields, in and out.
 
@@ -227,8 +235,9 @@ class ChangedFieldsMixin:
         shown = field.hidden_widget().value_from_datadict(
             self.data, self.files, self.add_initial_prefix(name)
         )
-        now = self.get_initial_for_field(field, name)
-        return field.has_changed(now, shown) and field.has_changed(now, self[name].data)
+        now = _one_newline(self.get_initial_for_field(field, name))
+        posted = _one_newline(self[name].data)
+        return field.has_changed(now, _one_newline(shown)) and field.has_changed(now, posted)
 
     def _show_as_seen(self, name: str, now) -> None:
         """The page drawn again carries the stored value as the one seen (Django draws the

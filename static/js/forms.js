@@ -7,6 +7,7 @@
 //   form's content is the same: a form sent again after its answer was lost (a dropped line, a
 //   second click once the guard has lifted) is saved once, and the server answers with the first
 //   post's page. A changed form gets a new key, and so does a page shown again from history.
+// - A page drawn again with a form's errors opens on the first refused field.
 (function () {
   "use strict";
   var HOLD_MS = 8000;
@@ -60,6 +61,14 @@
     window.setTimeout(function () {
       delete form.dataset.hpPosting;
     }, HOLD_MS);
+  });
+  // A form drawn again with its errors: the first refused field is brought into view and
+  // focused, so a refusal far down a long page (on a phone, screens below) is not missed.
+  window.addEventListener("load", function () {
+    var refused = document.querySelector("form .is-invalid");
+    if (!refused || document.activeElement !== document.body) return;
+    refused.scrollIntoView({ block: "center", behavior: "instant" });
+    refused.focus({ preventScroll: true });
   });
   window.addEventListener("pageshow", function (event) {
     document.querySelectorAll("form[data-hp-posting]").forEach(function (form) {

@@ -149,3 +149,20 @@ def test_a_choice_changed_meanwhile_is_named_by_its_label(client, clinic, staff)
     assert "it is now “Receptionist”" in refused.content.decode()
     nurse.refresh_from_db()
     assert nurse.role == Role.RECEPTIONIST
+
+
+def test_a_multi_line_address_stored_with_lf_is_saved_from_the_browsers_crlf(client, clinic, staff):
+    """The browser posts line breaks as CRLF; the API and the seed store LF. Same text: no
+    "changed meanwhile" refusal, and the edit is saved."""
+    patient = PatientFactory(clinic=clinic, address="41 Green Lane\nNottingham\nNG1 8JJ")
+    client.force_login(staff[Role.RECEPTIONIST])
+    opened = drawn_form(client.get(f"/patients/{patient.pk}/edit/"))
+    as_sent = {name: value.replace("\n", "\r\n") for name, value in opened.items()}
+
+    response = client.post(
+        f"/patients/{patient.pk}/edit/",
+        {**as_sent, "address": "41 Green Lane\r\nNottingham\r\nNG1 8JJ\r\nUK"},
+    )
+
+    assert response.status_code == 302
+    assert Patient.objects.get(pk=patient.pk).address.splitlines()[-1] == "UK"
