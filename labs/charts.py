@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from labs.models import reader_decimals
 
 WIDTH, HEIGHT = 640, 280
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 64, 20, 20, 48
@@ -123,6 +125,11 @@ def _plain(value: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def _shown(value: float) -> str:
+    """A number as the reader writes it (0,5 in es and fr), as the table beside the chart."""
+    return reader_decimals(_plain(value))
+
+
 def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     """Round tick values covering [low, high]."""
     span = high - low
@@ -168,11 +175,11 @@ def _polygon(shape: str, x: float, y: float, size: float) -> str:
 def _range_text(low: float | None, high: float | None, unit: str) -> str:
     unit_text = f" ({unit})" if unit else ""
     if low is not None and high is not None:
-        limits = f"{_plain(low)}–{_plain(high)}"
+        limits = f"{_shown(low)}–{_shown(high)}"
     elif low is not None:
-        limits = f"≥ {_plain(low)}"
+        limits = f"≥ {_shown(low)}"
     elif high is not None:
-        limits = f"≤ {_plain(high)}"
+        limits = f"≤ {_shown(high)}"
     else:
         return _("no reference range")
     return _("reference range %(limits)s%(unit)s") % {"limits": limits, "unit": unit_text}
@@ -187,14 +194,15 @@ def trend_chart(
     title: str = "",
     width: int = WIDTH,
     height: int = HEIGHT,
-    date_format: str = "%Y-%m-%d",
+    date_format: str = "SHORT_DATE_FORMAT",
     chart_id: str = "trend-chart",
 ) -> TrendChart | None:
     """The chart of `points` (in any order: they are sorted by time), or None when nothing
     numeric is there to draw.
 
     `low`/`high` are the reference limits (either may be None): the band between them is shaded,
-    or the open side of a one-sided range.
+    or the open side of a one-sided range. `date_format`: a Django date format (or its name) for
+    the dates shown, in the active locale as the table beside the chart writes them.
     """
     points = sorted(
         (p for p in points if p.value is not None and not isinstance(p.value, str)),
@@ -233,8 +241,8 @@ def trend_chart(
         len(points),
     ) % {
         "count": len(points),
-        "first": points[0].when.strftime(date_format),
-        "last": points[-1].when.strftime(date_format),
+        "first": formats.date_format(points[0].when, date_format),
+        "last": formats.date_format(points[-1].when, date_format),
         "range": range_text,
         "flagged": flagged,
     }
@@ -254,9 +262,9 @@ def trend_chart(
             if limit is not None
         ]
 
-    dates = {points[0].when.strftime(date_format): x_of(stamps[0])}
+    dates = {formats.date_format(points[0].when, date_format): x_of(stamps[0])}
     if len(points) > 1:
-        dates.setdefault(points[-1].when.strftime(date_format), x_of(stamps[-1]))
+        dates.setdefault(formats.date_format(points[-1].when, date_format), x_of(stamps[-1]))
 
     coords = [(x_of(s), y_of(v)) for s, v in zip(stamps, values, strict=True)]
     markers = []
@@ -265,7 +273,7 @@ def trend_chart(
         style = styles.get(flag, styles[""])
         size = CRITICAL_POINT_SIZE if flag in ("critical_low", "critical_high") else POINT_SIZE
         half_side = size * 0.9
-        shown = point.label or f"{_plain(float(point.value))}{(' ' + unit) if unit else ''}"
+        shown = point.label or f"{_shown(float(point.value))}{(' ' + unit) if unit else ''}"
         markers.append(
             Marker(
                 flag=flag,
@@ -280,14 +288,14 @@ def trend_chart(
                 polygon=_polygon(style.shape, x, y, size),
                 text=style.marker,
                 text_y=_n(y - size - 6),
-                tooltip=f"{point.when.strftime(date_format)}: {shown} ({style.label})",
+                tooltip=f"{formats.date_format(point.when, date_format)}: {shown} ({style.label})",
             )
         )
 
     ticks = []
     for tick in _nice_ticks(y_min, y_max):
         y = y_of(tick)
-        ticks.append(Tick(y=_n(y), text_y=_n(y + 4), label=_plain(tick)))
+        ticks.append(Tick(y=_n(y), text_y=_n(y + 4), label=_shown(tick)))
     return TrendChart(
         chart_id=chart_id,
         width=str(width),

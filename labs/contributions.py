@@ -3,6 +3,7 @@ page's labs panel, the staff home's "Results to review", and the demo lab histor
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -86,11 +87,18 @@ def chart_facts(*, actor, patient, since=None) -> list[ChartFact]:
     facts = []
     for result in results[:CHART_RESULTS]:
         flag = f" ({result.get_flag_display().lower()})" if result.is_abnormal else ""
+        # The day stays ISO 8601: ai_assist.redaction shifts only such dates before facts leave
+        # for an external provider.
+        text = gettext("%(test)s %(value)s%(flag)s on %(day)s") % {
+            "test": result.test.name,
+            "value": result.display_value,
+            "flag": flag,
+            "day": timezone.localdate(result.collected_at).isoformat(),
+        }
         facts.append(
             ChartFact(
                 section="results",
-                text=f"{result.test.name} {result.display_value}{flag} on "
-                f"{timezone.localdate(result.collected_at).isoformat()}",
+                text=text,
                 type="labs.result",
                 id=str(result.pk),
                 url=reverse("labs:result_detail", args=[result.pk]),

@@ -162,6 +162,16 @@ class ReferenceRange(BaseModel):
             raise ValidationError({"age_max": _("The age band is empty.")})
 
 
+# A decimal point between two digits of a stored text ("0.59–1.04"), never a full stop.
+DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
+
+
+def reader_decimals(text: str) -> str:
+    """A stored text with numbers (a reference range is kept as "0.59–1.04") with the reader's
+    decimal separator, 0,59–1,04 in es and fr, like the values beside it (display_value)."""
+    return DECIMAL_POINT.sub(formats.get_format("DECIMAL_SEPARATOR"), text)
+
+
 def _plain(value: Decimal | None) -> str:
     if value is None:
         return ""

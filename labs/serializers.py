@@ -62,8 +62,8 @@ class ValueField(serializers.Field):
             raise serializers.ValidationError(_("At most 200 characters."))
         if isinstance(data, str) and "\x00" in data:  # as every text field of the forms refuses
             raise serializers.ValidationError(_("Null characters are not allowed."))
-        if isinstance(data, float):  # written out in full: 1e-05 is the JSON number 0.00001
-            return format(Decimal(repr(data)), "f")
+        if isinstance(data, float):  # a number, never read as typed text (labs.services._number)
+            return Decimal(repr(data))
         return str(data)
 
     def to_representation(self, value):

@@ -28,6 +28,7 @@ from core.audit import CREATE, DELETE, UPDATE, audit
 from core.errors import Conflict, ServiceError
 from core.events import emit
 from core.forms import FIRST_DAY, LAST_DAY, in_calendar
+from core.numbers import PLAIN_NUMBER, clinic_decimal_comma, with_decimal_point
 from core.roles import require
 from core.services import model_update, only_fields
 from labs import catalogue, units
@@ -53,7 +54,6 @@ from patients.selectors import patient_list
 
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of lab machines drift a little
 PLACES = Decimal("0.0001")  # the decimals a value is stored with (LabResult.value_numeric)
-PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")  # 12, -0.5, .5, 1.
 SCIENTIFIC_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)[eE][+-]?\d+")  # 1e3, 2.5E-2
 POSNEG_VALUES = {
     "positive": "Positive",
@@ -534,12 +534,17 @@ def clean_value(test: LabTest, raw, *, decimal_comma: bool = False) -> tuple[Dec
 def _number(test: LabTest, raw, *, decimal_comma: bool) -> Decimal:
     """The number typed, written plainly: digits and one decimal point, read as a comma only
     where the clinic writes decimals so (elsewhere "1,500" is 1500 or 1.5: refused, never
-    guessed), no scientific notation, and below zero only for a test that can be."""
-    text = "" if isinstance(raw, bool) else str(raw).strip()
-    if "," in text and not decimal_comma and PLAIN_NUMBER.fullmatch(text.replace(",", "")):
-        raise ValidationError({"value": _comma_refused(text)})
-    if decimal_comma:
-        text = text.replace(",", ".")
+    guessed; there "1.500" is refused alike), no scientific notation, and below zero only for
+    a test that can be. "-0" is 0. A JSON number (a Decimal) has a decimal point in any
+    clinic."""
+    if isinstance(raw, Decimal):  # written out in full: 1e-05 is the JSON number 0.00001
+        text, decimal_comma = format(raw, "f"), False
+    else:
+        text = "" if isinstance(raw, bool) else str(raw).strip()
+    try:
+        text = with_decimal_point(text, decimal_comma=decimal_comma)
+    except ValidationError as exc:
+        raise ValidationError({"value": exc.messages}) from None
     if SCIENTIFIC_NUMBER.fullmatch(text):
         raise ValidationError(
             {
@@ -552,6 +557,8 @@ def _number(test: LabTest, raw, *, decimal_comma: bool) -> Decimal:
     if not PLAIN_NUMBER.fullmatch(text):
         raise ValidationError({"value": _("%s needs a number.") % test.name})
     number = Decimal(text)
+    if number.is_zero():  # -0 and -0.0 are the zero they mean, shown without a sign
+        number = number.copy_abs()
     if number < 0 and not _may_be_negative(test):
         raise ValidationError(
             {
@@ -560,19 +567,6 @@ def _number(test: LabTest, raw, *, decimal_comma: bool) -> Decimal:
             }
         )
     return number
-
-
-def _comma_refused(text: str) -> str:
-    whole, decimal = text.replace(",", ""), text.replace(",", ".")
-    if text.count(",") == 1 and PLAIN_NUMBER.fullmatch(decimal):
-        decimal = format(Decimal(decimal).normalize(), "f")  # 1,500: 1500 or 1.5
-        return _("Write %(whole)s or %(decimal)s: a comma is not read as a decimal point here.") % {
-            "whole": whole,
-            "decimal": decimal,
-        }
-    return _("Write %(whole)s, without commas: a comma is not read as a decimal point here.") % {
-        "whole": whole
-    }
 
 
 def _may_be_negative(test: LabTest) -> bool:
@@ -1176,13 +1170,6 @@ def clinic_date_formats(clinic) -> tuple[str, ...]:
     return MONTH_FIRST if locale == "en-US" else DAY_FIRST
 
 
-def clinic_decimal_comma(clinic) -> bool:
-    """Whether the clinic writes decimals with a comma: its locale's DECIMAL_SEPARATOR (Django's
-    formats: es and fr do, en-GB and en-US do not)."""
-    locale = getattr(clinic, "locale_code", "") or settings.LANGUAGE_CODE
-    return formats.get_format("DECIMAL_SEPARATOR", lang=locale) == ","
-
-
 def _moment(text: str, formats_accepted: tuple[str, ...] = ()) -> datetime:
     try:
         moment = parse_datetime(text)
@@ -1207,13 +1194,21 @@ def _moment(text: str, formats_accepted: tuple[str, ...] = ()) -> datetime:
 
 
 def _messages(exc: ValidationError | ServiceError) -> list[str]:
+    """A row's errors as the grid shows them beside its fields: the rules' own sentences say
+    what they are about; Django's generic ones (a code: "max_length") are given the field's
+    name, as "performing lab: Ensure this value has at most 200 characters"."""
     if isinstance(exc, ServiceError):
         return [exc.message]
-    if hasattr(exc, "error_dict"):
-        return [
-            f"{k}: {m}" if k != "__all__" else m for k, v in exc.message_dict.items() for m in v
-        ]
-    return exc.messages
+    if not hasattr(exc, "error_dict"):
+        return exc.messages
+    fields = {field.name: field for field in LabResult._meta.fields}
+    texts = []
+    for key, errors in exc.error_dict.items():
+        for error in errors:
+            text = next(iter(error))
+            field = fields.get(key) if error.code else None
+            texts.append(f"{field.verbose_name}: {text}" if field is not None else text)
+    return texts
 
 
 # --- several results at once (result entry per order) -------------------------------------------

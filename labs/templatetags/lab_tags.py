@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import format_html
 
 from labs import units
-from labs.models import Flag
+from labs.models import Flag, reader_decimals
 
 register = template.Library()
 
@@ -101,6 +101,9 @@ def plain_number(value) -> str:
         return ""
     text = format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
     return text
+
+
+register.filter("reader_decimals", reader_decimals)  # a stored range: 0.59–1.04 → 0,59–1,04 in es
 
 
 @register.filter

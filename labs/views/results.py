@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.decorators import staff_page
 from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors
+from core.numbers import clinic_decimal_comma
 from core.roles import can
 from labs import selectors, services
 from labs.flags import applicable_range
@@ -113,7 +114,7 @@ def order_results(request, pk: str):
             "patient": order.patient,
             "head": head,
             "grid": grid,
-            "decimal_comma": services.clinic_decimal_comma(order.clinic),
+            "decimal_comma": clinic_decimal_comma(order.clinic),
         },
     )
 
@@ -162,19 +163,25 @@ def _after_entry(request, order, saved):
             ngettext("%(count)d result saved.", "%(count)d results saved.", n) % {"count": n},
         )
         return redirect("labs:order_detail", pk=order.pk)
-    messages.warning(
-        request,
-        ngettext(
+    if len(critical) == 1:
+        text = ngettext(
             "%(count)d result saved, a CRITICAL value: %(values)s. Record who was told and "
             "when; it cannot be signed off before.",
             "%(count)d results saved, including a CRITICAL value: %(values)s. Record who was "
             "told and when; it cannot be signed off before.",
             len(saved),
         )
-        % {
-            "count": len(saved),
-            "values": ", ".join(f"{r.test.name} {r.display_value}" for r in critical),
-        },
+    else:  # several critical values: the plural follows their number (the saved ones are more)
+        text = ngettext(
+            "%(count)d results saved, including %(critical)d CRITICAL value: %(values)s. "
+            "Record who was told and when for each; they cannot be signed off before.",
+            "%(count)d results saved, including %(critical)d CRITICAL values: %(values)s. "
+            "Record who was told and when for each; they cannot be signed off before.",
+            len(critical),
+        )
+    values = ", ".join(f"{r.test.name} {r.display_value}" for r in critical)
+    messages.warning(
+        request, text % {"count": len(saved), "critical": len(critical), "values": values}
     )
     return redirect("labs:critical_communication", pk=critical[0].pk)
 

@@ -12,17 +12,28 @@
   };
 
   // A value as the server reads it (labs.services._number): digits and one decimal point, the
-  // comma read as that point only where the clinic writes decimals so, no scientific notation.
-  // Anything else gets no live flag (the server refuses it on save, saying why).
+  // comma read as that point only where the clinic writes decimals so (and there a point before
+  // groups of three digits, 1.500, refused as a thousands separator: THOUSANDS_POINT), no
+  // scientific notation. Anything else gets no live flag (the server refuses it on save, saying
+  // why).
   var PLAIN = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+  var THOUSANDS_POINT = /^[+-]?[1-9]\d{0,2}(\.\d{3})+$/;
   var grid = document.querySelector(".hp-grid");
   var decimalComma = !!(grid && grid.hasAttribute("data-decimal-comma"));
 
+  // A number as the page writes it in its data- attributes (a point, never a comma).
   function number(text) {
     if (text === undefined || text === null) return null;
     var plain = String(text).trim();
-    if (decimalComma) plain = plain.replace(",", ".");
     return PLAIN.test(plain) ? Number(plain) : null;
+  }
+
+  // A number as typed into the grid, in the clinic's way of writing decimals.
+  function typed(text) {
+    var plain = String(text).trim();
+    if (!decimalComma) return number(plain);
+    if (THOUSANDS_POINT.test(plain)) return null;
+    return number(plain.replace(/,/g, "."));
   }
 
   function mayBeNegative(data) {
@@ -38,7 +49,7 @@
       if (!data.normalText) return "";
       return raw.trim().toLowerCase() === data.normalText.trim().toLowerCase() ? "normal" : "abnormal";
     }
-    var value = number(raw);
+    var value = typed(raw);
     if (value === null || (value < 0 && !mayBeNegative(data))) return "";
     var unit = row.querySelector(".hp-grid-unit");
     if (unit && unit.value !== unit.dataset.own) return "";  // converted on the server

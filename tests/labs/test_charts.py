@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from labs.charts import Point, trend_chart
 
@@ -31,17 +32,18 @@ def points_of(root):
 
 
 def test_band_points_flags_and_accessible_names():
-    svg = trend_svg(
-        [
-            Point(day(0), Decimal("85"), "normal"),
-            Point(day(10), Decimal("130"), "high"),
-            Point(day(20), Decimal("30"), "critical_low"),
-        ],
-        low=Decimal("70"),
-        high=Decimal("99"),
-        unit="mg/dL",
-        title="Glucose of Ana",
-    )
+    with translation.override("en-gb"):  # a clinic's short date, as the table writes it
+        svg = trend_svg(
+            [
+                Point(day(0), Decimal("85"), "normal"),
+                Point(day(10), Decimal("130"), "high"),
+                Point(day(20), Decimal("30"), "critical_low"),
+            ],
+            low=Decimal("70"),
+            high=Decimal("99"),
+            unit="mg/dL",
+            title="Glucose of Ana",
+        )
     root = parse(svg)
     assert root.get("role") == "img"
     assert root.find("svg:title", NS).text == "Glucose of Ana"
@@ -52,7 +54,7 @@ def test_band_points_flags_and_accessible_names():
     groups = points_of(root)
     assert [g.get("data-flag") for g in groups] == ["normal", "high", "critical_low"]
     tooltips = [g.find("svg:title", NS).text for g in groups]
-    assert tooltips[1] == "2025-01-11: 130 mg/dL (high)"
+    assert tooltips[1] == "11/01/2025: 130 mg/dL (high)"
     assert "critically low" in tooltips[2]
     assert groups[0].find("svg:circle", NS) is not None  # shapes differ by flag
     assert groups[1].find("svg:polygon", NS) is not None
