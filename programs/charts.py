@@ -1,11 +1,17 @@
 """Server-rendered SVG charts of one measured code over time with its target band (the
-geometry here, the markup in templates/programs/_chart.svg, which escapes every text)."""
+geometry here, the markup in templates/programs/_chart.svg, which escapes every text).
+
+Sized for a phone: drawn at most WIDTH px wide (`img-fluid`) and FONT_SIZE units high, so a
+phone's ~360 px column shrinks a label to no less than ~11 px."""
 
 import datetime
 from dataclasses import dataclass
 
-WIDTH, HEIGHT = 600, 220
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 28
+from django.utils import formats
+
+WIDTH, HEIGHT = 480, 200
+FONT_SIZE = 15
+LEFT, RIGHT, TOP, BOTTOM = 60, 12, 12, 30
 
 
 @dataclass(frozen=True)
@@ -19,6 +25,7 @@ class Chart:
     line: str
     points: list[dict]
     ticks: list[dict]
+    font_size: int
     left: int
     right: int
     plot_width: int
@@ -31,17 +38,22 @@ def _f(value: float) -> str:
     return f"{value:.1f}"
 
 
-def chart(
-    series: dict, *, chart_id: str, zone: datetime.tzinfo, date_format: str = "%Y-%m-%d"
-) -> Chart | None:
+def _number(value: float) -> str:
+    """A value as the page writes it: 72.5 (72,5 where the clinic writes a decimal comma), 124
+    rather than 124.0."""
+    return formats.localize(int(value) if float(value).is_integer() else value)
+
+
+def chart(series: dict, *, chart_id: str, zone: datetime.tzinfo) -> Chart | None:
     """`zone`: the clinic's timezone. Readings are stored in UTC, and a morning reading in
-    Auckland is the evening before in UTC: dates are written on the clinic's calendar."""
+    Auckland is the evening before in UTC: dates are written on the clinic's calendar, in the
+    format of the active locale (the clinic's, as the rest of the page)."""
     points = series["points"]
     if not points:
         return None
 
     def day(at: datetime.datetime) -> str:
-        return at.astimezone(zone).strftime(date_format)
+        return formats.date_format(at.astimezone(zone).date(), "SHORT_DATE_FORMAT")
 
     unit = series["unit_shown"]
     low, high = series["target"].get("low"), series["target"].get("high")
@@ -74,13 +86,14 @@ def chart(
             "x": _f(x),
             "y": _f(y),
             "off": p["off_target"],
-            "tooltip": f"{day(p['at'])}: {p['value']:g} {unit}".rstrip(),
+            "tooltip": f"{day(p['at'])}: {_number(p['value'])} {unit}".rstrip(),
         }
         for (x, y), p in zip(coords, points, strict=True)
     ]
+    # The lowest, middle and highest values to one decimal: a single 72.5 kg is 72.5, not 72.
     ticks = [
-        {"y": _f(y_of(v)), "label": f"{v:g}"}
-        for v in sorted({round(y_min + pad), round((y_min + y_max) / 2), round(y_max - pad)})
+        {"y": _f(y_of(v)), "label": _number(v)}
+        for v in sorted({round(v, 1) for v in (y_min + pad, (y_min + y_max) / 2, y_max - pad)})
     ]
     return Chart(
         chart_id=chart_id,
@@ -92,6 +105,7 @@ def chart(
         line=" ".join(f"{_f(x)},{_f(y)}" for x, y in coords) if len(coords) > 1 else "",
         points=marks,
         ticks=ticks,
+        font_size=FONT_SIZE,
         left=LEFT,
         right=plot_right,
         plot_width=plot_right - LEFT,

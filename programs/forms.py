@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import FilterForm
+from core.numbers import clinic_decimal_comma, typed_number
 from programs.catalogue import COMPONENTS, MEASURE_CHOICES, MEASURES, unit_shown
 from programs.models import MAX_DURATION_DAYS, Enrollment, Goal, ProgramTemplate, Step
 
@@ -302,27 +303,56 @@ def _answer_field(question: dict) -> forms.Field:
     return forms.CharField(label=label, required=False, strip=False)
 
 
+class ReadingField(forms.CharField):
+    """A reading typed as text and read with the clinic's decimal separator (core.numbers): a
+    number input drops the comma of "120,5" and sends 1205. `inputmode` still brings up the
+    phone's number pad."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def __init__(self, *, decimal_comma: bool, **kwargs):
+        super().__init__(max_length=20, **kwargs)
+        self.decimal_comma = decimal_comma
+
+    def clean(self, value) -> float | None:
+        text = super().clean(value)
+        return float(typed_number(text, decimal_comma=self.decimal_comma)) if text else None
+
+
 class TaskDoneForm(forms.Form):
     """One task recorded done by staff on the patient's behalf: a measurement's values, each in
-    the catalogue's unit, or a check-in's answers. The form only reads the numbers and choices;
-    services.task_complete validates them, as it validates the patient app's."""
+    the catalogue's unit, or a check-in's answers. The form only reads the numbers (with the
+    `clinic`'s decimal separator) and choices; services.task_complete validates them, as it
+    validates the patient app's."""
 
-    def __init__(self, data=None, *, task, **kwargs):
+    def __init__(self, data=None, *, task, clinic, **kwargs):
         # One form per task on the enrolment page: ids of their own, names the same for all.
         super().__init__(data, auto_id=f"task-{task.pk}-%s", **kwargs)
         self.task = task
         if task.kind == Step.Kind.MEASUREMENT:
             self.components = MEASURES[task.step.measure].components
+            decimal_comma = clinic_decimal_comma(clinic)
             for n, component in enumerate(self.components):
                 unit = unit_shown(component.unit)
-                self.fields[f"value_{n}"] = forms.FloatField(
+                self.fields[f"value_{n}"] = ReadingField(
                     label=f"{component.label} ({unit})" if unit else component.label,
                     required=False,
-                    widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+                    decimal_comma=decimal_comma,
                 )
         elif task.kind == Step.Kind.CHECK_IN:
             for n, question in enumerate(task.step.questions):
                 self.fields[f"answer_{n}"] = _answer_field(question)
+
+    def focus_first_to_correct(self) -> None:
+        """A refused form is far down the page: the page opens on its first field in error,
+        else its first one left blank (the service's "Missing: Diastolic."), else its first."""
+        names = list(self.fields)
+        blank = [name for name in names if not (self.data.get(self.add_prefix(name)) or "")]
+        first = next((n for n in names if n in self.errors), None) or next(
+            iter(blank + names), None
+        )
+        if first is not None:
+            self.fields[first].widget.attrs["autofocus"] = True
 
     def done_fields(self) -> dict:
         """services.task_complete's `values` or `answers` (a blank value is left out: "Missing")."""

@@ -14,7 +14,7 @@ from collections import defaultdict
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -509,12 +509,21 @@ def _check_values(step, values) -> list[dict]:
             )
             continue
         clean.append({"code": code, "value": value, "unit": unit})
-    missing = set(expected) - seen
-    if missing and not errors:
-        errors.append(_("Missing: %s.") % ", ".join(str(expected[c].label) for c in missing))
+    missing = [component.label for code, component in expected.items() if code not in seen]
+    if missing and not errors:  # in the measurement's order: systolic, then diastolic
+        errors.append(_("Missing: %s.") % ", ".join(str(label) for label in missing))
     if errors:
         raise ValidationError({"values": errors})
     return clean
+
+
+TEXT_ANSWER_LONGEST = 1000
+# What each kind of question asks for, in the words of the page and the app that ask it.
+ANSWER_ASKED = {
+    "yes_no": gettext_lazy("Choose Yes or No for “%(q)s”."),
+    "scale": gettext_lazy("Choose a number from 1 to 5 for “%(q)s”."),
+    "text": gettext_lazy("Write an answer for “%(q)s”."),
+}
 
 
 def _answer_ok(kind: str, answer) -> bool:
@@ -522,7 +531,16 @@ def _answer_ok(kind: str, answer) -> bool:
         return isinstance(answer, bool)
     if kind == "scale":
         return isinstance(answer, int) and not isinstance(answer, bool) and 1 <= answer <= 5
-    return isinstance(answer, str) and len(answer) <= 1000
+    return isinstance(answer, str) and len(answer) <= TEXT_ANSWER_LONGEST
+
+
+def _answer_refused(kind: str, answer, question: str) -> str:
+    """What to do about one answer refused: give it, or shorten a text too long."""
+    if kind == "text" and isinstance(answer, str):
+        return _("The answer to “%(q)s” is longer than %(n)d characters.") % {
+            "q": question, "n": TEXT_ANSWER_LONGEST,
+        }  # fmt: skip
+    return ANSWER_ASKED[kind] % {"q": question}
 
 
 def _check_answers(step, answers) -> dict:
@@ -533,7 +551,7 @@ def _check_answers(step, answers) -> dict:
         key, kind = question["key"], question["type"]
         answer = answers.get(key)
         if not _answer_ok(kind, answer):
-            errors.append(_("Answer “%(q)s” (%(kind)s).") % {"q": question["text"], "kind": kind})
+            errors.append(_answer_refused(kind, answer, question["text"]))
         else:
             clean[key] = answer.strip() if isinstance(answer, str) else answer
     if errors:
@@ -573,7 +591,7 @@ def task_complete(*, actor, task, values=None, answers=None) -> Task:
         values=clean_values,
         answers=clean_answers,
     ):
-        raise Conflict(_("This task is already done or skipped."))
+        raise _closed(Task.objects.select_related("completed_by").get(pk=task.pk), enrollment)
     task.status, task.completed_at, task.on_time = Task.Status.DONE, now, on_time
     task.completed_by = actor
     task.values, task.answers = clean_values, clean_answers
@@ -611,7 +629,7 @@ def task_skip(*, actor, task) -> Task:
     if not Task.objects.filter(pk=task.pk, status__in=[Task.Status.DUE, Task.Status.MISSED]).update(
         status=Task.Status.SKIPPED, completed_at=timezone.now(), completed_by=actor
     ):
-        raise Conflict(_("This task is already done or skipped."))
+        raise _closed(Task.objects.select_related("completed_by").get(pk=task.pk), enrollment)
     task.status, task.completed_by = Task.Status.SKIPPED, actor
     _after_activity(enrollment, today, timezone.now())
     audit(actor=actor, action=Action.UPDATE, obj=task, patient_id=task.patient_id, detail="skip")
@@ -620,11 +638,30 @@ def task_skip(*, actor, task) -> Task:
 
 def _check_open(task, enrollment, today) -> None:
     if task.status in (Task.Status.DONE, Task.Status.SKIPPED):
-        raise Conflict(_("This task is already done or skipped."), status=task.status)
+        raise _closed(task, enrollment)
     if enrollment.state != State.ACTIVE:
         raise Conflict(_("The enrolment is %s.") % enrollment.get_state_display().lower())
     if today < task.due_date:
         raise Conflict(_("This task is due on %s.") % task.due_date.isoformat())
+
+
+def _closed(task, enrollment) -> Conflict:
+    """The refusal of a task already done or skipped (from another tab, or the patient's app
+    meanwhile): who recorded it and when, at the clinic's time written the clinic's way (the
+    API's request has not activated it), where the task knows."""
+    who = task.completed_by
+    if who is None or task.completed_at is None:
+        return Conflict(_("This task is already done or skipped."), status=task.status)
+    clinic = enrollment.clinic
+    at = timezone.localtime(task.completed_at, schedule.clinic_zone(clinic))
+    shown = "TIME_FORMAT" if at.date() == schedule.local_today(clinic) else "DATETIME_FORMAT"
+    when = dateformat.format(at, formats.get_format(shown, lang=clinic.locale_code))
+    text = (
+        _("%(name)s already recorded this task at %(time)s.")
+        if task.status == Task.Status.DONE
+        else _("%(name)s already skipped this task at %(time)s.")
+    )
+    return Conflict(text % {"name": who.name or who.email, "time": when}, status=task.status)
 
 
 def _after_activity(enrollment, today, now) -> None:

@@ -24,7 +24,7 @@ from core.lists import page_size
 from core.roles import Role, can
 from patients.selectors import patient_get
 from programs import charts, schedule, selectors, services
-from programs.catalogue import COMPONENTS, unit_shown
+from programs.catalogue import unit_shown
 from programs.forms import (
     DashboardFilterForm,
     EnrollForm,
@@ -422,7 +422,12 @@ def _enrollment_page(request, enrollment, *, refused: TaskDoneForm | None = None
     for task in today_tasks:
         if recording and task.status in OPEN_TASK:
             mine = refused is not None and refused.task.pk == task.pk
-            task.done_form = refused if mine else TaskDoneForm(task=task)
+            task.done_form = refused if mine else TaskDoneForm(task=task, clinic=enrollment.clinic)
+        elif task.status == Task.Status.DONE:  # what was recorded, beside who recorded it
+            task.recorded = _values_text(task.values)
+            task.answer_rows = selectors.answer_rows(task)
+    if refused is not None:
+        refused.focus_first_to_correct()
     return render(
         request,
         "programs/enrollment_detail.html",
@@ -436,6 +441,7 @@ def _enrollment_page(request, enrollment, *, refused: TaskDoneForm | None = None
             "today_tasks": today_tasks,
             "can_manage": can(request.user, "programs.manage"),
             "reason_form": ReasonForm(),
+            "refused": refused,
         },
     )
 
@@ -449,7 +455,7 @@ def task_done(request, task_id):
     task itself (already done, enrolment paused or ended, not due yet) is a message."""
     task = selectors.task_get(actor=request.user, id=task_id)
     enrollment = task.enrollment
-    form = TaskDoneForm(request.POST, task=task)
+    form = TaskDoneForm(request.POST, task=task, clinic=enrollment.clinic)
     if form.is_valid():
         try:
             services.task_complete(actor=request.user, task=task, **form.done_fields())
@@ -464,25 +470,30 @@ def task_done(request, task_id):
     return redirect("programs:enrollment", pk=enrollment.pk)
 
 
-def _task_recorded(task, enrollment) -> str:
-    """What was recorded, as the page writes it (124 mmHg, not 124.0 mm[Hg])."""
-    name, title = enrollment.patient.full_name, task.step.title
-    if not task.values:
-        return _("Recorded for %(name)s: “%(task)s” done.") % {"name": name, "task": title}
-    values = ", ".join(
+def _values_text(values) -> str:
+    """A task's values as the page writes them: "Systolic 124 mmHg, Diastolic 80 mmHg" (not
+    124.0 mm[Hg]); "" for none."""
+    return ", ".join(
         " ".join(
             part
             for part in (
-                str(COMPONENTS[item["code"]].label),
+                selectors.code_label(item["code"]),
                 formats.localize(item["value"]),
                 unit_shown(item["unit"]),
             )
             if part
         )
-        for item in task.values
+        for item in values or ()
     )
+
+
+def _task_recorded(task, enrollment) -> str:
+    """What was recorded, as the page writes it."""
+    name, title = enrollment.patient.full_name, task.step.title
+    if not task.values:
+        return _("Recorded for %(name)s: “%(task)s” done.") % {"name": name, "task": title}
     return _("Recorded for %(name)s: %(task)s — %(values)s.") % {
-        "name": name, "task": title, "values": values,
+        "name": name, "task": title, "values": _values_text(task.values),
     }  # fmt: skip
 
 

@@ -79,7 +79,7 @@ def test_enrolment_page_draws_the_series_with_the_target_band(web, clinician, pa
             actor=clinician, task=bp_task(enrollment, day=day), values=bp(systolic)
         )
     page = web.get(f"/programs/enrollments/{enrollment.pk}/").content.decode()
-    assert page.count('class="hp-program-chart"') == 2  # systolic and diastolic
+    assert page.count('class="hp-program-chart img-fluid"') == 2  # systolic and diastolic
     assert 'class="target-band"' in page
     assert "off-target" in page  # 141 is above 130
     assert "<polyline" in page
@@ -102,6 +102,7 @@ def test_enrolment_page_says_when_it_shows_only_the_latest_check_ins(
         )
 
     page = web.get(f"/programs/enrollments/{enrollment.pk}/").content.decode()
+    page = page.split("Check-in answers</h2>", 1)[1]  # today's done check-in shows them too
 
     feelings = re.findall(r"How do you feel overall \(1–5\)\?</span> <strong>(\d)<", page)
     assert feelings == ["4", "3", "2", "1"][:shown]  # the latest first, as answered
@@ -203,10 +204,10 @@ def test_enrolment_chart_dates_are_the_clinics_days(web, clinician, patient):
     # 20:00 UTC the day before the start: 08:00 or 09:00 on the start day in Auckland.
     add_points(enrollment, "8480-6", [124], first_hour=-12, unit="mm[Hg]")
     page = web.get(f"/programs/enrollments/{enrollment.pk}/").content.decode()
-    day = enrollment.start_date.isoformat()
+    day = enrollment.start_date.strftime("%d/%m/%Y")  # the clinic's (en-GB) short date
     assert f">{day}: 124 mmHg</title>" in page  # the point
     assert page.count(f">{day}</text>") == 2  # the axis: first and last
-    assert (enrollment.start_date - datetime.timedelta(1)).isoformat() not in page
+    assert (enrollment.start_date - datetime.timedelta(1)).strftime("%d/%m/%Y") not in page
 
 
 def test_pages_write_units_and_numbers_as_people_read_them(web, clinician, patient):
