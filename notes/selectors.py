@@ -437,11 +437,12 @@ def template_get(*, actor, id: str, permission: str = "notes.view") -> NoteTempl
     )
 
 
-def cosigner_candidates(*, clinic_id, exclude=None):
-    """The clinicians who may be asked to co-sign: active clinicians of the clinic."""
-    users = User.objects.filter(clinic_id=clinic_id, role=Role.CLINICIAN, is_active=True)
-    if exclude is not None:
-        users = users.exclude(pk=exclude.pk)
+def cosigner_candidates(*, note):
+    """The clinicians who may be asked to co-sign the note: active clinicians of its clinic
+    other than its author and the one already asked (asking them again would only notify them
+    twice)."""
+    users = User.objects.filter(clinic_id=note.clinic_id, role=Role.CLINICIAN, is_active=True)
+    users = users.exclude(pk__in=[pk for pk in (note.author_id, note.cosigner_id) if pk])
     return users.order_by("name", "email")
 
 

@@ -452,7 +452,9 @@ def note_request_cosign(*, actor, note: Note, cosigner_id: str) -> Note:
     _require_author(actor, note, _("asks for a co-signature on"))
     if note.cosigned_at is not None:
         raise NoteLocked(_("This note has already been co-signed."))
-    candidates = cosigner_candidates(clinic_id=note.clinic_id, exclude=note.author)
+    if note.cosigner_id is not None and str(cosigner_id) == str(note.cosigner_id):
+        raise _already_asked(note.cosigner)
+    candidates = cosigner_candidates(note=note)
     cosigner = candidates.filter(pk=str(cosigner_id or "")[:64]).first()
     if cosigner is None:
         raise ValidationError(
@@ -463,9 +465,16 @@ def note_request_cosign(*, actor, note: Note, cosigner_id: str) -> Note:
             }
         )
     now = timezone.now()
-    Note.objects.filter(pk=note.pk).update(
-        cosigner=cosigner, cosign_requested_at=now, updated_at=now
+    # Conditional, so that a request sent twice at once (a double click, two tabs) asks once.
+    written = (
+        Note.objects.filter(pk=note.pk, cosigned_at__isnull=True)
+        .exclude(cosigner=cosigner)
+        .update(cosigner=cosigner, cosign_requested_at=now, updated_at=now)
     )
+    if not written:
+        if Note.objects.filter(pk=note.pk, cosigned_at__isnull=False).exists():
+            raise NoteLocked(_("This note has already been co-signed."))
+        raise _already_asked(cosigner)
     note.cosigner, note.cosign_requested_at, note.updated_at = cosigner, now, now
     audit(
         actor=actor,
@@ -476,6 +485,15 @@ def note_request_cosign(*, actor, note: Note, cosigner_id: str) -> Note:
     )
     emit(EVENT_COSIGN_REQUESTED, obj=note)
     return note
+
+
+def _already_asked(cosigner) -> Conflict:
+    """Asking the same clinician again would only send them the same notification twice."""
+    return Conflict(
+        _("%(name)s has already been asked to co-sign this note.")
+        % {"name": cosigner.name or cosigner.email},
+        code="already_asked",
+    )
 
 
 @unit

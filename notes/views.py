@@ -106,9 +106,7 @@ def _note_page_context(request, note) -> dict:
         "addenda": selectors.addenda_of(note),
         "is_author": is_author,
         "may_share": services.may_share(user, note),
-        "cosign_form": CosignRequestForm(
-            candidates=selectors.cosigner_candidates(clinic_id=note.clinic_id, exclude=note.author)
-        )
+        "cosign_form": CosignRequestForm(candidates=selectors.cosigner_candidates(note=note))
         if note.is_signed and is_author and note.cosigned_at is None
         else None,
         "addendum_form": AddendumForm() if note.is_signed else None,

@@ -8,7 +8,8 @@
  *   version it started from; the answer's version is kept for the next save.
  * - Network failures and server errors retry with a growing delay (up to a minute). A 409 (the
  *   draft was saved elsewhere, or signed) stops autosave and says so; the text stays on the
- *   device. Other refusals (400) are shown and the next edit tries again.
+ *   device. Other refusals (400) are shown, in the words the page's Save uses, and the next
+ *   edit tries again.
  * - Opening the writer again offers back any text the server never received. A page that shows
  *   a refused Save (data-unsaved) holds this device's text, not the draft's: the copy is kept.
  * - Save / Save and sign wait for an autosave already on its way and post the version it
@@ -95,6 +96,45 @@
     return new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   }
 
+  function messagesIn(errors) {
+    if (typeof errors === "string") {
+      return [errors];
+    }
+    if (errors && typeof errors === "object") {
+      return Object.keys(errors).reduce(function (all, key) {
+        return all.concat(messagesIn(errors[key]));
+      }, []);
+    }
+    return [];
+  }
+
+  function refusal(answer, sent) {
+    // The messages alone, as the page's Save shows them: the API's `detail` starts with the
+    // field's internal name ("sections: …").
+    var errors = answer.data.errors;
+    if (!errors) {
+      return answer.data.detail || String(answer.status);
+    }
+    var texts = [];
+    Object.keys(errors).forEach(function (field) {
+      [].concat(errors[field]).forEach(function (error) {
+        if (field !== "sections" || !error || typeof error !== "object") {
+          texts = texts.concat(messagesIn(error));
+          return;
+        }
+        // A section's own errors come keyed by its position: named by its heading instead.
+        Object.keys(error).forEach(function (index) {
+          var said = messagesIn(error[index]).join(" ");
+          var section = sent.sections[index];
+          if (said) {
+            texts.push(section ? section.name + ": " + said : said);
+          }
+        });
+      });
+    });
+    return texts.join(" ");
+  }
+
   function save() {
     timer = null;
     if (!dirty || inFlight || stopped || submitting) {
@@ -157,7 +197,7 @@
           stopped = true;
           say(form.dataset.msgConflict);
         } else {
-          say(form.dataset.msgInvalid + " " + (answer.data.detail || answer.status));
+          say(form.dataset.msgInvalid + " " + refusal(answer, body));
         }
       });
   }
