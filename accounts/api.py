@@ -150,11 +150,7 @@ class MeView(APIView):
     def patch(self, request):
         data = validated(s.ProfileSerializer, request)
         user = request.user
-        services.profile_update(
-            actor=user,
-            name=data.get("name", user.name),
-            phone=data.get("phone", user.phone),
-            language=data.get("language"),
-        )
+        changes = {key: data[key] for key in ("name", "phone", "language") if key in data}
+        services.profile_update(actor=user, **changes)  # only what was sent
         activate_for(request, user)
         return Response(s.UserSerializer(user).data)

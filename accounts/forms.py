@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.language import LANGUAGE_CHOICES
 from accounts.models import AuditEvent
-from core.forms import FilterDateField, FilterForm
+from core.forms import ChangedFieldsMixin, FilterDateField, FilterForm
 from core.roles import Role
 
 
@@ -44,7 +44,9 @@ class PasswordResetRequestForm(forms.Form):
     )
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(ChangedFieldsMixin, forms.Form):
+    FIELDS = ("name", "phone", "language")
+
     name = forms.CharField(
         label=_("Name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )

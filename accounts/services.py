@@ -424,12 +424,13 @@ def logout_record(*, user: User) -> None:
 
 
 @unit
-def profile_update(*, actor: User, name: str, phone: str = "", language: str | None = None) -> User:
-    """Change one's own name, phone and (if given) language; on invalid input nothing is
+def profile_update(
+    *, actor: User, name: str | None = None, phone: str | None = None, language: str | None = None
+) -> User:
+    """Change one's own name, phone and language, those given; on invalid input nothing is
     written or kept in memory."""
-    fields = {"name": (name or "").strip(), "phone": (phone or "").strip()}
-    if language is not None:
-        fields["language"] = language
+    fields = {"name": name, "phone": phone, "language": language}
+    fields = {key: value.strip() for key, value in fields.items() if value is not None}
     model_update(
         actor, fields=fields, allowed=("name", "phone", "language"), exclude_clean=["password"]
     )

@@ -144,18 +144,19 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 def profile(request):
-    """The signed-in user's own name and phone."""
+    """The signed-in user's own name, phone and language: only what they changed is saved (a
+    clinic admin may have changed their name or phone meanwhile)."""
     user = request.user
+    initial = ProfileForm.initial_for(user)
     if request.method == "POST":
-        form = ProfileForm(request.POST)
+        form = ProfileForm(request.POST, initial=initial)
         if form.is_valid():
+            changes = form.changed_fields()
+            if not changes:
+                messages.info(request, _("Nothing was changed."))
+                return redirect("accounts:profile")
             try:
-                services.profile_update(
-                    actor=user,
-                    name=form.cleaned_data["name"],
-                    phone=form.cleaned_data["phone"],
-                    language=form.cleaned_data["language"],
-                )
+                services.profile_update(actor=user, **changes)
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
@@ -163,9 +164,7 @@ def profile(request):
                 messages.success(request, _("Your profile has been saved."))
                 return redirect("accounts:profile")
     else:
-        form = ProfileForm(
-            initial={"name": user.name, "phone": user.phone, "language": user.language}
-        )
+        form = ProfileForm(initial=initial)
     return render(request, "accounts/profile.html", {"form": form})
 
 

@@ -266,3 +266,22 @@ def test_profile_edits_only_the_signed_in_user(nurse_web, staff):
     nurse_web.post(PROFILE, {"name": "Nora", "phone": "1"})
     after = {u.pk: (u.name, u.phone) for u in User.objects.exclude(pk=staff[Role.NURSE].pk)}
     assert before == after
+
+
+def test_saving_ones_profile_keeps_a_colleagues_change_to_the_fields_left_alone(nurse_web, staff):
+    from clinics import services as clinic_services
+
+    nurse = staff[Role.NURSE]
+    opened = nurse_web.get(PROFILE).content.decode()
+    initial = dict(re.findall(r'name="(initial-\w+)"[^>]*value="([^"]*)"', opened))
+    clinic_services.staff_update(
+        actor=staff[Role.ADMIN], user=nurse, name="Nell Renamed", phone="+44 20 7946 0001"
+    )
+
+    response = nurse_web.post(
+        PROFILE, {**initial, "name": nurse.name, "phone": nurse.phone, "language": "es"}
+    )
+
+    assert response.status_code == 302
+    fresh = User.objects.get(pk=nurse.pk)
+    assert (fresh.name, fresh.phone, fresh.language) == ("Nell Renamed", "+44 20 7946 0001", "es")
