@@ -179,6 +179,14 @@ def _one_newline(value):
     return value
 
 
+def _as_python(field, value):
+    """An initial value as the field cleans one: a form's initial "17:00" is the time 17:00."""
+    try:
+        return field.to_python(field.prepare_value(value))
+    except ValidationError:
+        return value
+
+
 class ChangedFieldsMixin:
     """Forms that edit a record: FIELDS are the service's fields, in and out.
 
@@ -235,7 +243,7 @@ class ChangedFieldsMixin:
         shown = field.hidden_widget().value_from_datadict(
             self.data, self.files, self.add_initial_prefix(name)
         )
-        now = _one_newline(self.get_initial_for_field(field, name))
+        now = _one_newline(_as_python(field, self.get_initial_for_field(field, name)))
         posted = _one_newline(self[name].data)
         return field.has_changed(now, _one_newline(shown)) and field.has_changed(now, posted)
 

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import FilterForm
+from core.forms import ChangedFieldsMixin, FilterForm
 from messaging.models import MAX_TEXT, Category
 from messaging.selectors import may_read_category
 
@@ -119,7 +119,9 @@ WEEKDAYS = [
 ]
 
 
-class SettingsForm(forms.Form):
+class SettingsForm(ChangedFieldsMixin, forms.Form):
+    FIELDS = ("response_target_minutes", "working_days", "day_start", "day_end")
+
     response_target_minutes = forms.IntegerField(
         label=_("Response target for urgent messages (working minutes)"),
         help_text=_(

@@ -221,10 +221,13 @@ def clinic_settings(request):
     if posting and form is None:  # a form no part of the page sends
         messages.error(request, _("Save the settings or add a saved reply with their buttons."))
         status = 400
+    if form is settings_form and form.is_valid() and not form.changed_fields():
+        messages.info(request, _("Nothing was changed."))
+        return redirect("messaging:settings")
     if form is not None and form.is_valid():
         try:
-            if form is settings_form:
-                services.settings_update(actor=request.user, **form.cleaned_data)
+            if form is settings_form:  # only what was changed: a colleague may have saved
+                services.settings_update(actor=request.user, **form.changed_fields())
             else:
                 services.saved_reply_create(actor=request.user, **form.cleaned_data)
         except SERVICE_ERRORS as exc:

@@ -235,6 +235,27 @@ def test_settings_and_saved_replies(admin_user, clinic):
     assert not SavedReply.objects.exists()
 
 
+def test_saving_the_settings_keeps_a_colleagues_change_to_the_fields_left_alone(admin_user, clinic):
+    """Two admins on the page: the second changes only the day's end; the first's new response
+    target stays (each field is judged against what the page showed)."""
+    shown = {
+        "form": "settings",
+        "response_target_minutes": 60,
+        "working_days": ["0", "1", "2", "3", "4"],
+        "day_start": "09:00",
+        "day_end": "17:00",
+    }
+    initial = {f"initial-{name}": value for name, value in shown.items() if name != "form"}
+    client = browser(admin_user)
+    client.post("/messages/settings/", {**shown, "response_target_minutes": 60})
+    client.post("/messages/settings/", {**shown, **initial, "response_target_minutes": 45})
+
+    client.post("/messages/settings/", {**shown, **initial, "day_end": "18:30"})
+
+    row = MessagingSettings.objects.get(clinic=clinic)
+    assert (row.response_target_minutes, row.day_end.strftime("%H:%M")) == (45, "18:30")
+
+
 def test_a_form_the_settings_page_does_not_have_is_refused_with_a_message(admin_user, clinic):
     client = browser(admin_user)
 
