@@ -133,10 +133,12 @@ def audit_created_in_bulk(*, object_type: str, rows, detail: str) -> int:
 
 def audit_refused(*, actor, obj=None, patient_id="", detail: str = ""):
     """A request the actor was refused (a record in reach the role may not act on): audited
-    as refused, never as a view, and only once per request (see RefusedAuditMiddleware)."""
+    as refused, never as a view, and only once per request (see RefusedAuditMiddleware). Its
+    detail says what was tried (method and path) unless the caller says more."""
     meta = request_meta.get()
     if meta is not None:
         meta["refused_audited"] = True
+        detail = detail or f"403 {meta.get('request', '')}".strip()
     return audit(actor=actor, action=REFUSED, obj=obj, patient_id=patient_id, detail=detail)
 
 

@@ -30,6 +30,8 @@ class RequestContextMiddleware:
             {
                 "ip_address": client_ip(request),
                 "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
+                # What a refusal names (core.audit.audit_refused): never the query string.
+                "request": f"{request.method} {request.path}"[:200],
             }
         )
         try:

@@ -52,7 +52,10 @@ def validate_phone_text(value: str) -> None:
         or sum(char.isdigit() for char in value) < PHONE_MIN_DIGITS
     ):
         raise ValidationError(
-            _("Enter a phone number: digits, spaces and + ( ) - only, e.g. +44 20 7946 0000."),
+            _(
+                "Enter a phone number: digits with spaces and + ( ) . - /, and an extension if "
+                "any (ext. 12), e.g. +44 20 7946 0000."
+            ),
             code="phone",
         )
 

@@ -160,18 +160,19 @@ class PatientListView(GenericAPIView):
         try:
             patient = services.patient_create(actor=request.user, **data)
         except Conflict as exc:
-            return _duplicates_answer(exc)
+            return _duplicates_answer(request, exc)
         return Response(patient_body(patient, request), status=status.HTTP_201_CREATED)
 
 
-def _duplicates_answer(exc: Conflict) -> Response:
-    """Possible duplicates: listed, to confirm against."""
+def _duplicates_answer(request, exc: Conflict) -> Response:
+    """Possible duplicates: listed, to confirm against (and audited as read)."""
+    duplicates = services.duplicates_shown(actor=request.user, conflict=exc)
     body = {
         "detail": _(
             "A patient with the same name and date of birth already exists. "
             'Send "confirm_duplicate": true to save this record anyway.'
         ),
-        "duplicates": s.DuplicateSerializer(exc.extra["duplicates"], many=True).data,
+        "duplicates": s.DuplicateSerializer(duplicates, many=True).data,
     }
     return Response(body, status=exc.status)
 
@@ -205,7 +206,7 @@ class PatientDetailView(APIView):
         try:
             patient = services.patient_update(actor=request.user, patient=patient, **data)
         except Conflict as exc:
-            return _duplicates_answer(exc)
+            return _duplicates_answer(request, exc)
         return Response(patient_body(patient, request))
 
     @extend_schema(

@@ -20,7 +20,7 @@ from accounts.services import (
     invitation_send,
     invitation_to_taken_address,
 )
-from core.audit import audit
+from core.audit import audit, audit_patients_read
 from core.contributions import patient_has_records
 from core.errors import Conflict, ServiceError
 from core.roles import Role, require
@@ -96,6 +96,16 @@ def patient_create(*, actor, confirm_duplicate: bool = False, **fields) -> Patie
         raise ValidationError(_("Could not allocate a record number; please try again."))
     audit(actor=actor, action=Action.CREATE, obj=patient, patient_id=patient.pk)
     return patient
+
+
+def duplicates_shown(*, actor, conflict: Conflict) -> list:
+    """The possible duplicates a refused create or edit shows, audited as read: the warning
+    names them (name, MRN, birth date), so it counts as seeing them."""
+    duplicates = conflict.extra["duplicates"]
+    audit_patients_read(
+        actor=actor, patient_ids=[p.pk for p in duplicates], detail="possible duplicates"
+    )
+    return duplicates
 
 
 def _refuse_possible_duplicates(actor, *, first_name, last_name, date_of_birth, pk=None) -> None:

@@ -71,7 +71,7 @@ def patient_create(request):
                     **form.all_fields(),
                 )
             except Conflict as exc:  # possible duplicates: shown with "Create anyway"
-                duplicates = exc.extra["duplicates"]
+                duplicates = services.duplicates_shown(actor=request.user, conflict=exc)
             except SERVICE_ERRORS as exc:
                 apply_service_errors(form, exc)
             else:
@@ -143,7 +143,7 @@ def patient_edit(request, pk: str):
                 **changes,
             )
         except Conflict as exc:  # renamed like another patient: shown with "Save anyway"
-            duplicates = exc.extra["duplicates"]
+            duplicates = services.duplicates_shown(actor=request.user, conflict=exc)
         except SERVICE_ERRORS as exc:
             apply_service_errors(form, exc)
         else:

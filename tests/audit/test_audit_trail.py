@@ -157,6 +157,7 @@ def test_a_refused_request_is_audited_as_refused_not_as_a_view(client, staff):
     assert [r.action for r in rows] == ["refused"]
     assert rows[0].patient_id == patient.pk
     assert rows[0].actor_id == receptionist.pk
+    assert rows[0].detail == f"403 GET /labs/orders/{order.pk}/results/"  # what was tried
 
 
 def test_a_404_for_a_signed_in_user_is_audited_as_refused(api_as, clinician, other_admin):

@@ -138,6 +138,29 @@ def test_duplicate_warning_then_create_anyway(web, clinic):
     assert Patient.objects.count() == 2
 
 
+def test_the_patients_a_duplicate_warning_names_are_audited_as_read(web, clinic):
+    existing = PatientFactory(
+        clinic=clinic, first_name="María", last_name="GARCIA", date_of_birth="1975-04-12"
+    )
+
+    web.post(NEW, new_data())
+
+    shown = AuditEvent.objects.filter(action="view", detail="possible duplicates")
+    assert [row.patient_id for row in shown] == [existing.pk]
+
+
+def test_a_ticked_create_anyway_survives_a_refusal_of_another_field(web, clinic):
+    PatientFactory(
+        clinic=clinic, first_name="Maria", last_name="Garcia", date_of_birth="1975-04-12"
+    )
+
+    refused = web.post(NEW, new_data(create_anyway="on", email="not-an-address"))
+
+    assert refused.status_code == 200
+    assert '<input type="hidden" name="create_anyway" value="on">' in refused.content.decode()
+    assert web.post(NEW, new_data(create_anyway="on")).status_code == 302  # as the page sends
+
+
 def test_no_warning_for_another_clinics_namesake(web, other_clinic):
     PatientFactory(
         clinic=other_clinic, first_name="Maria", last_name="Garcia", date_of_birth="1975-04-12"
