@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
@@ -12,6 +13,14 @@ from clinics.urls import signup_urlpatterns
 from core import health
 
 admin.site.site_header = settings.APP_NAME + " administration"
+
+
+def favicon(request):
+    """The icon's hashed static URL, looked up per request (the manifest exists once
+    collectstatic has run, not when this module is imported)."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
+
+
 admin.site.site_title = settings.APP_NAME
 
 urlpatterns = [
@@ -20,10 +29,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's, print pages): a
     # 404 there was audited as a refused request in the signed-in user's name.
-    path(
-        "favicon.ico",
-        login_not_required(RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
-    ),
+    path("favicon.ico", login_not_required(favicon)),
     # Signup lives in clinics (it creates a clinic) and keeps its place: "accounts:signup".
     path("accounts/", include((accounts_urls.urlpatterns + signup_urlpatterns, "accounts"))),
     path("clinic/", include("clinics.urls")),
