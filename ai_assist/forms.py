@@ -3,9 +3,12 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from ai_assist.models import AiSettings, Feature
+from core.forms import ChangedFieldsMixin
 
 
-class AiSettingsForm(forms.ModelForm):
+class AiSettingsForm(ChangedFieldsMixin, forms.ModelForm):
+    FIELDS = ("external_enabled", "features")
+
     external_enabled = forms.BooleanField(
         label=_("Use the external AI provider"),
         required=False,

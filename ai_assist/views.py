@@ -118,11 +118,11 @@ def settings_page(request):
     row = services.settings_get(actor=request.user)
     form = AiSettingsForm(request.POST or None, instance=row)
     if request.method == "POST" and form.is_valid():
-        services.settings_update(
-            actor=request.user,
-            external_enabled=form.cleaned_data["external_enabled"],
-            features=form.cleaned_data["features"],
-        )
-        messages.success(request, _("AI settings saved."))
+        changes = form.changed_fields()  # only these: another admin may have saved meanwhile
+        if changes:
+            services.settings_update(actor=request.user, **changes)
+            messages.success(request, _("AI settings saved."))
+        else:
+            messages.info(request, _("Nothing was changed."))
         return redirect("ai_assist:settings")
     return render(request, "ai_assist/settings.html", {"form": form, "row": row})

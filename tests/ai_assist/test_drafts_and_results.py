@@ -155,3 +155,24 @@ def test_the_settings_page_saves(client, admin_user):
     from ai_assist.models import AiSettings
 
     assert AiSettings.objects.get(clinic=admin_user.clinic).features == ["summary", "explain"]
+
+
+def test_the_settings_page_keeps_a_colleagues_change_to_what_it_left_alone(
+    client, admin_user, settings
+):
+    """Two admins on the page: one turns the provider on, the other (page opened before)
+    changes only the features; the provider stays on."""
+    from ai_assist import services
+    from ai_assist.models import AiSettings
+
+    settings.AI_PROVIDER_URL = "http://127.0.0.1:9/v1"  # the switch is offered
+    client.force_login(admin_user)
+    shown = {"features": ["summary", "note_draft", "triage", "explain"]}
+    services.settings_update(actor=admin_user, features=shown["features"])
+    opened = {"initial-features": shown["features"], "initial-external_enabled": "False"}
+    services.settings_update(actor=admin_user, external_enabled=True)
+
+    client.post("/ai/settings/", {**opened, "features": ["summary"]})
+
+    row = AiSettings.objects.get(clinic=admin_user.clinic)
+    assert (row.external_enabled, row.features) == (True, ["summary"])
