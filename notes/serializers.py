@@ -11,6 +11,7 @@ from rest_framework import serializers
 from core.api import MillisecondDateTimeField, ModelSerializer
 from notes.markdown import render
 from notes.models import Addendum, Note, NoteRevision, NoteTemplate, NoteType
+from notes.services import MAX_SECTION_TEXT
 
 ID = {"max_length": 64}
 
@@ -40,8 +41,8 @@ class NoteTypeBriefSerializer(ModelSerializer):
 
 class SectionSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    text = serializers.CharField(
-        allow_blank=True, trim_whitespace=False, default="", max_length=50_000
+    text = serializers.CharField(  # the service's limit: autosave refused what Save took
+        allow_blank=True, trim_whitespace=False, default="", max_length=MAX_SECTION_TEXT
     )
 
     class Meta:

@@ -92,9 +92,9 @@ def test_a_refused_autosave_says_why_in_the_pages_words(browser, live_server, cl
         "program) and save again."
     )
     page.locator("[name=title]").fill("Review")
-    page.locator("textarea[data-section=Plan]").fill("y" * 50_001)
+    page.locator("textarea[data-section=Plan]").fill("y" * 100_001)
     expect(status).to_have_text(
-        "Not saved: Plan: Ensure this field has no more than 50000 characters."
+        "Not saved: Plan: Ensure this field has no more than 100000 characters."
     )
     assert plan_text(note) == SOAP_TEXT["Plan"]  # nothing of a refused save is kept
     context.close()
