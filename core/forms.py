@@ -264,7 +264,9 @@ class ChangedFieldsMixin:
             return ""
         if isinstance(value, bool):
             return str(_("Yes") if value else _("No"))
-        labels = dict(getattr(self.fields[name], "choices", ()))
+        labels = {}
+        for key, label in getattr(self.fields[name], "choices", ()):
+            labels.update(label if isinstance(label, list | tuple) else {key: label})  # groups
         return str(labels[value]) if value in labels else str(formats.localize(value))
 
     def all_fields(self) -> dict:

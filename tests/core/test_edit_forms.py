@@ -166,3 +166,17 @@ def test_a_multi_line_address_stored_with_lf_is_saved_from_the_browsers_crlf(cli
 
     assert response.status_code == 302
     assert Patient.objects.get(pk=patient.pk).address.splitlines()[-1] == "UK"
+
+
+def test_a_grouped_choice_changed_meanwhile_is_named_by_its_label(client, clinic, staff):
+    admin = staff[Role.ADMIN]
+    client.force_login(admin)
+    opened = drawn_form(client.get("/clinic/settings/"))
+    from clinics import services as clinic_services
+
+    clinic_services.clinic_update(actor=admin, clinic=clinic, timezone="Europe/Paris")
+
+    refused = client.post("/clinic/settings/", {**opened, "timezone": "Asia/Tokyo"})
+
+    assert refused.status_code == 200
+    assert "it is now “Paris”" in refused.content.decode()  # not "Europe/Paris"
