@@ -190,10 +190,11 @@ def _describe(actor, rows) -> None:
         patients = {patient.pk: patient for patient in found}
         audit_patients_read(actor=actor, patient_ids=list(patients), detail="audit trail")
     users = {row.object_id for row in rows if row.object_type == User._meta.label}
-    staff = set()
+    staff = {}
     if users and can(actor, "staff.view"):
         colleagues = User.objects.filter(pk__in=users, role__in=STAFF_ROLES)
-        staff = set(in_reach(colleagues, actor=actor, patient=None).values_list("pk", flat=True))
+        named = in_reach(colleagues, actor=actor, patient=None).values_list("pk", "name", "email")
+        staff = {pk: name or email for pk, name, email in named}
     for row in rows:
         row.role_label = _role_label(row.actor_role)
         row.object_label = _type_label(row.object_type)
@@ -205,6 +206,7 @@ def _describe(actor, rows) -> None:
             row.object_url = reverse("patients:detail", args=[row.object_id])
         elif row.object_type == User._meta.label and row.object_id in staff:
             row.object_url = reverse("clinics:staff_detail", args=[row.object_id])
+            row.object_label = staff[row.object_id]  # whose account: a failed login's target
         elif page is not None:
             row.object_url = _record_url(page, row.object_id)
 

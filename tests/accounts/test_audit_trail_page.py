@@ -88,7 +88,7 @@ def test_a_row_shows_when_who_what_and_the_patient_but_no_address(
     patient_link = f'<a href="/patients/{patient.pk}/">Ada Lovelace</a>'
     assert f'<td><a href="/patients/{patient.pk}/">Patient</a></td>' in html
     assert patient_link in html
-    assert f'<a href="/clinic/staff/{clinician.pk}/">User</a>' in html
+    assert f'<a href="/clinic/staff/{clinician.pk}/">{clinician.name}</a>' in html  # whose
     assert clinician.name in html and "Clinician" in html and "Clinic admin" in html
     assert "Update" in html and "Invitation" in html
     assert "127.0.0.1" not in html
