@@ -52,9 +52,9 @@ def api_result(api_as, user, patient, test, value):
 @pytest.mark.parametrize(
     ("value", "advice"),
     [
-        ("1.500", "Write 1500 or 1,5:"),
-        ("12.000", "Write 12000 or 12:"),
-        ("1.234.567", "Write 1234567, without points:"),
+        ("1.500", "Escriba 1500 o 1,5:"),  # the clinic writes Spanish
+        ("12.000", "Escriba 12000 o 12:"),
+        ("1.234.567", "Escriba 1234567, sin puntos:"),
     ],
 )
 def test_a_thousands_point_in_a_comma_clinic_is_refused_on_the_grid(
