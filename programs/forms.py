@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import FilterForm
+from core.forms import ChangedFieldsMixin, FilterForm
 from core.numbers import clinic_decimal_comma, typed_number
 from programs.catalogue import COMPONENTS, MEASURE_CHOICES, MEASURES, unit_shown
 from programs.models import MAX_DURATION_DAYS, Enrollment, Goal, ProgramTemplate, Step
@@ -59,7 +59,9 @@ class DashboardFilterForm(FilterForm):
         self.fields["program"].choices = [("", _("Any"))] + list(seen.items())
 
 
-class TemplateForm(forms.ModelForm):
+class TemplateForm(ChangedFieldsMixin, forms.ModelForm):
+    FIELDS = ("name", "description", "duration_days")
+
     class Meta:
         model = ProgramTemplate
         fields = ["name", "description", "duration_days"]

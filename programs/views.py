@@ -185,6 +185,9 @@ def template_details(request, pk):
         actor=request.user, id=pk, permission="programs.templates.edit"
     )
     form = TemplateForm(request.POST, instance=copy.copy(template))  # `template` stays as is
+    if form.is_valid() and not form.changed_fields():
+        messages.info(request, _("Nothing was changed."))
+        return redirect("programs:template", pk=template.pk)
     if form.is_valid() and (
         saved := _draft_change(
             request,
@@ -193,7 +196,7 @@ def template_details(request, pk):
             draft=template,
             done=_("Programme saved."),
             template=template,
-            **{name: form.cleaned_data[name] for name in TemplateForm.Meta.fields},
+            **form.changed_fields(),  # only these: a colleague may have saved the draft meanwhile
         )
     ):
         return saved

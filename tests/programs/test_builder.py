@@ -190,6 +190,21 @@ def test_name_description_and_duration_of_a_draft(admin_web, draft):
     )  # fmt: skip
 
 
+def test_saving_a_drafts_details_keeps_a_colleagues_change_to_what_it_left_alone(
+    admin_web, admin_user, draft
+):
+    shown = {"name": draft.name, "description": draft.description, "duration_days": 28}
+    opened = {f"initial-{key}": value for key, value in shown.items()}
+    services.template_update(actor=admin_user, template=draft, description="Four weeks.")
+
+    admin_web.post(
+        f"/programs/templates/{draft.pk}/details/", {**shown, **opened, "duration_days": 56}
+    )
+
+    draft.refresh_from_db()
+    assert (draft.description, draft.duration_days) == ("Four weeks.", 56)
+
+
 def test_a_published_version_is_read_only_until_a_new_version_is_drafted(admin_web, draft):
     services.template_publish(actor=None, template=draft)
     step, goal = draft.steps.get(), draft.goals.get()
