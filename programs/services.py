@@ -25,6 +25,7 @@ from core.errors import Conflict
 from core.events import emit
 from core.roles import Role, require
 from core.services import only_fields
+from core.transactions import unit
 from programs import schedule
 from programs.catalogue import COMPONENTS, MEASURES, unit_shown
 from programs.models import (
@@ -180,10 +181,13 @@ def _goals(template, goals: list[dict]) -> list[Goal]:
     return rows
 
 
+@unit
 def template_create(
     *, actor, name, description="", duration_days=84, steps=(), goals=(), clinic=None
 ) -> ProgramTemplate:
-    """A new draft (clinic set-up passes `clinic` with no actor)."""
+    """A new draft (clinic set-up passes `clinic` with no actor): its name's claim, the draft,
+    its steps, goals and audit row are one unit (a creation that failed after claiming the name
+    kept it, and under ten creations at once one answered a 500)."""
     if actor is not None:
         require(actor, "programs.templates.edit")
     template = ProgramTemplate(
