@@ -148,7 +148,7 @@ class PatientListView(GenericAPIView):
         summary="Create a patient",
         description="When a patient with the same name and date of birth exists, the answer "
         'is 409 listing them, unless the body says `"confirm_duplicate": true`.',
-        request=s.PatientCreateSerializer,
+        request=s.PatientWriteSerializer,
         responses={
             201: s.PatientSerializer,
             409: OpenApiResponse(s.DuplicateConflictSerializer, "Possible duplicates"),
@@ -156,7 +156,7 @@ class PatientListView(GenericAPIView):
         },
     )
     def post(self, request):
-        data = validated(s.PatientCreateSerializer, request)
+        data = validated(s.PatientWriteSerializer, request)
         try:
             patient = services.patient_create(actor=request.user, **data)
         except Conflict as exc:
@@ -191,7 +191,7 @@ class PatientDetailView(APIView):
         description="A new name or date of birth that another patient has is 409 listing "
         'them, unless the body says `"confirm_duplicate": true`.',
         parameters=[ID],
-        request=s.PatientUpdateSerializer,
+        request=s.PatientWriteSerializer,
         responses={
             200: s.PatientSerializer,
             409: OpenApiResponse(s.DuplicateConflictSerializer, "Possible duplicates"),
@@ -202,7 +202,7 @@ class PatientDetailView(APIView):
         patient = selectors.patient_get(
             actor=request.user, id=pk, permission="patients.update", audited=False
         )
-        data = validated(s.PatientUpdateSerializer, request, partial=True)
+        data = validated(s.PatientWriteSerializer, request, partial=True)
         try:
             patient = services.patient_update(actor=request.user, patient=patient, **data)
         except Conflict as exc:

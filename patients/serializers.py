@@ -112,26 +112,14 @@ class PatientSerializer(ModelSerializer):
         return PortalStatus.ACTIVE if user.has_usable_password() else PortalStatus.INVITED
 
 
-class PatientCreateSerializer(PatientSerializer):
+class PatientWriteSerializer(PatientSerializer):
+    """A create, or a change of name or birth date: both refuse a likely duplicate (409)."""
+
     confirm_duplicate = serializers.BooleanField(
         default=False,
         write_only=True,
         help_text=_(
-            "Create the record even though a patient with the same name and date of birth "
-            "exists (otherwise the answer is 409 with the possible duplicates)."
-        ),
-    )
-
-    class Meta(PatientSerializer.Meta):
-        fields = [*PatientSerializer.Meta.fields, "confirm_duplicate"]
-
-
-class PatientUpdateSerializer(PatientSerializer):
-    confirm_duplicate = serializers.BooleanField(
-        default=False,
-        write_only=True,
-        help_text=_(
-            "Save a new name or date of birth even though another patient has the same "
+            "Save the record even though another patient has the same name and date of birth "
             "(otherwise the answer is 409 with the possible duplicates)."
         ),
     )
