@@ -1,5 +1,7 @@
 """HTML forms of the accounts app: they parse input; the services decide and write."""
 
+from collections import Counter
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -88,7 +90,19 @@ class AuditFilterForm(FilterForm):
 
     def __init__(self, *args, staff=(), **kwargs):
         super().__init__(*args, **kwargs)
+        names = Counter(user.name.casefold() for user in staff if user.name)
         self.fields["who"].choices = [
             ("", _("Anyone")),
-            *((user.pk, user.name or user.email) for user in staff),
+            *((user.pk, self._who_label(user, names[user.name.casefold()] > 1)) for user in staff),
         ]
+
+    @staticmethod
+    def _who_label(user, named_alike: bool) -> str:
+        """A colleague by name; with the e-mail (unique) when a colleague has the same name, so
+        the admin can tell them apart; marked when deactivated, as the trail names former staff."""
+        label = user.name or user.email
+        if named_alike:
+            label = _("%(name)s (%(email)s)") % {"name": user.name, "email": user.email}
+        if not user.is_active:
+            label = _("%(person)s (deactivated)") % {"person": label}
+        return label

@@ -201,13 +201,17 @@ class AuditEvent(ChoiceLabels, models.Model):
         ordering = ["-created_at"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
+        # The trail and the access log read newest first with the id breaking ties (-created_at,
+        # -id): the id ends each time index, or MongoDB sorts a page's rows in memory.
         indexes = [
-            models.Index(fields=["clinic", "-created_at"], name="audit_clinic_time"),
+            models.Index(fields=["clinic", "-created_at", "-id"], name="audit_clinic_time"),
             # The audit trail page's action filter (accounts.selectors.audit_trail_page); each
             # write lands at the newest end of its action's run, so it costs little.
-            models.Index(fields=["clinic", "action", "-created_at"], name="audit_clinic_action"),
-            models.Index(fields=["patient_id", "-created_at"], name="audit_patient_time"),
-            models.Index(fields=["actor", "-created_at"], name="audit_actor_time"),
+            models.Index(
+                fields=["clinic", "action", "-created_at", "-id"], name="audit_clinic_action"
+            ),
+            models.Index(fields=["patient_id", "-created_at", "-id"], name="audit_patient_time"),
+            models.Index(fields=["actor", "-created_at", "-id"], name="audit_actor_time"),
             models.Index(fields=["clinic", "seq"], name="audit_clinic_seq"),
             models.Index(fields=["seq", "created_at"], name="audit_unsealed"),
             # manage.py reconcile looks up the create row of each record it checks; the reads,

@@ -5,9 +5,11 @@ from axes.models import AccessAttempt
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Max, Sum
+from django.db.models import BooleanField, Max, Sum
+from django.template.defaultfilters import yesno
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from accounts.models import AuditEvent, User
 from core.access import get_in_reach, in_reach
@@ -198,6 +200,7 @@ def _describe(actor, rows) -> None:
     for row in rows:
         row.role_label = _role_label(row.actor_role)
         row.object_label = _type_label(row.object_type)
+        row.detail_label = _detail_label(row.detail, row.object_type)
         row.patient = patients.get(row.patient_id)
         row.patient_url = reverse("patients:detail", args=[row.patient_id]) if row.patient else ""
         row.object_url = ""
@@ -223,11 +226,46 @@ def _role_label(role: str) -> str:
     return Role(role).label if role in Role.values else role
 
 
+def _model_of(label: str):
+    """The model a row's record type names ("labs.LabResult"), None for none or an unknown one."""
+    try:
+        return apps.get_model(label) if label else None
+    except (LookupError, ValueError):
+        return None
+
+
 def _type_label(label: str) -> str:
     """A model label ("labs.LabResult") in words ("Lab result"); an unknown one as written."""
-    if not label:
-        return ""
-    try:
-        return apps.get_model(label)._meta.verbose_name
-    except (LookupError, ValueError):
-        return label
+    model = _model_of(label)
+    return model._meta.verbose_name if model is not None else label
+
+
+def _detail_label(detail: str, object_type: str) -> str:
+    """The detail in the reader's language: services write the record's field names
+    ("date_of_birth, first_name", "is_active=False, role=lab_tech", after a "profile: " or in
+    parts joined by "; "), shown by the field's label and a value by its choice's ("Role: Lab
+    technician"). Only at display: the stored row is hash-chained. A part that is not all
+    field names of the row's record, and any row of an unknown type, is shown as written."""
+    model = _model_of(object_type)
+    if model is None:
+        return detail
+    fields = {field.name: field for field in model._meta.fields}
+    parts = []
+    for part in detail.split("; "):
+        prefix, colon, listed = part.rpartition(": ")
+        labels = []
+        for item in listed.split(", "):
+            name, equals, value = item.partition("=")
+            field = fields.get(name)
+            if field is None:
+                parts.append(part)
+                break
+            choices = {str(key): label for key, label in field.flatchoices}
+            if isinstance(field, BooleanField):
+                choices = {str(flag): yesno(flag) for flag in (True, False)}
+            value = capfirst(choices[value]) if value in choices else value
+            label = str(capfirst(field.verbose_name))
+            labels.append(f"{label}: {value}" if equals else label)
+        else:
+            parts.append(prefix + colon + ", ".join(labels))
+    return "; ".join(parts)

@@ -13,10 +13,13 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from clinics import services as staff_services
 from core.audit import audit
 from core.lists import PER_PAGE
 from core.roles import Role
 from patients import selectors as patient_selectors
+from patients import services as patient_services
+from tests.factories import UserFactory
 from tests.patients.factories import PatientFactory
 
 URL = "/accounts/audit/"
@@ -227,3 +230,68 @@ def test_reading_the_trail_is_audited_once_per_patient_shown(web, clinic, admin_
     page(web)
     reads = AuditEvent.objects.exclude(pk__in=before).filter(actor=admin_user, action="view")
     assert [(r.patient_id, r.detail) for r in reads] == [(ada.pk, "audit trail")]
+
+
+# --- details in words ----------------------------------------------------------------------------
+def test_a_patients_changed_fields_are_named_as_the_pages_name_them(web, clinic, admin_user):
+    patient = PatientFactory(clinic=clinic, first_name="Ada")
+    patient_services.patient_update(
+        actor=admin_user,
+        patient=patient,
+        first_name="Adah",
+        date_of_birth=datetime.date(1990, 1, 2),
+    )
+    assert shown(page(web))[0] == "Date of birth, First name"
+
+
+def test_a_colleagues_new_role_and_deactivation_are_named_by_their_labels(web, admin_user, staff):
+    staff_services.staff_update(
+        actor=admin_user, user=staff[Role.NURSE], role=Role.LAB_TECH, is_active=False
+    )
+    assert shown(page(web))[0] == "Active: No, Role: Lab technician"
+
+
+def test_an_invitations_role_is_named_and_its_outcome_kept(web, admin_user, clinician):
+    event(admin_user, Action.INVITE, obj=clinician, detail="role=lab_tech; resent; e-mail sent")
+    assert shown(page(web))[0] == "Role: Lab technician; resent; e-mail sent"
+
+
+def test_fields_after_a_prefix_are_named_and_the_prefix_kept(web, admin_user):
+    event(admin_user, Action.UPDATE, obj=admin_user, detail="profile: name, phone")
+    assert shown(page(web))[0] == "profile: Name, Phone"
+
+
+def test_words_that_are_not_the_records_fields_are_shown_as_written(web, clinic, admin_user):
+    patient = PatientFactory(clinic=clinic)
+    event(admin_user, Action.UPDATE, obj=patient, detail="allergy status: active", hours_ago=1)
+    event(admin_user, Action.UPDATE, obj=patient, detail="first_name, nickname", hours_ago=2)
+    event(admin_user, Action.INVITE, detail="role=lab_tech; e-mail sent", hours_ago=3)  # no type
+    assert shown(page(web))[:3] == [
+        "allergy status: active",
+        "first_name, nickname",
+        "role=lab_tech; e-mail sent",
+    ]
+
+
+def test_details_are_in_the_readers_language(web, clinic, admin_user, clinician):
+    admin_user.language = "es"
+    admin_user.save()
+    patient = PatientFactory(clinic=clinic)
+    event(admin_user, Action.UPDATE, obj=patient, detail="date_of_birth", hours_ago=1)
+    event(admin_user, Action.UPDATE, obj=clinician, detail="is_active=True, role=lab_tech")
+    assert shown(page(web))[:2] == [
+        "Activo: Sí, Rol: Técnico de laboratorio",
+        "Fecha de nacimiento",
+    ]
+
+
+# --- the staff member filter's options -----------------------------------------------------------
+def test_colleagues_of_the_same_name_are_told_apart_and_former_ones_marked(web, clinic, clinician):
+    UserFactory(clinic=clinic, role=Role.NURSE, name="Ana Silva", email="ana.s@example.org")
+    UserFactory(clinic=clinic, role=Role.CLINICIAN, name="ana silva", email="dr.ana@example.org")
+    UserFactory(clinic=clinic, role=Role.NURSE, name="Bea Ruiz", is_active=False)
+    options = re.findall(r'<option value="\w+">([^<]*)</option>', page(web))
+    assert "Ana Silva (ana.s@example.org)" in options
+    assert "ana silva (dr.ana@example.org)" in options
+    assert "Bea Ruiz (deactivated)" in options
+    assert clinician.name in options  # a name of its own: as it is

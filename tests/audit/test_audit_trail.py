@@ -188,7 +188,7 @@ def test_each_audit_index_serves_lookups_no_other_index_serves():
         for c in found.values()
         if c["index"] and not c["primary_key"] and c["columns"] != ["_id"]
     }
-    assert {("actor_id", "created_at"), ("clinic_id", "created_at")} <= indexes
+    assert {("actor_id", "created_at", "_id"), ("clinic_id", "created_at", "_id")} <= indexes
     repeated = {
         (short, long)
         for short in indexes
