@@ -3,8 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from clinics.locales import LOCALE_CHOICES, country_choices, timezone_groups
-from clinics.models import BOOKING_POLICY_MAX_HOURS, MfaPolicy
+from clinics.models import BOOKING_POLICY_MAX_HOURS, Clinic, MfaPolicy
 from clinics.services import CLINIC_EDITABLE_FIELDS
 from core.forms import ChangedFieldsMixin, FilterForm
 from core.roles import STAFF_ROLE_CHOICES, Role
@@ -136,6 +137,7 @@ class ClinicSettingsForm(ChangedFieldsMixin, forms.Form):
         return self.cleaned_data["mfa_policy"] or self.initial.get("mfa_policy", MfaPolicy.OFF)
 
     FIELDS = CLINIC_EDITABLE_FIELDS
+    MODEL = Clinic
     BOOKING_FIELDS = ("min_notice_hours", "cancel_cutoff_hours")
 
     def general_fields(self):
@@ -150,6 +152,11 @@ class ClinicSettingsForm(ChangedFieldsMixin, forms.Form):
         if changes.get("logo") is False:  # "clear" was ticked
             changes["logo"] = ""
         return changes
+
+    def logo_not_saved(self) -> bool:
+        """A logo chosen with a refused save: the browser cannot put it back in the file input,
+        so the page says it must be chosen again (its own error says so already)."""
+        return bool(self.files.get("logo")) and bool(self.errors) and "logo" not in self.errors
 
 
 class StaffFilterForm(FilterForm):
@@ -189,6 +196,7 @@ class StaffInviteForm(forms.Form):
 
 class StaffEditForm(ChangedFieldsMixin, forms.Form):
     FIELDS = ("name", "role", "phone")
+    MODEL = User
 
     name = forms.CharField(label=_("Name"), max_length=150)
     role = forms.ChoiceField(label=_("Role"), choices=STAFF_ROLE_CHOICES)

@@ -5,6 +5,7 @@ import datetime
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.forms.renderers import DjangoTemplates
 from django.utils import formats
 from django.utils.functional import Promise
@@ -197,9 +198,17 @@ class ChangedFieldsMixin:
 
     Two people changing one field: the later save is refused on that field, naming the value
     now stored, and the page is drawn anew with that value as what was shown, so saving again
-    replaces it knowingly. The view passes the record as it is now as `initial`."""
+    replaces it knowingly. The view passes the record as it is now as `initial`.
+
+    FIELDS may be set per form (a grid of switches made from the record): the fields must be
+    there when the mixin's __init__ ends.
+
+    MODEL (a plain form's model) has each changed field checked as the model checks it (its
+    validators, choices, length): the service's full_clean runs only once the form is valid, so
+    a refused conflict hid those errors until the next save. A ModelForm does this itself."""
 
     FIELDS: tuple[str, ...] = ()
+    MODEL: type[models.Model] | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -233,7 +242,18 @@ class ChangedFieldsMixin:
                         "replace it with yours."
                     ),
                 )
+        self._check_as_model()
         return cleaned
+
+    def _check_as_model(self) -> None:
+        """The model's field checks of what the service would be given (see MODEL)."""
+        if self.MODEL is None:
+            return
+        for name, value in self.changed_fields().items():
+            try:
+                self.MODEL._meta.get_field(name).clean(value, None)
+            except ValidationError as error:
+                self.add_error(name, error)
 
     def _changed_meanwhile(self, name: str) -> bool:
         """The record's value is no longer the one the page showed, and the user's is a third."""
@@ -274,4 +294,8 @@ class ChangedFieldsMixin:
 
     def changed_fields(self) -> dict:
         """Only what the user changed, ready for an update service."""
-        return {name: self.cleaned_data[name] for name in self.changed_data if name in self.FIELDS}
+        return {
+            name: self.cleaned_data[name]
+            for name in self.changed_data
+            if name in self.FIELDS and name in self.cleaned_data  # a refused one is not
+        }

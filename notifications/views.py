@@ -49,8 +49,12 @@ def preferences(request):
     current = services.preferences_get(actor=request.user)
     form = PreferencesForm(request.POST or None, preferences=current)
     if request.method == "POST" and form.is_valid():
+        items = form.items()
+        if not items:
+            messages.info(request, _("Nothing was changed."))
+            return redirect("notifications:preferences")
         try:
-            services.preferences_set(actor=request.user, items=form.items())
+            services.preferences_set(actor=request.user, items=items)
         except SERVICE_ERRORS as exc:
             flash_errors(request, exc)
         else:

@@ -3,6 +3,7 @@ opened before a colleague's edit does not put the colleague's fields back (core.
 .ChangedFieldsMixin). And a text area is drawn without `maxlength`, so a long paste is refused
 with a message and kept, not cut off by the browser in silence (core.forms.FormRenderer)."""
 
+import html
 import re
 from html.parser import HTMLParser
 
@@ -180,3 +181,43 @@ def test_a_grouped_choice_changed_meanwhile_is_named_by_its_label(client, clinic
 
     assert refused.status_code == 200
     assert "it is now “Paris”" in refused.content.decode()  # not "Europe/Paris"
+
+
+PHONE_ERROR = "Enter a phone number: digits with spaces and + ( ) . - /"
+
+
+def test_a_conflict_does_not_hide_the_model_errors_of_other_fields(client, clinic, staff):
+    """The model's checks (here the phone's) run with the form's, not only in the service
+    once the form is valid: the refused save shows every error at once."""
+    admin = staff[Role.ADMIN]
+    client.force_login(admin)
+    opened = drawn_form(client.get("/clinic/settings/"))
+    from clinics import services as clinic_services
+
+    clinic_services.clinic_update(actor=admin, clinic=clinic, name="Riverside Health")
+
+    refused = client.post(
+        "/clinic/settings/", {**opened, "name": "Riverside Care", "phone": "ring reception"}
+    )
+
+    page = html.unescape(refused.content.decode())
+    assert "it is now “Riverside Health”" in page
+    assert PHONE_ERROR in page
+
+
+def test_a_conflict_on_a_colleagues_role_does_not_hide_a_bad_phone(client, clinic, staff):
+    nurse = staff[Role.NURSE]
+    client.force_login(staff[Role.ADMIN])
+    opened = drawn_form(client.get(f"/clinic/staff/{nurse.pk}/"))
+    from clinics import services as clinic_services
+
+    clinic_services.staff_update(actor=staff[Role.ADMIN], user=nurse, role=Role.RECEPTIONIST)
+
+    refused = client.post(
+        f"/clinic/staff/{nurse.pk}/",
+        {**opened, "action": "save", "role": Role.CLINICIAN, "phone": "12"},
+    )
+
+    page = html.unescape(refused.content.decode())
+    assert "it is now “Receptionist”" in page
+    assert PHONE_ERROR in page
