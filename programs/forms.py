@@ -345,17 +345,6 @@ class TaskDoneForm(forms.Form):
             for n, question in enumerate(task.step.questions):
                 self.fields[f"answer_{n}"] = _answer_field(question)
 
-    def focus_first_to_correct(self) -> None:
-        """A refused form is far down the page: the page opens on its first field in error,
-        else its first one left blank (the service's "Missing: Diastolic."), else its first."""
-        names = list(self.fields)
-        blank = [name for name in names if not (self.data.get(self.add_prefix(name)) or "")]
-        first = next((n for n in names if n in self.errors), None) or next(
-            iter(blank + names), None
-        )
-        if first is not None:
-            self.fields[first].widget.attrs["autofocus"] = True
-
     def done_fields(self) -> dict:
         """services.task_complete's `values` or `answers` (a blank value is left out: "Missing")."""
         data = self.cleaned_data

@@ -429,8 +429,6 @@ def _enrollment_page(request, enrollment, *, refused: TaskDoneForm | None = None
         elif task.status == Task.Status.DONE:  # what was recorded, beside who recorded it
             task.recorded = _values_text(task.values)
             task.answer_rows = selectors.answer_rows(task)
-    if refused is not None:
-        refused.focus_first_to_correct()
     return render(
         request,
         "programs/enrollment_detail.html",

@@ -7,7 +7,8 @@
 //   form's content is the same: a form sent again after its answer was lost (a dropped line, a
 //   second click once the guard has lifted) is saved once, and the server answers with the first
 //   post's page. A changed form gets a new key, and so does a page shown again from history.
-// - A page drawn again with a form's errors opens on the first refused field.
+// - A page drawn again with a form's errors opens on the first refused field, or on the form's
+//   error box when the refusal names no field.
 (function () {
   "use strict";
   var HOLD_MS = 8000;
@@ -63,10 +64,17 @@
     }, HOLD_MS);
   });
   // A form drawn again with its errors: the first refused field is brought into view and
-  // focused, so a refusal far down a long page (on a phone, screens below) is not missed.
+  // focused, so a refusal far down a long page (on a phone, screens below) is not missed. A
+  // refusal of no one field (a service's "Missing: Diastolic.") is in the form's error box:
+  // that is focused instead (tabindex -1: reachable by script, not by Tab), and read out.
   window.addEventListener("load", function () {
+    if (document.activeElement !== document.body) return;
     var refused = document.querySelector("form .is-invalid");
-    if (!refused || document.activeElement !== document.body) return;
+    if (!refused) {
+      refused = document.querySelector("form .alert-danger");
+      if (!refused) return;
+      refused.tabIndex = -1;
+    }
     refused.scrollIntoView({ block: "center", behavior: "instant" });
     refused.focus({ preventScroll: true });
   });
