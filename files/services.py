@@ -94,6 +94,12 @@ def resolve_target(*, actor, target_type: str, target_id: str) -> Target:
     )
 
 
+def ensure_may_change_target(*, actor, stored: StoredFile) -> None:
+    """Taking a file off a record, or putting it back, changes the record as attaching does:
+    the record's app decides through the same access call (404 / 403)."""
+    resolve_target(actor=actor, target_type=stored.target_type, target_id=stored.target_id)
+
+
 def check_category(*, actor, clinic_id: str, category: str) -> None:
     """A known category (built-in, or the clinic's own for staff) the actor may write."""
     known = category in BUILTIN_CATEGORIES or (
@@ -249,10 +255,12 @@ def may_delete(actor, stored: StoredFile) -> bool:
 
 
 def ensure_may_delete(actor, stored: StoredFile) -> None:
-    """403 unless the actor uploaded the file or is a clinic admin (the delete page asks too)."""
+    """403 unless the actor uploaded the file or is a clinic admin, and may change the record
+    it is attached to (the delete page asks too)."""
     require(actor, "files.delete")
     if not may_delete(actor, stored):
         raise PermissionDenied(_("Only the person who uploaded a file or an admin may delete it."))
+    ensure_may_change_target(actor=actor, stored=stored)
 
 
 @unit
@@ -271,6 +279,7 @@ def file_restore(*, actor, stored: StoredFile) -> None:
     require(actor, "files.restore")
     if stored.deleted_at is None:
         return
+    ensure_may_change_target(actor=actor, stored=stored)
     StoredFile.objects.filter(pk=stored.pk).update(deleted_at=None, deleted_by=None)
     stored.refresh_from_db()
     audit(

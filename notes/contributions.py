@@ -143,7 +143,7 @@ contribute(
         order=15,
         context=selectors.home_widget,
     ),
-    AttachmentTarget(key="note", label=_("Clinical note"), get=selectors.note_get_for_attachment),
+    AttachmentTarget(key="note", label=_("Clinical note"), get=services.note_for_attachment),
     Seeder(key="notes", add_arguments=demo.add_arguments, seed=demo.seed, order=40),
     NotificationEvent(
         key=services.EVENT_COSIGN_REQUESTED,

@@ -319,11 +319,6 @@ def note_export(*, actor, id: str, detail: str = "FHIR DocumentReference") -> No
     return note
 
 
-def note_get_for_attachment(*, actor, id: str) -> Note:
-    """The files app's access call for "attach to a note" (an AttachmentTarget)."""
-    return note_get(actor=actor, id=id, audited=False)
-
-
 # The lookup through which a note's appointment is checked and linked (the appointments app
 # contributes it; without that app a note names no appointment).
 APPOINTMENT_TARGET = "appointment"

@@ -39,7 +39,7 @@ from notes.models import (
     indexed_words,
     search_text_of,
 )
-from notes.selectors import APPOINTMENT_TARGET, cosigner_candidates
+from notes.selectors import APPOINTMENT_TARGET, cosigner_candidates, note_get
 
 Action = AuditEvent.Action
 MAX_SECTIONS = 40
@@ -259,6 +259,17 @@ class NotTheAuthor(PermissionDenied):
 def _require_author(actor, note: Note, doing: str) -> None:
     if note.author_id != actor.pk:
         raise NotTheAuthor(_("Only the author of a note %(doing)s it.") % {"doing": doing})
+
+
+def note_for_attachment(*, actor, id: str) -> Note:
+    """The files app's access call for a note's files: a draft's files are its author's to add
+    or remove, like its text; once signed, anyone who may read the note adds files beside it."""
+    note = note_get(actor=actor, id=id, audited=False)
+    if not note.is_signed and note.author_id != actor.pk:
+        raise NotTheAuthor(
+            _("Only the author of a draft note may attach files to it or remove them.")
+        )
+    return note
 
 
 def may_share(actor, note: Note) -> bool:
