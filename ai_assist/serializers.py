@@ -30,8 +30,16 @@ class _AiOutput(serializers.Serializer):
     notice = serializers.CharField(help_text="Why the built-in engine answered instead, if so.")
 
 
+# The sentences keep the chart's ISO dates (the redactor shifts only those); the page, like an
+# app, formats them for its reader.
+ISO_DATES = (
+    "Dates are ISO 8601: a day as 2026-03-14, a visit as 2026-03-14 09:30 in the clinic's "
+    "timezone; format them for the reader."
+)
+
+
 class AiItemSerializer(serializers.Serializer):
-    text = serializers.CharField()
+    text = serializers.CharField(help_text=ISO_DATES)
     citations = AiCitationSerializer(many=True)
 
 
@@ -42,7 +50,7 @@ class AiSectionSerializer(serializers.Serializer):
 
 
 class AiSummarySerializer(_AiOutput):
-    text = serializers.CharField()
+    text = serializers.CharField(help_text=f"The whole summary as plain text. {ISO_DATES}")
     sections = AiSectionSerializer(many=True)
     cached = serializers.BooleanField()
     fingerprint = serializers.CharField()

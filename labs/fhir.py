@@ -50,14 +50,16 @@ def _instant(moment) -> str:
     return moment.isoformat()
 
 
-def _decimal(value: Decimal):
-    value = value.normalize()
-    return int(value) if value == value.to_integral_value() else float(value)
+def fhir_decimal(value: Decimal) -> int | Decimal:
+    """A FHIR decimal with the places it is written with: its precision is part of the value
+    (5.10 is to the hundredth), so a float's 5.1 would lose it. The Decimal is kept for the
+    FHIR renderer to write digit for digit; a whole number is an int."""
+    return int(value) if value.as_tuple().exponent >= 0 else value
 
 
 def _quantity(value: Decimal, unit: str) -> dict:
     """FHIR's `unit` is for a reader ("×10³/µL"), `code` the UCUM code a machine reads."""
-    quantity = {"value": _decimal(value)}
+    quantity = {"value": fhir_decimal(value)}
     if unit:
         quantity.update({"unit": units.display(unit), "system": UCUM, "code": unit})
     return quantity
@@ -88,7 +90,7 @@ def observation(result: LabResult, *, id: str | None = None) -> dict:
     if result.performing_lab:
         resource["performer"] = [{"display": result.performing_lab}]
     if result.value_numeric is not None:
-        resource["valueQuantity"] = _quantity(result.value_numeric, result.unit)
+        resource["valueQuantity"] = _quantity(result.written_number, result.unit)
     elif test.value_type == ValueType.POSNEG and result.value_text in POSNEG_CODES:
         code, display = POSNEG_CODES[result.value_text]
         resource["valueCodeableConcept"] = {
@@ -104,9 +106,9 @@ def observation(result: LabResult, *, id: str | None = None) -> dict:
         ]
     reference = {}
     if result.reference_low is not None:
-        reference["low"] = _quantity(result.reference_low, result.unit)
+        reference["low"] = _quantity(result.reference_low.normalize(), result.unit)
     if result.reference_high is not None:
-        reference["high"] = _quantity(result.reference_high, result.unit)
+        reference["high"] = _quantity(result.reference_high.normalize(), result.unit)
     if result.reference_text:
         reference["text"] = result.reference_text
     if reference:

@@ -2,12 +2,15 @@
 redirects to (Back and a login land on a page), its citations numbered [1], [2], … in order,
 critical results first, each note sentence once, and dates written the clinic's way."""
 
+import functools
 import re
+import zoneinfo
 
 import pytest
 from django.conf import settings
 from django.shortcuts import resolve_url
 from django.urls import reverse
+from django.utils.timezone import localdate
 
 from accounts.models import AuditEvent
 from core.roles import Role
@@ -157,6 +160,28 @@ def test_dates_are_written_the_clinics_way(client, clinician, chart, ai_clinic, 
     assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", page.split("<main", 1)[-1])
 
 
+def test_a_spanish_clinic_reads_its_own_date_format(client, clinician, chart, ai_clinic):
+    """The facts keep ISO dates (the redactor shifts those); the page writes them d/m/Y."""
+    ai_clinic.locale = "es"
+    ai_clinic.save(update_fields=["locale"])
+    client.force_login(clinician)
+
+    page = shown(client, chart["patient"])
+
+    clinic_day = functools.partial(localdate, timezone=zoneinfo.ZoneInfo(ai_clinic.timezone))
+    results = " ".join(listed(page, "Resultados recientes y tendencias"))
+    assert f"(alto) el {clinic_day(chart['ldl'].collected_at):%d/%m/%Y}" in results
+    note_day = clinic_day(chart["note"].signed_at)
+    assert any(f"({note_day:%d/%m/%Y})" in line for line in listed(page, "De las notas"))
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", page.split("<main", 1)[-1])
+
+
 def test_the_api_keeps_iso_dates(api_as, clinician, chart):
     body = api_as(clinician).post(f"/api/v1/ai/patients/{chart['patient'].pk}/summary").json()
     assert chart["ldl"].collected_at.date().isoformat() in body["text"]
+
+
+def test_the_api_schema_says_its_dates_are_iso(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]
+    for shape in ("AiSummary", "AiItem"):
+        assert "ISO 8601" in schema[shape]["properties"]["text"]["description"]

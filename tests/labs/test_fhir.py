@@ -2,13 +2,15 @@
 `fhir.resources` (its R4B models: R4's Observation and DiagnosticReport, unchanged)."""
 
 import json
+from decimal import Decimal
 
 import pytest
 from fhir.resources.R4B.diagnosticreport import DiagnosticReport
 from fhir.resources.R4B.observation import Observation
 
 from core.roles import Role
-from labs import services
+from labs import fhir, services
+from labs.models import LabResult
 from tests.labs.factories import (
     GLUCOSE,
     HEMOGLOBIN,
@@ -105,6 +107,26 @@ def test_numeric_observation(admin_api, patient, tests, admin, value, code):
     assert data["effectiveDateTime"] == result.collected_at.isoformat()
     assert data["issued"]
     assert data["performer"] == [{"display": "Central"}]
+
+
+def test_a_value_keeps_the_places_it_was_written_with(patient, tests, admin):
+    """FHIR's decimal keeps its precision: haemoglobin written 13.10 is to the hundredth, and
+    the Observation says 13.10, not 13.1; a whole number stays whole."""
+    written = make_result(patient, tests[HEMOGLOBIN], "13.10", actor=admin)
+    whole = make_result(patient, tests[GLUCOSE], "250", actor=admin)
+    stored = LabResult.objects.select_related("test").in_bulk([written.pk, whole.pk])
+
+    value = fhir.observation(stored[written.pk])["valueQuantity"]["value"]
+    assert (type(value), str(value)) == (Decimal, "13.10")
+    Observation.model_validate(fhir.observation(stored[written.pk]))
+    assert fhir.observation(stored[whole.pk])["valueQuantity"]["value"] == 250
+    assert type(fhir.observation(stored[whole.pk])["valueQuantity"]["value"]) is int
+
+
+def test_the_json_text_keeps_the_written_places(admin_api, patient, tests, admin):
+    result = make_result(patient, tests[HEMOGLOBIN], "13.10", actor=admin)
+    response = admin_api.get(f"/api/v1/labs/results/{result.pk}/fhir")
+    assert b'"valueQuantity":{"value":13.10,' in response.content
 
 
 def test_statuses(admin_api, patient, tests, admin):
