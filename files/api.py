@@ -11,15 +11,9 @@
 Another clinic's patient or file is 404; a role or category the actor may not use is 403.
 """
 
-import datetime
-
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -32,10 +26,10 @@ from core.api import (
     WRITE_ERRORS,
     ErrorSerializer,
     SafeJSONParser,
+    moment_param,
     page_params,
     page_response,
 )
-from core.forms import OUTSIDE_CALENDAR, in_calendar
 from files import responses, selectors, services
 from files import serializers as s
 from patients.selectors import patient_get
@@ -53,27 +47,6 @@ LIST_FILTERS = [
 ]
 UPLOAD_ERRORS = {**WRITE_ERRORS, 413: ErrorSerializer}
 BYTES_ERRORS = {**READ_ERRORS, 409: ErrorSerializer, 416: None, 423: ErrorSerializer}
-
-
-def moment_param(request, name: str, *, end_of_day: bool = False):
-    """An ISO 8601 date or date-time query parameter (a date: its start, or its end)."""
-    raw = request.query_params.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        day = parse_date(raw)
-        moment = None if day else parse_datetime(raw.replace(" ", "+"))
-    except ValueError:
-        day = moment = None
-    if day is None and moment is None:
-        raise ValidationError({name: [_("Not an ISO 8601 date or date-time.")]})
-    if not in_calendar(day or moment.date()):
-        raise ValidationError({name: [OUTSIDE_CALENDAR]})
-    if day is not None:
-        moment = datetime.datetime.combine(
-            day, datetime.time.max if end_of_day else datetime.time()
-        )
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
 def list_filters(request) -> dict:

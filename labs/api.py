@@ -12,11 +12,7 @@ fields, and the reference ranges as their own collection `/tests/{id}/ranges/`
 (GET, POST) and `/tests/{id}/ranges/{range_id}/` (PATCH, DELETE).
 """
 
-import datetime
-
 from django.http import Http404
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -26,12 +22,14 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.access import is_patient_user
 from core.api import (
     READ_ERRORS,
     WRITE_ERRORS,
     ErrorSerializer,
     FhirJSONRenderer,
     choice_param,
+    moment_param,
     page_params,
     page_response,
     validated,
@@ -66,27 +64,6 @@ RESULT_FILTERS = [
 
 
 # --- helpers -------------------------------------------------------------------------------------
-def moment_param(request, name: str, *, end_of_day: bool = False) -> datetime.datetime | None:
-    """An ISO 8601 date-time (naive: the current timezone) or date, else a 400 naming it."""
-    raw = request.query_params.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        day = parse_date(raw)  # first: parse_datetime would read a date as its midnight
-        moment = None if day else parse_datetime(raw.replace(" ", "+"))  # '+' arrives as ' '
-    except ValueError:
-        moment = day = None
-    if moment is None and day is None:
-        raise ValidationError({name: [_("Not an ISO 8601 date or date-time.")]})
-    if day is not None:
-        moment = datetime.datetime.combine(
-            day, datetime.time.max if end_of_day else datetime.time()
-        )
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
-
-
 def named(field: str, access_call, **kwargs):
     """A record a request body names, through its access call: an unknown id or one out of
     reach is the access call's 404, its `detail` naming the field."""
@@ -120,13 +97,16 @@ def result_filters(request) -> dict:
 
 def result_list_response(request, **filters) -> Response:
     page = selectors.result_page(actor=request.user, **page_params(request), **filters)
-    return page_response(request, page, s.ResultSerializer(page.object_list, many=True).data)
+    shape = s.PatientResultSerializer if is_patient_user(request.user) else s.ResultSerializer
+    return page_response(request, page, shape(page.object_list, many=True).data)
 
 
-def result_body(result, history=None) -> dict:
+def result_body(result, history=None, *, actor) -> dict:
+    """A result with its corrections; a patient reads it without the clinic's own working."""
     if history is None:
         history = selectors.result_history(result=result)
-    return s.ResultDetailSerializer(result, context={"history": history}).data
+    shape = s.PatientResultDetailSerializer if is_patient_user(actor) else s.ResultDetailSerializer
+    return shape(result, context={"history": history}).data
 
 
 def order_body(actor, order) -> dict:
@@ -436,7 +416,9 @@ class ResultListView(GenericAPIView):
                 audited=False,
             )
         result = services.result_create(actor=actor, **data)
-        return Response(result_body(result, history=[]), status=status.HTTP_201_CREATED)
+        return Response(
+            result_body(result, history=[], actor=request.user), status=status.HTTP_201_CREATED
+        )
 
 
 class ReviewQueueView(GenericAPIView):
@@ -483,7 +465,9 @@ class ResultDetailView(APIView):
         responses={200: s.ResultDetailSerializer, **READ_ERRORS},
     )
     def get(self, request, pk):
-        return Response(result_body(selectors.result_get(actor=request.user, id=pk)))
+        return Response(
+            result_body(selectors.result_get(actor=request.user, id=pk), actor=request.user)
+        )
 
 
 class ResultCorrectView(APIView):
@@ -507,7 +491,7 @@ class ResultCorrectView(APIView):
             reason=data["reason"],
             unit=data.get("unit") or None,
         )
-        return Response(result_body(result))
+        return Response(result_body(result, actor=request.user))
 
 
 class ResultReviewView(APIView):
@@ -523,7 +507,7 @@ class ResultReviewView(APIView):
         )
         data = validated(s.ReviewSerializer, request)
         result = services.result_review(actor=request.user, result=result, comment=data["comment"])
-        return Response(result_body(result))
+        return Response(result_body(result, actor=request.user))
 
 
 class CriticalCommunicationView(APIView):
@@ -541,7 +525,7 @@ class CriticalCommunicationView(APIView):
         )
         data = validated(s.CriticalCommunicationSerializer, request)
         result = services.critical_communication_record(actor=request.user, result=result, **data)
-        return Response(result_body(result))
+        return Response(result_body(result, actor=request.user))
 
 
 class BulkReviewView(APIView):
@@ -610,8 +594,10 @@ class PatientLabsView(GenericAPIView):
 
     @extend_schema(
         summary="A patient's lab results, newest first (filters; paginated)",
-        description="Lab roles, and the patient themself (final and corrected results only). "
-        "A page of results is one audited read of the patient's labs.",
+        description="Lab roles, and the patient themself (final and corrected results only, "
+        "without the clinic's own working: no review comment, critical-value communication, "
+        "staff names or correction reasons). A page of results is one audited read of the "
+        "patient's labs.",
         parameters=[PATIENT_ID, *RESULT_FILTERS],
         responses={200: s.ResultSerializer(many=True), 400: ErrorSerializer, **READ_ERRORS},
     )

@@ -132,7 +132,9 @@ def fhir_resources(*, actor, patient) -> list[dict]:
         return []
     results = list(selectors.result_list(actor=actor, patient_id=patient.pk))
     resources = [fhir.observation(result) for result in results]
-    if not can(actor, "labs.view"):
+    if not can(actor, "labs.view"):  # the patient: not the reviewer's comment (staff's working)
+        for resource in resources:
+            resource.pop("note", None)
         return resources
     by_order: dict = {}
     for result in reversed(results):  # oldest first within each order

@@ -272,6 +272,50 @@ class ResultDetailSerializer(ResultSerializer):
         return ResultRevisionSerializer(self.context.get("history", []), many=True).data
 
 
+# What stays with the clinic: the reviewer's comment, who was told of a critical value and how,
+# which colleague entered and reviewed it, and why a value was corrected.
+STAFF_ONLY_RESULT_FIELDS = (
+    "entered_by",
+    "reviewed_by",
+    "reviewed_at",
+    "review_comment",
+    "needs_communication",
+    "critical_communicated_to",
+    "critical_communication_method",
+    "critical_communicated_at",
+)
+
+
+class PatientResultSerializer(ResultSerializer):
+    """A result as its patient reads it in their app: the value, its range and flag, never the
+    clinic's own working (the README: patients never see staff notes)."""
+
+    class Meta(ResultSerializer.Meta):
+        fields = [f for f in ResultSerializer.Meta.fields if f not in STAFF_ONLY_RESULT_FIELDS]
+        read_only_fields = fields
+
+
+class PatientResultRevisionSerializer(ResultRevisionSerializer):
+    """An earlier value replaced by a correction, without the clinic's reason or its author."""
+
+    reason = None
+    changed_by = None
+
+
+class PatientResultDetailSerializer(PatientResultSerializer):
+    history = serializers.SerializerMethodField(
+        help_text=_("Earlier values replaced by corrections, newest first.")
+    )
+
+    class Meta(PatientResultSerializer.Meta):
+        fields = [*PatientResultSerializer.Meta.fields, "history"]
+        read_only_fields = fields
+
+    @extend_schema_field(PatientResultRevisionSerializer(many=True))
+    def get_history(self, result):
+        return PatientResultRevisionSerializer(self.context.get("history", []), many=True).data
+
+
 class ResultCreateSerializer(serializers.Serializer):
     patient = serializers.CharField(help_text=_("The patient's id."), **ID)
     test = serializers.CharField(help_text=_("The lab test's id (see /api/v1/labs/tests/)."), **ID)

@@ -6,10 +6,7 @@ Ids in a request body that are unknown or out of reach are 400 naming the field.
 a signed note is 409 (the lock is in the model; the service says why).
 """
 
-import datetime
-
 from django.http import Http404
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -25,11 +22,11 @@ from core.api import (
     ErrorSerializer,
     FhirJSONRenderer,
     choice_param,
+    date_param,
     page_params,
     page_response,
     validated,
 )
-from core.forms import OUTSIDE_CALENDAR, in_calendar
 from core.lists import page_of
 from notes import fhir, selectors, services
 from notes import serializers as s
@@ -55,21 +52,6 @@ NOTE_FILTERS = [
     OpenApiParameter("date_from", str, description="Written on or after (YYYY-MM-DD)."),
     OpenApiParameter("date_to", str, description="Written on or before (YYYY-MM-DD)."),
 ]
-
-
-def _date_param(request, name: str) -> datetime.date | None:
-    raw = request.query_params.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        day = parse_date(raw)
-    except ValueError:
-        day = None
-    if day is None:
-        raise ValidationError({name: [_("Not a date (YYYY-MM-DD).")]})
-    if not in_calendar(day):
-        raise ValidationError({name: [OUTSIDE_CALENDAR]})
-    return day
 
 
 def _param(request, name: str) -> str:
@@ -215,8 +197,8 @@ class NoteListView(GenericAPIView):
             status=choice_param(request, "status", selectors.STATUSES),
             note_type=_param(request, "type"),
             search=_param(request, "search"),
-            date_from=_date_param(request, "date_from"),
-            date_to=_date_param(request, "date_to"),
+            date_from=date_param(request, "date_from"),
+            date_to=date_param(request, "date_to"),
             **page_params(request),
         )
         notes = s.NoteSerializer(page.object_list, many=True).data
