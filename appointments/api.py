@@ -118,6 +118,21 @@ class TypeListView(GenericAPIView):
         return Response(s.AppointmentTypeSerializer(created).data, status=status.HTTP_201_CREATED)
 
 
+class ProviderListView(APIView):
+    required_permission = "appointments.view"
+
+    @extend_schema(
+        summary="The clinic's providers (clinicians and nurses): the names behind slots' ids",
+        description="Every active provider, by name; the same for staff and patients (an "
+        "app names a slot's or an appointment's `provider` with it). Not paginated.",
+        responses={200: s.ProviderSerializer(many=True), **LIST_ERRORS},
+    )
+    def get(self, request):
+        clinic = selectors.actor_clinic(request.user)
+        providers = selectors.provider_list(clinic_id=clinic.pk).only("pk", "name", "role")
+        return Response(s.ProviderSerializer(providers, many=True).data)
+
+
 class TypeDetailView(APIView):
     @extend_schema(
         summary="One appointment type",

@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     re_path(r"^availability/?$", api.RuleListView.as_view(), name="api-availability"),
     re_path(rf"^availability/{ID}/?$", api.RuleDetailView.as_view(), name="api-availability-rule"),
+    re_path(r"^providers/?$", api.ProviderListView.as_view(), name="api-appointment-providers"),
     re_path(r"^slots/?$", api.SlotListView.as_view(), name="api-appointment-slots"),
     re_path(r"^feeds/?$", api.FeedListView.as_view(), name="api-calendar-feeds"),
     re_path(rf"^feeds/{ID}/?$", api.FeedDetailView.as_view(), name="api-calendar-feed"),

@@ -36,10 +36,12 @@ def _link(appointment, user) -> str:
     return reminders.link_for(appointment)
 
 
-def type_names(*, actor) -> list[str]:
-    """The clinic's active appointment types by name: what a programme's appointment step may
-    book (programs.services.appointment_types)."""
-    return list(selectors.type_list(actor=actor, active_only=True).values_list("name", flat=True))
+def types_by_name(*, actor) -> dict[str, str]:
+    """The clinic's active appointment types, name → id: the names a programme's appointment
+    step may book (programs.services.appointment_types), and the id a patient's app books a
+    task's appointment with (a patient reads only the types patients may book)."""
+    types = selectors.type_list(actor=actor, active_only=True)
+    return {name: str(pk) for name, pk in types.values_list("name", "pk")}
 
 
 def appointment_target(*, actor, id: str):
@@ -94,7 +96,7 @@ def fhir_resources(*, actor, patient) -> list[dict]:
 contribute(
     "appointments",
     RecordPage(model="appointments.Appointment", url_name="appointments:detail"),
-    Service(key="appointments.type_names", call=type_names),
+    Service(key="appointments.types_by_name", call=types_by_name),
     Reconciled(model="appointments.Appointment"),
     Reconciled(model="appointments.AppointmentSeries", children=("appointments",), audited=False),
     ChartSource(key="appointments", facts=chart_facts, order=50),

@@ -89,6 +89,13 @@ def clinic_tz(clinic) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(clinic.timezone)
 
 
+def day_has_come(appointment, now=None) -> bool:
+    """The appointment's day (the clinic's) is today or past: a patient can be checked in. A
+    check-in on another day recorded an attendance that had not happened, with no undo."""
+    tz = clinic_tz(appointment.clinic)
+    return appointment.start.astimezone(tz).date() <= (now or timezone.now()).astimezone(tz).date()
+
+
 # --- types and providers ---------------------------------------------------------------------
 def type_list(*, actor, active_only: bool = False):
     """The clinic's appointment types; a patient user sees the active, patient-bookable ones."""

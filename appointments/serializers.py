@@ -133,6 +133,12 @@ class ExceptionUpdateSerializer(ExceptionSerializer):
     provider = serializers.CharField(source="provider_id", read_only=True)
 
 
+class ProviderSerializer(serializers.Serializer):
+    id = serializers.CharField(source="pk")
+    name = serializers.CharField()
+    role = serializers.ChoiceField(choices=["clinician", "nurse"])
+
+
 class SlotSerializer(serializers.Serializer):
     """A week of every provider's slots is thousands of rows: each is written out directly
     (DRF's field-by-field path was two-fifths of that response) and each instant is formatted

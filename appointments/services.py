@@ -15,7 +15,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
-from django.utils import timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -85,6 +85,12 @@ def _not_allowed(appointment, action) -> Conflict:
         code="invalid_transition",
         current_status=appointment.status,
     )
+
+
+def reschedule_refusal(appointment) -> Conflict | None:
+    """Why this appointment cannot be moved (cancelled, attended…), or None: the Move page says
+    it before offering slots."""
+    return None if appointment.status in UPCOMING else _not_allowed(appointment, "reschedule")
 
 
 def _aware(value: datetime.datetime, field: str = "start") -> datetime.datetime:
@@ -162,10 +168,15 @@ def appointment_book(
     """Book one appointment, or a whole series all or nothing; the booked ones, in order.
 
     400 for bad input (start not on a slot boundary, in the past, another clinic's type, not a
-    provider, a recurrence over 52), 403 for a type patients may not book (patient users),
+    provider, a recurrence over 52), 403 for a type patients may not book or a series (patient
+    users),
     409 listing the clashing times when any is taken (then nothing is booked).
     """
     require(actor, "appointments.book")
+    if recurrence and is_patient_user(actor):  # a year of a provider's Mondays in one call
+        raise PermissionDenied(
+            _("A series of appointments is booked by the clinic: call or message them.")
+        )
     if patient.is_archived:  # an archived record is closed: restored first, as for an invitation
         raise ValidationError(
             _("Restore the record of %(name)s to book for them.") % {"name": patient.full_name}
@@ -279,8 +290,9 @@ def appointment_reschedule(
     shift) to a new start and/or provider: the same rules as booking, all or nothing. The old
     time stays in the appointment's history; its reminder goes out for the new time."""
     require(actor, "appointments.reschedule")
-    if appointment.status not in UPCOMING:
-        raise _not_allowed(appointment, "reschedule")
+    refusal = reschedule_refusal(appointment)
+    if refusal is not None:
+        raise refusal
     now = now or timezone.now()
     clinic = appointment.clinic
     tz = selectors.clinic_tz(clinic)
@@ -363,6 +375,13 @@ def appointment_transition(*, actor, appointment: Appointment, action: str, now=
         raise PermissionDenied(_("Your role does not allow this action."))
     if action == "no_show" and appointment.start > now:
         raise Conflict(_("An appointment can be marked as a no-show only after its start."))
+    if action == "check_in" and not selectors.day_has_come(appointment, now):
+        clinic = appointment.clinic
+        day = appointment.start.astimezone(selectors.clinic_tz(clinic)).date()
+        shown = dateformat.format(day, formats.get_format("DATE_FORMAT", lang=clinic.locale_code))
+        raise Conflict(
+            _("A patient is checked in on the day of their appointment (%(day)s).") % {"day": shown}
+        )
     fields = {"status": to_status, "updated_at": now}
     if stamp:
         fields[stamp] = now

@@ -317,6 +317,10 @@ def reschedule(request, pk: str):
         audited=request.method == "GET",
         detail="reschedule form",
     )
+    refusal = services.reschedule_refusal(appointment)
+    if refusal is not None:  # cancelled meanwhile, or opened from an old link: no slots to pick
+        flash_errors(request, refusal)
+        return redirect("appointments:detail", pk=appointment.pk)
     tz = selectors.clinic_tz(appointment.clinic)
     search, found, offered, providers, later = _slot_search(
         request,
@@ -381,6 +385,7 @@ def detail(request, pk: str):
             "tz": selectors.clinic_tz(appointment.clinic),
             "cancel_form": CancelForm(series=appointment.series_id is not None),
             "started": appointment.start <= timezone.now(),
+            "day_has_come": selectors.day_has_come(appointment),
         },
     )
 

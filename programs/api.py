@@ -5,12 +5,10 @@ that may not is 403; a transition the state does not allow, a second completion 
 active enrolment is 409; a value in the wrong unit or out of bounds is 400.
 """
 
-import datetime
-
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.utils.dateparse import parse_date
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -26,6 +24,7 @@ from core.api import (
     FhirJSONRenderer,
     Pagination,
     choice_param,
+    date_param,
     page_params,
     page_response,
     validated,
@@ -152,8 +151,14 @@ class TemplateVersionView(TemplateActionView):
         return super().post(request, pk)
 
 
-def enrollment_body(enrollment, *, tasks=None) -> dict:
-    context = {"goals": services.goals_status(enrollment), "tasks": tasks}
+def task_context(actor) -> dict:
+    """What a task's booking names: the appointment types this reader may book, read only when
+    an appointment task is shown."""
+    return {"type_ids": SimpleLazyObject(lambda: services.appointment_type_ids(actor))}
+
+
+def enrollment_body(actor, enrollment, *, tasks=None) -> dict:
+    context = {"goals": services.goals_status(enrollment), "tasks": tasks} | task_context(actor)
     return s.EnrollmentDetailSerializer(enrollment, context=context).data
 
 
@@ -190,7 +195,9 @@ class EnrollView(APIView):
             care_manager=manager,
         )
         tasks = list(enrollment.tasks.select_related("step"))
-        return Response(enrollment_body(enrollment, tasks=tasks), status=status.HTTP_201_CREATED)
+        return Response(
+            enrollment_body(request.user, enrollment, tasks=tasks), status=status.HTTP_201_CREATED
+        )
 
 
 # --- enrolments -----------------------------------------------------------------------------------
@@ -229,7 +236,9 @@ class EnrollmentDetailView(APIView):
         responses={200: s.EnrollmentDetailSerializer, **READ_ERRORS},
     )
     def get(self, request, pk):
-        return Response(enrollment_body(selectors.enrollment_get(actor=request.user, id=pk)))
+        return Response(
+            enrollment_body(request.user, selectors.enrollment_get(actor=request.user, id=pk))
+        )
 
 
 class EnrollmentTransitionView(APIView):
@@ -253,20 +262,7 @@ class EnrollmentTransitionView(APIView):
             action=self.action,
             reason=data.get("reason", ""),
         )
-        return Response(enrollment_body(enrollment))
-
-
-def _date_param(request, name, default) -> datetime.date:
-    raw = request.query_params.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        day = parse_date(raw)
-    except ValueError:
-        day = None
-    if day is None:
-        raise ValidationError({name: [_("Not a date (YYYY-MM-DD).")]})
-    return day
+        return Response(enrollment_body(request.user, enrollment))
 
 
 class EnrollmentTasksView(APIView):
@@ -277,9 +273,11 @@ class EnrollmentTasksView(APIView):
     )
     def get(self, request, pk):
         enrollment = selectors.enrollment_get(actor=request.user, id=pk)
-        day = _date_param(request, "date", selectors.local_today(enrollment))
+        day = date_param(request, "date", selectors.local_today(enrollment))
         tasks = selectors.tasks_on(enrollment, day)
-        return Response(s.ProgramTaskSerializer(tasks, many=True).data)
+        return Response(
+            s.ProgramTaskSerializer(tasks, many=True, context=task_context(request.user)).data
+        )
 
 
 class EnrollmentMeasurementsView(APIView):
@@ -327,7 +325,7 @@ class TaskCompleteView(APIView):
         task = services.task_complete(
             actor=request.user, task=task, values=values, answers=data.get("answers")
         )
-        return Response(s.ProgramTaskSerializer(task).data)
+        return Response(s.ProgramTaskSerializer(task, context=task_context(request.user)).data)
 
 
 class TaskSkipView(APIView):
@@ -340,5 +338,8 @@ class TaskSkipView(APIView):
     def post(self, request, pk):
         task = selectors.task_get(actor=request.user, id=pk)
         return Response(
-            s.ProgramTaskSerializer(services.task_skip(actor=request.user, task=task)).data
+            s.ProgramTaskSerializer(
+                services.task_skip(actor=request.user, task=task),
+                context=task_context(request.user),
+            ).data
         )

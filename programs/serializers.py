@@ -2,12 +2,14 @@
 tasks, adherence and goals' status, task completion bodies, measurement series."""
 
 import datetime
+from urllib.parse import urlencode
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api import MillisecondDateTimeField, ModelSerializer
+from core.api import MillisecondDateTimeField, ModelSerializer, NumberField
 from core.roles import Role
+from programs.catalogue import MEASURES
 from programs.models import MAX_DURATION_DAYS, Enrollment, Goal, ProgramTemplate, Step, Task
 
 
@@ -59,13 +61,53 @@ class EnrollmentReasonSerializer(serializers.Serializer):
 
 class BookingSerializer(serializers.Serializer):
     appointment_type = serializers.CharField()
+    appointment_type_id = serializers.CharField(
+        allow_null=True,
+        help_text="The type to book (`type` of the slots and of the booking); null when the "
+        "clinic no longer offers it, or patients may not book it themselves.",
+    )
     start = serializers.DateField()
     end = serializers.DateField()
-    slots = serializers.CharField(help_text="The appointments API's free slots (add `type`).")
+    slots = serializers.CharField(
+        help_text="The appointments API's free slots of this type in the window (without "
+        "`type` when appointment_type_id is null)."
+    )
+
+
+class ComponentSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="LOINC code (the `code` of a value).")
+    label = serializers.CharField()
+    unit = serializers.CharField(help_text="UCUM unit (the `unit` of a value).")
+    low = serializers.FloatField(help_text="The lowest value accepted.")
+    high = serializers.FloatField(help_text="The highest value accepted.")
+
+
+class TaskMeasureSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    components = ComponentSerializer(many=True)
+
+
+class QuestionSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="The answer's key in `answers`.")
+    text = serializers.CharField()
+    type = serializers.ChoiceField(
+        ["yes_no", "scale", "text"],
+        help_text="yes_no: true or false; scale: a whole number from 1 to 5; text: at most "
+        "1,000 characters.",
+    )
 
 
 class ProgramTaskSerializer(ModelSerializer):
+    """A task with what the patient's app needs to carry it out: the step's text, the
+    measurement's codes and units, the check-in's questions, the appointment to book."""
+
     title = serializers.CharField(source="step.title", read_only=True)
+    body = serializers.CharField(
+        source="step.body", read_only=True, help_text="The step's text (Markdown)."
+    )
+    measure = serializers.SerializerMethodField()
+    questions = serializers.SerializerMethodField()
     booking = serializers.SerializerMethodField()
     recorded_by = serializers.SerializerMethodField(
         help_text="Who recorded the task done or skipped: the patient, or staff on their behalf."
@@ -74,9 +116,24 @@ class ProgramTaskSerializer(ModelSerializer):
     class Meta:
         model = Task
         fields = [
-            "id", "kind", "title", "day", "due_date", "status", "completed_at", "on_time",
-            "values", "answers", "booking", "recorded_by",
+            "id", "kind", "title", "body", "day", "due_date", "status", "completed_at",
+            "on_time", "measure", "questions", "values", "answers", "booking", "recorded_by",
         ]  # fmt: skip
+
+    @extend_schema_field(TaskMeasureSerializer(allow_null=True))
+    def get_measure(self, task) -> dict | None:
+        """A measurement task: what to send as `values` (one per component)."""
+        if task.kind != Step.Kind.MEASUREMENT or task.step.measure not in MEASURES:
+            return None
+        measure = MEASURES[task.step.measure]
+        return TaskMeasureSerializer(measure).data
+
+    @extend_schema_field(QuestionSerializer(many=True))
+    def get_questions(self, task) -> list[dict]:
+        """A check-in task: what to send as `answers` (one per key)."""
+        if task.kind != Step.Kind.CHECK_IN:
+            return []
+        return QuestionSerializer(task.step.questions, many=True).data
 
     @extend_schema_field(serializers.ChoiceField(["patient", "staff"], allow_null=True))
     def get_recorded_by(self, task) -> str | None:
@@ -93,11 +150,14 @@ class ProgramTaskSerializer(ModelSerializer):
         # a patient's day of tasks a 500.
         window = min(max(task.step.window_days or 0, 0), MAX_DURATION_DAYS)
         end = task.due_date + datetime.timedelta(window)
+        type_id = self.context.get("type_ids", {}).get(task.step.appointment_type)
+        query = {"start": task.due_date, "end": end} | ({"type": type_id} if type_id else {})
         return {
             "appointment_type": task.step.appointment_type,
+            "appointment_type_id": type_id,
             "start": task.due_date.isoformat(),
             "end": end.isoformat(),
-            "slots": f"/api/v1/appointments/slots/?start={task.due_date}&end={end}",
+            "slots": f"/api/v1/appointments/slots/?{urlencode(query)}",
         }
 
 
@@ -113,11 +173,15 @@ class EnrollmentSerializer(ModelSerializer):
     program = ProgramSummarySerializer(source="template", read_only=True)
     patient = serializers.CharField(source="patient_id")
     care_manager = serializers.CharField(source="care_manager_id", allow_null=True)
+    care_manager_name = serializers.CharField(
+        source="care_manager.name", allow_null=True, read_only=True, default=None
+    )
 
     class Meta:
         model = Enrollment
         fields = [
-            "id", "patient", "program", "care_manager", "start_date", "end_date", "state",
+            "id", "patient", "program", "care_manager", "care_manager_name", "start_date",
+            "end_date", "state",
             "reason", "adherence", "off_target", "last_activity_at", "created_at",
         ]  # fmt: skip
 
@@ -134,12 +198,14 @@ class EnrollmentDetailSerializer(EnrollmentSerializer):
 
     def get_tasks(self, enrollment) -> list[dict]:
         tasks = self.context.get("tasks")
-        return ProgramTaskSerializer(tasks, many=True).data if tasks is not None else []
+        if tasks is None:
+            return []
+        return ProgramTaskSerializer(tasks, many=True, context=self.context).data
 
 
 class TaskValueSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=20)
-    value = serializers.FloatField()
+    value = NumberField()
     unit = serializers.CharField(max_length=20)
 
 

@@ -59,7 +59,7 @@ GOAL_FIELDS = ("kind", "description", "code", "comparator", "value", "window_day
 TEMPLATE_FIELDS = ("name", "description", "duration_days")
 # The appointments app's service naming the clinic's active appointment types (peer apps are
 # not imported: core.contributions.Service).
-APPOINTMENT_TYPES = "appointments.type_names"
+APPOINTMENT_TYPES = "appointments.types_by_name"
 
 
 # --- templates ------------------------------------------------------------------------------------
@@ -119,6 +119,15 @@ def appointment_types(actor) -> set[str] | None:
         return set(call_service(APPOINTMENT_TYPES, actor=actor))
     except LookupError:
         return None
+
+
+def appointment_type_ids(actor) -> dict[str, str]:
+    """Name → id of the appointment types this reader may book (a patient: those patients may
+    book), for a task's booking link; empty without the appointments app."""
+    try:
+        return call_service(APPOINTMENT_TYPES, actor=actor)
+    except LookupError:
+        return {}
 
 
 def _is_number(value) -> bool:
@@ -509,13 +518,21 @@ def _check_values(step, values) -> list[dict]:
             bounds = f"{component.low:g}–{component.high:g} {unit_shown(component.unit)}"
             errors.append(
                 _("%(label)s %(value)s is outside %(bounds)s.")
-                % {"label": component.label, "value": value, "bounds": bounds.strip()}
+                % {"label": component.label, "value": f"{value:.10g}", "bounds": bounds.strip()}
             )
             continue
         clean.append({"code": code, "value": value, "unit": unit})
     missing = [component.label for code, component in expected.items() if code not in seen]
     if missing and not errors:  # in the measurement's order: systolic, then diastolic
         errors.append(_("Missing: %s.") % ", ".join(str(label) for label in missing))
+    if not errors and step.measure == "blood_pressure":
+        posted = {item["code"]: item["value"] for item in clean}
+        systolic, diastolic = (posted[component.code] for component in measure.components)
+        if systolic <= diastolic:  # two boxes swapped, most likely: 80/120 is not a reading
+            errors.append(
+                _("Systolic %(systolic)s must be higher than diastolic %(diastolic)s.")
+                % {"systolic": systolic, "diastolic": diastolic}
+            )
     if errors:
         raise ValidationError({"values": errors})
     return clean
@@ -577,7 +594,7 @@ def task_complete(*, actor, task, values=None, answers=None) -> Task:
     require(actor, "programs.tasks.complete")
     enrollment = task.enrollment
     today = schedule.local_today(enrollment.clinic)
-    _check_open(task, enrollment, today)
+    _check_open(actor, task, enrollment, today)
     step = task.step
     clean_values, clean_answers = [], {}
     if task.kind == Step.Kind.MEASUREMENT:
@@ -595,7 +612,9 @@ def task_complete(*, actor, task, values=None, answers=None) -> Task:
         values=clean_values,
         answers=clean_answers,
     ):
-        raise _closed(Task.objects.select_related("completed_by").get(pk=task.pk), enrollment)
+        raise _closed(
+            actor, Task.objects.select_related("completed_by").get(pk=task.pk), enrollment
+        )
     task.status, task.completed_at, task.on_time = Task.Status.DONE, now, on_time
     task.completed_by = actor
     task.values, task.answers = clean_values, clean_answers
@@ -629,30 +648,34 @@ def task_skip(*, actor, task) -> Task:
     require(actor, "programs.tasks.complete")
     enrollment = task.enrollment
     today = schedule.local_today(enrollment.clinic)
-    _check_open(task, enrollment, today)
+    _check_open(actor, task, enrollment, today)
     if not Task.objects.filter(pk=task.pk, status__in=[Task.Status.DUE, Task.Status.MISSED]).update(
         status=Task.Status.SKIPPED, completed_at=timezone.now(), completed_by=actor
     ):
-        raise _closed(Task.objects.select_related("completed_by").get(pk=task.pk), enrollment)
+        raise _closed(
+            actor, Task.objects.select_related("completed_by").get(pk=task.pk), enrollment
+        )
     task.status, task.completed_by = Task.Status.SKIPPED, actor
     _after_activity(enrollment, today, timezone.now())
     audit(actor=actor, action=Action.UPDATE, obj=task, patient_id=task.patient_id, detail="skip")
     return task
 
 
-def _check_open(task, enrollment, today) -> None:
+def _check_open(actor, task, enrollment, today) -> None:
     if task.status in (Task.Status.DONE, Task.Status.SKIPPED):
-        raise _closed(task, enrollment)
+        raise _closed(actor, task, enrollment)
     if enrollment.state != State.ACTIVE:
         raise Conflict(_("The enrolment is %s.") % enrollment.get_state_display().lower())
     if today < task.due_date:
-        raise Conflict(_("This task is due on %s.") % task.due_date.isoformat())
+        shown = formats.get_format("DATE_FORMAT", lang=enrollment.clinic.locale_code)
+        due = dateformat.format(task.due_date, shown)
+        raise Conflict(_("This task is due on %s.") % due)
 
 
-def _closed(task, enrollment) -> Conflict:
-    """The refusal of a task already done or skipped (from another tab, or the patient's app
-    meanwhile): who recorded it and when, at the clinic's time written the clinic's way (the
-    API's request has not activated it), where the task knows."""
+def _closed(actor, task, enrollment) -> Conflict:
+    """The refusal of a task already done or skipped (from another tab, the patient's app
+    meanwhile, or a retry of one's own): who recorded it and when, at the clinic's time written
+    the clinic's way (the API's request has not activated it), where the task knows."""
     who = task.completed_by
     if who is None or task.completed_at is None:
         return Conflict(_("This task is already done or skipped."), status=task.status)
@@ -660,11 +683,19 @@ def _closed(task, enrollment) -> Conflict:
     at = timezone.localtime(task.completed_at, schedule.clinic_zone(clinic))
     shown = "TIME_FORMAT" if at.date() == schedule.local_today(clinic) else "DATETIME_FORMAT"
     when = dateformat.format(at, formats.get_format(shown, lang=clinic.locale_code))
-    text = (
-        _("%(name)s already recorded this task at %(time)s.")
-        if task.status == Task.Status.DONE
-        else _("%(name)s already skipped this task at %(time)s.")
-    )
+    done = task.status == Task.Status.DONE
+    if who.pk == actor.pk:
+        text = (
+            _("You already recorded this task at %(time)s.")
+            if done
+            else _("You already skipped this task at %(time)s.")
+        )
+    else:
+        text = (
+            _("%(name)s already recorded this task at %(time)s.")
+            if done
+            else _("%(name)s already skipped this task at %(time)s.")
+        )
     return Conflict(text % {"name": who.name or who.email, "time": when}, status=task.status)
 
 

@@ -6,6 +6,7 @@ import datetime
 import icalendar
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import AuditEvent
 from appointments.models import Appointment, AppointmentType, AvailabilityRule, Status
@@ -204,6 +205,8 @@ def test_status_actions(desk, api_as, staff, patient, provider, follow_up, monda
     url = f"{BASE}{made['id']}/"
     assert desk.post(url + "confirm").json()["status"] == "confirmed"
     assert desk.post(url + "complete").status_code == 409  # not checked in
+    assert desk.post(url + "check-in").status_code == 409  # not on its day
+    Appointment.objects.filter(pk=made["id"]).update(start=timezone.now())  # the day has come
     assert desk.post(url + "check-in").json()["status"] == "checked_in"
     assert desk.post(url + "cancel", {"reason": "x"}, format="json").status_code == 409
     assert desk.post(url + "complete").json()["status"] == "completed"
