@@ -20,6 +20,7 @@ from core.contributions import (
     Service,
     contribute,
 )
+from core.events import listen
 from core.roles import Role
 from messaging import demo, fhir, selectors, services
 
@@ -144,3 +145,12 @@ contribute(
         order=53,
     ),
 )
+
+
+def _portal_account_linked(event_key: str, obj=None, **payload) -> None:
+    """A patient invited to the app (patients raises it once the e-mail is on its way)."""
+    if event_key == "patients.portal_invited" and obj is not None:
+        services.patient_account_linked(user=obj)
+
+
+listen("messaging", _portal_account_linked)

@@ -16,7 +16,9 @@ def _reference(message) -> dict:
     }
 
 
-def communication(message) -> dict:
+def communication(message, clinic) -> dict:
+    """`clinic`: the recipient of the patient's messages, named (a clinic is not an entry of the
+    patient's bundle, so the export keeps its `display` and drops the reference)."""
     thread = message.thread
     patient = {"reference": f"Patient/{message.patient_id}"}
     resource = {
@@ -34,7 +36,7 @@ def communication(message) -> dict:
         "topic": {"text": thread.subject},
         "sent": message.created_at.isoformat(timespec="milliseconds"),
         "sender": _reference(message),
-        "recipient": [{"reference": f"Organization/{message.clinic_id}"}]
+        "recipient": [{"reference": f"Organization/{clinic.pk}", "display": clinic.name}]
         if message.from_patient
         else [patient],
         "identifier": [{"system": "urn:healthpassport:message-thread", "value": thread.pk}],
@@ -65,4 +67,4 @@ def communications(*, actor, patient) -> list[dict]:
         .select_related("thread", "author")
         .order_by("thread_id", "seq")
     )
-    return [communication(m) for m in messages]
+    return [communication(m, patient.clinic) for m in messages]

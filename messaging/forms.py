@@ -25,6 +25,17 @@ class InboxFilterForm(FilterForm):
     )
     patient = forms.CharField(required=False, widget=forms.HiddenInput)
 
+    def __init__(self, *args, actor=None, **kwargs):
+        """Only the categories the actor reads are offered: the front desk choosing "Clinical
+        question" always found nothing, as if there were no such threads."""
+        super().__init__(*args, **kwargs)
+        if actor is not None:
+            self.fields["category"].choices = [("", _("Any"))] + [
+                (value, label)
+                for value, label in Category.choices
+                if may_read_category(actor, value)
+            ]
+
     def thread_filters(self) -> dict:
         f = self.filters()
         return {

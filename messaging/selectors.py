@@ -178,12 +178,13 @@ def messages_of(*, actor, thread: Thread, since=None, after_seq: int | None = No
     """The thread's messages in order, with `files` (their attachments) and authors; a patient
     never gets an internal remark. `since`/`after_seq`: only the newer ones (for sync)."""
     rows = Message.objects.filter(thread=thread)
-    if is_patient_user(actor):
+    patient = is_patient_user(actor)
+    if patient:
         rows = rows.filter(internal__in=[False])
     if since is not None:
         rows = rows.filter(created_at__gt=since)
-    if after_seq is not None:
-        rows = rows.filter(seq__gt=after_seq)
+    if after_seq is not None:  # a patient counts only what they see (PatientThreadMessage)
+        rows = rows.filter(**{"visible_seq__gt" if patient else "seq__gt": after_seq})
     rows = list(rows.select_related("author").order_by("seq"))
     files: dict = {}
     if rows:
@@ -251,6 +252,7 @@ def patient_panel(*, actor, patient) -> dict:
         "threads": latest[:PANEL_SIZE],
         "more": len(latest) > PANEL_SIZE,
         "can_write": can(actor, "messaging.write"),
+        "some_unreadable": not can(actor, "messaging.all_categories"),
     }
 
 

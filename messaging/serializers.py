@@ -46,7 +46,10 @@ class ThreadMessageSerializer(ModelSerializer):
 
 
 class PatientThreadMessageSerializer(ThreadMessageSerializer):
-    """What a patient receives: no `internal` flag (they never get an internal remark)."""
+    """What a patient receives: no `internal` flag (they never get an internal remark), and the
+    numbering of the messages they see, so a staff remark leaves no gap to notice."""
+
+    seq = serializers.IntegerField(source="visible_seq", read_only=True)
 
     class Meta(ThreadMessageSerializer.Meta):
         fields = [f for f in ThreadMessageSerializer.Meta.fields if f != "internal"]

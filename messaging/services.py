@@ -155,6 +155,23 @@ def _mark_read(user, thread: Thread, *, seq: int, visible_seq: int) -> None:
     _set_counted(state, user, thread)
 
 
+def patient_account_linked(*, user) -> None:
+    """A portal account was just given to a record: its threads start counting for it, with
+    what the patient wrote themself (at the desk, before the account) already read, so the
+    badge and the thread list agree from the first sign-in."""
+    for thread in Thread.objects.filter(patient__user=user):
+        own = (
+            Message.objects.filter(thread=thread, from_patient=True, internal__in=[False])
+            .order_by("-seq")
+            .values_list("visible_seq", flat=True)
+            .first()
+        )
+        if own:
+            _mark_read(user, thread, seq=0, visible_seq=own)
+        else:
+            _set_counted(_read_state(thread, user.pk), user, thread)
+
+
 def thread_read(*, actor, thread: Thread) -> None:
     """Everything up to now is read for the actor (explicit in the API; opening the page)."""
     thread.refresh_from_db(fields=["seq", "visible_seq", "status", "assigned_to"])

@@ -54,7 +54,7 @@ ALL_TAB = ("all", gettext_lazy("All"))
 @require_GET
 @staff_page("messaging.view")
 def inbox(request):
-    form = InboxFilterForm(request.GET)
+    form = InboxFilterForm(request.GET, actor=request.user)
     filters = form.thread_filters()
     page_obj = filtered_page(
         form,

@@ -1,0 +1,27 @@
+"""The inbox offers the categories a role reads, and a patient page's empty panel says why."""
+
+from core.roles import Role
+from tests.messaging.factories import make_thread
+from tests.patients.html_factories import page_text
+
+
+def category_options(client) -> list[str]:
+    form = client.get("/messages/").context["filter_form"]
+    return [value for value, _label in form.fields["category"].choices]
+
+
+def test_the_front_desk_is_offered_the_categories_it_reads(client, staff):
+    client.force_login(staff[Role.RECEPTIONIST])
+    assert category_options(client) == ["", "appointment", "billing"]
+    client.force_login(staff[Role.NURSE])
+    assert {"clinical", "appointment", "billing"} <= set(category_options(client))
+
+
+def test_the_front_desk_panel_says_clinical_threads_are_not_shown(
+    client, staff, patient, clinician
+):
+    make_thread(clinician, patient, category="clinical")
+    client.force_login(staff[Role.RECEPTIONIST])
+    page = page_text(client.get(f"/patients/{patient.pk}/"))
+    assert "Clinical threads are not shown to your role." in page
+    assert "No messages yet." not in page

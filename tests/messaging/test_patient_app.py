@@ -1,0 +1,80 @@
+"""What a patient's app reads of messaging: counts that agree from the first sign-in, and a
+numbering of the messages they see without the gaps staff remarks would leave."""
+
+from messaging import selectors
+from messaging.models import Message
+from patients.services import patient_invite
+from tests.messaging.factories import make_thread, write
+from tests.patients.factories import PatientFactory
+
+
+def test_a_patient_invited_after_a_thread_began_counts_it_unread(
+    api_as, clinic, admin_user, clinician
+):
+    patient = PatientFactory(clinic=clinic, email="mo@example.org")
+    thread = make_thread(clinician, patient, text="Your results are ready to discuss")
+    write(clinician, thread, "Please book a visit")
+
+    user = patient_invite(actor=admin_user, patient=patient).user
+    listed = api_as(user).get("/api/v1/messages/threads/").json()["results"]
+    badge = api_as(user).get("/api/v1/messages/unread-count").json()
+
+    assert [t["unread_count"] for t in listed] == [2]
+    assert badge == {"unread": 2}
+
+
+def test_what_the_patient_wrote_before_the_account_is_read(api_as, clinic, admin_user, clinician):
+    patient = PatientFactory(clinic=clinic, email="mo@example.org")
+    thread = make_thread(clinician, patient, text="How is the rash?")
+    last = Message.objects.get(thread=thread)
+    Message.objects.create(  # as the demo seeds a patient's words, and a desk may record them
+        thread=thread,
+        clinic=clinic,
+        patient=patient,
+        seq=2,
+        visible_seq=2,
+        from_patient=True,
+        text="Better, thanks",
+        created_at=last.created_at,
+    )
+    thread.seq = thread.visible_seq = 2
+    thread.save()
+
+    user = patient_invite(actor=admin_user, patient=patient).user
+
+    assert selectors.unread_count(actor=user) == 0
+    listed = api_as(user).get("/api/v1/messages/threads/").json()["results"]
+    assert [t["unread_count"] for t in listed] == [0]
+
+
+def test_a_patient_s_messages_are_numbered_without_the_remarks(
+    api_as, patient, patient_user, clinician
+):
+    thread = make_thread(patient_user, patient, text="Is my prescription ready?")
+    write(clinician, thread, "Check stock first", internal=True)
+    write(clinician, thread, "Yes, collect it tomorrow")
+    write(patient_user, thread, "Thank you")
+    api = api_as(patient_user)
+
+    everything = api.get(f"/api/v1/messages/threads/{thread.pk}/messages/").json()
+    newer = api.get(f"/api/v1/messages/threads/{thread.pk}/messages/?after=2").json()
+    staff_view = api_as(clinician).get(f"/api/v1/messages/threads/{thread.pk}/messages/").json()
+
+    assert [(m["seq"], m["text"]) for m in everything] == [
+        (1, "Is my prescription ready?"),
+        (2, "Yes, collect it tomorrow"),
+        (3, "Thank you"),
+    ]
+    assert [m["text"] for m in newer] == ["Thank you"]
+    assert [m["seq"] for m in staff_view] == [1, 2, 3, 4]  # staff number every message
+
+
+def test_the_export_names_the_clinic_a_patient_wrote_to(api_as, patient, patient_user, clinic):
+    make_thread(patient_user, patient, text="Is my prescription ready?")
+
+    bundle = api_as(patient_user).get(f"/api/v1/patients/{patient.pk}/export").json()
+
+    (sent,) = [
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Communication"
+    ]
+    assert sent["recipient"] == [{"display": clinic.name}]  # no reference left unresolved
