@@ -21,5 +21,6 @@ urlpatterns = [
     re_path(
         r"^mfa/totp/confirm/?$", mfa_api.TotpConfirmView.as_view(), name="api-mfa-totp-confirm"
     ),
+    re_path(r"^mfa/totp/off/?$", mfa_api.TotpOffView.as_view(), name="api-mfa-totp-off"),
     re_path(r"^mfa/verify/?$", mfa_api.VerifyView.as_view(), name="api-mfa-verify"),
 ]

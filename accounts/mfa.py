@@ -11,7 +11,7 @@ import math
 
 import segno
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -199,9 +199,41 @@ def verify_or_raise(*, user, code: str) -> None:
 
 
 # --- recovery ---------------------------------------------------------------------------------
-def mfa_reset(*, actor, user) -> None:
-    """An admin removes a staff member's second factor (lost phone); they enrol again."""
-    require(actor, "staff.manage")
+def _devices_removed(user) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-    audit(actor=actor, action=Action.MFA_RESET, obj=user, detail="second factor removed")
+
+
+def mfa_reset(*, actor, user, permission: str = "staff.manage", patient_id: str = "") -> None:
+    """The clinic removes someone's second factor (a lost phone): an admin a colleague's, the
+    desk or a clinician a patient's (`permission` "patients.invite", `patient_id` their record,
+    whose access log then shows it). Staff enrol again where their clinic's policy says so."""
+    require(actor, permission)
+    _devices_removed(user)
+    audit(
+        actor=actor,
+        action=Action.MFA_RESET,
+        obj=user,
+        patient_id=patient_id,
+        detail="second factor removed",
+    )
+
+
+def mfa_turn_off(*, user, code: str) -> None:
+    """The holder turns their own second factor off, proving it with a code (from the app, or
+    a backup code); not where their clinic's policy requires one."""
+    if not has_device(user):
+        raise Conflict(_("Two-factor authentication is not on."))
+    if required_by_policy(user):
+        raise PermissionDenied(
+            _("Your clinic requires two-factor authentication: it cannot be turned off.")
+        )
+    verify_or_raise(user=user, code=code)
+    _devices_removed(user)
+    audit(
+        actor=user,
+        action=Action.MFA_RESET,
+        obj=user,
+        clinic=user.clinic_id,
+        detail="second factor turned off by its holder",
+    )

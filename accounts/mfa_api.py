@@ -82,6 +82,21 @@ class TotpConfirmView(EnrolView):
         return Response(body)
 
 
+class TotpOffView(APIView):
+    @extend_schema(
+        request=CodeSerializer,
+        responses={200: ErrorSerializer, 409: ErrorSerializer, 403: ErrorSerializer, **ERRORS},
+        summary="Turn your own two-factor authentication off, with a current or backup code",
+        description="403 where your clinic's policy requires it; 409 when it is not on; 400 "
+        "for a wrong code. Someone who lost both their phone and their backup codes asks the "
+        "clinic to reset it.",
+    )
+    def post(self, request):
+        data = validated(CodeSerializer, request)
+        mfa.mfa_turn_off(user=request.user, code=data["code"])
+        return Response({"detail": _("Two-factor authentication is off.")})
+
+
 class VerifyView(PublicAuthView):
     @extend_schema(
         request=VerifySerializer,

@@ -302,17 +302,42 @@ class PatientInviteView(APIView):
         return Response(answer, status=status.HTTP_202_ACCEPTED)
 
 
+class PatientMfaResetView(APIView):
+    @extend_schema(
+        summary="Turn off the patient's two-factor authentication (a lost phone)",
+        description="For the staff who invite patients to the app. The patient turns it on "
+        "again from the app. 409 when it is not on. Audited as `mfa_reset`, in the patient's "
+        "access log too.",
+        parameters=[ID],
+        request=None,
+        responses={200: ErrorSerializer, 409: ErrorSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request, pk):
+        patient = selectors.patient_get(
+            actor=request.user, id=pk, permission="patients.invite", audited=False
+        )
+        services.patient_mfa_reset(actor=request.user, patient=patient)
+        return Response({"detail": services.PATIENT_MFA_RESET_DONE})
+
+
 class PatientAccessLogView(GenericAPIView):
     serializer_class = s.AccessLogEntrySerializer
 
     @extend_schema(
         summary="Who read or changed this record, newest first (paginated)",
-        description="For clinic admins, and for the patient themself.",
-        parameters=[ID],
+        description="For clinic admins, and for the patient themself. A patient's own reads "
+        "and writes are left out of their log unless `own=true`.",
+        parameters=[
+            ID,
+            OpenApiParameter(
+                "own", str, enum=["true", "false"], description="Patients: include your own."
+            ),
+        ],
         responses={200: s.AccessLogEntrySerializer(many=True), **READ_ERRORS},
     )
     def get(self, request, pk):
-        events = selectors.access_log(actor=request.user, patient_id=pk)
+        own = choice_param(request, "own", ["true", "false"]) == "true"
+        events = selectors.access_log(actor=request.user, patient_id=pk, own=own)
         page = page_of(events, **page_params(request))
         data = self.get_serializer(page.object_list, many=True).data
         return page_response(request, page, data)

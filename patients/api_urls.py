@@ -14,6 +14,9 @@ urlpatterns = [
     re_path(rf"^{ID}/export/?$", export.PatientExportView.as_view(), name="api-patient-export"),
     re_path(rf"^{ID}/invite/?$", api.PatientInviteView.as_view(), name="api-patient-invite"),
     re_path(
+        rf"^{ID}/mfa-reset/?$", api.PatientMfaResetView.as_view(), name="api-patient-mfa-reset"
+    ),
+    re_path(
         rf"^{ID}/allergy-status/?$",
         api.AllergyStatusView.as_view(),
         name="api-patient-allergy-status",

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from accounts import mfa
 from accounts.models import AuditEvent
 from accounts.selectors import audit_events_for_patient
 from core.access import get_in_reach, in_reach, is_patient_user
@@ -37,6 +38,7 @@ from core.lists import (
     page_of,
     starts_with,
 )
+from core.roles import can
 from core.transactions import savepoint, unit
 from patients import phones
 from patients.models import (
@@ -504,13 +506,27 @@ def banner_allergies(patient: Patient) -> list[Allergy]:
 
 
 # --- who read or changed the record --------------------------------------------------------------
-def access_log(*, actor, patient_id: str):
+def app_mfa_resettable(*, actor, patient: Patient) -> bool:
+    """The patient's app account has a second factor this actor may remove (a lost phone);
+    read only for those who may."""
+    return bool(
+        patient.user_id and can(actor, "patients.invite") and mfa.has_device(patient.user_id)
+    )
+
+
+def access_log(*, actor, patient_id: str, own: bool = False):
     """Who read or changed this record, newest first; for clinic admins and for the patient
-    themself. Reading it is one audited 'view' of the record."""
+    themself. Reading it is one audited 'view' of the record.
+
+    The patient's own reads are left out of their log unless `own`: each opening of their app
+    writes some, and a page of them hid the staff who looked."""
     patient = patient_get(
         actor=actor, id=patient_id, permission="patients.access_log", detail="access log"
     )
-    return audit_events_for_patient(patient_id=patient.pk).order_by("-created_at", "-id")
+    events = audit_events_for_patient(patient_id=patient.pk)
+    if is_patient_user(actor) and not own:
+        events = events.exclude(actor=actor)
+    return events.order_by("-created_at", "-id")
 
 
 def access_log_panel(*, actor, patient: Patient) -> dict:

@@ -12,7 +12,9 @@ from django.db import IntegrityError
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts import mfa
 from accounts.models import AuditEvent, User, UserManager
 from accounts.services import (
     account_save_unless_taken,
@@ -273,6 +275,22 @@ def patient_invite(*, actor, patient: Patient, email: str = "") -> Invitation:
         extra_context={"clinic": patient.clinic, "inviter": actor, "patient_id": patient.pk},
     )
     return Invitation(user=user, created=created, sent=sent, email=user.email)
+
+
+PATIENT_MFA_RESET_DONE = gettext_lazy(
+    "Two-factor authentication is off for the patient's app. They can turn it on again there."
+)
+
+
+def patient_mfa_reset(*, actor, patient: Patient) -> None:
+    """The patient lost the phone their app's second factor is on, and its backup codes: the
+    clinic removes it, as an admin does a colleague's; they turn it on again in the app."""
+    require(actor, "patients.invite")
+    if patient.user is None or not mfa.has_device(patient.user):
+        raise Conflict(_("Two-factor authentication is not on for this patient."))
+    mfa.mfa_reset(
+        actor=actor, user=patient.user, permission="patients.invite", patient_id=patient.pk
+    )
 
 
 @unit

@@ -28,6 +28,7 @@ urlpatterns = [
     path("<str:pk>/archive/", views.patient_archive, name="archive"),
     path("<str:pk>/delete/", views.patient_delete, name="delete"),
     path("<str:pk>/invite/", views.patient_invite, name="invite"),
+    path("<str:pk>/mfa-reset/", views.patient_mfa_reset, name="mfa_reset"),
     path("<str:pk>/allergy-status/", views.allergy_status, name="allergy_status"),
     path("<str:pk>/record/", export.record_print, name="record_print"),
     path("<str:pk>/<clinical_kind:kind>/add/", views.clinical_add, name="clinical_add"),

@@ -105,6 +105,7 @@ def patient_detail(request, pk: str):
             "patient": patient,
             "panels": panels_for(actor=request.user, patient=patient),
             "may_delete": may_delete,
+            "app_mfa_resettable": selectors.app_mfa_resettable(actor=request.user, patient=patient),
         },
     )
 
@@ -218,6 +219,20 @@ def patient_invite(request, pk: str):
             messages.SUCCESS if invitation.sent else messages.WARNING,
             services.patient_invitation_message(invitation),
         )
+    return redirect("patients:detail", pk=patient.pk)
+
+
+@require_POST
+@staff_page()
+def patient_mfa_reset(request, pk: str):
+    """The patient lost their phone: their app's second factor is removed."""
+    patient = _patient_for(request, pk, "patients.invite", "")
+    try:
+        services.patient_mfa_reset(actor=request.user, patient=patient)
+    except SERVICE_ERRORS as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(request, services.PATIENT_MFA_RESET_DONE)
     return redirect("patients:detail", pk=patient.pk)
 
 

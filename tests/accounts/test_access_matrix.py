@@ -89,6 +89,7 @@ TABLE = [
     Row("post", f"{AUTH}/mfa/totp", 200),
     Row("post", f"{AUTH}/mfa/totp/confirm", 400, data={"code": "000000"}),
     Row("post", f"{AUTH}/mfa/verify", 400, data={"mfa_token": "forged", "code": "000000"}),
+    Row("post", f"{AUTH}/mfa/totp/off", 409, data={"code": "000000"}),  # not on
 ]
 
 

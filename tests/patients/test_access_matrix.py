@@ -76,6 +76,7 @@ TABLE = [
     Row("get", "/patients/{pk}/delete/", 200, {ADMIN}),
     Row("post", "/patients/{pk}/delete/", 302, {ADMIN}),
     Row("post", "/patients/{pk}/invite/", 302, EDITORS),
+    Row("post", "/patients/{pk}/mfa-reset/", 302, EDITORS),  # "not on": a message, back
     Row("post", "/patients/{pk}/allergy-status/", 302, CLINICAL),
     Row("get", "/patients/{pk}/record/", 200, CLINICAL),
     Row("get", "/patients/{pk}/allergies/add/", 200, CLINICAL),
@@ -96,6 +97,7 @@ TABLE = [
     Row("get", f"{API}/{{pk}}/fhir", 200, STAFF | {PATIENT}),
     Row("get", f"{API}/{{pk}}/export", 200, CLINICAL | {PATIENT}),
     Row("post", f"{API}/{{pk}}/invite", 202, EDITORS),
+    Row("post", f"{API}/{{pk}}/mfa-reset", 409, EDITORS),  # not on for this patient
     Row("get", f"{API}/{{pk}}/access-log", 200, {ADMIN, PATIENT}),
     Row("post", f"{API}/{{pk}}/allergy-status", 400, CLINICAL),
     *clinical_endpoints("allergies"),
