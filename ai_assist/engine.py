@@ -8,11 +8,12 @@ line this engine writes carries the citations of the facts it rests on.
 import datetime
 from decimal import Decimal, InvalidOperation
 
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ai_assist import bm25
+from core import units
 
 ENGINE = "builtin"
 # Part of the summary cache's key: a new version when the same facts are written otherwise.
@@ -80,8 +81,8 @@ def _number(value) -> Decimal | None:
 
 
 def _plain(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
+    """A limit as the result's value is written beside it: the reader's decimal separator."""
+    return formats.number_format(Decimal(format(value.normalize(), "f")))
 
 
 def _months_between(first: datetime.date, last: datetime.date) -> int:
@@ -341,7 +342,8 @@ def explain(result: dict, *, for_patient: bool) -> str:
     """A short explanation of one final result, about grade-8 reading level, with its range and
     no diagnosis."""
     you = _("Your") if for_patient else _("The patient's")
-    test, value, unit = result["test"], result.get("display_value", ""), result.get("unit", "")
+    test, value = result["test"], result.get("display_value", "")
+    unit = units.display(result.get("unit", ""))  # as the value shows it: mIU/L, not m[IU]/L
     low, high = _number(result.get("low")), _number(result.get("high"))
     flag = result.get("flag", "")
     if low is not None and high is not None:

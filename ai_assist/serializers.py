@@ -26,7 +26,10 @@ class _AiOutput(serializers.Serializer):
     citations = AiCitationSerializer(many=True)
     generated_by = AiGeneratedBySerializer()
     generated_at = serializers.CharField()
-    banner = serializers.CharField(help_text="AI-drafted — check before use")
+    banner = serializers.CharField(
+        help_text="AI-drafted — check before use (to a patient: written automatically from "
+        "their result, ask their care team)"
+    )
     notice = serializers.CharField(help_text="Why the built-in engine answered instead, if so.")
 
 
@@ -81,8 +84,8 @@ class AiTriageSerializer(_AiOutput):
 
 
 class AiRangeSerializer(serializers.Serializer):
-    low = serializers.CharField()
-    high = serializers.CharField()
+    low = serializers.FloatField(allow_null=True, help_text="A number, as in the labs API.")
+    high = serializers.FloatField(allow_null=True, help_text="A number, as in the labs API.")
     unit = serializers.CharField()
     text = serializers.CharField()
 

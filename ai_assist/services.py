@@ -13,6 +13,7 @@ note draft is a draft, which only its author can edit and sign.
 import hashlib
 import json
 import re
+from decimal import Decimal
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -38,6 +39,10 @@ from patients.selectors import patient_get
 
 Action = AuditEvent.Action
 BANNER = gettext_lazy("AI-drafted — check before use")  # in the reader's language
+# A patient reads an explanation of their own result: not a clinician's warning about a draft.
+PATIENT_BANNER = gettext_lazy(
+    "Written automatically from your result: ask your care team about anything unclear."
+)
 KEPT_SECONDS = 24 * 3600  # a summary or a triage suggestion, for its record as it is now
 CITATION_MARK = re.compile(r"\[(\d+)\]")
 
@@ -109,13 +114,21 @@ def _external(row: AiSettings):
 
 
 # --- what every output carries -------------------------------------------------------------------
-def _envelope(generated_by: dict, notice: str = "") -> dict:
+def _envelope(generated_by: dict, notice: str = "", *, for_patient: bool = False) -> dict:
     return {
         "generated_by": generated_by,
         "generated_at": timezone.now().isoformat(timespec="milliseconds"),
-        "banner": str(BANNER),
+        "banner": str(PATIENT_BANNER if for_patient else BANNER),
         "notice": notice,
     }
+
+
+def _limit(text: str) -> int | float | None:
+    """A range limit as a JSON number, as the labs API gives it (0.4000 → 0.4; none → null)."""
+    if not text:
+        return None
+    number = Decimal(text).normalize()
+    return int(number) if number == number.to_integral_value() else float(number)
 
 
 def _fallback_notice(error: ProviderError) -> str:
@@ -475,9 +488,9 @@ def result_explain(*, actor, result_id: str) -> dict:
     return {
         "result_id": result["id"],
         "text": text,
-        "range": {"low": result["low"], "high": result["high"], "unit": result["unit"],
-                  "text": result["reference_text"]},
+        "range": {"low": _limit(result["low"]), "high": _limit(result["high"]),
+                  "unit": result["unit"], "text": result["reference_text"]},
         "flag": result["flag"],
         "citations": [{"type": "labs.result", "id": result["id"], "url": url}],
-        **_envelope(generated, notice),
+        **_envelope(generated, notice, for_patient=for_patient),
     }  # fmt: skip

@@ -8,7 +8,7 @@ from core.roles import Role
 from labs.services import result_create
 from notes.models import Note
 from notes.services import note_sign
-from tests.ai_assist.conftest import GLUCOSE
+from tests.ai_assist.conftest import GLUCOSE, add_result
 from tests.labs.factories import days_ago
 from tests.notes.factories import audit_mark, audit_rows_since
 from tests.patients.factories import portal_user
@@ -74,7 +74,7 @@ def test_a_patient_gets_their_own_final_result_explained(api_as, chart):
     body = response.json()
     assert body["text"].startswith("Your LDL cholesterol (calculated) result is 162 mg/dL.")
     assert "above the usual range (below 99 mg/dL)" in body["text"]
-    assert body["range"]["high"].startswith("99")
+    assert (body["range"]["low"], body["range"]["high"]) == (None, 99)  # numbers, as in labs
     assert body["citations"] == [
         {
             "type": "labs.result",
@@ -82,7 +82,26 @@ def test_a_patient_gets_their_own_final_result_explained(api_as, chart):
             "url": f"/api/v1/patients/{chart['patient'].pk}/labs",
         }
     ]
-    assert body["banner"] == "AI-drafted — check before use"
+    assert body["banner"] == (  # not the clinicians' warning about a draft
+        "Written automatically from your result: ask your care team about anything unclear."
+    )
+
+
+def test_a_spanish_patient_reads_one_separator_and_the_unit_as_written(
+    api_as, staff, chart, catalogue
+):
+    user = portal_user(chart["patient"])
+    user.language = "es"
+    user.save()
+    tsh = add_result(
+        chart["patient"], catalogue["3016-3"], "2.3", days_ago(1), actor=staff["admin"]
+    )
+
+    body = explain(api_as, user, tsh).json()
+
+    assert "2,3 mIU/L" in body["text"] and "entre 0,4 y 4 mIU/L" in body["text"]
+    assert "m[IU]" not in body["text"]
+    assert (body["range"]["low"], body["range"]["high"]) == (0.4, 4)
 
 
 def test_a_patient_never_gets_a_preliminary_or_someone_elses_result(api_as, staff, chart):
