@@ -121,6 +121,12 @@ class SafeJSONParser(JSONParser):
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise exceptions.ParseError(_too_deep())
+        except exceptions.ParseError as exc:
+            if isinstance(exc.__context__, UnicodeDecodeError):  # not Python's codec words
+                raise exceptions.ParseError(
+                    _("The body is not UTF-8 text, as JSON must be.")
+                ) from None
+            raise
         problem = _shape_problem(data, MAX_JSON_DEPTH)
         if problem:
             raise exceptions.ParseError(problem)
@@ -302,6 +308,8 @@ def _first_error(errors, path: str = "") -> tuple[str, str]:
         for key, value in errors.items():
             if key in ("non_field_errors", "__all__"):
                 found = _first_error(value, path)
+            elif isinstance(key, int) or str(key).isdigit():  # a list's item, DRF keys by index
+                found = _first_error(value, f"{path}[{key}]")
             else:
                 found = _first_error(value, f"{path}.{key}" if path else str(key))
             if found[1]:
@@ -320,7 +328,7 @@ def _first_error(errors, path: str = "") -> tuple[str, str]:
 def validation_error_body(errors) -> dict:
     """`{"detail": "...", "errors": {field: [messages]}}`: one sentence plus per-field detail."""
     if isinstance(errors, dict):
-        fields = {k: v if isinstance(v, list) else [v] for k, v in errors.items()}
+        fields = {k: v if isinstance(v, list | dict) else [v] for k, v in errors.items()}
         where, first = _first_error(fields)
         return {"detail": f"{where}: {first}" if where else first, "errors": fields}
     messages = errors if isinstance(errors, list) else [errors]

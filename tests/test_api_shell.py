@@ -489,3 +489,22 @@ def test_a_nested_error_says_which_part_of_the_body_is_wrong():
     assert body["detail"] == 'steps[1].kind: "x" is not a valid choice.'
     assert body["errors"]["steps"][1] == {"kind": ['"x" is not a valid choice.']}
     assert validation_error_body({"non_field_errors": ["Clash."]})["detail"] == "Clash."
+
+
+def test_an_item_of_a_list_is_named_by_its_index_not_wrapped():
+    """DRF keys a nested list's errors by index ({0: …}): they were wrapped in a list and named
+    "values[0].0.value"."""
+    from core.api import validation_error_body
+
+    body = validation_error_body({"values": {0: {"value": ["A valid number is required."]}}})
+
+    assert body["detail"] == "values[0].value: A valid number is required."
+    assert body["errors"]["values"] == {0: {"value": ["A valid number is required."]}}
+
+
+def test_a_body_that_is_not_utf8_is_a_400_in_words(admin_api):
+    answer = admin_api.generic(
+        "PATCH", "/api/v1/auth/me", b'{"language": "\xff"}', content_type="application/json"
+    )
+    assert answer.status_code == 400
+    assert answer.json()["detail"] == "The body is not UTF-8 text, as JSON must be."
