@@ -9,7 +9,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.language import LANGUAGE_CHOICES
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, User
 from core.forms import ChangedFieldsMixin, FilterDateField, FilterForm
 from core.roles import Role
 
@@ -48,6 +48,7 @@ class PasswordResetRequestForm(forms.Form):
 
 class ProfileForm(ChangedFieldsMixin, forms.Form):
     FIELDS = ("name", "phone", "language")
+    MODEL = User  # a conflict on one field does not hide a bad phone in another
 
     name = forms.CharField(
         label=_("Name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import ChangedFieldsMixin, FilterForm
-from patients.models import PHONE_MAX_LENGTH, Allergy, Condition, Sex
+from patients.models import PHONE_MAX_LENGTH, Allergy, Condition, Patient, Sex
 from patients.selectors import SORTS, STATUSES
 from patients.services import CLINICAL_FIELDS, DEMOGRAPHIC_FIELDS
 
@@ -67,6 +67,7 @@ class PatientFilterForm(FilterForm):
 # --- demographics -------------------------------------------------------------------------------
 class PatientForm(ChangedFieldsMixin, forms.Form):
     FIELDS = DEMOGRAPHIC_FIELDS
+    MODEL = Patient  # a conflict on one field does not hide another's refusal
 
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)

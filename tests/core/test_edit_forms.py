@@ -221,3 +221,21 @@ def test_a_conflict_on_a_colleagues_role_does_not_hide_a_bad_phone(client, clini
     page = html.unescape(refused.content.decode())
     assert "it is now “Receptionist”" in page
     assert PHONE_ERROR in page
+
+
+def test_a_conflict_on_a_patient_s_name_does_not_hide_a_hidden_character(client, staff, clinic):
+    patient = PatientFactory(clinic=clinic, first_name="Ada", last_name="Lovelace")
+    desk = staff[Role.RECEPTIONIST]
+    client.force_login(desk)
+    opened = drawn_form(client.get(f"/patients/{patient.pk}/edit/"))
+    services.patient_update(actor=staff[Role.NURSE], patient=patient, last_name="King")
+
+    refused = client.post(
+        f"/patients/{patient.pk}/edit/",
+        {**opened, "last_name": "Byron", "first_name": "Ada\u202e"},
+    )
+
+    page = html.unescape(refused.content.decode())
+    assert "it is now “King”" in page
+    assert "invisible text-direction characters" in page  # the model's own check, at once
+    assert Patient.objects.get(pk=patient.pk).first_name == "Ada"
