@@ -227,8 +227,10 @@ def file_upload(
 @unit
 def file_update(*, actor, stored: StoredFile, **fields) -> list[str]:
     """Rename, recategorise, share or unshare; both the old and the new category must be the
-    actor's to write."""
+    actor's to write, and the record the file is on the actor's to change (a draft note's
+    files are its author's)."""
     require(actor, "files.update")
+    ensure_may_change_target(actor=actor, stored=stored)
     if "category" in fields:
         check_category(actor=actor, clinic_id=stored.clinic_id, category=fields["category"])
     if "title" in fields:

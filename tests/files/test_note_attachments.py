@@ -74,3 +74,17 @@ def test_an_admin_cannot_remove_a_file_from_a_colleagues_draft_api(
     assert refused.status_code == 403
     assert "author" in refused.json()["detail"]
     assert not StoredFile.objects.get(pk=stored.pk).is_deleted
+
+
+def test_a_colleague_cannot_rename_or_share_a_draft_s_file(api_as, clinician, staff, patient):
+    draft = make_note(clinician, patient)
+    stored = attach(clinician, draft)
+
+    answer = api_as(staff[Role.NURSE]).patch(
+        f"/api/v1/files/{stored.pk}/", {"title": "Renamed", "shared_with_patient": True}
+    )
+
+    assert answer.status_code == 403
+    assert "Only the author of a draft note" in answer.json()["detail"]
+    stored.refresh_from_db()
+    assert (stored.title, stored.shared_with_patient) == ("letter", False)
