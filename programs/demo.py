@@ -56,8 +56,11 @@ def _history(enrollment, steps, today, rng, zone):
         if due < today or (due == today and rng.random() < 0.5):
             roll = rng.random()
             if roll < diligence:
-                done_at = datetime.datetime.combine(
-                    due, datetime.time(8 + rng.randrange(12), rng.randrange(60)), tzinfo=zone
+                done_at = min(  # today's, never later than now (it showed the evening ahead)
+                    datetime.datetime.combine(
+                        due, datetime.time(8 + rng.randrange(12), rng.randrange(60)), tzinfo=zone
+                    ),
+                    timezone.now(),
                 )
                 task.update(status=Task.Status.DONE, completed_at=done_at, on_time=True)
                 if step.kind == Step.Kind.MEASUREMENT:

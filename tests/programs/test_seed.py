@@ -1,13 +1,15 @@
 """Demo programmes: `seed_demo --program-enrolments N` enrols up to N patients with history."""
 
 import argparse
+import datetime
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import AuditEvent
 from core.contributions import seeders
 from core.roles import Role
-from programs import demo
+from programs import demo, schedule
 from programs.models import Enrollment, Measurement, Task
 from tests.patients.factories import PatientFactory
 
@@ -41,6 +43,21 @@ def test_each_seeded_enrolment_has_its_create_audit_row_and_its_tasks(staff, cli
     )
     with_tasks = set(Task.objects.values_list("enrollment_id", flat=True).distinct())
     assert with_tasks == set(Enrollment.objects.values_list("pk", flat=True))
+
+
+def test_no_seeded_activity_lies_ahead_of_now(staff, clinic, monkeypatch):
+    """Today's tasks were stamped at a random 08:00–19:59: in the morning the dashboard showed
+    "last activity" in the evening ahead."""
+    for _ in range(12):
+        PatientFactory(clinic=clinic)
+    morning = datetime.datetime.now(schedule.clinic_zone(clinic)).replace(hour=8, minute=1)
+    monkeypatch.setattr(timezone, "now", lambda: morning.astimezone(datetime.UTC))
+    demo.seed_enrollments(clinic=clinic, users={Role.NURSE: staff["nurse"]}, count=12)
+    done = Task.objects.exclude(completed_at=None).values_list("completed_at", flat=True)
+    assert done and max(done) <= morning
+    assert all(
+        e.last_activity_at <= morning for e in Enrollment.objects.exclude(last_activity_at=None)
+    )
 
 
 def test_the_option_is_offered_by_seed_demo():
