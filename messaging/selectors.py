@@ -119,6 +119,28 @@ def with_unread(actor, threads: list) -> list:
     return threads
 
 
+UNREAD_TABS_READ = 100  # threads read to count a tab's: past that the tab says "99+"
+
+
+def unread_tabs(*, actor) -> dict[str, int]:
+    """How many threads with something unread each open tab holds for a staff member, so the
+    badge's count can be found: it covers the team inbox too, and the inbox opens on "Assigned
+    to me". Read from the read states that count (their index), at most UNREAD_TABS_READ."""
+    counting = ReadState.objects.filter(user=actor, counted__gt=0).order_by()
+    ids = list(counting.values_list("thread_id", flat=True)[:UNREAD_TABS_READ])
+    tabs = {"mine": 0, "team": 0, "open": 0}
+    if not ids:
+        return tabs
+    open_threads = Thread.objects.filter(pk__in=ids, status=Status.OPEN).order_by()
+    for assigned_to in open_threads.values_list("assigned_to_id", flat=True):
+        tabs["open"] += 1
+        if assigned_to == actor.pk:
+            tabs["mine"] += 1
+        elif assigned_to is None:
+            tabs["team"] += 1
+    return tabs
+
+
 def unread_in(user, thread, state) -> int:
     """The user's unread messages in this thread: how far they read, subtracted from the end.
     A closed thread has none for staff (it left every inbox; a new message reopens it)."""

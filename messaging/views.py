@@ -73,11 +73,21 @@ def inbox(request):
             "page_obj": page_obj,
             "filter_form": form,
             "is_filtered": bool(filters["search"] or filters["category"] or filters["patient"]),
-            "tabs": [*TABS, ALL_TAB] if filters["patient"] else TABS,
+            "tabs": _tabs(request.user, with_all=bool(filters["patient"])),
             "tab": filters["tab"],
             "patient": patient,
         },
     )
+
+
+def _tabs(actor, *, with_all: bool) -> list[tuple]:
+    """(key, label, unread threads as shown: "99+" past the count's bound) of each tab."""
+    unread = selectors.unread_tabs(actor=actor)
+    bound = selectors.UNREAD_TABS_READ
+    return [
+        (key, label, f"{bound - 1}+" if unread.get(key, 0) >= bound else unread.get(key, 0))
+        for key, label in ([*TABS, ALL_TAB] if with_all else TABS)
+    ]
 
 
 def _filter_patient(request, form, pid: str, *, audited: bool):

@@ -25,3 +25,12 @@ def test_the_front_desk_panel_says_clinical_threads_are_not_shown(
     page = page_text(client.get(f"/patients/{patient.pk}/"))
     assert "Clinical threads are not shown to your role." in page
     assert "No messages yet." not in page
+
+
+def test_each_tab_says_how_many_threads_wait_unread(client, staff, patient, patient_user, nurse):
+    make_thread(patient_user, patient, subject="Dizzy", category="clinical")
+    client.force_login(nurse)
+
+    tabs = {key: unread for key, _label, unread in client.get("/messages/").context["tabs"]}
+
+    assert tabs == {"mine": 0, "team": 1, "open": 1, "closed": 0}  # the badge's thread is found
