@@ -371,8 +371,12 @@ def explain(result: dict, *, for_patient: bool) -> str:
         sentences.append(_("That is %(where)s (%(usual)s).") % {"where": where, "usual": usual})
     elif usual:
         sentences.append(_("The usual range for this test is %(usual)s.") % {"usual": usual})
-    if flag in ("critical_high", "critical_low"):
+    if flag in ("critical_high", "critical_low") and result.get("communicated"):
         sentences.append(_("Your care team has been told about this result and will contact you."))
+    elif flag in ("critical_high", "critical_low"):  # not yet recorded as passed on: no promise
+        sentences.append(
+            _("If your clinic has not contacted you about this result today, call them.")
+        )
     elif flag in ("high", "low", "abnormal"):
         sentences.append(
             _("One result outside the range does not mean you are ill. Many things can change it.")

@@ -461,6 +461,8 @@ class ReviewQueueView(GenericAPIView):
 class ResultDetailView(APIView):
     @extend_schema(
         summary="One result, with the history of its corrections",
+        description="A patient reading their own gets it without the clinic's own working: "
+        "no review comment, critical-value communication, staff names or correction reasons.",
         parameters=[ID],
         responses={200: s.ResultDetailSerializer, **READ_ERRORS},
     )
@@ -585,7 +587,8 @@ class ResultFhirView(APIView):
         responses={200: s.FhirObservationSerializer, **READ_ERRORS},
     )
     def get(self, request, pk):
-        return Response(fhir.observation(selectors.result_export(actor=request.user, id=pk)))
+        result = selectors.result_export(actor=request.user, id=pk)
+        return Response(fhir.observation(result, for_patient=is_patient_user(request.user)))
 
 
 # --- per patient ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.access import is_patient_user
 from core.contributions import (
     ChartFact,
     ChartSource,
@@ -119,6 +120,7 @@ def result_for_explain(*, actor, id: str, permission: str) -> dict:
         "clinic_id": str(result.clinic_id),
         "collected_at": result.collected_at,
         "final": result.status in (LabResult.Status.FINAL, LabResult.Status.CORRECTED),
+        "communicated": result.critical_communicated_at is not None,
         "url": reverse("labs:result_detail", args=[result.pk]),
         **_result_data(result),
     }
@@ -131,10 +133,9 @@ def fhir_resources(*, actor, patient) -> list[dict]:
     if not can(actor, selectors.RESULT_READ):
         return []
     results = list(selectors.result_list(actor=actor, patient_id=patient.pk))
-    resources = [fhir.observation(result) for result in results]
-    if not can(actor, "labs.view"):  # the patient: not the reviewer's comment (staff's working)
-        for resource in resources:
-            resource.pop("note", None)
+    for_patient = is_patient_user(actor)
+    resources = [fhir.observation(result, for_patient=for_patient) for result in results]
+    if not can(actor, "labs.view"):
         return resources
     by_order: dict = {}
     for result in reversed(results):  # oldest first within each order

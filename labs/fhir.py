@@ -72,8 +72,9 @@ def _code(name: str, loinc: str) -> dict:
     return concept
 
 
-def observation(result: LabResult, *, id: str | None = None) -> dict:
-    """One result as an R4 Observation (`result.test` should be loaded)."""
+def observation(result: LabResult, *, id: str | None = None, for_patient: bool = False) -> dict:
+    """One result as an R4 Observation (`result.test` should be loaded); its patient's copy
+    without the reviewer's comment (the clinic's own working)."""
     test = result.test
     resource = {
         "resourceType": "Observation",
@@ -113,7 +114,7 @@ def observation(result: LabResult, *, id: str | None = None) -> dict:
         reference["text"] = result.reference_text
     if reference:
         resource["referenceRange"] = [reference]
-    if result.review_comment:
+    if result.review_comment and not for_patient:
         resource["note"] = [{"text": result.review_comment}]
     return resource
 

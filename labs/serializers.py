@@ -262,6 +262,7 @@ class ResultDetailSerializer(ResultSerializer):
     history = serializers.SerializerMethodField(
         help_text=_("Earlier values replaced by corrections, newest first.")
     )
+    revision_serializer = ResultRevisionSerializer
 
     class Meta(ResultSerializer.Meta):
         fields = [*ResultSerializer.Meta.fields, "history"]
@@ -269,7 +270,7 @@ class ResultDetailSerializer(ResultSerializer):
 
     @extend_schema_field(ResultRevisionSerializer(many=True))
     def get_history(self, result):
-        return ResultRevisionSerializer(self.context.get("history", []), many=True).data
+        return self.revision_serializer(self.context.get("history", []), many=True).data
 
 
 # What stays with the clinic: the reviewer's comment, who was told of a critical value and how,
@@ -302,18 +303,14 @@ class PatientResultRevisionSerializer(ResultRevisionSerializer):
     changed_by = None
 
 
-class PatientResultDetailSerializer(PatientResultSerializer):
-    history = serializers.SerializerMethodField(
-        help_text=_("Earlier values replaced by corrections, newest first.")
-    )
+class PatientResultDetailSerializer(ResultDetailSerializer):
+    revision_serializer = PatientResultRevisionSerializer
 
-    class Meta(PatientResultSerializer.Meta):
-        fields = [*PatientResultSerializer.Meta.fields, "history"]
+    class Meta(ResultDetailSerializer.Meta):
+        fields = [
+            f for f in ResultDetailSerializer.Meta.fields if f not in STAFF_ONLY_RESULT_FIELDS
+        ]
         read_only_fields = fields
-
-    @extend_schema_field(PatientResultRevisionSerializer(many=True))
-    def get_history(self, result):
-        return PatientResultRevisionSerializer(self.context.get("history", []), many=True).data
 
 
 class ResultCreateSerializer(serializers.Serializer):

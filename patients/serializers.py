@@ -253,7 +253,8 @@ CLINICAL_SERIALIZERS = {
 
 # --- the access log ----------------------------------------------------------------------------
 class AccessLogEntrySerializer(ModelSerializer):
-    """One access to the record. Patients see who and what; clinic admins also see from where."""
+    """One access to the record. Patients see who and what; clinic admins also see from where
+    and the detail."""
 
     who = serializers.SerializerMethodField(help_text=_("The staff member's (or user's) name."))
     role = serializers.CharField(source="actor_role")
@@ -266,7 +267,10 @@ class AccessLogEntrySerializer(ModelSerializer):
         read_only_fields = fields
 
     def get_fields(self):
-        return _without_unless(self, super().get_fields(), "ip_address", "patients.access_log")
+        """A patient reads who did what and when: not from where, nor the staff's own wording
+        of it ("critical value communicated to … by phone", "internal remark")."""
+        fields = _without_unless(self, super().get_fields(), "ip_address", "patients.access_log")
+        return _without_unless(self, fields, "detail", "patients.access_log")
 
     def get_who(self, event) -> str:
         if event.actor is not None:

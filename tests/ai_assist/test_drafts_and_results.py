@@ -195,3 +195,24 @@ def test_the_settings_page_keeps_a_colleagues_change_to_what_it_left_alone(
 
     row = AiSettings.objects.get(clinic=admin_user.clinic)
     assert (row.external_enabled, row.features) == (True, ["summary"])
+
+
+def test_a_critical_result_promises_a_call_only_once_someone_was_told(
+    api_as, staff, chart, catalogue
+):
+    from labs.services import critical_communication_record
+
+    user = portal_user(chart["patient"])
+    low = add_result(
+        chart["patient"], catalogue["2823-3"], "2.1", days_ago(1), actor=staff["admin"]
+    )
+
+    before = explain(api_as, user, low).json()["text"]
+    critical_communication_record(
+        actor=staff["clinician"], result=low, communicated_to="Dr On-call", method="phone"
+    )
+    after = explain(api_as, user, low).json()["text"]
+
+    assert "has been told" not in before
+    assert "If your clinic has not contacted you about this result today, call them." in before
+    assert "Your care team has been told about this result and will contact you." in after

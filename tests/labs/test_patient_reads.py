@@ -64,3 +64,11 @@ def test_the_patient_s_export_leaves_the_review_comment_out(api_as, staff, revie
     assert mine.status_code == 200
     assert COMMENT not in mine.text
     assert COMMENT in staff_copy.text  # the clinic's own export keeps it
+
+
+def test_the_patient_s_fhir_observation_leaves_the_review_comment_out(api_as, staff, reviewed):
+    url = f"/api/v1/labs/results/{reviewed.pk}/fhir"
+    mine = api_as(portal_user(reviewed.patient)).get(url)
+    staff_copy = api_as(staff[Role.CLINICIAN]).get(url)
+    assert mine.status_code == 200 and "note" not in mine.json()
+    assert staff_copy.json()["note"] == [{"text": COMMENT}]
