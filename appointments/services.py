@@ -15,7 +15,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
-from django.utils import dateformat, formats, timezone
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -37,6 +37,7 @@ from appointments.models import (
 from appointments.recurrence import occurrences
 from core.access import is_patient_user
 from core.audit import CREATE, DELETE, UPDATE, audit
+from core.dates import clinic_format
 from core.errors import Conflict
 from core.models import new_id
 from core.roles import Role, can, require
@@ -378,9 +379,9 @@ def appointment_transition(*, actor, appointment: Appointment, action: str, now=
     if action == "check_in" and not selectors.day_has_come(appointment, now):
         clinic = appointment.clinic
         day = appointment.start.astimezone(selectors.clinic_tz(clinic)).date()
-        shown = dateformat.format(day, formats.get_format("DATE_FORMAT", lang=clinic.locale_code))
         raise Conflict(
-            _("A patient is checked in on the day of their appointment (%(day)s).") % {"day": shown}
+            _("A patient is checked in on the day of their appointment (%(day)s).")
+            % {"day": clinic_format(clinic, day)}
         )
     fields = {"status": to_status, "updated_at": now}
     if stamp:

@@ -42,8 +42,6 @@ class MillisecondDateTimeField(serializers.DateTimeField):
         return super().to_representation(value)
 
 
-# The project's ModelSerializer: model datetimes are served to the millisecond. (A comment, not
-# a docstring: drf-spectacular would show a docstring as every subclass's schema description.)
 class NumberField(serializers.FloatField):
     """A number: DRF's FloatField reads JSON `true` as 1.0, a reading of 1 the app never meant."""
 
@@ -53,6 +51,8 @@ class NumberField(serializers.FloatField):
         return super().to_internal_value(data)
 
 
+# The project's ModelSerializer: model datetimes are served to the millisecond. (A comment, not
+# a docstring: drf-spectacular would show a docstring as every subclass's schema description.)
 # Its fields are built from the model once per class, then copied for each instance as DRF
 # copies declared fields: DRF re-reads the model's metadata and rebuilds every field for each
 # serializer (a patient, 21 fields: 0.93 ms and 3,700 Python calls; the copy 0.25 ms). What a
@@ -222,17 +222,22 @@ def date_param(request, name: str, default: datetime.date | None = None) -> date
     return day
 
 
-def moment_param(request, name: str, *, end_of_day: bool = False) -> datetime.datetime | None:
+def moment_param(
+    request, name: str, *, end_of_day: bool = False, exact: bool = False
+) -> datetime.datetime | None:
     """An ISO 8601 date-time (naive: the current timezone) or date (its start, or its end), else
-    a 400 naming it; refused outside 1900–2999 like `date_param`."""
+    a 400 naming it; refused outside 1900–2999 like `date_param`. `exact`: only a date-time
+    with its offset (a sync cursor, which a day or a guessed zone would shift)."""
     raw = request.query_params.get(name, "").strip()
     if not raw:
         return None
     try:
-        day = parse_date(raw)  # first: parse_datetime would read a date as its midnight
+        day = None if exact else parse_date(raw)  # first: parse_datetime reads a date as 00:00
         moment = None if day else parse_datetime(raw.replace(" ", "+"))  # '+' arrives as ' '
     except ValueError:
         moment = day = None
+    if exact and (moment is None or moment.tzinfo is None):
+        raise exceptions.ValidationError({name: [_("Not an ISO-8601 time with an offset.")]})
     if moment is None and day is None:
         raise exceptions.ValidationError({name: [_("Not an ISO 8601 date or date-time.")]})
     if not in_calendar(day or moment.date()):

@@ -98,6 +98,9 @@ def _json_error(status: int, detail: str = "") -> JsonResponse:
     if not detail:
         detail = {
             400: _("Bad request."),
+            401: _(
+                "Authentication credentials were not provided."
+            ),  # DRF's words (a link opened in a browser)
             403: _("You do not have permission to perform this action."),
             404: _("Not found."),
             405: _("Method not allowed."),

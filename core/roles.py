@@ -33,6 +33,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "patients.archive": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST}),
     "patients.delete": frozenset({Role.ADMIN}),
     "patients.invite": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST}),
+    # a patient who lost the phone of their app's second factor: those who invite them
+    "patients.mfa_reset": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE, Role.RECEPTIONIST}),
     "patients.access_log": frozenset({Role.ADMIN}),
     # patients: the clinical summary (allergies, problems, medications)
     "clinical.view": frozenset({Role.ADMIN, Role.CLINICIAN, Role.NURSE}),

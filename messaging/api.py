@@ -7,7 +7,6 @@ an unknown patient or assignee, a malformed `since`.
 """
 
 from django.http import Http404
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -17,7 +16,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.access import is_patient_user
-from core.api import READ_ERRORS, WRITE_ERRORS, choice_param, page_params, page_response, validated
+from core.api import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    choice_param,
+    moment_param,
+    page_params,
+    page_response,
+    validated,
+)
 from messaging import selectors, services
 from messaging import serializers as s
 from messaging.models import Category
@@ -48,19 +55,6 @@ SINCE = [
 def _bool_param(request, name):
     value = choice_param(request, name, BOOL)
     return None if not value else value == "true"
-
-
-def _since(request):
-    raw = request.query_params.get("since", "").strip()
-    if not raw:
-        return None
-    try:
-        moment = parse_datetime(raw.replace(" ", "+"))
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise ValidationError({"since": [_("Not an ISO-8601 time with an offset.")]})
-    return moment
 
 
 def _after(request):
@@ -175,7 +169,7 @@ class MessageListView(APIView):
         responses={200: s.ThreadMessageSerializer(many=True), **WRITE_ERRORS},
     )
     def get(self, request, pk):
-        since, after = _since(request), _after(request)
+        since, after = moment_param(request, "since", exact=True), _after(request)
         thread = selectors.thread_get(actor=request.user, id=pk, detail="messages")
         rows = selectors.messages_of(
             actor=request.user, thread=thread, since=since, after_seq=after

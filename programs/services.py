@@ -14,13 +14,14 @@ from collections import defaultdict
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
-from django.utils import dateformat, formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import AuditEvent
 from core.audit import audit
 from core.contributions import call_service
+from core.dates import clinic_format
 from core.errors import Conflict
 from core.events import emit
 from core.roles import Role, require
@@ -667,8 +668,7 @@ def _check_open(actor, task, enrollment, today) -> None:
     if enrollment.state != State.ACTIVE:
         raise Conflict(_("The enrolment is %s.") % enrollment.get_state_display().lower())
     if today < task.due_date:
-        shown = formats.get_format("DATE_FORMAT", lang=enrollment.clinic.locale_code)
-        due = dateformat.format(task.due_date, shown)
+        due = clinic_format(enrollment.clinic, task.due_date)
         raise Conflict(_("This task is due on %s.") % due)
 
 
@@ -682,7 +682,7 @@ def _closed(actor, task, enrollment) -> Conflict:
     clinic = enrollment.clinic
     at = timezone.localtime(task.completed_at, schedule.clinic_zone(clinic))
     shown = "TIME_FORMAT" if at.date() == schedule.local_today(clinic) else "DATETIME_FORMAT"
-    when = dateformat.format(at, formats.get_format(shown, lang=clinic.locale_code))
+    when = clinic_format(clinic, at, shown)
     done = task.status == Task.Status.DONE
     if who.pk == actor.pk:
         text = (

@@ -305,7 +305,7 @@ def test_auth_bodies_in_schema_match_the_api(schema):
         "access_token",
         "refresh_token",
     }
-    assert response_fields("/api/v1/auth/me", "get", "200") == USER_FIELDS
+    assert response_fields("/api/v1/auth/me", "get", "200") == USER_FIELDS | {"mfa_enabled"}
 
 
 def test_staff_list_is_documented_as_paginated_and_filterable(schema):
@@ -508,3 +508,13 @@ def test_a_body_that_is_not_utf8_is_a_400_in_words(admin_api):
     )
     assert answer.status_code == 400
     assert answer.json()["detail"] == "The body is not UTF-8 text, as JSON must be."
+
+
+def test_an_api_link_opened_in_a_browser_says_to_sign_in(client):
+    """A notification's link opened on a phone's browser answered 401 "Bad request."."""
+    answer = client.get(
+        "/api/v1/patients/6b1000000000000000000001/labs",
+        HTTP_ACCEPT="text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    )
+    assert answer.status_code == 401
+    assert answer.json()["detail"] == "Authentication credentials were not provided."

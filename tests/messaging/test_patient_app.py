@@ -78,3 +78,13 @@ def test_the_export_names_the_clinic_a_patient_wrote_to(api_as, patient, patient
         e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Communication"
     ]
     assert sent["recipient"] == [{"display": clinic.name}]  # no reference left unresolved
+
+
+def test_a_sync_cursor_outside_the_calendar_is_a_400_not_a_500(api_as, patient, patient_user):
+    thread = make_thread(patient_user, patient, text="Hello")
+    url = f"/api/v1/messages/threads/{thread.pk}/messages/"
+    far = api_as(patient_user).get(url, {"since": "9999-12-31T23:59:59-12:00"})
+    naive = api_as(patient_user).get(url, {"since": "2026-12-01T10:00:00"})
+    assert far.status_code == 400
+    assert far.json()["errors"]["since"] == ["Give a date between 1900 and 2999."]
+    assert naive.json()["errors"]["since"] == ["Not an ISO-8601 time with an offset."]
