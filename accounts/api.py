@@ -138,13 +138,13 @@ class ChangePasswordView(APIView):
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: s.UserSerializer, 401: ErrorSerializer}, summary="You")
+    @extend_schema(responses={200: s.MeSerializer, 401: ErrorSerializer}, summary="You")
     def get(self, request):
-        return Response(s.UserSerializer(request.user).data)
+        return Response(s.MeSerializer(request.user).data)
 
     @extend_schema(
         request=s.ProfileSerializer,
-        responses={200: s.UserSerializer, 400: ErrorSerializer, 401: ErrorSerializer},
+        responses={200: s.MeSerializer, 400: ErrorSerializer, 401: ErrorSerializer},
         summary="Change your name, phone or language",
     )
     def patch(self, request):
@@ -153,4 +153,4 @@ class MeView(APIView):
         changes = {key: data[key] for key in ("name", "phone", "language") if key in data}
         services.profile_update(actor=user, **changes)  # only what was sent
         activate_for(request, user)
-        return Response(s.UserSerializer(user).data)
+        return Response(s.MeSerializer(user).data)

@@ -179,3 +179,23 @@ def send_address_taken(holder, *, template: str, inviting_clinic=None) -> None:
             action_url=context["login_url"],
             action_label=_("Log in"),
         ).send()
+
+
+def send_mfa_removed(user, *, by_clinic: bool) -> None:
+    """Tell an account's holder that its second factor was removed (by the clinic, or with a
+    code of theirs): a reset talked out of the desk would otherwise leave them no trace."""
+    with recipient_language(user, user.clinic):
+        context = {
+            "app_name": settings.APP_NAME,
+            "email": user.email,
+            "by_clinic": by_clinic,
+            "reset_url": absolute_url(reverse("accounts:password_reset")),
+        }
+        branded_message(
+            to=[user.email],
+            subject=render_to_string("accounts/email/mfa_removed_subject.txt", context),
+            text=render_to_string("accounts/email/mfa_removed.txt", context),
+            clinic=user.clinic,
+            reason=_("You got this e-mail because the security of %(email)s changed on %(app)s.")
+            % {"email": user.email, "app": settings.APP_NAME},
+        ).send()

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.emails import send_mfa_removed
 from accounts.models import AuditEvent, User
 from core.audit import audit
 from core.errors import Conflict
@@ -206,10 +207,11 @@ def _devices_removed(user) -> None:
 
 def mfa_reset(*, actor, user, permission: str = "staff.manage", patient_id: str = "") -> None:
     """The clinic removes someone's second factor (a lost phone): an admin a colleague's, the
-    desk or a clinician a patient's (`permission` "patients.invite", `patient_id` their record,
+    desk or a clinician a patient's (`permission` "patients.mfa_reset", `patient_id` their record,
     whose access log then shows it). Staff enrol again where their clinic's policy says so."""
     require(actor, permission)
     _devices_removed(user)
+    send_mfa_removed(user, by_clinic=True)
     audit(
         actor=actor,
         action=Action.MFA_RESET,
@@ -230,6 +232,7 @@ def mfa_turn_off(*, user, code: str) -> None:
         )
     verify_or_raise(user=user, code=code)
     _devices_removed(user)
+    send_mfa_removed(user, by_clinic=False)
     audit(
         actor=user,
         action=Action.MFA_RESET,

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from accounts import mfa
 from accounts.language import LANGUAGE_CHOICES
 from accounts.models import User
 from core.api import MillisecondDateTimeField, ModelSerializer
@@ -45,6 +46,20 @@ class UserSerializer(ModelSerializer):
             return None
         record = getattr(user, "patient_record", None)
         return record.pk if record is not None else None
+
+
+class MeSerializer(UserSerializer):
+    """You: with whether two-factor authentication is on (an app's security screen shows it
+    and offers to turn it on or off)."""
+
+    mfa_enabled = serializers.SerializerMethodField()
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "mfa_enabled"]
+        read_only_fields = fields
+
+    def get_mfa_enabled(self, user) -> bool:
+        return mfa.has_device(user)
 
 
 class ProfileSerializer(serializers.Serializer):

@@ -314,7 +314,7 @@ class PatientMfaResetView(APIView):
     )
     def post(self, request, pk):
         patient = selectors.patient_get(
-            actor=request.user, id=pk, permission="patients.invite", audited=False
+            actor=request.user, id=pk, permission="patients.mfa_reset", audited=False
         )
         services.patient_mfa_reset(actor=request.user, patient=patient)
         return Response({"detail": services.PATIENT_MFA_RESET_DONE})

@@ -510,7 +510,7 @@ def app_mfa_resettable(*, actor, patient: Patient) -> bool:
     """The patient's app account has a second factor this actor may remove (a lost phone);
     read only for those who may."""
     return bool(
-        patient.user_id and can(actor, "patients.invite") and mfa.has_device(patient.user_id)
+        patient.user_id and can(actor, "patients.mfa_reset") and mfa.has_device(patient.user_id)
     )
 
 

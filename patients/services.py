@@ -25,6 +25,7 @@ from accounts.services import (
 from core.audit import audit, audit_patients_read
 from core.contributions import patient_has_records
 from core.errors import Conflict, ServiceError
+from core.events import emit
 from core.roles import Role, require
 from core.services import model_update, only_fields
 from core.transactions import savepoint, unit
@@ -235,6 +236,9 @@ def patient_invitation_message(invitation: Invitation) -> str:
     ) % {"email": email}
 
 
+PORTAL_LINKED = "patients.portal_linked"  # a record was just given its portal account
+
+
 @unit
 def patient_invite(*, actor, patient: Patient, email: str = "") -> Invitation:
     """Give the patient a portal account and e-mail the link that sets its password; calling it
@@ -268,6 +272,7 @@ def patient_invite(*, actor, patient: Patient, email: str = "") -> Invitation:
             return Invitation(user=None, created=True, sent=sent, email=address)
         Patient.objects.filter(pk=patient.pk).update(user=user)
         patient.user = user
+        emit(PORTAL_LINKED, obj=user, patient=patient)  # messaging starts their unread counts
     sent = invitation_send(
         actor=actor,
         user=user,
@@ -285,11 +290,11 @@ PATIENT_MFA_RESET_DONE = gettext_lazy(
 def patient_mfa_reset(*, actor, patient: Patient) -> None:
     """The patient lost the phone their app's second factor is on, and its backup codes: the
     clinic removes it, as an admin does a colleague's; they turn it on again in the app."""
-    require(actor, "patients.invite")
+    require(actor, "patients.mfa_reset")
     if patient.user is None or not mfa.has_device(patient.user):
         raise Conflict(_("Two-factor authentication is not on for this patient."))
     mfa.mfa_reset(
-        actor=actor, user=patient.user, permission="patients.invite", patient_id=patient.pk
+        actor=actor, user=patient.user, permission="patients.mfa_reset", patient_id=patient.pk
     )
 
 

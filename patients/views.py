@@ -226,7 +226,7 @@ def patient_invite(request, pk: str):
 @staff_page()
 def patient_mfa_reset(request, pk: str):
     """The patient lost their phone: their app's second factor is removed."""
-    patient = _patient_for(request, pk, "patients.invite", "")
+    patient = _patient_for(request, pk, "patients.mfa_reset", "")
     try:
         services.patient_mfa_reset(actor=request.user, patient=patient)
     except SERVICE_ERRORS as exc:

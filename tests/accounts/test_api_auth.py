@@ -409,7 +409,7 @@ def test_me_returns_the_user(api_as, clinician):
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == USER_FIELDS
+    assert set(body) == USER_FIELDS | {"mfa_enabled"}  # you: and whether 2FA is on
     assert body["id"] == clinician.pk
     assert body["email"] == clinician.email
     assert body["name"] == clinician.name

@@ -22,7 +22,7 @@ def patient_user(patient):
     return portal_user(patient)
 
 
-def test_a_patient_turns_it_off_with_a_code(api_as, api_client, patient_user, password):
+def test_a_patient_turns_it_off_with_a_code(api_as, api_client, patient_user, password, mailbox):
     enrol(patient_user)
     client = api_as(patient_user)
 
@@ -30,6 +30,8 @@ def test_a_patient_turns_it_off_with_a_code(api_as, api_client, patient_user, pa
 
     assert off.status_code == 200
     assert off.json() == {"detail": "Two-factor authentication is off."}
+    (told,) = [m for m in mailbox.messages if patient_user.email in m.envelope_recipients]
+    assert "with a code from your authenticator or a backup code" in mailbox.body(told)
     assert not mfa.has_device(patient_user)
     assert "access_token" in login(api_client, patient_user, password).json()
     assert client.post(f"{AUTH}/mfa/totp/off", {"code": "123456"}).status_code == 409
@@ -61,13 +63,15 @@ def test_staff_the_policy_requires_cannot_turn_it_off(api_as, clinic, clinician)
 
 
 def test_the_desk_resets_a_patient_s_second_factor(
-    api_as, api_client, staff, patient, patient_user, password
+    api_as, api_client, staff, patient, patient_user, password, mailbox
 ):
     enrol(patient_user)
 
     answer = api_as(staff[Role.RECEPTIONIST]).post(f"/api/v1/patients/{patient.pk}/mfa-reset")
 
     assert answer.status_code == 200
+    (told,) = [m for m in mailbox.messages if patient_user.email in m.envelope_recipients]
+    assert "Your clinic turned off two-factor authentication" in mailbox.body(told)
     assert not mfa.has_device(patient_user)
     assert "access_token" in login(api_client, patient_user, password).json()
     row = AuditEvent.objects.get(action="mfa_reset", object_id=patient_user.pk)
@@ -99,3 +103,10 @@ def test_the_patient_page_offers_the_reset_only_while_it_is_on(admin_web, patien
 
     assert "Two-factor authentication is off for the patient's app." in page_text(done)
     assert not mfa.has_device(patient_user)
+
+
+def test_me_says_whether_two_factor_is_on(api_as, patient_user):
+    client = api_as(patient_user)
+    assert client.get(f"{AUTH}/me").json()["mfa_enabled"] is False
+    enrol(patient_user)
+    assert client.get(f"{AUTH}/me").json()["mfa_enabled"] is True
