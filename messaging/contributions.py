@@ -23,6 +23,7 @@ from core.contributions import (
 from core.events import listen
 from core.roles import Role
 from messaging import demo, fhir, selectors, services
+from patients.services import PORTAL_LINKED
 
 
 # --- notification events (raised by messaging.services; obj is a Message or a Thread) ------------
@@ -148,8 +149,8 @@ contribute(
 
 
 def _portal_account_linked(event_key: str, obj=None, **payload) -> None:
-    """A patient invited to the app (patients raises it once the e-mail is on its way)."""
-    if event_key == "patients.portal_invited" and obj is not None:
+    """A record given its portal account (patients.services.patient_invite, as it links it)."""
+    if event_key == PORTAL_LINKED and obj is not None:
         services.patient_account_linked(user=obj)
 
 

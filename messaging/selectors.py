@@ -119,26 +119,27 @@ def with_unread(actor, threads: list) -> list:
     return threads
 
 
-UNREAD_TABS_READ = 100  # threads read to count a tab's: past that the tab says "99+"
+UNREAD_TABS_READ = 100  # a tab's count is read up to this: past it the tab says "99+"
 
 
 def unread_tabs(*, actor) -> dict[str, int]:
-    """How many threads with something unread each open tab holds for a staff member, so the
-    badge's count can be found: it covers the team inbox too, and the inbox opens on "Assigned
-    to me". Read from the read states that count (their index), at most UNREAD_TABS_READ."""
+    """How many open threads with something unread each tab holds for a staff member, so the
+    badge's messages can be found (it covers the team inbox too; the inbox opens on "Assigned
+    to me"). Only open threads of their inbox count for them (read states, their index):
+    "All open" is those, "Assigned to me" those of the threads assigned to them, the team
+    inbox the rest. "All open" stops at UNREAD_TABS_READ (`more`: the team inbox's count is
+    then at least what it says)."""
     counting = ReadState.objects.filter(user=actor, counted__gt=0).order_by()
-    ids = list(counting.values_list("thread_id", flat=True)[:UNREAD_TABS_READ])
-    tabs = {"mine": 0, "team": 0, "open": 0}
-    if not ids:
-        return tabs
-    open_threads = Thread.objects.filter(pk__in=ids, status=Status.OPEN).order_by()
-    for assigned_to in open_threads.values_list("assigned_to_id", flat=True):
-        tabs["open"] += 1
-        if assigned_to == actor.pk:
-            tabs["mine"] += 1
-        elif assigned_to is None:
-            tabs["team"] += 1
-    return tabs
+    every = len(counting.values_list("pk", flat=True)[:UNREAD_TABS_READ])
+    if not every:
+        return {"mine": 0, "team": 0, "open": 0, "more": False}
+    assigned = Thread.objects.filter(
+        clinic_id=actor.clinic_id, status=Status.OPEN, assigned_to=actor
+    ).order_by()
+    mine_ids = list(assigned.values_list("pk", flat=True)[:UNREAD_TABS_READ])
+    mine = counting.filter(thread_id__in=mine_ids).count() if mine_ids else 0
+    more = every >= UNREAD_TABS_READ
+    return {"mine": mine, "team": max(every - mine, 0), "open": every, "more": more}
 
 
 def unread_in(user, thread, state) -> int:

@@ -158,7 +158,8 @@ def _mark_read(user, thread: Thread, *, seq: int, visible_seq: int) -> None:
 def patient_account_linked(*, user) -> None:
     """A portal account was just given to a record: its threads start counting for it, with
     what the patient wrote themself (at the desk, before the account) already read, so the
-    badge and the thread list agree from the first sign-in."""
+    badge and the thread list agree from the first sign-in (set when the invitation links the
+    account, whether or not its e-mail went out)."""
     for thread in Thread.objects.filter(patient__user=user):
         own = (
             Message.objects.filter(thread=thread, from_patient=True, internal__in=[False])

@@ -81,12 +81,15 @@ def inbox(request):
 
 
 def _tabs(actor, *, with_all: bool) -> list[tuple]:
-    """(key, label, unread threads as shown: "99+" past the count's bound) of each tab."""
+    """(key, label, unread threads as shown) of each tab: past the count's bound "All open"
+    says "99+" and the team inbox "at least" ("40+")."""
     unread = selectors.unread_tabs(actor=actor)
-    bound = selectors.UNREAD_TABS_READ
+    shown = {"mine": unread["mine"], "team": unread["team"], "open": unread["open"]}
+    if unread["more"]:
+        shown["open"] = f"{selectors.UNREAD_TABS_READ - 1}+"
+        shown["team"] = f"{unread['team']}+" if unread["team"] else ""
     return [
-        (key, label, f"{bound - 1}+" if unread.get(key, 0) >= bound else unread.get(key, 0))
-        for key, label in ([*TABS, ALL_TAB] if with_all else TABS)
+        (key, label, shown.get(key, 0)) for key, label in ([*TABS, ALL_TAB] if with_all else TABS)
     ]
 
 
