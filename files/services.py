@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -98,6 +99,15 @@ def ensure_may_change_target(*, actor, stored: StoredFile) -> None:
     """Taking a file off a record, or putting it back, changes the record as attaching does:
     the record's app decides through the same access call (404 / 403)."""
     resolve_target(actor=actor, target_type=stored.target_type, target_id=stored.target_id)
+
+
+def may_change_target(actor, stored: StoredFile) -> bool:
+    """Whether the file page offers its changes: the same access call, answered as a yes/no."""
+    try:
+        ensure_may_change_target(actor=actor, stored=stored)
+    except (PermissionDenied, Http404):
+        return False
+    return True
 
 
 def check_category(*, actor, clinic_id: str, category: str) -> None:

@@ -186,6 +186,8 @@ def file_detail(request, pk: str):
     stored = selectors.file_get(
         actor=request.user, id=pk, include_deleted=can(request.user, "files.restore")
     )
+    # Offered only where they would be allowed: a draft note's files are its author's.
+    changeable = not stored.is_deleted and services.may_change_target(request.user, stored)
     return render(
         request,
         "files/file_detail.html",
@@ -193,8 +195,8 @@ def file_detail(request, pk: str):
             "file": stored,
             "patient": stored.patient,  # base.html's patient header, as on every patient page
             "duplicates": selectors.duplicates_of(actor=request.user, stored=stored),
-            "may_edit": can(request.user, "files.update") and not stored.is_deleted,
-            "may_delete": services.may_delete(request.user, stored) and not stored.is_deleted,
+            "may_edit": can(request.user, "files.update") and changeable,
+            "may_delete": services.may_delete(request.user, stored) and changeable,
             "category_label": selectors.category_labels(clinic_id=stored.clinic_id).get(
                 stored.category, stored.category
             ),

@@ -256,18 +256,22 @@ class NotTheAuthor(PermissionDenied):
     """A 403 about whose note it is, not about the role: pages say so instead of the role text."""
 
 
-def _require_author(actor, note: Note, doing: str) -> None:
+def _require_author(actor, note: Note, doing: str = "", *, refusal: str = "") -> None:
     if note.author_id != actor.pk:
-        raise NotTheAuthor(_("Only the author of a note %(doing)s it.") % {"doing": doing})
+        raise NotTheAuthor(
+            refusal or _("Only the author of a note %(doing)s it.") % {"doing": doing}
+        )
 
 
 def note_for_attachment(*, actor, id: str) -> Note:
     """The files app's access call for a note's files: a draft's files are its author's to add
     or remove, like its text; once signed, anyone who may read the note adds files beside it."""
     note = note_get(actor=actor, id=id, audited=False)
-    if not note.is_signed and note.author_id != actor.pk:
-        raise NotTheAuthor(
-            _("Only the author of a draft note may attach files to it or remove them.")
+    if not note.is_signed:
+        _require_author(
+            actor,
+            note,
+            refusal=_("Only the author of a draft note may attach files to it or remove them."),
         )
     return note
 

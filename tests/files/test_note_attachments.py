@@ -88,3 +88,25 @@ def test_a_colleague_cannot_rename_or_share_a_draft_s_file(api_as, clinician, st
     assert "Only the author of a draft note" in answer.json()["detail"]
     stored.refresh_from_db()
     assert (stored.title, stored.shared_with_patient) == ("letter", False)
+
+
+def test_the_file_page_offers_a_colleague_no_change_to_a_draft_s_file(
+    client, clinician, staff, patient
+):
+    stored = attach(clinician, make_note(clinician, patient))
+    client.force_login(staff[Role.ADMIN])
+    theirs = client.get(f"/files/{stored.pk}/")
+    client.force_login(clinician)
+    mine = client.get(f"/files/{stored.pk}/")
+    assert theirs.status_code == 200
+    assert (theirs.context["may_edit"], theirs.context["may_delete"]) == (False, False)
+    assert (mine.context["may_edit"], mine.context["may_delete"]) == (True, True)
+
+
+def test_a_colleague_cannot_restore_a_draft_s_file(clinician, staff, patient):
+    stored = attach(clinician, make_note(clinician, patient))
+    services.file_delete(actor=clinician, stored=stored)
+    stored.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        services.file_restore(actor=staff[Role.ADMIN], stored=stored)
+    assert StoredFile.objects.get(pk=stored.pk).is_deleted
