@@ -7,7 +7,7 @@ from accounts.models import User
 from clinics.locales import LOCALE_CHOICES, country_choices, timezone_groups
 from clinics.models import BOOKING_POLICY_MAX_HOURS, Clinic, MfaPolicy
 from clinics.services import CLINIC_EDITABLE_FIELDS
-from core.forms import ChangedFieldsMixin, FilterForm
+from core.forms import ChangedFieldsMixin, FilterForm, FilterWidgetRenderer
 from core.roles import STAFF_ROLE_CHOICES, Role
 
 
@@ -56,6 +56,10 @@ def _countries():
 
 
 class ClinicSettingsForm(ChangedFieldsMixin, forms.Form):
+    # Its timezone, country and locale selects hold 853 options: drawn through Django's option
+    # templates the page took 56 ms, half of it in them (the same bytes, in Python).
+    default_renderer = FilterWidgetRenderer()
+
     name = forms.CharField(label=_("Clinic name"), max_length=200)
     logo = forms.ImageField(
         label=_("Logo"),

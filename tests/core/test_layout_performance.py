@@ -230,3 +230,18 @@ def test_a_list_its_first_page_holds_is_counted_by_that_page(clinic, per_page):
 
     assert shown == (4, min(per_page, 4), per_page < 4)
     assert len(queries) == (2 if per_page < 4 else 1)
+
+
+@pytest.mark.django_db
+def test_the_clinic_settings_widgets_are_drawn_as_djangos_templates_draw_them(clinic):
+    """Its three selects hold 853 options (timezones, countries, locales), drawn in Python."""
+    from clinics.forms import ClinicSettingsForm
+
+    initial = ClinicSettingsForm.initial_for(clinic)
+    ours = ClinicSettingsForm(initial=initial)
+    djangos = ClinicSettingsForm(initial=initial, renderer=get_default_renderer())
+    assert isinstance(ours.renderer, FilterWidgetRenderer)
+    for name in ours.fields:
+        assert str(ours[name]) == str(djangos[name]), name
+    options = [flatten_choices(f.choices) for f in ours.fields.values() if hasattr(f, "choices")]
+    assert sum(len(list(found)) for found in options) > 800
