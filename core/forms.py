@@ -69,7 +69,7 @@ class FilterWidgetRenderer(FormRenderer):
     same bytes: through the template engine a list page's filter widgets cost ~3,000-6,000
     Python calls (an include per option and another for its attributes), a tenth of the page.
     Anything else goes to the templates. tests/core/test_layout_performance.py compares every
-    filter form's widgets with Django's rendering."""
+    filter form's widgets with Django's rendering, and the clinic settings' (853 options)."""
 
     def render(self, template_name, context, request=None):
         widget = context.get("widget")
