@@ -3,15 +3,18 @@ lockouts keep their tables inside their own box, with every action reachable, an
 asks first."""
 
 import datetime
+import zoneinfo
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from appointments import services
-from appointments.models import AppointmentType, AvailabilityException
+from appointments.models import Appointment, AppointmentType, AvailabilityException
 from core.roles import Role
-from tests.appointments.conftest import add_hours
+from tests.appointments.conftest import add_hours, local, next_weekday
 from tests.browser.conftest import no_sideways_scroll
+from tests.patients.factories import PatientFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -83,3 +86,34 @@ def test_the_lockouts_page_fits_a_phone(page, log_in, admin_user, clinician, set
     let_in = page.get_by_role("button", name="Let them log in")
     let_in.scroll_into_view_if_needed()
     assert let_in.is_visible()
+
+
+def test_today_keeps_check_in_on_a_phone_screen(page, log_in, staff, clinic):
+    """The list had six columns: on a phone the actions sat past the right edge, to be found by
+    scrolling the table sideways. There, the type and provider go under the patient's name."""
+
+    services.types_install(clinic=clinic)
+    clinician = staff[Role.CLINICIAN]
+    add_hours(clinic, clinician)
+    tz = zoneinfo.ZoneInfo(clinic.timezone)
+    patient = PatientFactory(clinic=clinic, first_name="Lakshmi", last_name="Hudson-Fairweather")
+    (booked,) = services.appointment_book(
+        actor=staff[Role.RECEPTIONIST],
+        patient=patient,
+        provider_id=clinician.pk,
+        type_id=AppointmentType.objects.get(clinic=clinic, name="Follow-up").pk,
+        start=local(next_weekday(0, 2, tz), "09:00", tz),
+    )
+    now = timezone.now()  # moved to now: today's list
+    Appointment.objects.filter(pk=booked.pk).update(
+        start=now, end=now + datetime.timedelta(minutes=20)
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(staff[Role.RECEPTIONIST].email)
+
+    page.goto("/appointments/today/")
+
+    check_in = page.get_by_role("button", name="Check in")
+    box = check_in.bounding_box()
+    assert box["x"] + box["width"] <= 390, box
+    assert page.get_by_text(f"Follow-up · {clinician.name}").is_visible()
