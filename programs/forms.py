@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import ChangedFieldsMixin, FilterForm
+from core.forms import ChangedFieldsMixin, FilterForm, apply_service_errors
 from core.numbers import clinic_decimal_comma, typed_number
 from programs.catalogue import COMPONENTS, MEASURE_CHOICES, MEASURES, unit_shown
 from programs.models import MAX_DURATION_DAYS, Enrollment, Goal, ProgramTemplate, Step
@@ -344,6 +344,22 @@ class TaskDoneForm(forms.Form):
         elif task.kind == Step.Kind.CHECK_IN:
             for n, question in enumerate(task.step.questions):
                 self.fields[f"answer_{n}"] = _answer_field(question)
+
+    def refused(self, exc) -> None:
+        """A service's refusal shown on this form: a check-in's answers next to their
+        questions (each error names its question), anything else as apply_service_errors."""
+        answers = getattr(exc, "error_dict", {}).get("answers", [])
+        fields = {q["key"]: f"answer_{n}" for n, q in enumerate(self.task.step.questions or [])}
+        placed = [e for e in answers if (e.params or {}).get("question") in fields]
+        for error in placed:
+            self.add_error(fields[error.params["question"]], error.message)
+        if placed:
+            exc.error_dict["answers"] = [e for e in answers if e not in placed]
+            if not exc.error_dict["answers"]:
+                del exc.error_dict["answers"]
+            if not exc.error_dict:
+                return
+        apply_service_errors(self, exc)
 
     def done_fields(self) -> dict:
         """services.task_complete's `values` or `answers` (a blank value is left out: "Missing")."""

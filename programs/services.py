@@ -572,8 +572,9 @@ def _check_answers(step, answers) -> dict:
     for question in step.questions:
         key, kind = question["key"], question["type"]
         answer = answers.get(key)
-        if not _answer_ok(kind, answer):
-            errors.append(_answer_refused(kind, answer, question["text"]))
+        if not _answer_ok(kind, answer):  # `params`: the question, for the page's field
+            refused = _answer_refused(kind, answer, question["text"])
+            errors.append(ValidationError(refused, code="answer", params={"question": key}))
         else:
             clean[key] = answer.strip() if isinstance(answer, str) else answer
     if errors:

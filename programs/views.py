@@ -463,7 +463,7 @@ def task_done(request, task_id):
         except Conflict as exc:
             flash_errors(request, exc)
         except SERVICE_ERRORS as exc:
-            apply_service_errors(form, exc)
+            form.refused(exc)
         else:
             messages.success(request, _task_recorded(task, enrollment))
     if form.errors:
