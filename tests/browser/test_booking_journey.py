@@ -54,6 +54,7 @@ def test_changing_the_search_holds_the_book_button_until_searched_again(page, lo
     slots = page.get_by_role(
         "group", name=f"Free slots: Follow-up (20 min) · Any provider · {day(tuesday)}"
     )
+    slots.wait_for()  # the search is a page load: is_visible() alone raced it (failed in CI)
     assert slots.is_visible()
     page.get_by_label("09:00–09:20").check()
     page.get_by_role("button", name="Book").click()
