@@ -200,9 +200,20 @@ def verify_or_raise(*, user, code: str) -> None:
 
 
 # --- recovery ---------------------------------------------------------------------------------
-def _devices_removed(user) -> None:
+def _second_factor_removed(*, actor, user, detail: str, patient_id: str = "") -> None:
+    """The one way a second factor goes: its devices deleted, its holder told by e-mail (a reset
+    talked out of the desk leaves them a trace), one audit row."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    send_mfa_removed(user, by_clinic=actor.pk != user.pk)
+    audit(
+        actor=actor,
+        action=Action.MFA_RESET,
+        obj=user,
+        patient_id=patient_id,
+        clinic=user.clinic_id,
+        detail=detail,
+    )
 
 
 def mfa_reset(*, actor, user, permission: str = "staff.manage", patient_id: str = "") -> None:
@@ -210,14 +221,8 @@ def mfa_reset(*, actor, user, permission: str = "staff.manage", patient_id: str 
     desk or a clinician a patient's (`permission` "patients.mfa_reset", `patient_id` their record,
     whose access log then shows it). Staff enrol again where their clinic's policy says so."""
     require(actor, permission)
-    _devices_removed(user)
-    send_mfa_removed(user, by_clinic=True)
-    audit(
-        actor=actor,
-        action=Action.MFA_RESET,
-        obj=user,
-        patient_id=patient_id,
-        detail="second factor removed",
+    _second_factor_removed(
+        actor=actor, user=user, patient_id=patient_id, detail="second factor removed"
     )
 
 
@@ -231,12 +236,4 @@ def mfa_turn_off(*, user, code: str) -> None:
             _("Your clinic requires two-factor authentication: it cannot be turned off.")
         )
     verify_or_raise(user=user, code=code)
-    _devices_removed(user)
-    send_mfa_removed(user, by_clinic=False)
-    audit(
-        actor=user,
-        action=Action.MFA_RESET,
-        obj=user,
-        clinic=user.clinic_id,
-        detail="second factor turned off by its holder",
-    )
+    _second_factor_removed(actor=user, user=user, detail="second factor turned off by its holder")
