@@ -97,6 +97,8 @@ class AttachmentTarget:
     order: int = 100
     # `url(id)`: the record's staff page, for another app's page that names it (a note's visit).
     url: Callable[[str], str] | None = None
+    # Whether a patient attaches their own files here (their thread) or only reads (a note).
+    patients_attach: bool = True
 
 
 @dataclass(frozen=True)

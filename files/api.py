@@ -2,13 +2,15 @@
 
 - `GET/POST /api/v1/patients/{id}/files/`: a patient's files (filters: category, date range);
   upload one (multipart: `file`, `category`, optional `title`, `shared_with_patient`).
+- `GET/POST /api/v1/notes/{id}/files/`: the same for the files attached to a clinical note,
+  through the notes app's access call for them (a draft's files are its author's).
 - `GET/PATCH/DELETE /api/v1/files/{id}/`: metadata; title, category, sharing; soft delete.
 - `GET /api/v1/files/{id}/download`: the bytes (Range for PDFs and images);
   `GET /api/v1/files/{id}/preview`: the thumbnail / first-page JPEG;
   `POST /api/v1/files/{id}/restore`: undo a delete (clinic admins).
 - `GET /api/v1/files/categories/`: built-in categories and the clinic's own.
 
-Another clinic's patient or file is 404; a role or category the actor may not use is 403.
+Another clinic's patient, note or file is 404; a role or category the actor may not use is 403.
 """
 
 from drf_spectacular.types import OpenApiTypes
@@ -36,6 +38,7 @@ from patients.selectors import patient_get
 
 ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="The file's id.")
 PATIENT_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="The patient's id.")
+NOTE_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="The note's id.")
 LIST_FILTERS = [
     OpenApiParameter("category", str, description="Only this category (a slug)."),
     OpenApiParameter(
@@ -46,6 +49,11 @@ LIST_FILTERS = [
     ),
 ]
 UPLOAD_ERRORS = {**WRITE_ERRORS, 413: ErrorSerializer}
+UPLOAD_DESCRIPTION = (
+    "Multipart form. The type is decided by the file's bytes (PDF, PNG, JPEG, WebP, "
+    "HEIC, TIFF, DICOM, plain text, CSV) and must agree with the file name's "
+    "extension; 400 otherwise, naming the allowed types. 413 above FILE_MAX_MB."
+)
 BYTES_ERRORS = {**READ_ERRORS, 409: ErrorSerializer, 416: None, 423: ErrorSerializer}
 
 
@@ -87,28 +95,63 @@ class PatientFilesView(GenericAPIView):
 
     @extend_schema(
         summary="Upload a file to a patient's record",
-        description=(
-            "Multipart form. The type is decided by the file's bytes (PDF, PNG, JPEG, WebP, "
-            "HEIC, TIFF, DICOM, plain text, CSV) and must agree with the file name's "
-            "extension; 400 otherwise, naming the allowed types. 413 above FILE_MAX_MB."
-        ),
+        description=UPLOAD_DESCRIPTION,
         parameters=[PATIENT_ID],
         request={"multipart/form-data": s.FileUploadSerializer},
         responses={201: s.StoredFileSerializer, **UPLOAD_ERRORS},
     )
     def post(self, request, pk):
-        services.check_request_size(request.META.get("CONTENT_LENGTH"))
-        body = s.FileUploadSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        fields = dict(body.validated_data)
-        stored = services.file_upload(
-            actor=request.user,
-            upload=fields.pop("file"),
-            target_type="patient",
-            target_id=pk,
-            **fields,
+        return upload_response(request, target_type="patient", target_id=pk)
+
+
+def upload_response(request, *, target_type: str, target_id: str) -> Response:
+    """One multipart upload attached to a record: 201 with the file's metadata."""
+    services.check_request_size(request.META.get("CONTENT_LENGTH"))
+    body = s.FileUploadSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    fields = dict(body.validated_data)
+    stored = services.file_upload(
+        actor=request.user,
+        upload=fields.pop("file"),
+        target_type=target_type,
+        target_id=target_id,
+        **fields,
+    )
+    return Response(metadata(request, stored), status=status.HTTP_201_CREATED)
+
+
+class NoteFilesView(GenericAPIView):
+    serializer_class = s.StoredFileSerializer  # paginated lists in the schema
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        summary="A clinical note's files, newest first (filters; paginated)",
+        description=(
+            "A draft's files are its author's; once signed, anyone who may read the note sees them."
+        ),
+        parameters=[NOTE_ID, *LIST_FILTERS],
+        responses={200: s.StoredFileSerializer(many=True), **READ_ERRORS, 400: ErrorSerializer},
+    )
+    def get(self, request, pk):
+        target = services.resolve_target(actor=request.user, target_type="note", target_id=pk)
+        page = selectors.file_page(
+            actor=request.user, target=target, **list_filters(request), **page_params(request)
         )
-        return Response(metadata(request, stored), status=status.HTTP_201_CREATED)
+        data = s.StoredFileSerializer(page.object_list, many=True, context={"request": request})
+        return page_response(request, page, data.data)
+
+    @extend_schema(
+        summary="Attach a file to a clinical note",
+        description=(
+            f"{UPLOAD_DESCRIPTION} Only the author attaches files to a draft (403 for anyone "
+            "else); once signed, anyone who may read the note and upload files."
+        ),
+        parameters=[NOTE_ID],
+        request={"multipart/form-data": s.FileUploadSerializer},
+        responses={201: s.StoredFileSerializer, **UPLOAD_ERRORS},
+    )
+    def post(self, request, pk):
+        return upload_response(request, target_type="note", target_id=pk)
 
 
 class FileDetailView(APIView):

@@ -1,11 +1,16 @@
-"""What the files app adds to the rest: the patient page's Files panel, patients as a target
-files attach to, the admins' quarantine badge on the staff home, and the quarantine event."""
+"""What the files app adds to the rest: the patient page's Files panel, the note page's Files
+box, patients as a target files attach to, the admins' quarantine badge on the staff home, and
+the quarantine event."""
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.contributions import (
+    Aside,
     AttachmentTarget,
     NotificationEvent,
     Panel,
@@ -16,14 +21,31 @@ from core.contributions import (
     Widget,
     contribute,
 )
-from core.roles import Role
+from core.roles import Role, can
 from files import selectors, services
+from files.forms import UploadForm
 from patients.selectors import patient_get
 
 
 def patient_target(*, actor, id: str):
     """A patient's record as an attachment target: the patients app's own access call."""
     return patient_get(actor=actor, id=id, audited=False)
+
+
+def note_files(*, actor, obj) -> dict:
+    """The note page's Files box, where the notes app lets the actor at the note's files (its
+    attachment access call: a draft's are its author's); empty, and not shown, elsewhere."""
+    try:
+        target = services.resolve_target(actor=actor, target_type="note", target_id=obj.pk)
+    except (PermissionDenied, Http404):
+        return {}
+    box = selectors.attached_box(actor=actor, target=target)
+    if can(actor, "files.upload"):
+        box["upload_form"] = UploadForm(
+            categories=selectors.category_list(actor=actor), auto_id="id_note_files_%s"
+        )
+        box["max_mb"] = settings.FILE_MAX_MB
+    return {"note_id": target.id, **box}
 
 
 def clinic_admins(stored):
@@ -49,6 +71,14 @@ contribute(
         permission="files.view",
         order=50,
         context=selectors.patient_panel,
+    ),
+    Aside(
+        key="files.note",
+        record="notes.note",
+        template="files/asides/note_files.html",
+        permission="files.view",
+        order=50,
+        context=note_files,
     ),
     AttachmentTarget(key="patient", label=_("Patient record"), get=patient_target, order=10),
     Widget(

@@ -117,7 +117,12 @@ class StoredFile(BaseModel):
             models.Index(fields=["clinic", "deleted_at", "-created_at"], name="file_clinic"),
             models.Index(fields=["clinic", "patient", "sha256"], name="file_duplicates"),
             models.Index(fields=["clinic", "scan_status"], name="file_scan"),
-            models.Index(fields=["target_type", "target_id"], name="file_target"),
+            # A record's files (a note's Files box), newest first: read off the index, not
+            # every live file of the clinic checked for its target.
+            models.Index(
+                fields=["target_type", "target_id", "deleted_at", "-created_at", "-id"],
+                name="file_target",
+            ),
         ]
 
     def __str__(self):

@@ -100,6 +100,7 @@ def file_list(
     *,
     actor,
     patient=None,
+    target=None,
     clinic_level: bool = False,
     category: str = "",
     search: str = "",
@@ -112,6 +113,8 @@ def file_list(
 
     `status`: "active" (default), "deleted" (soft-deleted ones, for a restore) or
     "quarantined" (a scan found malware). `patient_search` is the patients app's search.
+    `target` (files.services.Target, its record's access call already made): only the files
+    attached to that record, e.g. a note's.
     """
     files = _files_in_reach(actor, include_deleted=status == "deleted")
     files = _readable_filter(actor, files)
@@ -119,6 +122,8 @@ def file_list(
         files = files.filter(deleted_at__isnull=False)
     elif status == "quarantined":
         files = files.filter(scan_status=Scan.INFECTED)
+    if target is not None:
+        files = files.filter(target_type=target.type, target_id=target.id)
     if patient is not None:
         files = files.filter(patient_id=patient.pk)
     elif clinic_level:
@@ -283,6 +288,19 @@ def patient_panel(*, actor, patient) -> dict:
             (slug, labels.get(slug, slug), n) for slug, n in sorted(counts.items())
         ],
         "category_labels": labels,
+    }
+
+
+def attached_box(*, actor, target) -> dict:
+    """A record page's Files box (a note's): every file attached to the record the actor may
+    read, newest first, in one query; part of that page's audited read of the record."""
+    files = file_list(actor=actor, target=target).select_related("uploaded_by")
+    rows = list(files)
+    return {
+        "files": rows,
+        "category_labels": category_labels(
+            clinic_id=target.clinic_id, slugs={row.category for row in rows}
+        ),
     }
 
 

@@ -188,6 +188,8 @@ def file_upload(
     target, 403 for the role or category, 400 for a refused type or bad fields, 413 too large."""
     target = resolve_target(actor=actor, target_type=target_type, target_id=target_id)
     require(actor, "files.upload")
+    if is_patient_user(actor) and not attachment_targets.get(target.type).patients_attach:
+        raise PermissionDenied(_("Patients add files to their own record or messages only."))
     check_category(actor=actor, clinic_id=target.clinic_id, category=category)
     if upload is None:
         raise ValidationError({"file": [_("Choose a file to upload.")]})

@@ -1,5 +1,6 @@
 """HTML pages of the files app: a patient's files (with the upload form), the clinic-wide
-Documents list, a file's preview page, edit / delete / restore, downloads, categories.
+Documents list, a file's preview page, edit / delete / restore, downloads, categories, and the
+upload of the Files box on a note's page (files.contributions.note_files).
 
 Each view makes one call to load what it shows or changes (files.selectors, or
 patients.selectors for the patient a page is about) and translates its errors; writes go
@@ -11,12 +12,14 @@ import datetime
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.contributions import record_pages
 from core.decorators import staff_page
 from core.errors import Conflict, Locked, ServiceError
 from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors
@@ -141,11 +144,10 @@ def _upload_all(request, form, *, target_type: str, target_id: str) -> int:
     return stored_count
 
 
-@require_POST
-@staff_page()
-def patient_upload(request, pid: str):
-    """Without script: the upload form posts its files here (with script, to the API)."""
-    back = reverse("files:patient_files", kwargs={"pid": pid})
+def _posted_upload(request, back: str, *, target_type: str, target_id: str):
+    """Without script, an upload form posts its files here (with script, to the API): each one
+    through the upload service, a message per file or refusal, then back to the page. No access
+    to the record: 404; a role, category or record that refuses the upload: 403."""
     try:
         services.check_request_size(request.META.get("CONTENT_LENGTH"), files=UploadForm.MAX_FILES)
     except SERVICE_ERRORS as exc:
@@ -159,8 +161,26 @@ def patient_upload(request, pid: str):
             for error in errors:
                 messages.error(request, error)
         return redirect(back)
-    _upload_all(request, form, target_type="patient", target_id=pid)
+    _upload_all(request, form, target_type=target_type, target_id=target_id)
     return redirect(back)
+
+
+@require_POST
+@staff_page()
+def patient_upload(request, pid: str):
+    back = reverse("files:patient_files", kwargs={"pid": pid})
+    return _posted_upload(request, back, target_type="patient", target_id=pid)
+
+
+@require_POST
+@staff_page()
+def note_upload(request, note_id: str):
+    """The note page's Files box posts here; back to the note (the notes app names its page)."""
+    page = record_pages.get("notes.Note")
+    if page is None:  # no notes app: no note to attach to
+        raise Http404(_("Not found."))
+    back = reverse(page.url_name, args=[note_id])
+    return _posted_upload(request, back, target_type="note", target_id=note_id)
 
 
 @require_http_methods(["GET", "POST"])

@@ -19,6 +19,7 @@ urlpatterns = [
     path("v1/patients/", include("files.patient_api_urls")),
     path("v1/files/", include("files.api_urls")),
     path("v1/patients/", include("patients.api_urls")),
+    path("v1/notes/", include("files.note_api_urls")),
     path("v1/notes/", include("notes.api_urls")),
     path("v1/appointments/", include("appointments.api_urls")),
     path("v1/", include("programs.api_urls")),

@@ -143,7 +143,12 @@ contribute(
         order=15,
         context=selectors.home_widget,
     ),
-    AttachmentTarget(key="note", label=_("Clinical note"), get=services.note_for_attachment),
+    AttachmentTarget(
+        key="note",
+        label=_("Clinical note"),
+        get=services.note_for_attachment,
+        patients_attach=False,  # a shared note's files are read by the patient, never added to
+    ),
     Seeder(key="notes", add_arguments=demo.add_arguments, seed=demo.seed, order=40),
     NotificationEvent(
         key=services.EVENT_COSIGN_REQUESTED,

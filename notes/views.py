@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.contributions import asides_for
 from core.decorators import staff_page
 from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors
 from core.lists import page_size
@@ -115,11 +116,21 @@ def _note_page_context(request, note) -> dict:
     }
 
 
+def _render_note_page(request, note, **extra):
+    """The note's page, with the boxes other apps add beside it (core.contributions.Aside)."""
+    context = {
+        **_note_page_context(request, note),
+        "asides": asides_for(record="notes.note", actor=request.user, obj=note),
+        **extra,
+    }
+    return render(request, "notes/note_detail.html", context)
+
+
 @require_GET
 @staff_page()
 def note_detail(request, pk):
     note = selectors.note_get(actor=request.user, id=pk)
-    return render(request, "notes/note_detail.html", _note_page_context(request, note))
+    return _render_note_page(request, note)
 
 
 @require_GET
@@ -257,8 +268,7 @@ def note_addendum(request, pk):
         else:
             messages.success(request, _("Addendum added."))
             return redirect("notes:detail", pk=note.pk)
-    context = {**_note_page_context(request, note), "addendum_form": form}
-    return render(request, "notes/note_detail.html", context)
+    return _render_note_page(request, note, addendum_form=form)
 
 
 @require_GET

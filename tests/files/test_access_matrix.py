@@ -1,9 +1,10 @@
 """Who may reach which files page and endpoint: every one × every role × own / other clinic.
 
-Reach comes first (another clinic's patient or file is 404 whatever the role; a patient user
-does not see files that were not shared with them), then the role table: the role's permission
-and the file's category (a receptionist reads ID/insurance and consent files only, a lab
-technician lab reports; a file of another category is 403).
+Reach comes first (another clinic's patient, note or file is 404 whatever the role; a patient
+user does not see files that were not shared with them, nor a note not shared with them), then
+the role table: the role's permission and the file's category (a receptionist reads ID/insurance
+and consent files only, a lab technician lab reports; a file of another category is 403); a
+note's files go with the note (roles that may not read notes: 403).
 """
 
 import pytest
@@ -13,8 +14,10 @@ from files import services
 from patients.models import Patient
 from tests.conftest import STAFF
 from tests.files.factories import make_patient, png_bytes, stored_file, upload
+from tests.notes.factories import install, make_note
 from tests.patients.factories import portal_user
 
+# The site's URLs plus the note files API (until health_passport/api_urls.py includes it).
 pytestmark = pytest.mark.django_db
 
 A, C, N, R, L, P = (
@@ -53,6 +56,14 @@ API = [
         CLINICAL | {L, P},
         set(),
     ),
+    ("get", "/api/v1/notes/{note}/files/", None, CLINICAL, {P}),
+    (
+        "post",
+        "/api/v1/notes/{note}/files/",
+        lambda: {"file": png(), "category": "photo"},
+        CLINICAL,
+        {P},
+    ),
     ("get", "/api/v1/files/{referral}/", None, CLINICAL, {P}),
     ("get", "/api/v1/files/{insurance}/", None, CLINICAL | {R}, {P}),
     ("get", "/api/v1/files/{lab}/", None, CLINICAL | {L}, {P}),
@@ -77,6 +88,12 @@ HTML = [
         lambda: {"files": png(), "category": "id_insurance"},
         CLINICAL | {R},
     ),
+    (
+        "post",
+        "/files/notes/{note}/upload/",
+        lambda: {"files": png(), "category": "photo"},
+        CLINICAL,
+    ),
     ("get", "/files/upload/", None, ALL_STAFF),
     ("post", "/files/upload/", lambda: {"files": png(), "category": "consent"}, CLINICAL | {R}),
     ("get", "/files/{referral}/", None, CLINICAL),
@@ -100,9 +117,12 @@ HTML = [
 
 
 def world(clinic, staff):
-    """A patient with files of several categories, one shared with them, one deleted."""
+    """A patient with files of several categories, one shared with them, one deleted, and a
+    signed note (not shared with them)."""
     admin, clinician = staff[A], staff[C]
     patient = make_patient(clinic)
+    install(clinic)
+    note = make_note(clinician, patient, signed=True)
     deleted = stored_file(admin, patient, name="old.pdf")
     services.file_delete(actor=admin, stored=deleted)
     files = {
@@ -116,7 +136,7 @@ def world(clinic, staff):
     }
     return {
         "patient": patient,
-        "ids": {"patient": patient.pk} | {k: v.pk for k, v in files.items()},
+        "ids": {"patient": patient.pk, "note": note.pk} | {k: v.pk for k, v in files.items()},
     }
 
 
