@@ -4,7 +4,8 @@ cancelling, availability, types, the clinic's policy and calendar feeds.
 Every booking or move claims its time through appointments.claims (a unique index, so it holds
 on MongoDB without transactions); every status change is one conditional write
 (`filter(pk=..., status__in=allowed).update(...) == 1`), so two clicks or two clients never
-both succeed. Every write is audited with the patient's id.
+both succeed. Every write is audited with the patient's id. Booking, moving and cancelling
+are raised as events (core.events) in the same unit, for the apps that act on visits.
 """
 
 import copy
@@ -39,6 +40,7 @@ from core.access import is_patient_user
 from core.audit import CREATE, DELETE, UPDATE, audit
 from core.dates import clinic_format
 from core.errors import Conflict
+from core.events import emit
 from core.models import new_id
 from core.roles import Role, can, require
 from core.services import model_update, only_fields
@@ -59,6 +61,11 @@ TRANSITIONS = {
     "complete": ((Status.CHECKED_IN,), Status.COMPLETED, "completed_at", "appointments.attend"),
     "no_show": (UPCOMING, Status.NO_SHOW, None, "appointments.attend"),
 }
+# Raised inside the write's unit, once per appointment (obj), with the actor: a listener's
+# writes (programs closes the visit's task) commit, or fail, with the booking.
+EVENT_BOOKED = "appointments.booked"
+EVENT_RESCHEDULED = "appointments.rescheduled"
+EVENT_CANCELLED = "appointments.cancelled"
 
 
 def _record(*, actor, appointment, action, note="", previous_start=None, previous_provider=None):
@@ -259,6 +266,7 @@ def appointment_book(
         raise
     for row in rows:
         _record(actor=actor, appointment=row, action="book")
+        emit(EVENT_BOOKED, obj=row, actor=actor)
     return rows
 
 
@@ -361,7 +369,10 @@ def appointment_reschedule(
         )
         moved.append(target.pk)
     rows = Appointment.objects.filter(pk__in=moved).select_related(*selectors.APPOINTMENT_RELATED)
-    return sorted(rows, key=lambda row: row.start)
+    rows = sorted(rows, key=lambda row: row.start)
+    for row in rows:
+        emit(EVENT_RESCHEDULED, obj=row, actor=actor)
+    return rows
 
 
 # --- the status machine ----------------------------------------------------------------------
@@ -435,6 +446,7 @@ def appointment_cancel(
         target.status, target.cancelled_at, target.cancel_reason = Status.CANCELLED, now, reason
         target.cancelled_by = actor
         _record(actor=actor, appointment=target, action="cancel", note=reason)
+        emit(EVENT_CANCELLED, obj=target, actor=actor)
         cancelled.append(target)
     return cancelled
 

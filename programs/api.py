@@ -331,12 +331,14 @@ class TaskCompleteView(APIView):
 class TaskSkipView(APIView):
     @extend_schema(
         summary="Skip a task",
+        description="No body, or an empty object: any other body is a 400.",
         parameters=[ID],
         request=None,
         responses={200: s.ProgramTaskSerializer, **CONFLICT, **WRITE_ERRORS},
     )
     def post(self, request, pk):
         task = selectors.task_get(actor=request.user, id=pk)
+        validated(s.TaskSkipSerializer, request)
         return Response(
             s.ProgramTaskSerializer(
                 services.task_skip(actor=request.user, task=task),

@@ -1,6 +1,7 @@
 """What the programmes app adds to the rest: two published programmes for every new clinic,
 the patient page's Programs panel, facts for summaries (ChartSource), the CarePlan and Goals
-for the whole-record export (FhirResources), the notifications it raises and demo data."""
+for the whole-record export (FhirResources), the notifications it raises, demo data, and what
+it does when a visit is booked, moved or cancelled (the appointments app's events)."""
 
 from django.urls import reverse
 from django.utils import formats
@@ -19,6 +20,7 @@ from core.contributions import (
     Seeder,
     contribute,
 )
+from core.events import listen
 from core.roles import Role
 from programs import demo, fhir, selectors, services
 from programs.catalogue import COMPONENTS, unit_shown
@@ -166,3 +168,21 @@ contribute(
         order=51,
     ),
 )
+
+
+VISIT_EVENTS = {
+    services.APPOINTMENT_BOOKED: services.appointment_booked,
+    services.APPOINTMENT_RESCHEDULED: services.appointment_rescheduled,
+    services.APPOINTMENT_CANCELLED: services.appointment_cancelled,
+}
+
+
+def _visit_event(event_key: str, obj=None, actor=None, **payload) -> None:
+    """A visit booked records its programme task done; moved, the task shows the new day;
+    cancelled, the task is open again (appointments.services raises them in its unit)."""
+    handler = VISIT_EVENTS.get(event_key)
+    if handler is not None and obj is not None:
+        handler(actor=actor, appointment=obj)
+
+
+listen("programs", _visit_event)

@@ -275,6 +275,11 @@ class Task(BaseModel):
     on_time = models.BooleanField(default=False)  # done on or before its due date
     values = models.JSONField(default=list, blank=True)  # [{"code", "value", "unit"}]
     answers = models.JSONField(default=dict, blank=True)  # {question key: answer}
+    # An appointment task recorded done by booking its visit: the appointment (of the
+    # appointments app, by id: no key across domain apps) and its day in the clinic, kept by
+    # the appointments app's events (programs.services.appointment_booked and the others).
+    appointment_id = models.CharField(max_length=24, blank=True, default="")
+    booked_for = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_date", "day", "id"]

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from core.api import MillisecondDateTimeField, ModelSerializer, NumberField
 from core.roles import Role
+from core.services import only_fields
 from programs.catalogue import MEASURES
 from programs.models import MAX_DURATION_DAYS, Enrollment, Goal, ProgramTemplate, Step, Task
 
@@ -112,12 +113,24 @@ class ProgramTaskSerializer(ModelSerializer):
     recorded_by = serializers.SerializerMethodField(
         help_text="Who recorded the task done or skipped: the patient, or staff on their behalf."
     )
+    appointment = serializers.CharField(
+        source="appointment_id",
+        read_only=True,
+        help_text="An appointment task done by booking its visit: the appointment's id (the "
+        "appointments API's); empty otherwise.",
+    )
+    booked_for = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text="The booked visit's day (the clinic's calendar); null when none was booked.",
+    )
 
     class Meta:
         model = Task
         fields = [
             "id", "kind", "title", "body", "day", "due_date", "status", "completed_at",
             "on_time", "measure", "questions", "values", "answers", "booking", "recorded_by",
+            "appointment", "booked_for",
         ]  # fmt: skip
 
     @extend_schema_field(TaskMeasureSerializer(allow_null=True))
@@ -212,6 +225,15 @@ class TaskValueSerializer(serializers.Serializer):
 class TaskCompleteSerializer(serializers.Serializer):
     values = TaskValueSerializer(many=True, required=False)
     answers = serializers.DictField(required=False)
+
+
+class TaskSkipSerializer(serializers.Serializer):
+    """Skipping takes no fields: no body, or an empty object. A field sent is refused by name
+    rather than ignored (a reason or values the app meant to keep would be lost in silence)."""
+
+    def validate(self, attrs):
+        only_fields(self.initial_data, self.fields)
+        return attrs
 
 
 class MeasurementPointSerializer(serializers.Serializer):

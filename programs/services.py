@@ -1,5 +1,6 @@
 """Writes and rules of care programmes: templates (versioned by status), enrolment and its
-state machine, tasks and the values recorded through them, and the scheduled jobs.
+state machine, tasks and the values recorded through them (an appointment task also by booking
+its visit, through the appointments app's events), and the scheduled jobs.
 
 Typed errors: a transition the state does not allow, a second completion or a second active
 enrolment is a Conflict (409); bad values (wrong unit, outside physiological bounds, a start
@@ -661,6 +662,120 @@ def task_skip(*, actor, task) -> Task:
     _after_activity(enrollment, today, timezone.now())
     audit(actor=actor, action=Action.UPDATE, obj=task, patient_id=task.patient_id, detail="skip")
     return task
+
+
+# --- visits booked through the appointments app ---------------------------------------------------
+# The appointments app's events (core.events), raised inside its booking's unit: a peer app, so
+# named here rather than imported.
+APPOINTMENT_BOOKED = "appointments.booked"
+APPOINTMENT_RESCHEDULED = "appointments.rescheduled"
+APPOINTMENT_CANCELLED = "appointments.cancelled"
+OPEN_TASK = (Task.Status.DUE, Task.Status.MISSED)  # what task_complete still takes
+OPEN_ENROLLMENT = (State.ACTIVE, State.PAUSED)
+
+
+def _visit_day(appointment) -> datetime.date:
+    return schedule.local_now(appointment.clinic, appointment.start).date()
+
+
+def _covers(task, day: datetime.date) -> bool:
+    """Whether a visit on `day` is the one this task asks for: within the step's booking window
+    either side of the due date (a visit a few days early counts; the programme's next visit,
+    weeks away, is another task's)."""
+    window = datetime.timedelta(min(task.step.window_days or 0, MAX_DURATION_DAYS))
+    return task.due_date - window <= day <= task.due_date + window
+
+
+def appointment_booked(*, actor, appointment) -> Task | None:
+    """A visit booked, by staff or by the patient, records done the appointment task it answers:
+    of the patient's open tasks (due, or missed: done late, as task_complete takes them) in
+    open enrolments whose step books this type, the earliest whose window covers the visit's
+    day. One visit closes one task at most. Runs inside the booking's unit: a refused booking
+    closes nothing."""
+    day = _visit_day(appointment)
+    reach = datetime.timedelta(MAX_DURATION_DAYS)  # the widest window a step may have
+    candidates = Task.objects.filter(
+        patient_id=appointment.patient_id,
+        kind=Step.Kind.APPOINTMENT,
+        status__in=OPEN_TASK,
+        enrollment__state__in=OPEN_ENROLLMENT,
+        step__appointment_type=appointment.type.name,
+        due_date__gte=day - reach,
+        due_date__lte=day + reach,
+    ).select_related("step", "enrollment__clinic")
+    for task in candidates.order_by("due_date", "day", "id"):
+        if not _covers(task, day):
+            continue
+        enrollment = task.enrollment
+        today, now = schedule.local_today(enrollment.clinic), timezone.now()
+        on_time = today <= task.due_date  # as task_complete: recorded by its due date
+        claimed = Task.objects.filter(pk=task.pk, status__in=OPEN_TASK).update(
+            status=Task.Status.DONE,
+            completed_at=now,
+            completed_by=actor,
+            on_time=on_time,
+            appointment_id=appointment.pk,
+            booked_for=day,
+        )
+        if not claimed:
+            continue  # recorded meanwhile (another tab, the app): the next one, if any
+        task.status, task.completed_at, task.completed_by, task.on_time = (
+            Task.Status.DONE, now, actor, on_time,
+        )  # fmt: skip
+        task.appointment_id, task.booked_for = appointment.pk, day
+        _after_activity(enrollment, today, now)
+        audit(
+            actor=actor, action=Action.UPDATE, obj=task, patient_id=task.patient_id,
+            detail="done: visit booked",
+        )  # fmt: skip
+        return task
+    return None
+
+
+def _tasks_booked(appointment):
+    return Task.objects.filter(
+        patient_id=appointment.patient_id,
+        appointment_id=appointment.pk,
+        status=Task.Status.DONE,
+        enrollment__state__in=OPEN_ENROLLMENT,
+    ).select_related("enrollment__clinic")
+
+
+def appointment_rescheduled(*, actor, appointment) -> None:
+    """A booked visit moved: the task it recorded done shows the new day (and stays done)."""
+    day = _visit_day(appointment)
+    for task in _tasks_booked(appointment).exclude(booked_for=day):
+        Task.objects.filter(pk=task.pk, appointment_id=appointment.pk).update(booked_for=day)
+        audit(
+            actor=actor, action=Action.UPDATE, obj=task, patient_id=task.patient_id,
+            detail="visit moved",
+        )  # fmt: skip
+
+
+def appointment_cancelled(*, actor, appointment) -> None:
+    """A booked visit cancelled: the task it recorded done is open again — due, or missed when
+    an active enrolment's due date has passed (as the nightly job would have left it), so that
+    booking another visit closes it. A no-show leaves it done: the visit was booked."""
+    for task in _tasks_booked(appointment):
+        enrollment = task.enrollment
+        today, now = schedule.local_today(enrollment.clinic), timezone.now()
+        late = enrollment.state == State.ACTIVE and task.due_date < today
+        reopened = Task.objects.filter(
+            pk=task.pk, status=Task.Status.DONE, appointment_id=appointment.pk
+        ).update(
+            status=Task.Status.MISSED if late else Task.Status.DUE,
+            completed_at=None,
+            completed_by=None,
+            on_time=False,
+            appointment_id="",
+            booked_for=None,
+        )
+        if reopened:
+            _after_activity(enrollment, today, now)
+            audit(
+                actor=actor, action=Action.UPDATE, obj=task, patient_id=task.patient_id,
+                detail="reopened: visit cancelled",
+            )  # fmt: skip
 
 
 def _check_open(actor, task, enrollment, today) -> None:

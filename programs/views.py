@@ -404,9 +404,6 @@ def enrollment_detail(request, pk):
     return _enrollment_page(request, enrollment)
 
 
-OPEN_TASK = (Task.Status.DUE, Task.Status.MISSED)  # what task_complete still takes
-
-
 def _enrollment_page(request, enrollment, *, refused: TaskDoneForm | None = None):
     """The enrolment page; `refused`: a task's form the service refused, shown again with what
     was typed and why."""
@@ -423,7 +420,7 @@ def _enrollment_page(request, enrollment, *, refused: TaskDoneForm | None = None
         request.user, "programs.tasks.complete"
     )
     for task in today_tasks:
-        if recording and task.status in OPEN_TASK:
+        if recording and task.status in services.OPEN_TASK:
             mine = refused is not None and refused.task.pk == task.pk
             task.done_form = refused if mine else TaskDoneForm(task=task, clinic=enrollment.clinic)
         elif task.status == Task.Status.DONE:  # what was recorded, beside who recorded it
