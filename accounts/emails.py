@@ -51,6 +51,16 @@ def absolute_url(path: str) -> str:
     return path if path.startswith(("http://", "https://")) else f"{settings.SITE_URL}{path}"
 
 
+def patient_app_url(path: str) -> str:
+    """The patient app's own link to `path` (e.g. "/labs"): patients have only the app, and a
+    phone's browser answers an API path with a 401 page. Empty while PATIENT_APP_LINK is unset."""
+    base = settings.PATIENT_APP_LINK
+    if not base:
+        return ""
+    # One slash between: "healthpassport://" + "/labs" is healthpassport://labs.
+    return base + path.removeprefix("/") if base.endswith("/") else base + path
+
+
 def branded_message(
     *,
     to: list[str],

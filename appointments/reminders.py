@@ -4,17 +4,19 @@
 with one conditional write, `reminder_sent_for = start` where it is not already that start, so
 two workers never both send it, and after a reschedule the new time gets its reminder (the old
 one, already claimed for the old start or never sent, gets none). The message says the clinic,
-date, time and a link, never the reason or anything clinical: the patient's e-mail (through the
-outbox) and, for a portal account, in-app and push through the notifications app.
+date and time, never the reason or anything clinical: the patient's e-mail (through the outbox;
+for a portal account with the app's link, never an API path) and, for a portal account, in-app
+and push through the notifications app.
 """
 
 import datetime
 
+from django.conf import settings
 from django.db.models import F, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from accounts.emails import absolute_url, branded_message, written_for
+from accounts.emails import branded_message, patient_app_url, written_for
 from appointments.models import UPCOMING, Appointment, ClinicAppointmentSettings
 from core.events import emit
 from core.services import pages
@@ -67,9 +69,13 @@ def _send(appointment: Appointment) -> None:
         "time": formats.time_format(start, "TIME_FORMAT"),
         "zone": timezone.get_current_timezone_name(),
     }
-    link = absolute_url(link_for(appointment))
-    text += "\n\n" + _("See it here: %(url)s") % {"url": link}
     patient = appointment.patient
+    # Patients have only the app: its own link when configured, never an API path.
+    link = patient_app_url(f"/appointments/{appointment.pk}") if patient.user_id else ""
+    if link:
+        text += "\n\n" + _("See it here: %(url)s") % {"url": link}
+    elif patient.user_id:
+        text += "\n\n" + _("Open the %(app)s app to see it.") % {"app": settings.APP_NAME}
     address = patient.email or (patient.user.email if patient.user_id else "")
     if address:
         branded_message(
@@ -80,7 +86,7 @@ def _send(appointment: Appointment) -> None:
             reason=_("You got this e-mail because you have an appointment at %(clinic)s.")
             % {"clinic": clinic.name},
             action_url=link,
-            action_label=_("See the appointment"),
+            action_label=_("See the appointment") if link else "",
         ).send()
     emit(EVENT, obj=appointment)
 

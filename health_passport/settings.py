@@ -490,6 +490,10 @@ WEBPUSH_VAPID_PUBLIC_KEY = env.str("WEBPUSH_VAPID_PUBLIC_KEY", default="")
 WEBPUSH_VAPID_SUBJECT = env.str("WEBPUSH_VAPID_SUBJECT", default="") or (
     "mailto:" + DEFAULT_FROM_EMAIL.rpartition("<")[2].rstrip(">")
 )
+# Patients have only the mobile app: their notification e-mails and push messages link to this
+# base + a path such as /labs or /messages/<id> (a universal link like
+# https://app.example.org/open, or a scheme like healthpassport://). Empty: no link.
+PATIENT_APP_LINK = env.str("PATIENT_APP_LINK", default="")
 
 # --- Appointments --------------------------------------------------------------------------------
 # Telehealth meeting links: "{room}" is replaced by each appointment's unguessable room name,

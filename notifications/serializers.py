@@ -1,8 +1,10 @@
 """API shapes of notifications, preferences, devices, webhooks and their deliveries."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import MillisecondDateTimeField, ModelSerializer
+from notifications import targets
 from notifications.models import Device, Notification, Webhook, WebhookDelivery
 
 
@@ -12,6 +14,16 @@ class NotifiedPatientSerializer(serializers.Serializer):
     name = serializers.CharField(source="full_name")
 
 
+class NotificationTargetSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(
+        [kind for kind, _path in targets.APP_ROUTES.values()],
+        help_text="What the app opens.",
+    )
+    id = serializers.CharField(
+        help_text="The record's id (lab_results: the patient's, whose results they are)."
+    )
+
+
 class NotificationSerializer(ModelSerializer):
     patient = NotifiedPatientSerializer(
         source="visible_patient",
@@ -19,12 +31,19 @@ class NotificationSerializer(ModelSerializer):
         allow_null=True,
         help_text="Who it is about, while the reader may see them; null otherwise.",
     )
+    target = serializers.SerializerMethodField(
+        help_text="What a patient's app opens (`link` is its API resource); null for web pages."
+    )
 
     class Meta:
         model = Notification
-        fields = ["id", "event", "title", "patient", "link", "object_type", "object_id"]
+        fields = ["id", "event", "title", "patient", "link", "target", "object_type", "object_id"]
         fields += ["unread", "read_at", "created_at"]
         read_only_fields = fields
+
+    @extend_schema_field(NotificationTargetSerializer(allow_null=True))
+    def get_target(self, notification) -> dict | None:
+        return targets.target_of(notification.link)
 
 
 class UnreadCountSerializer(serializers.Serializer):

@@ -8,6 +8,9 @@ channels. Everything is written in the caller's step; sending is the worker's (s
 No PHI leaves the system: titles are the event's label and the clinic's name ("New lab result
 at Riverside Clinic"), bodies add only a link, webhook bodies only ids. The in-app row keeps the
 record's patient too, which only the in-app list names (notifications.selectors).
+
+Staff e-mails and push messages link to the web page. Patients have only the mobile app: theirs
+link to the app (notifications.targets), or say to open it while PATIENT_APP_LINK is unset.
 """
 
 import json
@@ -27,7 +30,7 @@ from accounts.emails import absolute_url, branded_message, written_for
 from core.contributions import notification_events
 from core.roles import Role, require
 from core.transactions import savepoint, unit
-from notifications import deliveries, retries, webhooks
+from notifications import deliveries, retries, targets, webhooks
 from notifications.models import (
     CHANNELS,
     Channel,
@@ -192,6 +195,14 @@ def _link(spec, obj, user) -> str:
     return reverse("notifications:list") if user.role != Role.PATIENT else ""
 
 
+def _outside_link(user, link: str) -> str:
+    """The address a notification e-mail gives: staff the web page; a patient the app's own link
+    to the same thing (an API path means nothing to a phone's browser), if there is one."""
+    if user.role == Role.PATIENT:
+        return targets.app_link(link)
+    return absolute_url(link) if link else ""
+
+
 def _email(user, spec, clinic, title: str, link: str) -> None:
     """The notification by e-mail; `notify` calls it inside `written_for(user, clinic)`."""
     where = clinic.name if clinic is not None else settings.APP_NAME
@@ -201,8 +212,11 @@ def _email(user, spec, clinic, title: str, link: str) -> None:
     }
     if spec.sentence:
         text = str(spec.sentence) % {"clinic": where}
-    if link:
-        text += "\n\n" + _("Open it here: %(url)s") % {"url": absolute_url(link)}
+    url = _outside_link(user, link)
+    if url:
+        text += "\n\n" + _("Open it here: %(url)s") % {"url": url}
+    elif user.role == Role.PATIENT:
+        text += "\n\n" + _("Open the %(app)s app to see it.") % {"app": settings.APP_NAME}
     reason = _(
         "You got this e-mail because e-mail is on for “%(event)s” in your notification "
         "preferences at %(where)s. Change them in the app."
@@ -213,13 +227,21 @@ def _email(user, spec, clinic, title: str, link: str) -> None:
         text=text,
         clinic=clinic,
         reason=reason,
-        action_url=absolute_url(link) if link else "",
+        action_url=url,
         action_label=_("Open"),
     ).send()
 
 
 def _push(user, spec, clinic, title: str, link: str) -> None:
-    body = {"title": title, "event": spec.key, "url": absolute_url(link or "/")}
+    """Staff get the web page's `url`; a patient's app gets the `target` to open, and `url` only
+    as the app's own link."""
+    body = {"title": title, "event": spec.key}
+    if user.role == Role.PATIENT:
+        body["target"] = targets.target_of(link)
+        if url := targets.app_link(link):
+            body["url"] = url
+    else:
+        body["url"] = absolute_url(link or "/")
     if spec.sentence:
         where = clinic.name if clinic is not None else settings.APP_NAME
         body["body"] = str(spec.sentence) % {"clinic": where}

@@ -35,7 +35,7 @@ def test_sent_once_with_the_time_and_no_reason(booked, mailbox, tz):
     start = booked.start.astimezone(tz)
     assert "Riverside Clinic" in body and start.strftime("%H:%M") in body
     assert start.strftime("%A %d/%m/%Y") in body  # the weekday, then the clinic's (GB) date
-    assert f"/api/v1/appointments/{booked.pk}/" in body
+    assert "/api/" not in body  # no portal account: nothing a link could open
     assert "Chest pain" not in body and "Follow-up" not in body
 
 
@@ -77,6 +77,23 @@ def test_portal_patients_get_an_in_app_notification(booked, patient):
     (note,) = Notification.objects.filter(recipient=patient.user)
     assert note.event == reminders.EVENT and note.link.endswith(f"{booked.pk}/")
     assert "Riverside Clinic" in note.title
+
+
+def test_a_portal_patient_is_sent_to_the_app_never_to_an_api_page(
+    booked, patient, mailbox, settings
+):
+    patient.user = UserFactory(clinic=None, role=Role.PATIENT, email="ada-portal@example.org")
+    patient.save()
+    reminders.reminders_send(now=day_before(booked))
+    body = mailbox.body(mailbox.messages[0])
+    assert "Open the Health Passport app to see it." in body and "/api/" not in body
+
+    settings.PATIENT_APP_LINK = "https://app.example.org/open"
+    Appointment.objects.filter(pk=booked.pk).update(reminder_sent_for=None)  # send it again
+    reminders.reminders_send(now=day_before(booked))
+    body = mailbox.body(mailbox.messages[-1])
+    assert f"See it here: https://app.example.org/open/appointments/{booked.pk}" in body
+    assert "/api/" not in body
 
 
 def test_clinic_lead_time(booked, admin_user):
