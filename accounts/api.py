@@ -14,7 +14,7 @@ from accounts import serializers as s
 from accounts import services
 from accounts.language import activate_for
 from accounts.mfa_serializers import MfaChallengeSerializer, MfaEnrolmentRequiredSerializer
-from core.api import ErrorSerializer, validated
+from core.api import ErrorSerializer, SessionNotValid, validated
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 429: ErrorSerializer}
 
@@ -80,8 +80,8 @@ class RefreshView(PublicAuthView):
         data = validated(s.RefreshSerializer, request)
         try:
             return Response(services.tokens_rotate(**data))
-        except DjangoValidationError as exc:
-            raise AuthenticationFailed(exc.messages[0])
+        except DjangoValidationError:
+            raise SessionNotValid() from None  # the app signs the person in again
 
 
 class LogoutView(APIView):

@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import authentication
 
 from accounts.language import activate_for
 from accounts.models import UserManager
 from accounts.tokens import FAMILY_CLAIM, GENERATION_CLAIM, family_is_live
+from core.api import SessionNotValid
 from core.middleware import client_ip
 
 
@@ -28,7 +28,7 @@ class JWTAuthentication(authentication.JWTAuthentication):
 
     def get_user(self, validated_token):
         user = super().get_user(validated_token)
-        revoked = AuthenticationFailed(_("This token has been revoked."), code="token_revoked")
+        revoked = SessionNotValid(code="token_revoked")  # logout, deactivation: sign in again
         if validated_token.get(GENERATION_CLAIM, 0) != user.token_generation:
             raise revoked
         family = validated_token.get(FAMILY_CLAIM)

@@ -3,6 +3,7 @@ by views that load no record, the datetime field MongoDB needs, request helpers.
 
 import copy
 import datetime
+import json
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
@@ -13,6 +14,7 @@ from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
@@ -26,10 +28,17 @@ from core.lists import MAX_PER_PAGE, PER_PAGE, EstimatingPaginator, positive_int
 
 
 class ErrorSerializer(serializers.Serializer):
-    """Every error body: a human `detail`, and per-field `errors` for validation errors."""
+    """Every error body: a human `detail`, per-field `errors` for validation errors, and on a
+    401 the `code` a program acts on."""
 
     detail = serializers.CharField()
     errors = serializers.DictField(child=serializers.ListField(), required=False)
+    code = serializers.CharField(
+        required=False,
+        help_text="On a 401, why: `not_authenticated` (no token sent), `authentication_failed` "
+        "(wrong credentials), else the token signs no one in (`token_not_valid`, "
+        "`token_revoked`, `password_changed`, ...): refresh it, then sign in again.",
+    )
 
 
 class MillisecondDateTimeField(serializers.DateTimeField):
@@ -114,7 +123,8 @@ class SafeJSONParser(JSONParser):
     """JSON that cannot crash the server: nesting deeper than MAX_JSON_DEPTH is a 400 with a
     message (the standard parser lets Python's recursion limit turn it into a 500), and so is
     text with a lone surrogate (`"\\ud800"` is valid JSON; stored, it could never be written
-    out again: every list showing it would answer 500)."""
+    out again: every list showing it would answer 500). Text that is not JSON (NaN included:
+    DRF reads JSON strictly) is a 400 in words a person reads, saying where it goes wrong."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:
@@ -122,10 +132,18 @@ class SafeJSONParser(JSONParser):
         except RecursionError:
             raise exceptions.ParseError(_too_deep())
         except exceptions.ParseError as exc:
-            if isinstance(exc.__context__, UnicodeDecodeError):  # not Python's codec words
+            cause = exc.__context__  # DRF's words are Python's: "Expecting value: line 1 ..."
+            if isinstance(cause, UnicodeDecodeError):
                 raise exceptions.ParseError(
                     _("The body is not UTF-8 text, as JSON must be.")
                 ) from None
+            if isinstance(cause, json.JSONDecodeError):
+                raise exceptions.ParseError(
+                    _("The request body is not valid JSON (line %(line)s, column %(column)s).")
+                    % {"line": cause.lineno, "column": cause.colno}
+                ) from None
+            if isinstance(cause, ValueError) and not isinstance(cause, UnicodeError):
+                raise exceptions.ParseError(_("The request body is not valid JSON.")) from None
             raise
         problem = _shape_problem(data, MAX_JSON_DEPTH)
         if problem:
@@ -342,6 +360,42 @@ def validation_error_body(errors) -> dict:
     return {"detail": " ".join(str(m) for m in messages), "errors": {"non_field_errors": messages}}
 
 
+class SessionNotValid(exceptions.AuthenticationFailed):
+    """A bearer token that signs no one in (expired, forged, revoked, its user gone): a sentence
+    the app can show, and the token check's `code` it acts on (`token_not_valid`: refresh the
+    token, then sign in again)."""
+
+    default_detail = gettext_lazy("Your session has expired or is no longer valid. Sign in again.")
+    default_code = "token_not_valid"
+
+
+PASSWORD_CHANGED = gettext_lazy(
+    "Your password was changed, which ended this session. Sign in with the new password."
+)
+
+
+def _refusal_code(exc) -> str:
+    detail = exc.detail
+    if isinstance(detail, dict):  # simplejwt's {"detail", "code", "messages"}
+        return str(detail.get("code", ""))
+    return getattr(detail, "code", "") or ""
+
+
+def _in_words(refusal: exceptions.AuthenticationFailed) -> exceptions.AuthenticationFailed:
+    """The token check's refusal as SessionNotValid with its code, keeping what the view decided
+    for it (the WWW-Authenticate challenge, or a 403 where it has none). simplejwt's are known by
+    their shape (a `detail` naming its token classes, `messages` listing their internals); any
+    other refusal (wrong password, or already in words) stays as it is."""
+    if not isinstance(refusal.detail, dict):
+        return refusal
+    code = _refusal_code(refusal)
+    words = PASSWORD_CHANGED if code == "password_changed" else None
+    plain = SessionNotValid(words, code=code or None)
+    plain.status_code = refusal.status_code
+    plain.auth_header = getattr(refusal, "auth_header", None)
+    return plain
+
+
 def exception_handler(exc, context):
     if isinstance(exc, ServiceError):
         return Response(exc.body(), status=exc.status)
@@ -356,6 +410,8 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, exceptions.AuthenticationFailed):
+        exc = _in_words(exc)
     from rest_framework import views  # not at the top: loading it reads this module's classes
 
     response = views.exception_handler(exc, context)
@@ -365,6 +421,8 @@ def exception_handler(exc, context):
         response.data = validation_error_body(response.data)
     elif isinstance(response.data, list):
         response.data = {"detail": " ".join(str(m) for m in response.data)}
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        response.data["code"] = _refusal_code(exc)
     return response
 
 

@@ -122,14 +122,16 @@ def with_unread(actor, threads: list) -> list:
 UNREAD_TABS_READ = 100  # a tab's count is read up to this: past it the tab says "99+"
 
 
-def unread_tabs(*, actor) -> dict[str, int]:
+def unread_tabs(*, actor, patient: str = "") -> dict[str, int]:
     """How many open threads with something unread each tab holds for a staff member, so the
     badge's messages can be found (it covers the team inbox too; the inbox opens on "Assigned
     to me"). Only open threads of their inbox count for them (read states, their index):
     "All open" is those, "Assigned to me" those of the threads assigned to them, the team
     inbox the rest. "All open" stops at UNREAD_TABS_READ (`more`: the team inbox's count is
-    then at least what it says)."""
+    then at least what it says). `patient`: only that patient's threads, as the list shows."""
     counting = ReadState.objects.filter(user=actor, counted__gt=0).order_by()
+    if patient:
+        return _patient_unread_tabs(actor, counting, patient)
     every = len(counting.values_list("pk", flat=True)[:UNREAD_TABS_READ])
     if not every:
         return {"mine": 0, "team": 0, "open": 0, "more": False}
@@ -140,6 +142,21 @@ def unread_tabs(*, actor) -> dict[str, int]:
     mine = counting.filter(thread_id__in=mine_ids).count() if mine_ids else 0
     more = every >= UNREAD_TABS_READ
     return {"mine": mine, "team": max(every - mine, 0), "open": every, "more": more}
+
+
+def _patient_unread_tabs(actor, counting, patient: str) -> dict[str, int]:
+    """The tabs' counts within one patient's open threads (their latest UNREAD_TABS_READ): two
+    reads, their threads by the patient index and which of them the actor has unread; whose
+    they are comes with the threads."""
+    open_threads = Thread.objects.filter(
+        clinic_id=actor.clinic_id, status=Status.OPEN, patient_id=patient[:64]
+    ).order_by("-last_message_at")
+    assignee = dict(open_threads.values_list("pk", "assigned_to_id")[:UNREAD_TABS_READ])
+    unread = list(counting.filter(thread_id__in=list(assignee)).values_list("thread_id", flat=True))
+    mine = sum(1 for pk in unread if assignee[pk] == actor.pk)
+    every = len(unread)
+    more = every >= UNREAD_TABS_READ
+    return {"mine": mine, "team": every - mine, "open": every, "more": more}
 
 
 def unread_in(user, thread, state) -> int:

@@ -73,23 +73,24 @@ def inbox(request):
             "page_obj": page_obj,
             "filter_form": form,
             "is_filtered": bool(filters["search"] or filters["category"] or filters["patient"]),
-            "tabs": _tabs(request.user, with_all=bool(filters["patient"])),
+            "tabs": _tabs(request.user, patient=filters["patient"]),
             "tab": filters["tab"],
             "patient": patient,
         },
     )
 
 
-def _tabs(actor, *, with_all: bool) -> list[tuple]:
-    """(key, label, unread threads as shown) of each tab: past the count's bound "All open"
-    says "99+" and the team inbox "at least" ("40+")."""
-    unread = selectors.unread_tabs(actor=actor)
+def _tabs(actor, *, patient: str) -> list[tuple]:
+    """(key, label, unread threads as shown) of each tab, within the patient the list keeps to
+    (then with "All"): past the count's bound "All open" says "99+" and the team inbox "at
+    least" ("40+")."""
+    unread = selectors.unread_tabs(actor=actor, patient=patient)
     shown = {"mine": unread["mine"], "team": unread["team"], "open": unread["open"]}
     if unread["more"]:
         shown["open"] = f"{selectors.UNREAD_TABS_READ - 1}+"
         shown["team"] = f"{unread['team']}+" if unread["team"] else ""
     return [
-        (key, label, shown.get(key, 0)) for key, label in ([*TABS, ALL_TAB] if with_all else TABS)
+        (key, label, shown.get(key, 0)) for key, label in ([*TABS, ALL_TAB] if patient else TABS)
     ]
 
 
