@@ -222,11 +222,18 @@ def patient_invite(request, pk: str):
     return redirect("patients:detail", pk=patient.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @staff_page()
 def patient_mfa_reset(request, pk: str):
-    """The patient lost their phone: their app's second factor is removed."""
-    patient = _patient_for(request, pk, "patients.mfa_reset", "")
+    """The patient lost their phone: a confirmation page (what it changes for them), then the
+    POST removes their app's second factor. Already off (a colleague's reset), the page sends
+    back to the record, which says so."""
+    patient = _patient_for(request, pk, "patients.mfa_reset", "two-factor reset form")
+    if request.method == "GET":
+        if selectors.app_mfa_resettable(actor=request.user, patient=patient):
+            return render(request, "patients/patient_mfa_reset.html", {"patient": patient})
+        messages.info(request, _("Two-factor authentication is not on for this patient."))
+        return redirect("patients:detail", pk=patient.pk)
     try:
         services.patient_mfa_reset(actor=request.user, patient=patient)
     except SERVICE_ERRORS as exc:

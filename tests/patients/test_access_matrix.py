@@ -76,6 +76,7 @@ TABLE = [
     Row("get", "/patients/{pk}/delete/", 200, {ADMIN}),
     Row("post", "/patients/{pk}/delete/", 302, {ADMIN}),
     Row("post", "/patients/{pk}/invite/", 302, EDITORS),
+    Row("get", "/patients/{pk}/mfa-reset/", 302, EDITORS),  # "not on": a message, back
     Row("post", "/patients/{pk}/mfa-reset/", 302, EDITORS),  # "not on": a message, back
     Row("post", "/patients/{pk}/allergy-status/", 302, CLINICAL),
     Row("get", "/patients/{pk}/record/", 200, CLINICAL),

@@ -1,0 +1,97 @@
+"""Staff tables on a phone (390 px): the messaging inbox, the audit trail and the notification
+preferences (in Spanish, whose column names are the longest) fit the screen with their key cells
+on it, neither the page nor the table scrolling sideways; the desktop keeps every column."""
+
+import pytest
+
+from core.roles import Role
+from messaging import services as messaging
+from tests.messaging.factories import make_thread
+from tests.patients.factories import PatientFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def fits_the_phone(page) -> bool:
+    """Neither the page nor a table (inside its scrolling box) is wider than the phone."""
+    return page.evaluate(
+        """() => document.documentElement.scrollWidth <= 390
+        && [...document.querySelectorAll("table")].every(
+            table => table.parentElement.scrollWidth <= table.parentElement.clientWidth)"""
+    )
+
+
+def on_screen(locator) -> bool:
+    """Shown, and within the phone's width (not in a part of the table to scroll to)."""
+    box = locator.bounding_box()
+    return bool(box) and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+
+
+def test_the_inbox_fits_a_phone(page, log_in, admin_user, clinician, staff, clinic):
+    patient = PatientFactory(clinic=clinic, first_name="Svetlana", last_name="Owusu")
+    thread = make_thread(
+        clinician,
+        patient,
+        subject="Repeat prescription for the inhaler",
+        category="refill",
+        urgent=True,
+    )
+    messaging.thread_update(actor=clinician, thread=thread, assigned_to=staff[Role.NURSE])
+    page.set_viewport_size(PHONE)
+    log_in(admin_user.email)
+
+    page.goto("/messages/?tab=open")
+
+    assert fits_the_phone(page)
+    row = page.get_by_role("row").filter(has_text="Owusu, Svetlana")
+    subject = row.get_by_role("cell").nth(1)
+    assert on_screen(subject.get_by_role("link", name="Repeat prescription for the inhaler"))
+    assert on_screen(subject.get_by_text("urgent", exact=True))
+    details = subject.get_by_text("Prescription refill")  # the category and the assignee
+    assert on_screen(details)
+    assert staff[Role.NURSE].name in details.inner_text()
+
+    page.set_viewport_size(DESKTOP)
+    assert page.get_by_role("columnheader", name="Assigned to").is_visible()
+    assert not details.is_visible()
+
+
+def test_the_audit_trail_fits_a_phone(page, log_in, admin_user, clinic):
+    patient = PatientFactory(clinic=clinic, first_name="Manon", last_name="Kaur")
+    admin_user.name = "Maximilian Featherstonehaugh"  # long words: the time wraps, not the page
+    admin_user.save()
+    page.set_viewport_size(PHONE)
+    log_in(admin_user.email)
+    page.goto(f"/patients/{patient.pk}/")
+
+    page.goto("/accounts/audit/")
+
+    assert fits_the_phone(page)
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name="Manon Kaur")).first
+    assert on_screen(row.get_by_role("link", name="Manon Kaur"))
+    assert on_screen(row.get_by_text(patient.mrn).filter(visible=True))
+    assert on_screen(row.get_by_role("cell").first)  # when
+    assert on_screen(row.get_by_role("cell", name="View"))  # the action, what and whose
+
+    page.set_viewport_size(DESKTOP)
+    assert page.get_by_role("columnheader", name="Detail").is_visible()
+
+
+def test_the_spanish_notification_preferences_fit_a_phone(page, log_in, clinician):
+    clinician.language = "es"
+    clinician.save(update_fields=["language"])
+    page.set_viewport_size(PHONE)
+    log_in(clinician.email)
+
+    page.goto("/notifications/preferences/")
+
+    assert page.get_by_role("heading", name="Preferencias de notificación").is_visible()
+    assert fits_the_phone(page)
+    assert on_screen(page.get_by_role("columnheader", name="Correo electrónico"))
+    switches = page.get_by_role("checkbox")
+    assert switches.count() >= 3
+    assert all(on_screen(switch) for switch in switches.all())
+    assert all(on_screen(event) for event in page.get_by_role("rowheader").all())
