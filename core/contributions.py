@@ -87,8 +87,10 @@ class NotificationEvent:
 class AttachmentTarget:
     """A kind of record files may be attached to (see the files app).
 
-    `get(actor=..., id=...)` is the owning app's access call for that record: it returns the
-    record (with `clinic_id` and `patient_id`) or raises 404/403 like any other read.
+    `get(actor=..., id=...)` is the owning app's access call for attaching to that record: it
+    returns the record (with `clinic_id` and `patient_id`) or raises 404/403 like any other
+    read. `read`, where it differs, is the call for listing the record's files: whoever may read
+    a draft note sees its files, only its author attaches.
     """
 
     key: str
@@ -97,8 +99,10 @@ class AttachmentTarget:
     order: int = 100
     # `url(id)`: the record's staff page, for another app's page that names it (a note's visit).
     url: Callable[[str], str] | None = None
-    # Whether a patient attaches their own files here (their thread) or only reads (a note).
-    patients_attach: bool = True
+    read: Callable | None = None
+    # Whether a patient attaches their own files here (their record, their thread); off unless
+    # the owning app says so (a shared note is read by the patient, never added to).
+    patients_attach: bool = False
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,9 @@ class NoteFilesView(GenericAPIView):
         responses={200: s.StoredFileSerializer(many=True), **READ_ERRORS, 400: ErrorSerializer},
     )
     def get(self, request, pk):
-        target = services.resolve_target(actor=request.user, target_type="note", target_id=pk)
+        target = services.resolve_target(
+            actor=request.user, target_type="note", target_id=pk, reading=True
+        )
         page = selectors.file_page(
             actor=request.user, target=target, **list_filters(request), **page_params(request)
         )

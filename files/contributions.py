@@ -3,8 +3,6 @@ box, patients as a target files attach to, the admins' quarantine badge on the s
 the quarantine event."""
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -33,14 +31,15 @@ def patient_target(*, actor, id: str):
 
 
 def note_files(*, actor, obj) -> dict:
-    """The note page's Files box, where the notes app lets the actor at the note's files (its
-    attachment access call: a draft's are its author's); empty, and not shown, elsewhere."""
-    try:
-        target = services.resolve_target(actor=actor, target_type="note", target_id=obj.pk)
-    except (PermissionDenied, Http404):
-        return {}
+    """The note page's Files box: the files of the note the page let the actor read, and the
+    upload form where the notes app lets them attach (a draft: its author only)."""
+    target = services.Target(
+        type="note", id=str(obj.pk), clinic_id=obj.clinic_id, patient_id=obj.patient_id
+    )
     box = selectors.attached_box(actor=actor, target=target)
-    if can(actor, "files.upload"):
+    if can(actor, "files.upload") and services.may_attach(
+        actor, target_type=target.type, target_id=target.id
+    ):
         box["upload_form"] = UploadForm(
             categories=selectors.category_list(actor=actor), auto_id="id_note_files_%s"
         )
@@ -80,7 +79,13 @@ contribute(
         order=50,
         context=note_files,
     ),
-    AttachmentTarget(key="patient", label=_("Patient record"), get=patient_target, order=10),
+    AttachmentTarget(
+        key="patient",
+        label=_("Patient record"),
+        get=patient_target,
+        order=10,
+        patients_attach=True,  # their own record
+    ),
     Widget(
         key="files_quarantine",
         template="files/widgets/quarantine.html",

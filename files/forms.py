@@ -12,13 +12,15 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    """Several files from one input; each is checked by the upload service, not here. Required
-    (the default): no file chosen is the field's error, as for one file."""
+    """Several files from one input; each is checked by the upload service, not here (an empty
+    one too: refused by name, the others still stored). Required (the default): no file chosen
+    is the field's error, as for one file."""
 
     default_error_messages = {"required": _("Choose a file to upload.")}
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        kwargs.setdefault("allow_empty_file", True)
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -49,7 +51,10 @@ class UploadForm(forms.Form):
         label=_("Title"),
         max_length=200,
         required=False,
-        help_text=_("Leave empty to use each file's name."),
+        help_text=_(
+            "Leave empty to use each file's name. With several files, each gets the title and a "
+            "number."
+        ),
     )
     shared_with_patient = forms.BooleanField(
         label=_("Share with the patient (shown in their app)"), required=False
@@ -68,6 +73,21 @@ class UploadForm(forms.Form):
                 _("Upload at most %(n)s files at once.") % {"n": self.MAX_FILES}
             )
         return files
+
+    def titles(self) -> list[str]:
+        """The title of each file, in order: the typed one, numbered when there are several
+        ("Wound check (1)", "Wound check (2)"), as static/files/upload.js numbers them; empty:
+        the service uses each file's name."""
+        title, files = self.cleaned_data["title"], self.cleaned_data["files"]
+        if not title or len(files) == 1:
+            return [title] * len(files)
+        return [numbered(title, n) for n in range(1, len(files) + 1)]
+
+
+def numbered(title: str, n: int) -> str:
+    """`title` with " (n)", shortened to fit the title's 200 characters."""
+    suffix = f" ({n})"
+    return title[: 200 - len(suffix)].rstrip() + suffix
 
 
 class FileEditForm(ChangedFieldsMixin, forms.Form):

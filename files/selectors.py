@@ -19,9 +19,11 @@ from django.core.paginator import Page
 from django.db.models import Count, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.access import get_in_reach, in_reach, is_patient_user
 from core.audit import VIEW, audit
+from core.contributions import attachment_targets
 from core.errors import Conflict, Locked
 from core.lists import PER_PAGE, audited_by_patient, page_of
 from core.roles import can
@@ -79,18 +81,28 @@ def _readable_filter(actor, queryset):
 
 
 # --- files ---------------------------------------------------------------------------------------
-def _files_in_reach(actor, *, include_deleted: bool = False):
-    return in_reach(_files_open_to(actor, include_deleted=include_deleted), actor=actor)
+def _files_in_reach(actor, *, include_deleted: bool = False, through_record: bool = False):
+    rows = _files_open_to(actor, include_deleted=include_deleted, through_record=through_record)
+    return in_reach(rows, actor=actor)
 
 
-def _files_open_to(actor, *, include_deleted: bool = False):
-    """A patient reads the files shared with them or their own uploads, none once archived;
-    deleted files only when asked."""
+def read_through_types() -> list[str]:
+    """Targets whose files a patient reads only through the record (a note: while it is a
+    draft, or not shared with them, neither it nor its files reach them)."""
+    return [target.key for target in attachment_targets if target.read is not None]
+
+
+def _files_open_to(actor, *, include_deleted: bool = False, through_record: bool = False):
+    """A patient reads the files shared with them or their own uploads, none once archived, and
+    those of a record they read through only from that record (`through_record`: its read call
+    made); deleted files only when asked."""
     rows = StoredFile.objects.all()
     if is_patient_user(actor):
         rows = rows.filter(patient__is_archived__in=[False]).filter(
             Q(shared_with_patient=True) | Q(uploaded_by_id=actor.pk)
         )
+        if not through_record:
+            rows = rows.exclude(target_type__in=read_through_types())
     if not include_deleted:
         rows = rows.filter(deleted_at__isnull=True)
     return rows
@@ -116,7 +128,9 @@ def file_list(
     `target` (files.services.Target, its record's access call already made): only the files
     attached to that record, e.g. a note's.
     """
-    files = _files_in_reach(actor, include_deleted=status == "deleted")
+    files = _files_in_reach(
+        actor, include_deleted=status == "deleted", through_record=target is not None
+    )
     files = _readable_filter(actor, files)
     if status == "deleted":
         files = files.filter(deleted_at__isnull=False)
@@ -170,7 +184,7 @@ def file_page(
     """One page of `file_list`: one audit 'view' row per patient shown, duplicates marked."""
     files = file_list(actor=actor, **filters).select_related("patient", "uploaded_by")
 
-    audit_page = audited_by_patient(actor=actor, detail="files")
+    audit_page = audited_by_patient(actor=actor, detail=gettext_noop("files"))
 
     def on_page(rows):
         audit_page(rows)
@@ -201,7 +215,7 @@ def file_get(
     """One file: 404 out of reach, 403 unless the role grants `permission` and the file's
     category, then one audited 'view' (writes pass `audited=False`; their service audits)."""
     stored = get_in_reach(
-        _files_open_to(actor, include_deleted=include_deleted).select_related(
+        _files_open_to(actor, include_deleted=include_deleted, through_record=True).select_related(
             "patient", "uploaded_by", "deleted_by"
         ),
         actor=actor,
@@ -209,6 +223,9 @@ def file_get(
         permission=permission,
         patient="patient",
     )
+    if is_patient_user(actor) and stored.target_type in read_through_types():
+        # Through the record: a note's file only while the note reaches the patient (404).
+        attachment_targets.get(stored.target_type).read(actor=actor, id=stored.target_id)
     if not may_use_category(actor, stored.category):
         raise PermissionDenied(_("Your role does not allow access to files of this category."))
     if audited:
@@ -246,7 +263,7 @@ def file_for_download(*, actor, id: str, ranged: bool = False) -> StoredFile:
             action=VIEW,
             obj=stored,
             patient_id=stored.patient_id or "",
-            detail="download",
+            detail=gettext_noop("download"),
         )
     cache.set(window_key, True, DOWNLOAD_WINDOW)
     return stored
@@ -259,7 +276,11 @@ def file_for_preview(*, actor, id: str) -> StoredFile:
     if not stored.thumbnail_key:
         raise Http404(_("This file has no preview."))
     audit(
-        actor=actor, action=VIEW, obj=stored, patient_id=stored.patient_id or "", detail="preview"
+        actor=actor,
+        action=VIEW,
+        obj=stored,
+        patient_id=stored.patient_id or "",
+        detail=gettext_noop("preview"),
     )
     return stored
 

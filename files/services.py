@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.access import is_patient_user
 from core.audit import CREATE, DELETE, UPDATE, audit
@@ -78,9 +79,10 @@ class Target:
     patient_id: str | None
 
 
-def resolve_target(*, actor, target_type: str, target_id: str) -> Target:
+def resolve_target(*, actor, target_type: str, target_id: str, reading: bool = False) -> Target:
     """The record a file is attached to, through its app's access call (404 / 403 like any
-    read of it). No target: a clinic-level document, for staff only."""
+    read of it): for attaching, or with `reading` for listing its files. No target: a
+    clinic-level document, for staff only."""
     if not target_type:
         if is_patient_user(actor) or getattr(actor, "clinic_id", None) is None:
             raise PermissionDenied(_("Only clinic staff keep clinic documents."))
@@ -88,7 +90,8 @@ def resolve_target(*, actor, target_type: str, target_id: str) -> Target:
     declared = attachment_targets.get(target_type)
     if declared is None:
         raise ValidationError({"target_type": [_("Files cannot be attached to this.")]})
-    record = declared.get(actor=actor, id=target_id)
+    access = declared.read if reading and declared.read is not None else declared.get
+    record = access(actor=actor, id=target_id)
     patient_id = record.pk if isinstance(record, Patient) else record.patient_id
     return Target(
         type=target_type, id=str(record.pk), clinic_id=record.clinic_id, patient_id=patient_id
@@ -101,13 +104,19 @@ def ensure_may_change_target(*, actor, stored: StoredFile) -> None:
     resolve_target(actor=actor, target_type=stored.target_type, target_id=stored.target_id)
 
 
-def may_change_target(actor, stored: StoredFile) -> bool:
-    """Whether the file page offers its changes: the same access call, answered as a yes/no."""
+def may_attach(actor, *, target_type: str, target_id: str) -> bool:
+    """Whether a page offers its upload form or a file's changes: the record's attach call,
+    answered as a yes/no."""
     try:
-        ensure_may_change_target(actor=actor, stored=stored)
+        resolve_target(actor=actor, target_type=target_type, target_id=target_id)
     except (PermissionDenied, Http404):
         return False
     return True
+
+
+def may_change_target(actor, stored: StoredFile) -> bool:
+    """Whether the file page offers its changes (taking it off its record changes the record)."""
+    return may_attach(actor, target_type=stored.target_type, target_id=stored.target_id)
 
 
 def check_category(*, actor, clinic_id: str, category: str) -> None:
@@ -301,7 +310,7 @@ def file_restore(*, actor, stored: StoredFile) -> None:
         action=UPDATE,
         obj=stored,
         patient_id=stored.patient_id or "",
-        detail="restored",
+        detail=gettext_noop("restored"),
     )
 
 

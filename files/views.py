@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.contributions import record_pages
+from core.contributions import attachment_targets
 from core.decorators import staff_page
 from core.errors import Conflict, Locked, ServiceError
 from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors
@@ -121,15 +121,14 @@ def documents(request):
 def _upload_all(request, form, *, target_type: str, target_id: str) -> int:
     """Each file of the form through the upload service; a message per file. Returns how many
     were stored."""
-    uploads = form.cleaned_data["files"]
     stored_count = 0
-    for upload in uploads:
+    for upload, title in zip(form.cleaned_data["files"], form.titles(), strict=True):
         try:
             stored = services.file_upload(
                 actor=request.user,
                 upload=upload,
                 category=form.cleaned_data["category"],
-                title=form.cleaned_data["title"] if len(uploads) == 1 else "",
+                title=title,
                 shared_with_patient=form.cleaned_data.get("shared_with_patient", False),
                 target_type=target_type,
                 target_id=target_id,
@@ -176,11 +175,10 @@ def patient_upload(request, pid: str):
 @staff_page()
 def note_upload(request, note_id: str):
     """The note page's Files box posts here; back to the note (the notes app names its page)."""
-    page = record_pages.get("notes.Note")
-    if page is None:  # no notes app: no note to attach to
+    target = attachment_targets.get("note")
+    if target is None or target.url is None:  # no notes app: no note to attach to
         raise Http404(_("Not found."))
-    back = reverse(page.url_name, args=[note_id])
-    return _posted_upload(request, back, target_type="note", target_id=note_id)
+    return _posted_upload(request, target.url(note_id), target_type="note", target_id=note_id)
 
 
 @require_http_methods(["GET", "POST"])
@@ -200,6 +198,15 @@ def clinic_upload(request):
 
 
 # --- one file ------------------------------------------------------------------------------------
+def _attached_to(stored) -> dict | None:
+    """The label and staff page of the record a file is attached to, where its app has one (a
+    note); None for a patient's or the clinic's own files, whose pages the breadcrumb names."""
+    target = attachment_targets.get(stored.target_type)
+    if target is None or target.url is None:
+        return None
+    return {"label": target.label, "url": target.url(stored.target_id)}
+
+
 @require_GET
 @staff_page()
 def file_detail(request, pk: str):
@@ -214,6 +221,7 @@ def file_detail(request, pk: str):
         {
             "file": stored,
             "patient": stored.patient,  # base.html's patient header, as on every patient page
+            "attached_to": _attached_to(stored),
             "duplicates": selectors.duplicates_of(actor=request.user, stored=stored),
             "may_edit": can(request.user, "files.update") and changeable,
             "may_delete": services.may_delete(request.user, stored) and changeable,
@@ -267,6 +275,8 @@ def file_delete(request, pk: str):
             flash_errors(request, exc)
             return redirect("files:detail", pk=stored.pk)
         messages.success(request, _("“%(title)s” was deleted.") % {"title": stored.title})
+        if attached_to := _attached_to(stored):  # back to the note it was on
+            return redirect(attached_to["url"])
         if stored.patient_id:
             return redirect("files:patient_files", pid=stored.patient_id)
         return redirect("files:documents")

@@ -94,7 +94,10 @@ contribute(
         context=selectors.patient_panel,
     ),
     AttachmentTarget(
-        key="message_thread", label=_("Message thread"), get=selectors.thread_get_for_attachment
+        key="message_thread",
+        label=_("Message thread"),
+        get=selectors.thread_get_for_attachment,
+        patients_attach=True,  # a patient's photo for their own thread
     ),
     Seeder(key="messaging", add_arguments=demo.add_arguments, seed=demo.seed, order=60),
     ChartSource(key="messaging", facts=chart_facts, order=60),

@@ -147,7 +147,8 @@ contribute(
         key="note",
         label=_("Clinical note"),
         get=services.note_for_attachment,
-        patients_attach=False,  # a shared note's files are read by the patient, never added to
+        read=services.note_for_file_list,
+        url=lambda pk: reverse("notes:detail", args=[pk]),
     ),
     Seeder(key="notes", add_arguments=demo.add_arguments, seed=demo.seed, order=40),
     NotificationEvent(

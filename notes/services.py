@@ -15,6 +15,7 @@ from django.db.models import Count
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import AuditEvent
 from core.audit import audit
@@ -276,6 +277,11 @@ def note_for_attachment(*, actor, id: str) -> Note:
     return note
 
 
+def note_for_file_list(*, actor, id: str) -> Note:
+    """The files app's read call for a note's files: whoever may read the note sees them."""
+    return note_get(actor=actor, id=id, audited=False)
+
+
 def may_share(actor, note: Note) -> bool:
     """Whether a draft will reach the patient is its author's call, like its text; once signed,
     the note belongs to the clinic's record and any writer may share it or stop."""
@@ -353,7 +359,7 @@ def note_update(
             action=Action.UPDATE,
             obj=note,
             patient_id=note.patient_id,
-            detail="autosave" if autosave else "draft saved",
+            detail=gettext_noop("autosave") if autosave else gettext_noop("draft saved"),
         )
     if "shared_with_patient" in fields:
         note = note_share(actor=actor, note=note, shared=bool(fields["shared_with_patient"]))
@@ -453,7 +459,13 @@ def note_sign(*, actor, note: Note, version: int | None = None) -> Note:
         now,
         now,
     )
-    audit(actor=actor, action=Action.UPDATE, obj=note, patient_id=note.patient_id, detail="signed")
+    audit(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=note,
+        patient_id=note.patient_id,
+        detail=gettext_noop("signed"),
+    )
     emit(EVENT_SHARED, obj=note)  # the patient can read it now, if it is shared
     return note
 
@@ -525,7 +537,11 @@ def note_cosign(*, actor, note: Note) -> Note:
     )
     note.cosigned_by, note.cosigned_at, note.updated_at = actor, now, now
     audit(
-        actor=actor, action=Action.UPDATE, obj=note, patient_id=note.patient_id, detail="co-signed"
+        actor=actor,
+        action=Action.UPDATE,
+        obj=note,
+        patient_id=note.patient_id,
+        detail=gettext_noop("co-signed"),
     )
     return note
 
@@ -552,7 +568,9 @@ def note_share(*, actor, note: Note, shared: bool) -> Note:
         action=Action.UPDATE,
         obj=note,
         patient_id=note.patient_id,
-        detail="shared with the patient" if shared else "no longer shared with the patient",
+        detail=gettext_noop("shared with the patient")
+        if shared
+        else gettext_noop("no longer shared with the patient"),
     )
     if shared:
         emit(EVENT_SHARED, obj=note)
@@ -584,7 +602,7 @@ def addendum_add(*, actor, note: Note, text: str) -> Addendum:
         action=Action.CREATE,
         obj=addendum,
         patient_id=note.patient_id,
-        detail="addendum",
+        detail=gettext_noop("addendum"),
     )
     return addendum
 

@@ -19,6 +19,12 @@
     return fallback + " (" + xhr.status + ")";
   }
 
+  function numbered(title, n) {
+    // As files.forms.numbered: " (n)" after the title, within its 200 characters.
+    var suffix = " (" + n + ")";
+    return title.slice(0, 200 - suffix.length).trimEnd() + suffix;
+  }
+
   function row(list, name) {
     var item = document.createElement("li");
     item.className = "mb-2";
@@ -47,7 +53,8 @@
       var button = form.querySelector('button[type="submit"]');
       var token = form.querySelector('input[name="csrfmiddlewaretoken"]').value;
       var category = form.querySelector('[name="category"]').value;
-      var title = form.querySelector('[name="title"]');
+      var titleInput = form.querySelector('[name="title"]');
+      var title = titleInput ? titleInput.value.trim() : "";
       var shared = form.querySelector('[name="shared_with_patient"]');
       var maxBytes = Number(text.maxMb) * 1024 * 1024;
       var failures = 0;
@@ -73,6 +80,9 @@
         var shown = row(list, file.name);
         function failed(message) {
           failures += 1;
+          // A full red bar, not the blue of a sent file: this one was not stored.
+          shown.bar.value = 100;
+          shown.bar.style.accentColor = "var(--bs-danger)";
           shown.status.className = "small text-danger";
           shown.status.textContent = message;
           send(index + 1);
@@ -81,7 +91,8 @@
         var body = new FormData();
         body.append("file", file);
         body.append("category", category);
-        if (title && files.length === 1) body.append("title", title.value);
+        // Several files with a title: each gets it numbered, as the form's view does.
+        if (title) body.append("title", files.length === 1 ? title : numbered(title, index + 1));
         if (shared) body.append("shared_with_patient", shared.checked ? "true" : "false");
         var xhr = new XMLHttpRequest();
         xhr.open("POST", text.apiUrl);

@@ -17,7 +17,6 @@ from tests.files.factories import make_patient, png_bytes, stored_file, upload
 from tests.notes.factories import install, make_note
 from tests.patients.factories import portal_user
 
-# The site's URLs plus the note files API (until health_passport/api_urls.py includes it).
 pytestmark = pytest.mark.django_db
 
 A, C, N, R, L, P = (

@@ -105,15 +105,15 @@ def test_a_note_without_files_says_so(client, clinician, signed):
     assert 'id="note-files"' in page and "No files yet." in page
 
 
-def test_a_colleague_reading_a_draft_gets_no_files_box(client, clinician, draft, staff):
+def test_a_colleague_reading_a_draft_sees_its_files_but_no_upload(client, clinician, draft, staff):
     attach(clinician, draft, title="Referral letter")
     client.force_login(staff[Role.NURSE])
 
     page = page_of(client, draft)
 
-    assert draft.title in page  # the draft itself is readable
-    assert 'id="note-files"' not in page and "Referral letter" not in page
-    assert "/files/notes/" not in page
+    assert draft.title in page  # the draft itself is readable, and so are its files
+    assert 'id="note-files"' in page and "Referral letter" in page
+    assert "/files/notes/" not in page  # only the draft's author attaches
 
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.CLINICIAN, Role.NURSE])
@@ -275,7 +275,7 @@ def test_api_upload_attaches_to_the_note(api_as, staff, signed, patient):
     assert (stored.target_type, stored.target_id) == ("note", signed.pk)
 
 
-def test_api_refuses_a_colleagues_draft(api_as, clinician, draft, staff):
+def test_api_lists_a_colleagues_draft_but_refuses_attaching(api_as, clinician, draft, staff):
     attach(clinician, draft)
     nurse = api_as(staff[Role.NURSE])
 
@@ -284,7 +284,8 @@ def test_api_refuses_a_colleagues_draft(api_as, clinician, draft, staff):
         api_path(draft), {"file": upload(), "category": "referral"}, format="multipart"
     )
 
-    assert (listed.status_code, posted.status_code) == (403, 403)
+    assert (listed.status_code, posted.status_code) == (200, 403)
+    assert listed.json()["count"] == 1  # read like the note; attached to by its author only
     assert "Only the author of a draft note" in posted.json()["detail"]
     assert StoredFile.objects.count() == 1
     assert api_as(clinician).get(api_path(draft)).json()["count"] == 1
@@ -343,6 +344,29 @@ def test_a_patient_reads_the_shared_files_of_a_note_shared_with_them(api_as, cli
     assert added.status_code == 403  # the note is the clinic's record; theirs is their own
     assert added.json()["detail"] == "Patients add files to their own record or messages only."
     assert StoredFile.objects.filter(target_type="note").count() == 2
+
+
+def test_a_patient_never_reaches_a_file_of_a_draft_or_unshared_note(api_as, clinician, patient):
+    """Ticking "share with the patient" on a file does not share the note: the file reaches
+    the patient through the note only, once it is signed and shared with them."""
+    draft = make_note(clinician, patient, shared=True)
+    unshared = make_note(clinician, patient, signed=True)
+    shared = make_note(clinician, patient, signed=True, shared=True)
+    hidden = [
+        attach(clinician, note, title=f"Photo {n}", shared_with_patient=True)
+        for n, note in enumerate([draft, unshared])
+    ]
+    visible = attach(clinician, shared, title="Exercises", shared_with_patient=True)
+    client = api_as(portal_user(patient))
+
+    own_list = client.get(f"/api/v1/patients/{patient.pk}/files/").json()["results"]
+
+    assert own_list == []  # a note's files are read through the note
+    for stored in hidden:
+        assert client.get(f"/api/v1/files/{stored.pk}/").status_code == 404
+        assert client.get(f"/api/v1/files/{stored.pk}/download").status_code == 404
+    assert [row["id"] for row in client.get(api_path(shared)).json()["results"]] == [visible.pk]
+    assert client.get(f"/api/v1/files/{visible.pk}/download").status_code == 200
 
 
 def test_the_note_files_endpoints_are_in_the_schema(api_as, clinician):
