@@ -8,6 +8,7 @@ their own enrolments and tasks (`programs.view` includes them), never a clinic's
 import datetime
 
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from accounts.models import AuditEvent
 from core.access import get_in_reach, get_or_404, in_reach
@@ -117,7 +118,7 @@ def enrollment_page(
         number=number,
         per_page=per_page,
         strict=strict,
-        on_page=audited_by_patient(actor=actor, detail="programme enrolments"),
+        on_page=audited_by_patient(actor=actor, detail=gettext_noop("programme enrolments")),
     )
 
 
@@ -156,6 +157,32 @@ def open_task_count(enrollment) -> int:
 
 def local_today(enrollment) -> datetime.date:
     return schedule.local_today(enrollment.clinic)
+
+
+# How many visits the enrolment page lists, the nearest to today.
+VISITS_SHOWN = 20
+
+
+def visit_tasks(enrollment, today: datetime.date) -> tuple[list[Task], int]:
+    """The enrolment's visits (appointment tasks) that matter today, each with the last day it
+    may be booked on (`book_by`) and whether booking now would close it (`bookable`): missed,
+    booked, or with a booking window not yet over. The VISITS_SHOWN nearest to today in date
+    order, and how many matter (the page says when it shows fewer). One read: a programme's
+    visits are its appointment steps times their repeats, and the window is the step's."""
+    rows = (
+        Task.objects.filter(enrollment=enrollment, kind=Step.Kind.APPOINTMENT)
+        .select_related("step")
+        .only("day", "due_date", "status", "booked_for", "step__title", "step__window_days")
+    )
+    visits = []
+    for task in rows:
+        task.book_by = schedule.booking_window(task)[1]
+        open_window = task.book_by >= today
+        if open_window or task.booked_for or task.status == Task.Status.MISSED:
+            task.bookable = open_window and task.status in services.OPEN_TASK
+            visits.append(task)
+    nearest = sorted(visits, key=lambda task: abs((task.due_date - today).days))[:VISITS_SHOWN]
+    return sorted(nearest, key=lambda task: (task.due_date, task.day)), len(visits)
 
 
 def task_get(*, actor, id: str, permission: str | None = "programs.tasks.complete") -> Task:

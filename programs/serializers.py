@@ -1,7 +1,6 @@
 """API shapes of care programmes: templates with steps and goals, enrolments with their
 tasks, adherence and goals' status, task completion bodies, measurement series."""
 
-import datetime
 from urllib.parse import urlencode
 
 from drf_spectacular.utils import extend_schema_field
@@ -10,8 +9,9 @@ from rest_framework import serializers
 from core.api import MillisecondDateTimeField, ModelSerializer, NumberField
 from core.roles import Role
 from core.services import only_fields
+from programs import schedule
 from programs.catalogue import MEASURES
-from programs.models import MAX_DURATION_DAYS, Enrollment, Goal, ProgramTemplate, Step, Task
+from programs.models import Enrollment, Goal, ProgramTemplate, Step, Task
 
 
 class ProgramStepSerializer(ModelSerializer):
@@ -159,16 +159,13 @@ class ProgramTaskSerializer(ModelSerializer):
         """An appointment step: what to book and when (booked through the appointments API)."""
         if task.kind != Step.Kind.APPOINTMENT:
             return None
-        # Capped as goals_status caps a goal's: a step saved before the bound must not make
-        # a patient's day of tasks a 500.
-        window = min(max(task.step.window_days or 0, 0), MAX_DURATION_DAYS)
-        end = task.due_date + datetime.timedelta(window)
+        start, end = schedule.booking_window(task)
         type_id = self.context.get("type_ids", {}).get(task.step.appointment_type)
-        query = {"start": task.due_date, "end": end} | ({"type": type_id} if type_id else {})
+        query = {"start": start, "end": end} | ({"type": type_id} if type_id else {})
         return {
             "appointment_type": task.step.appointment_type,
             "appointment_type_id": type_id,
-            "start": task.due_date.isoformat(),
+            "start": start.isoformat(),
             "end": end.isoformat(),
             "slots": f"/api/v1/appointments/slots/?{urlencode(query)}",
         }

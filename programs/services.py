@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.models import AuditEvent
 from core.audit import audit
@@ -312,7 +312,7 @@ def template_new_version(*, actor, template) -> tuple[ProgramTemplate, bool]:
         Goal(clinic_id=draft.clinic_id, template=draft, **_fields_of(g, GOAL_FIELDS))
         for g in template.goals.all()
     )
-    audit(actor=actor, action=Action.CREATE, obj=draft, detail="new version")
+    audit(actor=actor, action=Action.CREATE, obj=draft, detail=gettext_noop("new version"))
     return draft, True
 
 
@@ -344,7 +344,7 @@ def template_publish(*, actor, template) -> ProgramTemplate:
     ).exclude(pk=template.pk).update(status=ProgramTemplate.Status.RETIRED)
     template.status, template.published_at = ProgramTemplate.Status.PUBLISHED, now
     if actor is not None:
-        audit(actor=actor, action=Action.UPDATE, obj=template, detail="published")
+        audit(actor=actor, action=Action.UPDATE, obj=template, detail=gettext_noop("published"))
     return template
 
 
@@ -357,7 +357,7 @@ def template_retire(*, actor, template) -> ProgramTemplate:
     if not moved:
         raise Conflict(_("Only a published programme can be retired."))
     template.status = ProgramTemplate.Status.RETIRED
-    audit(actor=actor, action=Action.UPDATE, obj=template, detail="retired")
+    audit(actor=actor, action=Action.UPDATE, obj=template, detail=gettext_noop("retired"))
     return template
 
 
@@ -638,7 +638,13 @@ def task_complete(*, actor, task, values=None, answers=None) -> Task:
     ]
     Measurement.objects.bulk_create(measurements)
     _after_activity(enrollment, today, now)
-    audit(actor=actor, action=Action.UPDATE, obj=task, patient_id=task.patient_id, detail="done")
+    audit(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=task,
+        patient_id=task.patient_id,
+        detail=gettext_noop("done"),
+    )
     for measurement in measurements:
         if measurement.alert:
             measurement.enrollment = enrollment
@@ -660,7 +666,13 @@ def task_skip(*, actor, task) -> Task:
         )
     task.status, task.completed_by = Task.Status.SKIPPED, actor
     _after_activity(enrollment, today, timezone.now())
-    audit(actor=actor, action=Action.UPDATE, obj=task, patient_id=task.patient_id, detail="skip")
+    audit(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=task,
+        patient_id=task.patient_id,
+        detail=gettext_noop("skip"),
+    )
     return task
 
 
@@ -679,29 +691,27 @@ def _visit_day(appointment) -> datetime.date:
 
 
 def _covers(task, day: datetime.date) -> bool:
-    """Whether a visit on `day` is the one this task asks for: within the step's booking window
-    either side of the due date (a visit a few days early counts; the programme's next visit,
-    weeks away, is another task's)."""
-    window = datetime.timedelta(min(task.step.window_days or 0, MAX_DURATION_DAYS))
-    return task.due_date - window <= day <= task.due_date + window
+    first, last = schedule.booking_window(task)
+    return first <= day <= last
 
 
 def appointment_booked(*, actor, appointment) -> Task | None:
     """A visit booked, by staff or by the patient, records done the appointment task it answers:
     of the patient's open tasks (due, or missed: done late, as task_complete takes them) in
-    open enrolments whose step books this type, the earliest whose window covers the visit's
-    day. One visit closes one task at most. Runs inside the booking's unit: a refused booking
-    closes nothing."""
+    active enrolments (a paused one records nothing, as task_complete refuses) whose step books
+    this type, the earliest whose booking window holds the visit's day. Booking ahead is the
+    point, so a task is closed before its due date. One visit closes one task at most. Runs
+    inside the booking's unit: a refused booking closes nothing."""
     day = _visit_day(appointment)
     reach = datetime.timedelta(MAX_DURATION_DAYS)  # the widest window a step may have
     candidates = Task.objects.filter(
         patient_id=appointment.patient_id,
         kind=Step.Kind.APPOINTMENT,
         status__in=OPEN_TASK,
-        enrollment__state__in=OPEN_ENROLLMENT,
+        enrollment__state=State.ACTIVE,
         step__appointment_type=appointment.type.name,
         due_date__gte=day - reach,
-        due_date__lte=day + reach,
+        due_date__lte=day,
     ).select_related("step", "enrollment__clinic")
     for task in candidates.order_by("due_date", "day", "id"):
         if not _covers(task, day):
@@ -726,7 +736,7 @@ def appointment_booked(*, actor, appointment) -> Task | None:
         _after_activity(enrollment, today, now)
         audit(
             actor=actor, action=Action.UPDATE, obj=task, patient_id=task.patient_id,
-            detail="done: visit booked",
+            detail=gettext_noop("done: visit booked"),
         )  # fmt: skip
         return task
     return None
@@ -738,44 +748,64 @@ def _tasks_booked(appointment):
         appointment_id=appointment.pk,
         status=Task.Status.DONE,
         enrollment__state__in=OPEN_ENROLLMENT,
-    ).select_related("enrollment__clinic")
+    ).select_related("step", "enrollment__clinic")
+
+
+def _reopen(*, actor, task, appointment, detail: str) -> None:
+    """The task a visit recorded done is open again — due, or missed when an active enrolment's
+    due date has passed (as the nightly job would have left it) — so another visit closes it."""
+    enrollment = task.enrollment
+    today, now = schedule.local_today(enrollment.clinic), timezone.now()
+    late = enrollment.state == State.ACTIVE and task.due_date < today
+    reopened = Task.objects.filter(
+        pk=task.pk, status=Task.Status.DONE, appointment_id=appointment.pk
+    ).update(
+        status=Task.Status.MISSED if late else Task.Status.DUE,
+        completed_at=None,
+        completed_by=None,
+        on_time=False,
+        appointment_id="",
+        booked_for=None,
+    )
+    if reopened:
+        _after_activity(enrollment, today, now)
+        audit(
+            actor=actor, action=Action.UPDATE, obj=task, patient_id=task.patient_id, detail=detail
+        )
 
 
 def appointment_rescheduled(*, actor, appointment) -> None:
-    """A booked visit moved: the task it recorded done shows the new day (and stays done)."""
+    """A booked visit moved: within its task's booking window the task shows the new day (and
+    stays done); outside it, that task is open again and the visit closes the one it now
+    answers, if any."""
     day = _visit_day(appointment)
     for task in _tasks_booked(appointment).exclude(booked_for=day):
+        if not _covers(task, day):
+            _reopen(
+                actor=actor,
+                task=task,
+                appointment=appointment,
+                detail=gettext_noop("reopened: visit moved"),
+            )
+            appointment_booked(actor=actor, appointment=appointment)
+            continue
         Task.objects.filter(pk=task.pk, appointment_id=appointment.pk).update(booked_for=day)
         audit(
             actor=actor, action=Action.UPDATE, obj=task, patient_id=task.patient_id,
-            detail="visit moved",
+            detail=gettext_noop("visit moved"),
         )  # fmt: skip
 
 
 def appointment_cancelled(*, actor, appointment) -> None:
-    """A booked visit cancelled: the task it recorded done is open again — due, or missed when
-    an active enrolment's due date has passed (as the nightly job would have left it), so that
-    booking another visit closes it. A no-show leaves it done: the visit was booked."""
+    """A booked visit cancelled: the task it recorded done is open again. A no-show leaves it
+    done: the visit was booked."""
     for task in _tasks_booked(appointment):
-        enrollment = task.enrollment
-        today, now = schedule.local_today(enrollment.clinic), timezone.now()
-        late = enrollment.state == State.ACTIVE and task.due_date < today
-        reopened = Task.objects.filter(
-            pk=task.pk, status=Task.Status.DONE, appointment_id=appointment.pk
-        ).update(
-            status=Task.Status.MISSED if late else Task.Status.DUE,
-            completed_at=None,
-            completed_by=None,
-            on_time=False,
-            appointment_id="",
-            booked_for=None,
+        _reopen(
+            actor=actor,
+            task=task,
+            appointment=appointment,
+            detail=gettext_noop("reopened: visit cancelled"),
         )
-        if reopened:
-            _after_activity(enrollment, today, now)
-            audit(
-                actor=actor, action=Action.UPDATE, obj=task, patient_id=task.patient_id,
-                detail="reopened: visit cancelled",
-            )  # fmt: skip
 
 
 def _check_open(actor, task, enrollment, today) -> None:
@@ -1075,7 +1105,7 @@ def step_add(*, actor, template, **fields) -> Step:
     (step,) = _steps(template, [fields], appointment_types(actor))
     step.position = position
     step.save(force_insert=True)
-    audit(actor=actor, action=Action.UPDATE, obj=template, detail="step added")
+    audit(actor=actor, action=Action.UPDATE, obj=template, detail=gettext_noop("step added"))
     return step
 
 
@@ -1089,7 +1119,7 @@ def step_update(*, actor, step, **fields) -> Step:
     changed.pk, changed.position, changed.created_at = step.pk, step.position, step.created_at
     changed.updated_at = timezone.now()
     Step.objects.filter(pk=step.pk).update(**_fields_of(changed, (*STEP_FIELDS, "updated_at")))
-    audit(actor=actor, action=Action.UPDATE, obj=template, detail="step changed")
+    audit(actor=actor, action=Action.UPDATE, obj=template, detail=gettext_noop("step changed"))
     return changed
 
 
@@ -1099,7 +1129,7 @@ def step_delete(*, actor, step) -> None:
     template = step.template
     check_draft(template)
     Step.objects.filter(pk=step.pk).delete()
-    audit(actor=actor, action=Action.UPDATE, obj=template, detail="step removed")
+    audit(actor=actor, action=Action.UPDATE, obj=template, detail=gettext_noop("step removed"))
 
 
 def goal_add(*, actor, template, **fields) -> Goal:
@@ -1107,7 +1137,7 @@ def goal_add(*, actor, template, **fields) -> Goal:
     check_draft(template)
     (goal,) = _goals(template, [fields])
     goal.save(force_insert=True)
-    audit(actor=actor, action=Action.UPDATE, obj=template, detail="goal added")
+    audit(actor=actor, action=Action.UPDATE, obj=template, detail=gettext_noop("goal added"))
     return goal
 
 
@@ -1119,7 +1149,7 @@ def goal_update(*, actor, goal, **fields) -> Goal:
     (changed,) = _goals(template, [fields])
     changed.pk, changed.created_at, changed.updated_at = goal.pk, goal.created_at, timezone.now()
     Goal.objects.filter(pk=goal.pk).update(**_fields_of(changed, (*GOAL_FIELDS, "updated_at")))
-    audit(actor=actor, action=Action.UPDATE, obj=template, detail="goal changed")
+    audit(actor=actor, action=Action.UPDATE, obj=template, detail=gettext_noop("goal changed"))
     return changed
 
 
@@ -1127,4 +1157,4 @@ def goal_delete(*, actor, goal) -> None:
     require(actor, "programs.templates.edit")
     check_draft(goal.template)
     Goal.objects.filter(pk=goal.pk).delete()
-    audit(actor=actor, action=Action.UPDATE, obj=goal.template, detail="goal removed")
+    audit(actor=actor, action=Action.UPDATE, obj=goal.template, detail=gettext_noop("goal removed"))

@@ -415,6 +415,10 @@ def _enrollment_page(request, enrollment, *, refused: TaskDoneForm | None = None
     answers, older_answers = selectors.check_in_answers(enrollment)
     # An ended enrolment has nothing due: its open tasks were left undone.
     today_tasks = list(selectors.tasks_on(enrollment, today)) if enrollment.is_open else []
+    # The visits that matter now, whatever their day: today's list holds one day only.
+    visits, visit_count = (
+        selectors.visit_tasks(enrollment, today) if enrollment.is_open else ([], 0)
+    )
     # Staff record tasks while the service takes them: an active enrolment's open tasks.
     recording = enrollment.state == Enrollment.State.ACTIVE and can(
         request.user, "programs.tasks.complete"
@@ -437,6 +441,8 @@ def _enrollment_page(request, enrollment, *, refused: TaskDoneForm | None = None
             "answers": answers,
             "older_answers": older_answers,
             "today_tasks": today_tasks,
+            "visits": visits,
+            "more_visits": visit_count > len(visits),
             "can_manage": can(request.user, "programs.manage"),
             "reason_form": ReasonForm(),
             "refused": refused,

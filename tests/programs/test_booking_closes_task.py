@@ -10,6 +10,7 @@ from django.utils.formats import date_format
 from accounts.models import AuditEvent
 from appointments.models import Appointment, AppointmentType
 from core.roles import Role
+from programs import schedule, services
 from programs.models import Task
 from tests.appointments.conftest import add_hours, local
 from tests.patients.factories import PatientFactory
@@ -267,3 +268,49 @@ def test_skip_takes_no_body_or_an_empty_object(api_as, clinician, patient, body)
 
     assert answer.status_code == 200, answer.content
     assert answer.json()["status"] == "skipped"
+
+
+def test_a_paused_programme_or_a_day_before_the_window_closes_nothing(
+    api_as, receptionist, clinician, patient, provider
+):
+    """The window starts on the due date, as the task's booking offers it; a paused programme
+    records no task, as the task's own Done refuses."""
+    clinic = patient.clinic
+    enrollment = enrol(clinician, patient)
+    due = visit_task(enrollment).due_date
+    api = api_as(receptionist)
+    early = due - datetime.timedelta(days=1)
+    while early.weekday() >= 5:
+        early -= datetime.timedelta(days=1)
+    assert book(api, clinic, patient, provider, early).status_code == 201
+    assert visit_task(enrollment).status == "due"
+
+    services.enrollment_transition(actor=clinician, enrollment=enrollment, action="pause")
+    assert book(api, clinic, patient, provider, weekday_from(due), hhmm="11:00").status_code == 201
+
+    assert visit_task(enrollment).status == "due"
+    assert schedule.booking_window(visit_task(enrollment)) == (due, due + datetime.timedelta(7))
+
+
+def test_moving_the_visit_out_of_its_window_opens_that_task_and_closes_the_one_it_answers(
+    api_as, receptionist, clinician, patient, provider
+):
+    clinic = patient.clinic
+    enrollment = enrol(clinician, patient)
+    api = api_as(receptionist)
+    appointment = book(
+        api, clinic, patient, provider, weekday_from(visit_task(enrollment).due_date)
+    )
+    second_visit = weekday_from(visit_task(enrollment, 77).due_date)
+
+    moved = api.patch(
+        f"/api/v1/appointments/{appointment.json()['id']}/",
+        {"start": at_ten(clinic, second_visit).isoformat()},
+        format="json",
+    )
+
+    assert moved.status_code == 200, moved.content
+    first, second = visit_task(enrollment, 28), visit_task(enrollment, 77)
+    assert (first.status, first.appointment_id, first.booked_for) == ("due", "", None)
+    assert (second.status, second.booked_for) == ("done", second_visit)
+    assert AuditEvent.objects.filter(object_id=first.pk, detail="reopened: visit moved").exists()
