@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.language import recipient_language
 from core.events import emit
+from core.roles import Role
 
 # Invitations raise these events (declared in accounts' and patients' contributions) once the
 # mail is on its way, so admins and integrations hear of them.
@@ -199,6 +200,7 @@ def send_mfa_removed(user, *, by_clinic: bool) -> None:
             "app_name": settings.APP_NAME,
             "email": user.email,
             "by_clinic": by_clinic,
+            "for_patient": user.role == Role.PATIENT,  # no web profile: the app only
             "reset_url": absolute_url(reverse("accounts:password_reset")),
         }
         branded_message(

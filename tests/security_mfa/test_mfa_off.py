@@ -72,6 +72,7 @@ def test_the_desk_resets_a_patient_s_second_factor(
     assert answer.status_code == 200
     (told,) = [m for m in mailbox.messages if patient_user.email in m.envelope_recipients]
     assert "Your clinic turned off two-factor authentication" in mailbox.body(told)
+    assert "again in the app." in mailbox.body(told) and "profile" not in mailbox.body(told)
     assert not mfa.has_device(patient_user)
     assert "access_token" in login(api_client, patient_user, password).json()
     row = AuditEvent.objects.get(action="mfa_reset", object_id=patient_user.pk)
