@@ -14,7 +14,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -222,7 +222,7 @@ def mfa_reset(*, actor, user, permission: str = "staff.manage", patient_id: str 
     whose access log then shows it). Staff enrol again where their clinic's policy says so."""
     require(actor, permission)
     _second_factor_removed(
-        actor=actor, user=user, patient_id=patient_id, detail="second factor removed"
+        actor=actor, user=user, patient_id=patient_id, detail=gettext_noop("second factor removed")
     )
 
 
@@ -236,4 +236,6 @@ def mfa_turn_off(*, user, code: str) -> None:
             _("Your clinic requires two-factor authentication: it cannot be turned off.")
         )
     verify_or_raise(user=user, code=code)
-    _second_factor_removed(actor=user, user=user, detail="second factor turned off by its holder")
+    _second_factor_removed(
+        actor=user, user=user, detail=gettext_noop("second factor turned off by its holder")
+    )

@@ -10,6 +10,7 @@ from django.template.defaultfilters import yesno
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import AuditEvent, User
 from core.access import get_in_reach, in_reach
@@ -190,7 +191,9 @@ def _describe(actor, rows) -> None:
         found = call_service("patients.patient_list", actor=actor, status="all").order_by()
         found = found.filter(pk__in=patient_ids).only("first_name", "last_name", "mrn")
         patients = {patient.pk: patient for patient in found}
-        audit_patients_read(actor=actor, patient_ids=list(patients), detail="audit trail")
+        audit_patients_read(
+            actor=actor, patient_ids=list(patients), detail=gettext_noop("audit trail")
+        )
     users = {row.object_id for row in rows if row.object_type == User._meta.label}
     staff = {}
     if users and can(actor, "staff.view"):
@@ -245,10 +248,11 @@ def _detail_label(detail: str, object_type: str) -> str:
     ("date_of_birth, first_name", "is_active=False, role=lab_tech", after a "profile: " or in
     parts joined by "; "), shown by the field's label and a value by its choice's ("Role: Lab
     technician"). Only at display: the stored row is hash-chained. A part that is not all
-    field names of the row's record, and any row of an unknown type, is shown as written."""
+    field names of the row's record, and any row of an unknown type, is its writer's words,
+    stored in English (marked with gettext_noop) and translated here."""
     model = _model_of(object_type)
     if model is None:
-        return detail
+        return "; ".join(gettext(part) for part in detail.split("; "))
     fields = {field.name: field for field in model._meta.fields}
     parts = []
     for part in detail.split("; "):
@@ -258,7 +262,7 @@ def _detail_label(detail: str, object_type: str) -> str:
             name, equals, value = item.partition("=")
             field = fields.get(name)
             if field is None:
-                parts.append(part)
+                parts.append(gettext(part))  # its writer's words, marked with gettext_noop
                 break
             choices = {str(key): label for key, label in field.flatchoices}
             if isinstance(field, BooleanField):
@@ -267,5 +271,5 @@ def _detail_label(detail: str, object_type: str) -> str:
             label = str(capfirst(field.verbose_name))
             labels.append(f"{label}: {value}" if equals else label)
         else:
-            parts.append(prefix + colon + ", ".join(labels))
+            parts.append((gettext(prefix) if prefix else "") + colon + ", ".join(labels))
     return "; ".join(parts)

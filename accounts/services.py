@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
@@ -77,7 +77,12 @@ def invitation_send(
         action=Action.INVITE,
         obj=user,
         patient_id=patient_id,
-        detail="; ".join(filter(None, [detail, "e-mail sent" if sent else "e-mail not sent"])),
+        detail="; ".join(
+            filter(
+                None,
+                [detail, gettext_noop("e-mail sent") if sent else gettext_noop("e-mail not sent")],
+            )
+        ),
     )
     return sent
 
@@ -192,7 +197,9 @@ def pending_signup_deliver(*, pending_id: str) -> None:
                 action=Action.SIGNUP,
                 obj=holder,
                 clinic=holder.clinic,
-                detail="sign-up tried with this address: holder told, nothing created",
+                detail=gettext_noop(
+                    "sign-up tried with this address: holder told, nothing created"
+                ),
             )
             return
         token = secrets.token_urlsafe(32)
@@ -290,7 +297,7 @@ def _refresh_reuse_check(refresh_token: str) -> None:
             action=Action.TOKEN_REUSE,
             obj=user,
             clinic=user.clinic if user else None,
-            detail="suspected theft: every token of this login revoked",
+            detail=gettext_noop("suspected theft: every token of this login revoked"),
         )
 
 
@@ -415,7 +422,7 @@ def login_failed_record(*, email: str) -> None:
         action=Action.LOGIN_FAILED,
         obj=user,
         clinic=user.clinic if user else None,
-        detail="" if user else "unknown account",
+        detail="" if user else gettext_noop("unknown account"),
     )
 
 
@@ -434,7 +441,12 @@ def profile_update(
     model_update(
         actor, fields=fields, allowed=("name", "phone", "language"), exclude_clean=["password"]
     )
-    audit(actor=actor, action=Action.UPDATE, obj=actor, detail="profile: " + ", ".join(fields))
+    audit(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=actor,
+        detail=gettext_noop("profile") + ": " + ", ".join(fields),
+    )
     return actor
 
 

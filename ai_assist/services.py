@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent
@@ -73,7 +73,7 @@ def settings_update(*, actor, external_enabled=None, features=None) -> AiSetting
     row.updated_by = actor
     row.save()
     cache.delete(_features_key(actor.clinic_id))
-    audit(actor=actor, action=Action.UPDATE, obj=row, detail="AI settings")
+    audit(actor=actor, action=Action.UPDATE, obj=row, detail=gettext_noop("AI settings"))
     return row
 
 
@@ -230,7 +230,10 @@ def summary_with_patient(*, actor, patient_id: str, make: bool = True) -> tuple:
     the same text), but nothing is sent to a provider without a click: None instead.
     """
     patient = patient_get(
-        actor=actor, id=patient_id, permission="ai.use", detail="chart read for the AI summary"
+        actor=actor,
+        id=patient_id,
+        permission="ai.use",
+        detail=gettext_noop("chart read for the AI summary"),
     )
     row = _feature_on(patient.clinic_id, Feature.SUMMARY)
     provider = _external(row)
@@ -301,7 +304,10 @@ def note_draft_create(*, actor, patient_id: str) -> dict:
     """A SOAP draft from what is new since the last signed note, created in the notes app as a
     draft of `actor` labelled AI-drafted with its citations (never signed here)."""
     patient = patient_get(
-        actor=actor, id=patient_id, permission="ai.use", detail="chart read for an AI note draft"
+        actor=actor,
+        id=patient_id,
+        permission="ai.use",
+        detail=gettext_noop("chart read for an AI note draft"),
     )
     row = _feature_on(patient.clinic_id, Feature.NOTE_DRAFT)
     provider = _external(row)

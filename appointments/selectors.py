@@ -19,6 +19,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from appointments.models import (
@@ -206,7 +207,7 @@ def appointment_page(*, actor, number=1, per_page: int = PER_PAGE, strict=False,
         strict=strict,
         # A clinic's appointments are counted up to 10,000, then "about"; a patient's exactly.
         estimate_count=not filters.get("patient"),
-        on_page=audited_by_patient(actor=actor, detail="appointments"),
+        on_page=audited_by_patient(actor=actor, detail=gettext_noop("appointments")),
     )
 
 
@@ -272,7 +273,7 @@ def today_page(
         rows,
         number=number,
         per_page=PER_PAGE,
-        on_page=audited_by_patient(actor=actor, detail="today"),
+        on_page=audited_by_patient(actor=actor, detail=gettext_noop("today")),
     )
 
 
@@ -349,7 +350,9 @@ def today_widget(*, actor) -> dict:
     rows = list(rows[: TODAY_WIDGET_SIZE + 1])
     shown = rows[:TODAY_WIDGET_SIZE]
     audit_patients_read(
-        actor=actor, patient_ids=[row.patient_id for row in shown], detail="today widget"
+        actor=actor,
+        patient_ids=[row.patient_id for row in shown],
+        detail=gettext_noop("today widget"),
     )
     return {"appointments": shown, "more": len(rows) > TODAY_WIDGET_SIZE, "mine": mine, "tz": tz}
 
@@ -594,7 +597,9 @@ def feed_appointments(*, feed: CalendarFeed, now=None) -> list[Appointment]:
         rows = rows.filter(provider_id=feed.owner_id)
     rows = list(rows.order_by("start", "id"))
     audit_patients_read(
-        actor=feed.owner, patient_ids=[row.patient_id for row in rows], detail="calendar feed"
+        actor=feed.owner,
+        patient_ids=[row.patient_id for row in rows],
+        detail=gettext_noop("calendar feed"),
     )
     return rows
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -112,7 +112,7 @@ def calendar_page(request):
             start=start,
             end=end,
             providers=[p.pk for p in columns_page.object_list],
-            detail="calendar day",
+            detail=gettext_noop("calendar day"),
         )
         columns = [
             {"title": p.name, "rows": [r for r in rows if r.provider_id == p.pk]}
@@ -247,7 +247,7 @@ def book(request):
         actor=request.user,
         id=request.GET.get("patient", ""),
         permission="appointments.book",
-        detail="booking form",
+        detail=gettext_noop("booking form"),
     )
     clinic = patient.clinic
     tz = selectors.clinic_tz(clinic)
@@ -315,7 +315,7 @@ def reschedule(request, pk: str):
         id=pk,
         permission="appointments.reschedule",
         audited=request.method == "GET",
-        detail="reschedule form",
+        detail=gettext_noop("reschedule form"),
     )
     refusal = services.reschedule_refusal(appointment)
     if refusal is not None:  # cancelled meanwhile, or opened from an old link: no slots to pick
@@ -398,7 +398,7 @@ def cancel(request, pk: str):
         id=pk,
         permission="appointments.cancel",
         audited=request.method == "GET",
-        detail="cancel form",
+        detail=gettext_noop("cancel form"),
     )
     form = CancelForm(request.POST or None, series=appointment.series_id is not None)
     if request.method == "POST" and form.is_valid():

@@ -19,6 +19,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.access import MAX_ID_LENGTH, get_in_reach, get_or_404, in_reach, is_patient_user
 from core.audit import EXPORT, VIEW, audit, audit_patients_read
@@ -160,7 +161,7 @@ def order_page(
         per_page=per_page,
         strict=strict,
         estimate_count=filters.get("patient_id") is None,  # as result_page
-        on_page=audited_by_patient(actor=actor, detail="lab orders"),
+        on_page=audited_by_patient(actor=actor, detail=gettext_noop("lab orders")),
     )
 
 
@@ -252,7 +253,7 @@ def result_page(
         # Across the clinic: counted up to 10,000, then "about" (1,000,000 final results took
         # 60-90 ms to count on every page).
         estimate_count=filters.get("patient_id") is None,
-        on_page=audited_by_patient(actor=actor, detail="lab results"),
+        on_page=audited_by_patient(actor=actor, detail=gettext_noop("lab results")),
     )
 
 
@@ -322,7 +323,13 @@ def trend_get(*, actor, patient_id: str, test_id: str, permission=RESULT_READ) -
             "collected_at", "id"
         )
     )
-    audit(actor=actor, action=VIEW, obj=patient, patient_id=patient.pk, detail="lab trend")
+    audit(
+        actor=actor,
+        action=VIEW,
+        obj=patient,
+        patient_id=patient.pk,
+        detail=gettext_noop("lab trend"),
+    )
     return Trend(
         patient=patient,
         test=test,
@@ -363,7 +370,7 @@ def review_queue_page(
         number=number,
         per_page=per_page,
         strict=strict,
-        on_page=audited_by_patient(actor=actor, detail="lab review queue"),
+        on_page=audited_by_patient(actor=actor, detail=gettext_noop("lab review queue")),
     )
 
 
@@ -440,7 +447,9 @@ def review_widget(*, actor, limit: int = 8) -> dict:
     results = list(as_reviewed(queue)[:limit])
     total = count_up_to(queue, WIDGET_COUNTS_UP_TO) if len(results) == limit else len(results)
     audit_patients_read(
-        actor=actor, patient_ids=[r.patient_id for r in results], detail="review widget"
+        actor=actor,
+        patient_ids=[r.patient_id for r in results],
+        detail=gettext_noop("review widget"),
     )
     critical = sum(1 for r in results if r.flag in CRITICAL_FLAGS)
     if total > limit and critical == len(results):  # critical ones may go on past the list
@@ -524,7 +533,7 @@ def review_groups_page(
     audit_patients_read(
         actor=actor,
         patient_ids=[group.patient.pk for group in page.object_list],
-        detail="lab review queue",
+        detail=gettext_noop("lab review queue"),
     )
     return page
 
@@ -591,7 +600,7 @@ def worklist_widget(*, actor, limit: int = WORKLIST_LIMIT) -> dict:
     audit_patients_read(
         actor=actor,
         patient_ids=[o.patient_id for part in lists.values() for o in part["orders"]],
-        detail="lab worklist",
+        detail=gettext_noop("lab worklist"),
     )
     return lists
 

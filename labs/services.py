@@ -21,7 +21,7 @@ from django.db import IntegrityError
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from core import transactions
 from core.audit import CREATE, DELETE, UPDATE, audit
@@ -351,7 +351,7 @@ def range_create(*, actor, test: LabTest, **fields) -> ReferenceRange:
     reference.full_clean()
     _one_range_per_band(reference)
     reference.save(force_insert=True)
-    audit(actor=actor, action=UPDATE, obj=test, detail="reference range")
+    audit(actor=actor, action=UPDATE, obj=test, detail=gettext_noop("reference range"))
     return reference
 
 
@@ -377,14 +377,14 @@ def range_update(*, actor, reference: ReferenceRange, **fields) -> ReferenceRang
     require(actor, "labs.catalogue.edit")
     _one_range_per_band(copy.copy(reference), **only_fields(fields, RANGE_FIELDS))
     model_update(reference, fields=fields, allowed=RANGE_FIELDS)
-    audit(actor=actor, action=UPDATE, obj=reference.test, detail="reference range")
+    audit(actor=actor, action=UPDATE, obj=reference.test, detail=gettext_noop("reference range"))
     return reference
 
 
 @transactions.unit
 def range_delete(*, actor, reference: ReferenceRange) -> None:
     require(actor, "labs.catalogue.edit")
-    audit(actor=actor, action=DELETE, obj=reference.test, detail="reference range")
+    audit(actor=actor, action=DELETE, obj=reference.test, detail=gettext_noop("reference range"))
     reference.delete()
 
 
@@ -699,7 +699,7 @@ def result_correct(*, actor, result: LabResult, value, reason: str = "", unit=No
         action=UPDATE,
         obj=result,
         patient_id=result.patient_id,
-        detail="corrected",
+        detail=gettext_noop("corrected"),
     )
     if result.order_id:  # a preliminary value made final may complete the order
         _order_progress(result.order, written=[result])
@@ -735,7 +735,7 @@ def result_review(*, actor, result: LabResult, comment: str = "") -> LabResult:
         action=UPDATE,
         obj=result,
         patient_id=result.patient_id,
-        detail="reviewed",
+        detail=gettext_noop("reviewed"),
     )
     if result.order_id:
         _order_progress(result.order, written=[result])
@@ -866,7 +866,7 @@ def results_review_bulk(
             action=UPDATE,
             obj=result,
             patient_id=result.patient_id,
-            detail="reviewed (with others)",
+            detail=gettext_noop("reviewed (with others)"),
         )
         if result.order_id:
             orders[result.order_id] = result.order
@@ -1036,7 +1036,7 @@ def results_import(
             action=CREATE,
             obj=patient,
             patient_id=patient.pk,
-            detail="lab results imported",
+            detail=gettext_noop("lab results imported"),
         )
     _announce(results)
     return report

@@ -8,6 +8,7 @@ an unknown patient or assignee, a malformed `since`.
 
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -170,7 +171,7 @@ class MessageListView(APIView):
     )
     def get(self, request, pk):
         since, after = moment_param(request, "since", exact=True), _after(request)
-        thread = selectors.thread_get(actor=request.user, id=pk, detail="messages")
+        thread = selectors.thread_get(actor=request.user, id=pk, detail=gettext_noop("messages"))
         rows = selectors.messages_of(
             actor=request.user, thread=thread, since=since, after_seq=after
         )

@@ -14,6 +14,7 @@ import time
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from core.audit import CREATE, audit_model
 from core.models import new_id
@@ -195,7 +196,9 @@ def seed_threads(*, clinic, users, threads: int, per_thread: int, stdout=None) -
                         at=at,
                         obj=(Message, message_id),
                         patient_id=patient_id,
-                        detail="internal remark" if internal else "message",
+                        detail=gettext_noop("internal remark")
+                        if internal
+                        else gettext_noop("message"),
                     )
                 )
             thread_rows.append(

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from core.access import get_in_reach, in_reach, is_patient_user
@@ -180,7 +181,7 @@ def thread_page(*, actor, number=1, per_page: int = PER_PAGE, strict: bool = Fal
         # HTML: the closed tab of a big clinic holds 200,000 threads; counting them on every
         # page view (67 ms) is the one read that grew with the clinic, so it is bounded.
         estimate_count=not strict,
-        on_page=audited_by_patient(actor=actor, detail="messages"),
+        on_page=audited_by_patient(actor=actor, detail=gettext_noop("messages")),
     )
     with_unread(actor, page.object_list)
     return page
@@ -299,7 +300,7 @@ def patient_panel(*, actor, patient) -> dict:
 def thread_for_triage(*, actor, id: str) -> dict:
     """A thread as ai_assist triages it (the normal, audited access call: 404 / 403): the
     patient's latest messages since the team last answered, joined."""
-    thread = thread_get(actor=actor, id=id, detail="triage")
+    thread = thread_get(actor=actor, id=id, detail=gettext_noop("triage"))
     messages = [m for m in messages_of(actor=actor, thread=thread) if not m.internal]
     latest = []
     for message in reversed(messages):

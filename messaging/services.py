@@ -19,6 +19,7 @@ from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from core.access import is_patient_user
@@ -356,7 +357,7 @@ def message_post(
         action=CREATE,
         obj=message,
         patient_id=thread.patient_id,
-        detail="internal remark" if internal else "message",
+        detail=gettext_noop("internal remark") if internal else gettext_noop("message"),
     )
     if message.from_patient:
         emit(EVENT_PATIENT_MESSAGE, obj=message)
@@ -382,7 +383,7 @@ def _discard(actor, stored_files) -> None:
             action=DELETE,
             obj=stored,
             patient_id=stored.patient_id or "",
-            detail="upload undone: the message was refused",
+            detail=gettext_noop("upload undone: the message was refused"),
         )
     left.delete()
     for key in [k for f in stored_files for k in (f.storage_key, f.thumbnail_key) if k]:
@@ -614,11 +615,11 @@ def saved_reply_create(*, actor, title: str, text: str) -> SavedReply:
             reply.save(force_insert=True)
     except IntegrityError:
         raise ValidationError({"title": [_("A saved reply with this title exists.")]})
-    audit(actor=actor, action=CREATE, obj=reply, detail="saved reply")
+    audit(actor=actor, action=CREATE, obj=reply, detail=gettext_noop("saved reply"))
     return reply
 
 
 def saved_reply_delete(*, actor, reply: SavedReply) -> None:
     require(actor, "messaging.settings.edit")
     SavedReply.objects.filter(pk=reply.pk).delete()
-    audit(actor=actor, action=DELETE, obj=reply, detail="saved reply")
+    audit(actor=actor, action=DELETE, obj=reply, detail=gettext_noop("saved reply"))

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.audit import VIEW, audit
@@ -102,7 +102,11 @@ def _filter_patient(request, form, pid: str, *, audited: bool):
         return None
     try:
         return patient_get(
-            actor=request.user, id=pid, permission=None, audited=audited, detail="messages"
+            actor=request.user,
+            id=pid,
+            permission=None,
+            audited=audited,
+            detail=gettext_noop("messages"),
         )
     except Http404:
         form.add_error(None, _("Unknown patient."))
@@ -169,7 +173,13 @@ def thread_poll(request, pk):
     )
     if not rows:
         return HttpResponse(status=204)
-    audit(actor=request.user, action=VIEW, obj=thread, patient_id=thread.patient_id, detail="poll")
+    audit(
+        actor=request.user,
+        action=VIEW,
+        obj=thread,
+        patient_id=thread.patient_id,
+        detail=gettext_noop("poll"),
+    )
     services.thread_read(actor=request.user, thread=thread)
     return render(
         request, "messaging/_messages.html", {"thread_messages": rows, "last_seq": rows[-1].seq}

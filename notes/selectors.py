@@ -20,7 +20,7 @@ from django.core.paginator import Page
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.models import AuditEvent, User
 from core.access import get_in_reach, in_reach, is_patient_user
@@ -264,11 +264,11 @@ def note_page(
     row per patient on the page.
     """
     patient = None
-    on_page = audited_by_patient(actor=actor, detail="notes list")
+    on_page = audited_by_patient(actor=actor, detail=gettext_noop("notes list"))
     if patient_id:
         patient = patient_get(
             actor=actor, id=patient_id, permission=permission_for(actor, "notes.view"),
-            detail="notes list",
+            detail=gettext_noop("notes list"),
         )  # fmt: skip
         on_page = None
     else:
@@ -380,7 +380,7 @@ def with_addenda(notes: QuerySet) -> QuerySet:
 
 def note_history(*, actor, id: str) -> tuple[Note, list[NoteRevision]]:
     """(the note, its draft revisions oldest first): staff only; the read itself is audited."""
-    note = note_get(actor=actor, id=id, permission="notes.history", detail="history")
+    note = note_get(actor=actor, id=id, permission="notes.history", detail=gettext_noop("history"))
     revisions = list(note.revisions.select_related("editor").order_by("created_at", "id"))
     return note, revisions
 
@@ -492,7 +492,7 @@ def my_notes_page(*, actor, which: str, number=1) -> Page:
     require(actor, "notes.write")
     drafts, awaiting = widget_lists(actor=actor)
     rows = awaiting if which == "awaiting" else drafts
-    on_page = audited_by_patient(actor=actor, detail="my notes")
+    on_page = audited_by_patient(actor=actor, detail=gettext_noop("my notes"))
     return page_of(rows, number=number, on_page=on_page)
 
 
@@ -500,7 +500,9 @@ def home_widget(*, actor) -> dict:
     """The clinician's home: my drafts, and signed notes waiting for my co-signature."""
     drafts, awaiting = (list(rows[: WIDGET_SIZE + 1]) for rows in widget_lists(actor=actor))
     shown = drafts[:WIDGET_SIZE] + awaiting[:WIDGET_SIZE]
-    audit_patients_read(actor=actor, patient_ids=[n.patient_id for n in shown], detail="notes")
+    audit_patients_read(
+        actor=actor, patient_ids=[n.patient_id for n in shown], detail=gettext_noop("notes")
+    )
     return {
         "drafts": drafts[:WIDGET_SIZE],
         "more_drafts": len(drafts) > WIDGET_SIZE,

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.contributions import asides_for
@@ -73,7 +74,11 @@ def note_list(request, pid):
 def note_new(request, pid):
     posting = request.method == "POST"
     patient = patient_get(
-        actor=request.user, id=pid, permission="notes.write", audited=not posting, detail="notes"
+        actor=request.user,
+        id=pid,
+        permission="notes.write",
+        audited=not posting,
+        detail=gettext_noop("notes"),
     )
     form = NoteStartForm(
         request.POST if posting else None,
@@ -136,7 +141,7 @@ def note_detail(request, pk):
 @require_GET
 @staff_page()
 def note_print(request, pk):
-    note = selectors.note_get(actor=request.user, id=pk, detail="print")
+    note = selectors.note_get(actor=request.user, id=pk, detail=gettext_noop("print"))
     return render(request, "notes/note_print.html", _note_page_context(request, note))
 
 

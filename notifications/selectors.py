@@ -4,6 +4,7 @@ A notification names its patient only to a reader who may still see them (patien
 
 from django.core.paginator import Page
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from core.access import get_in_reach, get_or_404, in_reach
 from core.audit import audit_patients_read
@@ -50,7 +51,9 @@ def with_visible_patients(*, actor, notifications: list) -> list:
     visible = patient_list(actor=actor, status="all").in_bulk(ids) if ids else {}
     for notification in notifications:
         notification.visible_patient = visible.get(notification.patient_id)
-    audit_patients_read(actor=actor, patient_ids=list(visible), detail="notifications")
+    audit_patients_read(
+        actor=actor, patient_ids=list(visible), detail=gettext_noop("notifications")
+    )
     return notifications
 
 

@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -335,7 +335,9 @@ def sections(resources: list[dict]) -> list[dict]:
 @staff_page()
 def record_print(request, pk: str) -> HttpResponse:
     """The whole record on one page, styled for paper (print CSS, no script)."""
-    patient, resources = record_export(actor=request.user, id=pk, detail="printable record")
+    patient, resources = record_export(
+        actor=request.user, id=pk, detail=gettext_noop("printable record")
+    )
     return render(
         request,
         "patients/export.html",

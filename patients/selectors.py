@@ -21,6 +21,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts import mfa
 from accounts.models import AuditEvent
@@ -406,7 +407,9 @@ def recent_patients(*, actor, limit: int = RECENT_KEPT) -> list[Patient]:
     )
     patients = [row.patient for row in rows]
     audit_patients_read(
-        actor=actor, patient_ids=[p.pk for p in patients], detail="recently opened patients"
+        actor=actor,
+        patient_ids=[p.pk for p in patients],
+        detail=gettext_noop("recently opened patients"),
     )
     return patients
 
@@ -521,7 +524,10 @@ def access_log(*, actor, patient_id: str, own: bool = False):
     The patient's own reads are left out of their log unless `own`: each opening of their app
     writes some, and a page of them hid the staff who looked."""
     patient = patient_get(
-        actor=actor, id=patient_id, permission="patients.access_log", detail="access log"
+        actor=actor,
+        id=patient_id,
+        permission="patients.access_log",
+        detail=gettext_noop("access log"),
     )
     events = audit_events_for_patient(patient_id=patient.pk)
     if is_patient_user(actor) and not own:

@@ -12,7 +12,7 @@ from django.db import IntegrityError
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts import mfa
 from accounts.models import AuditEvent, User, UserManager
@@ -106,7 +106,9 @@ def duplicates_shown(*, actor, conflict: Conflict) -> list:
     names them (name, MRN, birth date), so it counts as seeing them."""
     duplicates = conflict.extra["duplicates"]
     audit_patients_read(
-        actor=actor, patient_ids=[p.pk for p in duplicates], detail="possible duplicates"
+        actor=actor,
+        patient_ids=[p.pk for p in duplicates],
+        detail=gettext_noop("possible duplicates"),
     )
     return duplicates
 

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.decorators import staff_page
@@ -54,7 +55,7 @@ def order_create(request):
         id=request.GET.get("patient") or request.POST.get("patient") or "",
         permission="labs.order",
         audited=request.method == "GET",  # a POST is audited by the order it writes
-        detail="lab order form",
+        detail=gettext_noop("lab order form"),
     )
     form = OrderForm(
         request.POST if request.method == "POST" else None,

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.decorators import staff_page
@@ -233,7 +233,7 @@ def outside_result(request, pid: str):
         id=pid,
         permission="labs.result.enter",
         audited=request.method == "GET",  # a POST is audited by the result it writes
-        detail="lab result form",
+        detail=gettext_noop("lab result form"),
     )
     form = OutsideResultForm(
         request.POST if request.method == "POST" else None,

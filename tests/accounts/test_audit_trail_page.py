@@ -285,6 +285,24 @@ def test_details_are_in_the_readers_language(web, clinic, admin_user, clinician)
     ]
 
 
+def test_a_services_own_words_are_in_the_readers_language_too(web, clinic, admin_user):
+    """Details other than field names are written in English (gettext_noop) and read in the
+    reader's language: a Spanish admin read "lab trend" and "audit trail"."""
+    admin_user.language = "es"
+    admin_user.save()
+    patient = PatientFactory(clinic=clinic)
+    event(admin_user, Action.VIEW, obj=patient, detail="lab trend", hours_ago=1)
+    event(admin_user, Action.UPDATE, obj=admin_user, detail="profile: name", hours_ago=2)
+    event(admin_user, Action.INVITE, detail="role=lab_tech; e-mail sent", hours_ago=3)  # no type
+    event(admin_user, Action.VIEW, obj=patient, detail="a word of no catalogue", hours_ago=4)
+    assert shown(page(web))[:4] == [
+        "tendencia de laboratorio",
+        "perfil: Nombre",
+        "role=lab_tech; correo electrónico enviado",
+        "a word of no catalogue",
+    ]
+
+
 # --- the staff member filter's options -----------------------------------------------------------
 def test_colleagues_of_the_same_name_are_told_apart_and_former_ones_marked(web, clinic, clinician):
     UserFactory(clinic=clinic, role=Role.NURSE, name="Ana Silva", email="ana.s@example.org")
