@@ -106,6 +106,23 @@ def mailbox(settings, smtp_server):
     return smtp_server.handler
 
 
+@pytest.fixture
+def private_storage(settings, tmp_path):
+    """Files stored in the test's own empty folder (the files app's "files" storage), unscanned;
+    the folder, for a test that looks at what was written. The files and messaging tests, and
+    browser tests that upload, use it for every test."""
+    location = tmp_path / "private-files"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "files": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": location},
+        },
+    }
+    settings.FILE_SCANNER = ""
+    return location
+
+
 # --- No PHI leaves the system ---------------------------------------------------------------------
 LEAKS: list[str] = []
 

@@ -13,7 +13,7 @@ from tests.labs.factories import GLUCOSE, install_catalogue, make_order, make_re
 from tests.messaging.factories import make_thread
 from tests.patients.factories import PatientFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
 
 FIRST_NAMES = ["Ann", "Bea", "Cal", "Dov"]
 TOO_BROAD = "More than 3 patients match this search. Type more of the name, or the MRN."
@@ -29,18 +29,6 @@ APIS = {
     "review queue": "/api/v1/labs/results/review-queue/?search=smith",
     "messages": "/api/v1/messages/threads/?tab=open&search=smith",
 }
-
-
-@pytest.fixture(autouse=True)
-def private_storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "files": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "files"},
-        },
-    }
-    settings.FILE_SCANNER = ""
 
 
 @pytest.fixture

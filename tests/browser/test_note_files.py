@@ -11,19 +11,8 @@ from tests.patients.factories import PatientFactory
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("private_storage"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def private_storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "files": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "private-files"},
-        },
-    }
-    settings.FILE_SCANNER = ""
 
 
 def test_attach_files_to_a_signed_note_with_progress(page, log_in, clinic, clinician, tmp_path):

@@ -12,21 +12,10 @@ from tests.patients.factories import PatientFactory
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("private_storage"),
 ]
 
 RED = "rgb(220, 53, 69)"  # Bootstrap's --bs-danger
-
-
-@pytest.fixture(autouse=True)
-def private_storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "files": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "private-files"},
-        },
-    }
-    settings.FILE_SCANNER = ""
 
 
 def accent(bar) -> str:

@@ -8,18 +8,9 @@ from tests.patients.factories import portal_user
 
 
 @pytest.fixture(autouse=True)
-def private_storage(settings, tmp_path):
-    """Each test stores files in its own empty folder (the "files" storage)."""
-    location = tmp_path / "private-files"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "files": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": location},
-        },
-    }
-    settings.FILE_SCANNER = ""
-    return location
+def private_storage(private_storage):
+    """Each files test stores in its own empty folder."""
+    return private_storage
 
 
 def stored_paths(location) -> list[str]:

@@ -40,13 +40,6 @@ def second_clinician(clinic):
 
 
 @pytest.fixture(autouse=True)
-def private_storage(settings, tmp_path):
-    """Attachments are stored in a fresh folder per test (the files app's "files" storage)."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "files": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "private-files"},
-        },
-    }
-    settings.FILE_SCANNER = ""
+def private_storage(private_storage):
+    """Attachments are stored in a fresh folder per test."""
+    return private_storage
