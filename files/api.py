@@ -87,11 +87,7 @@ class PatientFilesView(GenericAPIView):
     )
     def get(self, request, pk):
         patient = patient_get(actor=request.user, id=pk, permission="files.view", audited=False)
-        page = selectors.file_page(
-            actor=request.user, patient=patient, **list_filters(request), **page_params(request)
-        )
-        data = s.StoredFileSerializer(page.object_list, many=True, context={"request": request})
-        return page_response(request, page, data.data)
+        return list_response(request, patient=patient)
 
     @extend_schema(
         summary="Upload a file to a patient's record",
@@ -102,6 +98,15 @@ class PatientFilesView(GenericAPIView):
     )
     def post(self, request, pk):
         return upload_response(request, target_type="patient", target_id=pk)
+
+
+def list_response(request, **scope) -> Response:
+    """A page of one record's files (`patient=` or `target=`, its access call made)."""
+    page = selectors.file_page(
+        actor=request.user, **scope, **list_filters(request), **page_params(request)
+    )
+    data = s.StoredFileSerializer(page.object_list, many=True, context={"request": request})
+    return page_response(request, page, data.data)
 
 
 def upload_response(request, *, target_type: str, target_id: str) -> Response:
@@ -136,11 +141,7 @@ class NoteFilesView(GenericAPIView):
         target = services.resolve_target(
             actor=request.user, target_type="note", target_id=pk, reading=True
         )
-        page = selectors.file_page(
-            actor=request.user, target=target, **list_filters(request), **page_params(request)
-        )
-        data = s.StoredFileSerializer(page.object_list, many=True, context={"request": request})
-        return page_response(request, page, data.data)
+        return list_response(request, target=target)
 
     @extend_schema(
         summary="Attach a file to a clinical note",

@@ -78,3 +78,8 @@ def stored_file(actor, patient, *, name="letter.pdf", data=None, category="refer
 
 def make_patient(clinic, **fields):
     return PatientFactory(clinic=clinic, **fields)
+
+
+def flashed(response) -> list[str]:
+    """The messages a page flashed (the upload's one per file)."""
+    return [str(m) for m in response.wsgi_request._messages]

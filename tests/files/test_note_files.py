@@ -15,7 +15,7 @@ from core.roles import Role
 from files import selectors, services
 from files.models import StoredFile
 from tests.files.conftest import stored_paths
-from tests.files.factories import jpeg_bytes, pdf_bytes, png_bytes, upload
+from tests.files.factories import flashed, jpeg_bytes, pdf_bytes, png_bytes, upload
 from tests.notes.factories import audit_mark, audit_rows_since, install, make_note
 from tests.patients.factories import portal_user
 
@@ -64,10 +64,6 @@ def page_of(client, note) -> str:
 def post_files(client, note, *files, category="photo", **fields):
     body = {"files": list(files), "category": category, **fields}
     return client.post(f"/files/notes/{note.pk}/upload/", body)
-
-
-def flashed(response) -> list[str]:
-    return [str(m) for m in response.wsgi_request._messages]
 
 
 # --- the Files box on the note's page ------------------------------------------------------------

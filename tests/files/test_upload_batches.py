@@ -9,7 +9,7 @@ import pytest
 from core.roles import Role
 from files import services
 from files.models import StoredFile
-from tests.files.factories import pdf_bytes, png_bytes, stored_file, upload
+from tests.files.factories import flashed, pdf_bytes, png_bytes, stored_file, upload
 from tests.notes.factories import install, make_note
 
 pytestmark = pytest.mark.django_db
@@ -24,10 +24,6 @@ def clinician(staff):
 @pytest.fixture
 def note(clinician, patient):
     return make_note(clinician, patient, title="Wound review", signed=True)
-
-
-def flashed(response) -> list[str]:
-    return [str(m) for m in response.wsgi_request._messages]
 
 
 def titles() -> list[tuple[str, str]]:
