@@ -66,6 +66,7 @@ TRANSITIONS = {
 EVENT_BOOKED = "appointments.booked"
 EVENT_RESCHEDULED = "appointments.rescheduled"
 EVENT_CANCELLED = "appointments.cancelled"
+EVENT_NO_SHOW = "appointments.no_show"
 
 
 def _record(*, actor, appointment, action, note="", previous_start=None, previous_provider=None):
@@ -403,6 +404,8 @@ def appointment_transition(*, actor, appointment: Appointment, action: str, now=
     for name, value in fields.items():
         setattr(appointment, name, value)
     _record(actor=actor, appointment=appointment, action=action)
+    if action == "no_show":
+        emit(EVENT_NO_SHOW, obj=appointment, actor=actor)
     return appointment
 
 

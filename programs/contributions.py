@@ -8,6 +8,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from core.contributions import (
+    AppPage,
     ChartFact,
     ChartSource,
     ClinicHook,
@@ -122,6 +123,7 @@ contribute(
     "programs",
     RecordPage(model="programs.Enrollment", url_name="programs:enrollment"),
     RecordPage(model="programs.ProgramTemplate", url_name="programs:template"),
+    AppPage(route="api-enrollment-tasks", target="programme_tasks", path="/programmes/{id}/tasks"),
     Reconciled(model="programs.Enrollment", children=("tasks",)),
     PatientRecords(key="programs", models=("programs.Enrollment",)),
     ClinicHook(key="programs.builtins", setup=services.clinic_setup),
@@ -174,12 +176,14 @@ VISIT_EVENTS = {
     services.APPOINTMENT_BOOKED: services.appointment_booked,
     services.APPOINTMENT_RESCHEDULED: services.appointment_rescheduled,
     services.APPOINTMENT_CANCELLED: services.appointment_cancelled,
+    services.APPOINTMENT_NO_SHOW: services.appointment_no_show,
 }
 
 
 def _visit_event(event_key: str, obj=None, actor=None, **payload) -> None:
     """A visit booked records its programme task done; moved, the task shows the new day;
-    cancelled, the task is open again (appointments.services raises them in its unit)."""
+    cancelled or not attended, the task is open again (appointments.services raises them in
+    its unit)."""
     handler = VISIT_EVENTS.get(event_key)
     if handler is not None and obj is not None:
         handler(actor=actor, appointment=obj)

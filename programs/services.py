@@ -682,6 +682,7 @@ def task_skip(*, actor, task) -> Task:
 APPOINTMENT_BOOKED = "appointments.booked"
 APPOINTMENT_RESCHEDULED = "appointments.rescheduled"
 APPOINTMENT_CANCELLED = "appointments.cancelled"
+APPOINTMENT_NO_SHOW = "appointments.no_show"
 OPEN_TASK = (Task.Status.DUE, Task.Status.MISSED)  # what task_complete still takes
 OPEN_ENROLLMENT = (State.ACTIVE, State.PAUSED)
 
@@ -797,14 +798,25 @@ def appointment_rescheduled(*, actor, appointment) -> None:
 
 
 def appointment_cancelled(*, actor, appointment) -> None:
-    """A booked visit cancelled: the task it recorded done is open again. A no-show leaves it
-    done: the visit was booked."""
+    """A booked visit cancelled: the task it recorded done is open again."""
     for task in _tasks_booked(appointment):
         _reopen(
             actor=actor,
             task=task,
             appointment=appointment,
             detail=gettext_noop("reopened: visit cancelled"),
+        )
+
+
+def appointment_no_show(*, actor, appointment) -> None:
+    """The patient did not come: the visit the task asked for did not happen, so the task is
+    open again (missed once its due date has passed) and the programme's adherence says so."""
+    for task in _tasks_booked(appointment):
+        _reopen(
+            actor=actor,
+            task=task,
+            appointment=appointment,
+            detail=gettext_noop("reopened: patient did not attend"),
         )
 
 

@@ -314,3 +314,31 @@ def test_moving_the_visit_out_of_its_window_opens_that_task_and_closes_the_one_i
     assert (first.status, first.appointment_id, first.booked_for) == ("due", "", None)
     assert (second.status, second.booked_for) == ("done", second_visit)
     assert AuditEvent.objects.filter(object_id=first.pk, detail="reopened: visit moved").exists()
+
+
+def test_a_no_show_opens_the_visit_task_again(api_as, receptionist, clinician, patient, provider):
+    """The visit the programme asked for did not happen: its task is open again, so the
+    enrolment's adherence and its Visits say so and another booking closes it."""
+    clinic = patient.clinic
+    enrollment = enrol(clinician, patient, days_ago=28)
+    api = api_as(receptionist)
+    day = weekday_from(today(clinic) + datetime.timedelta(days=2))
+    appointment = book(api, clinic, patient, provider, day).json()
+    started = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=1)
+    Appointment.objects.filter(pk=appointment["id"]).update(
+        start=started, end=started + datetime.timedelta(minutes=20)
+    )  # the visit's time has come and gone
+
+    marked = api.post(f"/api/v1/appointments/{appointment['id']}/no-show", format="json")
+
+    assert marked.status_code == 200, marked.content
+    task = visit_task(enrollment)
+    assert (task.status, task.completed_by, task.appointment_id, task.booked_for) == (
+        "due", None, "", None,
+    )  # fmt: skip
+    assert AuditEvent.objects.filter(
+        object_id=task.pk, detail="reopened: patient did not attend"
+    ).exists()
+    later = weekday_from(day + datetime.timedelta(days=1))
+    again = book(api, clinic, patient, provider, later)
+    assert visit_task(enrollment).appointment_id == again.json()["id"]
