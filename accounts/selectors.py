@@ -203,7 +203,7 @@ def _describe(actor, rows) -> None:
     for row in rows:
         row.role_label = _role_label(row.actor_role)
         row.object_label = _type_label(row.object_type)
-        row.detail_label = _detail_label(row.detail, row.object_type)
+        row.detail_label = detail_label(row.detail, row.object_type)
         row.patient = patients.get(row.patient_id)
         row.patient_url = reverse("patients:detail", args=[row.patient_id]) if row.patient else ""
         row.object_url = ""
@@ -243,7 +243,7 @@ def _type_label(label: str) -> str:
     return model._meta.verbose_name if model is not None else label
 
 
-def _detail_label(detail: str, object_type: str) -> str:
+def detail_label(detail: str, object_type: str) -> str:
     """The detail in the reader's language: services write the record's field names
     ("date_of_birth, first_name", "is_active=False, role=lab_tech", after a "profile: " or in
     parts joined by "; "), shown by the field's label and a value by its choice's ("Role: Lab

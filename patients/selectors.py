@@ -25,7 +25,7 @@ from django.utils.translation import gettext_noop
 
 from accounts import mfa
 from accounts.models import AuditEvent
-from accounts.selectors import audit_events_for_patient
+from accounts.selectors import audit_events_for_patient, detail_label
 from core.access import get_in_reach, in_reach, is_patient_user
 from core.audit import audit, audit_patients_read
 from core.errors import TooBroad
@@ -537,4 +537,7 @@ def access_log(*, actor, patient_id: str, own: bool = False):
 
 def access_log_panel(*, actor, patient: Patient) -> dict:
     """The patient page's access-log panel (the panel's permission is checked by the hub)."""
-    return {"events": list(audit_events_for_patient(patient_id=patient.pk)[:50])}
+    events = list(audit_events_for_patient(patient_id=patient.pk)[:50])
+    for event in events:
+        event.detail_label = detail_label(event.detail, event.object_type)
+    return {"events": events}

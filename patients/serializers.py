@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import AuditEvent
+from accounts.selectors import detail_label
 from accounts.serializers import UserSerializer
 from core.api import MillisecondDateTimeField, ModelSerializer
 from core.roles import can
@@ -260,17 +261,28 @@ class AccessLogEntrySerializer(ModelSerializer):
     role = serializers.CharField(source="actor_role")
     time = MillisecondDateTimeField(source="created_at")
     action_label = serializers.CharField(source="get_action_display")
+    detail_label = serializers.SerializerMethodField(
+        help_text=_("The detail in the reader's language, as the patient page shows it.")
+    )
 
     class Meta:
         model = AuditEvent
-        fields = ["id", "who", "role", "action", "action_label", "time", "detail", "ip_address"]
+        fields = [
+            "id", "who", "role", "action", "action_label", "time", "detail", "detail_label",
+            "ip_address",
+        ]  # fmt: skip
         read_only_fields = fields
 
     def get_fields(self):
         """A patient reads who did what and when: not from where, nor the staff's own wording
         of it ("critical value communicated to … by phone", "internal remark")."""
-        fields = _without_unless(self, super().get_fields(), "ip_address", "patients.access_log")
-        return _without_unless(self, fields, "detail", "patients.access_log")
+        fields = super().get_fields()
+        for staff_only in ("ip_address", "detail", "detail_label"):
+            fields = _without_unless(self, fields, staff_only, "patients.access_log")
+        return fields
+
+    def get_detail_label(self, event) -> str:
+        return detail_label(event.detail, event.object_type)
 
     def get_who(self, event) -> str:
         if event.actor is not None:

@@ -21,7 +21,9 @@ from tests.patients.factories import (
 )
 
 API = "/api/v1/patients"
-FIELDS = {"id", "who", "role", "action", "action_label", "time", "detail", "ip_address"}
+FIELDS = {
+    "id", "who", "role", "action", "action_label", "time", "detail", "detail_label", "ip_address",
+}  # fmt: skip
 
 
 @pytest.fixture
@@ -60,6 +62,23 @@ def test_admin_sees_who_did_what(api_as, staff, admin_user, patient):
     assert rows[1]["ip_address"] == "127.0.0.1"
 
 
+def test_an_admin_reads_the_detail_in_their_language(api_as, staff, admin_user, patient):
+    """The stored detail is English (and field names); `detail_label` is what the patient
+    page's access log shows the reader: field labels, and the services' words translated."""
+    admin_user.language = "es"
+    admin_user.save()
+    api_as(staff[Role.NURSE]).get(f"{API}/{patient.pk}/allergies/")
+    api_as(staff[Role.RECEPTIONIST]).patch(f"{API}/{patient.pk}/", {"phone": "+44 1234 567890"})
+
+    rows = api_as(admin_user).get(log_url(patient)).json()["results"]
+
+    assert [(row["detail"], row["detail_label"]) for row in rows] == [
+        ("access log", "registro de accesos"),
+        ("phone", "Teléfono"),
+        ("allergies", "alergias"),
+    ]
+
+
 def test_patient_sees_who_read_their_record(api_as, clinician, patient):
     me = portal_user(patient)
     api_as(clinician).get(f"{API}/{patient.pk}/fhir")
@@ -68,7 +87,8 @@ def test_patient_sees_who_read_their_record(api_as, clinician, patient):
 
     assert response.status_code == 200
     rows = response.json()["results"]
-    assert all(set(row) == FIELDS - {"ip_address", "detail"} for row in rows)  # staff's words
+    staff_words = {"ip_address", "detail", "detail_label"}
+    assert all(set(row) == FIELDS - staff_words for row in rows)
     assert [(row["who"], row["role"], row["action"]) for row in rows] == [
         (clinician.name, "clinician", "export")
     ]  # not their own reads: an app's every opening wrote some, and they hid the staff

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import AuditEvent
+from core.audit import UPDATE, audit
 from core.roles import Role
 from patients.models import Patient
 from tests.factories import PASSWORD, UserFactory
@@ -101,6 +102,20 @@ def test_admins_see_the_access_log(client, staff, record):
     assert "203.0.113.7" in page
     assert "View" in page
     assert AuditEvent.objects.filter(patient_id=patient.pk).count() == 2  # one per page view
+
+
+def test_the_access_log_words_a_change_by_its_field_labels(client, staff, record):
+    """Stored as field names ("date_of_birth, phone"); shown as the form's labels, as the audit
+    trail shows them."""
+    patient, _allergy = record
+    audit(
+        actor=staff[Role.RECEPTIONIST], action=UPDATE, obj=patient, patient_id=patient.pk,
+        detail="date_of_birth, phone",
+    )  # fmt: skip
+    page = page_text(login(client, staff[Role.ADMIN]).get(f"/patients/{patient.pk}/"))
+
+    assert "(Date of birth, Phone)" in page
+    assert "date_of_birth" not in page
 
 
 def test_patient_users_cannot_log_in_or_open_the_pages(client, clinic, record):
