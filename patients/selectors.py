@@ -30,9 +30,11 @@ from core.access import get_in_reach, in_reach, is_patient_user
 from core.audit import audit, audit_patients_read
 from core.errors import TooBroad
 from core.lists import (
+    ESTIMATE_SECONDS,
     PER_PAGE,
     Walk,
     audited_by_patient,
+    cached_for,
     count_up_to,
     keyset_page,
     loaded_by_id,
@@ -170,7 +172,8 @@ DENSE_FROM = 5_000
 
 def _dense_word(patients, query: str, country: str) -> str | None:
     """The one short word of a name search that starts more than DENSE_FROM first or preferred
-    names of `patients`; None for any other search (one bounded count from two name indexes)."""
+    names of `patients`; None for any other search. One bounded count from two name indexes,
+    kept as long as a list's count: it decides how the page is read, not what it holds."""
     query = query.strip()
     if not query or _not_names(query, country) is not None:
         return None
@@ -181,7 +184,13 @@ def _dense_word(patients, query: str, country: str) -> str | None:
     spread = patients.filter(
         starts_with("first_name_key", word) | starts_with("preferred_name_key", word)
     )
-    return word if count_up_to(spread, DENSE_FROM) > DENSE_FROM else None
+    dense = cached_for(
+        "dense",
+        spread.query,
+        lambda: count_up_to(spread, DENSE_FROM) > DENSE_FROM,
+        ESTIMATE_SECONDS,
+    )
+    return word if dense else None
 
 
 def _names_checked(word: str) -> Q:

@@ -185,6 +185,26 @@ def test_a_list_is_counted_exactly_up_to_the_limit_then_about(clinic, monkeypatc
     assert len(about.object_list) == 2
 
 
+@pytest.mark.django_db
+def test_a_list_counted_past_the_limit_keeps_its_count_without_counting_again(clinic, monkeypatch):
+    """Past the limit a page shows the recent count; it used to count up to the limit first on
+    every page (10,001 index entries: 1-3 ms a page at 100,000 patients) only to learn that."""
+    for _ in range(5):
+        PatientFactory(clinic=clinic)
+    patients = Patient.objects.filter(clinic=clinic).order_by("mrn")
+    monkeypatch.setattr(lists, "EXACT_COUNT_UP_TO", 3)
+    first = lists.page_of(patients, per_page=2, estimate_count=True)
+    assert (first.paginator.count, first.paginator.estimated) == (5, True)
+    PatientFactory(clinic=clinic)  # within the ten minutes the count is kept
+
+    with CaptureQueriesContext(connection) as queries:
+        again = lists.page_of(patients, per_page=2, estimate_count=True)
+        counted = (again.paginator.count, again.paginator.estimated)
+
+    assert counted == (5, True)
+    assert not [q for q in queries.captured_queries if "COUNT" in q["sql"].upper()]
+
+
 def test_the_patient_list_says_about_past_the_limit(client, clinician, clinic, monkeypatch):
     for _ in range(26):
         PatientFactory(clinic=clinic)

@@ -13,6 +13,7 @@ import pytest
 
 import patients.selectors
 from core.errors import TooBroad
+from core.lists import count_up_to as core_count_up_to
 from patients.models import Patient
 from patients.selectors import ids_matching
 from tests.patients.factories import PatientFactory
@@ -100,6 +101,26 @@ def test_the_api_pages_and_cursor_walk_give_the_sorted_search(admin_api, smi, or
     assert numbered == expected and by_cursor == expected and pages == 9
     walks, words = walked
     assert bool(words) == walks
+
+
+def test_whether_a_word_is_common_is_asked_once_a_while(admin_web, smi, walked, monkeypatch):
+    """The count that picks the walk is kept like a list's count: the second page view of the
+    search does not ask again, and lists the same patients."""
+    monkeypatch.setattr(patients.selectors, "count_up_to", counting(asked := []))
+    first = rows(admin_web.get(LIST, {"q": "smi"}))
+    before = len(asked)
+    again = rows(admin_web.get(LIST, {"q": "smi"}))
+
+    assert again == first and len(first) == 25
+    assert len(asked) == before == (1 if walked[0] else 0)
+
+
+def counting(asked: list):
+    def count(rows, limit):
+        asked.append(limit)
+        return core_count_up_to(rows, limit)
+
+    return count
 
 
 def test_a_search_sorted_by_birth_date_is_read_the_same_way(admin_api, smi):
