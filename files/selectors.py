@@ -25,13 +25,14 @@ from core.access import get_in_reach, in_reach, is_patient_user
 from core.audit import VIEW, audit
 from core.contributions import attachment_targets
 from core.errors import Conflict, Locked
-from core.lists import PER_PAGE, audited_by_patient, page_of
+from core.lists import EXACT_COUNT_UP_TO, PER_PAGE, audited_by_patient, count_up_to, page_of
 from core.roles import can
 from files.models import BUILTIN_CATEGORIES, FileCategory, StoredFile
 from patients.selectors import ids_matching
 
 DOWNLOAD_WINDOW = 10 * 60  # seconds
 PANEL_FILES = 10  # the newest files on the patient page
+BOX_FILES = 10  # a record page's Files box: a glance at the newest; the record's files page has all
 STATUSES = ("active", "deleted", "quarantined")
 Scan = StoredFile.Scan
 
@@ -313,12 +314,20 @@ def patient_panel(*, actor, patient) -> dict:
 
 
 def attached_box(*, actor, target) -> dict:
-    """A record page's Files box (a note's): every file attached to the record the actor may
-    read, newest first, in one query; part of that page's audited read of the record."""
-    files = file_list(actor=actor, target=target).select_related("uploaded_by")
-    rows = list(files)
+    """A record page's Files box (a note's): the newest BOX_FILES files attached to the record
+    the actor may read, part of that page's audited read of the record. With more, how many
+    (counted no further than EXACT_COUNT_UP_TO: `file_count_capped`); the record's files page
+    lists them all."""
+    files = file_list(actor=actor, target=target)
+    rows = list(files.select_related("uploaded_by")[: BOX_FILES + 1])
+    count = len(rows)
+    if count > BOX_FILES:
+        rows = rows[:BOX_FILES]
+        count = count_up_to(files, EXACT_COUNT_UP_TO)
     return {
         "files": rows,
+        "file_count": min(count, EXACT_COUNT_UP_TO),
+        "file_count_capped": count > EXACT_COUNT_UP_TO,
         "category_labels": category_labels(
             clinic_id=target.clinic_id, slugs={row.category for row in rows}
         ),

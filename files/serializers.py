@@ -62,7 +62,10 @@ class StoredFileSerializer(ModelSerializer):
 
 
 class FileUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="The document; its type is decided by its bytes.")
+    # An empty file is the upload service's to refuse, in the words the pages use (as UploadForm).
+    file = serializers.FileField(
+        allow_empty_file=True, help_text="The document; its type is decided by its bytes."
+    )
     category = serializers.CharField(max_length=40, help_text="A slug from /files/categories/.")
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     shared_with_patient = serializers.BooleanField(required=False, default=False)

@@ -13,7 +13,7 @@ and a background task can run the same functions later.
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -77,6 +77,8 @@ class Target:
     id: str
     clinic_id: str
     patient_id: str | None
+    # The record its access call returned (resolve_target), for a page that names it.
+    record: object = field(default=None, compare=False, repr=False)
 
 
 def resolve_target(*, actor, target_type: str, target_id: str, reading: bool = False) -> Target:
@@ -94,7 +96,11 @@ def resolve_target(*, actor, target_type: str, target_id: str, reading: bool = F
     record = access(actor=actor, id=target_id)
     patient_id = record.pk if isinstance(record, Patient) else record.patient_id
     return Target(
-        type=target_type, id=str(record.pk), clinic_id=record.clinic_id, patient_id=patient_id
+        type=target_type,
+        id=str(record.pk),
+        clinic_id=record.clinic_id,
+        patient_id=patient_id,
+        record=record,
     )
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("categories/", views.categories, name="categories"),
     path("patients/<str:pid>/", views.patient_files, name="patient_files"),
     path("patients/<str:pid>/upload/", views.patient_upload, name="patient_upload"),
+    path("notes/<str:note_id>/", views.note_files, name="note_files"),
     path("notes/<str:note_id>/upload/", views.note_upload, name="note_upload"),
     path("<str:pk>/", views.file_detail, name="detail"),
     path("<str:pk>/edit/", views.file_edit, name="edit"),

@@ -1,6 +1,6 @@
 """HTML pages of the files app: a patient's files (with the upload form), the clinic-wide
 Documents list, a file's preview page, edit / delete / restore, downloads, categories, and the
-upload of the Files box on a note's page (files.contributions.note_files).
+upload and "All files" page of the Files box on a note's page (files.contributions.note_files).
 
 Each view makes one call to load what it shows or changes (files.selectors, or
 patients.selectors for the patient a page is about) and translates its errors; writes go
@@ -53,22 +53,29 @@ def _unavailable(request, exc):
 
 
 # --- lists ---------------------------------------------------------------------------------------
-@require_GET
-@staff_page()
-def patient_files(request, pid: str):
-    patient = patient_get(actor=request.user, id=pid, permission="files.view", audited=False)
-    categories = selectors.category_list(actor=request.user)
+def _record_files(request, categories, **scope):
+    """The filter form and the page of one record's files (`patient=` or `target=`, its access
+    call made): the patient's files page and a note's share them."""
     filter_form = FileFilterForm(request.GET, categories=categories)
     filters = filter_form.filters()
     page_obj = selectors.file_page(
         actor=request.user,
         number=request.GET.get("page"),
-        patient=patient,
         category=filters["category"],
         search=filters["q"],
         uploaded_from=_day_start(filters["uploaded_from"]),
         uploaded_to=_day_end(filters["uploaded_to"]),
+        **scope,
     )
+    return filter_form, page_obj
+
+
+@require_GET
+@staff_page()
+def patient_files(request, pid: str):
+    patient = patient_get(actor=request.user, id=pid, permission="files.view", audited=False)
+    categories = selectors.category_list(actor=request.user)
+    filter_form, page_obj = _record_files(request, categories, patient=patient)
     upload_form = UploadForm(categories=categories) if can(request.user, "files.upload") else None
     return render(
         request,
@@ -81,6 +88,36 @@ def patient_files(request, pid: str):
             "upload_form": upload_form,
             "max_mb": settings.FILE_MAX_MB,
             "category_labels": selectors.category_labels(clinic_id=patient.clinic_id),
+        },
+    )
+
+
+@require_GET
+@staff_page()
+def note_files(request, note_id: str):
+    """All of a note's files (its page's Files box shows the newest few), through the notes
+    app's read call for them, as the box and the API: 404 / 403 as reading the note."""
+    declared = attachment_targets.get("note")
+    if declared is None or declared.url is None:  # no notes app: no note to list
+        raise Http404(_("Not found."))
+    target = services.resolve_target(
+        actor=request.user, target_type="note", target_id=note_id, reading=True
+    )
+    filter_form, page_obj = _record_files(
+        request, selectors.category_list(actor=request.user), target=target
+    )
+    return render(
+        request,
+        "files/record_files.html",
+        {
+            "record": target.record,
+            "record_label": declared.label,
+            "record_url": declared.url(target.id),
+            "patient": target.record.patient,  # base.html's patient header
+            "page_obj": page_obj,
+            "filter_form": filter_form,
+            "is_filtered": filter_form.is_filtered(),
+            "category_labels": selectors.category_labels(clinic_id=target.clinic_id),
         },
     )
 

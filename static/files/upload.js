@@ -4,7 +4,7 @@
   "use strict";
 
   function errorText(xhr, fallback) {
-    // A field's own message ("The submitted file is empty."), not the API's "file: …": the
+    // A field's own message ("The file is empty."), not the API's "file: …": the
     // row already names the file.
     try {
       var body = JSON.parse(xhr.responseText);

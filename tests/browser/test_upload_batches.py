@@ -46,7 +46,7 @@ def test_a_title_is_numbered_per_file_and_a_refused_bar_is_red(
     progress.get_by_role("link", name="Show the uploaded files").wait_for()
     assert progress.get_by_text("Uploaded.").count() == 2
     refused = progress.locator("li", has_text="empty.pdf")
-    assert refused.locator(".text-danger").inner_text() == "The submitted file is empty."
+    assert refused.locator(".text-danger").inner_text() == "The file is empty."  # the page's words
     assert accent(refused.locator("progress")) == RED
     assert accent(progress.locator("li", has_text="wound.png").locator("progress")) != RED
     assert sorted(StoredFile.objects.values_list("original_name", "title")) == [

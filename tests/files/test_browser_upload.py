@@ -37,7 +37,7 @@ def test_upload_several_files_with_progress(page, live_server, output_dir, tmp_p
 
     progress = page.locator(".hp-upload-progress")
     progress.get_by_text("does not match its contents").wait_for()
-    progress.get_by_text("The submitted file is empty.", exact=True).wait_for()
+    progress.get_by_text("The file is empty.", exact=True).wait_for()  # the service's words
     progress.get_by_text(
         "The file's name needs an extension that matches its contents (PDF). Allowed types:"
     ).wait_for()

@@ -401,3 +401,144 @@ def test_the_box_reads_the_notes_files_off_their_index(clinician, signed, patien
 
     assert "USING INDEX file_target (target_type=? AND target_id=? AND deleted_at=?)" in plan
     assert "TEMP B-TREE" not in plan  # newest first, the id's tie-break included
+
+
+# --- many files: the box shows the newest, the note's files page lists them all ------------------
+def attach_many(actor, note, n) -> list[StoredFile]:
+    """`n` small text files on the note (no previews to make), newest first."""
+    for i in range(n):
+        attach(actor, note, f"page{i}.csv", b"page\n", title=f"Scan {i:02d}", category="other")
+    return list(StoredFile.objects.filter(target_id=note.pk).order_by("-created_at", "-id"))
+
+
+def files_page(client, note, query=""):
+    return client.get(f"/files/notes/{note.pk}/{query}")
+
+
+def test_the_box_shows_the_newest_10_and_links_to_all_of_the_notes_files(client, clinician, signed):
+    newest_first = attach_many(clinician, signed, 12)
+    client.force_login(clinician)
+
+    page = page_of(client, signed)
+
+    shown = [f for f in newest_first if f'href="/files/{f.pk}/"' in page]
+    assert shown == newest_first[:10]
+    assert "Showing the newest 10 of 12 files." in page
+    assert f'href="/files/notes/{signed.pk}/">All files</a>' in page
+
+
+def test_a_box_with_10_files_shows_them_all_and_no_more_line(client, clinician, signed):
+    newest_first = attach_many(clinician, signed, 10)
+    client.force_login(clinician)
+
+    page = page_of(client, signed)
+
+    assert all(f'href="/files/{f.pk}/"' in page for f in newest_first)
+    assert "Showing the newest" not in page and f'/files/notes/{signed.pk}/"' not in page
+
+
+def test_the_box_count_is_bounded(client, clinician, signed, monkeypatch):
+    """Past the project's bounded count, "more than" that many, not a count of every file."""
+    monkeypatch.setattr(selectors, "EXACT_COUNT_UP_TO", 12)
+    attach_many(clinician, signed, 14)
+    client.force_login(clinician)
+
+    assert "Showing the newest 10 of more than 12 files." in page_of(client, signed)
+
+
+def test_the_note_page_costs_the_same_with_11_or_30_files(client, clinician, signed):
+    attach_many(clinician, signed, 11)
+    client.force_login(clinician)
+    url = f"/notes/{signed.pk}/"
+    client.get(url)  # warm the session and per-process caches
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    eleven = queries()
+    for n in range(19):
+        attach(clinician, signed, f"more{n}.csv", b"page\n", category="other")
+    assert queries() == eleven
+
+
+def test_the_notes_files_page_lists_them_all_in_pages(client, clinician, signed, patient):
+    newest_first = attach_many(clinician, signed, 27)
+    services.file_upload(  # on the patient's record, not on the note: not listed
+        actor=clinician, upload=upload(), category="referral", title="Other letter",
+        target_id=patient.pk,
+    )  # fmt: skip
+    client.force_login(clinician)
+    mark = audit_mark()
+
+    first = files_page(client, signed)
+    second = files_page(client, signed, "?page=2")
+
+    assert first.status_code == second.status_code == 200
+    first_text, second_text = (html.unescape(r.content.decode()) for r in (first, second))
+    assert f"Files of {signed.title}" in first_text
+    assert f'href="/notes/{signed.pk}/"' in first_text  # back to the note
+    assert "Showing 1–25 of 27" in first_text and "Other letter" not in first_text
+    listed = [f for f in newest_first if f'href="/files/{f.pk}/"' in first_text]
+    assert listed == newest_first[:25]
+    assert [f for f in newest_first if f'href="/files/{f.pk}/"' in second_text] == newest_first[25:]
+    views = audit_rows_since(mark).filter(action="view")  # each page: one row for its patient
+    assert list(views.values_list("patient_id", "detail")) == [(patient.pk, "files")] * 2
+    searched = html.unescape(files_page(client, signed, "?q=Scan+03").content.decode())
+    assert [f for f in newest_first if f'href="/files/{f.pk}/"' in searched] == [
+        f for f in newest_first if f.title == "Scan 03"
+    ]
+
+
+def test_a_colleague_reading_a_draft_reaches_its_files_page(client, clinician, draft, staff):
+    attach(clinician, draft, title="Referral letter")
+    client.force_login(staff[Role.NURSE])
+    response = files_page(client, draft)
+    assert response.status_code == 200 and "Referral letter" in response.content.decode()
+
+
+def test_another_clinics_note_files_page_is_404(client, clinician, elsewhere):
+    attach(elsewhere.author, elsewhere, title="Their letter")
+    client.force_login(clinician)
+    response = files_page(client, elsewhere)
+    assert response.status_code == 404 and "Their letter" not in response.content.decode()
+
+
+@pytest.mark.parametrize("bad_id", ["0" * 24, "not-an-id", "x" * 100])
+def test_the_files_page_of_an_unknown_or_malformed_note_id_is_404(client, clinician, bad_id):
+    client.force_login(clinician)
+    assert client.get(f"/files/notes/{bad_id}/").status_code == 404
+
+
+@pytest.mark.parametrize("role", [Role.RECEPTIONIST, Role.LAB_TECH])
+def test_roles_that_may_not_read_notes_get_403_on_the_files_page(
+    client, clinician, signed, staff, role
+):
+    attach(clinician, signed, title="Referral letter", category="id_insurance")
+    client.force_login(staff[role])
+    response = files_page(client, signed)
+    assert response.status_code == 403 and "Referral letter" not in response.content.decode()
+
+
+def test_the_patient_never_reaches_the_files_page_of_a_note(client, clinician, patient):
+    """Staff pages are not theirs (the note's files reach them through the API, once the note
+    is signed and shared with them): refused before any note is looked up."""
+    draft = make_note(clinician, patient, shared=True)
+    shared = make_note(clinician, patient, signed=True, shared=True)
+    for note in (draft, shared):
+        attach(clinician, note, title="Exercises", shared_with_patient=True)
+    client.force_login(portal_user(patient))
+    for note in (draft, shared):
+        response = files_page(client, note)
+        assert response.status_code == 403 and "Exercises" not in response.content.decode()
+
+
+def test_the_api_refuses_an_empty_file_in_the_pages_words(api_as, clinician, signed):
+    answer = api_as(clinician).post(
+        api_path(signed), {"file": upload("empty.pdf", b""), "category": "referral"},
+        format="multipart",
+    )  # fmt: skip
+    assert answer.status_code == 400
+    assert answer.json()["errors"] == {"file": ["The file is empty."]}
+    assert not StoredFile.objects.exists()

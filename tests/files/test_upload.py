@@ -135,6 +135,7 @@ def test_size_is_counted_as_it_streams_not_taken_from_the_client(
 def test_empty_and_missing_files_are_400(clinician_api, patient):
     empty = post(clinician_api, patient, "empty.pdf", b"")
     assert empty.status_code == 400
+    assert empty.json()["errors"] == {"file": ["The file is empty."]}  # the pages' words
     missing = clinician_api.post(
         f"/api/v1/patients/{patient.pk}/files/", {"category": "referral"}, format="multipart"
     )

@@ -118,6 +118,7 @@ def test_an_empty_file_is_refused_by_name_and_the_others_are_stored(client, clin
     assert "empty.pdf: The file is empty." in text
     assert "“Visit (1)” was uploaded." in text and "“Visit (3)” was uploaded." in text
     assert "The submitted file is empty." not in text  # no unnamed refusal of the whole form
+    assert text.count("The file is empty.") == 1  # only the named one
     assert titles() == [("referral.pdf", "Visit (1)"), ("wound.png", "Visit (3)")]
 
 
