@@ -96,6 +96,7 @@ def fhir_resources(*, actor, patient) -> list[dict]:
 contribute(
     "appointments",
     RecordPage(model="appointments.Appointment", url_name="appointments:detail"),
+    reminders.APP_PAGE,
     Service(key="appointments.types_by_name", call=types_by_name),
     Reconciled(model="appointments.Appointment"),
     Reconciled(model="appointments.AppointmentSeries", children=("appointments",), audited=False),

@@ -13,11 +13,13 @@ import datetime
 
 from django.conf import settings
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.emails import branded_message, patient_app_url, written_for
 from appointments.models import UPCOMING, Appointment, ClinicAppointmentSettings
+from core.contributions import AppPage
 from core.events import emit
 from core.services import pages
 
@@ -25,6 +27,8 @@ EVENT = "appointments.reminder"
 # The longest reminder lead a clinic can set (ClinicAppointmentSettings.reminder_hours).
 LONGEST_LEAD = datetime.timedelta(hours=24 * 14)
 DEFAULT_HOURS = ClinicAppointmentSettings._meta.get_field("reminder_hours").default
+# The appointment's page in the patient's app (contributed, so notifications link to it too).
+APP_PAGE = AppPage(route="api-appointment", target="appointment", path="/appointments/{id}")
 
 
 def not_reminded_for_current_start() -> Q:
@@ -46,7 +50,9 @@ def claim(appointment: Appointment) -> bool:
 
 
 def link_for(appointment: Appointment) -> str:
-    return f"/api/v1/appointments/{appointment.pk}/"
+    """The API resource the patient's notification links (their app fetches it), with the
+    trailing slash these links have always had: the route answers both."""
+    return reverse(APP_PAGE.route, args=[appointment.pk]) + "/"
 
 
 def send(appointment: Appointment) -> None:
@@ -71,7 +77,7 @@ def _send(appointment: Appointment) -> None:
     }
     patient = appointment.patient
     # Patients have only the app: its own link when configured, never an API path.
-    link = patient_app_url(f"/appointments/{appointment.pk}") if patient.user_id else ""
+    link = patient_app_url(APP_PAGE.path.format(id=appointment.pk)) if patient.user_id else ""
     if link:
         text += "\n\n" + _("See it here: %(url)s") % {"url": link}
     elif patient.user_id:

@@ -229,6 +229,22 @@ class RecordPage:
         return self.model
 
 
+@dataclass(frozen=True)
+class AppPage:
+    """The page of the patients' mobile app that shows what the API route named `route` serves:
+    a notification linking that route tells the app the `target` type it routes on, and its
+    e-mail and push give the app's own link, settings.PATIENT_APP_LINK + `path` ("{id}": the id
+    the route names), never the API URL."""
+
+    route: str
+    target: str
+    path: str
+
+    @property
+    def key(self) -> str:
+        return self.route
+
+
 panels: Registry[Panel] = Registry("patient page panels")
 widgets: Registry[Widget] = Registry("staff home widgets")
 seeders: Registry[Seeder] = Registry("demo seeders")
@@ -243,6 +259,7 @@ services: Registry[Service] = Registry("services offered to peer apps")
 reconciled: Registry[Reconciled] = Registry("units reconcile checks")
 warmers: Registry[Warmer] = Registry("start-up warmers")
 record_pages: Registry[RecordPage] = Registry("record pages")
+app_pages: Registry[AppPage] = Registry("patient app pages")
 
 _REGISTRIES = {
     Panel: panels,
@@ -259,6 +276,7 @@ _REGISTRIES = {
     Reconciled: reconciled,
     Warmer: warmers,
     RecordPage: record_pages,
+    AppPage: app_pages,
 }
 
 

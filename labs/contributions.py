@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from core.access import is_patient_user
 from core.contributions import (
+    AppPage,
     ChartFact,
     ChartSource,
     ClinicHook,
@@ -157,6 +158,7 @@ contribute(
     "labs",
     RecordPage(model="labs.LabOrder", url_name="labs:order_detail"),
     RecordPage(model="labs.LabResult", url_name="labs:result_detail"),
+    AppPage(route="api-patient-labs", target="lab_results", path="/labs"),
     Reconciled(model="labs.LabOrder", children=("items",)),
     Reconciled(model="labs.LabResult"),
     ChartSource(key="labs", facts=chart_facts, order=30),

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.contributions import (
+    AppPage,
     AttachmentTarget,
     ChartFact,
     ChartSource,
@@ -82,6 +83,7 @@ def chart_facts(*, actor, patient, since=None) -> list:
 contribute(
     "messaging",
     RecordPage(model="messaging.Thread", url_name="messaging:thread"),
+    AppPage(route="api-message-thread", target="message_thread", path="/messages/{id}"),
     Reconciled(model="messaging.Thread", children=("messages",)),
     Reconciled(model="messaging.Message"),
     PatientRecords(key="messaging", models=("messaging.Thread",)),

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.contributions import (
+    AppPage,
     AttachmentTarget,
     ChartFact,
     ChartSource,
@@ -121,6 +122,7 @@ def fhir_resources(*, actor, patient) -> list[dict]:
 contribute(
     "notes",
     RecordPage(model="notes.Note", url_name="notes:detail"),
+    AppPage(route="api-note", target="note", path="/notes/{id}"),
     Reconciled(model="notes.Note", children=("revisions",)),
     Reconciled(model="notes.Addendum", patient="note__patient"),
     ChartSource(key="notes", facts=chart_facts, order=40),

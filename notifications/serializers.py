@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import MillisecondDateTimeField, ModelSerializer
+from core.contributions import app_pages
 from notifications import targets
 from notifications.models import Device, Notification, Webhook, WebhookDelivery
 
@@ -16,7 +17,7 @@ class NotifiedPatientSerializer(serializers.Serializer):
 
 class NotificationTargetSerializer(serializers.Serializer):
     type = serializers.ChoiceField(
-        [kind for kind, _path in targets.APP_ROUTES.values()],
+        [page.target for page in app_pages],
         help_text="What the app opens.",
     )
     id = serializers.CharField(

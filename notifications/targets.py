@@ -4,7 +4,8 @@ Patients use the mobile app only, so a notification's `link` for them is the API
 app fetches, which a phone's browser answers with a 401 page. The link's route says what it
 opens: the `target` an app routes on without parsing URLs, and the path of the app's own link
 (settings.PATIENT_APP_LINK + path) that e-mails and push messages give instead. Both name the
-thing by opaque ids only, never by anything of the patient's record.
+thing by opaque ids only, never by anything of the patient's record. Each app declares its
+routes' pages in its own contributions.py (core.contributions.AppPage).
 """
 
 from urllib.parse import urlsplit
@@ -12,16 +13,7 @@ from urllib.parse import urlsplit
 from django.urls import Resolver404, resolve
 
 from accounts.emails import patient_app_url
-
-# The API routes patients' notifications link to: route name → (target type, path in the app;
-# "{id}" is the record id the route names).
-APP_ROUTES = {
-    "api-patient-labs": ("lab_results", "/labs"),
-    "api-message-thread": ("message_thread", "/messages/{id}"),
-    "api-enrollment-tasks": ("programme_tasks", "/programmes/{id}/tasks"),
-    "api-appointment": ("appointment", "/appointments/{id}"),
-    "api-note": ("note", "/notes/{id}"),
-}
+from core.contributions import app_pages
 
 
 def _route(link: str) -> tuple[str, str, str] | None:
@@ -32,12 +24,11 @@ def _route(link: str) -> tuple[str, str, str] | None:
         match = resolve(urlsplit(link).path)
     except Resolver404:
         return None
-    known = APP_ROUTES.get(match.url_name)
-    if known is None:
+    page = app_pages.get(match.url_name)
+    if page is None:
         return None
-    kind, path = known
     record_id = match.kwargs.get("pk", "")
-    return kind, path.format(id=record_id), record_id
+    return page.target, page.path.format(id=record_id), record_id
 
 
 def target_of(link: str) -> dict | None:

@@ -10,6 +10,7 @@ import pytest
 from appointments import reminders
 from appointments import services as appointment_services
 from appointments.models import AppointmentType
+from core.contributions import AppPage, app_pages
 from core.roles import Role
 from messaging import services as messaging_services
 from notifications import services, targets
@@ -185,6 +186,27 @@ def test_the_api_tells_the_patients_app_what_to_open(happen, patient, me, staff,
     assert notification["link"].startswith("/api/v1/")  # what the app fetches, as before
     assert api_as(me).get(notification["link"]).status_code == 200
     assert targets.app_link(notification["link"]) == APP + app_path
+
+
+@pytest.fixture
+def appointments_page_moved():
+    """The appointments app contributing another page of the patient's app for its route."""
+    contributed = app_pages.get("api-appointment")
+    moved = AppPage(route="api-appointment", target="visit", path="/visits/{id}")
+    app_pages.register(moved.key, moved)
+    yield moved
+    app_pages.register(contributed.key, contributed)
+
+
+def test_a_notification_follows_the_page_its_app_contributes(
+    appointments_page_moved, patient, me, staff, api_as, settings
+):
+    settings.PATIENT_APP_LINK = APP
+    _kind, record_id, _app_path = an_appointment_reminder(patient, staff)
+
+    [notification] = api_as(me).get(f"{API}/").json()["results"]
+    assert notification["target"] == {"type": "visit", "id": record_id}
+    assert targets.app_link(notification["link"]) == f"{APP}/visits/{record_id}"
 
 
 def test_a_staff_notification_has_no_target(patient, staff, api_as):
