@@ -44,6 +44,9 @@ def positive_int_param(name: str, value, *, maximum: int | None = None) -> int:
 # Lists up to this many rows are counted exactly; a longer one is "about N" where allowed.
 EXACT_COUNT_UP_TO = 10_000
 ESTIMATE_SECONDS = 600
+# A count kept this far past the limit stands without counting up to it again: a clinic's
+# work does not take a list from there to under the limit within ESTIMATE_SECONDS.
+TRUSTED_PAST = 1.25
 
 
 class ListPaginator(Paginator):
@@ -92,18 +95,22 @@ class EstimatingPaginator(ListPaginator):
 
     @cached_property
     def count(self) -> int:
-        """A list recently counted past the limit keeps that count without the bounded one
-        (10,001 index entries, 1-3 ms a page at 100,000 patients), as a count past it is kept."""
+        """A list recently counted well past the limit keeps that count without the bounded one
+        (10,001 index entries, 1-3 ms a page at 100,000 patients). One near the limit is counted
+        up to it every time: it may have fallen under it since, and a count too high places the
+        pages read from the end (Walk) wrongly."""
         if self.estimate is not None:
             self.estimated = True
             return self.estimate()
         rows = (self.object_list if self.counted is None else self.counted).order_by()
         key = cache_key("count", rows.query)
-        if (recent := cache.get(key)) is None:
+        recent = cache.get(key)
+        if recent is None or recent <= EXACT_COUNT_UP_TO * TRUSTED_PAST:
             if (bounded := count_up_to(rows, EXACT_COUNT_UP_TO)) <= EXACT_COUNT_UP_TO:
                 return bounded
-            recent = rows.count()
-            cache.set(key, recent, ESTIMATE_SECONDS)
+            if recent is None:
+                recent = rows.count()
+                cache.set(key, recent, ESTIMATE_SECONDS)
         self.estimated = True
         return recent
 

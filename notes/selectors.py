@@ -174,7 +174,7 @@ def _filtered_across_clinic(notes, dated, clinic_id, search: str):
 
     def estimate():
         count = partial(_sampled_count, notes, window, since is not None)
-        return cached_for("count", notes.query, count, ESTIMATE_SECONDS)
+        return cached_for("sampled", notes.query, count, ESTIMATE_SECONDS)
 
     return notes, estimate, since
 

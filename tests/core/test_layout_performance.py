@@ -25,6 +25,7 @@ from notes.forms import NoteFilterForm
 from patients.forms import PatientFilterForm
 from patients.models import Patient
 from tests.patients.factories import PatientFactory
+from tests.patients.test_list_walk import rows
 
 
 def squeezed(html) -> str:
@@ -203,6 +204,23 @@ def test_a_list_counted_past_the_limit_keeps_its_count_without_counting_again(cl
 
     assert counted == (5, True)
     assert not [q for q in queries.captured_queries if "COUNT" in q["sql"].upper()]
+
+
+def test_a_list_near_the_limit_that_falls_under_it_is_counted_and_paged_exactly(
+    client, clinician, clinic, monkeypatch
+):
+    """Counted at 30 with a limit of 25, then 20 archived: the list says 10 and has one page.
+    Were the 30 kept, page 2 would be read from the end and repeat page 1."""
+    monkeypatch.setattr(lists, "EXACT_COUNT_UP_TO", 25)
+    patients = [PatientFactory(clinic=clinic) for _ in range(30)]
+    client.force_login(clinician)
+    assert "Showing 1–25 of about 30" in client.get("/patients/").content.decode()
+    Patient.objects.filter(pk__in=[p.pk for p in patients[:20]]).update(is_archived=True)
+
+    response = client.get("/patients/", {"page": 2})
+
+    assert sorted(rows(response)) == sorted(p.pk for p in patients[20:])  # page 1 of 1
+    assert "of about" not in response.content.decode()
 
 
 def test_the_patient_list_says_about_past_the_limit(client, clinician, clinic, monkeypatch):
