@@ -799,25 +799,18 @@ def appointment_rescheduled(*, actor, appointment) -> None:
 
 def appointment_cancelled(*, actor, appointment) -> None:
     """A booked visit cancelled: the task it recorded done is open again."""
-    for task in _tasks_booked(appointment):
-        _reopen(
-            actor=actor,
-            task=task,
-            appointment=appointment,
-            detail=gettext_noop("reopened: visit cancelled"),
-        )
+    _reopen_booked(actor, appointment, gettext_noop("reopened: visit cancelled"))
 
 
 def appointment_no_show(*, actor, appointment) -> None:
     """The patient did not come: the visit the task asked for did not happen, so the task is
     open again (missed once its due date has passed) and the programme's adherence says so."""
+    _reopen_booked(actor, appointment, gettext_noop("reopened: patient did not attend"))
+
+
+def _reopen_booked(actor, appointment, detail: str) -> None:
     for task in _tasks_booked(appointment):
-        _reopen(
-            actor=actor,
-            task=task,
-            appointment=appointment,
-            detail=gettext_noop("reopened: patient did not attend"),
-        )
+        _reopen(actor=actor, task=task, appointment=appointment, detail=detail)
 
 
 def _check_open(actor, task, enrollment, today) -> None:
