@@ -105,7 +105,8 @@ def test_the_api_pages_and_cursor_walk_give_the_sorted_search(admin_api, smi, or
 
 def test_whether_a_word_is_common_is_asked_once_a_while(admin_web, smi, walked, monkeypatch):
     """The count that picks the walk is kept like a list's count: the second page view of the
-    search does not ask again, and lists the same patients."""
+    search does not ask again, and lists the same patients. (Read through the name indexes,
+    "smi" is three letters: never asked at all.)"""
     monkeypatch.setattr(patients.selectors, "count_up_to", counting(asked := []))
     first = rows(admin_web.get(LIST, {"q": "smi"}))
     before = len(asked)
