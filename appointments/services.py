@@ -19,7 +19,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from appointments import claims, selectors
 from appointments.models import (
@@ -69,7 +69,26 @@ EVENT_CANCELLED = "appointments.cancelled"
 EVENT_NO_SHOW = "appointments.no_show"
 
 
+# What each change writes as its audit detail: English words, read in the reader's language
+# (accounts.selectors.detail_label). A change of notes names the fields it changed after it.
+AUDIT_DETAILS = {
+    "book": gettext_noop("appointment booked"),
+    "confirm": gettext_noop("appointment confirmed"),
+    "check_in": gettext_noop("patient checked in"),
+    "complete": gettext_noop("appointment completed"),
+    "no_show": gettext_noop("patient did not attend"),
+    "cancel": gettext_noop("appointment cancelled"),
+    "reschedule": gettext_noop("appointment moved"),
+    "notes": gettext_noop("appointment"),
+}
+
+
 def _record(*, actor, appointment, action, note="", previous_start=None, previous_provider=None):
+    """The change in the appointment's history, and its audit row. For "notes", `note` is the
+    changed fields' names, shown by their labels in the audit trail."""
+    detail = AUDIT_DETAILS[action]
+    if action == "notes":
+        detail = f"{detail}: {note}"
     AppointmentChange.objects.create(
         appointment=appointment,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -83,7 +102,7 @@ def _record(*, actor, appointment, action, note="", previous_start=None, previou
         action=CREATE if action == "book" else UPDATE,
         obj=appointment,
         patient_id=appointment.patient_id,
-        detail=f"appointment {action}",
+        detail=detail,
     )
 
 

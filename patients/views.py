@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.contributions import panels_for
@@ -26,6 +26,25 @@ CLINICAL_TITLES = {
     "allergies": (gettext_lazy("allergy"), gettext_lazy("Allergies")),
     "conditions": (gettext_lazy("problem"), gettext_lazy("Problems")),
     "medications": (gettext_lazy("medication"), gettext_lazy("Medications")),
+}
+# The audit detail of opening each clinical form: English words, read in the reader's language
+# (accounts.selectors.detail_label).
+CLINICAL_FORM_DETAILS = {
+    "allergies": {
+        "add": gettext_noop("allergy add form"),
+        "edit": gettext_noop("allergy edit form"),
+        "delete": gettext_noop("allergy delete form"),
+    },
+    "conditions": {
+        "add": gettext_noop("problem add form"),
+        "edit": gettext_noop("problem edit form"),
+        "delete": gettext_noop("problem delete form"),
+    },
+    "medications": {
+        "add": gettext_noop("medication add form"),
+        "edit": gettext_noop("medication edit form"),
+        "delete": gettext_noop("medication delete form"),
+    },
 }
 
 
@@ -125,7 +144,7 @@ def _patient_for(request, pk: str, permission: str, detail: str):
 @require_http_methods(["GET", "POST"])
 @staff_page()
 def patient_edit(request, pk: str):
-    patient = _patient_for(request, pk, "patients.update", "edit form")
+    patient = _patient_for(request, pk, "patients.update", gettext_noop("edit form"))
     if request.method == "GET":
         form = PatientForm(initial=PatientForm.initial_for(patient))
         return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
@@ -159,7 +178,7 @@ def patient_edit(request, pk: str):
 def patient_archive(request, pk: str):
     """Archive or restore: a confirmation page, then the POST. The form names the state it
     asks for, so a second submit (or a tab opened before a colleague's change) cannot undo it."""
-    patient = _patient_for(request, pk, "patients.archive", "archive form")
+    patient = _patient_for(request, pk, "patients.archive", gettext_noop("archive form"))
     wanted = {"1": True, "0": False}.get(request.POST.get("archived", ""))
     if request.method == "GET":
         return render(request, "patients/patient_archive.html", {"patient": patient})
@@ -185,7 +204,7 @@ def patient_archive(request, pk: str):
 @require_http_methods(["GET", "POST"])
 @staff_page()
 def patient_delete(request, pk: str):
-    patient = _patient_for(request, pk, "patients.delete", "delete form")
+    patient = _patient_for(request, pk, "patients.delete", gettext_noop("delete form"))
     if request.method == "GET":
         problem = services.patient_delete_refusal(patient)
         return render(
@@ -228,7 +247,7 @@ def patient_mfa_reset(request, pk: str):
     """The patient lost their phone: a confirmation page (what it changes for them), then the
     POST removes their app's second factor. Already off (a colleague's reset), the page sends
     back to the record, which says so."""
-    patient = _patient_for(request, pk, "patients.mfa_reset", "two-factor reset form")
+    patient = _patient_for(request, pk, "patients.mfa_reset", gettext_noop("two-factor reset form"))
     if request.method == "GET":
         if selectors.app_mfa_resettable(actor=request.user, patient=patient):
             return render(request, "patients/patient_mfa_reset.html", {"patient": patient})
@@ -267,7 +286,7 @@ def _clinical_record_for(request, pk: str, kind: str, rid: str, detail: str):
 @staff_page()
 def clinical_add(request, pk: str, kind: str):
     form_class = CLINICAL_FORMS[kind]
-    patient = _patient_for(request, pk, "clinical.edit", f"{kind} add form")
+    patient = _patient_for(request, pk, "clinical.edit", CLINICAL_FORM_DETAILS[kind]["add"])
     form = form_class(request.POST) if request.method == "POST" else form_class()
     conflicts = []
     if request.method == "POST" and form.is_valid():
@@ -321,7 +340,7 @@ def _record_saved(request, record, message: str) -> None:
 @staff_page()
 def clinical_edit(request, pk: str, kind: str, rid: str):
     form_class = CLINICAL_FORMS[kind]
-    record = _clinical_record_for(request, pk, kind, rid, f"{kind} edit form")
+    record = _clinical_record_for(request, pk, kind, rid, CLINICAL_FORM_DETAILS[kind]["edit"])
     patient = record.patient
     conflicts = []
     if request.method == "GET":
@@ -355,7 +374,7 @@ def clinical_edit(request, pk: str, kind: str, rid: str):
 @require_http_methods(["GET", "POST"])
 @staff_page()
 def clinical_delete(request, pk: str, kind: str, rid: str):
-    record = _clinical_record_for(request, pk, kind, rid, f"{kind} delete form")
+    record = _clinical_record_for(request, pk, kind, rid, CLINICAL_FORM_DETAILS[kind]["delete"])
     patient = record.patient
     if request.method == "GET":
         return render(
