@@ -8,6 +8,8 @@ staff home, `seed_demo`, clinic sign-up, notifications, files) read the registri
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.urls import reverse
+
 from core.registry import Registry
 from core.roles import can
 
@@ -103,6 +105,9 @@ class AttachmentTarget:
     # Whether a patient attaches their own files here (their record, their thread); off unless
     # the owning app says so (a shared note is read by the patient, never added to).
     patients_attach: bool = False
+    # The role permission that reads these records: staff without it see none of their files
+    # anywhere (a receptionist reads no notes, so no note's scans in the patient's files).
+    permission: str = ""
 
 
 @dataclass(frozen=True)
@@ -239,10 +244,19 @@ class AppPage:
     route: str
     target: str
     path: str
+    # Whether the API link ends in "/", as the links stored in notifications always have (the
+    # route answers both; a patient's labs never had it).
+    trailing_slash: bool = True
 
     @property
     def key(self) -> str:
         return self.route
+
+    def api_link(self, record_id) -> str:
+        """The API resource a notification links for `record_id`, reversed from `route`, so a
+        renamed route fails where the link is made instead of leaving `target` empty."""
+        link = reverse(self.route, args=[record_id]).rstrip("/")
+        return link + "/" if self.trailing_slash else link
 
 
 panels: Registry[Panel] = Registry("patient page panels")

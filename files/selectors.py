@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from core.access import get_in_reach, in_reach, is_patient_user
-from core.audit import VIEW, audit
+from core.audit import VIEW, audit, audit_patients_read
 from core.contributions import attachment_targets
 from core.errors import Conflict, Locked
 from core.lists import EXACT_COUNT_UP_TO, PER_PAGE, audited_by_patient, count_up_to, page_of
@@ -31,8 +31,7 @@ from files.models import BUILTIN_CATEGORIES, FileCategory, StoredFile
 from patients.selectors import ids_matching
 
 DOWNLOAD_WINDOW = 10 * 60  # seconds
-PANEL_FILES = 10  # the newest files on the patient page
-BOX_FILES = 10  # a record page's Files box: a glance at the newest; the record's files page has all
+PANEL_FILES = 10  # the newest files on the patient page and a note's: its files page has all
 STATUSES = ("active", "deleted", "quarantined")
 Scan = StoredFile.Scan
 
@@ -93,10 +92,20 @@ def read_through_types() -> list[str]:
     return [target.key for target in attachment_targets if target.read is not None]
 
 
+def unread_targets(actor) -> list[str]:
+    """Targets whose records the staff member's role may not read (AttachmentTarget.permission):
+    their files are not theirs either, wherever they are listed."""
+    return [
+        target.key
+        for target in attachment_targets
+        if target.permission and not can(actor, target.permission)
+    ]
+
+
 def _files_open_to(actor, *, include_deleted: bool = False, through_record: bool = False):
     """A patient reads the files shared with them or their own uploads, none once archived, and
     those of a record they read through only from that record (`through_record`: its read call
-    made); deleted files only when asked."""
+    made); staff none of a record their role may not read; deleted files only when asked."""
     rows = StoredFile.objects.all()
     if is_patient_user(actor):
         rows = rows.filter(patient__is_archived__in=[False]).filter(
@@ -104,6 +113,8 @@ def _files_open_to(actor, *, include_deleted: bool = False, through_record: bool
         )
         if not through_record:
             rows = rows.exclude(target_type__in=read_through_types())
+    elif not through_record and (hidden := unread_targets(actor)):
+        rows = rows.exclude(target_type__in=hidden)  # one file: 403 (file_get)
     if not include_deleted:
         rows = rows.filter(deleted_at__isnull=True)
     return rows
@@ -182,7 +193,9 @@ def mark_duplicates(rows) -> None:
 def file_page(
     *, actor, number=1, per_page: int = PER_PAGE, strict: bool = False, **filters
 ) -> Page:
-    """One page of `file_list`: one audit 'view' row per patient shown, duplicates marked."""
+    """One page of `file_list`: one audit 'view' row per patient shown, duplicates marked. A
+    page of one patient's or one record's files audits that patient even when it lists none:
+    the page still shows who they are."""
     files = file_list(actor=actor, **filters).select_related("patient", "uploaded_by")
 
     audit_page = audited_by_patient(actor=actor, detail=gettext_noop("files"))
@@ -191,7 +204,12 @@ def file_page(
         audit_page(rows)
         mark_duplicates(rows)
 
-    return page_of(files, number=number, per_page=per_page, strict=strict, on_page=on_page)
+    page = page_of(files, number=number, per_page=per_page, strict=strict, on_page=on_page)
+    patient, target = filters.get("patient"), filters.get("target")
+    patient_id = patient.pk if patient is not None else getattr(target, "patient_id", None)
+    if not page.object_list and patient_id:
+        audit_patients_read(actor=actor, patient_ids=[patient_id], detail=gettext_noop("files"))
+    return page
 
 
 def duplicates_of(*, actor, stored: StoredFile) -> list[StoredFile]:
@@ -227,6 +245,8 @@ def file_get(
     if is_patient_user(actor) and stored.target_type in read_through_types():
         # Through the record: a note's file only while the note reaches the patient (404).
         attachment_targets.get(stored.target_type).read(actor=actor, id=stored.target_id)
+    elif not is_patient_user(actor) and stored.target_type in unread_targets(actor):
+        raise PermissionDenied(_("Your role does not allow this action."))
     if not may_use_category(actor, stored.category):
         raise PermissionDenied(_("Your role does not allow access to files of this category."))
     if audited:
@@ -314,15 +334,15 @@ def patient_panel(*, actor, patient) -> dict:
 
 
 def attached_box(*, actor, target) -> dict:
-    """A record page's Files box (a note's): the newest BOX_FILES files attached to the record
+    """A record page's Files box (a note's): the newest PANEL_FILES files attached to the record
     the actor may read, part of that page's audited read of the record. With more, how many
     (counted no further than EXACT_COUNT_UP_TO: `file_count_capped`); the record's files page
     lists them all."""
     files = file_list(actor=actor, target=target)
-    rows = list(files.select_related("uploaded_by")[: BOX_FILES + 1])
+    rows = list(files.select_related("uploaded_by")[: PANEL_FILES + 1])
     count = len(rows)
-    if count > BOX_FILES:
-        rows = rows[:BOX_FILES]
+    if count > PANEL_FILES:
+        rows = rows[:PANEL_FILES]
         count = count_up_to(files, EXACT_COUNT_UP_TO)
     return {
         "files": rows,

@@ -26,6 +26,9 @@ from core.roles import Role
 from messaging import demo, fhir, selectors, services
 from patients.services import PORTAL_LINKED
 
+# A thread's page in the patient's app.
+APP_PAGE = AppPage(route="api-message-thread", target="message_thread", path="/messages/{id}")
+
 
 # --- notification events (raised by messaging.services; obj is a Message or a Thread) ------------
 def _thread_of(obj):
@@ -56,7 +59,7 @@ def _clinic_admins(thread):
 def _link(obj, user) -> str:
     thread = _thread_of(obj)
     if user.role == Role.PATIENT:
-        return f"/api/v1/messages/threads/{thread.pk}/"
+        return APP_PAGE.api_link(thread.pk)
     return reverse("messaging:thread", args=[thread.pk])
 
 
@@ -83,7 +86,7 @@ def chart_facts(*, actor, patient, since=None) -> list:
 contribute(
     "messaging",
     RecordPage(model="messaging.Thread", url_name="messaging:thread"),
-    AppPage(route="api-message-thread", target="message_thread", path="/messages/{id}"),
+    APP_PAGE,
     Reconciled(model="messaging.Thread", children=("messages",)),
     Reconciled(model="messaging.Message"),
     PatientRecords(key="messaging", models=("messaging.Thread",)),
@@ -100,6 +103,7 @@ contribute(
         label=_("Message thread"),
         get=selectors.thread_get_for_attachment,
         patients_attach=True,  # a patient's photo for their own thread
+        permission="messaging.view",
     ),
     Seeder(key="messaging", add_arguments=demo.add_arguments, seed=demo.seed, order=60),
     ChartSource(key="messaging", facts=chart_facts, order=60),

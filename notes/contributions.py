@@ -32,6 +32,8 @@ from patients.selectors import patient_get
 
 CHART_NOTES = 20
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+# A shared note's page in the patient's app.
+APP_PAGE = AppPage(route="api-note", target="note", path="/notes/{id}")
 
 
 # --- notification events (raised by notes.services) ----------------------------------------------
@@ -49,7 +51,7 @@ def _readable_by_patient(note) -> bool:
 
 def _note_link(note, user) -> str:
     if user.role == Role.PATIENT:
-        return f"/api/v1/notes/{note.pk}/"
+        return APP_PAGE.api_link(note.pk)
     return reverse("notes:detail", args=[note.pk])
 
 
@@ -122,7 +124,7 @@ def fhir_resources(*, actor, patient) -> list[dict]:
 contribute(
     "notes",
     RecordPage(model="notes.Note", url_name="notes:detail"),
-    AppPage(route="api-note", target="note", path="/notes/{id}"),
+    APP_PAGE,
     Reconciled(model="notes.Note", children=("revisions",)),
     Reconciled(model="notes.Addendum", patient="note__patient"),
     ChartSource(key="notes", facts=chart_facts, order=40),
@@ -151,6 +153,7 @@ contribute(
         get=services.note_for_attachment,
         read=services.note_for_file_list,
         url=lambda pk: reverse("notes:detail", args=[pk]),
+        permission="notes.view",
     ),
     Seeder(key="notes", add_arguments=demo.add_arguments, seed=demo.seed, order=40),
     NotificationEvent(

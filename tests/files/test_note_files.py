@@ -109,7 +109,40 @@ def test_a_colleague_reading_a_draft_sees_its_files_but_no_upload(client, clinic
 
     assert draft.title in page  # the draft itself is readable, and so are its files
     assert 'id="note-files"' in page and "Referral letter" in page
-    assert "/files/notes/" not in page  # only the draft's author attaches
+    assert "/upload/" not in page  # only the draft's author attaches
+
+
+@pytest.mark.parametrize("role", [Role.RECEPTIONIST, Role.LAB_TECH])
+def test_roles_that_may_not_read_notes_never_see_a_notes_files_elsewhere(
+    client, api_as, clinician, signed, patient, staff, role
+):
+    """The patient's files, the clinic's Documents, the patient page and the API list the
+    patient's own files but none of a note's (the note is 403 to them: so is its file)."""
+    category = "id_insurance" if role == Role.RECEPTIONIST else "lab_report"  # theirs to read
+    on_note = attach(clinician, signed, category=category, title="Scanned on the note")
+    own = services.file_upload(
+        actor=clinician, upload=upload("card.pdf"), category=category,
+        title="Filed on the record", target_id=patient.pk,
+    )  # fmt: skip
+    reader = staff[role]
+    client.force_login(reader)
+    api = api_as(reader)
+
+    listings = [
+        client.get(f"/files/patients/{patient.pk}/").content.decode(),
+        client.get("/files/").content.decode(),
+        str(api.get(f"/api/v1/patients/{patient.pk}/files/").json()),
+    ]
+    if role == Role.RECEPTIONIST:  # the patient page (lab technicians have their own pages)
+        listings.append(client.get(f"/patients/{patient.pk}/").content.decode())
+
+    for listing in listings:
+        assert own.title in listing
+        assert on_note.title not in listing
+    assert client.get(f"/files/{on_note.pk}/").status_code == 403
+    assert api.get(f"/api/v1/files/{on_note.pk}/").status_code == 403
+    assert api.get(f"/api/v1/files/{on_note.pk}/download").status_code == 403
+    assert client.get(f"/files/{own.pk}/").status_code == 200
 
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.CLINICIAN, Role.NURSE])
@@ -489,6 +522,36 @@ def test_the_notes_files_page_lists_them_all_in_pages(client, clinician, signed,
     assert [f for f in newest_first if f'href="/files/{f.pk}/"' in searched] == [
         f for f in newest_first if f.title == "Scan 03"
     ]
+
+
+def test_an_empty_files_page_still_audits_the_patient_it_names(client, clinician, signed, patient):
+    """The page shows the patient's header and the note's title with no file listed (none yet,
+    or none the filters match): a read of the patient, one row each time."""
+    client.force_login(clinician)
+    mark = audit_mark()
+
+    assert "No files yet." in files_page(client, signed).content.decode()
+    assert files_page(client, signed, "?q=nothing+like+it").status_code == 200
+    assert client.get(f"/files/patients/{patient.pk}/").status_code == 200
+
+    views = audit_rows_since(mark).filter(action="view", detail="files")
+    assert list(views.values_list("patient_id", flat=True)) == [patient.pk] * 3
+
+
+def test_the_notes_files_page_costs_the_same_with_26_or_60_files(client, clinician, signed):
+    """(A list its first page holds is not counted: one query fewer under 25.)"""
+    attach_many(clinician, signed, 26)
+    client.force_login(clinician)
+    files_page(client, signed)  # warm the session and per-process caches
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert files_page(client, signed).status_code == 200
+        return len(captured)
+
+    some = queries()
+    attach_many(clinician, signed, 34)
+    assert queries() == some
 
 
 def test_a_colleague_reading_a_draft_reaches_its_files_page(client, clinician, draft, staff):
