@@ -486,7 +486,7 @@ def result_explain(*, actor, result_id: str) -> dict:
             text, generated, sent = answer.strip(), _generated_external(provider), ["results"]
         except ProviderError as error:
             notice, sent = _fallback_notice(error), ["results"]
-    url = f"/api/v1/patients/{result['patient_id']}/labs" if for_patient else result["url"]
+    url = result["patient_url"] if for_patient else result["url"]
     _audit_request(
         actor=actor, feature="result explanation", patient_id=result["patient_id"],
         clinic_id=result["clinic_id"], provider=generated["engine"], used=["results"], sent=sent,

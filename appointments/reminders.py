@@ -13,7 +13,6 @@ import datetime
 
 from django.conf import settings
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -50,9 +49,8 @@ def claim(appointment: Appointment) -> bool:
 
 
 def link_for(appointment: Appointment) -> str:
-    """The API resource the patient's notification links (their app fetches it), with the
-    trailing slash these links have always had: the route answers both."""
-    return reverse(APP_PAGE.route, args=[appointment.pk]) + "/"
+    """The API resource the patient's notification links (their app fetches it)."""
+    return APP_PAGE.api_link(appointment.pk)
 
 
 def send(appointment: Appointment) -> None:

@@ -30,6 +30,10 @@ from labs.models import CRITICAL_FLAGS, LabResult
 
 # The newest results a summary or note draft considers (trends need a few of each test).
 CHART_RESULTS = 300
+# The patient's results page in their app: the one page for all of a patient's results.
+APP_PAGE = AppPage(
+    route="api-patient-labs", target="lab_results", path="/labs", trailing_slash=False
+)
 
 
 # --- notification events (raised by services.result_create / result_correct) ----------------------
@@ -57,7 +61,7 @@ def _patient_user(result):
 
 def _result_link(result, user) -> str:
     if user.role == Role.PATIENT:
-        return f"/api/v1/patients/{result.patient_id}/labs"
+        return APP_PAGE.api_link(result.patient_id)
     return reverse("labs:result_detail", args=[result.pk])
 
 
@@ -123,6 +127,8 @@ def result_for_explain(*, actor, id: str, permission: str) -> dict:
         "final": result.status in (LabResult.Status.FINAL, LabResult.Status.CORRECTED),
         "communicated": result.critical_communicated_at is not None,
         "url": reverse("labs:result_detail", args=[result.pk]),
+        # What a patient's app opens for it (their results page), for a patient's citation.
+        "patient_url": APP_PAGE.api_link(result.patient_id),
         **_result_data(result),
     }
 
@@ -158,7 +164,7 @@ contribute(
     "labs",
     RecordPage(model="labs.LabOrder", url_name="labs:order_detail"),
     RecordPage(model="labs.LabResult", url_name="labs:result_detail"),
-    AppPage(route="api-patient-labs", target="lab_results", path="/labs"),
+    APP_PAGE,
     Reconciled(model="labs.LabOrder", children=("items",)),
     Reconciled(model="labs.LabResult"),
     ChartSource(key="labs", facts=chart_facts, order=30),

@@ -16,13 +16,18 @@ class NotifiedPatientSerializer(serializers.Serializer):
 
 
 class NotificationTargetSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(
-        [page.target for page in app_pages],
-        help_text="What the app opens.",
-    )
     id = serializers.CharField(
         help_text="The record's id (lab_results: the patient's, whose results they are)."
     )
+
+    def get_fields(self):
+        """`type` offers the targets of the pages contributed by the time it is used: built at
+        import, it would miss those of the apps that had not contributed yet."""
+        types = [page.target for page in app_pages]
+        return {
+            "type": serializers.ChoiceField(types, help_text="What the app opens."),
+            **super().get_fields(),
+        }
 
 
 class NotificationSerializer(ModelSerializer):
@@ -33,7 +38,8 @@ class NotificationSerializer(ModelSerializer):
         help_text="Who it is about, while the reader may see them; null otherwise.",
     )
     target = serializers.SerializerMethodField(
-        help_text="What a patient's app opens (`link` is its API resource); null for web pages."
+        allow_null=True,
+        help_text="What a patient's app opens (`link` is its API resource); null for web pages.",
     )
 
     class Meta:
@@ -42,7 +48,8 @@ class NotificationSerializer(ModelSerializer):
         fields += ["unread", "read_at", "created_at"]
         read_only_fields = fields
 
-    @extend_schema_field(NotificationTargetSerializer(allow_null=True))
+    # The class, not an instance: each schema is built with the targets contributed by then.
+    @extend_schema_field(NotificationTargetSerializer)
     def get_target(self, notification) -> dict | None:
         return targets.target_of(notification.link)
 

@@ -115,15 +115,21 @@ def _alert_link(measurement, user) -> str:
     return _enrollment_url(measurement.enrollment)
 
 
+# The day's tasks of an enrolment in the patient's app.
+APP_PAGE = AppPage(
+    route="api-enrollment-tasks", target="programme_tasks", path="/programmes/{id}/tasks"
+)
+
+
 def _tasks_link(enrollment, user) -> str:
-    return f"/api/v1/enrollments/{enrollment.pk}/tasks/"
+    return APP_PAGE.api_link(enrollment.pk)
 
 
 contribute(
     "programs",
     RecordPage(model="programs.Enrollment", url_name="programs:enrollment"),
     RecordPage(model="programs.ProgramTemplate", url_name="programs:template"),
-    AppPage(route="api-enrollment-tasks", target="programme_tasks", path="/programmes/{id}/tasks"),
+    APP_PAGE,
     Reconciled(model="programs.Enrollment", children=("tasks",)),
     PatientRecords(key="programs", models=("programs.Enrollment",)),
     ClinicHook(key="programs.builtins", setup=services.clinic_setup),

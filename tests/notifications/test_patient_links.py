@@ -13,12 +13,14 @@ from appointments.models import AppointmentType
 from core.contributions import AppPage, app_pages
 from core.roles import Role
 from messaging import services as messaging_services
-from notifications import services, targets
+from notifications import serializers, services, targets
 from notifications.models import OutboxMessage
 from programs import services as programme_services
 from tests.appointments.conftest import add_hours, local, next_weekday
 from tests.labs.factories import GLUCOSE, install_catalogue, make_order, make_patient, make_result
 from tests.messaging.factories import make_thread, write
+from tests.notes.factories import install as install_notes
+from tests.notes.factories import make_note
 from tests.notifications.phi import outbound_text
 from tests.notifications.test_push import Browser, vapid  # noqa: F401 (Web Push keys)
 from tests.patients.factories import portal_user
@@ -173,10 +175,22 @@ def an_appointment_reminder(patient, staff):
     return "appointment", str(appointment.pk), f"/appointments/{appointment.pk}"
 
 
-@pytest.mark.parametrize(
-    "happen",
-    [a_lab_result, a_message_from_the_clinic, todays_programme_tasks, an_appointment_reminder],
-)
+def a_shared_note(patient, staff):
+    install_notes(patient.clinic)
+    note = make_note(staff[Role.CLINICIAN], patient, signed=True, shared=True)
+    return "note", str(note.pk), f"/notes/{note.pk}"
+
+
+HAPPENINGS = [
+    a_lab_result,
+    a_message_from_the_clinic,
+    todays_programme_tasks,
+    an_appointment_reminder,
+    a_shared_note,
+]
+
+
+@pytest.mark.parametrize("happen", HAPPENINGS)
 def test_the_api_tells_the_patients_app_what_to_open(happen, patient, me, staff, api_as, settings):
     settings.PATIENT_APP_LINK = APP
     kind, record_id, app_path = happen(patient, staff)
@@ -186,6 +200,34 @@ def test_the_api_tells_the_patients_app_what_to_open(happen, patient, me, staff,
     assert notification["link"].startswith("/api/v1/")  # what the app fetches, as before
     assert api_as(me).get(notification["link"]).status_code == 200
     assert targets.app_link(notification["link"]) == APP + app_path
+
+
+@pytest.mark.urls("tests.notifications.moved_api_urls")
+@pytest.mark.parametrize("happen", HAPPENINGS)
+def test_links_follow_their_route_when_it_moves(happen, patient, me, staff, api_as, settings):
+    """Each app's link is reversed from the route its AppPage names: a route that moves keeps
+    the target and the app's link (a written-out path would leave them empty)."""
+    settings.PATIENT_APP_LINK = APP
+    kind, record_id, app_path = happen(patient, staff)
+
+    [notification] = api_as(me).get("/api/next/v1/notifications/").json()["results"]
+    assert notification["link"].startswith("/api/next/v1/")
+    assert notification["target"] == {"type": kind, "id": record_id}
+    assert api_as(me).get(notification["link"]).status_code == 200
+    assert targets.app_link(notification["link"]) == APP + app_path
+
+
+def test_each_link_keeps_the_form_its_notifications_always_had():
+    """Stored notifications, apps and tests compare links as strings: the trailing slash of
+    each stays as it was."""
+    links = {page.target: page.api_link("ID") for page in app_pages}
+    assert links == {
+        "appointment": "/api/v1/appointments/ID/",
+        "lab_results": "/api/v1/patients/ID/labs",
+        "message_thread": "/api/v1/messages/threads/ID/",
+        "note": "/api/v1/notes/ID/",
+        "programme_tasks": "/api/v1/enrollments/ID/tasks/",
+    }
 
 
 @pytest.fixture
@@ -219,3 +261,14 @@ def test_a_staff_notification_has_no_target(patient, staff, api_as):
     [notification] = api_as(clinician).get(f"{API}/").json()["results"]
     assert notification["link"].startswith("/labs/results/")
     assert notification["target"] is None
+
+
+def test_the_schema_offers_the_target_types_the_apps_contribute(appointments_page_moved, client):
+    """The enum is read when the schema is built, so a page contributed after the serializers
+    were imported is in it (and one replaced is not)."""
+    assert serializers.NotificationTargetSerializer  # imported before the page was contributed
+    schema = client.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]
+    ref = schema["NotificationTarget"]["properties"]["type"]["allOf"][0]["$ref"]
+    enum = schema[ref.rsplit("/", 1)[-1]]["enum"]
+    assert sorted(enum) == sorted(page.target for page in app_pages)
+    assert "visit" in enum and "appointment" not in enum
