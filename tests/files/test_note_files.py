@@ -66,6 +66,13 @@ def post_files(client, note, *files, category="photo", **fields):
     return client.post(f"/files/notes/{note.pk}/upload/", body)
 
 
+def queries_of(client, url) -> int:
+    """How many queries one GET of `url` makes (a 200)."""
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
 # --- the Files box on the note's page ------------------------------------------------------------
 def test_the_box_lists_the_notes_files_and_offers_the_upload(client, clinician, draft, patient):
     photo = attach(clinician, draft, "wound.png", png_bytes(), category="photo", title="Wound")
@@ -173,18 +180,13 @@ def test_the_note_page_costs_the_same_with_1_or_7_files(client, clinician, signe
     url = f"/notes/{signed.pk}/"
     client.get(url)  # warm the session and per-process caches
 
-    def queries() -> int:
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get(url).status_code == 200
-        return len(captured)
-
-    one = queries()
+    one = queries_of(client, url)
     for n in range(5):  # images with thumbnails and PDFs, by two people
         uploader = staff[Role.NURSE] if n % 2 else clinician
         attach(uploader, signed, f"w{n}.png", png_bytes(), category="photo", title=f"Photo {n}")
     attach(clinician, signed, title="Letter")
     assert StoredFile.objects.filter(target_id=signed.pk).count() == 7
-    assert queries() == one
+    assert queries_of(client, url) == one
 
 
 # --- uploading from the box ----------------------------------------------------------------------
@@ -485,15 +487,10 @@ def test_the_note_page_costs_the_same_with_11_or_30_files(client, clinician, sig
     url = f"/notes/{signed.pk}/"
     client.get(url)  # warm the session and per-process caches
 
-    def queries() -> int:
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get(url).status_code == 200
-        return len(captured)
-
-    eleven = queries()
+    eleven = queries_of(client, url)
     for n in range(19):
         attach(clinician, signed, f"more{n}.csv", b"page\n", category="other")
-    assert queries() == eleven
+    assert queries_of(client, url) == eleven
 
 
 def test_the_notes_files_page_lists_them_all_in_pages(client, clinician, signed, patient):
@@ -542,16 +539,12 @@ def test_the_notes_files_page_costs_the_same_with_26_or_60_files(client, clinici
     """(A list its first page holds is not counted: one query fewer under 25.)"""
     attach_many(clinician, signed, 26)
     client.force_login(clinician)
-    files_page(client, signed)  # warm the session and per-process caches
+    url = f"/files/notes/{signed.pk}/"
+    client.get(url)  # warm the session and per-process caches
 
-    def queries() -> int:
-        with CaptureQueriesContext(connection) as captured:
-            assert files_page(client, signed).status_code == 200
-        return len(captured)
-
-    some = queries()
+    some = queries_of(client, url)
     attach_many(clinician, signed, 34)
-    assert queries() == some
+    assert queries_of(client, url) == some
 
 
 def test_a_colleague_reading_a_draft_reaches_its_files_page(client, clinician, draft, staff):
