@@ -81,6 +81,10 @@ def _cells(provider, days, counts) -> list[tuple[str, str]]:
     return cells
 
 
+# A calendar's read, as its audit row words it (translated where it is shown).
+CALENDAR_READS = {"day": gettext_noop("calendar day"), "week": gettext_noop("calendar week")}
+
+
 @require_GET
 @staff_page("appointments.view")
 def calendar_page(request):
@@ -125,7 +129,7 @@ def calendar_page(request):
             start=start,
             end=end,
             providers=[provider],
-            detail=f"calendar {view}",
+            detail=CALENDAR_READS[view],
         )
         count = len(rows)
         by_day = {d: [] for d in days}

@@ -67,6 +67,12 @@ SORTS = {
 ARCHIVED = {"active": [False], "archived": [True], "all": [False, True]}
 STATUSES = tuple(ARCHIVED)
 CLINICAL_MODELS = {"allergies": Allergy, "conditions": Condition, "medications": Medication}
+# A read of one part of the summary, as its audit row words it (translated where it is shown).
+CLINICAL_READS = {
+    "allergies": gettext_noop("allergies"),
+    "conditions": gettext_noop("conditions"),
+    "medications": gettext_noop("medications"),
+}
 # What staff need to read a record; a patient user reads their own under `own_record.view`.
 OWN_RECORD_READS = frozenset({"patients.view", "clinical.view", "patients.access_log"})
 Action = AuditEvent.Action
@@ -200,6 +206,12 @@ def _names_checked(word: str) -> Q:
 
 
 # --- patients ------------------------------------------------------------------------------------
+def _list_detail(search: str) -> str:
+    """A list page's audit detail: the list, and the words searched."""
+    words = search.strip()
+    return gettext_noop("patient list") + (f"; search: {words}" if words else "")
+
+
 def patient_list(
     *, actor, search: str = "", status: str = "active", sort: str = "name", may_walk=True
 ):
@@ -293,7 +305,7 @@ def patient_page(
     except (TypeError, ValueError):  # none (page 1), or one the paginator will refuse
         jumped = False
     patients, counted = _listed(actor, search, status, sort, may_walk=not jumped)
-    detail = "patient list" + (f"; search: {search.strip()}" if search.strip() else "")
+    detail = _list_detail(search)
     order = SORTS.get(sort, SORTS["name"])
     walk = None if strict else Walk(order, after, before, edges=_cursor_edges(actor))
     load = None
@@ -340,7 +352,7 @@ def patient_keyset_page(
     next cursor, with no count and no OFFSET, so a deep page costs what the first does. Audited
     the same way, one 'view' row per patient shown."""
     patients = patient_list(actor=actor, search=search, status=status, sort=sort)
-    detail = "patient list" + (f"; search: {search.strip()}" if search.strip() else "")
+    detail = _list_detail(search)
     return keyset_page(
         patients.only("id"),
         order=SORTS.get(sort, SORTS["name"]),
@@ -455,7 +467,9 @@ def _clinical_records(patient: Patient, kind: str):
 
 def clinical_list(*, actor, patient_id: str, kind: str):
     """One part of a patient's clinical summary, newest first; one audited read of the record."""
-    patient = patient_get(actor=actor, id=patient_id, permission="clinical.view", detail=kind)
+    patient = patient_get(
+        actor=actor, id=patient_id, permission="clinical.view", detail=CLINICAL_READS[kind]
+    )
     model = CLINICAL_MODELS[kind]
     records = _clinical_records(patient, kind).select_related("recorded_by")
     return records.order_by(*model._meta.ordering, "id")
@@ -487,7 +501,7 @@ def clinical_get(
             action=Action.VIEW,
             obj=record,
             patient_id=record.patient_id,
-            detail=detail or kind,
+            detail=detail or CLINICAL_READS[kind],
         )
     return record
 

@@ -171,7 +171,7 @@ def patient_set_archived(*, actor, patient: Patient, archived: bool, reason: str
             is_archived=archived, updated_by=actor, updated_at=now
         )
         patient.is_archived, patient.updated_by, patient.updated_at = archived, actor, now
-    detail = "archived" if archived else "restored"
+    detail = gettext_noop("archived") if archived else gettext_noop("restored")
     reason = (reason or "").strip()
     audit(
         actor=actor,
@@ -347,7 +347,7 @@ def allergy_status_set(*, actor, patient: Patient, status: str) -> Patient:
         action=Action.UPDATE,
         obj=patient,
         patient_id=patient.pk,
-        detail=f"allergy status: {status}",
+        detail=f"allergy_status={status}",  # shown as "Allergy status: No known allergies"
     )
     return patient
 

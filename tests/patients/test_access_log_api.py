@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AuditEvent
 from core.roles import Role
-from patients.models import Patient
+from patients import services
+from patients.models import AllergyStatus, Patient
 from tests.factories import UserFactory
 from tests.patients.factories import (
     AllergyFactory,
@@ -77,6 +78,24 @@ def test_an_admin_reads_the_detail_in_their_language(api_as, staff, admin_user, 
         ("phone", "Teléfono"),
         ("allergies", "alergias"),
     ]
+
+
+def test_archiving_and_the_allergy_status_read_in_words(api_as, staff, admin_user, patient):
+    """Stored as codes and English words; read as the pages word them, in Spanish here."""
+    admin_user.language = "es"
+    admin_user.save()
+    clinician = staff[Role.CLINICIAN]
+    services.allergy_status_set(
+        actor=clinician, patient=patient, status=AllergyStatus.NO_KNOWN_ALLERGIES
+    )
+    services.patient_set_archived(actor=admin_user, patient=patient, archived=True)
+
+    rows = api_as(admin_user).get(log_url(patient)).json()["results"]
+
+    shown = {row["detail"]: row["detail_label"] for row in rows}
+    assert shown["archived"] == "archivado"
+    assert shown["allergy_status=no_known_allergies"].startswith("Estado de alergias")
+    assert "_" not in shown["allergy_status=no_known_allergies"]
 
 
 def test_patient_sees_who_read_their_record(api_as, clinician, patient):

@@ -50,7 +50,7 @@ def test_status_is_unknown_until_staff_record_no_known_allergies(clinician, pati
 
     assert status_of(patient) == AllergyStatus.NO_KNOWN_ALLERGIES
     row = AuditEvent.objects.get(patient_id=patient.pk, action="update")
-    assert row.detail == "allergy status: no_known_allergies"
+    assert row.detail == "allergy_status=no_known_allergies"
 
 
 def test_first_active_allergy_makes_has_allergies_and_removing_all_goes_back_to_unknown(
