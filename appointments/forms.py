@@ -2,6 +2,7 @@
 editor, types and the clinic's reminder and feed settings."""
 
 import datetime
+from functools import cached_property
 
 from django import forms
 from django.utils.formats import date_format
@@ -85,7 +86,13 @@ class SlotChoiceField(forms.ChoiceField):
             error_messages={"invalid_choice": _("That slot is no longer free: choose another.")},
             **kwargs,
         )
-        self.free = {slot_value(slot) for slot in slots}
+        self.slots = slots
+
+    @cached_property
+    def free(self) -> set[str]:
+        """Every free slot's value, worked out only when a post is checked: a page showing a
+        day of 50 providers does not need their 1,500 slots as text."""
+        return {slot_value(slot) for slot in self.slots}
 
     def valid_value(self, value) -> bool:
         return value in self.free

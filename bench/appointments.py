@@ -2,7 +2,7 @@
 
     bench/run.sh appointments                                  # 50 providers, a year each
     bench/run.sh appointments --providers 10 --requests 100    # a quick look
-    bench/run.sh appointments --skip-seed                      # reuse the database as it is
+    bench/run.sh appointments --skip-seed                      # reuse its rows (still migrated)
 
 The shared harness (bench/harness.py: its own SQLite file, gunicorn with production settings on
 loopback, HTML and API logins as the demo clinician, bounded scenarios). The demo clinic is

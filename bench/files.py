@@ -141,7 +141,7 @@ def main(argv=None) -> int:
     parser.add_argument("--size-mb", type=int, default=200, help="file size in MB (200)")
     parser.add_argument("--rounds", type=int, default=3, help="uploads and downloads (3)")
     parser.add_argument("--db", type=Path, default=RESULTS / "bench-files.sqlite3")
-    parser.add_argument("--skip-seed", action="store_true", help="reuse the database as it is")
+    parser.add_argument("--skip-seed", action="store_true", help="reuse its rows (still migrated)")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest-files.md")
     args = parser.parse_args(argv)
 
@@ -149,9 +149,9 @@ def main(argv=None) -> int:
     env = server_env(args.db.resolve())
     env["MEDIA_ROOT"] = str(RESULTS / "files-media")
     env["FILE_MAX_MB"] = str(args.size_mb + 1)
+    manage(env, "migrate", "--noinput", "-v0")  # a reused file gets the code's schema
     if not args.skip_seed:
         print(f"Preparing {args.db}…", flush=True)
-        manage(env, "migrate", "--noinput", "-v0")
         manage(
             env, "seed_demo", "--patients", "5", "--labs-per-patient", "0", "--password", PASSWORD
         )

@@ -342,19 +342,20 @@ def add_run_args(parser, *, requests: int, warmup: int, output: str) -> None:
     parser.add_argument("--limit", type=float, default=60, help="seconds per scenario, at most")
     parser.add_argument("--warmup", type=int, default=warmup, help="warm-up requests per scenario")
     parser.add_argument("--db", type=Path, default=RESULTS / "bench.sqlite3")
-    parser.add_argument("--skip-seed", action="store_true", help="reuse the database as it is")
+    parser.add_argument("--skip-seed", action="store_true", help="reuse its rows (still migrated)")
     parser.add_argument("--output", type=Path, default=RESULTS / output)
 
 
 def prepare(args, description: str, *seed_args: str) -> tuple[dict, float | None]:
-    """The server's environment, and (unless --skip-seed) the database migrated and topped up
-    by `seed_demo --patients N *seed_args`; returns the seeding's seconds (None if skipped)."""
+    """The server's environment, the database migrated (a file kept from an older checkout
+    would otherwise be measured with that checkout's indexes) and, unless --skip-seed, topped
+    up by `seed_demo --patients N *seed_args`; returns the seeding's seconds (None if skipped)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     env = server_env(args.db.resolve())
+    manage(env, "migrate", "--noinput", "-v0")
     if args.skip_seed:
         return env, None
     print(f"Preparing {args.db} ({description})…", flush=True)
-    manage(env, "migrate", "--noinput", "-v0")
     manage(env, "collectstatic", "--noinput", "-v0")
     started = time.monotonic()
     manage(env, "seed_demo", "--patients", str(args.patients), *seed_args, "--password", PASSWORD)

@@ -2,7 +2,7 @@
 
     bench/run.sh messaging                                     # 200,000 threads × 10 messages
     bench/run.sh messaging --threads 20000 --requests 100      # a quick look (200,000 messages)
-    bench/run.sh messaging --skip-seed                         # reuse the database as it is
+    bench/run.sh messaging --skip-seed                         # reuse its rows (still migrated)
 
 The shared harness (bench/harness.py: its own SQLite file, gunicorn with production settings on
 loopback, HTML and API logins, bounded scenarios). The demo clinic is topped up to `--threads`

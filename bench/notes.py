@@ -2,7 +2,7 @@
 
     bench/run.sh notes                                   # 100,000 patients × 20 = 2,000,000
     bench/run.sh notes --patients 5000 --requests 100    # a quick look (100,000 notes)
-    bench/run.sh notes --skip-seed                       # reuse the database as it is
+    bench/run.sh notes --skip-seed                       # reuse its rows (still migrated)
 
 The shared harness (bench/harness.py, as the patients benchmark: its own SQLite file, gunicorn
 with production settings on loopback, HTML and API logins, bounded scenarios). The demo clinic

@@ -2,7 +2,7 @@
 
     bench/run.sh programs --db bench/results/programs.sqlite3  # 10,000 enrolments × ~99 tasks
     bench/run.sh programs --enrolments 1000 --requests 100 # a quick look
-    bench/run.sh programs --skip-seed                      # reuse the database as it is
+    bench/run.sh programs --skip-seed                      # reuse its rows (still migrated)
 
 The shared harness (bench/harness.py: its own SQLite file, gunicorn with production settings on
 loopback, HTML and API logins, bounded scenarios). The demo clinic is topped up to

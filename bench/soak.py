@@ -378,7 +378,7 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
     parser.add_argument("--patients", type=int, default=1000, help="seeded patients (1000)")
     parser.add_argument("--db", type=Path, default=RESULTS / "soak.sqlite3")
-    parser.add_argument("--skip-seed", action="store_true", help="reuse the database as it is")
+    parser.add_argument("--skip-seed", action="store_true", help="reuse its rows (still migrated)")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest-soak.md")
     args = parser.parse_args(argv)
 

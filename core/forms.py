@@ -85,8 +85,8 @@ class FilterWidgetRenderer(FormRenderer):
         return super().render(template_name, context, request)
 
 
-def _attrs(attrs: dict) -> str:
-    """django/forms/widgets/attrs.html"""
+def html_attrs(attrs: dict) -> str:
+    """A widget's attributes as django/forms/widgets/attrs.html draws them (escaped)."""
     return "".join(
         f" {conditional_escape(name)}"
         + ("" if value is True else f'="{conditional_escape(value)}"')
@@ -101,19 +101,19 @@ def _input(widget: dict) -> str:
     shown = "" if value is None else f' value="{conditional_escape(value)}"'
     return (
         f'<input type="{conditional_escape(widget["type"])}" '
-        f'name="{conditional_escape(widget["name"])}"{shown}{_attrs(widget["attrs"])}>'
+        f'name="{conditional_escape(widget["name"])}"{shown}{html_attrs(widget["attrs"])}>'
     )
 
 
 def _select(widget: dict) -> str:
     """django/forms/widgets/select.html, each option as select_option.html draws it"""
-    html = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+    html = [f'<select name="{conditional_escape(widget["name"])}"{html_attrs(widget["attrs"])}>']
     for group_name, options, _index in widget["optgroups"]:
         if group_name:
             html.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
         html.extend(
-            f'\n  <option value="{conditional_escape(option["value"])}"{_attrs(option["attrs"])}>'
-            f"{conditional_escape(option['label'])}</option>\n"
+            f'\n  <option value="{conditional_escape(option["value"])}"'
+            f"{html_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
             for option in options
         )
         if group_name:

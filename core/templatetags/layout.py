@@ -1,4 +1,5 @@
-"""The layout's tags: `{% nav_state %}` for the cached navigation, `|filter_field` for list filters.
+"""The layout's tags: `{% nav_state %}` for the cached navigation, `|filter_field` for list filters,
+`{% check_options %}` for the options of radio buttons and check boxes.
 
 `{% nav_state as nav_state %}`: what of the request's path the cached navigation depends on.
 
@@ -12,12 +13,17 @@ and a list page of the same section share one cached fragment, and nothing else 
 
 import functools
 
+from crispy_forms.templatetags.crispy_forms_filters import optgroups
 from django import forms, template
 from django.conf import settings
+from django.template.loader import get_template
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.formats import localize
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+
+from core.forms import html_attrs
 
 register = template.Library()
 
@@ -142,3 +148,48 @@ def filter_field(field):
         _widget(field, extra),
         mark_safe(_errors_and_help(field)),  # noqa: S308 - built by format_html
     )
+
+
+# --- radio buttons and check boxes ---------------------------------------------------------------
+CHECK_OPTION = (
+    '<div class="form-check{}"><input type="{}" class="form-check-input{}" name="{}" value="{}"{}>'
+    '<label for="{}" class="form-check-label">{}</label>{}</div>'
+)
+
+
+@register.simple_tag(takes_context=True)
+def check_options(context, field):
+    """The options of a radio or check-box field as crispy-bootstrap5 draws them
+    (bootstrap5/layout/radio_checkbox_select.html's loop, which templates/bootstrap5 replaces
+    with this tag), drawn in Python: the template includes a file per option for its
+    attributes, and a busy day's booking page offers 84 slots (~25,000 Python calls).
+    tests/core/test_layout_performance.py compares both drawings."""
+    inline = " form-check-inline" if context.get("inline_class") else ""
+    invalid = " is-invalid" if field.errors else ""
+    groups = optgroups(field)
+    last = (len(groups[-1][1]), len(groups)) if groups else None
+    html = []
+    for group_number, (group, options, _index) in enumerate(groups, 1):
+        if group:
+            html.append(format_html("<strong>{}</strong>", group))
+        for number, option in enumerate(options, 1):
+            errors = ""
+            if field.errors and not inline and (number, group_number) == last:
+                errors = get_template("bootstrap5/layout/field_errors_block.html").render(
+                    context.flatten()
+                )  # under the last option, as the template draws them
+            html.append(
+                format_html(
+                    CHECK_OPTION,
+                    inline,
+                    option["type"],
+                    invalid,
+                    field.html_name,
+                    localize(option["value"], use_l10n=False),
+                    mark_safe(html_attrs(option["attrs"])),  # noqa: S308 - escaped there
+                    option["attrs"].get("id", ""),
+                    localize(option["label"], use_l10n=False),
+                    mark_safe(errors),  # noqa: S308 - a template's output
+                )
+            )
+    return mark_safe("".join(html))  # noqa: S308 - each part built by format_html

@@ -107,6 +107,26 @@ def test_whole_clinic_week_is_a_grid_of_counts(
     assert AuditEvent.objects.count() == before  # no patient shown, nothing read
 
 
+def test_whole_clinic_week_rows_link_each_provider_and_keep_names_as_text(
+    login, staff, book, patient, nurse, monday, tz
+):
+    """Each provider's row opens their week; a day with nothing booked is a dash, not a link;
+    a name is shown as text, never as markup."""
+    nurse.name = "<b>Night</b> Nurse"
+    nurse.save()
+    book(patient, nurse, local(monday, "09:00", tz))
+    text = login(staff[Role.RECEPTIONIST]).get(f"/appointments/?view=week&date={monday}")
+    text = text.content.decode()
+    week = f'?view=week&amp;date={monday.isoformat()}&amp;provider={nurse.pk}">'
+    assert week + "&lt;b&gt;Night&lt;/b&gt; Nurse</a></th>" in text
+    assert "<b>Night</b>" not in text
+    row = text[text.index(week) :].split("</tr>")[0]
+    assert row.count("<td>") == 7  # a cell a day
+    assert row.count('<span class="text-body-secondary">—</span>') == 6  # Tuesday to Sunday
+    tuesday = monday + datetime.timedelta(days=1)
+    assert f"date={tuesday.isoformat()}&amp;provider={nurse.pk}" not in row
+
+
 def test_whole_clinic_week_counts_each_appointment_on_its_local_day(
     login, staff, clinic, book, patient, patient2, nurse, monday
 ):

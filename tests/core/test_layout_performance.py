@@ -123,7 +123,8 @@ def test_filter_widgets_are_drawn_as_djangos_templates_draw_them(form_class, fil
 
 @pytest.mark.parametrize("filling", ["empty", "filled", "malformed"])
 def test_the_slot_search_is_drawn_as_djangos_templates_draw_it(filling, monkeypatch):
-    """The booking and moving pages' GET form (not a list filter: its day is required)."""
+    """The booking and moving pages' GET form (not a list filter: its day is required), drawn
+    with `filter_field`."""
     types = [SimpleNamespace(pk="t1", name='Follow-up <"b">', duration_minutes=20)]
     providers = [
         SimpleNamespace(pk="p1", name="Dr O'Brien & Co"),
@@ -147,6 +148,8 @@ def test_the_slot_search_is_drawn_as_djangos_templates_draw_it(filling, monkeypa
         attrs = {"class": "form-select is-invalid", "aria-describedby": "x_help"}
         assert ours[name].as_widget(attrs=attrs) == djangos[name].as_widget(attrs=attrs), name
     assert templates == []
+    for name in ours.fields:  # the page draws each field, label and errors as crispy does
+        assert squeezed(filter_field(ours[name])) == squeezed(as_crispy_field(djangos[name]))
 
 
 def test_the_cached_navigation_follows_the_role_and_the_current_page(client, clinician, clinic):
@@ -283,3 +286,55 @@ def test_the_clinic_settings_widgets_are_drawn_as_djangos_templates_draw_them(cl
         assert str(ours[name]) == str(djangos[name]), name
     options = [flatten_choices(f.choices) for f in ours.fields.values() if hasattr(f, "choices")]
     assert sum(len(list(found)) for found in options) > 800
+
+
+class ChoicesForm(forms.Form):
+    """Radio buttons and check boxes as the booking page, the lab order and the ward hours have
+    them: escaped values and labels, a group, a number label, one chosen."""
+
+    slot = forms.ChoiceField(
+        choices=[("p1|2026-12-16T08:00:00+00:00", "08:00–08:20 · Dr O'Brien & <Co>"), ("x", "X")],
+        widget=forms.RadioSelect,
+    )
+    panels = forms.MultipleChoiceField(
+        choices=[("Blood <1>", [("a&b", 'Say "hi"'), ("c", "Ç")]), ("d", 4)],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+
+def crispys_options(bound_field, context) -> str:
+    """crispy-bootstrap5's own radio_checkbox_select.html, not the project's copy of it."""
+    from crispy_bootstrap5 import __file__ as package
+    from django.template import Context, Engine
+    from django.template.backends.django import get_installed_libraries
+
+    engine = Engine(
+        dirs=[f"{package.rsplit('/', 1)[0]}/templates"], libraries=get_installed_libraries()
+    )
+    template = engine.get_template("bootstrap5/layout/radio_checkbox_select.html")
+    return template.render(Context({"field": bound_field, **context}))
+
+
+@pytest.mark.parametrize("inline", [False, True])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"slot": "x", "panels": ["a&b", "d"]},
+        {"slot": "gone", "panels": ["nope"]},
+    ],
+)
+def test_radio_buttons_and_check_boxes_are_drawn_as_crispy_draws_them(data, inline):
+    """The options are drawn in Python (`{% check_options %}`): the same inputs, labels, groups
+    and errors as crispy's template, bound or not, with errors under the last option."""
+    from django.template.loader import get_template
+
+    form = ChoicesForm(data or None)
+    form.is_valid()
+    context = {"form_show_errors": True, "inline_class": "inline" if inline else ""}
+    ours = get_template("bootstrap5/layout/radio_checkbox_select.html")
+    for name in form.fields:
+        drawn = ours.render({"field": form[name], **context})
+        assert squeezed(drawn) == squeezed(crispys_options(form[name], context)), name
+        assert ("is-invalid" in drawn) == (name in form.errors)
