@@ -129,7 +129,7 @@ class ProviderListView(APIView):
     )
     def get(self, request):
         clinic = selectors.actor_clinic(request.user)
-        providers = selectors.provider_list(clinic_id=clinic.pk).only("pk", "name", "role")
+        providers = selectors.provider_list(clinic_id=clinic.pk)
         return Response(s.ProviderSerializer(providers, many=True).data)
 
 

@@ -70,15 +70,25 @@ def _with_times(rows, tz) -> list:
     return rows
 
 
-def _cells(provider, days, counts) -> list[tuple[str, str]]:
-    """A provider's row of the clinic's week: (the day for a link, "3 appointments" or "" for
-    none), worked out here: 350 cells of date filters and plural tags took half the page."""
-    cells = []
-    for day in days:
-        n = counts.get((provider.pk, day), 0)
-        label = ngettext("%(n)s appointment", "%(n)s appointments", n) % {"n": n} if n else ""
-        cells.append((day.isoformat(), label))
-    return cells
+def _grid(providers, days, counts) -> list[dict]:
+    """The clinic's week, a row per provider of (the day for a link, "3 appointments" or "" for
+    none), worked out here: 350 cells of date filters and plural tags took half the page. Each
+    number is worded once."""
+    labels = {
+        n: ngettext("%(n)s appointment", "%(n)s appointments", n) % {"n": n}
+        for n in set(counts.values())
+    }
+    dates = [day.isoformat() for day in days]
+    return [
+        {
+            "provider": provider,
+            "cells": [
+                (date, labels.get(counts.get((provider.pk, day)), ""))
+                for day, date in zip(days, dates, strict=True)
+            ],
+        }
+        for provider in providers
+    ]
 
 
 # A calendar's read, as its audit row words it (translated where it is shown).
@@ -105,7 +115,7 @@ def calendar_page(request):
     if view == "week" and not provider:
         # The whole clinic's week: providers × days, how many each (open a cell for its day).
         counts = selectors.calendar_counts(actor=request.user, days=days, tz=tz)
-        grid = [{"provider": p, "cells": _cells(p, days, counts)} for p in providers]
+        grid = _grid(providers, days, counts)
         count = sum(counts.values())
     elif view == "day" and not provider:
         # The whole clinic's day: a column per provider, DAY_COLUMNS at a time (50 providers'
@@ -118,10 +128,10 @@ def calendar_page(request):
             providers=[p.pk for p in columns_page.object_list],
             detail=gettext_noop("calendar day"),
         )
-        columns = [
-            {"title": p.name, "rows": [r for r in rows if r.provider_id == p.pk]}
-            for p in columns_page.object_list
-        ]
+        by_provider = {p.pk: [] for p in columns_page.object_list}
+        for row in rows:
+            by_provider[row.provider_id].append(row)
+        columns = [{"title": p.name, "rows": by_provider[p.pk]} for p in columns_page.object_list]
         count = sum(selectors.calendar_counts(actor=request.user, days=days, tz=tz).values())
     else:
         rows = selectors.calendar(

@@ -3,7 +3,7 @@
 from html import escape
 
 from django import template
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -66,7 +66,7 @@ def calendar_grid(grid, week: str):
     """The whole clinic's week: a row per provider (a link to their week) and a cell per day
     (a link to that day, or a dash). One tag rather than nested template loops: 50 providers'
     350 cells took two-thirds of the page's Python calls. The days and labels are the view's
-    digits and translated counts (`views._cells`); the id and name are escaped here."""
+    digits and translated counts (`views._grid`); the id and name are escaped here."""
     return mark_safe(  # noqa: S308 (ids and names escaped; days are digits, labels our own)
         "".join(
             GRID_ROW.format(
@@ -85,10 +85,13 @@ def calendar_grid(grid, week: str):
 
 @register.simple_tag
 def provider_options(providers, selected: str):
-    """The calendar's provider choices, `selected` marked: one call rather than a template loop
-    over the clinic's providers (50: 7 % of the day page's Python calls)."""
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        ((p.pk, " selected" if p.pk == selected else "", p.name) for p in providers),
+    """The provider choices of the calendar and the hours page, `selected` marked: one call
+    rather than a template loop over the clinic's providers (50: 7 % of the day page's Python
+    calls), escaping with `html.escape` as `calendar_entries` does (3,900 → 200 calls)."""
+    return mark_safe(  # noqa: S308 (ids and names escaped)
+        "".join(
+            f'<option value="{escape(p.pk)}"{" selected" if p.pk == selected else ""}>'
+            f"{escape(p.name)}</option>"
+            for p in providers
+        )
     )

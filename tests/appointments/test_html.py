@@ -245,6 +245,13 @@ def test_the_calendar_offers_every_provider_with_the_one_shown_selected(
     whole = client.get(f"/appointments/?date={monday}").content.decode()
     select = whole[whole.index('id="cal-provider"') :].split("</select>")[0]
     assert " selected" not in select
+    hours = login(staff[Role.ADMIN]).get(f"/appointments/availability/?provider={provider.pk}")
+    select = hours.content.decode().split('id="hours-provider"')[1].split("</select>")[0]
+    assert (
+        f'<option value="{provider.pk}" selected>&lt;i&gt;Dr&lt;/i&gt; O&#x27;Neil</option>'
+        in select
+    )
+    assert f'<option value="{nurse.pk}">Nia Nurse</option>' in select
 
 
 def test_calendar_entries_link_show_status_and_keep_names_as_text(
