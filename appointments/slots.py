@@ -64,6 +64,19 @@ class Busy:
         i = bisect.bisect_left(self.starts, end) - 1  # the last interval starting before `end`
         return i >= 0 and self.ends[i] > start
 
+    def clear(self, starts: list, length: datetime.timedelta) -> list:
+        """The `starts` (in order) whose [start, start + length) overlaps nothing: one walk along
+        both lists, skipping the intervals that end before each start, rather than a search per
+        start (a week of 50 providers' 10,500 starts)."""
+        begins, ends, count = self.starts, self.ends, len(self.starts)
+        found, i = [], 0
+        for start in starts:
+            while i < count and ends[i] <= start:
+                i += 1
+            if i == count or begins[i] >= start + length:
+                found.append(start)
+        return found
+
 
 NOTHING = Busy([])
 
@@ -163,15 +176,18 @@ def free_slots(
     patient_overlaps = patient_busy.overlaps if patient_busy.starts else None
     slots = []
     for provider_id in provider_ids:
-        overlaps = Busy(busy.get(provider_id, []) + availability.time_off_of(provider_id)).overlaps
-        for day in days(day_from, day_to):
-            for start in availability.starts(provider_id, day, appointment_type):
-                if start < earliest or overlaps(start, start + taken):
-                    continue
-                end = start + duration
-                if patient_overlaps and patient_overlaps(start, end):
-                    continue
-                slots.append(Slot(start, provider_id, end))
+        held = Busy(busy.get(provider_id, []) + availability.time_off_of(provider_id))
+        starts = [  # in order: the days are, and each day's starts
+            start
+            for day in days(day_from, day_to)
+            for start in availability.starts(provider_id, day, appointment_type)
+            if start >= earliest
+        ]
+        for start in held.clear(starts, taken):
+            end = start + duration
+            if patient_overlaps and patient_overlaps(start, end):
+                continue
+            slots.append(Slot(start, provider_id, end))
     slots.sort()
     return slots
 

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from appointments import selectors
 from appointments.models import AppointmentType, AvailabilityException, AvailabilityRule
-from appointments.slots import one_per_start
+from appointments.slots import Busy, one_per_start
 from core.roles import Role
 from tests.appointments.conftest import add_hours, local, next_dst_change, next_weekday
 from tests.factories import ClinicFactory, UserFactory
@@ -60,6 +60,26 @@ def test_appointments_buffers_and_time_off_are_not_free(
     times = local_times(slots(staff[Role.RECEPTIONIST], clinic, follow_up, monday), tz)
     assert times[:3] == ["10:00", "10:20", "10:40"]  # 09:40 would end in the buffer
     assert "12:00" not in times and "12:40" not in times and "13:00" in times
+
+
+def test_a_start_is_free_up_to_the_edges_of_held_time():
+    """Held 10:00-11:00 and 12:00-13:00: a 20-minute slot may end as one begins or begin as one
+    ends, and no further in; the walk gives the same starts as asking for each one apart."""
+
+    def at(hhmm):
+        return datetime.datetime.fromisoformat(f"2026-12-14T{hhmm}:00+00:00")
+
+    held = Busy(
+        [(at("12:00"), at("13:00")), (at("10:00"), at("10:30")), (at("10:20"), at("11:00"))]
+    )
+    starts = [at(t) for t in ("09:30", "09:40", "09:50", "10:50", "11:00", "11:40", "11:50")]
+    starts += [at(t) for t in ("12:59", "13:00", "14:00")]
+    length = datetime.timedelta(minutes=20)
+
+    free = held.clear(starts, length)
+    assert free == [at(t) for t in ("09:30", "09:40", "11:00", "11:40", "13:00", "14:00")]
+    assert free == [start for start in starts if not held.overlaps(start, start + length)]
+    assert Busy([]).clear(starts, length) == starts
 
 
 def test_whole_day_off_and_extra_hours(staff, clinic, follow_up, provider, monday, tz):
