@@ -57,6 +57,33 @@ def _nav_urls(urlconf: str, script_prefix: str, language: str | None) -> tuple[s
     return tuple(reverse(name, urlconf=urlconf) for name in NAV_URL_NAMES)
 
 
+# --- a record's page in a list's rows ------------------------------------------------------------
+RECORD_ID = "hp-record-id"  # stands in for the id while the route is reversed once
+
+
+@register.simple_tag
+def record_url(name: str, pk) -> str:
+    """`{% url name pk=pk %}` for a list's rows: the route is reversed once per URL
+    configuration, prefix and language (as the navigation's links are) and each row puts its
+    id in (a reversal is ~130 Python calls; a list page of 25 rows made 3,400). An id `reverse`
+    would refuse or quote (empty, or not a plain id) goes to `reverse`."""
+    text = str(pk)
+    if not (text.isascii() and text.isalnum()):
+        return reverse(name, kwargs={"pk": pk})
+    before, after = _record_path(
+        name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), get_language()
+    )
+    return f"{before}{text}{after}"
+
+
+@functools.lru_cache(maxsize=64)
+def _record_path(name: str, urlconf: str, script_prefix: str, language: str | None):
+    before, _id, after = reverse(name, kwargs={"pk": RECORD_ID}, urlconf=urlconf).partition(
+        RECORD_ID
+    )
+    return before, after
+
+
 # --- the list pages' filter fields ---------------------------------------------------------------
 def _is_plain(field) -> bool:
     """A widget `filter_field` draws itself: one input, a select or a checkbox."""

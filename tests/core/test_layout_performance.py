@@ -338,3 +338,38 @@ def test_radio_buttons_and_check_boxes_are_drawn_as_crispy_draws_them(data, inli
         drawn = ours.render({"field": form[name], **context})
         assert squeezed(drawn) == squeezed(crispys_options(form[name], context)), name
         assert ("is-invalid" in drawn) == (name in form.errors)
+
+
+RECORD_ROUTES = [
+    "patients:detail",
+    "programs:enrollment",
+    "notes:detail",
+    "notes:edit",
+    "clinics:staff_detail",
+    "messaging:thread",
+    "labs:order_detail",
+    "labs:test_edit",
+]
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("prefix", ["/", "/clinic/"])
+def test_a_rows_record_link_is_the_address_reverse_gives(language, prefix):
+    """`{% record_url %}` reverses each route once, yet every row's link is what `{% url %}`
+    gives, under a script prefix and in either language; an id that is not plain goes to
+    `reverse` itself (quoted, or refused)."""
+    from django.urls import NoReverseMatch, reverse, set_script_prefix
+    from django.utils import translation
+
+    from core.templatetags.layout import record_url
+
+    set_script_prefix(prefix)
+    try:
+        with translation.override(language):
+            for name in RECORD_ROUTES:
+                for pk in ("6b14ba3dc979d8938b27f614", "abc", "Ωmega"):
+                    assert record_url(name, pk) == reverse(name, kwargs={"pk": pk})
+                with pytest.raises(NoReverseMatch):
+                    record_url(name, "a/b")
+    finally:
+        set_script_prefix("/")
