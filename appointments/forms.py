@@ -83,7 +83,10 @@ class SlotChoiceField(forms.ChoiceField):
             choices=choices,
             widget=forms.RadioSelect,
             label=searched or _("Free slots"),
-            error_messages={"invalid_choice": _("That slot is no longer free: choose another.")},
+            error_messages={
+                "required": _("Choose one of the free slots."),
+                "invalid_choice": _("That slot is no longer free: choose another."),
+            },
             **kwargs,
         )
         self.slots = slots

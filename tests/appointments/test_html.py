@@ -426,6 +426,18 @@ def test_booking_a_slot_taken_meanwhile_says_so(
     assert not Appointment.objects.filter(patient=patient).exists()
 
 
+def test_booking_without_choosing_a_slot_asks_for_one_and_books_nothing(
+    login, staff, patient, provider, follow_up, monday
+):
+    client = login(staff[Role.RECEPTIONIST])
+    response = client.post(booking_url(patient, follow_up, provider, monday), {"reason": "Cough"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Choose one of the free slots." in page and "This field is required" not in page
+    assert 'value="Cough"' in page  # what was typed is kept
+    assert not Appointment.objects.filter(patient=patient).exists()
+
+
 def test_booking_the_last_free_slot_taken_meanwhile_says_so(
     login, staff, book, patient, patient2, provider, follow_up, monday, tz
 ):
