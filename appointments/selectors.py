@@ -120,6 +120,7 @@ def type_get(*, actor, id: str, permission: str | None = "appointments.view") ->
 
 
 def _providers(clinic_id: str):
+    """The clinic's providers as whole rows (what a booking's service reads of one)."""
     return User.objects.filter(
         clinic_id=clinic_id, role__in=PROVIDER_ROLES, is_active__in=[True]
     ).order_by("name", "email")

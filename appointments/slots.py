@@ -64,13 +64,15 @@ class Busy:
         i = bisect.bisect_left(self.starts, end) - 1  # the last interval starting before `end`
         return i >= 0 and self.ends[i] > start
 
-    def clear(self, starts: list, length: datetime.timedelta) -> list:
-        """The `starts` (in order) whose [start, start + length) overlaps nothing: one walk along
-        both lists, skipping the intervals that end before each start, rather than a search per
-        start (a week of 50 providers' 10,500 starts)."""
+    def free_among(self, starts: Iterable[datetime.datetime], length: datetime.timedelta) -> list:
+        """The starts whose [start, start + length) overlaps nothing, in order: one walk along
+        both sorted lists, skipping the intervals that end before each start, rather than a
+        search per start (a week of 50 providers' 10,500 starts). The starts are sorted here
+        (next to nothing when they come in order): out of order, the walk would have passed
+        an interval a later start falls in, and offered taken time."""
         begins, ends, count = self.starts, self.ends, len(self.starts)
         found, i = [], 0
-        for start in starts:
+        for start in sorted(starts):
             while i < count and ends[i] <= start:
                 i += 1
             if i == count or begins[i] >= start + length:
@@ -177,13 +179,13 @@ def free_slots(
     slots = []
     for provider_id in provider_ids:
         held = Busy(busy.get(provider_id, []) + availability.time_off_of(provider_id))
-        starts = [  # in order: the days are, and each day's starts
+        starts = (
             start
             for day in days(day_from, day_to)
             for start in availability.starts(provider_id, day, appointment_type)
             if start >= earliest
-        ]
-        for start in held.clear(starts, taken):
+        )
+        for start in held.free_among(starts, taken):
             end = start + duration
             if patient_overlaps and patient_overlaps(start, end):
                 continue

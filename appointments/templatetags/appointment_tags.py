@@ -67,20 +67,15 @@ def calendar_grid(grid, week: str):
     (a link to that day, or a dash). One tag rather than nested template loops: 50 providers'
     350 cells took two-thirds of the page's Python calls. The days and labels are the view's
     digits and translated counts (`views._grid`); the id and name are escaped here."""
-    return mark_safe(  # noqa: S308 (ids and names escaped; days are digits, labels our own)
-        "".join(
-            GRID_ROW.format(
-                week,
-                provider_id := escape(row["provider"].pk),
-                escape(row["provider"].name),
-                "".join(
-                    GRID_CELL.format(day, provider_id, escape(label)) if label else GRID_EMPTY_CELL
-                    for day, label in row["cells"]
-                ),
-            )
-            for row in grid
+    rows = []
+    for row in grid:
+        provider_id = escape(row["provider"].pk)
+        cells = "".join(
+            GRID_CELL.format(day, provider_id, escape(label)) if label else GRID_EMPTY_CELL
+            for day, label in row["cells"]
         )
-    )
+        rows.append(GRID_ROW.format(week, provider_id, escape(row["provider"].name), cells))
+    return mark_safe("".join(rows))  # noqa: S308 (ids and names escaped; days are digits, labels ours)
 
 
 @register.simple_tag

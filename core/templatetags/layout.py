@@ -1,5 +1,6 @@
-"""The layout's tags: `{% nav_state %}` for the cached navigation, `|filter_field` for list filters,
-`{% check_options %}` for the options of radio buttons and check boxes.
+"""The layout's tags: `{% nav_state %}` for the cached navigation, `|filter_field` for list filters
+(and the booking page's slot search), `{% check_options %}` for the options of radio buttons
+and check boxes, `{% pk_url %}` for the link of each row of a list.
 
 `{% nav_state as nav_state %}`: what of the request's path the cached navigation depends on.
 
@@ -17,7 +18,7 @@ from crispy_forms.templatetags.crispy_forms_filters import optgroups
 from django import forms, template
 from django.conf import settings
 from django.template.loader import get_template
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.formats import localize
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -58,29 +59,39 @@ def _nav_urls(urlconf: str, script_prefix: str, language: str | None) -> tuple[s
 
 
 # --- a record's page in a list's rows ------------------------------------------------------------
-RECORD_ID = "hp-record-id"  # stands in for the id while the route is reversed once
+# Stands in for the id while the route is reversed once: letters of both cases and digits, so
+# a converter that would not give a plain id back unchanged shows it here.
+RECORD_ID = "HpRecord0Id9"
 
 
 @register.simple_tag
-def record_url(name: str, pk) -> str:
+def pk_url(name: str, pk) -> str:
     """`{% url name pk=pk %}` for a list's rows: the route is reversed once per URL
     configuration, prefix and language (as the navigation's links are) and each row puts its
-    id in (a reversal is ~130 Python calls; a list page of 25 rows made 3,400). An id `reverse`
-    would refuse or quote (empty, or not a plain id) goes to `reverse`."""
+    id in (a reversal is ~130 Python calls; a list page of 25 rows made 3,400). An id that is
+    not plain letters and digits, or a route that does not take any text as its `pk`
+    unchanged (an int converter, one that rewrites it), goes to `reverse` itself."""
     text = str(pk)
-    if not (text.isascii() and text.isalnum()):
+    parts = None
+    if text.isascii() and text.isalnum():
+        parts = _pk_path(
+            name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), get_language()
+        )
+    if parts is None:
         return reverse(name, kwargs={"pk": pk})
-    before, after = _record_path(
-        name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), get_language()
-    )
-    return f"{before}{text}{after}"
+    return f"{parts[0]}{text}{parts[1]}"
 
 
 @functools.lru_cache(maxsize=64)
-def _record_path(name: str, urlconf: str, script_prefix: str, language: str | None):
-    before, _id, after = reverse(name, kwargs={"pk": RECORD_ID}, urlconf=urlconf).partition(
-        RECORD_ID
-    )
+def _pk_path(name: str, urlconf: str, script_prefix: str, language: str | None):
+    """The route's address before and after its `pk`, or None where `reverse` must do it."""
+    try:
+        path = reverse(name, kwargs={"pk": RECORD_ID}, urlconf=urlconf)
+    except NoReverseMatch:
+        return None
+    if path.count(RECORD_ID) != 1:
+        return None
+    before, _id, after = path.partition(RECORD_ID)
     return before, after
 
 
@@ -137,9 +148,10 @@ def _errors_and_help(field) -> str:
 
 @register.filter
 def filter_field(field):
-    """One field of a list's filter form with crispy-bootstrap5's markup (templates/bootstrap5
-    field.html: label, widget, errors, help), drawn in Python: the crispy template tree cost
-    a list page ~15 ms. Widgets it does not draw (files, radios, multi-widgets) go to crispy."""
+    """One field of a list's filter form (or another GET search form: the booking page's slot
+    search) with crispy-bootstrap5's markup (templates/bootstrap5 field.html: label, widget,
+    errors, help), drawn in Python: the crispy template tree cost a list page ~15 ms. Widgets
+    it does not draw (files, radios, multi-widgets) go to crispy."""
     if not _is_plain(field):
         from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 
@@ -219,4 +231,6 @@ def check_options(context, field):
                     mark_safe(errors),  # noqa: S308 - a template's output
                 )
             )
-    return mark_safe("".join(html))  # noqa: S308 - each part built by format_html
+    # A line between options, as the template leaves: inline options are inline-blocks, spaced
+    # by that white space.
+    return mark_safe("\n".join(html))  # noqa: S308 - each part built by format_html

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from appointments.models import Appointment, AppointmentType, AvailabilityRule, Status
+from appointments.serializers import SlotSerializer
 from core.roles import Role
 from patients.models import Patient
 from tests.appointments.conftest import local
@@ -358,6 +359,15 @@ def test_slots_of_any_provider_in_the_clinic_offset(desk, provider, nurse, follo
         (slot["start"], slot["provider"]) for slot in found
     )
     assert found[-1]["end"] <= local(monday, "17:00", tz).isoformat()
+    assert {tuple(slot) for slot in found} == {tuple(SlotSerializer().fields)}  # as documented
+
+
+def test_a_day_without_free_slots_is_an_empty_list(desk, provider, follow_up, monday):
+    sunday = monday + datetime.timedelta(days=6)  # no hours on Sundays
+    for options in ({}, {"once_per_time": "true"}, {"provider": provider.pk}):
+        query = {"type": follow_up.pk, "start": sunday.isoformat(), **options}
+        response = desk.get(f"{BASE}slots/", query)
+        assert response.status_code == 200 and response.json() == [], options
 
 
 def test_slots_once_per_time_for_a_phone(desk, provider, nurse, follow_up, patient, monday, tz):

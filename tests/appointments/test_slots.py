@@ -76,10 +76,11 @@ def test_a_start_is_free_up_to_the_edges_of_held_time():
     starts += [at(t) for t in ("12:59", "13:00", "14:00")]
     length = datetime.timedelta(minutes=20)
 
-    free = held.clear(starts, length)
+    free = held.free_among(starts, length)
     assert free == [at(t) for t in ("09:30", "09:40", "11:00", "11:40", "13:00", "14:00")]
     assert free == [start for start in starts if not held.overlaps(start, start + length)]
-    assert Busy([]).clear(starts, length) == starts
+    assert Busy([]).free_among(starts, length) == starts
+    assert held.free_among(reversed(starts), length) == free  # whatever order they come in
 
 
 def test_whole_day_off_and_extra_hours(staff, clinic, follow_up, provider, monday, tz):
@@ -137,6 +138,28 @@ def test_extra_hours_beside_and_over_the_rule_give_each_time_once_in_order(
     assert times[:4] == ["07:00", "07:20", "07:40", "09:00"]
     assert times[-6:] == ["16:00", "16:20", "16:40", "17:00", "17:20", "17:40"]
     assert len(times) == len(set(times)) == 3 + 24 + 3
+
+
+def test_a_booking_inside_overlapping_extra_hours_is_not_offered_again(
+    book, staff, clinic, follow_up, provider, patient, monday, tz
+):
+    """Extra hours 07:00-10:00 over the rule's 09:00-17:00 give the day's starts from two
+    windows; a visit booked at 09:20 takes its time out of both."""
+    AvailabilityException.objects.create(
+        clinic=clinic,
+        provider=provider,
+        date=monday,
+        kind="extra",
+        start_time=datetime.time(7),
+        end_time=datetime.time(10),
+    )
+    book(patient, provider, local(monday, "09:20", tz), follow_up)
+    times = local_times(slots(staff[Role.RECEPTIONIST], clinic, follow_up, monday), tz)
+    assert times[:9] == ["07:00", "07:20", "07:40", "08:00", "08:20", "08:40", "09:00"] + [
+        "09:40",
+        "10:00",
+    ]
+    assert "09:20" not in times and len(times) == len(set(times))
 
 
 def test_rules_limited_to_types_and_validity(staff, clinic, types, nurse, monday, tz):
