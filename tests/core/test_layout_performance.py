@@ -407,3 +407,48 @@ def test_a_route_that_does_not_take_the_id_as_it_is_goes_to_reverse():
 
     assert pk_url("numbered", 42) == "/numbered/42/"
     assert pk_url("lowered", "ABC123") == "/lowered/abc123/"
+
+
+DJANGOS_PAGE_NUMBERS = (  # the loop includes/pagination.html had
+    "{% for number in numbers %}"
+    "{% if number == page_obj.paginator.ELLIPSIS %}"
+    '<li class="page-item disabled"><span class="page-link">{{ number }}</span></li>'
+    "{% elif number == page_obj.number %}"
+    '<li class="page-item active" aria-current="page">'
+    '<span class="page-link">{{ number }}</span></li>'
+    "{% else %}"
+    '<li class="page-item"><a class="page-link" '
+    'href="{% querystring page=number after=None before=None %}">{{ number }}</a></li>'
+    "{% endif %}"
+    "{% endfor %}"
+)
+
+
+@pytest.mark.parametrize("number", [1, 7, 200, 400])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "page=7&after=6b14ba3dc979d8938b27f614",
+        "q=o%27brien+%26+co&status=all&status=x&before=y",
+    ],
+)
+def test_the_page_numbers_link_as_djangos_querystring_did(number, query):
+    """`{% page_numbers %}` keeps the other parameters (repeated, quoted), drops the keyset's
+    `after` and `before`, marks the current page and the gaps, as the template's loop did."""
+    from django.core.paginator import Paginator
+    from django.template import Context, RequestContext, Template
+    from django.test import RequestFactory
+
+    page_obj = Paginator(range(10_000), 25).page(number)
+    request = RequestFactory().get(f"/patients/?{query}")
+    context = {"request": request, "page_obj": page_obj}
+    ours = Template("{% load paging %}{% page_numbers page_obj %}").render(Context(context))
+    numbers = page_obj.paginator.get_elided_page_range(number, on_each_side=2, on_ends=1)
+    djangos = Template(DJANGOS_PAGE_NUMBERS).render(
+        RequestContext(request, {**context, "numbers": numbers})
+    )
+
+    assert squeezed(ours) == squeezed(djangos)
+    assert 'aria-current="page"><span class="page-link">' + str(number) in ours
+    assert "after=" not in ours and "before=" not in ours
