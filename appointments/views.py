@@ -126,7 +126,7 @@ def calendar_page(request):
             start=start,
             end=end,
             providers=[p.pk for p in columns_page.object_list],
-            detail=gettext_noop("calendar day"),
+            detail=CALENDAR_READS["day"],
         )
         by_provider = {p.pk: [] for p in columns_page.object_list}
         for row in rows:

@@ -7,7 +7,7 @@ import zoneinfo
 import pytest
 
 from appointments import services
-from appointments.models import AppointmentType, AvailabilityRule
+from appointments.models import AppointmentType, AvailabilityException, AvailabilityRule
 from core.roles import Role
 from tests.patients.factories import PatientFactory
 
@@ -54,6 +54,18 @@ def add_hours(clinic, provider, start="09:00", end="17:00", weekdays=WEEKDAYS, *
         rule.save()
         rules.append(rule)
     return rules
+
+
+def add_exception(clinic, provider, day, kind, start=None, end=None):
+    """Extra hours or time off on one day ("HH:MM" times; none: the whole day)."""
+    return AvailabilityException.objects.create(
+        clinic=clinic,
+        provider=provider,
+        date=day,
+        kind=kind,
+        start_time=datetime.time.fromisoformat(start) if start else None,
+        end_time=datetime.time.fromisoformat(end) if end else None,
+    )
 
 
 @pytest.fixture

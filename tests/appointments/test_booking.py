@@ -16,7 +16,7 @@ from appointments.models import (
 )
 from core.errors import Conflict
 from core.roles import Role
-from tests.appointments.conftest import add_hours, local
+from tests.appointments.conftest import add_exception, add_hours, local
 from tests.factories import ClinicFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -102,16 +102,8 @@ def test_lab_technicians_cannot_book(book, staff, patient, provider, monday, tz)
 
 
 def test_time_off_and_missing_hours(book, clinic, patient, provider, monday, tz):
-    from appointments.models import AvailabilityException
 
-    AvailabilityException.objects.create(
-        clinic=clinic,
-        provider=provider,
-        date=monday,
-        kind="time_off",
-        start_time=datetime.time(12),
-        end_time=datetime.time(13),
-    )
+    add_exception(clinic, provider, monday, "time_off", "12:00", "13:00")
     with pytest.raises(ValidationError):
         book(patient, provider, local(monday, "12:20", tz))
     saturday = monday + datetime.timedelta(days=5)
@@ -304,14 +296,8 @@ def test_a_series_is_all_or_nothing(book, patient, patient2, provider, monday, t
 
 
 def test_series_occurrence_on_a_day_off_is_a_clash(book, clinic, patient, provider, monday, tz):
-    from appointments.models import AvailabilityException
 
-    AvailabilityException.objects.create(
-        clinic=clinic,
-        provider=provider,
-        date=monday + datetime.timedelta(weeks=1),
-        kind="time_off",
-    )
+    add_exception(clinic, provider, monday + datetime.timedelta(weeks=1), "time_off")
     with pytest.raises(claims.Clash) as clash:
         book(
             patient,

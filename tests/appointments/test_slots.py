@@ -9,10 +9,16 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from appointments import selectors
-from appointments.models import AppointmentType, AvailabilityException, AvailabilityRule
+from appointments.models import AppointmentType, AvailabilityRule
 from appointments.slots import Busy, one_per_start
 from core.roles import Role
-from tests.appointments.conftest import add_hours, local, next_dst_change, next_weekday
+from tests.appointments.conftest import (
+    add_exception,
+    add_hours,
+    local,
+    next_dst_change,
+    next_weekday,
+)
 from tests.factories import ClinicFactory, UserFactory
 from tests.patients.factories import PatientFactory
 
@@ -49,14 +55,7 @@ def test_appointments_buffers_and_time_off_are_not_free(
     book, staff, clinic, types, follow_up, provider, patient, monday, tz
 ):
     book(patient, provider, local(monday, "09:00", tz), types["New patient"])  # to 09:45
-    AvailabilityException.objects.create(
-        clinic=clinic,
-        provider=provider,
-        date=monday,
-        kind="time_off",
-        start_time=datetime.time(12),
-        end_time=datetime.time(13),
-    )
+    add_exception(clinic, provider, monday, "time_off", "12:00", "13:00")
     times = local_times(slots(staff[Role.RECEPTIONIST], clinic, follow_up, monday), tz)
     assert times[:3] == ["10:00", "10:20", "10:40"]  # 09:40 would end in the buffer
     assert "12:00" not in times and "12:40" not in times and "13:00" in times
@@ -85,17 +84,8 @@ def test_a_start_is_free_up_to_the_edges_of_held_time():
 
 def test_whole_day_off_and_extra_hours(staff, clinic, follow_up, provider, monday, tz):
     saturday = monday + datetime.timedelta(days=5)
-    AvailabilityException.objects.create(
-        clinic=clinic, provider=provider, date=monday, kind="time_off"
-    )
-    AvailabilityException.objects.create(
-        clinic=clinic,
-        provider=provider,
-        date=saturday,
-        kind="extra",
-        start_time=datetime.time(10),
-        end_time=datetime.time(11),
-    )
+    add_exception(clinic, provider, monday, "time_off")
+    add_exception(clinic, provider, saturday, "extra", "10:00", "11:00")
     found = slots(staff[Role.RECEPTIONIST], clinic, follow_up, monday, saturday)
     assert {slot.start.astimezone(tz).date() for slot in found} == {
         monday + datetime.timedelta(days=d) for d in (1, 2, 3, 4, 5)
@@ -126,14 +116,7 @@ def test_extra_hours_beside_and_over_the_rule_give_each_time_once_in_order(
 ):
     """Extra hours before the weekly rule's and overlapping its end (09:00-17:00)."""
     for start, end in (("16:00", "18:00"), ("07:00", "08:00")):
-        AvailabilityException.objects.create(
-            clinic=clinic,
-            provider=provider,
-            date=monday,
-            kind="extra",
-            start_time=datetime.time.fromisoformat(start),
-            end_time=datetime.time.fromisoformat(end),
-        )
+        add_exception(clinic, provider, monday, "extra", start, end)
     times = local_times(slots(staff[Role.RECEPTIONIST], clinic, follow_up, monday), tz)
     assert times[:4] == ["07:00", "07:20", "07:40", "09:00"]
     assert times[-6:] == ["16:00", "16:20", "16:40", "17:00", "17:20", "17:40"]
@@ -145,14 +128,7 @@ def test_a_booking_inside_overlapping_extra_hours_is_not_offered_again(
 ):
     """Extra hours 07:00-10:00 over the rule's 09:00-17:00 give the day's starts from two
     windows; a visit booked at 09:20 takes its time out of both."""
-    AvailabilityException.objects.create(
-        clinic=clinic,
-        provider=provider,
-        date=monday,
-        kind="extra",
-        start_time=datetime.time(7),
-        end_time=datetime.time(10),
-    )
+    add_exception(clinic, provider, monday, "extra", "07:00", "10:00")
     book(patient, provider, local(monday, "09:20", tz), follow_up)
     times = local_times(slots(staff[Role.RECEPTIONIST], clinic, follow_up, monday), tz)
     assert times[:9] == ["07:00", "07:20", "07:40", "08:00", "08:20", "08:40", "09:00"] + [
