@@ -26,7 +26,11 @@ def log_in(page, live_server):
 
 
 def no_sideways_scroll(page) -> bool:
-    """The page is no wider than the window (tables scroll inside their own box)."""
+    """The page is no wider than the window (tables scroll inside their own box).
+
+    Waits for the page to load first: measured mid-navigation, the document has no
+    root element yet (it failed that way in CI)."""
+    page.wait_for_load_state()
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 

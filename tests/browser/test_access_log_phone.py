@@ -3,6 +3,7 @@ the address folded under the name), the table not scrolling sideways even with a
 a long detail; the desktop keeps its Role and From (IP) columns."""
 
 import pytest
+from playwright.sync_api import expect
 
 from core.audit import UPDATE, audit
 from core.roles import Role
@@ -44,5 +45,5 @@ def test_the_access_log_shows_what_on_a_phone(page, log_in, admin_user, staff, c
     assert "Emergency contact" in what.inner_text()
 
     page.set_viewport_size(DESKTOP)
-    assert panel.get_by_role("columnheader", name="From (IP)").is_visible()
-    assert panel.get_by_role("columnheader", name="Role").is_visible()
+    expect(panel.get_by_role("columnheader", name="From (IP)")).to_be_visible()
+    expect(panel.get_by_role("columnheader", name="Role")).to_be_visible()

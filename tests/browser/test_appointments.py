@@ -7,6 +7,7 @@ import zoneinfo
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 from rest_framework.test import APIClient
 
 from appointments import services
@@ -50,12 +51,12 @@ def test_the_hours_editor_fits_a_phone_and_remove_asks_first(page, log_in, admin
     assert no_sideways_scroll(page)
     remove = page.get_by_role("link", name="Remove").first
     remove.scroll_into_view_if_needed()
-    assert remove.is_visible()
+    expect(remove).to_be_visible()
     remove.click()
-    assert page.get_by_role("heading", name="Remove weekly hours").is_visible()
+    expect(page.get_by_role("heading", name="Remove weekly hours")).to_be_visible()
     assert no_sideways_scroll(page)
     page.get_by_role("button", name="Remove").click()
-    assert page.get_by_text("The weekly hours have been removed.").is_visible()
+    expect(page.get_by_text("The weekly hours have been removed.")).to_be_visible()
 
 
 def test_the_types_page_fits_a_phone(page, log_in, admin_user, clinic):
@@ -65,7 +66,7 @@ def test_the_types_page_fits_a_phone(page, log_in, admin_user, clinic):
 
     page.goto("/appointments/types/")
 
-    assert page.get_by_role("link", name="Follow-up").is_visible()
+    expect(page.get_by_role("link", name="Follow-up")).to_be_visible()
     assert no_sideways_scroll(page)
 
 
@@ -85,7 +86,7 @@ def test_the_lockouts_page_fits_a_phone(page, log_in, admin_user, clinician, set
     assert no_sideways_scroll(page)
     let_in = page.get_by_role("button", name="Let them log in")
     let_in.scroll_into_view_if_needed()
-    assert let_in.is_visible()
+    expect(let_in).to_be_visible()
 
 
 def test_today_keeps_check_in_on_a_phone_screen(page, log_in, staff, clinic):
@@ -116,4 +117,4 @@ def test_today_keeps_check_in_on_a_phone_screen(page, log_in, staff, clinic):
     check_in = page.get_by_role("button", name="Check in")
     box = check_in.bounding_box()
     assert box["x"] + box["width"] <= 390, box
-    assert page.get_by_text(f"Follow-up · {clinician.name}").is_visible()
+    expect(page.get_by_text(f"Follow-up · {clinician.name}")).to_be_visible()

@@ -7,6 +7,7 @@ import datetime
 import zoneinfo
 
 import pytest
+from playwright.sync_api import expect
 
 from appointments import services
 from appointments.models import Appointment, AppointmentType
@@ -42,20 +43,19 @@ def test_changing_the_search_holds_the_book_button_until_searched_again(page, lo
     slots = page.get_by_role(
         "group", name=f"Free slots: Follow-up (20 min) · Any provider · {day(monday)}"
     )
-    assert slots.is_visible()
+    expect(slots).to_be_visible()
     book = page.get_by_role("button", name="Book")
     assert book.is_enabled()
 
     page.get_by_label("Day").fill(tuesday.isoformat())
     assert book.is_disabled()
-    assert page.get_by_text("The search has changed").is_visible()
+    expect(page.get_by_text("The search has changed")).to_be_visible()
 
     page.get_by_role("button", name="Find free slots").click()
     slots = page.get_by_role(
         "group", name=f"Free slots: Follow-up (20 min) · Any provider · {day(tuesday)}"
     )
-    slots.wait_for()  # the search is a page load: is_visible() alone raced it (failed in CI)
-    assert slots.is_visible()
+    expect(slots).to_be_visible()
     page.get_by_label("09:00–09:20").check()
     page.get_by_role("button", name="Book").click()
     page.get_by_text("The appointment is booked.").wait_for()

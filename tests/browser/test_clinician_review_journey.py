@@ -4,6 +4,7 @@ someone records who was told (the page says so), and the counts on the home page
 drop by exactly what was signed off."""
 
 import pytest
+from playwright.sync_api import expect
 
 from core.roles import Role
 from labs.models import LabResult
@@ -70,11 +71,11 @@ def test_clinician_signs_off_an_order_in_bulk(page, log_in, output_dir):
     # The critical potassium offers no tick, only recording who was told; its page says why.
     group = page.locator(".hp-review-group").filter(has_text="Ada Lovelace")
     assert group.get_by_label("I have reviewed Potassium").count() == 0
-    assert group.get_by_role("link", name="Record who was told Potassium").is_visible()
+    expect(group.get_by_role("link", name="Record who was told Potassium")).to_be_visible()
     shoot(page, output_dir, "review-queue-abnormal-left")
     group.get_by_role("link", name="Potassium", exact=True).click()
     page.wait_for_url(f"**/labs/results/{potassium.pk}/")
-    assert page.get_by_text("Not yet recorded: the result cannot be signed off.").is_visible()
+    expect(page.get_by_text("Not yet recorded: the result cannot be signed off.")).to_be_visible()
     page.go_back()
     page.wait_for_url("**/labs/review/**")
 
@@ -82,7 +83,7 @@ def test_clinician_signs_off_an_order_in_bulk(page, log_in, output_dir):
     group.get_by_label("I have reviewed Glucose").check()
     group.get_by_role("button", name="Sign off this order").click()
     page.wait_for_url("**/labs/review/**")
-    assert page.get_by_text("1 result signed off.").is_visible()
+    expect(page.get_by_text("1 result signed off.")).to_be_visible()
     assert "1 result waiting for review" in page.locator(".hp-review-count").inner_text()
     assert LabResult.objects.get(pk=glucose.pk).reviewed_by == clinician
     assert LabResult.objects.get(pk=potassium.pk).reviewed_at is None

@@ -2,6 +2,7 @@
 dot while something is unread, and none once it is read."""
 
 import pytest
+from playwright.sync_api import expect
 
 from core.roles import Role
 from notifications.models import Notification
@@ -27,7 +28,7 @@ def test_the_menu_button_shows_a_dot_while_a_notification_is_unread(page, log_in
     page.goto("/")
     assert page.evaluate(DOT) == '""'
     toggler = page.get_by_role("button", name="Toggle navigation")
-    assert toggler.is_visible()
+    expect(toggler).to_be_visible()
 
     Notification.objects.filter(recipient=clinician).update(unread=False)
     unread_recount()

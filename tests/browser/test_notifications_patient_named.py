@@ -1,6 +1,7 @@
 """On a phone, the notification list names each alert's patient and still fits the screen."""
 
 import pytest
+from playwright.sync_api import expect
 
 from core.roles import Role
 from notifications.models import Notification
@@ -31,7 +32,7 @@ def test_a_clinician_on_a_phone_sees_whom_each_alert_is_about(page, log_in, outp
     assert items.count() == 2
     for first, last in names:
         item = items.filter(has_text=f"{first} {last}")
-        assert item.get_by_text("Critical lab result at Riverside Clinic").is_visible()
-        assert item.get_by_role("button", name="Mark read").is_visible()
+        expect(item.get_by_text("Critical lab result at Riverside Clinic")).to_be_visible()
+        expect(item.get_by_role("button", name="Mark read")).to_be_visible()
     assert no_sideways_scroll(page)
     page.screenshot(path=str(output_dir / "notifications-patient-phone.png"), full_page=True)

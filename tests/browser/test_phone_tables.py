@@ -3,6 +3,7 @@ preferences (in Spanish, whose column names are the longest) fit the screen with
 on it, neither the page nor the table scrolling sideways; the desktop keeps every column."""
 
 import pytest
+from playwright.sync_api import expect
 
 from core.roles import Role
 from messaging import services as messaging
@@ -55,8 +56,8 @@ def test_the_inbox_fits_a_phone(page, log_in, admin_user, clinician, staff, clin
     assert staff[Role.NURSE].name in details.inner_text()
 
     page.set_viewport_size(DESKTOP)
-    assert page.get_by_role("columnheader", name="Assigned to").is_visible()
-    assert not details.is_visible()
+    expect(page.get_by_role("columnheader", name="Assigned to")).to_be_visible()
+    expect(details).to_be_hidden()
 
 
 def test_the_audit_trail_fits_a_phone(page, log_in, admin_user, clinic):
@@ -77,7 +78,7 @@ def test_the_audit_trail_fits_a_phone(page, log_in, admin_user, clinic):
     assert on_screen(row.get_by_role("cell", name="View"))  # the action, what and whose
 
     page.set_viewport_size(DESKTOP)
-    assert page.get_by_role("columnheader", name="Detail").is_visible()
+    expect(page.get_by_role("columnheader", name="Detail")).to_be_visible()
 
 
 def test_the_spanish_notification_preferences_fit_a_phone(page, log_in, clinician):
@@ -88,7 +89,7 @@ def test_the_spanish_notification_preferences_fit_a_phone(page, log_in, clinicia
 
     page.goto("/notifications/preferences/")
 
-    assert page.get_by_role("heading", name="Preferencias de notificación").is_visible()
+    expect(page.get_by_role("heading", name="Preferencias de notificación")).to_be_visible()
     assert fits_the_phone(page)
     assert on_screen(page.get_by_role("columnheader", name="Correo electrónico"))
     switches = page.get_by_role("checkbox")

@@ -3,6 +3,7 @@ its measure and targets, a check-in its questions, an appointment its visit type
 fields follow the repeat rule."""
 
 import pytest
+from playwright.sync_api import expect
 
 from programs import services
 
@@ -26,18 +27,23 @@ def test_the_step_form_shows_the_fields_of_the_chosen_kind(page, log_in, admin_u
         page.get_by_label("Check-in questions"),
     )
     visit_type, until = page.get_by_label("Appointment type"), page.get_by_label("Until day")
-    assert measurement.is_visible() and until.is_visible()
-    assert not questions.is_visible() and not visit_type.is_visible()
-    assert not page.get_by_label("Every N days").is_visible()  # a daily step
+    expect(measurement).to_be_visible()
+    expect(until).to_be_visible()
+    expect(questions).to_be_hidden()
+    expect(visit_type).to_be_hidden()
+    expect(page.get_by_label("Every N days")).to_be_hidden()  # a daily step
 
     page.get_by_label("Kind").select_option("check_in")
-    assert questions.is_visible() and not measurement.is_visible()
+    expect(questions).to_be_visible()
+    expect(measurement).to_be_hidden()
     page.get_by_label("Kind").select_option("appointment")
-    assert visit_type.is_visible() and not questions.is_visible()
+    expect(visit_type).to_be_visible()
+    expect(questions).to_be_hidden()
     page.get_by_label("Repeat").select_option("")
-    assert not until.is_visible()
+    expect(until).to_be_hidden()
     page.get_by_label("Repeat").select_option("every_n_days")
-    assert page.get_by_label("Every N days").is_visible() and until.is_visible()
+    expect(page.get_by_label("Every N days")).to_be_visible()
+    expect(until).to_be_visible()
 
     page.set_viewport_size({"width": 390, "height": 900})
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -5,6 +5,7 @@ the refused form is where the page opens, and the chart's labels are legible at 
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from core.roles import Role
 from tests.browser.conftest import no_sideways_scroll
@@ -43,11 +44,11 @@ def test_a_decimal_comma_is_refused_and_the_page_opens_on_the_reading(
     glucose.fill("120,5")
     page.get_by_role("button", name=RECORD).click()
     refusal = "Write 1205 or 120.5: a comma is not read as a decimal point here."
-    assert page.get_by_text(refusal).is_visible()
+    expect(page.get_by_text(refusal)).to_be_visible()
     assert page.get_by_label("Glucose (mg/dL)").input_value() == "120,5"
     # The page opens on the field to correct, and says at its top what was not recorded.
     assert page.evaluate("document.activeElement.name") == "value_0"
-    assert page.get_by_label("Glucose (mg/dL)").is_visible()  # scrolled into view
+    expect(page.get_by_label("Glucose (mg/dL)")).to_be_visible()  # scrolled into view
     form_id = page.locator("form").filter(has=glucose).get_attribute("id")
     alert = page.get_by_role("alert").filter(has_text="“Fasting glucose” was not recorded.")
     alert.get_by_role("link", name="Correct it below").click()
@@ -57,4 +58,4 @@ def test_a_decimal_comma_is_refused_and_the_page_opens_on_the_reading(
     page.get_by_label("Glucose (mg/dL)").fill("120.5")
     page.get_by_role("button", name=RECORD).click()
     recorded = "Recorded for Ana Silva: Fasting glucose — Glucose 120.5 mg/dL."
-    assert page.get_by_text(recorded).is_visible()
+    expect(page.get_by_text(recorded)).to_be_visible()

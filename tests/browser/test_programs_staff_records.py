@@ -4,6 +4,7 @@ buttons fit a 390 px window, a refused value stays typed, and the page says what
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from core.roles import Role
 from tests.browser.conftest import no_sideways_scroll
@@ -42,13 +43,13 @@ def test_a_nurse_records_a_reading_on_a_phone(page, log_in, clinician, staff, cl
     systolic.fill("900")
     diastolic.fill("82")
     record.click()
-    assert page.get_by_text("Systolic 900 is outside 40–300 mmHg.").is_visible()
+    expect(page.get_by_text("Systolic 900 is outside 40–300 mmHg.")).to_be_visible()
     assert page.get_by_label("Systolic (mmHg)").input_value() == "900"
     assert no_sideways_scroll(page)
 
     page.get_by_label("Systolic (mmHg)").fill("128")
     page.get_by_role("button", name=RECORD).click()
     message = "Recorded for Ana Silva: Blood pressure — Systolic 128 mmHg, Diastolic 82 mmHg."
-    assert page.get_by_text(message).is_visible()
+    expect(page.get_by_text(message)).to_be_visible()
     assert not page.get_by_role("button", name=RECORD).count()
     assert no_sideways_scroll(page)
