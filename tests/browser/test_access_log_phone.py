@@ -42,7 +42,7 @@ def test_the_access_log_shows_what_on_a_phone(page, log_in, admin_user, staff, c
     assert on_screen(row.get_by_text("Receptionist").filter(visible=True))  # under the name
     what = row.get_by_text("Date of birth")
     assert on_screen(what)
-    assert "Emergency contact" in what.inner_text()
+    expect(what).to_contain_text("Emergency contact")
 
     page.set_viewport_size(DESKTOP)
     expect(panel.get_by_role("columnheader", name="From (IP)")).to_be_visible()

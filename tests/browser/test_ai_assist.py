@@ -3,6 +3,7 @@ summary (no "Confirm form resubmission"); with the session expired meanwhile, th
 them back to the summary, not to an error page."""
 
 import pytest
+from playwright.sync_api import expect
 
 from core.roles import Role
 from tests.factories import PASSWORD, ClinicFactory, UserFactory
@@ -33,17 +34,17 @@ def test_back_from_a_citation_and_a_login_land_on_the_summary(page, log_in, outp
     page.wait_for_url(f"**/ai/patients/{patient.pk}/summary/")
     results = page.locator("section", has_text="Recent results and trends")
     assert results.locator("li").first.inner_text().startswith("Potassium 7.2")
-    assert day in results.inner_text()
+    expect(results).to_contain_text(day)
     page.screenshot(path=str(output_dir / "ai-summary.png"), full_page=True)
 
     cited = results.locator(f'a[href="/labs/results/{potassium.pk}/"]')
-    assert cited.inner_text() == "[2]"  # [1] is the hypertension, above
+    expect(cited).to_have_text("[2]")  # [1] is the hypertension, above
     cited.click()
     page.wait_for_url(f"**/labs/results/{potassium.pk}/")
     page.go_back()
     page.wait_for_url(f"**/ai/patients/{patient.pk}/summary/")
     page.get_by_role("heading", name="Chart summary").wait_for()
-    assert "Potassium 7.2" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Potassium 7.2")
 
     page.context.clear_cookies()  # the session expired while the summary was open
     page.reload()

@@ -3,6 +3,7 @@ comes Back to the suggestion (no "Confirm form resubmission"); with the session 
 meanwhile, the login brings them back to the suggestion, not to a 405."""
 
 import pytest
+from playwright.sync_api import expect
 
 from core.roles import Role
 from tests.factories import PASSWORD, ClinicFactory, UserFactory
@@ -27,14 +28,14 @@ def test_back_from_the_thread_and_a_login_land_on_the_triage_suggestion(page, lo
     page.goto(f"/messages/{thread.pk}/")
     page.get_by_role("button", name="Suggest triage").click()
     page.wait_for_url(triage_url)
-    assert "call emergency services" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("call emergency services")
 
     page.get_by_role("link", name="Back to the thread").click()
     page.wait_for_url(f"**/messages/{thread.pk}/")
     page.go_back()
     page.wait_for_url(triage_url)
     page.get_by_role("heading", name="Triage suggestion").wait_for()
-    assert "Emergency" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Emergency")
 
     page.context.clear_cookies()  # the session expired while the suggestion was open
     page.reload()
@@ -43,4 +44,4 @@ def test_back_from_the_thread_and_a_login_land_on_the_triage_suggestion(page, lo
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(triage_url)  # back to the suggestion
-    assert "call emergency services" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("call emergency services")

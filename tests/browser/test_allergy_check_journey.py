@@ -2,6 +2,7 @@
 medication that clashes with it, is stopped, and prescribes with a reason (desktop and 390 px)."""
 
 import pytest
+from playwright.sync_api import expect
 
 from core.roles import Role
 from patients import services
@@ -43,7 +44,8 @@ def test_clinician_adds_a_conflicting_medication(page, live_server, output_dir, 
     page.wait_for_url(f"**/patients/{patient.pk}/")
 
     banner = page.locator(".hp-allergy-banner")
-    assert "Penicillin" in banner.inner_text() and "Severe" in banner.inner_text()
+    expect(banner).to_contain_text("Penicillin")
+    expect(banner).to_contain_text("Severe")
 
     page.goto(f"/patients/{patient.pk}/medications/add/")
     page.get_by_label("Medication").fill("Amoxicillin")
@@ -51,7 +53,7 @@ def test_clinician_adds_a_conflicting_medication(page, live_server, output_dir, 
     page.get_by_role("button", name="Add").click()
     warning = page.get_by_role("alert").filter(has_text="Allergy warning")
     warning.wait_for()
-    assert "severe allergy to Penicillin" in warning.inner_text()
+    expect(warning).to_contain_text("severe allergy to Penicillin")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no h-scroll
     page.screenshot(path=str(output_dir / f"allergy-check-warning-{width}.png"), full_page=True)
     assert not Medication.objects.filter(patient=patient).exists()
@@ -59,6 +61,6 @@ def test_clinician_adds_a_conflicting_medication(page, live_server, output_dir, 
     page.get_by_label("Reason to prescribe despite the allergy").fill("Tolerated in 2024")
     page.get_by_role("button", name="Prescribe despite the allergy").click()
     page.wait_for_url(f"**/patients/{patient.pk}/#medications")
-    assert "Allergy override" in page.locator("#medications").inner_text()
+    expect(page.locator("#medications")).to_contain_text("Allergy override")
     page.screenshot(path=str(output_dir / f"allergy-check-override-{width}.png"), full_page=True)
     assert Medication.objects.get(patient=patient).allergy_override_reason == "Tolerated in 2024"

@@ -50,20 +50,20 @@ def test_clinician_signs_off_an_order_in_bulk(page, log_in, output_dir):
     glucose, potassium = results[GLUCOSE], results[POTASSIUM]
 
     log_in(clinician.email)
-    assert page.locator(".hp-review-total").inner_text() == "5"
+    expect(page.locator(".hp-review-total")).to_have_text("5")
     page.get_by_role("link", name="Open the review queue").click()
     page.wait_for_url("**/labs/review/**")
-    assert "5 results waiting for review" in page.locator(".hp-review-count").inner_text()
+    expect(page.locator(".hp-review-count")).to_contain_text("5 results waiting for review")
     group = page.locator(".hp-review-group").filter(has_text="Ada Lovelace")
-    assert "Order of" in group.locator("h2").inner_text()
+    expect(group.locator("h2")).to_contain_text("Order of")
     shoot(page, output_dir, "review-queue-before")
 
     group.get_by_label("Comment (one for all)").fill("Electrolytes fine; repeat glucose.")
     group.get_by_role("button", name="Sign off this order").click()
     page.wait_for_url("**/labs/review/**")
     notice = page.get_by_text("3 results signed off.")
-    assert "2 abnormal results still need their own tick." in notice.inner_text()
-    assert "2 results waiting for review" in page.locator(".hp-review-count").inner_text()
+    expect(notice).to_contain_text("2 abnormal results still need their own tick.")
+    expect(page.locator(".hp-review-count")).to_contain_text("2 results waiting for review")
     for code in (SODIUM, CHLORIDE, CALCIUM):
         result = LabResult.objects.get(pk=results[code].pk)
         assert result.review_comment == "Electrolytes fine; repeat glucose."
@@ -84,10 +84,10 @@ def test_clinician_signs_off_an_order_in_bulk(page, log_in, output_dir):
     group.get_by_role("button", name="Sign off this order").click()
     page.wait_for_url("**/labs/review/**")
     expect(page.get_by_text("1 result signed off.")).to_be_visible()
-    assert "1 result waiting for review" in page.locator(".hp-review-count").inner_text()
+    expect(page.locator(".hp-review-count")).to_contain_text("1 result waiting for review")
     assert LabResult.objects.get(pk=glucose.pk).reviewed_by == clinician
     assert LabResult.objects.get(pk=potassium.pk).reviewed_at is None
     shoot(page, output_dir, "review-queue-after")
 
     page.goto("/")
-    assert page.locator(".hp-review-total").inner_text() == "1"
+    expect(page.locator(".hp-review-total")).to_have_text("1")

@@ -2,6 +2,7 @@
 off the screen, and Next / Previous walk from the neighbouring page's edge row."""
 
 import pytest
+from playwright.sync_api import expect
 
 from core.roles import Role
 from tests.browser.conftest import no_sideways_scroll
@@ -22,7 +23,7 @@ def test_paging_a_long_list_on_a_phone(page, log_in, output_dir, clinic):
     assert no_sideways_scroll(page), "the page links push the list wider than a phone"
     page.get_by_role("link", name="Next").click()
     page.wait_for_url("**/patients/?page=7&after=*")
-    assert "Showing 151–175 of 300" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Showing 151–175 of 300")
     assert page.locator("tbody tr").first.inner_text().startswith("Patient150,")
 
     page.get_by_role("link", name="Previous").click()

@@ -53,7 +53,7 @@ def test_the_inbox_fits_a_phone(page, log_in, admin_user, clinician, staff, clin
     assert on_screen(subject.get_by_text("urgent", exact=True))
     details = subject.get_by_text("Prescription refill")  # the category and the assignee
     assert on_screen(details)
-    assert staff[Role.NURSE].name in details.inner_text()
+    expect(details).to_contain_text(staff[Role.NURSE].name)
 
     page.set_viewport_size(DESKTOP)
     expect(page.get_by_role("columnheader", name="Assigned to")).to_be_visible()

@@ -6,6 +6,7 @@ technician results it; the clinic admin switches the date format and a page foll
 import datetime
 
 import pytest
+from playwright.sync_api import expect
 
 from clinics.models import Clinic
 from core.roles import Role
@@ -55,7 +56,7 @@ def test_front_desk_finds_a_patient_by_phone_in_another_format(page, log_in, out
     search.press("ArrowDown")
     search.press("Enter")
     page.wait_for_url(f"**/patients/{ada.pk}/")
-    assert "+44 7381 283329" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("+44 7381 283329")
 
     page.goto("/patients/")
     page.get_by_role("combobox", name="Find a patient").focus()
@@ -68,7 +69,7 @@ def test_front_desk_finds_a_patient_by_phone_in_another_format(page, log_in, out
 def test_nurse_collects_a_sample_from_the_worklist(page, log_in, output_dir, clinic, ordered):
     nurse = UserFactory(clinic=clinic, role=Role.NURSE)
     log_in(nurse.email)
-    assert page.locator(".hp-count-collect").inner_text() == "1"
+    expect(page.locator(".hp-count-collect")).to_have_text("1")
     page.locator(".list-group-item").get_by_role("link", name="Ada Lovelace").click()
     page.wait_for_url(f"**/labs/orders/{ordered.pk}/")
     page.get_by_role("button", name="Mark collected").click()
@@ -76,8 +77,8 @@ def test_nurse_collects_a_sample_from_the_worklist(page, log_in, output_dir, cli
     assert LabOrder.objects.get(pk=ordered.pk).status == LabOrder.Status.COLLECTED
 
     page.goto("/")
-    assert page.locator(".hp-count-collect").inner_text() == "0"
-    assert page.locator(".hp-count-result").inner_text() == "1"
+    expect(page.locator(".hp-count-collect")).to_have_text("0")
+    expect(page.locator(".hp-count-result")).to_have_text("1")
     at_phone_width(page, output_dir, "journey-nurse-worklist")
 
 
@@ -88,7 +89,7 @@ def test_lab_technician_results_an_order_from_the_worklist(
     ordered.status, ordered.collected_at = LabOrder.Status.COLLECTED, ordered.created_at
     ordered.save(update_fields=["status", "collected_at"])
     log_in(lab_tech.email)
-    assert page.locator(".hp-count-result").inner_text() == "1"
+    expect(page.locator(".hp-count-result")).to_have_text("1")
     page.get_by_role("link", name="Enter results Ada Lovelace").click()
     page.wait_for_url(f"**/labs/orders/{ordered.pk}/results/")
 
@@ -102,7 +103,7 @@ def test_lab_technician_results_an_order_from_the_worklist(
     assert flags == {"Glucose": "normal", "Potassium": "high"}
 
     page.goto("/")
-    assert page.locator(".hp-count-result").inner_text() == "0"
+    expect(page.locator(".hp-count-result")).to_have_text("0")
 
 
 def test_clinic_admin_switches_to_us_dates(page, log_in, output_dir, clinic):
@@ -110,7 +111,7 @@ def test_clinic_admin_switches_to_us_dates(page, log_in, output_dir, clinic):
     ada = make_patient(clinic, born=datetime.date(2004, 9, 24))
     log_in(admin.email)
     page.goto(f"/patients/{ada.pk}/")
-    assert "24/09/2004" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("24/09/2004")
 
     page.goto("/clinic/settings/")
     page.get_by_label("Country").select_option("US")

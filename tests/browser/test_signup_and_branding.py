@@ -4,6 +4,7 @@ import io
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.accounts.signup import signup_token
 
@@ -40,7 +41,7 @@ def test_signup_login_and_rebrand(page, live_server, output_dir, mailbox):
     page.goto(f"/accounts/signup/confirm/{signup_token(mailbox, 'grace@lakeside.example')}/")
     page.get_by_role("button", name="Create my clinic").click()
     page.wait_for_url(f"{live_server.url}/")
-    assert "Lakeside Family Practice" in page.locator("nav").inner_text()
+    expect(page.locator("nav")).to_contain_text("Lakeside Family Practice")
 
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url("**/accounts/login/**")

@@ -3,6 +3,7 @@ the title numbered, and a refused file's progress bar turns red instead of showi
 one above its message."""
 
 import pytest
+from playwright.sync_api import expect
 
 from files.models import StoredFile
 from tests.files.factories import pdf_bytes, png_bytes
@@ -46,7 +47,7 @@ def test_a_title_is_numbered_per_file_and_a_refused_bar_is_red(
     progress.get_by_role("link", name="Show the uploaded files").wait_for()
     assert progress.get_by_text("Uploaded.").count() == 2
     refused = progress.locator("li", has_text="empty.pdf")
-    assert refused.locator(".text-danger").inner_text() == "The file is empty."  # the page's words
+    expect(refused.locator(".text-danger")).to_have_text("The file is empty.")  # the page's words
     assert accent(refused.locator("progress")) == RED
     assert accent(progress.locator("li", has_text="wound.png").locator("progress")) != RED
     assert sorted(StoredFile.objects.values_list("original_name", "title")) == [
