@@ -10,11 +10,11 @@ loopback, HTML and API logins, bounded scenarios). The demo clinic is topped up 
 history (`seed_demo --program-enrolments N --program-days D`; each 12-week programme gives ~99
 tasks). A small clinic (`--small` enrolments, default 20, on 100 patients) is seeded in the same
 database, with its own clinician. Then, against the bare view in the same run: the dashboard
-(default sort, sorted by adherence, filtered to those falling behind, a deep page), the
-enrolments API, one enrolment's "today" (API) and its page with charts (HTML), the patient page
-with its Programs panel, and the nightly job over every enrolment; the dashboard and "today"
-are also measured as the small clinic's clinician, and the report ends with their ratios
-(large ÷ small p50: about 1 means flat). Writes bench/results/latest-programs.md.
+(default sort, sorted by adherence, filtered to those falling behind, page 200 by its number
+and by its Next link), the enrolments API, one enrolment's "today" (API) and its page with
+charts (HTML), the patient page with its Programs panel, and the nightly job over every
+enrolment; the dashboard and "today" are also measured as the small clinic's clinician, and the
+report ends with their ratios (large ÷ small p50: about 1 means flat). Writes bench/results/latest-programs.md.
 """
 
 import argparse
@@ -79,6 +79,22 @@ def sample(db: Path, count: int, slug: str) -> tuple[list[tuple[str, str]], int,
     return picked, len(rows), tasks
 
 
+def next_to_page(db: Path, number: int, sort: str, order: str) -> str:
+    """The large clinic's dashboard page `number` as its Next link reaches it (from the edge row
+    of the page before: `?page=N&after=<id>`); `order` is `sort`'s ORDER BY (programs.selectors.
+    SORTS, as SQLite writes it)."""
+    listed = (
+        " FROM programs_enrollment WHERE state = 'active' AND clinic_id ="
+        " (SELECT _id FROM clinics_clinic WHERE slug = 'demo-clinic')"
+    )
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        row = conn.execute(
+            "SELECT _id" + listed + f" ORDER BY {order} LIMIT 1 OFFSET ?",  # noqa: S608 - constant
+            ((number - 1) * 25 - 1,),
+        ).fetchone()
+    return f"/programs/?sort={sort}&page={number}&after={row[0] if row else ''}"
+
+
 FLAT = (  # (large clinic's scenario, small clinic's scenario), names without "(…)"
     ("dashboard, default sort", "small clinic: dashboard"),
     ("dashboard sorted by adherence", "small clinic: dashboard sorted by adherence"),
@@ -140,6 +156,9 @@ def main(argv=None) -> int:
     nightly_seconds = time.monotonic() - started
     print(f"nightly job: {nightly} in {nightly_seconds:.1f} s", flush=True)
 
+    by_next = next_to_page(args.db, 200, "-start", "start_date DESC, _id DESC")
+    by_next_adherence = next_to_page(args.db, 200, "adherence", "adherence, last_activity_at, _id")
+
     def scenarios(port, html, api):
         small_html, small_api = harness.login_headers(port, SMALL_EMAIL)
         # Each small-clinic page right after its large-clinic twin: the load on a shared
@@ -162,6 +181,9 @@ def main(argv=None) -> int:
              [f"/patients/{p}/" for _e, p in small_picked], small_html),
             ("dashboard, falling behind (HTML)", ["/programs/?behind=on&sort=-activity"], html),
             ("dashboard, page 200 (HTML)", ["/programs/?page=200"], html),
+            ("dashboard, page 200 by Next (HTML)", [by_next], html),
+            ("dashboard sorted by adherence, page 200 by Next (HTML)", [by_next_adherence],
+             html),
             ("enrolments (API)", ["/api/v1/enrollments/"], api),
             ("an enrolment with charts (HTML)",
              [f"/programs/enrollments/{e}/" for e, _p in picked], html),

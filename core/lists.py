@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db import connections
 from django.db.models import Q
+from django.db.models.constants import LOOKUP_SEP
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
@@ -196,9 +198,9 @@ class Walk:
             except ValidationError:
                 return None
             if self.after:
-                rows = queryset.filter(after_key(self.order, key)).order_by(*self.order)
+                rows = queryset.filter(after_key(queryset, self.order, key)).order_by(*self.order)
                 return list(rows[:per_page]) or None
-            rows = queryset.filter(after_key(reverse, key)).order_by(*reverse)
+            rows = queryset.filter(after_key(queryset, reverse, key)).order_by(*reverse)
             return list(rows[:per_page])[::-1] or None
         count = page.paginator.count
         from_end = count - page.end_index()
@@ -312,17 +314,43 @@ def edge_key(edges, cursor: str, order: list[str]) -> list:
     return list(values)
 
 
-def after_key(order: list[str], values: list) -> Q:
-    """Rows strictly after `values` in `order`, written so an index on `order` is walked from
-    that point: `a >= x AND (a > x OR (a = x AND (b > y OR ...)))` (both backends)."""
-    condition = None
+def after_key(queryset, order: list[str], values: list) -> Q:
+    """Rows of `queryset` strictly after `values` in `order`, written so an index on `order` is
+    walked from that point: `a >= x AND (a > x OR (a = x AND (b > y OR ...)))` (both
+    backends). A nullable sort key (an enrolment's adherence) has its NULLs where the database
+    sorts them: first going up on SQLite and MongoDB, last on PostgreSQL."""
+    nulls_largest = connections[queryset.db].features.nulls_order_largest
+
+    def nulls_last(name: str, descending: bool) -> bool:
+        return _nullable(queryset.model, name) and nulls_largest != descending
+
+    condition = None  # at the last field, unique: nothing ties with the row but itself
     for field, value in reversed(list(zip(order, values, strict=True))):
-        name = field.lstrip("-")
-        beyond = Q(**{f"{name}__{'lt' if field.startswith('-') else 'gt'}": value})
-        condition = beyond if condition is None else beyond | (Q(**{name: value}) & condition)
-    first, value = order[0], values[0]
-    start = Q(**{f"{first.lstrip('-')}__{'lte' if first.startswith('-') else 'gte'}": value})
-    return start & condition
+        name, descending = field.lstrip("-"), field.startswith("-")
+        if value is None:
+            beyond = None if nulls_last(name, descending) else Q(**{f"{name}__isnull": False})
+            same = Q(**{f"{name}__isnull": True})
+        else:
+            beyond = Q(**{f"{name}__{'lt' if descending else 'gt'}": value})
+            if nulls_last(name, descending):
+                beyond |= Q(**{f"{name}__isnull": True})
+            same = Q(**{name: value})
+        if condition is None:
+            condition = beyond
+        else:
+            condition = same & condition if beyond is None else beyond | (same & condition)
+    name, descending, value = order[0].lstrip("-"), order[0].startswith("-"), values[0]
+    if value is None or nulls_last(name, descending):
+        return condition  # no bound to start the walk from that would leave no NULL out
+    return Q(**{f"{name}__{'lte' if descending else 'gte'}": value}) & condition
+
+
+def _nullable(model, path: str) -> bool:
+    """Whether the field at `path` (`a__b` follows relations) may hold NULL."""
+    *relations, name = path.split(LOOKUP_SEP)
+    for relation in relations:
+        model = model._meta.get_field(relation).related_model
+    return model._meta.get_field(name).null
 
 
 def keyset_page(
@@ -342,7 +370,7 @@ def keyset_page(
     `page_of`'s."""
     if cursor:
         key = edge_key(queryset if edges is None else edges, cursor, order)
-        queryset = queryset.filter(after_key(order, key))
+        queryset = queryset.filter(after_key(queryset, order, key))
     rows = list(queryset.order_by(*order)[: per_page + 1])
     more, rows = len(rows) > per_page, rows[:per_page]
     if load is not None and rows:

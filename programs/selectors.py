@@ -13,7 +13,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import AuditEvent
 from core.access import get_in_reach, get_or_404, in_reach
 from core.audit import audit
-from core.lists import PER_PAGE, audited_by_patient, page_of, showing
+from core.lists import PER_PAGE, Walk, audited_by_patient, page_of, showing
 from core.roles import can
 from programs import schedule, services
 from programs.catalogue import COMPONENTS, MEASURE_OF_CODE, unit_shown
@@ -108,16 +108,20 @@ DASHBOARD_COLUMNS = (
 
 
 def enrollment_page(
-    *, actor, number=1, per_page: int = PER_PAGE, strict=False, columns=(), **filters
+    *, actor, number=1, per_page: int = PER_PAGE, strict=False, columns=(), after: str = "",
+    before: str = "", **filters
 ):  # fmt: skip
     """One page of enrolments; one 'view' audit row per patient shown. `columns`: all a page
-    shows, for a page that shows few (`core.lists.showing`)."""
+    shows, for a page that shows few (`core.lists.showing`). `after` / `before`: the
+    dashboard's Next / Previous cursors (core.lists.Walk): a deep page costs what page 1 does."""
     rows = enrollment_list(actor=actor, **filters)
+    order = SORTS.get(filters.get("sort", "-start"), SORTS["-start"])
     return page_of(
         showing(rows, columns) if columns else rows,
         number=number,
         per_page=per_page,
         strict=strict,
+        walk=None if strict else Walk(list(order), after, before),
         on_page=audited_by_patient(actor=actor, detail=gettext_noop("programme enrolments")),
     )
 

@@ -49,6 +49,8 @@ def dashboard(request):
         number=request.GET.get("page"),
         per_page=page_size(request.GET.get("page_size")),
         columns=selectors.DASHBOARD_COLUMNS,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
         **filters,
     )
     return render(request, "programs/dashboard.html", {"page_obj": page_obj, "filter_form": form})
