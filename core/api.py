@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
@@ -316,6 +317,75 @@ def page_response(request, page, results, **fields) -> Response:
     if isinstance(page.paginator, EstimatingPaginator):  # lists that can hold a whole clinic
         body["count_estimated"] = page.paginator.estimated
     return Response(body | fields)
+
+
+# --- lists walked by cursor: page 4,000 costs what page 1 costs ----------------------------------
+# The query parameters of a list paged by number or walked by cursor (its view documents its own
+# envelope, `cursor_envelope`, so drf-spectacular adds no pagination parameters of its own).
+WALKABLE = [
+    OpenApiParameter("page", int, description="A page number (from 1)."),
+    OpenApiParameter("page_size", int, description=f"Rows a page (at most {MAX_PER_PAGE})."),
+    OpenApiParameter(
+        "cursor",
+        str,
+        description="Walk the list by cursor instead of `page`: send `cursor=` (empty) for the "
+        "first page, then follow `next`. Every page then costs what the first does, however "
+        "deep; `count` is null and `previous` is not offered. Not together with `page`.",
+    ),
+]
+
+
+def cursor_envelope(name: str, results: serializers.Serializer, counted: str):
+    """The schema of a list's envelope that can also be walked by cursor (`count` null then);
+    `counted` says how `count` is taken otherwise."""
+    return type(
+        name,
+        (serializers.Serializer,),
+        {
+            "__doc__": "The list's envelope, numbered or walked by cursor (`count` is then null).",
+            "count": serializers.IntegerField(
+                allow_null=True, help_text=f"{counted} Null when walked by cursor."
+            ),
+            "count_estimated": serializers.BooleanField(
+                required=False,
+                help_text="True when `count` is the recent count of a list of over 10,000 rows "
+                "rather than a count taken for this answer.",
+            ),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": results,
+        },
+    )
+
+
+def cursor_params(request) -> dict | None:
+    """`cursor` and `per_page` for a list walked by `?cursor=` (a selector's `*_keyset_page`);
+    None when the list is paged by number. Both at once is a 400."""
+    query = request.query_params
+    if "cursor" not in query:
+        return None
+    if "page" in query:
+        raise exceptions.ValidationError({"cursor": [_("Send either page or cursor, not both.")]})
+    return {"cursor": query["cursor"].strip(), "per_page": page_params(request)["per_page"]}
+
+
+def cursor_response(request, results, next_cursor: str | None) -> Response:
+    """The envelope of a page walked by cursor: no count, and `next` the same query with the
+    next page's cursor (None on the last)."""
+    following = None
+    if next_cursor:
+        query = request.query_params.copy()
+        query["cursor"] = next_cursor
+        following = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+    return Response(
+        {
+            "count": None,
+            "count_estimated": False,
+            "next": following,
+            "previous": None,
+            "results": results,
+        }
+    )
 
 
 def _with_page(request, number) -> str:

@@ -25,10 +25,14 @@ from rest_framework.views import APIView
 from core.access import is_patient_user
 from core.api import (
     READ_ERRORS,
+    WALKABLE,
     WRITE_ERRORS,
     ErrorSerializer,
     FhirJSONRenderer,
     choice_param,
+    cursor_envelope,
+    cursor_params,
+    cursor_response,
     moment_param,
     page_params,
     page_response,
@@ -46,6 +50,13 @@ TEST_ID = OpenApiParameter("test_id", str, OpenApiParameter.PATH, description="T
 RANGE_ID = OpenApiParameter(
     "range_id", str, OpenApiParameter.PATH, description="The reference range's id."
 )
+# The lists a mobile app may walk deep, numbered or by cursor (core.api.WALKABLE).
+COUNTED = (
+    "Exact up to 10,000; without `patient`, about as many past that (`count_estimated` is then "
+    "true)."
+)
+ResultPage = cursor_envelope("ResultPage", s.ResultSerializer(many=True), counted=COUNTED)
+OrderPage = cursor_envelope("OrderPage", s.OrderSerializer(many=True), counted=COUNTED)
 RESULT_FILTERS = [
     OpenApiParameter("test", str, description="Only this test (id)."),
     OpenApiParameter("status", str, enum=list(LabResult.Status.values)),
@@ -96,8 +107,11 @@ def result_filters(request) -> dict:
 
 
 def result_list_response(request, **filters) -> Response:
-    page = selectors.result_page(actor=request.user, **page_params(request), **filters)
     shape = s.PatientResultSerializer if is_patient_user(request.user) else s.ResultSerializer
+    if (walked := cursor_params(request)) is not None:
+        rows, next_cursor = selectors.result_keyset_page(actor=request.user, **walked, **filters)
+        return cursor_response(request, shape(rows, many=True).data, next_cursor)
+    page = selectors.result_page(actor=request.user, **page_params(request), **filters)
     return page_response(request, page, shape(page.object_list, many=True).data)
 
 
@@ -251,23 +265,27 @@ class OrderListView(GenericAPIView):
     required_permission = {"GET": "labs.view", "POST": "labs.order"}
 
     @extend_schema(
-        summary="Lab orders, newest first (filters; paginated)",
+        operation_id="labs_orders_list",  # its own envelope (OrderPage)
+        summary="Lab orders, newest first (filters; paginated, or walked by cursor)",
         description="Each patient on the page is recorded once in the audit trail. Without "
         "`patient`, `count` is exact up to 10,000 orders and about as many past that "
         "(`count_estimated` is then true; it is present only without `patient`).",
         parameters=[
             OpenApiParameter("patient", str, description="Only this patient's orders (id)."),
             OpenApiParameter("status", str, enum=list(LabOrder.Status.values)),
+            *WALKABLE,
         ],
-        responses={200: s.OrderSerializer(many=True), **LIST_ERRORS},
+        responses={200: OrderPage, **LIST_ERRORS},
     )
     def get(self, request):
-        page = selectors.order_page(
-            actor=request.user,
-            patient_id=patient_filter(request),
-            status=choice_param(request, "status", LabOrder.Status.values),
-            **page_params(request),
-        )
+        filters = {
+            "patient_id": patient_filter(request),
+            "status": choice_param(request, "status", LabOrder.Status.values),
+        }
+        if (walked := cursor_params(request)) is not None:
+            rows, next_cursor = selectors.order_keyset_page(actor=request.user, **walked, **filters)
+            return cursor_response(request, s.OrderSerializer(rows, many=True).data, next_cursor)
+        page = selectors.order_page(actor=request.user, **filters, **page_params(request))
         return page_response(request, page, s.OrderSerializer(page.object_list, many=True).data)
 
     @extend_schema(
@@ -372,7 +390,8 @@ class ResultListView(GenericAPIView):
     required_permission = {"GET": selectors.RESULT_READ, "POST": "labs.result.enter"}
 
     @extend_schema(
-        summary="Lab results, newest first (filters; paginated)",
+        operation_id="labs_results_list",  # its own envelope (ResultPage)
+        summary="Lab results, newest first (filters; paginated, or walked by cursor)",
         description="Staff see their clinic's results; a patient user their own final and "
         "corrected ones. Each patient on the page is recorded in the audit trail. Without "
         "`patient`, `count` is exact up to 10,000 results and about as many past that "
@@ -380,8 +399,9 @@ class ResultListView(GenericAPIView):
         parameters=[
             OpenApiParameter("patient", str, description="Only this patient's results (id)."),
             *RESULT_FILTERS,
+            *WALKABLE,
         ],
-        responses={200: s.ResultSerializer(many=True), **LIST_ERRORS},
+        responses={200: ResultPage, **LIST_ERRORS},
     )
     def get(self, request):
         filters = result_filters(request)
@@ -596,13 +616,14 @@ class PatientLabsView(GenericAPIView):
     serializer_class = s.ResultSerializer
 
     @extend_schema(
-        summary="A patient's lab results, newest first (filters; paginated)",
+        operation_id="patients_labs_list",  # its own envelope (ResultPage)
+        summary="A patient's lab results, newest first (filters; paginated, or walked by cursor)",
         description="Lab roles, and the patient themself (final and corrected results only, "
         "without the clinic's own working: no review comment, critical-value communication, "
         "staff names or correction reasons). A page of results is one audited read of the "
         "patient's labs.",
-        parameters=[PATIENT_ID, *RESULT_FILTERS],
-        responses={200: s.ResultSerializer(many=True), 400: ErrorSerializer, **READ_ERRORS},
+        parameters=[PATIENT_ID, *RESULT_FILTERS, *WALKABLE],
+        responses={200: ResultPage, 400: ErrorSerializer, **READ_ERRORS},
     )
     def get(self, request, pk):
         patient = patient_get(

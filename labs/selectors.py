@@ -28,6 +28,8 @@ from core.lists import (
     audited_by_patient,
     cached_for,
     count_up_to,
+    keyset_page,
+    loaded_by_id,
     page_of,
     showing,
 )
@@ -50,6 +52,9 @@ from patients.selectors import ids_matching, patient_get
 RESULT_READ = "labs.result.view"
 PATIENT_VISIBLE_STATUSES = (LabResult.Status.FINAL, LabResult.Status.CORRECTED)
 OPEN_ORDER_STATUSES = (LabOrder.Status.ORDERED, LabOrder.Status.COLLECTED)
+# Newest first, each ending in the id: a cursor walks them (core.lists.keyset_page).
+ORDER_SORT = ("-created_at", "-id")
+RESULT_SORT = ("-collected_at", "-id")
 
 
 def _each_in_reach(queryset, *, actor, ids: list[str], permission: str | None) -> list:
@@ -149,7 +154,7 @@ def order_list(*, actor, patient_id: str | None = None, status: str = "", search
         orders = orders.filter(status=status)
     if search:
         orders = orders.filter(patient_id__in=ids_matching(actor=actor, search=search))
-    return orders.order_by("-created_at", "-id")
+    return orders.order_by(*ORDER_SORT)
 
 
 def order_page(
@@ -161,6 +166,26 @@ def order_page(
         per_page=per_page,
         strict=strict,
         estimate_count=filters.get("patient_id") is None,  # as result_page
+        on_page=audited_by_patient(actor=actor, detail=gettext_noop("lab orders")),
+    )
+
+
+def walk_ids(rows):
+    """`rows` as a cursor walks them: ids alone, without the joins, which turned SQLite's plan
+    for a page after a cursor into a scan of every patient (1.1 s at 1,000,000 results); the
+    page's 25 rows are then read with their joins by id (`loaded_by_id`)."""
+    return rows.select_related(None).prefetch_related(None).only("id")
+
+
+def order_keyset_page(*, actor, cursor: str = "", per_page: int = PER_PAGE, **filters):
+    """`order_page` walked by cursor (the API's `?cursor=`): no count, no OFFSET."""
+    orders = order_list(actor=actor, **filters)
+    return keyset_page(
+        walk_ids(orders),
+        order=ORDER_SORT,
+        cursor=cursor,
+        per_page=per_page,
+        load=loaded_by_id(orders),
         on_page=audited_by_patient(actor=actor, detail=gettext_noop("lab orders")),
     )
 
@@ -239,7 +264,7 @@ def result_list(
         results = results.filter(collected_at__gte=collected_from)
     if collected_to:
         results = results.filter(collected_at__lte=collected_to)
-    return results.order_by("-collected_at", "-id")
+    return results.order_by(*RESULT_SORT)
 
 
 def result_page(
@@ -253,6 +278,20 @@ def result_page(
         # Across the clinic: counted up to 10,000, then "about" (1,000,000 final results took
         # 60-90 ms to count on every page).
         estimate_count=filters.get("patient_id") is None,
+        on_page=audited_by_patient(actor=actor, detail=gettext_noop("lab results")),
+    )
+
+
+def result_keyset_page(*, actor, cursor: str = "", per_page: int = PER_PAGE, **filters):
+    """`result_page` walked by cursor (the API's `?cursor=`): no count, no OFFSET (page 4,000 of
+    a clinic's 1,000,000 results: 632 ms by OFFSET)."""
+    results = result_list(actor=actor, **filters)
+    return keyset_page(
+        walk_ids(results),
+        order=RESULT_SORT,
+        cursor=cursor,
+        per_page=per_page,
+        load=loaded_by_id(results),
         on_page=audited_by_patient(actor=actor, detail=gettext_noop("lab results")),
     )
 

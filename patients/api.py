@@ -7,7 +7,6 @@ typed errors core.api.exception_handler renders; views that load no record decla
 `required_permission`.
 """
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -15,7 +14,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -24,10 +23,14 @@ from rest_framework.views import APIView
 from accounts.serializers import InvitationAnswerSerializer
 from core.api import (
     READ_ERRORS,
+    WALKABLE,
     WRITE_ERRORS,
     ErrorSerializer,
     FhirJSONRenderer,
     choice_param,
+    cursor_envelope,
+    cursor_params,
+    cursor_response,
     page_params,
     page_response,
     validated,
@@ -49,21 +52,12 @@ def patient_body(patient, request) -> dict:
     return s.PatientSerializer(patient, context={"request": request}).data
 
 
-class PatientPageSerializer(serializers.Serializer):
-    """The list's envelope, numbered or by cursor (where `count` is null)."""
-
-    count = serializers.IntegerField(
-        allow_null=True,
-        help_text="Exact up to 10,000 patients; above that the exact count taken at most 10 "
-        "minutes ago (`count_estimated` is then true). Null when walked by cursor.",
-    )
-    count_estimated = serializers.BooleanField(
-        help_text="True when `count` is the recent count of a list of over 10,000 patients "
-        "rather than a count taken for this answer."
-    )
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = s.PatientSerializer(many=True)
+PatientPageSerializer = cursor_envelope(
+    "PatientPage",
+    s.PatientSerializer(many=True),
+    counted="Exact up to 10,000 patients; above that the exact count taken at most 10 minutes "
+    "ago (`count_estimated` is then true).",
+)
 
 
 # --- patients ------------------------------------------------------------------------------------
@@ -94,55 +88,25 @@ class PatientListView(GenericAPIView):
                 description="Active records (default), archived ones, or all.",
             ),
             OpenApiParameter("ordering", str, enum=ORDERINGS, default="name"),
-            OpenApiParameter(
-                "cursor",
-                str,
-                description="Walk the list by cursor instead of `page`: send `cursor=` (empty) "
-                "for the first page, then follow `next`. Every page then costs what the first "
-                "does, however deep; `count` is null and `previous` is not offered. Not "
-                "together with `page`.",
-            ),
+            *WALKABLE,
         ],
         responses={200: PatientPageSerializer, 400: ErrorSerializer, **READ_ERRORS},
     )
     def get(self, request):
-        if "cursor" in request.query_params:
-            return self._by_cursor(request)
+        search = request.query_params.get("search", "")[:200]
+        archived = choice_param(request, "status", selectors.STATUSES, "active")
+        sort = choice_param(request, "ordering", ORDERINGS, "name")
+        if (walked := cursor_params(request)) is not None:
+            rows, next_cursor = selectors.patient_keyset_page(
+                actor=request.user, search=search, status=archived, sort=sort, **walked
+            )
+            data = s.PatientSerializer(rows, many=True, context={"request": request}).data
+            return cursor_response(request, data, next_cursor)
         page = selectors.patient_page(
-            actor=request.user,
-            search=request.query_params.get("search", "")[:200],
-            status=choice_param(request, "status", selectors.STATUSES, "active"),
-            sort=choice_param(request, "ordering", ORDERINGS, "name"),
-            **page_params(request),
+            actor=request.user, search=search, status=archived, sort=sort, **page_params(request)
         )
         data = s.PatientSerializer(page.object_list, many=True, context={"request": request}).data
         return page_response(request, page, data)
-
-    def _by_cursor(self, request):
-        params = page_params(request)
-        if "page" in request.query_params:
-            raise ValidationError({"cursor": [_("Send either page or cursor, not both.")]})
-        rows, next_cursor = selectors.patient_keyset_page(
-            actor=request.user,
-            cursor=request.query_params["cursor"].strip(),
-            per_page=params["per_page"],
-            search=request.query_params.get("search", "")[:200],
-            status=choice_param(request, "status", selectors.STATUSES, "active"),
-            sort=choice_param(request, "ordering", ORDERINGS, "name"),
-        )
-        data = s.PatientSerializer(rows, many=True, context={"request": request}).data
-        query = request.query_params.copy()
-        query["cursor"] = next_cursor
-        following = f"{request.path}?{query.urlencode()}" if next_cursor else None
-        return Response(
-            {
-                "count": None,
-                "count_estimated": False,
-                "next": following and request.build_absolute_uri(following),
-                "previous": None,
-                "results": data,
-            }
-        )
 
     @extend_schema(
         summary="Create a patient",

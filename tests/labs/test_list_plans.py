@@ -7,9 +7,10 @@ behaviour, so it is asserted (SQLite's; MongoDB plans from the same indexes)."""
 import pytest
 from django.db import connection
 
+from core.lists import after_key, edge_key
 from core.planner import statistics_refresh
 from core.roles import Role
-from labs.selectors import order_list, result_list
+from labs.selectors import RESULT_SORT, order_list, result_list, walk_ids
 from tests.factories import ClinicFactory
 from tests.labs.factories import (
     GLUCOSE,
@@ -121,3 +122,20 @@ def test_a_patient_search_of_the_orders_checks_each_order_on_the_index(clinic, s
 
     assert "COVERING INDEX laborder_clinic_time (clinic_id=?)" in plan, plan
     assert searched.count() == 6 and {o.patient_id for o in searched} == {p.pk for p in smiths}
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plans")
+def test_a_page_after_a_cursor_walks_the_clinics_time_index(results, staff):
+    """`?cursor=` pages read ids off the clinic's time index from the edge row on: with the
+    list's joins in the query SQLite scanned every patient instead (1.1 s at 1,000,000
+    results; a page by OFFSET 4,000 deep 0.6–0.9 s)."""
+    rows = result_list(actor=staff[Role.CLINICIAN])
+    order = list(RESULT_SORT)
+    key = edge_key(rows, str(results[5].pk), order)
+
+    plan = walk_ids(rows).filter(after_key(rows, order, key))[:26].explain()
+
+    assert (
+        "labs_labresult USING INDEX result_clinic_time (clinic_id=? AND collected_at<?)" in plan
+    ), plan
+    assert "patients_patient" not in plan, plan
