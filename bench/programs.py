@@ -14,7 +14,8 @@ database, with its own clinician. Then, against the bare view in the same run: t
 and by its Next link), the enrolments API, one enrolment's "today" (API) and its page with
 charts (HTML), the patient page with its Programs panel, and the nightly job over every
 enrolment; the dashboard and "today" are also measured as the small clinic's clinician, and the
-report ends with their ratios (large ÷ small p50: about 1 means flat). Writes bench/results/latest-programs.md.
+report ends with their ratios (large ÷ small p50: about 1 means flat). Writes
+bench/results/latest-programs.md.
 """
 
 import argparse

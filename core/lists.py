@@ -282,6 +282,14 @@ def loaded_by_id(queryset) -> Callable[[list], list]:
     return load
 
 
+def walk_ids(rows):
+    """`rows` as a cursor walks them (`keyset_page`): ids alone, without joins, with the page's
+    rows then read with them by id (`load=loaded_by_id(rows)`). With a list's joins in the query
+    SQLite may drive it from a joined table: the clinic's lab results after a cursor scanned
+    every patient (1.1 s at 1,000,000 results)."""
+    return rows.select_related(None).prefetch_related(None).only("id")
+
+
 def audited_by_patient(*, actor, patient_of: Callable = lambda row: row.patient_id, detail=""):
     """An `on_page` that writes one 'view' row per patient on the page (the list audit policy)."""
     from core.audit import audit_patients_read

@@ -19,11 +19,15 @@ from rest_framework.views import APIView
 
 from core.api import (
     READ_ERRORS,
+    WALKABLE,
     WRITE_ERRORS,
     ErrorSerializer,
     FhirJSONRenderer,
     Pagination,
     choice_param,
+    cursor_envelope,
+    cursor_params,
+    cursor_response,
     date_param,
     page_params,
     page_response,
@@ -201,29 +205,39 @@ class EnrollView(APIView):
 
 
 # --- enrolments -----------------------------------------------------------------------------------
+EnrollmentPage = cursor_envelope(
+    "EnrollmentPage", s.EnrollmentSerializer(many=True), counted="The enrolments in all."
+)
+
+
 class EnrollmentListView(APIView):
     required_permission = "programs.view"
-    pagination_class = Pagination  # documents the page envelope (the selector pages)
 
     @extend_schema(
-        summary="Enrolments (staff: the clinic's, filtered; patients: their own)",
+        operation_id="enrollments_list",  # its own envelope (EnrollmentPage)
+        summary="Enrolments, newest first (staff: the clinic's, filtered; patients: their own; "
+        "paginated, or walked by cursor)",
         parameters=[
             OpenApiParameter("patient", str),
             OpenApiParameter("program", str, description="A template's id or lineage."),
             OpenApiParameter("state", str, enum=Enrollment.State.values),
-            OpenApiParameter("page", int),
-            OpenApiParameter("page_size", int),
+            *WALKABLE,
         ],
-        responses={200: s.EnrollmentSerializer(many=True), **LIST_ERRORS},
+        responses={200: EnrollmentPage, **LIST_ERRORS},
     )
     def get(self, request):
-        page = selectors.enrollment_page(
-            actor=request.user,
-            patient=request.query_params.get("patient", "").strip(),
-            program=request.query_params.get("program", "").strip(),
-            state=choice_param(request, "state", Enrollment.State.values),
-            **page_params(request),
-        )
+        filters = {
+            "patient": request.query_params.get("patient", "").strip(),
+            "program": request.query_params.get("program", "").strip(),
+            "state": choice_param(request, "state", Enrollment.State.values),
+        }
+        if (walked := cursor_params(request)) is not None:
+            rows, next_cursor = selectors.enrollment_keyset_page(
+                actor=request.user, **walked, **filters
+            )
+            data = s.EnrollmentSerializer(rows, many=True).data
+            return cursor_response(request, data, next_cursor)
+        page = selectors.enrollment_page(actor=request.user, **filters, **page_params(request))
         return page_response(
             request, page, s.EnrollmentSerializer(page.object_list, many=True).data
         )

@@ -13,7 +13,16 @@ from django.utils.translation import gettext_noop
 from accounts.models import AuditEvent
 from core.access import get_in_reach, get_or_404, in_reach
 from core.audit import audit
-from core.lists import PER_PAGE, Walk, audited_by_patient, page_of, showing
+from core.lists import (
+    PER_PAGE,
+    Walk,
+    audited_by_patient,
+    keyset_page,
+    loaded_by_id,
+    page_of,
+    showing,
+    walk_ids,
+)
 from core.roles import can
 from programs import schedule, services
 from programs.catalogue import COMPONENTS, MEASURE_OF_CODE, unit_shown
@@ -80,6 +89,11 @@ def _enrollments(actor, related=ENROLLMENT_RELATED):
     return in_reach(Enrollment.objects.all(), actor=actor).select_related(*related)
 
 
+def sort_order(sort: str) -> tuple[str, ...]:
+    """The ORDER BY of a dashboard sort (the newest enrolments first for one it does not know)."""
+    return SORTS.get(sort, SORTS["-start"])
+
+
 def enrollment_list(
     *, actor, patient: str = "", program: str = "", state: str = "", behind: bool = False,
     off_target: bool = False, sort: str = "-start"
@@ -96,7 +110,7 @@ def enrollment_list(
         rows = rows.filter(adherence__lt=services.BEHIND_BELOW)
     if off_target:
         rows = rows.filter(off_target__in=[True])
-    return rows.order_by(*SORTS.get(sort, SORTS["-start"]))
+    return rows.order_by(*sort_order(sort))
 
 
 # What the dashboard shows of an enrolment.
@@ -115,13 +129,26 @@ def enrollment_page(
     shows, for a page that shows few (`core.lists.showing`). `after` / `before`: the
     dashboard's Next / Previous cursors (core.lists.Walk): a deep page costs what page 1 does."""
     rows = enrollment_list(actor=actor, **filters)
-    order = SORTS.get(filters.get("sort", "-start"), SORTS["-start"])
+    order = sort_order(filters.get("sort", "-start"))
     return page_of(
         showing(rows, columns) if columns else rows,
         number=number,
         per_page=per_page,
         strict=strict,
         walk=None if strict else Walk(list(order), after, before),
+        on_page=audited_by_patient(actor=actor, detail=gettext_noop("programme enrolments")),
+    )
+
+
+def enrollment_keyset_page(*, actor, cursor: str = "", per_page: int = PER_PAGE, **filters):
+    """`enrollment_page` walked by cursor (the API's `?cursor=`): no count, no OFFSET."""
+    rows = enrollment_list(actor=actor, **filters)
+    return keyset_page(
+        walk_ids(rows),
+        order=sort_order(filters.get("sort", "-start")),
+        cursor=cursor,
+        per_page=per_page,
+        load=loaded_by_id(rows),
         on_page=audited_by_patient(actor=actor, detail=gettext_noop("programme enrolments")),
     )
 

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AuditEvent
 from core.roles import Role
+from tests.cursor_walk import walk, walk_pages
 from tests.labs.factories import GLUCOSE, POTASSIUM, install_catalogue, make_order, make_patient
 from tests.labs.factories import make_result as result
 from tests.patients.factories import portal_user
@@ -17,25 +18,6 @@ from tests.patients.factories import portal_user
 pytestmark = pytest.mark.django_db
 
 RESULTS, ORDERS = "/api/v1/labs/results/", "/api/v1/labs/orders/"
-
-
-def walk(client, url, **params):
-    """Every page by cursor: the rows' ids in order, and the number of pages."""
-    pages = walk_pages(client, url, **params)
-    return [row["id"] for page in pages for row in page], len(pages)
-
-
-def walk_pages(client, url, **params) -> list[list[dict]]:
-    pages = []
-    response = client.get(url, {"cursor": "", **params})
-    while True:
-        assert response.status_code == 200, response.content
-        body = response.json()
-        assert body["count"] is None and body["previous"] is None
-        pages.append(body["results"])
-        if not body["next"]:
-            return pages
-        response = client.get(body["next"])
 
 
 def numbered(client, url, **params) -> list[str]:

@@ -7,10 +7,10 @@ behaviour, so it is asserted (SQLite's; MongoDB plans from the same indexes)."""
 import pytest
 from django.db import connection
 
-from core.lists import after_key, edge_key
+from core.lists import after_key, edge_key, walk_ids
 from core.planner import statistics_refresh
 from core.roles import Role
-from labs.selectors import RESULT_SORT, order_list, result_list, walk_ids
+from labs.selectors import RESULT_SORT, order_list, result_list
 from tests.factories import ClinicFactory
 from tests.labs.factories import (
     GLUCOSE,

@@ -7,24 +7,10 @@ import pytest
 
 from accounts.models import AuditEvent
 from patients.models import Patient
+from tests.cursor_walk import walk
 from tests.patients.factories import PatientFactory
 
 API = "/api/v1/patients/"
-
-
-def walk(client, **params):
-    """Every page by cursor: the patients' ids in order, and the number of pages."""
-    ids, pages = [], 0
-    response = client.get(API, {"cursor": "", **params})
-    while True:
-        assert response.status_code == 200, response.content
-        body = response.json()
-        assert body["count"] is None and body["previous"] is None
-        ids += [row["id"] for row in body["results"]]
-        pages += 1
-        if not body["next"]:
-            return ids, pages
-        response = client.get(body["next"])
 
 
 @pytest.fixture
@@ -42,14 +28,14 @@ def patients(clinic):
 def test_walking_by_cursor_gives_the_numbered_pages_rows_in_order(admin_api, patients, ordering):
     numbered = admin_api.get(API, {"ordering": ordering, "page_size": 100}).json()["results"]
 
-    ids, pages = walk(admin_api, ordering=ordering, page_size=3)
+    ids, pages = walk(admin_api, API, ordering=ordering, page_size=3)
 
     assert ids == [row["id"] for row in numbered]
     assert len(ids) == 7 and pages == 3
 
 
 def test_a_cursor_walk_keeps_the_search_and_audits_each_patient_shown(admin_api, patients):
-    ids, _pages = walk(admin_api, search="smith", page_size=2)
+    ids, _pages = walk(admin_api, API, search="smith", page_size=2)
 
     assert len(ids) == 3
     viewed = AuditEvent.objects.filter(action="view", detail="patient list; search: smith")
@@ -59,7 +45,7 @@ def test_a_cursor_walk_keeps_the_search_and_audits_each_patient_shown(admin_api,
 def test_a_cursor_never_reaches_another_clinics_patients(admin_api, patients, other_clinic):
     PatientFactory(clinic=other_clinic, last_name="Smith")
 
-    ids, _pages = walk(admin_api, page_size=2)
+    ids, _pages = walk(admin_api, API, page_size=2)
 
     assert sorted(ids) == sorted(p.pk for p in patients)
 

@@ -16,8 +16,8 @@ from core.errors import TooBroad
 from core.lists import count_up_to as core_count_up_to
 from patients.models import Patient
 from patients.selectors import ids_matching
+from tests.cursor_walk import walk
 from tests.patients.factories import PatientFactory
-from tests.patients.test_api_cursor import walk
 from tests.patients.test_list_walk import link, rows
 
 LIST = "/patients/"
@@ -96,7 +96,9 @@ def test_the_api_pages_and_cursor_walk_give_the_sorted_search(admin_api, smi, or
             "results"
         ]
     ]
-    by_cursor, pages = walk(admin_api, search="smi", ordering=ordering, page_size=7)
+    by_cursor, pages = walk(
+        admin_api, "/api/v1/patients/", search="smi", ordering=ordering, page_size=7
+    )
 
     assert numbered == expected and by_cursor == expected and pages == 9
     walks, words = walked
