@@ -158,7 +158,6 @@ def main(argv=None) -> int:
     print(f"nightly job: {nightly} in {nightly_seconds:.1f} s", flush=True)
 
     by_next = next_to_page(args.db, 200, "-start", "start_date DESC, _id DESC")
-    by_next_adherence = next_to_page(args.db, 200, "adherence", "adherence, last_activity_at, _id")
 
     def scenarios(port, html, api):
         small_html, small_api = harness.login_headers(port, SMALL_EMAIL)
@@ -183,8 +182,6 @@ def main(argv=None) -> int:
             ("dashboard, falling behind (HTML)", ["/programs/?behind=on&sort=-activity"], html),
             ("dashboard, page 200 (HTML)", ["/programs/?page=200"], html),
             ("dashboard, page 200 by Next (HTML)", [by_next], html),
-            ("dashboard sorted by adherence, page 200 by Next (HTML)", [by_next_adherence],
-             html),
             ("enrolments (API)", ["/api/v1/enrollments/"], api),
             ("an enrolment with charts (HTML)",
              [f"/programs/enrollments/{e}/" for e, _p in picked], html),

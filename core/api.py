@@ -335,9 +335,12 @@ WALKABLE = [
 ]
 
 
-def cursor_envelope(name: str, results: serializers.Serializer, counted: str):
+def cursor_envelope(
+    name: str, results: serializers.Serializer, counted: str, *, always_estimated: bool = False
+):
     """The schema of a list's envelope that can also be walked by cursor (`count` null then);
-    `counted` says how `count` is taken otherwise."""
+    `counted` says how `count` is taken otherwise; `always_estimated`: every answer carries
+    `count_estimated` (a list that can hold a whole clinic, whatever its filters)."""
     return type(
         name,
         (serializers.Serializer,),
@@ -347,7 +350,7 @@ def cursor_envelope(name: str, results: serializers.Serializer, counted: str):
                 allow_null=True, help_text=f"{counted} Null when walked by cursor."
             ),
             "count_estimated": serializers.BooleanField(
-                required=False,
+                required=always_estimated,
                 help_text="True when `count` is the recent count of a list of over 10,000 rows "
                 "rather than a count taken for this answer.",
             ),

@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db import connections
 from django.db.models import Q
-from django.db.models.constants import LOOKUP_SEP
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
@@ -177,7 +175,10 @@ class Walk:
     """How a numbered HTML page may be reached without walking an OFFSET: from a neighbour's
     edge row (`after`: Next; `before`: Previous; ids from the page's `next_cursor` /
     `previous_cursor`) or, in the second half of the list, from its end. `order` is the list's
-    sort (ending in a unique field); `edges` the rows a cursor may name (default: the list)."""
+    sort (ending in a unique field); `edges` the rows a cursor may name (default: the list).
+    A cursor names a row, not its key: `order`'s fields must hold no NULL (after_key compares)
+    and should not change while someone pages (a row whose key moved would move the next page
+    with it, where an OFFSET shifts by a row)."""
 
     order: list[str]
     after: str = ""
@@ -198,9 +199,9 @@ class Walk:
             except ValidationError:
                 return None
             if self.after:
-                rows = queryset.filter(after_key(queryset, self.order, key)).order_by(*self.order)
+                rows = queryset.filter(after_key(self.order, key)).order_by(*self.order)
                 return list(rows[:per_page]) or None
-            rows = queryset.filter(after_key(queryset, reverse, key)).order_by(*reverse)
+            rows = queryset.filter(after_key(reverse, key)).order_by(*reverse)
             return list(rows[:per_page])[::-1] or None
         count = page.paginator.count
         from_end = count - page.end_index()
@@ -282,11 +283,8 @@ def loaded_by_id(queryset) -> Callable[[list], list]:
     return load
 
 
-def walk_ids(rows):
-    """`rows` as a cursor walks them (`keyset_page`): ids alone, without joins, with the page's
-    rows then read with them by id (`load=loaded_by_id(rows)`). With a list's joins in the query
-    SQLite may drive it from a joined table: the clinic's lab results after a cursor scanned
-    every patient (1.1 s at 1,000,000 results)."""
+def ids_only(rows):
+    """`rows` without their joins, reading the id alone (`keyset_page(by_id=True)`)."""
     return rows.select_related(None).prefetch_related(None).only("id")
 
 
@@ -322,43 +320,17 @@ def edge_key(edges, cursor: str, order: list[str]) -> list:
     return list(values)
 
 
-def after_key(queryset, order: list[str], values: list) -> Q:
-    """Rows of `queryset` strictly after `values` in `order`, written so an index on `order` is
-    walked from that point: `a >= x AND (a > x OR (a = x AND (b > y OR ...)))` (both
-    backends). A nullable sort key (an enrolment's adherence) has its NULLs where the database
-    sorts them: first going up on SQLite and MongoDB, last on PostgreSQL."""
-    nulls_largest = connections[queryset.db].features.nulls_order_largest
-
-    def nulls_last(name: str, descending: bool) -> bool:
-        return _nullable(queryset.model, name) and nulls_largest != descending
-
-    condition = None  # at the last field, unique: nothing ties with the row but itself
+def after_key(order: list[str], values: list) -> Q:
+    """Rows strictly after `values` in `order`, written so an index on `order` is walked from
+    that point: `a >= x AND (a > x OR (a = x AND (b > y OR ...)))` (both backends)."""
+    condition = None
     for field, value in reversed(list(zip(order, values, strict=True))):
-        name, descending = field.lstrip("-"), field.startswith("-")
-        if value is None:
-            beyond = None if nulls_last(name, descending) else Q(**{f"{name}__isnull": False})
-            same = Q(**{f"{name}__isnull": True})
-        else:
-            beyond = Q(**{f"{name}__{'lt' if descending else 'gt'}": value})
-            if nulls_last(name, descending):
-                beyond |= Q(**{f"{name}__isnull": True})
-            same = Q(**{name: value})
-        if condition is None:
-            condition = beyond
-        else:
-            condition = same & condition if beyond is None else beyond | (same & condition)
-    name, descending, value = order[0].lstrip("-"), order[0].startswith("-"), values[0]
-    if value is None or nulls_last(name, descending):
-        return condition  # no bound to start the walk from that would leave no NULL out
-    return Q(**{f"{name}__{'lte' if descending else 'gte'}": value}) & condition
-
-
-def _nullable(model, path: str) -> bool:
-    """Whether the field at `path` (`a__b` follows relations) may hold NULL."""
-    *relations, name = path.split(LOOKUP_SEP)
-    for relation in relations:
-        model = model._meta.get_field(relation).related_model
-    return model._meta.get_field(name).null
+        name = field.lstrip("-")
+        beyond = Q(**{f"{name}__{'lt' if field.startswith('-') else 'gt'}": value})
+        condition = beyond if condition is None else beyond | (Q(**{name: value}) & condition)
+    first, value = order[0], values[0]
+    start = Q(**{f"{first.lstrip('-')}__{'lte' if first.startswith('-') else 'gte'}": value})
+    return start & condition
 
 
 def keyset_page(
@@ -370,15 +342,20 @@ def keyset_page(
     on_page: Callable[[list], None] | None = None,
     edges=None,
     load: Callable[[list], list] | None = None,
+    by_id: bool = False,
 ) -> tuple[list, str | None]:
     """The `per_page` rows after `cursor` (the first ones for ""), in `order` (which must end in a
-    unique field), handed to `on_page`; and the cursor of the next page, None on the last.
-    No count and no OFFSET: each page is one index walk of per_page + 1 rows (and, after the
-    first, one lookup of the edge row among `edges`, default the list itself). `load`: as
-    `page_of`'s."""
+    unique field, and hold no NULL), handed to `on_page`; and the cursor of the next page, None
+    on the last. No count and no OFFSET: each page is one index walk of per_page + 1 rows (and,
+    after the first, one lookup of the edge row among `edges`, default the list itself).
+    `load`: as `page_of`'s. `by_id`: walk ids alone, without the queryset's joins, then read the
+    page's rows with them by id. With the joins SQLite may drive the query from a joined table:
+    the clinic's lab results after a cursor scanned every patient (1.1 s at 1,000,000 results)."""
+    if by_id:
+        load, queryset = loaded_by_id(queryset), ids_only(queryset)
     if cursor:
         key = edge_key(queryset if edges is None else edges, cursor, order)
-        queryset = queryset.filter(after_key(queryset, order, key))
+        queryset = queryset.filter(after_key(order, key))
     rows = list(queryset.order_by(*order)[: per_page + 1])
     more, rows = len(rows) > per_page, rows[:per_page]
     if load is not None and rows:

@@ -57,6 +57,7 @@ PatientPageSerializer = cursor_envelope(
     s.PatientSerializer(many=True),
     counted="Exact up to 10,000 patients; above that the exact count taken at most 10 minutes "
     "ago (`count_estimated` is then true).",
+    always_estimated=True,
 )
 
 

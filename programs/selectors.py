@@ -18,10 +18,8 @@ from core.lists import (
     Walk,
     audited_by_patient,
     keyset_page,
-    loaded_by_id,
     page_of,
     showing,
-    walk_ids,
 )
 from core.roles import can
 from programs import schedule, services
@@ -40,6 +38,10 @@ SORTS = {
     "start": ("start_date", "id"),
     "-start": ("-start_date", "-id"),
 }
+# The sorts the dashboard pages by cursor: a start date never changes, where adherence and last
+# activity change with every task a patient records, and a cursor's row would take the next page
+# with it (its adherence and activity may be empty too, which after_key does not compare).
+WALKED_SORTS = ("start", "-start")
 PANEL_TASKS = 5
 CATALOGUE_ORDER = {code: n for n, code in enumerate(COMPONENTS)}  # the panel's order
 
@@ -127,28 +129,29 @@ def enrollment_page(
 ):  # fmt: skip
     """One page of enrolments; one 'view' audit row per patient shown. `columns`: all a page
     shows, for a page that shows few (`core.lists.showing`). `after` / `before`: the
-    dashboard's Next / Previous cursors (core.lists.Walk): a deep page costs what page 1 does."""
+    dashboard's Next / Previous cursors (core.lists.Walk) in WALKED_SORTS: a deep page costs
+    what page 1 does."""
     rows = enrollment_list(actor=actor, **filters)
-    order = sort_order(filters.get("sort", "-start"))
+    sort = filters.get("sort", "-start")
+    walked = not strict and sort in WALKED_SORTS
     return page_of(
         showing(rows, columns) if columns else rows,
         number=number,
         per_page=per_page,
         strict=strict,
-        walk=None if strict else Walk(list(order), after, before),
+        walk=Walk(list(sort_order(sort)), after, before) if walked else None,
         on_page=audited_by_patient(actor=actor, detail=gettext_noop("programme enrolments")),
     )
 
 
 def enrollment_keyset_page(*, actor, cursor: str = "", per_page: int = PER_PAGE, **filters):
     """`enrollment_page` walked by cursor (the API's `?cursor=`): no count, no OFFSET."""
-    rows = enrollment_list(actor=actor, **filters)
     return keyset_page(
-        walk_ids(rows),
+        enrollment_list(actor=actor, **filters),
         order=sort_order(filters.get("sort", "-start")),
         cursor=cursor,
         per_page=per_page,
-        load=loaded_by_id(rows),
+        by_id=True,
         on_page=audited_by_patient(actor=actor, detail=gettext_noop("programme enrolments")),
     )
 

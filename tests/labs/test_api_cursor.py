@@ -10,6 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AuditEvent
 from core.roles import Role
+from labs.models import LabResult
+from labs.serializers import STAFF_ONLY_RESULT_FIELDS
 from tests.cursor_walk import walk, walk_pages
 from tests.labs.factories import GLUCOSE, POTASSIUM, install_catalogue, make_order, make_patient
 from tests.labs.factories import make_result as result
@@ -94,13 +96,23 @@ def test_a_walk_audits_each_patient_shown_once_a_page(api_as, staff, results, ad
     assert set(viewed.values_list("patient_id", flat=True)) == {ada.pk, grace.pk}
 
 
-def test_a_patient_walks_only_their_own_results(api_as, results, ada):
+def test_a_patient_walks_only_their_own_final_results_without_the_clinic_s_working(
+    api_as, clinic, staff, results, ada, grace
+):
+    glucose = install_catalogue(clinic)[GLUCOSE]
+    pending = result(ada, glucose, "99", actor=staff[Role.LAB_TECH], status="preliminary")
     me, mine = api_as(portal_user(ada)), f"/api/v1/patients/{ada.pk}/labs/"
 
-    ids, _pages = walk(me, mine, page_size=2)
+    pages = walk_pages(me, mine, page_size=2)
+    from_pending = me.get(mine, {"cursor": pending.pk})
+    grace_s = LabResult.objects.filter(patient=grace).values_list("pk", flat=True).first()
+    from_grace = me.get(mine, {"cursor": grace_s})
 
-    assert len(ids) == 3
-    assert ids == numbered(me, mine)
+    rows = [row for page in pages for row in page]
+    assert [row["id"] for row in rows] == numbered(me, mine) and len(rows) == 3
+    assert pending.pk not in {row["id"] for row in rows}
+    assert all(not set(STAFF_ONLY_RESULT_FIELDS) & set(row) for row in rows)
+    assert from_pending.status_code == 400 and from_grace.status_code == 400
 
 
 def test_a_cursor_never_reaches_another_clinic_s_results(api_as, staff, other_staff, results):
@@ -136,7 +148,9 @@ def test_cursor_and_page_together_is_a_400(api_as, staff, url):
 
 
 @pytest.mark.parametrize(("url", "rows"), [(RESULTS, "results"), (ORDERS, "orders")])
-def test_a_deep_page_by_cursor_reads_what_the_second_does(request, api_as, staff, url, rows):
+def test_a_deep_page_by_cursor_skips_no_rows_to_reach_its_own(request, api_as, staff, url, rows):
+    """Each page after a cursor starts from its edge row: no OFFSET (SQLite) or $skip
+    (MongoDB), and as many queries as the page before it, however deep."""
     request.getfixturevalue(rows)
     api = api_as(staff[Role.CLINICIAN])
     pages = [api.get(url, {"cursor": "", "page_size": 1})]
@@ -145,6 +159,7 @@ def test_a_deep_page_by_cursor_reads_what_the_second_does(request, api_as, staff
         with CaptureQueriesContext(connection) as read:
             pages.append(api.get(pages[-1].json()["next"]))
         assert pages[-1].status_code == 200
+        assert not any("OFFSET" in q["sql"] or "$skip" in q["sql"] for q in read.captured_queries)
         queries.append(len(read))
 
     assert queries[0] == queries[1] == queries[2]

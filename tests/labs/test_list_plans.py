@@ -7,7 +7,7 @@ behaviour, so it is asserted (SQLite's; MongoDB plans from the same indexes)."""
 import pytest
 from django.db import connection
 
-from core.lists import after_key, edge_key, walk_ids
+from core.lists import after_key, edge_key, ids_only
 from core.planner import statistics_refresh
 from core.roles import Role
 from labs.selectors import RESULT_SORT, order_list, result_list
@@ -133,7 +133,7 @@ def test_a_page_after_a_cursor_walks_the_clinics_time_index(results, staff):
     order = list(RESULT_SORT)
     key = edge_key(rows, str(results[5].pk), order)
 
-    plan = walk_ids(rows).filter(after_key(rows, order, key))[:26].explain()
+    plan = ids_only(rows).filter(after_key(order, key))[:26].explain()
 
     assert (
         "labs_labresult USING INDEX result_clinic_time (clinic_id=? AND collected_at<?)" in plan
