@@ -25,6 +25,7 @@ from core.access import MAX_ID_LENGTH, get_in_reach, get_or_404, in_reach, is_pa
 from core.audit import EXPORT, VIEW, audit, audit_patients_read
 from core.lists import (
     PER_PAGE,
+    Walk,
     audited_by_patient,
     cached_for,
     count_up_to,
@@ -157,13 +158,17 @@ def order_list(*, actor, patient_id: str | None = None, status: str = "", search
 
 
 def order_page(
-    *, actor, number=1, per_page: int = PER_PAGE, strict: bool = False, **filters
-) -> Page:
+    *, actor, number=1, per_page: int = PER_PAGE, strict: bool = False, after: str = "",
+    before: str = "", **filters
+) -> Page:  # fmt: skip
+    """One page of orders. `after` / `before`: the HTML list's Next / Previous cursors
+    (core.lists.Walk): a deep page costs what page 1 does."""
     return page_of(
         order_list(actor=actor, **filters),
         number=number,
         per_page=per_page,
         strict=strict,
+        walk=None if strict else Walk(list(ORDER_SORT), after, before),
         estimate_count=filters.get("patient_id") is None,  # as result_page
         on_page=audited_by_patient(actor=actor, detail=gettext_noop("lab orders")),
     )

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.decorators import staff_page
 from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors
-from core.lists import filtered_page
+from core.lists import filtered_page, page_size
 from core.roles import can
 from labs import selectors, services
 from labs.forms import CancelForm, OrderFilterForm, OrderForm
@@ -26,6 +26,9 @@ def order_list(request):
         selectors.order_page,
         actor=request.user,
         number=request.GET.get("page"),
+        per_page=page_size(request.GET.get("page_size")),
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
         **filter_form.order_filters(),
     )
     return render(
