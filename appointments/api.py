@@ -28,9 +28,13 @@ from appointments.models import Status
 from appointments.slots import local_instant
 from core.api import (
     READ_ERRORS,
+    WALKABLE,
     WRITE_ERRORS,
     ErrorSerializer,
     choice_param,
+    cursor_envelope,
+    cursor_params,
+    cursor_response,
     page_params,
     page_response,
     validated,
@@ -349,12 +353,21 @@ class SlotListView(APIView):
 
 
 # --- appointments --------------------------------------------------------------------------
+AppointmentPage = cursor_envelope(
+    "AppointmentPage",
+    s.AppointmentSerializer(many=True),
+    counted="Exact up to 10,000; without `patient`, about as many past that "
+    "(`count_estimated` is then true).",
+)
+
+
 class AppointmentListView(GenericAPIView):
     serializer_class = s.AppointmentSerializer
     required_permission = {"GET": "appointments.view", "POST": "appointments.book"}
 
     @extend_schema(
-        summary="Appointments, ordered by start (paginated)",
+        operation_id="appointments_list",  # its own envelope (AppointmentPage)
+        summary="Appointments, ordered by start (paginated, or walked by cursor)",
         description="Staff see their clinic's, a patient their own. Each patient on the page "
         "is recorded in the audit trail as read. `start`/`end`: dates (local days, `end` "
         "inclusive) or date-times with an offset. Without `patient`, `count` is exact up to "
@@ -366,22 +379,28 @@ class AppointmentListView(GenericAPIView):
             OpenApiParameter("status", str, enum=list(Status.values)),
             OpenApiParameter("start", str, description="Starting at or after."),
             OpenApiParameter("end", str, description="Starting before (a date: by its end)."),
+            *WALKABLE,
         ],
-        responses={200: s.AppointmentSerializer(many=True), **LIST_ERRORS},
+        responses={200: AppointmentPage, **LIST_ERRORS},
     )
     def get(self, request):
         clinic = selectors.actor_clinic(request.user)
         tz = selectors.clinic_tz(clinic)
-        page = selectors.appointment_page(
-            actor=request.user,
-            provider=request.query_params.get("provider", "")[:64],
-            patient=request.query_params.get("patient", "")[:64],
-            status=choice_param(request, "status", Status.values),
-            start=_moment(request, "start", tz=tz),
-            end=_moment(request, "end", end=True, tz=tz),
-            **page_params(request),
-        )
+        filters = {
+            "provider": request.query_params.get("provider", "")[:64],
+            "patient": request.query_params.get("patient", "")[:64],
+            "status": choice_param(request, "status", Status.values),
+            "start": _moment(request, "start", tz=tz),
+            "end": _moment(request, "end", end=True, tz=tz),
+        }
         context = _context(request, clinic)
+        if (walked := cursor_params(request)) is not None:
+            rows, next_cursor = selectors.appointment_keyset_page(
+                actor=request.user, **walked, **filters
+            )
+            data = s.AppointmentSerializer(rows, many=True, context=context).data
+            return cursor_response(request, data, next_cursor)
+        page = selectors.appointment_page(actor=request.user, **filters, **page_params(request))
         data = s.AppointmentSerializer(page.object_list, many=True, context=context).data
         return page_response(request, page, data)
 
