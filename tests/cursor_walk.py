@@ -1,5 +1,9 @@
-"""Walking an API list by `?cursor=` the way a mobile app does: from `cursor=` (empty), then
-each `next`, every page a 200 with no count and no `previous`."""
+"""Walking a list the way its users do. The API by `?cursor=`, as a mobile app: from `cursor=`
+(empty), then each `next`, every page a 200 with no count and no `previous`. An HTML list by
+its pagination links (`link`), reading the records each page links to (`linked_ids`)."""
+
+import html
+import re
 
 
 def walk_pages(client, url, **params) -> list[list[dict]]:
@@ -20,3 +24,19 @@ def walk(client, url, **params) -> tuple[list[str], int]:
     """The rows' ids in order, and the number of pages."""
     pages = walk_pages(client, url, **params)
     return [row["id"] for page in pages for row in page], len(pages)
+
+
+def link(response, rel: str) -> str:
+    """The pagination link `rel` ("next", "prev") of an HTML list page, "" when there is none."""
+    found = re.search(
+        rf'<a class="page-link" href="([^"]+)" rel="{rel}">', response.content.decode()
+    )
+    return html.unescape(found.group(1)) if found else ""
+
+
+def linked_ids(response, path: str) -> list[str]:
+    """The ids of the records under `path` ("/labs/orders/") the page's table links to, in
+    order, each once."""
+    assert response.status_code == 200
+    body = response.content.decode().split("<tbody>")[1].split("</tbody>")[0]
+    return list(dict.fromkeys(re.findall(rf'href="{re.escape(path)}([^/"]+)/"', body)))

@@ -3,14 +3,12 @@ the numbered pages' rows, reached from the neighbouring page's edge row (an opaq
 the end, without skipping the rows before them; a cursor from elsewhere falls back to the page
 number."""
 
-import html
-import re
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.roles import Role
+from tests.cursor_walk import link, linked_ids
 from tests.labs.factories import GLUCOSE, install_catalogue, make_order, make_patient
 
 pytestmark = pytest.mark.django_db
@@ -39,16 +37,7 @@ def listed(api_as, staff) -> list[str]:
 
 
 def rows(response) -> list[str]:
-    assert response.status_code == 200
-    body = response.content.decode().split("<tbody>")[1].split("</tbody>")[0]
-    return list(dict.fromkeys(re.findall(r'href="/labs/orders/([^/"]+)/"', body)))
-
-
-def link(response, rel: str) -> str:
-    found = re.search(
-        rf'<a class="page-link" href="([^"]+)" rel="{rel}">', response.content.decode()
-    )
-    return html.unescape(found.group(1)) if found else ""
+    return linked_ids(response, "/labs/orders/")
 
 
 def test_next_and_previous_walk_the_numbered_pages_rows(web, api_as, staff, orders):

@@ -2,11 +2,9 @@
 numbered pages, reached from the neighbouring page's edge row (an opaque id in the address, never
 a name) or from the end of the list, so a deep page costs what the first does."""
 
-import html
-import re
-
 import pytest
 
+from tests.cursor_walk import link, linked_ids
 from tests.patients.factories import PatientFactory
 
 LIST = "/patients/"
@@ -25,16 +23,7 @@ def everyone(clinic, admin_api):
 
 
 def rows(response) -> list[str]:
-    assert response.status_code == 200
-    body = response.content.decode().split("<tbody>")[1].split("</tbody>")[0]
-    return re.findall(r'href="/patients/([^/"]+)/"', body)
-
-
-def link(response, rel: str) -> str:
-    found = re.search(
-        rf'<a class="page-link" href="([^"]+)" rel="{rel}">', response.content.decode()
-    )
-    return html.unescape(found.group(1)) if found else ""
+    return linked_ids(response, "/patients/")
 
 
 def test_next_and_previous_walk_the_numbered_pages_rows(admin_web, everyone):

@@ -16,9 +16,9 @@ from core.errors import TooBroad
 from core.lists import count_up_to as core_count_up_to
 from patients.models import Patient
 from patients.selectors import ids_matching
-from tests.cursor_walk import walk
+from tests.cursor_walk import link, walk
 from tests.patients.factories import PatientFactory
-from tests.patients.test_list_walk import link, rows
+from tests.patients.test_list_walk import rows
 
 LIST = "/patients/"
 API = "/api/v1/patients/"

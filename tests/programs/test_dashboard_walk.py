@@ -5,8 +5,6 @@ of skipping every row before it; by adherence or activity, which change as patie
 tasks, by the page number."""
 
 import datetime
-import html
-import re
 
 import pytest
 from django.db import connection
@@ -16,6 +14,7 @@ from django.utils import timezone
 from programs.forms import SORT_CHOICES
 from programs.models import Enrollment
 from programs.selectors import WALKED_SORTS, enrollment_list
+from tests.cursor_walk import link, linked_ids
 from tests.patients.factories import PatientFactory
 from tests.programs.factories import enrol
 
@@ -45,16 +44,7 @@ def web(client, clinician):
 
 
 def rows(response) -> list[str]:
-    assert response.status_code == 200
-    body = response.content.decode().split("<tbody>")[1].split("</tbody>")[0]
-    return list(dict.fromkeys(re.findall(r'href="/programs/enrollments/([^/"]+)/"', body)))
-
-
-def link(response, rel: str) -> str:
-    found = re.search(
-        rf'<a class="page-link" href="([^"]+)" rel="{rel}">', response.content.decode()
-    )
-    return html.unescape(found.group(1)) if found else ""
+    return linked_ids(response, "/programs/enrollments/")
 
 
 @pytest.mark.parametrize("sort", [value for value, _label in SORT_CHOICES])
