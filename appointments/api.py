@@ -353,12 +353,7 @@ class SlotListView(APIView):
 
 
 # --- appointments --------------------------------------------------------------------------
-AppointmentPage = cursor_envelope(
-    "AppointmentPage",
-    s.AppointmentSerializer(many=True),
-    counted="Exact up to 10,000; without `patient`, about as many past that "
-    "(`count_estimated` is then true).",
-)
+AppointmentPage = cursor_envelope("AppointmentPage", s.AppointmentSerializer(many=True))
 
 
 class AppointmentListView(GenericAPIView):

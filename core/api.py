@@ -335,8 +335,19 @@ WALKABLE = [
 ]
 
 
+# How a list that can hold a whole clinic is counted when one patient's filter is not given.
+COUNTED_ACROSS_CLINIC = (
+    "Exact up to 10,000; without `patient`, about as many past that (`count_estimated` is then "
+    "true)."
+)
+
+
 def cursor_envelope(
-    name: str, results: serializers.Serializer, counted: str, *, always_estimated: bool = False
+    name: str,
+    results: serializers.Serializer,
+    counted: str = COUNTED_ACROSS_CLINIC,
+    *,
+    always_estimated: bool = False,
 ):
     """The schema of a list's envelope that can also be walked by cursor (`count` null then);
     `counted` says how `count` is taken otherwise; `always_estimated`: every answer carries

@@ -336,7 +336,7 @@ def after_key(order: list[str], values: list) -> Q:
 def keyset_page(
     queryset,
     *,
-    order: list[str],
+    order: list[str] | None = None,
     cursor: str = "",
     per_page: int = PER_PAGE,
     on_page: Callable[[list], None] | None = None,
@@ -344,13 +344,17 @@ def keyset_page(
     load: Callable[[list], list] | None = None,
     by_id: bool = False,
 ) -> tuple[list, str | None]:
-    """The `per_page` rows after `cursor` (the first ones for ""), in `order` (which must end in a
-    unique field, and hold no NULL), handed to `on_page`; and the cursor of the next page, None
-    on the last. No count and no OFFSET: each page is one index walk of per_page + 1 rows (and,
-    after the first, one lookup of the edge row among `edges`, default the list itself).
-    `load`: as `page_of`'s. `by_id`: walk ids alone, without the queryset's joins, then read the
-    page's rows with them by id. With the joins SQLite may drive the query from a joined table:
-    the clinic's lab results after a cursor scanned every patient (1.1 s at 1,000,000 results)."""
+    """The `per_page` rows after `cursor` (the first ones for ""), in `order` (default: the
+    queryset's own; it must end in a unique field and hold no NULL), handed to `on_page`; and
+    the cursor of the next page, None on the last. No count and no OFFSET: each page is one
+    index walk of per_page + 1 rows (and, after the first, one lookup of the edge row among
+    `edges`, default the list itself). `load`: as `page_of`'s. `by_id`: walk ids alone,
+    without the queryset's joins, then read the page's rows with them by id. With the joins
+    SQLite may drive the query from a joined table: the clinic's lab results after a cursor
+    scanned every patient (1.1 s at 1,000,000 results)."""
+    order = list(order or queryset.query.order_by)
+    if not order:
+        raise ValueError("keyset_page needs an order: the queryset's order_by() or its own.")
     if by_id:
         load, queryset = loaded_by_id(queryset), ids_only(queryset)
     if cursor:

@@ -51,12 +51,8 @@ RANGE_ID = OpenApiParameter(
     "range_id", str, OpenApiParameter.PATH, description="The reference range's id."
 )
 # The lists a mobile app may walk deep, numbered or by cursor (core.api.WALKABLE).
-COUNTED = (
-    "Exact up to 10,000; without `patient`, about as many past that (`count_estimated` is then "
-    "true)."
-)
-ResultPage = cursor_envelope("ResultPage", s.ResultSerializer(many=True), counted=COUNTED)
-OrderPage = cursor_envelope("OrderPage", s.OrderSerializer(many=True), counted=COUNTED)
+ResultPage = cursor_envelope("ResultPage", s.ResultSerializer(many=True))
+OrderPage = cursor_envelope("OrderPage", s.OrderSerializer(many=True))
 RESULT_FILTERS = [
     OpenApiParameter("test", str, description="Only this test (id)."),
     OpenApiParameter("status", str, enum=list(LabResult.Status.values)),

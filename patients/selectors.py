@@ -355,7 +355,6 @@ def patient_keyset_page(
     detail = _list_detail(search)
     return keyset_page(
         patients.only("id"),
-        order=SORTS.get(sort, SORTS["name"]),
         cursor=cursor,
         edges=_cursor_edges(actor),
         per_page=per_page,

@@ -148,7 +148,6 @@ def enrollment_keyset_page(*, actor, cursor: str = "", per_page: int = PER_PAGE,
     """`enrollment_page` walked by cursor (the API's `?cursor=`): no count, no OFFSET."""
     return keyset_page(
         enrollment_list(actor=actor, **filters),
-        order=sort_order(filters.get("sort", "-start")),
         cursor=cursor,
         per_page=per_page,
         by_id=True,

@@ -10,7 +10,7 @@ from django.db import connection
 from core.lists import after_key, edge_key, ids_only
 from core.planner import statistics_refresh
 from core.roles import Role
-from labs.selectors import RESULT_SORT, order_list, result_list
+from labs.selectors import order_list, result_list
 from tests.factories import ClinicFactory
 from tests.labs.factories import (
     GLUCOSE,
@@ -130,7 +130,7 @@ def test_a_page_after_a_cursor_walks_the_clinics_time_index(results, staff):
     list's joins in the query SQLite scanned every patient instead (1.1 s at 1,000,000
     results; a page by OFFSET 4,000 deep 0.6–0.9 s)."""
     rows = result_list(actor=staff[Role.CLINICIAN])
-    order = list(RESULT_SORT)
+    order = list(rows.query.order_by)
     key = edge_key(rows, str(results[5].pk), order)
 
     plan = ids_only(rows).filter(after_key(order, key))[:26].explain()
