@@ -1,6 +1,8 @@
 """Tasks the worker tests enqueue: each run appends its number to the file RUN_LOG names."""
 
 import os
+import time
+from pathlib import Path
 
 from django_tasks import task
 
@@ -11,7 +13,21 @@ from notifications.retries import retried_task
 def record_run(number: int) -> int:
     with open(os.environ["RUN_LOG"], "a") as log:  # one short append: atomic between processes
         log.write(f"{number}\n")
+    _wait_for_every_worker()
     return number
+
+
+def _wait_for_every_worker() -> None:
+    """With RUN_TOGETHER (a folder) set, runs hold until each of the WORKERS processes has started
+    one: on a loaded machine a worker can start after the other has emptied the queue, and a test
+    that several workers share the work would then fail by chance."""
+    folder = os.environ.get("RUN_TOGETHER")
+    if not folder:
+        return
+    Path(folder, os.environ["WORKER_NAME"]).touch()
+    deadline = time.monotonic() + 60
+    while len(os.listdir(folder)) < int(os.environ["WORKERS"]) and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 @retried_task

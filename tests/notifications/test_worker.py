@@ -16,12 +16,18 @@ def test_two_workers_run_each_of_500_tasks_exactly_once(worker_db, tmp_path):
         record_run.enqueue(number)
     worker_db.push()
     log = tmp_path / "runs.log"
-    env = worker_db.env(RUN_LOG=log)
+    together = tmp_path / "started"
+    together.mkdir()
     workers = [
         worker_db.manage(
-            "db_worker", "--batch", "--no-reload", "--interval=0", f"--worker-id=w{n}", env=env
+            "db_worker",
+            "--batch",
+            "--no-reload",
+            "--interval=0",
+            f"--worker-id={name}",
+            env=worker_db.env(RUN_LOG=log, RUN_TOGETHER=together, WORKER_NAME=name, WORKERS=2),
         )
-        for n in (1, 2)
+        for name in ("w1", "w2")
     ]
     for worker in workers:
         finish(worker)
