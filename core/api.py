@@ -348,10 +348,12 @@ def cursor_envelope(
     counted: str = COUNTED_ACROSS_CLINIC,
     *,
     always_estimated: bool = False,
+    **fields: serializers.Field,
 ):
     """The schema of a list's envelope that can also be walked by cursor (`count` null then);
     `counted` says how `count` is taken otherwise; `always_estimated`: every answer carries
-    `count_estimated` (a list that can hold a whole clinic, whatever its filters)."""
+    `count_estimated` (a list that can hold a whole clinic, whatever its filters); `fields`:
+    the list's own, after `results` (`page_response`'s and `cursor_response`'s `fields`)."""
     return type(
         name,
         (serializers.Serializer,),
@@ -368,6 +370,7 @@ def cursor_envelope(
             "next": serializers.URLField(allow_null=True),
             "previous": serializers.URLField(allow_null=True),
             "results": results,
+            **fields,
         },
     )
 
@@ -383,9 +386,9 @@ def cursor_params(request) -> dict | None:
     return {"cursor": query["cursor"].strip(), "per_page": page_params(request)["per_page"]}
 
 
-def cursor_response(request, results, next_cursor: str | None) -> Response:
+def cursor_response(request, results, next_cursor: str | None, **fields) -> Response:
     """The envelope of a page walked by cursor: no count, and `next` the same query with the
-    next page's cursor (None on the last)."""
+    next page's cursor (None on the last); `fields` follow `results`."""
     following = None
     if next_cursor:
         query = request.query_params.copy()
@@ -398,6 +401,7 @@ def cursor_response(request, results, next_cursor: str | None) -> Response:
             "next": following,
             "previous": None,
             "results": results,
+            **fields,
         }
     )
 

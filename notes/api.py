@@ -18,10 +18,14 @@ from rest_framework.views import APIView
 
 from core.api import (
     READ_ERRORS,
+    WALKABLE,
     WRITE_ERRORS,
     ErrorSerializer,
     FhirJSONRenderer,
     choice_param,
+    cursor_envelope,
+    cursor_params,
+    cursor_response,
     date_param,
     page_params,
     page_response,
@@ -56,6 +60,10 @@ NOTE_FILTERS = [
 
 def _param(request, name: str) -> str:
     return request.query_params.get(name, "").strip()[:200]
+
+
+def _moment(when):
+    return None if when is None else serializers.DateTimeField().to_representation(when)
 
 
 def note_body(note) -> dict:
@@ -152,28 +160,20 @@ class TemplateDetailView(APIView):
 
 
 # --- notes ---------------------------------------------------------------------------------------
-class NotePageSerializer(serializers.Serializer):
-    """The notes list's envelope."""
-
-    count = serializers.IntegerField(
-        help_text="Exact for one patient's notes and up to 10,000 notes; above that (and for a "
-        "search across patients for common words) about as many (`count_estimated` is then "
-        "true)."
-    )
-    count_estimated = serializers.BooleanField(
-        required=False, help_text="Present without `patient`: true when `count` is an estimate."
-    )
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = s.NoteSerializer(many=True)
-    searched_from = serializers.DateTimeField(
+NotePage = cursor_envelope(
+    "NotePage",
+    s.NoteSerializer(many=True),
+    "Exact for one patient's notes and up to 10,000 notes; above that (and for a search across "
+    "patients for common words) about as many (`count_estimated` is then true).",
+    searched_from=serializers.DateTimeField(
         allow_null=True,
         help_text="A list without `patient` searched for words many notes have, or filtered "
         "by two or more of `author`, `status` and `type`, looks through the clinic's newest "
         f"{selectors.WINDOW:,} notes in `date_from`..`date_to`, no more: when the oldest of "
         "them was written, if older notes were left out (set `date_to` before it to reach "
         "those). Null when every note in those dates was looked through.",
-    )
+    ),
+)
 
 
 class NoteListView(GenericAPIView):
@@ -182,29 +182,33 @@ class NoteListView(GenericAPIView):
 
     @extend_schema(
         operation_id="notes_list",  # its own envelope (NotePage): not taken for a "retrieve"
-        summary="Clinical notes, newest first (filters, search; paginated)",
+        summary="Clinical notes, newest first (filters, search; paginated, or walked by cursor)",
         description="Staff (clinicians, nurses, clinic admins) see their clinic's notes; a "
         "patient user their own notes that are signed and shared with them. Each patient on "
         "the page is recorded in the audit trail.",
-        parameters=NOTE_FILTERS,
-        responses={200: NotePageSerializer, 404: ErrorSerializer, **LIST_ERRORS},
+        parameters=[*NOTE_FILTERS, *WALKABLE],
+        responses={200: NotePage, 404: ErrorSerializer, **LIST_ERRORS},
     )
     def get(self, request):
-        page, _patient, searched_from = selectors.note_page(
-            actor=request.user,
-            patient_id=_param(request, "patient"),
-            author=_param(request, "author"),
-            status=choice_param(request, "status", selectors.STATUSES),
-            note_type=_param(request, "type"),
-            search=_param(request, "search"),
-            date_from=date_param(request, "date_from"),
-            date_to=date_param(request, "date_to"),
-            **page_params(request),
-        )
+        filters = {
+            "actor": request.user,
+            "patient_id": _param(request, "patient"),
+            "author": _param(request, "author"),
+            "status": choice_param(request, "status", selectors.STATUSES),
+            "note_type": _param(request, "type"),
+            "search": _param(request, "search"),
+            "date_from": date_param(request, "date_from"),
+            "date_to": date_param(request, "date_to"),
+        }
+        if (walked := cursor_params(request)) is not None:
+            rows, next_cursor, searched_from = selectors.note_keyset_page(**filters, **walked)
+            notes = s.NoteSerializer(rows, many=True).data
+            return cursor_response(
+                request, notes, next_cursor, searched_from=_moment(searched_from)
+            )
+        page, _patient, searched_from = selectors.note_page(**filters, **page_params(request))
         notes = s.NoteSerializer(page.object_list, many=True).data
-        if searched_from is not None:
-            searched_from = serializers.DateTimeField().to_representation(searched_from)
-        return page_response(request, page, notes, searched_from=searched_from)
+        return page_response(request, page, notes, searched_from=_moment(searched_from))
 
     @extend_schema(
         summary="Start a note (a draft) for a patient (clinicians, nurses)",

@@ -7,7 +7,8 @@ and unshared notes do not exist for them (404).
 
 - `note_list`: the notes in reach, filtered and searched (unaudited; building block).
 - `note_page`: one page of it; a list across patients writes one 'view' row per patient shown,
-  a list of one patient's notes one 'view' row for that patient.
+  a list of one patient's notes one 'view' row for that patient. `note_keyset_page`: the same,
+  walked by cursor.
 - `note_get`: one note, 404 out of reach, then 403 if the role may not, then one audited view.
 """
 
@@ -32,6 +33,7 @@ from core.lists import (
     audited_by_patient,
     cached_for,
     count_up_to,
+    keyset_page,
     page_of,
     showing,
     starts_with,
@@ -257,30 +259,13 @@ def note_page(
     **filters,
 ) -> NotePage:
     """One page of notes, the patient or None, and where a filtered list across patients
-    stopped looking (see _filtered_across_clinic).
-
-    With `patient_id`: that patient's notes, after one audited read of the patient (404 out of
-    reach, 403 for a role that may not read notes). Without: notes across patients, one 'view'
-    row per patient on the page.
-    """
-    patient = None
-    on_page = audited_by_patient(actor=actor, detail=gettext_noop("notes list"))
-    if patient_id:
-        patient = patient_get(
-            actor=actor, id=patient_id, permission=permission_for(actor, "notes.view"),
-            detail=gettext_noop("notes list"),
-        )  # fmt: skip
-        on_page = None
-    else:
-        require(actor, permission_for(actor, "notes.view"))
+    stopped looking (see _filtered_across_clinic)."""
+    patient, on_page = _reader(actor, patient_id)
     notes, estimate, searched_from = _note_list(actor=actor, patient=patient, **filters)
-    notes = _with_people(notes)
-    if patient is None:
-        notes = notes.select_related("patient")
     # Across patients the list can hold a clinic's millions (an exact count of 2,000,000 was
     # most of a 120 ms page): counted as the patient list is, "about" past 10,000.
     page = page_of(
-        notes,
+        _shown(notes, patient),
         number=number,
         per_page=per_page,
         on_page=on_page,
@@ -289,6 +274,40 @@ def note_page(
         estimate=estimate,
     )
     return NotePage(page, patient, searched_from)
+
+
+def note_keyset_page(
+    *, actor, patient_id: str = "", cursor: str = "", per_page: int = PER_PAGE, **filters
+) -> tuple[list, str | None, datetime.datetime | None]:
+    """`note_page` walked by cursor (the API's `?cursor=`): the page's notes, the next page's
+    cursor (None on the last) and where the list stopped looking. No count, no OFFSET (page
+    4,000 of a clinic's 200,000 notes: 184 ms by OFFSET)."""
+    patient, on_page = _reader(actor, patient_id)
+    notes, _estimate, searched_from = _note_list(actor=actor, patient=patient, **filters)
+    rows, next_cursor = keyset_page(
+        _shown(notes, patient), cursor=cursor, per_page=per_page, by_id=True, on_page=on_page
+    )
+    return rows, next_cursor, searched_from
+
+
+def _reader(actor, patient_id: str):
+    """(the patient of `patient_id` or None, the page's audit or None). With `patient_id`: one
+    audited read of the patient (404 out of reach, 403 for a role that may not read notes).
+    Without: a 403 for such a role, then one 'view' row per patient on the page."""
+    if patient_id:
+        patient = patient_get(
+            actor=actor, id=patient_id, permission=permission_for(actor, "notes.view"),
+            detail=gettext_noop("notes list"),
+        )  # fmt: skip
+        return patient, None
+    require(actor, permission_for(actor, "notes.view"))
+    return None, audited_by_patient(actor=actor, detail=gettext_noop("notes list"))
+
+
+def _shown(notes, patient):
+    """The list with what its rows show: their people, and their patients across patients."""
+    notes = _with_people(notes)
+    return notes if patient is not None else notes.select_related("patient")
 
 
 def note_get(
