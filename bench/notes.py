@@ -11,8 +11,9 @@ is topped up to `--patients` patients with `--notes-per-patient` notes each
 the load it prints the query plans of the notes reads (bench/notes_plans.py), then measures,
 against the bare view in the same run: the heavy patient's notes list (HTML and API), a text
 search in it, the patient page with its Notes panel, one note's page, the clinic-wide API list
-and clinic-wide searches for a common word, for a word in no note and for two common words
-never in one note (which looks through the newest 100,000 notes, no further). Writes
+(its first page, and page 4,000 by `?page=` and by `?cursor=`) and clinic-wide searches for a
+common word, for a word in no note and for two common words never in one note (which looks
+through the newest 100,000 notes, no further). Writes
 bench/results/latest-notes.md.
 """
 
@@ -52,6 +53,24 @@ def sample(db: Path, heavy_id: str, count: int) -> tuple[list[str], list[str], i
     return patients, notes, total, heavy
 
 
+def deep_page(db: Path, wanted: int = 4000) -> tuple[int, str]:
+    """(a deep page's number, the id of the note just before it): page 4,000 of the demo
+    clinic's notes, newest first (the last full page of a smaller clinic), read by `?page=` and,
+    as a phone walking the list reaches it, by `?cursor=` from the note before it."""
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        listed = (
+            " FROM notes_note WHERE clinic_id ="
+            " (SELECT _id FROM clinics_clinic WHERE slug = 'demo-clinic')"
+        )
+        total = conn.execute("SELECT COUNT(*)" + listed).fetchone()[0]  # noqa: S608 - constant
+        number = max(2, min(wanted, total // 25))
+        row = conn.execute(
+            "SELECT _id" + listed + " ORDER BY created_at DESC, _id DESC LIMIT 1 OFFSET ?",  # noqa: S608
+            ((number - 1) * 25 - 1,),
+        ).fetchone()
+    return number, row[0] if row else ""
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--patients", type=int, default=100_000, help="seeded patients (100000)")
@@ -81,6 +100,7 @@ def main(argv=None) -> int:
         print(*plan_text.split("\n\n")[:2], sep="\n\n", flush=True)
 
     listing = f"/notes/patients/{heavy_id}/"
+    deep, before_deep = deep_page(args.db)
 
     def scenarios(port, html, api):
         return [
@@ -97,6 +117,12 @@ def main(argv=None) -> int:
             ("patient page with Notes panel (HTML)", [f"/patients/{p}/" for p in pids], html),
             ("one note (HTML)", [f"/notes/{n}/" for n in note_ids], html),
             (f"clinic's notes, newest first ({n_notes} notes, API)", ["/api/v1/notes/"], api),
+            (f"clinic's notes, page {deep:,} (API)", [f"/api/v1/notes/?page={deep}"], api),
+            (
+                f"clinic's notes, page {deep:,} by cursor (API)",
+                [f"/api/v1/notes/?cursor={before_deep}"],
+                api,
+            ),
             ("clinic's notes, search 'asthma' (API)", ["/api/v1/notes/?search=asthma"], api),
             (
                 "clinic's notes, search a word in no note (API)",
