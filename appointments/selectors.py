@@ -218,12 +218,15 @@ def appointment_page(*, actor, number=1, per_page: int = PER_PAGE, strict=False,
 
 
 def appointment_keyset_page(*, actor, cursor: str = "", per_page: int = PER_PAGE, **filters):
-    """`appointment_page` walked by cursor (the API's `?cursor=`): no count, no OFFSET."""
+    """`appointment_page` walked by cursor (the API's `?cursor=`): no count, no OFFSET. A
+    cursor may name any appointment in reach (of the one patient): one cancelled mid-walk still
+    leads on."""
     return keyset_page(
         appointment_list(actor=actor, **filters),
         cursor=cursor,
         per_page=per_page,
         by_id=True,
+        edges=appointment_list(actor=actor, patient=filters.get("patient", "")),
         on_page=audited_by_patient(actor=actor, detail=gettext_noop("appointments")),
     )
 

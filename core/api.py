@@ -348,12 +348,17 @@ def cursor_envelope(
     counted: str = COUNTED_ACROSS_CLINIC,
     *,
     always_estimated: bool = False,
+    estimated: str = (
+        "True when `count` is the recent count of a list of over 10,000 rows rather than a "
+        "count taken for this answer."
+    ),
     **fields: serializers.Field,
 ):
     """The schema of a list's envelope that can also be walked by cursor (`count` null then);
-    `counted` says how `count` is taken otherwise; `always_estimated`: every answer carries
-    `count_estimated` (a list that can hold a whole clinic, whatever its filters); `fields`:
-    the list's own, after `results` (`page_response`'s and `cursor_response`'s `fields`)."""
+    `counted` says how `count` is taken otherwise and `estimated` when it is about;
+    `always_estimated`: every answer carries `count_estimated` (a list that can hold a whole
+    clinic, whatever its filters); `fields`: the list's own, which the answer gives after
+    `results` (`page_response`'s and `cursor_response`'s `fields`)."""
     return type(
         name,
         (serializers.Serializer,),
@@ -363,9 +368,7 @@ def cursor_envelope(
                 allow_null=True, help_text=f"{counted} Null when walked by cursor."
             ),
             "count_estimated": serializers.BooleanField(
-                required=always_estimated,
-                help_text="True when `count` is the recent count of a list of over 10,000 rows "
-                "rather than a count taken for this answer.",
+                required=always_estimated, help_text=estimated
             ),
             "next": serializers.URLField(allow_null=True),
             "previous": serializers.URLField(allow_null=True),

@@ -62,7 +62,7 @@ def _param(request, name: str) -> str:
     return request.query_params.get(name, "").strip()[:200]
 
 
-def _moment(when):
+def _json_time(when):
     return None if when is None else serializers.DateTimeField().to_representation(when)
 
 
@@ -160,11 +160,13 @@ class TemplateDetailView(APIView):
 
 
 # --- notes ---------------------------------------------------------------------------------------
-NotePage = cursor_envelope(
+NoteListPage = cursor_envelope(
     "NotePage",
     s.NoteSerializer(many=True),
     "Exact for one patient's notes and up to 10,000 notes; above that (and for a search across "
     "patients for common words) about as many (`count_estimated` is then true).",
+    estimated="Present without `patient`: true when `count` is an estimate (a list of over "
+    "10,000 notes, or a search's count from a sample) rather than a count taken for this answer.",
     searched_from=serializers.DateTimeField(
         allow_null=True,
         help_text="A list without `patient` searched for words many notes have, or filtered "
@@ -187,7 +189,7 @@ class NoteListView(GenericAPIView):
         "patient user their own notes that are signed and shared with them. Each patient on "
         "the page is recorded in the audit trail.",
         parameters=[*NOTE_FILTERS, *WALKABLE],
-        responses={200: NotePage, 404: ErrorSerializer, **LIST_ERRORS},
+        responses={200: NoteListPage, 404: ErrorSerializer, **LIST_ERRORS},
     )
     def get(self, request):
         filters = {
@@ -204,11 +206,11 @@ class NoteListView(GenericAPIView):
             rows, next_cursor, searched_from = selectors.note_keyset_page(**filters, **walked)
             notes = s.NoteSerializer(rows, many=True).data
             return cursor_response(
-                request, notes, next_cursor, searched_from=_moment(searched_from)
+                request, notes, next_cursor, searched_from=_json_time(searched_from)
             )
         page, _patient, searched_from = selectors.note_page(**filters, **page_params(request))
         notes = s.NoteSerializer(page.object_list, many=True).data
-        return page_response(request, page, notes, searched_from=_moment(searched_from))
+        return page_response(request, page, notes, searched_from=_json_time(searched_from))
 
     @extend_schema(
         summary="Start a note (a draft) for a patient (clinicians, nurses)",

@@ -145,12 +145,14 @@ def enrollment_page(
 
 
 def enrollment_keyset_page(*, actor, cursor: str = "", per_page: int = PER_PAGE, **filters):
-    """`enrollment_page` walked by cursor (the API's `?cursor=`): no count, no OFFSET."""
+    """`enrollment_page` walked by cursor (the API's `?cursor=`): no count, no OFFSET. A cursor
+    may name any enrolment in reach (of the one patient): one paused mid-walk still leads on."""
     return keyset_page(
         enrollment_list(actor=actor, **filters),
         cursor=cursor,
         per_page=per_page,
         by_id=True,
+        edges=enrollment_list(actor=actor, patient=filters.get("patient", "")),
         on_page=audited_by_patient(actor=actor, detail=gettext_noop("programme enrolments")),
     )
 

@@ -5,6 +5,9 @@ its pagination links (`link`), reading the records each page links to (`linked_i
 import html
 import re
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 
 def walk_pages(client, url, **params) -> list[list[dict]]:
     """Every page's rows, in order."""
@@ -24,6 +27,35 @@ def walk(client, url, **params) -> tuple[list[str], int]:
     """The rows' ids in order, and the number of pages."""
     pages = walk_pages(client, url, **params)
     return [row["id"] for page in pages for row in page], len(pages)
+
+
+def walk_changing(client, url, change, **params) -> list[str]:
+    """The ids a walk shows when, before each `next` is followed, `change(id)` takes the page's
+    last row out of the list, as another user's edit meanwhile would."""
+    ids = []
+    response = client.get(url, {"cursor": "", **params})
+    while True:
+        assert response.status_code == 200, response.content
+        body = response.json()
+        ids += [row["id"] for row in body["results"]]
+        if not body["next"]:
+            return ids
+        change(ids[-1])
+        response = client.get(body["next"])
+
+
+def queries_of_deep_pages(client, url, pages: int = 3, **params) -> list[int]:
+    """The queries of each of `pages` pages after the first, one row a page: each must start
+    from its edge row, with no OFFSET (SQLite) or `$skip` (MongoDB) to reach it."""
+    response = client.get(url, {"cursor": "", "page_size": 1, **params})
+    counts = []
+    for _ in range(pages):
+        with CaptureQueriesContext(connection) as read:
+            response = client.get(response.json()["next"])
+        assert response.status_code == 200, response.content
+        assert not any("OFFSET" in q["sql"] or "$skip" in q["sql"] for q in read.captured_queries)
+        counts.append(len(read))
+    return counts
 
 
 def link(response, rel: str) -> str:

@@ -17,13 +17,19 @@ def record_run(number: int) -> int:
     return number
 
 
+_waited = False
+
+
 def _wait_for_every_worker() -> None:
-    """With RUN_TOGETHER (a folder) set, runs hold until each of the WORKERS processes has started
-    one: on a loaded machine a worker can start after the other has emptied the queue, and a test
-    that several workers share the work would then fail by chance."""
+    """With RUN_TOGETHER (a folder) set, a worker's first run holds until each of the WORKERS
+    processes has started one: on a loaded machine a worker can start after the other has
+    emptied the queue, and a test that several workers share the work would then fail by
+    chance. Once per process: a worker that died early costs one wait, not one a task."""
+    global _waited
     folder = os.environ.get("RUN_TOGETHER")
-    if not folder:
+    if not folder or _waited:
         return
+    _waited = True
     Path(folder, os.environ["WORKER_NAME"]).touch()
     deadline = time.monotonic() + 60
     while len(os.listdir(folder)) < int(os.environ["WORKERS"]) and time.monotonic() < deadline:

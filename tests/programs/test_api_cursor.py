@@ -6,7 +6,8 @@ import pytest
 
 from accounts.models import AuditEvent
 from programs import services
-from tests.cursor_walk import walk, walk_pages
+from programs.models import Enrollment
+from tests.cursor_walk import walk, walk_changing, walk_pages
 from tests.patients.factories import PatientFactory
 from tests.programs.factories import enrol
 
@@ -69,3 +70,16 @@ def test_a_patient_cannot_walk_from_someone_else_s_enrolment(api_as, patient_use
     response = api_as(patient_user).get(API, {"cursor": enrolments[1].pk})
 
     assert response.status_code == 400
+
+
+def test_an_enrolment_paused_mid_walk_still_leads_on(api_as, clinician, enrolments):
+    """A walk of active enrolments whose last one on each page is paused before `next` is
+    followed still reaches every enrolment it started with, in order."""
+    api = api_as(clinician)
+    active = numbered(api, state="active")
+
+    def pause(pk):
+        Enrollment.objects.filter(pk=pk).update(state="paused")
+
+    assert walk_changing(api, API, pause, state="active", page_size=2) == active
+    assert len(active) == 6
