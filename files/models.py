@@ -114,7 +114,13 @@ class StoredFile(BaseModel):
             models.Index(
                 fields=["clinic", "patient", "deleted_at", "-created_at"], name="file_patient"
             ),
-            models.Index(fields=["clinic", "deleted_at", "-created_at"], name="file_clinic"),
+            # The clinic's documents, newest first, whole or of one category: the page, its
+            # Next / Previous (core.lists.Walk) and its count read off the index, no sort.
+            models.Index(fields=["clinic", "deleted_at", "-created_at", "-id"], name="file_clinic"),
+            models.Index(
+                fields=["clinic", "deleted_at", "category", "-created_at", "-id"],
+                name="file_clinic_category",
+            ),
             models.Index(fields=["clinic", "patient", "sha256"], name="file_duplicates"),
             models.Index(fields=["clinic", "scan_status"], name="file_scan"),
             # A record's files (a note's Files box), newest first: read off the index, not

@@ -25,7 +25,14 @@ from core.access import get_in_reach, in_reach, is_patient_user
 from core.audit import VIEW, audit, audit_patients_read
 from core.contributions import attachment_targets
 from core.errors import Conflict, Locked
-from core.lists import EXACT_COUNT_UP_TO, PER_PAGE, audited_by_patient, count_up_to, page_of
+from core.lists import (
+    EXACT_COUNT_UP_TO,
+    PER_PAGE,
+    Walk,
+    audited_by_patient,
+    count_up_to,
+    page_of,
+)
 from core.roles import can
 from files.models import BUILTIN_CATEGORIES, FileCategory, StoredFile
 from patients.selectors import ids_matching
@@ -164,7 +171,10 @@ def file_list(
         files = files.filter(created_at__gte=uploaded_from)
     if uploaded_to:
         files = files.filter(created_at__lte=uploaded_to)
-    return files.order_by("-created_at", "-id")
+    return files.order_by(*FILE_SORT)
+
+
+FILE_SORT = ("-created_at", "-id")
 
 
 def mark_duplicates(rows) -> None:
@@ -191,11 +201,15 @@ def mark_duplicates(rows) -> None:
 
 
 def file_page(
-    *, actor, number=1, per_page: int = PER_PAGE, strict: bool = False, **filters
-) -> Page:
+    *, actor, number=1, per_page: int = PER_PAGE, strict: bool = False, after: str = "",
+    before: str = "", **filters
+) -> Page:  # fmt: skip
     """One page of `file_list`: one audit 'view' row per patient shown, duplicates marked. A
     page of one patient's or one record's files audits that patient even when it lists none:
-    the page still shows who they are."""
+    the page still shows who they are. `after` / `before`: the HTML lists' Next / Previous
+    cursors (core.lists.Walk). The clinic's documents are counted "about" past 10,000, as
+    the other clinic-wide lists (at 200,000 files, an exact count of one category took 143 ms
+    and page 4,000 by OFFSET 317 ms)."""
     files = file_list(actor=actor, **filters).select_related("patient", "uploaded_by")
 
     audit_page = audited_by_patient(actor=actor, detail=gettext_noop("files"))
@@ -204,8 +218,16 @@ def file_page(
         audit_page(rows)
         mark_duplicates(rows)
 
-    page = page_of(files, number=number, per_page=per_page, strict=strict, on_page=on_page)
     patient, target = filters.get("patient"), filters.get("target")
+    page = page_of(
+        files,
+        number=number,
+        per_page=per_page,
+        strict=strict,
+        on_page=on_page,
+        walk=None if strict else Walk(list(FILE_SORT), after, before),
+        estimate_count=patient is None and target is None,
+    )
     patient_id = patient.pk if patient is not None else getattr(target, "patient_id", None)
     if not page.object_list and patient_id:
         audit_patients_read(actor=actor, patient_ids=[patient_id], detail=gettext_noop("files"))

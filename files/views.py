@@ -23,7 +23,7 @@ from core.contributions import attachment_targets
 from core.decorators import staff_page
 from core.errors import Conflict, Locked, ServiceError
 from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors
-from core.lists import filtered_page
+from core.lists import filtered_page, page_size
 from core.roles import can
 from files import responses, selectors, services
 from files.forms import CategoryForm, FileEditForm, FileFilterForm, UploadForm
@@ -61,6 +61,9 @@ def _record_files(request, categories, **scope):
     page_obj = selectors.file_page(
         actor=request.user,
         number=request.GET.get("page"),
+        per_page=page_size(request.GET.get("page_size")),
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
         category=filters["category"],
         search=filters["q"],
         uploaded_from=_day_start(filters["uploaded_from"]),
@@ -134,6 +137,9 @@ def documents(request):
         selectors.file_page,
         actor=request.user,
         number=request.GET.get("page"),
+        per_page=page_size(request.GET.get("page_size")),
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
         category=filters["category"],
         search=filters["q"],
         patient_search=filters["patient"],
