@@ -137,7 +137,8 @@ clean:
 
 # The patients benchmark (never part of `make test`): gunicorn with production settings against
 # 100,000 seeded patients on its own SQLite file; writes bench/results/latest.md (bench/README.md).
-# `make bench BENCH_ARGS=labs` (files, notes, messaging, programs, appointments) runs that app's.
+# `make bench BENCH_ARGS=labs` (files, documents, notes, messaging, programs, appointments) runs
+# that app's.
 .PHONY: bench
 bench: setup
 	bench/run.sh $(BENCH_ARGS)

@@ -7,6 +7,7 @@
 #   bench/run.sh programs [options]  the programmes benchmark, 10,000 enrolments, ~1M tasks
 #   bench/run.sh appointments [options]  the appointments benchmark, 50 providers, a year each
 #   bench/run.sh files [options]  upload/download throughput and server memory, a 200 MB file
+#   bench/run.sh documents [options]  the clinic's documents list, 200,000 file records
 #   bench/run.sh tasks [options]  tasks/s through the database and Redis queues; the unread count
 #   bench/run.sh soak [options]   10 minutes of mixed traffic at 32 clients: 5xx, p50/p99, worker memory
 # Options are passed through: bench/run.sh --help, bench/run.sh labs --help
@@ -15,6 +16,10 @@ cd "$(dirname "$0")/.."
 if [[ "${1:-}" == "files" ]]; then
     shift
     exec .venv/bin/python -m bench.files "$@"
+fi
+if [[ "${1:-}" == "documents" ]]; then
+    shift
+    exec .venv/bin/python -m bench.documents "$@"
 fi
 if [[ "${1:-}" == "soak" ]]; then
     shift
