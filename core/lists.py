@@ -175,12 +175,13 @@ class Walk:
     """How a numbered HTML page may be reached without walking an OFFSET: from a neighbour's
     edge row (`after`: Next; `before`: Previous; ids from the page's `next_cursor` /
     `previous_cursor`) or, in the second half of the list, from its end. `order` is the list's
-    sort (ending in a unique field); `edges` the rows a cursor may name (default: the list).
+    sort (ending in a unique field; default: the queryset's own); `edges` the rows a cursor may
+    name (default: the list).
     A cursor names a row, not its key: `order`'s fields must hold no NULL (after_key compares)
     and should not change while someone pages (a row whose key moved would move the next page
     with it, where an OFFSET shifts by a row)."""
 
-    order: list[str]
+    order: list[str] | None = None
     after: str = ""
     before: str = ""
     edges: object = None
@@ -190,16 +191,17 @@ class Walk:
         first half of the list, or a cursor that no longer names a row: stale, or made up)."""
         if page.number == 1:  # the list's start, wherever the cursor points: no keyset to walk
             return None
-        reverse = [field[1:] if field.startswith("-") else f"-{field}" for field in self.order]
+        order = list(self.order or queryset.query.order_by)
+        reverse = [field[1:] if field.startswith("-") else f"-{field}" for field in order]
         per_page = page.paginator.per_page
         if self.after or self.before:
             edges = queryset if self.edges is None else self.edges  # (`or` would load a QuerySet)
             try:
-                key = edge_key(edges, self.after or self.before, self.order)
+                key = edge_key(edges, self.after or self.before, order)
             except ValidationError:
                 return None
             if self.after:
-                rows = queryset.filter(after_key(self.order, key)).order_by(*self.order)
+                rows = queryset.filter(after_key(order, key)).order_by(*order)
                 return list(rows[:per_page]) or None
             rows = queryset.filter(after_key(reverse, key)).order_by(*reverse)
             return list(rows[:per_page])[::-1] or None

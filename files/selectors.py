@@ -171,10 +171,7 @@ def file_list(
         files = files.filter(created_at__gte=uploaded_from)
     if uploaded_to:
         files = files.filter(created_at__lte=uploaded_to)
-    return files.order_by(*FILE_SORT)
-
-
-FILE_SORT = ("-created_at", "-id")
+    return files.order_by("-created_at", "-id")
 
 
 def mark_duplicates(rows) -> None:
@@ -225,7 +222,7 @@ def file_page(
         per_page=per_page,
         strict=strict,
         on_page=on_page,
-        walk=None if strict else Walk(list(FILE_SORT), after, before),
+        walk=None if strict else Walk(after=after, before=before),
         estimate_count=patient is None and target is None,
     )
     patient_id = patient.pk if patient is not None else getattr(target, "patient_id", None)

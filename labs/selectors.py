@@ -52,8 +52,6 @@ from patients.selectors import ids_matching, patient_get
 RESULT_READ = "labs.result.view"
 PATIENT_VISIBLE_STATUSES = (LabResult.Status.FINAL, LabResult.Status.CORRECTED)
 OPEN_ORDER_STATUSES = (LabOrder.Status.ORDERED, LabOrder.Status.COLLECTED)
-# Newest first, ending in the id: a cursor walks it (core.lists.Walk, keyset_page).
-ORDER_SORT = ("-created_at", "-id")
 
 
 def _each_in_reach(queryset, *, actor, ids: list[str], permission: str | None) -> list:
@@ -153,7 +151,7 @@ def order_list(*, actor, patient_id: str | None = None, status: str = "", search
         orders = orders.filter(status=status)
     if search:
         orders = orders.filter(patient_id__in=ids_matching(actor=actor, search=search))
-    return orders.order_by(*ORDER_SORT)
+    return orders.order_by("-created_at", "-id")
 
 
 def order_page(
@@ -167,7 +165,7 @@ def order_page(
         number=number,
         per_page=per_page,
         strict=strict,
-        walk=None if strict else Walk(list(ORDER_SORT), after, before),
+        walk=None if strict else Walk(after=after, before=before),
         estimate_count=filters.get("patient_id") is None,  # as result_page
         on_page=audited_by_patient(actor=actor, detail=gettext_noop("lab orders")),
     )

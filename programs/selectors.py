@@ -91,11 +91,6 @@ def _enrollments(actor, related=ENROLLMENT_RELATED):
     return in_reach(Enrollment.objects.all(), actor=actor).select_related(*related)
 
 
-def sort_order(sort: str) -> tuple[str, ...]:
-    """The ORDER BY of a dashboard sort (the newest enrolments first for one it does not know)."""
-    return SORTS.get(sort, SORTS["-start"])
-
-
 def enrollment_list(
     *, actor, patient: str = "", program: str = "", state: str = "", behind: bool = False,
     off_target: bool = False, sort: str = "-start"
@@ -112,7 +107,7 @@ def enrollment_list(
         rows = rows.filter(adherence__lt=services.BEHIND_BELOW)
     if off_target:
         rows = rows.filter(off_target__in=[True])
-    return rows.order_by(*sort_order(sort))
+    return rows.order_by(*SORTS.get(sort, SORTS["-start"]))
 
 
 # What the dashboard shows of an enrolment.
@@ -139,7 +134,7 @@ def enrollment_page(
         number=number,
         per_page=per_page,
         strict=strict,
-        walk=Walk(list(sort_order(sort)), after, before) if walked else None,
+        walk=Walk(after=after, before=before) if walked else None,
         on_page=audited_by_patient(actor=actor, detail=gettext_noop("programme enrolments")),
     )
 

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='storedfile',
-            index=models.Index(fields=['clinic', 'deleted_at', '-created_at', '-id'], name='file_clinic'),
+            index=models.Index(fields=['clinic', 'deleted_at', '-created_at', '-id', 'title'], name='file_clinic'),
         ),
         migrations.AddIndex(
             model_name='storedfile',

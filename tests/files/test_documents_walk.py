@@ -76,9 +76,12 @@ def test_next_and_previous_walk_the_numbered_pages_files(web, clinic, files, par
     assert rows(back) == walked[-2]
 
 
-def test_a_cursor_from_elsewhere_falls_back_to_the_page_number(web, clinic, files):
+def test_a_cursor_from_elsewhere_falls_back_to_the_page_number(
+    web, clinic, files, other_clinic, other_staff
+):
+    elsewhere = stored_file(other_staff[Role.ADMIN], make_patient(other_clinic), name="x.pdf")
     expected = newest_first(clinic)
-    for cursor in ("nonsense", "6b15c268fd2e968ceb45fc89", "x" * 200):
+    for cursor in ("nonsense", "6b15c268fd2e968ceb45fc89", "x" * 200, elsewhere.pk):
         page = web.get(LIST, {"page_size": 5, "page": 2, "after": cursor})
         assert rows(page) == expected[5:10]
 
