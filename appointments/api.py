@@ -32,9 +32,9 @@ from core.api import (
     WRITE_ERRORS,
     ErrorSerializer,
     choice_param,
-    cursor_envelope,
     cursor_params,
     cursor_response,
+    page_envelope,
     page_params,
     page_response,
     validated,
@@ -353,7 +353,7 @@ class SlotListView(APIView):
 
 
 # --- appointments --------------------------------------------------------------------------
-AppointmentPage = cursor_envelope("AppointmentPage", s.AppointmentSerializer(many=True))
+AppointmentPage = page_envelope("AppointmentPage", s.AppointmentSerializer(many=True))
 
 
 class AppointmentListView(GenericAPIView):

@@ -33,6 +33,7 @@ def main() -> None:
         ("inbox, team (25)", threads(tab="team")[:25], "thread_assigned"),
         ("inbox, all open (25)", threads(tab="open")[:25], "thread_inbox"),
         ("inbox, closed (25)", threads(tab="closed")[:25], "thread_inbox"),
+        ("API list, every status (25)", threads()[:25], "thread_clinic"),
         (
             "unread count (navigation bar)",
             UnreadCounter.objects.filter(user_id=actor.pk),
@@ -48,6 +49,7 @@ def main() -> None:
         ("inbox, assigned to me", threads(tab="mine")),
         ("inbox, all open", threads(tab="open")),
         ("inbox, closed", threads(tab="closed")),
+        ("inbox, closed, search 'smi'", threads(tab="closed", search="smi")),
     ]
     print(
         f"- {connection.vendor}, {Thread.objects.count()} threads, {Message.objects.count()} "

@@ -321,10 +321,13 @@ def page_response(request, page, results, **fields) -> Response:
 
 # --- lists walked by cursor: page 4,000 costs what page 1 costs ----------------------------------
 # The query parameters of a list paged by number or walked by cursor (its view documents its own
-# envelope, `cursor_envelope`, so drf-spectacular adds no pagination parameters of its own).
-WALKABLE = [
+# envelope, `page_envelope`, so drf-spectacular adds no pagination parameters of its own).
+NUMBERED = [
     OpenApiParameter("page", int, description="A page number (from 1)."),
     OpenApiParameter("page_size", int, description=f"Rows a page (at most {MAX_PER_PAGE})."),
+]
+WALKABLE = [
+    *NUMBERED,
     OpenApiParameter(
         "cursor",
         str,
@@ -342,11 +345,12 @@ COUNTED_ACROSS_CLINIC = (
 )
 
 
-def cursor_envelope(
+def page_envelope(
     name: str,
     results: serializers.Serializer,
     counted: str = COUNTED_ACROSS_CLINIC,
     *,
+    walked: bool = True,
     always_estimated: bool = False,
     estimated: str = (
         "True when `count` is the recent count of a list of over 10,000 rows rather than a "
@@ -354,8 +358,8 @@ def cursor_envelope(
     ),
     **fields: serializers.Field,
 ):
-    """The schema of a list's envelope that can also be walked by cursor (`count` null then);
-    `counted` says how `count` is taken otherwise and `estimated` when it is about;
+    """The schema of a list's envelope, which `walked` lists can also walk by cursor (`count`
+    null then); `counted` says how `count` is taken otherwise and `estimated` when it is about;
     `always_estimated`: every answer carries `count_estimated` (a list that can hold a whole
     clinic, whatever its filters); `fields`: the list's own, which the answer gives after
     `results` (`page_response`'s and `cursor_response`'s `fields`)."""
@@ -363,9 +367,12 @@ def cursor_envelope(
         name,
         (serializers.Serializer,),
         {
-            "__doc__": "The list's envelope, numbered or walked by cursor (`count` is then null).",
+            "__doc__": "The list's envelope, numbered or walked by cursor (`count` is then null)."
+            if walked
+            else "The list's envelope, numbered.",
             "count": serializers.IntegerField(
-                allow_null=True, help_text=f"{counted} Null when walked by cursor."
+                allow_null=walked,
+                help_text=f"{counted} Null when walked by cursor." if walked else counted,
             ),
             "count_estimated": serializers.BooleanField(
                 required=always_estimated, help_text=estimated

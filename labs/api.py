@@ -30,10 +30,10 @@ from core.api import (
     ErrorSerializer,
     FhirJSONRenderer,
     choice_param,
-    cursor_envelope,
     cursor_params,
     cursor_response,
     moment_param,
+    page_envelope,
     page_params,
     page_response,
     validated,
@@ -51,8 +51,8 @@ RANGE_ID = OpenApiParameter(
     "range_id", str, OpenApiParameter.PATH, description="The reference range's id."
 )
 # The lists a mobile app may walk deep, numbered or by cursor (core.api.WALKABLE).
-ResultPage = cursor_envelope("ResultPage", s.ResultSerializer(many=True))
-OrderPage = cursor_envelope("OrderPage", s.OrderSerializer(many=True))
+ResultPage = page_envelope("ResultPage", s.ResultSerializer(many=True))
+OrderPage = page_envelope("OrderPage", s.OrderSerializer(many=True))
 RESULT_FILTERS = [
     OpenApiParameter("test", str, description="Only this test (id)."),
     OpenApiParameter("status", str, enum=list(LabResult.Status.values)),

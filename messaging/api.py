@@ -18,10 +18,12 @@ from rest_framework.views import APIView
 
 from core.access import is_patient_user
 from core.api import (
+    NUMBERED,
     READ_ERRORS,
     WRITE_ERRORS,
     choice_param,
     moment_param,
+    page_envelope,
     page_params,
     page_response,
     validated,
@@ -53,6 +55,15 @@ SINCE = [
 ]
 
 
+ThreadPage = page_envelope(
+    "ThreadPage",
+    s.ThreadSerializer(many=True),
+    "Exact up to 10,000; without `patient` (staff), about as many past that (`count_estimated` "
+    "is then true).",
+    walked=False,
+)
+
+
 def _bool_param(request, name):
     value = choice_param(request, name, BOOL)
     return None if not value else value == "true"
@@ -81,11 +92,13 @@ class ThreadListView(GenericAPIView):
     required_permission = {"GET": "messaging.view", "POST": "messaging.write"}
 
     @extend_schema(
+        operation_id="messages_threads_list",  # its own envelope (ThreadPage)
         summary="Message threads: urgent first, then the latest message (filters; paginated)",
         description="Staff see their clinic's threads (receptionists the appointment and "
-        "billing ones); a patient user their own. Each `unread_count` is the caller's.",
-        parameters=THREAD_FILTERS,
-        responses={200: s.ThreadSerializer(many=True), **WRITE_ERRORS},
+        "billing ones); a patient user their own. Each `unread_count` is the caller's. Paged "
+        "by number, not by cursor: a new message moves its thread to the top.",
+        parameters=[*THREAD_FILTERS, *NUMBERED],
+        responses={200: ThreadPage, **WRITE_ERRORS},
     )
     def get(self, request):
         params = request.query_params

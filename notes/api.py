@@ -23,10 +23,10 @@ from core.api import (
     ErrorSerializer,
     FhirJSONRenderer,
     choice_param,
-    cursor_envelope,
     cursor_params,
     cursor_response,
     date_param,
+    page_envelope,
     page_params,
     page_response,
     validated,
@@ -160,7 +160,7 @@ class TemplateDetailView(APIView):
 
 
 # --- notes ---------------------------------------------------------------------------------------
-NoteListPage = cursor_envelope(
+NoteListPage = page_envelope(
     "NotePage",
     s.NoteSerializer(many=True),
     "Exact for one patient's notes and up to 10,000 notes; above that (and for a search across "

@@ -28,9 +28,9 @@ from core.api import (
     ErrorSerializer,
     FhirJSONRenderer,
     choice_param,
-    cursor_envelope,
     cursor_params,
     cursor_response,
+    page_envelope,
     page_params,
     page_response,
     validated,
@@ -52,7 +52,7 @@ def patient_body(patient, request) -> dict:
     return s.PatientSerializer(patient, context={"request": request}).data
 
 
-PatientPageSerializer = cursor_envelope(
+PatientPageSerializer = page_envelope(
     "PatientPage",
     s.PatientSerializer(many=True),
     counted="Exact up to 10,000 patients; above that the exact count taken at most 10 minutes "

@@ -25,10 +25,10 @@ from core.api import (
     FhirJSONRenderer,
     Pagination,
     choice_param,
-    cursor_envelope,
     cursor_params,
     cursor_response,
     date_param,
+    page_envelope,
     page_params,
     page_response,
     validated,
@@ -205,7 +205,7 @@ class EnrollView(APIView):
 
 
 # --- enrolments -----------------------------------------------------------------------------------
-EnrollmentPage = cursor_envelope(
+EnrollmentPage = page_envelope(
     "EnrollmentPage", s.EnrollmentSerializer(many=True), counted="The enrolments in all."
 )
 
