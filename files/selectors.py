@@ -150,7 +150,15 @@ def file_list(
     files = _files_in_reach(
         actor, include_deleted=status == "deleted", through_record=target is not None
     )
-    files = _readable_filter(actor, files)
+    if not category:
+        files = _readable_filter(actor, files)
+    elif may_use_category(actor, category):
+        # Not also `category IN (the role's)`: with the column named twice SQLite sorted the
+        # page instead of walking file_clinic_category (a lab technician's lab reports after a
+        # cursor, 200,000 files: 66 ms against 15).
+        files = files.filter(category=category)
+    else:
+        files = files.none()
     if status == "deleted":
         files = files.filter(deleted_at__isnull=False)
     elif status == "quarantined":
@@ -161,8 +169,6 @@ def file_list(
         files = files.filter(patient_id=patient.pk)
     elif clinic_level:
         files = files.filter(patient__isnull=True)
-    if category:
-        files = files.filter(category=category)
     if search.strip():
         files = files.filter(title__icontains=search.strip())
     if patient_search.strip():

@@ -235,3 +235,41 @@ def test_an_archived_record_closes_its_files_to_the_patient(api_as, here, staff)
     assert client.get(path).status_code == 404
     assert client.get(f"{path}download").status_code == 404
     assert api_as(staff[Role.CLINICIAN]).get(path).status_code == 200  # staff still read it
+
+
+# The categories each staff role reads (README, "Files").
+READS = {A: "all", C: "all", N: "all", R: {"id_insurance"}, L: {"lab_report"}}
+
+
+@pytest.mark.parametrize("role", STAFF)
+def test_the_documents_of_one_category_are_those_the_role_reads(client, staff, here, role):
+    """Filtered by a category the role reads, the list keeps to it; one it does not read is not
+    offered, and the list ignores it as any malformed filter (the role's own files, no other)."""
+    client.force_login(staff[role])
+    of_category = {"referral": {"referral", "shared"}, "id_insurance": {"insurance"}}
+    of_category["lab_report"] = {"lab"}
+    for category in of_category:
+        page = client.get("/files/", {"category": category}).content.decode()
+        listed = {name for name, pk in here["ids"].items() if f"/files/{pk}/" in page}
+
+        if READS[role] == "all" or category in READS[role]:
+            assert listed == of_category[category], (role, category)
+        else:
+            readable = set().union(*(of_category[c] for c in READS[role]))
+            assert listed == readable, (role, category)
+
+
+@pytest.mark.parametrize("role", STAFF)
+def test_the_api_lists_a_category_only_to_a_role_that_reads_it(api_as, staff, here, role):
+    client = api_as(staff[role])
+    for category, key in [("referral", "referral"), ("id_insurance", "insurance")]:
+        path = f"/api/v1/patients/{here['ids']['patient']}/files/"
+        listed = {row["id"] for row in client.get(path, {"category": category}).json()["results"]}
+
+        reads = READS[role] == "all" or category in READS[role]
+        assert (here["ids"][key] in listed) == reads, (role, category)
+        assert all(
+            here["ids"][other] not in listed
+            for other in ("lab", "insurance", "referral")
+            if other != key
+        )
