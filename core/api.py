@@ -319,9 +319,9 @@ def page_response(request, page, results, **fields) -> Response:
     return Response(body | fields)
 
 
-# --- lists walked by cursor: page 4,000 costs what page 1 costs ----------------------------------
-# The query parameters of a list paged by number or walked by cursor (its view documents its own
-# envelope, `page_envelope`, so drf-spectacular adds no pagination parameters of its own).
+# --- list envelopes: by number, or walked by cursor (page 4,000 costs what page 1 costs) ---------
+# The query parameters of a list paged by number or also walked by cursor (its view documents its
+# own envelope, `page_envelope`, so drf-spectacular adds no pagination parameters of its own).
 NUMBERED = [
     OpenApiParameter("page", int, description="A page number (from 1)."),
     OpenApiParameter("page_size", int, description=f"Rows a page (at most {MAX_PER_PAGE})."),

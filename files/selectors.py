@@ -79,8 +79,18 @@ def category_labels(*, clinic_id, slugs=None) -> dict[str, str]:
     return {**labels, **dict(own)}
 
 
-def _readable_filter(actor, queryset):
-    """Staff see only the categories their role reads (all of them for clinical roles)."""
+def _readable_filter(actor, queryset, category: str = ""):
+    """Staff see only the categories their role reads (all of them for clinical roles); one
+    picked `category` only if the role reads it, as a file of it is opened (may_use_category).
+    The picked one alone, not also `category IN (the role's)`: with the column named twice
+    SQLite sorted a lab technician's lab reports after a cursor (200,000 files: 66.7 ms
+    against 14.9)."""
+    if category:
+        return (
+            queryset.filter(category=category)
+            if may_use_category(actor, category)
+            else queryset.none()
+        )
     if is_patient_user(actor) or can(actor, "files.category.clinic"):
         return queryset
     readable = [slug for slug in BUILTIN_CATEGORIES if can(actor, category_permission(slug))]
@@ -150,15 +160,7 @@ def file_list(
     files = _files_in_reach(
         actor, include_deleted=status == "deleted", through_record=target is not None
     )
-    if not category:
-        files = _readable_filter(actor, files)
-    elif may_use_category(actor, category):
-        # Not also `category IN (the role's)`: with the column named twice SQLite sorted the
-        # page instead of walking file_clinic_category (a lab technician's lab reports after a
-        # cursor, 200,000 files: 66 ms against 15).
-        files = files.filter(category=category)
-    else:
-        files = files.none()
+    files = _readable_filter(actor, files, category)
     if status == "deleted":
         files = files.filter(deleted_at__isnull=False)
     elif status == "quarantined":

@@ -58,8 +58,8 @@ SINCE = [
 ThreadPage = page_envelope(
     "ThreadPage",
     s.ThreadSerializer(many=True),
-    "Exact up to 10,000; without `patient` (staff), about as many past that (`count_estimated` "
-    "is then true).",
+    "Exact up to 10,000; without `patient`, about as many past that (`count_estimated`, given "
+    "only without `patient`, is then true).",
     walked=False,
 )
 

@@ -518,3 +518,20 @@ def test_an_api_link_opened_in_a_browser_says_to_sign_in(client):
     )
     assert answer.status_code == 401
     assert answer.json()["detail"] == "Authentication credentials were not provided."
+
+
+def test_the_threads_list_is_documented_as_paged_by_number_with_its_count(schema):
+    """Not walked by cursor (a new message moves its thread to the top); its count is "about"
+    past 10,000 across the clinic, so the envelope says when."""
+    ops = {(path, method): op for path, method, op in operations(schema)}
+    operation = ops[("/api/v1/messages/threads", "get")]
+
+    content = operation["responses"]["200"]["content"]["application/json"]
+    envelope = resolve(schema, content["schema"])
+    assert {"count", "count_estimated", "next", "previous", "results"} <= set(
+        envelope["properties"]
+    )
+    assert not envelope["properties"]["count"].get("nullable")
+    parameters = {p["name"] for p in operation.get("parameters", [])}
+    assert {"page", "page_size", "status", "search"} <= parameters
+    assert "cursor" not in parameters
