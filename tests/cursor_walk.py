@@ -53,9 +53,27 @@ def queries_of_deep_pages(client, url, pages: int = 3, **params) -> list[int]:
         with CaptureQueriesContext(connection) as read:
             response = client.get(response.json()["next"])
         assert response.status_code == 200, response.content
-        assert not any("OFFSET" in q["sql"] or "$skip" in q["sql"] for q in read.captured_queries)
+        assert not skipped(read)
         counts.append(len(read))
     return counts
+
+
+def skipped(read: CaptureQueriesContext) -> bool:
+    """Whether a request reached its rows past an OFFSET (SQLite) or a `$skip` (MongoDB)."""
+    return any("OFFSET" in q["sql"] or "$skip" in q["sql"] for q in read.captured_queries)
+
+
+def follow_next(client, base: str, page, ids) -> tuple[list[list[str]], object, list[tuple]]:
+    """An HTML list walked by its Next links from `page` (a response): each page's
+    `ids(response)`, the last page, and for each Next followed its link and whether it reached
+    its rows past an OFFSET (`skipped`)."""
+    walked, steps = [ids(page)], []
+    while following := link(page, "next"):
+        with CaptureQueriesContext(connection) as read:
+            page = client.get(base + following)
+        walked.append(ids(page))
+        steps.append((following, skipped(read)))
+    return walked, page, steps
 
 
 def link(response, rel: str) -> str:

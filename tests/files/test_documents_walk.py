@@ -13,7 +13,7 @@ from core.planner import statistics_refresh
 from core.roles import Role
 from files.models import StoredFile
 from files.selectors import file_list
-from tests.cursor_walk import link, linked_ids
+from tests.cursor_walk import follow_next, link, linked_ids, skipped
 from tests.files.factories import make_patient, stored_file
 
 pytestmark = pytest.mark.django_db
@@ -58,21 +58,17 @@ def rows(response) -> list[str]:
 def test_next_and_previous_walk_the_numbered_pages_files(web, clinic, files, params, sizes):
     expected = newest_first(clinic, **params)
     per_page = sizes[0]
-    page = web.get(LIST, {"page_size": per_page, **params})
-    walked = [rows(page)]
-    while link(page, "next"):
-        assert "after=" in link(page, "next")
-        with CaptureQueriesContext(connection) as read:
-            page = web.get(LIST + link(page, "next"))
-        assert not any("OFFSET" in q["sql"] or "$skip" in q["sql"] for q in read.captured_queries)
-        walked.append(rows(page))
+    walked, page, steps = follow_next(
+        web, LIST, web.get(LIST, {"page_size": per_page, **params}), rows
+    )
 
+    assert all("after=" in following and not offset for following, offset in steps), steps
     assert walked == [expected[n : n + per_page] for n in range(0, len(expected), per_page)]
     assert [len(names) for names in walked] == sizes
     with CaptureQueriesContext(connection) as read:
         back = web.get(LIST + link(page, "prev"))
     assert "before=" in link(page, "prev")
-    assert not any("OFFSET" in q["sql"] or "$skip" in q["sql"] for q in read.captured_queries)
+    assert not skipped(read)
     assert rows(back) == walked[-2]
 
 

@@ -4,11 +4,9 @@ the end, without skipping the rows before them; a cursor from elsewhere falls ba
 number."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from core.roles import Role
-from tests.cursor_walk import link, linked_ids
+from tests.cursor_walk import follow_next, link, linked_ids
 from tests.labs.factories import GLUCOSE, install_catalogue, make_order, make_patient
 
 pytestmark = pytest.mark.django_db
@@ -42,15 +40,9 @@ def rows(response) -> list[str]:
 
 def test_next_and_previous_walk_the_numbered_pages_rows(web, api_as, staff, orders):
     expected = listed(api_as, staff)
-    page, walked = web.get(LIST, {"page_size": 5}), []
-    walked.append(rows(page))
-    while link(page, "next"):
-        assert "&after=" in link(page, "next")
-        with CaptureQueriesContext(connection) as read:
-            page = web.get(LIST + link(page, "next"))
-        assert not any("OFFSET" in q["sql"] or "$skip" in q["sql"] for q in read.captured_queries)
-        walked.append(rows(page))
+    walked, page, steps = follow_next(web, LIST, web.get(LIST, {"page_size": 5}), rows)
 
+    assert all("&after=" in following and not offset for following, offset in steps), steps
     assert walked == [expected[0:5], expected[5:10], expected[10:12]]
     back = web.get(LIST + link(page, "prev"))
     assert rows(back) == expected[5:10]

@@ -4,7 +4,7 @@ a name) or from the end of the list, so a deep page costs what the first does.""
 
 import pytest
 
-from tests.cursor_walk import link, linked_ids
+from tests.cursor_walk import follow_next, link, linked_ids
 from tests.patients.factories import PatientFactory
 
 LIST = "/patients/"
@@ -27,11 +27,7 @@ def rows(response) -> list[str]:
 
 
 def test_next_and_previous_walk_the_numbered_pages_rows(admin_web, everyone):
-    page = admin_web.get(LIST)
-    walked = [rows(page)]
-    while link(page, "next"):
-        page = admin_web.get(LIST + link(page, "next"))
-        walked.append(rows(page))
+    walked, page, _steps = follow_next(admin_web, LIST, admin_web.get(LIST), rows)
 
     assert walked == [everyone[0:25], everyone[25:50], everyone[50:60]]
     assert "Showing 51–60 of 60" in page.content.decode()
