@@ -232,6 +232,7 @@ def file_page(
         on_page=on_page,
         walk=None if strict else Walk(after=after, before=before),
         estimate_count=patient is None and target is None,
+        by_id=True,
     )
     patient_id = patient.pk if patient is not None else getattr(target, "patient_id", None)
     if not page.object_list and patient_id:

@@ -167,6 +167,7 @@ def order_page(
         strict=strict,
         walk=None if strict else Walk(after=after, before=before),
         estimate_count=filters.get("patient_id") is None,  # as result_page
+        by_id=True,
         on_page=audited_by_patient(actor=actor, detail=gettext_noop("lab orders")),
     )
 
@@ -272,6 +273,7 @@ def result_page(
         # Across the clinic: counted up to 10,000, then "about" (1,000,000 final results took
         # 60-90 ms to count on every page).
         estimate_count=filters.get("patient_id") is None,
+        by_id=True,
         on_page=audited_by_patient(actor=actor, detail=gettext_noop("lab results")),
     )
 
@@ -403,6 +405,7 @@ def review_queue_page(
         number=number,
         per_page=per_page,
         strict=strict,
+        by_id=True,
         on_page=audited_by_patient(actor=actor, detail=gettext_noop("lab review queue")),
     )
 
