@@ -349,14 +349,16 @@ def add_run_args(parser, *, requests: int, warmup: int, output: str) -> None:
 def prepare(args, description: str, *seed_args: str) -> tuple[dict, float | None]:
     """The server's environment, the database migrated (a file kept from an older checkout
     would otherwise be measured with that checkout's indexes) and, unless --skip-seed, topped
-    up by `seed_demo --patients N *seed_args`; returns the seeding's seconds (None if skipped)."""
+    up by `seed_demo --patients N *seed_args`; returns the seeding's seconds (None if skipped).
+    The static files are collected either way: a checkout reusing a file seeded elsewhere has
+    none (its pages answered 500)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     env = server_env(args.db.resolve())
     manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "collectstatic", "--noinput", "-v0")
     if args.skip_seed:
         return env, None
     print(f"Preparing {args.db} ({description})…", flush=True)
-    manage(env, "collectstatic", "--noinput", "-v0")
     started = time.monotonic()
     manage(env, "seed_demo", "--patients", str(args.patients), *seed_args, "--password", PASSWORD)
     return env, time.monotonic() - started
