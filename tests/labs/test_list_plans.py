@@ -136,6 +136,28 @@ def test_a_page_after_a_cursor_walks_the_clinics_time_index(results, staff):
     plan = ids_only(rows).filter(after_key(order, key))[:26].explain()
 
     assert (
-        "labs_labresult USING INDEX result_clinic_time (clinic_id=? AND collected_at<?)" in plan
+        "labs_labresult USING COVERING INDEX result_clinic_time (clinic_id=? AND collected_at<?)"
+        in plan
     ), plan
     assert "patients_patient" not in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plans")
+@pytest.mark.parametrize(
+    "filters, index",
+    [
+        ({}, "result_clinic_time"),
+        ({"status": "final"}, "result_clinic_status"),
+        ({"flag": "high"}, "result_clinic_flag"),
+    ],
+)
+def test_a_page_typed_by_its_number_skips_index_entries_alone(results, staff, filters, index):
+    """`?page=N` skips the ids before its page (core.lists.page_of(by_id=True)) off an index
+    that ends in the id, as the list's order does: without it each skipped entry's row was read
+    for its id and each time's ties sorted (page 4,000 of 1,000,000: 124 ms, 19 with it)."""
+    rows = ids_only(result_list(actor=staff[Role.CLINICIAN], **filters))
+
+    plan = rows[2:4].explain()
+
+    assert f"labs_labresult USING COVERING INDEX {index} (clinic_id=?" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
