@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Q
 from django.utils.functional import cached_property
@@ -103,7 +103,12 @@ class EstimatingPaginator(ListPaginator):
             self.estimated = True
             return self.estimate()
         rows = (self.object_list if self.counted is None else self.counted).order_by()
-        key = cache_key("count", rows.query)
+        try:
+            # Keyed on the rows, not on what a page reads of them: page 1 (whole rows) and the
+            # pages after it (ids, page_of(by_id=True)) share one count.
+            key = cache_key("count", rows.values("pk").query)
+        except EmptyResultSet:  # a filter no row can meet (ids of none), which has no SQL
+            return 0
         recent = cache.get(key)
         if recent is None or recent <= EXACT_COUNT_UP_TO * TRUSTED_PAST:
             if (bounded := count_up_to(rows, EXACT_COUNT_UP_TO)) <= EXACT_COUNT_UP_TO:
@@ -242,11 +247,14 @@ def page_of(
     `counted`: the same rows as `queryset`, written for the count (the patient list's short
     searches walk the list's order for a page, which would read the whole clinic to count).
     `by_id`: a page past the first is found by its ids alone, without the queryset's joins,
-    and then read by id (as keyset_page's): an OFFSET otherwise joins every row it skips (the
-    clinic's documents, page 4,000 typed by its number: 100,000 rows joined to their patient
-    and uploader). Page 1 is read whole: one query, where the ids would add one.
+    and then read by id (as keyset_page's; not with a `load` of the caller's): an OFFSET
+    otherwise joins every row it skips (the clinic's documents, page 4,000 typed by its
+    number: 100,000 rows joined to their patient and uploader). Page 1 is read whole: one
+    query, where the ids would add one.
     """
-    if by_id and _past_first(number):
+    if by_id and load is not None:
+        raise ValueError("page_of: by_id reads the page's rows itself; give it no `load`.")
+    if by_id and not _first(number):
         load, queryset = loaded_by_id(queryset), ids_only(queryset)
     if estimate is not None:
         paginator = EstimatingPaginator(queryset, per_page, estimate=estimate, counted=counted)
@@ -268,13 +276,10 @@ def page_of(
     return page
 
 
-def _past_first(number) -> bool:
-    """Whether a page number asks for a page after the first (a malformed one does not: the
-    paginator answers it)."""
-    try:
-        return int(number) > 1
-    except (TypeError, ValueError):
-        return False
+def _first(number) -> bool:
+    """Whether a page number asks for page 1 (none does too). Any other, malformed or out of
+    range, may be answered with the last page: an HTML list's `?page=0` is."""
+    return number in (None, "", 1, "1")
 
 
 def filtered_page(form, read_page: Callable[..., Page], **filters) -> Page:

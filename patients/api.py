@@ -303,7 +303,7 @@ class PatientAccessLogView(GenericAPIView):
     def get(self, request, pk):
         own = choice_param(request, "own", ["true", "false"]) == "true"
         events = selectors.access_log(actor=request.user, patient_id=pk, own=own)
-        page = page_of(events, **page_params(request))
+        page = page_of(events, by_id=True, **page_params(request))  # a long-read record: a long log
         data = self.get_serializer(page.object_list, many=True).data
         return page_response(request, page, data)
 

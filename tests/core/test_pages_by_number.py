@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core import lists
 from core.roles import Role
 from files.models import StoredFile
 from tests.conftest import bearer_client
@@ -111,19 +112,56 @@ def test_api_page_typed_by_number_shows_its_rows_skipping_ids_alone(staff, patie
     assert not joined_past_offset(read)
 
 
-def test_documents_page_typed_by_number_in_the_browser(client, staff, patients):
+def test_a_patients_access_log_page_typed_by_number(staff, patients):
+    """Every read of a record is in its log, reading the log too (newest first): the page read
+    second starts one row further on than the same rows in the first read."""
+    admin = bearer_client(staff[Role.ADMIN])
+    nurse = bearer_client(staff[Role.NURSE])
+    for _ in range(ROWS):
+        assert nurse.get(f"/api/v1/patients/{patients[0].pk}/").status_code == 200
+    url = f"/api/v1/patients/{patients[0].pk}/access-log/"
+    every = admin.get(url, {"page_size": 20}).json()["results"]
+
+    with CaptureQueriesContext(connection) as read:
+        third = admin.get(url, {"page": 3, "page_size": 2})
+
+    assert third.status_code == 200, third.content
+    assert third.json()["results"] == every[3:5]
+    assert not joined_past_offset(read)
+
+
+def test_documents_page_typed_by_number_in_the_html_list(client, staff, patients):
+    """Page 2 of 4 is in the list's first half: cut by OFFSET (the second half is read from
+    the end, core.lists.Walk)."""
     documents(staff, patients)
     client.force_login(staff[Role.CLINICIAN])
     every = linked_ids(client.get("/files/", {"page_size": ROWS}), "/files/")
 
     with CaptureQueriesContext(connection) as read:
-        third = client.get("/files/", {"page": 3, "page_size": 2})
+        second = client.get("/files/", {"page": 2, "page_size": 2})
 
-    assert linked_ids(third, "/files/") == every[4:6]
-    shown = third.content.decode()
-    for stored in StoredFile.objects.filter(pk__in=every[4:6]).select_related("patient"):
+    assert linked_ids(second, "/files/") == every[2:4]
+    shown = second.content.decode()
+    for stored in StoredFile.objects.filter(pk__in=every[2:4]).select_related("patient"):
         assert stored.title in shown and stored.patient.first_name in shown
+    assert any("OFFSET" in q["sql"] or "$skip" in q["sql"] for q in read.captured_queries)
     assert not joined_past_offset(read)
+
+
+def test_page_1_and_the_pages_after_it_show_one_count(staff, patients, monkeypatch):
+    """Past the exact count's limit a list says "about N", N counted at most every 10 minutes:
+    the pages read by id share page 1's count rather than taking their own."""
+    monkeypatch.setattr(lists, "EXACT_COUNT_UP_TO", 3)
+    url = threads(staff, patients)
+    api = bearer_client(staff[Role.CLINICIAN])
+    first = api.get(url, {"page_size": 2}).json()
+
+    with CaptureQueriesContext(connection) as read:
+        third = api.get(url, {"page": 3, "page_size": 2}).json()
+
+    assert (first["count"], first["count_estimated"]) == (ROWS, True)
+    assert (third["count"], third["count_estimated"]) == (ROWS, True)
+    assert not [q for q in read.captured_queries if "__count" in q["sql"]]  # none counted
 
 
 def test_a_page_past_the_end_is_still_a_404_in_the_api(staff, patients):
@@ -132,3 +170,18 @@ def test_a_page_past_the_end_is_still_a_404_in_the_api(staff, patients):
 
     assert api.get(url, {"page": 4, "page_size": 2}).json()["results"] != []
     assert api.get(url, {"page": 5, "page_size": 2}).status_code == 404
+
+
+@pytest.mark.parametrize(("page", "status"), [(2, 404), (1000, 404), (0, 400)])
+def test_a_search_that_finds_nothing_has_no_page_but_the_first(staff, patients, page, status):
+    """A rare word no note holds is looked up in the word index and finds no ids: page 1 says
+    so, a page after it is a 404 (it was a 500: the count of "none of these ids" has no SQL),
+    and page 0 a 400."""
+    url = notes(staff, patients)
+    api = bearer_client(staff[Role.CLINICIAN])
+
+    first = api.get(url, {"search": "salbutamol"})
+    other = api.get(url, {"search": "salbutamol", "page": page})
+
+    assert (first.status_code, first.json()["count"], first.json()["results"]) == (200, 0, [])
+    assert other.status_code == status, other.content
