@@ -213,7 +213,7 @@ def appointment_page(*, actor, number=1, per_page: int = PER_PAGE, strict=False,
         strict=strict,
         # A clinic's appointments are counted up to 10,000, then "about"; a patient's exactly.
         estimate_count=not filters.get("patient"),
-        by_id=True,
+        by_id=not filters.get("patient"),
         on_page=audited_by_patient(actor=actor, detail=gettext_noop("appointments")),
     )
 

@@ -224,6 +224,7 @@ def file_page(
         mark_duplicates(rows)
 
     patient, target = filters.get("patient"), filters.get("target")
+    across_clinic = patient is None and target is None
     page = page_of(
         files,
         number=number,
@@ -231,8 +232,8 @@ def file_page(
         strict=strict,
         on_page=on_page,
         walk=None if strict else Walk(after=after, before=before),
-        estimate_count=patient is None and target is None,
-        by_id=True,
+        estimate_count=across_clinic,
+        by_id=across_clinic,
     )
     patient_id = patient.pk if patient is not None else getattr(target, "patient_id", None)
     if not page.object_list and patient_id:

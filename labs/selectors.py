@@ -167,7 +167,7 @@ def order_page(
         strict=strict,
         walk=None if strict else Walk(after=after, before=before),
         estimate_count=filters.get("patient_id") is None,  # as result_page
-        by_id=True,
+        by_id=filters.get("patient_id") is None,
         on_page=audited_by_patient(actor=actor, detail=gettext_noop("lab orders")),
     )
 
@@ -273,7 +273,7 @@ def result_page(
         # Across the clinic: counted up to 10,000, then "about" (1,000,000 final results took
         # 60-90 ms to count on every page).
         estimate_count=filters.get("patient_id") is None,
-        by_id=True,
+        by_id=filters.get("patient_id") is None,
         on_page=audited_by_patient(actor=actor, detail=gettext_noop("lab results")),
     )
 

@@ -183,7 +183,7 @@ def thread_page(*, actor, number=1, per_page: int = PER_PAGE, strict: bool = Fal
         # every list that can hold a whole clinic (an exact count took 67 ms a page); one
         # patient's are counted.
         estimate_count=not filters.get("patient"),
-        by_id=True,
+        by_id=not filters.get("patient"),
         on_page=audited_by_patient(actor=actor, detail=gettext_noop("messages")),
     )
     with_unread(actor, page.object_list)

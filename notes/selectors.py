@@ -272,7 +272,7 @@ def note_page(
         strict=strict,
         estimate_count=patient is None,
         estimate=estimate,
-        by_id=True,
+        by_id=patient is None,
     )
     return NotePage(page, patient, searched_from)
 

@@ -135,7 +135,7 @@ def enrollment_page(
         per_page=per_page,
         strict=strict,
         walk=Walk(after=after, before=before) if walked else None,
-        by_id=True,
+        by_id=not filters.get("patient"),
         on_page=audited_by_patient(actor=actor, detail=gettext_noop("programme enrolments")),
     )
 

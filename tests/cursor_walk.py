@@ -60,7 +60,21 @@ def queries_of_deep_pages(client, url, pages: int = 3, **params) -> list[int]:
 
 def skipped(read: CaptureQueriesContext) -> bool:
     """Whether a request reached its rows past an OFFSET (SQLite) or a `$skip` (MongoDB)."""
-    return any("OFFSET" in q["sql"] or "$skip" in q["sql"] for q in read.captured_queries)
+    return any(_skips(q["sql"]) for q in read.captured_queries)
+
+
+def joined_past_offset(read: CaptureQueriesContext) -> list[str]:
+    """The queries that skip rows (OFFSET, `$skip`) while joining another table (JOIN,
+    `$lookup`) to each of them."""
+    return [
+        q["sql"]
+        for q in read.captured_queries
+        if _skips(q["sql"]) and ("JOIN" in q["sql"] or "$lookup" in q["sql"])
+    ]
+
+
+def _skips(sql: str) -> bool:
+    return "OFFSET" in sql or "$skip" in sql
 
 
 def follow_next(client, base: str, page, ids) -> tuple[list[list[str]], object, list[tuple]]:
