@@ -250,11 +250,12 @@ def page_of(
     and then read by id (as keyset_page's; not with a `load` of the caller's): an OFFSET
     otherwise joins every row it skips (the clinic's documents, page 4,000 typed by its
     number: 100,000 rows joined to their patient and uploader). Page 1 is read whole: one
-    query, where the ids would add one.
+    query, where the ids would add one. For a list that can hold a clinic: one patient's
+    pages skip a few rows, and the ids would cost a query more for nothing.
     """
     if by_id and load is not None:
         raise ValueError("page_of: by_id reads the page's rows itself; give it no `load`.")
-    if by_id and not _first(number):
+    if by_id and not is_first_page(number):
         load, queryset = loaded_by_id(queryset), ids_only(queryset)
     if estimate is not None:
         paginator = EstimatingPaginator(queryset, per_page, estimate=estimate, counted=counted)
@@ -276,9 +277,9 @@ def page_of(
     return page
 
 
-def _first(number) -> bool:
+def is_first_page(number) -> bool:
     """Whether a page number asks for page 1 (none does too). Any other, malformed or out of
-    range, may be answered with the last page: an HTML list's `?page=0` is."""
+    range, may be answered with the last page, by OFFSET: an HTML list's `?page=0` is."""
     return number in (None, "", 1, "1")
 
 

@@ -36,6 +36,7 @@ from core.lists import (
     audited_by_patient,
     cached_for,
     count_up_to,
+    is_first_page,
     keyset_page,
     loaded_by_id,
     page_of,
@@ -300,10 +301,7 @@ def patient_page(
     the API serialises them; joined only for the page's 25 rows, never for every match before
     the sort). `after` / `before`: the HTML list's Next / Previous cursors (core.lists.Walk): a
     deep page costs what page 1 does."""
-    try:  # a page past the first reached by its number, not a cursor: read by OFFSET
-        jumped = int(number) > 1 and not (after or before)
-    except (TypeError, ValueError):  # none (page 1), or one the paginator will refuse
-        jumped = False
+    jumped = not is_first_page(number) and not (after or before)  # read by OFFSET
     patients, counted = _listed(actor, search, status, sort, may_walk=not jumped)
     detail = _list_detail(search)
     order = SORTS.get(sort, SORTS["name"])
