@@ -252,7 +252,7 @@ def detail_label(detail: str, object_type: str) -> str:
     stored in English (marked with gettext_noop) and translated here."""
     model = _model_of(object_type)
     if model is None:
-        return "; ".join(gettext(part) for part in detail.split("; "))
+        return "; ".join(_writers_words(part) for part in detail.split("; "))
     fields = {field.name: field for field in model._meta.fields}
     parts = []
     for part in detail.split("; "):
@@ -262,7 +262,7 @@ def detail_label(detail: str, object_type: str) -> str:
             name, equals, value = item.partition("=")
             field = fields.get(name)
             if field is None:
-                parts.append(gettext(part))  # its writer's words, marked with gettext_noop
+                parts.append(_writers_words(part))
                 break
             choices = {str(key): label for key, label in field.flatchoices}
             if isinstance(field, BooleanField):
@@ -273,3 +273,13 @@ def detail_label(detail: str, object_type: str) -> str:
         else:
             parts.append((gettext(prefix) if prefix else "") + colon + ", ".join(labels))
     return "; ".join(parts)
+
+
+def _writers_words(part: str) -> str:
+    """A service's words, marked with gettext_noop. Words followed by what a user typed
+    ("header search: smi", "archived: moved abroad") translate their words alone."""
+    translated = gettext(part)
+    words, colon, typed = part.partition(": ")
+    if translated != part or not colon:
+        return translated
+    return gettext(words) + colon + typed

@@ -210,7 +210,8 @@ def _names_checked(word: str) -> Q:
 def _list_detail(search: str) -> str:
     """A list page's audit detail: the list, and the words searched."""
     words = search.strip()
-    return gettext_noop("patient list") + (f"; search: {words}" if words else "")
+    searched = "; " + gettext_noop("search") + ": " + words if words else ""
+    return gettext_noop("patient list") + searched
 
 
 def patient_list(
@@ -436,7 +437,9 @@ def header_search(*, actor, query: str, limit: int = RECENT_KEPT) -> list[Patien
     """The header's as-you-type results: active patients first by name, audited per patient."""
     patients = list(patient_list(actor=actor, search=query[:100])[:limit])
     audit_patients_read(
-        actor=actor, patient_ids=[p.pk for p in patients], detail=f"header search: {query[:100]}"
+        actor=actor,
+        patient_ids=[p.pk for p in patients],
+        detail=gettext_noop("header search") + ": " + query[:100],
     )
     return patients
 

@@ -98,6 +98,30 @@ def test_archiving_and_the_allergy_status_read_in_words(api_as, staff, admin_use
     assert "_" not in shown["allergy_status=no_known_allergies"]
 
 
+def test_a_search_and_a_reason_read_in_the_readers_language_as_typed(
+    client, api_as, staff, admin_user, patient
+):
+    """The service's words translated, what the user typed as they typed it."""
+    admin_user.language = "es"
+    admin_user.save()
+    nurse = staff[Role.NURSE]
+    client.force_login(nurse)
+    assert client.get("/patients/search/", {"q": "Love"}).status_code == 200
+    assert api_as(nurse).get(f"{API}/", {"search": "Lovelace"}).status_code == 200
+    services.patient_set_archived(
+        actor=admin_user, patient=patient, archived=True, reason="Moved abroad: no forwarding"
+    )
+
+    rows = api_as(admin_user).get(log_url(patient)).json()["results"]
+
+    shown = {row["detail"]: row["detail_label"] for row in rows}
+    assert shown["header search: Love"] == "búsqueda en la cabecera: Love"
+    assert shown["patient list; search: Lovelace"] == "lista de pacientes; búsqueda: Lovelace"
+    assert shown["archived: Moved abroad: no forwarding"] == (
+        "archivado: Moved abroad: no forwarding"
+    )
+
+
 def test_patient_sees_who_read_their_record(api_as, clinician, patient):
     me = portal_user(patient)
     api_as(clinician).get(f"{API}/{patient.pk}/fhir")
