@@ -16,16 +16,19 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
-from django.db import IntegrityError, models
+from django.db import IntegrityError, connection, models
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import AuditChain, AuditEvent
+from core.transactions import unit
 
 GENESIS = "0" * 64
 PLATFORM = "platform"  # the chain of rows that belong to no clinic
 LEASE = timedelta(minutes=5)
 BATCH = 2000
+# Rows sealed in one unit: on SQLite 200 hold the write lock ~2 ms, not a page's writes' wait.
+WRITTEN_TOGETHER = 200
 
 
 def chain_key(clinic_id) -> str:
@@ -75,26 +78,60 @@ def _lease(key: str) -> AuditChain | None:
 
 
 def _seal_chain(key: str, batch: int) -> int:
+    """Up to `batch` of the chain's unsealed rows, oldest first, sealed WRITTEN_TOGETHER at a
+    time: each such run and the chain's head in one unit, so a sealer stopped half-way leaves
+    the head where its rows end (SQL; a standalone MongoDB server has no units)."""
     head = _lease(key)
     if head is None:
         return 0
-    seq, prev_hash = head.seq, head.head_hash or GENESIS
-    sealed = 0
+    seq, prev_hash, sealed = head.seq, head.head_hash or GENESIS, 0
     try:
-        rows = _rows_of(key).filter(seq__isnull=True).order_by("created_at", "id")[:batch]
-        for row in rows:
-            digest = row_digest(row, seq=seq + 1, prev_hash=prev_hash)
-            # The one write to a stored audit row, past its model's guard: only while unsealed.
-            written = (
-                models.QuerySet(AuditEvent)
-                .filter(pk=row.pk, seq__isnull=True)
-                .update(seq=seq + 1, prev_hash=prev_hash, row_hash=digest)
-            )
-            if written:
-                seq, prev_hash, sealed = seq + 1, digest, sealed + 1
+        rows = list(_rows_of(key).filter(seq__isnull=True).order_by("created_at", "id")[:batch])
+        for start in range(0, len(rows), WRITTEN_TOGETHER):
+            run = rows[start : start + WRITTEN_TOGETHER]
+            for row in run:
+                seq += 1
+                row.seq, row.prev_hash = seq, prev_hash
+                row.row_hash = prev_hash = row_digest(row, seq=seq, prev_hash=prev_hash)
+            try:
+                with unit():
+                    if _write_seals(run) != len(run):
+                        raise _Taken
+                    AuditChain.objects.filter(pk=key).update(seq=seq, head_hash=prev_hash)
+            except _Taken:
+                break
+            sealed += len(run)
     finally:
-        AuditChain.objects.filter(pk=key).update(seq=seq, head_hash=prev_hash, lease_until=None)
+        AuditChain.objects.filter(pk=key).update(lease_until=None)
     return sealed
+
+
+class _Taken(Exception):
+    """Rows of a run were sealed meanwhile by a sealer whose lease this one outlived: the
+    run is not written (its unit rolls back) and this sealer stops."""
+
+
+def _write_seals(rows) -> int:
+    """The one write to a stored audit row, past its model's guard, and only while unsealed:
+    how many of `rows` it sealed. On SQLite one executemany: 37,000 rows a second, where the
+    ORM's update of each row (compiled each time) sealed 5,200 in a unit and 1,200-1,600 each
+    committed alone, fewer than busy pages write."""
+    if connection.vendor != "sqlite":
+        unsealed = models.QuerySet(AuditEvent).filter(seq__isnull=True)
+        return sum(
+            unsealed.filter(pk=row.pk).update(
+                seq=row.seq, prev_hash=row.prev_hash, row_hash=row.row_hash
+            )
+            for row in rows
+        )
+    quote, column = connection.ops.quote_name, AuditEvent._meta.get_field
+    sql = "UPDATE {} SET {} = %s, {} = %s, {} = %s WHERE {} = %s AND {} IS NULL".format(  # noqa: S608 (names from the model, quoted)
+        quote(AuditEvent._meta.db_table),
+        *(quote(column(name).column) for name in ("seq", "prev_hash", "row_hash", "id", "seq")),
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(row.seq, row.prev_hash, row.row_hash, row.pk) for row in rows])
+        return cursor.rowcount
 
 
 def seal(batch: int = BATCH) -> int:

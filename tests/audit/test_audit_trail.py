@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from accounts import audit_chain
-from accounts.models import AuditEvent, User
+from accounts.models import AuditChain, AuditEvent, User
 from core import reconcile
 from core.audit import audit
 from core.roles import Role
@@ -175,6 +175,72 @@ def test_a_chain_another_sealer_holds_is_left_to_it(clinician):
     assert held is not None
     assert audit_chain.seal() == 0
     assert AuditEvent.objects.filter(seq__isnull=True).count() == 2
+
+
+def test_a_batch_is_sealed_in_runs_that_continue_one_chain(monkeypatch, clinician):
+    monkeypatch.setattr(audit_chain, "WRITTEN_TOGETHER", 2)
+    write_rows(clinician, 5)
+
+    assert audit_chain.seal() == 5
+
+    head = AuditChain.objects.get(pk=clinician.clinic_id)
+    rows = list(AuditEvent.objects.filter(clinic_id=clinician.clinic_id).order_by("seq"))
+    assert [r.seq for r in rows] == [1, 2, 3, 4, 5]
+    assert (head.seq, head.head_hash, head.lease_until) == (5, rows[-1].row_hash, None)
+    ok, report = verify_output()
+    assert ok, report
+
+
+atomic_backend = pytest.mark.skipif(
+    connection.vendor == "mongodb",
+    reason="the CongoDB stand-in is not a replica set: MongoDB units are not atomic there",
+)
+
+
+@atomic_backend
+def test_a_sealer_that_fails_half_way_leaves_the_head_where_its_sealed_rows_end(
+    monkeypatch, clinician
+):
+    monkeypatch.setattr(audit_chain, "WRITTEN_TOGETHER", 2)
+    write_rows(clinician, 5)
+    runs, write = [], audit_chain._write_seals
+
+    def fails_on_the_second_run(rows):
+        runs.append(rows)
+        written = write(rows)
+        if len(runs) == 2:  # written, then the process fails before its unit commits
+            raise RuntimeError("worker lost")
+        return written
+
+    monkeypatch.setattr(audit_chain, "_write_seals", fails_on_the_second_run)
+    with pytest.raises(RuntimeError):
+        audit_chain.seal()
+
+    assert AuditEvent.objects.filter(seq__isnull=False).count() == 2
+    assert AuditChain.objects.get(pk=clinician.clinic_id).seq == 2
+    monkeypatch.setattr(audit_chain, "_write_seals", write)
+    ok, report = verify_output()  # the next seal goes on from there
+    assert ok, report
+    assert not AuditEvent.objects.filter(seq__isnull=True).exists()
+
+
+@atomic_backend
+def test_a_run_another_sealer_reached_first_is_left_to_it(monkeypatch, clinician):
+    """A sealer that outlived its lease finds a row of its run sealed by the next one: it
+    writes none of that run, so the chain holds one row per place."""
+    rows = write_rows(clinician, 3)
+    digest = audit_chain.row_digest
+
+    def another_sealer_meanwhile(row, **link):
+        if row.pk == rows[1].pk:
+            raw_rows().filter(pk=row.pk).update(seq=1, prev_hash=audit_chain.GENESIS)
+        return digest(row, **link)
+
+    monkeypatch.setattr(audit_chain, "row_digest", another_sealer_meanwhile)
+
+    assert audit_chain.seal() == 0
+    assert AuditEvent.objects.filter(seq__isnull=False).count() == 1
+    assert AuditChain.objects.get(pk=clinician.clinic_id).seq == 0
 
 
 @pytest.mark.django_db
