@@ -13,6 +13,7 @@ advances a chain. A row can be altered undetectably only in the seconds before i
 import contextlib
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
@@ -28,8 +29,13 @@ GENESIS = "0" * 64
 PLATFORM = "platform"  # the chain of rows that belong to no clinic
 LEASE = timedelta(minutes=5)
 BATCH = 2000
-# Rows sealed in one unit: on SQLite 200 hold the write lock ~2 ms, not a page's writes' wait.
-WRITTEN_TOGETHER = 200
+# Rows sealed in one unit (SQLite holds its one write lock ~1 ms for 50).
+WRITTEN_TOGETHER = 50
+# On SQLite, after each unit the sealer waits this many times as long as the unit took. A
+# waiting writer retries the lock after sleeps of up to 100 ms (SQLite's busy handler), so a
+# sealer taking it back at once kept the pages' audit writes waiting: the busy provider's week
+# reached 848 ms at p99 under a sealer with no pause, 281-301 with it (299-329 with no sealer).
+WRITE_LOCK_LEFT_FREE = 2
 
 
 def chain_key(clinic_id) -> str:
@@ -81,7 +87,8 @@ def _lease(key: str) -> AuditChain | None:
 def _seal_chain(key: str, batch: int) -> int:
     """Up to `batch` of the chain's unsealed rows, oldest first, sealed WRITTEN_TOGETHER at a
     time: each such run and the chain's head in one unit, so a sealer stopped half-way leaves
-    the head where its rows end (SQL; a standalone MongoDB server has no units)."""
+    the head where its rows end (SQL; a standalone MongoDB server has no units). On SQLite
+    the write lock is then left free for the pages (WRITE_LOCK_LEFT_FREE)."""
     head = _lease(key)
     if head is None:
         return 0
@@ -94,6 +101,7 @@ def _seal_chain(key: str, batch: int) -> int:
                 seq += 1
                 row.seq, row.prev_hash = seq, prev_hash
                 row.row_hash = prev_hash = row_digest(row, seq=seq, prev_hash=prev_hash)
+            began = time.monotonic()
             try:
                 with unit():
                     if _write_seals(run) != len(run):
@@ -102,6 +110,8 @@ def _seal_chain(key: str, batch: int) -> int:
             except _Taken:
                 break
             sealed += len(run)
+            if connection.vendor == "sqlite":
+                time.sleep((time.monotonic() - began) * WRITE_LOCK_LEFT_FREE)
     finally:
         AuditChain.objects.filter(pk=key).update(lease_until=None)
     return sealed
@@ -115,9 +125,9 @@ class _Taken(Exception):
 def _write_seals(rows) -> int:
     """The one write to a stored audit row, past its model's guard, and only while unsealed:
     how many of `rows` it sealed. MongoDB: one bulk write a run (the ORM's update of each row,
-    a round trip each: 196 rows a second on the test suite's stand-in, 960 so). SQL: one
-    statement a row, compiled once (SQLite: the ORM's update of each row, compiled each time,
-    sealed 2,000 a second, fewer than one process's pages write; this 11,000-12,000. An
+    a round trip each: 196 rows a second on the test suite's stand-in, 1,100 so). SQL: one
+    statement a row, compiled once (on SQLite 10,500-12,000 rows a second before the pause
+    between units, where the ORM's update of each row, compiled each time, sealed 2,000; an
     executemany would reach 17,000-22,000, but its rowcount is each driver's own)."""
     fields = AuditEvent._meta.get_field
     table, pk, seq, prev_hash, row_hash = (

@@ -191,6 +191,22 @@ def test_a_batch_is_sealed_in_runs_that_continue_one_chain(monkeypatch, clinicia
     assert ok, report
 
 
+def test_on_sqlite_the_sealer_leaves_the_write_lock_free_between_units(monkeypatch, clinician):
+    """SQLite has one write lock, and a page waiting for it retries after sleeps of up to
+    100 ms: a sealer taking it back at once kept the busiest pages waiting."""
+    monkeypatch.setattr(audit_chain, "WRITTEN_TOGETHER", 2)
+    pauses = []
+    monkeypatch.setattr(audit_chain.time, "sleep", pauses.append)
+    write_rows(clinician, 5)
+
+    assert audit_chain.seal() == 5
+
+    if connection.vendor == "sqlite":
+        assert len(pauses) == 3 and all(pause > 0 for pause in pauses)  # one a unit
+    else:
+        assert pauses == []  # MongoDB locks documents, not the database
+
+
 atomic_backend = pytest.mark.skipif(
     connection.vendor == "mongodb",
     reason="the CongoDB stand-in is not a replica set: MongoDB units are not atomic there",
