@@ -13,6 +13,7 @@ advances a chain. A row can be altered undetectably only in the seconds before i
 import contextlib
 import hashlib
 import json
+import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, timedelta
@@ -20,10 +21,11 @@ from datetime import UTC, timedelta
 from django.db import IntegrityError, connection
 from django.db.models import Q
 from django.utils import timezone
-from pymongo import UpdateOne
 
 from accounts.models import AuditChain, AuditEvent
 from core.transactions import unit
+
+logger = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 PLATFORM = "platform"  # the chain of rows that belong to no clinic
@@ -86,13 +88,15 @@ def _lease(key: str) -> AuditChain | None:
 
 def _seal_chain(key: str, batch: int) -> int:
     """Up to `batch` of the chain's unsealed rows, oldest first, sealed WRITTEN_TOGETHER at a
-    time: each such run and the chain's head in one unit, so a sealer stopped half-way leaves
-    the head where its rows end (SQL; a standalone MongoDB server has no units). On SQLite
-    the write lock is then left free for the pages (WRITE_LOCK_LEFT_FREE)."""
+    time. Each run and the chain's head are one unit, the head moved only from where this
+    sealer last left it: a sealer stopped half-way leaves the head where its sealed rows end,
+    and one that outlived its lease writes nothing over its successor's. A standalone MongoDB
+    server has no units; there the next sealer catches the head up with rows sealed past it."""
     head = _lease(key)
     if head is None:
         return 0
-    seq, prev_hash, sealed = head.seq, head.head_hash or GENESIS, 0
+    stored, sealed = head.seq, 0
+    seq, prev_hash = _chain_end(key, head)
     try:
         rows = list(_rows_of(key).filter(seq__isnull=True).order_by("created_at", "id")[:batch])
         for start in range(0, len(rows), WRITTEN_TOGETHER):
@@ -100,26 +104,48 @@ def _seal_chain(key: str, batch: int) -> int:
             for row in run:
                 seq += 1
                 row.seq, row.prev_hash = seq, prev_hash
-                row.row_hash = prev_hash = row_digest(row, seq=seq, prev_hash=prev_hash)
+                row.row_hash = row_digest(row, seq=seq, prev_hash=prev_hash)
+                prev_hash = row.row_hash
             began = time.monotonic()
             try:
-                with unit():
+                with unit():  # the rows first: without units, a stop between leaves them ahead
                     if _write_seals(run) != len(run):
                         raise _Taken
-                    AuditChain.objects.filter(pk=key).update(seq=seq, head_hash=prev_hash)
+                    moved = AuditChain.objects.filter(pk=key, seq=stored)
+                    if not moved.update(seq=seq, head_hash=prev_hash):
+                        raise _Taken
             except _Taken:
+                logger.warning(
+                    "Audit chain %s: another sealer wrote it meanwhile; left to it.", key
+                )
                 break
-            sealed += len(run)
-            if connection.vendor == "sqlite":
-                time.sleep((time.monotonic() - began) * WRITE_LOCK_LEFT_FREE)
+            stored, sealed = seq, sealed + len(run)
+            if start + WRITTEN_TOGETHER < len(rows):
+                _leave_write_lock_free(time.monotonic() - began)
     finally:
-        AuditChain.objects.filter(pk=key).update(lease_until=None)
+        AuditChain.objects.filter(pk=key, lease_until=head.lease_until).update(lease_until=None)
     return sealed
 
 
+def _chain_end(key: str, head: AuditChain) -> tuple[int, str]:
+    """The last sealed row's number and hash: the head's, or a row's sealed past it by a
+    sealer that stopped between its rows and the head (possible only without units)."""
+    last = _rows_of(key).filter(seq__gt=head.seq).order_by("-seq").first()
+    if last is None:
+        return head.seq, head.head_hash or GENESIS
+    return last.seq, last.row_hash
+
+
+def _leave_write_lock_free(held: float) -> None:
+    """On SQLite, wait WRITE_LOCK_LEFT_FREE times as long as the lock was held; not inside an
+    outer transaction, which keeps the lock all along."""
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        time.sleep(held * WRITE_LOCK_LEFT_FREE)
+
+
 class _Taken(Exception):
-    """Rows of a run were sealed meanwhile by a sealer whose lease this one outlived: the
-    run is not written (its unit rolls back) and this sealer stops."""
+    """Rows of a run, or the chain's head, were written meanwhile by another sealer (this one
+    outlived its lease): the run is not written (its unit rolls back) and this sealer stops."""
 
 
 def _write_seals(rows) -> int:
@@ -135,6 +161,8 @@ def _write_seals(rows) -> int:
         *(fields(name).column for name in ("id", "seq", "prev_hash", "row_hash")),
     )
     if connection.vendor == "mongodb":
+        from pymongo import UpdateOne
+
         sealed = connection.get_collection(table).bulk_write(
             [
                 UpdateOne(
@@ -145,7 +173,7 @@ def _write_seals(rows) -> int:
             ],
             session=connection.session,  # the unit's transaction, on a replica set
         )
-        return sealed.modified_count
+        return sealed.matched_count
     quote = connection.ops.quote_name
     sql = "UPDATE {} SET {} = %s, {} = %s, {} = %s WHERE {} = %s AND {} IS NULL".format(  # noqa: S608 (names from the model, quoted)
         *(quote(name) for name in (table, seq, prev_hash, row_hash, pk, seq))

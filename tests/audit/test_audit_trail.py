@@ -2,6 +2,8 @@
 users kept (deactivated) once the trail names them, widgets audited, refusals not views."""
 
 import io
+import time
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.admin.sites import site
@@ -191,20 +193,50 @@ def test_a_batch_is_sealed_in_runs_that_continue_one_chain(monkeypatch, clinicia
     assert ok, report
 
 
+@pytest.mark.django_db(transaction=True)  # inside a test's transaction the lock is held all along
 def test_on_sqlite_the_sealer_leaves_the_write_lock_free_between_units(monkeypatch, clinician):
     """SQLite has one write lock, and a page waiting for it retries after sleeps of up to
     100 ms: a sealer taking it back at once kept the busiest pages waiting."""
     monkeypatch.setattr(audit_chain, "WRITTEN_TOGETHER", 2)
     pauses = []
-    monkeypatch.setattr(audit_chain.time, "sleep", pauses.append)
+    monkeypatch.setattr(
+        audit_chain, "time", SimpleNamespace(monotonic=time.monotonic, sleep=pauses.append)
+    )
     write_rows(clinician, 5)
 
     assert audit_chain.seal() == 5
 
     if connection.vendor == "sqlite":
-        assert len(pauses) == 3 and all(pause > 0 for pause in pauses)  # one a unit
+        assert len(pauses) == 2 and all(pause > 0 for pause in pauses)  # between the 3 units
     else:
         assert pauses == []  # MongoDB locks documents, not the database
+
+
+def test_a_row_already_sealed_is_not_sealed_again(clinician):
+    """How a sealer learns that another got there first, on every backend."""
+    first, second = write_rows(clinician, 2)
+    raw_rows().filter(pk=first.pk).update(seq=1, prev_hash=audit_chain.GENESIS, row_hash="a")
+    for n, row in enumerate((first, second), start=7):
+        row.seq, row.prev_hash, row.row_hash = n, "b", "c"
+
+    assert audit_chain._write_seals([first, second]) == 1
+
+    assert [r.seq for r in AuditEvent.objects.order_by("created_at", "id")] == [1, 8]
+
+
+def test_rows_sealed_past_the_head_are_caught_up_with(clinician):
+    """A sealer stopped between its rows and the chain's head, as on a MongoDB server with no
+    transactions: the next one goes on after the rows, not from the head again."""
+    write_rows(clinician, 3)
+    audit_chain.seal()
+    AuditChain.objects.filter(pk=clinician.clinic_id).update(seq=1, head_hash="")  # left behind
+    write_rows(clinician, 2)
+
+    assert audit_chain.seal() == 2
+
+    assert AuditChain.objects.get(pk=clinician.clinic_id).seq == 5
+    ok, report = verify_output()
+    assert ok, report
 
 
 atomic_backend = pytest.mark.skipif(
@@ -238,6 +270,33 @@ def test_a_sealer_that_fails_half_way_leaves_the_head_where_its_sealed_rows_end(
     ok, report = verify_output()  # the next seal goes on from there
     assert ok, report
     assert not AuditEvent.objects.filter(seq__isnull=True).exists()
+
+
+@atomic_backend
+def test_a_sealer_whose_head_another_moved_writes_none_of_its_run(monkeypatch, clinician):
+    """Its lease outlived, it read the head before its successor sealed rows: its numbers are
+    taken, so it writes nothing."""
+    rows = write_rows(clinician, 4)
+    lease = audit_chain._lease
+
+    def successor_seals_first(key):
+        head = lease(key)
+        AuditChain.objects.filter(pk=key).update(lease_until=None)
+        monkeypatch.setattr(audit_chain, "_lease", lease)
+        audit_chain._seal_chain(key, 2)  # the successor seals the two oldest
+        return head  # the stale head, seq 0
+
+    monkeypatch.setattr(audit_chain, "_lease", successor_seals_first)
+
+    assert audit_chain._seal_chain(clinician.clinic_id, 10) == 0
+
+    monkeypatch.undo()
+    assert AuditChain.objects.get(pk=clinician.clinic_id).seq == 2
+    assert set(AuditEvent.objects.filter(seq__isnull=True).values_list("pk", flat=True)) == {
+        row.pk for row in rows[2:]
+    }
+    ok, report = verify_output()
+    assert ok, report
 
 
 @atomic_backend
