@@ -206,14 +206,15 @@ def appointment_list(
 
 def appointment_page(*, actor, number=1, per_page: int = PER_PAGE, strict=False, **filters):
     """One page of `appointment_list`, audited as one 'view' row per patient shown."""
+    across_clinic = not filters.get("patient")
     return page_of(
         appointment_list(actor=actor, **filters),
         number=number,
         per_page=per_page,
         strict=strict,
         # A clinic's appointments are counted up to 10,000, then "about"; a patient's exactly.
-        estimate_count=not filters.get("patient"),
-        by_id=not filters.get("patient"),
+        estimate_count=across_clinic,
+        by_id=across_clinic,
         on_page=audited_by_patient(actor=actor, detail=gettext_noop("appointments")),
     )
 

@@ -251,7 +251,8 @@ def page_of(
     otherwise joins every row it skips (the clinic's documents, page 4,000 typed by its
     number: 100,000 rows joined to their patient and uploader). Page 1 is read whole: one
     query, where the ids would add one. For a list that can hold a clinic: one patient's
-    pages skip a few rows, and the ids would cost a query more for nothing.
+    pages skip a few rows, and the ids would cost a query more for nothing (but a patient's
+    access log, a row for every read of the record, can run to thousands).
     """
     if by_id and load is not None:
         raise ValueError("page_of: by_id reads the page's rows itself; give it no `load`.")

@@ -174,6 +174,7 @@ def unread_in(user, thread, state) -> int:
 def thread_page(*, actor, number=1, per_page: int = PER_PAGE, strict: bool = False, **filters):
     """One page of threads (each with `unread`), one audited 'view' row per patient shown."""
     threads = thread_list(actor=actor, **filters).select_related("patient", "assigned_to")
+    across_clinic = not filters.get("patient")
     page = page_of(
         threads,
         number=number,
@@ -182,8 +183,8 @@ def thread_page(*, actor, number=1, per_page: int = PER_PAGE, strict: bool = Fal
         # The closed tab of a big clinic holds 200,000 threads: counted "about" past 10,000, as
         # every list that can hold a whole clinic (an exact count took 67 ms a page); one
         # patient's are counted.
-        estimate_count=not filters.get("patient"),
-        by_id=not filters.get("patient"),
+        estimate_count=across_clinic,
+        by_id=across_clinic,
         on_page=audited_by_patient(actor=actor, detail=gettext_noop("messages")),
     )
     with_unread(actor, page.object_list)
