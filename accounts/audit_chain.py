@@ -36,7 +36,7 @@ WRITTEN_TOGETHER = 50
 # On SQLite, after each unit the sealer waits this many times as long as the unit took. A
 # waiting writer retries the lock after sleeps of up to 100 ms (SQLite's busy handler), so a
 # sealer taking it back at once kept the pages' audit writes waiting: the busy provider's week
-# reached 848 ms at p99 under a sealer with no pause, 281-301 with it (299-329 with no sealer).
+# reached 848 ms at p99 under a sealer with no pause, 258-301 with it (217-329 with none).
 WRITE_LOCK_LEFT_FREE = 2
 
 
