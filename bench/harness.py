@@ -155,6 +155,15 @@ def start_gunicorn(env: dict, port: int, workers: int, log: Path) -> subprocess.
     raise SystemExit(f"gunicorn did not answer /healthz within 30 s; see {log}")
 
 
+def start_worker(env: dict, log: Path) -> subprocess.Popen:
+    """`manage.py worker`, as `make run` starts it beside gunicorn: the queue and the periodic
+    jobs, the audit trail's sealer among them (it seals the pages' audit rows as they come)."""
+    with log.open("w") as out:
+        return subprocess.Popen(
+            [str(BIN / "python"), "manage.py", "worker"], cwd=ROOT, env=env, stdout=out, stderr=out
+        )
+
+
 def stop(process: subprocess.Popen) -> None:
     process.terminate()
     try:
@@ -344,6 +353,11 @@ def add_run_args(parser, *, requests: int, warmup: int, output: str) -> None:
     parser.add_argument("--db", type=Path, default=RESULTS / "bench.sqlite3")
     parser.add_argument("--skip-seed", action="store_true", help="reuse its rows (still migrated)")
     parser.add_argument("--output", type=Path, default=RESULTS / output)
+    parser.add_argument(
+        "--with-worker",
+        action="store_true",
+        help="run `manage.py worker` beside gunicorn, as `make run` does (the audit sealer)",
+    )
 
 
 def prepare(args, description: str, *seed_args: str) -> tuple[dict, float | None]:
@@ -414,6 +428,7 @@ def run(env: dict, args, scenarios, shown) -> Run:
     load_before = os.getloadavg()
     port = free_port()
     server = start_gunicorn(env, port, args.workers, RESULTS / "gunicorn.log")
+    worker = start_worker(env, RESULTS / "worker.log") if args.with_worker else None
     try:
         html, api = login_headers(port)
         results = []
@@ -439,6 +454,8 @@ def run(env: dict, args, scenarios, shown) -> Run:
             results.append(result)
     finally:
         stop(server)
+        if worker is not None:
+            stop(worker)
     return Run(results, load_before, os.getloadavg())
 
 
@@ -458,7 +475,12 @@ def report(
         f"- When: {time.strftime('%Y-%m-%d %H:%M %Z')}",
         f"- Machine: {machine()}; {versions()}",
         f"- Server: gunicorn, {args.workers} sync workers, DEBUG=False, SQLite "
-        f"({args.db.name}), load generator on the same machine over loopback",
+        f"({args.db.name}), load generator on the same machine over loopback; "
+        + (
+            "`manage.py worker` beside it (the audit sealer and the periodic jobs)"
+            if args.with_worker
+            else "no background worker (the pages' audit rows wait unsealed: `--with-worker`)"
+        ),
         f"- Load average (1 min) before/after: {measured.load_before[0]:.1f} / "
         f"{measured.load_after[0]:.1f} "
         "(other work on the machine skews absolute figures; the ratios hold up better)",
