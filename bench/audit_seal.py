@@ -17,9 +17,8 @@ import time
 
 from accounts import audit_chain
 from accounts.models import AuditEvent, User
+from bench.harness import EMAIL
 from core.audit import audit_patients_read
-
-EMAIL = "clinician@demo.clinic"
 
 
 def main(pages: int = 400, per_page: int = 25) -> None:

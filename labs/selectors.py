@@ -160,14 +160,15 @@ def order_page(
 ) -> Page:  # fmt: skip
     """One page of orders. `after` / `before`: the HTML list's Next / Previous cursors
     (core.lists.Walk): a deep page costs what page 1 does."""
+    across_clinic = filters.get("patient_id") is None
     return page_of(
         order_list(actor=actor, **filters),
         number=number,
         per_page=per_page,
         strict=strict,
         walk=None if strict else Walk(after=after, before=before),
-        estimate_count=filters.get("patient_id") is None,  # as result_page
-        by_id=filters.get("patient_id") is None,
+        estimate_count=across_clinic,  # as result_page
+        by_id=across_clinic,
         on_page=audited_by_patient(actor=actor, detail=gettext_noop("lab orders")),
     )
 
@@ -265,6 +266,7 @@ def result_list(
 def result_page(
     *, actor, number=1, per_page: int = PER_PAGE, strict: bool = False, **filters
 ) -> Page:
+    across_clinic = filters.get("patient_id") is None
     return page_of(
         result_list(actor=actor, **filters),
         number=number,
@@ -272,8 +274,8 @@ def result_page(
         strict=strict,
         # Across the clinic: counted up to 10,000, then "about" (1,000,000 final results took
         # 60-90 ms to count on every page).
-        estimate_count=filters.get("patient_id") is None,
-        by_id=filters.get("patient_id") is None,
+        estimate_count=across_clinic,
+        by_id=across_clinic,
         on_page=audited_by_patient(actor=actor, detail=gettext_noop("lab results")),
     )
 

@@ -18,6 +18,7 @@ from accounts.models import AuditChain, AuditEvent, User
 from core import reconcile
 from core.audit import audit
 from core.roles import Role
+from tests.conftest import atomic_units
 from tests.factories import UserFactory
 from tests.labs.factories import (
     audit_mark,
@@ -239,13 +240,7 @@ def test_rows_sealed_past_the_head_are_caught_up_with(clinician):
     assert ok, report
 
 
-atomic_backend = pytest.mark.skipif(
-    connection.vendor == "mongodb",
-    reason="the CongoDB stand-in is not a replica set: MongoDB units are not atomic there",
-)
-
-
-@atomic_backend
+@atomic_units
 def test_a_sealer_that_fails_half_way_leaves_the_head_where_its_sealed_rows_end(
     monkeypatch, clinician
 ):
@@ -272,7 +267,7 @@ def test_a_sealer_that_fails_half_way_leaves_the_head_where_its_sealed_rows_end(
     assert not AuditEvent.objects.filter(seq__isnull=True).exists()
 
 
-@atomic_backend
+@atomic_units
 def test_a_sealer_whose_head_another_moved_writes_none_of_its_run(monkeypatch, clinician):
     """Its lease outlived, it read the head before its successor sealed rows: its numbers are
     taken, so it writes nothing."""
@@ -299,7 +294,7 @@ def test_a_sealer_whose_head_another_moved_writes_none_of_its_run(monkeypatch, c
     assert ok, report
 
 
-@atomic_backend
+@atomic_units
 def test_a_run_another_sealer_reached_first_is_left_to_it(monkeypatch, clinician):
     """A sealer that outlived its lease finds a row of its run sealed by the next one: it
     writes none of that run, so the chain holds one row per place."""

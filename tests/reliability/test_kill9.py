@@ -21,22 +21,16 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import AuditEvent
 from core.roles import Role
 from labs.models import LabOrder
-from tests.conftest import free_port
+from tests.conftest import atomic_units, free_port
 from tests.labs.factories import install_catalogue, make_patient, panel
 from tests.notifications.conftest import WorkerDatabase
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor == "mongodb",
-        reason="CongoDB is not a replica set: units are not atomic there (see the docstring)",
-    ),
-]
+pytestmark = [atomic_units]  # see the docstring
 REPO = Path(__file__).resolve().parents[2]
 CLIENTS, ORDERS_EACH, KILLS = 6, 12, 3
 PHI = ("Lovelace", "1980-05-17")  # the patient's surname and date of birth

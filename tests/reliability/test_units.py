@@ -12,13 +12,10 @@ from labs import services as lab_services
 from labs.models import LabOrder, LabOrderItem
 from patients.models import Patient
 from patients.services import patient_create
+from tests.conftest import atomic_units
 from tests.labs.factories import GLUCOSE, panel
 
 pytestmark = pytest.mark.django_db
-atomic_backend = pytest.mark.skipif(
-    connection.vendor == "mongodb",
-    reason="the CongoDB stand-in is not a replica set: MongoDB units are not atomic there",
-)
 
 
 class Crash(Exception):
@@ -29,7 +26,7 @@ def crash(*args, **kwargs):
     raise Crash
 
 
-@atomic_backend
+@atomic_units
 def test_an_order_whose_audit_row_fails_leaves_no_order_and_no_items(
     monkeypatch, clinician, clinic, patient, catalogue
 ):
@@ -39,7 +36,7 @@ def test_an_order_whose_audit_row_fails_leaves_no_order_and_no_items(
     assert not LabOrder.objects.exists() and not LabOrderItem.objects.exists()
 
 
-@atomic_backend
+@atomic_units
 def test_an_order_whose_items_fail_is_not_saved(monkeypatch, clinician, patient, catalogue):
     monkeypatch.setattr(LabOrderItem.objects, "bulk_create", crash)
     with pytest.raises(Crash):
@@ -47,7 +44,7 @@ def test_an_order_whose_items_fail_is_not_saved(monkeypatch, clinician, patient,
     assert not LabOrder.objects.exists()
 
 
-@atomic_backend
+@atomic_units
 def test_a_patient_whose_audit_row_fails_is_not_created(monkeypatch, staff):
     monkeypatch.setattr(audit_module.audit_model(), "save", crash)
     with pytest.raises(Crash):
