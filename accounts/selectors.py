@@ -243,13 +243,19 @@ def _type_label(label: str) -> str:
     return model._meta.verbose_name if model is not None else label
 
 
+# The words a service writes before a list of field names ("profile: email, phone"); after
+# any other ("archived: ", "search: ") comes what a user typed, shown as typed even where it
+# is a field's name (a reason "email" is not the E-mail field).
+FIELDS_LISTED_AFTER = {"", "profile", "appointment", "admin"}
+
+
 def detail_label(detail: str, object_type: str) -> str:
     """The detail in the reader's language: services write the record's field names
-    ("date_of_birth, first_name", "is_active=False, role=lab_tech", after a "profile: " or in
-    parts joined by "; "), shown by the field's label and a value by its choice's ("Role: Lab
-    technician"). Only at display: the stored row is hash-chained. A part that is not all
-    field names of the row's record, and any row of an unknown type, is its writer's words,
-    stored in English (marked with gettext_noop) and translated here."""
+    ("date_of_birth, first_name", "is_active=False, role=lab_tech", alone or after one of
+    FIELDS_LISTED_AFTER, in parts joined by "; "), shown by the field's label and a value by its
+    choice's ("Role: Lab technician"). Only at display: the stored row is hash-chained. A part
+    that is not all field names of the row's record, and any row of an unknown type, is its
+    writer's words, stored in English (marked with gettext_noop) and translated here."""
     model = _model_of(object_type)
     if model is None:
         return "; ".join(_writers_words(part) for part in detail.split("; "))
@@ -257,6 +263,9 @@ def detail_label(detail: str, object_type: str) -> str:
     parts = []
     for part in detail.split("; "):
         prefix, colon, listed = part.rpartition(": ")
+        if prefix not in FIELDS_LISTED_AFTER:
+            parts.append(_writers_words(part))
+            continue
         labels = []
         for item in listed.split(", "):
             name, equals, value = item.partition("=")

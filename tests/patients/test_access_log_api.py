@@ -122,6 +122,24 @@ def test_a_search_and_a_reason_read_in_the_readers_language_as_typed(
     )
 
 
+def test_typed_words_that_are_field_names_read_as_typed(client, api_as, staff, admin_user, patient):
+    """A reason "email" or a search "phone" is what the user typed, not the E-mail or Phone
+    field; a field list after "profile: " or alone still reads by its labels."""
+    renamed = {"email": "a@example.org", "last_name": "Phone"}
+    receptionist = api_as(staff[Role.RECEPTIONIST])
+    assert receptionist.patch(f"{API}/{patient.pk}/", renamed).status_code == 200
+    client.force_login(staff[Role.NURSE])
+    assert client.get("/patients/search/", {"q": "phone"}).status_code == 200
+    services.patient_set_archived(actor=admin_user, patient=patient, archived=True, reason="email")
+
+    rows = api_as(admin_user).get(log_url(patient)).json()["results"]
+
+    shown = {row["detail"]: row["detail_label"] for row in rows}
+    assert shown["archived: email"] == "archived: email"
+    assert shown["header search: phone"] == "header search: phone"
+    assert shown["email, last_name"] == "E-mail, Last name"
+
+
 def test_patient_sees_who_read_their_record(api_as, clinician, patient):
     me = portal_user(patient)
     api_as(clinician).get(f"{API}/{patient.pk}/fhir")
