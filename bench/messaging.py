@@ -9,8 +9,9 @@ loopback, HTML and API logins, bounded scenarios). The demo clinic is topped up 
 threads of `--messages-per-thread` messages (`seed_demo --message-threads`; 2 % of them open,
 half of those assigned to the demo clinician). Before the load it prints the query plans of the
 inbox reads (bench/messaging_plans.py), then measures, against the bare view: the inbox tabs,
-two searches, a thread page, the API lists and the unread count. The issue asks that the inbox
-and the unread count stay flat as a clinic grows, so a second, 100× smaller clinic (its own
+four searches (a name; on the closed threads, a name, a common subject word and a word of no
+subject), a thread page, the API lists and the unread count. The issue asks that the inbox and
+the unread count stay flat as a clinic grows, so a second, 100× smaller clinic (its own
 clinician, the same seeder) is measured in the same run, each of its scenarios right after the
 big clinic's; the report ends with the big ÷ small ratios. Writes
 bench/results/latest-messaging.md.
@@ -156,6 +157,9 @@ def main(argv=None) -> int:
             *both("inbox, closed (HTML)", "/messages/?tab=closed", html, small_html),
             ("inbox, search 'smi' (HTML)", ["/messages/?tab=open&q=smi"], html),
             ("inbox, closed, search 'smi' (HTML)", ["/messages/?tab=closed&q=smi"], html),
+            # A word of a fifteenth of the subjects ("Refill request"), and one of none (a typo).
+            ("inbox, closed, search 'refill' (HTML)", ["/messages/?tab=closed&q=refill"], html),
+            ("inbox, closed, search finding none (HTML)", ["/messages/?tab=closed&q=zqx"], html),
             ("thread page (HTML, marks read)", [f"/messages/{t}/" for t in thread_ids], html),
             *both("threads, API list", "/api/v1/messages/threads/?status=open", api, small_api),
             *both("threads, API list, every status", "/api/v1/messages/threads/", api, small_api),

@@ -45,8 +45,9 @@ THREAD_FILTERS = [
     OpenApiParameter(
         "search",
         str,
-        description="The patient's name or words of the subject; 400 when more than 1,000 "
-        "patients match.",
+        description="The patient's name, or words of the subject: each the start of one of "
+        'its words, case and accents ignored (`presc` finds "Repeat prescription"); 400 when '
+        "more than 1,000 patients match.",
     ),
 ]
 SINCE = [

@@ -20,7 +20,15 @@ from core.audit import CREATE, audit_model
 from core.models import new_id
 from core.roles import Role
 from messaging import services
-from messaging.models import Category, Message, SavedReply, Thread
+from messaging.models import (
+    Category,
+    Message,
+    SavedReply,
+    Thread,
+    ThreadWord,
+    subject_search_text,
+    subject_words,
+)
 from patients.models import Patient
 
 DEFAULT_THREADS = 20
@@ -160,7 +168,7 @@ def seed_threads(*, clinic, users, threads: int, per_thread: int, stdout=None) -
     made = 0
     while made < missing:
         count = min(BATCH, missing - made)
-        thread_rows, message_rows, audit_rows = [], [], []
+        thread_rows, word_rows, message_rows, audit_rows = [], [], [], []
         for i in range(made, made + count):
             start = now - span + span * (i / missing)
             is_open = i >= open_from
@@ -206,7 +214,8 @@ def seed_threads(*, clinic, users, threads: int, per_thread: int, stdout=None) -
                     "id": thread_id,
                     "clinic_id": clinic.pk,
                     "patient_id": patient_id,
-                    "subject": rng.choice(SUBJECTS[category]),
+                    "subject": (subject := rng.choice(SUBJECTS[category])),
+                    "search_text": subject_search_text(subject),
                     "category": category,
                     "status": Thread.Status.OPEN if is_open else Thread.Status.CLOSED,
                     "assigned_to_id": staff.pk if is_open and rng.random() < 0.5 else None,
@@ -219,6 +228,10 @@ def seed_threads(*, clinic, users, threads: int, per_thread: int, stdout=None) -
                     "visible_seq": visible,
                 }
             )
+            word_rows += [
+                {"id": new_id(), "clinic_id": clinic.pk, "thread_id": thread_id, "word": word}
+                for word in sorted(subject_words(subject))
+            ]
             # The thread's "create" audit row, like its messages' above: what reconcile checks.
             audit_rows.append(
                 audit_row(
@@ -233,6 +246,7 @@ def seed_threads(*, clinic, users, threads: int, per_thread: int, stdout=None) -
         # One transaction a batch: in autocommit every row would be its own commit (and fsync).
         with transaction.atomic():
             _insert(Thread, thread_rows)
+            _insert(ThreadWord, word_rows)
             _insert(Message, message_rows)
             _insert(audit_model(), audit_rows)
         made += count

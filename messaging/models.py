@@ -20,7 +20,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import BaseModel
+from core.models import BaseModel, new_id
+from patients.models import words_of
 
 MAX_TEXT = 10_000
 DEFAULT_WORKING_DAYS = "01234"  # Monday to Friday
@@ -98,10 +99,27 @@ class SavedReply(BaseModel):
         return self.title
 
 
+# A thread subject's words in the word index (ThreadWord); a shorter one is in search_text only.
+SHORTEST_INDEXED = 2
+LONGEST_INDEXED = 40
+SEARCH_TEXT_LENGTH = 300
+
+
+def subject_search_text(subject: str) -> str:
+    """The subject's words, each after a space: what a search checks ("presc" finds
+    " repeat prescription" through " presc"), case and accents ignored."""
+    return "".join(f" {word}" for word in words_of(subject))[:SEARCH_TEXT_LENGTH]
+
+
+def subject_words(subject: str) -> set[str]:
+    """The words of a subject the word index holds (lower-case, accent-free)."""
+    return {w[:LONGEST_INDEXED] for w in words_of(subject) if len(w) >= SHORTEST_INDEXED}
+
+
 # Urgent first, then the latest message (thread_list); and what a list's filters check besides
 # it: the front desk's categories, a search's subject and patient.
 INBOX_ORDER = ["-urgent", "-last_message_at", "-id"]
-FILTERED = ["category", "subject", "patient"]
+FILTERED = ["category", "search_text", "patient"]
 
 
 class Thread(BaseModel):
@@ -114,6 +132,9 @@ class Thread(BaseModel):
         "patients.Patient", models.CASCADE, related_name="+", verbose_name=_("patient")
     )
     subject = models.CharField(_("subject"), max_length=200)
+    # The subject's words, lower-case and accent-free, each after a space (" repeat
+    # prescription"): a search word is the start of one of them (subject_search_text).
+    search_text = models.CharField(max_length=SEARCH_TEXT_LENGTH, default="", editable=False)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
@@ -169,6 +190,39 @@ class Thread(BaseModel):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
+
+
+class ThreadWord(models.Model):
+    """One word of a thread's subject: a search across the clinic finds a rare word's threads
+    here, where checking every subject of a big clinic's 196,000 closed threads took 47 ms
+    (messaging.selectors.thread_list). Written with the thread (a subject is never edited).
+    A string id as every model (one migration set for SQLite and MongoDB), no timestamps."""
+
+    id = models.CharField(
+        primary_key=True, max_length=24, default=new_id, editable=False, db_column="_id"
+    )
+    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+", db_index=False)
+    thread = models.ForeignKey(Thread, models.CASCADE, related_name="+", db_index=False)
+    word = models.CharField(max_length=LONGEST_INDEXED)
+
+    class Meta:
+        indexes = [
+            # A word's threads (a prefix: a range), counted and read from the index alone.
+            models.Index(fields=["clinic", "word", "thread"], name="threadword_clinic_word"),
+            models.Index(fields=["thread"], name="threadword_thread"),  # deleted with it
+        ]
+
+    def __str__(self):
+        return self.word
+
+    @classmethod
+    def rows_for(cls, threads) -> list["ThreadWord"]:
+        """The word rows of new threads (their subjects'), to be written with them."""
+        return [
+            cls(clinic_id=thread.clinic_id, thread_id=thread.pk, word=word)
+            for thread in threads
+            for word in sorted(subject_words(thread.subject))
+        ]
 
 
 class Message(BaseModel):

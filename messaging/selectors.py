@@ -21,19 +21,23 @@ from django.utils.translation import gettext_noop
 from accounts.models import User
 from core.access import get_in_reach, in_reach, is_patient_user
 from core.audit import VIEW, audit
-from core.lists import PER_PAGE, audited_by_patient, page_of
+from core.lists import PER_PAGE, audited_by_patient, count_up_to, page_of, starts_with
 from core.roles import Role, can
 from messaging.models import (
     FRONT_DESK_CATEGORIES,
     INBOX_ORDER,
+    LONGEST_INDEXED,
+    SHORTEST_INDEXED,
     Message,
     MessageAttachment,
     MessagingSettings,
     ReadState,
     SavedReply,
     Thread,
+    ThreadWord,
     UnreadCounter,
 )
+from patients.models import words_of
 from patients.selectors import ids_matching
 
 Status = Thread.Status
@@ -103,11 +107,50 @@ def thread_list(
         threads = threads.filter(pk__in=ids) if unread else threads.exclude(pk__in=ids)
     if search.strip():
         text = search.strip()[:100]
-        matching = Q(subject__icontains=text)
+        matching = subject_matching(actor.clinic_id, text)
         if not is_patient_user(actor):
             matching |= Q(patient_id__in=ids_matching(actor=actor, search=text))
         threads = threads.filter(matching)
     return threads.order_by(*INBOX_ORDER)
+
+
+SEARCH_WORDS = 8
+# A word starting more of a clinic's subjects than this is checked on each subject instead of
+# read from the word index: its threads fill a page soon in the list's order, and their ids
+# would make a long list.
+RARE_UP_TO = 2_000
+
+
+def _threads_with_word(clinic_id, word: str):
+    """The clinic's word index rows of the words starting with `word` (a folded word)."""
+    return ThreadWord.objects.filter(starts_with("word", word), clinic_id=clinic_id)
+
+
+def subject_matching(clinic_id, text: str) -> Q:
+    """The threads whose subject has a word starting with each word of `text` (up to
+    SEARCH_WORDS), case and accents ignored. The rarest word long enough to be indexed is read
+    from the word index: its threads are then found by id, however old (checking each subject
+    of a big clinic's 196,000 closed threads took 47 ms, for a search that finds none as for
+    one that finds many). Each other word, and every word when even the rarest starts more than
+    RARE_UP_TO subjects (whose threads fill a page soon in the list's order), is checked on the
+    thread's search_text."""
+    words = words_of(text)[:SEARCH_WORDS]
+    rarest = None
+    for word in words:
+        if clinic_id is None or len(word) < SHORTEST_INDEXED:
+            continue
+        found = count_up_to(_threads_with_word(clinic_id, word[:LONGEST_INDEXED]), RARE_UP_TO)
+        if rarest is None or found < rarest[0]:
+            rarest = (found, word)
+    condition = Q()
+    if rarest is not None and rarest[0] <= RARE_UP_TO:
+        rows = _threads_with_word(clinic_id, rarest[1][:LONGEST_INDEXED])
+        ids = set(rows.values_list("thread_id", flat=True)) if rarest[0] else set()
+        condition = Q(pk__in=ids)  # none: a name or a typo, the patients' threads alone
+        words.remove(rarest[1])
+    for word in words:
+        condition &= Q(search_text__contains=f" {word}")
+    return condition
 
 
 def with_unread(actor, threads: list) -> list:

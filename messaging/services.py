@@ -39,7 +39,9 @@ from messaging.models import (
     ReadState,
     SavedReply,
     Thread,
+    ThreadWord,
     UnreadCounter,
+    subject_search_text,
 )
 
 EVENT_PATIENT_MESSAGE = "messaging.patient_message"
@@ -465,6 +467,7 @@ def _patient_for(actor, patient):
     return patient
 
 
+@unit
 def thread_create(
     *,
     actor,
@@ -475,8 +478,8 @@ def thread_create(
     attachments=(),
     urgent: bool = False,
 ) -> Thread:
-    """Start a thread with its first message. A patient's `urgent` is a request staff confirm;
-    staff set it directly."""
+    """Start a thread with its first message, its subject's words and their audit rows, as one
+    unit. A patient's `urgent` is a request staff confirm; staff set it directly."""
     require(actor, "messaging.write")
     patient = _patient_for(actor, patient)
     if not is_patient_user(actor) and not selectors.may_read_category(actor, category):
@@ -485,6 +488,7 @@ def thread_create(
         clinic_id=patient.clinic_id,
         patient=patient,
         subject=(subject or "").strip(),
+        search_text=subject_search_text(subject or ""),
         category=category,
         urgent=bool(urgent) and not is_patient_user(actor),
         urgent_requested=bool(urgent) and is_patient_user(actor),
@@ -501,6 +505,7 @@ def thread_create(
     )
     _clean_text(text, bool(attachments))
     thread.save(force_insert=True)
+    ThreadWord.objects.bulk_create(ThreadWord.rows_for([thread]))
     audit(actor=actor, action=CREATE, obj=thread, patient_id=patient.pk, detail=thread.category)
     message_post(actor=actor, thread=thread, text=text, attachments=attachments)
     thread.refresh_from_db()

@@ -11,7 +11,6 @@ locked the same way.
 """
 
 import operator
-import re
 from functools import reduce
 
 from django.conf import settings
@@ -21,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import Conflict
 from core.models import BaseModel, BoundedTextField, new_id
-from patients.models import search_key
+from patients.models import words_of
 
 LOCKED_ON_SIGNING = frozenset(
     {
@@ -362,7 +361,6 @@ class Addendum(BaseModel):
         raise NoteLocked(_("An addendum cannot be deleted."))
 
 
-WORD = re.compile(r"\w+")
 # Words this short are in search_text only: "a" or "8" would index nearly every note.
 SHORTEST_INDEXED = 2
 LONGEST_INDEXED = 40
@@ -371,12 +369,6 @@ LONGEST_INDEXED = 40
 # meets a page of them soon. The index then holds a clinic's rarer words only, at most this many
 # notes each, not every word of every note (58 million rows at the benchmark's 2,000,000 notes).
 COMMON_FROM = 2_000
-
-
-def words_of(text: str) -> list[str]:
-    """The words of `text`, lower-case and accent-free, each once, in order: what a note's
-    search matches against and what a search is made of."""
-    return list(dict.fromkeys(WORD.findall(search_key(text))))
 
 
 def search_text_of(title: str, sections: list[dict]) -> str:

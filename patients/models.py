@@ -22,6 +22,15 @@ def search_key(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
 
 
+WORD = re.compile(r"\w+")
+
+
+def words_of(text: str) -> list[str]:
+    """The words of `text`, lower-case and accent-free, each once, in order: what a word index
+    (a note's, a thread subject's) holds and what a search of it is made of."""
+    return list(dict.fromkeys(WORD.findall(search_key(text))))
+
+
 def full_name(first_name: str, last_name: str) -> str:
     """A patient's name as every page shows it (also for names read as values, not models)."""
     return f"{first_name} {last_name}".strip()
