@@ -467,7 +467,6 @@ def _patient_for(actor, patient):
     return patient
 
 
-@unit
 def thread_create(
     *,
     actor,
@@ -478,8 +477,10 @@ def thread_create(
     attachments=(),
     urgent: bool = False,
 ) -> Thread:
-    """Start a thread with its first message, its subject's words and their audit rows, as one
-    unit. A patient's `urgent` is a request staff confirm; staff set it directly."""
+    """Start a thread with its first message. The thread, its subject's words and its audit row
+    are one unit; the message is posted after it, as every message is, outside a transaction
+    (its counters move by compare-and-set: see messaging.models). A patient's `urgent` is a
+    request staff confirm; staff set it directly."""
     require(actor, "messaging.write")
     patient = _patient_for(actor, patient)
     if not is_patient_user(actor) and not selectors.may_read_category(actor, category):
@@ -504,9 +505,10 @@ def thread_create(
         internal=False,
     )
     _clean_text(text, bool(attachments))
-    thread.save(force_insert=True)
-    ThreadWord.objects.bulk_create(ThreadWord.rows_for([thread]))
-    audit(actor=actor, action=CREATE, obj=thread, patient_id=patient.pk, detail=thread.category)
+    with unit():
+        thread.save(force_insert=True)
+        ThreadWord.objects.bulk_create(ThreadWord.rows_for([thread]))
+        audit(actor=actor, action=CREATE, obj=thread, patient_id=patient.pk, detail=thread.category)
     message_post(actor=actor, thread=thread, text=text, attachments=attachments)
     thread.refresh_from_db()
     return thread
