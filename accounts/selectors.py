@@ -260,11 +260,13 @@ def detail_label(detail: str, object_type: str) -> str:
     if model is None:
         return "; ".join(_writers_words(part) for part in detail.split("; "))
     fields = {field.name: field for field in model._meta.fields}
-    parts = []
+    parts, typed = [], False
     for part in detail.split("; "):
         prefix, colon, listed = part.rpartition(": ")
-        if prefix not in FIELDS_LISTED_AFTER:
+        # After typed text every part may be more of it ("moved; email" as a reason).
+        if typed or prefix not in FIELDS_LISTED_AFTER:
             parts.append(_writers_words(part))
+            typed = typed or bool(colon)
             continue
         labels = []
         for item in listed.split(", "):

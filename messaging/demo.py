@@ -27,9 +27,8 @@ from messaging.models import (
     Thread,
     ThreadWord,
     subject_search_text,
-    subject_words,
 )
-from patients.models import Patient
+from patients.models import Patient, indexed_words
 
 DEFAULT_THREADS = 20
 DEFAULT_MESSAGES = 4
@@ -215,7 +214,7 @@ def seed_threads(*, clinic, users, threads: int, per_thread: int, stdout=None) -
                     "clinic_id": clinic.pk,
                     "patient_id": patient_id,
                     "subject": (subject := rng.choice(SUBJECTS[category])),
-                    "search_text": subject_search_text(subject),
+                    "search_text": (search_text := subject_search_text(subject)),
                     "category": category,
                     "status": Thread.Status.OPEN if is_open else Thread.Status.CLOSED,
                     "assigned_to_id": staff.pk if is_open and rng.random() < 0.5 else None,
@@ -230,7 +229,7 @@ def seed_threads(*, clinic, users, threads: int, per_thread: int, stdout=None) -
             )
             word_rows += [
                 {"id": new_id(), "clinic_id": clinic.pk, "thread_id": thread_id, "word": word}
-                for word in sorted(subject_words(subject))
+                for word in sorted(indexed_words(search_text))
             ]
             # The thread's "create" audit row, like its messages' above: what reconcile checks.
             audit_rows.append(

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel, new_id
-from patients.models import words_of
+from patients.models import LONGEST_INDEXED, indexed_words, spaced_words
 
 MAX_TEXT = 10_000
 DEFAULT_WORKING_DAYS = "01234"  # Monday to Friday
@@ -99,21 +99,13 @@ class SavedReply(BaseModel):
         return self.title
 
 
-# A thread subject's words in the word index (ThreadWord); a shorter one is in search_text only.
-SHORTEST_INDEXED = 2
-LONGEST_INDEXED = 40
 SEARCH_TEXT_LENGTH = 300
 
 
 def subject_search_text(subject: str) -> str:
     """The subject's words, each after a space: what a search checks ("presc" finds
     " repeat prescription" through " presc"), case and accents ignored."""
-    return "".join(f" {word}" for word in words_of(subject))[:SEARCH_TEXT_LENGTH]
-
-
-def subject_words(subject: str) -> set[str]:
-    """The words of a subject the word index holds (lower-case, accent-free)."""
-    return {w[:LONGEST_INDEXED] for w in words_of(subject) if len(w) >= SHORTEST_INDEXED}
+    return spaced_words(subject)[:SEARCH_TEXT_LENGTH]
 
 
 # Urgent first, then the latest message (thread_list); and what a list's filters check besides
@@ -217,11 +209,11 @@ class ThreadWord(models.Model):
 
     @classmethod
     def rows_for(cls, threads) -> list["ThreadWord"]:
-        """The word rows of new threads (their subjects'), to be written with them."""
+        """The word rows of new threads (of their search_text), to be written with them."""
         return [
             cls(clinic_id=thread.clinic_id, thread_id=thread.pk, word=word)
             for thread in threads
-            for word in sorted(subject_words(thread.subject))
+            for word in sorted(indexed_words(thread.search_text))
         ]
 
 

@@ -26,8 +26,6 @@ from core.roles import Role, can
 from messaging.models import (
     FRONT_DESK_CATEGORIES,
     INBOX_ORDER,
-    LONGEST_INDEXED,
-    SHORTEST_INDEXED,
     Message,
     MessageAttachment,
     MessagingSettings,
@@ -37,7 +35,7 @@ from messaging.models import (
     ThreadWord,
     UnreadCounter,
 )
-from patients.models import words_of
+from patients.models import LONGEST_INDEXED, SHORTEST_INDEXED, words_of
 from patients.selectors import ids_matching
 
 Status = Thread.Status
@@ -105,10 +103,11 @@ def thread_list(
         ids = ReadState.objects.filter(user=actor, counted__gt=0).values_list("thread_id")
         ids = [pk for (pk,) in ids]
         threads = threads.filter(pk__in=ids) if unread else threads.exclude(pk__in=ids)
-    if search.strip():
-        text = search.strip()[:100]
-        matching = subject_matching(actor.clinic_id, text)
-        if not is_patient_user(actor):
+    text = search.strip()[:100]
+    if words_of(text):  # "?" or "—" alone is no search (as the notes' search)
+        own = is_patient_user(actor)
+        matching = subject_matching(actor.clinic_id, text, by_index=not (patient or own))
+        if not own:
             matching |= Q(patient_id__in=ids_matching(actor=actor, search=text))
         threads = threads.filter(matching)
     return threads.order_by(*INBOX_ORDER)
@@ -126,28 +125,28 @@ def _threads_with_word(clinic_id, word: str):
     return ThreadWord.objects.filter(starts_with("word", word), clinic_id=clinic_id)
 
 
-def subject_matching(clinic_id, text: str) -> Q:
+def subject_matching(clinic_id, text: str, *, by_index: bool = True) -> Q:
     """The threads whose subject has a word starting with each word of `text` (up to
-    SEARCH_WORDS), case and accents ignored. The rarest word long enough to be indexed is read
-    from the word index: its threads are then found by id, however old (checking each subject
-    of a big clinic's 196,000 closed threads took 47 ms, for a search that finds none as for
-    one that finds many). Each other word, and every word when even the rarest starts more than
-    RARE_UP_TO subjects (whose threads fill a page soon in the list's order), is checked on the
-    thread's search_text."""
+    SEARCH_WORDS), case and accents ignored. With `by_index` (a list across the clinic), the
+    rarest word the index holds is read from it: its threads are then found by id, however old
+    (checking each subject of a big clinic's 196,000 closed threads took 47 ms, for a search
+    that finds none as for one that finds many). Each other word, every word when even the
+    rarest starts more than RARE_UP_TO subjects (whose threads fill a page soon in the list's
+    order), and every word of one patient's list, is checked on the thread's search_text."""
     words = words_of(text)[:SEARCH_WORDS]
-    rarest = None
-    for word in words:
-        if clinic_id is None or len(word) < SHORTEST_INDEXED:
-            continue
-        found = count_up_to(_threads_with_word(clinic_id, word[:LONGEST_INDEXED]), RARE_UP_TO)
-        if rarest is None or found < rarest[0]:
-            rarest = (found, word)
+    indexed = [w for w in words if SHORTEST_INDEXED <= len(w) <= LONGEST_INDEXED]
+    counted = [
+        (count_up_to(_threads_with_word(clinic_id, word), RARE_UP_TO), word)
+        for word in (indexed if by_index else [])
+    ]
     condition = Q()
+    rarest = min(counted, default=None)
     if rarest is not None and rarest[0] <= RARE_UP_TO:
-        rows = _threads_with_word(clinic_id, rarest[1][:LONGEST_INDEXED])
-        ids = set(rows.values_list("thread_id", flat=True)) if rarest[0] else set()
-        condition = Q(pk__in=ids)  # none: a name or a typo, the patients' threads alone
-        words.remove(rarest[1])
+        found, word = rarest
+        rows = _threads_with_word(clinic_id, word)
+        # None found: a name or a typo, found (if at all) among the named patients' threads.
+        condition = Q(pk__in=set(rows.values_list("thread_id", flat=True)) if found else set())
+        words.remove(word)
     for word in words:
         condition &= Q(search_text__contains=f" {word}")
     return condition

@@ -34,11 +34,10 @@ from notes.models import (
     NoteTemplate,
     NoteType,
     NoteWord,
-    indexed_words,
     search_text_of,
 )
 from notes.services import clinic_setup, word_made_common
-from patients.models import Patient
+from patients.models import Patient, indexed_words
 
 DEFAULT_NOTES_PER_PATIENT = 2
 BATCH = 2000

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import Conflict
 from core.models import BaseModel, BoundedTextField, new_id
-from patients.models import words_of
+from patients.models import LONGEST_INDEXED, spaced_words
 
 LOCKED_ON_SIGNING = frozenset(
     {
@@ -361,9 +361,6 @@ class Addendum(BaseModel):
         raise NoteLocked(_("An addendum cannot be deleted."))
 
 
-# Words this short are in search_text only: "a" or "8" would index nearly every note.
-SHORTEST_INDEXED = 2
-LONGEST_INDEXED = 40
 # A word in more than this many of a clinic's notes is common: its notes leave the word index
 # (a CommonNoteWord says so) and a search for it reads the clinic's notes newest first, which
 # meets a page of them soon. The index then holds a clinic's rarer words only, at most this many
@@ -374,12 +371,7 @@ COMMON_FROM = 2_000
 def search_text_of(title: str, sections: list[dict]) -> str:
     """The note's words, each after a space: " cough for days ..." (see Note.search_text)."""
     parts = [title, *(f"{s['name']} {s['text']}" for s in sections)]
-    return "".join(f" {word}" for word in words_of("\n".join(parts)))
-
-
-def indexed_words(search_text: str) -> set[str]:
-    """The words of a note the word index holds (from its search_text)."""
-    return {w[:LONGEST_INDEXED] for w in search_text.split() if len(w) >= SHORTEST_INDEXED}
+    return spaced_words("\n".join(parts))
 
 
 class _ClinicWord(models.Model):

@@ -41,8 +41,6 @@ from core.lists import (
 from core.roles import Role, can, require
 from notes.models import (
     COMMON_FROM,
-    LONGEST_INDEXED,
-    SHORTEST_INDEXED,
     Addendum,
     CommonNoteWord,
     Note,
@@ -50,8 +48,8 @@ from notes.models import (
     NoteTemplate,
     NoteType,
     NoteWord,
-    words_of,
 )
+from patients.models import LONGEST_INDEXED, SHORTEST_INDEXED, words_of
 from patients.selectors import patient_get
 
 Action = AuditEvent.Action

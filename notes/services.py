@@ -37,10 +37,10 @@ from notes.models import (
     NoteTemplate,
     NoteType,
     NoteWord,
-    indexed_words,
     search_text_of,
 )
 from notes.selectors import APPOINTMENT_TARGET, cosigner_candidates, note_get
+from patients.models import indexed_words
 
 Action = AuditEvent.Action
 MAX_SECTIONS = 40

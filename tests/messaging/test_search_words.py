@@ -55,6 +55,37 @@ def test_every_word_of_a_search_is_in_the_subject_or_it_names_the_patient(clinic
     assert found(clinician, "rash") == {"Rash getting worse", "Address change"}
 
 
+def test_a_word_longer_than_the_index_holds_is_checked_whole(clinician, patient):
+    """The index holds a word's first 40 letters; the word is then checked on the subject."""
+    longest = "pneumonoultramicroscopicsilicovolcanoconiosis"  # 45 letters
+    make_thread(clinician, patient, subject=f"Is it {longest}?")
+
+    assert found(clinician, longest) == {f"Is it {longest}?"}
+    assert found(clinician, longest + "x") == set()
+    assert found(clinician, longest[:42]) == {f"Is it {longest}?"}
+
+
+def test_punctuation_alone_is_no_search(api_as, clinician, patient_user, subjects):
+    """As in the notes' search: every thread, for staff and for the patient alike."""
+    assert len(found(clinician, "?")) == 4
+    own = api_as(patient_user).get(API, {"search": "—"}).json()
+    assert own["count"] == 3
+
+
+def test_one_patients_threads_are_searched_without_the_index(
+    api_as, clinician, patient, patient_user, subjects
+):
+    """Their few threads are checked on their subjects: the index would read the ids of the
+    whole clinic's threads with the word to keep theirs."""
+    with CaptureQueriesContext(connection) as ran:
+        own = api_as(patient_user).get(API, {"search": "presc"}).json()
+        listed = found(clinician, "presc", patient=patient.pk)
+
+    assert [row["subject"] for row in own["results"]] == ["Repeat prescription"]
+    assert listed == {"Repeat prescription"}
+    assert not [q for q in ran.captured_queries if "messaging_threadword" in q["sql"]]
+
+
 def test_a_common_word_is_checked_on_each_subject_and_finds_the_same(
     clinician, subjects, monkeypatch
 ):
@@ -116,7 +147,7 @@ def test_the_migration_indexes_the_threads_written_before_it(clinician, patient)
          for s in ("Inhaler running out", "Sick note")]
     )  # fmt: skip
     assert found(clinician, "inhaler") == set()
-    migration = importlib.import_module("messaging.migrations.0004_thread_words")
+    migration = importlib.import_module("messaging.migrations.0005_fill_thread_words")
 
     for _run in range(2):
         migration.index_subjects(apps, connection.schema_editor())

@@ -18,7 +18,8 @@ from django.utils.dateparse import parse_datetime
 
 from core.roles import Role
 from notes import selectors, services
-from notes.models import CommonNoteWord, Note, NoteWord, indexed_words, search_text_of
+from notes.models import CommonNoteWord, Note, NoteWord, search_text_of
+from patients.models import indexed_words
 from tests.notes.factories import make_note, soap_sections
 
 pytestmark = pytest.mark.django_db

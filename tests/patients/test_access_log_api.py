@@ -131,11 +131,16 @@ def test_typed_words_that_are_field_names_read_as_typed(client, api_as, staff, a
     client.force_login(staff[Role.NURSE])
     assert client.get("/patients/search/", {"q": "phone"}).status_code == 200
     services.patient_set_archived(actor=admin_user, patient=patient, archived=True, reason="email")
+    services.patient_set_archived(actor=admin_user, patient=patient, archived=False)
+    services.patient_set_archived(
+        actor=admin_user, patient=patient, archived=True, reason="moved; email"
+    )
 
     rows = api_as(admin_user).get(log_url(patient)).json()["results"]
 
     shown = {row["detail"]: row["detail_label"] for row in rows}
     assert shown["archived: email"] == "archived: email"
+    assert shown["archived: moved; email"] == "archived: moved; email"
     assert shown["header search: phone"] == "header search: phone"
     assert shown["email, last_name"] == "E-mail, Last name"
 
