@@ -11,7 +11,8 @@ demo clinic with `--patients` patients, topped up to `--files` file records
 (bench/documents_data.py: records without their bytes, five categories, uploads over three
 years). Then, against the bare view in the same run: the list's first page, page 4,000 by its
 number and by Next (from the file before it, as the Next link reaches it), one category's first
-page and its page 800 by Next, and a title search. Writes bench/results/latest-documents.md.
+page and its page 800 by Next, and two title searches ("scan 19": 11,111 files; a word of
+none). Writes bench/results/latest-documents.md.
 """
 
 import argparse
@@ -88,6 +89,7 @@ def main(argv=None) -> int:
                 html,
             ),
             ("title search 'scan 19'", [f"{LIST}?q=scan+19"], html),
+            ("title search finding none (a typo)", [f"{LIST}?q=zqx"], html),
         ]
 
     measured = run(env, args, scenarios, lambda paths: paths[0])

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.reconcile import audit_seeded, seeding_mark
-from files.models import StoredFile
+from core.words import short_search_text
+from files.models import FileWord, StoredFile
 from patients.models import Patient
 
 KEY_PREFIX = "bench-documents/"  # storage keys of rows written here: never a stored file
@@ -19,8 +20,9 @@ BATCH = 5_000
 
 
 def top_up(total: int, email: str = "nurse@demo.clinic") -> None:
-    """The demo clinic's files topped up to `total` (never duplicated): titles "Scan N", five
-    categories in turn, upload times spread over YEARS years, random patients."""
+    """The demo clinic's files topped up to `total` (never duplicated): titles "Scan N" (with
+    their words, as an upload writes them), five categories in turn, upload times spread over
+    YEARS years, random patients."""
     uploader = User.objects.get(email=email)
     mine = StoredFile.objects.filter(storage_key__startswith=KEY_PREFIX)
     have = mine.count()
@@ -42,6 +44,7 @@ def top_up(total: int, email: str = "nurse@demo.clinic") -> None:
                     target_id=patient_id,
                     category=CATEGORIES[n % len(CATEGORIES)],
                     title=f"Scan {n}",
+                    search_text=short_search_text(f"Scan {n}"),
                     original_name=f"scan-{n}.pdf",
                     content_type="application/pdf",
                     size=100_000 + n,
@@ -56,5 +59,6 @@ def top_up(total: int, email: str = "nurse@demo.clinic") -> None:
             for row in made:  # `created_at` is set on save: spread the uploads over the years
                 row.created_at = now - timedelta(seconds=rng.randrange(span))
             StoredFile.objects.bulk_update(made, ["created_at"], batch_size=BATCH)
+            FileWord.objects.bulk_create(FileWord.rows_for(made), batch_size=BATCH)
     audit_seeded(mark=mark, clinic_id=uploader.clinic_id)  # reconcile does not report them
     print(mine.count())

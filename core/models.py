@@ -11,6 +11,8 @@ from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 
+from core.words import LONGEST_INDEXED
+
 # Characters that reorder how text displays (bidirectional embeddings, overrides and isolates):
 # in a signed note or an addendum they make the text read otherwise than it is stored ("Trojan
 # source"). Free text refuses them; the marks LRM/RLM/ALM, which Arabic and Hebrew writers use to
@@ -140,3 +142,21 @@ class IdempotencyKey(BaseModel):
 
     def __str__(self):
         return f"{self.scope} {self.key}"
+
+
+class ClinicWord(models.Model):
+    """A word of one record of one clinic, in a word index (core.words): a subclass adds the
+    record's foreign key. A string id as every model (one migration set for SQLite and MongoDB);
+    no timestamps, which a row per word would not use."""
+
+    id = models.CharField(
+        primary_key=True, max_length=24, default=new_id, editable=False, db_column="_id"
+    )
+    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+", db_index=False)
+    word = models.CharField(max_length=LONGEST_INDEXED)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.word

@@ -34,7 +34,8 @@ from core.lists import (
     page_of,
 )
 from core.roles import can
-from files.models import BUILTIN_CATEGORIES, FileCategory, StoredFile
+from core.words import word_matching, words_of
+from files.models import BUILTIN_CATEGORIES, FileCategory, FileWord, StoredFile
 from patients.selectors import ids_matching
 
 DOWNLOAD_WINDOW = 10 * 60  # seconds
@@ -153,7 +154,8 @@ def file_list(
     """The files the actor may see, newest first (unaudited; pages go through `file_page`).
 
     `status`: "active" (default), "deleted" (soft-deleted ones, for a restore) or
-    "quarantined" (a scan found malware). `patient_search` is the patients app's search.
+    "quarantined" (a scan found malware). `search`: each word the start of a word of the title,
+    case and accents ignored. `patient_search` is the patients app's search.
     `target` (files.services.Target, its record's access call already made): only the files
     attached to that record, e.g. a note's.
     """
@@ -171,8 +173,13 @@ def file_list(
         files = files.filter(patient_id=patient.pk)
     elif clinic_level:
         files = files.filter(patient__isnull=True)
-    if search.strip():
-        files = files.filter(title__icontains=search.strip())
+    text = search.strip()[:100]
+    if words_of(text):  # punctuation alone is no search
+        # Across the clinic a rare word's files are read from the title index (core.words); one
+        # patient's or record's few files are checked on their titles.
+        across = patient is None and target is None and not is_patient_user(actor)
+        by_words = word_matching(FileWord, "file_id", actor.clinic_id, text, by_index=across)
+        files = files.filter(by_words)
     if patient_search.strip():
         files = files.filter(patient_id__in=ids_matching(actor=actor, search=patient_search))
     if uploaded_from:

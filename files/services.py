@@ -30,8 +30,9 @@ from core.events import emit
 from core.roles import can, require
 from core.services import model_update
 from core.transactions import unit
+from core.words import short_search_text
 from files import previews, storage
-from files.models import BUILTIN_CATEGORIES, FileCategory, StoredFile
+from files.models import BUILTIN_CATEGORIES, FileCategory, FileWord, StoredFile
 from files.scanning import ScannerUnavailable, get_scanner
 from files.selectors import may_use_category
 from files.types import HEAD_BYTES, TEXT_TYPES, Refused, TextCheck, sanitise_name, type_for_head
@@ -212,13 +213,15 @@ def file_upload(
     if declared_size is not None and declared_size > max_bytes():
         raise too_large()
     name = sanitise_name(upload.name)
+    title = (title or "").strip() or name.rsplit(".", 1)[0][:200] or name
     stored = StoredFile(
         clinic_id=target.clinic_id,
         patient_id=target.patient_id,
         target_type=target.type,
         target_id=target.id,
         category=category,
-        title=(title or "").strip() or name.rsplit(".", 1)[0][:200] or name,
+        title=title,
+        search_text=short_search_text(title),
         # A patient's own upload is theirs to read anyway; sharing is staff's decision.
         shared_with_patient=bool(shared_with_patient) and not is_patient_user(actor),
         original_name=name,
@@ -234,6 +237,7 @@ def file_upload(
         stored.size = checked.size
         stored.sha256 = checked.sha256
         stored.save(force_insert=True)
+        FileWord.objects.bulk_create(FileWord.rows_for([stored]))
     except BaseException:
         storage.delete_quietly(key)
         raise
@@ -265,6 +269,11 @@ def file_update(*, actor, stored: StoredFile, **fields) -> list[str]:
     changed = model_update(
         stored, fields=fields, allowed=EDITABLE, exclude_clean=["storage_key", "thumbnail_key"]
     )
+    if "title" in changed:  # a search finds it by its new words
+        stored.search_text = short_search_text(stored.title)
+        StoredFile.objects.filter(pk=stored.pk).update(search_text=stored.search_text)
+        FileWord.objects.filter(file_id=stored.pk).delete()
+        FileWord.objects.bulk_create(FileWord.rows_for([stored]))
     if changed:
         audit(
             actor=actor,

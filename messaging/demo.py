@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop
 from core.audit import CREATE, audit_model
 from core.models import new_id
 from core.roles import Role
+from core.words import indexed_words, short_search_text
 from messaging import services
 from messaging.models import (
     Category,
@@ -26,9 +27,8 @@ from messaging.models import (
     SavedReply,
     Thread,
     ThreadWord,
-    subject_search_text,
 )
-from patients.models import Patient, indexed_words
+from patients.models import Patient
 
 DEFAULT_THREADS = 20
 DEFAULT_MESSAGES = 4
@@ -214,7 +214,7 @@ def seed_threads(*, clinic, users, threads: int, per_thread: int, stdout=None) -
                     "clinic_id": clinic.pk,
                     "patient_id": patient_id,
                     "subject": (subject := rng.choice(SUBJECTS[category])),
-                    "search_text": (search_text := subject_search_text(subject)),
+                    "search_text": (search_text := short_search_text(subject)),
                     "category": category,
                     "status": Thread.Status.OPEN if is_open else Thread.Status.CLOSED,
                     "assigned_to_id": staff.pk if is_open and rng.random() < 0.5 else None,

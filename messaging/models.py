@@ -20,8 +20,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import BaseModel, new_id
-from patients.models import LONGEST_INDEXED, indexed_words, spaced_words
+from core.models import BaseModel, ClinicWord
+from core.words import SEARCH_TEXT_LENGTH, indexed_words
 
 MAX_TEXT = 10_000
 DEFAULT_WORKING_DAYS = "01234"  # Monday to Friday
@@ -99,15 +99,6 @@ class SavedReply(BaseModel):
         return self.title
 
 
-SEARCH_TEXT_LENGTH = 300
-
-
-def subject_search_text(subject: str) -> str:
-    """The subject's words, each after a space: what a search checks ("presc" finds
-    " repeat prescription" through " presc"), case and accents ignored."""
-    return spaced_words(subject)[:SEARCH_TEXT_LENGTH]
-
-
 # Urgent first, then the latest message (thread_list); and what a list's filters check besides
 # it: the front desk's categories, a search's subject and patient.
 INBOX_ORDER = ["-urgent", "-last_message_at", "-id"]
@@ -125,7 +116,7 @@ class Thread(BaseModel):
     )
     subject = models.CharField(_("subject"), max_length=200)
     # The subject's words, lower-case and accent-free, each after a space (" repeat
-    # prescription"): a search word is the start of one of them (subject_search_text).
+    # prescription"): a search word is the start of one of them (core.words).
     search_text = models.CharField(max_length=SEARCH_TEXT_LENGTH, default="", editable=False)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     status = models.CharField(
@@ -184,18 +175,12 @@ class Thread(BaseModel):
         return self.status == self.Status.OPEN
 
 
-class ThreadWord(models.Model):
-    """One word of a thread's subject: a search across the clinic finds a rare word's threads
-    here, where checking every subject of a big clinic's 196,000 closed threads took 47 ms
-    (messaging.selectors.thread_list). Written with the thread (a subject is never edited).
-    A string id as every model (one migration set for SQLite and MongoDB), no timestamps."""
+class ThreadWord(ClinicWord):
+    """One word of a thread's subject (core.words): a search across the clinic finds a rare
+    word's threads here, where checking every subject of a big clinic's 196,000 closed threads
+    took 47 ms. Written with the thread (a subject is never edited)."""
 
-    id = models.CharField(
-        primary_key=True, max_length=24, default=new_id, editable=False, db_column="_id"
-    )
-    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+", db_index=False)
     thread = models.ForeignKey(Thread, models.CASCADE, related_name="+", db_index=False)
-    word = models.CharField(max_length=LONGEST_INDEXED)
 
     class Meta:
         indexes = [
@@ -203,9 +188,6 @@ class ThreadWord(models.Model):
             models.Index(fields=["clinic", "word", "thread"], name="threadword_clinic_word"),
             models.Index(fields=["thread"], name="threadword_thread"),  # deleted with it
         ]
-
-    def __str__(self):
-        return self.word
 
     @classmethod
     def rows_for(cls, threads) -> list["ThreadWord"]:

@@ -21,8 +21,9 @@ from django.utils.translation import gettext_noop
 from accounts.models import User
 from core.access import get_in_reach, in_reach, is_patient_user
 from core.audit import VIEW, audit
-from core.lists import PER_PAGE, audited_by_patient, count_up_to, page_of, starts_with
+from core.lists import PER_PAGE, audited_by_patient, page_of
 from core.roles import Role, can
+from core.words import word_matching, words_of
 from messaging.models import (
     FRONT_DESK_CATEGORIES,
     INBOX_ORDER,
@@ -35,7 +36,6 @@ from messaging.models import (
     ThreadWord,
     UnreadCounter,
 )
-from patients.models import LONGEST_INDEXED, SHORTEST_INDEXED, words_of
 from patients.selectors import ids_matching
 
 Status = Thread.Status
@@ -106,50 +106,15 @@ def thread_list(
     text = search.strip()[:100]
     if words_of(text):  # "?" or "—" alone is no search (as the notes' search)
         own = is_patient_user(actor)
-        matching = subject_matching(actor.clinic_id, text, by_index=not (patient or own))
+        # One patient's few threads are checked on their subjects; across the clinic the
+        # rarest word's threads are read from the index (core.words).
+        matching = word_matching(
+            ThreadWord, "thread_id", actor.clinic_id, text, by_index=not (patient or own)
+        )
         if not own:
             matching |= Q(patient_id__in=ids_matching(actor=actor, search=text))
         threads = threads.filter(matching)
     return threads.order_by(*INBOX_ORDER)
-
-
-SEARCH_WORDS = 8
-# A word starting more of a clinic's subjects than this is checked on each subject instead of
-# read from the word index: its threads fill a page soon in the list's order, and their ids
-# would make a long list.
-RARE_UP_TO = 2_000
-
-
-def _threads_with_word(clinic_id, word: str):
-    """The clinic's word index rows of the words starting with `word` (a folded word)."""
-    return ThreadWord.objects.filter(starts_with("word", word), clinic_id=clinic_id)
-
-
-def subject_matching(clinic_id, text: str, *, by_index: bool = True) -> Q:
-    """The threads whose subject has a word starting with each word of `text` (up to
-    SEARCH_WORDS), case and accents ignored. With `by_index` (a list across the clinic), the
-    rarest word the index holds is read from it: its threads are then found by id, however old
-    (checking each subject of a big clinic's 196,000 closed threads took 47 ms, for a search
-    that finds none as for one that finds many). Each other word, every word when even the
-    rarest starts more than RARE_UP_TO subjects (whose threads fill a page soon in the list's
-    order), and every word of one patient's list, is checked on the thread's search_text."""
-    words = words_of(text)[:SEARCH_WORDS]
-    indexed = [w for w in words if SHORTEST_INDEXED <= len(w) <= LONGEST_INDEXED]
-    counted = [
-        (count_up_to(_threads_with_word(clinic_id, word), RARE_UP_TO), word)
-        for word in (indexed if by_index else [])
-    ]
-    condition = Q()
-    rarest = min(counted, default=None)
-    if rarest is not None and rarest[0] <= RARE_UP_TO:
-        found, word = rarest
-        rows = _threads_with_word(clinic_id, word)
-        # None found: a name or a typo, found (if at all) among the named patients' threads.
-        condition = Q(pk__in=set(rows.values_list("thread_id", flat=True)) if found else set())
-        words.remove(word)
-    for word in words:
-        condition &= Q(search_text__contains=f" {word}")
-    return condition
 
 
 def with_unread(actor, threads: list) -> list:

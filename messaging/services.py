@@ -29,6 +29,7 @@ from core.events import emit
 from core.roles import Role, require
 from core.services import only_fields, pages
 from core.transactions import unit
+from core.words import short_search_text
 from messaging import selectors
 from messaging.hours import working_deadline
 from messaging.models import (
@@ -41,7 +42,6 @@ from messaging.models import (
     Thread,
     ThreadWord,
     UnreadCounter,
-    subject_search_text,
 )
 
 EVENT_PATIENT_MESSAGE = "messaging.patient_message"
@@ -489,7 +489,7 @@ def thread_create(
         clinic_id=patient.clinic_id,
         patient=patient,
         subject=(subject or "").strip(),
-        search_text=subject_search_text(subject or ""),
+        search_text=short_search_text(subject or ""),
         category=category,
         urgent=bool(urgent) and not is_patient_user(actor),
         urgent_requested=bool(urgent) and is_patient_user(actor),

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from core.models import new_id
 from core.roles import Role
+from core.words import indexed_words
 from notes.models import (
     COMMON_FROM,
     Addendum,
@@ -37,7 +38,7 @@ from notes.models import (
     search_text_of,
 )
 from notes.services import clinic_setup, word_made_common
-from patients.models import Patient, indexed_words
+from patients.models import Patient
 
 DEFAULT_NOTES_PER_PATIENT = 2
 BATCH = 2000

@@ -19,8 +19,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Conflict
-from core.models import BaseModel, BoundedTextField, new_id
-from patients.models import LONGEST_INDEXED, spaced_words
+from core.models import BaseModel, BoundedTextField, ClinicWord
+from core.words import spaced_words
 
 LOCKED_ON_SIGNING = frozenset(
     {
@@ -374,24 +374,7 @@ def search_text_of(title: str, sections: list[dict]) -> str:
     return spaced_words("\n".join(parts))
 
 
-class _ClinicWord(models.Model):
-    """A word of a clinic's notes (string id, as every model: one migration set for SQLite and
-    MongoDB; no timestamps, which a row per word would not use)."""
-
-    id = models.CharField(
-        primary_key=True, max_length=24, default=new_id, editable=False, db_column="_id"
-    )
-    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+", db_index=False)
-    word = models.CharField(max_length=LONGEST_INDEXED)
-
-    class Meta:
-        abstract = True
-
-    def __str__(self):
-        return self.word
-
-
-class NoteWord(_ClinicWord):
+class NoteWord(ClinicWord):
     """One rarer word of a note's title or sections: the index a search across the clinic
     reads to find a rare word's few notes instead of reading every note for it. Written with
     the note (notes.services), never edited; it goes when a draft is deleted."""
@@ -407,7 +390,7 @@ class NoteWord(_ClinicWord):
         ]
 
 
-class CommonNoteWord(_ClinicWord):
+class CommonNoteWord(ClinicWord):
     """A word in more than COMMON_FROM of the clinic's notes: not in the word index any more.
     Never removed, so a word without one has every note that holds it in the index."""
 

@@ -39,6 +39,7 @@ from core.lists import (
     starts_with,
 )
 from core.roles import Role, can, require
+from core.words import LONGEST_INDEXED, SHORTEST_INDEXED, words_of
 from notes.models import (
     COMMON_FROM,
     Addendum,
@@ -49,7 +50,6 @@ from notes.models import (
     NoteType,
     NoteWord,
 )
-from patients.models import LONGEST_INDEXED, SHORTEST_INDEXED, words_of
 from patients.selectors import patient_get
 
 Action = AuditEvent.Action

@@ -26,6 +26,7 @@ from core.models import validate_no_direction_overrides
 from core.roles import require
 from core.services import model_update
 from core.transactions import savepoint, unit
+from core.words import indexed_words
 from notes import builtins
 from notes.models import (
     COMMON_FROM,
@@ -40,7 +41,6 @@ from notes.models import (
     search_text_of,
 )
 from notes.selectors import APPOINTMENT_TARGET, cosigner_candidates, note_get
-from patients.models import indexed_words
 
 Action = AuditEvent.Action
 MAX_SECTIONS = 40

@@ -1,5 +1,4 @@
 import re
-import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,41 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import OUTSIDE_CALENDAR, in_calendar
 from core.models import BaseModel, BoundedTextField, validate_no_bidi_controls
+from core.words import search_key
 from patients import phones
 
 ICD10_CODE = re.compile(r"[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?")
 SNOMED_CODE = re.compile(r"[0-9]+")  # ASCII digits: "²".isdigit() is true
 PHONE_MAX_LENGTH = 40
-
-
-def search_key(text: str) -> str:
-    """Lower-case, accent-free form of a name, indexed for prefix search on every backend."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
-
-
-WORD = re.compile(r"\w+")
-# A word index (the notes', the thread subjects') holds words this long at least, cut to the
-# longest; shorter ones are in a record's search_text only ("a" or "8" would index nearly all).
-SHORTEST_INDEXED = 2
-LONGEST_INDEXED = 40
-
-
-def words_of(text: str) -> list[str]:
-    """The words of `text`, lower-case and accent-free, each once, in order: what a word index
-    (a note's, a thread subject's) holds and what a search of it is made of."""
-    return list(dict.fromkeys(WORD.findall(search_key(text))))
-
-
-def spaced_words(text: str) -> str:
-    """The words of `text`, each after a space (" cough for days"): a record's search_text, in
-    which " presc" finds a word that starts with the search word."""
-    return "".join(f" {word}" for word in words_of(text))
-
-
-def indexed_words(search_text: str) -> set[str]:
-    """The words of a search_text a word index holds."""
-    return {w[:LONGEST_INDEXED] for w in search_text.split() if len(w) >= SHORTEST_INDEXED}
 
 
 def full_name(first_name: str, last_name: str) -> str:

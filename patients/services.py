@@ -29,8 +29,9 @@ from core.events import emit
 from core.roles import Role, require
 from core.services import model_update, only_fields
 from core.transactions import savepoint, unit
+from core.words import search_key
 from patients import vocabulary
-from patients.models import Allergy, AllergyStatus, Medication, Patient, search_key
+from patients.models import Allergy, AllergyStatus, Medication, Patient
 from patients.selectors import CLINICAL_MODELS, possible_duplicates
 
 Action = AuditEvent.Action

@@ -11,8 +11,7 @@ BATCH = 2000
 def index_subjects(apps, schema_editor):
     from core.services import pages
     from core.transactions import unit
-    from messaging.models import subject_search_text
-    from patients.models import indexed_words
+    from core.words import indexed_words, short_search_text
 
     Thread = apps.get_model("messaging", "Thread")
     ThreadWord = apps.get_model("messaging", "ThreadWord")
@@ -23,7 +22,7 @@ def index_subjects(apps, schema_editor):
         with unit(using=db):
             words = []
             for pk, clinic_id, subject in batch:
-                text = subject_search_text(subject)
+                text = short_search_text(subject)
                 Thread.objects.using(db).filter(pk=pk).update(search_text=text)
                 words += [
                     ThreadWord(clinic_id=clinic_id, thread_id=pk, word=word)

@@ -15,7 +15,7 @@ BATCH = 2000
 def index_words(apps, schema_editor):
     from core.transactions import unit
     from notes.models import search_text_of
-    from patients.models import indexed_words
+    from core.words import indexed_words
 
     Note = apps.get_model("notes", "Note")
     NoteWord = apps.get_model("notes", "NoteWord")

@@ -11,11 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core import lists
+from core import lists, words
 from core.planner import statistics_refresh
 from core.roles import Role
-from messaging import selectors
-from messaging.models import Thread, ThreadWord, subject_search_text
+from core.words import short_search_text
+from messaging.models import Thread, ThreadWord
 from messaging.selectors import patient_panel, thread_list, thread_page
 from tests.factories import ClinicFactory
 from tests.patients.factories import PatientFactory
@@ -52,7 +52,7 @@ def threads(clinic, staff):
         for _ in range(5)
     ]
     for thread in rows:  # as the service writes them: found by their subject's words
-        thread.search_text = subject_search_text(thread.subject)
+        thread.search_text = short_search_text(thread.subject)
     Thread.objects.bulk_create(rows)
     ThreadWord.objects.bulk_create(ThreadWord.rows_for(rows))
     statistics_refresh()
@@ -113,7 +113,7 @@ def test_a_filtered_list_is_checked_and_counted_on_the_index_alone(
     entries: the count of a search of 196,000 closed threads read each thread's row (the
     count may read any of the clinic's thread indexes that holds them). (A rare word's threads
     are read by id: tests/messaging/test_search_words.py.)"""
-    monkeypatch.setattr(selectors, "RARE_UP_TO", 0)  # "question" starts 24 of the 30 subjects
+    monkeypatch.setattr(words, "RARE_UP_TO", 0)  # "question" starts 24 of the 30 subjects
     page, count = plans_of_a_page(staff[Role.CLINICIAN], **filters)
 
     assert f"USING INDEX {index}" in page, page

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core import audit as audit_module
+from core import words
 from core.planner import statistics_refresh
 from core.roles import Role
 from messaging import selectors, services
@@ -91,7 +92,7 @@ def test_a_common_word_is_checked_on_each_subject_and_finds_the_same(
 ):
     searches = ["presc", "medica", "repeat presc", "rash", "worse"]
     by_index = {search: found(clinician, search) for search in searches}
-    monkeypatch.setattr(selectors, "RARE_UP_TO", 0)  # every word "common"
+    monkeypatch.setattr(words, "RARE_UP_TO", 0)  # every word "common"
 
     with CaptureQueriesContext(connection) as ran:
         on_each_subject = {search: found(clinician, search) for search in searches}

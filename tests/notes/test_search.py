@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from core.roles import Role
+from core.words import indexed_words
 from notes import selectors, services
 from notes.models import CommonNoteWord, Note, NoteWord, search_text_of
-from patients.models import indexed_words
 from tests.notes.factories import make_note, soap_sections
 
 pytestmark = pytest.mark.django_db

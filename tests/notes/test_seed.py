@@ -7,10 +7,10 @@ import pytest
 
 from core.contributions import seeders
 from core.roles import Role
+from core.words import indexed_words
 from notes import demo
 from notes.models import CommonNoteWord, Note, NoteRevision, NoteWord
 from notes.selectors import note_list
-from patients.models import indexed_words
 from tests.patients.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db

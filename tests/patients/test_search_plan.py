@@ -15,7 +15,8 @@ from django.test.utils import CaptureQueriesContext
 
 import patients.selectors
 from core.planner import statistics_refresh, statistics_refresh_after_migrate
-from patients.models import Patient, search_key
+from core.words import search_key
+from patients.models import Patient
 from patients.selectors import (
     ARCHIVED,
     LIST_COLUMNS,

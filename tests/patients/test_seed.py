@@ -9,8 +9,9 @@ from django.core.management import call_command
 
 from clinics.models import Clinic
 from core.roles import Role
+from core.words import search_key
 from patients import demo, phones
-from patients.models import Allergy, Condition, Medication, Patient, search_key
+from patients.models import Allergy, Condition, Medication, Patient
 from patients.selectors import patient_list
 from patients.services import patient_create
 
