@@ -11,7 +11,7 @@ from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 
-from core.words import LONGEST_INDEXED
+from core.words import LONGEST_INDEXED, indexed_words
 
 # Characters that reorder how text displays (bidirectional embeddings, overrides and isolates):
 # in a signed note or an addendum they make the text read otherwise than it is stored ("Trojan
@@ -155,8 +155,19 @@ class ClinicWord(models.Model):
     clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+", db_index=False)
     word = models.CharField(max_length=LONGEST_INDEXED)
 
+    OWNER = ""  # the column of the record the word is of ("thread_id")
+
     class Meta:
         abstract = True
 
     def __str__(self):
         return self.word
+
+    @classmethod
+    def rows_for(cls, records) -> list["ClinicWord"]:
+        """The word rows of records (of their search_text), to be written with them."""
+        return [
+            cls(clinic_id=record.clinic_id, word=word, **{cls.OWNER: record.pk})
+            for record in records
+            for word in sorted(indexed_words(record.search_text))
+        ]

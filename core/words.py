@@ -14,7 +14,7 @@ from django.db.models import Q
 
 from core.lists import count_up_to, starts_with
 
-WORD = re.compile(r"\w+")
+WORD = re.compile(r"[^\W_]+")  # letters and digits: "blood_test" is two words
 # A word index holds words this long at least, cut to the longest; shorter ones are in a
 # record's search_text only ("a" or "8" would index nearly every record).
 SHORTEST_INDEXED = 2
@@ -58,13 +58,13 @@ def indexed_words(search_text: str) -> set[str]:
     return {w[:LONGEST_INDEXED] for w in search_text.split() if len(w) >= SHORTEST_INDEXED}
 
 
-def word_matching(index, owner: str, clinic_id, text: str, *, by_index: bool = True) -> Q:
+def word_matching(index, clinic_id, text: str, *, by_index: bool = True) -> Q:
     """The records whose search_text has a word starting with each word of `text` (up to
-    SEARCH_WORDS), case and accents ignored. `index`: the word index model, `owner` the column
-    of its rows naming the record ("thread_id"). With `by_index` (a list across the clinic) the
-    rarest word the index holds is read from it; each other word, every word when even the
-    rarest starts more than RARE_UP_TO records, and every word of one patient's list, is
-    checked on search_text in the list's order."""
+    SEARCH_WORDS), case and accents ignored. `index`: the word index model (a ClinicWord). With
+    `by_index` (a list across the clinic) the records of the rarest word the index holds are
+    read from it by id, and every word is then checked on their search_text (a row a crash or
+    two renames at once left behind finds nothing). Without, or when even the rarest word starts
+    more than RARE_UP_TO records, every word is checked on search_text in the list's order."""
     words = words_of(text)[:SEARCH_WORDS]
     indexed = [w for w in words if SHORTEST_INDEXED <= len(w) <= LONGEST_INDEXED]
 
@@ -77,9 +77,8 @@ def word_matching(index, owner: str, clinic_id, text: str, *, by_index: bool = T
     if rarest is not None and rarest[0] <= RARE_UP_TO:
         found, word = rarest
         # None found: a name or a typo (found, if at all, by what the caller ORs with this).
-        ids = set(rows_of(word).values_list(owner, flat=True)) if found else set()
+        ids = set(rows_of(word).values_list(index.OWNER, flat=True)) if found else set()
         condition = Q(pk__in=ids)
-        words.remove(word)
     for word in words:
         condition &= Q(search_text__contains=f" {word}")
     return condition

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel, ClinicWord
-from core.words import SEARCH_TEXT_LENGTH, indexed_words
+from core.words import SEARCH_TEXT_LENGTH
 from files.types import INLINE_TYPES
 
 # Built-in categories; a clinic adds its own (FileCategory). Each has a row in core.roles
@@ -173,18 +173,11 @@ class FileWord(ClinicWord):
 
     file = models.ForeignKey(StoredFile, models.CASCADE, related_name="+", db_index=False)
 
+    OWNER = "file_id"
+
     class Meta:
         indexes = [
             # A word's files (a prefix: a range), counted and read from the index alone.
             models.Index(fields=["clinic", "word", "file"], name="fileword_clinic_word"),
             models.Index(fields=["file"], name="fileword_file"),  # rewritten and deleted with it
-        ]
-
-    @classmethod
-    def rows_for(cls, files) -> list["FileWord"]:
-        """The word rows of files (of their search_text), to be written with them."""
-        return [
-            cls(clinic_id=f.clinic_id, file_id=f.pk, word=word)
-            for f in files
-            for word in sorted(indexed_words(f.search_text))
         ]

@@ -178,7 +178,7 @@ def file_list(
         # Across the clinic a rare word's files are read from the title index (core.words); one
         # patient's or record's few files are checked on their titles.
         across = patient is None and target is None and not is_patient_user(actor)
-        by_words = word_matching(FileWord, "file_id", actor.clinic_id, text, by_index=across)
+        by_words = word_matching(FileWord, actor.clinic_id, text, by_index=across)
         files = files.filter(by_words)
     if patient_search.strip():
         files = files.filter(patient_id__in=ids_matching(actor=actor, search=patient_search))

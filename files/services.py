@@ -30,7 +30,7 @@ from core.events import emit
 from core.roles import can, require
 from core.services import model_update
 from core.transactions import unit
-from core.words import short_search_text
+from core.words import indexed_words, short_search_text
 from files import previews, storage
 from files.models import BUILTIN_CATEGORIES, FileCategory, FileWord, StoredFile
 from files.scanning import ScannerUnavailable, get_scanner
@@ -272,8 +272,12 @@ def file_update(*, actor, stored: StoredFile, **fields) -> list[str]:
     if "title" in changed:  # a search finds it by its new words
         stored.search_text = short_search_text(stored.title)
         StoredFile.objects.filter(pk=stored.pk).update(search_text=stored.search_text)
-        FileWord.objects.filter(file_id=stored.pk).delete()
-        FileWord.objects.bulk_create(FileWord.rows_for([stored]))
+        # The new words first, then the old ones go: where a crash stops it between the two (a
+        # MongoDB server without transactions), the file is still found by its new title.
+        words = FileWord.objects.filter(file_id=stored.pk)
+        had = set(words.values_list("word", flat=True))
+        FileWord.objects.bulk_create(r for r in FileWord.rows_for([stored]) if r.word not in had)
+        words.exclude(word__in=sorted(indexed_words(stored.search_text))).delete()
     if changed:
         audit(
             actor=actor,

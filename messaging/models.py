@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel, ClinicWord
-from core.words import SEARCH_TEXT_LENGTH, indexed_words
+from core.words import SEARCH_TEXT_LENGTH
 
 MAX_TEXT = 10_000
 DEFAULT_WORKING_DAYS = "01234"  # Monday to Friday
@@ -182,20 +182,13 @@ class ThreadWord(ClinicWord):
 
     thread = models.ForeignKey(Thread, models.CASCADE, related_name="+", db_index=False)
 
+    OWNER = "thread_id"
+
     class Meta:
         indexes = [
             # A word's threads (a prefix: a range), counted and read from the index alone.
             models.Index(fields=["clinic", "word", "thread"], name="threadword_clinic_word"),
             models.Index(fields=["thread"], name="threadword_thread"),  # deleted with it
-        ]
-
-    @classmethod
-    def rows_for(cls, threads) -> list["ThreadWord"]:
-        """The word rows of new threads (of their search_text), to be written with them."""
-        return [
-            cls(clinic_id=thread.clinic_id, thread_id=thread.pk, word=word)
-            for thread in threads
-            for word in sorted(indexed_words(thread.search_text))
         ]
 
 

@@ -108,9 +108,7 @@ def thread_list(
         own = is_patient_user(actor)
         # One patient's few threads are checked on their subjects; across the clinic the
         # rarest word's threads are read from the index (core.words).
-        matching = word_matching(
-            ThreadWord, "thread_id", actor.clinic_id, text, by_index=not (patient or own)
-        )
+        matching = word_matching(ThreadWord, actor.clinic_id, text, by_index=not (patient or own))
         if not own:
             matching |= Q(patient_id__in=ids_matching(actor=actor, search=text))
         threads = threads.filter(matching)

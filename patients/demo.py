@@ -19,6 +19,7 @@ import time
 from django.db import connection, transaction
 
 from core.roles import Role
+from core.words import search_key
 from patients import phones
 from patients.models import (
     Allergy,
@@ -27,7 +28,6 @@ from patients.models import (
     Medication,
     Patient,
     Sex,
-    search_key,
 )
 from patients.services import MRN_WIDTH, next_mrn
 

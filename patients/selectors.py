@@ -44,6 +44,7 @@ from core.lists import (
 )
 from core.roles import can
 from core.transactions import savepoint, unit
+from core.words import search_key
 from patients import phones
 from patients.models import (
     Allergy,
@@ -52,7 +53,6 @@ from patients.models import (
     Patient,
     RecentPatient,
     phone_digits,
-    search_key,
 )
 
 SORTS = {

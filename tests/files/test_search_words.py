@@ -42,6 +42,23 @@ def test_a_word_finds_the_titles_with_a_word_starting_with_it(staff, titles):
     assert len(found(clinician, "?")) == 3  # punctuation alone is no search
 
 
+def test_a_title_made_from_a_file_name_is_found_by_its_parts(staff, patient):
+    """No title typed: the file's name is the title, its underscores between words."""
+    stored_file(staff[Role.NURSE], patient, name="blood_test_results.pdf")
+
+    assert found(staff[Role.CLINICIAN], "test") == {"blood_test_results"}
+    assert found(staff[Role.CLINICIAN], "blood_test") == {"blood_test_results"}
+
+
+def test_a_word_row_left_behind_finds_nothing(staff, titles):
+    """A row the index kept of an old title (a crash between a rename's writes, two renames at
+    once) is checked against the file's title before the file is listed."""
+    echo = titles["Echocardiogram report"]
+    FileWord.objects.create(clinic_id=echo.clinic_id, file=echo, word="obsolete")
+
+    assert found(staff[Role.CLINICIAN], "obsolete") == set()
+
+
 def test_a_renamed_file_is_found_by_its_new_title_only(staff, titles):
     clinician = staff[Role.CLINICIAN]
     echo = titles["Echocardiogram report"]
