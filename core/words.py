@@ -82,3 +82,26 @@ def word_matching(index, clinic_id, text: str, *, by_index: bool = True) -> Q:
     for word in words:
         condition &= Q(search_text__contains=f" {word}")
     return condition
+
+
+def fill_index(records, index, text_field: str, owner: str, *, using: str, batch=2000) -> None:
+    """Write every record's search_text (from `text_field`) and its word rows (`owner`: their
+    record's column, as ClinicWord.OWNER, which a migration's models lack), `batch` records a
+    unit: a migration's fill of an index added to existing records. Rerun after an interruption,
+    it starts again from nothing."""
+    from core.services import pages
+    from core.transactions import unit
+
+    index.objects.using(using).all().delete()
+    texts = records.objects.using(using).values_list("pk", "clinic_id", text_field)
+    for page in pages(texts, batch):
+        with unit(using=using):
+            rows = []
+            for pk, clinic_id, text in page:
+                search_text = short_search_text(text)
+                records.objects.using(using).filter(pk=pk).update(search_text=search_text)
+                rows += [
+                    index(clinic_id=clinic_id, word=word, **{owner: pk})
+                    for word in sorted(indexed_words(search_text))
+                ]
+            index.objects.using(using).bulk_create(rows, batch_size=5000)

@@ -4,30 +4,13 @@ from the start."""
 
 from django.db import migrations, models
 
-BATCH = 2000
-
 
 def index_titles(apps, schema_editor):
-    from core.services import pages
-    from core.transactions import unit
-    from core.words import indexed_words, short_search_text
+    from core.words import fill_index
 
     StoredFile = apps.get_model("files", "StoredFile")
     FileWord = apps.get_model("files", "FileWord")
-    db = schema_editor.connection.alias
-    FileWord.objects.using(db).all().delete()
-    titles = StoredFile.objects.using(db).values_list("pk", "clinic_id", "title")
-    for batch in pages(titles, BATCH):
-        with unit(using=db):
-            words = []
-            for pk, clinic_id, title in batch:
-                text = short_search_text(title)
-                StoredFile.objects.using(db).filter(pk=pk).update(search_text=text)
-                words += [
-                    FileWord(clinic_id=clinic_id, file_id=pk, word=word)
-                    for word in sorted(indexed_words(text))
-                ]
-            FileWord.objects.using(db).bulk_create(words, batch_size=5000)
+    fill_index(StoredFile, FileWord, "title", "file_id", using=schema_editor.connection.alias)
 
 
 class Migration(migrations.Migration):

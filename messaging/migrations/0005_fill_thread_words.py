@@ -5,30 +5,13 @@ again from the start."""
 from django.conf import settings
 from django.db import migrations, models
 
-BATCH = 2000
-
 
 def index_subjects(apps, schema_editor):
-    from core.services import pages
-    from core.transactions import unit
-    from core.words import indexed_words, short_search_text
+    from core.words import fill_index
 
     Thread = apps.get_model("messaging", "Thread")
     ThreadWord = apps.get_model("messaging", "ThreadWord")
-    db = schema_editor.connection.alias
-    ThreadWord.objects.using(db).all().delete()
-    subjects = Thread.objects.using(db).values_list("pk", "clinic_id", "subject")
-    for batch in pages(subjects, BATCH):
-        with unit(using=db):
-            words = []
-            for pk, clinic_id, subject in batch:
-                text = short_search_text(subject)
-                Thread.objects.using(db).filter(pk=pk).update(search_text=text)
-                words += [
-                    ThreadWord(clinic_id=clinic_id, thread_id=pk, word=word)
-                    for word in sorted(indexed_words(text))
-                ]
-            ThreadWord.objects.using(db).bulk_create(words, batch_size=5000)
+    fill_index(Thread, ThreadWord, "subject", "thread_id", using=schema_editor.connection.alias)
 
 
 class Migration(migrations.Migration):
