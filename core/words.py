@@ -9,6 +9,7 @@ record ids, however old the records (checking each record's text of a big clinic
 
 import re
 import unicodedata
+from typing import NamedTuple
 
 from django.db.models import Q
 
@@ -58,30 +59,59 @@ def indexed_words(search_text: str) -> set[str]:
     return {w[:LONGEST_INDEXED] for w in search_text.split() if len(w) >= SHORTEST_INDEXED}
 
 
-def word_matching(index, clinic_id, text: str, *, by_index: bool = True) -> Q:
+class Matching(NamedTuple):
+    condition: Q  # the records a search finds
+    from_index: bool  # the rarest word's records were read from the index: a short list of ids
+
+
+def word_matching(index, clinic_id, text: str, *, by_index: bool = True, common=None) -> Matching:
     """The records whose search_text has a word starting with each word of `text` (up to
     SEARCH_WORDS), case and accents ignored. `index`: the word index model (a ClinicWord). With
     `by_index` (a list across the clinic) the records of the rarest word the index holds are
     read from it by id, and every word is then checked on their search_text (a row a crash or
     two renames at once left behind finds nothing). Without, or when even the rarest word starts
-    more than RARE_UP_TO records, every word is checked on search_text in the list's order."""
+    more than RARE_UP_TO records, every word is checked on search_text in the list's order.
+    `common`: a ClinicWord model naming words whose records left the index (the notes', whose
+    long texts would otherwise index every word of every note); a search word starting one of
+    them counts as more than RARE_UP_TO."""
     words = words_of(text)[:SEARCH_WORDS]
-    indexed = [w for w in words if SHORTEST_INDEXED <= len(w) <= LONGEST_INDEXED]
-
-    def rows_of(word):
-        return index.objects.filter(starts_with("word", word), clinic_id=clinic_id)
-
-    counted = [(count_up_to(rows_of(w), RARE_UP_TO), w) for w in (indexed if by_index else [])]
     condition = Q()
-    rarest = min(counted, default=None)
-    if rarest is not None and rarest[0] <= RARE_UP_TO:
-        found, word = rarest
-        # None found: a name or a typo (found, if at all, by what the caller ORs with this).
-        ids = set(rows_of(word).values_list(index.OWNER, flat=True)) if found else set()
-        condition = Q(pk__in=ids)
     for word in words:
         condition &= Q(search_text__contains=f" {word}")
-    return condition
+    rarest = _rarest(index, clinic_id, words, common) if by_index else None
+    if rarest is None or rarest[0] > RARE_UP_TO:
+        return Matching(condition, from_index=False)
+    found, word = rarest
+    # None found: a name or a typo (found, if at all, by what the caller ORs with this).
+    ids = (
+        set(_rows_of(index, clinic_id, word).values_list(index.OWNER, flat=True))
+        if found
+        else set()
+    )
+    return Matching(Q(pk__in=ids) & condition, from_index=True)
+
+
+def _rows_of(index, clinic_id, word: str):
+    """The clinic's index rows of the words starting with `word` (the index holds each word's
+    first LONGEST_INDEXED letters, and so is searched by as many)."""
+    return index.objects.filter(starts_with("word", word[:LONGEST_INDEXED]), clinic_id=clinic_id)
+
+
+def _rarest(index, clinic_id, words: list[str], common) -> tuple[int, str] | None:
+    """(how many records the index lists for it, counted no further than RARE_UP_TO + 1; the
+    word) for the search word the fewest records start; None when no word is long enough to be
+    indexed."""
+    rarest = None
+    for word in words:
+        if len(word) < SHORTEST_INDEXED:
+            continue
+        if common is not None and _rows_of(common, clinic_id, word).exists():
+            found = RARE_UP_TO + 1
+        else:
+            found = count_up_to(_rows_of(index, clinic_id, word), RARE_UP_TO)
+        if rarest is None or found < rarest[0]:
+            rarest = (found, word)
+    return rarest
 
 
 def fill_index(records, index, text_field: str, owner: str, *, using: str, batch=2000) -> None:

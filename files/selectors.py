@@ -179,7 +179,7 @@ def file_list(
         # patient's or record's few files are checked on their titles.
         across = patient is None and target is None and not is_patient_user(actor)
         by_words = word_matching(FileWord, actor.clinic_id, text, by_index=across)
-        files = files.filter(by_words)
+        files = files.filter(by_words.condition)
     if patient_search.strip():
         files = files.filter(patient_id__in=ids_matching(actor=actor, search=patient_search))
     if uploaded_from:

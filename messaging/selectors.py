@@ -108,7 +108,9 @@ def thread_list(
         own = is_patient_user(actor)
         # One patient's few threads are checked on their subjects; across the clinic the
         # rarest word's threads are read from the index (core.words).
-        matching = word_matching(ThreadWord, actor.clinic_id, text, by_index=not (patient or own))
+        matching = word_matching(
+            ThreadWord, actor.clinic_id, text, by_index=not (patient or own)
+        ).condition
         if not own:
             matching |= Q(patient_id__in=ids_matching(actor=actor, search=text))
         threads = threads.filter(matching)

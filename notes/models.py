@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import Conflict
 from core.models import BaseModel, BoundedTextField, ClinicWord
-from core.words import spaced_words
+from core.words import RARE_UP_TO, spaced_words
 
 LOCKED_ON_SIGNING = frozenset(
     {
@@ -365,7 +365,8 @@ class Addendum(BaseModel):
 # (a CommonNoteWord says so) and a search for it reads the clinic's notes newest first, which
 # meets a page of them soon. The index then holds a clinic's rarer words only, at most this many
 # notes each, not every word of every note (58 million rows at the benchmark's 2,000,000 notes).
-COMMON_FROM = 2_000
+# It is where a search stops reading a word's records from an index (core.words.word_matching).
+COMMON_FROM = RARE_UP_TO
 
 
 def search_text_of(title: str, sections: list[dict]) -> str:
@@ -380,6 +381,8 @@ class NoteWord(ClinicWord):
     the note (notes.services), never edited; it goes when a draft is deleted."""
 
     note = models.ForeignKey(Note, models.CASCADE, related_name="+", db_index=False)
+
+    OWNER = "note_id"
 
     class Meta:
         indexes = [

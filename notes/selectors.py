@@ -32,16 +32,13 @@ from core.lists import (
     PER_PAGE,
     audited_by_patient,
     cached_for,
-    count_up_to,
     keyset_page,
     page_of,
     showing,
-    starts_with,
 )
 from core.roles import Role, can, require
-from core.words import LONGEST_INDEXED, SHORTEST_INDEXED, words_of
+from core.words import word_matching, words_of
 from notes.models import (
-    COMMON_FROM,
     Addendum,
     CommonNoteWord,
     Note,
@@ -56,7 +53,6 @@ Action = AuditEvent.Action
 PANEL_SIZE = 10
 WIDGET_SIZE = 8
 STATUSES = tuple(Note.Status.values)
-SEARCH_WORDS = 8
 # A list across patients searched for common words, or with two or more of author, status and
 # type, looks through the clinic's newest WINDOW notes in its dates, no more; a search counts
 # its matches among the newest SAMPLE of them.
@@ -85,41 +81,6 @@ def _notes_open_to(actor):
             patient__is_archived__in=[False],
         )
     return notes
-
-
-def search_filter(text: str) -> Q:
-    """Every word of `text` starts a word of the note's title or sections ("asth" finds
-    "asthma"; case and accents ignored)."""
-    condition = Q()
-    for word in words_of(text)[:SEARCH_WORDS]:
-        condition &= Q(search_text__contains=f" {word}")
-    return condition
-
-
-def _notes_with_word(clinic_id, word: str):
-    """The clinic's index rows of the (rarer) words starting with `word`."""
-    return NoteWord.objects.filter(starts_with("word", word[:LONGEST_INDEXED]), clinic_id=clinic_id)
-
-
-def _rarest_word(clinic_id, text: str) -> tuple[int, str] | None:
-    """(its notes in the word index, counted no further than COMMON_FROM + 1; the word) for the
-    search word the fewest notes have: more than COMMON_FROM when it starts a common word.
-    None when no word is long enough to be indexed."""
-    rarest = None
-    for word in words_of(text)[:SEARCH_WORDS]:
-        if len(word) < SHORTEST_INDEXED:
-            continue
-        common = CommonNoteWord.objects.filter(
-            starts_with("word", word[:LONGEST_INDEXED]), clinic_id=clinic_id
-        )
-        found = (
-            COMMON_FROM + 1
-            if common.exists()
-            else count_up_to(_notes_with_word(clinic_id, word), COMMON_FROM)
-        )
-        if rarest is None or found < rarest[0]:
-            rarest = (found, word)
-    return rarest
 
 
 def _newest_edge(newest, nth: int) -> datetime.datetime | None:
@@ -159,11 +120,10 @@ def _filtered_across_clinic(notes, dated, clinic_id, search: str):
     """
     searching = bool(words_of(search))
     if searching:
-        notes = notes.filter(search_filter(search))
-        rarest = _rarest_word(clinic_id, search)
-        if rarest is not None and rarest[0] <= COMMON_FROM:
-            ids = _notes_with_word(clinic_id, rarest[1]).values_list("note_id", flat=True)
-            return notes.filter(pk__in=set(ids)), None, None
+        matching = word_matching(NoteWord, clinic_id, search, common=CommonNoteWord)
+        notes = notes.filter(matching.condition)
+        if matching.from_index:
+            return notes, None, None
     window = dated.order_by("-created_at", "-id")
     since = _newest_edge(window, WINDOW)
     if since is not None:
@@ -227,7 +187,9 @@ def _note_list(
             notes, dated, actor.clinic_id, search
         )
     else:
-        notes = notes.filter(search_filter(search))
+        notes = notes.filter(
+            word_matching(NoteWord, actor.clinic_id, search, by_index=False).condition
+        )
     return Found(notes.order_by("-created_at", "-id"), estimate, searched_from)
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import AuditEvent
+from core import words
 from core.roles import Role
 from notes import selectors
 from notes.models import Note
@@ -139,7 +140,7 @@ def test_cursor_and_page_together_is_a_400(api_as, clinician, notes):
 def test_a_walked_search_says_from_when_it_looked(api_as, clinician, patient, monkeypatch):
     """As the numbered list does: a search for common words looks through the clinic's newest
     WINDOW notes only, and every page of the walk says when the oldest of them was written."""
-    monkeypatch.setattr(selectors, "COMMON_FROM", 0)
+    monkeypatch.setattr(words, "RARE_UP_TO", 0)
     monkeypatch.setattr(selectors, "WINDOW", 3)
     for days_ago in (30, 3, 2, 1):
         note = make_note(clinician, patient, title=f"Asthma {days_ago}", Plan="Inhaler")

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from core import words
 from core.roles import Role
 from core.words import indexed_words
 from notes import selectors, services
@@ -65,7 +66,7 @@ def test_the_index_and_the_walk_answer_the_same(api, clinician, patient, monkeyp
     searches = ["asthma", "asth inhaler", "rash", "forearm itch", "salbutamol", "review eczema"]
 
     from_index = {search: found(api, search=search) for search in searches}
-    monkeypatch.setattr(selectors, "COMMON_FROM", 0)
+    monkeypatch.setattr(words, "RARE_UP_TO", 0)
     walked = {search: found(api, search=search) for search in searches}
 
     assert from_index["asthma"] == {
@@ -84,7 +85,7 @@ def test_a_word_in_more_than_common_from_notes_leaves_the_index(
     """Its notes are then found by reading the clinic's notes, and a page that is followed by
     more says so with an estimated count; the last page's count is exact."""
     monkeypatch.setattr(services, "COMMON_FROM", 2)
-    monkeypatch.setattr(selectors, "COMMON_FROM", 2)
+    monkeypatch.setattr(words, "RARE_UP_TO", 2)
     for n in range(3):
         make_note(clinician, patient, title=f"Visit {n}", Plan="Inhaler technique checked")
     make_note(clinician, patient, title="Knee", Plan="Physiotherapy referral")
@@ -115,7 +116,7 @@ def written(note, days_ago: int) -> Note:
 @pytest.fixture
 def all_common(monkeypatch):
     """Every word taken as common: searches across the clinic walk its notes newest first."""
-    monkeypatch.setattr(selectors, "COMMON_FROM", 0)
+    monkeypatch.setattr(words, "RARE_UP_TO", 0)
 
 
 def test_a_walked_search_looks_through_the_newest_notes_and_says_from_when(
@@ -246,7 +247,7 @@ def test_another_clinics_notes_are_not_searched(
         make_note(other_clinician, other_patient, title="Salbutamol", Plan="Salbutamol inhaler")
     make_note(clinician, patient, title="Mine", Plan="Salbutamol as needed")
     assert found(api, search="salbutamol") == {"titles": ["Mine"], "count": 1, "estimated": False}
-    monkeypatch.setattr(selectors, "COMMON_FROM", 0)
+    monkeypatch.setattr(words, "RARE_UP_TO", 0)
     assert found(api, search="salbutamol") == {"titles": ["Mine"], "count": 1, "estimated": False}
 
 

@@ -7,6 +7,8 @@ behaviour, so it is asserted (SQLite's; MongoDB and PostgreSQL plan from the sam
 import pytest
 from django.db import connection
 
+from core import words
+from core.lists import starts_with
 from core.planner import statistics_refresh
 from core.roles import Role
 from notes import selectors, services
@@ -22,12 +24,14 @@ pytestmark = [
 def test_rare_words_are_read_from_the_index_and_common_ones_walked(staff, patient, monkeypatch):
     clinician = staff[Role.CLINICIAN]
     monkeypatch.setattr(services, "COMMON_FROM", 5)
-    monkeypatch.setattr(selectors, "COMMON_FROM", 5)
+    monkeypatch.setattr(words, "RARE_UP_TO", 5)
     for n in range(40):
         make_note(clinician, patient, title=f"Review {n}", Plan="Salbutamol" if n == 7 else "")
     statistics_refresh()
 
-    count_plan = selectors._notes_with_word(clinician.clinic_id, "salb").values("clinic_id")
+    count_plan = NoteWord.objects.filter(
+        starts_with("word", "salb"), clinic_id=clinician.clinic_id
+    ).values("clinic_id")
     rare_plan = selectors.note_list(actor=clinician, search="salbutamol")[:25].explain()
     common = selectors.note_list(actor=clinician, search="review")
     common_plan = common[:25].explain()
