@@ -218,6 +218,8 @@ def test_a_word_in_no_note_reads_no_note(api, clinician, patient):
     assert result == {"titles": [], "count": 0, "estimated": False}
     note_reads = [q["sql"] for q in queries if re.search(r"notes_note\b", q["sql"])]
     assert note_reads == []
+    index_reads = [q["sql"] for q in queries if "notes_noteword" in q["sql"]]
+    assert len(index_reads) == 1  # its count: no ids of none to read
 
 
 def test_the_index_follows_each_saved_draft(api, clinician, patient):
