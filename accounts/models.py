@@ -58,6 +58,7 @@ class User(BaseModel, AbstractBaseUser):
         null=True,
         blank=True,
         related_name="users",
+        db_index=False,
     )
     # Blank: the clinic's language (accounts.language decides what is shown).
     language = models.CharField(
@@ -266,7 +267,9 @@ class RefreshTokenRecord(BaseModel):
     # One login's chain of rotated tokens (and the access tokens issued with them): logout or a
     # reused, already rotated token revokes the whole family.
     family = models.CharField(max_length=64, blank=True, db_index=True)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="refresh_tokens")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="refresh_tokens", db_index=False
+    )
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
 

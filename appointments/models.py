@@ -55,7 +55,7 @@ class ClinicAppointmentSettings(BaseModel):
 
 
 class AppointmentType(BaseModel):
-    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+")
+    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+", db_index=False)
     name = models.CharField(_("name"), max_length=100)
     duration_minutes = models.PositiveIntegerField(
         _("duration (minutes)"),
@@ -113,7 +113,7 @@ class AvailabilityRule(BaseModel):
     """A provider's weekly hours, as local wall-clock times in the clinic's timezone. Which
     days and types they apply to is `slots.WeeklyHours`, the values the slot search reads."""
 
-    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+")
+    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+", db_index=False)
     provider = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("provider")
     )
@@ -152,7 +152,11 @@ class AvailabilityException(BaseModel):
 
     clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+")
     provider = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("provider")
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="+",
+        verbose_name=_("provider"),
+        db_index=False,
     )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
@@ -219,18 +223,31 @@ class AppointmentSeries(BaseModel):
 
 
 class Appointment(BaseModel):
-    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+")
+    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+", db_index=False)
     patient = models.ForeignKey(
-        "patients.Patient", models.CASCADE, related_name="+", verbose_name=_("patient")
+        "patients.Patient",
+        models.CASCADE,
+        related_name="+",
+        verbose_name=_("patient"),
+        db_index=False,
     )
     provider = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("provider")
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="+",
+        verbose_name=_("provider"),
+        db_index=False,
     )
     type = models.ForeignKey(
         AppointmentType, models.PROTECT, related_name="+", verbose_name=_("type")
     )
     series = models.ForeignKey(
-        AppointmentSeries, models.SET_NULL, null=True, blank=True, related_name="appointments"
+        AppointmentSeries,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        db_index=False,
     )
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
@@ -310,7 +327,9 @@ CHANGE_LABELS = {
 class AppointmentChange(BaseModel):
     """The history of an appointment: who booked, moved, confirmed, cancelled it, and when."""
 
-    appointment = models.ForeignKey(Appointment, models.CASCADE, related_name="changes")
+    appointment = models.ForeignKey(
+        Appointment, models.CASCADE, related_name="changes", db_index=False
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )

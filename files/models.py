@@ -32,7 +32,11 @@ class FileCategory(BaseModel):
     """A clinic's own category, beside the built-in ones."""
 
     clinic = models.ForeignKey(
-        "clinics.Clinic", models.CASCADE, related_name="file_categories", verbose_name=_("clinic")
+        "clinics.Clinic",
+        models.CASCADE,
+        related_name="file_categories",
+        verbose_name=_("clinic"),
+        db_index=False,
     )
     slug = models.CharField(_("code"), max_length=40, validators=[CATEGORY_SLUG])
     label = models.CharField(_("name"), max_length=80)
@@ -61,7 +65,7 @@ class StoredFile(BaseModel):
         INFECTED = "infected", _("quarantined")
 
     clinic = models.ForeignKey(
-        "clinics.Clinic", models.PROTECT, related_name="+", verbose_name=_("clinic")
+        "clinics.Clinic", models.PROTECT, related_name="+", verbose_name=_("clinic"), db_index=False
     )
     # Empty for clinic-level documents (e.g. consent templates): staff-only.
     patient = models.ForeignKey(

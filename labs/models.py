@@ -45,7 +45,7 @@ class CommunicationMethod(models.TextChoices):
 class LabTest(BaseModel):
     """One test of a clinic's catalogue (each clinic edits its own copy)."""
 
-    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+")
+    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+", db_index=False)
     name = models.CharField(_("name"), max_length=200)
     loinc_code = models.CharField(_("LOINC code"), max_length=16, blank=True)
     unit = models.CharField(_("unit (UCUM)"), max_length=40, blank=True)
@@ -114,7 +114,7 @@ class ReferenceRange(BaseModel):
         FEMALE = "female", _("Female")
         MALE = "male", _("Male")
 
-    test = models.ForeignKey(LabTest, models.CASCADE, related_name="ranges")
+    test = models.ForeignKey(LabTest, models.CASCADE, related_name="ranges", db_index=False)
     clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+")
     sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, default=Sex.ANY)
     age_min = models.PositiveSmallIntegerField(_("from age (years)"), default=0)
@@ -215,7 +215,7 @@ class WrittenValue:
 
 
 class LabPanel(BaseModel):
-    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+")
+    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+", db_index=False)
     name = models.CharField(_("name"), max_length=200)
     loinc_code = models.CharField(_("LOINC code"), max_length=16, blank=True)
 
@@ -234,7 +234,7 @@ class LabPanel(BaseModel):
 class PanelItem(BaseModel):
     """A test in a panel (an explicit model, so it prefetches on every backend)."""
 
-    panel = models.ForeignKey(LabPanel, models.CASCADE, related_name="items")
+    panel = models.ForeignKey(LabPanel, models.CASCADE, related_name="items", db_index=False)
     test = models.ForeignKey(LabTest, models.CASCADE, related_name="+")
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -258,8 +258,10 @@ class LabOrder(BaseModel):
         REVIEWED = "reviewed", _("Reviewed")
         CANCELLED = "cancelled", _("Cancelled")
 
-    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+")
-    patient = models.ForeignKey("patients.Patient", models.CASCADE, related_name="lab_orders")
+    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+", db_index=False)
+    patient = models.ForeignKey(
+        "patients.Patient", models.CASCADE, related_name="lab_orders", db_index=False
+    )
     ordered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+"
     )
@@ -321,7 +323,7 @@ class LabOrder(BaseModel):
 
 
 class LabOrderItem(BaseModel):
-    order = models.ForeignKey(LabOrder, models.CASCADE, related_name="items")
+    order = models.ForeignKey(LabOrder, models.CASCADE, related_name="items", db_index=False)
     test = models.ForeignKey(LabTest, models.PROTECT, related_name="+")
     panel = models.ForeignKey(LabPanel, models.SET_NULL, null=True, blank=True, related_name="+")
 
@@ -338,8 +340,10 @@ class LabResult(WrittenValue, BaseModel):
         FINAL = "final", _("Final")
         CORRECTED = "corrected", _("Corrected")
 
-    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+")
-    patient = models.ForeignKey("patients.Patient", models.CASCADE, related_name="lab_results")
+    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+", db_index=False)
+    patient = models.ForeignKey(
+        "patients.Patient", models.CASCADE, related_name="lab_results", db_index=False
+    )
     order = models.ForeignKey(
         LabOrder, models.SET_NULL, null=True, blank=True, related_name="results"
     )
@@ -452,7 +456,7 @@ class LabResultRevision(WrittenValue, BaseModel):
 class LabImport(BaseModel):
     """A CSV file imported once: the same file again is recognised by its digest."""
 
-    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+")
+    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+", db_index=False)
     digest = models.CharField(max_length=64)
     filename = models.CharField(_("file name"), max_length=200, blank=True)
     imported_by = models.ForeignKey(

@@ -83,7 +83,7 @@ class MessagingSettings(BaseModel):
 class SavedReply(BaseModel):
     """A clinic's ready-made answer, inserted into the reply box and edited before sending."""
 
-    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+")
+    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+", db_index=False)
     title = models.CharField(_("title"), max_length=100)
     text = models.TextField(_("text"), max_length=MAX_TEXT)
 
@@ -110,9 +110,13 @@ class Thread(BaseModel):
         OPEN = "open", _("open")
         CLOSED = "closed", _("closed")
 
-    clinic = models.ForeignKey("clinics.Clinic", models.PROTECT, related_name="+")
+    clinic = models.ForeignKey("clinics.Clinic", models.PROTECT, related_name="+", db_index=False)
     patient = models.ForeignKey(
-        "patients.Patient", models.CASCADE, related_name="+", verbose_name=_("patient")
+        "patients.Patient",
+        models.CASCADE,
+        related_name="+",
+        verbose_name=_("patient"),
+        db_index=False,
     )
     subject = models.CharField(_("subject"), max_length=200)
     # The subject's words, lower-case and accent-free, each after a space (" repeat
@@ -193,7 +197,7 @@ class ThreadWord(ClinicWord):
 
 
 class Message(BaseModel):
-    thread = models.ForeignKey(Thread, models.CASCADE, related_name="messages")
+    thread = models.ForeignKey(Thread, models.CASCADE, related_name="messages", db_index=False)
     # Set by the service (strictly after the thread's previous message), not by auto_now_add.
     created_at = models.DateTimeField(default=timezone.now)
     # Copied from the thread so the one access rule (clinic / patient) reads a message alone.
@@ -224,7 +228,7 @@ class Message(BaseModel):
 class MessageAttachment(BaseModel):
     """A file of the files app attached to a message (by id: messaging never imports files)."""
 
-    message = models.ForeignKey(Message, models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(Message, models.CASCADE, related_name="attachments", db_index=False)
     thread = models.ForeignKey(Thread, models.CASCADE, related_name="+")
     file_id = models.CharField(max_length=24)
     title = models.CharField(max_length=200)
@@ -242,8 +246,10 @@ class MessageAttachment(BaseModel):
 class ReadState(BaseModel):
     """How far one participant has read one thread, and what it adds to their unread count."""
 
-    thread = models.ForeignKey(Thread, models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, models.CASCADE, related_name="+", db_index=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", db_index=False
+    )
     read_seq = models.PositiveIntegerField(default=0)
     read_visible = models.PositiveIntegerField(default=0)
     counted = models.PositiveIntegerField(default=0)

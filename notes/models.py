@@ -60,7 +60,7 @@ class NoteLocked(Conflict):
 class NoteType(BaseModel):
     """A kind of note; built-in ones carry their LOINC document code, clinics may add their own."""
 
-    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+")
+    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+", db_index=False)
     code = models.CharField(
         _("code"), max_length=32, help_text=_("A LOINC document code, or the clinic's own code.")
     )
@@ -84,7 +84,7 @@ class NoteType(BaseModel):
 class NoteTemplate(BaseModel):
     """A clinic's starting point for a note: a type and its named sections with starter text."""
 
-    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+")
+    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+", db_index=False)
     note_type = models.ForeignKey(NoteType, models.PROTECT, related_name="templates")
     name = models.CharField(_("name"), max_length=100)
     # [{"name": "Subjective", "text": "starter text"}, ...] in order
@@ -173,10 +173,12 @@ class Note(BaseModel):
         DRAFT = "draft", _("Draft")
         SIGNED = "signed", _("Signed")
 
-    clinic = models.ForeignKey("clinics.Clinic", models.PROTECT, related_name="+")
+    clinic = models.ForeignKey("clinics.Clinic", models.PROTECT, related_name="+", db_index=False)
     # PROTECT everywhere: a cascade (or SET_NULL) would rewrite or remove a legal record
     # behind the lock's back; patients and users with notes are archived or deactivated.
-    patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="notes")
+    patient = models.ForeignKey(
+        "patients.Patient", models.PROTECT, related_name="notes", db_index=False
+    )
     note_type = models.ForeignKey(
         NoteType, models.PROTECT, related_name="notes", verbose_name=_("type")
     )
@@ -184,7 +186,11 @@ class Note(BaseModel):
         NoteTemplate, models.PROTECT, null=True, blank=True, related_name="notes"
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("author")
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+        db_index=False,
     )
     # An appointment of the appointments app, checked through its contributed lookup (see
     # notes.services); a plain id, so notes import nothing from a sibling domain app.
@@ -206,6 +212,7 @@ class Note(BaseModel):
         blank=True,
         related_name="+",
         verbose_name=_("co-signer"),
+        db_index=False,
     )
     cosign_requested_at = models.DateTimeField(
         _("co-signature requested at"), null=True, blank=True
@@ -305,7 +312,7 @@ class NoteRevision(BaseModel):
     saves every few seconds); every other save adds one.
     """
 
-    note = models.ForeignKey(Note, models.CASCADE, related_name="revisions")
+    note = models.ForeignKey(Note, models.CASCADE, related_name="revisions", db_index=False)
     clinic = models.ForeignKey("clinics.Clinic", models.PROTECT, related_name="+")
     editor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     version = models.PositiveIntegerField()
@@ -334,7 +341,7 @@ class AddendumQuerySet(models.QuerySet):
 class Addendum(BaseModel):
     """A later correction or addition to a signed note; append-only, shown in order."""
 
-    note = models.ForeignKey(Note, models.PROTECT, related_name="addenda")
+    note = models.ForeignKey(Note, models.PROTECT, related_name="addenda", db_index=False)
     clinic = models.ForeignKey("clinics.Clinic", models.PROTECT, related_name="+")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("author")

@@ -30,7 +30,7 @@ class Notification(BaseModel):
     """
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications", db_index=False
     )
     clinic = models.ForeignKey(
         "clinics.Clinic", models.CASCADE, null=True, blank=True, related_name="+"
@@ -80,7 +80,10 @@ class Preference(BaseModel):
     """Which channels a user wants for one event (no row: the event's defaults)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.CASCADE, related_name="notification_preferences"
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="notification_preferences",
+        db_index=False,
     )
     event = models.CharField(_("event"), max_length=64)
     in_app = models.BooleanField(_("in the app"))
@@ -101,7 +104,9 @@ class Device(BaseModel):
         FCM = "fcm", _("Firebase Cloud Messaging")
         APNS = "apns", _("Apple Push Notification service")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     # Web Push: the subscription endpoint URL; FCM/APNs: the device token.
     address = models.CharField(_("endpoint or token"), max_length=2000)
@@ -116,7 +121,8 @@ class Device(BaseModel):
 
 
 class Attempted(BaseModel):
-    """Something to send: claimed, attempted, retried with back-off, then sent or failed."""
+    """Something to send: claimed, attempted, retried with back-off, then sent or failed. Each
+    kind is indexed by (clinic, status): a clinic's failed ones are listed for its admins."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
@@ -125,7 +131,7 @@ class Attempted(BaseModel):
         FAILED = "failed", _("Failed")
 
     clinic = models.ForeignKey(
-        "clinics.Clinic", models.CASCADE, null=True, blank=True, related_name="+"
+        "clinics.Clinic", models.CASCADE, null=True, blank=True, related_name="+", db_index=False
     )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
@@ -169,13 +175,16 @@ class PushMessage(Attempted):
     payload = models.TextField()
 
     class Meta(Attempted.Meta):
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="push_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="push_due"),
+            models.Index(fields=["clinic", "status"], name="push_clinic_status"),
+        ]
 
 
 class Webhook(BaseModel):
     """A clinic's integration endpoint: the events it wants, signed with its own secret."""
 
-    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+")
+    clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+", db_index=False)
     url = models.URLField(_("URL"), max_length=500)
     events = models.JSONField(_("events"), default=list)
     description = models.CharField(_("description"), max_length=200, blank=True)
@@ -197,7 +206,7 @@ class Webhook(BaseModel):
 class WebhookDelivery(Attempted):
     """One event sent to one webhook: the exact signed body, its log and outcome."""
 
-    webhook = models.ForeignKey(Webhook, models.CASCADE, related_name="deliveries")
+    webhook = models.ForeignKey(Webhook, models.CASCADE, related_name="deliveries", db_index=False)
     event = models.CharField(_("event"), max_length=64)
     body = models.TextField()
     response_status = models.PositiveSmallIntegerField(_("response status"), null=True)
@@ -207,6 +216,8 @@ class WebhookDelivery(Attempted):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="webhook_due"),
             models.Index(fields=["webhook", "-created_at"], name="webhook_log"),
+            # A clinic's failed calls (notifications.selectors.failed_webhook_calls).
+            models.Index(fields=["clinic", "status"], name="webhook_clinic_status"),
         ]
 
 
@@ -238,7 +249,7 @@ class FailedTask(BaseModel):
     args = models.JSONField(default=list)
     kwargs = models.JSONField(default=dict)
     clinic = models.ForeignKey(
-        "clinics.Clinic", models.CASCADE, null=True, blank=True, related_name="+"
+        "clinics.Clinic", models.CASCADE, null=True, blank=True, related_name="+", db_index=False
     )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.FAILED

@@ -40,7 +40,11 @@ class AllergyStatus(models.TextChoices):
 
 class Patient(BaseModel):
     clinic = models.ForeignKey(
-        "clinics.Clinic", models.PROTECT, related_name="patients", verbose_name=_("clinic")
+        "clinics.Clinic",
+        models.PROTECT,
+        related_name="patients",
+        verbose_name=_("clinic"),
+        db_index=False,
     )
     mrn = models.CharField(_("MRN"), max_length=16, editable=False)
     first_name = models.CharField(
@@ -248,7 +252,9 @@ class Allergy(ClinicalRecord):
     # Most severe first, wherever allergies or their conflicts are listed by severity.
     SEVERITY_RANK = {"severe": 0, "moderate": 1, "mild": 2, "unknown": 3}
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="allergies")
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="allergies", db_index=False
+    )
     substance = models.CharField(_("substance"), max_length=200)
     code = models.CharField(
         _("ATC code"),
@@ -282,7 +288,9 @@ class Condition(ClinicalRecord):
         ACTIVE = "active", _("Active")
         RESOLVED = "resolved", _("Resolved")
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="conditions")
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="conditions", db_index=False
+    )
     name = models.CharField(_("condition"), max_length=200)
     code = models.CharField(_("code"), max_length=20, blank=True)
     code_system = models.CharField(
@@ -323,7 +331,9 @@ class Condition(ClinicalRecord):
 
 
 class Medication(ClinicalRecord):
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="medications")
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="medications", db_index=False
+    )
     name = models.CharField(_("medication"), max_length=200)
     code = models.CharField(
         _("ATC code"),
@@ -372,7 +382,9 @@ def _before_birth(day, patient) -> bool:
 class RecentPatient(BaseModel):
     """A patient a staff member opened lately: the header search offers them before typing."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)

@@ -25,7 +25,7 @@ class ProgramTemplate(BaseModel):
         PUBLISHED = "published", _("Published")
         RETIRED = "retired", _("Retired")
 
-    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE)
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, db_index=False)
     # Every version of one programme shares its lineage (the first version's id).
     lineage = models.CharField(max_length=24)
     version = models.PositiveIntegerField(default=1)
@@ -65,7 +65,7 @@ class ProgramName(BaseModel):
     or renamed to one name at the same instant, one claims it and the other is refused, on
     every backend and with no transaction."""
 
-    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE)
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, db_index=False)
     key = models.CharField(max_length=200)  # the name casefolded: no two differ only by case
     lineage = models.CharField(max_length=24)
 
@@ -209,8 +209,8 @@ class Enrollment(BaseModel):
         COMPLETED = "completed", _("Completed")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE)
-    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE)
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, db_index=False)
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, db_index=False)
     template = models.ForeignKey(ProgramTemplate, on_delete=models.PROTECT)
     care_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -259,9 +259,11 @@ class Task(BaseModel):
         SKIPPED = "skipped", _("Skipped")
         MISSED = "missed", _("Missed")
 
-    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE)
-    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE)
-    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="tasks")
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, db_index=False)
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, db_index=False)
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.CASCADE, related_name="tasks", db_index=False
+    )
     step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="+")
     day = models.PositiveIntegerField()  # the programme day it was generated for
     kind = models.CharField(max_length=16, choices=Step.Kind.choices)
@@ -304,7 +306,7 @@ class Measurement(BaseModel):
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE)
     patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE)
     enrollment = models.ForeignKey(
-        Enrollment, on_delete=models.CASCADE, related_name="measurements"
+        Enrollment, on_delete=models.CASCADE, related_name="measurements", db_index=False
     )
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="measurements")
     code = models.CharField(max_length=20)
