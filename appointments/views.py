@@ -618,18 +618,27 @@ def settings_page(request):
     return render(request, "appointments/settings.html", {"form": form})
 
 
+# Where a new feed's address waits in the session for the page the creation redirects to.
+NEW_FEED_URL = "appointments:new_feed_url"
+
+
 @require_http_methods(["GET", "POST"])
 @staff_page("appointments.feeds")
 def feeds(request):
+    """A new feed's secret address is shown once, on the page the creation redirects to (kept in
+    the session until then): a reload or a second click resends nothing, and a form sent again
+    with its key lands on that page (core.idempotency) instead of making a second live feed."""
     if request.method == "POST":
         _feed, url = services.feed_create(actor=request.user)
-        return render(
-            request,
-            "appointments/feeds.html",
-            {"feeds": selectors.feed_list(actor=request.user), "new_url": url},
-        )
+        request.session[NEW_FEED_URL] = url
+        return redirect("appointments:feeds")
     return render(
-        request, "appointments/feeds.html", {"feeds": selectors.feed_list(actor=request.user)}
+        request,
+        "appointments/feeds.html",
+        {
+            "feeds": selectors.feed_list(actor=request.user),
+            "new_url": request.session.pop(NEW_FEED_URL, ""),
+        },
     )
 
 

@@ -47,6 +47,12 @@ def note_files(*, actor, obj) -> dict:
     return {"note_id": target.id, **box}
 
 
+def may_use_category(*, actor, category: str) -> bool:
+    """Whether the actor's role may upload files of `category`: another app's upload form
+    offers files only where the files app would take them (messaging's attachments)."""
+    return selectors.may_use_category(actor, category)
+
+
 def clinic_admins(stored):
     """Who hears of a quarantined file: the clinic's admins (services.file_scan emits it)."""
     return User.objects.filter(clinic_id=stored.clinic_id, role=Role.ADMIN, is_active=True)
@@ -62,6 +68,7 @@ contribute(
     Reconciled(model="files.StoredFile"),
     # Another app storing an upload under the files app's rules (messaging's reply form).
     Service(key="files.upload", call=services.file_upload),
+    Service(key="files.may_use_category", call=may_use_category),
     PatientRecords(key="files", models=("files.StoredFile",)),
     Panel(
         key="files",

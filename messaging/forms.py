@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import ChangedFieldsMixin, FilterForm
 from messaging.models import MAX_TEXT, Category
-from messaging.selectors import may_read_category
+from messaging.selectors import may_attach, may_read_category
 
 
 class InboxFilterForm(FilterForm):
@@ -88,6 +88,8 @@ class ThreadStartForm(forms.Form):
         self.fields["category"].choices = [
             (value, label) for value, label in Category.choices if may_read_category(actor, value)
         ]
+        if not may_attach(actor):
+            del self.fields["attachments"]
 
 
 class ReplyForm(forms.Form):
@@ -101,6 +103,12 @@ class ReplyForm(forms.Form):
         label=_("Internal remark (never shown to the patient)"), required=False
     )
     attachments = attachments_field()
+
+    def __init__(self, *args, actor, **kwargs):
+        """Files only for the roles that may send them (not the front desk)."""
+        super().__init__(*args, **kwargs)
+        if not may_attach(actor):
+            del self.fields["attachments"]
 
 
 class ManageForm(forms.Form):

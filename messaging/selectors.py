@@ -21,6 +21,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import User
 from core.access import get_in_reach, in_reach, is_patient_user
 from core.audit import VIEW, audit
+from core.contributions import call_service
 from core.lists import PER_PAGE, audited_by_patient, page_of
 from core.roles import Role, can
 from core.words import word_matching, words_of
@@ -52,6 +53,18 @@ def may_read_category(user, category: str) -> bool:
         or can(user, "messaging.all_categories")
         or (can(user, "messaging.view") and category in FRONT_DESK_CATEGORIES)
     )
+
+
+UPLOAD_CATEGORY = "other"  # the files app's category for files sent with a message
+
+
+def may_attach(user) -> bool:
+    """Whether the user may send files with a message: the files app's rule for their category
+    (the front desk may not, so its forms offer none). No files app, no attachments."""
+    try:
+        return call_service("files.may_use_category", actor=user, category=UPLOAD_CATEGORY)
+    except LookupError:
+        return False
 
 
 def threads_in_reach(actor):

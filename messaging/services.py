@@ -369,9 +369,6 @@ def message_post(
     return message
 
 
-UPLOAD_CATEGORY = "other"  # the files app's category for files sent from the reply box
-
-
 def _discard(actor, stored_files) -> None:
     """Undo uploads whose message was not written: their rows (already gone where the unit
     rolled back; where it could not, each removal is audited beside the upload's create row)
@@ -411,7 +408,7 @@ def _with_uploads(*, actor, uploads, internal: bool, target_type: str, target_id
                         "files.upload",
                         actor=actor,
                         upload=upload,
-                        category=UPLOAD_CATEGORY,
+                        category=selectors.UPLOAD_CATEGORY,
                         shared_with_patient=not internal,
                         target_type=target_type,
                         target_id=target_id,

@@ -125,7 +125,7 @@ def thread_new(request, pid):
     )
     if posting and form.is_valid():
         fields = dict(form.cleaned_data)
-        uploads = fields.pop("attachments")
+        uploads = fields.pop("attachments", [])
         try:
             thread = services.thread_create_with_uploads(
                 actor=request.user, patient=patient, uploads=uploads, **fields
@@ -144,7 +144,7 @@ def _thread_context(request, thread, reply_form=None) -> dict:
         "patient": thread.patient,
         "thread_messages": rows,
         "last_seq": rows[-1].seq if rows else 0,
-        "reply_form": reply_form or ReplyForm(),
+        "reply_form": reply_form or ReplyForm(actor=request.user),
         "saved_replies": selectors.saved_replies(actor=request.user),
         "staff_choices": selectors.assignable_staff(thread=thread),
         "asides": asides_for(record="messaging.thread", actor=request.user, obj=thread),
@@ -192,10 +192,10 @@ def thread_reply(request, pk):
     thread = selectors.thread_get(
         actor=request.user, id=pk, permission="messaging.write", audited=False
     )
-    form = ReplyForm(request.POST, request.FILES)
+    form = ReplyForm(request.POST, request.FILES, actor=request.user)
     if form.is_valid():
         fields = dict(form.cleaned_data)
-        uploads = fields.pop("attachments")
+        uploads = fields.pop("attachments", [])
         try:
             services.message_post_with_uploads(
                 actor=request.user, thread=thread, uploads=uploads, **fields

@@ -785,5 +785,24 @@ def test_admin_pages(login, admin_user, types):
 
 def test_feed_page(login, provider):
     client = login(provider)
-    page = client.post("/appointments/feeds/").content.decode()
+    created = client.post("/appointments/feeds/")
+    assert (created.status_code, created["Location"]) == (302, "/appointments/feeds/")
+    page = client.get(created["Location"]).content.decode()
     assert "/calendar/" in page and ".ics" in page
+    again = client.get("/appointments/feeds/").content.decode()
+    assert ".ics" not in again  # shown once: a reload shows the feed, not its secret address
+    assert again.count("Revoke") == 1
+
+
+def test_a_feed_form_sent_again_with_its_key_makes_one_feed(login, provider):
+    """A second click or a resent form (static/js/forms.js sends the same `_submission` key)
+    lands on the page the first one led to, and no second live feed is made."""
+    from appointments.models import CalendarFeed
+
+    client = login(provider)
+    first = client.post("/appointments/feeds/", {"_submission": "feed-1"})
+    again = client.post("/appointments/feeds/", {"_submission": "feed-1"})
+
+    assert first.status_code == again.status_code == 302
+    assert again["Location"] == first["Location"]
+    assert CalendarFeed.objects.filter(owner=provider).count() == 1

@@ -115,12 +115,24 @@ def test_a_forbidden_type_after_a_good_file_leaves_neither(
     assert_nothing_written(thread, settings)
 
 
-def test_a_role_that_may_not_file_gets_a_form_error(patient_user, receptionist, patient, settings):
+def test_a_role_that_may_not_send_files_is_offered_none(
+    patient_user, receptionist, clinician, patient, settings
+):
+    """The front desk may not store files of the category messages use: its reply box and its
+    new-thread form have no file field (it offered one, and refused every file sent with it), and
+    a file posted anyway is not kept."""
     thread = make_thread(patient_user, patient, category="appointment")
+    file_field = re.compile(r'<input[^>]*name="attachments"')
+    for page in (f"/messages/{thread.pk}/", f"/messages/patients/{patient.pk}/new/"):
+        assert not file_field.search(browser(receptionist).get(page).content.decode())
+        assert file_field.search(browser(clinician).get(page).content.decode())
+
     response = reply(receptionist, thread, text="Your slip", attachments=[png()])
-    assert response.status_code == 200
-    assert "category" in response.content.decode()
-    assert_nothing_written(thread, settings)
+
+    assert response.status_code == 302
+    sent = Message.objects.get(thread=thread, text="Your slip")
+    assert not MessageAttachment.objects.filter(message=sent).exists()
+    assert not StoredFile.objects.exists() and not stored_bytes(settings)
 
 
 def test_start_a_thread_with_a_file(patient, clinician, settings):
