@@ -59,8 +59,14 @@ def _zone_countries() -> dict[str, str]:
 
 
 def country_for_timezone(tz: str) -> str:
-    """The country a timezone is in ("" for UTC and other zones of no country)."""
-    return _zone_countries().get(tz, "")
+    """The country a timezone is in, among COUNTRY_CODES ("" for UTC and other zones of no
+    country, and for the tz database's regions no country list has: Antarctica's AQ, the
+    Pacific's UM and PN, GS, TF), so a clinic's country is always one it could choose."""
+    country = _zone_countries().get(tz, "")
+    return country if country in _COUNTRIES else ""
+
+
+_COUNTRIES = frozenset(COUNTRY_CODES)
 
 
 def locale_for_country(country: str) -> str:

@@ -7,7 +7,8 @@ import pytest
 from django.template import Context, Template
 
 from clinics.locale_context import clinic_formats
-from clinics.models import Clinic
+from clinics.locales import COUNTRY_CHOICES, country_for_timezone
+from clinics.models import TIMEZONE_CHOICES, Clinic
 from tests.patients.factories import PatientFactory
 
 WHEN = datetime.datetime(2026, 12, 1, 21, 5, tzinfo=datetime.UTC)
@@ -68,6 +69,27 @@ def test_api_reads_the_values_in_force_and_patches_them(admin_api, clinic):
     assert (clinic.country, clinic.locale) == ("US", "en-US")
     bad = admin_api.patch("/api/v1/clinics/current", {"locale": "klingon"}, format="json")
     assert bad.status_code == 400
+
+
+def test_a_clinic_in_a_zone_of_no_listed_country_reads_back_a_country_it_may_send(
+    admin_api, clinic
+):
+    """Antarctica's zones are in AQ by the tz database, which no country list has: the clinic
+    then has no country (it read "AQ", which the schema and a PATCH of it refused), and every
+    timezone offered gives a country offered, or none."""
+    clinic.country = ""
+    clinic.save(update_fields=["country"])
+    response = admin_api.patch(
+        "/api/v1/clinics/current", {"timezone": "Antarctica/Troll"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["country"] == ""
+    sent_back = admin_api.patch(
+        "/api/v1/clinics/current", {"country": response.json()["country"]}, format="json"
+    )
+    assert sent_back.status_code == 200, sent_back.content
+    offered = {code for code, _label in COUNTRY_CHOICES} | {""}
+    assert {country_for_timezone(tz) for tz, _label in TIMEZONE_CHOICES} <= offered
 
 
 def test_settings_page_offers_country_and_locale_next_to_a_grouped_timezone_picker(
