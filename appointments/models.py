@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import HEX_COLOUR
+from core.forms import validate_in_calendar
 from core.models import BaseModel, BoundedTextField
 
 # Appointments claim the provider's (and the patient's) time in blocks of this size.
@@ -120,8 +121,12 @@ class AvailabilityRule(BaseModel):
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     start_time = models.TimeField(_("from"), validators=[validate_block_time])
     end_time = models.TimeField(_("until"), validators=[validate_block_time])
-    valid_from = models.DateField(_("valid from"), null=True, blank=True)
-    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    valid_from = models.DateField(
+        _("valid from"), null=True, blank=True, validators=[validate_in_calendar]
+    )
+    valid_until = models.DateField(
+        _("valid until"), null=True, blank=True, validators=[validate_in_calendar]
+    )
     location = models.CharField(_("location"), max_length=200, blank=True)
     # Ids of the appointment types offered in these hours; empty means every type.
     # (A list, not a many-to-many: the MongoDB backend cannot prefetch those.)
@@ -158,7 +163,7 @@ class AvailabilityException(BaseModel):
         verbose_name=_("provider"),
         db_index=False,
     )
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[validate_in_calendar])
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     start_time = models.TimeField(
         _("from"), null=True, blank=True, validators=[validate_block_time]

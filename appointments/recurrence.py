@@ -8,6 +8,8 @@ from dateutil import rrule
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from core.forms import OUTSIDE_CALENDAR, in_calendar
+
 MAX_OCCURRENCES = 52
 WEEKDAYS = (rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR, rrule.SA, rrule.SU)
 
@@ -54,5 +56,7 @@ def occurrences(
         raise ValidationError(
             {"recurrence": _("A series has at most %(n)s occurrences.") % {"n": MAX_OCCURRENCES}}
         )
+    if not in_calendar(starts[-1].date()):  # a series may not run where no list can find it
+        raise ValidationError({"recurrence": OUTSIDE_CALENDAR})
     # rrule keeps the wall-clock time; normalise each to its own UTC offset (fold, gaps).
     return [start.astimezone(datetime.UTC).astimezone(first.tzinfo) for start in starts]

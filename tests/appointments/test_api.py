@@ -163,6 +163,44 @@ def test_bad_recurrence_is_400(desk, patient, provider, follow_up, monday, tz, r
     assert response.status_code == 400
 
 
+def test_a_series_may_not_run_past_the_calendars_last_year(desk, patient, provider, follow_up, tz):
+    """Its occurrences past 2999 could be found by no list (a date filter stops there)."""
+    last_monday = datetime.date(2999, 12, 30)
+    assert last_monday.weekday() == 0
+    response = create(
+        desk,
+        patient,
+        provider,
+        local(last_monday, "10:00", tz),
+        follow_up,
+        recurrence={"frequency": "weekly", "count": 3},
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["recurrence"] == ["Give a date between 1900 and 2999."]
+    assert not Appointment.objects.filter(patient=patient).exists()
+    one = create(desk, patient, provider, local(last_monday, "10:00", tz), follow_up)
+    assert one.status_code == 201, one.json()
+
+
+@pytest.mark.parametrize(
+    "path,body",
+    [
+        ("availability/exceptions/", {"date": "9999-12-31", "kind": "time_off"}),
+        ("availability/exceptions/", {"date": "3000-01-01", "kind": "time_off"}),
+        (
+            "availability/",
+            {"weekday": 5, "start_time": "10:00", "end_time": "12:00", "valid_until": "9999-12-31"},
+        ),
+    ],
+)
+def test_hours_and_time_off_are_dated_inside_the_calendar(api_as, provider, path, body):
+    response = api_as(provider).post(
+        f"{BASE}{path}", {"provider": provider.pk, **body}, format="json"
+    )
+    assert response.status_code == 400, response.json()
+    assert "Give a date between 1900 and 2999." in str(response.json()["errors"])
+
+
 def test_list_filters_and_audits_each_patient(
     desk, patient, patient2, provider, nurse, follow_up, monday, tz, staff
 ):

@@ -666,6 +666,10 @@ def test_hours_editor(login, staff, provider, types):
         },
     )
     assert response.status_code == 302
+    far = {"add_exception": "1", "exc-date": "9999-12-31", "exc-kind": "time_off"}
+    refused = client.post("/appointments/availability/", far)
+    assert refused.status_code == 200  # the form again, with the date's error on it
+    assert "Give a date between 1900 and 2999." in refused.content.decode()
     assert client.post(f"/appointments/availability/rules/{rule.pk}/delete/").status_code == 302
     assert not AvailabilityRule.objects.filter(pk=rule.pk).exists()
     # A provider cannot remove a colleague's hours.
