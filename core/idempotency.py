@@ -324,10 +324,37 @@ def schema_hook(result, generator, request, public):
         if not post or "201" not in post.get("responses", {}):
             continue
         post.setdefault("parameters", []).append(reference)
-        post["responses"].setdefault(
-            "409", {"description": "A request with this Idempotency-Key is still running."}
-        )
-        post["responses"].setdefault(
-            "422", {"description": "This Idempotency-Key was used for a different request."}
-        )
+        _also_answers(post["responses"], "409", IN_FLIGHT_ANSWER)
+        _also_answers(post["responses"], "422", REUSED_ANSWER)
     return result
+
+
+IN_FLIGHT_ANSWER = (
+    "A request with this Idempotency-Key is still running, or took too long (`code` "
+    "`idempotency_key_in_flight`): retry it."
+)
+REUSED_ANSWER = (
+    "This Idempotency-Key was used for a different request (`code` `idempotency_key_reused`)."
+)
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _also_answers(responses: dict, status: str, description: str) -> None:
+    """Document the key's refusal (an Error body) beside what the operation answers with the
+    same status (a 409 of duplicates or allergy conflicts): either body may come, and a
+    generated client reads both (anyOf: a body of duplicates is an Error too)."""
+    response = responses.get(status)
+    if response is None:
+        responses[status] = {
+            "description": description,
+            "content": {"application/json": {"schema": ERROR}},
+        }
+        return
+    own = response.get("description", "").rstrip(". ")
+    response["description"] = f"{own}. Or: {description}" if own else description
+    content = response.setdefault("content", {}).setdefault("application/json", {})
+    schema = content.get("schema")
+    if schema is None:
+        content["schema"] = ERROR
+    elif schema != ERROR and "anyOf" not in schema:
+        content["schema"] = {"anyOf": [schema, ERROR]}
