@@ -382,7 +382,9 @@ class CalendarFeed(BaseModel):
     appointments; only a hash of the token is kept, and deleting the row revokes it."""
 
     clinic = models.ForeignKey("clinics.Clinic", models.CASCADE, related_name="+")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", db_index=False
+    )
     # Set for a patient's own feed; empty for a provider's.
     patient = models.ForeignKey(
         "patients.Patient", models.CASCADE, null=True, blank=True, related_name="+"

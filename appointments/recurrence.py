@@ -41,6 +41,8 @@ def occurrences(
             {"recurrence": _("A series has at most %(n)s occurrences.") % {"n": MAX_OCCURRENCES}}
         )
     options = {"dtstart": first, "interval": interval}
+    if until is not None and not in_calendar(until):
+        raise ValidationError({"recurrence": OUTSIDE_CALENDAR})
     if until is not None:
         if until < first.date():
             raise ValidationError({"recurrence": _("The end date is before the first one.")})

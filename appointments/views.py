@@ -618,28 +618,38 @@ def settings_page(request):
     return render(request, "appointments/settings.html", {"form": form})
 
 
-# Where a new feed's address waits in the session for the page the creation redirects to.
-NEW_FEED_URL = "appointments:new_feed_url"
+# A new feed's address on its way to the page the creation redirects to: in a signed cookie of
+# that page alone, for a minute, so that no server-side row ever holds the token (the feed keeps
+# only its hash; a session row or a backup would hold it whole).
+NEW_FEED_COOKIE, NEW_FEED_SALT, NEW_FEED_SECONDS = "new_feed", "appointments.feeds", 60
 
 
 @require_http_methods(["GET", "POST"])
 @staff_page("appointments.feeds")
 def feeds(request):
-    """A new feed's secret address is shown once, on the page the creation redirects to (kept in
-    the session until then): a reload or a second click resends nothing, and a form sent again
-    with its key lands on that page (core.idempotency) instead of making a second live feed."""
+    """A new feed's secret address is shown once, on the page the creation redirects to: a
+    reload or a second click resends nothing, and a form sent again with its key lands on that
+    page (core.idempotency) instead of making a second live feed."""
+    path = reverse("appointments:feeds")
     if request.method == "POST":
         _feed, url = services.feed_create(actor=request.user)
-        request.session[NEW_FEED_URL] = url
-        return redirect("appointments:feeds")
-    return render(
+        response = redirect(path)
+        response.set_signed_cookie(
+            NEW_FEED_COOKIE, url, salt=NEW_FEED_SALT, max_age=NEW_FEED_SECONDS, path=path,
+            secure=request.is_secure(), httponly=True, samesite="Strict",
+        )  # fmt: skip
+        return response
+    new_url = request.get_signed_cookie(
+        NEW_FEED_COOKIE, default="", salt=NEW_FEED_SALT, max_age=NEW_FEED_SECONDS
+    )
+    response = render(
         request,
         "appointments/feeds.html",
-        {
-            "feeds": selectors.feed_list(actor=request.user),
-            "new_url": request.session.pop(NEW_FEED_URL, ""),
-        },
+        {"feeds": selectors.feed_list(actor=request.user), "new_url": new_url},
     )
+    if NEW_FEED_COOKIE in request.COOKIES:
+        response.delete_cookie(NEW_FEED_COOKIE, path=path, samesite="Strict")
+    return response
 
 
 @require_POST

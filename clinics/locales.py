@@ -58,12 +58,18 @@ def _zone_countries() -> dict[str, str]:
     return countries
 
 
+def zone_region(tz: str) -> str:
+    """The region the tz database puts a zone in ("" for UTC): a country, or a region no country
+    list has (Antarctica's AQ, the US minor islands' UM, PN, GS, TF), which still says how dates
+    read there (UM: as in the US)."""
+    return _zone_countries().get(tz, "")
+
+
 def country_for_timezone(tz: str) -> str:
-    """The country a timezone is in, among COUNTRY_CODES ("" for UTC and other zones of no
-    country, and for the tz database's regions no country list has: Antarctica's AQ, the
-    Pacific's UM and PN, GS, TF), so a clinic's country is always one it could choose."""
-    country = _zone_countries().get(tz, "")
-    return country if country in _COUNTRIES else ""
+    """The country a timezone is in, among COUNTRY_CODES ("" for zones of no listed country), so
+    a clinic's country is always one it could choose."""
+    region = zone_region(tz)
+    return region if region in _COUNTRIES else ""
 
 
 _COUNTRIES = frozenset(COUNTRY_CODES)

@@ -12,6 +12,7 @@ from clinics.locales import (
     LOCALE_CHOICES,
     country_for_timezone,
     locale_for_country,
+    zone_region,
 )
 from core.models import (
     BaseModel,
@@ -156,8 +157,9 @@ class Clinic(BaseModel):
 
     @property
     def locale_code(self) -> str:
-        """The clinic's locale for dates and times, or the natural one for its country."""
-        return self.locale or locale_for_country(self.country_code)
+        """The clinic's locale for dates and times, or the natural one for its country (or its
+        timezone's region, listed country or not)."""
+        return self.locale or locale_for_country(self.country or zone_region(self.timezone))
 
     def clean(self):
         if self.primary_color:

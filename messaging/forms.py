@@ -72,7 +72,27 @@ def attachments_field():
     )
 
 
-class ThreadStartForm(forms.Form):
+class FilesForRolesThatSendThem(forms.Form):
+    """A message form's `attachments` only for the roles that may send files with messages (not
+    the front desk, whose role may not store their category): for the others no field, and a
+    file sent anyway (from a page opened before, or another tab) is a form error, not dropped."""
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.may_attach = may_attach(actor)
+        if not self.may_attach:
+            del self.fields["attachments"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.may_attach and self.files.getlist("attachments"):
+            raise forms.ValidationError(
+                _("Your role does not send files with messages: send it without them.")
+            )
+        return cleaned
+
+
+class ThreadStartForm(FilesForRolesThatSendThem):
     subject = forms.CharField(label=_("Subject"), max_length=200)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     text = forms.CharField(
@@ -84,15 +104,13 @@ class ThreadStartForm(forms.Form):
     def __init__(self, *args, actor, **kwargs):
         """Only the categories the actor's role may write in: the front desk starts
         appointment and billing threads, and its form opens on the first of those."""
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, actor=actor, **kwargs)
         self.fields["category"].choices = [
             (value, label) for value, label in Category.choices if may_read_category(actor, value)
         ]
-        if not may_attach(actor):
-            del self.fields["attachments"]
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(FilesForRolesThatSendThem):
     text = forms.CharField(
         label=_("Reply"),
         max_length=MAX_TEXT,
@@ -103,12 +121,6 @@ class ReplyForm(forms.Form):
         label=_("Internal remark (never shown to the patient)"), required=False
     )
     attachments = attachments_field()
-
-    def __init__(self, *args, actor, **kwargs):
-        """Files only for the roles that may send them (not the front desk)."""
-        super().__init__(*args, **kwargs)
-        if not may_attach(actor):
-            del self.fields["attachments"]
 
 
 class ManageForm(forms.Form):

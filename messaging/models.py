@@ -229,7 +229,7 @@ class MessageAttachment(BaseModel):
     """A file of the files app attached to a message (by id: messaging never imports files)."""
 
     message = models.ForeignKey(Message, models.CASCADE, related_name="attachments", db_index=False)
-    thread = models.ForeignKey(Thread, models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, models.CASCADE, related_name="+", db_index=False)
     file_id = models.CharField(max_length=24)
     title = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)

@@ -201,6 +201,46 @@ def test_hours_and_time_off_are_dated_inside_the_calendar(api_as, provider, path
     assert "Give a date between 1900 and 2999." in str(response.json()["errors"])
 
 
+def test_hours_stored_with_a_far_bound_before_the_check_read_as_unbounded(api_as, clinic, provider):
+    """A rule saved with "valid_until": "9999-12-31" (no end) before dates were checked: the
+    migration stores no bound, and its place can then be changed."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps as installed
+    from django.db import connection
+
+    rule = AvailabilityRule.objects.create(
+        clinic=clinic, provider=provider, weekday=6, start_time=datetime.time(9),
+        end_time=datetime.time(12),
+    )  # fmt: skip
+    AvailabilityRule.objects.filter(pk=rule.pk).update(
+        valid_from=datetime.date(1, 1, 1), valid_until=datetime.date(9999, 12, 31)
+    )
+    migration = importlib.import_module(
+        "appointments.migrations.0008_hours_dated_inside_the_calendar"
+    )
+    migration.unbounded(installed, SimpleNamespace(connection=connection))
+
+    rule.refresh_from_db()
+    assert (rule.valid_from, rule.valid_until) == (None, None)
+    moved = api_as(provider).patch(
+        f"{BASE}availability/{rule.pk}/", {"location": "Room 2"}, format="json"
+    )
+    assert moved.status_code == 200, moved.json()
+
+
+def test_a_series_ending_past_the_calendar_is_refused(
+    desk, patient, provider, follow_up, monday, tz
+):
+    recurrence = {"frequency": "weekly", "until": "3000-01-01"}
+    response = create(
+        desk, patient, provider, local(monday, "10:00", tz), follow_up, recurrence=recurrence
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["recurrence"] == ["Give a date between 1900 and 2999."]
+
+
 def test_list_filters_and_audits_each_patient(
     desk, patient, patient2, provider, nurse, follow_up, monday, tz, staff
 ):

@@ -791,8 +791,18 @@ def test_feed_page(login, provider):
     client = login(provider)
     created = client.post("/appointments/feeds/")
     assert (created.status_code, created["Location"]) == (302, "/appointments/feeds/")
+    cookie = created.cookies["new_feed"]
+    assert (cookie["path"], cookie["max-age"], cookie["samesite"]) == (
+        "/appointments/feeds/",
+        60,
+        "Strict",
+    )
     page = client.get(created["Location"]).content.decode()
     assert "/calendar/" in page and ".ics" in page
+    token = page.split("/calendar/")[1].split(".ics")[0]
+    from django.contrib.sessions.models import Session
+
+    assert not any(token in str(s.get_decoded()) for s in Session.objects.all())  # only its hash
     again = client.get("/appointments/feeds/").content.decode()
     assert ".ics" not in again  # shown once: a reload shows the feed, not its secret address
     assert again.count("Revoke") == 1

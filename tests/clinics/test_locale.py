@@ -23,6 +23,7 @@ DATES = Template('{{ born|date:"DATE_FORMAT" }} | {{ when|date:"DATETIME_FORMAT"
         ("Europe/Madrid", "ES", "es"),
         ("Europe/Paris", "FR", "fr"),
         ("UTC", "", "en-GB"),
+        ("Pacific/Midway", "", "en-US"),  # UM: no listed country, dates as in the US
     ],
 )
 def test_country_and_locale_default_from_the_timezone(db, tz, country, locale):

@@ -16,19 +16,19 @@ from core.indexes import AlterFieldIndex
 pytestmark = pytest.mark.django_db
 
 
-def _indexes(model) -> set[tuple[str, ...]]:
+def _indexes(model) -> list[tuple[str, ...]]:
     """The column lists of the table's indexes and unique constraints (partial ones, which hold
-    only some rows, left out), without the primary key's."""
+    only some rows, left out), without the primary key's; one entry per index."""
     with connection.cursor() as cursor:
         found = connection.introspection.get_constraints(cursor, model._meta.db_table)
-    return {
+    return [
         tuple(column.split()[0] for column in constraint["columns"])  # ("created_at DESC",)
         for name, constraint in found.items()
         if (constraint["index"] or constraint["unique"])
         and not constraint["primary_key"]
         and constraint["columns"] not in ([], ["_id"], [model._meta.pk.column])
         and not _partial(model, name)
-    }
+    ]
 
 
 def _partial(model, name: str) -> bool:
@@ -36,20 +36,39 @@ def _partial(model, name: str) -> bool:
     return any(item.name == name and getattr(item, "condition", None) for item in declared)
 
 
-def test_no_index_begins_with_the_columns_of_another():
-    repeated = []
+def _project_models():
     for label in project_apps():
         for model in apps.get_app_config(label).get_models():
-            if model._meta.proxy or not model._meta.managed:
-                continue
-            indexes = _indexes(model)
-            repeated += [
-                (model._meta.db_table, short, long)
-                for short in indexes
-                for long in indexes
-                if short != long and long[: len(short)] == short
-            ]
+            if not model._meta.proxy and model._meta.managed:
+                yield model
+
+
+def test_no_index_begins_with_the_columns_of_another():
+    """Nor has the same columns as another (a link's own index beside `Index(fields=[link])`)."""
+    repeated = []
+    for model in _project_models():
+        indexes = _indexes(model)
+        repeated += [
+            (model._meta.db_table, indexes[i], indexes[j])
+            for i in range(len(indexes))
+            for j in range(len(indexes))
+            if i != j and indexes[j][: len(indexes[i])] == indexes[i]
+        ]
     assert sorted(repeated) == []
+
+
+def test_every_link_without_its_own_index_leads_another():
+    """A link left without its own index is still found by one that begins with it (its
+    record's lists, and the cascade or protection of a delete, look it up)."""
+    unindexed = []
+    for model in _project_models():
+        leading = {columns[0] for columns in _indexes(model)}
+        unindexed += [
+            (model._meta.db_table, field.column)
+            for field in model._meta.local_fields
+            if field.is_relation and not field.db_index and field.column not in leading
+        ]
+    assert unindexed == []
 
 
 def _own_indexes(table: str, column: str) -> list[str]:
@@ -86,6 +105,30 @@ def test_a_links_index_is_made_and_dropped_by_name_without_copying_the_table():
         f'DROP INDEX "{made[0]}"',
     ]
     assert not _own_indexes("notes_note", "patient_id")
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own path")
+@pytest.mark.django_db(transaction=True)
+def test_an_index_the_model_declares_on_the_link_stays():
+    """The feeds' `calfeed_owner` indexes the owner alone, as Django's own index of the link
+    did: dropping the link's index leaves the declared one, and a second run drops nothing."""
+    loader = MigrationExecutor(connection).loader
+    target = ("appointments", "0007_links_indexed_by_their_declared_index")
+    [operation] = loader.get_migration(*target).operations
+    before = loader.project_state(("appointments", "0006_dates_in_the_calendar"))
+    after = loader.project_state(target)
+
+    with connection.schema_editor() as editor:
+        operation.database_backwards("appointments", editor, after, before)
+    both = _own_indexes("appointments_calendarfeed", "owner_id")
+    with CaptureQueriesContext(connection) as forth, connection.schema_editor() as editor:
+        operation.database_forwards("appointments", editor, before, after)
+        operation.database_forwards("appointments", editor, before, after)
+
+    drops = [q["sql"] for q in forth.captured_queries if q["sql"].startswith("DROP")]
+    assert sorted(both) == sorted(["calfeed_owner", drops[0].split('"')[1]])
+    assert len(drops) == 1
+    assert _own_indexes("appointments_calendarfeed", "owner_id") == ["calfeed_owner"]
 
 
 def test_it_refuses_a_change_beyond_the_index():

@@ -120,7 +120,7 @@ def test_a_role_that_may_not_send_files_is_offered_none(
 ):
     """The front desk may not store files of the category messages use: its reply box and its
     new-thread form have no file field (it offered one, and refused every file sent with it), and
-    a file posted anyway is not kept."""
+    a file posted anyway (a page opened before) is a form error: nothing is sent or kept."""
     thread = make_thread(patient_user, patient, category="appointment")
     file_field = re.compile(r'<input[^>]*name="attachments"')
     for page in (f"/messages/{thread.pk}/", f"/messages/patients/{patient.pk}/new/"):
@@ -129,10 +129,10 @@ def test_a_role_that_may_not_send_files_is_offered_none(
 
     response = reply(receptionist, thread, text="Your slip", attachments=[png()])
 
-    assert response.status_code == 302
-    sent = Message.objects.get(thread=thread, text="Your slip")
-    assert not MessageAttachment.objects.filter(message=sent).exists()
-    assert not StoredFile.objects.exists() and not stored_bytes(settings)
+    assert response.status_code == 200
+    assert "Your role does not send files with messages" in response.content.decode()
+    assert_nothing_written(thread, settings)
+    assert reply(receptionist, thread, text="Your slip").status_code == 302
 
 
 def test_start_a_thread_with_a_file(patient, clinician, settings):
