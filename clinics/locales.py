@@ -25,6 +25,7 @@ LOCALES = frozenset(code for code, _label in LOCALE_CHOICES)
 DEFAULT_LOCALE = "en-GB"
 # ISO 3166-1 alpha-2 codes: every region libphonenumber knows (all assigned countries).
 COUNTRY_CODES = sorted(phonenumbers.SUPPORTED_REGIONS)
+_COUNTRIES = frozenset(COUNTRY_CODES)
 COUNTRY_CHOICES = [(code, code) for code in COUNTRY_CODES]
 # The regions libphonenumber's own table of names leaves out.
 UNNAMED_REGIONS = {
@@ -70,9 +71,6 @@ def country_for_timezone(tz: str) -> str:
     a clinic's country is always one it could choose."""
     region = zone_region(tz)
     return region if region in _COUNTRIES else ""
-
-
-_COUNTRIES = frozenset(COUNTRY_CODES)
 
 
 def locale_for_country(country: str) -> str:

@@ -83,11 +83,8 @@ def word_matching(index, clinic_id, text: str, *, by_index: bool = True, common=
         return Matching(condition, from_index=False)
     found, word = rarest
     # None found: a name or a typo (found, if at all, by what the caller ORs with this).
-    ids = (
-        set(_rows_of(index, clinic_id, word).values_list(index.OWNER, flat=True))
-        if found
-        else set()
-    )
+    rows = _rows_of(index, clinic_id, word) if found else index.objects.none()
+    ids = set(rows.values_list(index.OWNER, flat=True))
     return Matching(Q(pk__in=ids) & condition, from_index=True)
 
 

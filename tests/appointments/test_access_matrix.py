@@ -85,6 +85,7 @@ HTML = [
     ("get", APP + "types/{type}/", {A}, {P}),
     ("get", APP + "settings/", {A}, {P}),
     ("get", APP + "feeds/", {C, N}, {P}),
+    ("post", APP + "feeds/", {C, N}, {P}),
     ("post", APP + "feeds/{feed}/revoke/", {C}, {N, P}),
 ]
 
