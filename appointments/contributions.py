@@ -11,6 +11,7 @@ from appointments import demo, fhir, reminders, selectors, services
 from appointments.models import UPCOMING
 from core.contributions import (
     AttachmentTarget,
+    Backfill,
     ChartFact,
     ChartSource,
     ClinicHook,
@@ -100,6 +101,7 @@ contribute(
     Service(key="appointments.types_by_name", call=types_by_name),
     Reconciled(model="appointments.Appointment"),
     Reconciled(model="appointments.AppointmentSeries", children=("appointments",), audited=False),
+    Backfill("appointments.0008_hours_dated_inside_the_calendar"),
     ChartSource(key="appointments", facts=chart_facts, order=50),
     FhirResources(key="appointments", resources=fhir_resources, order=50),
     PatientRecords(key="appointments", models=("appointments.Appointment",)),

@@ -5,6 +5,10 @@ JSON lines are what make a backup portable: ids of the project's records are exp
 so a SQLite backup restores into MongoDB and back. Contrib and third-party tables (sessions,
 the task queue, lockouts) are not the clinic's data and are left out, and so are the stored
 answers of retried API POSTs (NOT_BACKED_UP), even from the SQLite file's copy.
+
+The manifest lists the migrations the database had: a restore refuses a backup from a newer
+version, and after loading one from an older version runs again the data migrations it was
+taken before (core.contributions.Backfill: the word indexes, for one).
 """
 
 import hashlib
@@ -19,8 +23,14 @@ from django.conf import settings
 from django.core import serializers
 from django.core.files.storage import FileSystemStorage, storages
 from django.core.management import call_command
+from django.core.serializers.base import DeserializationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.operations import RunPython
+from django.db.migrations.recorder import MigrationRecorder
+
+from core.contributions import backfills
 
 FORMAT_VERSION = 1
 # Rows that are no clinic's data and must not outlive their short life in a backup: the stored
@@ -132,6 +142,7 @@ def backup(output: Path) -> Path:
                 "created_at": datetime.now(UTC).isoformat(),
                 "backend": connection.vendor,
                 "apps": labels,
+                "migrations": sorted(applied_migrations(labels)),
                 "data": {"file": DATA_FILE, "sha256": _sha256(target / DATA_FILE)},
                 "database_file": database,
                 "files": files,
@@ -186,6 +197,34 @@ def _read_manifest(path: Path) -> dict:
     return manifest
 
 
+def applied_migrations(labels) -> set[str]:
+    """The migrations of these apps this database has, as "app_label.name"."""
+    applied = MigrationRecorder(connection).applied_migrations()
+    return {f"{app}.{name}" for app, name in applied if app in labels}
+
+
+def run_backfills(written_with: set[str] | None) -> list[str]:
+    """Run again, in the order `migrate` ran them, the data migrations (Backfill) a backup was
+    taken before: those not in `written_with`, every one when None (a backup that does not
+    list its migrations, written before backups did). Returns their labels."""
+    wanted = {fill.migration for fill in backfills}
+    if written_with is not None:
+        wanted -= written_with
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes(), clean_start=True)
+    run = []
+    for migration, _backwards in plan:
+        label = f"{migration.app_label}.{migration.name}"
+        if label not in wanted:
+            continue
+        with connection.schema_editor(atomic=migration.atomic) as editor:
+            for operation in migration.operations:
+                if isinstance(operation, RunPython):
+                    operation.code(apps, editor)
+        run.append(label)
+    return run
+
+
 def database_is_empty(labels) -> bool:
     return not any(
         model._base_manager.exists()
@@ -206,7 +245,25 @@ def restore(path: Path) -> dict:
             "The database already holds data: restore only into an empty database "
             "(run `manage.py migrate` on a new one first)."
         )
-    call_command("loaddata", str(path / manifest["data"]["file"]), verbosity=0)
+    written_with = manifest.get("migrations")
+    if written_with is not None:
+        written_with = set(written_with)
+        newer = sorted(written_with - applied_migrations(labels))
+        if newer:
+            raise BackupError(
+                "The backup was written by a newer version of Health Passport: this database "
+                f"lacks its migrations {', '.join(newer)}. Upgrade and run `manage.py migrate`, "
+                "then restore."
+            )
+    try:
+        call_command("loaddata", str(path / manifest["data"]["file"]), verbosity=0)
+    except DeserializationError as unreadable:
+        raise BackupError(
+            "This version cannot read the backup's records (an older version's, from before a "
+            "change of their shape?): restore it with the version that wrote it, then upgrade "
+            f"and run `manage.py migrate`. {unreadable}"
+        ) from unreadable
+    refilled = run_backfills(written_with)
     for name in manifest["files"]:
         alias, _, stored_name = name.partition("/")
         storage = storages[alias]
@@ -218,4 +275,4 @@ def restore(path: Path) -> dict:
             raise BackupError(f"The storage renamed {stored_name} to {saved}.")
     with (path / manifest["data"]["file"]).open() as data:
         rows = sum(1 for line in data if line.strip())
-    return {"rows": rows, "files": len(manifest["files"])}
+    return {"rows": rows, "files": len(manifest["files"]), "refilled": refilled}

@@ -210,6 +210,22 @@ class Reconciled:
 
 
 @dataclass(frozen=True)
+class Backfill:
+    """A data migration (`migration`, "notes.0006_note_words") that wrote, for the records
+    already stored, rows an app derives from them (a word index) or a correction of them. A
+    backup taken before it restores the records without what it wrote, so `restore` runs its
+    Python code again once the rows are loaded (core.backup), as `migrate` once did. Its code
+    then runs on the current models, not the migration's: register one only while that works
+    (tests/reliability_backup restores a backup from before every one)."""
+
+    migration: str
+
+    @property
+    def key(self) -> str:
+        return self.migration
+
+
+@dataclass(frozen=True)
 class Warmer:
     """What an app's pages would otherwise do on a new worker's first request in a language,
     done once in gunicorn's master before it forks (core.warmup): `warm()` is called with each
@@ -271,6 +287,7 @@ fhir_resources: Registry[FhirResources] = Registry("FHIR resources about a patie
 asides: Registry[Aside] = Registry("record page asides")
 services: Registry[Service] = Registry("services offered to peer apps")
 reconciled: Registry[Reconciled] = Registry("units reconcile checks")
+backfills: Registry[Backfill] = Registry("data migrations a restore runs again")
 warmers: Registry[Warmer] = Registry("start-up warmers")
 record_pages: Registry[RecordPage] = Registry("record pages")
 app_pages: Registry[AppPage] = Registry("patient app pages")
@@ -288,6 +305,7 @@ _REGISTRIES = {
     Aside: asides,
     Service: services,
     Reconciled: reconciled,
+    Backfill: backfills,
     Warmer: warmers,
     RecordPage: record_pages,
     AppPage: app_pages,

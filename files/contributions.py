@@ -10,6 +10,7 @@ from accounts.models import User
 from core.contributions import (
     Aside,
     AttachmentTarget,
+    Backfill,
     NotificationEvent,
     Panel,
     PatientRecords,
@@ -66,6 +67,7 @@ contribute(
     "files",
     RecordPage(model="files.StoredFile", url_name="files:detail"),
     Reconciled(model="files.StoredFile"),
+    Backfill("files.0005_fill_file_words"),
     # Another app storing an upload under the files app's rules (messaging's reply form).
     Service(key="files.upload", call=services.file_upload),
     Service(key="files.may_use_category", call=may_use_category),

@@ -9,6 +9,7 @@ from accounts.models import User
 from core.contributions import (
     AppPage,
     AttachmentTarget,
+    Backfill,
     ChartFact,
     ChartSource,
     FhirResources,
@@ -89,6 +90,7 @@ contribute(
     APP_PAGE,
     Reconciled(model="messaging.Thread", children=("messages",)),
     Reconciled(model="messaging.Message"),
+    Backfill("messaging.0005_fill_thread_words"),
     PatientRecords(key="messaging", models=("messaging.Thread",)),
     Panel(
         key="messages",

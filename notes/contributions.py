@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from core.contributions import (
     AppPage,
     AttachmentTarget,
+    Backfill,
     ChartFact,
     ChartSource,
     ClinicHook,
@@ -127,6 +128,9 @@ contribute(
     APP_PAGE,
     Reconciled(model="notes.Note", children=("revisions",)),
     Reconciled(model="notes.Addendum", patient="note__patient"),
+    Backfill("notes.0002_builtin_types"),
+    Backfill("notes.0006_note_words"),
+    Backfill("notes.0007_common_note_words"),
     ChartSource(key="notes", facts=chart_facts, order=40),
     FhirResources(key="notes", resources=fhir_resources, order=40),
     Service(key="notes.draft_create", call=ai_draft_create),

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.contributions import (
     AppPage,
+    Backfill,
     ChartFact,
     ChartSource,
     ClinicHook,
@@ -131,6 +132,7 @@ contribute(
     RecordPage(model="programs.ProgramTemplate", url_name="programs:template"),
     APP_PAGE,
     Reconciled(model="programs.Enrollment", children=("tasks",)),
+    Backfill("programs.0006_program_names"),
     PatientRecords(key="programs", models=("programs.Enrollment",)),
     ClinicHook(key="programs.builtins", setup=services.clinic_setup),
     Panel(

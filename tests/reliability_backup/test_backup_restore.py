@@ -12,7 +12,15 @@ from django.core.management import CommandError, call_command
 from django.core.serializers import serialize
 
 from clinics.models import Clinic
-from core.backup import DATA_STORAGES, ExactJSONEncoder, _storage_files, project_apps
+from core.backup import DATA_STORAGES, ExactJSONEncoder, _sha256, _storage_files, project_apps
+from core.contributions import backfills
+from core.words import words_of
+from files.models import StoredFile
+from files.selectors import file_list
+from messaging.models import Thread
+from messaging.selectors import thread_list
+from notes.models import Note
+from notes.selectors import note_list
 from tests.files.factories import png_bytes, stored_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -71,7 +79,9 @@ def test_a_backup_restores_every_row_and_file(seeded_clinic, tmp_path, capsys):
     assert Clinic.objects.count() == 0
 
     call_command("restore", backup_path)
-    assert "Restored" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "Restored" in said
+    assert "older version" not in said  # its own version's backup: nothing to run again
     assert every_row() == rows_before
     assert every_file() == files_before
 
@@ -108,3 +118,146 @@ def test_on_sqlite_the_backup_holds_a_consistent_database_file(seeded_clinic, tm
     with sqlite3.connect(f"{backup_path}/db.sqlite3") as copy:
         (count,) = copy.execute("select count(*) from clinics_clinic").fetchone()
     assert count == Clinic.objects.count() == 1
+
+
+# What the data migrations a restore runs again (core.contributions.Backfill) wrote: each row by
+# the fields that say what it is (its id and times are new when written again).
+DERIVED = {
+    "notes.NoteWord": ("clinic", "word", "note"),
+    "notes.CommonNoteWord": ("clinic", "word"),
+    "files.FileWord": ("clinic", "word", "file"),
+    "messaging.ThreadWord": ("clinic", "word", "thread"),
+    "programs.ProgramName": ("clinic", "key", "lineage"),
+}
+# Fields those migrations wrote on records a backup from before them still holds.
+WRITTEN_ON = {
+    "notes.note": "search_text",
+    "files.storedfile": "search_text",
+    "messaging.thread": "search_text",
+    "notifications.notification": "patient",
+}
+
+
+def as_restored(rows: dict[str, list]) -> dict[str, list]:
+    """`rows` (every_row), with the derived rows by what they say rather than by id."""
+    return {
+        label: sorted(tuple(row["fields"][name] for name in DERIVED[label]) for row in found)
+        if label in DERIVED
+        else found
+        for label, found in rows.items()
+    }
+
+
+def rewrite_backup(path, change_manifest, keep_line=lambda line: line):
+    """Rewrite a backup's data file line by line (`keep_line` returns the line or None) and
+    its manifest, with the data file's checksum made right again."""
+    data = path / "data.jsonl"
+    lines = [keep_line(json.loads(line)) for line in data.read_text().splitlines()]
+    data.write_text("".join(json.dumps(line) + "\n" for line in lines if line is not None))
+    manifest = json.loads((path / "manifest.json").read_text())
+    change_manifest(manifest)
+    manifest["data"]["sha256"] = _sha256(data)
+    (path / "manifest.json").write_text(json.dumps(manifest))
+
+
+def searches(clinic) -> dict[str, set]:
+    """What the clinic's staff find searching its notes, files and threads for a word of each."""
+    clinician = clinic.users.get(email="clinician@demo.clinic")
+    admin = clinic.users.get(email="admin@demo.clinic")
+    found = {}
+    for model, listed, actor, text in (
+        (Note, note_list, clinician, "title"),
+        (StoredFile, file_list, admin, "title"),
+        (Thread, thread_list, clinician, "subject"),
+    ):
+        for record in model.objects.filter(clinic=clinic)[:3]:
+            word = words_of(getattr(record, text))[0]
+            found[f"{model.__name__} {word}"] = {
+                str(pk) for pk in listed(actor=actor, search=word).values_list("pk", flat=True)
+            }
+    return found
+
+
+def test_a_backup_from_before_the_word_indexes_restores_searchable(seeded_clinic, tmp_path, capsys):
+    """A backup written before the data migrations that fill the word indexes (and name a
+    notification's patient, claim programme names): restored, its records are found by the
+    same searches, and what those migrations wrote is as it was."""
+    rows_before, found_before = as_restored(every_row()), searches(seeded_clinic)
+    assert all(found_before.values()) and len(found_before) >= 5
+    call_command("backup", output=str(tmp_path))
+    backup_path = tmp_path / capsys.readouterr().out.strip()
+
+    def as_written_before(line):
+        if line["model"] in {label.lower() for label in DERIVED}:
+            return None
+        if line["model"] in WRITTEN_ON:
+            line["fields"][WRITTEN_ON[line["model"]]] = (
+                None if line["model"].startswith("notifications") else ""
+            )
+        return line
+
+    rewrite_backup(backup_path, lambda manifest: manifest.pop("migrations"), as_written_before)
+    empty_everything()
+
+    call_command("restore", str(backup_path))
+    said = capsys.readouterr().out
+    assert "older version" in said
+    for fill in backfills:
+        assert fill.migration in said
+    assert as_restored(every_row()) == rows_before
+    assert searches(Clinic.objects.get(slug="demo-clinic")) == found_before
+
+
+def test_only_the_data_migrations_a_backup_was_taken_before_run_again(
+    seeded_clinic, tmp_path, capsys
+):
+    call_command("backup", output=str(tmp_path))
+    backup_path = tmp_path / capsys.readouterr().out.strip()
+
+    def before_the_file_words(manifest):
+        manifest["migrations"].remove("files.0005_fill_file_words")
+        manifest["migrations"].remove("files.0006_links_indexed_by_composites")
+
+    rewrite_backup(
+        backup_path,
+        before_the_file_words,
+        lambda line: None if line["model"] == "files.fileword" else line,
+    )
+    empty_everything()
+    call_command("restore", str(backup_path))
+    said = capsys.readouterr().out
+    assert "ran again on its records: files.0005_fill_file_words." in said
+    clinic = Clinic.objects.get(slug="demo-clinic")
+    referral = StoredFile.objects.get(clinic=clinic, title__icontains="referral")
+    admin = clinic.users.get(email="admin@demo.clinic")
+    assert list(file_list(actor=admin, search="referral")) == [referral]
+
+
+def test_a_backup_from_a_newer_version_is_refused_before_anything_is_written(
+    seeded_clinic, tmp_path, capsys
+):
+    call_command("backup", output=str(tmp_path))
+    backup_path = tmp_path / capsys.readouterr().out.strip()
+    rewrite_backup(
+        backup_path, lambda manifest: manifest["migrations"].append("notes.9999_from_the_future")
+    )
+    empty_everything()
+    with pytest.raises(CommandError, match="newer version.*notes.9999_from_the_future"):
+        call_command("restore", str(backup_path))
+    assert Clinic.objects.count() == 0
+
+
+def test_records_this_version_cannot_read_are_refused_with_what_to_do(
+    seeded_clinic, tmp_path, capsys
+):
+    """A backup holding a model that no longer exists (a version before a change of shape)."""
+    call_command("backup", output=str(tmp_path))
+    backup_path = tmp_path / capsys.readouterr().out.strip()
+    gone = {"model": "appointments.bookingpolicy", "pk": "x", "fields": {"lead_hours": 2}}
+    data = backup_path / "data.jsonl"
+    data.write_text(json.dumps(gone) + "\n" + data.read_text())
+    rewrite_backup(backup_path, lambda manifest: None)
+    empty_everything()
+    with pytest.raises(CommandError, match="cannot read the backup's records.*version that wrote"):
+        call_command("restore", str(backup_path))
+    assert Clinic.objects.count() == 0

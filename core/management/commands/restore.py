@@ -17,3 +17,8 @@ class Command(BaseCommand):
         except BackupError as problem:
             raise CommandError(str(problem)) from problem
         self.stdout.write(f"Restored {counts['rows']} records and {counts['files']} files.")
+        if counts["refilled"]:
+            self.stdout.write(
+                "The backup is from an older version; these data migrations ran again on its "
+                "records: " + ", ".join(counts["refilled"]) + "."
+            )
