@@ -248,12 +248,14 @@ def restore(path: Path) -> dict:
     written_with = manifest.get("migrations")
     if written_with is not None:
         written_with = set(written_with)
-        newer = sorted(written_with - applied_migrations(labels))
+        ours = {name for name in written_with if name.partition(".")[0] in labels}
+        newer = sorted(ours - applied_migrations(labels))
         if newer:
+            more = f" and {len(newer) - 3} more" if len(newer) > 3 else ""
             raise BackupError(
                 "The backup was written by a newer version of Health Passport: this database "
-                f"lacks its migrations {', '.join(newer)}. Upgrade and run `manage.py migrate`, "
-                "then restore."
+                f"lacks its migrations {', '.join(newer[:3])}{more}. Upgrade and run "
+                "`manage.py migrate`, then restore."
             )
     try:
         call_command("loaddata", str(path / manifest["data"]["file"]), verbosity=0)
