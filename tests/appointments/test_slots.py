@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from appointments import selectors
 from appointments.models import AppointmentType, AvailabilityRule
-from appointments.slots import Busy, one_per_start
+from appointments.slots import Availability, Busy, WeeklyHours, one_per_start
 from core.roles import Role
 from tests.appointments.conftest import (
     add_exception,
@@ -80,6 +80,38 @@ def test_a_start_is_free_up_to_the_edges_of_held_time():
     assert free == [start for start in starts if not held.overlaps(start, start + length)]
     assert Busy([]).free_among(starts, length) == starts
     assert held.free_among(reversed(starts), length) == free  # whatever order they come in
+
+
+def test_a_days_starts_follow_each_providers_hours_and_the_type_whoever_asked_first():
+    """`Availability.starts` makes a day's starts once per hours and type (providers share
+    them): a provider with other hours, or another type, still gets its own."""
+    tz = zoneinfo.ZoneInfo("Europe/London")
+    monday = datetime.date(2026, 12, 14)
+
+    def rule(provider_id, start, end):
+        hours = (datetime.time.fromisoformat(start), datetime.time.fromisoformat(end))
+        return WeeklyHours(provider_id, 0, *hours, None, None, [], "")
+
+    hours = Availability(
+        rules=[
+            rule("a", "09:00", "10:00"),
+            rule("b", "09:00", "10:00"),
+            rule("c", "09:30", "10:00"),
+        ],
+        exceptions=[],
+        tz=tz,
+    )
+    short = AppointmentType(duration_minutes=20, buffer_minutes=0)
+    long = AppointmentType(duration_minutes=30, buffer_minutes=10)
+
+    def times(provider_id, appointment_type):
+        found = hours.starts(provider_id, monday, appointment_type)
+        return [start.astimezone(tz).strftime("%H:%M") for start in found]
+
+    assert times("a", short) == times("b", short) == ["09:00", "09:20", "09:40"]
+    assert times("c", short) == ["09:30"]
+    assert times("a", long) == ["09:00"]
+    assert times("a", short) == ["09:00", "09:20", "09:40"]
 
 
 def test_whole_day_off_and_extra_hours(staff, clinic, follow_up, provider, monday, tz):
