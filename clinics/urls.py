@@ -10,6 +10,7 @@ urlpatterns = [
     path("staff/", views.staff_list, name="staff_list"),
     path("staff/invite/", views.staff_invite, name="staff_invite"),
     path("staff/<str:pk>/", views.staff_detail, name="staff_detail"),
+    path("staff/<str:pk>/deactivate/", views.staff_deactivate, name="staff_deactivate"),
 ]
 
 # Signup creates a clinic, so it lives here; it is served among the account pages, as

@@ -160,8 +160,8 @@ def staff_invite(request):
 @staff_page()
 @require_http_methods(["GET", "POST"])
 def staff_detail(request, pk: str):
-    """A colleague's details; POST `action` = save (the default), deactivate, reactivate or
-    resend (the invitation)."""
+    """A colleague's details; POST `action` = save (the default), reactivate, resend (the
+    invitation) or mfa_reset. Deactivating asks first (`staff_deactivate`)."""
     permission = "staff.manage" if request.method == "POST" else "staff.view"
     member = selectors.staff_get(actor=request.user, id=pk, permission=permission)
     form = StaffEditForm(initial=StaffEditForm.initial_for(member))
@@ -201,9 +201,23 @@ def _staff_save(request, member, form) -> bool:
     return True
 
 
-def _deactivate(request, member):
-    services.staff_deactivate(actor=request.user, user=member)
+@staff_page()
+@require_http_methods(["GET", "POST"])
+def staff_deactivate(request, pk: str):
+    """Asked first (GET), as the patient pages' archive and resets are: one stray tap on the
+    colleague's page locked them out of the web and the apps."""
+    member = selectors.staff_get(actor=request.user, id=pk, permission="staff.manage")
+    if request.method == "GET":
+        if not member.is_active:
+            return redirect("clinics:staff_detail", pk=member.pk)
+        return render(request, "clinics/staff_deactivate.html", {"member": member})
+    try:
+        services.staff_deactivate(actor=request.user, user=member)
+    except SERVICE_ERRORS as exc:
+        flash_errors(request, exc)
+        return redirect("clinics:staff_detail", pk=member.pk)
     messages.success(request, _("%(name)s has been deactivated.") % {"name": member.name})
+    return _after_change(request, member)
 
 
 def _reactivate(request, member):
@@ -239,7 +253,6 @@ def _mfa_reset(request, member):
 
 
 STAFF_ACTIONS = {
-    "deactivate": _deactivate,
     "reactivate": _reactivate,
     "resend": _resend,
     "mfa_reset": _mfa_reset,

@@ -320,12 +320,20 @@ def goal_delete(request, goal_id):
     return redirect("programs:template", pk=goal.template_id)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @staff_page()
 def template_action(request, pk, action):
+    """Publish, retire or start a new version (POST). Retiring is asked first (GET): one tap
+    stopped a programme's enrolments, and only a new version undoes it."""
     template = selectors.template_get(
         actor=request.user, id=pk, permission="programs.templates.edit"
     )
+    if request.method == "GET":
+        if action != "retire":
+            return HttpResponseNotAllowed(["POST"])
+        if template.status != ProgramTemplate.Status.PUBLISHED:
+            return redirect("programs:template", pk=template.pk)
+        return render(request, "programs/template_retire.html", {"template": template})
     try:
         if action == "version":
             result, created = services.template_new_version(actor=request.user, template=template)

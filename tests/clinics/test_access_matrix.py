@@ -62,7 +62,8 @@ TABLE = [
         data={"action": "save", "name": "Renamed", "role": "nurse", "phone": ""},
         label="save",
     ),
-    Row("post", "/clinic/staff/{id}/", 302, ADMIN_ONLY, {"action": "deactivate"}, "deactivate"),
+    Row("get", "/clinic/staff/{id}/deactivate/", 200, ADMIN_ONLY),
+    Row("post", "/clinic/staff/{id}/deactivate/", 302, ADMIN_ONLY),
     Row("post", "/clinic/staff/{id}/", 302, ADMIN_ONLY, {"action": "reactivate"}, "reactivate"),
     Row("post", "/clinic/staff/{id}/", 302, ADMIN_ONLY, {"action": "resend"}, "resend"),
     # API endpoints

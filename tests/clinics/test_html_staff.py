@@ -50,6 +50,10 @@ def detail(user) -> str:
     return f"/clinic/staff/{user.pk}/"
 
 
+def deactivate(user) -> str:
+    return f"/clinic/staff/{user.pk}/deactivate/"
+
+
 def edit_data(user, **overrides):
     data = {"action": "save", "name": user.name, "role": user.role, "phone": user.phone}
     data.update(overrides)
@@ -379,7 +383,7 @@ def test_resend_is_offered_only_until_a_password_is_set(admin_web, staff, mailbo
 def test_resend_to_a_deactivated_invitee_is_refused(admin_web, staff, mailbox):
     invite(admin_web)
     invited = User.objects.get(email="new.nurse@example.org")
-    admin_web.post(detail(invited), {"action": "deactivate"})
+    admin_web.post(deactivate(invited))
 
     response = admin_web.post(detail(invited), {"action": "resend"})
 
@@ -399,7 +403,7 @@ def test_detail_shows_the_member(admin_web, staff):
     assert nurse.email in page
     assert f'value="{nurse.name}"' in page
     assert '<option value="nurse" selected>' in response.content.decode()
-    assert 'value="deactivate"' in page
+    assert f'href="{deactivate(nurse)}"' in page
 
 
 def test_admin_changes_role_name_and_phone(admin_web, staff):
@@ -443,7 +447,12 @@ def test_deactivate_and_reactivate(admin_web, staff):
     nurse_browser = Client()
     nurse_browser.force_login(nurse)
 
-    response = admin_web.post(detail(nurse), {"action": "deactivate"}, follow=True)
+    asked = admin_web.get(deactivate(nurse))
+
+    assert f"Deactivate {nurse.name} ({nurse.email})?" in text(asked)
+    assert User.objects.get(pk=nurse.pk).is_active is True  # asking changes nothing
+
+    response = admin_web.post(deactivate(nurse), follow=True)
 
     assert response.redirect_chain == [(detail(nurse), 302)]
     page = text(response)
@@ -471,7 +480,7 @@ def test_last_admin_cannot_demote_themselves(admin_web, admin_user):
 
 
 def test_last_admin_cannot_deactivate_themselves(admin_web, admin_user):
-    response = admin_web.post(detail(admin_user), {"action": "deactivate"})
+    response = admin_web.post(deactivate(admin_user), follow=True)
 
     assert LAST_ADMIN in text(response)
     assert User.objects.get(pk=admin_user.pk).is_active is True
@@ -508,13 +517,14 @@ def test_with_a_second_admin_the_first_can_step_down(admin_web, admin_user, clin
     [
         ("get", None),
         ("post", {"action": "save", "name": "Hacked", "role": "admin", "phone": ""}),
-        ("post", {"action": "deactivate"}),
+        ("post", None),
     ],
 )
-def test_another_clinics_staff_is_404(admin_web, other_staff, method, data):
+@pytest.mark.parametrize("page", [detail, deactivate])
+def test_another_clinics_staff_is_404(admin_web, other_staff, method, data, page):
     target = other_staff[Role.NURSE]
 
-    response = getattr(admin_web, method)(detail(target), data or {})
+    response = getattr(admin_web, method)(page(target), data or {})
 
     assert response.status_code == 404
     fresh = User.objects.get(pk=target.pk)
@@ -534,7 +544,7 @@ def test_a_patients_account_is_not_a_staff_page(admin_web, clinic):
 @pytest.mark.parametrize("pk", ["nope", "0", "x" * 100, "65f0c0ffee0000000000000z", "%20"])
 def test_malformed_pk_is_404(admin_web, staff, pk):
     assert admin_web.get(f"/clinic/staff/{pk}/").status_code == 404
-    assert admin_web.post(f"/clinic/staff/{pk}/", {"action": "deactivate"}).status_code == 404
+    assert admin_web.post(f"/clinic/staff/{pk}/deactivate/").status_code == 404
 
 
 @pytest.mark.parametrize("role", NON_ADMIN)
@@ -546,7 +556,8 @@ def test_malformed_pk_is_404(admin_web, staff, pk):
         ("post", "invite", {"email": "x@example.org", "name": "X", "role": "admin"}),
         ("get", "detail", None),
         ("post", "detail", {"action": "save", "name": "X", "role": "clinician", "phone": ""}),
-        ("post", "detail", {"action": "deactivate"}),
+        ("get", "deactivate", None),
+        ("post", "deactivate", None),
         ("post", "detail", {"action": "resend"}),
     ],
 )
@@ -555,7 +566,12 @@ def test_non_admin_roles_get_403_on_every_staff_page(
 ):
     client.force_login(staff[role])
     target = staff[Role.ADMIN]
-    path = {"list": LIST, "invite": INVITE, "detail": detail(target)}[page]
+    path = {
+        "list": LIST,
+        "invite": INVITE,
+        "detail": detail(target),
+        "deactivate": deactivate(target),
+    }[page]
     before = list(User.objects.order_by("pk").values_list("pk", "name", "role", "is_active"))
 
     response = getattr(client, method)(path, data or {})

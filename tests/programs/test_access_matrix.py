@@ -48,6 +48,7 @@ TABLE = [
     Row("get", "/programs/templates/{id}/", 200, READERS, label=DRAFT),
     Row("post", "/programs/templates/{id}/", 200, ADMINS, label=DRAFT),
     Row("post", "/programs/templates/{id}/publish/", 302, ADMINS, label=DRAFT),
+    Row("get", "/programs/templates/{id}/retire/", 200, ADMINS, label=PUBLISHED),
     Row("post", "/programs/templates/{id}/retire/", 302, ADMINS, label=PUBLISHED),
     Row("post", "/programs/templates/{id}/version/", 302, ADMINS, label=PUBLISHED),
     # "x" is no step of the template: 404 once the role may edit (test_builder deletes one).

@@ -226,3 +226,24 @@ def test_a_published_version_is_read_only_until_a_new_version_is_drafted(admin_w
     copy_step = copy.steps.get()
     admin_web.post(f"/programs/steps/{copy_step.pk}/", step_form(day=5))
     assert saved(copy_step)["day"] == 5 and saved(step)["day"] == 0
+
+
+def test_retiring_a_programme_is_asked_first_then_takes_no_new_enrolments(admin_web, draft):
+    services.template_publish(actor=None, template=draft)
+    page = admin_web.get(f"/programs/templates/{draft.pk}/").content.decode()
+    retire = f"/programs/templates/{draft.pk}/retire/"
+    assert f'href="{retire}"' in page  # a link to the question, not a button that retires
+
+    asked = admin_web.get(retire).content.decode()
+
+    assert f"Retire {draft.name} (version 1)?" in asked
+    assert "Patients enrolled now carry on" in asked
+    assert ProgramTemplate.objects.get(pk=draft.pk).status == "published"
+
+    response = admin_web.post(retire, follow=True)
+
+    assert "takes no new enrolments" in response.content.decode()
+    assert ProgramTemplate.objects.get(pk=draft.pk).status == "retired"
+    # Retired, there is nothing to ask: the question sends back to the programme.
+    assert admin_web.get(retire)["Location"] == f"/programs/templates/{draft.pk}/"
+    assert admin_web.get(f"/programs/templates/{draft.pk}/publish/").status_code == 405
