@@ -125,7 +125,7 @@ MESSAGES_IGNORE := -i .venv -i tools -i tests -i bench -i node_modules -i static
 	-i test-results -i media
 .PHONY: messages
 messages: setup /usr/bin/msgfmt
-	$(DEV_ENV) $(PY) manage.py makemessages -l es --add-location file --no-obsolete \
+	$(DEV_ENV) $(PY) manage.py makemessages -l es -e html,txt,py,svg --add-location file --no-obsolete \
 		$(MESSAGES_IGNORE)
 	$(DEV_ENV) $(PY) manage.py compilemessages -l es -i .venv -i node_modules -i staticfiles
 	msgfilter --keep-header -i locale/es/LC_MESSAGES/django.po sed d | msgen --lang=en - \

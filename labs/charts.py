@@ -19,8 +19,12 @@ from django.utils.translation import ngettext
 
 from labs.models import reader_decimals
 
-WIDTH, HEIGHT = 640, 280
-MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 64, 20, 20, 48
+# Sized for a phone, as the programmes' charts are: drawn at most WIDTH px wide (`img-fluid`,
+# never scaled up) with FONT_SIZE-unit labels, so a phone's ~330 px column shrinks a label to
+# about 10 px (640 units wide at 100 %, they were 6 px).
+WIDTH, HEIGHT = 480, 240
+FONT_SIZE = 15
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 64, 16, 20, 48
 POINT_SIZE, CRITICAL_POINT_SIZE = 4.5, 6.0
 
 
@@ -83,6 +87,7 @@ class Tick:
 class DateLabel:
     x: str
     text: str
+    anchor: str  # the first date starts at the plot's left edge, the last ends at its right
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,7 @@ class TrendChart:
     limits: list[tuple[str, str]]  # (name "low"/"high", y)
     ticks: list[Tick]
     dates: list[DateLabel]
+    font_size: str
     x_label: str
     y_label: str
     line: str  # the polyline's points; empty for a single point
@@ -262,9 +268,14 @@ def trend_chart(
             if limit is not None
         ]
 
-    dates = {formats.date_format(points[0].when, date_format): x_of(stamps[0])}
-    if len(points) > 1:
-        dates.setdefault(formats.date_format(points[-1].when, date_format), x_of(stamps[-1]))
+    first, last = (formats.date_format(p.when, date_format) for p in (points[0], points[-1]))
+    if first == last:
+        dates = [DateLabel(x=_n(x_of(stamps[0])), text=first, anchor="middle")]
+    else:  # within the plot's edges whatever the labels' length
+        dates = [
+            DateLabel(x=str(plot_left), text=first, anchor="start"),
+            DateLabel(x=str(plot_right), text=last, anchor="end"),
+        ]
 
     coords = [(x_of(s), y_of(v)) for s, v in zip(stamps, values, strict=True)]
     markers = []
@@ -295,7 +306,7 @@ def trend_chart(
     ticks = []
     for tick in _nice_ticks(y_min, y_max):
         y = y_of(tick)
-        ticks.append(Tick(y=_n(y), text_y=_n(y + 4), label=_shown(tick)))
+        ticks.append(Tick(y=_n(y), text_y=_n(y + FONT_SIZE / 3), label=_shown(tick)))
     return TrendChart(
         chart_id=chart_id,
         width=str(width),
@@ -309,7 +320,7 @@ def trend_chart(
         plot_centre_y=_n((plot_top + plot_bottom) / 2),
         tick_mark_left=str(plot_left - 4),
         tick_text_x=str(plot_left - 8),
-        date_y=str(plot_bottom + 18),
+        date_y=str(plot_bottom + FONT_SIZE + 6),
         x_label_y=str(height - 6),
         title=title or _("Trend"),
         description=description,
@@ -317,7 +328,8 @@ def trend_chart(
         band=band,
         limits=limits,
         ticks=ticks,
-        dates=[DateLabel(x=_n(x), text=text) for text, x in dates.items()],
+        dates=dates,
+        font_size=str(FONT_SIZE),
         x_label=_("Collected"),
         y_label=unit or _("Value"),
         line=" ".join(f"{_n(x)},{_n(y)}" for x, y in coords) if len(coords) > 1 else "",

@@ -14,6 +14,7 @@ from django.db import IntegrityError
 from django.db.models import Count
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -98,7 +99,20 @@ def clean_sections(sections, *, allowed: list[str] | None = None) -> list[dict]:
                 {"sections": _("A section name is 1 to %d characters.") % MAX_SECTION_NAME}
             )
         if len(text) > MAX_SECTION_TEXT:
-            raise ValidationError({"sections": _("The section %s is too long.") % name})
+            too_long = _(
+                "The section %(name)s is %(length)s characters long: a section holds at most "
+                "%(limit)s. Move some of it to another section or an addendum."
+            )
+            raise ValidationError(
+                {
+                    "sections": too_long
+                    % {
+                        "name": name,
+                        "length": number_format(len(text), force_grouping=True),
+                        "limit": number_format(MAX_SECTION_TEXT, force_grouping=True),
+                    }
+                }
+            )
         _refuse_bidi_controls(name, text)
         if allowed is not None and name not in allowed:
             raise ValidationError(

@@ -3,10 +3,18 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import ChangedFieldsMixin, FilterForm
-from patients.models import PHONE_MAX_LENGTH, Allergy, Condition, Patient, Sex
+from patients.models import (
+    PHONE_MAX_LENGTH,
+    Allergy,
+    Condition,
+    Patient,
+    Sex,
+    validate_date_of_birth,
+)
 from patients.selectors import SORTS, STATUSES
 from patients.services import CLINICAL_FIELDS, DEMOGRAPHIC_FIELDS
 
@@ -77,7 +85,9 @@ class PatientForm(ChangedFieldsMixin, forms.Form):
         required=False,
         help_text=_("What the patient likes to be called, if not their first name."),
     )
-    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput())
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"), widget=DateInput(), validators=[validate_date_of_birth]
+    )
     sex = forms.ChoiceField(label=_("Administrative sex"), choices=Sex.choices, initial=Sex.UNKNOWN)
     phone = phone_field(_("Phone"))
     email = forms.EmailField(label=_("E-mail"), required=False)
@@ -108,6 +118,8 @@ class PatientForm(ChangedFieldsMixin, forms.Form):
 
     def __init__(self, *args, creating: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        # A phone's date picker offers no day after the clinic's today.
+        self.fields["date_of_birth"].widget.attrs["max"] = timezone.localdate().isoformat()
         if not creating:
             self.fields["create_anyway"].label = _("Save anyway: this is a different person")
         self.helper = FormHelper()

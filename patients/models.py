@@ -38,6 +38,15 @@ class AllergyStatus(models.TextChoices):
     HAS_ALLERGIES = "has_allergies", _("Has allergies")
 
 
+def validate_date_of_birth(day) -> None:
+    """Not after the clinic's today (the active timezone), nor before 1880 (a mistyped year).
+    The patient form checks it with its other fields, so each refusal shows at once."""
+    if day > timezone.localdate():
+        raise ValidationError(_("The date of birth is in the future."))
+    if day.year < 1880:
+        raise ValidationError(_("The date of birth is before 1880."))
+
+
 class Patient(BaseModel):
     clinic = models.ForeignKey(
         "clinics.Clinic",
@@ -213,11 +222,10 @@ class Patient(BaseModel):
             setattr(self, name, (getattr(self, name) or "").strip())
         self.email = (self.email or "").strip().lower()
         if self.date_of_birth:
-            today = timezone.localdate()
-            if self.date_of_birth > today:
-                raise ValidationError({"date_of_birth": _("The date of birth is in the future.")})
-            if self.date_of_birth.year < 1880:
-                raise ValidationError({"date_of_birth": _("The date of birth is before 1880.")})
+            try:
+                validate_date_of_birth(self.date_of_birth)
+            except ValidationError as refused:
+                raise ValidationError({"date_of_birth": refused.messages}) from None
         self.first_name_key = search_key(self.first_name)
         self.last_name_key = search_key(self.last_name)
         self.preferred_name_key = search_key(self.preferred_name)

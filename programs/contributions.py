@@ -137,7 +137,7 @@ contribute(
     ClinicHook(key="programs.builtins", setup=services.clinic_setup),
     Panel(
         key="programs",
-        title=_("Programs"),
+        title=_("Programmes"),
         template="programs/panels/programs.html",
         permission="programs.view",
         order=25,

@@ -96,3 +96,39 @@ def test_the_spanish_notification_preferences_fit_a_phone(page, log_in, clinicia
     assert switches.count() >= 3
     assert all(on_screen(switch) for switch in switches.all())
     assert all(on_screen(event) for event in page.get_by_role("rowheader").all())
+
+
+def test_a_patients_allergies_and_weekly_hours_keep_their_buttons_on_a_phone(
+    page, log_in, admin_user, clinician, clinic
+):
+    """Tables of records (`hp-stack`) become one block a row on a phone: the status and the
+    Edit, Delete and Remove buttons were past the right edge of a sideways-scrolling box."""
+    from appointments.models import Weekday
+    from tests.appointments.conftest import add_hours
+    from tests.patients.factories import AllergyFactory
+
+    patient = PatientFactory(clinic=clinic, first_name="Ines", last_name="Achterberg")
+    AllergyFactory(patient=patient, clinic=clinic, substance="Iodinated contrast", reaction="Hives")
+    add_hours(clinic, clinician, weekdays=[Weekday.MONDAY], location="Room 12")
+    page.set_viewport_size(PHONE)
+    log_in(admin_user.email)
+
+    page.goto(f"/patients/{patient.pk}/")
+
+    assert fits_the_phone(page)
+    allergies = page.locator("#allergies")
+    assert on_screen(allergies.get_by_role("rowheader", name="Iodinated contrast"))
+    row = allergies.locator("tbody tr").first
+    for text in ("Hives", "Moderate", "Active"):
+        assert on_screen(row.get_by_text(text, exact=True)), text
+    assert on_screen(allergies.get_by_role("link", name="Edit Iodinated contrast"))
+    assert on_screen(allergies.get_by_role("link", name="Delete Iodinated contrast"))
+
+    page.goto(f"/appointments/availability/?provider={clinician.pk}")
+
+    assert fits_the_phone(page)
+    assert on_screen(page.get_by_text("Room 12", exact=True))
+    assert on_screen(page.get_by_role("link", name="Remove").first)
+
+    page.set_viewport_size(DESKTOP)
+    expect(page.get_by_role("columnheader", name="Location")).to_be_visible()

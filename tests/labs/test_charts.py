@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from labs.charts import Point, trend_chart
+from labs.charts import MARGIN_LEFT, MARGIN_RIGHT, WIDTH, Point, trend_chart
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 T0 = datetime.datetime(2025, 1, 1, 8, 0, tzinfo=datetime.UTC)
@@ -79,9 +79,18 @@ def test_one_point_is_centred_with_no_line():
     root = parse(trend_svg([Point(day(0), Decimal("5.2"), "normal")], low=4, high=5.6))
     (group,) = points_of(root)
     circle = group.find("svg:circle", NS)
-    assert abs(float(circle.get("cx")) - (64 + 620) / 2) < 0.2
+    assert abs(float(circle.get("cx")) - (MARGIN_LEFT + WIDTH - MARGIN_RIGHT) / 2) < 0.2
     assert root.find(".//svg:polyline", NS) is None
     assert "1 result from" in root.find("svg:desc", NS).text
+
+
+def test_the_first_and_last_dates_stay_inside_the_chart():
+    """A long date (a locale's long format) under the last point was cut at the right edge:
+    the first date starts at the plot's left edge and the last ends at its right one."""
+    root = parse(trend_svg([Point(day(0), 1, ""), Point(day(9), 2, "")]))
+    first, last = root.findall(".//svg:g[@class='ticks']/svg:text", NS)[-2:]
+    assert (first.get("text-anchor"), float(first.get("x"))) == ("start", MARGIN_LEFT)
+    assert (last.get("text-anchor"), float(last.get("x"))) == ("end", WIDTH - MARGIN_RIGHT)
 
 
 def test_no_reference_range_draws_no_band():

@@ -137,7 +137,7 @@ def test_ranges_show_the_decimal_comma_beside_the_values(
         assert "3.5–5.1" not in text, name
 
     trend = page_text(client.get(pages["trend"]))
-    chart = re.search(r'<svg[^>]*class="hp-trend-chart".*?</svg>', trend, re.S)[0]
+    chart = re.search(r'<svg[^>]*class="hp-trend-chart[^"]*".*?</svg>', trend, re.S)[0]
     band = re.search(r'class="reference-band".*?<title>(.*?)</title>', chart, re.S)[1]
     assert "3,5–5,1" in band
     assert "3,5–5,1" in re.search(r"<desc[^>]*>(.*?)</desc>", chart, re.S)[1]
@@ -216,7 +216,7 @@ def test_the_trend_chart_writes_dates_as_the_table_does(
     add_result(lab_tech, patient, potassium, "5,9", when=when)
     add_result(lab_tech, patient, potassium, "4,0", when=when.replace(day=20))
     page = page_text(login(lab_tech).get(f"/labs/patients/{patient.pk}/tests/{potassium.pk}/"))
-    chart = re.search(r'<svg[^>]*class="hp-trend-chart".*?</svg>', page, re.S)[0]
+    chart = re.search(r'<svg[^>]*class="hp-trend-chart[^"]*".*?</svg>', page, re.S)[0]
 
     assert "2025-12-05" not in chart and "2025-12-20" not in chart
     assert re.search(r"<text[^>]*>05/12/2025</text>", chart)  # the x axis

@@ -130,7 +130,7 @@ def test_the_trend_chart_labels_units_as_the_table_does(login, lab_tech, patient
     platelets = next(t for t in catalogue.values() if t.unit == "10*3/uL")
     add_result(lab_tech, patient, platelets, "250")
     page = page_text(login(lab_tech).get(f"/labs/patients/{patient.pk}/tests/{platelets.pk}/"))
-    chart = re.search(r'<svg[^>]*class="hp-trend-chart".*?</svg>', page, re.S)[0]
+    chart = re.search(r'<svg[^>]*class="hp-trend-chart[^"]*".*?</svg>', page, re.S)[0]
     assert "×10³/µL" in chart and "10*3/uL" not in chart
 
 

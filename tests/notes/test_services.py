@@ -269,3 +269,18 @@ def test_the_cosigner_and_the_patient_are_notified(clinician, second_clinician, 
     told = notification.objects.get(recipient=user)
     assert told.link == f"/api/v1/notes/{note.pk}/"
     assert "Cough" not in told.title  # no clinical text leaves in a notification
+
+
+def test_a_section_too_long_is_refused_saying_how_long_it_may_be(clinician, patient, notes_clinic):
+    """The editor's refusal (the API's serializer refuses the same length first, by field)."""
+    note = make_note(clinician, patient)
+    too_long = [{"name": "Subjective", "text": "x" * 100_001}]
+
+    with pytest.raises(ValidationError) as refused:
+        services.note_update(actor=clinician, note=note, sections=too_long)
+
+    assert (
+        "The section Subjective is 100,001 characters long: a section holds at most 100,000."
+        in refused.value.message_dict["sections"][0]
+    )
+    assert Note.objects.get(pk=note.pk).sections == note.sections

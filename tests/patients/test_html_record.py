@@ -105,6 +105,22 @@ def test_create_validation_shows_field_errors_and_writes_nothing(web, field, val
     assert not AuditEvent.objects.filter(action="create").exists()
 
 
+def test_every_refused_field_shows_at_once(web):
+    """A future birth date beside a broken e-mail: both said on the first answer, not the date
+    only once the e-mail is mended."""
+    response = web.post(NEW, new_data(date_of_birth="2999-01-01", email="maria@"))
+
+    assert "The date of birth is in the future." in field_error(response, "date_of_birth")
+    assert "Enter a valid email address." in field_error(response, "email")
+    assert not Patient.objects.exists()
+
+
+def test_the_birth_date_picker_offers_no_day_after_today(web, admin_user):
+    clinic_today = timezone.localdate(timezone=zoneinfo.ZoneInfo(admin_user.clinic.timezone))
+    page = web.get(NEW).content.decode()
+    assert f'max="{clinic_today.isoformat()}"' in page
+
+
 def test_tomorrow_is_a_future_birth_date(web, admin_user):
     # The clinic's tomorrow: from 23:00 UTC in summer, London's today is UTC's tomorrow.
     clinic_today = timezone.localdate(timezone=zoneinfo.ZoneInfo(admin_user.clinic.timezone))
