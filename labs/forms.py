@@ -319,6 +319,18 @@ class LabTestForm(ChangedFieldsMixin, forms.Form):
     critical_high = forms.DecimalField(label=_("Critical high"), **DECIMAL)
     is_active = forms.BooleanField(label=_("Active (can be ordered and resulted)"), required=False)
 
+    NUMERIC_ONLY = ("unit", "critical_low", "critical_high")
+
+    def __init__(self, *args, numeric: bool = True, **kwargs):
+        """A test of text results (a blood group, "Positive") has no unit or critical limits:
+        its form does not offer them."""
+        if not numeric:
+            self.FIELDS = tuple(name for name in self.FIELDS if name not in self.NUMERIC_ONLY)
+        super().__init__(*args, **kwargs)
+        if not numeric:
+            for name in self.NUMERIC_ONLY:
+                del self.fields[name]
+
 
 class RangeForm(ChangedFieldsMixin, forms.Form):
     FIELDS = ("sex", "age_min", "age_max", "low", "high", "normal_text")

@@ -10,6 +10,7 @@ from core.decorators import staff_page
 from core.forms import SERVICE_ERRORS, apply_service_errors
 from labs import selectors, services
 from labs.forms import CatalogueSearchForm, LabTestForm, RangeForm, UnitSystemForm
+from labs.models import ValueType
 
 EDIT = "labs.catalogue.edit"
 
@@ -64,7 +65,9 @@ def catalogue_units(request):
 def test_edit(request, pk: str):
     test = selectors.labtest_get(actor=request.user, id=pk, permission=EDIT)
     form = LabTestForm(
-        request.POST if request.method == "POST" else None, initial=LabTestForm.initial_for(test)
+        request.POST if request.method == "POST" else None,
+        initial=LabTestForm.initial_for(test),
+        numeric=test.value_type == ValueType.NUMERIC,
     )
     if request.method == "POST" and form.is_valid():
         changes = form.changed_fields()

@@ -380,6 +380,27 @@ def test_catalogue_search_and_edit(login, admin_user, catalogue):
     assert not glucose.is_active
 
 
+def test_a_text_test_is_edited_without_a_unit_or_critical_limits(login, admin_user, catalogue):
+    """A blood group or "Positive" has no unit and no critical limits: its form does not offer
+    them (a numeric test's does), and saving its name leaves them as they were."""
+    client = login(admin_user)
+    text_test = next(t for t in catalogue.values() if t.value_type == "text")
+    page = client.get(f"/labs/catalogue/{text_test.pk}/").content.decode()
+    assert 'name="name"' in page
+    assert 'name="unit"' not in page and 'name="critical_low"' not in page
+    numeric = client.get(f"/labs/catalogue/{catalogue[GLUCOSE].pk}/").content.decode()
+    assert 'name="unit"' in numeric and 'name="critical_high"' in numeric
+
+    saved = client.post(
+        f"/labs/catalogue/{text_test.pk}/",
+        {"name": f"{text_test.name} (blood bank)", "is_active": "on", "unit": "mg/dL"},
+    )
+
+    assert saved.status_code == 302
+    text_test.refresh_from_db()
+    assert text_test.name.endswith("(blood bank)") and text_test.unit == ""
+
+
 def test_reference_ranges_add_edit_delete(login, admin_user, catalogue):
     client = login(admin_user)
     test = catalogue[HBA1C]
