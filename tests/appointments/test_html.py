@@ -820,3 +820,13 @@ def test_a_feed_form_sent_again_with_its_key_makes_one_feed(login, provider):
     assert first.status_code == again.status_code == 302
     assert again["Location"] == first["Location"]
     assert CalendarFeed.objects.filter(owner=provider).count() == 1
+
+
+def test_a_providers_week_tells_a_phone_it_scrolls_sideways(login, staff, nurse, monday):
+    """Only three days of a week fit a phone: its week says so (hidden from tablets up), and
+    its day does not."""
+    client = login(staff[Role.RECEPTIONIST])
+    hint = "swipe it sideways for the later days"
+    week = client.get(f"/appointments/?view=week&date={monday}&provider={nurse.pk}")
+    day = client.get(f"/appointments/?view=day&date={monday}&provider={nurse.pk}")
+    assert hint in week.content.decode() and hint not in day.content.decode()
