@@ -67,6 +67,7 @@ def test_admin_home_links_to_clinic_settings_and_staff(admin_web):
     assert {"/clinic/settings/", "/clinic/staff/", "/accounts/profile/"} <= hrefs(response)
     assert "Clinic settings" in page
     assert "Staff" in page
+    assert "The REST API used by the mobile apps." in page  # whoever connects other systems
 
 
 @pytest.mark.parametrize("role", NON_ADMIN)
@@ -80,6 +81,9 @@ def test_non_admin_home_has_no_admin_links(client, staff, role):
     assert "/clinic/staff/" not in links
     assert "/clinic/staff/invite/" not in links
     assert "Clinic settings" not in text(response)
+    # The API's documentation is no destination of their work: the footer keeps its link.
+    assert "The REST API used by the mobile apps." not in text(response)
+    assert "/api/redoc/" not in links
     assert "/accounts/profile/" in links
     assert "/accounts/password_change/" in links
 
