@@ -167,6 +167,8 @@ def staff_detail(request, pk: str):
     form = StaffEditForm(initial=StaffEditForm.initial_for(member))
     if request.method == "POST":
         action = request.POST.get("action", "save")
+        if action == "deactivate":  # a page drawn before deactivating asked first
+            return redirect("clinics:staff_deactivate", pk=member.pk)
         if action in STAFF_ACTIONS:
             done = _staff_action(request, member, action)
         else:
@@ -207,9 +209,10 @@ def staff_deactivate(request, pk: str):
     """Asked first (GET), as the patient pages' archive and resets are: one stray tap on the
     colleague's page locked them out of the web and the apps."""
     member = selectors.staff_get(actor=request.user, id=pk, permission="staff.manage")
+    if not member.is_active:  # from another tab, or twice: nothing to do, nothing written
+        messages.info(request, _("%(name)s is already deactivated.") % {"name": member.name})
+        return redirect("clinics:staff_detail", pk=member.pk)
     if request.method == "GET":
-        if not member.is_active:
-            return redirect("clinics:staff_detail", pk=member.pk)
         return render(request, "clinics/staff_deactivate.html", {"member": member})
     try:
         services.staff_deactivate(actor=request.user, user=member)

@@ -15,8 +15,10 @@ import hashlib
 import json
 import shutil
 import sqlite3
+from contextlib import nullcontext
 from datetime import UTC, datetime, time
 from pathlib import Path
+from types import SimpleNamespace
 
 from django.apps import apps
 from django.conf import settings
@@ -25,12 +27,13 @@ from django.core.files.storage import FileSystemStorage, storages
 from django.core.management import call_command
 from django.core.serializers.base import DeserializationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.operations import RunPython
 from django.db.migrations.recorder import MigrationRecorder
 
 from core.contributions import backfills
+from core.transactions import unit
 
 FORMAT_VERSION = 1
 # Rows that are no clinic's data and must not outlive their short life in a backup: the stored
@@ -206,21 +209,34 @@ def applied_migrations(labels) -> set[str]:
 def run_backfills(written_with: set[str] | None) -> list[str]:
     """Run again, in the order `migrate` ran them, the data migrations (Backfill) a backup was
     taken before: those not in `written_with`, every one when None (a backup that does not
-    list its migrations, written before backups did). Returns their labels."""
+    list its migrations, written before backups did, which may hold what they wrote: each must
+    leave that as it is). Returns their labels.
+
+    Each runs as `migrate` runs it, in one unit when the migration is atomic, with what its
+    code reads of the schema editor: the connection (a real editor would check every foreign
+    key of the database on leaving, and hide a failure behind a broken transaction)."""
     wanted = {fill.migration for fill in backfills}
     if written_with is not None:
         wanted -= written_with
     executor = MigrationExecutor(connection)
     plan = executor.migration_plan(executor.loader.graph.leaf_nodes(), clean_start=True)
+    editor = SimpleNamespace(connection=connection)
     run = []
     for migration, _backwards in plan:
         label = f"{migration.app_label}.{migration.name}"
         if label not in wanted:
             continue
-        with connection.schema_editor(atomic=migration.atomic) as editor:
-            for operation in migration.operations:
-                if isinstance(operation, RunPython):
-                    operation.code(apps, editor)
+        try:
+            with unit() if migration.atomic else nullcontext():
+                for operation in migration.operations:
+                    if isinstance(operation, RunPython):
+                        operation.code(apps, editor)
+        except Exception as failed:
+            raise BackupError(
+                f"The records are loaded, but running {label} again on them failed "
+                f"({type(failed).__name__}: {failed}). Empty the database and the storages, "
+                "then restore again with a version that mends it."
+            ) from failed
         run.append(label)
     return run
 
@@ -259,13 +275,22 @@ def restore(path: Path) -> dict:
             )
     try:
         call_command("loaddata", str(path / manifest["data"]["file"]), verbosity=0)
-    except DeserializationError as unreadable:
+    except (DeserializationError, DatabaseError) as unreadable:
         raise BackupError(
-            "This version cannot read the backup's records (an older version's, from before a "
-            "change of their shape?): restore it with the version that wrote it, then upgrade "
-            f"and run `manage.py migrate`. {unreadable}"
+            "This version cannot read or store the backup's records (an older version's, from "
+            "before a change of their shape?): restore it with the version that wrote it, then "
+            "upgrade and run `manage.py migrate`. On SQLite nothing was kept; on MongoDB empty "
+            f"the database before retrying. {unreadable}"
         ) from unreadable
+    _restore_files(path, manifest)
     refilled = run_backfills(written_with)
+    with (path / manifest["data"]["file"]).open() as data:
+        rows = sum(1 for line in data if line.strip())
+    return {"rows": rows, "files": len(manifest["files"]), "refilled": refilled}
+
+
+def _restore_files(path: Path, manifest: dict) -> None:
+    """Each stored file back under its own name."""
     for name in manifest["files"]:
         alias, _, stored_name = name.partition("/")
         storage = storages[alias]
@@ -275,6 +300,3 @@ def restore(path: Path) -> dict:
             saved = storage.save(stored_name, source)
         if saved != stored_name:
             raise BackupError(f"The storage renamed {stored_name} to {saved}.")
-    with (path / manifest["data"]["file"]).open() as data:
-        rows = sum(1 for line in data if line.strip())
-    return {"rows": rows, "files": len(manifest["files"]), "refilled": refilled}

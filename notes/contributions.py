@@ -128,7 +128,6 @@ contribute(
     APP_PAGE,
     Reconciled(model="notes.Note", children=("revisions",)),
     Reconciled(model="notes.Addendum", patient="note__patient"),
-    Backfill("notes.0002_builtin_types"),
     Backfill("notes.0006_note_words"),
     Backfill("notes.0007_common_note_words"),
     ChartSource(key="notes", facts=chart_facts, order=40),

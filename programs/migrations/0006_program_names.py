@@ -7,14 +7,18 @@ from django.db import migrations, models
 
 def claim_existing_names(apps, schema_editor):
     """Each existing programme's names, claimed by its lineage (the oldest first, should two
-    lineages ever have taken one name before the claims)."""
+    lineages ever have taken one name before the claims). A name already claimed is left as it
+    is: a restore runs this again on a backup that may hold the claims (core.backup)."""
     ProgramTemplate = apps.get_model("programs", "ProgramTemplate")
     ProgramName = apps.get_model("programs", "ProgramName")
+    db = schema_editor.connection.alias
     claims = {}
-    rows = ProgramTemplate.objects.order_by("created_at", "id")
+    rows = ProgramTemplate.objects.using(db).order_by("created_at", "id")
     for clinic_id, name, lineage in rows.values_list("clinic_id", "name", "lineage"):
         claims.setdefault((clinic_id, name.casefold()), lineage)
-    ProgramName.objects.bulk_create(
+    for claimed in ProgramName.objects.using(db).values_list("clinic_id", "key"):
+        claims.pop(claimed, None)
+    ProgramName.objects.using(db).bulk_create(
         [
             ProgramName(clinic_id=clinic_id, key=key, lineage=lineage)
             for (clinic_id, key), lineage in claims.items()

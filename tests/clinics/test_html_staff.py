@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import User
+from accounts.models import AuditEvent, User
 from core.roles import Role
 from tests.factories import PASSWORD, ClinicFactory, UserFactory
 
@@ -477,6 +477,26 @@ def test_last_admin_cannot_demote_themselves(admin_web, admin_user):
     assert LAST_ADMIN in text(response)
     assert User.objects.get(pk=admin_user.pk).role == Role.ADMIN
     assert admin_web.get(LIST).status_code == 200
+
+
+def test_a_page_drawn_before_deactivating_asked_first_is_sent_to_the_question(admin_web, staff):
+    nurse = staff[Role.NURSE]
+
+    response = admin_web.post(detail(nurse), {"action": "deactivate"})
+
+    assert response.status_code == 302 and response["Location"] == deactivate(nurse)
+    assert User.objects.get(pk=nurse.pk).is_active is True
+
+
+def test_deactivating_someone_already_deactivated_writes_nothing(admin_web, staff):
+    nurse = staff[Role.NURSE]
+    admin_web.post(deactivate(nurse))
+    rows_before = AuditEvent.objects.count()
+
+    for answer in (admin_web.get(deactivate(nurse)), admin_web.post(deactivate(nurse))):
+        assert answer.status_code == 302 and answer["Location"] == detail(nurse)
+    assert AuditEvent.objects.count() == rows_before
+    assert f"{nurse.name} is already deactivated." in text(admin_web.get(detail(nurse)))
 
 
 def test_last_admin_cannot_deactivate_themselves(admin_web, admin_user):

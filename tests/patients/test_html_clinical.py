@@ -89,7 +89,7 @@ def test_summary_lists_records_with_text_badges(web, patient):
     assert "<code>J45.909</code>" in page
     assert "Stopped</span>" in page
     assert "Peanuts" in page and "Latex" in page and "Salbutamol" in page
-    assert '<th scope="col">Severity</th>' in page
+    assert '<th role="columnheader" scope="col">Severity</th>' in page
 
 
 @pytest.mark.parametrize("kind", KINDS)

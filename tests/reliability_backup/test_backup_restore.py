@@ -13,7 +13,8 @@ from django.core.serializers import serialize
 
 from clinics.models import Clinic
 from core.backup import DATA_STORAGES, ExactJSONEncoder, _sha256, _storage_files, project_apps
-from core.contributions import backfills
+from core.contributions import Backfill, backfills
+from core.registry import Registry
 from core.words import words_of
 from files.models import StoredFile
 from files.selectors import file_list
@@ -258,6 +259,49 @@ def test_records_this_version_cannot_read_are_refused_with_what_to_do(
     data.write_text(json.dumps(gone) + "\n" + data.read_text())
     rewrite_backup(backup_path, lambda manifest: None)
     empty_everything()
-    with pytest.raises(CommandError, match="cannot read the backup's records.*version that wrote"):
+    with pytest.raises(
+        CommandError, match="cannot read or store the backup's records.*version that wrote"
+    ):
         call_command("restore", str(backup_path))
     assert Clinic.objects.count() == 0
+
+
+def test_a_backup_that_does_not_list_its_migrations_restores_as_it_was(
+    seeded_clinic, tmp_path, capsys
+):
+    """Backups written before they listed their migrations already hold what the data
+    migrations wrote: run again on them, each leaves it as it is (no programme name claimed
+    twice, no word listed twice)."""
+    rows_before, found_before = as_restored(every_row()), searches(seeded_clinic)
+    call_command("backup", output=str(tmp_path))
+    backup_path = tmp_path / capsys.readouterr().out.strip()
+    rewrite_backup(backup_path, lambda manifest: manifest.pop("migrations"))
+    empty_everything()
+
+    call_command("restore", str(backup_path))
+
+    assert "older version" in capsys.readouterr().out
+    assert as_restored(every_row()) == rows_before
+    assert searches(Clinic.objects.get(slug="demo-clinic")) == found_before
+
+
+def test_a_data_migration_failing_again_stops_the_restore_naming_it(
+    seeded_clinic, tmp_path, capsys, monkeypatch
+):
+    """One whose code no longer runs on the current models (its model is gone): the restore
+    says which, and what to do; the files are back beside the loaded rows."""
+    files_before = every_file()
+    call_command("backup", output=str(tmp_path))
+    backup_path = tmp_path / capsys.readouterr().out.strip()
+    rewrite_backup(backup_path, lambda manifest: manifest.pop("migrations"))
+    empty_everything()
+    broken = Registry("data migrations a restore runs again")
+    broken.register("gone", Backfill("appointments.0002_booking_policy_to_clinic"))
+    monkeypatch.setattr("core.backup.backfills", broken)
+
+    with pytest.raises(
+        CommandError,
+        match="running appointments.0002_booking_policy_to_clinic again on them failed.*Empty",
+    ):
+        call_command("restore", str(backup_path))
+    assert every_file() == files_before
