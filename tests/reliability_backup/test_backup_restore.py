@@ -54,6 +54,26 @@ def empty_everything():
             storages[alias].delete(name)
 
 
+@pytest.fixture(autouse=True)
+def own_storages(settings, tmp_path):
+    """This test's own folders for the stored files, the files app's inside the default one as
+    in production: these tests empty the storages, which must not take the files of a test
+    running beside them (pytest -n), nor count theirs."""
+    media = tmp_path / "media"
+    settings.MEDIA_ROOT = media
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": media},
+        },
+        "files": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": media / "private" / "files"},
+        },
+    }
+
+
 @pytest.fixture
 def seeded_clinic(capsys):
     call_command("seed_demo", program_enrolments=2)  # a short task history keeps it quick
