@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import ChangedFieldsMixin, FilterForm
 from labs import units
 from labs.models import CommunicationMethod, LabOrder, LabResult, LabSettings, ReferenceRange
+from labs.services import NUMERIC_ONLY
 from patients.models import Condition
 
 IMPORT_MAX_BYTES = 2 * 1024 * 1024  # 2 MB
@@ -319,16 +320,14 @@ class LabTestForm(ChangedFieldsMixin, forms.Form):
     critical_high = forms.DecimalField(label=_("Critical high"), **DECIMAL)
     is_active = forms.BooleanField(label=_("Active (can be ordered and resulted)"), required=False)
 
-    NUMERIC_ONLY = ("unit", "critical_low", "critical_high")
-
     def __init__(self, *args, numeric: bool = True, **kwargs):
         """A test of text results (a blood group, "Positive") has no unit or critical limits:
         its form does not offer them."""
         if not numeric:
-            self.FIELDS = tuple(name for name in self.FIELDS if name not in self.NUMERIC_ONLY)
+            self.FIELDS = tuple(name for name in self.FIELDS if name not in NUMERIC_ONLY)
         super().__init__(*args, **kwargs)
         if not numeric:
-            for name in self.NUMERIC_ONLY:
+            for name in NUMERIC_ONLY:
                 del self.fields[name]
 
 

@@ -247,6 +247,10 @@ def labtest_create(*, actor, **fields) -> LabTest:
     return test
 
 
+# What only a test of numeric results has (the catalogue's form leaves them out for the others).
+NUMERIC_ONLY = ("unit", "critical_low", "critical_high")
+
+
 @transactions.unit
 def labtest_update(*, actor, test: LabTest, **fields) -> LabTest:
     """Change a test. Its unit changes only while it has no result, as in the switch of the
@@ -255,6 +259,11 @@ def labtest_update(*, actor, test: LabTest, **fields) -> LabTest:
     reference ranges are converted where the catalogue knows the factor."""
     require(actor, "labs.catalogue.edit")
     only_fields(fields, LABTEST_FIELDS)
+    if test.value_type != ValueType.NUMERIC:
+        given = [name for name in NUMERIC_ONLY if fields.get(name) not in (None, "")]
+        if given:
+            refusal = _("A test of text results has no unit or critical limits.")
+            raise ValidationError(dict.fromkeys(given, refusal))
     convert = None
     if "unit" in fields:
         fields["unit"] = (fields["unit"] or "").strip()

@@ -182,3 +182,20 @@ def test_panels_list_their_tests(api_as, staff, tests):
     assert {"2093-3", "2085-9", "2571-8"} <= {t["loinc_code"] for t in lipid["tests"]}
     detail = client.get(f"/api/v1/labs/panels/{lipid['id']}").json()
     assert detail["tests"] == lipid["tests"]
+
+
+def test_a_text_test_refuses_a_unit_or_critical_limits_and_keeps_its_own(admin_api, tests):
+    """The catalogue's page leaves these fields out for a test of text results; the API, going
+    through the same service, refuses them by field, and writes nothing."""
+    text_test = next(t for t in tests.values() if t.value_type == "text")
+    response = admin_api.patch(
+        f"{TESTS}{text_test.pk}/", {"unit": "mg/dL", "critical_high": "9"}, format="json"
+    )
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert "no unit or critical limits" in str(errors["unit"])
+    assert "critical_high" in errors
+    text_test.refresh_from_db()
+    assert (text_test.unit, text_test.critical_high) == ("", None)
+    renamed = admin_api.patch(f"{TESTS}{text_test.pk}/", {"name": "ABO group"}, format="json")
+    assert renamed.status_code == 200
