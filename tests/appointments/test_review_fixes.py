@@ -162,6 +162,8 @@ def test_remove_asks_first_and_then_removes(client, admin_user, provider):
 
     assert confirm.status_code == 200
     assert f"Remove the hours of {provider.name} on Monday, 09:00–17:00?" in text(confirm)
+    back = f'href="{HOURS}?provider={provider.pk}"'
+    assert text(confirm).count(back) == 2, "the breadcrumb and Cancel lead back to the hours"
     assert AvailabilityRule.objects.filter(pk=rule.pk).exists()
     done = client.post(f"/appointments/availability/rules/{rule.pk}/delete/", follow=True)
     assert "The weekly hours have been removed." in text(done)

@@ -137,6 +137,18 @@ def test_rename_and_recategorise(web, staff, patient):
     assert "Unknown category." in text(refused)
 
 
+def test_delete_asks_first_with_a_way_back(web, staff, patient):
+    stored = stored_file(staff[Role.CLINICIAN], patient, title="Cardiology referral")
+
+    page = text(web.get(f"/files/{stored.pk}/delete/"))
+
+    assert "Delete “Cardiology referral”?" in page
+    # The breadcrumb leads back through the patient's files; Cancel to the file itself.
+    assert f'href="/files/patients/{patient.pk}/"' in page
+    assert page.count(f'href="/files/{stored.pk}/"') == 2
+    assert StoredFile.objects.get(pk=stored.pk).deleted_at is None
+
+
 def test_soft_delete_and_admin_restore(client, staff, patient):
     stored = stored_file(staff[Role.CLINICIAN], patient)
     client.force_login(staff[Role.CLINICIAN])

@@ -52,6 +52,11 @@ def test_a_correction_after_the_range_was_deleted_keeps_the_range_shown(
     client = login(admin_user)
     reference = potassium_range(catalogue)
     delete = f"/labs/catalogue/{catalogue[POTASSIUM].pk}/ranges/{reference.pk}/delete/"
+    question = client.get(delete).content.decode()
+    assert "Delete the range 3.5–5.1" in question
+    # The breadcrumb and Cancel lead back to the test; asking deletes nothing.
+    assert question.count(f'href="/labs/catalogue/{catalogue[POTASSIUM].pk}/"') == 2
+    assert ReferenceRange.objects.filter(pk=reference.pk).exists()
     client.post(delete)
     assert not ReferenceRange.objects.filter(pk=reference.pk).exists()
 
