@@ -7,12 +7,12 @@ and check boxes, `{% pk_url %}` for the link of each row of a list.
 base.html caches its navigation fragments (`{% cache %}`, varied on the user, role, clinic
 branding and language they read) instead of rendering ~20 links, URL reversals, permission
 checks and translations on every page. The only per-request input left is which link is the
-current one: this tag reduces the path to exactly the comparisons the template makes
-(`url in request.path`, `request.path == url`, `'/labs/' in request.path`), so a patient page
-and a list page of the same section share one cached fragment, and nothing else does.
+current one: this tag reduces the path to that link (NavState), so every page of a section shares
+one cached fragment, and nothing else does.
 """
 
 import functools
+from typing import NamedTuple
 
 from crispy_forms.templatetags.crispy_forms_filters import optgroups
 from django import forms, template
@@ -28,34 +28,63 @@ from core.forms import html_attrs
 
 register = template.Library()
 
-# The links base.html marks as current, in its order (keep in step with the template).
-NAV_URL_NAMES = (
-    "home",
-    "patients:list",
-    "appointments:calendar",
-    "programs:dashboard",
-    "files:documents",
-    "clinics:staff_list",
-    "accounts:audit_trail",
-    "clinics:settings",
+
+class NavState(NamedTuple):
+    """Which link of the navigation is current: `section`, the name base.html compares, and
+    `page`, whether this is the very page the link opens (aria-current). Its text is part of
+    the cached fragments' key."""
+
+    section: str
+    page: bool
+
+
+# The links base.html marks as current, in its order (keep in step with the template): the
+# name it compares, and the page the link opens, whose address begins every page of its section.
+NAV_SECTIONS = (
+    ("patients", "patients:list"),
+    ("labs", "labs:order_list"),  # the section is /labs/: its link opens orders or reviews
+    ("appointments", "appointments:calendar"),
+    ("programs", "programs:dashboard"),
+    ("documents", "files:documents"),
+    ("staff", "clinics:staff_list"),
+    ("audit", "accounts:audit_trail"),
+    ("settings", "clinics:settings"),
 )
+WHOLE_APP = {"labs"}
 
 
 @register.simple_tag(takes_context=True)
-def nav_state(context) -> str:
+def nav_state(context) -> NavState:
+    """One link at most is current. A patient's pages that other apps keep (a lab trend at
+    /labs/patients/…, a patient's files at /files/patients/…) are the Patients section's: the
+    user is in that patient's record, as the breadcrumb says."""
     request = context.get("request")
     path = getattr(request, "path", "")
-    urls = _nav_urls(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), get_language())
-    flags = [f"{int(url in path)}{int(path == url)}" for url in urls]
-    flags.append(str(int("/labs/" in path)))
-    return "".join(flags)
+    home, sections = _nav_urls(
+        get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), get_language()
+    )
+    if path == home:
+        return NavState("home", True)
+    patients = sections["patients"]
+    if patients in path:
+        return NavState("patients", path == patients)
+    for name, url in sections.items():
+        if path.startswith(url):
+            return NavState(name, path == url)
+    return NavState("", False)
 
 
 @functools.lru_cache(maxsize=16)
-def _nav_urls(urlconf: str, script_prefix: str, language: str | None) -> tuple[str, ...]:
-    """The links' addresses, reversed once per URL configuration, prefix and language (what
-    `reverse` reads; ~80 Python calls each, and the tag runs on every page)."""
-    return tuple(reverse(name, urlconf=urlconf) for name in NAV_URL_NAMES)
+def _nav_urls(urlconf: str, script_prefix: str, language: str | None) -> tuple[str, dict]:
+    """Home's address and each section's, reversed once per URL configuration, prefix and
+    language (what `reverse` reads; ~80 Python calls each, and the tag runs on every page)."""
+    sections = {}
+    for name, url_name in NAV_SECTIONS:
+        url = reverse(url_name, urlconf=urlconf)
+        if name in WHOLE_APP:
+            url = url[: url.index("/", len(script_prefix)) + 1]
+        sections[name] = url
+    return reverse("home", urlconf=urlconf), sections
 
 
 # --- a record's page in a list's rows ------------------------------------------------------------

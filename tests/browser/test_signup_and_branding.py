@@ -43,6 +43,7 @@ def test_signup_login_and_rebrand(page, live_server, output_dir, mailbox):
     page.wait_for_url(f"{live_server.url}/")
     expect(page.locator("nav")).to_contain_text("Lakeside Family Practice")
 
+    page.get_by_role("button", name="Grace Hopper").click()  # the account menu holds Log out
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url("**/accounts/login/**")
     page.get_by_label("E-mail").fill("GRACE@lakeside.example")

@@ -168,6 +168,27 @@ def test_the_cached_navigation_follows_the_role_and_the_current_page(client, cli
     assert "Clinic settings" in nav_links(client.get("/"))
 
 
+def current_links(response) -> list[str]:
+    nav = nav_links(response)
+    return re.findall(r'class="(?:nav-link|dropdown-item)[^"]* active"[^>]*>([^<]+)<', nav)
+
+
+def test_one_navigation_link_is_current(client, staff, clinic):
+    """A patient's pages other apps keep are in the Patients section (the breadcrumb's), not
+    in both Patients and that app's; an app's own pages mark its link alone (and the admin's
+    Clinic menu, for the pages it holds)."""
+    client.force_login(staff[Role.ADMIN])
+    patient = PatientFactory(clinic=clinic)
+
+    assert current_links(client.get(f"/files/patients/{patient.pk}/")) == ["Patients"]
+    assert current_links(client.get(f"/notes/patients/{patient.pk}/")) == ["Patients"]
+    assert current_links(client.get("/files/")) == ["Documents"]
+    assert current_links(client.get("/labs/orders/")) == ["Labs"]
+    assert current_links(client.get("/clinic/staff/")) == ["Clinic", "Staff"]
+    assert current_links(client.get("/clinic/settings/")) == ["Clinic", "Clinic settings"]
+    assert current_links(client.get("/")) == ["Home"]
+
+
 def test_the_badges_are_not_cached_with_the_navigation(client, clinician, clinic, monkeypatch):
     client.force_login(clinician)
     client.get("/")
