@@ -34,6 +34,7 @@ from core.access import is_patient_user
 from core.audit import audit
 from core.contributions import call_service
 from core.errors import ServiceError
+from core.models import without_direction_overrides
 from core.roles import require
 from patients.selectors import patient_get
 
@@ -323,6 +324,9 @@ def note_draft_create(*, actor, patient_id: str) -> dict:
         except ProviderError as error:
             notice, sent = _fallback_notice(error), categories(facts)
     envelope = _envelope(generated, notice)
+    # Chart text may hold direction overrides (a name pasted from another program) that the
+    # notes refuse: the draft quotes it without them.
+    written = [{**s, "text": without_direction_overrides(s["text"])} for s in written]
     try:
         note = call_service(
             "notes.draft_create",

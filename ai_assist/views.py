@@ -17,8 +17,7 @@ from ai_assist.forms import AiSettingsForm
 from ai_assist.providers import ExternalProvider
 from ai_assist.triage import labels as triage_labels
 from core.decorators import staff_page
-from core.errors import ServiceError
-from core.forms import flash_errors
+from core.forms import SERVICE_ERRORS, flash_errors
 
 PROVIDER_LABELS = {
     engine.ENGINE: gettext_lazy("the built-in engine"),
@@ -85,7 +84,7 @@ def summary(request, pk: str):
 def note_draft(request, pk: str):
     try:
         draft = services.note_draft_create(actor=request.user, patient_id=pk)
-    except ServiceError as exc:
+    except SERVICE_ERRORS as exc:
         flash_errors(request, exc)
         return redirect("patients:detail", pk=pk)
     messages.info(request, _("AI-drafted note created: check every line before you sign it."))

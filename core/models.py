@@ -29,6 +29,12 @@ def validate_no_bidi_controls(value: str) -> None:
         )
 
 
+def without_direction_overrides(text: str) -> str:
+    """Machine-made text (an AI draft quoting the chart) with the overrides left out: no one
+    typed them there to be told to remove them."""
+    return "".join(char for char in text if char not in DIRECTION_OVERRIDES)
+
+
 def validate_no_direction_overrides(value: str) -> None:
     """For free text (notes, addenda): the overrides are refused, the marks kept."""
     if any(char in DIRECTION_OVERRIDES for char in value or ""):

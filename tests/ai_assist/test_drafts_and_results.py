@@ -11,7 +11,7 @@ from notes.services import note_sign
 from tests.ai_assist.conftest import GLUCOSE, add_result
 from tests.labs.factories import days_ago
 from tests.notes.factories import audit_mark, audit_rows_since
-from tests.patients.factories import portal_user
+from tests.patients.factories import ConditionFactory, portal_user
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +52,20 @@ def test_the_draft_opens_in_the_notes_writer_and_keeps_its_label_once_signed(
     signed = note_sign(actor=clinician, note=note)
     signed.refresh_from_db()
     assert signed.is_signed and signed.ai_generated and signed.ai_citations["sources"]
+
+
+def test_a_draft_quotes_chart_text_without_its_direction_overrides(client, clinician, chart):
+    """The notes refuse text-direction overrides; a problem's name that holds one (pasted into
+    the chart) is quoted in the draft without it, not a server error."""
+    ConditionFactory(patient=chart["patient"], name="Asthma\u202eX", status="active")
+    client.force_login(clinician)
+
+    response = client.post(f"/ai/patients/{chart['patient'].pk}/note-draft/")
+
+    note = Note.objects.filter(ai_generated=True).get()
+    assert response.status_code == 302 and response.url == f"/notes/{note.pk}/edit/"
+    assessment = next(s["text"] for s in note.sections if s["name"] == "Assessment")
+    assert "AsthmaX" in assessment and "\u202e" not in assessment
 
 
 def test_an_admin_may_summarise_but_the_notes_rules_decide_who_writes_a_draft(api_as, staff, chart):
