@@ -190,6 +190,16 @@ class CheckedUpload:
 
 
 @unit
+def upload_target(*, actor, target_type: str, target_id: str) -> Target:
+    """The record `actor` may attach files to: 404 outside their reach, 403 for a role (or a
+    patient's record kind) that may not. Checked before anything of the upload is read."""
+    target = resolve_target(actor=actor, target_type=target_type, target_id=target_id)
+    require(actor, "files.upload")
+    if is_patient_user(actor) and not attachment_targets.get(target.type).patients_attach:
+        raise PermissionDenied(_("Patients add files to their own record or messages only."))
+    return target
+
+
 def file_upload(
     *,
     actor,
@@ -202,10 +212,7 @@ def file_upload(
 ) -> StoredFile:
     """Store an uploaded file attached to a target (a patient by default). 404/403 for the
     target, 403 for the role or category, 400 for a refused type or bad fields, 413 too large."""
-    target = resolve_target(actor=actor, target_type=target_type, target_id=target_id)
-    require(actor, "files.upload")
-    if is_patient_user(actor) and not attachment_targets.get(target.type).patients_attach:
-        raise PermissionDenied(_("Patients add files to their own record or messages only."))
+    target = upload_target(actor=actor, target_type=target_type, target_id=target_id)
     check_category(actor=actor, clinic_id=target.clinic_id, category=category)
     if upload is None:
         raise ValidationError({"file": [_("Choose a file to upload.")]})

@@ -189,7 +189,9 @@ def _upload_all(request, form, *, target_type: str, target_id: str) -> int:
 def _posted_upload(request, back: str, *, target_type: str, target_id: str):
     """Without script, an upload form posts its files here (with script, to the API): each one
     through the upload service, a message per file or refusal, then back to the page. No access
-    to the record: 404; a role, category or record that refuses the upload: 403."""
+    to the record: 404; a role, category or record that refuses the upload: 403 (before the
+    size or the form is looked at)."""
+    services.upload_target(actor=request.user, target_type=target_type, target_id=target_id)
     try:
         services.check_request_size(request.META.get("CONTENT_LENGTH"), files=UploadForm.MAX_FILES)
     except SERVICE_ERRORS as exc:

@@ -93,6 +93,9 @@ HTML = [
         lambda: {"files": png(), "category": "photo"},
         CLINICAL,
     ),
+    # A post without a file is answered by access first too (404 / 403), not by the form.
+    ("post", "/files/patients/{patient}/upload/", lambda: {}, ALL_STAFF),
+    ("post", "/files/notes/{note}/upload/", lambda: {"category": "photo"}, CLINICAL),
     ("get", "/files/upload/", None, ALL_STAFF),
     ("post", "/files/upload/", lambda: {"files": png(), "category": "consent"}, CLINICAL | {R}),
     ("get", "/files/{referral}/", None, CLINICAL),
