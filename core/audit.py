@@ -41,9 +41,15 @@ def _row(*, actor, action, obj, patient_id, clinic, detail, meta):
         object_id=str(obj.pk) if obj is not None else "",
         patient_id=str(patient_id or ""),
         ip_address=meta.get("ip_address"),
-        user_agent=meta.get("user_agent", ""),
-        detail=(detail or "")[:300],
+        user_agent=_storable(meta.get("user_agent", "")),
+        detail=_storable((detail or "")[:300]),
     )
+
+
+def _storable(text: str) -> str:
+    """Text every backend stores: PostgreSQL refuses NUL in text, and a request for a path
+    with `%00` in it is refused (and audited) like any other."""
+    return text.replace("\x00", "\ufffd")
 
 
 def audit(*, actor, action: str, obj=None, patient_id="", clinic=None, detail: str = ""):

@@ -172,6 +172,19 @@ def test_a_404_for_a_signed_in_user_is_audited_as_refused(api_as, clinician, oth
     assert "404" in rows[0].detail
 
 
+def test_a_refused_path_with_a_nul_in_it_is_audited_as_every_backend_stores_text(client, clinician):
+    """PostgreSQL refuses NUL in text: the row keeps the path with a replacement character."""
+    client.force_login(clinician)
+    mark = audit_mark()
+
+    answer = client.post("/messages/settings/replies/%00/delete/")
+
+    assert answer.status_code == 404
+    (row,) = AuditEvent.objects.exclude(pk__in=mark)
+    assert row.action == "refused"
+    assert row.detail == "404 POST /messages/settings/replies/\ufffd/delete/"
+
+
 def test_a_chain_another_sealer_holds_is_left_to_it(clinician):
     write_rows(clinician, 2)
     held = audit_chain._lease(clinician.clinic_id)  # another worker is sealing this clinic
