@@ -7,7 +7,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import OUTSIDE_CALENDAR, in_calendar
-from core.models import BaseModel, BoundedTextField, validate_no_bidi_controls
+from core.models import (
+    BaseModel,
+    BoundedTextField,
+    validate_no_bidi_controls,
+    validate_no_direction_overrides,
+)
 from core.words import search_key
 from patients import phones
 
@@ -79,7 +84,12 @@ class Patient(BaseModel):
         _("emergency contact phone"), max_length=PHONE_MAX_LENGTH, blank=True
     )
     preferred_language = models.CharField(_("preferred language"), max_length=60, blank=True)
-    staff_notes = BoundedTextField(_("notes for staff"), max_length=10_000, blank=True)
+    staff_notes = BoundedTextField(
+        _("notes for staff"),
+        max_length=10_000,
+        blank=True,
+        validators=[validate_no_direction_overrides],
+    )
     is_archived = models.BooleanField(_("archived"), default=False)
     allergy_status = models.CharField(
         _("allergy status"),
@@ -263,14 +273,18 @@ class Allergy(ClinicalRecord):
     patient = models.ForeignKey(
         Patient, on_delete=models.CASCADE, related_name="allergies", db_index=False
     )
-    substance = models.CharField(_("substance"), max_length=200)
+    substance = models.CharField(
+        _("substance"), max_length=200, validators=[validate_no_direction_overrides]
+    )
     code = models.CharField(
         _("ATC code"),
         max_length=20,
         blank=True,
         help_text=_("Set when the substance was picked from the coded list (patients.vocabulary)."),
     )
-    reaction = models.CharField(_("reaction"), max_length=200, blank=True)
+    reaction = models.CharField(
+        _("reaction"), max_length=200, blank=True, validators=[validate_no_direction_overrides]
+    )
     severity = models.CharField(
         _("severity"), max_length=10, choices=Severity.choices, default=Severity.UNKNOWN
     )
@@ -299,7 +313,9 @@ class Condition(ClinicalRecord):
     patient = models.ForeignKey(
         Patient, on_delete=models.CASCADE, related_name="conditions", db_index=False
     )
-    name = models.CharField(_("condition"), max_length=200)
+    name = models.CharField(
+        _("condition"), max_length=200, validators=[validate_no_direction_overrides]
+    )
     code = models.CharField(_("code"), max_length=20, blank=True)
     code_system = models.CharField(
         _("code system"), max_length=10, choices=CodeSystem.choices, blank=True, default=""
@@ -342,7 +358,9 @@ class Medication(ClinicalRecord):
     patient = models.ForeignKey(
         Patient, on_delete=models.CASCADE, related_name="medications", db_index=False
     )
-    name = models.CharField(_("medication"), max_length=200)
+    name = models.CharField(
+        _("medication"), max_length=200, validators=[validate_no_direction_overrides]
+    )
     code = models.CharField(
         _("ATC code"),
         max_length=20,
@@ -354,10 +372,15 @@ class Medication(ClinicalRecord):
     allergy_override_reason = models.TextField(
         _("allergy override reason"),
         blank=True,
+        validators=[validate_no_direction_overrides],
         help_text=_("Why it was prescribed despite a matching allergy (kept with the record)."),
     )
-    dose = models.CharField(_("dose"), max_length=100, blank=True)
-    frequency = models.CharField(_("frequency"), max_length=100, blank=True)
+    dose = models.CharField(
+        _("dose"), max_length=100, blank=True, validators=[validate_no_direction_overrides]
+    )
+    frequency = models.CharField(
+        _("frequency"), max_length=100, blank=True, validators=[validate_no_direction_overrides]
+    )
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)

@@ -8,6 +8,7 @@ from core.roles import Role
 from labs.services import result_create
 from notes.models import Note
 from notes.services import note_sign
+from patients.models import Condition
 from tests.ai_assist.conftest import GLUCOSE, add_result
 from tests.labs.factories import days_ago
 from tests.notes.factories import audit_mark, audit_rows_since
@@ -55,9 +56,10 @@ def test_the_draft_opens_in_the_notes_writer_and_keeps_its_label_once_signed(
 
 
 def test_a_draft_quotes_chart_text_without_its_direction_overrides(client, clinician, chart):
-    """The notes refuse text-direction overrides; a problem's name that holds one (pasted into
-    the chart) is quoted in the draft without it, not a server error."""
-    ConditionFactory(patient=chart["patient"], name="Asthma\u202eX", status="active")
+    """The notes refuse text-direction overrides; a problem's name that holds one (saved before
+    the chart refused them too) is quoted in the draft without it, not a server error."""
+    asthma = ConditionFactory(patient=chart["patient"], name="Asthma", status="active")
+    Condition.objects.filter(pk=asthma.pk).update(name="Asthma\u202eX")
     client.force_login(clinician)
 
     response = client.post(f"/ai/patients/{chart['patient'].pk}/note-draft/")

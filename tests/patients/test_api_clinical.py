@@ -55,6 +55,7 @@ INVALID = {
         ("severity", "deadly"),
         ("status", ["active"]),
         ("reaction", "x" * 201),
+        ("substance", "Penicil\u202enil"),
     ],
     "conditions": [
         ("name", ""),
@@ -63,12 +64,14 @@ INVALID = {
         ("onset_date", "2019-13-01"),
         ("onset_date", "tomorrow"),
         ("status", "cured"),
+        ("name", "Asthma\u2067"),
     ],
     "medications": [
         ("name", ""),
         ("start_date", "01-02-2019x"),
         ("end_date", 20190101),
         ("is_active", "perhaps"),
+        ("dose", "1\u202e0 mg"),
     ],
 }
 

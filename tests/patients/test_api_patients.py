@@ -488,6 +488,7 @@ def test_patch_renames_and_updates_search_keys(admin_api, patient):
         ("sex", "F"),
         ("first_name", ""),
         ("first_name", ["x"]),
+        ("staff_notes", "Call before 1\u202e0 am"),  # a text-direction override
     ],
 )
 def test_patch_validation(admin_api, patient, field, value):

@@ -126,6 +126,7 @@ def test_add_page_without_javascript(web, patient, kind):
 
 
 FUTURE = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
+OVERRIDES = "Remove the invisible text-direction characters (pasted from another program)"
 
 
 @pytest.mark.parametrize(
@@ -142,6 +143,13 @@ FUTURE = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
         ("conditions", "onset_date", "0001-01-01", "The onset date is before the date of birth."),
         ("medications", "start_date", "0001-01-01", "The start date is before the date of birth."),
         ("medications", "end_date", "9999-12-31", "Give a date between 1900 and 2999."),
+        # Text-direction overrides display text in another order than it is stored (as notes).
+        ("allergies", "substance", "Penicil\u202enil", OVERRIDES),
+        ("allergies", "reaction", "Hives\u2066", OVERRIDES),
+        ("conditions", "name", "Asthma\u202eX", OVERRIDES),
+        ("medications", "name", "Metformin\u202b", OVERRIDES),
+        ("medications", "dose", "1\u202e0 mg", OVERRIDES),
+        ("medications", "frequency", "twice\u202d daily", OVERRIDES),
     ],
 )
 def test_add_validation(web, patient, kind, field, value, message):
