@@ -110,7 +110,9 @@ def list_response(request, **scope) -> Response:
 
 
 def upload_response(request, *, target_type: str, target_id: str) -> Response:
-    """One multipart upload attached to a record: 201 with the file's metadata."""
+    """One multipart upload attached to a record: 201 with the file's metadata. The record's
+    access answers first (404 / 403), whatever the body holds."""
+    services.upload_target(actor=request.user, target_type=target_type, target_id=target_id)
     services.check_request_size(request.META.get("CONTENT_LENGTH"))
     body = s.FileUploadSerializer(data=request.data)
     body.is_valid(raise_exception=True)

@@ -1,6 +1,7 @@
 """API shapes of stored files: metadata out, multipart upload and edits in."""
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -69,6 +70,15 @@ class FileUploadSerializer(serializers.Serializer):
     category = serializers.CharField(max_length=40, help_text="A slug from /files/categories/.")
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     shared_with_patient = serializers.BooleanField(required=False, default=False)
+
+    def validate_file(self, value):
+        """A second `file` part would be dropped without a word (the field reads the last)."""
+        sent = getattr(self.initial_data, "getlist", lambda name: [value])("file")
+        if len(sent) > 1:
+            raise serializers.ValidationError(
+                _("Send one file per request (this one had %(count)d).") % {"count": len(sent)}
+            )
+        return value
 
 
 class FileUpdateSerializer(serializers.Serializer):

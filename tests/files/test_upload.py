@@ -144,6 +144,24 @@ def test_empty_and_missing_files_are_400(clinician_api, patient):
     assert not StoredFile.objects.exists()
 
 
+def test_two_files_in_one_request_are_400_not_one_kept(clinician_api, patient):
+    body = {
+        "file": [upload("one.pdf", pdf_bytes()), upload("two.pdf", pdf_bytes())],
+        "category": "referral",
+    }
+    response = clinician_api.post(f"/api/v1/patients/{patient.pk}/files/", body, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"file": ["Send one file per request (this one had 2)."]}
+    assert not StoredFile.objects.exists()
+
+
+def test_a_record_out_of_reach_is_404_whatever_the_body(clinician_api, other_patient):
+    response = clinician_api.post(
+        f"/api/v1/patients/{other_patient.pk}/files/", {"category": "x"}, format="multipart"
+    )
+    assert response.status_code == 404
+
+
 def test_unknown_category_is_400(clinician_api, patient):
     response = post(clinician_api, patient, "scan.pdf", pdf_bytes(), category="gossip")
     assert response.status_code == 400
