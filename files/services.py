@@ -189,7 +189,6 @@ class CheckedUpload:
                 raise refused(exc)
 
 
-@unit
 def upload_target(*, actor, target_type: str, target_id: str) -> Target:
     """The record `actor` may attach files to: 404 outside their reach, 403 for a role (or a
     patient's record kind) that may not. Checked before anything of the upload is read."""
@@ -200,6 +199,7 @@ def upload_target(*, actor, target_type: str, target_id: str) -> Target:
     return target
 
 
+@unit
 def file_upload(
     *,
     actor,

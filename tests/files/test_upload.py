@@ -8,7 +8,9 @@ from django.core.files.storage import FileSystemStorage
 from django.db import IntegrityError
 
 from accounts.models import AuditEvent
-from files.models import StoredFile
+from files import services as file_services
+from files.models import FileWord, StoredFile
+from tests.conftest import atomic_units
 from tests.files.conftest import stored_paths
 from tests.files.factories import (
     SAMPLES,
@@ -18,6 +20,8 @@ from tests.files.factories import (
     stored_file,
     upload,
 )
+from tests.notes.factories import install as install_notes
+from tests.notes.factories import make_note
 
 pytestmark = pytest.mark.django_db
 
@@ -213,6 +217,33 @@ def test_a_write_killed_half_way_leaves_no_bytes_and_no_record(
         stored_file(staff["clinician"], patient, name="big.csv", data=b"1,2\n" * 100_000)
     assert not StoredFile.objects.exists()
     assert stored_paths(private_storage) == []
+
+
+@atomic_units
+def test_an_upload_whose_audit_row_fails_leaves_no_record(monkeypatch, staff, patient):
+    """The file's row, its title's words and its audit row are one unit."""
+
+    def crash(**kwargs):
+        raise OSError("audit write failed")
+
+    monkeypatch.setattr(file_services, "audit", crash)
+    with pytest.raises(OSError):
+        stored_file(staff["clinician"], patient)
+    assert not StoredFile.objects.exists() and not FileWord.objects.exists()
+
+
+def test_a_refused_upload_is_audited_as_refused(client, staff, patient):
+    """The refusal's audit row is kept (it was rolled back with a unit it was written in)."""
+    install_notes(patient.clinic)
+    note = make_note(staff["clinician"], patient)
+    client.force_login(staff["receptionist"])
+    mark = set(AuditEvent.objects.values_list("pk", flat=True))
+
+    answer = client.post(f"/files/notes/{note.pk}/upload/", {"category": "photo"})
+
+    assert answer.status_code == 403
+    refused = AuditEvent.objects.exclude(pk__in=mark).filter(action="refused")
+    assert [row.detail for row in refused] == [f"403 POST /files/notes/{note.pk}/upload/"]
 
 
 def test_a_database_failure_after_the_write_removes_the_bytes(
