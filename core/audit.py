@@ -143,9 +143,11 @@ def audit_refused(*, actor, obj=None, patient_id="", detail: str = ""):
     detail says what was tried (method and path) unless the caller says more."""
     meta = request_meta.get()
     if meta is not None:
-        meta["refused_audited"] = True
         detail = detail or f"403 {meta.get('request', '')}".strip()
-    return audit(actor=actor, action=REFUSED, obj=obj, patient_id=patient_id, detail=detail)
+    row = audit(actor=actor, action=REFUSED, obj=obj, patient_id=patient_id, detail=detail)
+    if meta is not None:
+        meta["refused_row"] = row
+    return row
 
 
 class RefusedAuditMiddleware:
@@ -160,12 +162,14 @@ class RefusedAuditMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        meta = request_meta.get()
-        if (
-            response.status_code in REFUSED_STATUSES
-            and getattr(user, "is_authenticated", False)
-            and not (meta or {}).get("refused_audited")
-        ):
-            detail = f"{response.status_code} {request.method} {request.path}"
-            audit(actor=user, action=REFUSED, detail=detail)
+        if response.status_code in REFUSED_STATUSES and getattr(user, "is_authenticated", False):
+            row = (request_meta.get() or {}).get("refused_row")
+            if row is None:
+                detail = f"{response.status_code} {request.method} {request.path}"
+                audit(actor=user, action=REFUSED, detail=detail)
+            elif not type(row).objects.filter(pk=row.pk).exists():
+                # Written inside a service's unit and rolled back with it by the refusal: the
+                # row was never stored, so it is added again (as new: audit rows are append-only).
+                row._state.adding = True
+                row.save(force_insert=True)
         return response

@@ -3,15 +3,18 @@ users kept (deactivated) once the trail names them, widgets audited, refusals no
 
 import io
 import time
+from importlib import import_module
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.contrib.admin.sites import site
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection, models
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
+from django.urls import path
 
 from accounts import audit_chain
 from accounts.models import AuditChain, AuditEvent, User
@@ -183,6 +186,38 @@ def test_a_refused_path_with_a_nul_in_it_is_audited_as_every_backend_stores_text
     (row,) = AuditEvent.objects.exclude(pk__in=mark)
     assert row.action == "refused"
     assert row.detail == "404 POST /messages/settings/replies/\ufffd/delete/"
+
+
+def _refused_inside_a_unit(request, pk):
+    """A service's unit that meets a refusal: its audit row is rolled back with the unit."""
+    from django.db import transaction
+
+    from core.access import get_in_reach
+    from patients.models import Patient
+
+    with transaction.atomic():
+        patients = Patient.objects.all()
+        get_in_reach(patients, actor=request.user, id=pk, permission="clinic.update", patient="")
+
+
+urlpatterns = [
+    path("refused-in-a-unit/<str:pk>/", _refused_inside_a_unit),
+    *import_module(settings.ROOT_URLCONF).urlpatterns,  # the error page's links
+]
+
+
+@atomic_units
+@pytest.mark.urls(__name__)
+def test_a_refusal_inside_a_rolled_back_unit_keeps_its_audit_row(client, clinician, clinic):
+    client.force_login(clinician)
+    patient = make_patient(clinic)
+    mark = audit_mark()
+
+    answer = client.get(f"/refused-in-a-unit/{patient.pk}/")
+
+    assert answer.status_code == 403
+    (row,) = AuditEvent.objects.exclude(pk__in=mark)
+    assert (row.action, row.object_id, row.patient_id) == ("refused", patient.pk, patient.pk)
 
 
 def test_a_chain_another_sealer_holds_is_left_to_it(clinician):
