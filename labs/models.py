@@ -42,6 +42,10 @@ class CommunicationMethod(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# Said on the LOINC field by clean(); Django's words for a conditional constraint name only it.
+LOINC_TAKEN = _("Another test of the catalogue has this LOINC code.")
+
+
 class LabTest(BaseModel):
     """One test of a clinic's catalogue (each clinic edits its own copy)."""
 
@@ -66,6 +70,7 @@ class LabTest(BaseModel):
                 fields=["clinic", "loinc_code"],
                 condition=Q(loinc_code__gt=""),  # MongoDB's partial indexes take no negation
                 name="labtest_unique_loinc",
+                violation_error_message=LOINC_TAKEN,
             ),
         ]
         indexes = [models.Index(fields=["clinic", "loinc_code"], name="labtest_loinc")]
@@ -79,12 +84,18 @@ class LabTest(BaseModel):
             raise ValidationError(
                 {"loinc_code": _("Not a LOINC code (digits, dash, check digit).")}
             )
+        if self.loinc_code and self._loinc_taken():
+            raise ValidationError({"loinc_code": LOINC_TAKEN})
         if (
             self.critical_low is not None
             and self.critical_high is not None
             and self.critical_low >= self.critical_high
         ):
             raise ValidationError({"critical_high": _("Must be above the critical low limit.")})
+
+    def _loinc_taken(self) -> bool:
+        same = LabTest.objects.filter(clinic_id=self.clinic_id, loinc_code=self.loinc_code)
+        return same.exclude(pk=self.pk).exists()
 
 
 LOINC_SHAPE = re.compile(r"([0-9]+)-([0-9])")  # ASCII: "²".isdigit(), and int() refuses it

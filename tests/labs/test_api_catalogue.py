@@ -109,8 +109,12 @@ def test_bad_test_is_400(admin_api, tests, payload, field):
 
 
 def test_duplicate_loinc_is_400(admin_api, tests):
-    response = admin_api.post(TESTS, {"name": "Glucose again", "loinc_code": GLUCOSE})
+    body = {"name": "Glucose again", "loinc_code": GLUCOSE, "unit": "mg/dL"}
+    response = admin_api.post(TESTS, body)
     assert response.status_code == 400, response.content
+    assert response.json()["errors"]["loinc_code"] == [
+        "Another test of the catalogue has this LOINC code."
+    ]
 
 
 def test_ranges_crud(admin_api, tests):
