@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.contributions import (
+    Backfill,
     ChartFact,
     ChartSource,
     FhirResources,
@@ -125,6 +126,7 @@ contribute(
     Service(key="patients.patient_list", call=selectors.patient_list),
     Warmer(key="patients.page_parts", warm=warm_page_parts),
     Reconciled(model="patients.Patient", patient=""),
+    Backfill("patients.0009_chart_text_refuses_direction_overrides"),
     Reconciled(model="patients.Allergy"),
     Reconciled(model="patients.Condition"),
     Reconciled(model="patients.Medication"),

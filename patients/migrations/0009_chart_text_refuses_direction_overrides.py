@@ -2,6 +2,29 @@
 
 import core.models
 from django.db import migrations, models
+from django.db.models import Q
+
+# The chart's free text that refuses text-direction overrides from here on. Text saved before
+# holds them still, and every edit of its record would be refused over a field the user may not
+# see (a medication's override reason): they are taken out of it here, as an AI draft does.
+CHART_TEXT = {
+    "Allergy": ("substance", "reaction"),
+    "Condition": ("name",),
+    "Medication": ("name", "dose", "frequency", "allergy_override_reason"),
+    "Patient": ("staff_notes",),
+}
+
+
+def take_out_direction_overrides(apps, schema_editor):
+    for model_name, fields in CHART_TEXT.items():
+        model = apps.get_model("patients", model_name)
+        for field in fields:
+            holding = Q()
+            for char in core.models.DIRECTION_OVERRIDES:
+                holding |= Q(**{f"{field}__contains": char})
+            for pk, text in model.objects.filter(holding).values_list("pk", field):
+                cleaned = core.models.without_direction_overrides(text)
+                model.objects.filter(pk=pk).update(**{field: cleaned})
 
 
 class Migration(migrations.Migration):
@@ -11,6 +34,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(take_out_direction_overrides, migrations.RunPython.noop),
         migrations.AlterField(
             model_name='allergy',
             name='reaction',
