@@ -21,5 +21,8 @@ def messages_nav(context):
     return {
         "show": show,
         "unread": unread_count(actor=user) if show else 0,
-        "active": show and request.path.startswith("/messages/"),
+        # A patient's new-message page is in their record (base.html's nav_state), not here.
+        "active": show
+        and request.path.startswith("/messages/")
+        and getattr(context.get("nav_state"), "section", "") != "patients",
     }

@@ -182,6 +182,8 @@ def test_one_navigation_link_is_current(client, staff, clinic):
 
     assert current_links(client.get(f"/files/patients/{patient.pk}/")) == ["Patients"]
     assert current_links(client.get(f"/notes/patients/{patient.pk}/")) == ["Patients"]
+    assert current_links(client.get(f"/messages/patients/{patient.pk}/new/")) == ["Patients"]
+    assert current_links(client.get("/messages/")) == ["Messages"]
     assert current_links(client.get("/files/")) == ["Documents"]
     assert current_links(client.get("/labs/orders/")) == ["Labs"]
     assert current_links(client.get("/clinic/staff/")) == ["Clinic", "Staff"]
