@@ -328,4 +328,4 @@ def test_appointments_pages_mark_their_navigation_link_once(client, staff):
     page = client.get("/appointments/today/").content.decode()
     nav = page[page.index('id="hp-nav"') : page.index("</nav>")]
     assert nav.count(NAV_LINKS["Appointments"]) == 1
-    assert 'nav-link active" href="/appointments/"' in nav
+    assert 'nav-link active" aria-current="true" href="/appointments/"' in nav  # its section

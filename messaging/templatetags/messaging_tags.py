@@ -1,6 +1,7 @@
 """The navigation bar's Messages link with the user's unread count (one primary-key read)."""
 
 from django import template
+from django.urls import reverse
 
 from core.roles import STAFF_ROLES, can
 from messaging.selectors import unread_count
@@ -21,8 +22,14 @@ def messages_nav(context):
     return {
         "show": show,
         "unread": unread_count(actor=user) if show else 0,
-        # A patient's new-message page is in their record (base.html's nav_state), not here.
-        "active": show
-        and request.path.startswith("/messages/")
-        and getattr(context.get("nav_state"), "section", "") != "patients",
+        "active": _current(request.path, context.get("nav_state")) if show else "",
     }
+
+
+def _current(path: str, nav_state) -> str:
+    """ "page" on the inbox, "section" on the other messaging pages, "" elsewhere: a patient's
+    new-message page is in their record (base.html's nav_state), not here."""
+    inbox = reverse("messaging:inbox")
+    if not path.startswith(inbox) or getattr(nav_state, "section", "") == "patients":
+        return ""
+    return "page" if path == inbox else "section"

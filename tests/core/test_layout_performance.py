@@ -184,6 +184,11 @@ def test_one_navigation_link_is_current(client, staff, clinic):
     assert current_links(client.get(f"/notes/patients/{patient.pk}/")) == ["Patients"]
     assert current_links(client.get(f"/messages/patients/{patient.pk}/new/")) == ["Patients"]
     assert current_links(client.get("/messages/")) == ["Messages"]
+    # Screen readers hear it too: the very page the link opens, or a page of its section.
+    assert 'aria-current="page" href="/messages/"' in nav_links(client.get("/messages/"))
+    files = nav_links(client.get(f"/files/patients/{patient.pk}/"))
+    assert 'aria-current="true" href="/patients/"' in files
+    assert files.count("aria-current") == 1
     assert current_links(client.get("/files/")) == ["Documents"]
     assert current_links(client.get("/labs/orders/")) == ["Labs"]
     assert current_links(client.get("/clinic/staff/")) == ["Clinic", "Staff"]
