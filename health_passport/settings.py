@@ -345,7 +345,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.idempotency.schema_hook",  # the Idempotency-Key header on every create
         "core.schema.document_page_errors",  # 400/404 of ?page= on every paginated list
-        "labs.schema.staff_only_fields_optional",  # a patient reads results without them
+        "core.schema.staff_only_fields_optional",  # a patient's answers leave them out
     ],
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "core.roles.Role",

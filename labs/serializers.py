@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import MillisecondDateTimeField, ModelSerializer
+from core.schema import staff_only
 from labs.models import (
     CommunicationMethod,
     Flag,
@@ -301,6 +302,11 @@ class PatientResultRevisionSerializer(ResultRevisionSerializer):
 
     reason = None
     changed_by = None
+
+
+staff_only("Result", STAFF_ONLY_RESULT_FIELDS)
+staff_only("ResultDetail", STAFF_ONLY_RESULT_FIELDS)
+staff_only("ResultRevision", ("reason", "changed_by"))
 
 
 class PatientResultDetailSerializer(ResultDetailSerializer):

@@ -8,6 +8,7 @@ from accounts.selectors import detail_label
 from accounts.serializers import UserSerializer
 from core.api import MillisecondDateTimeField, ModelSerializer
 from core.roles import can
+from core.schema import staff_only
 from patients.models import PHONE_MAX_LENGTH, Allergy, AllergyStatus, Condition, Medication, Patient
 
 
@@ -16,10 +17,12 @@ def _name(user) -> str | None:
 
 
 def _without_unless(serializer, fields: dict, name: str, permission: str) -> dict:
-    """`fields` less `name` unless the requesting user's role grants `permission` (the schema,
-    drawn without a request, lists every field)."""
+    """`fields` less `name` unless the requesting user's role grants `permission`. The schema,
+    drawn for anyone signed in or not, lists every field (core.schema.staff_only says which a
+    patient's answer leaves out)."""
     request = serializer.context.get("request")
-    if request is not None and not can(request.user, permission):
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and not can(user, permission):
         fields.pop(name, None)
     return fields
 
@@ -253,6 +256,9 @@ CLINICAL_SERIALIZERS = {
 
 
 # --- the access log ----------------------------------------------------------------------------
+ACCESS_LOG_STAFF_ONLY = ("ip_address", "detail", "detail_label")
+
+
 class AccessLogEntrySerializer(ModelSerializer):
     """One access to the record. Patients see who and what; clinic admins also see from where
     and the detail."""
@@ -277,8 +283,8 @@ class AccessLogEntrySerializer(ModelSerializer):
         """A patient reads who did what and when: not from where, nor the staff's own wording
         of it ("critical value communicated to … by phone", "internal remark")."""
         fields = super().get_fields()
-        for staff_only in ("ip_address", "detail", "detail_label"):
-            fields = _without_unless(self, fields, staff_only, "patients.access_log")
+        for name in ACCESS_LOG_STAFF_ONLY:
+            fields = _without_unless(self, fields, name, "patients.access_log")
         return fields
 
     def get_detail_label(self, event) -> str:
@@ -288,6 +294,10 @@ class AccessLogEntrySerializer(ModelSerializer):
         if event.actor is not None:
             return event.actor.name or event.actor_label
         return event.actor_label or str(_("System"))
+
+
+staff_only("AccessLogEntry", ACCESS_LOG_STAFF_ONLY)
+staff_only("Patient", ("staff_notes",))
 
 
 # --- FHIR (documented shape; the body is built by patients.fhir) --------------------------------

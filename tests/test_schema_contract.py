@@ -171,6 +171,10 @@ def test_a_patients_results_are_documented_without_the_clinics_working(openapi):
         assert not set(STAFF_ONLY_RESULT_FIELDS) & set(schemas[name]["required"]), name
         assert "value" in schemas[name]["required"]
     assert not {"reason", "changed_by"} & set(schemas["ResultRevision"]["required"])
+    # The same for a patient's access log: listed for staff, not required.
+    entry = schemas["AccessLogEntry"]
+    assert {"ip_address", "detail", "detail_label"} <= set(entry["properties"])
+    assert not {"ip_address", "detail", "detail_label"} & set(entry["required"])
 
 
 def test_a_corrected_results_history_value_may_be_a_number(openapi):
