@@ -21,8 +21,9 @@ This middleware applies to every POST under /api/, so new apps are covered witho
 anything. Multipart bodies (uploads) are recognised by type and length, not by their bytes,
 so their uploads can stream to disk.
 
-Staff pages get the same guarantee from their forms: static/js/forms.js gives each POST form a
-`_submission` key, kept while the form's content stays the same, so a form the browser sends
+Staff pages get the same guarantee from their forms: each POST form is drawn with a `_submission`
+key (`{% form_keys %}`, new on every drawing), which static/js/forms.js replaces with one kept
+while the form's content stays the same, so a form the browser sends
 again (a reload after a lost answer, a second click once the double-click guard has lifted)
 lands on the first answer's page instead of saving twice. There a redirect is the answer that is
 kept (every staff form redirects after it saves), and the refusals are pages, not JSON. A form is
@@ -52,7 +53,7 @@ from core.transactions import savepoint, unit
 
 HEADER = "Idempotency-Key"
 META_KEY = "HTTP_IDEMPOTENCY_KEY"
-FORM_FIELD = "_submission"  # the key a staff page's form carries (static/js/forms.js)
+FORM_FIELD = "_submission"  # a staff page's form's key ({% form_keys %}, static/js/forms.js)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 MAX_KEY_LENGTH = 255
 KEPT_HEADERS = ("Content-Type", "Location")

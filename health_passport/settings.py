@@ -144,6 +144,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "clinics.context_processors.branding",
             ],
+            # {% form_keys %} in every POST form: CSRF token and a submission key.
+            "builtins": ["core.templatetags.form_keys"],
         },
     },
 ]

@@ -3,10 +3,12 @@
 //   twice on a slow line) is ignored. A submit another handler cancelled (the notes editor waiting
 //   for its autosave) is left alone. The guard lifts after a few seconds, for an answer that
 //   leaves the page where it was (a download), and whenever the browser shows the page again.
-// - Each post carries a `_submission` key (core/idempotency.py), the same for as long as the
-//   form's content is the same: a form sent again after its answer was lost (a dropped line, a
-//   second click once the guard has lifted) is saved once, and the server answers with the first
-//   post's page. A changed form gets a new key, and so does a page shown again from history.
+// - Each post carries a `_submission` key (core/idempotency.py). The server draws one into every
+//   form ({% form_keys %}), which is all a page without script has; here it is replaced by one
+//   that stays the same for as long as the form's content is the same: a form sent again after
+//   its answer was lost (a dropped line, a second click once the guard has lifted) is saved once,
+//   and the server answers with the first post's page. A changed form gets a new key, and so
+//   does a page shown again from history.
 // - A page drawn again with a form's errors opens on the first refused field, or on the form's
 //   error box when the refusal names no field.
 (function () {

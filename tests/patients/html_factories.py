@@ -9,10 +9,10 @@ import re
 
 # --- helpers for reading the pages ---------------------------------------------------------------
 def page_text(response) -> str:
-    """The page as a person reads it: unescaped, without the per-response CSP nonces and CSRF
-    tokens, whose random letters would otherwise match a test's search now and then."""
+    """The page as a person reads it: unescaped, without the per-response CSP nonces, CSRF
+    tokens and form keys, whose random letters would otherwise match a test's search now and then."""
     page = re.sub(r'nonce="[^"]*"', "", response.content.decode())
-    page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", page)
+    page = re.sub(r'name="(csrfmiddlewaretoken|_submission)" value="[^"]*"', "", page)
     return html.unescape(page)
 
 
