@@ -291,7 +291,9 @@ def _refresh_reuse_check(refresh_token: str) -> None:
     family = genuine.get(FAMILY_CLAIM, "")
     if family and family_revoke(family):
         user = User.objects.filter(pk=genuine.get(jwt_settings.USER_ID_CLAIM)).first()
-        logger.warning("Rotated refresh token reused: token family revoked (user %s)", user)
+        logger.warning(  # by id: a User prints as name and e-mail
+            "Rotated refresh token reused: token family revoked (user %s)", user.pk if user else "-"
+        )
         audit(
             actor=None,
             action=Action.TOKEN_REUSE,

@@ -5,7 +5,7 @@ one. The id is on every log record written while the request runs (`RequestIdFil
 request's lines can be found together. `RequestLogMiddleware` writes one line per request:
 method, route pattern (`api/v1/patients/<str:pk>/`, never the raw path), status, duration and
 request id; never a query string, a name or any other PHI. `LOG_FORMAT=json` renders each record
-as one JSON object (`JsonFormatter`).
+as one JSON object (`JsonFormatter`). No record carries an e-mail address (`NoAddressesFilter`).
 """
 
 import json
@@ -82,6 +82,25 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+# An e-mail address, as a mail server's refusal or a library's error quotes one.
+ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+class NoAddressesFilter(logging.Filter):
+    """Takes e-mail addresses out of every record, its traceback included: a patient's address
+    is theirs, and an SMTP refusal (`SMTPRecipientsRefused`) quotes it whole."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        if "@" in message:
+            record.msg, record.args = ADDRESS.sub("[address]", message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text and "@" in record.exc_text:
+            record.exc_text = ADDRESS.sub("[address]", record.exc_text)
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per record: time, level, logger, message, request id, request fields."""
 
@@ -97,7 +116,7 @@ class JsonFormatter(logging.Formatter):
             if hasattr(record, name):
                 entry[name] = getattr(record, name)
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
 
     converter = time.gmtime

@@ -631,7 +631,10 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "core.requestlog.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "core.requestlog.RequestIdFilter"},
+        "no_addresses": {"()": "core.requestlog.NoAddressesFilter"},
+    },
     "formatters": {
         "json": {"()": "core.requestlog.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
@@ -639,7 +642,7 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "filters": ["request_id"],
+            "filters": ["request_id", "no_addresses"],
             "formatter": "json" if LOG_FORMAT == "json" else "text",
         }
     },
