@@ -27,6 +27,7 @@ from core.audit import CREATE, DELETE, UPDATE, audit
 from core.contributions import attachment_targets
 from core.errors import ServiceError, TooLarge
 from core.events import emit
+from core.models import without_direction_overrides
 from core.roles import can, require
 from core.services import model_update
 from core.transactions import unit
@@ -189,6 +190,13 @@ class CheckedUpload:
                 raise refused(exc)
 
 
+def typed_title(title) -> str:
+    """A title as typed, without the invisible characters that would make it display as other
+    text in a list (core.models.DIRECTION_OVERRIDES). A title is a label, not a record: they are
+    left out, not refused, as Django's upload parser leaves them out of a file's name."""
+    return without_direction_overrides(title or "").strip()
+
+
 def upload_target(*, actor, target_type: str, target_id: str) -> Target:
     """The record `actor` may attach files to: 404 outside their reach, 403 for a role (or a
     patient's record kind) that may not. Checked before anything of the upload is read."""
@@ -220,7 +228,7 @@ def file_upload(
     if declared_size is not None and declared_size > max_bytes():
         raise too_large()
     name = sanitise_name(upload.name)
-    title = (title or "").strip() or name.rsplit(".", 1)[0][:200] or name
+    title = typed_title(title) or name.rsplit(".", 1)[0][:200] or name
     stored = StoredFile(
         clinic_id=target.clinic_id,
         patient_id=target.patient_id,
@@ -272,7 +280,7 @@ def file_update(*, actor, stored: StoredFile, **fields) -> list[str]:
     if "category" in fields:
         check_category(actor=actor, clinic_id=stored.clinic_id, category=fields["category"])
     if "title" in fields:
-        fields["title"] = (fields["title"] or "").strip()
+        fields["title"] = typed_title(fields["title"])
     changed = model_update(
         stored, fields=fields, allowed=EDITABLE, exclude_clean=["storage_key", "thumbnail_key"]
     )

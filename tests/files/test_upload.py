@@ -178,6 +178,20 @@ def test_file_names_are_sanitised(clinician_api, patient):
     assert response.json()["original_name"] == "_evil__name_.pdf"
 
 
+def test_a_name_or_title_cannot_display_as_other_text(clinician_api, patient):
+    """A right-to-left override makes "scan\u202efdp.exe" read "scanexe.pdf" in a list."""
+    response = post(clinician_api, patient, "scan\u202efdp.exe.pdf", pdf_bytes(), title="X\u2067Y")
+    assert response.status_code == 201, response.content
+    assert response.json()["original_name"] == "scanfdp.exe.pdf"  # Django drops unprintables
+    assert response.json()["title"] == "XY"
+
+    renamed = clinician_api.patch(
+        f"/api/v1/files/{response.json()['id']}/", {"title": "\u202eKO"}, format="json"
+    )
+    assert renamed.status_code == 200, renamed.content
+    assert StoredFile.objects.get(pk=response.json()["id"]).title == "KO"
+
+
 def test_the_same_file_twice_is_kept_twice_and_flagged(clinician_api, patient):
     data = pdf_bytes()
     first = post(clinician_api, patient, "a.pdf", data).json()
