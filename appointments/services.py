@@ -44,7 +44,7 @@ from core.events import emit
 from core.models import new_id
 from core.roles import Role, can, require
 from core.services import model_update, only_fields
-from core.transactions import unit
+from core.transactions import current, unit
 
 UTC = datetime.UTC
 DEFAULT_TYPES = [
@@ -205,7 +205,7 @@ def appointment_book(
         raise PermissionDenied(
             _("A series of appointments is booked by the clinic: call or message them.")
         )
-    if patient.is_archived:  # an archived record is closed: restored first, as for an invitation
+    if current(patient).is_archived:  # closed: restored first, as for an invitation
         raise ValidationError(
             _("Restore the record of %(name)s to book for them.") % {"name": patient.full_name}
         )

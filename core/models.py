@@ -1,16 +1,19 @@
 """Model base shared by every app: ids that both database backends store the same way."""
 
+import copy
+import functools
 import re
 import unicodedata
 
 from bson import ObjectId
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
-from django.db import models
+from django.db import DatabaseError, models
 from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import Conflict
 from core.words import LONGEST_INDEXED, indexed_words
 
 # Characters that reorder how text displays (bidirectional embeddings, overrides and isolates):
@@ -100,7 +103,14 @@ class ChoiceLabels:
 
 
 class BaseModel(ChoiceLabels, models.Model):
-    """Primary key stored in `_id` as a string, so one migration set serves SQLite and MongoDB."""
+    """Primary key stored in `_id` as a string, so one migration set serves SQLite and MongoDB.
+
+    A saved row writes only the fields changed since it was read (Django's `from_db` hook keeps
+    what was read). A record is read by the view before the service's unit begins, so a whole-row
+    save would put back every field a colleague changed meanwhile: an edit of the staff notes
+    undid a cancellation committed a moment before, a profile save a deactivation. A row deleted
+    meanwhile is a Conflict, not written again.
+    """
 
     id = models.CharField(
         primary_key=True, max_length=24, default=new_id, editable=False, db_column="_id"
@@ -110,6 +120,37 @@ class BaseModel(ChoiceLabels, models.Model):
 
     class Meta:
         abstract = True
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if update_fields is None and not kwargs.get("force_insert"):
+            update_fields = changed = self.changed_fields()
+        else:
+            changed = None
+        try:
+            super().save(*args, update_fields=update_fields, **kwargs)
+        except DatabaseError as exc:
+            if changed is None or "did not affect any rows" not in str(exc):
+                raise
+            raise Conflict(
+                _("This record was removed while you were changing it."), code="removed"
+            ) from None
+        if update_fields is None:
+            update_fields = [f.attname for f in self._meta.concrete_fields]
+        self._read = {**getattr(self, "_read", {}), **self._values_of(update_fields)}
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._read = dict(zip(field_names, values, strict=True))
+        for name, held in _held_by_value(cls).items():
+            if name in instance._read:
+                instance._read[name] = held(instance._read[name])
+        return instance
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        refreshed = fields or [f.attname for f in self._meta.concrete_fields]
+        self._read = {**getattr(self, "_read", {}), **self._values_of(refreshed)}
 
     def clean_fields(self, exclude=None):
         """Text is stored in Unicode NFC, so "é" typed two ways is one string (search, dedupe)."""
@@ -121,6 +162,55 @@ class BaseModel(ChoiceLabels, models.Model):
                 if isinstance(value, str) and not value.isascii():
                     setattr(self, field.attname, unicodedata.normalize("NFC", value))
         super().clean_fields(exclude=exclude)
+
+    def changed_fields(self) -> list[str] | None:
+        """The fields to write: those changed since the row was read, and `updated_at`. None for
+        a row not read from the database (all of it is written)."""
+        read = getattr(self, "_read", None)
+        if read is None or self._state.adding:
+            return None
+        now = self._values_of(self._meta.concrete_fields)
+        return [
+            field.attname
+            for field in self._meta.concrete_fields
+            if field.attname in now
+            and not field.primary_key
+            and (
+                field.attname not in read
+                or read[field.attname] != now[field.attname]
+                or getattr(field, "auto_now", False)
+            )
+        ]
+
+    def _values_of(self, fields) -> dict:
+        """The loaded fields' values (`fields`: fields or their names), as `_read` holds them."""
+        held = _held_by_value(type(self))
+        values = {}
+        for field in fields:
+            attname = field if isinstance(field, str) else field.attname
+            if attname not in self.__dict__:
+                attname = self._meta.get_field(attname).attname  # a name: "patient"
+            if attname in self.__dict__:
+                value = self.__dict__[attname]
+                values[attname] = held[attname](value) if attname in held else value
+        return values
+
+
+@functools.cache
+def _held_by_value(model) -> dict:
+    """How `_read` keeps the fields whose value can change in place: JSON by copy, a file by
+    its name (FieldFile.save() renames the same object)."""
+    held = {}
+    for field in model._meta.concrete_fields:
+        if isinstance(field, models.JSONField):
+            held[field.attname] = copy.deepcopy
+        elif isinstance(field, models.FileField):
+            held[field.attname] = _file_name
+    return held
+
+
+def _file_name(value):
+    return getattr(value, "name", value) or ""
 
 
 class IdempotencyKey(BaseModel):

@@ -21,7 +21,7 @@ from django.db import IntegrityError
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from core import transactions
 from core.audit import CREATE, DELETE, UPDATE, audit
@@ -671,10 +671,19 @@ def result_create(*, actor, **fields) -> LabResult:
     return result
 
 
+# What a person correcting, signing off or telling someone of a result acted on: when another
+# correction changed it meanwhile, they are asked to look again (core.transactions.current).
+VALUE_SHOWN = ("value_numeric", "value_text", "unit")
+CORRECTED_MEANWHILE = gettext_lazy(
+    "This result was corrected while you had it open: look at its new value, then try again."
+)
+
+
 @transactions.unit
 def result_correct(*, actor, result: LabResult, value, reason: str = "", unit=None) -> LabResult:
     """Change a result's value: the old one stays visible in its history."""
     require(actor, "labs.result.enter")
+    transactions.current(result, seen=VALUE_SHOWN, changed_message=CORRECTED_MEANWHILE)
     number, text = clean_value(result.test, value, decimal_comma=clinic_decimal_comma(actor.clinic))
     number = clean_unit(result.test, unit, number)
     revision = LabResultRevision(
@@ -721,6 +730,7 @@ def result_correct(*, actor, result: LabResult, value, reason: str = "", unit=No
 def result_review(*, actor, result: LabResult, comment: str = "") -> LabResult:
     """A clinician signs a result off (who, when, comment)."""
     require(actor, "labs.review")
+    transactions.current(result, seen=VALUE_SHOWN, changed_message=CORRECTED_MEANWHILE)
     if result.status == LabResult.Status.PRELIMINARY:
         raise ValidationError(_("Preliminary results are reviewed once final."))
     if result.reviewed_at is not None:
@@ -778,6 +788,7 @@ def critical_communication_record(
     One conditional write claims the empty record, so two people recording at once cannot
     overwrite each other: the second gets a Conflict."""
     require(actor, "labs.critical.communicate")
+    transactions.current(result, seen=VALUE_SHOWN, changed_message=CORRECTED_MEANWHILE)
     if not result.is_critical:
         raise ValidationError(_("Only a critical result needs its communication recorded."))
     if result.critical_communicated_at is not None:
@@ -842,6 +853,7 @@ def results_review_bulk(
     """
     require(actor, "labs.review")
     comment = review_comment(comment)
+    _not_corrected_meanwhile(results)
     waiting = [r for r in results if r.review_priority is not None]
     ticked = {str(pk) for pk in ticked}
     unknown = ticked - {str(r.pk) for r in waiting}
@@ -859,13 +871,17 @@ def results_review_bulk(
             _("Nothing to sign off: tick the abnormal results you have reviewed.")
         )
     now = timezone.now()
-    LabResult.objects.filter(pk__in=[r.pk for r in chosen], reviewed_at__isnull=True).update(
+    signed = LabResult.objects.filter(
+        pk__in=[r.pk for r in chosen], reviewed_at__isnull=True
+    ).update(
         reviewed_by=actor,
         reviewed_at=now,
         review_comment=comment,
         review_priority=None,
         updated_at=now,
     )
+    if signed != len(chosen):  # a colleague signed some off meanwhile: theirs stand
+        raise Conflict(_("Some of these results were signed off by someone else meanwhile."))
     orders = {}
     for result in chosen:
         result.reviewed_by, result.reviewed_at, result.review_comment = actor, now, comment
@@ -882,6 +898,19 @@ def results_review_bulk(
     for order in orders.values():
         _order_progress(order, written=[r for r in chosen if r.order_id == order.pk])
     return BulkReview(reviewed=chosen, left=left)
+
+
+def _not_corrected_meanwhile(results) -> None:
+    """The bulk form of core.transactions.current: the results, locked, still hold the values
+    the page showed."""
+    values = {
+        pk: shown
+        for pk, *shown in LabResult.objects.select_for_update()
+        .filter(pk__in=[r.pk for r in results])
+        .values_list("pk", *VALUE_SHOWN)
+    }
+    if any(values.get(r.pk) != [getattr(r, f) for f in VALUE_SHOWN] for r in results):
+        raise Conflict(CORRECTED_MEANWHILE, code="changed")
 
 
 # --- CSV import ---------------------------------------------------------------------------------

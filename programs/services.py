@@ -13,7 +13,7 @@ import math
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +27,7 @@ from core.errors import Conflict
 from core.events import emit
 from core.roles import Role, require
 from core.services import only_fields
-from core.transactions import unit
+from core.transactions import current, savepoint, unit
 from programs import schedule
 from programs.catalogue import COMPONENTS, MEASURES, unit_shown
 from programs.models import (
@@ -221,11 +221,12 @@ def template_create(
     return template
 
 
+@unit
 def template_update(*, actor, template, steps=None, goals=None, **fields) -> ProgramTemplate:
     """Edit a draft; a published or retired version is never edited (start a new version)."""
     require(actor, "programs.templates.edit")
     only_fields(fields, TEMPLATE_FIELDS)
-    check_draft(template)
+    check_draft(current(template))
     for name, value in fields.items():
         setattr(template, name, value)
     template.full_clean()
@@ -278,6 +279,7 @@ def _release_names(template) -> None:
     ).delete()
 
 
+@unit
 def template_new_version(*, actor, template) -> tuple[ProgramTemplate, bool]:
     """The lineage's draft and whether it is new (as `get_or_create`): the draft already
     started, if any (two drafts of one programme would each publish over the other), else a
@@ -299,7 +301,7 @@ def template_new_version(*, actor, template) -> tuple[ProgramTemplate, bool]:
         **_fields_of(template, TEMPLATE_FIELDS),
     )
     try:
-        with transaction.atomic():
+        with savepoint():
             draft.save(force_insert=True)
     except IntegrityError:
         return ProgramTemplate.objects.get(lineage=draft.lineage, version=draft.version), False
@@ -316,6 +318,7 @@ def template_new_version(*, actor, template) -> tuple[ProgramTemplate, bool]:
     return draft, True
 
 
+@unit
 def template_publish(*, actor, template) -> ProgramTemplate:
     """Draft → published; the lineage's previously published version is retired."""
     if actor is not None:
@@ -348,6 +351,7 @@ def template_publish(*, actor, template) -> ProgramTemplate:
     return template
 
 
+@unit
 def template_retire(*, actor, template) -> ProgramTemplate:
     """Published → retired: no new enrolments; running ones carry on."""
     require(actor, "programs.templates.edit")
@@ -370,12 +374,13 @@ def _care_manager(actor, care_manager):
     return care_manager
 
 
+@unit
 def enroll(*, actor, template, patient, start_date, care_manager=None) -> Enrollment:
     """Enrol `patient` in this published version and generate all its tasks (201)."""
     require(actor, "programs.enroll")
     if template.status != ProgramTemplate.Status.PUBLISHED:
         raise ValidationError({"program": [_("Only a published programme takes enrolments.")]})
-    if patient.clinic_id != template.clinic_id or patient.is_archived:
+    if patient.clinic_id != template.clinic_id or current(patient).is_archived:
         raise ValidationError({"patient": [_("Choose an active patient of your clinic.")]})
     today = schedule.local_today(template.clinic)
     if start_date < today - datetime.timedelta(PAST_START_DAYS):
@@ -393,7 +398,7 @@ def enroll(*, actor, template, patient, start_date, care_manager=None) -> Enroll
         adherence_on=today,
     )
     try:
-        with transaction.atomic():  # a savepoint where the backend has one; the index decides
+        with savepoint():  # the unique index decides
             enrollment.save(force_insert=True)
     except IntegrityError:
         raise Conflict(
@@ -431,6 +436,7 @@ TRANSITION_VERBS = {
 }
 
 
+@unit
 def enrollment_transition(*, actor, enrollment, action: str, reason: str = "") -> Enrollment:
     """pause / resume / complete / withdraw; any other move from the current state is a 409.
 
@@ -589,6 +595,7 @@ def _off_target(step, code, value) -> bool:
     return (low is not None and value < low) or (high is not None and value > high)
 
 
+@unit
 def task_complete(*, actor, task, values=None, answers=None) -> Task:
     """Record a task done (with its values or answers), from its due date until the enrolment
     ends: by the patient in their app, or by a clinician or nurse on their behalf on the
@@ -653,6 +660,7 @@ def task_complete(*, actor, task, values=None, answers=None) -> Task:
     return task
 
 
+@unit
 def task_skip(*, actor, task) -> Task:
     require(actor, "programs.tasks.complete")
     enrollment = task.enrollment
@@ -1102,10 +1110,11 @@ def check_draft(template) -> None:
         raise Conflict(_("Only a draft can be edited: start a new version."))
 
 
+@unit
 def step_add(*, actor, template, **fields) -> Step:
     """Add a step to a draft (the builder's form)."""
     require(actor, "programs.templates.edit")
-    check_draft(template)
+    check_draft(current(template))
     position = template.steps.count()
     (step,) = _steps(template, [fields], appointment_types(actor))
     step.position = position
@@ -1114,12 +1123,13 @@ def step_add(*, actor, template, **fields) -> Step:
     return step
 
 
+@unit
 def step_update(*, actor, step, **fields) -> Step:
     """Change every field of a draft's step (day, repeat, kind and its content), validated as
     a new step would be before the one write: a refused change leaves the step as it was."""
     require(actor, "programs.templates.edit")
     template = step.template
-    check_draft(template)
+    check_draft(current(template))
     (changed,) = _steps(template, [fields], appointment_types(actor))
     changed.pk, changed.position, changed.created_at = step.pk, step.position, step.created_at
     changed.updated_at = timezone.now()
@@ -1128,29 +1138,32 @@ def step_update(*, actor, step, **fields) -> Step:
     return changed
 
 
+@unit
 def step_delete(*, actor, step) -> None:
     """Remove a step of a draft (`step`: read through selectors.template_step_get)."""
     require(actor, "programs.templates.edit")
     template = step.template
-    check_draft(template)
+    check_draft(current(template))
     Step.objects.filter(pk=step.pk).delete()
     audit(actor=actor, action=Action.UPDATE, obj=template, detail=gettext_noop("step removed"))
 
 
+@unit
 def goal_add(*, actor, template, **fields) -> Goal:
     require(actor, "programs.templates.edit")
-    check_draft(template)
+    check_draft(current(template))
     (goal,) = _goals(template, [fields])
     goal.save(force_insert=True)
     audit(actor=actor, action=Action.UPDATE, obj=template, detail=gettext_noop("goal added"))
     return goal
 
 
+@unit
 def goal_update(*, actor, goal, **fields) -> Goal:
     """Change a draft's goal, validated whole before the one write."""
     require(actor, "programs.templates.edit")
     template = goal.template
-    check_draft(template)
+    check_draft(current(template))
     (changed,) = _goals(template, [fields])
     changed.pk, changed.created_at, changed.updated_at = goal.pk, goal.created_at, timezone.now()
     Goal.objects.filter(pk=goal.pk).update(**_fields_of(changed, (*GOAL_FIELDS, "updated_at")))
@@ -1158,8 +1171,9 @@ def goal_update(*, actor, goal, **fields) -> Goal:
     return changed
 
 
+@unit
 def goal_delete(*, actor, goal) -> None:
     require(actor, "programs.templates.edit")
-    check_draft(goal.template)
+    check_draft(current(goal.template))
     Goal.objects.filter(pk=goal.pk).delete()
     audit(actor=actor, action=Action.UPDATE, obj=goal.template, detail=gettext_noop("goal removed"))
