@@ -18,15 +18,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from core.decorators import staff_page
-from labs import services
+from labs import selectors, services
 from labs.forms import ImportUploadForm
 from patients.services import MRN_WIDTH
 
 IMPORT_SESSION_KEY = "labs_import"
-# A preview shows its summary, the rows with errors (up to PREVIEW_ERRORS: one fault repeated on
-# every row of a big file needs fixing once) and the first PREVIEW_OTHERS other rows: a file of
-# 30,000 rows was otherwise a page of 12 MB.
-PREVIEW_ERRORS, PREVIEW_OTHERS = 1000, 100
 
 
 @require_http_methods(["GET", "POST"])
@@ -45,7 +41,8 @@ def results_import(request):
             # Kept on the server (the session), never in the page: the import runs on exactly
             # what was previewed. The form's 2 MB limit caps its size.
             request.session[IMPORT_SESSION_KEY] = {"token": token, "name": name, "text": text}
-            context.update(_preview(report), token=token, filename=name)
+            preview = selectors.import_preview(actor=request.user, report=report)
+            context.update(preview, token=token, filename=name)
     elif request.method == "POST" and action in ("import", "import_valid"):
         stored = request.session.get(IMPORT_SESSION_KEY) or {}
         token = request.POST.get("token", "")
@@ -60,7 +57,8 @@ def results_import(request):
                 request, _("Tick the box to confirm that the rows with errors are left out.")
             )
             report = services.results_import(actor=request.user, data=stored["text"])
-            context.update(_preview(report), token=token, filename=stored.get("name", ""))
+            preview = selectors.import_preview(actor=request.user, report=report)
+            context.update(preview, token=token, filename=stored.get("name", ""))
             return render(request, "labs/import.html", context)
         report = services.results_import(
             actor=request.user,
@@ -78,31 +76,12 @@ def results_import(request):
             messages.info(request, _("Nothing to import: every row is already recorded."))
             return redirect("labs:import")
         messages.error(request, _("Nothing was imported."))
-        context.update(_preview(report), token=token, filename=stored.get("name", ""))
+        preview = selectors.import_preview(actor=request.user, report=report)
+        context.update(preview, token=token, filename=stored.get("name", ""))
     elif request.method == "POST":  # an action no button of the page sends
         messages.error(request, _("Upload a file to preview, then import it with its buttons."))
         return render(request, "labs/import.html", context, status=400)
     return render(request, "labs/import.html", context)
-
-
-def _preview(report) -> dict:
-    """The report and the rows its page shows, in file order, with how many it leaves out."""
-    shown, errors, others = [], 0, 0
-    for row in report.rows:
-        if row.errors:
-            errors += 1
-            if errors <= PREVIEW_ERRORS:
-                shown.append(row)
-        else:
-            others += 1
-            if others <= PREVIEW_OTHERS:
-                shown.append(row)
-    return {
-        "report": report,
-        "preview_rows": shown,
-        "errors_not_shown": max(errors - PREVIEW_ERRORS, 0),
-        "others_not_shown": max(others - PREVIEW_OTHERS, 0),
-    }
 
 
 def _imported_messages(request, report) -> None:

@@ -2,6 +2,7 @@
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.models import AuditEvent
 from labs.models import LabResult
 from labs.views.csv_import import IMPORT_SESSION_KEY
 from tests.labs import test_html_base as base
@@ -201,3 +202,20 @@ def test_an_action_no_button_sends_is_refused_with_a_message(login, lab_tech, pa
     assert response.status_code == 400
     assert "Upload a file to preview, then import it with its buttons." in page_text(response)
     assert not LabResult.objects.exists()
+
+
+def test_a_preview_that_names_patients_audits_each_one_shown(login, lab_tech, patient, catalogue):
+    """The file holds MRNs; the preview shows whose they are: a read of each patient."""
+    client = login(lab_tech)
+    before = set(AuditEvent.objects.values_list("pk", flat=True))
+    csv_text = HEADER + (
+        f"{patient.mrn},2345-7,250,mg/dL,2025-01-10T08:00:00,Central\n"
+        f"{patient.mrn},Hemoglobin A1c,5.2,,2025-01-10T08:00:00,Central\n"
+        "99999999,2345-7,90,mg/dL,2025-01-10T08:00:00,Central\n"
+    )
+    preview = upload(client, csv_text)
+
+    assert "Ana Lopez" in page_text(preview)
+    [read] = AuditEvent.objects.exclude(pk__in=before).filter(action="view")
+    assert read.actor == lab_tech and read.patient_id == patient.pk
+    assert read.detail == "results import preview"
