@@ -21,13 +21,14 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 # --- orders ---------------------------------------------------------------------------------------
+# The order page draws its check boxes itself (choice.tag): Bootstrap's class sizes and spaces
+# each box beside its label.
+CHECK_BOXES = forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
+
+
 class OrderForm(forms.Form):
-    panels = forms.MultipleChoiceField(
-        label=_("Panels"), required=False, widget=forms.CheckboxSelectMultiple
-    )
-    tests = forms.MultipleChoiceField(
-        label=_("Single tests"), required=False, widget=forms.CheckboxSelectMultiple
-    )
+    panels = forms.MultipleChoiceField(label=_("Panels"), required=False, widget=CHECK_BOXES)
+    tests = forms.MultipleChoiceField(label=_("Single tests"), required=False, widget=CHECK_BOXES)
     priority = forms.ChoiceField(
         label=_("Priority"), choices=LabOrder.Priority.choices, initial="routine"
     )

@@ -3,6 +3,7 @@
 import html
 import io
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -329,3 +330,17 @@ def test_appointments_pages_mark_their_navigation_link_once(client, staff):
     nav = page[page.index('id="hp-nav"') : page.index("</nav>")]
     assert nav.count(NAV_LINKS["Appointments"]) == 1
     assert 'nav-link active" aria-current="true" href="/appointments/"' in nav  # its section
+
+
+def test_every_page_of_its_own_fits_a_phone():
+    """A template that is a whole page (not base.html's child: a note's print page) says so to
+    a phone's browser, which otherwise lays it out 980 px wide and shrinks it."""
+    root = Path(settings.BASE_DIR) / "templates"
+    pages = [p for p in root.rglob("*.html") if "<!DOCTYPE html>" in p.read_text()]
+    assert len(pages) > 1
+    assert [
+        str(p.relative_to(root))
+        for p in pages
+        if '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        not in p.read_text()
+    ] == []
