@@ -54,3 +54,29 @@ def test_log_out_works_without_script(browser, live_server):
 
     page.wait_for_url("**/accounts/login/**")
     context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 1440, 1920])
+def test_an_admins_bar_is_one_row_on_a_laptop_and_wider(page, log_in, width):
+    """Every section, the search, a two-digit bell and a long name: one row, as the page's
+    width stops growing at 1400 px and the role moves into the account menu."""
+    clinic = ClinicFactory(name="Riverside Clinic")
+    admin = UserFactory(
+        clinic=clinic, role=Role.ADMIN, email="admin@example.org", name="Alexandra Montgomery"
+    )
+    Notification.objects.bulk_create(
+        Notification(recipient=admin, clinic=clinic, event="labs.critical_result", title="A")
+        for _ in range(12)
+    )
+    unread_recount()
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(admin.email)
+
+    def middle(box):
+        return box["y"] + box["height"] / 2
+
+    home = middle(page.get_by_role("link", name="Home", exact=True).bounding_box())
+    account = middle(page.locator(".hp-user-name").bounding_box())
+    search = middle(page.get_by_placeholder("Find a patient…").bounding_box())
+    assert abs(account - home) < 8 and abs(search - home) < 8
+    assert page.evaluate("document.documentElement.scrollWidth") == width
