@@ -51,6 +51,10 @@ NAV_SECTIONS = (
     ("settings", "clinics:settings"),
 )
 WHOLE_APP = {"labs"}
+# Apps whose pages are each a patient's record (a note, its history): the Patients section's,
+# as their breadcrumb says. Named by one of their pages; the app's list of one's own work (that
+# page itself) marks no section.
+RECORD_APPS = ("notes:mine",)
 
 
 @register.simple_tag(takes_context=True)
@@ -60,7 +64,7 @@ def nav_state(context) -> NavState:
     user is in that patient's record, as the breadcrumb says."""
     request = context.get("request")
     path = getattr(request, "path", "")
-    home, sections = _nav_urls(
+    home, sections, records = _nav_urls(
         get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), get_language()
     )
     if path == home:
@@ -68,6 +72,9 @@ def nav_state(context) -> NavState:
     patients = sections["patients"]
     if patients in path:
         return NavState("patients", path == patients)
+    for app, own_page in records:
+        if path.startswith(app) and path != own_page:
+            return NavState("patients", False)
     for name, url in sections.items():
         if path.startswith(url):
             return NavState(name, path == url)
@@ -75,16 +82,23 @@ def nav_state(context) -> NavState:
 
 
 @functools.lru_cache(maxsize=16)
-def _nav_urls(urlconf: str, script_prefix: str, language: str | None) -> tuple[str, dict]:
-    """Home's address and each section's, reversed once per URL configuration, prefix and
-    language (what `reverse` reads; ~80 Python calls each, and the tag runs on every page)."""
+def _nav_urls(urlconf: str, script_prefix: str, language: str | None) -> tuple[str, dict, list]:
+    """Home's address, each section's, and each record app's (with its own page), reversed
+    once per URL configuration, prefix and language (what `reverse` reads; ~80 Python calls
+    each, and the tag runs on every page)."""
+
+    def app_of(url: str) -> str:
+        return url[: url.index("/", len(script_prefix)) + 1]
+
     sections = {}
     for name, url_name in NAV_SECTIONS:
         url = reverse(url_name, urlconf=urlconf)
-        if name in WHOLE_APP:
-            url = url[: url.index("/", len(script_prefix)) + 1]
-        sections[name] = url
-    return reverse("home", urlconf=urlconf), sections
+        sections[name] = app_of(url) if name in WHOLE_APP else url
+    records = []
+    for url_name in RECORD_APPS:
+        url = reverse(url_name, urlconf=urlconf)
+        records.append((app_of(url), url))
+    return reverse("home", urlconf=urlconf), sections, records
 
 
 # --- a record's page in a list's rows ------------------------------------------------------------

@@ -26,6 +26,8 @@ from labs.forms import ReviewFilterForm
 from notes.forms import NoteFilterForm
 from patients.forms import PatientFilterForm
 from patients.models import Patient
+from tests.notes.factories import install as install_notes
+from tests.notes.factories import make_note
 from tests.patients.factories import PatientFactory
 from tests.patients.test_list_walk import rows
 
@@ -182,6 +184,11 @@ def test_one_navigation_link_is_current(client, staff, clinic):
 
     assert current_links(client.get(f"/files/patients/{patient.pk}/")) == ["Patients"]
     assert current_links(client.get(f"/notes/patients/{patient.pk}/")) == ["Patients"]
+    install_notes(clinic)
+    note = make_note(staff[Role.CLINICIAN], patient, signed=True)
+    assert current_links(client.get(f"/notes/{note.pk}/")) == ["Patients"]  # a note's page
+    assert current_links(client.get(f"/notes/{note.pk}/history/")) == ["Patients"]
+    assert current_links(client.get("/notes/mine/")) == []  # one's own notes: no section
     assert current_links(client.get(f"/messages/patients/{patient.pk}/new/")) == ["Patients"]
     assert current_links(client.get("/messages/")) == ["Messages"]
     # Screen readers hear it too: the very page the link opens, or a page of its section.
