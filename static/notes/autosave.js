@@ -8,8 +8,8 @@
  *   version it started from; the answer's version is kept for the next save.
  * - Network failures and server errors retry with a growing delay (up to a minute). A 409 (the
  *   draft was saved elsewhere, or signed) stops autosave and says so; the text stays on the
- *   device. Other refusals (400) are shown, in the words the page's Save uses, and the next
- *   edit tries again.
+ *   device. Other refusals (400) are shown, in the words the page's Save uses, each after the
+ *   name of its field (which is marked), and the next edit tries again.
  * - Opening the writer again offers back any text the server never received. A page that shows
  *   a refused Save (data-unsaved) holds this device's text, not the draft's: the copy is kept.
  * - Save / Save and sign wait for an autosave already on its way and post the version it
@@ -108,6 +108,15 @@
     return [];
   }
 
+  // A field the last autosave refused is marked, and named in the status ("Title: …"): on a
+  // phone the status line sits screens below the title.
+  function clearRefused() {
+    form.querySelectorAll("[aria-invalid=true]").forEach(function (input) {
+      input.classList.remove("is-invalid");
+      input.removeAttribute("aria-invalid");
+    });
+  }
+
   function refusal(answer, sent) {
     // The messages alone, as the page's Save shows them: the API's `detail` starts with the
     // field's internal name ("sections: …").
@@ -117,9 +126,20 @@
     }
     var texts = [];
     Object.keys(errors).forEach(function (field) {
+      var input = form.querySelector("[name='" + field + "']");
+      var label = input && input.labels && input.labels[0];
+      var named = label ? label.textContent.replace(/\*/g, "").trim() + ": " : "";
+      if (input) {
+        input.classList.add("is-invalid");
+        input.setAttribute("aria-invalid", "true");
+      }
       [].concat(errors[field]).forEach(function (error) {
         if (field !== "sections" || !error || typeof error !== "object") {
-          texts = texts.concat(messagesIn(error));
+          texts = texts.concat(
+            messagesIn(error).map(function (text) {
+              return named + text;
+            }),
+          );
           return;
         }
         // A section's own errors come keyed by its position: named by its heading instead.
@@ -181,6 +201,7 @@
         if (answer.ok) {
           versionInput.value = answer.data.version;
           delay = INTERVAL;
+          clearRefused();
           if (editedDuringFlight) {
             keepLocally();
             schedule(INTERVAL);

@@ -75,3 +75,23 @@ def test_save_and_sign_waits_for_the_autosave_it_meets_on_its_way(page, log_in, 
     expect(page.get_by_text("The note is signed.")).to_be_visible()
     note = Note.objects.get(pk=draft.pk)
     assert note.is_signed and note.sections[3]["text"] == "Review in a week."
+
+
+def test_an_autosave_refused_for_a_field_names_and_marks_it(page, log_in, clinician, draft):
+    log_in(clinician.email)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/notes/{draft.pk}/edit/")
+    title = page.get_by_label("Title")
+    title.fill("")
+    plan = section(page, "Plan")
+    plan.fill("Review in a week.")
+    plan.blur()
+
+    expect(page.locator("#autosave-status")).to_contain_text("Not saved: Title: ")
+    expect(title).to_have_attribute("aria-invalid", "true")
+
+    title.fill("Follow-up")
+    title.blur()
+    expect(page.locator("#autosave-status")).to_contain_text("All changes saved")
+    expect(title).not_to_have_attribute("aria-invalid", "true")
+    assert Note.objects.get(pk=draft.pk).title == "Follow-up"
