@@ -8,13 +8,16 @@ with `status` and a JSON body of `detail` plus `extra`; HTML views show `message
 
 
 class ServiceError(Exception):
+    """`field`: the input the refusal is about (a page shows it there), when there is one."""
+
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, code: str | None = None, **extra):
+    def __init__(self, message: str, *, code: str | None = None, field: str = "", **extra):
         super().__init__(message)
         self.message = str(message)
         self.code = code or self.code
+        self.field = field
         self.extra = extra
 
     def body(self, serialize=None) -> dict:

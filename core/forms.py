@@ -20,13 +20,14 @@ def apply_service_errors(form, exc, field_map: dict[str, str] | None = None) -> 
 
     `field_map` renames service keys to form fields (e.g. "new_password" -> "new_password2").
     """
+    field_map = field_map or {}
     if isinstance(exc, ServiceError):
-        form.add_error(None, exc.message)
+        field = field_map.get(exc.field, exc.field)
+        form.add_error(field if field in form.fields else None, exc.message)
         return
     if not hasattr(exc, "error_dict"):
         form.add_error(None, exc.messages)
         return
-    field_map = field_map or {}
     for key, errors in exc.message_dict.items():
         field = field_map.get(key, key)
         form.add_error(field if field in form.fields else None, errors)

@@ -51,6 +51,7 @@ def max_bytes() -> int:
 def too_large() -> TooLarge:
     return TooLarge(
         _("The file is larger than the limit of %(mb)s MB.") % {"mb": settings.FILE_MAX_MB},
+        field="file",
         max_mb=settings.FILE_MAX_MB,
     )
 
@@ -69,7 +70,7 @@ def check_request_size(content_length, *, files: int = 1) -> None:
 
 
 def refused(exc: Refused) -> ServiceError:
-    return ServiceError(exc.message, code="type_not_allowed")
+    return ServiceError(exc.message, code="type_not_allowed", field="file")
 
 
 # --- what a file is attached to ------------------------------------------------------------------

@@ -120,9 +120,7 @@ def type_for_head(head: bytes, name: str) -> str:
     detected = binary_type(head)
     if detected is not None:
         if detected not in ALLOWED:
-            raise not_allowed(
-                _("This kind of file (%(type)s) is not accepted.") % {"type": detected}
-            )
+            raise not_allowed(_kind_refused(extension))
         if extension not in ALLOWED[detected][1] and not extension:
             raise not_allowed(
                 _("The file's name needs an extension that matches its contents (%(type)s).")
@@ -143,8 +141,15 @@ def type_for_head(head: bytes, name: str) -> str:
                 _("The file's name (.%(extension)s) does not match its contents.")
                 % {"extension": extension}
             )
-        raise not_allowed(_("This kind of file is not accepted."))
+        raise not_allowed(_kind_refused(extension))
     return text_type
+
+
+def _kind_refused(extension: str) -> str:
+    """Named by what the person sees, its extension, not by a MIME type."""
+    if extension:
+        return _("This kind of file (.%(extension)s) is not accepted.") % {"extension": extension}
+    return _("This kind of file is not accepted.")
 
 
 @dataclass

@@ -83,6 +83,12 @@ class FilesForRolesThatSendThem(forms.Form):
         if not self.may_attach:
             del self.fields["attachments"]
 
+    def files_not_kept(self) -> None:
+        """A page drawn again cannot hold the files that were chosen: say so by the field."""
+        if self.may_attach and self.files.getlist("attachments") and self.errors:
+            again = _("The files you chose were not sent: choose them again.")
+            self.add_error("attachments", again)
+
     def clean(self):
         cleaned = super().clean()
         if not self.may_attach and self.files.getlist("attachments"):

@@ -38,7 +38,7 @@ def _form_error(form, exc) -> None:
     if isinstance(exc, PermissionDenied):
         form.add_error(None, str(exc) or _("Your role may not send this."))
     else:
-        apply_service_errors(form, exc)
+        apply_service_errors(form, exc, {"file": "attachments"})  # by the files chosen
 
 
 TABS = [
@@ -134,6 +134,8 @@ def thread_new(request, pid):
             _form_error(form, exc)
         else:
             return redirect("messaging:thread", pk=thread.pk)
+    if posting:
+        form.files_not_kept()
     return render(request, "messaging/thread_new.html", {"patient": patient, "form": form})
 
 
@@ -204,6 +206,7 @@ def thread_reply(request, pk):
             _form_error(form, exc)
         else:
             return redirect("messaging:thread", pk=thread.pk)
+    form.files_not_kept()
     return render(request, "messaging/thread.html", _thread_context(request, thread, form))
 
 

@@ -13,6 +13,7 @@ from messaging.models import Message, MessageAttachment, Thread
 from tests.files.factories import pdf_bytes, png_bytes
 from tests.messaging.factories import make_thread
 from tests.messaging.test_html import browser
+from tests.patients.html_factories import field_error
 
 pytestmark = pytest.mark.django_db
 
@@ -110,9 +111,22 @@ def test_a_forbidden_type_after_a_good_file_leaves_neither(
     program = SimpleUploadedFile("setup.exe", b"MZ\x90\x00" + b"\0" * 200)
     response = reply(clinician, thread, text="Two files", attachments=[png(), program])
     assert response.status_code == 200
-    page = response.content.decode()
-    assert "is-invalid" in page or "alert" in page
+    said = field_error(response, "attachments")  # by the field, not at the top of the form
+    assert "This kind of file (.exe) is not accepted." in said
+    assert "The files you chose were not sent: choose them again." in said
     assert_nothing_written(thread, settings)
+
+
+def test_files_chosen_with_a_refused_message_are_asked_for_again(patient, clinician, settings):
+    response = browser(clinician).post(
+        f"/messages/patients/{patient.pk}/new/",
+        {"subject": "", "category": "clinical", "text": "See", "attachments": [png()]},
+    )
+    assert response.status_code == 200
+    assert field_error(response, "attachments") == (
+        "The files you chose were not sent: choose them again."
+    )
+    assert not StoredFile.objects.exists()
 
 
 def test_a_role_that_may_not_send_files_is_offered_none(
