@@ -271,11 +271,13 @@ class EnrollForm(forms.Form):
     )
     care_manager = forms.ChoiceField(label=_("Care manager"), required=False)
 
-    def __init__(self, *args, templates=(), staff=(), **kwargs):
+    def __init__(self, *args, actor, templates=(), staff=(), **kwargs):
+        """Left empty, the care manager is the one enrolling (only a clinician or nurse may):
+        "Me", and not their name a second time."""
         super().__init__(*args, **kwargs)
         self.fields["program"].choices = [(t.pk, str(t)) for t in templates]
         self.fields["care_manager"].choices = [("", _("Me"))] + [
-            (u.pk, u.name or u.email) for u in staff
+            (u.pk, u.name or u.email) for u in staff if u.pk != actor.pk
         ]
 
 

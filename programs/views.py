@@ -384,6 +384,7 @@ def enroll(request, pid):
     )
     form = EnrollForm(
         request.POST if posting else None,
+        actor=request.user,
         templates=templates,
         staff=staff,
         initial={"start_date": schedule.local_today(request.user.clinic)},

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.roles import Role
 from programs import services
 from programs.models import Enrollment, Measurement, ProgramTemplate
 from tests.patients.factories import PatientFactory
@@ -140,6 +141,14 @@ def test_enrol_from_the_patient_page(web, clinician, patient):
     assert again.status_code == 200 and "already enrolled" in again.content.decode()
     panel = web.get(f"/patients/{patient.pk}/").content.decode()
     assert "Hypertension — 12 weeks" in panel and "<progress" in panel
+
+
+def test_the_care_manager_choice_offers_me_once(web, clinician, staff, patient):
+    page = web.get(f"/programs/patients/{patient.pk}/enroll/").content.decode()
+    select = page.split('id="id_care_manager"')[1].split("</select>")[0]
+    options = re.findall(r"<option [^>]*>([^<]+)</option>", select)
+    assert options[0] == "Me" and clinician.name not in options
+    assert staff[Role.NURSE].name in options
 
 
 def test_panel_shows_latest_measurement_with_target(web, clinician, patient):
