@@ -10,7 +10,8 @@ import re
 # --- helpers for reading the pages ---------------------------------------------------------------
 def page_text(response) -> str:
     """The page as a person reads it: unescaped, without the per-response CSP nonces, CSRF
-    tokens and form keys, whose random letters would otherwise match a test's search now and then."""
+    tokens and form keys, whose random letters would otherwise match a test's search now and
+    then."""
     page = re.sub(r'nonce="[^"]*"', "", response.content.decode())
     page = re.sub(r'name="(csrfmiddlewaretoken|_submission)" value="[^"]*"', "", page)
     return html.unescape(page)
