@@ -82,8 +82,10 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-# An e-mail address, as a mail server's refusal or a library's error quotes one.
-ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# An e-mail address, as a mail server's refusal or a library's error quotes one. The local part
+# is bounded (64 characters at most, RFC 5321): unbounded, a long token in a line holding an "@"
+# took seconds to scan.
+ADDRESS = re.compile(r"[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+")
 
 
 class NoAddressesFilter(logging.Filter):
@@ -91,7 +93,10 @@ class NoAddressesFilter(logging.Filter):
     is theirs, and an SMTP refusal (`SMTPRecipientsRefused`) quotes it whole."""
 
     def filter(self, record):
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad format is the handler's to report, as without us
+            return True
         if "@" in message:
             record.msg, record.args = ADDRESS.sub("[address]", message), None
         if record.exc_info and not record.exc_text:

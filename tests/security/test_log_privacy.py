@@ -7,6 +7,7 @@ import smtplib
 
 import pytest
 
+from core.requestlog import NoAddressesFilter
 from tests.security.test_tokens import login, rotate
 
 pytestmark = pytest.mark.django_db
@@ -45,3 +46,14 @@ def test_a_mail_servers_refusal_is_logged_without_the_address(console):
     assert "delivery failed: {'[address]': (550, b'No such user')}" in written
     assert "SMTPRecipientsRefused: {'[address]'" in written  # the traceback's last line
     assert "ana.lima" not in written
+
+
+def test_a_log_call_with_the_wrong_arguments_is_left_to_logging_to_report():
+    """A filter that raises would fail the caller (logging guards only the handler's emit): a
+    record whose format and arguments do not fit passes through untouched."""
+    record = logging.LogRecord(
+        "somelib", logging.WARNING, "", 0, "retrying %s after %d s", ("smtp",), None
+    )
+
+    assert NoAddressesFilter().filter(record) is True
+    assert record.args == ("smtp",)
