@@ -8,6 +8,10 @@ settings.TEMPLATES, so no template loads it).
 
 A fresh key each rendering is what makes it safe: never put a form inside `{% cache %}`, where
 one key would serve every later post (tests/core/test_form_keys.py checks the templates).
+
+`{% form_keys key=False %}`: the CSRF token alone, for a form whose repeat must run again (Log
+out: sent again from a page kept in the browser's history after signing back in, a replay of the
+first answer would leave the user signed in).
 """
 
 import secrets
@@ -21,14 +25,13 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def form_keys(context) -> str:
+def form_keys(context, key: bool = True) -> str:
     csrf_token = context.get("csrf_token")
     if not csrf_token or csrf_token == "NOTPROVIDED":  # a page rendered without a request
         return ""
-    return format_html(
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
-        '<input type="hidden" name="{}" value="{}">',
-        csrf_token,
-        FORM_FIELD,
-        secrets.token_hex(16),
+    csrf = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token)
+    if not key:
+        return csrf
+    return csrf + format_html(
+        '<input type="hidden" name="{}" value="{}">', FORM_FIELD, secrets.token_hex(16)
     )
