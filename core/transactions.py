@@ -14,9 +14,6 @@ from contextlib import nullcontext
 from functools import wraps
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.utils.translation import gettext as _
-
-from core.errors import Conflict
 
 
 def mongo_transactions(using: str = DEFAULT_DB_ALIAS) -> bool:
@@ -58,23 +55,23 @@ def savepoint(using: str | None = None):
     return transaction.atomic(using=using)
 
 
-def current(instance, *, seen=(), changed_message=None):
+def current(instance):
     """`instance` read again inside the service's unit, and locked until the unit ends.
 
     A view reads its record before the service's unit begins, so a rule checked on that copy (not
-    yet reviewed, not archived, still the value shown) can be stale by the time the service
-    writes: call this first. PostgreSQL holds the row (SELECT … FOR UPDATE); on SQLite the unit
-    already holds the write lock, so the read is fresh. `seen`: fields the user acted on as shown
-    (a result's value); if one has changed meanwhile, the action is refused with a Conflict
-    (`changed_message`, or a general one).
+    yet reviewed, not archived, a draft) can be stale by the time the service writes: call this
+    first. PostgreSQL holds the row (SELECT … FOR UPDATE); on SQLite the unit already holds the
+    write lock, so the read is fresh. Related records already loaded stay loaded (Django's
+    refresh drops them) while their id is unchanged.
     """
-    shown = {name: getattr(instance, name) for name in seen}
     model = type(instance)
+    loaded = {
+        field: (getattr(instance, field.attname), field.get_cached_value(instance))
+        for field in model._meta.concrete_fields
+        if field.is_relation and field.is_cached(instance)
+    }
     instance.refresh_from_db(from_queryset=model._base_manager.select_for_update())
-    if any(getattr(instance, name) != value for name, value in shown.items()):
-        raise Conflict(
-            changed_message
-            or _("This was changed by someone else while you had it open. Look at it again."),
-            code="changed",
-        )
+    for field, (pk, related) in loaded.items():
+        if getattr(instance, field.attname) == pk:
+            field.set_cached_value(instance, related)
     return instance

@@ -508,6 +508,7 @@ class ResultCorrectView(APIView):
             value=data["value"],
             reason=data["reason"],
             unit=data.get("unit") or None,
+            shown=data.get("shown") or None,
         )
         return Response(result_body(result, actor=request.user))
 
@@ -524,7 +525,9 @@ class ResultReviewView(APIView):
             actor=request.user, id=pk, permission="labs.review", audited=False
         )
         data = validated(s.ReviewSerializer, request)
-        result = services.result_review(actor=request.user, result=result, comment=data["comment"])
+        result = services.result_review(
+            actor=request.user, result=result, comment=data["comment"], shown=data.get("shown")
+        )
         return Response(result_body(result, actor=request.user))
 
 

@@ -202,7 +202,14 @@ class GridRowForm(forms.Form):
         return self.is_bound and not (self.data.get(self.add_prefix("value")) or "").strip()
 
 
-class CriticalCommunicationForm(forms.Form):
+class ValueShownForm(forms.Form):
+    """Carries the fingerprint of the value the page showed (labs.services.value_shown): the
+    service refuses the action when the result was corrected since."""
+
+    shown = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+
+class CriticalCommunicationForm(ValueShownForm):
     communicated_to = forms.CharField(
         label=_("Told to (name and role)"),
         max_length=200,
@@ -231,7 +238,7 @@ class BulkReviewForm(forms.Form):
         self.fields["abnormal"].valid_value = lambda value: bool(value) and len(value) <= 64
 
 
-class CorrectionForm(forms.Form):
+class CorrectionForm(ValueShownForm):
     value = forms.CharField(label=_("Corrected value"), max_length=200)
     unit = forms.CharField(label=_("Unit"), required=False, max_length=40)
     reason = forms.CharField(
@@ -241,7 +248,7 @@ class CorrectionForm(forms.Form):
     )
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(ValueShownForm):
     comment = forms.CharField(
         label=_("Comment"),
         required=False,

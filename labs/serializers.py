@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from core.api import MillisecondDateTimeField, ModelSerializer
 from core.schema import staff_only
+from labs import services
 from labs.models import (
     CommunicationMethod,
     Flag,
@@ -194,6 +195,13 @@ class ResultSerializer(ModelSerializer):
     reference_range = serializers.SerializerMethodField()
     entered_by = serializers.SerializerMethodField()
     reviewed_by = serializers.SerializerMethodField()
+    value_shown = serializers.SerializerMethodField(
+        help_text=_(
+            "A fingerprint of the value as shown: send it back as `shown` with a sign-off, a "
+            "correction or a critical value's communication, and a correction made since is a "
+            "409 instead of an action on a value nobody saw."
+        )
+    )
 
     class Meta:
         model = LabResult
@@ -225,8 +233,12 @@ class ResultSerializer(ModelSerializer):
             "critical_communicated_at",
             "created_at",
             "updated_at",
+            "value_shown",
         ]
         read_only_fields = fields
+
+    def get_value_shown(self, result) -> str:
+        return services.value_shown(result)
 
     @extend_schema_field(RangeValueSerializer)
     def get_reference_range(self, result) -> dict:
@@ -344,10 +356,22 @@ class CorrectSerializer(serializers.Serializer):
     value = ValueField()
     reason = serializers.CharField(max_length=300, help_text=_("Why the value changed."))
     unit = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    shown = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text=_("The result's `value_shown` as the app showed it (recommended)."),
+    )
 
 
 class ReviewSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    shown = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text=_("The result's `value_shown` as the app showed it (recommended)."),
+    )
 
 
 class TrendPointSerializer(serializers.Serializer):
@@ -509,6 +533,12 @@ class CriticalCommunicationSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=CommunicationMethod.choices)
     communicated_at = MillisecondDateTimeField(
         required=False, help_text=_("When they were told; now when left out.")
+    )
+    shown = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text=_("The result's `value_shown` as the app showed it (recommended)."),
     )
 
 

@@ -671,19 +671,40 @@ def result_create(*, actor, **fields) -> LabResult:
     return result
 
 
-# What a person correcting, signing off or telling someone of a result acted on: when another
-# correction changed it meanwhile, they are asked to look again (core.transactions.current).
-VALUE_SHOWN = ("value_numeric", "value_text", "unit")
+# What a person correcting, signing off or telling someone of a result acted on is the value
+# their page showed (`shown`: value_shown() of the result as drawn, posted back with the form).
+# When another correction changed it meanwhile, they are asked to look again.
 CORRECTED_MEANWHILE = gettext_lazy(
     "This result was corrected while you had it open: look at its new value, then try again."
 )
 
 
+def value_shown(result: LabResult) -> str:
+    """A short fingerprint of the value a page shows (number and its written precision, text,
+    unit): posted back, it tells whether the result was corrected since."""
+    number = result.value_numeric
+    number = None if number is None else Decimal(str(number)).normalize()  # 4.2 as 4.2000
+    value = (str(number), result.value_places, result.value_text, result.unit)
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:16]
+
+
+def _as_shown(result: LabResult, shown: str | None) -> LabResult:
+    """`result` read again in the unit (core.transactions.current), still holding the value the
+    person acted on: the one posted (`shown`), else the view's copy (a caller that sent none)."""
+    shown = shown or value_shown(result)
+    transactions.current(result)
+    if value_shown(result) != shown:
+        raise Conflict(CORRECTED_MEANWHILE, code="changed")
+    return result
+
+
 @transactions.unit
-def result_correct(*, actor, result: LabResult, value, reason: str = "", unit=None) -> LabResult:
+def result_correct(
+    *, actor, result: LabResult, value, reason: str = "", unit=None, shown: str | None = None
+) -> LabResult:
     """Change a result's value: the old one stays visible in its history."""
     require(actor, "labs.result.enter")
-    transactions.current(result, seen=VALUE_SHOWN, changed_message=CORRECTED_MEANWHILE)
+    _as_shown(result, shown)
     number, text = clean_value(result.test, value, decimal_comma=clinic_decimal_comma(actor.clinic))
     number = clean_unit(result.test, unit, number)
     revision = LabResultRevision(
@@ -727,10 +748,12 @@ def result_correct(*, actor, result: LabResult, value, reason: str = "", unit=No
 
 
 @transactions.unit
-def result_review(*, actor, result: LabResult, comment: str = "") -> LabResult:
+def result_review(
+    *, actor, result: LabResult, comment: str = "", shown: str | None = None
+) -> LabResult:
     """A clinician signs a result off (who, when, comment)."""
     require(actor, "labs.review")
-    transactions.current(result, seen=VALUE_SHOWN, changed_message=CORRECTED_MEANWHILE)
+    _as_shown(result, shown)
     if result.status == LabResult.Status.PRELIMINARY:
         raise ValidationError(_("Preliminary results are reviewed once final."))
     if result.reviewed_at is not None:
@@ -781,14 +804,20 @@ def review_comment(comment: str) -> str:
 # --- critical values ----------------------------------------------------------------------------
 @transactions.unit
 def critical_communication_record(
-    *, actor, result: LabResult, communicated_to: str, method: str, communicated_at=None
+    *,
+    actor,
+    result: LabResult,
+    communicated_to: str,
+    method: str,
+    communicated_at=None,
+    shown: str | None = None,
 ) -> LabResult:
     """Record who was told of a critical value, how and when (once; then it can be reviewed).
 
     One conditional write claims the empty record, so two people recording at once cannot
     overwrite each other: the second gets a Conflict."""
     require(actor, "labs.critical.communicate")
-    transactions.current(result, seen=VALUE_SHOWN, changed_message=CORRECTED_MEANWHILE)
+    _as_shown(result, shown)
     if not result.is_critical:
         raise ValidationError(_("Only a critical result needs its communication recorded."))
     if result.critical_communicated_at is not None:
@@ -843,17 +872,18 @@ class BulkReview:
 
 @transactions.unit
 def results_review_bulk(
-    *, actor, results: list[LabResult], comment: str = "", ticked=()
+    *, actor, results: list[LabResult], comment: str = "", ticked=(), shown=None
 ) -> BulkReview:
     """Sign off many results (an order, or a patient's) with one comment.
 
     Normal results are signed as a group; an abnormal or critical one only when its id is in
     `ticked` (its own tick), and a critical one only once its communication is recorded
     (CriticalNotCommunicated, nothing signed). Unticked ones stay in the queue (`left`).
+    `shown`: value_shown() by result id, as the page drew them (a correction since is a 409).
     """
     require(actor, "labs.review")
     comment = review_comment(comment)
-    _not_corrected_meanwhile(results)
+    signed_meanwhile = _as_shown_all(results, shown or {})
     waiting = [r for r in results if r.review_priority is not None]
     ticked = {str(pk) for pk in ticked}
     unknown = ticked - {str(r.pk) for r in waiting}
@@ -870,18 +900,16 @@ def results_review_bulk(
         raise ValidationError(
             _("Nothing to sign off: tick the abnormal results you have reviewed.")
         )
+    if signed_meanwhile & {r.pk for r in chosen}:  # a colleague's sign-off stands
+        raise Conflict(_("Some of these results were signed off by someone else meanwhile."))
     now = timezone.now()
-    signed = LabResult.objects.filter(
-        pk__in=[r.pk for r in chosen], reviewed_at__isnull=True
-    ).update(
+    LabResult.objects.filter(pk__in=[r.pk for r in chosen], reviewed_at__isnull=True).update(
         reviewed_by=actor,
         reviewed_at=now,
         review_comment=comment,
         review_priority=None,
         updated_at=now,
     )
-    if signed != len(chosen):  # a colleague signed some off meanwhile: theirs stand
-        raise Conflict(_("Some of these results were signed off by someone else meanwhile."))
     orders = {}
     for result in chosen:
         result.reviewed_by, result.reviewed_at, result.review_comment = actor, now, comment
@@ -900,17 +928,20 @@ def results_review_bulk(
     return BulkReview(reviewed=chosen, left=left)
 
 
-def _not_corrected_meanwhile(results) -> None:
-    """The bulk form of core.transactions.current: the results, locked, still hold the values
-    the page showed."""
-    values = {
-        pk: shown
-        for pk, *shown in LabResult.objects.select_for_update()
-        .filter(pk__in=[r.pk for r in results])
-        .values_list("pk", *VALUE_SHOWN)
-    }
-    if any(values.get(r.pk) != [getattr(r, f) for f in VALUE_SHOWN] for r in results):
-        raise Conflict(CORRECTED_MEANWHILE, code="changed")
+def _as_shown_all(results, shown: dict[str, str]) -> set[str]:
+    """The bulk form of _as_shown: the results, locked, still hold the values the page showed
+    (`shown` by result id; the view's copies for those not given). Returns the ids of those a
+    colleague signed off meanwhile, for the caller to refuse before it writes anything."""
+    expected = {r.pk: shown.get(str(r.pk)) or value_shown(r) for r in results}
+    now = LabResult.objects.select_for_update().filter(pk__in=list(expected))
+    fields = ("value_numeric", "value_places", "value_text", "unit", "reviewed_at")
+    signed = set()
+    for row in now.only("pk", *fields):
+        if value_shown(row) != expected[row.pk]:
+            raise Conflict(CORRECTED_MEANWHILE, code="changed")
+        if row.reviewed_at is not None:
+            signed.add(row.pk)
+    return signed
 
 
 # --- CSV import ---------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from django import template
 from django.utils.html import format_html
 
-from labs import units
+from labs import services, units
 from labs.models import Flag, reader_decimals
 
 register = template.Library()
@@ -110,3 +110,9 @@ register.filter("reader_decimals", reader_decimals)  # a stored range: 0.59–1.
 def unit_display(ucum: str) -> str:
     """A UCUM unit the human way: `10*3/uL` → `×10³/µL`, `mL/min/{1.73_m2}` → `mL/min/1.73 m²`."""
     return units.display(ucum or "")
+
+
+@register.filter
+def value_shown(result) -> str:
+    """The fingerprint of the value a page shows, posted back with its sign-off."""
+    return services.value_shown(result)

@@ -198,7 +198,10 @@ def critical_communication(request, pk: str):
     )
     form = CriticalCommunicationForm(
         request.POST if request.method == "POST" else None,
-        initial={"communicated_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")},
+        initial={
+            "communicated_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "shown": services.value_shown(result),
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -206,6 +209,8 @@ def critical_communication(request, pk: str):
                 actor=request.user, result=result, **form.cleaned_data
             )
         except SERVICE_ERRORS as exc:
+            if _corrected_meanwhile(request, exc):
+                return redirect("labs:critical_communication", pk=result.pk)
             apply_service_errors(form, exc)
         else:
             messages.success(
@@ -269,7 +274,17 @@ def outside_result(request, pid: str):
 @staff_page()
 def result_detail(request, pk: str):
     result = selectors.result_get(actor=request.user, id=pk, permission="labs.view")
-    return _result_page(request, result, ReviewForm())
+    form = ReviewForm(initial={"shown": services.value_shown(result)})
+    return _result_page(request, result, form)
+
+
+def _corrected_meanwhile(request, exc) -> bool:
+    """A refusal because the result was corrected since the page was drawn: said as a message
+    over the page drawn afresh, with the new value (the form's own copy is the old one)."""
+    if getattr(exc, "code", "") != "changed":
+        return False
+    flash_errors(request, exc)
+    return True
 
 
 def _result_page(request, result, review_form):
@@ -300,7 +315,10 @@ def result_correct(request, pk: str):
         permission="labs.result.enter",
         audited=request.method == "GET",  # a POST is audited by the correction it writes
     )
-    form = CorrectionForm(request.POST if request.method == "POST" else None)
+    form = CorrectionForm(
+        request.POST if request.method == "POST" else None,
+        initial={"shown": services.value_shown(result)},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -310,8 +328,11 @@ def result_correct(request, pk: str):
                 value=data["value"],
                 unit=data["unit"] or None,
                 reason=data["reason"],
+                shown=data["shown"] or None,
             )
         except SERVICE_ERRORS as exc:
+            if _corrected_meanwhile(request, exc):
+                return redirect("labs:result_correct", pk=result.pk)
             apply_service_errors(form, exc)
         else:
             messages.success(request, _("The result has been corrected."))
@@ -339,7 +360,10 @@ def result_review(request, pk: str):
         return _result_page(request, result, form)
     try:
         services.result_review(
-            actor=request.user, result=result, comment=form.cleaned_data["comment"]
+            actor=request.user,
+            result=result,
+            comment=form.cleaned_data["comment"],
+            shown=form.cleaned_data["shown"] or None,
         )
     except SERVICE_ERRORS as exc:  # about the result, not the comment (e.g. already signed off)
         flash_errors(request, exc)

@@ -61,7 +61,11 @@ def review_bulk(request):
     results = selectors.review_scope(actor=request.user, **scope)
     try:
         done = services.results_review_bulk(
-            actor=request.user, results=results, comment=data["comment"], ticked=data["abnormal"]
+            actor=request.user,
+            results=results,
+            comment=data["comment"],
+            ticked=data["abnormal"],
+            shown=dict(s.split(":", 1) for s in request.POST.getlist("shown") if ":" in s),
         )
     except SERVICE_ERRORS as exc:
         flash_errors(request, exc)
