@@ -102,5 +102,5 @@ def linked_ids(response, path: str) -> list[str]:
     """The ids of the records under `path` ("/labs/orders/") the page's table links to, in
     order, each once."""
     assert response.status_code == 200
-    body = response.content.decode().split("<tbody>")[1].split("</tbody>")[0]
+    body = re.split(r"<tbody[^>]*>", response.content.decode())[1].split("</tbody>")[0]
     return list(dict.fromkeys(re.findall(rf'href="{re.escape(path)}([^/"]+)/"', body)))

@@ -34,7 +34,7 @@ def field_error(response, field: str) -> str:
 
 def rows(response) -> list[str]:
     """The e-mail column of the staff table, in order."""
-    body = re.search(r"<tbody>(.*?)</tbody>", response.content.decode(), re.S)
+    body = re.search(r"<tbody[^>]*>(.*?)</tbody>", response.content.decode(), re.S)
     if body is None:
         return []
     return re.findall(r"<td>([^<]+@[^<]+)</td>", body[1])
@@ -269,7 +269,7 @@ def test_invited_colleague_sets_a_password_through_the_link_and_logs_in(admin_we
     assert "Signed in as Nia Newcomer · Nurse" in home
     assert "Riverside Clinic" in home
     member = admin_web.get(LIST, {"q": "new.nurse"})
-    assert "Invited" not in text(member).split("<tbody>")[1]
+    assert "Invited" not in re.split(r"<tbody[^>]*>", text(member))[1]
 
 
 @pytest.mark.parametrize("email", ["a-nurse@example.org", "A-NURSE@example.ORG"])

@@ -88,8 +88,8 @@ def test_a_refused_autosave_says_why_in_the_pages_words(browser, live_server, cl
 
     page.locator("[name=title]").fill("Review \u202eweiveR")
     expect(status).to_have_text(
-        "Not saved: Remove the invisible text-direction characters (pasted from another "
-        "program) and save again."
+        "Not saved: Title: Remove the invisible text-direction characters (pasted from "
+        "another program) and save again."
     )
     page.locator("[name=title]").fill("Review")
     page.locator("textarea[data-section=Plan]").fill("y" * 100_001)

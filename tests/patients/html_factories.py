@@ -26,7 +26,7 @@ def field_error(response, field: str) -> str:
 
 def list_rows(response) -> list[str]:
     """The MRNs of the patient table, in order."""
-    body = re.search(r"<tbody>(.*?)</tbody>", response.content.decode(), re.S)
+    body = re.search(r"<tbody[^>]*>(.*?)</tbody>", response.content.decode(), re.S)
     return re.findall(r'<td class="hp-mrn"><code>([^<]+)</code></td>', body[1]) if body else []
 
 
