@@ -14,7 +14,7 @@ fields, and the reference ranges as their own collection `/tests/{id}/ranges/`
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
@@ -488,6 +488,16 @@ class ResultDetailView(APIView):
         )
 
 
+# A result's state or value refuses the action: corrected since the app showed it (`shown`), a
+# critical value not yet told, told already, signed off by someone else meanwhile.
+CONFLICT = {
+    409: OpenApiResponse(
+        ErrorSerializer,
+        "Not allowed in the result's current state, or corrected since it was shown (`shown`).",
+    )
+}
+
+
 class ResultCorrectView(APIView):
     @extend_schema(
         summary="Correct a result's value (the old value stays in its history)",
@@ -495,7 +505,7 @@ class ResultCorrectView(APIView):
         "The flag is recomputed and the result needs reviewing again.",
         parameters=[ID],
         request=s.CorrectSerializer,
-        responses={200: s.ResultDetailSerializer, **WRITE_ERRORS},
+        responses={200: s.ResultDetailSerializer, **WRITE_ERRORS, **CONFLICT},
     )
     def post(self, request, pk):
         result = selectors.result_get(
@@ -518,7 +528,7 @@ class ResultReviewView(APIView):
         summary="Sign a result off (clinicians, clinic admins)",
         parameters=[ID],
         request=s.ReviewSerializer,
-        responses={200: s.ResultDetailSerializer, **WRITE_ERRORS},
+        responses={200: s.ResultDetailSerializer, **WRITE_ERRORS, **CONFLICT},
     )
     def post(self, request, pk):
         result = selectors.result_get(
@@ -538,7 +548,7 @@ class CriticalCommunicationView(APIView):
         "be reviewed (409). A second record is a 409; a result that is not critical a 400.",
         parameters=[ID],
         request=s.CriticalCommunicationSerializer,
-        responses={200: s.ResultDetailSerializer, **WRITE_ERRORS},
+        responses={200: s.ResultDetailSerializer, **WRITE_ERRORS, **CONFLICT},
     )
     def post(self, request, pk):
         result = selectors.result_get(
@@ -558,7 +568,7 @@ class BulkReviewView(APIView):
         "when its id is in `abnormal`, a critical one only once its communication is recorded "
         "(409, nothing signed). Results left unticked are returned in `left`.",
         request=s.BulkReviewSerializer,
-        responses={200: s.BulkReviewResultSerializer, **WRITE_ERRORS},
+        responses={200: s.BulkReviewResultSerializer, **WRITE_ERRORS, **CONFLICT},
     )
     def post(self, request):
         data = validated(s.BulkReviewSerializer, request)
