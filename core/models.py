@@ -174,7 +174,7 @@ class BaseModel(ChoiceLabels, models.Model):
         if getattr(self, "_read", None) is None or self._state.adding:
             return None
         read = self._read_values()
-        now = self._values_of(self._meta.concrete_fields)
+        now = self._values_of([field.attname for field in self._meta.concrete_fields])
         return [
             field.attname
             for field in self._meta.concrete_fields
@@ -194,14 +194,12 @@ class BaseModel(ChoiceLabels, models.Model):
             self._read = read = dict(zip(*read, strict=True))
         return read or {}
 
-    def _values_of(self, fields) -> dict:
-        """The loaded fields' values (`fields`: fields or their names), as `_read` holds them."""
+    def _values_of(self, names) -> dict:
+        """The loaded fields' values (`names`: "patient" or "patient_id"), as `_read` holds them."""
         held = _held_by_value(type(self))
         values = {}
-        for field in fields:
-            attname = field if isinstance(field, str) else field.attname
-            if attname not in self.__dict__:
-                attname = self._meta.get_field(attname).attname  # a name: "patient"
+        for name in names:
+            attname = self._meta.get_field(name).attname
             if attname in self.__dict__:
                 value = self.__dict__[attname]
                 values[attname] = held[attname](value) if attname in held else value

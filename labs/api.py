@@ -518,7 +518,7 @@ class ResultCorrectView(APIView):
             value=data["value"],
             reason=data["reason"],
             unit=data.get("unit") or None,
-            shown=data.get("shown") or None,
+            shown=data.get("shown"),
         )
         return Response(result_body(result, actor=request.user))
 

@@ -352,26 +352,25 @@ class ResultCreateSerializer(serializers.Serializer):
     performing_lab = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-class CorrectSerializer(serializers.Serializer):
+class ValueShownSerializer(serializers.Serializer):
+    """An action on a result as the app showed it: a correction made since is a 409."""
+
+    shown = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text=_("The result's `value_shown` as the app showed it (recommended)."),
+    )
+
+
+class CorrectSerializer(ValueShownSerializer):
     value = ValueField()
     reason = serializers.CharField(max_length=300, help_text=_("Why the value changed."))
     unit = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    shown = serializers.CharField(
-        max_length=64,
-        required=False,
-        allow_blank=True,
-        help_text=_("The result's `value_shown` as the app showed it (recommended)."),
-    )
 
 
-class ReviewSerializer(serializers.Serializer):
+class ReviewSerializer(ValueShownSerializer):
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    shown = serializers.CharField(
-        max_length=64,
-        required=False,
-        allow_blank=True,
-        help_text=_("The result's `value_shown` as the app showed it (recommended)."),
-    )
 
 
 class TrendPointSerializer(serializers.Serializer):
@@ -526,19 +525,13 @@ class FhirDiagnosticReportSerializer(serializers.Serializer):
     contained = serializers.ListField(child=serializers.DictField(), required=False)
 
 
-class CriticalCommunicationSerializer(serializers.Serializer):
+class CriticalCommunicationSerializer(ValueShownSerializer):
     communicated_to = serializers.CharField(
         max_length=200, help_text=_("Who was told, e.g. Dr Patel (on call).")
     )
     method = serializers.ChoiceField(choices=CommunicationMethod.choices)
     communicated_at = MillisecondDateTimeField(
         required=False, help_text=_("When they were told; now when left out.")
-    )
-    shown = serializers.CharField(
-        max_length=64,
-        required=False,
-        allow_blank=True,
-        help_text=_("The result's `value_shown` as the app showed it (recommended)."),
     )
 
 

@@ -112,7 +112,4 @@ def unit_display(ucum: str) -> str:
     return units.display(ucum or "")
 
 
-@register.filter
-def value_shown(result) -> str:
-    """The fingerprint of the value a page shows, posted back with its sign-off."""
-    return services.value_shown(result)
+register.filter("value_shown", services.value_shown)  # posted back with a sign-off

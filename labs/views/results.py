@@ -328,7 +328,7 @@ def result_correct(request, pk: str):
                 value=data["value"],
                 unit=data["unit"] or None,
                 reason=data["reason"],
-                shown=data["shown"] or None,
+                shown=data["shown"],
             )
         except SERVICE_ERRORS as exc:
             if _corrected_meanwhile(request, exc):
@@ -363,7 +363,7 @@ def result_review(request, pk: str):
             actor=request.user,
             result=result,
             comment=form.cleaned_data["comment"],
-            shown=form.cleaned_data["shown"] or None,
+            shown=form.cleaned_data["shown"],
         )
     except SERVICE_ERRORS as exc:  # about the result, not the comment (e.g. already signed off)
         flash_errors(request, exc)
