@@ -580,7 +580,11 @@ class BulkReviewView(APIView):
             patient_id=data.get("patient"),
         )
         done = services.results_review_bulk(
-            actor=request.user, results=results, comment=data["comment"], ticked=data["abnormal"]
+            actor=request.user,
+            results=results,
+            comment=data["comment"],
+            ticked=data["abnormal"],
+            shown=data["shown"],
         )
         return Response(
             {

@@ -551,6 +551,15 @@ class BulkReviewSerializer(serializers.Serializer):
         default=list,
         help_text=_("Abnormal or critical results in scope you reviewed one by one (ids)."),
     )
+    shown = serializers.DictField(
+        child=serializers.CharField(max_length=64),
+        required=False,
+        default=dict,
+        help_text=_(
+            "Each result's `value_shown` as the app showed it, by result id (recommended): a "
+            "result corrected since is a 409 and nothing is signed off."
+        ),
+    )
 
     def validate(self, data):
         if bool(data.get("order")) == bool(data.get("patient")):

@@ -103,3 +103,37 @@ def test_the_app_sends_back_the_value_it_showed(staff, patient, catalogue, api_a
         f"/api/v1/labs/results/{result.pk}/review", {"shown": now}, format="json"
     )
     assert signed.status_code == 200 and signed.json()["reviewed_at"]
+
+
+def test_the_app_signing_off_a_patients_results_sends_back_what_it_showed(
+    staff, patient, catalogue, api_as
+):
+    result = add_result(staff[Role.LAB_TECH], patient, catalogue[GLUCOSE], "95")
+    clinician = api_as(staff[Role.CLINICIAN])
+    shown_then = clinician.get(f"/api/v1/labs/results/{result.pk}").json()["value_shown"]
+    correct(result, staff, "96")
+    body = {"patient": str(patient.pk), "shown": {str(result.pk): shown_then}}
+
+    refused = clinician.post("/api/v1/labs/results/bulk-review", body, format="json")
+
+    assert refused.status_code == 409 and MEANWHILE in refused.json()["detail"]
+    assert LabResult.objects.get(pk=result.pk).reviewed_at is None
+    body["shown"] = {str(result.pk): services.value_shown(LabResult.objects.get(pk=result.pk))}
+    signed = clinician.post("/api/v1/labs/results/bulk-review", body, format="json")
+    assert signed.status_code == 200 and [r["id"] for r in signed.json()["reviewed"]] == [
+        str(result.pk)
+    ]
+
+
+def test_a_bulk_sign_off_with_a_malformed_shown_map_is_a_400(staff, patient, catalogue, api_as):
+    add_result(staff[Role.LAB_TECH], patient, catalogue[GLUCOSE], "95")
+    clinician = api_as(staff[Role.CLINICIAN])
+
+    refused = clinician.post(
+        "/api/v1/labs/results/bulk-review",
+        {"patient": str(patient.pk), "shown": ["not", "a", "map"]},
+        format="json",
+    )
+
+    assert refused.status_code == 400 and "shown" in refused.json()["errors"]
+    assert not LabResult.objects.filter(reviewed_at__isnull=False).exists()
