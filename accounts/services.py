@@ -35,6 +35,7 @@ from accounts.tokens import (
     family_revoke,
 )
 from core.audit import audit
+from core.events import emit
 from core.roles import require
 from core.services import model_update
 from core.transactions import savepoint, unit
@@ -314,6 +315,16 @@ def token_revoke(*, actor: User, refresh_token: str) -> None:
     refresh.revoke()
     family_revoke(refresh.family)  # the access tokens of this login stop working too
     logout_record(user=actor)
+
+
+# Raised when a staff member's role or active flag changes (the clinic's staff page, the API,
+# the Django admin): apps hand on what that person can no longer act on (threads assigned to
+# them, critical alerts waiting for them to read).
+STAFF_CHANGED = "accounts.staff_changed"
+
+
+def staff_changed(*, actor, user: User) -> None:
+    emit(STAFF_CHANGED, obj=user, actor=actor)
 
 
 def refresh_tokens_revoke(user) -> None:

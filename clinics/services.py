@@ -23,6 +23,7 @@ from accounts.services import (
     pending_signup_claim,
     pending_signup_create,
     refresh_tokens_revoke,
+    staff_changed,
 )
 from clinics.models import LOGO_STORED_SIDE, Clinic, validate_logo
 from core.audit import audit
@@ -273,9 +274,11 @@ def staff_update(*, actor, user: User, **fields) -> User:
         raise ValidationError(
             _("A clinic needs at least one active admin: make someone else an admin first.")
         )
-    model_update(user, fields=fields, allowed=STAFF_EDITABLE_FIELDS)
+    changed = model_update(user, fields=fields, allowed=STAFF_EDITABLE_FIELDS)
     if fields.get("is_active") is False:
         refresh_tokens_revoke(user)
+    if {"role", "is_active"} & set(changed):
+        staff_changed(actor=actor, user=user)
     changes = ", ".join(f"{k}={v}" for k, v in sorted(fields.items()) if k in ("role", "is_active"))
     audit(actor=actor, action=Action.UPDATE, obj=user, detail=changes)
     return user

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.services import STAFF_CHANGED
 from core.contributions import (
     AppPage,
     AttachmentTarget,
@@ -165,4 +166,10 @@ def _portal_account_linked(event_key: str, obj=None, **payload) -> None:
         services.patient_account_linked(user=obj)
 
 
+def _staff_changed(event_key: str, obj=None, actor=None, **payload) -> None:
+    if event_key == STAFF_CHANGED and obj is not None:
+        services.assignments_of_departed(actor=actor, user=obj)
+
+
 listen("messaging", _portal_account_linked)
+listen("messaging.staff", _staff_changed)

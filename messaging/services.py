@@ -545,6 +545,29 @@ def thread_update(*, actor, thread: Thread, **fields) -> list[str]:
     return [name for name in changed if name in THREAD_FIELDS]
 
 
+def assignments_of_departed(*, actor, user) -> int:
+    """A colleague deactivated or given a role that does not read a thread's category: the
+    threads assigned to them go back to the team inbox, so a patient's next message reaches
+    someone (an assignee alone is told, and only their inbox holds the thread)."""
+    assigned = Thread.objects.filter(assigned_to=user).select_related("patient")
+    handed_on = [
+        thread
+        for thread in assigned
+        if not user.is_active or not selectors.may_read_category(user, thread.category)
+    ]
+    for thread in handed_on:
+        Thread.objects.filter(pk=thread.pk, assigned_to=user).update(assigned_to=None)
+        _sync_counts(thread)
+        audit(
+            actor=actor,
+            action=UPDATE,
+            obj=thread,
+            patient_id=thread.patient_id,
+            detail=gettext_noop("assigned_to (its assignee left or changed role)"),
+        )
+    return len(handed_on)
+
+
 def _assignee(thread: Thread, value):
     if value in (None, ""):
         return None

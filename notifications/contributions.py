@@ -1,9 +1,17 @@
 """What the notifications app adds: it listens to every event apps raise (core.events), and
 names the patient of notifications from an older backup once restored."""
 
+from accounts.services import STAFF_CHANGED
 from core.contributions import Backfill, contribute
 from core.events import listen
-from notifications.services import event_raised
+from notifications.services import alerts_of_departed, event_raised
+
+
+def _staff_changed(event_key: str, obj=None, **payload) -> None:
+    if event_key == STAFF_CHANGED:
+        alerts_of_departed(obj)
+
 
 listen("notifications", event_raised)
+listen("notifications.staff", _staff_changed)
 contribute("notifications", Backfill("notifications.0003_notification_patient"))

@@ -62,6 +62,21 @@ def events_for(user) -> list:
     ]
 
 
+def _receives(spec, user) -> bool:
+    """Active, and of a role the event is for: a colleague deactivated or given another role
+    since they were chosen (who ordered the test, a thread's assignee) is not told of what they
+    can no longer open, nor does their reading it stop an escalation."""
+    return user.is_active and (not spec.audience or user.role in spec.audience)
+
+
+def _escalation_recipients(spec, clinic_id):
+    """The clinic's active users of the event's escalation role; its admins when it has none
+    (a critical value must reach someone)."""
+    users = get_user_model().objects.filter(clinic_id=clinic_id, is_active=True)
+    of_role = users.filter(role=spec.escalate_to_role)
+    return of_role if of_role.exists() else users.filter(role=Role.ADMIN)
+
+
 def _channels(spec, row: Preference | None) -> dict[str, bool]:
     chosen = {c: c in spec.default_channels for c in CHANNELS}
     if row is not None:
@@ -264,8 +279,18 @@ def notify(*, event: str, recipients, obj=None, clinic=None, escalate: bool = Tr
     """
     spec = event_spec(event)
     clinic = _clinic_of(obj, clinic)
-    users = list({u.pk: u for u in recipients if u is not None and u.is_active}.values())
+    users = list({u.pk: u for u in recipients if u is not None and _receives(spec, u)}.values())
     if not users:
+        if escalate and spec.escalate_to_role and clinic is not None:
+            # Whoever it was for has left or changed role: the escalation's people now, not an
+            # alert no one will read for 30 minutes.
+            return notify(
+                event=event,
+                recipients=_escalation_recipients(spec, clinic.pk),
+                obj=obj,
+                clinic=clinic,
+                escalate=False,
+            )
         return []
     prefs = {
         p.user_id: p for p in Preference.objects.filter(user__in=[u.pk for u in users], event=event)
@@ -316,6 +341,16 @@ def event_raised(event_key: str, obj=None, clinic=None, **payload) -> None:
 
 
 # --- escalation -----------------------------------------------------------------------------------
+def alerts_of_departed(user) -> int:
+    """A colleague deactivated or given another role: their unread alerts that escalate and that
+    they may no longer receive are due now, so the next run hands them on (an alert no one who
+    may act will read is not left waiting its 30 minutes, nor read away by its old recipient)."""
+    waiting = Notification.objects.filter(recipient=user, unread=True, escalate_at__isnull=False)
+    specs = {key: notification_events.get(key) for key in waiting.values_list("event", flat=True)}
+    gone = [key for key, spec in specs.items() if spec is not None and not _receives(spec, user)]
+    return waiting.filter(event__in=gone).update(escalate_at=timezone.now()) if gone else 0
+
+
 def escalations_run() -> int:
     """Alerts still unread at their `escalate_at`: every user of the event's escalation role in
     the clinic is told (once per record, however many first recipients left it unread)."""
@@ -337,13 +372,7 @@ def escalations_run() -> int:
             object_id=notification.object_id,
             object_type=notification.object_type,
         ).values_list("recipient_id", flat=True)
-        users = (
-            get_user_model()
-            .objects.filter(
-                clinic_id=notification.clinic_id, role=spec.escalate_to_role, is_active=True
-            )
-            .exclude(pk__in=list(told))
-        )
+        users = _escalation_recipients(spec, notification.clinic_id).exclude(pk__in=list(told))
         obj = _object_of(notification)
         notify(
             event=notification.event,

@@ -133,3 +133,40 @@ def test_an_answered_or_routine_thread_raises_no_alert(patient_user, clinician, 
     assert services.urgent_overdue_run(now=later) == 0
     assert Thread.objects.filter(reply_due_at__isnull=False).count() == 0
     assert not told(admin_user, services.EVENT_URGENT_OVERDUE).exists()
+
+
+def test_a_thread_whose_assignee_left_goes_back_to_the_team_inbox(
+    patient_user, clinician, nurse, admin_user
+):
+    from clinics.services import staff_deactivate
+    from messaging import selectors
+
+    thread = make_thread(patient_user, patient_user.patient_record, subject=SUBJECT, text=TEXT)
+    services.thread_update(actor=nurse, thread=thread, assigned_to=clinician.pk)
+    staff_deactivate(actor=admin_user, user=clinician)
+
+    thread.refresh_from_db()
+    assert thread.assigned_to_id is None
+    write(patient_user, thread, "It is getting worse")
+    # The nurse's inbox holds it again (its unread count moves) and no alert goes to no one.
+    assert selectors.unread_count(actor=nurse) > 0
+    assert not told(clinician, services.EVENT_PATIENT_MESSAGE).filter(unread=True).exists()
+
+
+def test_a_new_role_that_does_not_read_a_category_hands_its_threads_on(
+    patient_user, clinician, admin_user
+):
+    from clinics.services import staff_update
+    from core.roles import Role
+
+    clinical = make_thread(patient_user, patient_user.patient_record, category="clinical")
+    booking = make_thread(patient_user, patient_user.patient_record, category="appointment")
+    for thread in (clinical, booking):
+        services.thread_update(actor=admin_user, thread=thread, assigned_to=clinician.pk)
+
+    staff_update(actor=admin_user, user=clinician, role=Role.RECEPTIONIST)
+
+    clinical.refresh_from_db()
+    booking.refresh_from_db()
+    assert clinical.assigned_to_id is None  # the front desk does not read clinical threads
+    assert booking.assigned_to_id == clinician.pk  # an appointment thread it still answers

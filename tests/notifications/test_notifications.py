@@ -319,3 +319,52 @@ def test_critical_values_imported_from_csv_tell_the_clinicians(staff, lab_patien
         )
     )
     assert told == {staff[Role.CLINICIAN].pk}
+
+
+# --- a critical value reaches someone who may act on it ------------------------------------------
+def test_a_critical_result_ordered_by_a_clinician_who_left_goes_to_the_others_at_once(
+    staff, lab_patient, catalogue, admin_user
+):
+    from clinics.services import staff_deactivate
+
+    orderer = staff[Role.CLINICIAN]
+    colleague = UserFactory(clinic=orderer.clinic, role=Role.CLINICIAN)
+    order = make_order(lab_patient, actor=orderer, tests=[catalogue[GLUCOSE]])
+    staff_deactivate(actor=admin_user, user=orderer)
+
+    make_result(lab_patient, catalogue[GLUCOSE], "520", order=order)
+
+    [note] = Notification.objects.filter(event="labs.critical_result")
+    assert note.recipient == colleague and note.escalate_at is None  # told now, not in 30 min
+
+
+def test_a_critical_result_with_no_clinician_left_goes_to_the_clinic_admins(
+    staff, lab_patient, catalogue, admin_user
+):
+    from clinics.services import staff_deactivate
+
+    orderer = staff[Role.CLINICIAN]
+    order = make_order(lab_patient, actor=orderer, tests=[catalogue[GLUCOSE]])
+    staff_deactivate(actor=admin_user, user=orderer)
+
+    make_result(lab_patient, catalogue[GLUCOSE], "520", order=order)
+
+    told = set(Notification.objects.values_list("recipient__role", flat=True))
+    assert told == {Role.ADMIN}
+
+
+def test_an_alert_waiting_for_someone_given_another_role_escalates_at_the_next_run(
+    staff, lab_patient, catalogue, admin_user
+):
+    from clinics.services import staff_update
+
+    orderer = staff[Role.CLINICIAN]
+    colleague = UserFactory(clinic=orderer.clinic, role=Role.CLINICIAN)
+    critical(lab_patient, catalogue, orderer)
+    staff_update(actor=admin_user, user=orderer, role=Role.RECEPTIONIST)
+
+    assert services.escalations_run() == 1  # its 30 minutes are not waited for
+    assert Notification.objects.filter(recipient=colleague).count() == 1
+    # The front desk is not told of the next one either.
+    critical(lab_patient, catalogue, colleague)
+    assert Notification.objects.filter(recipient=orderer).count() == 1
