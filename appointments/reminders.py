@@ -103,6 +103,7 @@ def reminders_send(now=None) -> int:
             status__in=UPCOMING, start__gt=now, start__lte=now + LONGEST_LEAD
         )
         .filter(not_reminded_for_current_start())
+        .filter(patient__is_archived__in=[False])  # an archived record is closed to its patient
         .select_related("clinic", "patient__user")
     )
     hours = dict(ClinicAppointmentSettings.objects.values_list("clinic_id", "reminder_hours"))

@@ -778,7 +778,7 @@ def feed_create(*, actor) -> tuple[CalendarFeed, str]:
     patient = None
     if is_patient_user(actor):
         patient = selectors.own_record(actor)
-        if patient is None:
+        if patient is None or patient.is_archived:
             raise PermissionDenied(_("Your account is not linked to a patient record."))
         clinic_id = patient.clinic_id
     else:
@@ -812,6 +812,8 @@ def feed_for_token(token: str) -> CalendarFeed | None:
     )
     if feed is None or not can(feed.owner, "appointments.feeds"):
         return None  # unknown, revoked, or its owner has left or changed role
+    if feed.patient_id is not None and feed.patient.is_archived:
+        return None  # an archived record is closed to its patient
     if feed.patient_id is None and feed.owner.clinic_id != feed.clinic_id:
         return None
     CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())

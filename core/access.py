@@ -1,8 +1,8 @@
 """The one access rule for records: reach decides 404, then the role table decides 403.
 
 - Reach: staff see the rows of their own clinic; a patient user sees the rows about their own
-  patient record; anyone else sees nothing. A record outside reach is a 404, the same answer as
-  for an id that does not exist, so its existence is never revealed.
+  patient record while it is not archived; anyone else sees nothing. A record outside reach is
+  a 404, the same answer as for an id that does not exist, so its existence is never revealed.
 - Role: a record in reach that the role may not act on is a 403 (`core.roles.require`).
 
 Every app's `<thing>_get` / `<thing>_list` selectors are built on `in_reach` and `get_in_reach`,
@@ -35,8 +35,10 @@ def in_reach(queryset, *, actor, patient: str | None = "patient"):
     if is_patient_user(actor):
         if patient is None:
             return queryset.none()
-        user_lookup = f"{patient}__user_id" if patient else "user_id"
-        return queryset.filter(**{user_lookup: actor.pk})
+        # An archived record is closed to its patient, in every app (`__in`: see the patient
+        # list's filter).
+        of = f"{patient}__" if patient else ""
+        return queryset.filter(**{f"{of}user_id": actor.pk, f"{of}is_archived__in": [False]})
     if actor.clinic_id is None:  # platform superusers belong to no clinic
         return queryset.none()
     return queryset.filter(clinic_id=actor.clinic_id)

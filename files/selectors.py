@@ -121,14 +121,13 @@ def unread_targets(actor) -> list[str]:
 
 
 def _files_open_to(actor, *, include_deleted: bool = False, through_record: bool = False):
-    """A patient reads the files shared with them or their own uploads, none once archived, and
-    those of a record they read through only from that record (`through_record`: its read call
-    made); staff none of a record their role may not read; deleted files only when asked."""
+    """A patient reads the files shared with them or their own uploads (none once archived:
+    `in_reach`), and those of a record they read through only from that record
+    (`through_record`: its read call made); staff none of a record their role may not read;
+    deleted files only when asked."""
     rows = StoredFile.objects.all()
     if is_patient_user(actor):
-        rows = rows.filter(patient__is_archived__in=[False]).filter(
-            Q(shared_with_patient=True) | Q(uploaded_by_id=actor.pk)
-        )
+        rows = rows.filter(Q(shared_with_patient=True) | Q(uploaded_by_id=actor.pk))
         if not through_record:
             rows = rows.exclude(target_type__in=read_through_types())
     elif not through_record and (hidden := unread_targets(actor)):

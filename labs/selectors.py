@@ -227,12 +227,10 @@ def _results(actor):
 
 
 def _results_open_to(actor):
-    """A patient reads their final values only, while their record is open to them."""
+    """A patient reads their final values only (`in_reach` closes an archived record)."""
     results = LabResult.objects.select_related("test", "patient", "entered_by", "reviewed_by")
     if is_patient_user(actor):
-        results = results.filter(
-            status__in=PATIENT_VISIBLE_STATUSES, patient__is_archived__in=[False]
-        )
+        results = results.filter(status__in=PATIENT_VISIBLE_STATUSES)
     return results
 
 

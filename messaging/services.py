@@ -453,10 +453,11 @@ def thread_create_with_uploads(*, actor, patient, uploads=(), **fields) -> Threa
 
 
 def _patient_for(actor, patient):
-    """A patient user writes about themselves; staff name a patient of their clinic."""
+    """A patient user writes about themselves (not once their record is archived); staff name a
+    patient of their clinic."""
     if is_patient_user(actor):
         own = getattr(actor, "patient_record", None)
-        if own is None:
+        if own is None or own.is_archived:
             raise Http404(_("Not found."))
         return own
     if patient is None:

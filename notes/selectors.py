@@ -72,14 +72,11 @@ def _notes_in_reach(actor):
 
 
 def _notes_open_to(actor):
-    """A patient reads only signed notes shared with them, and none once archived."""
+    """A patient reads only signed notes shared with them (`in_reach` closes an archived record
+    to its patient)."""
     notes = Note.objects.all()
     if is_patient_user(actor):
-        notes = notes.filter(
-            status=Note.Status.SIGNED,
-            shared_with_patient__in=[True],
-            patient__is_archived__in=[False],
-        )
+        notes = notes.filter(status=Note.Status.SIGNED, shared_with_patient__in=[True])
     return notes
 
 

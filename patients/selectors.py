@@ -86,21 +86,8 @@ def _permission_for(actor, permission: str | None) -> str | None:
     return permission
 
 
-def _in_reach(queryset, *, actor, patient: str = "patient"):
-    """`core.access.in_reach`, and an archived record is closed to its patient."""
-    return _open_to(in_reach(queryset, actor=actor, patient=patient), actor=actor, patient=patient)
-
-
-def _open_to(queryset, *, actor, patient: str = "patient"):
-    """An archived record is closed to its patient (`get_in_reach` adds the reach)."""
-    if is_patient_user(actor):
-        archived = f"{patient}__is_archived" if patient else "is_archived"
-        return queryset.filter(**{f"{archived}__in": [False]})
-    return queryset
-
-
 def _patients_in_reach(actor):
-    return _in_reach(Patient.objects.all(), actor=actor, patient="")
+    return in_reach(Patient.objects.all(), actor=actor, patient="")
 
 
 def _parse_date(text: str) -> datetime.date | None:
@@ -375,7 +362,7 @@ def patient_get(
     `audited=False`: the service audits the write itself. A patient user asking for their own
     record is granted the staff reads (OWN_RECORD_READS) by `own_record.view`."""
     patient = get_in_reach(
-        _open_to(Patient.objects.select_related("user"), actor=actor, patient=""),
+        Patient.objects.select_related("user"),
         actor=actor,
         id=id,
         permission=_permission_for(actor, permission),
@@ -488,7 +475,7 @@ def clinical_get(
     """One record of a patient's clinical summary (its `patient` loaded with it): 404 out of
     reach or not this patient's, then 403 unless the role grants `permission`. `audited=True`
     for a read of it (the write services audit themselves)."""
-    records = _open_to(CLINICAL_MODELS[kind].objects.all(), actor=actor)
+    records = CLINICAL_MODELS[kind].objects.all()
     record = get_in_reach(
         records.filter(patient_id=patient_id).select_related("patient__user", "recorded_by"),
         actor=actor,

@@ -161,6 +161,9 @@ def patient_update(
     return patient
 
 
+PATIENT_ARCHIVED = "patients.archived"  # apps stop what runs for the record (programmes pause)
+
+
 @unit
 def patient_set_archived(*, actor, patient: Patient, archived: bool, reason: str = "") -> Patient:
     """Archive (instead of deleting) or restore a record; its data stays as it was."""
@@ -172,6 +175,8 @@ def patient_set_archived(*, actor, patient: Patient, archived: bool, reason: str
             is_archived=archived, updated_by=actor, updated_at=now
         )
         patient.is_archived, patient.updated_by, patient.updated_at = archived, actor, now
+        if archived:
+            emit(PATIENT_ARCHIVED, obj=patient, actor=actor)
     detail = gettext_noop("archived") if archived else gettext_noop("restored")
     reason = (reason or "").strip()
     audit(

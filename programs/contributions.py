@@ -24,6 +24,7 @@ from core.contributions import (
 )
 from core.events import listen
 from core.roles import Role
+from patients.services import PATIENT_ARCHIVED
 from programs import demo, fhir, selectors, services
 from programs.catalogue import COMPONENTS, unit_shown
 
@@ -197,4 +198,10 @@ def _visit_event(event_key: str, obj=None, actor=None, **payload) -> None:
         handler(actor=actor, appointment=obj)
 
 
+def _patient_archived(event_key: str, obj=None, actor=None, **payload) -> None:
+    if event_key == PATIENT_ARCHIVED and obj is not None:
+        services.patient_archived(actor=actor, patient=obj)
+
+
 listen("programs", _visit_event)
+listen("programs.archived", _patient_archived)

@@ -444,6 +444,10 @@ def enrollment_transition(*, actor, enrollment, action: str, reason: str = "") -
     week moves what follows (and the end date) a week later.
     """
     require(actor, "programs.manage")
+    return _transition(actor=actor, enrollment=enrollment, action=action, reason=reason)
+
+
+def _transition(*, actor, enrollment, action: str, reason: str = "") -> Enrollment:
     allowed_from, target = TRANSITIONS[action]
     if action == "withdraw" and not reason.strip():
         raise ValidationError({"reason": [_("Say why the patient leaves the programme.")]})
@@ -479,6 +483,18 @@ def enrollment_transition(*, actor, enrollment, action: str, reason: str = "") -
         detail=action,
     )
     return enrollment
+
+
+def patient_archived(*, actor, patient) -> int:
+    """An archived record's active enrolments are paused: no task falls due, no reminder goes
+    out, none counts as falling behind. Whoever archives need not manage programmes; restoring
+    the record leaves resuming them to its care team."""
+    active = Enrollment.objects.filter(patient_id=patient.pk, state=State.ACTIVE)
+    paused = 0
+    for enrollment in active.select_related("clinic"):
+        _transition(actor=actor, enrollment=enrollment, action="pause")
+        paused += 1
+    return paused
 
 
 def _shift_tasks(enrollment, *, since, days: int) -> None:

@@ -63,3 +63,20 @@ def test_a_patient_books_one_appointment_not_a_series(
         "A series of appointments is booked by the clinic: call or message them."
     )
     assert not Appointment.objects.filter(patient=patient).exists()
+
+
+def test_an_archived_patients_calendar_feed_stops(api_as, patient_user, patient, staff):
+    from django.test import Client
+
+    from patients.services import patient_set_archived
+
+    made = api_as(patient_user).post(f"{BASE}feeds/")
+    assert made.status_code == 201
+    url = made.json()["url"]
+    path = url[url.index("/calendar/") :]
+    assert Client().get(path).status_code == 200
+
+    patient_set_archived(actor=staff[Role.RECEPTIONIST], patient=patient, archived=True)
+
+    assert Client().get(path).status_code == 404
+    assert api_as(patient_user).post(f"{BASE}feeds/").status_code == 403

@@ -99,3 +99,12 @@ def test_a_portal_patient_is_sent_to_the_app_never_to_an_api_page(
 def test_clinic_lead_time(booked, admin_user):
     services.settings_update(actor=admin_user, reminder_hours=48)
     assert reminders.reminders_send(now=day_before(booked, hours=47)) == 1
+
+
+def test_no_reminder_for_an_archived_record(booked, staff, mailbox):
+    from patients.services import patient_set_archived
+
+    patient_set_archived(actor=staff[Role.RECEPTIONIST], patient=booked.patient, archived=True)
+
+    assert reminders.reminders_send(now=day_before(booked)) == 0
+    assert mailbox.messages == []
