@@ -131,7 +131,7 @@ class ChangePasswordView(APIView):
     )
     def post(self, request):
         data = validated(s.ChangePasswordSerializer, request)
-        services.password_change(actor=request.user, **data)
+        services.password_change(actor=request.user, request=request._request, **data)
         return Response({"message": _("Your password has been changed.")})
 
 

@@ -4,6 +4,7 @@ from collections import Counter
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +38,14 @@ class EmailAuthenticationForm(AuthenticationForm):
             raise ValidationError(self.error_messages["patient"], code="patient")
         if user.clinic_id is None and not user.is_superuser:
             raise ValidationError(self.error_messages["no_clinic"], code="no_clinic")
+
+
+class PasswordChangeForm(DjangoPasswordChangeForm):
+    """The current password is left to `accounts.services.password_change`, which checks it as a
+    login is (lockout, audit): Django's form would check it first, without either."""
+
+    def clean_old_password(self):
+        return self.cleaned_data["old_password"]
 
 
 class PasswordResetRequestForm(forms.Form):

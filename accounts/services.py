@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
@@ -347,9 +348,13 @@ def password_set(*, user: User, new_password: str, action: str) -> None:
     audit(actor=user, action=action, obj=user)
 
 
-@unit
-def password_change(*, actor: User, current_password: str, new_password: str) -> None:
-    if not actor.check_password(current_password):
+def password_change(*, actor: User, current_password: str, new_password: str, request) -> None:
+    """The current password is checked as a login is (`request`: the page's or the API's), so a
+    stolen token or an unlocked phone gives no unlimited guesses at it: each wrong one is a
+    failed login (audited, counted by django-axes and the source's throttle) and, past the
+    limit, the answer is the lockout's 429. Not a unit: the refusal must keep those rows
+    (`password_set` is the unit)."""
+    if authenticate(request, username=actor.email, password=current_password) is None:
         raise ValidationError({"current_password": _("Your current password is not correct.")})
     try:
         password_set(user=actor, new_password=new_password, action=Action.PASSWORD_CHANGE)

@@ -22,6 +22,7 @@ from accounts import mfa, selectors, services
 from accounts.forms import (
     AuditFilterForm,
     EmailAuthenticationForm,
+    PasswordChangeForm,
     PasswordResetRequestForm,
     ProfileForm,
 )
@@ -123,6 +124,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = PasswordChangeForm
     template_name = "registration/password_change_form.html"
     success_url = reverse_lazy("accounts:profile")
 
@@ -132,6 +134,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
                 actor=self.request.user,
                 current_password=form.cleaned_data["old_password"],
                 new_password=form.cleaned_data["new_password1"],
+                request=self.request,
             )
         except ValidationError as exc:
             apply_service_errors(

@@ -212,3 +212,45 @@ def test_throttle_cannot_be_dodged_with_a_forged_forwarded_for_header(
         for i in range(6)
     ]
     assert 429 in statuses, statuses
+
+
+# --- guessing the current password from a signed-in session or token ------------------------------
+NEW = "A-brand-new-passphrase-42"
+
+
+def change_password(client, current):
+    return client.post(
+        f"{AUTH}/change-password",
+        {"current_password": current, "new_password": NEW},
+        format="json",
+    )
+
+
+def test_wrong_current_passwords_lock_like_failed_logins(clinician, password, limit):
+    from accounts.models import AuditEvent
+
+    app = APIClient()
+    app.force_authenticate(clinician)
+    statuses = [change_password(app, WRONG).status_code for _ in range(limit)]
+
+    assert statuses == [400] * (limit - 1) + [429]  # the limit's failure locks, as a login's
+    assert AuditEvent.objects.filter(action="login_failed", object_id=clinician.pk).count() == limit
+    locked = change_password(app, password)  # even the right one, until the lock ends
+    assert locked.status_code == 429 and "failed logins" in locked.json()["detail"]
+    clinician.refresh_from_db()
+    assert clinician.check_password(password)
+    assert api_login(APIClient(), clinician.email, password).status_code == 429
+
+
+def test_the_password_page_counts_wrong_current_passwords_too(client, clinician, password, limit):
+    client.force_login(clinician)
+    form = {"old_password": WRONG, "new_password1": NEW, "new_password2": NEW}
+    for _ in range(limit - 1):
+        page = client.post("/accounts/password_change/", form)
+        assert page.status_code == 200 and "current password is not correct" in page.text
+    assert client.post("/accounts/password_change/", form).status_code == 429
+
+    form["old_password"] = password
+    assert client.post("/accounts/password_change/", form).status_code == 429
+    clinician.refresh_from_db()
+    assert clinician.check_password(password)
