@@ -417,3 +417,34 @@ def test_a_published_template_in_use_is_not_set_back_to_draft_in_the_admin(
     assert response.status_code == 403
     template.refresh_from_db()
     assert (template.status, template.clinic_id) == ("published", clinic.pk)
+
+
+def test_an_existing_users_clinic_is_read_only_in_the_admin(
+    superuser_web, superuser, staff, other_clinic
+):
+    """Moved, a staff member would carry the first clinic's unread counts, notifications and
+    assigned threads into the next; the rest of the change page still saves, audited."""
+    nurse = staff[Role.NURSE]
+    url = f"/admin/accounts/user/{nurse.pk}/change/"
+    page = superuser_web.get(url)
+    assert page.status_code == 200
+    assert b'name="clinic"' not in page.content and b"Riverside Clinic" in page.content
+
+    response = superuser_web.post(
+        url,
+        {
+            "email": nurse.email,
+            "name": "Renamed Nurse",
+            "role": Role.NURSE,
+            "clinic": other_clinic.pk,
+            "is_active": "on",
+            "is_verified": "on",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    nurse.refresh_from_db()
+    assert nurse.name == "Renamed Nurse"
+    assert nurse.clinic_id == staff[Role.ADMIN].clinic_id != other_clinic.pk
+    row = AuditEvent.objects.get(actor=superuser, action="update", object_id=nurse.pk)
+    assert row.detail == "admin: name"
