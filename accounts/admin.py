@@ -61,6 +61,12 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         ),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        """A user's clinic is set once, on creation: moved, a staff member would carry their
+        first clinic's unread counts, notifications and assigned threads into the next one."""
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "clinic"] if obj is not None else fields
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and {"is_active", "password"} & set(form.changed_data):

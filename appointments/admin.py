@@ -1,10 +1,11 @@
-"""Admin for platform superusers: appointment types and settings are edited here; appointments
-are patient data, read-only (only the booking service books) and every opening audited."""
+"""Admin for platform superusers, all read-only: appointment types and settings are the clinic's
+configuration, edited by its admins in the app; appointments are patient data (only the booking
+service books) and every opening audited."""
 
 from django.contrib import admin
 
 from appointments.models import Appointment, AppointmentType, ClinicAppointmentSettings
-from core.admin import ClinicalRecordAdmin
+from core.admin import ClinicalRecordAdmin, ClinicConfigurationAdmin
 
 
 @admin.register(Appointment)
@@ -17,12 +18,14 @@ class AppointmentAdmin(ClinicalRecordAdmin):
 
 
 @admin.register(AppointmentType)
-class AppointmentTypeAdmin(admin.ModelAdmin):
+class AppointmentTypeAdmin(ClinicConfigurationAdmin):
     list_display = ("name", "clinic", "duration_minutes", "buffer_minutes", "patient_bookable")
+    list_filter = ("clinic",)
+    search_fields = ("name",)
     list_select_related = ("clinic",)
 
 
 @admin.register(ClinicAppointmentSettings)
-class ClinicAppointmentSettingsAdmin(admin.ModelAdmin):
+class ClinicAppointmentSettingsAdmin(ClinicConfigurationAdmin):
     list_display = ("clinic", "reminder_hours", "provider_feed_shows_names")
     list_select_related = ("clinic",)

@@ -3,7 +3,9 @@
 Clinical records (patients and everything about them) are read-only in the admin for everyone,
 superusers included: they are written only by the clinic's pages, API and services, where
 permissions, allergy checks, locks and history apply. `ClinicalRecordAdmin` and
-`ReadOnlyInline` say so once.
+`ReadOnlyInline` say so once. A clinic's configuration that its admins manage in the app
+(catalogues, types, templates, settings, webhooks) is read-only there too, for the same reason:
+`ClinicConfigurationAdmin`.
 """
 
 from django.contrib import admin
@@ -91,8 +93,17 @@ class ClinicalRecordAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, AuditedAdmin
     """A clinical record in the admin: listed and opened (each opening audited), never written."""
 
 
+class ClinicConfigurationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """A clinic's configuration in the admin (lab tests and panels, appointment types and
+    settings, file categories, note types and templates, programme templates, webhooks): listed
+    and opened, never written, superusers included. Its clinic's admins manage it in the app,
+    whose services keep its rules (no new unit for a test with results, no draft again for a
+    version in use, a public webhook address) and audit each change; a write here would go
+    around both."""
+
+
 class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
-    """A clinical record's parts shown on its admin page, read-only like the record."""
+    """A read-only record's parts shown on its admin page, read-only like the record."""
 
     extra = 0
     can_delete = False

@@ -1,9 +1,10 @@
 """Platform admin views of stored files: read-only, audited, never a way to the bytes (they
-arrive and go only through the upload and delete services)."""
+arrive and go only through the upload and delete services). File categories are the clinic's
+configuration, added by its admins in the app: read-only here too."""
 
 from django.contrib import admin
 
-from core.admin import ClinicalRecordAdmin
+from core.admin import ClinicalRecordAdmin, ClinicConfigurationAdmin
 from files.models import FileCategory, StoredFile
 
 
@@ -28,6 +29,7 @@ class StoredFileAdmin(ClinicalRecordAdmin):
 
 
 @admin.register(FileCategory)
-class FileCategoryAdmin(admin.ModelAdmin):
+class FileCategoryAdmin(ClinicConfigurationAdmin):
     list_display = ("label", "slug", "clinic")
+    search_fields = ("label", "slug")
     raw_id_fields = ("clinic",)

@@ -1,10 +1,11 @@
-"""Labs in the Django admin (platform superusers). The catalogue (tests, panels) is edited here;
-orders and results are patient data: read-only, every opening audited."""
+"""Labs in the Django admin (platform superusers), all read-only. The catalogue (tests, their
+ranges, panels) is the clinic's configuration, edited by its admins in the app; orders and results
+are patient data, every opening audited."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ClinicalRecordAdmin, ReadOnlyInline
+from core.admin import ClinicalRecordAdmin, ClinicConfigurationAdmin, ReadOnlyInline
 from labs.models import (
     LabOrder,
     LabOrderItem,
@@ -17,39 +18,30 @@ from labs.models import (
 )
 
 
-class ReferenceRangeInline(admin.TabularInline):
+class ReferenceRangeInline(ReadOnlyInline):
     model = ReferenceRange
     fields = ["sex", "age_min", "age_max", "low", "high", "normal_text"]
-    extra = 0
 
 
 @admin.register(LabTest)
-class LabTestAdmin(admin.ModelAdmin):
+class LabTestAdmin(ClinicConfigurationAdmin):
+    """Read-only: `labs.services.labtest_update` refuses a new unit for a test with results,
+    whose ranges and critical limits would keep the old unit's numbers."""
+
     list_display = ["name", "loinc_code", "unit", "value_type", "clinic", "is_active"]
     list_filter = ["value_type", "is_active", "clinic"]
     search_fields = ["name", "loinc_code"]
     list_select_related = ["clinic"]
     inlines = [ReferenceRangeInline]
 
-    def save_formset(self, request, form, formset, change):
-        for instance in formset.save(commit=False):
-            if isinstance(instance, ReferenceRange) and not instance.clinic_id:
-                instance.clinic_id = form.instance.clinic_id
-            instance.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
-        formset.save_m2m()
 
-
-class PanelItemInline(admin.TabularInline):
+class PanelItemInline(ReadOnlyInline):
     model = PanelItem
     fields = ["test", "position"]
-    raw_id_fields = ["test"]
-    extra = 0
 
 
 @admin.register(LabPanel)
-class LabPanelAdmin(admin.ModelAdmin):
+class LabPanelAdmin(ClinicConfigurationAdmin):
     list_display = ["name", "loinc_code", "clinic"]
     list_filter = ["clinic"]
     search_fields = ["name", "loinc_code"]

@@ -1,12 +1,13 @@
 """Notes in the Django admin (platform superusers): read-only, every opening audited.
 
 Notes are written in the clinic's pages and API; a signed note is locked in the model anyway,
-and a superuser editing a clinician's draft would put words in their name.
+and a superuser editing a clinician's draft would put words in their name. Note types and
+templates are the clinic's configuration, edited by its admins in the app: read-only here too.
 """
 
 from django.contrib import admin
 
-from core.admin import ClinicalRecordAdmin, ReadOnlyInline
+from core.admin import ClinicalRecordAdmin, ClinicConfigurationAdmin, ReadOnlyInline
 from notes.models import Addendum, Note, NoteRevision, NoteTemplate, NoteType
 
 
@@ -33,7 +34,7 @@ class NoteAdmin(ClinicalRecordAdmin):
 
 
 @admin.register(NoteType)
-class NoteTypeAdmin(admin.ModelAdmin):
+class NoteTypeAdmin(ClinicConfigurationAdmin):
     list_display = ["name", "code", "is_loinc", "is_active", "clinic"]
     list_filter = ["is_loinc", "is_active", "clinic"]
     search_fields = ["name", "code"]
@@ -41,7 +42,7 @@ class NoteTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(NoteTemplate)
-class NoteTemplateAdmin(admin.ModelAdmin):
+class NoteTemplateAdmin(ClinicConfigurationAdmin):
     list_display = ["name", "note_type", "is_active", "clinic"]
     list_filter = ["is_active", "clinic"]
     search_fields = ["name"]

@@ -1,15 +1,17 @@
 """Platform admins: every outgoing e-mail, push message and webhook call with its attempts, and
-the task queue's results; failed ones can be sent or run again from the list."""
+the task queue's results; failed ones can be sent or run again from the list. Webhooks are the
+clinic's configuration, registered by its admins in the app (a public HTTPS address): read-only."""
 
 from dataclasses import replace
 
 from django.contrib import admin, messages
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
-from core.admin import ClinicalRecordAdmin
+from core.admin import ClinicalRecordAdmin, ClinicConfigurationAdmin
 from notifications import deliveries, retries
 from notifications.models import (
     FailedTask,
@@ -59,8 +61,12 @@ class PushMessageAdmin(AttemptedAdmin):
 
 
 @admin.register(Webhook)
-class WebhookAdmin(admin.ModelAdmin):
+class WebhookAdmin(ClinicConfigurationAdmin):
     list_display = ["url", "clinic", "is_active", "created_at"]
+    list_filter = ["is_active", "clinic"]
+    search_fields = ["url", "description"]
+    list_select_related = ["clinic"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     exclude = ["secret"]
 
 

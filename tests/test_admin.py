@@ -19,8 +19,10 @@ from tests.appointments.conftest import (  # noqa: F401 (fixtures)
 )
 from tests.factories import PASSWORD, ClinicFactory, UserFactory
 from tests.files.factories import stored_file
+from tests.labs.factories import install_catalogue
+from tests.notes.factories import install as install_notes
 from tests.patients.factories import AllergyFactory, PatientFactory
-from tests.programs.factories import enrol, install
+from tests.programs.factories import enrol, install, published
 
 ADMIN_PAGES = [
     "/admin/",
@@ -304,3 +306,145 @@ def test_a_large_tables_change_list_is_read_in_an_order_an_index_holds(
             cursor.execute(f"EXPLAIN QUERY PLAN {read}")
             plan = "\n".join(row[-1] for row in cursor.fetchall())
         assert "TEMP B-TREE FOR ORDER BY" not in plan, (read, plan)
+
+
+# --- A clinic's configuration is read-only in the admin, for superusers too ---------------------
+CONFIGURATION_MODELS = {
+    "labs.labtest",
+    "labs.labpanel",
+    "appointments.appointmenttype",
+    "appointments.clinicappointmentsettings",
+    "files.filecategory",
+    "notes.notetype",
+    "notes.notetemplate",
+    "programs.programtemplate",
+    "notifications.webhook",
+}
+# Clinic-owned rows that are not configuration: people, the audit trail and the outgoing queue.
+OPERATIONAL_MODELS = {
+    "accounts.user",
+    "accounts.auditevent",
+    "notifications.outboxmessage",
+    "notifications.webhookdelivery",
+    "notifications.pushmessage",
+    "notifications.failedtask",
+}
+
+
+def test_every_configuration_model_in_the_admin_is_read_only(rf, superuser):
+    from django.contrib import admin
+
+    from core.admin import ClinicConfigurationAdmin
+
+    request = rf.get("/admin/")
+    request.user = superuser
+    clinic_owned = {
+        model._meta.label_lower: model_admin
+        for model, model_admin in admin.site._registry.items()
+        if "clinic" in {field.name for field in model._meta.get_fields()}
+        and not _is_clinical(model)
+    }
+    # A new app's clinic-owned registration joins one of these lists.
+    assert set(clinic_owned) == CONFIGURATION_MODELS | OPERATIONAL_MODELS
+    for label in CONFIGURATION_MODELS:
+        model_admin = clinic_owned[label]
+        assert isinstance(model_admin, ClinicConfigurationAdmin), label
+        assert model_admin.has_view_permission(request), label
+        assert not model_admin.has_add_permission(request), label
+        assert not model_admin.has_change_permission(request), label
+        assert not model_admin.has_delete_permission(request), label
+        assert "delete_selected" not in model_admin.get_actions(request), label
+        for inline in model_admin.get_inline_instances(request):
+            assert not inline.has_change_permission(request), label
+
+
+@pytest.fixture
+def configuration(clinic, staff):
+    """One row of each configuration model in `clinic`, made as its clinic admins make them."""
+    from appointments.services import settings_update
+    from files.services import category_create
+    from notifications.webhooks import webhook_create
+
+    admin = staff[Role.ADMIN]
+    install_catalogue(clinic)
+    install(clinic)  # appointment types and programme templates
+    install_notes(clinic)
+    settings_update(actor=admin, reminder_hours=48)
+    category_create(actor=admin, slug="x_rays", label="X-rays")
+    webhook_create(actor=admin, url="https://93.184.216.34/hook", events=["labs.critical_result"])
+
+
+@pytest.mark.parametrize("label", sorted(CONFIGURATION_MODELS))
+def test_configuration_is_listed_and_opened_never_written(superuser_web, configuration, label):
+    from django.apps import apps
+
+    record = apps.get_model(label).objects.first()
+    base = f"/admin/{label.replace('.', '/')}/"
+    listed = superuser_web.get(base)
+    assert listed.status_code == 200
+    assert record in listed.context["cl"].result_list
+    assert f'href="{base}add/"' not in listed.content.decode()
+    assert superuser_web.get(f"{base}?q=a").status_code == 200
+
+    page = superuser_web.get(f"{base}{record.pk}/change/")
+    assert page.status_code == 200
+    assert b'name="_save"' not in page.content  # no save button: view only
+    assert superuser_web.get(f"{base}add/").status_code == 403
+    assert superuser_web.post(f"{base}{record.pk}/change/", {}).status_code == 403
+    assert superuser_web.post(f"{base}{record.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert apps.get_model(label).objects.filter(pk=record.pk).exists()
+
+
+def test_a_published_template_in_use_is_not_set_back_to_draft_in_the_admin(
+    superuser_web, other_records, clinic
+):
+    """A draft's steps are replaced on edit, which an enrolment's tasks (PROTECT) forbid:
+    `programs.services` publishes and retires versions; the admin only shows them."""
+    template = published(clinic)
+    assert other_records["programs/enrollment"].template_id == template.pk
+    url = f"/admin/programs/programtemplate/{template.pk}/change/"
+
+    response = superuser_web.post(
+        url,
+        {
+            "name": template.name,
+            "status": "draft",
+            "duration_days": "7",
+            "clinic": ClinicFactory().pk,
+        },
+    )
+
+    assert response.status_code == 403
+    template.refresh_from_db()
+    assert (template.status, template.clinic_id) == ("published", clinic.pk)
+
+
+def test_an_existing_users_clinic_is_read_only_in_the_admin(
+    superuser_web, superuser, staff, other_clinic
+):
+    """Moved, a staff member would carry the first clinic's unread counts, notifications and
+    assigned threads into the next; the rest of the change page still saves, audited."""
+    nurse = staff[Role.NURSE]
+    url = f"/admin/accounts/user/{nurse.pk}/change/"
+    page = superuser_web.get(url)
+    assert page.status_code == 200
+    assert b'name="clinic"' not in page.content and b"Riverside Clinic" in page.content
+
+    response = superuser_web.post(
+        url,
+        {
+            "email": nurse.email,
+            "name": "Renamed Nurse",
+            "role": Role.NURSE,
+            "clinic": other_clinic.pk,
+            "is_active": "on",
+            "is_verified": "on",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    nurse.refresh_from_db()
+    assert nurse.name == "Renamed Nurse"
+    assert nurse.clinic_id == staff[Role.ADMIN].clinic_id != other_clinic.pk
+    row = AuditEvent.objects.get(actor=superuser, action="update", object_id=nurse.pk)
+    assert row.detail == "admin: name"

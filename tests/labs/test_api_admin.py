@@ -1,5 +1,5 @@
-"""The labs admin registrations (platform superusers): every page opens; results are
-read-only there and opening one is an audited read."""
+"""The labs admin registrations (platform superusers): every page opens; all are read-only there
+(the catalogue is the clinic admins' to edit in the app) and opening a result is an audited read."""
 
 import pytest
 
@@ -41,7 +41,6 @@ def test_every_labs_admin_page_opens(root, records):
         "/admin/labs/labtest/",
         "/admin/labs/labtest/?q=2345-7&value_type__exact=numeric",
         f"/admin/labs/labtest/{records['test'].pk}/change/",
-        "/admin/labs/labtest/add/",
         "/admin/labs/labpanel/",
         "/admin/labs/labpanel/?q=lipid",
         "/admin/labs/laborder/",
@@ -66,3 +65,35 @@ def test_results_are_read_only_and_audited_in_the_admin(root, records):
     assert AuditEvent.objects.filter(
         object_id=result.pk, action="view", patient_id=records["patient"].pk, detail="admin"
     ).exists()
+
+
+def test_a_test_with_results_keeps_its_unit_whatever_the_admin_posts(root, records):
+    """The service refuses a new unit for a test with results (its ranges and critical limits
+    are in the old one); the admin is view-only, so it cannot go around that."""
+    test = records["test"]
+    url = f"/admin/labs/labtest/{test.pk}/change/"
+    page = root.get(url)
+    assert page.status_code == 200
+    assert b'name="_save"' not in page.content and b'name="unit"' not in page.content
+    mark = set(AuditEvent.objects.values_list("pk", flat=True))
+
+    response = root.post(
+        url,
+        {
+            "name": test.name,
+            "loinc_code": test.loinc_code,
+            "unit": "mmol/L",
+            "value_type": test.value_type,
+            "critical_low": "2.2",
+            "critical_high": "27.8",
+            "clinic": test.clinic_id,
+            "is_active": "on",
+        },
+    )
+
+    assert response.status_code == 403
+    test.refresh_from_db()
+    assert (test.unit, test.critical_low, test.critical_high) == ("mg/dL", 40, 500)
+    assert not AuditEvent.objects.exclude(pk__in=mark).filter(object_id=test.pk).exists()
+    assert root.get("/admin/labs/labtest/add/").status_code == 403
+    assert root.post(f"/admin/labs/labtest/{test.pk}/delete/", {"post": "yes"}).status_code == 403
