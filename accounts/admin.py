@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditEvent, RefreshTokenRecord, User
-from accounts.services import refresh_tokens_revoke
+from accounts.services import refresh_tokens_revoke, staff_changed
 from core.admin import AuditedAdminMixin, LargeTableAdminMixin
 from core.roles import Role
 
@@ -73,6 +73,8 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             # As on the staff pages: a deactivation or a new password ends every token and
             # session issued before it, even after a later reactivation.
             refresh_tokens_revoke(obj)
+        if change and {"is_active", "role"} & set(form.changed_data):
+            staff_changed(actor=request.user, user=obj)  # as the staff page: alerts, threads
 
     def has_delete_permission(self, request, obj=None):
         """Users are deactivated, never deleted, once the audit trail names them."""

@@ -448,3 +448,33 @@ def test_an_existing_users_clinic_is_read_only_in_the_admin(
     assert nurse.clinic_id == staff[Role.ADMIN].clinic_id != other_clinic.pk
     row = AuditEvent.objects.get(actor=superuser, action="update", object_id=nurse.pk)
     assert row.detail == "admin: name"
+
+
+def test_a_role_changed_in_the_admin_hands_on_what_the_person_can_no_longer_read(
+    superuser_web, staff
+):
+    """As on the clinic's staff page (accounts.staff_changed): a clinical thread assigned to a
+    clinician made a receptionist goes back to the team inbox."""
+    from messaging import services as messaging
+    from tests.messaging.factories import make_thread
+    from tests.patients.factories import PatientFactory, portal_user
+
+    clinician = staff[Role.CLINICIAN]
+    patient = PatientFactory(clinic=clinician.clinic)
+    thread = make_thread(portal_user(patient), patient)
+    messaging.thread_update(actor=staff[Role.ADMIN], thread=thread, assigned_to=clinician.pk)
+
+    response = superuser_web.post(
+        f"/admin/accounts/user/{clinician.pk}/change/",
+        {
+            "email": clinician.email,
+            "name": clinician.name,
+            "role": Role.RECEPTIONIST,
+            "is_active": "on",
+            "is_verified": "on",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    thread.refresh_from_db()
+    assert thread.assigned_to_id is None
