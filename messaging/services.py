@@ -313,8 +313,9 @@ def _reply_due(thread: Thread, awaiting_since):
 def message_post(
     *, actor, thread: Thread, text: str = "", attachments=(), internal: bool = False
 ) -> Message:
-    """Add a message to a thread (reopening it). Staff may write internal remarks; writing marks
-    the whole thread read for the writer; the other side is notified (without any content)."""
+    """Add a message to a thread (reopening it; an internal remark leaves it as it was). Staff
+    may write internal remarks; writing marks the whole thread read for the writer; the other
+    side is notified (without any content)."""
     require(actor, "messaging.write")
     if internal and is_patient_user(actor):
         raise PermissionDenied(_("Only staff write internal remarks."))
@@ -341,7 +342,9 @@ def message_post(
         ]
     )
     message.files = list(message.attachments.all()) if files else []
-    changes = {"last_message_at": message.created_at, "status": Status.OPEN}
+    # An internal remark moves neither the thread's time nor its status: the patient sees both,
+    # and would learn of a remark they are never shown.
+    changes = {} if internal else {"last_message_at": message.created_at, "status": Status.OPEN}
     if message.from_patient:
         awaiting = thread.awaiting_since or message.created_at
         changes.update(awaiting_since=awaiting, reply_due_at=_reply_due(thread, awaiting))
@@ -349,7 +352,8 @@ def message_post(
         changes.update(awaiting_since=None, reply_due_at=None)
     newer = Thread.objects.filter(pk=thread.pk, seq__lt=message.seq)
     newer.update(seq=message.seq, visible_seq=message.visible_seq, **changes)
-    Thread.objects.filter(pk=thread.pk).exclude(status=Status.OPEN).update(status=Status.OPEN)
+    if not internal:
+        Thread.objects.filter(pk=thread.pk).exclude(status=Status.OPEN).update(status=Status.OPEN)
     for name, value in changes.items():
         setattr(thread, name, value)
     _mark_read(actor, thread, seq=message.seq, visible_seq=message.visible_seq)

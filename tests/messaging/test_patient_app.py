@@ -88,3 +88,18 @@ def test_a_sync_cursor_outside_the_calendar_is_a_400_not_a_500(api_as, patient, 
     assert far.status_code == 400
     assert far.json()["errors"]["since"] == ["Give a date between 1900 and 2999."]
     assert naive.json()["errors"]["since"] == ["Not an ISO-8601 time with an offset."]
+
+
+def test_a_remark_on_a_thread_tells_the_patient_nothing(api_as, patient, patient_user, clinician):
+    from messaging import services
+
+    thread = make_thread(patient_user, patient, text="Is my prescription ready?")
+    services.thread_update(actor=clinician, thread=thread, status="closed")
+    api = api_as(patient_user)
+    before = api.get("/api/v1/messages/threads/").json()["results"]
+
+    write(clinician, thread, "Ask the pharmacist about the dose", internal=True)
+
+    after = api.get("/api/v1/messages/threads/").json()["results"]
+    assert after == before  # not reopened, no newer time, the same unread count
+    assert after[0]["status"] == "closed"
