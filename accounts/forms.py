@@ -74,6 +74,12 @@ class ProfileForm(ChangedFieldsMixin, forms.Form):
         required=False,
     )
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user.role == Role.PATIENT:  # as accounts.services.profile_update refuses
+            self.fields["name"].disabled = True
+            self.fields["name"].help_text = _("Your clinic keeps your name on your record.")
+
 
 class AuditFilterForm(FilterForm):
     """The audit trail's filters; `staff` are the clinic's staff the "who" filter offers."""

@@ -65,7 +65,11 @@ class MeSerializer(UserSerializer):
 class ProfileSerializer(serializers.Serializer):
     """What a person may change about themselves; a field left out stays as it is."""
 
-    name = serializers.CharField(max_length=150, required=False)
+    name = serializers.CharField(
+        max_length=150,
+        required=False,
+        help_text=_("Staff only: a patient's name is their clinic's record's (400 if changed)."),
+    )
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
     language = serializers.ChoiceField(
         choices=[("", _("The clinic's language")), *LANGUAGE_CHOICES],

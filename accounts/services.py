@@ -37,7 +37,7 @@ from accounts.tokens import (
 )
 from core.audit import audit
 from core.events import emit
-from core.roles import require
+from core.roles import Role, require
 from core.services import model_update
 from core.transactions import savepoint, unit
 
@@ -456,6 +456,15 @@ def profile_update(
     written or kept in memory."""
     fields = {"name": name, "phone": phone, "language": language}
     fields = {key: value.strip() for key, value in fields.items() if value is not None}
+    if actor.role == Role.PATIENT and fields.get("name", actor.name) != actor.name:
+        # Staff read it beside the patient's messages: "Dr …" must not be theirs to choose.
+        raise ValidationError(
+            {
+                "name": _(
+                    "Your name is the one on your clinic's record: ask your clinic to change it."
+                )
+            }
+        )
     model_update(
         actor, fields=fields, allowed=("name", "phone", "language"), exclude_clean=["password"]
     )

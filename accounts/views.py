@@ -152,7 +152,7 @@ def profile(request):
     user = request.user
     initial = ProfileForm.initial_for(user)
     if request.method == "POST":
-        form = ProfileForm(request.POST, initial=initial)
+        form = ProfileForm(request.POST, initial=initial, user=user)
         if form.is_valid():
             changes = form.changed_fields()
             if not changes:
@@ -167,7 +167,7 @@ def profile(request):
                 messages.success(request, _("Your profile has been saved."))
                 return redirect("accounts:profile")
     else:
-        form = ProfileForm(initial=initial)
+        form = ProfileForm(initial=initial, user=user)
     return render(request, "accounts/profile.html", {"form": form})
 
 

@@ -488,3 +488,22 @@ def test_every_auth_route_works_with_and_without_trailing_slash(
         format="json",
     )
     assert changed.status_code == 200, changed.content
+
+
+def test_a_patient_cannot_rename_themself_but_staff_can(api_as, clinician):
+    """Staff read a patient's account name beside their messages: "Dr …" is not theirs to pick."""
+    from tests.patients.factories import PatientFactory, portal_user
+
+    patient_user = portal_user(PatientFactory(clinic=clinician.clinic))
+    app = api_as(patient_user)
+
+    renamed = app.patch(f"{AUTH}/me", {"name": "Dr Chidi Clinician"}, format="json")
+    assert renamed.status_code == 400 and "your clinic" in renamed.json()["errors"]["name"][0]
+    same = app.patch(
+        f"{AUTH}/me", {"name": patient_user.name, "phone": "020 7946 0000"}, format="json"
+    )
+    assert same.status_code == 200 and same.json()["phone"] == "020 7946 0000"
+    patient_user.refresh_from_db()
+    assert patient_user.name != "Dr Chidi Clinician"
+    staff = api_as(clinician).patch(f"{AUTH}/me", {"name": "Dr C. Clinician"}, format="json")
+    assert staff.status_code == 200 and staff.json()["name"] == "Dr C. Clinician"
