@@ -121,6 +121,28 @@ def reschedule_refusal(appointment) -> Conflict | None:
     return None if appointment.status in UPCOMING else _not_allowed(appointment, "reschedule")
 
 
+def _kept_provider(appointment: Appointment):
+    """The provider a move keeps, if they still are one: someone deactivated or now a
+    receptionist keeps their booked appointments, but no new time may be set with them."""
+    try:
+        return selectors.provider_in_clinic(
+            clinic_id=appointment.clinic_id, id=appointment.provider_id
+        )
+    except ValidationError:
+        raise former_provider_refusal(appointment) from None
+
+
+def former_provider_refusal(appointment: Appointment) -> ValidationError:
+    """Why a move may not keep this appointment's provider (the Move page shows it by the
+    provider field)."""
+    return ValidationError(
+        {
+            "provider": _("%(name)s no longer sees patients here: choose another provider.")
+            % {"name": appointment.provider.name}
+        }
+    )
+
+
 def _aware(value: datetime.datetime, field: str = "start") -> datetime.datetime:
     if not isinstance(value, datetime.datetime) or timezone.is_naive(value):
         raise ValidationError({field: _("Give a date and time with a timezone offset.")})
@@ -328,11 +350,10 @@ def appointment_reschedule(
     new_start = _aware(start) if start is not None else appointment.start
     if new_start <= now:
         raise ValidationError({"start": _("The start is in the past.")})
-    provider = (
-        selectors.provider_in_clinic(clinic_id=clinic.pk, id=provider_id)
-        if provider_id
-        else appointment.provider
-    )
+    if provider_id:
+        provider = selectors.provider_in_clinic(clinic_id=clinic.pk, id=provider_id)
+    else:
+        provider = _kept_provider(appointment)
     targets = selectors.series_following(appointment) if scope == "following" else [appointment]
     old_local = appointment.start.astimezone(tz).replace(tzinfo=None)
     shift = new_start.astimezone(tz).replace(tzinfo=None) - old_local
