@@ -67,6 +67,9 @@ EVENT_BOOKED = "appointments.booked"
 EVENT_RESCHEDULED = "appointments.rescheduled"
 EVENT_CANCELLED = "appointments.cancelled"
 EVENT_NO_SHOW = "appointments.no_show"
+# A type renamed (obj: the type; clinic_id, old_name, new_name), in the rename's unit: programmes
+# name the type their visit steps book, and rename those references with it.
+EVENT_TYPE_RENAMED = "appointments.type_renamed"
 
 
 # What each change writes as its audit detail: English words, read in the reader's language
@@ -567,9 +570,19 @@ def type_save(*, actor, appointment_type: AppointmentType | None = None, **field
         appointment_type.save(force_insert=True)
         audit(actor=actor, action=CREATE, obj=appointment_type)
         return appointment_type
+    old_name = appointment_type.name
     changed = model_update(appointment_type, fields=fields, allowed=TYPE_FIELDS)
     if changed:
         audit(actor=actor, action=UPDATE, obj=appointment_type, detail=", ".join(changed))
+    if "name" in changed:
+        emit(
+            EVENT_TYPE_RENAMED,
+            obj=appointment_type,
+            actor=actor,
+            clinic_id=appointment_type.clinic_id,
+            old_name=old_name,
+            new_name=appointment_type.name,
+        )
     return appointment_type
 
 
