@@ -140,6 +140,21 @@ def provider_in_clinic(*, clinic_id: str, id) -> User:
     return provider
 
 
+def former_providers(*, clinic_id: str, ids) -> list[User]:
+    """Staff of the clinic among `ids` who hold appointments here but are no longer providers
+    (deactivated, or now another role): their booked appointments stay booked, so the calendar
+    still shows them, to be moved. Called only with ids that are not the clinic's providers
+    (none on a usual page)."""
+    ids = [str(id)[:64] for id in ids]
+    if not ids:
+        return []
+    held = Appointment.objects.filter(clinic_id=clinic_id, provider_id__in=ids).order_by()
+    held = list(held.values_list("provider_id", flat=True).distinct())
+    rows = User.objects.filter(clinic_id=clinic_id, pk__in=held)
+    rows = rows.exclude(role__in=PROVIDER_ROLES, is_active__in=[True])
+    return list(rows.only("pk", "name", "role").order_by("name", "email"))
+
+
 # --- appointments ----------------------------------------------------------------------------
 def _in_reach(actor):
     return in_reach(Appointment.objects.all(), actor=actor)

@@ -67,6 +67,9 @@ EVENT_BOOKED = "appointments.booked"
 EVENT_RESCHEDULED = "appointments.rescheduled"
 EVENT_CANCELLED = "appointments.cancelled"
 EVENT_NO_SHOW = "appointments.no_show"
+# A type renamed (obj: the type; clinic_id, old_name, new_name), in the rename's unit: programmes
+# name the type their visit steps book, and rename those references with it.
+EVENT_TYPE_RENAMED = "appointments.type_renamed"
 
 
 # What each change writes as its audit detail: English words, read in the reader's language
@@ -119,6 +122,28 @@ def reschedule_refusal(appointment) -> Conflict | None:
     """Why this appointment cannot be moved (cancelled, attended…), or None: the Move page says
     it before offering slots."""
     return None if appointment.status in UPCOMING else _not_allowed(appointment, "reschedule")
+
+
+def _kept_provider(appointment: Appointment):
+    """The provider a move keeps, if they still are one: someone deactivated or now a
+    receptionist keeps their booked appointments, but no new time may be set with them."""
+    try:
+        return selectors.provider_in_clinic(
+            clinic_id=appointment.clinic_id, id=appointment.provider_id
+        )
+    except ValidationError:
+        raise former_provider_refusal(appointment) from None
+
+
+def former_provider_refusal(appointment: Appointment) -> ValidationError:
+    """Why a move may not keep this appointment's provider (the Move page shows it by the
+    provider field)."""
+    return ValidationError(
+        {
+            "provider": _("%(name)s no longer sees patients here: choose another provider.")
+            % {"name": appointment.provider.name}
+        }
+    )
 
 
 def _aware(value: datetime.datetime, field: str = "start") -> datetime.datetime:
@@ -328,11 +353,10 @@ def appointment_reschedule(
     new_start = _aware(start) if start is not None else appointment.start
     if new_start <= now:
         raise ValidationError({"start": _("The start is in the past.")})
-    provider = (
-        selectors.provider_in_clinic(clinic_id=clinic.pk, id=provider_id)
-        if provider_id
-        else appointment.provider
-    )
+    if provider_id:
+        provider = selectors.provider_in_clinic(clinic_id=clinic.pk, id=provider_id)
+    else:
+        provider = _kept_provider(appointment)
     targets = selectors.series_following(appointment) if scope == "following" else [appointment]
     old_local = appointment.start.astimezone(tz).replace(tzinfo=None)
     shift = new_start.astimezone(tz).replace(tzinfo=None) - old_local
@@ -546,9 +570,19 @@ def type_save(*, actor, appointment_type: AppointmentType | None = None, **field
         appointment_type.save(force_insert=True)
         audit(actor=actor, action=CREATE, obj=appointment_type)
         return appointment_type
+    old_name = appointment_type.name
     changed = model_update(appointment_type, fields=fields, allowed=TYPE_FIELDS)
     if changed:
         audit(actor=actor, action=UPDATE, obj=appointment_type, detail=", ".join(changed))
+    if "name" in changed:
+        emit(
+            EVENT_TYPE_RENAMED,
+            obj=appointment_type,
+            actor=actor,
+            clinic_id=appointment_type.clinic_id,
+            old_name=old_name,
+            new_name=appointment_type.name,
+        )
     return appointment_type
 
 

@@ -8,6 +8,7 @@ token is the key.
 
 import datetime
 import functools
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -91,6 +92,19 @@ def _grid(providers, days, counts) -> list[dict]:
     ]
 
 
+class FormerProvider(NamedTuple):
+    """Someone who holds appointments but no longer is a provider, as the calendar names them."""
+
+    pk: str
+    name: str
+
+
+def _former(users) -> list[FormerProvider]:
+    return [
+        FormerProvider(u.pk, _("%(name)s (no longer a provider)") % {"name": u.name}) for u in users
+    ]
+
+
 # A calendar's read, as its audit row words it (translated where it is shown).
 CALENDAR_READS = {"day": gettext_noop("calendar day"), "week": gettext_noop("calendar week")}
 
@@ -107,17 +121,26 @@ def calendar_page(request):
     days = [first + DAY * i for i in range(1 if view == "day" else 7)]
     providers = list(selectors.provider_list(clinic_id=clinic.pk))
     provider = request.GET.get("provider", "")
-    if provider not in _names(providers):
-        provider = ""
+    if provider and provider not in _names(providers):
+        # A former provider's own calendar (the whole clinic's rows link to it), else everyone.
+        former = _former(selectors.former_providers(clinic_id=clinic.pk, ids=[provider]))
+        providers += former
+        provider = provider if former else ""
     start = local_instant(days[0], datetime.time(), tz)
     end = local_instant(days[-1] + DAY, datetime.time(), tz)
     grid, columns, count, columns_page = [], [], 0, None
-    if view == "week" and not provider:
-        # The whole clinic's week: providers × days, how many each (open a cell for its day).
+    if not provider:
+        # The whole clinic: anyone holding appointments in these days is shown, former
+        # providers too (marked), found in the counts the page reads anyway.
         counts = selectors.calendar_counts(actor=request.user, days=days, tz=tz)
-        grid = _grid(providers, days, counts)
         count = sum(counts.values())
-    elif view == "day" and not provider:
+        held = {provider_id for provider_id, _day in counts}.difference(_names(providers))
+        if held:
+            providers += _former(selectors.former_providers(clinic_id=clinic.pk, ids=held))
+    if not provider and view == "week":
+        # The whole clinic's week: providers × days, how many each (open a cell for its day).
+        grid = _grid(providers, days, counts)
+    elif not provider:
         # The whole clinic's day: a column per provider, DAY_COLUMNS at a time (50 providers'
         # 700 appointments side by side were 220 KB that no screen shows).
         columns_page = page_of(providers, number=request.GET.get("page"), per_page=DAY_COLUMNS)
@@ -132,7 +155,6 @@ def calendar_page(request):
         for row in rows:
             by_provider[row.provider_id].append(row)
         columns = [{"title": p.name, "rows": by_provider[p.pk]} for p in columns_page.object_list]
-        count = sum(selectors.calendar_counts(actor=request.user, days=days, tz=tz).values())
     else:
         rows = selectors.calendar(
             actor=request.user,
@@ -229,6 +251,8 @@ def _slot_search(request, *, clinic, patient_id: str, fixed_type=None, provider:
     data = request.GET.copy()
     if types and not any(name in data for name in SlotSearchForm.base_fields):
         tomorrow = timezone.now().astimezone(tz).date() + DAY
+        # A provider who no longer is one is not offered: anyone, then.
+        provider = provider if provider in _names(providers) else ""
         data.update({"type": types[0].pk, "provider": provider, "date": tomorrow.isoformat()})
     search = SlotSearchForm(data if types else None, types=types, providers=providers)
     found, offered, later = [], [], None
@@ -352,6 +376,11 @@ def reschedule(request, pk: str):
         series=appointment.series_id is not None,
         searched=search.searched() if found else "",
     )
+    searched = search.is_bound and search.is_valid()
+    if appointment.provider_id not in _names(providers):
+        # Deactivated or no longer a clinician or nurse: said by the provider field, while the
+        # slots found (anyone's by default) are still offered.
+        apply_service_errors(search, services.former_provider_refusal(appointment))
     if request.method == "POST" and form.is_valid():
         provider_id, start = form.fields["slot"].parsed(form.cleaned_data["slot"])
         try:
@@ -378,6 +407,7 @@ def reschedule(request, pk: str):
             "search": search,
             "form": form,
             "slots": found,
+            "searched": searched,
             "later": later,
             "tz": tz,
         },

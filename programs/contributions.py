@@ -203,5 +203,14 @@ def _patient_archived(event_key: str, obj=None, actor=None, **payload) -> None:
         services.patient_archived(actor=actor, patient=obj)
 
 
+def _type_renamed(event_key: str, clinic_id=None, old_name="", new_name="", actor=None, **_p):
+    """Steps name the appointment type they book: a type renamed renames them too."""
+    if event_key == services.APPOINTMENT_TYPE_RENAMED and clinic_id and old_name:
+        services.appointment_type_renamed(
+            actor=actor, clinic_id=clinic_id, old_name=old_name, new_name=new_name
+        )
+
+
 listen("programs", _visit_event)
 listen("programs.archived", _patient_archived)
+listen("programs.type_names", _type_renamed)

@@ -707,6 +707,7 @@ APPOINTMENT_BOOKED = "appointments.booked"
 APPOINTMENT_RESCHEDULED = "appointments.rescheduled"
 APPOINTMENT_CANCELLED = "appointments.cancelled"
 APPOINTMENT_NO_SHOW = "appointments.no_show"
+APPOINTMENT_TYPE_RENAMED = "appointments.type_renamed"
 OPEN_TASK = (Task.Status.DUE, Task.Status.MISSED)  # what task_complete still takes
 OPEN_ENROLLMENT = (State.ACTIVE, State.PAUSED)
 
@@ -765,6 +766,25 @@ def appointment_booked(*, actor, appointment) -> Task | None:
         )  # fmt: skip
         return task
     return None
+
+
+def appointment_type_renamed(*, actor, clinic_id: str, old_name: str, new_name: str) -> int:
+    """The clinic's steps that book a type by its old name book it by the new one, in every
+    version (published and retired too: the name is a reference to the type, not clinical
+    content), so their tasks still link to the type and its visits still close them. Each
+    template changed is audited as an edit of it. Runs in the rename's unit; the steps renamed
+    are counted."""
+    steps = Step.objects.filter(clinic_id=clinic_id, appointment_type=old_name)
+    template_ids = set(steps.values_list("template_id", flat=True))
+    if not template_ids:
+        return 0
+    renamed = steps.update(appointment_type=new_name, updated_at=timezone.now())
+    for template in ProgramTemplate.objects.filter(pk__in=template_ids).order_by("pk"):
+        audit(
+            actor=actor, action=Action.UPDATE, obj=template,
+            detail=gettext_noop("appointment type renamed"),
+        )  # fmt: skip
+    return renamed
 
 
 def _tasks_booked(appointment):
