@@ -185,9 +185,13 @@ def _check_slots(*, clinic, provider, appointment_type, starts):
     off = availability.time_off_of(provider.pk)
     outside = []
     for start, day in zip(starts, local_days, strict=True):
-        boundaries = availability.starts(provider.pk, day, appointment_type)
+        # Compared in UTC: a local time in the hour the clocks repeat carries `fold`, and Python
+        # never finds such a time equal to one of another zone (01:20 was listed, not bookable).
+        boundaries = {
+            b.astimezone(UTC) for b in availability.starts(provider.pk, day, appointment_type)
+        }
         end = start + appointment_type.duration + appointment_type.buffer
-        if start not in boundaries or any(a < end and start < b for a, b in off):
+        if start.astimezone(UTC) not in boundaries or any(a < end and start < b for a, b in off):
             outside.append(start)
     if outside and outside[0] == starts[0]:
         first_day = [
@@ -347,6 +351,12 @@ def appointment_reschedule(
     refusal = reschedule_refusal(appointment)
     if refusal is not None:
         raise refusal
+    patient = appointment.patient
+    if current(patient).is_archived:  # as booking: restored first (cancelling stays possible)
+        raise ValidationError(
+            _("Restore the record of %(name)s to move their appointment.")
+            % {"name": patient.full_name}
+        )
     now = now or timezone.now()
     clinic = appointment.clinic
     tz = selectors.clinic_tz(clinic)

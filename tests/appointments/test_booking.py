@@ -385,3 +385,21 @@ def test_providers_of_another_clinic_are_not_providers(book, patient, monday, tz
     stranger = UserFactory(clinic=ClinicFactory(), role=Role.CLINICIAN)
     with pytest.raises(ValidationError, match="Not a provider"):
         book(patient, stranger, local(monday, "09:00", tz))
+
+
+def test_an_archived_patients_appointment_is_not_moved_but_can_be_cancelled(
+    book, patient, provider, monday, tz, staff
+):
+    from patients.services import patient_set_archived
+
+    (appointment,) = book(patient, provider, local(monday, "09:00", tz))
+    desk = staff[Role.RECEPTIONIST]
+    patient_set_archived(actor=desk, patient=patient, archived=True)
+
+    with pytest.raises(ValidationError, match="Restore the record"):
+        services.appointment_reschedule(
+            actor=desk, appointment=appointment, start=local(monday, "10:00", tz)
+        )
+    assert Appointment.objects.get(pk=appointment.pk).start == local(monday, "09:00", tz)
+    services.appointment_cancel(actor=desk, appointment=appointment, reason="Moved away")
+    assert Appointment.objects.get(pk=appointment.pk).status == Status.CANCELLED

@@ -326,3 +326,32 @@ def test_query_count_is_constant(
     with django_assert_num_queries(len(few.captured_queries)):
         found = slots(actor, clinic, follow_up, monday, week_end, provider=provider.pk)
     assert len(found) == 5 * 24 - 30
+
+
+@pytest.mark.parametrize("offset", ["-04:00", "-05:00"])
+def test_both_times_of_the_repeated_hour_can_be_booked(offset, django_user_model):
+    """The night the clocks go back, 01:20 happens twice and both are offered: either books."""
+    from appointments import services
+
+    clinic = ClinicFactory(timezone="America/New_York")
+    tz = zoneinfo.ZoneInfo("America/New_York")
+    provider = UserFactory(clinic=clinic, role=Role.CLINICIAN)
+    desk = UserFactory(clinic=clinic, role=Role.RECEPTIONIST)
+    follow_up = AppointmentType.objects.create(clinic=clinic, name="F", duration_minutes=20)
+    night = next_dst_change(tz, direction="autumn")
+    add_exception(clinic, provider, night, "extra", "00:00", "04:00")
+    start = datetime.datetime.fromisoformat(f"{night.isoformat()}T01:20:00{offset}")
+    offered = {
+        slot.start.astimezone(datetime.UTC) for slot in slots(desk, clinic, follow_up, night)
+    }
+    assert start.astimezone(datetime.UTC) in offered
+
+    (booked,) = services.appointment_book(
+        actor=desk,
+        patient=PatientFactory(clinic=clinic),
+        provider_id=provider.pk,
+        type_id=follow_up.pk,
+        start=start,
+    )
+
+    assert booked.start == start
