@@ -133,7 +133,9 @@ contribute(
         key=reminders.EVENT,
         label=_("Appointment reminder"),
         description=_("Before each appointment, as many hours ahead as the clinic chose."),
-        default_channels=("in_app", "push"),
+        default_channels=("in_app", "push", "email"),
+        own_email=True,  # with the date and time (reminders.send); a patient with no account
+        # has no preferences and gets it at the record's address
         audience=(Role.PATIENT,),
         recipients=_patient_user,
         link=_link,

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.emails import branded_message, patient_app_url, written_for
 from appointments.models import UPCOMING, Appointment, ClinicAppointmentSettings
-from core.contributions import AppPage
+from core.contributions import AppPage, call_service
 from core.events import emit
 from core.services import pages
 
@@ -61,6 +61,11 @@ def send(appointment: Appointment) -> None:
         _send(appointment)
 
 
+def _wants_email(user) -> bool:
+    """The patient's "Appointment reminder" e-mail switch (on unless they turned it off)."""
+    return call_service("notifications.channels_for", user=user, event=EVENT)["email"]
+
+
 def _send(appointment: Appointment) -> None:
     clinic = appointment.clinic
     start = timezone.localtime(appointment.start)  # the clinic's zone, from written_for
@@ -81,7 +86,7 @@ def _send(appointment: Appointment) -> None:
     elif patient.user_id:
         text += "\n\n" + _("Open the %(app)s app to see it.") % {"app": settings.APP_NAME}
     address = patient.email or (patient.user.email if patient.user_id else "")
-    if address:
+    if address and (not patient.user_id or _wants_email(patient.user)):
         branded_message(
             to=[address],
             subject=_("Appointment reminder: %(clinic)s") % {"clinic": clinic.name},

@@ -83,6 +83,9 @@ class NotificationEvent:
     # What the e-mail and push say, with "%(clinic)s" (never any content of the record); empty:
     # the generic "You have a new notification from <clinic>: <label>."
     sentence: str = ""
+    # The raising app writes the e-mail itself (richer than the generic one) when the service
+    # "notifications.channels_for" says the recipient has it on; notify sends none.
+    own_email: bool = False
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 names the patient of notifications from an older backup once restored."""
 
 from accounts.services import STAFF_CHANGED
-from core.contributions import Backfill, contribute
+from core.contributions import Backfill, Service, contribute
 from core.events import listen
-from notifications.services import alerts_of_departed, event_raised
+from notifications.services import alerts_of_departed, channels_for, event_raised
 
 
 def _staff_changed(event_key: str, obj=None, **payload) -> None:
@@ -14,4 +14,8 @@ def _staff_changed(event_key: str, obj=None, **payload) -> None:
 
 listen("notifications", event_raised)
 listen("notifications.staff", _staff_changed)
-contribute("notifications", Backfill("notifications.0003_notification_patient"))
+contribute(
+    "notifications",
+    Backfill("notifications.0003_notification_patient"),
+    Service(key="notifications.channels_for", call=channels_for),
+)

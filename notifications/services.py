@@ -77,6 +77,12 @@ def _escalation_recipients(spec, clinic_id):
     return of_role if of_role.exists() else users.filter(role=Role.ADMIN)
 
 
+def channels_for(*, user, event: str) -> dict[str, bool]:
+    """The channels this user has on for `event` (their preference, else its defaults)."""
+    spec = event_spec(event)
+    return _channels(spec, Preference.objects.filter(user=user, event=event).first())
+
+
 def _channels(spec, row: Preference | None) -> dict[str, bool]:
     chosen = {c: c in spec.default_channels for c in CHANNELS}
     if row is not None:
@@ -321,7 +327,7 @@ def notify(*, event: str, recipients, obj=None, clinic=None, escalate: bool = Tr
                     )
                 )
                 _count_add(user.pk, 1)
-            if channels[Channel.EMAIL] and user.email:
+            if channels[Channel.EMAIL] and user.email and not spec.own_email:
                 _email(user, spec, clinic, title, link)
             if channels[Channel.PUSH]:
                 _push(user, spec, clinic, title, link)

@@ -108,3 +108,26 @@ def test_no_reminder_for_an_archived_record(booked, staff, mailbox):
 
     assert reminders.reminders_send(now=day_before(booked)) == 0
     assert mailbox.messages == []
+
+
+def test_a_patients_email_switch_decides_the_one_reminder_email(booked, mailbox):
+    """On by default: one e-mail, the one with the date and time (not a second, generic one);
+    switched off in the app's preferences: none, while the app's own notification stays."""
+    from notifications.models import Notification, Preference
+    from tests.patients.factories import portal_user
+
+    user = portal_user(booked.patient)
+    assert reminders.reminders_send(now=day_before(booked)) == 1
+    assert len(mailbox.messages) == 1
+    assert "This is a reminder of your appointment" in mailbox.body(mailbox.messages[0])
+
+    Preference.objects.create(
+        user=user, event=reminders.EVENT, in_app=True, email=False, push=False
+    )
+    booked.start += datetime.timedelta(hours=1)  # moved: reminded again for the new time
+    Appointment.objects.filter(pk=booked.pk).update(
+        start=booked.start, end=booked.end + datetime.timedelta(hours=1)
+    )
+    assert reminders.reminders_send(now=day_before(booked)) == 1
+    assert len(mailbox.messages) == 1
+    assert Notification.objects.filter(recipient=user, event=reminders.EVENT).count() == 2
