@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from core.errors import ServiceError
 from core.forms import OUTSIDE_CALENDAR, in_calendar
 from core.lists import MAX_PER_PAGE, PER_PAGE, EstimatingPaginator, positive_int_param
+from core.numbers import PLAIN_NUMBER
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -53,10 +54,16 @@ class MillisecondDateTimeField(serializers.DateTimeField):
 
 
 class NumberField(serializers.FloatField):
-    """A number: DRF's FloatField reads JSON `true` as 1.0, a reading of 1 the app never meant."""
+    """A number: DRF's FloatField reads JSON `true` as 1.0, a reading of 1 the app never meant,
+    and the strings "1e2" and " 121 " as numbers; a string is read only as plain digits with
+    one decimal point (core.numbers, as the pages and the labs API read values)."""
+
+    default_error_messages = {
+        "invalid": gettext_lazy("A number is required, written in full (e.g. 1000, not 1e3).")
+    }
 
     def to_internal_value(self, data):
-        if isinstance(data, bool):
+        if isinstance(data, bool) or (isinstance(data, str) and not PLAIN_NUMBER.fullmatch(data)):
             self.fail("invalid")
         return super().to_internal_value(data)
 

@@ -103,7 +103,7 @@ def test_a_boolean_or_an_absurd_number_is_not_a_reading(api_as, clinician, patie
     huge = api.post(url, {"values": bp(1e308)}, format="json")
 
     assert boolean.status_code == 400
-    assert "A valid number is required." in boolean.json()["detail"]
+    assert "A number is required, written in full" in boolean.json()["detail"]
     assert huge.status_code == 400
     assert "Systolic 1e+308 is outside 40–300 mmHg." in huge.json()["detail"]
     assert len(huge.json()["detail"]) < 200
@@ -138,3 +138,19 @@ def test_an_enrolment_names_its_care_manager(api_as, clinician, patient, patient
     assert mine["care_manager"] == clinician.pk
     assert mine["care_manager_name"] == clinician.name
     assert listed[0]["care_manager_name"] == clinician.name
+
+
+def test_a_reading_sent_as_text_is_read_only_when_written_plainly(
+    api_as, clinician, patient, patient_user
+):
+    """As the labs API: "1e2" is not 100, and " 121 " is not a number (the pages read numbers
+    through core.numbers, the app's JSON numbers are numbers)."""
+    enrollment = enrol(clinician, patient)
+    api = api_as(patient_user)
+    url = f"/api/v1/tasks/{tasks_of(api, enrollment)['measurement']['id']}/complete"
+
+    for written in ("1e2", " 121 ", "0x7f"):
+        refused = api.post(url, {"values": bp(written)}, format="json")
+        assert refused.status_code == 400 and "not 1e3" in refused.json()["detail"], written
+    assert Task.objects.get(pk=url.split("/")[4]).status == "due"
+    assert api.post(url, {"values": bp("121.5")}, format="json").status_code == 200
