@@ -59,3 +59,16 @@ def test_an_archived_patients_programmes_pause_and_close_to_them(
     patient_set_archived(actor=clinician, patient=patient, archived=False)
     assert app.get(f"/api/v1/enrollments/{enrollment.pk}").status_code == 200
     assert Enrollment.objects.get(pk=enrollment.pk).state == Enrollment.State.PAUSED
+
+
+def test_the_patient_page_says_the_app_is_closed_while_archived(
+    client, staff, patient, patient_user
+):
+    from tests.patients.html_factories import page_text
+
+    archive(staff[Role.RECEPTIONIST], patient)
+    client.force_login(staff[Role.RECEPTIONIST])
+
+    text = page_text(client.get(f"/patients/{patient.pk}/"))
+
+    assert "Closed while archived" in text and "Active account" not in text
