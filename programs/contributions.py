@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from core.contributions import (
     AppPage,
     Backfill,
@@ -108,9 +109,18 @@ def _patient_user(enrollment):
     return [enrollment.patient.user] if enrollment.patient.user_id else []
 
 
+CARE_ROLES = (Role.CLINICIAN, Role.NURSE)
+
+
 def _care_manager(measurement):
+    """The enrolment's care manager; with none who may still act (never named, left, or now
+    in another role), the clinic's clinicians: a reading in the alert range reaches someone."""
     manager = measurement.enrollment.care_manager
-    return [manager] if manager is not None else []
+    if manager is not None and manager.is_active and manager.role in CARE_ROLES:
+        return [manager]
+    return User.objects.filter(
+        clinic_id=measurement.enrollment.clinic_id, role=Role.CLINICIAN, is_active=True
+    )
 
 
 def _alert_link(measurement, user) -> str:
@@ -163,7 +173,7 @@ contribute(
         description=_("A patient you manage recorded a value outside the alert range."),
         default_channels=("in_app",),
         mandatory_channels=("in_app",),
-        audience=(Role.CLINICIAN, Role.NURSE),
+        audience=CARE_ROLES,
         recipients=_care_manager,
         link=_alert_link,
         order=50,

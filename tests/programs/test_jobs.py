@@ -110,6 +110,20 @@ def test_alert_range_value_tells_the_care_manager_in_app_at_once(
     assert Notification.objects.filter(event=services.EVENT_ALERT).count() == 1
 
 
+def test_an_alert_whose_care_manager_left_goes_to_the_clinicians(
+    clinician, nurse, patient, patient_user, admin_user
+):
+    from clinics.services import staff_deactivate
+
+    enrollment = enrol(clinician, patient, care_manager=nurse)
+    staff_deactivate(actor=admin_user, user=nurse)
+
+    services.task_complete(actor=patient_user, task=bp_task(enrollment), values=bp(182, 95))
+
+    [alert] = Notification.objects.filter(event=services.EVENT_ALERT)
+    assert alert.recipient == clinician
+
+
 def test_a_value_in_range_raises_no_alert(clinician, patient):
     enrollment = enrol(clinician, patient)
     services.task_complete(actor=clinician, task=bp_task(enrollment), values=bp(179, 100))
