@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
+from accounts.language import LANGUAGE_CHOICES
 from accounts.models import AuditEvent, User, UserManager
 from accounts.services import (
     Invitation,
@@ -108,18 +109,25 @@ def clinic_signup_confirm(*, token: str) -> User:
         email=pending.email,
         password_hash=pending.password_hash,
         clinic_name=pending.clinic_name,
+        language=pending.language,
     )
 
 
 @unit
-def clinic_signup(*, name: str, email: str, password_hash: str, clinic_name: str) -> User:
+def clinic_signup(
+    *, name: str, email: str, password_hash: str, clinic_name: str, language: str = ""
+) -> User:
     """Create a clinic and its first user, a clinic admin; nothing is kept if either fails.
 
     Only for an address its owner has proven (a followed sign-up link): then saying that it
-    already has an account tells nobody else anything."""
+    already has an account tells nobody else anything. `language`: the one the sign-up was made
+    in, kept as the admin's own where it is not the new clinic's."""
     email = email_check_available(email)
     clinic = Clinic(name=clinic_name.strip(), slug=unique_slug(clinic_name))
     user = User(email=email, name=name.strip(), role=Role.ADMIN, is_verified=True)
+    code = (language or "").split("-")[0].lower()
+    if code in dict(LANGUAGE_CHOICES) and code != clinic.locale_code.split("-")[0].lower():
+        user.language = code
     try:
         clinic.full_clean()
     except ValidationError as exc:

@@ -152,6 +152,24 @@ def test_the_code_works_once_in_the_api(api_client, mailbox):
     assert Clinic.objects.count() == 1
 
 
+def test_a_sign_up_made_in_spanish_keeps_spanish_for_its_admin(api_client, mailbox):
+    api_client.post(f"{AUTH}/signup", api_body(), format="json", HTTP_ACCEPT_LANGUAGE="es")
+    token = signup_token(mailbox, "ines@example.org")
+
+    made = confirm(api_client, token)
+
+    assert made.status_code == 201
+    admin = User.objects.get(email="ines@example.org")
+    assert admin.language == "es"  # the new clinic writes English until its admin says
+
+
+def test_a_sign_up_in_the_clinics_own_language_keeps_none_of_its_own(api_client, mailbox):
+    api_client.post(f"{AUTH}/signup", api_body(), format="json", HTTP_ACCEPT_LANGUAGE="en")
+    confirm(api_client, signup_token(mailbox, "ines@example.org"))
+
+    assert User.objects.get(email="ines@example.org").language == ""  # follows the clinic's
+
+
 def test_an_expired_link_is_refused(api_client, client, mailbox):
     api_client.post(f"{AUTH}/signup", api_body(), format="json")
     token = signup_token(mailbox, "ines@example.org")
