@@ -7,7 +7,9 @@ for 9 Dec, inside a Spanish sentence, when her pages show 09/12/2026."""
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import dateformat, formats, translation
+from django.utils.translation import gettext as _
 
 # Read in every locale besides its own input formats: ISO 8601, and the day-first dotted form
 # (no locale writes the month first with dots).
@@ -55,3 +57,37 @@ def typed_date(text: str, clinic) -> datetime.date | None:
         except ValueError:
             continue
     return None
+
+
+MINUTE = datetime.timedelta(minutes=1)
+LONGEST_GAP = datetime.timedelta(days=1)  # the clocks have never skipped more (Samoa, 2011)
+
+
+def local_moment(naive: datetime.datetime, zone: datetime.tzinfo) -> datetime.datetime:
+    """A wall-clock time typed at a clinic in `zone`, as a moment. When the clocks go back, a
+    time that happens twice is taken as its first occurrence (the earlier moment, summer time);
+    a time skipped when they go forward is refused saying when they did. (Django refused both
+    with "… may be ambiguous or it may not exist.")"""
+    first = naive.replace(tzinfo=zone, fold=0)
+    if _on_the_clocks(first, zone) == naive:
+        if first.utcoffset() == first.replace(fold=1).utcoffset():
+            return first
+        # Written with its own offset: a time in a zone's repeated hour equals no time in
+        # another zone, not even the same moment in UTC (PEP 495).
+        return first.astimezone(datetime.timezone(first.utcoffset()))
+    skipped_from = naive
+    while naive - skipped_from < LONGEST_GAP and _skipped(skipped_from - MINUTE, zone):
+        skipped_from -= MINUTE
+    raise ValidationError(
+        _("This time does not exist on that day: the clocks went forward at %(time)s.")
+        % {"time": formats.time_format(skipped_from.time())},
+        code="skipped_time",
+    )
+
+
+def _on_the_clocks(moment: datetime.datetime, zone) -> datetime.datetime:
+    return moment.astimezone(datetime.UTC).astimezone(zone).replace(tzinfo=None)
+
+
+def _skipped(naive: datetime.datetime, zone) -> bool:
+    return _on_the_clocks(naive.replace(tzinfo=zone, fold=0), zone) != naive
