@@ -81,3 +81,11 @@ def test_another_lists_patient_filter_reads_the_same_order(admin_user, clinic, b
 
     assert {order.patient.first_name for order in orders} == {"February"}
     assert datetime.date(1984, 2, 3) == orders[0].patient.date_of_birth
+
+
+def test_the_search_box_s_help_writes_the_date_as_the_search_reads_it(admin_web, clinic):
+    set_locale(clinic, "en-US")
+    assert "date of birth (1984-09-24 or 09/24/1984)" in page_text(admin_web.get("/patients/"))
+
+    set_locale(clinic, "en-GB")
+    assert "date of birth (1984-09-24 or 24/09/1984)" in page_text(admin_web.get("/patients/"))
