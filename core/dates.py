@@ -2,7 +2,8 @@
 show) and typed into a search. Pages use the locale of the language activated for their reader
 (accounts.language: the clinic's, unless the reader chose another language), so the helpers here
 read the same one; the clinic's locale alone gave a Spanish reader at an en-US clinic 12/09/2026
-for 9 Dec, inside a Spanish sentence, when her pages show 09/12/2026."""
+for 9 Dec, inside a Spanish sentence, when her pages show 09/12/2026. Also: a time typed on a
+clinic's clocks across a change of the clocks (local_moment)."""
 
 import datetime
 
