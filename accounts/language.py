@@ -9,6 +9,8 @@ import contextlib
 
 from django.utils import translation
 
+from core.dates import reading_locale
+
 # The languages a person may choose, each named in itself (read by someone who does not yet
 # read the page's language). Blank = the clinic's.
 LANGUAGE_CHOICES = [("en", "English"), ("es", "Español")]
@@ -20,11 +22,8 @@ def language_for(user=None, clinic=None) -> str | None:
     if clinic is None:
         clinic = getattr(user, "clinic", None)
     clinic_locale = getattr(clinic, "locale_code", None) if clinic is not None else None
-    chosen = getattr(user, "language", "") or ""
-    if chosen and (not clinic_locale or clinic_locale.split("-")[0].lower() != chosen):
-        # An English reader at a Spanish or French clinic keeps its day-first dates.
-        return "en-GB" if chosen == "en" and clinic_locale else chosen
-    return clinic_locale
+    # An English reader at a Spanish or French clinic keeps its day-first dates (en-GB).
+    return reading_locale(getattr(user, "language", "") or "", clinic_locale)
 
 
 @contextlib.contextmanager

@@ -3,6 +3,7 @@ millisecond; times coming in must carry an offset."""
 
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -38,9 +39,12 @@ class ClinicDateTimeField(MillisecondDateTimeField):
 class OffsetDateTimeField(serializers.Field):
     """An ISO 8601 date-time that must carry its offset; impossible dates are a 400."""
 
+    # Lazy: read in the caller's language when the error is raised, not at import.
     default_error_messages = {
-        "invalid": "Not an ISO 8601 date-time.",
-        "naive": "Give a date and time with a timezone offset, e.g. 2026-03-02T09:00:00+00:00.",
+        "invalid": gettext_lazy("Not an ISO 8601 date-time."),
+        "naive": gettext_lazy(
+            "Give a date and time with a timezone offset, e.g. 2026-03-02T09:00:00+00:00."
+        ),
     }
 
     def to_internal_value(self, data):

@@ -7,11 +7,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.renderers import DjangoTemplates
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import local_moment
 from core.errors import ServiceError
 
 
@@ -171,6 +172,32 @@ class FilterDateField(forms.DateField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    """The browser's date-and-time picker (no timezone: the clinic's wall clock)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A date and time typed on the clinic's clocks (the active timezone), as every form takes
+    one: across a change of the clocks a time that happens twice is its first occurrence and a
+    skipped one is refused saying when the clocks went forward (core.dates.local_moment), where
+    Django refused both with a technical message."""
+
+    widget = DateTimeLocalInput
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError as error:
+            if getattr(error, "code", None) != "ambiguous_timezone":
+                raise
+            return local_moment(error.params["datetime"], timezone.get_current_timezone())
 
 
 def _one_newline(value):

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import ChangedFieldsMixin, FilterForm
+from core.forms import ChangedFieldsMixin, FilterForm, LocalDateTimeField
 from labs import units
 from labs.models import CommunicationMethod, LabOrder, LabResult, LabSettings, ReferenceRange
 from labs.services import NUMERIC_ONLY
@@ -11,13 +11,6 @@ from patients.models import Condition
 
 IMPORT_MAX_BYTES = 2 * 1024 * 1024  # 2 MB
 DECIMAL = {"max_digits": 12, "decimal_places": 4, "required": False}
-
-
-class DateTimeLocalInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
 # --- orders ---------------------------------------------------------------------------------------
@@ -97,9 +90,7 @@ class ResultRowForm(forms.Form):
         max_length=40,
         help_text=_("Optional: the test's unit when empty."),
     )
-    collected_at = forms.DateTimeField(
-        label=_("Collected at"), required=False, widget=DateTimeLocalInput()
-    )
+    collected_at = LocalDateTimeField(label=_("Collected at"), required=False)
     status = forms.ChoiceField(
         label=_("Status"),
         choices=[
@@ -163,7 +154,7 @@ class OutsideResultForm(ResultRowForm):
 class OrderEntryForm(forms.Form):
     """What a result grid enters once for the whole order: collection time, lab, status."""
 
-    collected_at = forms.DateTimeField(label=_("Collected at"), widget=DateTimeLocalInput())
+    collected_at = LocalDateTimeField(label=_("Collected at"))
     performing_lab = forms.CharField(label=_("Performing lab"), required=False, max_length=200)
     status = forms.ChoiceField(
         label=_("Status"),
@@ -216,7 +207,7 @@ class CriticalCommunicationForm(ValueShownForm):
         help_text=_("e.g. Dr Patel, on-call physician"),
     )
     method = forms.ChoiceField(label=_("How"), choices=CommunicationMethod.choices)
-    communicated_at = forms.DateTimeField(label=_("When"), widget=DateTimeLocalInput())
+    communicated_at = LocalDateTimeField(label=_("When"))
 
 
 class BulkReviewForm(forms.Form):

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from core import transactions
 from core.audit import CREATE, DELETE, UPDATE, audit
+from core.dates import local_moment
 from core.errors import Conflict, ServiceError
 from core.events import emit
 from core.forms import FIRST_DAY, LAST_DAY, in_calendar
@@ -1259,7 +1260,9 @@ def _moment(text: str, formats_accepted: tuple[str, ...] = ()) -> datetime:
             % {"example": example}
         )
     _plausible_year(moment, "collected_at")
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    if timezone.is_naive(moment):  # on the clinic's clocks, read as the forms read them
+        return local_moment(moment, timezone.get_current_timezone())
+    return moment
 
 
 def _messages(exc: ValidationError | ServiceError) -> list[str]:

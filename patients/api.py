@@ -79,7 +79,8 @@ class PatientListView(GenericAPIView):
                 str,
                 description="Free text: any part of a name (start of a word, accents and case "
                 "ignored), an MRN, a phone number, an e-mail or a date of birth "
-                "(YYYY-MM-DD, DD/MM/YYYY).",
+                "(YYYY-MM-DD, or as the caller's dates are written: MM/DD/YYYY at an en-US clinic, "
+                "DD/MM/YYYY in en-GB or Spanish).",
             ),
             OpenApiParameter(
                 "status",

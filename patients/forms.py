@@ -1,9 +1,13 @@
 """HTML forms of the patients app: they parse input; patients.services validates and writes."""
 
+import datetime
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import ChangedFieldsMixin, FilterForm
@@ -52,12 +56,24 @@ SORT_LABELS = {
 STATUS_LABELS = {"active": _("Active"), "archived": _("Archived"), "all": _("Active and archived")}
 
 
+BORN = datetime.date(1984, 9, 24)
+
+
+def _search_help() -> str:
+    """The search box's help, its date written as the reader's pages write dates, the order the
+    search reads them in (core.dates.typed_date): DD/MM/YYYY told an en-US reader the wrong one."""
+    return gettext("Name, MRN, phone, e-mail or date of birth (%(iso)s or %(written)s).") % {
+        "iso": BORN.isoformat(),
+        "written": formats.date_format(BORN, "SHORT_DATE_FORMAT"),
+    }
+
+
 class PatientFilterForm(FilterForm):
     q = forms.CharField(
         label=_("Search"),
         required=False,
         max_length=100,
-        help_text=_("Name, MRN, phone, e-mail or date of birth (YYYY-MM-DD or DD/MM/YYYY)."),
+        help_text=lazy(_search_help, str)(),
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("e.g. “jo smi”")}),
     )
     status = forms.ChoiceField(

@@ -10,7 +10,6 @@ and reads it (its summary, its access log) under `own_record.view` instead of th
 """
 
 import contextlib
-import datetime
 import re
 
 from django.core.paginator import Page
@@ -28,6 +27,7 @@ from accounts.models import AuditEvent
 from accounts.selectors import audit_events_for_patient, detail_label
 from core.access import get_in_reach, in_reach, is_patient_user
 from core.audit import audit, audit_patients_read
+from core.dates import typed_date
 from core.errors import TooBroad
 from core.lists import (
     ESTIMATE_SECONDS,
@@ -90,15 +90,6 @@ def _patients_in_reach(actor):
     return in_reach(Patient.objects.all(), actor=actor, patient="")
 
 
-def _parse_date(text: str) -> datetime.date | None:
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y"):
-        try:
-            return datetime.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None
-
-
 def _phone_filter(query: str, country: str) -> Q:
     """A phone typed in any format (`07381 283329`, `+44 7381 283329`, `7381283329`)."""
     condition = Q()
@@ -107,8 +98,10 @@ def _phone_filter(query: str, country: str) -> Q:
     return condition
 
 
-def search_filter(query: str, country: str = "") -> Q:
-    """What the free-text search means: a date of birth, an MRN, a phone, an e-mail, or a name.
+def search_filter(query: str, clinic=None) -> Q:
+    """What the free-text search means: a date of birth (typed as the reader's pages write
+    dates, core.dates.typed_date), an MRN, a phone (read with `clinic`'s country), an e-mail, or
+    a name.
 
     Names match by the start of any part (first, last or preferred name), every word must match,
     case and accents ignored: "jo smi" finds "Jo Smith" and "Smith, Joanna".
@@ -116,15 +109,15 @@ def search_filter(query: str, country: str = "") -> Q:
     query = query.strip()
     if not query:
         return Q()
-    other = _not_names(query, country)
+    other = _not_names(query, clinic)
     if other is not None:
         return other
     return Q.create([_any_name_starts(word) for word in _name_words(query)])
 
 
-def _not_names(query: str, country: str) -> Q | None:
+def _not_names(query: str, clinic) -> Q | None:
     """A search for a date of birth, an e-mail, an MRN or a phone; None for names."""
-    born = _parse_date(query)
+    born = typed_date(query, clinic)
     if born:
         return Q(date_of_birth=born)
     if "@" in query:
@@ -133,7 +126,7 @@ def _not_names(query: str, country: str) -> Q | None:
     if digits and re.fullmatch(r"[0-9 ()+\-.]+", query):
         mrn_or_phone = Q(mrn=query) | starts_with("mrn", digits)
         if len(digits) >= 6:
-            return mrn_or_phone | _phone_filter(query, country)
+            return mrn_or_phone | _phone_filter(query, getattr(clinic, "country_code", ""))
         return mrn_or_phone
     return None
 
@@ -164,12 +157,12 @@ SHORT_WORD = 2
 DENSE_FROM = 5_000
 
 
-def _dense_word(patients, query: str, country: str) -> str | None:
+def _dense_word(patients, query: str, clinic) -> str | None:
     """The one short word of a name search that starts more than DENSE_FROM first or preferred
     names of `patients`; None for any other search. One bounded count from two name indexes,
     kept as long as a list's count: it decides how the page is read, not what it holds."""
     query = query.strip()
-    if not query or _not_names(query, country) is not None:
+    if not query or _not_names(query, clinic) is not None:
         return None
     words = _name_words(query)
     if len(words) != 1 or len(words[0]) > SHORT_WORD:
@@ -222,9 +215,9 @@ def _listed(actor, search: str, status: str, sort: str, may_walk: bool):
     order = SORTS.get(sort, SORTS["name"])
     if not search.strip():
         return patients.order_by(*order), None
-    country = actor.clinic.country_code if getattr(actor, "clinic_id", None) else ""
-    indexed = patients.filter(search_filter(search, country)).order_by(*order)
-    word = _dense_word(patients, search, country) if may_walk else None
+    clinic = actor.clinic if getattr(actor, "clinic_id", None) else None
+    indexed = patients.filter(search_filter(search, clinic)).order_by(*order)
+    word = _dense_word(patients, search, clinic) if may_walk else None
     if word is None:
         return indexed, None
     return patients.filter(_names_checked(word)).order_by(*order), indexed

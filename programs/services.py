@@ -870,7 +870,7 @@ def _check_open(actor, task, enrollment, today) -> None:
 def _closed(actor, task, enrollment) -> Conflict:
     """The refusal of a task already done or skipped (from another tab, the patient's app
     meanwhile, or a retry of one's own): who recorded it and when, at the clinic's time written
-    the clinic's way (the API's request has not activated it), where the task knows."""
+    as the reader's pages write times (core.dates), where the task knows."""
     who = task.completed_by
     if who is None or task.completed_at is None:
         return Conflict(_("This task is already done or skipped."), status=task.status)

@@ -10,6 +10,7 @@ from appointments.models import Status
 from core.errors import Conflict
 from core.roles import Role
 from tests.appointments.conftest import local
+from tests.factories import UserFactory
 from tests.patients.html_factories import page_text
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +69,24 @@ def test_the_move_page_of_a_cancelled_appointment_offers_no_slots(
     assert answer.redirect_chain[-1][0] == f"/appointments/{booked.pk}/"
     assert "A cancelled appointment cannot be moved." in page_text(answer)
     assert "Move here" not in page_text(answer)
+
+
+def test_the_refusal_writes_the_day_as_the_readers_pages_do(
+    client, clinic, staff, book, patient, provider, monday, tz
+):
+    """A Spanish receptionist at an en-US clinic reads her pages' day-first dates in the
+    refusal too (it once gave the clinic's month-first 12/09 inside a Spanish sentence)."""
+    clinic.locale = "en-US"
+    clinic.save()
+    (booked,) = book(patient, provider, local(monday, "09:20", tz))
+    spanish = UserFactory(clinic=clinic, role=Role.RECEPTIONIST, language="es")
+    english = staff[Role.RECEPTIONIST]
+
+    client.force_login(spanish)
+    refused = page_text(client.post(f"/appointments/{booked.pk}/status/check_in/", follow=True))
+    assert (
+        f"La llegada de un paciente se registra el día de su cita ({monday:%d/%m/%Y})." in refused
+    )
+    client.force_login(english)
+    refused = page_text(client.post(f"/appointments/{booked.pk}/status/check_in/", follow=True))
+    assert f"checked in on the day of their appointment ({monday:%m/%d/%Y})." in refused

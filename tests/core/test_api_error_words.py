@@ -1,6 +1,8 @@
 """The API's refusals in words a person reads: a token that signs no one in, and a body that is
 not JSON, on real endpoints (a list, a detail, a JSON write)."""
 
+import contextlib
+import importlib
 from datetime import timedelta
 
 import pytest
@@ -142,3 +144,45 @@ def test_bodies_not_utf8_or_too_large_keep_their_own_words(admin_api, settings):
     )
     assert too_large.status_code == 413
     assert too_large.json()["detail"] == "The request body is larger than 1 MB."
+
+
+def _project_fields(cls):
+    for sub in cls.__subclasses__():
+        if sub.__module__.split(".")[0] in PROJECT_APPS:
+            yield sub
+        yield from _project_fields(sub)
+
+
+PROJECT_APPS = {
+    "core", "accounts", "clinics", "patients", "labs", "appointments", "programs", "messaging",
+    "notes", "notifications", "ai_assist", "files",
+}  # fmt: skip
+
+
+def test_every_api_field_s_own_error_words_are_translated():
+    """A field's own error messages are marked for translation (lazily: read in the caller's
+    language when raised). OffsetDateTimeField's were plain English strings."""
+    import django.apps
+    from django.utils.functional import Promise
+    from rest_framework import serializers
+
+    for config in django.apps.apps.get_app_configs():  # every serializer module imported
+        if config.name in PROJECT_APPS:
+            with contextlib.suppress(ImportError):
+                importlib.import_module(f"{config.name}.serializers")
+    fields = set(_project_fields(serializers.Field))
+    assert {f.__name__ for f in fields} >= {"OffsetDateTimeField"}
+    for field in fields:
+        own = field.__dict__.get("default_error_messages", {})
+        plain = {key: text for key, text in own.items() if not isinstance(text, Promise)}
+        assert not plain, f"{field.__module__}.{field.__name__}: {plain}"
+
+
+def test_a_time_without_its_offset_is_refused_in_words(admin_api):
+    answer = admin_api.post(
+        "/api/v1/appointments/", {"start": "2026-03-02T09:00:00"}, format="json"
+    )
+    assert answer.status_code == 400
+    assert answer.json()["errors"]["start"] == [
+        "Give a date and time with a timezone offset, e.g. 2026-03-02T09:00:00+00:00."
+    ]

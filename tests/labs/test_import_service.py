@@ -1,6 +1,10 @@
 """CSV import at the service level: every bad file is a list of row errors, never a crash."""
 
+import datetime
+import zoneinfo
+
 import pytest
+from django.utils import timezone, translation
 
 from core.roles import Role
 from labs.models import LabResult
@@ -122,3 +126,19 @@ def test_nothing_new_does_not_mark_the_file_imported(tech, patient):
     bad = HEADER + f"{patient.mrn},2345-7,abc,mg/dL,2025-01-02T08:00:00Z,Lab\n"
     assert results_import(actor=tech, data=bad, dry_run=False, valid_only=True).written == 0
     assert not LabImport.objects.exists()
+
+
+def test_times_across_a_change_of_the_clocks_are_read_as_the_forms_read_them(tech, patient):
+    """On the clinic's clocks (here New York's): 01:30 on the night the clocks go back is its
+    first occurrence (EDT); 02:30 on the night they go forward is a row error saying so."""
+    data = HEADER + f"{patient.mrn},2345-7,90,mg/dL,2025-11-02T01:30:00,Lab\n"
+    data += f"{patient.mrn},2345-7,91,mg/dL,2026-03-08T02:30:00,Lab\n"
+    with timezone.override(zoneinfo.ZoneInfo("America/New_York")), translation.override("en-US"):
+        report = results_import(actor=tech, data=data, dry_run=True)  # as the import page runs
+
+    first, skipped = report.rows
+    assert first.errors == []
+    assert first.result.collected_at == datetime.datetime(2025, 11, 2, 5, 30, tzinfo=datetime.UTC)
+    assert skipped.errors == [
+        "This time does not exist on that day: the clocks went forward at 2:00 AM."
+    ]

@@ -2,6 +2,7 @@
 shows a patient as they are."""
 
 import datetime
+import zoneinfo
 
 from appointments.models import AppointmentType
 from programs.models import Task
@@ -154,3 +155,29 @@ def test_a_reading_sent_as_text_is_read_only_when_written_plainly(
         assert refused.status_code == 400 and "not 1e3" in refused.json()["detail"], written
     assert Task.objects.get(pk=url.split("/")[4]).status == "due"
     assert api.post(url, {"values": bp("121.5")}, format="json").status_code == 200
+
+
+def test_a_spanish_patient_at_a_us_clinic_reads_her_own_formats(
+    api_as, clinician, patient, patient_user
+):
+    """The refusals' days and times are written as the patient's pages write them (Spanish:
+    day first, 24-hour), not in the en-US clinic's month-first, 12-hour forms."""
+    clinic = patient.clinic
+    clinic.locale = "en-US"
+    clinic.save()
+    patient_user.language = "es"
+    patient_user.save()
+    enrollment = enrol(clinician, patient)
+    api = api_as(patient_user)
+    tomorrow = today(clinic) + datetime.timedelta(1)
+    early_id = tasks_of(api, enrollment, tomorrow)["measurement"]["id"]
+    url = f"/api/v1/tasks/{tasks_of(api, enrollment)['measurement']['id']}/complete"
+    assert api.post(url, {"values": bp(128, 82)}, format="json").status_code == 200
+
+    early = api.post(f"/api/v1/tasks/{early_id}/complete", {"values": bp(120)}, format="json")
+    again = api.post(url, {"values": bp(128, 82)}, format="json")
+
+    assert early.json()["detail"] == f"Esta tarea vence el {tomorrow:%d/%m/%Y}."
+    done = Task.objects.get(pk=url.split("/")[4]).completed_at
+    at = done.astimezone(zoneinfo.ZoneInfo(clinic.timezone))
+    assert again.json()["detail"] == f"Ya registró esta tarea a las {at:%H:%M}."
