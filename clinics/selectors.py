@@ -1,6 +1,5 @@
 """Clinic reads, built on the one access call (core.access): staff rows are never a patient's."""
 
-from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -8,6 +7,7 @@ from accounts.models import User
 from clinics.models import Clinic
 from core.access import get_in_reach, in_reach
 from core.roles import STAFF_ROLES, require
+from core.words import containing
 
 
 def clinic_get_current(*, actor, permission: str | None = "clinic.view") -> Clinic:
@@ -31,7 +31,7 @@ def staff_list(*, actor, search: str = "", role: str = "", status: str = ""):
     """
     users = in_reach(_staff(), actor=actor, patient=None)
     if search:
-        users = users.filter(Q(name__icontains=search) | Q(email__icontains=search))
+        users = users.filter(containing(users, ["name", "email"], search))
     if role:
         users = users.filter(role=role)
     if status == "active":

@@ -33,6 +33,21 @@ def search_key(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
 
 
+def containing(rows, fields, text: str) -> Q:
+    """The rows of `rows` (a queryset) whose `fields` hold `text`, case and accents ignored
+    ("élodie" finds "Élodie", "ÚRICO" finds "Ácido úrico") alike on every backend: each value
+    folded by search_key and compared here, one query of ids and those fields. For a clinic's
+    short lists with no search column (its staff, its lab catalogue: hundreds of rows), where
+    SQLite's own case folding knows ASCII only."""
+    wanted = search_key(text)
+    ids = [
+        pk
+        for pk, *values in rows.prefetch_related(None).order_by().values_list("pk", *fields)
+        if any(wanted in search_key(value) for value in values)
+    ]
+    return Q(pk__in=ids)
+
+
 def words_of(text: str) -> list[str]:
     """The words of `text`, lower-case and accent-free, each once, in order: what a word index
     holds and what a search of it is made of."""

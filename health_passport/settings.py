@@ -161,10 +161,11 @@ if USES_MONGODB:
     # django-mongodb-backend takes the connection string as HOST. Contrib and third-party apps
     # whose keys follow DEFAULT_AUTO_FIELD get ObjectId keys and their own migrations
     # (mongo_migrations/, `make mongo-migrations`); the project's own models declare string
-    # keys stored in `_id`, so one migration set serves both backends.
+    # keys stored in `_id`, so one migration set serves both backends. The engine is the
+    # backend with its `iexact` escaped (core/mongodb).
     DATABASES = {
         "default": {
-            "ENGINE": "django_mongodb_backend",
+            "ENGINE": "core.mongodb",
             "HOST": DATABASE_URL,
             "NAME": env.str("DATABASE_NAME", default="")
             or urlsplit(DATABASE_URL).path.strip("/")

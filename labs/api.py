@@ -407,9 +407,18 @@ class ResultListView(GenericAPIView):
         summary="Enter a result (nurses, lab technicians, clinic admins)",
         description="The server picks the reference range for the patient's sex and age at "
         "collection, copies it onto the result and computes `flag`. An inactive test is "
-        "refused (400).",
+        "refused (400). With `order`: a cancelled order, or a test the order does not have, is "
+        "a 400; a test the order already has a result for is a 409 naming that `result` "
+        "(correct it instead).",
         request=s.ResultCreateSerializer,
-        responses={201: s.ResultDetailSerializer, **WRITE_ERRORS},
+        responses={
+            201: s.ResultDetailSerializer,
+            **WRITE_ERRORS,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                "The order already has a result for this test (`result`: its id).",
+            ),
+        },
     )
     def post(self, request):
         data = validated(s.ResultCreateSerializer, request)

@@ -34,6 +34,7 @@ from core.lists import (
     showing,
 )
 from core.roles import Role, require
+from core.words import containing
 from labs.flags import ABNORMAL_PRIORITY, CRITICAL_PRIORITY, applicable_range
 from labs.models import (
     CRITICAL_FLAGS,
@@ -73,7 +74,9 @@ def _each_in_reach(queryset, *, actor, ids: list[str], permission: str | None) -
 def labtest_list(*, actor, search: str = "", active_only: bool = False):
     tests = in_reach(LabTest.objects.prefetch_related("ranges"), actor=actor, patient=None)
     if search:
-        tests = tests.filter(Q(name__icontains=search) | Q(loinc_code__startswith=search.strip()))
+        tests = tests.filter(
+            containing(tests, ["name"], search) | Q(loinc_code__startswith=search.strip())
+        )
     if active_only:
         tests = tests.filter(is_active=True)
     return tests.order_by("name", "id")
@@ -662,7 +665,9 @@ def orderable_search(*, actor, query: str = "", limit: int = 20) -> list[dict]:
     panels = panel_list(actor=actor)
     tests = labtest_list(actor=actor, search=query, active_only=True)
     if query:
-        panels = panels.filter(Q(name__icontains=query) | Q(loinc_code__startswith=query))
+        panels = panels.filter(
+            containing(panels, ["name"], query) | Q(loinc_code__startswith=query)
+        )
     found = [
         {
             "kind": "panel",

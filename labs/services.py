@@ -3,7 +3,8 @@
 Each service checks its permission (commands and tasks call them too). The records it is given
 (patient, test, panel, order) come from the access calls in labs.selectors / patients.selectors,
 so reach is decided there (404) and never again here. A broken rule is one typed error that both
-front doors render: a ValidationError (400, next to the field) or an InactiveTest (400).
+front doors render: a ValidationError (400, next to the field), an InactiveTest (400) or a
+Conflict (409, e.g. a second result for a test its order already has a result for).
 """
 
 import copy
@@ -470,13 +471,18 @@ def _order_status(actor, order: LabOrder, status: str, **fields) -> LabOrder:
     return order
 
 
-def _order_progress(order: LabOrder, written: list[LabResult] = ()) -> None:
+def _order_progress(
+    order: LabOrder, written: list[LabResult] = (), earlier: list[LabResult] | None = None
+) -> None:
     """Resulted once every ordered test has a result; reviewed once every result is reviewed.
 
-    `written`: results of the order just saved, in hand (only the others are read)."""
+    `written`: results of the order just saved, in hand (only the others are read);
+    `earlier`: the others, when the caller read them before writing (order_saved_results)."""
     if order.status == LabOrder.Status.CANCELLED:
         return
-    results = [*order.results.exclude(pk__in=[r.pk for r in written]), *written]
+    if earlier is None:
+        earlier = order.results.exclude(pk__in=[r.pk for r in written])
+    results = [*earlier, *written]
     # Preliminary results do not make an order resulted: its final values are still to come.
     final = [r for r in results if r.status != LabResult.Status.PRELIMINARY]
     status = order.status
@@ -609,6 +615,31 @@ def clean_unit(test: LabTest, unit: str | None, number: Decimal | None = None) -
     return converted
 
 
+def order_saved_results(order: LabOrder) -> list[LabResult]:
+    """The results `order` has already (one query; read once per order by the entries)."""
+    return list(order.results.all())
+
+
+def _order_takes(order: LabOrder, patient: Patient, test: LabTest, earlier) -> None:
+    """The one rule of what an order takes: a result for each of its own tests, once, while it
+    is not cancelled (a second value is a correction of the first, which keeps its history)."""
+    if order.patient_id != patient.pk:
+        raise ValidationError({"order": _("That order is for another patient.")})
+    if order.status == LabOrder.Status.CANCELLED:
+        raise ValidationError({"order": _("This order was cancelled; it takes no results.")})
+    if all(item.test_id != test.pk for item in order.items.all()):
+        raise ValidationError({"test": _("%(test)s is not on this order.") % {"test": test.name}})
+    answered = next((result for result in earlier if result.test_id == test.pk), None)
+    if answered is not None:
+        raise Conflict(
+            _("This order already has a result for %(test)s: correct that result instead.")
+            % {"test": test.name},
+            code="already_resulted",
+            field="test",
+            result=str(answered.pk),
+        )
+
+
 def build_result(
     *,
     actor,
@@ -621,11 +652,16 @@ def build_result(
     order: LabOrder | None = None,
     performing_lab: str = "",
     reported_at: datetime | None = None,
+    earlier: list[LabResult] | None = None,
 ) -> LabResult:
-    """A validated, flagged, unsaved result (shared by entry and import)."""
+    """A validated, flagged, unsaved result (shared by entry and import).
+
+    `earlier`: the order's results (order_saved_results, and rows entered with this one) when
+    the caller has read them; read here otherwise."""
     _active(test)
-    if order is not None and order.patient_id != patient.pk:
-        raise ValidationError({"order": _("That order is for another patient.")})
+    if order is not None:
+        earlier = order_saved_results(order) if earlier is None else earlier
+        _order_takes(order, patient, test, earlier)
     if status not in (LabResult.Status.PRELIMINARY, LabResult.Status.FINAL):
         raise ValidationError({"status": _("A new result is preliminary or final.")})
     number, text = clean_value(test, value, decimal_comma=clinic_decimal_comma(actor.clinic))
@@ -662,11 +698,13 @@ def build_result(
 @transactions.unit
 def result_create(*, actor, **fields) -> LabResult:
     require(actor, "labs.result.enter")
-    result = build_result(actor=actor, **fields)
+    order = fields.get("order")
+    earlier = order_saved_results(order) if order is not None else None
+    result = build_result(actor=actor, earlier=earlier, **fields)
     result.save(force_insert=True)
     audit(actor=actor, action=CREATE, obj=result, patient_id=result.patient_id)
-    if result.order_id:
-        _order_progress(result.order, written=[result])
+    if result.order_id:  # its other results read once, for the rule and for the progress
+        _order_progress(result.order, written=[result], earlier=earlier)
     emit("labs.critical_result", obj=result)
     emit("labs.result_ready", obj=result)
     return result
@@ -1309,10 +1347,15 @@ def results_enter(*, actor, rows: list[dict]) -> list[LabResult]:
     require(actor, "labs.result.enter")
     if not rows:
         raise ValidationError(_("Enter at least one result."))
-    results, errors = [], {}
+    results, errors, saved = [], {}, {}
     for index, row in enumerate(rows):
+        order, earlier = row.get("order"), None
+        if order is not None:  # read once per order; a row repeating a test is refused too
+            if order.pk not in saved:
+                saved[order.pk] = order_saved_results(order)
+            earlier = [*saved[order.pk], *(r for r in results if r.order_id == order.pk)]
         try:
-            results.append(build_result(actor=actor, **row))
+            results.append(build_result(actor=actor, earlier=earlier, **row))
         except (ValidationError, ServiceError) as exc:
             errors[index] = exc
     if errors:
@@ -1324,7 +1367,8 @@ def results_enter(*, actor, rows: list[dict]) -> list[LabResult]:
         if result.order_id:
             orders[result.order_id] = result.order
     for order in orders.values():
-        _order_progress(order, written=[r for r in results if r.order_id == order.pk])
+        written = [r for r in results if r.order_id == order.pk]
+        _order_progress(order, written=written, earlier=saved[order.pk])
     _announce(results)
     return results
 

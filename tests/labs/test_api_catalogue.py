@@ -44,6 +44,20 @@ def test_search_by_name_or_loinc(admin_api, tests, search, expected):
     assert names(admin_api.get(TESTS, {"search": search})) == expected
 
 
+def test_search_ignores_case_and_accents_beyond_ascii(admin_api, tests, staff):
+    """ "Ácido úrico" is found by "ÚRICO" or "acido" on SQLite as on MongoDB, in the catalogue
+    and in the order form's type-ahead (panels too)."""
+    from labs.services import labtest_create
+
+    labtest_create(actor=staff[Role.ADMIN], name="Ácido úrico", unit="mg/dL", value_type="numeric")
+    for search in ["ÚRICO", "úrico", "urico", "ÁCIDO ÚR"]:
+        assert names(admin_api.get(TESTS, {"search": search})) == ["Ácido úrico"], search
+    found = admin_api.get("/api/v1/labs/orderables/", {"q": "ÚRICO"}).json()
+    assert [row["name"] for row in found] == ["Ácido úrico"]
+    panels = admin_api.get("/api/v1/labs/orderables/", {"q": "LIPID"}).json()
+    assert [row["kind"] for row in panels][:1] == ["panel"]
+
+
 def test_search_by_loinc_prefix_and_active_filter(admin_api, tests, staff):
     assert "Hemoglobin" in names(admin_api.get(TESTS, {"search": "718-7"}))
     admin_api.patch(f"{TESTS}{tests[HEMOGLOBIN].pk}/", {"is_active": False}, format="json")
