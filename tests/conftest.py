@@ -246,6 +246,26 @@ def other_admin(other_staff):
 
 
 @pytest.fixture
+def superuser(db):
+    """A platform superuser: the Django admin's user, of no clinic."""
+    return UserFactory(
+        email="root@platform.example",
+        role=Role.ADMIN,
+        clinic=None,
+        is_staff=True,
+        is_superuser=True,
+    )
+
+
+@pytest.fixture
+def superuser_web(client, superuser):
+    """A browser signed in as the platform superuser (`.user` is who)."""
+    client.force_login(superuser)
+    client.user = superuser
+    return client
+
+
+@pytest.fixture
 def password():
     return PASSWORD
 

@@ -17,7 +17,7 @@ from tests.appointments.conftest import (  # noqa: F401 (fixtures)
     types,
     tz,
 )
-from tests.factories import PASSWORD, ClinicFactory, UserFactory
+from tests.factories import PASSWORD, ClinicFactory
 from tests.files.factories import stored_file
 from tests.labs.factories import install_catalogue
 from tests.notes.factories import install as install_notes
@@ -36,23 +36,6 @@ ADMIN_PAGES = [
     "/admin/accounts/user/add/",
     "/admin/clinics/clinic/add/",
 ]
-
-
-@pytest.fixture
-def superuser(db):
-    return UserFactory(
-        email="root@platform.example",
-        role=Role.ADMIN,
-        clinic=None,
-        is_staff=True,
-        is_superuser=True,
-    )
-
-
-@pytest.fixture
-def superuser_web(client, superuser):
-    client.force_login(superuser)
-    return client
 
 
 @pytest.mark.parametrize("url", ADMIN_PAGES)

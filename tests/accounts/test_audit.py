@@ -320,13 +320,6 @@ def test_audit_event_cannot_be_deleted(event):
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
-@pytest.fixture
-def superuser_web(client, db):
-    root = User.objects.create_superuser("root@example.org", "Platform-root-9", name="Root")
-    client.force_login(root)
-    return client
-
-
 def test_admin_lists_audit_events_read_only(superuser_web, event):
     response = superuser_web.get("/admin/accounts/auditevent/")
 

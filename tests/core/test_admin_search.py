@@ -6,7 +6,6 @@ import pytest
 
 from accounts.models import AuditEvent
 from core.roles import Role
-from tests.factories import UserFactory
 from tests.notes.factories import install as install_notes
 from tests.notes.factories import make_note
 from tests.patients.factories import PatientFactory
@@ -14,19 +13,6 @@ from tests.patients.factories import PatientFactory
 pytestmark = pytest.mark.django_db
 REGEX_WORDS = ["+44", "(", "?", "*", "[x", ".*", "^", "a|b", "\\"]
 ADMINS = ["/admin/patients/patient/", "/admin/notes/note/", "/admin/accounts/auditevent/"]
-
-
-@pytest.fixture
-def superuser_web(client, db):
-    root = UserFactory(
-        email="root@platform.example",
-        role=Role.ADMIN,
-        clinic=None,
-        is_staff=True,
-        is_superuser=True,
-    )
-    client.force_login(root)
-    return client
 
 
 @pytest.fixture

@@ -6,23 +6,9 @@ import pytest
 from accounts.models import AuditEvent
 from core.roles import Role
 from labs import services
-from tests.factories import UserFactory
 from tests.labs.factories import GLUCOSE, install_catalogue, make_order, make_patient, make_result
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def root(client, db):
-    user = UserFactory(
-        email="root@platform.example",
-        role=Role.ADMIN,
-        clinic=None,
-        is_staff=True,
-        is_superuser=True,
-    )
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -36,7 +22,7 @@ def records(clinic, staff):
     return {"test": tests[GLUCOSE], "order": order, "result": result, "patient": patient}
 
 
-def test_every_labs_admin_page_opens(root, records):
+def test_every_labs_admin_page_opens(superuser_web, records):
     pages = [
         "/admin/labs/labtest/",
         "/admin/labs/labtest/?q=2345-7&value_type__exact=numeric",
@@ -51,33 +37,33 @@ def test_every_labs_admin_page_opens(root, records):
         "/admin/labs/labresult/?q=glucose",
     ]
     for page in pages:
-        assert root.get(page).status_code == 200, page
-    panel_id = root.get("/admin/labs/labpanel/").context["cl"].result_list[0].pk
-    assert root.get(f"/admin/labs/labpanel/{panel_id}/change/").status_code == 200
+        assert superuser_web.get(page).status_code == 200, page
+    panel_id = superuser_web.get("/admin/labs/labpanel/").context["cl"].result_list[0].pk
+    assert superuser_web.get(f"/admin/labs/labpanel/{panel_id}/change/").status_code == 200
 
 
-def test_results_are_read_only_and_audited_in_the_admin(root, records):
+def test_results_are_read_only_and_audited_in_the_admin(superuser_web, records):
     result = records["result"]
-    page = root.get(f"/admin/labs/labresult/{result.pk}/change/")
+    page = superuser_web.get(f"/admin/labs/labresult/{result.pk}/change/")
     assert page.status_code == 200
     assert "Typo" in page.content.decode()  # the history inline
-    assert root.get("/admin/labs/labresult/add/").status_code == 403
+    assert superuser_web.get("/admin/labs/labresult/add/").status_code == 403
     assert AuditEvent.objects.filter(
         object_id=result.pk, action="view", patient_id=records["patient"].pk, detail="admin"
     ).exists()
 
 
-def test_a_test_with_results_keeps_its_unit_whatever_the_admin_posts(root, records):
+def test_a_test_with_results_keeps_its_unit_whatever_the_admin_posts(superuser_web, records):
     """The service refuses a new unit for a test with results (its ranges and critical limits
     are in the old one); the admin is view-only, so it cannot go around that."""
     test = records["test"]
     url = f"/admin/labs/labtest/{test.pk}/change/"
-    page = root.get(url)
+    page = superuser_web.get(url)
     assert page.status_code == 200
     assert b'name="_save"' not in page.content and b'name="unit"' not in page.content
     mark = set(AuditEvent.objects.values_list("pk", flat=True))
 
-    response = root.post(
+    response = superuser_web.post(
         url,
         {
             "name": test.name,
@@ -95,5 +81,8 @@ def test_a_test_with_results_keeps_its_unit_whatever_the_admin_posts(root, recor
     test.refresh_from_db()
     assert (test.unit, test.critical_low, test.critical_high) == ("mg/dL", 40, 500)
     assert not AuditEvent.objects.exclude(pk__in=mark).filter(object_id=test.pk).exists()
-    assert root.get("/admin/labs/labtest/add/").status_code == 403
-    assert root.post(f"/admin/labs/labtest/{test.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert superuser_web.get("/admin/labs/labtest/add/").status_code == 403
+    assert (
+        superuser_web.post(f"/admin/labs/labtest/{test.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )

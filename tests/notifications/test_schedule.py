@@ -3,16 +3,13 @@ work is visible and runnable again in the Django admin."""
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import RefreshTokenRecord
-from core.roles import Role
 from notifications.models import OutboxMessage
 from notifications.worker import Scheduler, stale_tasks_fail
-from tests.factories import UserFactory
 from tests.notifications.conftest import DB_TASKS
 from tests.notifications.jobs import record_run
 
@@ -51,13 +48,6 @@ def test_tasks_left_running_by_a_dead_worker_are_failed_for_the_admins(db, setti
     )
     assert stale_tasks_fail() == 1
     assert DBTaskResult.objects.get().status == TaskResultStatus.FAILED
-
-
-@pytest.fixture
-def superuser_web(client, db):
-    root = UserFactory(role=Role.ADMIN, clinic=None, is_staff=True, is_superuser=True)
-    client.force_login(root)
-    return client
 
 
 def test_platform_admins_see_failed_tasks_and_run_them_again(superuser_web, settings):

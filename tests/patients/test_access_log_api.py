@@ -12,7 +12,6 @@ from accounts.models import AuditEvent
 from core.roles import Role
 from patients import services
 from patients.models import AllergyStatus, Patient
-from tests.factories import UserFactory
 from tests.patients.factories import (
     AllergyFactory,
     ConditionFactory,
@@ -223,18 +222,6 @@ def test_paginated_and_constant_queries(api_as, staff, admin_api, patient):
 
 
 # --- the Django admin: opening a record is an audited view too ---------------------------------
-@pytest.fixture
-def superuser_web(client, db):
-    root = UserFactory(
-        email="root@platform.example",
-        role=Role.ADMIN,
-        clinic=None,
-        is_staff=True,
-        is_superuser=True,
-    )
-    client.force_login(root)
-    client.user = root
-    return client
 
 
 @pytest.mark.parametrize(
