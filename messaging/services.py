@@ -554,15 +554,18 @@ def assignments_of_departed(*, actor, user) -> int:
     """A colleague deactivated or given a role that does not read a thread's category: the
     threads assigned to them go back to the team inbox, so a patient's next message reaches
     someone (an assignee alone is told, and only their inbox holds the thread)."""
-    assigned = Thread.objects.filter(assigned_to=user).select_related("patient")
+    assigned = Thread.objects.filter(assigned_to=user).only("pk", "category", "status", "patient")
     handed_on = [
         thread
         for thread in assigned
         if not user.is_active or not selectors.may_read_category(user, thread.category)
     ]
+    Thread.objects.filter(pk__in=[t.pk for t in handed_on], assigned_to=user).update(
+        assigned_to=None
+    )
     for thread in handed_on:
-        Thread.objects.filter(pk=thread.pk, assigned_to=user).update(assigned_to=None)
-        _sync_counts(thread)
+        if thread.is_open:  # a closed thread counts for no one's inbox
+            _sync_counts(thread)
         audit(
             actor=actor,
             action=UPDATE,
