@@ -377,10 +377,13 @@ def reschedule(request, pk: str):
         searched=search.searched() if found else "",
     )
     searched = search.is_bound and search.is_valid()
-    if appointment.provider_id not in _names(providers):
-        # Deactivated or no longer a clinician or nurse: said by the provider field, while the
-        # slots found (anyone's by default) are still offered.
-        apply_service_errors(search, services.former_provider_refusal(appointment))
+    # Deactivated or no longer a clinician or nurse: said above the search (a note, not an
+    # error of the provider the search offers instead), with anyone's free slots.
+    former = (
+        services.former_provider_refusal(appointment).message_dict["provider"][0]
+        if appointment.provider_id not in _names(providers)
+        else ""
+    )
     if request.method == "POST" and form.is_valid():
         provider_id, start = form.fields["slot"].parsed(form.cleaned_data["slot"])
         try:
@@ -408,6 +411,7 @@ def reschedule(request, pk: str):
             "form": form,
             "slots": found,
             "searched": searched,
+            "former_provider": former,
             "later": later,
             "tz": tz,
         },
