@@ -83,6 +83,30 @@ def audit_patients_read(*, actor, patient_ids, detail: str = "") -> None:
         _insert(row, varying={"patient_id": patient_ids})
 
 
+def audit_each(*, actor, action: str, objects, detail: str = "") -> None:
+    """One row per record of one kind and clinic (`objects`, each with its `patient_id`), in a
+    single write: a service that changes many records at once (a colleague's threads handed on)
+    audits each without an insert apiece."""
+    objects = list(objects)
+    if objects:
+        row = _row(
+            actor=actor,
+            action=action,
+            obj=objects[0],
+            patient_id="",
+            clinic=None,
+            detail=detail,
+            meta=request_meta.get() or {},
+        )
+        _insert(
+            row,
+            varying={
+                "object_id": [str(obj.pk) for obj in objects],
+                "patient_id": [str(getattr(obj, "patient_id", "") or "") for obj in objects],
+            },
+        )
+
+
 def _insert(row, *, varying: dict[str, list]) -> None:
     """Append audit rows in one write: one per position of the `varying` columns' lists, each
     with a new id and the rest of `row`. On SQLite one executemany of plain tuples, the shared

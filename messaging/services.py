@@ -23,7 +23,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from core.access import is_patient_user
-from core.audit import CREATE, DELETE, UPDATE, audit
+from core.audit import CREATE, DELETE, UPDATE, audit, audit_each
 from core.contributions import call_service
 from core.events import emit
 from core.roles import Role, require
@@ -566,13 +566,12 @@ def assignments_of_departed(*, actor, user) -> int:
     for thread in handed_on:
         if thread.is_open:  # a closed thread counts for no one's inbox
             _sync_counts(thread)
-        audit(
-            actor=actor,
-            action=UPDATE,
-            obj=thread,
-            patient_id=thread.patient_id,
-            detail=gettext_noop("assigned_to (its assignee left or changed role)"),
-        )
+    audit_each(
+        actor=actor,
+        action=UPDATE,
+        objects=handed_on,
+        detail=gettext_noop("assigned_to (its assignee left or changed role)"),
+    )
     return len(handed_on)
 
 

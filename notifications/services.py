@@ -65,8 +65,14 @@ def events_for(user) -> list:
 def _receives(spec, user) -> bool:
     """Active, and of a role the event is for: a colleague deactivated or given another role
     since they were chosen (who ordered the test, a thread's assignee) is not told of what they
-    can no longer open, nor does their reading it stop an escalation."""
-    return user.is_active and (not spec.audience or user.role in spec.audience)
+    can no longer open, nor does their reading it stop an escalation; a patient, while their
+    record is open to them."""
+    if not user.is_active or (spec.audience and user.role not in spec.audience):
+        return False
+    if user.role == Role.PATIENT:  # an archived record is closed to its patient, alerts too
+        record = getattr(user, "patient_record", None)
+        return record is not None and not record.is_archived
+    return True
 
 
 def _escalation_recipients(spec, clinic_id):
@@ -349,12 +355,14 @@ def event_raised(event_key: str, obj=None, clinic=None, **payload) -> None:
 # --- escalation -----------------------------------------------------------------------------------
 def alerts_of_departed(user) -> int:
     """A colleague deactivated or given another role: their unread alerts that escalate and that
-    they may no longer receive are due now, so the next run hands them on (an alert no one who
-    may act will read is not left waiting its 30 minutes, nor read away by its old recipient)."""
+    they may no longer receive are handed on now, as if their 30 minutes were up (an alert no
+    one who may act will read is not left waiting, nor read away by its old recipient)."""
     waiting = Notification.objects.filter(recipient=user, unread=True, escalate_at__isnull=False)
     specs = {key: notification_events.get(key) for key in waiting.values_list("event", flat=True)}
     gone = [key for key, spec in specs.items() if spec is not None and not _receives(spec, user)]
-    return waiting.filter(event__in=gone).update(escalate_at=timezone.now()) if gone else 0
+    if not gone:
+        return 0
+    return sum(_escalate(n) for n in waiting.filter(event__in=gone).select_related("clinic"))
 
 
 def escalations_run() -> int:
@@ -363,32 +371,34 @@ def escalations_run() -> int:
     due = Notification.objects.filter(escalate_at__lte=timezone.now(), unread=True).select_related(
         "clinic"
     )[:ESCALATION_BATCH]
-    escalated = 0
-    for notification in due:
-        claimed = Notification.objects.filter(
-            pk=notification.pk, unread=True, escalate_at__isnull=False
-        ).update(escalate_at=None)
-        if not claimed:
-            continue
-        spec = notification_events.get(notification.event)
-        if spec is None or not spec.escalate_to_role or notification.clinic is None:
-            continue
-        told = Notification.objects.filter(
-            event=notification.event,
-            object_id=notification.object_id,
-            object_type=notification.object_type,
-        ).values_list("recipient_id", flat=True)
-        users = _escalation_recipients(spec, notification.clinic_id).exclude(pk__in=list(told))
-        obj = _object_of(notification)
-        notify(
-            event=notification.event,
-            recipients=users,
-            obj=obj,
-            clinic=notification.clinic,
-            escalate=False,
-        )
-        escalated += 1
-    return escalated
+    return sum(_escalate(notification) for notification in due)
+
+
+def _escalate(notification: Notification) -> bool:
+    """Tell the escalation's people of this alert, once: the alert is claimed by clearing its
+    `escalate_at` (another run or a reader got there first: nothing)."""
+    claimed = Notification.objects.filter(
+        pk=notification.pk, unread=True, escalate_at__isnull=False
+    ).update(escalate_at=None)
+    if not claimed:
+        return False
+    spec = notification_events.get(notification.event)
+    if spec is None or not spec.escalate_to_role or notification.clinic is None:
+        return False
+    told = Notification.objects.filter(
+        event=notification.event,
+        object_id=notification.object_id,
+        object_type=notification.object_type,
+    ).values_list("recipient_id", flat=True)
+    users = _escalation_recipients(spec, notification.clinic_id).exclude(pk__in=list(told))
+    notify(
+        event=notification.event,
+        recipients=users,
+        obj=_object_of(notification),
+        clinic=notification.clinic,
+        escalate=False,
+    )
+    return True
 
 
 def _object_of(notification: Notification):

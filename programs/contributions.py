@@ -113,10 +113,13 @@ CARE_ROLES = (Role.CLINICIAN, Role.NURSE)
 
 
 def _care_manager(measurement):
-    """The enrolment's care manager; with none who may still act (never named, left, or now
-    in another role), the clinic's clinicians: a reading in the alert range reaches someone."""
+    """The enrolment's care manager; one who has left or is now in another role, the clinic's
+    clinicians: a reading in the alert range still reaches someone. (An enrolment without a
+    care manager is followed from the dashboard: its alerts go to no one in particular.)"""
     manager = measurement.enrollment.care_manager
-    if manager is not None and manager.is_active and manager.role in CARE_ROLES:
+    if manager is None:
+        return []
+    if manager.is_active and manager.role in CARE_ROLES:
         return [manager]
     return User.objects.filter(
         clinic_id=measurement.enrollment.clinic_id, role=Role.CLINICIAN, is_active=True

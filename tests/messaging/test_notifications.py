@@ -170,3 +170,37 @@ def test_a_new_role_that_does_not_read_a_category_hands_its_threads_on(
     booking.refresh_from_db()
     assert clinical.assigned_to_id is None  # the front desk does not read clinical threads
     assert booking.assigned_to_id == clinician.pk  # an appointment thread it still answers
+
+
+def test_handing_on_closed_threads_costs_the_same_whatever_their_number(
+    patient_user, clinician, admin_user
+):
+    """A long-serving colleague's history of threads is handed on in a fixed number of writes
+    (one update, one audit write); only open threads are recounted."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import AuditEvent
+
+    def closed_threads(n):
+        for _ in range(n):
+            thread = make_thread(patient_user, patient_user.patient_record)
+            services.thread_update(actor=admin_user, thread=thread, assigned_to=clinician.pk)
+            services.thread_update(actor=admin_user, thread=thread, status="closed")
+
+    def queries_to_hand_on():
+        clinician.is_active = False
+        with CaptureQueriesContext(connection) as seen:
+            services.assignments_of_departed(actor=admin_user, user=clinician)
+        return len(seen.captured_queries)
+
+    closed_threads(2)
+    few = queries_to_hand_on()
+    Thread.objects.update(assigned_to=clinician)
+    closed_threads(6)
+    many = queries_to_hand_on()
+
+    assert many == few
+    assert not Thread.objects.filter(assigned_to=clinician).exists()
+    handed = AuditEvent.objects.filter(detail__startswith="assigned_to (its assignee")
+    assert handed.count() == 2 + 8  # one row a thread, each time

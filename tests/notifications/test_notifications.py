@@ -353,7 +353,7 @@ def test_a_critical_result_with_no_clinician_left_goes_to_the_clinic_admins(
     assert told == {Role.ADMIN}
 
 
-def test_an_alert_waiting_for_someone_given_another_role_escalates_at_the_next_run(
+def test_an_alert_waiting_for_someone_given_another_role_is_handed_on_at_once(
     staff, lab_patient, catalogue, admin_user
 ):
     from clinics.services import staff_update
@@ -361,10 +361,24 @@ def test_an_alert_waiting_for_someone_given_another_role_escalates_at_the_next_r
     orderer = staff[Role.CLINICIAN]
     colleague = UserFactory(clinic=orderer.clinic, role=Role.CLINICIAN)
     critical(lab_patient, catalogue, orderer)
+    later_order = make_order(lab_patient, actor=orderer, tests=[catalogue[GLUCOSE]])
+
     staff_update(actor=admin_user, user=orderer, role=Role.RECEPTIONIST)
 
-    assert services.escalations_run() == 1  # its 30 minutes are not waited for
-    assert Notification.objects.filter(recipient=colleague).count() == 1
-    # The front desk is not told of the next one either.
-    critical(lab_patient, catalogue, colleague)
+    assert Notification.objects.filter(recipient=colleague).count() == 1  # not in 30 minutes
+    assert services.escalations_run() == 0  # and not twice
+    # The front desk is not told of the next result of what it once ordered: the clinicians are.
+    make_result(lab_patient, catalogue[GLUCOSE], "520", order=later_order)
     assert Notification.objects.filter(recipient=orderer).count() == 1
+    assert Notification.objects.filter(recipient=colleague).count() == 2
+
+
+def test_an_archived_patient_is_told_nothing(staff, lab_patient, catalogue):
+    from patients.services import patient_set_archived
+
+    user = portal_user(lab_patient)
+    patient_set_archived(actor=staff[Role.RECEPTIONIST], patient=lab_patient, archived=True)
+
+    make_result(lab_patient, catalogue[GLUCOSE], "95")  # final: "New lab result" for the patient
+
+    assert not Notification.objects.filter(recipient=user).exists()
