@@ -118,10 +118,18 @@ def _not_allowed(appointment, action) -> Conflict:
     )
 
 
-def reschedule_refusal(appointment) -> Conflict | None:
-    """Why this appointment cannot be moved (cancelled, attended…), or None: the Move page says
-    it before offering slots."""
-    return None if appointment.status in UPCOMING else _not_allowed(appointment, "reschedule")
+def reschedule_refusal(appointment) -> Conflict | ValidationError | None:
+    """Why this appointment cannot be moved (cancelled, attended…, its patient's record archived),
+    or None: the Move page says it before offering slots; the service checks it again on the
+    record as it is now."""
+    if appointment.status not in UPCOMING:
+        return _not_allowed(appointment, "reschedule")
+    if appointment.patient.is_archived:  # as booking: restored first (cancelling stays)
+        return ValidationError(
+            _("Restore the record of %(name)s to move their appointment.")
+            % {"name": appointment.patient.full_name}
+        )
+    return None
 
 
 def _kept_provider(appointment: Appointment):
@@ -348,15 +356,10 @@ def appointment_reschedule(
     shift) to a new start and/or provider: the same rules as booking, all or nothing. The old
     time stays in the appointment's history; its reminder goes out for the new time."""
     require(actor, "appointments.reschedule")
+    current(appointment.patient)  # archived meanwhile: refused below as on the Move page
     refusal = reschedule_refusal(appointment)
     if refusal is not None:
         raise refusal
-    patient = appointment.patient
-    if current(patient).is_archived:  # as booking: restored first (cancelling stays possible)
-        raise ValidationError(
-            _("Restore the record of %(name)s to move their appointment.")
-            % {"name": patient.full_name}
-        )
     now = now or timezone.now()
     clinic = appointment.clinic
     tz = selectors.clinic_tz(clinic)

@@ -379,9 +379,11 @@ def reschedule(request, pk: str):
     searched = search.is_bound and search.is_valid()
     # Deactivated or no longer a clinician or nurse: said above the search (a note, not an
     # error of the provider the search offers instead), with anyone's free slots.
+    chosen = search.data.get("provider", "") if search.is_bound else ""
     former = (
         services.former_provider_refusal(appointment).message_dict["provider"][0]
         if appointment.provider_id not in _names(providers)
+        and chosen in ("", appointment.provider_id)
         else ""
     )
     if request.method == "POST" and form.is_valid():

@@ -26,7 +26,7 @@ from rest_framework.response import Response
 from core.errors import ServiceError
 from core.forms import OUTSIDE_CALENDAR, in_calendar
 from core.lists import MAX_PER_PAGE, PER_PAGE, EstimatingPaginator, positive_int_param
-from core.numbers import PLAIN_NUMBER
+from core.numbers import PLAIN_NUMBER, with_decimal_point
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -55,16 +55,21 @@ class MillisecondDateTimeField(serializers.DateTimeField):
 
 class NumberField(serializers.FloatField):
     """A number: DRF's FloatField reads JSON `true` as 1.0, a reading of 1 the app never meant,
-    and the strings "1e2" and " 121 " as numbers; a string is read only as plain digits with
-    one decimal point (core.numbers, as the pages and the labs API read values)."""
+    and the string "1e2" as 100; a string is read as the pages and the labs API read a typed
+    value (core.numbers): plain digits with one decimal point, "36,6" refused saying how to
+    write it."""
 
     default_error_messages = {
         "invalid": gettext_lazy("A number is required, written in full (e.g. 1000, not 1e3).")
     }
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or (isinstance(data, str) and not PLAIN_NUMBER.fullmatch(data)):
+        if isinstance(data, bool):
             self.fail("invalid")
+        if isinstance(data, str):
+            data = with_decimal_point(data.strip(), decimal_comma=False)
+            if not PLAIN_NUMBER.fullmatch(data):
+                self.fail("invalid")
         return super().to_internal_value(data)
 
 

@@ -17,5 +17,6 @@ listen("notifications.staff", _staff_changed)
 contribute(
     "notifications",
     Backfill("notifications.0003_notification_patient"),
+    Backfill("notifications.0005_reminder_email_switch_on"),
     Service(key="notifications.channels_for", call=channels_for),
 )

@@ -403,3 +403,22 @@ def test_an_archived_patients_appointment_is_not_moved_but_can_be_cancelled(
     assert Appointment.objects.get(pk=appointment.pk).start == local(monday, "09:00", tz)
     services.appointment_cancel(actor=desk, appointment=appointment, reason="Moved away")
     assert Appointment.objects.get(pk=appointment.pk).status == Status.CANCELLED
+
+
+def test_the_move_page_of_an_archived_patients_appointment_says_restore_first(
+    client, book, patient, provider, monday, tz, staff
+):
+    from patients.services import patient_set_archived
+    from tests.patients.html_factories import page_text
+
+    (appointment,) = book(patient, provider, local(monday, "09:00", tz))
+    desk = staff[Role.RECEPTIONIST]
+    patient_set_archived(actor=desk, patient=patient, archived=True)
+    client.force_login(desk)
+
+    page = client.get(f"/appointments/{appointment.pk}/reschedule/", follow=True)
+
+    assert page.redirect_chain[-1][0] == f"/appointments/{appointment.pk}/"
+    text = page_text(page)
+    assert "Restore the record of Ada Lovelace to move their appointment." in text
+    assert ">Move<" not in page.content.decode()  # the appointment's page offers no move

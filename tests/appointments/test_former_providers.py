@@ -115,6 +115,8 @@ def test_a_move_may_not_keep_a_former_provider_by_the_move_page(
     assert "no longer sees patients here: choose another provider." in notice[1]
     assert "is-invalid" not in text  # a note above the search, not an error of its choice
     assert 'name="slot"' in text  # anyone's free slots are still offered
+    chosen = desk.get(f"{url}?type={former[0].type_id}&provider={nurse.pk}&date={monday}")
+    assert "no longer sees patients here" not in chosen.content.decode()  # another one chosen
     query = f"?type={former[0].type_id}&provider={nurse.pk}&date={monday}"
     slot = f"{nurse.pk}|{local(monday, '14:00', tz).astimezone(datetime.UTC).isoformat()}"
     assert desk.post(url + query, {"slot": slot}).status_code == 302

@@ -131,3 +131,27 @@ def test_a_patients_email_switch_decides_the_one_reminder_email(booked, mailbox)
     assert reminders.reminders_send(now=day_before(booked)) == 1
     assert len(mailbox.messages) == 1
     assert Notification.objects.filter(recipient=user, event=reminders.EVENT).count() == 2
+
+
+def test_the_upgrade_turns_on_the_reminder_email_a_saved_preference_held_off(booked, mailbox):
+    """Before, the switch (off by default) decided only a second, generic e-mail: a row saved
+    then says off without anyone having chosen no reminders."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps as django_apps
+    from django.db import connection
+
+    from notifications.models import Preference
+    from tests.patients.factories import portal_user
+
+    user = portal_user(booked.patient)
+    Preference.objects.create(
+        user=user, event=reminders.EVENT, in_app=True, email=False, push=False
+    )
+    migration = importlib.import_module("notifications.migrations.0005_reminder_email_switch_on")
+
+    migration.switch_on(django_apps, SimpleNamespace(connection=connection))
+
+    assert reminders.reminders_send(now=day_before(booked)) == 1
+    assert len(mailbox.messages) == 1

@@ -144,17 +144,19 @@ def test_an_enrolment_names_its_care_manager(api_as, clinician, patient, patient
 def test_a_reading_sent_as_text_is_read_only_when_written_plainly(
     api_as, clinician, patient, patient_user
 ):
-    """As the labs API: "1e2" is not 100, and " 121 " is not a number (the pages read numbers
-    through core.numbers, the app's JSON numbers are numbers)."""
+    """As the labs API reads a typed value (core.numbers): "1e2" is not 100, "36,6" is refused
+    saying how to write it, " 121 " is 121; the app's JSON numbers are numbers."""
     enrollment = enrol(clinician, patient)
     api = api_as(patient_user)
     url = f"/api/v1/tasks/{tasks_of(api, enrollment)['measurement']['id']}/complete"
 
-    for written in ("1e2", " 121 ", "0x7f"):
+    for written in ("1e2", "0x7f"):
         refused = api.post(url, {"values": bp(written)}, format="json")
         assert refused.status_code == 400 and "not 1e3" in refused.json()["detail"], written
+    comma = api.post(url, {"values": bp("121,5")}, format="json")
+    assert comma.status_code == 400 and "Write 1215 or 121.5" in comma.json()["detail"]
     assert Task.objects.get(pk=url.split("/")[4]).status == "due"
-    assert api.post(url, {"values": bp("121.5")}, format="json").status_code == 200
+    assert api.post(url, {"values": bp(" 121 ")}, format="json").status_code == 200
 
 
 def test_a_spanish_patient_at_a_us_clinic_reads_her_own_formats(
