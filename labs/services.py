@@ -79,7 +79,7 @@ RESULT_GIVEN = ["id", "clinic", "patient", "test", "order", "entered_by", "revie
 
 
 class InactiveTest(ServiceError):
-    """A test switched off in the catalogue is neither ordered nor resulted."""
+    """A test switched off in the catalogue is not ordered, nor entered as an outside result."""
 
     code = "inactive_test"
 
@@ -657,11 +657,13 @@ def build_result(
     """A validated, flagged, unsaved result (shared by entry and import).
 
     `earlier`: the order's results (order_saved_results, and rows entered with this one) when
-    the caller has read them; read here otherwise."""
-    _active(test)
+    the caller has read them; read here otherwise. A test switched off since it was ordered
+    still takes its order's result (the sample was drawn); an outside result needs it active."""
     if order is not None:
         earlier = order_saved_results(order) if earlier is None else earlier
         _order_takes(order, patient, test, earlier)
+    else:
+        _active(test)
     if status not in (LabResult.Status.PRELIMINARY, LabResult.Status.FINAL):
         raise ValidationError({"status": _("A new result is preliminary or final.")})
     number, text = clean_value(test, value, decimal_comma=clinic_decimal_comma(actor.clinic))

@@ -205,18 +205,21 @@ def test_result_entry_future_time_is_refused(login, lab_tech, order):
     assert not LabResult.objects.exists()
 
 
-def test_result_entry_refuses_a_test_made_inactive_with_the_services_message(
-    login, admin_user, lab_tech, order, catalogue
+def test_a_test_switched_off_after_it_was_ordered_still_takes_the_orders_result(
+    login, admin_user, lab_tech, clinician, patient, order, catalogue
 ):
+    """The sample was drawn: switching the test off stops new orders and outside results, not
+    the results of orders already placed."""
     services.labtest_update(actor=admin_user, test=catalogue[GLUCOSE], is_active=False)
     items = list(order.items.order_by("created_at"))
     rows = [{"value": "5"} for _item in items]
     response = login(lab_tech).post(
         f"/labs/orders/{order.pk}/results/", row_data(rows, collected_at=local(ago(1)))
     )
-    assert response.status_code == 200
-    assert "Glucose is inactive in the catalogue" in page_text(response)
-    assert not LabResult.objects.exists()
+    assert response.status_code == 302
+    assert LabResult.objects.filter(order=order).count() == len(items)
+    with pytest.raises(services.InactiveTest):  # no new order of it
+        services.order_create(actor=clinician, patient=patient, tests=[catalogue[GLUCOSE]])
 
 
 # --- outside results, corrections, review ------------------------------------------------------
