@@ -1,6 +1,7 @@
 """Form helpers every app shares: show a service's errors, filter forms, changed fields."""
 
 import datetime
+from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
@@ -312,6 +313,8 @@ class ChangedFieldsMixin:
             return ""
         if isinstance(value, bool):
             return str(_("Yes") if value else _("No"))
+        if isinstance(value, Decimal) and value.is_finite():
+            value = value.normalize()  # 3.7, not the column's 3.7000
         labels = {}
         for key, label in getattr(self.fields[name], "choices", ()):
             labels.update(label if isinstance(label, list | tuple) else {key: label})  # groups

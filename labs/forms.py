@@ -1,5 +1,7 @@
 """HTML forms of the labs app: they parse input; labs.services validates, flags and writes."""
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -11,6 +13,16 @@ from patients.models import Condition
 
 IMPORT_MAX_BYTES = 2 * 1024 * 1024  # 2 MB
 DECIMAL = {"max_digits": 12, "decimal_places": 4, "required": False}
+
+
+class LimitField(forms.DecimalField):
+    """A range or critical limit: shown as written ("3.5"), not with the column's four places
+    ("3.5000", as SQLite gives it back)."""
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal) and value.is_finite():
+            return format(value.normalize(), "f")
+        return super().prepare_value(value)
 
 
 # --- orders ---------------------------------------------------------------------------------------
@@ -315,8 +327,8 @@ class LabTestForm(ChangedFieldsMixin, forms.Form):
 
     name = forms.CharField(label=_("Name"), max_length=200)
     unit = forms.CharField(label=_("Unit (UCUM)"), max_length=40, required=False)
-    critical_low = forms.DecimalField(label=_("Critical low"), **DECIMAL)
-    critical_high = forms.DecimalField(label=_("Critical high"), **DECIMAL)
+    critical_low = LimitField(label=_("Critical low"), **DECIMAL)
+    critical_high = LimitField(label=_("Critical high"), **DECIMAL)
     is_active = forms.BooleanField(label=_("Active (can be ordered and resulted)"), required=False)
 
     def __init__(self, *args, numeric: bool = True, **kwargs):
@@ -342,8 +354,8 @@ class RangeForm(ChangedFieldsMixin, forms.Form):
         required=False,
         help_text=_("Empty: no upper limit."),
     )
-    low = forms.DecimalField(label=_("Low"), **DECIMAL)
-    high = forms.DecimalField(label=_("High"), **DECIMAL)
+    low = LimitField(label=_("Low"), **DECIMAL)
+    high = LimitField(label=_("High"), **DECIMAL)
     normal_text = forms.CharField(
         label=_("Normal value (text results)"), max_length=60, required=False
     )

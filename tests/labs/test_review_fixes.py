@@ -165,3 +165,16 @@ def test_the_patient_page_says_when_more_open_orders_wait(login, clinician, pati
 
 def shown_text(fragment: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+def test_the_range_and_limit_forms_show_numbers_as_written(login, admin_user, catalogue):
+    """Not with the column's four places, which SQLite gives back ("3.5000")."""
+    client = login(admin_user)
+    test = catalogue[POTASSIUM]
+    reference = potassium_range(catalogue)
+
+    range_page = client.get(f"/labs/catalogue/{test.pk}/ranges/{reference.pk}/").content.decode()
+    test_page = client.get(f"/labs/catalogue/{test.pk}/").content.decode()
+
+    assert 'name="low" value="3.5"' in range_page and "3.5000" not in range_page
+    assert 'name="critical_high" value="6.2"' in test_page and "6.2000" not in test_page
