@@ -15,7 +15,7 @@ from appointments.models import (
     ClinicAppointmentSettings,
     Weekday,
 )
-from appointments.slots import clock_span
+from appointments.slots import clock_format, clock_span
 from core.forms import OUTSIDE_CALENDAR, ChangedFieldsMixin, FilterWidgetRenderer, in_calendar
 
 SCOPES = [("this", _("Only this appointment")), ("following", _("This and the following ones"))]
@@ -67,10 +67,12 @@ class SlotChoiceField(forms.ChoiceField):
     still books if the page would now offer it with another."""
 
     def __init__(self, *, slots, offered, tz, names, searched="", **kwargs):
+        clock = clock_format()
         choices = [
             (
                 slot_value(slot),
-                f"{clock_span(slot.start, slot.end, tz)} · {names.get(slot.provider_id, '')}",
+                f"{clock_span(slot.start, slot.end, tz, clock)} · "
+                f"{names.get(slot.provider_id, '')}",
             )
             for slot in offered
         ]

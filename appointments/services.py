@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
@@ -203,7 +203,7 @@ def _check_slots(*, clinic, provider, appointment_type, starts):
             outside.append(start)
     if outside and outside[0] == starts[0]:
         first_day = [
-            s.astimezone(tz).strftime("%H:%M")
+            time_format(s.astimezone(tz), "TIME_FORMAT")
             for s in availability.starts(provider.pk, local_days[0], appointment_type)
         ]
         hint = (
@@ -653,7 +653,9 @@ def _valid_type_ids(clinic_id, type_ids) -> list[str]:
 
 
 def _hours(start: datetime.time | None, end: datetime.time | None) -> str:
-    return f"{start:%H:%M}–{end:%H:%M}" if start is not None else _("whole day")
+    if start is None:
+        return _("whole day")
+    return f"{time_format(start, 'TIME_FORMAT')}–{time_format(end, 'TIME_FORMAT')}"
 
 
 def _dates_meet(first, second) -> bool:

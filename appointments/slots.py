@@ -16,6 +16,9 @@ from itertools import groupby
 from operator import attrgetter
 from typing import NamedTuple
 
+from django.utils.dateformat import time_format
+from django.utils.formats import get_format
+
 UTC = datetime.UTC
 
 
@@ -33,11 +36,20 @@ def local_instant(day: datetime.date, time: datetime.time, tz) -> datetime.datet
     return datetime.datetime.combine(day, time, tzinfo=tz).astimezone(UTC)
 
 
-def clock_span(start: datetime.datetime, end: datetime.datetime, tz) -> str:
-    """Like "08:00–08:20" in the clinic's time (the hours and minutes rather than
-    strftime: a third of the cost, and a busy provider's week shows 470)."""
+def clock_span(start: datetime.datetime, end: datetime.datetime, tz, clock: str = "H:i") -> str:
+    """Like "08:00–08:20" in the clinic's time, or "8:00 AM–8:20 AM" where the reader's pages
+    write times so (`clock`: their TIME_FORMAT, read once by the caller, `clock_format()`). The
+    24-hour clock from the hours and minutes rather than strftime: a third of the cost, and a
+    busy provider's week shows 470."""
     start, end = start.astimezone(tz), end.astimezone(tz)
+    if clock != "H:i":
+        return f"{time_format(start, clock)}–{time_format(end, clock)}"
     return f"{start.hour:02}:{start.minute:02}–{end.hour:02}:{end.minute:02}"
+
+
+def clock_format() -> str:
+    """The active TIME_FORMAT (the reader's pages' clock: "H:i", or "g:i A" in en-US)."""
+    return get_format("TIME_FORMAT")
 
 
 def days(day_from: datetime.date, day_to: datetime.date) -> Iterable[datetime.date]:

@@ -35,7 +35,7 @@ from appointments.forms import (
     SlotSearchForm,
     TypeForm,
 )
-from appointments.slots import clock_span, local_instant
+from appointments.slots import clock_format, clock_span, local_instant
 from core.decorators import staff_page
 from core.forms import SERVICE_ERRORS, apply_service_errors, flash_errors, in_calendar
 from core.lists import page_of
@@ -66,8 +66,9 @@ DAY_COLUMNS = 10  # providers side by side in the whole clinic's day
 def _with_times(rows, tz) -> list:
     """Each row's "08:00–08:20" in the clinic's time, worked out here: two `time` filters per
     appointment were a quarter of a busy provider's week (470 appointments, 118 ms)."""
+    clock = clock_format()
     for row in rows:
-        row.times = clock_span(row.start, row.end, tz)
+        row.times = clock_span(row.start, row.end, tz, clock)
     return rows
 
 

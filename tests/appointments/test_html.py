@@ -830,3 +830,27 @@ def test_a_providers_week_tells_a_phone_it_scrolls_sideways(login, staff, nurse,
     week = client.get(f"/appointments/?view=week&date={monday}&provider={nurse.pk}")
     day = client.get(f"/appointments/?view=day&date={monday}&provider={nurse.pk}")
     assert hint in week.content.decode() and hint not in day.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("locale", "shown", "first_slot"),
+    [("en-US", "2:20 PM–2:40 PM", "9:00 AM–9:20 AM"), ("en-GB", "14:20–14:40", "09:00–09:20")],
+)
+def test_appointment_times_follow_the_clinics_clock(
+    login, staff, clinic, book, patient, provider, monday, tz, locale, shown, first_slot
+):
+    """One clock on a page: a US clinic's calendar, slots and appointment read 2:20 PM as its
+    "Booked …" times do; a British one 14:20."""
+    clinic.locale = locale
+    clinic.save()
+    (appointment,) = book(patient, provider, local(monday, "14:20", tz))
+    client = login(staff[Role.RECEPTIONIST])
+
+    week = client.get(f"/appointments/?date={monday.isoformat()}&provider={provider.pk}")
+    detail = client.get(f"/appointments/{appointment.pk}/").content.decode()
+    query = f"?type={appointment.type_id}&provider={provider.pk}&date={monday.isoformat()}"
+    move = client.get(f"/appointments/{appointment.pk}/reschedule/{query}").content.decode()
+
+    assert shown in week.content.decode()
+    assert shown in detail
+    assert f"{first_slot} · {provider.name}" in move  # the slots offered, in the same clock
