@@ -458,13 +458,8 @@ def profile_update(
     fields = {key: value.strip() for key, value in fields.items() if value is not None}
     if actor.role == Role.PATIENT and fields.get("name", actor.name) != actor.name:
         # Staff read it beside the patient's messages: "Dr …" must not be theirs to choose.
-        raise ValidationError(
-            {
-                "name": _(
-                    "Your name is the one on your clinic's record: ask your clinic to change it."
-                )
-            }
-        )
+        refusal = _("Your name is the one on your clinic's record: ask your clinic to change it.")
+        raise ValidationError({"name": refusal})
     model_update(
         actor, fields=fields, allowed=("name", "phone", "language"), exclude_clean=["password"]
     )

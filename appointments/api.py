@@ -26,6 +26,7 @@ from appointments import ics, selectors, services
 from appointments import serializers as s
 from appointments.models import Status
 from appointments.slots import local_instant
+from core.access import open_record
 from core.api import (
     READ_ERRORS,
     WALKABLE,
@@ -76,7 +77,7 @@ def _body_patient(actor, patient_id: str | None):
     """The patient a booking is for: staff name one of their clinic's, a patient user is
     booking for themself. Unknown or out of reach: a 400 naming the field."""
     if not patient_id:
-        own = selectors.own_record(actor)
+        own = open_record(actor)
         if own is None:
             raise ValidationError({"patient": _("This field is required.")})
         patient_id = own.pk
@@ -338,7 +339,7 @@ class SlotListView(APIView):
         params = request.query_params
         start = s.date_or_datetime(params.get("start", ""), name="start")
         end = s.date_or_datetime(params["end"], name="end") if params.get("end") else start
-        own = selectors.own_record(request.user)
+        own = open_record(request.user)
         found = selectors.slot_list(
             actor=request.user,
             clinic=clinic,

@@ -40,7 +40,7 @@ from appointments.slots import (
     local_instant,
     one_per_start,
 )
-from core.access import get_in_reach, get_or_404, in_reach, is_patient_user
+from core.access import get_in_reach, get_or_404, in_reach, is_patient_user, open_record
 from core.audit import EXPORT, VIEW, audit, audit_patients_read
 from core.lists import PER_PAGE, audited_by_patient, keyset_page, page_of, showing
 from core.roles import Role, require
@@ -58,21 +58,10 @@ LIST_RELATED = ("patient", "provider", "type")
 
 
 # --- the clinic an actor books in, its settings and its timezone ----------------------------
-def own_record(actor):
-    """A patient user's own patient record (None for one with none). Staff are never asked:
-    the lookup is a query of every patient column."""
-    if not is_patient_user(actor) or not actor.is_authenticated:
-        return None
-    return getattr(actor, "patient_record", None)
-
-
 def _clinic_holder(actor):
     """What the actor's clinic hangs on: a staff user themself, a patient user's own record
     while it is open (None once it is archived, or for a user with none)."""
-    if is_patient_user(actor):
-        record = own_record(actor)
-        return record if record is not None and not record.is_archived else None
-    return actor
+    return open_record(actor) if is_patient_user(actor) else actor
 
 
 def actor_clinic_id(actor) -> str | None:

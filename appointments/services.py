@@ -36,7 +36,7 @@ from appointments.models import (
     Status,
 )
 from appointments.recurrence import occurrences
-from core.access import is_patient_user
+from core.access import is_patient_user, open_record
 from core.audit import CREATE, DELETE, UPDATE, audit
 from core.dates import clinic_format
 from core.errors import Conflict
@@ -140,18 +140,15 @@ def _kept_provider(appointment: Appointment):
             clinic_id=appointment.clinic_id, id=appointment.provider_id
         )
     except ValidationError:
-        raise former_provider_refusal(appointment) from None
+        raise ValidationError({"provider": former_provider_note(appointment)}) from None
 
 
-def former_provider_refusal(appointment: Appointment) -> ValidationError:
-    """Why a move may not keep this appointment's provider (the Move page shows it by the
-    provider field)."""
-    return ValidationError(
-        {
-            "provider": _("%(name)s no longer sees patients here: choose another provider.")
-            % {"name": appointment.provider.name}
-        }
-    )
+def former_provider_note(appointment: Appointment) -> str:
+    """Why a move may not keep this appointment's provider (the Move page says it above its
+    search; a move that keeps them is refused with it on `provider`)."""
+    return _("%(name)s no longer sees patients here: choose another provider.") % {
+        "name": appointment.provider.name
+    }
 
 
 def _aware(value: datetime.datetime, field: str = "start") -> datetime.datetime:
@@ -826,8 +823,8 @@ def feed_create(*, actor) -> tuple[CalendarFeed, str]:
     require(actor, "appointments.feeds")
     patient = None
     if is_patient_user(actor):
-        patient = selectors.own_record(actor)
-        if patient is None or patient.is_archived:
+        patient = open_record(actor)
+        if patient is None:
             raise PermissionDenied(_("Your account is not linked to a patient record."))
         clinic_id = patient.clinic_id
     else:

@@ -382,7 +382,7 @@ def reschedule(request, pk: str):
     # error of the provider the search offers instead), with anyone's free slots.
     chosen = search.data.get("provider", "") if search.is_bound else ""
     former = (
-        services.former_provider_refusal(appointment).message_dict["provider"][0]
+        services.former_provider_note(appointment)
         if appointment.provider_id not in _names(providers)
         and chosen in ("", appointment.provider_id)
         else ""

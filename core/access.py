@@ -24,6 +24,15 @@ def is_patient_user(actor) -> bool:
     return getattr(actor, "role", None) == Role.PATIENT
 
 
+def open_record(actor):
+    """A patient user's own patient record while it is open to them (not archived); None for
+    anyone else, a patient user with none, or one whose record is archived."""
+    if not is_patient_user(actor) or not getattr(actor, "is_authenticated", False):
+        return None
+    record = getattr(actor, "patient_record", None)
+    return record if record is not None and not record.is_archived else None
+
+
 def in_reach(queryset, *, actor, patient: str | None = "patient"):
     """The rows of `queryset` the actor may reach at all.
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import User
-from core.access import is_patient_user
+from core.access import is_patient_user, open_record
 from core.audit import CREATE, DELETE, UPDATE, audit, audit_each
 from core.contributions import call_service
 from core.events import emit
@@ -460,8 +460,8 @@ def _patient_for(actor, patient):
     """A patient user writes about themselves (not once their record is archived); staff name a
     patient of their clinic."""
     if is_patient_user(actor):
-        own = getattr(actor, "patient_record", None)
-        if own is None or own.is_archived:
+        own = open_record(actor)
+        if own is None:
             raise Http404(_("Not found."))
         return own
     if patient is None:

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.emails import absolute_url, branded_message, written_for
+from core.access import open_record
 from core.contributions import notification_events
 from core.roles import Role, require
 from core.transactions import savepoint, unit
@@ -69,10 +70,8 @@ def _receives(spec, user) -> bool:
     record is open to them."""
     if not user.is_active or (spec.audience and user.role not in spec.audience):
         return False
-    if user.role == Role.PATIENT:  # an archived record is closed to its patient, alerts too
-        record = getattr(user, "patient_record", None)
-        return record is not None and not record.is_archived
-    return True
+    # An archived record is closed to its patient, alerts too.
+    return user.role != Role.PATIENT or open_record(user) is not None
 
 
 def _escalation_recipients(spec, clinic_id):

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.models import AuditEvent
-from core.audit import audit
+from core.audit import audit, audit_each
 from core.contributions import call_service
 from core.dates import clinic_format
 from core.errors import Conflict
@@ -490,11 +490,10 @@ def patient_archived(*, actor, patient) -> int:
     out, none counts as falling behind. Whoever archives need not manage programmes; restoring
     the record leaves resuming them to its care team."""
     active = Enrollment.objects.filter(patient_id=patient.pk, state=State.ACTIVE)
-    paused = 0
-    for enrollment in active.select_related("clinic"):
+    enrollments = list(active.select_related("clinic"))
+    for enrollment in enrollments:
         _transition(actor=actor, enrollment=enrollment, action="pause")
-        paused += 1
-    return paused
+    return len(enrollments)
 
 
 def _shift_tasks(enrollment, *, since, days: int) -> None:
@@ -779,11 +778,12 @@ def appointment_type_renamed(*, actor, clinic_id: str, old_name: str, new_name: 
     if not template_ids:
         return 0
     renamed = steps.update(appointment_type=new_name, updated_at=timezone.now())
-    for template in ProgramTemplate.objects.filter(pk__in=template_ids).order_by("pk"):
-        audit(
-            actor=actor, action=Action.UPDATE, obj=template,
-            detail=gettext_noop("appointment type renamed"),
-        )  # fmt: skip
+    audit_each(
+        actor=actor,
+        action=Action.UPDATE,
+        objects=ProgramTemplate.objects.filter(pk__in=template_ids).order_by("pk"),
+        detail=gettext_noop("appointment type renamed"),
+    )
     return renamed
 
 

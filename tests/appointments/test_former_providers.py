@@ -69,6 +69,9 @@ def test_the_provider_filter_opens_a_former_providers_calendar(
         assert f'<option value="{provider.pk}" selected>' in text and MARK in text
     stranger = desk.get(f"/appointments/?date={monday}&provider={staff[Role.LAB_TECH].pk}")
     assert stranger.context["provider"] == ""  # never a provider: the whole clinic instead
+    for made_up in ("not-an-id", "0" * 24, "x" * 500):
+        page = desk.get(f"/appointments/?date={monday}&provider={made_up}")
+        assert page.status_code == 200 and page.context["provider"] == ""
 
 
 def test_a_usual_calendar_marks_no_one(client, staff, book, patient, provider, monday, tz):
